@@ -1,0 +1,3 @@
+//! The intermediate representation: variables, a hash-consed expression DAG and statements.
+
+pub mod expr;

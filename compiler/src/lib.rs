@@ -1,0 +1,3 @@
+//! gradmod-compiler: NMODL text -> AST -> IR -> passes -> back ends.
+
+pub mod ir;

@@ -1,0 +1,1 @@
+//! gradmod-runtime: a multicompartment cable simulator carrying tangent columns dV/dθ.
