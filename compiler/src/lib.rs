@@ -1,3 +1,4 @@
 //! gradmod-compiler: NMODL text -> AST -> IR -> passes -> back ends.
 
+pub mod diag;
 pub mod ir;

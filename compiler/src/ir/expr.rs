@@ -244,12 +244,18 @@ impl ExprArena {
 
     /// `cond ? then : otherwise`, without simplification.
     pub fn select(&mut self, cond: ExprId, then: ExprId, otherwise: ExprId) -> ExprId {
-        self.intern(Expr::Select { cond, then, otherwise })
+        self.intern(Expr::Select {
+            cond,
+            then,
+            otherwise,
+        })
     }
 }
 
 impl fmt::Debug for ExprArena {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ExprArena").field("len", &self.nodes.len()).finish()
+        f.debug_struct("ExprArena")
+            .field("len", &self.nodes.len())
+            .finish()
     }
 }
