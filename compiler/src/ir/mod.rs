@@ -1,3 +1,142 @@
-//! The intermediate representation: variables, a hash-consed expression DAG and statements.
+//! The intermediate representation of one mechanism.
+//!
+//! A [`Module`] owns a table of variables (referred to by [`VarId`]), a hash-consed expression DAG
+//! ([`ExprArena`], referred to by [`ExprId`]) and statement trees for each block the runtime calls
+//! (INITIAL, BREAKPOINT, the blocks that SOLVE names, NET_RECEIVE). Names are resolved once, in
+//! lowering; nothing after lowering looks a variable up by its string.
+//!
+//! User FUNCTIONs and PROCEDUREs are inlined during lowering, so the IR has no calls other than
+//! the pure library functions of [`Func`]. Every LOCAL declaration, including those of inlined
+//! bodies, becomes a variable of its own, so scopes are resolved too.
 
 pub mod expr;
+mod stmt;
+mod validate;
+mod var;
+
+pub use expr::{BinOp, Expr, ExprArena, ExprId, Func, Num, UnOp, VarId};
+pub use stmt::{Block, BlockId, BlockKind, NetReceive, SolveMethod, Stmt, StmtKind, Term};
+pub use validate::validate;
+pub use var::{Builtin, IonId, IonRole, IonUse, Scope, VarKind, Variable};
+
+use crate::diag::Span;
+
+/// What kind of mechanism a module describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MechKind {
+    /// A distributed (density) mechanism, `SUFFIX name`: currents in mA/cm2.
+    Density,
+    /// A point process, `POINT_PROCESS name`: currents in nA at one location.
+    Point,
+    /// An artificial cell, `ARTIFICIAL_CELL name`: no membrane current, events only.
+    Artificial,
+}
+
+/// One lowered mechanism.
+#[derive(Clone, Debug)]
+pub struct Module {
+    /// The mechanism's name (its SUFFIX or POINT_PROCESS name).
+    pub name: String,
+    /// Density mechanism, point process or artificial cell.
+    pub kind: MechKind,
+    /// The TITLE line, if any.
+    pub title: Option<String>,
+    /// Every variable, indexed by [`VarId`].
+    pub vars: Vec<Variable>,
+    /// Every expression.
+    pub exprs: ExprArena,
+    /// The ions the mechanism uses (USEION), indexed by [`IonId`].
+    pub ions: Vec<IonUse>,
+    /// Every block, indexed by [`BlockId`].
+    pub blocks: Vec<Block>,
+    /// The INITIAL block, if any.
+    pub initial: Option<BlockId>,
+    /// The BREAKPOINT block, if any.
+    pub breakpoint: Option<BlockId>,
+    /// The NET_RECEIVE block, if any.
+    pub net_receive: Option<NetReceive>,
+    /// Whether the mechanism's NONSPECIFIC_CURRENTs are electrode currents (ELECTRODE_CURRENT):
+    /// they then enter the cable equation with the opposite sign.
+    pub electrode_current: bool,
+    /// Whether NEURON's THREADSAFE was given (kept for printing).
+    pub threadsafe: bool,
+    /// Where the mechanism's name was declared.
+    pub span: Span,
+}
+
+impl Module {
+    /// An empty module named `name`.
+    pub fn new(name: impl Into<String>, kind: MechKind, span: Span) -> Self {
+        Module {
+            name: name.into(),
+            kind,
+            title: None,
+            vars: Vec::new(),
+            exprs: ExprArena::new(),
+            ions: Vec::new(),
+            blocks: Vec::new(),
+            initial: None,
+            breakpoint: None,
+            net_receive: None,
+            electrode_current: false,
+            threadsafe: false,
+            span,
+        }
+    }
+
+    /// The variable behind `id`.
+    pub fn var(&self, id: VarId) -> &Variable {
+        &self.vars[id.index()]
+    }
+
+    /// Adds a variable and returns its id.
+    pub fn add_var(&mut self, var: Variable) -> VarId {
+        self.vars.push(var);
+        VarId(self.vars.len() as u32 - 1)
+    }
+
+    /// The block behind `id`.
+    pub fn block(&self, id: BlockId) -> &Block {
+        &self.blocks[id.index()]
+    }
+
+    /// Adds a block and returns its id.
+    pub fn add_block(&mut self, block: Block) -> BlockId {
+        self.blocks.push(block);
+        BlockId(self.blocks.len() as u32 - 1)
+    }
+
+    /// The ids of all variables, in declaration order.
+    pub fn var_ids(&self) -> impl Iterator<Item = VarId> + use<> {
+        (0..self.vars.len() as u32).map(VarId)
+    }
+
+    /// The variables of a given kind predicate, in declaration order.
+    pub fn vars_where(&self, pred: impl Fn(&Variable) -> bool) -> Vec<VarId> {
+        self.var_ids().filter(|&id| pred(self.var(id))).collect()
+    }
+
+    /// The STATE variables, in declaration order.
+    pub fn states(&self) -> Vec<VarId> {
+        self.vars_where(|v| v.kind == VarKind::State)
+    }
+
+    /// The PARAMETERs, in declaration order.
+    pub fn parameters(&self) -> Vec<VarId> {
+        self.vars_where(|v| v.kind == VarKind::Parameter)
+    }
+
+    /// The variable named `name` that is not a LOCAL, if any (for the CLI and tests).
+    pub fn lookup(&self, name: &str) -> Option<VarId> {
+        self.var_ids().find(|&id| {
+            let v = self.var(id);
+            v.name == name && v.kind != VarKind::Local
+        })
+    }
+
+    /// The builtin variable `b`, if the module uses it.
+    pub fn builtin(&self, b: Builtin) -> Option<VarId> {
+        self.var_ids()
+            .find(|&id| self.var(id).kind == VarKind::Builtin(b))
+    }
+}

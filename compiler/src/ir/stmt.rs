@@ -1,0 +1,233 @@
+//! Statements and blocks of the IR.
+//!
+//! Statements are the only things with effects. They form trees (if/else, while) whose
+//! expressions point into the module's expression DAG.
+
+use super::{ExprId, VarId};
+use crate::diag::Span;
+
+/// A block of the module: an index into [`super::Module::blocks`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlockId(pub u32);
+
+impl BlockId {
+    /// The index of this block in its module's block table.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// What a block is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BlockKind {
+    /// INITIAL: runs once when the simulation is initialised.
+    Initial,
+    /// BREAKPOINT: computes currents, and names the SOLVE that advances the states.
+    Breakpoint,
+    /// A DERIVATIVE block: ODEs `x' = f`.
+    Derivative,
+    /// A KINETIC block: reactions, fluxes, CONSERVE and COMPARTMENT statements.
+    Kinetic,
+    /// A LINEAR block: linear equations `~ lhs = rhs`.
+    Linear,
+    /// A NONLINEAR block: nonlinear equations `~ lhs = rhs`.
+    NonLinear,
+    /// A PROCEDURE that a SOLVE names (statements that advance states explicitly using `dt`).
+    Procedure,
+    /// The body of NET_RECEIVE.
+    NetReceive,
+}
+
+impl BlockKind {
+    /// The NMODL keyword that opens a block of this kind.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            BlockKind::Initial => "INITIAL",
+            BlockKind::Breakpoint => "BREAKPOINT",
+            BlockKind::Derivative => "DERIVATIVE",
+            BlockKind::Kinetic => "KINETIC",
+            BlockKind::Linear => "LINEAR",
+            BlockKind::NonLinear => "NONLINEAR",
+            BlockKind::Procedure => "PROCEDURE",
+            BlockKind::NetReceive => "NET_RECEIVE",
+        }
+    }
+}
+
+/// A named block of statements.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    /// Its name (`states`, `kin`, ...); INITIAL and BREAKPOINT are named after their keyword.
+    pub name: String,
+    /// What it is.
+    pub kind: BlockKind,
+    /// Its statements, in order.
+    pub body: Vec<Stmt>,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// The numerical method a SOLVE asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SolveMethod {
+    /// `METHOD cnexp`: the exact exponential step for ODEs linear in their own state.
+    Cnexp,
+    /// `METHOD euler`: explicit Euler.
+    Euler,
+    /// `METHOD derivimplicit`: backward Euler solved by Newton.
+    Derivimplicit,
+    /// `METHOD sparse`: backward Euler on a kinetic scheme.
+    Sparse,
+    /// No METHOD: a PROCEDURE, or a LINEAR/NONLINEAR block solved at once.
+    Direct,
+    /// `STEADYSTATE sparse` or `STEADYSTATE derivimplicit`: states at equilibrium (in INITIAL).
+    SteadyStateSparse,
+    /// `STEADYSTATE derivimplicit`.
+    SteadyStateDerivimplicit,
+}
+
+impl SolveMethod {
+    /// The text after the block name in a SOLVE statement.
+    pub fn nmodl(self) -> &'static str {
+        match self {
+            SolveMethod::Cnexp => "METHOD cnexp",
+            SolveMethod::Euler => "METHOD euler",
+            SolveMethod::Derivimplicit => "METHOD derivimplicit",
+            SolveMethod::Sparse => "METHOD sparse",
+            SolveMethod::Direct => "",
+            SolveMethod::SteadyStateSparse => "STEADYSTATE sparse",
+            SolveMethod::SteadyStateDerivimplicit => "STEADYSTATE derivimplicit",
+        }
+    }
+}
+
+/// A species of a reaction with its stoichiometric coefficient, e.g. the `2 A` of `~ 2 A <-> B`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Term {
+    /// The state.
+    pub var: VarId,
+    /// Its coefficient (at least 1).
+    pub coef: u32,
+}
+
+/// One statement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stmt {
+    /// What it does.
+    pub kind: StmtKind,
+    /// Where it was written (for an inlined body, the call site).
+    pub span: Span,
+}
+
+/// What a statement does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StmtKind {
+    /// `var = value`.
+    Assign {
+        /// The variable assigned.
+        var: VarId,
+        /// Its new value.
+        value: ExprId,
+    },
+    /// `state' = rhs`, in a DERIVATIVE block.
+    Ode {
+        /// The state.
+        state: VarId,
+        /// Its time derivative.
+        rhs: ExprId,
+    },
+    /// `~ lhs <-> rhs (forward, backward)`, or `~ lhs -> rhs (forward)` when `backward` is None.
+    Reaction {
+        /// Reactants.
+        lhs: Vec<Term>,
+        /// Products (empty for a sink `~ A -> (k)`).
+        rhs: Vec<Term>,
+        /// The forward rate.
+        forward: ExprId,
+        /// The backward rate, if the reaction is reversible.
+        backward: Option<ExprId>,
+    },
+    /// `~ state << (flux)`: a flux into the state, in units of state times volume per ms.
+    Flux {
+        /// The state.
+        state: VarId,
+        /// The flux.
+        flux: ExprId,
+    },
+    /// `CONSERVE terms = total`: replaces one state's equation by a conservation law.
+    Conserve {
+        /// The conserved combination.
+        terms: Vec<Term>,
+        /// Its value.
+        total: ExprId,
+    },
+    /// `COMPARTMENT volume { states }`: the volume the states' fluxes are divided by.
+    Compartment {
+        /// The volume.
+        volume: ExprId,
+        /// The states in that volume.
+        states: Vec<VarId>,
+    },
+    /// `~ lhs = rhs`, in a LINEAR or NONLINEAR block.
+    Equation {
+        /// The left side.
+        lhs: ExprId,
+        /// The right side.
+        rhs: ExprId,
+    },
+    /// `if (cond) { then } else { otherwise }`.
+    If {
+        /// The condition.
+        cond: ExprId,
+        /// Statements run when it holds.
+        then: Vec<Stmt>,
+        /// Statements run otherwise (possibly none).
+        otherwise: Vec<Stmt>,
+    },
+    /// `while (cond) { body }`.
+    While {
+        /// The condition.
+        cond: ExprId,
+        /// The loop body.
+        body: Vec<Stmt>,
+    },
+    /// `SOLVE block METHOD method`.
+    Solve {
+        /// The block solved.
+        block: BlockId,
+        /// How.
+        method: SolveMethod,
+    },
+    /// `net_send(delay, flag)`: a self-event after `delay` ms.
+    NetSend {
+        /// The delay (ms).
+        delay: ExprId,
+        /// The flag delivered with the event.
+        flag: ExprId,
+    },
+    /// `net_event(t)`: the cell spikes (artificial cells).
+    NetEvent {
+        /// The spike time.
+        time: ExprId,
+    },
+    /// `WATCH (cond) flag`: deliver a self-event with `flag` when `cond` becomes true.
+    Watch {
+        /// The watched condition.
+        cond: ExprId,
+        /// The flag delivered.
+        flag: ExprId,
+    },
+}
+
+/// The NET_RECEIVE block: what happens when an event arrives.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetReceive {
+    /// Its arguments (LOCAL variables; the first is the connection weight).
+    pub args: Vec<VarId>,
+    /// The nested INITIAL block, run once per connection at initialisation, if any.
+    pub initial: Option<BlockId>,
+    /// The body.
+    pub body: BlockId,
+    /// Where it was written.
+    pub span: Span,
+}

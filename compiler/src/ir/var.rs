@@ -1,0 +1,167 @@
+//! Variables of the IR and the ions a mechanism uses.
+
+use crate::diag::Span;
+
+/// An ion species used by a mechanism: an index into [`super::Module::ions`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IonId(pub u32);
+
+impl IonId {
+    /// The index of this ion in its module's ion table.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Which quantity of an ion species a variable is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IonRole {
+    /// The ionic current density `iX` (mA/cm2; nA for point processes).
+    Current,
+    /// The reversal potential `eX` (mV).
+    Reversal,
+    /// The internal concentration `Xi` (mM).
+    ConcIn,
+    /// The external concentration `Xo` (mM).
+    ConcOut,
+    /// The derivative of the ionic current with respect to v, `diX/dv` (Arbor's `diX_dv`).
+    Conductance,
+}
+
+/// A USEION declaration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IonUse {
+    /// The species name (`na`, `k`, `ca`, or any other).
+    pub species: String,
+    /// The VALENCE if given.
+    pub valence: Option<f64>,
+    /// The variables the mechanism reads.
+    pub read: Vec<super::VarId>,
+    /// The variables the mechanism writes.
+    pub write: Vec<super::VarId>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// Quantities the simulator provides to every mechanism.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Builtin {
+    /// The membrane potential `v` (mV).
+    V,
+    /// Simulation time `t` (ms).
+    T,
+    /// The time step `dt` (ms).
+    Dt,
+    /// Temperature `celsius` (degC).
+    Celsius,
+    /// The membrane area of the segment, `area` (um2).
+    Area,
+    /// The diameter of the segment, `diam` (um).
+    Diam,
+}
+
+impl Builtin {
+    /// The name of the builtin in NMODL.
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::V => "v",
+            Builtin::T => "t",
+            Builtin::Dt => "dt",
+            Builtin::Celsius => "celsius",
+            Builtin::Area => "area",
+            Builtin::Diam => "diam",
+        }
+    }
+
+    /// The builtin called `name`, if any.
+    pub fn from_name(name: &str) -> Option<Builtin> {
+        Some(match name {
+            "v" => Builtin::V,
+            "t" => Builtin::T,
+            "dt" => Builtin::Dt,
+            "celsius" => Builtin::Celsius,
+            "area" => Builtin::Area,
+            "diam" => Builtin::Diam,
+            _ => return None,
+        })
+    }
+
+    /// Its unit.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Builtin::V => "mV",
+            Builtin::T | Builtin::Dt => "ms",
+            Builtin::Celsius => "degC",
+            Builtin::Area => "um2",
+            Builtin::Diam => "um",
+        }
+    }
+}
+
+/// How a variable is stored and who owns it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VarKind {
+    /// A PARAMETER: set by the user, constant during a step; the default differentiation targets.
+    Parameter,
+    /// A STATE: advanced by a SOLVE.
+    State,
+    /// An ASSIGNED variable owned by the mechanism.
+    Assigned,
+    /// An ion quantity owned by the simulator (read or written through USEION).
+    Ion {
+        /// Which ion.
+        ion: IonId,
+        /// Which quantity of it.
+        role: IonRole,
+    },
+    /// A LOCAL of some block (or an argument of an inlined FUNCTION/PROCEDURE, or a NET_RECEIVE
+    /// argument): lives only while the block runs.
+    Local,
+    /// A CONSTANT, or a named physical constant from the UNITS block.
+    Constant,
+    /// A quantity the simulator provides.
+    Builtin(Builtin),
+}
+
+/// Whether a PARAMETER or ASSIGNED variable has one value per instance or one per mechanism.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// One value per instance (RANGE, and every STATE).
+    Range,
+    /// One value shared by every instance (GLOBAL, and PARAMETERs not declared RANGE).
+    Global,
+}
+
+/// One variable of a module.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variable {
+    /// Its name as written (array elements are named `x[2]`).
+    pub name: String,
+    /// What it is.
+    pub kind: VarKind,
+    /// Range or global.
+    pub scope: Scope,
+    /// Its unit as written, e.g. `mV` or `/ms`.
+    pub unit: Option<String>,
+    /// Its default (PARAMETER, CONSTANT) or initial value, if given.
+    pub value: Option<f64>,
+    /// The `<lo, hi>` limits of a PARAMETER, if given.
+    pub limits: Option<(f64, f64)>,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+impl Variable {
+    /// A variable with no unit, value or limits.
+    pub fn new(name: impl Into<String>, kind: VarKind, scope: Scope, span: Span) -> Self {
+        Variable {
+            name: name.into(),
+            kind,
+            scope,
+            unit: None,
+            value: None,
+            limits: None,
+            span,
+        }
+    }
+}
