@@ -226,13 +226,15 @@ def nearest_sample(sec, x, swc):
 def model_C(secs):
     byname = {s.name(): s for s in secs}
     swc = swc_samples()
-    sites = []
+    sites, site_rows = [], []
     for label, name, which in C_SITES:
         sec = byname[name]
         x = site_x(sec, which)
         sid, dist, p = nearest_sample(sec, x, swc)
         sites.append((label, sec, x))
+        site_rows.append([label, name, int(x * sec.nseg), x, sid, float(dist)])
         print(f"C site {label}: {name}({x!r}) nseg {sec.nseg} pos {p.round(3)} nearest SWC sample {sid} (dist {dist:.3f} um)")
+    write_rows(DATA / "C_sites.csv", ["column", "section", "i", "x", "nearest_swc_id", "distance_um"], site_rows)
     soma = byname["soma[0]"]
     cols = ["t"] + [s[0] for s in sites]
 
@@ -264,6 +266,11 @@ def model_C(secs):
             break
     write_csv(DATA / "C_hh.csv", cols, d, step=C_DECIMATE)
     print(f"C hh: stored amplitude {stim.amp} nA (first to spike: {used})")
+    i_soma = int(0.5 * soma.nseg)
+    write_rows(DATA / "C_stimulus.csv", ["file", "section", "i", "x", "delay_ms", "dur_ms", "amp_nA"], [
+        ["C_passive.csv", "soma[0]", i_soma, 0.5, 10.0, 50.0, 0.1],
+        ["C_hh.csv", "soma[0]", i_soma, 0.5, 10.0, 50.0, float(stim.amp)],
+    ])
     for s in secs:
         s.uninsert("hh")
     return used
