@@ -1,1 +1,26 @@
 //! gradmod-runtime: a multicompartment cable simulator carrying tangent columns dV/dθ.
+//!
+//! The runtime reproduces NEURON's fixed-step scheme (backward Euler on the Hines tree matrix,
+//! currents at v_n, states with v_{n+1}) and differentiates that discrete step exactly: for K
+//! parameters it carries S_k = dv/dθ_k per CV, solved with the same factorisation as the voltage.
+//! Mechanisms plug in through [`mechanism`], the only module generated code uses.
+
+// Numerical kernels index several parallel arrays by CV; range loops read best there.
+#![allow(clippy::needless_range_loop)]
+
+pub mod cell;
+pub mod discretization;
+pub mod error;
+pub mod ions;
+pub mod mechanism;
+pub mod morphology;
+pub mod params;
+pub mod probe;
+pub mod solver;
+mod step;
+
+pub use cell::{Cell, ClampId, IClamp, MechId, Settings};
+pub use error::{Error, Result};
+pub use morphology::{Morphology, Point, Section, SectionId, region::Region, swc::read_swc};
+pub use params::ParamSpec;
+pub use probe::{Probe, Recorder};

@@ -1,0 +1,206 @@
+//! Ion species: concentrations, reversal potentials and ionic currents per CV, with their tangents.
+//!
+//! Defaults follow NEURON (NEURON_SCHEME.md): na 10/140 mM and 50 mV, k 54.4/2.5 mM and −77 mV,
+//! ca 5e-5/2 mM and 132.4579341637009 mV, any other species 1/1 mM and 0 mV. Where a mechanism reads a
+//! concentration the reversal potential is set by Nernst at initialisation; where one writes a
+//! concentration, also at the start of every step.
+
+use crate::mechanism::{IonArrays, IonTangents, IonUse, IonVar};
+
+/// Faraday constant (C/mol), CODATA 2018 as in NEURON 9.
+pub const FARADAY: f64 = 96_485.332_123_310_01;
+/// Gas constant (J/(mol·K)), CODATA 2018 as in NEURON 9.
+pub const GAS_CONSTANT: f64 = 8.314_462_618_153_241;
+
+/// RT/F in mV at `celsius`.
+pub fn ktf(celsius: f64) -> f64 {
+    1000.0 * GAS_CONSTANT * (celsius + 273.15) / FARADAY
+}
+
+/// Nernst potential (mV) of an ion of valence z with concentrations ci, co (mM) at `celsius`.
+pub fn nernst(ci: f64, co: f64, z: f64, celsius: f64) -> f64 {
+    if ci <= 0.0 {
+        1e6
+    } else if co <= 0.0 {
+        -1e6
+    } else {
+        ktf(celsius) / z * (co / ci).ln()
+    }
+}
+
+/// Goldman–Hodgkin–Katz flux factor as in NEURON's `cal`/`cachan` models:
+/// `1e-3 · z · F · (ci·efun(−x) − co·efun(x))` with x = z·v/(RT/F) and efun(x) = x/(eˣ − 1)
+/// (coulomb/cm³ per mM; multiply by a permeability in cm/s for mA/cm²).
+pub fn ghk(v: f64, ci: f64, co: f64, z: f64, celsius: f64) -> f64 {
+    let x = z * v / ktf(celsius);
+    let efun = |x: f64| {
+        if x.abs() < 1e-4 {
+            1.0 - x / 2.0
+        } else {
+            x / (x.exp() - 1.0)
+        }
+    };
+    1e-3 * z * FARADAY * (ci * efun(-x) - co * efun(x))
+}
+
+/// Default (inside mM, outside mM, reversal mV, valence) of a species.
+pub fn defaults(name: &str) -> (f64, f64, f64, i32) {
+    match name {
+        "na" => (10.0, 140.0, 50.0, 1),
+        "k" => (54.4, 2.5, -77.0, 1),
+        "ca" => (5e-5, 2.0, 132.457_934_163_700_9, 2),
+        _ => (1.0, 1.0, 0.0, 1),
+    }
+}
+
+/// One ion species of a cell.
+#[derive(Clone, Debug)]
+pub struct IonSpecies {
+    /// Species name.
+    pub name: String,
+    /// Valence.
+    pub valence: i32,
+    /// Default inner concentration (mM).
+    pub default_inside: f64,
+    /// Default outer concentration (mM).
+    pub default_outside: f64,
+    /// Default reversal potential (mV).
+    pub default_rev: f64,
+    /// Per CV: some mechanism there reads a concentration (Nernst at initialisation).
+    pub nernst_init: Vec<bool>,
+    /// Per CV: some mechanism there writes a concentration (Nernst every step).
+    pub nernst_step: Vec<bool>,
+}
+
+/// All ion species of a cell: metadata, per-CV values and tangents.
+#[derive(Clone, Debug, Default)]
+pub struct IonStore {
+    /// Species metadata.
+    pub species: Vec<IonSpecies>,
+    /// Per-CV values, indexed like `species`.
+    pub arrays: Vec<IonArrays>,
+    /// Tangent columns, indexed like `species`.
+    pub tangents: Vec<IonTangents>,
+}
+
+impl IonStore {
+    /// Returns the index of a species, registering it (with NEURON's defaults) if new.
+    pub fn register(&mut self, ion: &IonUse, ncv: usize) -> usize {
+        if let Some(i) = self.species.iter().position(|s| s.name == ion.name) {
+            return i;
+        }
+        let (ci, co, e, z) = defaults(ion.name);
+        self.species.push(IonSpecies {
+            name: ion.name.to_string(),
+            valence: ion.valence.unwrap_or(z),
+            default_inside: ci,
+            default_outside: co,
+            default_rev: e,
+            nernst_init: vec![false; ncv],
+            nernst_step: vec![false; ncv],
+        });
+        self.arrays.push(IonArrays {
+            current: vec![0.0; ncv],
+            current_dv: vec![0.0; ncv],
+            rev: vec![e; ncv],
+            inside: vec![ci; ncv],
+            outside: vec![co; ncv],
+        });
+        self.tangents.push(IonTangents::default());
+        self.species.len() - 1
+    }
+
+    /// Records, for the CVs a mechanism sits on, whether it reads or writes concentrations.
+    pub fn mark_use(&mut self, species: usize, ion: &IonUse, nodes: &[usize]) {
+        let conc = [IonVar::Inside, IonVar::Outside];
+        let reads = conc.iter().any(|&v| ion.reads(v));
+        let writes = conc.iter().any(|&v| ion.writes(v));
+        let s = &mut self.species[species];
+        for &n in nodes {
+            s.nernst_init[n] |= reads || writes;
+            s.nernst_step[n] |= writes;
+        }
+    }
+
+    /// Sizes the tangent columns for K parameters (zeroed).
+    pub fn set_tangent_count(&mut self, k: usize, ncv: usize) {
+        for t in &mut self.tangents {
+            for col in [&mut t.current, &mut t.rev, &mut t.inside, &mut t.outside] {
+                col.clear();
+                col.resize(k * ncv, 0.0);
+            }
+        }
+    }
+
+    /// Sets default concentrations and reversal potentials, then Nernst where concentrations are read.
+    pub fn initialise(&mut self, celsius: f64) {
+        for (s, a) in self.species.iter().zip(&mut self.arrays) {
+            a.inside.fill(s.default_inside);
+            a.outside.fill(s.default_outside);
+            a.rev.fill(s.default_rev);
+            a.current.fill(0.0);
+            a.current_dv.fill(0.0);
+        }
+        for t in &mut self.tangents {
+            for col in [&mut t.current, &mut t.rev, &mut t.inside, &mut t.outside] {
+                col.fill(0.0);
+            }
+        }
+        self.update_reversal(celsius, true);
+    }
+
+    /// Recomputes Nernst potentials (and their tangents) where concentrations are read
+    /// (`at_init`) or written (every step).
+    pub fn update_reversal(&mut self, celsius: f64, at_init: bool) {
+        let kt = ktf(celsius);
+        for ((s, a), t) in self
+            .species
+            .iter()
+            .zip(&mut self.arrays)
+            .zip(&mut self.tangents)
+        {
+            let flags = if at_init {
+                &s.nernst_init
+            } else {
+                &s.nernst_step
+            };
+            let z = s.valence as f64;
+            let ncv = flags.len();
+            let k = t.rev.len() / ncv.max(1);
+            for (cv, _) in flags.iter().enumerate().filter(|(_, f)| **f) {
+                let (ci, co) = (a.inside[cv], a.outside[cv]);
+                a.rev[cv] = nernst(ci, co, z, celsius);
+                if ci > 0.0 && co > 0.0 {
+                    for kk in 0..k {
+                        let j = kk * ncv + cv;
+                        t.rev[j] = kt / z * (t.outside[j] / co - t.inside[j] / ci);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Clears the current accumulators (values and tangents) before the current phase.
+    pub fn clear_currents(&mut self) {
+        for a in &mut self.arrays {
+            a.current.fill(0.0);
+            a.current_dv.fill(0.0);
+        }
+    }
+
+    /// Clears the current tangent accumulators.
+    pub fn clear_current_tangents(&mut self) {
+        for t in &mut self.tangents {
+            t.current.fill(0.0);
+        }
+    }
+
+    /// Multiplies every tangent column by `factor` (forgetting).
+    pub fn scale_tangents(&mut self, factor: f64) {
+        for t in &mut self.tangents {
+            for col in [&mut t.current, &mut t.rev, &mut t.inside, &mut t.outside] {
+                col.iter_mut().for_each(|x| *x *= factor);
+            }
+        }
+    }
+}

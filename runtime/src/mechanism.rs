@@ -1,0 +1,305 @@
+//! The mechanism interface: the only part of the runtime that generated code uses.
+//!
+//! A mechanism (a compiled `.mod` file, or a hand-written one) is a struct of arrays: one `Vec<f64>`
+//! per field with one entry per instance, a node-index array mapping each instance to its control
+//! volume (CV), and a per-instance weight. The runtime calls each kernel once per phase
+//! (`init`, `currents`, `states`, events) through `Box<dyn Mechanism>`; the kernel owns the loop over
+//! instances. Metadata ([`MechanismInfo`]) is kept apart from the kernels and is `const`-constructible,
+//! so generated code can declare it as a `static`.
+//!
+//! Units are NEURON's: v in mV, t and dt in ms, current densities in mA/cm², conductances in S/cm²,
+//! areas in µm², concentrations in mM, temperature in °C. Point processes compute currents in nA; their
+//! per-instance weight converts them to mA/cm² of their CV (`weight = 100 / area_um2`), so every
+//! kernel accumulates `i[node] += weight * current` and `g[node] += weight * conductance` alike.
+//!
+//! Tangents (DESIGN.md, steps 1'–3'): for K parameters θ_k the runtime keeps S_k = dv/dθ_k per CV, and
+//! each mechanism keeps σ_k = ds/dθ_k for its own states in one flat buffer laid out
+//! `[k][state][instance]` (states numbered in the order of the state fields in `MechanismInfo::fields`).
+
+/// Whether a mechanism is distributed over membrane area or sits at a point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MechanismKind {
+    /// A density mechanism (NEURON `SUFFIX`): currents in mA/cm², conductances in S/cm².
+    Density,
+    /// A point process (NEURON `POINT_PROCESS`): currents in nA, conductances in µS.
+    Point,
+}
+
+/// The role of a field of a mechanism.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldRole {
+    /// A `PARAMETER`: set by the user, constant during a step, differentiable.
+    Parameter,
+    /// A `STATE`: advanced by the `states` kernel; has tangents σ.
+    State,
+    /// An `ASSIGNED` variable: computed by the kernels (currents, rates); readable by probes.
+    Assigned,
+}
+
+/// Metadata of one field of a mechanism.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FieldInfo {
+    /// Name as in the `.mod` file (for example `gnabar`).
+    pub name: &'static str,
+    /// Unit as written in the `.mod` file (for example `S/cm2`).
+    pub unit: &'static str,
+    /// Default value given to every new instance.
+    pub default: f64,
+    /// Parameter, state or assigned variable.
+    pub role: FieldRole,
+    /// Lower bound from the `.mod` file's `<lo, hi>` range, if any.
+    pub lower: Option<f64>,
+    /// Upper bound from the `.mod` file's `<lo, hi>` range, if any.
+    pub upper: Option<f64>,
+}
+
+impl FieldInfo {
+    /// A field without bounds.
+    pub const fn new(
+        name: &'static str,
+        unit: &'static str,
+        default: f64,
+        role: FieldRole,
+    ) -> Self {
+        Self {
+            name,
+            unit,
+            default,
+            role,
+            lower: None,
+            upper: None,
+        }
+    }
+}
+
+/// One variable of an ion, as a mechanism reads or writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IonVar {
+    /// The ionic current density `iX` (mA/cm²); written currents are accumulated.
+    Current,
+    /// The reversal potential `eX` (mV).
+    Reversal,
+    /// The inner concentration `Xi` (mM).
+    Inside,
+    /// The outer concentration `Xo` (mM).
+    Outside,
+}
+
+/// How a mechanism uses one ion species (NEURON `USEION X READ ... WRITE ... VALENCE z`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct IonUse {
+    /// Species name (`na`, `k`, `ca`, or any other).
+    pub name: &'static str,
+    /// Valence, when the `.mod` file declares one; otherwise the runtime's default for the species.
+    pub valence: Option<i32>,
+    /// Variables read.
+    pub reads: &'static [IonVar],
+    /// Variables written.
+    pub writes: &'static [IonVar],
+}
+
+impl IonUse {
+    /// Whether this use reads the given variable.
+    pub fn reads(&self, var: IonVar) -> bool {
+        self.reads.contains(&var)
+    }
+
+    /// Whether this use writes the given variable.
+    pub fn writes(&self, var: IonVar) -> bool {
+        self.writes.contains(&var)
+    }
+}
+
+/// Metadata of a mechanism, separate from its kernels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MechanismInfo {
+    /// Mechanism name (NEURON `SUFFIX` or `POINT_PROCESS` name).
+    pub name: &'static str,
+    /// Density or point process.
+    pub kind: MechanismKind,
+    /// All fields: parameters, states and assigned variables. Field indices used by
+    /// [`Mechanism::field`] and by [`Seed::param`] index this slice.
+    pub fields: &'static [FieldInfo],
+    /// Ions used, in the order the context's [`Context::ion_slots`] follows.
+    pub ions: &'static [IonUse],
+    /// Whether the mechanism has a `NET_RECEIVE` block.
+    pub net_receive: bool,
+}
+
+impl MechanismInfo {
+    /// Index of the field with the given name.
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+
+    /// Number of state fields.
+    pub fn state_count(&self) -> usize {
+        self.fields
+            .iter()
+            .filter(|f| f.role == FieldRole::State)
+            .count()
+    }
+
+    /// Position of a field among the states (its index in the σ layout), if it is a state.
+    pub fn state_position(&self, field: usize) -> Option<usize> {
+        if self.fields.get(field)?.role != FieldRole::State {
+            return None;
+        }
+        Some(
+            self.fields[..field]
+                .iter()
+                .filter(|f| f.role == FieldRole::State)
+                .count(),
+        )
+    }
+}
+
+/// Per-CV values of one ion species. All arrays have one entry per CV.
+#[derive(Clone, Debug, Default)]
+pub struct IonArrays {
+    /// Accumulated ionic current density iX (mA/cm²), reset by the runtime before `currents`.
+    pub current: Vec<f64>,
+    /// Accumulated d(iX)/dv (S/cm²), reset by the runtime before `currents`.
+    pub current_dv: Vec<f64>,
+    /// Reversal potential eX (mV).
+    pub rev: Vec<f64>,
+    /// Inner concentration Xi (mM).
+    pub inside: Vec<f64>,
+    /// Outer concentration Xo (mM).
+    pub outside: Vec<f64>,
+}
+
+/// Tangent columns of one ion species, each laid out `[k][cv]`.
+#[derive(Clone, Debug, Default)]
+pub struct IonTangents {
+    /// d(iX)/dθ_k, accumulated by `currents_tangent` (reset by the runtime before it).
+    pub current: Vec<f64>,
+    /// d(eX)/dθ_k, maintained by the runtime (Nernst) and read by mechanisms.
+    pub rev: Vec<f64>,
+    /// d(Xi)/dθ_k, written by mechanisms that write Xi.
+    pub inside: Vec<f64>,
+    /// d(Xo)/dθ_k, written by mechanisms that write Xo.
+    pub outside: Vec<f64>,
+}
+
+/// The per-phase view a kernel works on. Arrays are indexed by CV (through the mechanism's node
+/// index array); ion species are reached through `ions[ion_slots[j]]`, where j is the position of the
+/// ion in [`MechanismInfo::ions`].
+pub struct Context<'a> {
+    /// Time step (ms).
+    pub dt: f64,
+    /// Time (ms): t_n + dt/2 during `currents`, t_{n+1} during `states`, 0 during `init`, and the
+    /// delivery time during `net_receive`.
+    pub t: f64,
+    /// Temperature (°C).
+    pub celsius: f64,
+    /// Membrane potential per CV (mV): v_n during `currents`, v_{n+1} during `states`.
+    pub v: &'a [f64],
+    /// Membrane current density accumulator per CV (mA/cm²): `currents` adds `weight * i`.
+    pub i: &'a mut [f64],
+    /// Conductance accumulator per CV (S/cm²): `currents` adds `weight * di/dv`.
+    pub g: &'a mut [f64],
+    /// Membrane area per CV (µm²).
+    pub area: &'a [f64],
+    /// All ion species of the cell.
+    pub ions: &'a mut [IonArrays],
+    /// For each ion the mechanism declares, in declaration order, its index into `ions`.
+    pub ion_slots: &'a [usize],
+}
+
+/// For tangent column k: which parameter θ_k moves and how much per instance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Seed {
+    /// Field index (into [`MechanismInfo::fields`]) of the parameter that θ_k moves.
+    pub param: usize,
+    /// dp/dθ_k per instance: 1 inside the parameter's region and 0 outside, or p0·e^u when the
+    /// parameter is log-scaled.
+    pub factor: Vec<f64>,
+}
+
+/// The tangent view a tangent kernel works on, beside the forward [`Context`].
+pub struct Tangents<'a> {
+    /// Number of tangent columns K.
+    pub k: usize,
+    /// Number of CVs (the stride of every `[k][cv]` array).
+    pub ncv: usize,
+    /// S_k = dv/dθ_k, `[k][cv]`: S^n during `currents_tangent`, S^{n+1} during `states_tangent`.
+    pub s: &'a [f64],
+    /// dI_k accumulator, `[k][cv]` (mA/cm² per unit θ_k): `currents_tangent` adds
+    /// `weight * (I_v S_k + I_s σ_k + I_θk)`.
+    pub di: &'a mut [f64],
+    /// dg_k accumulator, `[k][cv]`: `currents_tangent` adds `weight * (g_v S_k + g_s σ_k + g_θk)`.
+    pub dg: &'a mut [f64],
+    /// Ion tangents, indexed like [`Context::ions`].
+    pub ions: &'a mut [IonTangents],
+    /// Per column k: the parameter of this mechanism θ_k moves, if any. Length K.
+    pub seeds: &'a [Option<Seed>],
+}
+
+/// A compiled mechanism: kernels over all its instances, one call per phase.
+///
+/// Kernels must not allocate: all buffers are sized by [`Mechanism::allocate`] and
+/// [`Mechanism::set_tangent_count`].
+pub trait Mechanism: Send {
+    /// The mechanism's metadata.
+    fn info(&self) -> &'static MechanismInfo;
+
+    /// Creates the instances: instance j sits on CV `nodes[j]` with weight `weights[j]` (area fraction
+    /// for density mechanisms, 100/area for point processes). Every field is set to its default and
+    /// all state tangents to zero.
+    fn allocate(&mut self, nodes: &[usize], weights: &[f64]);
+
+    /// Number of instances.
+    fn instance_count(&self) -> usize;
+
+    /// CV of every instance.
+    fn nodes(&self) -> &[usize];
+
+    /// Values of field `field` (index into `info().fields`), one per instance.
+    fn field(&self, field: usize) -> &[f64];
+
+    /// Mutable values of field `field`, for writing parameters between steps.
+    fn field_mut(&mut self, field: usize) -> &mut [f64];
+
+    /// Sizes the state tangents for K columns (zeroed).
+    fn set_tangent_count(&mut self, k: usize);
+
+    /// State tangents σ, `[k][state][instance]`.
+    fn state_tangents(&self) -> &[f64];
+
+    /// Mutable state tangents σ, `[k][state][instance]` (the runtime scales them when forgetting).
+    fn state_tangents_mut(&mut self) -> &mut [f64];
+
+    /// `INITIAL`: set states from v (and ions).
+    fn init(&mut self, ctx: &mut Context);
+
+    /// `BREAKPOINT` without its `SOLVE`: accumulate current and conductance at v_n and s_n.
+    fn currents(&mut self, ctx: &mut Context);
+
+    /// The `SOLVE`: advance states from t_n to t_{n+1} with v_{n+1}.
+    fn states(&mut self, ctx: &mut Context);
+
+    /// `NET_RECEIVE` for one instance with the connection's weight.
+    fn net_receive(&mut self, _ctx: &mut Context, _instance: usize, _weight: f64) {}
+
+    /// Derivative of `init`: set σ from S (and the seeds).
+    fn init_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents);
+
+    /// Step 1': accumulate dI_k and dg_k (and ion current tangents) at v_n, s_n, S_n, σ_n.
+    fn currents_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents);
+
+    /// Step 3': σ_{n+1} = Φ_s σ_n + Φ_v S_{n+1} + Φ_θ. Called before [`Mechanism::states`], so the
+    /// kernel still sees s_n in its fields (and v_{n+1} in the context).
+    fn states_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents);
+
+    /// Derivative of `net_receive`; `dweight[k]` is d(weight)/dθ_k. Called before `net_receive`.
+    fn net_receive_tangent(
+        &mut self,
+        _ctx: &mut Context,
+        _tan: &mut Tangents,
+        _instance: usize,
+        _weight: f64,
+        _dweight: &[f64],
+    ) {
+    }
+}

@@ -1,0 +1,271 @@
+//! The time step (NEURON_SCHEME.md) and its exact tangent (DESIGN.md, steps 1'–3').
+
+use crate::cell::Cell;
+use crate::error::{Error, Result};
+use crate::mechanism::{Context, Tangents};
+use crate::params::ParamTarget;
+
+impl Cell {
+    /// Initialises the simulation (NEURON `finitialize`): t = 0, v = v_init, ions at their defaults
+    /// (Nernst where concentrations are read), every mechanism's `INITIAL`, and the tangents of all of
+    /// that. Checks every parameter for finiteness first.
+    pub fn init(&mut self) -> Result<()> {
+        self.check_parameters()?;
+        let n = self.layout.len();
+        let kk = self.params.len();
+        self.update_axial();
+        self.refresh_seeds();
+        self.t = 0.0;
+        self.steps = 0;
+        self.v.copy_from_slice(&self.v_init);
+        self.ions.set_tangent_count(kk, n);
+        self.ions.initialise(self.settings.celsius);
+        self.s = vec![0.0; kk * n];
+        self.di = vec![0.0; kk * n];
+        self.dg = vec![0.0; kk * n];
+        for slot in &mut self.mechs {
+            slot.mech.set_tangent_count(kk);
+        }
+        let (dt, celsius) = (self.settings.dt, self.settings.celsius);
+        for slot in &mut self.mechs {
+            let mut ctx = Context {
+                dt,
+                t: 0.0,
+                celsius,
+                v: &self.v,
+                i: &mut self.i,
+                g: &mut self.g,
+                area: &self.layout.area,
+                ions: &mut self.ions.arrays,
+                ion_slots: &slot.ion_slots,
+            };
+            slot.mech.init(&mut ctx);
+            if kk > 0 {
+                let mut tan = Tangents {
+                    k: kk,
+                    ncv: n,
+                    s: &self.s,
+                    di: &mut self.di,
+                    dg: &mut self.dg,
+                    ions: &mut self.ions.tangents,
+                    seeds: &slot.seeds,
+                };
+                slot.mech.init_tangent(&mut ctx, &mut tan);
+            }
+        }
+        self.initialised = true;
+        Ok(())
+    }
+
+    /// Advances one time step dt; returns an error naming the CV if v becomes non-finite.
+    pub fn step(&mut self) -> Result<()> {
+        if !self.initialised {
+            return Err(Error::Invalid(
+                "Cell::init must be called before stepping".into(),
+            ));
+        }
+        let n = self.layout.len();
+        let kk = self.params.len();
+        let (dt, celsius) = (self.settings.dt, self.settings.celsius);
+        let t_mid = self.t + dt / 2.0;
+
+        // 1. Currents and conductances at v_n, s_n (and their tangents).
+        self.ions.update_reversal(celsius, false);
+        self.i.fill(0.0);
+        self.g.fill(0.0);
+        self.ions.clear_currents();
+        if kk > 0 {
+            self.di.fill(0.0);
+            self.dg.fill(0.0);
+            self.ions.clear_current_tangents();
+        }
+        for slot in &mut self.mechs {
+            let mut ctx = Context {
+                dt,
+                t: t_mid,
+                celsius,
+                v: &self.v,
+                i: &mut self.i,
+                g: &mut self.g,
+                area: &self.layout.area,
+                ions: &mut self.ions.arrays,
+                ion_slots: &slot.ion_slots,
+            };
+            slot.mech.currents(&mut ctx);
+            if kk > 0 {
+                let mut tan = Tangents {
+                    k: kk,
+                    ncv: n,
+                    s: &self.s,
+                    di: &mut self.di,
+                    dg: &mut self.dg,
+                    ions: &mut self.ions.tangents,
+                    seeds: &slot.seeds,
+                };
+                slot.mech.currents_tangent(&mut ctx, &mut tan);
+            }
+        }
+
+        // 2. Voltage: M Δ = r with M = diag(1e-3 cm/dt + g) + axial, r = I_stim − I − A v.
+        let cfac = 1e-3 / dt;
+        let l = &self.layout;
+        let m = &mut self.matrix;
+        for cv in 0..n {
+            self.rhs[cv] = -self.i[cv];
+            m.d[cv] = self.g[cv]
+                + if l.is_segment[cv] {
+                    cfac * self.cm[cv]
+                } else {
+                    0.0
+                };
+        }
+        for c in &self.clamps {
+            if c.is_on(t_mid) {
+                self.rhs[c.cv] += 1e2 * c.amp / l.matrix_area[c.cv];
+            }
+        }
+        for cv in 1..n {
+            let p = l.parent[cv];
+            let dv = self.v[p] - self.v[cv];
+            self.rhs[cv] -= m.b[cv] * dv;
+            self.rhs[p] += m.a[cv] * dv;
+            m.d[cv] -= m.b[cv];
+            m.d[p] -= m.a[cv];
+        }
+        m.solve(&mut self.rhs);
+        std::mem::swap(&mut self.delta, &mut self.rhs);
+        if kk > 0 {
+            self.tangent_voltage_step(t_mid);
+        }
+        let mut bad = false;
+        for (v, d) in self.v.iter_mut().zip(&self.delta) {
+            *v += d;
+            bad |= !v.is_finite();
+        }
+        self.steps += 1;
+        self.t = self.steps as f64 * dt;
+        if bad {
+            let cv = self.v.iter().position(|v| !v.is_finite()).unwrap_or(0);
+            return Err(Error::Diverged { t: self.t, cv });
+        }
+
+        // 3. States with v_{n+1}: tangents first (they need s_n), then the states themselves.
+        for slot in &mut self.mechs {
+            let mut ctx = Context {
+                dt,
+                t: self.t,
+                celsius,
+                v: &self.v,
+                i: &mut self.i,
+                g: &mut self.g,
+                area: &self.layout.area,
+                ions: &mut self.ions.arrays,
+                ion_slots: &slot.ion_slots,
+            };
+            if kk > 0 {
+                let mut tan = Tangents {
+                    k: kk,
+                    ncv: n,
+                    s: &self.s,
+                    di: &mut self.di,
+                    dg: &mut self.dg,
+                    ions: &mut self.ions.tangents,
+                    seeds: &slot.seeds,
+                };
+                slot.mech.states_tangent(&mut ctx, &mut tan);
+            }
+            slot.mech.states(&mut ctx);
+        }
+        if kk > 0 && self.forgetting > 0.0 {
+            let f = 1.0 - self.forgetting * dt;
+            self.s.iter_mut().for_each(|x| *x *= f);
+            for slot in &mut self.mechs {
+                slot.mech
+                    .state_tangents_mut()
+                    .iter_mut()
+                    .for_each(|x| *x *= f);
+            }
+            self.ions.scale_tangents(f);
+        }
+        Ok(())
+    }
+
+    /// Step 2': M ΔS_k = −(A S_k + dI_k − dI_stim,k) − (dg_k + dC_k/dt) ∘ Δ − dA_k v_{n+1}, with the
+    /// factorisation of the forward step.
+    fn tangent_voltage_step(&mut self, t_mid: f64) {
+        let n = self.layout.len();
+        let cfac = 1e-3 / self.settings.dt;
+        let l = &self.layout;
+        let m = &self.matrix;
+        let col = &mut self.scratch;
+        for (k, p) in self.params.iter().enumerate() {
+            let r = k * n..(k + 1) * n;
+            let (s, di, dg) = (&self.s[r.clone()], &self.di[r.clone()], &self.dg[r.clone()]);
+            for cv in 0..n {
+                col[cv] = -di[cv] - dg[cv] * self.delta[cv];
+            }
+            match p.target {
+                ParamTarget::Cm => {
+                    for cv in 0..n {
+                        if l.is_segment[cv] {
+                            col[cv] -= cfac * p.factor[cv] * self.delta[cv];
+                        }
+                    }
+                }
+                ParamTarget::Clamp(c) => {
+                    let c = &self.clamps[c];
+                    if c.is_on(t_mid) {
+                        col[c.cv] += 1e2 * p.factor[0] / l.matrix_area[c.cv];
+                    }
+                }
+                ParamTarget::Ra => {
+                    for cv in 1..n {
+                        let sec = l.section[cv].0;
+                        let f = p.factor[sec];
+                        if f != 0.0 {
+                            let rel = -f / self.ra[sec];
+                            let pa = l.parent[cv];
+                            let dw = (self.v[pa] + self.delta[pa]) - (self.v[cv] + self.delta[cv]);
+                            col[cv] -= rel * m.b[cv] * dw;
+                            col[pa] += rel * m.a[cv] * dw;
+                        }
+                    }
+                }
+                ParamTarget::Mechanism { .. } => {}
+            }
+            for cv in 1..n {
+                let pa = l.parent[cv];
+                let ds = s[pa] - s[cv];
+                col[cv] -= m.b[cv] * ds;
+                col[pa] += m.a[cv] * ds;
+            }
+            m.solve_again(col);
+            for (x, d) in self.s[r].iter_mut().zip(col.iter()) {
+                *x += d;
+            }
+        }
+    }
+
+    /// Runs until `tstop` (ms, rounded to whole steps), sampling the recorder after initialisation
+    /// and at its interval. Initialises first if needed.
+    pub fn run(
+        &mut self,
+        tstop: f64,
+        mut recorder: Option<&mut crate::probe::Recorder>,
+    ) -> Result<()> {
+        if !self.initialised {
+            self.init()?;
+        }
+        let total = (tstop / self.settings.dt).round() as u64;
+        if let Some(r) = recorder.as_deref_mut() {
+            r.sample(self);
+        }
+        while self.steps < total {
+            self.step()?;
+            if let Some(r) = recorder.as_deref_mut() {
+                r.maybe_sample(self);
+            }
+        }
+        Ok(())
+    }
+}
