@@ -1,9 +1,13 @@
 //! SWC reader following NEURON's Import3d conventions.
 //!
 //! Each line is `id tag x y z radius parent`; `#` starts a comment. Sections are unbranched runs of
-//! samples of one tag, split at branch points and tag changes. A child section starts with a copy of
-//! its parent's last point (position and diameter), except children of a soma, which start at their
-//! own first sample. A soma of one sample is a sphere, represented as a cylinder along x whose length
+//! samples of one tag, split at branch points and tag changes; the root section runs from the root
+//! sample through its first child of the same tag, and the root's other children attach at its 0-end.
+//! A child section starts with a copy of its parent's sample (position and diameter), except that a
+//! dendrite off a soma takes its own first diameter, and a non-soma child of the root's 0-end gets no
+//! copied point (Import3d joins it "by wire"); sections left with one point are dropped, as Import3d
+//! does. Sections are named `soma[i]`, `axon[i]`, `dend[i]`, `apic[i]` (`tagN[i]` for other tags),
+//! numbered per tag in increasing order of their first own sample id. A soma of one sample is a sphere, represented as a cylinder along x whose length
 //! equals its diameter (same area); a three-point soma (NeuroMorpho convention: centre plus two
 //! samples at ±r) is the cylinder through its three samples; any other soma is a chain (or tree) of
 //! frusta like the rest. Children of a one-point soma attach at its centre (x = 0.5).
@@ -79,7 +83,8 @@ fn parse(text: &str) -> Result<Vec<Sample>> {
         samples.push(Sample {
             id,
             tag,
-            point: Point::new(x, y, z, 2.0 * r),
+            // NEURON stores 3-D points as float32; round as it does so areas match.
+            point: Point::new(f32r(x), f32r(y), f32r(z), f32r(2.0 * r)),
             parent,
             line,
         });
@@ -91,6 +96,10 @@ fn parse(text: &str) -> Result<Vec<Sample>> {
         });
     }
     Ok(samples)
+}
+
+fn f32r(x: f64) -> f64 {
+    x as f32 as f64
 }
 
 fn samples_line(samples: &[Sample], i: usize) -> usize {
@@ -167,44 +176,42 @@ fn tag_name(tag: i32) -> String {
     }
 }
 
+/// A section found in the sample tree, before naming.
+struct Found {
+    tag: i32,
+    points: Vec<Point>,
+    parent: Option<(usize, f64)>,
+    first_id: i64,
+    line: usize,
+}
+
 fn build(samples: &[Sample]) -> Result<Morphology> {
     let (root, children) = children_of(samples)?;
-    let mut morph = Morphology::new();
-    let mut counts: HashMap<i32, usize> = HashMap::new();
-    let mut add = |morph: &mut Morphology,
-                   tag: i32,
-                   points: Vec<Point>,
-                   parent: Option<(SectionId, f64)>,
-                   line: usize|
-     -> Result<SectionId> {
-        let n = counts.entry(tag).or_insert(0);
-        let name = format!("{}[{}]", tag_name(tag), n);
-        *n += 1;
-        morph
-            .add_section(&name, tag, points, parent, 1)
-            .map_err(|e| Error::Swc {
-                line,
-                message: e.to_string(),
-            })
-    };
+    let mut found: Vec<Found> = Vec::new();
     let r = &samples[root];
     let soma_kids: Vec<usize> = children[root]
         .iter()
         .copied()
         .filter(|&c| samples[c].tag == 1)
         .collect();
-    // Pending sections: (first sample of the chain, parent section and x, starting point).
-    let mut pending: Vec<(usize, SectionId, f64, Option<Point>)> = Vec::new();
+    // Pending sections: (first sample, parent section and x, parent sample to start from).
+    let mut pending: Vec<(usize, usize, f64, Option<usize>)> = Vec::new();
     if r.tag == 1 && soma_kids.is_empty() {
         // One-point soma: a sphere of radius r becomes a cylinder of length and diameter 2r.
         let p = r.point;
-        let pts = vec![
+        let points = vec![
             Point::new(p.x - p.d / 2.0, p.y, p.z, p.d),
             Point::new(p.x + p.d / 2.0, p.y, p.z, p.d),
         ];
-        let soma = add(&mut morph, 1, pts, None, r.line)?;
+        found.push(Found {
+            tag: 1,
+            points,
+            parent: None,
+            first_id: r.id,
+            line: r.line,
+        });
         for &c in &children[root] {
-            pending.push((c, soma, 0.5, None));
+            pending.push((c, 0, 0.5, None));
         }
     } else if r.tag == 1
         && soma_kids.len() == 2
@@ -216,61 +223,109 @@ fn build(samples: &[Sample]) -> Result<Morphology> {
         // Three-point soma: a cylinder through the two outer samples and the centre.
         let (a, b) = (samples[soma_kids[0]].point, samples[soma_kids[1]].point);
         let d = r.point.d;
-        let pts = vec![Point { d, ..a }, r.point, Point { d, ..b }];
-        let soma = add(&mut morph, 1, pts, None, r.line)?;
-        for &c in children[root]
+        let points = vec![Point { d, ..a }, r.point, Point { d, ..b }];
+        found.push(Found {
+            tag: 1,
+            points,
+            parent: None,
+            first_id: r.id,
+            line: r.line,
+        });
+        let kids = children[root]
             .iter()
             .chain(&children[soma_kids[0]])
-            .chain(&children[soma_kids[1]])
-        {
+            .chain(&children[soma_kids[1]]);
+        for &c in kids {
             if !soma_kids.contains(&c) {
-                pending.push((c, soma, 0.5, None));
+                pending.push((c, 0, 0.5, None));
             }
         }
     } else {
-        // General root: the root section follows the root's first child of the same tag.
-        let first = children[root]
+        // General root: the root section follows the root's first child of the same tag; the root's
+        // other children attach at its 0-end.
+        let Some(first) = children[root]
             .iter()
             .copied()
-            .find(|&c| samples[c].tag == r.tag);
-        let mut pts = vec![r.point];
-        let Some(f) = first else {
+            .find(|&c| samples[c].tag == r.tag)
+        else {
             return Err(Error::Swc {
                 line: r.line,
                 message: "root sample has no child of its own tag; cannot form a root section"
                     .into(),
             });
         };
-        let end = chain(samples, &children, f, &mut pts);
-        let sec = add(&mut morph, r.tag, pts, None, r.line)?;
+        let mut points = vec![r.point];
+        let end = chain(samples, &children, first, &mut points);
+        found.push(Found {
+            tag: r.tag,
+            points,
+            parent: None,
+            first_id: r.id,
+            line: r.line,
+        });
         for &c in &children[root] {
-            if Some(c) != first {
-                pending.push((c, sec, 0.0, Some(r.point)));
+            if c != first {
+                pending.push((c, 0, 0.0, Some(root)));
             }
         }
         for &c in &children[end] {
-            pending.push((c, sec, 1.0, Some(samples[end].point)));
+            pending.push((c, 0, 1.0, Some(end)));
         }
     }
     let mut queue = std::collections::VecDeque::from(pending);
     while let Some((start, parent, x, from)) = queue.pop_front() {
         let s = &samples[start];
-        let parent_is_soma = morph.sections()[parent.0].tag == 1 && s.tag != 1;
-        let mut pts = Vec::new();
+        let parent_tag = found[parent].tag;
+        let mut points = Vec::new();
         match from {
-            Some(p) if !parent_is_soma => pts.push(p),
-            _ => {}
+            // Import3d joins a non-soma child of the root's 0-end "by wire": no copied point.
+            Some(_) if x == 0.0 && s.tag != parent_tag => {}
+            // A dendrite off a soma starts at the soma sample's position with its own diameter.
+            Some(p) if parent_tag == 1 && s.tag != 1 => points.push(Point {
+                d: s.point.d,
+                ..samples[p].point
+            }),
+            Some(p) => points.push(samples[p].point),
+            None => {}
         }
-        let end = chain(samples, &children, start, &mut pts);
-        if pts.len() < 2 {
-            // A one-sample branch off the soma: start it at the parent's position.
-            let p = from.unwrap_or(samples[start].point);
-            pts.insert(0, Point { d: s.point.d, ..p });
+        let end = chain(samples, &children, start, &mut points);
+        if points.len() < 2 {
+            // Import3d drops one-point sections (with their subtrees).
+            continue;
         }
-        let sec = add(&mut morph, s.tag, pts, Some((parent, x)), s.line)?;
+        found.push(Found {
+            tag: s.tag,
+            points,
+            parent: Some((parent, x)),
+            first_id: s.id,
+            line: s.line,
+        });
+        let me = found.len() - 1;
         for &c in &children[end] {
-            queue.push_back((c, sec, 1.0, Some(samples[end].point)));
+            queue.push_back((c, me, 1.0, Some(end)));
         }
+    }
+    // Names: per tag, numbered in increasing order of the section's first own sample id.
+    let mut names = vec![String::new(); found.len()];
+    let mut tags: Vec<i32> = found.iter().map(|f| f.tag).collect();
+    tags.sort_unstable();
+    tags.dedup();
+    for tag in tags {
+        let mut of_tag: Vec<usize> = (0..found.len()).filter(|&i| found[i].tag == tag).collect();
+        of_tag.sort_by_key(|&i| found[i].first_id);
+        for (n, i) in of_tag.into_iter().enumerate() {
+            names[i] = format!("{}[{}]", tag_name(tag), n);
+        }
+    }
+    let mut morph = Morphology::new();
+    for (f, name) in found.into_iter().zip(names) {
+        let parent = f.parent.map(|(p, x)| (SectionId(p), x));
+        morph
+            .add_section(&name, f.tag, f.points, parent, 1)
+            .map_err(|e| Error::Swc {
+                line: f.line,
+                message: e.to_string(),
+            })?;
     }
     Ok(morph)
 }

@@ -1,0 +1,56 @@
+//! Hand-written test mechanisms (NEURON's `pas` and `hh`) and the standard models of MODELS.md.
+
+// Each test binary uses a different subset; numerical kernels index parallel arrays by range.
+#![allow(dead_code, clippy::needless_range_loop)]
+
+pub mod dual;
+pub mod hh;
+pub mod models;
+pub mod pas;
+
+use std::path::PathBuf;
+
+/// Path of a file in the repository's `tests/reference/data` directory.
+pub fn reference_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/reference/data")
+        .join(name)
+}
+
+/// A CSV file: header and rows of fields.
+pub struct Csv {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    pub fn read(name: &str) -> Option<Csv> {
+        let text = std::fs::read_to_string(reference_path(name)).ok()?;
+        let mut lines = text.lines();
+        let header = lines.next()?.split(',').map(String::from).collect();
+        let rows = lines
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.split(',').map(String::from).collect())
+            .collect();
+        Some(Csv { header, rows })
+    }
+
+    /// A numeric column by name.
+    pub fn column(&self, name: &str) -> Vec<f64> {
+        let j = self
+            .header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}"));
+        self.rows.iter().map(|r| r[j].parse().unwrap()).collect()
+    }
+}
+
+/// Largest absolute difference between two traces of equal length.
+pub fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len(), "trace lengths differ");
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
