@@ -43,7 +43,7 @@ fn check(build: &dyn Fn() -> Cell, specs: &[ParamSpec], cvs: &[usize], tstop: f6
         let h = 1e-5 * theta[k].abs().max(1e-3);
         let (plus, _) = run(build, specs, cvs, Some((k, theta[k] + h)), tstop);
         let (minus, _) = run(build, specs, cvs, Some((k, theta[k] - h)), tstop);
-        for c in 0..cvs.len() {
+        for (c, cv) in cvs.iter().enumerate() {
             let vi = c * (kk + 1);
             let tangent = &base[vi + 1 + k];
             let scale = tangent.iter().fold(0.0f64, |m, x| m.max(x.abs()));
@@ -55,14 +55,14 @@ fn check(build: &dyn Fn() -> Cell, specs: &[ParamSpec], cvs: &[usize], tstop: f6
             println!(
                 "{:?} at CV {}: max |dV/dθ| {scale:.4e}, relative error {:.2e}",
                 specs[k].target,
-                cvs[c],
+                cv,
                 err / scale
             );
             assert!(scale > 0.0, "tangent {k} is identically zero");
             assert!(
                 err / scale < tol,
                 "tangent {k} at CV {} off by {:e}",
-                cvs[c],
+                cv,
                 err / scale
             );
         }
