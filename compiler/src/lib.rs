@@ -1,4 +1,10 @@
 //! gradmod-compiler: NMODL text -> AST -> IR -> passes -> back ends.
 
+pub mod ast;
+pub mod back;
 pub mod diag;
+pub mod driver;
 pub mod ir;
+pub mod lower;
+pub mod parse;
+pub mod sym;

@@ -55,8 +55,11 @@ pub struct Module {
     pub breakpoint: Option<BlockId>,
     /// The NET_RECEIVE block, if any.
     pub net_receive: Option<NetReceive>,
-    /// Whether the mechanism's NONSPECIFIC_CURRENTs are electrode currents (ELECTRODE_CURRENT):
-    /// they then enter the cable equation with the opposite sign.
+    /// The NONSPECIFIC_CURRENT (or ELECTRODE_CURRENT) variables: ASSIGNED currents that add to
+    /// the membrane current without belonging to an ion.
+    pub nonspecific: Vec<VarId>,
+    /// Whether those currents are electrode currents (ELECTRODE_CURRENT): they then enter the
+    /// cable equation with the opposite sign.
     pub electrode_current: bool,
     /// Whether NEURON's THREADSAFE was given (kept for printing).
     pub threadsafe: bool,
@@ -78,6 +81,7 @@ impl Module {
             initial: None,
             breakpoint: None,
             net_receive: None,
+            nonspecific: Vec::new(),
             electrode_current: false,
             threadsafe: false,
             span,

@@ -231,3 +231,68 @@ pub struct NetReceive {
     /// Where it was written.
     pub span: Span,
 }
+
+impl Stmt {
+    /// Calls `f` on every expression of this statement and of the statements nested in it, in
+    /// source order.
+    pub fn for_each_expr(&self, f: &mut dyn FnMut(ExprId)) {
+        match &self.kind {
+            StmtKind::Assign { value, .. } => f(*value),
+            StmtKind::Ode { rhs, .. } => f(*rhs),
+            StmtKind::Reaction {
+                forward, backward, ..
+            } => {
+                f(*forward);
+                if let Some(b) = backward {
+                    f(*b);
+                }
+            }
+            StmtKind::Flux { flux, .. } => f(*flux),
+            StmtKind::Conserve { total, .. } => f(*total),
+            StmtKind::Compartment { volume, .. } => f(*volume),
+            StmtKind::Equation { lhs, rhs } => {
+                f(*lhs);
+                f(*rhs);
+            }
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                f(*cond);
+                then.iter()
+                    .chain(otherwise)
+                    .for_each(|s| s.for_each_expr(f));
+            }
+            StmtKind::While { cond, body } => {
+                f(*cond);
+                body.iter().for_each(|s| s.for_each_expr(f));
+            }
+            StmtKind::Solve { .. } => {}
+            StmtKind::NetSend { delay, flag } => {
+                f(*delay);
+                f(*flag);
+            }
+            StmtKind::NetEvent { time } => f(*time),
+            StmtKind::Watch { cond, flag } => {
+                f(*cond);
+                f(*flag);
+            }
+        }
+    }
+
+    /// Calls `f` on this statement and every statement nested in it, parents first.
+    pub fn for_each_stmt<'s>(&'s self, f: &mut dyn FnMut(&'s Stmt)) {
+        f(self);
+        match &self.kind {
+            StmtKind::If {
+                then, otherwise, ..
+            } => then
+                .iter()
+                .chain(otherwise)
+                .for_each(|s| s.for_each_stmt(f)),
+            StmtKind::While { body, .. } => body.iter().for_each(|s| s.for_each_stmt(f)),
+            _ => {}
+        }
+    }
+}

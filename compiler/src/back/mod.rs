@@ -1,0 +1,3 @@
+//! Back ends: writers from a validated module to a target language.
+
+pub mod nmodl;

@@ -1,0 +1,465 @@
+//! Lowering of declarations: the NEURON block, UNITS, DEFINE, PARAMETER, CONSTANT, STATE, ASSIGNED
+//! and the ions a mechanism uses.
+
+use super::units::UnitTable;
+use super::{Binding, Lowerer};
+use crate::ast::{self, ArraySize, ItemKind, NeuronKind};
+use crate::diag::Span;
+use crate::ir::{Builtin, IonId, IonRole, IonUse, MechKind, Scope, VarId, VarKind, Variable};
+
+/// Which declaration block a declaration comes from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DeclBlock {
+    Parameter,
+    Constant,
+    State,
+    Assigned,
+}
+
+impl Lowerer<'_> {
+    /// Reads every declaration of the file into the module's variable table.
+    pub(super) fn declarations(&mut self) {
+        let file = self.file;
+        let mut units = UnitTable::new();
+        let mut neuron = Vec::new();
+        let mut kind_seen = false;
+        for item in &file.items {
+            match &item.kind {
+                ItemKind::Title(t) => self.m.title = Some(t.clone()),
+                ItemKind::Define { name, value } => {
+                    self.defines.insert(name.name.clone(), value.value);
+                }
+                ItemKind::Units(defs) => self.unit_defs(defs, &mut units),
+                ItemKind::Neuron(stmts) => {
+                    for s in stmts {
+                        let (kind, name) = match &s.kind {
+                            NeuronKind::Suffix(n) => (MechKind::Density, n),
+                            NeuronKind::PointProcess(n) => (MechKind::Point, n),
+                            NeuronKind::ArtificialCell(n) => (MechKind::Artificial, n),
+                            _ => {
+                                neuron.push(s);
+                                continue;
+                            }
+                        };
+                        if kind_seen {
+                            self.error(s.span, "a second SUFFIX, POINT_PROCESS or ARTIFICIAL_CELL");
+                        }
+                        kind_seen = true;
+                        self.m.kind = kind;
+                        self.m.name = name.name.clone();
+                        self.m.span = name.span;
+                    }
+                }
+                _ => {}
+            }
+        }
+        for item in &file.items {
+            match &item.kind {
+                ItemKind::Parameter(decls) => self.decl_block(decls, DeclBlock::Parameter),
+                ItemKind::Constant(decls) => self.decl_block(decls, DeclBlock::Constant),
+                ItemKind::State(decls) => self.decl_block(decls, DeclBlock::State),
+                ItemKind::Assigned(decls) => self.decl_block(decls, DeclBlock::Assigned),
+                ItemKind::Local(vars) => {
+                    // File-level LOCALs are temporaries shared by the file's blocks.
+                    for v in vars {
+                        let size = v.size.as_ref().map(|s| self.array_size(s));
+                        self.declare(
+                            &v.name,
+                            size,
+                            Variable::new(
+                                &v.name.name,
+                                VarKind::Assigned,
+                                Scope::Global,
+                                v.name.span,
+                            ),
+                        );
+                    }
+                }
+                ItemKind::WhiteNoise(decls) => {
+                    if let Some(d) = decls.first() {
+                        self.unsupported(
+                            d.span,
+                            "WHITE_NOISE",
+                            "stochastic (white-noise) inputs are not supported yet.",
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        for s in neuron {
+            self.neuron_stmt(s);
+        }
+        self.other_items();
+    }
+
+    fn unit_defs(&mut self, defs: &[ast::UnitDef], units: &mut UnitTable) {
+        for def in defs {
+            match def {
+                ast::UnitDef::Alias {
+                    name,
+                    definition,
+                    span,
+                } => {
+                    if let Err(msg) = units.define(&name.text, &definition.text) {
+                        // An alias only matters for constants defined through it; report it then.
+                        self.diags.push(crate::diag::Diagnostic::warning(
+                            *span,
+                            format!("unit alias not understood: {msg}"),
+                        ));
+                    }
+                }
+                ast::UnitDef::Constant {
+                    name,
+                    value,
+                    units: to,
+                    span,
+                } => {
+                    let (x, unit) = match value {
+                        ast::UnitValue::Number(n) => (
+                            Ok(n.value),
+                            to.as_ref().or(n.units.as_ref()).map(|u| u.text.clone()),
+                        ),
+                        ast::UnitValue::Factor(f) => {
+                            let target = to.as_ref().map_or("1", |u| u.text.as_str());
+                            (
+                                units.constant(&f.text, target),
+                                to.as_ref().map(|u| u.text.clone()),
+                            )
+                        }
+                    };
+                    match x {
+                        Ok(x) => {
+                            let mut var =
+                                Variable::new(&name.name, VarKind::Constant, Scope::Global, *span);
+                            var.value = Some(x);
+                            var.unit = unit;
+                            self.declare(name, None, var);
+                        }
+                        Err(msg) => self.error(
+                            *span,
+                            format!("cannot evaluate the constant `{}`: {msg}", name.name),
+                        ),
+                    }
+                }
+            }
+        }
+    }
+
+    /// The size of an array declaration.
+    pub(super) fn array_size(&mut self, size: &ArraySize) -> usize {
+        match size {
+            ArraySize::Int(n, _) => *n as usize,
+            ArraySize::Name(id) => match self.defines.get(&id.name) {
+                Some(&x) if x >= 0.0 && x.fract() == 0.0 => x as usize,
+                _ => {
+                    self.error(
+                        id.span,
+                        format!("the array size `{}` is not a DEFINEd integer", id.name),
+                    );
+                    0
+                }
+            },
+        }
+    }
+
+    fn decl_block(&mut self, decls: &[ast::Decl], block: DeclBlock) {
+        for d in decls {
+            if let Some(b) = Builtin::from_name(&d.name.name) {
+                self.builtin_var(b, d.name.span);
+                continue;
+            }
+            let (kind, scope) = match block {
+                DeclBlock::Parameter => (VarKind::Parameter, Scope::Global),
+                DeclBlock::Constant => (VarKind::Constant, Scope::Global),
+                DeclBlock::State => (VarKind::State, Scope::Range),
+                DeclBlock::Assigned => (VarKind::Assigned, Scope::Global),
+            };
+            let mut var = Variable::new(&d.name.name, kind, scope, d.name.span);
+            var.unit = d.units.as_ref().map(|u| u.text.clone());
+            var.value = d.value.as_ref().map(|n| n.value);
+            if let Some(ast::Limits::Range(lo, hi)) = &d.limits {
+                var.limits = Some((lo.value, hi.value));
+            }
+            if block == DeclBlock::Constant && var.value.is_none() {
+                self.error(
+                    d.span,
+                    format!("the CONSTANT `{}` has no value", d.name.name),
+                );
+            }
+            let size = d.size.as_ref().map(|s| self.array_size(s));
+            self.declare(&d.name, size, var);
+        }
+    }
+
+    /// Declares a module-level variable (or array), reporting a second declaration.
+    fn declare(&mut self, name: &ast::Ident, size: Option<usize>, var: Variable) {
+        if let Some(prev) = self.globals.get(&name.name) {
+            let what = match prev {
+                Binding::Var(v) => self.m.var(*v).span,
+                Binding::Array(vs) => vs.first().map_or(name.span, |&v| self.m.var(v).span),
+                Binding::Expr(_) => name.span,
+            };
+            let (line, _) = (what.start, what.end);
+            let _ = line;
+            self.error(name.span, format!("`{}` is declared twice", name.name));
+            return;
+        }
+        if self.defines.contains_key(&name.name) {
+            self.error(
+                name.span,
+                format!(
+                    "`{}` is a DEFINEd constant and cannot be declared",
+                    name.name
+                ),
+            );
+            return;
+        }
+        let binding = match size {
+            None => Binding::Var(self.add_var(var)),
+            Some(n) => {
+                let ids = (0..n)
+                    .map(|i| {
+                        let mut elem = var.clone();
+                        elem.name = format!("{}[{i}]", var.name);
+                        self.add_var(elem)
+                    })
+                    .collect();
+                Binding::Array(ids)
+            }
+        };
+        self.globals.insert(name.name.clone(), binding);
+    }
+
+    /// The variable for builtin `b`, created on first use.
+    pub(super) fn builtin_var(&mut self, b: Builtin, span: Span) -> VarId {
+        if let Some(v) = self.m.builtin(b) {
+            return v;
+        }
+        let scope = if matches!(b, Builtin::V | Builtin::Area | Builtin::Diam) {
+            Scope::Range
+        } else {
+            Scope::Global
+        };
+        let mut var = Variable::new(b.name(), VarKind::Builtin(b), scope, span);
+        var.unit = Some(b.unit().to_string());
+        self.taken.insert(b.name().to_string());
+        let id = self.m.add_var(var);
+        self.globals.insert(b.name().to_string(), Binding::Var(id));
+        id
+    }
+
+    fn neuron_stmt(&mut self, s: &ast::NeuronStmt) {
+        match &s.kind {
+            NeuronKind::Suffix(_) | NeuronKind::PointProcess(_) | NeuronKind::ArtificialCell(_) => {
+            }
+            NeuronKind::UseIon(u) => self.use_ion(u, s.span),
+            NeuronKind::NonspecificCurrent(names) | NeuronKind::ElectrodeCurrent(names) => {
+                if matches!(s.kind, NeuronKind::ElectrodeCurrent(_)) {
+                    self.m.electrode_current = true;
+                }
+                for n in names {
+                    let v = match self.globals.get(&n.name) {
+                        Some(Binding::Var(v)) => *v,
+                        Some(_) => {
+                            self.error(
+                                n.span,
+                                format!("the current `{}` must be a scalar", n.name),
+                            );
+                            continue;
+                        }
+                        None => {
+                            let var =
+                                Variable::new(&n.name, VarKind::Assigned, Scope::Range, n.span);
+                            self.declare(n, None, var);
+                            match self.globals.get(&n.name) {
+                                Some(Binding::Var(v)) => *v,
+                                _ => continue,
+                            }
+                        }
+                    };
+                    self.m.vars[v.index()].kind = VarKind::Assigned;
+                    self.m.vars[v.index()].scope = Scope::Range;
+                    self.m.nonspecific.push(v);
+                }
+            }
+            NeuronKind::Range(names) | NeuronKind::Global(names) => {
+                let scope = if matches!(s.kind, NeuronKind::Range(_)) {
+                    Scope::Range
+                } else {
+                    Scope::Global
+                };
+                for n in names {
+                    let ids = match self.globals.get(&n.name) {
+                        Some(Binding::Var(v)) => vec![*v],
+                        Some(Binding::Array(vs)) => vs.clone(),
+                        _ => {
+                            // NEURON accepts RANGE names it has not seen declared (and then
+                            // declares them ASSIGNED); so do we.
+                            let var = Variable::new(&n.name, VarKind::Assigned, scope, n.span);
+                            self.declare(n, None, var);
+                            continue;
+                        }
+                    };
+                    for v in ids {
+                        let var = &mut self.m.vars[v.index()];
+                        if matches!(var.kind, VarKind::Parameter | VarKind::Assigned) {
+                            var.scope = scope;
+                        }
+                    }
+                }
+            }
+            NeuronKind::ThreadSafe(_) => self.m.threadsafe = true,
+            NeuronKind::Pointer(names) => self.unsupported(
+                names_span(names, s.span),
+                "POINTER",
+                "POINTER variables (references into other mechanisms' data) are not supported.",
+            ),
+            NeuronKind::BbcorePointer(names) => self.unsupported(
+                names_span(names, s.span),
+                "BBCOREPOINTER",
+                "BBCOREPOINTER variables are not supported.",
+            ),
+            NeuronKind::External(names) => self.unsupported(
+                names_span(names, s.span),
+                "EXTERNAL",
+                "EXTERNAL variables (hoc globals of other mechanisms) are not supported.",
+            ),
+            NeuronKind::Random(names) => self.unsupported(
+                names_span(names, s.span),
+                "RANDOM",
+                "random-number streams are not supported yet.",
+            ),
+        }
+    }
+
+    fn use_ion(&mut self, u: &ast::UseIon, span: Span) {
+        let species = u.ion.name.clone();
+        if self.m.ions.iter().any(|i| i.species == species) {
+            self.error(u.ion.span, format!("USEION {species} appears twice"));
+            return;
+        }
+        let ion = IonId(self.m.ions.len() as u32);
+        self.m.ions.push(IonUse {
+            species: species.clone(),
+            valence: u.valence.as_ref().map(|n| n.value),
+            read: vec![],
+            write: vec![],
+            span,
+        });
+        for (names, write) in [(&u.read, false), (&u.write, true)] {
+            for n in names {
+                let Some(role) = ion_role(&species, &n.name) else {
+                    self.error(
+                        n.span,
+                        format!("`{}` is not a variable of the ion {species} (expected i{species}, e{species}, {species}i or {species}o)", n.name),
+                    );
+                    continue;
+                };
+                let v = self.ion_var(n, ion, role);
+                let entry = &mut self.m.ions[ion.index()];
+                if write {
+                    entry.write.push(v)
+                } else {
+                    entry.read.push(v)
+                }
+            }
+        }
+    }
+
+    /// The variable of an ion quantity: the declared one, re-kinded (a declared STATE stays a
+    /// state, as in calcium-accumulation mechanisms), or a new one.
+    fn ion_var(&mut self, n: &ast::Ident, ion: IonId, role: IonRole) -> VarId {
+        match self.globals.get(&n.name) {
+            Some(Binding::Var(v)) => {
+                let v = *v;
+                let var = &mut self.m.vars[v.index()];
+                if var.kind != VarKind::State {
+                    var.kind = VarKind::Ion { ion, role };
+                    var.scope = Scope::Range;
+                    var.value = None;
+                }
+                v
+            }
+            _ => {
+                let mut var =
+                    Variable::new(&n.name, VarKind::Ion { ion, role }, Scope::Range, n.span);
+                var.unit = Some(
+                    match role {
+                        IonRole::Current => "mA/cm2",
+                        IonRole::Reversal => "mV",
+                        IonRole::ConcIn | IonRole::ConcOut => "mM",
+                        IonRole::Conductance => "S/cm2",
+                    }
+                    .to_string(),
+                );
+                let id = self.add_var(var);
+                self.globals.insert(n.name.clone(), Binding::Var(id));
+                id
+            }
+        }
+    }
+
+    /// Collects FUNCTIONs, PROCEDUREs and named blocks, and rejects unsupported items.
+    fn other_items(&mut self) {
+        let file = self.file;
+        for item in &file.items {
+            match &item.kind {
+                ItemKind::Procedure(c) | ItemKind::Function(c) => {
+                    let is_function = matches!(item.kind, ItemKind::Function(_));
+                    if self.callables.insert(c.name.name.clone(), (c, is_function)).is_some() {
+                        self.error(c.name.span, format!("`{}` is defined twice", c.name.name));
+                    }
+                }
+                ItemKind::Derivative(b) | ItemKind::Kinetic(b) | ItemKind::Linear(b) | ItemKind::NonLinear(b) => {
+                    let kind = match item.kind {
+                        ItemKind::Derivative(_) => crate::ir::BlockKind::Derivative,
+                        ItemKind::Kinetic(_) => crate::ir::BlockKind::Kinetic,
+                        ItemKind::Linear(_) => crate::ir::BlockKind::Linear,
+                        _ => crate::ir::BlockKind::NonLinear,
+                    };
+                    if self.named.insert(b.name.name.clone(), (kind, b)).is_some() {
+                        self.error(b.name.span, format!("the block `{}` is defined twice", b.name.name));
+                    }
+                }
+                ItemKind::FunctionTable { name, .. } => {
+                    self.unsupported(name.span, "FUNCTION_TABLE", "functions whose values are supplied at run time are not supported.")
+                }
+                ItemKind::Before { .. } | ItemKind::After { .. } => self.unsupported(
+                    item.span,
+                    if matches!(item.kind, ItemKind::Before { .. }) { "BEFORE" } else { "AFTER" },
+                    "BEFORE and AFTER blocks are not supported.",
+                ),
+                ItemKind::Constructor(_) => self.unsupported(item.span, "CONSTRUCTOR", "CONSTRUCTOR blocks (C code run when an instance is created) are not supported."),
+                ItemKind::Destructor(_) => self.unsupported(item.span, "DESTRUCTOR", "DESTRUCTOR blocks are not supported."),
+                ItemKind::Verbatim(text) if !text.trim().is_empty() => {
+                    self.unsupported(item.span, "VERBATIM", "VERBATIM blocks hold C code, which gradmod cannot compile or differentiate.")
+                }
+                ItemKind::PostEvent { .. } => self.unsupported(item.span, "POST_EVENT", "POST_EVENT blocks (spike-timing plasticity) are not supported yet."),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The role of `name` as a variable of `species`, if it is one.
+pub(super) fn ion_role(species: &str, name: &str) -> Option<IonRole> {
+    if name.strip_prefix('i') == Some(species) {
+        Some(IonRole::Current)
+    } else if name.strip_prefix('e') == Some(species) {
+        Some(IonRole::Reversal)
+    } else if name.strip_suffix('i') == Some(species) {
+        Some(IonRole::ConcIn)
+    } else if name.strip_suffix('o') == Some(species) {
+        Some(IonRole::ConcOut)
+    } else {
+        None
+    }
+}
+
+fn names_span(names: &[ast::Ident], fallback: Span) -> Span {
+    match (names.first(), names.last()) {
+        (Some(a), Some(b)) => a.span.to(b.span),
+        _ => fallback,
+    }
+}

@@ -1,0 +1,396 @@
+//! Lowering of expressions and calls: name resolution, library functions, and the inlining of
+//! user FUNCTIONs and PROCEDUREs.
+
+use std::collections::HashMap;
+
+use super::{Binding, Lowerer};
+use crate::ast::{self, BinaryOp, ExprKind, UnaryOp};
+use crate::diag::{Diagnostic, Span};
+use crate::ir::{self, BinOp, Builtin, ExprId, Func, Scope, StmtKind, VarKind, Variable};
+use crate::sym::build;
+
+/// Library functions of one argument.
+fn func1(name: &str) -> Option<Func> {
+    Some(match name {
+        "exp" => Func::Exp,
+        "log" => Func::Log,
+        "log10" => Func::Log10,
+        "sqrt" => Func::Sqrt,
+        "fabs" => Func::Fabs,
+        "sin" => Func::Sin,
+        "cos" => Func::Cos,
+        "tan" => Func::Tan,
+        "tanh" => Func::Tanh,
+        "sinh" => Func::Sinh,
+        "cosh" => Func::Cosh,
+        "atan" => Func::Atan,
+        "asin" => Func::Asin,
+        "acos" => Func::Acos,
+        "exprelr" => Func::Exprelr,
+        "floor" => Func::Floor,
+        "ceil" => Func::Ceil,
+        "step_right" => Func::StepRight,
+        "step_left" => Func::StepLeft,
+        "step" => Func::Step,
+        "signum" => Func::Signum,
+        _ => return None,
+    })
+}
+
+/// Library functions of two arguments.
+fn func2(name: &str) -> Option<BinOp> {
+    Some(match name {
+        "pow" => BinOp::Pow,
+        "min" => BinOp::Min,
+        "max" => BinOp::Max,
+        "atan2" => BinOp::Atan2,
+        "fmod" => BinOp::Fmod,
+        _ => return None,
+    })
+}
+
+/// NEURON library functions with effects or hidden state, rejected by name.
+fn unsupported_call(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "normrand" | "scop_random" | "exprand" | "erand" | "unirand" | "poisrand" | "set_seed"
+        | "scop_random_seed" | "nrn_random_pick" | "random_negexp" | "random_normal"
+        | "random_uniform" | "nrnran123_normal" | "nrnran123_dblpick" => {
+            "random numbers are not supported yet."
+        }
+        "net_move" => "moving a pending event is not supported.",
+        "at_time" => "at_time() is a CVODE discontinuity hint, not supported.",
+        "nrn_pointing" => "POINTER variables are not supported.",
+        _ => return None,
+    })
+}
+
+/// Calls with no effect on the simulation (output only); they are dropped.
+fn is_output(name: &str) -> bool {
+    matches!(name, "printf" | "fprintf" | "print" | "fflush")
+}
+
+impl Lowerer<'_> {
+    /// Lowers an expression; statements of inlined FUNCTIONs go to `out`, before the statement
+    /// that uses the value.
+    pub(super) fn expr(&mut self, e: &ast::Expr, out: &mut Vec<ir::Stmt>) -> ExprId {
+        match &e.kind {
+            ExprKind::Number(n) => build::num(&mut self.m.exprs, n.value),
+            ExprKind::Name(id) => self.name(id),
+            ExprKind::Index { array, index } => match self.resolve(&array.name) {
+                Some(Binding::Array(vs)) => match self.element(&array.name, &vs, index, out) {
+                    Some(v) => self.m.exprs.var(v),
+                    None => self.m.exprs.num(0.0),
+                },
+                Some(_) => {
+                    self.error(array.span, format!("`{}` is not an array", array.name));
+                    self.m.exprs.num(0.0)
+                }
+                None => {
+                    self.error(array.span, format!("`{}` is not declared", array.name));
+                    self.m.exprs.num(0.0)
+                }
+            },
+            ExprKind::Call { func, args } => match self.call(func, args, e.span, out) {
+                Some(x) => x,
+                None => {
+                    if !self.diags.has_errors() {
+                        self.error(e.span, format!("`{}` returns no value", func.name));
+                    }
+                    self.m.exprs.num(0.0)
+                }
+            },
+            ExprKind::String(_) => {
+                self.error(e.span, "a string is only allowed as an argument of printf");
+                self.m.exprs.num(0.0)
+            }
+            ExprKind::Unary { op, operand } => {
+                let a = self.expr(operand, out);
+                let ar = &mut self.m.exprs;
+                match op {
+                    UnaryOp::Neg => build::neg(ar, a),
+                    UnaryOp::Not => build::not(ar, a),
+                    UnaryOp::Plus => a,
+                }
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                let a = self.expr(lhs, out);
+                let b = self.expr(rhs, out);
+                let op = match op {
+                    BinaryOp::Add => BinOp::Add,
+                    BinaryOp::Sub => BinOp::Sub,
+                    BinaryOp::Mul => BinOp::Mul,
+                    BinaryOp::Div => BinOp::Div,
+                    BinaryOp::Pow => BinOp::Pow,
+                    BinaryOp::Lt => BinOp::Lt,
+                    BinaryOp::Le => BinOp::Le,
+                    BinaryOp::Gt => BinOp::Gt,
+                    BinaryOp::Ge => BinOp::Ge,
+                    BinaryOp::Eq => BinOp::Eq,
+                    BinaryOp::Ne => BinOp::Ne,
+                    BinaryOp::And => BinOp::And,
+                    BinaryOp::Or => BinOp::Or,
+                };
+                build::binary(&mut self.m.exprs, op, a, b)
+            }
+        }
+    }
+
+    fn name(&mut self, id: &ast::Ident) -> ExprId {
+        match self.resolve(&id.name) {
+            Some(Binding::Var(v)) => self.m.exprs.var(v),
+            Some(Binding::Expr(e)) => e,
+            Some(Binding::Array(_)) => {
+                self.error(id.span, format!("`{}` is an array: give an index", id.name));
+                self.m.exprs.num(0.0)
+            }
+            None => {
+                if let Some(&x) = self.defines.get(&id.name) {
+                    return self.m.exprs.num(x);
+                }
+                if let Some(b) = Builtin::from_name(&id.name) {
+                    let v = self.builtin_var(b, id.span);
+                    return self.m.exprs.var(v);
+                }
+                let note = match id.name.as_str() {
+                    "f_flux" | "b_flux" => Some(
+                        "f_flux and b_flux (the fluxes of the previous reaction) are not supported.",
+                    ),
+                    "FARADAY" | "R" | "PI" => Some(
+                        "declare physical constants in the UNITS block, e.g. FARADAY = (faraday) (coulomb).",
+                    ),
+                    _ => None,
+                };
+                let mut d = Diagnostic::error(id.span, format!("`{}` is not declared", id.name))
+                    .with_label("unknown name");
+                if let Some(n) = note {
+                    d = d.with_note(n);
+                }
+                self.diags.push(d);
+                self.m.exprs.num(0.0)
+            }
+        }
+    }
+
+    /// Lowers a call in an expression or as a statement. Returns its value, if it has one.
+    fn call(
+        &mut self,
+        func: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+        out: &mut Vec<ir::Stmt>,
+    ) -> Option<ExprId> {
+        let name = func.name.as_str();
+        // A FUNCTION of the file shadows a library function of the same name.
+        if let Some(&(c, is_function)) = self.callables.get(name) {
+            return self.inline(c, is_function, args, span, out);
+        }
+        if let Some(f) = func1(name) {
+            if args.len() != 1 {
+                self.error(
+                    span,
+                    format!("`{name}` takes 1 argument, not {}", args.len()),
+                );
+                return Some(self.m.exprs.num(0.0));
+            }
+            let a = self.expr(&args[0], out);
+            return Some(build::call(&mut self.m.exprs, f, a));
+        }
+        if let Some(op) = func2(name) {
+            if args.len() != 2 {
+                self.error(
+                    span,
+                    format!("`{name}` takes 2 arguments, not {}", args.len()),
+                );
+                return Some(self.m.exprs.num(0.0));
+            }
+            let a = self.expr(&args[0], out);
+            let b = self.expr(&args[1], out);
+            return Some(build::binary(&mut self.m.exprs, op, a, b));
+        }
+        if let Some(why) = unsupported_call(name) {
+            self.unsupported(func.span, &format!("{name}()"), why);
+            return Some(self.m.exprs.num(0.0));
+        }
+        self.diags.push(
+            Diagnostic::error(func.span, format!("unknown function `{name}`"))
+                .with_label("not a FUNCTION or PROCEDURE of this file, nor a library function"),
+        );
+        Some(self.m.exprs.num(0.0))
+    }
+
+    /// Lowers a call statement.
+    pub(super) fn call_stmt(&mut self, e: &ast::Expr, out: &mut Vec<ir::Stmt>) {
+        let ExprKind::Call { func, args } = &e.kind else {
+            self.error(e.span, "expected a statement, found an expression");
+            return;
+        };
+        let span = e.span;
+        let arity = |l: &mut Self, n: usize| {
+            let ok = args.len() == n;
+            if !ok {
+                l.error(
+                    span,
+                    format!("`{}` takes {n} arguments, not {}", func.name, args.len()),
+                );
+            }
+            ok
+        };
+        match func.name.as_str() {
+            "net_send" if !self.callables.contains_key("net_send") => {
+                if arity(self, 2) {
+                    let delay = self.expr(&args[0], out);
+                    let flag = self.expr(&args[1], out);
+                    out.push(ir::Stmt {
+                        kind: StmtKind::NetSend { delay, flag },
+                        span,
+                    });
+                }
+            }
+            "net_event" if !self.callables.contains_key("net_event") => {
+                if arity(self, 1) {
+                    let time = self.expr(&args[0], out);
+                    out.push(ir::Stmt {
+                        kind: StmtKind::NetEvent { time },
+                        span,
+                    });
+                }
+            }
+            "state_discontinuity" => {
+                // The old spelling of an assignment in NET_RECEIVE.
+                if arity(self, 2) {
+                    let ast::ExprKind::Name(target) = &args[0].kind else {
+                        self.error(
+                            args[0].span,
+                            "state_discontinuity needs a variable as its first argument",
+                        );
+                        return;
+                    };
+                    let value = self.expr(&args[1], out);
+                    if let Some(Binding::Var(var)) = self.resolve(&target.name) {
+                        out.push(ir::Stmt {
+                            kind: StmtKind::Assign { var, value },
+                            span,
+                        });
+                    } else {
+                        self.error(
+                            target.span,
+                            format!("`{}` is not a declared variable", target.name),
+                        );
+                    }
+                }
+            }
+            name if is_output(name) => {}
+            _ => {
+                let _ = self.call(func, args, span, out);
+            }
+        }
+    }
+
+    /// Inlines a call of a user FUNCTION or PROCEDURE. Returns the FUNCTION's value.
+    fn inline(
+        &mut self,
+        c: &ast::Callable,
+        is_function: bool,
+        args: &[ast::Expr],
+        span: Span,
+        out: &mut Vec<ir::Stmt>,
+    ) -> Option<ExprId> {
+        let name = c.name.name.clone();
+        if self.call_stack.contains(&name) {
+            self.diags.push(
+                Diagnostic::error(
+                    span,
+                    format!("`{name}` calls itself: recursion is not supported"),
+                )
+                .with_note(format!(
+                    "call chain: {} -> {name}",
+                    self.call_stack.join(" -> ")
+                )),
+            );
+            return Some(self.m.exprs.num(0.0));
+        }
+        if args.len() != c.params.len() {
+            self.error(
+                span,
+                format!(
+                    "`{name}` takes {} arguments, not {}",
+                    c.params.len(),
+                    args.len()
+                ),
+            );
+            return Some(self.m.exprs.num(0.0));
+        }
+        let values: Vec<ExprId> = args.iter().map(|a| self.expr(a, out)).collect();
+        let assigned = assigned_names(&c.body.stmts);
+        let mut scope = HashMap::new();
+        for (p, &value) in c.params.iter().zip(&values) {
+            let binding = if assigned.contains(&p.name.name) {
+                let mut var =
+                    Variable::new(&p.name.name, VarKind::Local, Scope::Range, p.name.span);
+                var.unit = p.units.as_ref().map(|u| u.text.clone());
+                let local = self.add_var(var);
+                out.push(ir::Stmt {
+                    kind: StmtKind::Assign { var: local, value },
+                    span,
+                });
+                Binding::Var(local)
+            } else {
+                Binding::Expr(value)
+            };
+            scope.insert(p.name.name.clone(), binding);
+        }
+        // A PROCEDURE may assign `v` (Hay's NaTa_t does): it then changes a copy of its own.
+        if assigned.contains("v") && !scope.contains_key("v") {
+            let v = self.builtin_var(Builtin::V, span);
+            let copy = self.add_var(Variable::new("v", VarKind::Local, Scope::Range, span));
+            let value = self.m.exprs.var(v);
+            out.push(ir::Stmt {
+                kind: StmtKind::Assign { var: copy, value },
+                span,
+            });
+            scope.insert("v".to_string(), Binding::Var(copy));
+        }
+        let ret = is_function.then(|| {
+            let mut var = Variable::new(&name, VarKind::Local, Scope::Range, c.name.span);
+            var.unit = c.units.as_ref().map(|u| u.text.clone());
+            let ret = self.add_var(var);
+            scope.insert(name.clone(), Binding::Var(ret));
+            ret
+        });
+        let saved = std::mem::replace(&mut self.scopes, vec![scope]);
+        self.call_stack.push(name);
+        self.stmts(&c.body.stmts, out);
+        self.call_stack.pop();
+        self.scopes = saved;
+        ret.map(|r| self.m.exprs.var(r))
+    }
+}
+
+/// The names a statement list assigns (at any depth).
+fn assigned_names(stmts: &[ast::Stmt]) -> std::collections::HashSet<String> {
+    fn walk(stmts: &[ast::Stmt], out: &mut std::collections::HashSet<String>) {
+        for s in stmts {
+            match &s.kind {
+                ast::StmtKind::Assign { target, .. } => {
+                    out.insert(target.name.clone());
+                }
+                ast::StmtKind::If {
+                    then, otherwise, ..
+                } => {
+                    walk(&then.stmts, out);
+                    if let Some(o) = otherwise {
+                        walk(&o.stmts, out);
+                    }
+                }
+                ast::StmtKind::While { body, .. }
+                | ast::StmtKind::From { body, .. }
+                | ast::StmtKind::Block(body) => walk(&body.stmts, out),
+                ast::StmtKind::Protect(inner) => walk(std::slice::from_ref(inner), out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = std::collections::HashSet::new();
+    walk(stmts, &mut out);
+    out
+}

@@ -1,0 +1,158 @@
+//! Lowering: the AST of one file to the IR of one mechanism.
+//!
+//! Names resolve to [`VarId`]s here, once. Declarations are read first (the NEURON block, UNITS,
+//! PARAMETER, CONSTANT, STATE, ASSIGNED), then the blocks the runtime calls are lowered; the
+//! blocks a SOLVE names are lowered when the SOLVE is met. User FUNCTIONs and PROCEDUREs are
+//! inlined at each call (recursion is rejected), every LOCAL becomes a variable of its own with a
+//! name unique in the module, arrays become one variable per element, and FROM loops with
+//! constant bounds are unrolled. Constructs gradmod does not support are rejected by name, at
+//! their location; nothing that changes a model's meaning is dropped silently.
+
+mod decls;
+mod exprs;
+mod stmts;
+pub mod units;
+
+use std::collections::{HashMap, HashSet};
+
+use crate::ast;
+use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
+use crate::ir::{self, BlockId, ExprId, Module, VarId};
+
+/// Lowers a parsed file to a module. Returns the module when there were no errors, and every
+/// diagnostic (errors and warnings) either way.
+pub fn lower(sources: &SourceMap, file: &ast::File) -> (Option<Module>, Diagnostics) {
+    let name = sources.get(file.file).name.clone();
+    let stem = std::path::Path::new(&name).file_stem().map_or_else(
+        || "mechanism".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let mut l = Lowerer::new(file, stem);
+    l.run();
+    let Lowerer { m, diags, .. } = l;
+    if diags.has_errors() {
+        return (None, diags);
+    }
+    match ir::validate(&m) {
+        Ok(()) => (Some(m), diags),
+        Err(more) => {
+            let mut diags = diags;
+            diags.extend(more);
+            (None, diags)
+        }
+    }
+}
+
+/// What a name stands for while lowering.
+#[derive(Clone, Debug)]
+enum Binding {
+    /// A scalar variable.
+    Var(VarId),
+    /// An array: one variable per element.
+    Array(Vec<VarId>),
+    /// An expression substituted for the name (an argument of an inlined call that the body
+    /// never assigns, or a FROM loop index).
+    Expr(ExprId),
+}
+
+/// The lowering state of one file.
+struct Lowerer<'a> {
+    file: &'a ast::File,
+    m: Module,
+    diags: Diagnostics,
+    /// Names visible everywhere: declared variables, constants and DEFINEs.
+    globals: HashMap<String, Binding>,
+    /// DEFINEd integer constants.
+    defines: HashMap<String, f64>,
+    /// FUNCTIONs and PROCEDUREs by name, for inlining.
+    callables: HashMap<String, (&'a ast::Callable, bool)>,
+    /// DERIVATIVE, KINETIC, LINEAR, NONLINEAR blocks by name.
+    named: HashMap<String, (ir::BlockKind, &'a ast::NamedBlock)>,
+    /// Blocks already lowered, by name (each is lowered once).
+    lowered: HashMap<String, BlockId>,
+    /// Local scopes, innermost last.
+    scopes: Vec<HashMap<String, Binding>>,
+    /// The FUNCTIONs and PROCEDUREs being inlined, outermost first (to reject recursion).
+    call_stack: Vec<String>,
+    /// Every variable name used so far, to keep names unique.
+    taken: HashSet<String>,
+    /// The kind of block being lowered (what statements it may hold).
+    context: ir::BlockKind,
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(file: &'a ast::File, stem: String) -> Self {
+        Lowerer {
+            file,
+            m: Module::new(stem, ir::MechKind::Density, Span::default()),
+            diags: Diagnostics::new(),
+            globals: HashMap::new(),
+            defines: HashMap::new(),
+            callables: HashMap::new(),
+            named: HashMap::new(),
+            lowered: HashMap::new(),
+            scopes: Vec::new(),
+            call_stack: Vec::new(),
+            taken: HashSet::new(),
+            context: ir::BlockKind::Initial,
+        }
+    }
+
+    fn run(&mut self) {
+        self.declarations();
+        if self.diags.has_errors() {
+            return;
+        }
+        self.blocks();
+    }
+
+    fn error(&mut self, span: Span, message: impl Into<String>) {
+        self.diags.push(Diagnostic::error(span, message));
+    }
+
+    /// Reports a construct gradmod does not support, by name.
+    fn unsupported(&mut self, span: Span, construct: &str, why: &str) {
+        self.diags.push(
+            Diagnostic::error(span, format!("unsupported construct: {construct}"))
+                .with_label(format!("{construct} is not supported"))
+                .with_note(why.to_string()),
+        );
+    }
+
+    /// A name not used by any variable yet, based on `name`.
+    fn fresh_name(&mut self, name: &str) -> String {
+        let mut candidate = name.to_string();
+        let mut n = 1;
+        while self.taken.contains(&candidate) {
+            candidate = format!("{name}_{n}");
+            n += 1;
+        }
+        self.taken.insert(candidate.clone());
+        candidate
+    }
+
+    /// Adds a variable under a unique name.
+    fn add_var(&mut self, mut var: ir::Variable) -> VarId {
+        var.name = self.fresh_name(&var.name);
+        self.m.add_var(var)
+    }
+
+    /// Looks a name up: local scopes innermost first, then module-level names.
+    fn resolve(&self, name: &str) -> Option<Binding> {
+        for scope in self.scopes.iter().rev() {
+            if let Some(b) = scope.get(name) {
+                return Some(b.clone());
+            }
+        }
+        self.globals.get(name).cloned()
+    }
+
+    /// Binds `name` in the innermost scope.
+    fn bind_local(&mut self, name: &str, b: Binding) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.insert(name.to_string(), b);
+        } else {
+            self.globals.insert(name.to_string(), b);
+        }
+    }
+}

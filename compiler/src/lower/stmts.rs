@@ -1,0 +1,730 @@
+//! Lowering of blocks and statements.
+
+use std::collections::HashMap;
+
+use super::{Binding, Lowerer};
+use crate::ast::{self, ItemKind};
+use crate::diag::{Diagnostic, Span};
+use crate::ir::{
+    self, Block, BlockId, BlockKind, Builtin, NetReceive, Scope, SolveMethod, StmtKind, Term,
+    VarId, VarKind, Variable,
+};
+
+/// FROM loops are unrolled; more iterations than this are refused.
+const MAX_UNROLL: i64 = 10_000;
+
+impl<'a> Lowerer<'a> {
+    /// Lowers INITIAL, BREAKPOINT, NET_RECEIVE and every named block.
+    pub(super) fn blocks(&mut self) {
+        let file = self.file;
+        for item in &file.items {
+            match &item.kind {
+                ItemKind::Initial(b) => {
+                    let id = self.block("INITIAL", BlockKind::Initial, &b.stmts, b.span, &[]);
+                    self.m.initial = Some(id);
+                }
+                ItemKind::Breakpoint(b) => {
+                    let id = self.block("BREAKPOINT", BlockKind::Breakpoint, &b.stmts, b.span, &[]);
+                    self.m.breakpoint = Some(id);
+                }
+                ItemKind::NetReceive { params, body } => self.net_receive(params, body, item.span),
+                _ => {}
+            }
+        }
+        // Named blocks no SOLVE mentions are lowered too, so that their errors are reported.
+        let mut names: Vec<&String> = self.named.keys().collect();
+        names.sort();
+        let names: Vec<String> = names.into_iter().cloned().collect();
+        for name in names {
+            self.named_block(&name, Span::default());
+        }
+    }
+
+    /// Lowers a list of statements as a block of its own, with `params` bound in its scope.
+    fn block(
+        &mut self,
+        name: &str,
+        kind: BlockKind,
+        stmts: &[ast::Stmt],
+        span: Span,
+        params: &[(String, Binding)],
+    ) -> BlockId {
+        let saved_scopes = std::mem::take(&mut self.scopes);
+        let saved_context = std::mem::replace(&mut self.context, kind);
+        self.scopes.push(params.iter().cloned().collect());
+        let mut body = Vec::new();
+        self.stmts(stmts, &mut body);
+        self.scopes = saved_scopes;
+        self.context = saved_context;
+        self.m.add_block(Block {
+            name: name.to_string(),
+            kind,
+            body,
+            span,
+        })
+    }
+
+    /// The block a SOLVE names, lowered on first use.
+    fn named_block(&mut self, name: &str, at: Span) -> Option<BlockId> {
+        if let Some(&id) = self.lowered.get(name) {
+            return Some(id);
+        }
+        if let Some(&(kind, b)) = self.named.get(name) {
+            if !b.solve_for.is_empty() {
+                self.diags.push(Diagnostic::warning(
+                    b.name.span,
+                    "SOLVEFOR is ignored: every state in the block is solved for",
+                ));
+            }
+            let id = self.block(name, kind, &b.body.stmts, b.body.span, &[]);
+            self.lowered.insert(name.to_string(), id);
+            return Some(id);
+        }
+        if let Some(&(c, false)) = self.callables.get(name) {
+            if !c.params.is_empty() {
+                self.error(
+                    at,
+                    format!("SOLVE names the PROCEDURE `{name}`, which takes arguments"),
+                );
+                return None;
+            }
+            let id = self.block(name, BlockKind::Procedure, &c.body.stmts, c.body.span, &[]);
+            self.lowered.insert(name.to_string(), id);
+            return Some(id);
+        }
+        self.error(at, format!("SOLVE names `{name}`, which is not a DERIVATIVE, KINETIC, LINEAR, NONLINEAR or PROCEDURE block of this file"));
+        None
+    }
+
+    fn net_receive(&mut self, params: &[ast::Param], body: &ast::Block, span: Span) {
+        if self.m.net_receive.is_some() {
+            self.error(span, "a second NET_RECEIVE block");
+            return;
+        }
+        let mut args = Vec::new();
+        let mut bound = Vec::new();
+        for p in params {
+            let mut var = Variable::new(&p.name.name, VarKind::Local, Scope::Range, p.name.span);
+            var.unit = p.units.as_ref().map(|u| u.text.clone());
+            let id = self.add_var(var);
+            args.push(id);
+            bound.push((p.name.name.clone(), Binding::Var(id)));
+        }
+        let mut initial = None;
+        let mut rest = Vec::new();
+        for s in &body.stmts {
+            match &s.kind {
+                ast::StmtKind::Initial(b) if initial.is_none() => {
+                    initial =
+                        Some(self.block("INITIAL", BlockKind::Initial, &b.stmts, b.span, &bound));
+                }
+                _ => rest.push(s.clone()),
+            }
+        }
+        let body = self.block(
+            "NET_RECEIVE",
+            BlockKind::NetReceive,
+            &rest,
+            body.span,
+            &bound,
+        );
+        self.m.net_receive = Some(NetReceive {
+            args,
+            initial,
+            body,
+            span,
+        });
+    }
+
+    /// Lowers statements in a new scope, appending to `out`.
+    pub(super) fn stmts(&mut self, stmts: &[ast::Stmt], out: &mut Vec<ir::Stmt>) {
+        self.scopes.push(HashMap::new());
+        for s in stmts {
+            self.stmt(s, out);
+        }
+        self.scopes.pop();
+    }
+
+    fn push(out: &mut Vec<ir::Stmt>, kind: StmtKind, span: Span) {
+        out.push(ir::Stmt { kind, span });
+    }
+
+    fn stmt(&mut self, s: &ast::Stmt, out: &mut Vec<ir::Stmt>) {
+        use ast::StmtKind as S;
+        let span = s.span;
+        match &s.kind {
+            S::Local(vars) => {
+                for v in vars {
+                    let size = v.size.as_ref().map(|sz| self.array_size(sz));
+                    let var =
+                        Variable::new(&v.name.name, VarKind::Local, Scope::Range, v.name.span);
+                    let binding = match size {
+                        None => Binding::Var(self.add_var(var)),
+                        Some(n) => Binding::Array(
+                            (0..n)
+                                .map(|i| {
+                                    let mut elem = var.clone();
+                                    elem.name = format!("{}[{i}]", v.name.name);
+                                    self.add_var(elem)
+                                })
+                                .collect(),
+                        ),
+                    };
+                    self.bind_local(&v.name.name, binding);
+                }
+            }
+            S::Assign {
+                target,
+                index,
+                value,
+            } => {
+                let Some(var) = self.target(target, index.as_ref(), out) else {
+                    return;
+                };
+                if !self.assignable(var, target.span) {
+                    return;
+                }
+                let value = self.expr(value, out);
+                Self::push(out, StmtKind::Assign { var, value }, span);
+            }
+            S::Ode {
+                state,
+                index,
+                value,
+            } => {
+                if self.context != BlockKind::Derivative {
+                    self.error(
+                        span,
+                        format!(
+                            "`{}'` = ... is only allowed in a DERIVATIVE block",
+                            state.name
+                        ),
+                    );
+                    return;
+                }
+                let Some(var) = self.target(state, index.as_ref(), out) else {
+                    return;
+                };
+                if self.m.var(var).kind != VarKind::State {
+                    self.error(
+                        state.span,
+                        format!(
+                            "`{}` is not a STATE, so it cannot have a derivative",
+                            state.name
+                        ),
+                    );
+                    return;
+                }
+                let rhs = self.expr(value, out);
+                Self::push(out, StmtKind::Ode { state: var, rhs }, span);
+            }
+            S::Call(e) => self.call_stmt(e, out),
+            S::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let cond = self.expr(cond, out);
+                let mut t = Vec::new();
+                self.stmts(&then.stmts, &mut t);
+                let mut o = Vec::new();
+                if let Some(b) = otherwise {
+                    self.stmts(&b.stmts, &mut o);
+                }
+                Self::push(
+                    out,
+                    StmtKind::If {
+                        cond,
+                        then: t,
+                        otherwise: o,
+                    },
+                    span,
+                );
+            }
+            S::While { cond, body } => {
+                let mut hoisted = Vec::new();
+                let c = self.expr(cond, &mut hoisted);
+                if !hoisted.is_empty() {
+                    self.error(cond.span, "a FUNCTION call in a while condition is not supported (assign it to a LOCAL in the loop)");
+                }
+                let mut b = Vec::new();
+                self.stmts(&body.stmts, &mut b);
+                Self::push(out, StmtKind::While { cond: c, body: b }, span);
+            }
+            S::From {
+                var,
+                from,
+                to,
+                by,
+                body,
+            } => self.unroll(var, from, to, by.as_ref(), body, out),
+            S::Solve {
+                block,
+                method,
+                if_error,
+            } => self.solve(block, method.as_ref(), if_error.as_ref(), span, out),
+            S::Table { .. } => {
+                // TABLE asks NEURON to tabulate and interpolate; gradmod evaluates the functions
+                // exactly (NEURON's `usetable_<suffix> = 0`), which is the model the table
+                // approximates.
+            }
+            S::Reaction {
+                lhs,
+                arrow,
+                rhs,
+                forward,
+                backward,
+            } => {
+                if !self.in_kinetic(span, "a reaction") {
+                    return;
+                }
+                let lhs = self.terms(lhs, out);
+                let rhs = self.terms(rhs, out);
+                let forward = self.expr(forward, out);
+                let backward = match (arrow, backward) {
+                    (ast::Arrow::Forward, _) => None,
+                    (ast::Arrow::Reversible, Some(b)) => Some(self.expr(b, out)),
+                    (ast::Arrow::Reversible, None) => {
+                        self.error(
+                            span,
+                            "a reversible reaction `<->` needs two rates: (forward, backward)",
+                        );
+                        return;
+                    }
+                };
+                Self::push(
+                    out,
+                    StmtKind::Reaction {
+                        lhs,
+                        rhs,
+                        forward,
+                        backward,
+                    },
+                    span,
+                );
+            }
+            S::Flux { species, flux } => {
+                if !self.in_kinetic(span, "a flux `<<`") {
+                    return;
+                }
+                let Some(state) = self.species(species, out) else {
+                    return;
+                };
+                let flux = self.expr(flux, out);
+                Self::push(out, StmtKind::Flux { state, flux }, span);
+            }
+            S::Equation { lhs, rhs } => {
+                if !matches!(self.context, BlockKind::Linear | BlockKind::NonLinear) {
+                    self.error(
+                        span,
+                        "an equation `~ lhs = rhs` is only allowed in a LINEAR or NONLINEAR block",
+                    );
+                    return;
+                }
+                let lhs = self.expr(lhs, out);
+                let rhs = self.expr(rhs, out);
+                Self::push(out, StmtKind::Equation { lhs, rhs }, span);
+            }
+            S::Conserve { lhs, rhs } => {
+                if !self.in_kinetic(span, "CONSERVE") {
+                    return;
+                }
+                let mut terms = Vec::new();
+                if !self.conserve_terms(lhs, 1, &mut terms, out) {
+                    return;
+                }
+                let total = self.expr(rhs, out);
+                Self::push(out, StmtKind::Conserve { terms, total }, span);
+            }
+            S::Compartment {
+                index,
+                volume,
+                species,
+            } => self.compartment(index.as_ref(), volume, species, span, out),
+            S::LongitudinalDiffusion { .. } => self.unsupported(
+                span,
+                "LONGITUDINAL_DIFFUSION",
+                "diffusion of ions along the cable is not supported yet.",
+            ),
+            S::Watch(watches) => {
+                for w in watches {
+                    let cond = self.expr(&w.cond, out);
+                    let flag = match &w.flag {
+                        Some(f) => self.expr(f, out),
+                        None => self.m.exprs.num(0.0),
+                    };
+                    Self::push(out, StmtKind::Watch { cond, flag }, w.span);
+                }
+            }
+            S::ForNetcons { .. } => self.unsupported(
+                span,
+                "FOR_NETCONS",
+                "loops over a cell's incoming connections are not supported.",
+            ),
+            S::Verbatim(text) => {
+                let t = text.trim();
+                if !(t.is_empty() || t == "return 0;") {
+                    self.unsupported(span, "VERBATIM", "VERBATIM blocks hold C code, which gradmod cannot compile or differentiate.");
+                }
+            }
+            S::MutexLock | S::MutexUnlock => {}
+            S::Protect(inner) => self.stmt(inner, out),
+            S::Lag { .. } => self.unsupported(span, "LAG", "LAG statements are not supported."),
+            S::Conductance { .. } => {}
+            S::Initial(_) => self.error(
+                span,
+                "a nested INITIAL block is only allowed in NET_RECEIVE",
+            ),
+            S::Block(b) => self.stmts(&b.stmts, out),
+        }
+    }
+
+    fn in_kinetic(&mut self, span: Span, what: &str) -> bool {
+        if self.context == BlockKind::Kinetic {
+            return true;
+        }
+        self.error(span, format!("{what} is only allowed in a KINETIC block"));
+        false
+    }
+
+    /// Whether `var` may be assigned; reports why not.
+    fn assignable(&mut self, var: VarId, span: Span) -> bool {
+        let v = self.m.var(var);
+        let why = match v.kind {
+            VarKind::Constant => "it is a CONSTANT",
+            VarKind::Builtin(Builtin::V) => {
+                "the membrane potential belongs to the simulator (only a PROCEDURE may change its own copy)"
+            }
+            VarKind::Builtin(_) => "it belongs to the simulator",
+            _ => return true,
+        };
+        let name = v.name.clone();
+        self.error(span, format!("`{name}` cannot be assigned: {why}"));
+        false
+    }
+
+    /// The variable an assignment or ODE names (an array element when indexed).
+    fn target(
+        &mut self,
+        name: &ast::Ident,
+        index: Option<&ast::Expr>,
+        out: &mut Vec<ir::Stmt>,
+    ) -> Option<VarId> {
+        match (self.resolve(&name.name), index) {
+            (Some(Binding::Var(v)), None) => Some(v),
+            (Some(Binding::Array(vs)), Some(i)) => self.element(&name.name, &vs, i, out),
+            (Some(Binding::Array(_)), None) => {
+                self.error(
+                    name.span,
+                    format!("`{}` is an array: give an index", name.name),
+                );
+                None
+            }
+            (Some(Binding::Expr(_)), _) => {
+                self.error(
+                    name.span,
+                    format!("`{}` cannot be assigned here", name.name),
+                );
+                None
+            }
+            (Some(Binding::Var(_)), Some(_)) => {
+                self.error(name.span, format!("`{}` is not an array", name.name));
+                None
+            }
+            (None, _) => {
+                if let Some(b) = Builtin::from_name(&name.name) {
+                    return Some(self.builtin_var(b, name.span));
+                }
+                self.error(name.span, format!("`{}` is not declared", name.name));
+                None
+            }
+        }
+    }
+
+    /// The element `name[index]` of an array, with a constant index.
+    pub(super) fn element(
+        &mut self,
+        name: &str,
+        vs: &[VarId],
+        index: &ast::Expr,
+        out: &mut Vec<ir::Stmt>,
+    ) -> Option<VarId> {
+        let i = self.expr(index, out);
+        let Some(x) = self.m.exprs.as_num(i) else {
+            self.error(
+                index.span,
+                format!("the index of `{name}` must be a constant or a FROM loop variable"),
+            );
+            return None;
+        };
+        if x < 0.0 || x.fract() != 0.0 || x as usize >= vs.len() {
+            self.error(
+                index.span,
+                format!("the index {x} is outside `{name}[0..{}]`", vs.len()),
+            );
+            return None;
+        }
+        Some(vs[x as usize])
+    }
+
+    fn species(&mut self, r: &ast::Reactant, out: &mut Vec<ir::Stmt>) -> Option<VarId> {
+        let v = self.target(&r.name, r.index.as_ref(), out)?;
+        if self.m.var(v).kind != VarKind::State {
+            self.error(
+                r.span,
+                format!("the reaction species `{}` is not a STATE", r.name.name),
+            );
+            return None;
+        }
+        Some(v)
+    }
+
+    fn terms(&mut self, rs: &[ast::Reactant], out: &mut Vec<ir::Stmt>) -> Vec<Term> {
+        rs.iter()
+            .filter_map(|r| {
+                Some(Term {
+                    var: self.species(r, out)?,
+                    coef: r.coeff,
+                })
+            })
+            .collect()
+    }
+
+    /// Reads the left side of CONSERVE, a sum of (optionally weighted) states.
+    fn conserve_terms(
+        &mut self,
+        e: &ast::Expr,
+        sign: i32,
+        terms: &mut Vec<Term>,
+        out: &mut Vec<ir::Stmt>,
+    ) -> bool {
+        use ast::ExprKind as E;
+        match &e.kind {
+            E::Binary {
+                op: ast::BinaryOp::Add,
+                lhs,
+                rhs,
+            } => {
+                self.conserve_terms(lhs, sign, terms, out)
+                    && self.conserve_terms(rhs, sign, terms, out)
+            }
+            E::Binary {
+                op: ast::BinaryOp::Mul,
+                lhs,
+                rhs,
+            } => {
+                let coef = self.expr(lhs, out);
+                match self.m.exprs.as_num(coef) {
+                    Some(c) if c >= 1.0 && c.fract() == 0.0 => {
+                        let before = terms.len();
+                        let ok = self.conserve_terms(rhs, sign, terms, out);
+                        for t in &mut terms[before..] {
+                            t.coef *= c as u32;
+                        }
+                        ok
+                    }
+                    _ => {
+                        self.error(
+                            lhs.span,
+                            "a CONSERVE coefficient must be a positive integer",
+                        );
+                        false
+                    }
+                }
+            }
+            E::Name(id) => match self.target(id, None, out) {
+                Some(v) if self.m.var(v).kind == VarKind::State => {
+                    terms.push(Term { var: v, coef: 1 });
+                    true
+                }
+                Some(_) => {
+                    self.error(id.span, format!("`{}` in CONSERVE is not a STATE", id.name));
+                    false
+                }
+                None => false,
+            },
+            E::Index { array, index } => match self.target(array, Some(index), out) {
+                Some(v) => {
+                    terms.push(Term { var: v, coef: 1 });
+                    true
+                }
+                None => false,
+            },
+            _ => {
+                self.error(e.span, "the left side of CONSERVE must be a sum of states");
+                false
+            }
+        }
+    }
+
+    fn compartment(
+        &mut self,
+        index: Option<&ast::Ident>,
+        volume: &ast::Expr,
+        species: &[ast::Ident],
+        span: Span,
+        out: &mut Vec<ir::Stmt>,
+    ) {
+        if !self.in_kinetic(span, "COMPARTMENT") {
+            return;
+        }
+        for s in species {
+            match (self.resolve(&s.name), index) {
+                (Some(Binding::Var(v)), None) => {
+                    let volume = self.expr(volume, out);
+                    Self::push(
+                        out,
+                        StmtKind::Compartment {
+                            volume,
+                            states: vec![v],
+                        },
+                        span,
+                    );
+                }
+                (Some(Binding::Array(vs)), Some(i)) => {
+                    for (k, &v) in vs.iter().enumerate() {
+                        self.scopes.push(HashMap::new());
+                        let ki = self.m.exprs.num(k as f64);
+                        self.bind_local(&i.name, Binding::Expr(ki));
+                        let volume = self.expr(volume, out);
+                        self.scopes.pop();
+                        Self::push(
+                            out,
+                            StmtKind::Compartment {
+                                volume,
+                                states: vec![v],
+                            },
+                            span,
+                        );
+                    }
+                }
+                (Some(Binding::Array(vs)), None) => {
+                    let volume = self.expr(volume, out);
+                    Self::push(out, StmtKind::Compartment { volume, states: vs }, span);
+                }
+                _ => self.error(
+                    s.span,
+                    format!("`{}` in COMPARTMENT is not a declared STATE", s.name),
+                ),
+            }
+        }
+    }
+
+    fn unroll(
+        &mut self,
+        var: &ast::Ident,
+        from: &ast::Expr,
+        to: &ast::Expr,
+        by: Option<&ast::Expr>,
+        body: &ast::Block,
+        out: &mut Vec<ir::Stmt>,
+    ) {
+        let bound = |l: &mut Self, e: &ast::Expr| {
+            let id = l.expr(e, &mut Vec::new());
+            let x = l.m.exprs.as_num(id).filter(|x| x.fract() == 0.0);
+            if x.is_none() {
+                l.error(
+                    e.span,
+                    "FROM loop bounds must be integer constants (numbers or DEFINEd names)",
+                );
+            }
+            x.map(|x| x as i64)
+        };
+        let (Some(a), Some(b)) = (bound(self, from), bound(self, to)) else {
+            return;
+        };
+        let step = match by {
+            Some(e) => match bound(self, e) {
+                Some(0) | None => return,
+                Some(s) => s,
+            },
+            None => 1,
+        };
+        if (b - a) / step > MAX_UNROLL {
+            self.error(
+                var.span,
+                format!("a FROM loop of more than {MAX_UNROLL} iterations"),
+            );
+            return;
+        }
+        let mut i = a;
+        while (step > 0 && i <= b) || (step < 0 && i >= b) {
+            self.scopes.push(HashMap::new());
+            let value = self.m.exprs.num(i as f64);
+            self.bind_local(&var.name, Binding::Expr(value));
+            self.stmts(&body.stmts, out);
+            self.scopes.pop();
+            i += step;
+        }
+    }
+
+    fn solve(
+        &mut self,
+        block: &ast::Ident,
+        method: Option<&ast::SolveMethod>,
+        if_error: Option<&ast::Block>,
+        span: Span,
+        out: &mut Vec<ir::Stmt>,
+    ) {
+        if !matches!(self.context, BlockKind::Breakpoint | BlockKind::Initial) {
+            self.error(span, "SOLVE is only allowed in BREAKPOINT and INITIAL");
+            return;
+        }
+        if let Some(b) = if_error {
+            self.diags.push(Diagnostic::warning(
+                b.span,
+                "IFERROR is ignored: gradmod's solvers report their own failures",
+            ));
+        }
+        let Some(id) = self.named_block(&block.name, block.span) else {
+            return;
+        };
+        let kind = self.m.block(id).kind;
+        let method = match method {
+            None => match kind {
+                BlockKind::Kinetic => SolveMethod::Sparse,
+                BlockKind::Derivative => {
+                    self.error(
+                        span,
+                        format!(
+                            "SOLVE {} needs a METHOD (cnexp, derivimplicit or euler)",
+                            block.name
+                        ),
+                    );
+                    return;
+                }
+                _ => SolveMethod::Direct,
+            },
+            Some(ast::SolveMethod::Method(m)) => match (m.name.as_str(), kind) {
+                ("cnexp", _) => SolveMethod::Cnexp,
+                ("euler", _) => SolveMethod::Euler,
+                ("derivimplicit", _) => SolveMethod::Derivimplicit,
+                ("sparse", _) => SolveMethod::Sparse,
+                ("newton", BlockKind::NonLinear)
+                | (_, BlockKind::Linear)
+                | (_, BlockKind::NonLinear) => SolveMethod::Direct,
+                (other, _) => {
+                    self.unsupported(
+                        m.span,
+                        &format!("METHOD {other}"),
+                        "supported methods are cnexp, derivimplicit, euler and sparse.",
+                    );
+                    return;
+                }
+            },
+            Some(ast::SolveMethod::SteadyState(m)) => match m.name.as_str() {
+                "sparse" => SolveMethod::SteadyStateSparse,
+                "derivimplicit" => SolveMethod::SteadyStateDerivimplicit,
+                other => {
+                    self.unsupported(
+                        m.span,
+                        &format!("STEADYSTATE {other}"),
+                        "supported are STEADYSTATE sparse and STEADYSTATE derivimplicit.",
+                    );
+                    return;
+                }
+            },
+        };
+        Self::push(out, StmtKind::Solve { block: id, method }, span);
+    }
+}
