@@ -1,0 +1,382 @@
+//! Parse errors: pest's failures turned into readable diagnostics, the trivia scan that finds
+//! unterminated COMMENT and VERBATIM blocks, and re-synchronisation after an error.
+
+use super::Rule;
+use crate::diag::{Diagnostic, Diagnostics, FileId, Span};
+use pest::error::{Error, ErrorVariant, InputLocation};
+
+/// What the trivia scan found.
+pub(super) struct Scan {
+    /// Byte ranges of block comments, line comments, strings and VERBATIM text: keywords in them
+    /// are not places to re-synchronise at.
+    pub regions: Vec<(usize, usize)>,
+    /// Errors for unterminated COMMENT and VERBATIM blocks.
+    pub errors: Diagnostics,
+    /// Where an unterminated block starts, if there is one.
+    pub unterminated_at: Option<usize>,
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether `text[i..]` starts with the word `word` (followed by a non-identifier character).
+fn word_at(text: &[u8], i: usize, word: &str) -> bool {
+    let w = word.as_bytes();
+    text.len() >= i + w.len()
+        && &text[i..i + w.len()] == w
+        && text.get(i + w.len()).is_none_or(|&b| !is_ident_byte(b))
+}
+
+/// Finds comments, strings and VERBATIM text the way the grammar's trivia rules do, and reports
+/// COMMENT and VERBATIM blocks that are never closed.
+pub(super) fn scan_trivia(text: &str, file: FileId) -> Scan {
+    let bytes = text.as_bytes();
+    let mut scan = Scan {
+        regions: Vec::new(),
+        errors: Diagnostics::new(),
+        unterminated_at: None,
+    };
+    let line_end = |i: usize| {
+        bytes[i..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |n| i + n)
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b':' || b == b'?' {
+            let end = line_end(i);
+            scan.regions.push((i, end));
+            i = end;
+        } else if b == b'"' {
+            let mut j = i + 1;
+            while j < bytes.len() && bytes[j] != b'"' && bytes[j] != b'\n' {
+                j += if bytes[j] == b'\\' { 2 } else { 1 };
+            }
+            let end = (j + 1).min(bytes.len());
+            scan.regions.push((i, end));
+            i = end;
+        } else if is_ident_byte(b) {
+            let pairs = [("COMMENT", "ENDCOMMENT"), ("VERBATIM", "ENDVERBATIM")];
+            if let Some((open, close)) = pairs.iter().find(|(open, _)| word_at(bytes, i, open)) {
+                let body = i + open.len();
+                match text[body..].find(close) {
+                    Some(n) => {
+                        let end = body + n + close.len();
+                        scan.regions.push((i, end));
+                        i = end;
+                    }
+                    None => {
+                        let span = Span::new(file, i, body);
+                        scan.errors.push(
+                            Diagnostic::error(span, format!("unterminated {open} block"))
+                                .with_label(format!("this {open} is never closed"))
+                                .with_note(format!(
+                                    "expected `{close}` before the end of the file"
+                                )),
+                        );
+                        scan.unterminated_at = Some(i);
+                        scan.regions.push((i, bytes.len()));
+                        i = bytes.len();
+                    }
+                }
+            } else if word_at(bytes, i, "TITLE") {
+                i = line_end(i);
+            } else {
+                while i < bytes.len() && is_ident_byte(bytes[i]) {
+                    i += 1;
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    scan
+}
+
+/// Keywords that begin top-level items: where parsing resumes after an error.
+const TOP_LEVEL: &[&str] = &[
+    "TITLE",
+    "INCLUDE",
+    "DEFINE",
+    "INDEPENDENT",
+    "NEURON",
+    "UNITS",
+    "PARAMETER",
+    "CONSTANT",
+    "ASSIGNED",
+    "STATE",
+    "INITIAL",
+    "BREAKPOINT",
+    "DERIVATIVE",
+    "KINETIC",
+    "LINEAR",
+    "NONLINEAR",
+    "PROCEDURE",
+    "FUNCTION",
+    "FUNCTION_TABLE",
+    "NET_RECEIVE",
+    "BEFORE",
+    "AFTER",
+    "CONSTRUCTOR",
+    "DESTRUCTOR",
+    "VERBATIM",
+    "WHITE_NOISE",
+    "POST_EVENT",
+    "LOCAL",
+];
+
+/// The next place to resume parsing after an error at byte `at` in an item that started at
+/// byte `pos`: the start of the first line at or after the error's line (and after `pos`) that
+/// begins in column 1 with a top-level keyword outside comments.
+pub(super) fn resync(
+    text: &str,
+    pos: usize,
+    at: usize,
+    regions: &[(usize, usize)],
+) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let at = at.min(bytes.len());
+    let mut line = bytes[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |n| n + 1);
+    loop {
+        let in_trivia = regions.iter().any(|&(s, e)| s <= line && line < e);
+        if line > pos && !in_trivia && TOP_LEVEL.iter().any(|k| word_at(bytes, line, k)) {
+            return Some(line);
+        }
+        line += bytes[line..].iter().position(|&b| b == b'\n')? + 1;
+    }
+}
+
+/// Whether a rule is a keyword token (which the AST builder skips).
+pub(super) fn is_keyword(rule: Rule) -> bool {
+    use Rule::*;
+    matches!(
+        rule,
+        k_AFTER
+            | k_ARTIFICIAL_CELL
+            | k_ASSIGNED
+            | k_BBCOREPOINTER
+            | k_BEFORE
+            | k_BREAKPOINT
+            | k_BY
+            | k_COMPARTMENT
+            | k_CONDUCTANCE
+            | k_CONSERVE
+            | k_CONSTANT
+            | k_CONSTRUCTOR
+            | k_DEFINE
+            | k_DEPEND
+            | k_DERIVATIVE
+            | k_DESTRUCTOR
+            | k_ELECTRODE_CURRENT
+            | k_EXTERNAL
+            | k_FOR_NETCONS
+            | k_FROM
+            | k_FUNCTION
+            | k_FUNCTION_TABLE
+            | k_GLOBAL
+            | k_IFERROR
+            | k_INCLUDE
+            | k_INDEPENDENT
+            | k_INITIAL
+            | k_KINETIC
+            | k_LAG
+            | k_LINEAR
+            | k_LOCAL
+            | k_LONGITUDINAL_DIFFUSION
+            | k_METHOD
+            | k_MUTEXLOCK
+            | k_MUTEXUNLOCK
+            | k_NET_RECEIVE
+            | k_NEURON
+            | k_NONLINEAR
+            | k_NONSPECIFIC_CURRENT
+            | k_PARAMETER
+            | k_POINTER
+            | k_POINT_PROCESS
+            | k_POST_EVENT
+            | k_PROCEDURE
+            | k_PROTECT
+            | k_RANDOM
+            | k_RANGE
+            | k_READ
+            | k_REPRESENTS
+            | k_SOLVE
+            | k_SOLVEFOR
+            | k_START
+            | k_STATE
+            | k_STEADYSTATE
+            | k_SUFFIX
+            | k_TABLE
+            | k_THREADSAFE
+            | k_TITLE
+            | k_TO
+            | k_UNITS
+            | k_USEION
+            | k_VALENCE
+            | k_WATCH
+            | k_WHITE_NOISE
+            | k_WITH
+            | k_WRITE
+            | k_else
+            | k_if
+            | k_while
+    )
+}
+
+/// How an expected rule is named in a message, or `None` for rules not worth naming.
+fn describe(rule: Rule) -> Option<String> {
+    use Rule::*;
+    if is_keyword(rule) {
+        let word = format!("{rule:?}");
+        return Some(format!("`{}`", word.trim_start_matches("k_")));
+    }
+    let text = match rule {
+        EOI => "end of file",
+        item => "a top-level block (NEURON, PARAMETER, STATE, BREAKPOINT, ...)",
+        neuron_stmt => "a NEURON statement (SUFFIX, USEION, RANGE, ...)",
+        stmt => "a statement",
+        decl => "a declaration",
+        unit_alias | unit_const => "a unit definition",
+        name => "a name",
+        expr => "an expression",
+        num_lit | signed_number | number => "a number",
+        integer => "an integer",
+        units => "units in parentheses",
+        string => "a string in double quotes",
+        params => "a parameter list `(...)`",
+        param => "a parameter name",
+        block | species => "`{`",
+        index | array_size => "`[`",
+        primes => "`'`",
+        reaction_op => "`<->` or `->`",
+        reactants | reactant => "a species",
+        add | sub | mul | div | pow | le | ge | eq | ne | lt | gt | and | or => "an operator",
+        when => "BREAKPOINT, SOLVE, INITIAL or STEP",
+        limits => "`<`",
+        decl_value => "`=`",
+        decl_from_to => "`FROM`",
+        decl_start => "`START`",
+        solvefor => "`SOLVEFOR`",
+        solve_method => "`METHOD`",
+        solve_steady => "`STEADYSTATE`",
+        solve_iferror => "`IFERROR`",
+        table_names => "a name",
+        table_depend => "`DEPEND`",
+        watch => "`(`",
+        curie => "an ontology term",
+        ion_read => "`READ`",
+        ion_write => "`WRITE`",
+        ion_valence => "`VALENCE`",
+        ion_represents => "`REPRESENTS`",
+        call => "a call",
+        _ => return None,
+    };
+    Some(text.to_string())
+}
+
+/// Punctuation worth naming when pest reports it as an expected token.
+const PUNCTUATION: &[&str] = &[
+    "{", "}", "(", ")", "[", "]", "=", ",", "~", "<<", "<->", "->", "'", "<", ">",
+];
+
+/// The text of the token at byte `at`, for "found ..." (or "end of file").
+fn found(text: &str, at: usize) -> String {
+    let rest = text.get(at..).unwrap_or("");
+    let Some(c) = rest.chars().next() else {
+        return "end of file".to_string();
+    };
+    let word: String = if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+        rest.chars()
+            .take_while(|&c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+            .take(40)
+            .collect()
+    } else {
+        let two: String = rest.chars().take(2).collect();
+        let ops = ["<=", ">=", "==", "!=", "&&", "||", "<<", "->"];
+        if ops.contains(&two.as_str()) {
+            two
+        } else {
+            c.to_string()
+        }
+    };
+    match word.as_str() {
+        "\n" | "\r" => "end of line".to_string(),
+        w => format!("`{}`", w.escape_debug()),
+    }
+}
+
+/// Joins alternatives as "a, b or c".
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// Converts a pest error from parsing `text[base..]` into a diagnostic with an absolute span.
+pub(super) fn convert(err: &Error<Rule>, text: &str, file: FileId, base: usize) -> Diagnostic {
+    let rel = match err.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let at = (base + rel).min(text.len());
+    let mut expected: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !expected.contains(&s) {
+            expected.push(s);
+        }
+    };
+    if let Some(attempts) = err.parse_attempts() {
+        for tok in attempts.expected_tokens() {
+            let token = tok.to_string();
+            if PUNCTUATION.contains(&token.as_str()) {
+                push(format!("`{token}`"));
+            }
+        }
+    }
+    let message_tail = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            for &r in positives {
+                if let Some(d) = describe(r) {
+                    push(d);
+                }
+            }
+            String::new()
+        }
+        ErrorVariant::CustomError { message } => format!(": {message}"),
+    };
+    // Long lists of operators and keywords are noise: name the punctuation and categories.
+    if expected.len() > 6 {
+        expected
+            .retain(|e| !e.starts_with("`") || PUNCTUATION.iter().any(|p| e == &format!("`{p}`")));
+    }
+    let found = found(text, at);
+    let end = (at + found.trim_matches('`').len()).min(text.len());
+    let end = if text.is_char_boundary(end) { end } else { at };
+    let message = if expected.is_empty() {
+        format!("unexpected {found}{message_tail}")
+    } else {
+        format!(
+            "expected {}, found {found}{message_tail}",
+            join_or(&expected)
+        )
+    };
+    let mut d = Diagnostic::error(Span::new(file, at, end), message);
+    if found == "end of file" && expected.iter().any(|e| e == "`}`") {
+        d = d.with_note("a block is not closed: every `{` needs a matching `}`");
+    } else if expected.iter().any(|e| e == "`}`")
+        && TOP_LEVEL.iter().any(|k| found == format!("`{k}`"))
+    {
+        d = d.with_note(format!(
+            "{found} starts a new top-level block: is a `}}` missing before it?"
+        ));
+    }
+    d
+}

@@ -1,0 +1,197 @@
+//! The NMODL front end: text to [`crate::ast`].
+//!
+//! The grammar is `nmodl.pest`. Parsing never fails: [`parse`] returns the items it could read
+//! and the errors it met. Top-level items are parsed one at a time; after an error the parser
+//! re-synchronises at the next line that starts (in column 1) with a top-level keyword, so
+//! one file can report several errors. Pest pairs never leave this module.
+//!
+//! `INCLUDE "file"` is kept as an [`ast::ItemKind::Include`] item by [`parse`];
+//! [`parse_with_includes`] resolves it through a loader callback (relative to the including
+//! file, e.g. with [`fs_loader`]) and splices the included file's items in its place.
+
+mod errors;
+mod expr;
+mod items;
+mod stmt;
+
+use crate::ast::{self, ItemKind};
+use crate::diag::{Diagnostic, Diagnostics, FileId, SourceFile, SourceMap, Span};
+use pest::Parser;
+use pest::iterators::Pair;
+use pest_derive::Parser;
+
+/// The pest parser generated from `nmodl.pest`.
+#[derive(Parser)]
+#[grammar = "parse/nmodl.pest"]
+struct NmodlParser;
+
+/// At most this many errors are reported per file; later ones are usually consequences.
+const MAX_ERRORS: usize = 20;
+
+/// Parses one file of `sources` into an AST, collecting every error found.
+///
+/// The returned file holds every item that parsed; items with errors are left out. INCLUDE
+/// items are kept as they are (see [`parse_with_includes`]).
+pub fn parse(sources: &SourceMap, file: FileId) -> (ast::File, Diagnostics) {
+    let text = sources.get(file).text.as_str();
+    let mut diags = Diagnostics::new();
+    let scan = errors::scan_trivia(text, file);
+    diags.extend(scan.errors.clone());
+    // The expected-token detail makes the messages name punctuation such as `}` and `=`.
+    pest::set_error_detail(true);
+
+    let mut items = Vec::new();
+    let mut pos = 0;
+    let mut errors = 0;
+    while pos <= text.len() {
+        let rest = &text[pos..];
+        match NmodlParser::parse(Rule::next_item, rest) {
+            Ok(mut pairs) => {
+                let Some(item) = pairs
+                    .next()
+                    .and_then(|top| top.into_inner().find(|p| p.as_rule() == Rule::item))
+                else {
+                    break;
+                };
+                let end = item.as_span().end();
+                let mut builder = Builder {
+                    file,
+                    base: pos,
+                    diags: &mut diags,
+                };
+                if let Some(item) = builder.item(item) {
+                    items.push(item);
+                }
+                if end == 0 {
+                    break;
+                }
+                pos += end;
+            }
+            Err(err) => {
+                let d = errors::convert(&err, text, file, pos);
+                let at = d.span.start as usize;
+                // An unterminated COMMENT or VERBATIM swallows the rest of the file; the errors
+                // it causes at the end of input repeat what the scan already said.
+                let swallowed = scan.unterminated_at.is_some_and(|u| at >= u);
+                if !swallowed {
+                    diags.push(d);
+                    errors += 1;
+                }
+                if errors >= MAX_ERRORS {
+                    break;
+                }
+                match errors::resync(text, pos, at, &scan.regions) {
+                    Some(next) => pos = next,
+                    None => break,
+                }
+            }
+        }
+    }
+    (ast::File { file, items }, diags)
+}
+
+/// Parses `file` and, recursively, the files it INCLUDEs, splicing their items in place of the
+/// INCLUDE items.
+///
+/// `load(path, includer)` is called with the path as written and the name of the including
+/// file; it returns the included file (its name should be the resolved path, so that nested
+/// includes resolve relative to it) or an error message, which is reported at the INCLUDE.
+pub fn parse_with_includes(
+    sources: &mut SourceMap,
+    file: FileId,
+    load: &mut dyn FnMut(&str, &str) -> Result<SourceFile, String>,
+) -> (ast::File, Diagnostics) {
+    let mut stack = vec![sources.get(file).name.clone()];
+    parse_included(sources, file, load, &mut stack)
+}
+
+/// Includes nest at most this deep (which also stops include cycles).
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+fn parse_included(
+    sources: &mut SourceMap,
+    file: FileId,
+    load: &mut dyn FnMut(&str, &str) -> Result<SourceFile, String>,
+    stack: &mut Vec<String>,
+) -> (ast::File, Diagnostics) {
+    let (parsed, mut diags) = parse(sources, file);
+    let mut items = Vec::with_capacity(parsed.items.len());
+    for item in parsed.items {
+        let ItemKind::Include(path) = &item.kind else {
+            items.push(item);
+            continue;
+        };
+        let includer = sources.get(file).name.clone();
+        match load(path, &includer) {
+            Ok(source) => {
+                if stack.contains(&source.name) || stack.len() >= MAX_INCLUDE_DEPTH {
+                    diags.push(
+                        Diagnostic::error(item.span, format!("INCLUDE cycle through \"{path}\""))
+                            .with_label("included again here")
+                            .with_note(format!("include chain: {}", stack.join(" -> "))),
+                    );
+                    continue;
+                }
+                stack.push(source.name.clone());
+                let id = sources.add(source);
+                let (inner, more) = parse_included(sources, id, load, stack);
+                stack.pop();
+                diags.extend(more);
+                items.extend(inner.items);
+            }
+            Err(msg) => diags.push(
+                Diagnostic::error(item.span, format!("cannot INCLUDE \"{path}\": {msg}"))
+                    .with_label("included here"),
+            ),
+        }
+    }
+    (ast::File { file, items }, diags)
+}
+
+/// A loader for [`parse_with_includes`] that reads included files from disk, relative to the
+/// directory of the including file.
+pub fn fs_loader(path: &str, includer: &str) -> Result<SourceFile, String> {
+    let dir = std::path::Path::new(includer)
+        .parent()
+        .unwrap_or(std::path::Path::new(""));
+    let full = dir.join(path);
+    let text = std::fs::read_to_string(&full).map_err(|e| e.to_string())?;
+    Ok(SourceFile::new(full.to_string_lossy().into_owned(), text))
+}
+
+/// Turns pest pairs into AST nodes with absolute spans, collecting the errors the grammar
+/// leaves to it (such as `m''`).
+struct Builder<'d> {
+    /// The file being parsed.
+    file: FileId,
+    /// The byte offset of the text pest saw within the file.
+    base: usize,
+    /// Where errors go.
+    diags: &'d mut Diagnostics,
+}
+
+impl Builder<'_> {
+    /// The absolute span of a pair.
+    fn span(&self, p: &Pair<'_, Rule>) -> Span {
+        let s = p.as_span();
+        Span::new(self.file, self.base + s.start(), self.base + s.end())
+    }
+
+    /// An identifier from a `name` pair.
+    fn ident(&self, p: &Pair<'_, Rule>) -> ast::Ident {
+        ast::Ident {
+            name: p.as_str().to_string(),
+            span: self.span(p),
+        }
+    }
+
+    /// Reports an error.
+    fn error(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+}
+
+/// The children of a pair that carry content (keyword tokens are left out).
+fn kids<'i>(p: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
+    p.into_inner().filter(|c| !errors::is_keyword(c.as_rule()))
+}
