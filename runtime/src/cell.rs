@@ -241,6 +241,17 @@ impl Cell {
         Ok(())
     }
 
+    /// Sets the initial membrane potential (mV) of one CV (including zero-area end nodes).
+    pub fn set_v_init_cv(&mut self, cv: usize, v: f64) -> Result<()> {
+        check_finite(|| format!("v_init of CV {cv}"), v)?;
+        let slot = self.v_init.get_mut(cv).ok_or_else(|| Error::UnknownName {
+            kind: "CV",
+            name: cv.to_string(),
+        })?;
+        *slot = v;
+        Ok(())
+    }
+
     /// Inserts a density mechanism on every segment whose centre lies in the region.
     pub fn insert(&mut self, mech: Box<dyn Mechanism>, region: &Region) -> Result<MechId> {
         if mech.info().kind != MechanismKind::Density {

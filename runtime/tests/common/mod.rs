@@ -7,6 +7,7 @@ pub mod dual;
 pub mod hh;
 pub mod models;
 pub mod pas;
+pub mod point;
 
 use std::path::PathBuf;
 
