@@ -154,6 +154,65 @@ pub enum Func {
     Signum,
 }
 
+impl Func {
+    /// Every function, in declaration order.
+    pub const ALL: [Func; 21] = [
+        Func::Exp,
+        Func::Log,
+        Func::Log10,
+        Func::Sqrt,
+        Func::Fabs,
+        Func::Sin,
+        Func::Cos,
+        Func::Tan,
+        Func::Tanh,
+        Func::Sinh,
+        Func::Cosh,
+        Func::Atan,
+        Func::Asin,
+        Func::Acos,
+        Func::Exprelr,
+        Func::Floor,
+        Func::Ceil,
+        Func::StepRight,
+        Func::StepLeft,
+        Func::Step,
+        Func::Signum,
+    ];
+
+    /// The function's name in NMODL source.
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::Exp => "exp",
+            Func::Log => "log",
+            Func::Log10 => "log10",
+            Func::Sqrt => "sqrt",
+            Func::Fabs => "fabs",
+            Func::Sin => "sin",
+            Func::Cos => "cos",
+            Func::Tan => "tan",
+            Func::Tanh => "tanh",
+            Func::Sinh => "sinh",
+            Func::Cosh => "cosh",
+            Func::Atan => "atan",
+            Func::Asin => "asin",
+            Func::Acos => "acos",
+            Func::Exprelr => "exprelr",
+            Func::Floor => "floor",
+            Func::Ceil => "ceil",
+            Func::StepRight => "step_right",
+            Func::StepLeft => "step_left",
+            Func::Step => "step",
+            Func::Signum => "signum",
+        }
+    }
+
+    /// The function with NMODL name `name`, if there is one.
+    pub fn from_name(name: &str) -> Option<Func> {
+        Func::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
 /// One node of the expression DAG.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Expr {
@@ -178,7 +237,27 @@ pub enum Expr {
     },
 }
 
+impl Expr {
+    /// The operands of this node, in order (condition, then, otherwise for a select).
+    pub fn children(&self) -> impl Iterator<Item = ExprId> + use<> {
+        let (ids, n) = match *self {
+            Expr::Num(_) | Expr::Var(_) => ([ExprId(0); 3], 0),
+            Expr::Unary(_, a) | Expr::Call(_, a) => ([a, a, a], 1),
+            Expr::Binary(_, a, b) => ([a, b, b], 2),
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => ([cond, then, otherwise], 3),
+        };
+        ids.into_iter().take(n)
+    }
+}
+
 /// The arena that owns every expression node of a module, interned so that equal nodes share an id.
+///
+/// Invariant: every operand of a node has a smaller id than the node itself (a node can only be
+/// interned after its operands), so increasing id order is a topological order of the DAG.
 #[derive(Clone, Default)]
 pub struct ExprArena {
     nodes: Vec<Expr>,
@@ -193,6 +272,10 @@ impl ExprArena {
 
     /// Interns `node`, returning the id of the existing equal node if there is one.
     pub fn intern(&mut self, node: Expr) -> ExprId {
+        debug_assert!(
+            node.children().all(|c| c.index() < self.nodes.len()),
+            "operand id not in this arena"
+        );
         if let Some(&id) = self.index.get(&node) {
             return id;
         }
@@ -217,8 +300,52 @@ impl ExprArena {
         self.nodes.is_empty()
     }
 
+    /// The value of `id` if it is a numeric constant.
+    pub fn as_num(&self, id: ExprId) -> Option<f64> {
+        match self.get(id) {
+            Expr::Num(Num(x)) => Some(x),
+            _ => None,
+        }
+    }
+
+    /// Every node reachable from `roots` (the roots included), in increasing id order, which is
+    /// a topological order: operands come before the nodes that use them.
+    pub fn reachable(&self, roots: &[ExprId]) -> Vec<ExprId> {
+        self.reachable_by(roots, |_, _| true)
+    }
+
+    /// Like [`ExprArena::reachable`], but an operand is followed only when `follow(node, k)`
+    /// holds for the node and the operand's position `k` among its operands.
+    pub fn reachable_by(
+        &self,
+        roots: &[ExprId],
+        mut follow: impl FnMut(Expr, usize) -> bool,
+    ) -> Vec<ExprId> {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack: Vec<ExprId> = roots.to_vec();
+        let mut out = Vec::new();
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            out.push(id);
+            let node = self.get(id);
+            for (k, c) in node.children().enumerate() {
+                if follow(node, k) && !seen.contains(&c) {
+                    stack.push(c);
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
     /// A numeric constant.
+    ///
+    /// `-0.0` is stored as `0.0`, so the node behind a zero does not depend on which sign of zero
+    /// was interned first.
     pub fn num(&mut self, x: f64) -> ExprId {
+        let x = if x == 0.0 { 0.0 } else { x };
         self.intern(Expr::Num(Num(x)))
     }
 

@@ -1,0 +1,153 @@
+//! Evaluation of expressions in `f64`, with the IEEE semantics of the C that NEURON generates.
+//!
+//! The operator and function semantics here are the reference for every back end and for
+//! constant folding: an expression folded at compile time has exactly the value it would have
+//! had at run time. Evaluation is eager (both branches of a select are computed, which is harmless
+//! because expressions are pure) and never panics: a division by zero gives `inf` or NaN.
+
+use std::collections::HashMap;
+
+use crate::ir::expr::{BinOp, Expr, ExprArena, ExprId, Func, UnOp, VarId};
+
+/// Arbor's `exprelr(x) = x / (exp(x) - 1)`, with the removable singularity filled in.
+///
+/// As in Arbor: `1` when `1 + x == 1` (that is, `|x|` below about `1.1e-16`), otherwise
+/// `x / expm1(x)`. Using `expm1` keeps the value accurate to a few ulp for every `x`, so no
+/// series is needed for the value itself (the derivative is another matter, see
+/// [`crate::sym::diff::exprelr_prime`]).
+pub fn exprelr(x: f64) -> f64 {
+    if 1.0 + x == 1.0 { 1.0 } else { x / x.exp_m1() }
+}
+
+/// Arbor's `signum`: `1` above zero, `-1` below, `0` at zero and for NaN.
+pub fn signum(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
+/// Whether a constant exponent is evaluated by repeated multiplication (`powi`) rather than by
+/// `powf`: exactly when it is an integer of `i32` range. Back ends emit `powi` under the same rule.
+pub fn is_int_exponent(b: f64) -> bool {
+    b.fract() == 0.0 && b.abs() <= f64::from(i32::MAX)
+}
+
+/// `a ^ b`. When the exponent is a constant node (`exponent_is_const`) with an integer value,
+/// this is `powi`; otherwise `powf`. Both agree with C's `pow` to within an ulp or two.
+pub fn pow_value(a: f64, b: f64, exponent_is_const: bool) -> f64 {
+    if exponent_is_const && is_int_exponent(b) {
+        // The range check above makes this cast exact.
+        a.powi(b as i32)
+    } else {
+        a.powf(b)
+    }
+}
+
+fn truth(x: bool) -> f64 {
+    if x { 1.0 } else { 0.0 }
+}
+
+/// The value of a unary operator.
+pub fn apply_unary(op: UnOp, a: f64) -> f64 {
+    match op {
+        UnOp::Neg => -a,
+        UnOp::Not => truth(a == 0.0),
+    }
+}
+
+/// The value of a binary operator. `exponent_is_const` selects the rule of [`pow_value`] and is
+/// ignored by the other operators.
+pub fn apply_binary(op: BinOp, a: f64, b: f64, exponent_is_const: bool) -> f64 {
+    match op {
+        BinOp::Add => a + b,
+        BinOp::Sub => a - b,
+        BinOp::Mul => a * b,
+        BinOp::Div => a / b,
+        BinOp::Pow => pow_value(a, b, exponent_is_const),
+        BinOp::Lt => truth(a < b),
+        BinOp::Le => truth(a <= b),
+        BinOp::Gt => truth(a > b),
+        BinOp::Ge => truth(a >= b),
+        BinOp::Eq => truth(a == b),
+        BinOp::Ne => truth(a != b),
+        BinOp::And => truth(a != 0.0 && b != 0.0),
+        BinOp::Or => truth(a != 0.0 || b != 0.0),
+        BinOp::Min => a.min(b),
+        BinOp::Max => a.max(b),
+        BinOp::Atan2 => a.atan2(b),
+        BinOp::Fmod => a % b,
+    }
+}
+
+/// The value of a library function.
+pub fn apply_call(f: Func, x: f64) -> f64 {
+    match f {
+        Func::Exp => x.exp(),
+        Func::Log => x.ln(),
+        Func::Log10 => x.log10(),
+        Func::Sqrt => x.sqrt(),
+        Func::Fabs => x.abs(),
+        Func::Sin => x.sin(),
+        Func::Cos => x.cos(),
+        Func::Tan => x.tan(),
+        Func::Tanh => x.tanh(),
+        Func::Sinh => x.sinh(),
+        Func::Cosh => x.cosh(),
+        Func::Atan => x.atan(),
+        Func::Asin => x.asin(),
+        Func::Acos => x.acos(),
+        Func::Exprelr => exprelr(x),
+        Func::Floor => x.floor(),
+        Func::Ceil => x.ceil(),
+        Func::StepRight => truth(x >= 0.0),
+        Func::StepLeft => truth(x > 0.0),
+        Func::Step => 0.5 * (1.0 + signum(x)),
+        Func::Signum => signum(x),
+    }
+}
+
+/// Whether operand `b` of a `Pow` node is a constant, which selects `powi` for integers.
+pub(crate) fn exponent_is_const(arena: &ExprArena, node: Expr) -> bool {
+    matches!(node, Expr::Binary(BinOp::Pow, _, b) if arena.as_num(b).is_some())
+}
+
+/// The value of `e` with every variable `v` taking the value `env(v)`.
+pub fn eval(arena: &ExprArena, e: ExprId, env: &dyn Fn(VarId) -> f64) -> f64 {
+    eval_many(arena, &[e], env)[0]
+}
+
+/// The values of several roots, computing each shared node once.
+pub fn eval_many(arena: &ExprArena, roots: &[ExprId], env: &dyn Fn(VarId) -> f64) -> Vec<f64> {
+    let order = arena.reachable(roots);
+    let mut val: HashMap<ExprId, f64> = HashMap::with_capacity(order.len());
+    for &id in &order {
+        let node = arena.get(id);
+        let x = match node {
+            Expr::Num(n) => n.0,
+            Expr::Var(v) => env(v),
+            Expr::Unary(op, a) => apply_unary(op, val[&a]),
+            Expr::Binary(op, a, b) => {
+                apply_binary(op, val[&a], val[&b], exponent_is_const(arena, node))
+            }
+            Expr::Call(f, a) => apply_call(f, val[&a]),
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => {
+                // C semantics: any nonzero value, NaN included, is true.
+                if val[&cond] != 0.0 {
+                    val[&then]
+                } else {
+                    val[&otherwise]
+                }
+            }
+        };
+        val.insert(id, x);
+    }
+    roots.iter().map(|r| val[r]).collect()
+}
