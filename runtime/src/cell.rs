@@ -102,6 +102,7 @@ pub struct Cell {
     pub(crate) scratch: Vec<f64>,
     pub(crate) forgetting: f64,
     pub(crate) initialised: bool,
+    pub(crate) events: crate::events::CellEvents,
 }
 
 impl Cell {
@@ -150,6 +151,7 @@ impl Cell {
             scratch: vec![0.0; n],
             forgetting: 0.0,
             initialised: false,
+            events: Default::default(),
         })
     }
 

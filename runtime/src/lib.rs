@@ -9,11 +9,14 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod cell;
+mod cell_events;
 pub mod discretization;
 pub mod error;
+pub mod events;
 pub mod ions;
 pub mod mechanism;
 pub mod morphology;
+pub mod network;
 pub mod params;
 pub mod probe;
 pub mod solver;
@@ -22,5 +25,6 @@ mod step;
 pub use cell::{Cell, ClampId, IClamp, MechId, Settings};
 pub use error::{Error, Result};
 pub use morphology::{Morphology, Point, Section, SectionId, region::Region, swc::read_swc};
+pub use network::{Connection, Network};
 pub use params::ParamSpec;
 pub use probe::{Probe, Recorder};

@@ -53,6 +53,7 @@ impl Cell {
                 slot.mech.init_tangent(&mut ctx, &mut tan);
             }
         }
+        self.init_events();
         self.initialised = true;
         Ok(())
     }
@@ -68,6 +69,9 @@ impl Cell {
         let kk = self.params.len();
         let (dt, celsius) = (self.settings.dt, self.settings.celsius);
         let t_mid = self.t + dt / 2.0;
+
+        // 0. Events due by t_n + dt/2.
+        self.deliver_events();
 
         // 1. Currents and conductances at v_n, s_n (and their tangents).
         self.ions.update_reversal(celsius, false);
@@ -104,6 +108,10 @@ impl Cell {
                 };
                 slot.mech.currents_tangent(&mut ctx, &mut tan);
             }
+        }
+
+        if !self.events.gaps.is_empty() {
+            self.gap_currents();
         }
 
         // 2. Voltage: M Δ = r with M = diag(1e-3 cm/dt + g) + axial, r = I_stim − I − A v.
@@ -176,6 +184,7 @@ impl Cell {
             }
             slot.mech.states(&mut ctx);
         }
+        self.detect_spikes();
         if kk > 0 && self.forgetting > 0.0 {
             let f = 1.0 - self.forgetting * dt;
             self.s.iter_mut().for_each(|x| *x *= f);

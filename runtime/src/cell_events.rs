@@ -1,0 +1,170 @@
+//! Cell methods for events, spike detection and gap junctions.
+
+use crate::cell::{Cell, MechId};
+use crate::error::{Error, Result, check_finite};
+use crate::events::{Detector, Event, GapInput, Spike};
+use crate::mechanism::{Context, Tangents};
+
+impl Cell {
+    /// Schedules a `NET_RECEIVE` of `weight` for instance `instance` of point process `mech` at `time`.
+    pub fn schedule(
+        &mut self,
+        time: f64,
+        mech: MechId,
+        instance: usize,
+        weight: f64,
+    ) -> Result<()> {
+        let slot = self.mechs.get(mech.0).ok_or_else(|| Error::UnknownName {
+            kind: "mechanism",
+            name: mech.0.to_string(),
+        })?;
+        let info = slot.mech.info();
+        if !info.net_receive {
+            return Err(Error::Invalid(format!(
+                "`{}` has no NET_RECEIVE block and cannot receive events",
+                info.name
+            )));
+        }
+        if instance >= slot.mech.instance_count() {
+            return Err(Error::UnknownName {
+                kind: "instance",
+                name: format!("{}[{instance}]", info.name),
+            });
+        }
+        check_finite(|| format!("event time for {}", info.name), time)?;
+        check_finite(|| format!("event weight for {}", info.name), weight)?;
+        let e = &mut self.events;
+        e.queue.push(Event {
+            time,
+            seq: e.seq,
+            mech,
+            instance,
+            weight,
+        });
+        e.seq += 1;
+        Ok(())
+    }
+
+    /// Adds a spike detector at a CV; returns its index.
+    pub fn add_detector(&mut self, cv: usize, threshold: f64) -> Result<usize> {
+        if cv >= self.cv_count() {
+            return Err(Error::UnknownName {
+                kind: "CV",
+                name: cv.to_string(),
+            });
+        }
+        check_finite(|| "detector threshold".into(), threshold)?;
+        self.events.detectors.push(Detector {
+            cv,
+            threshold,
+            above: false,
+        });
+        Ok(self.events.detectors.len() - 1)
+    }
+
+    /// Spikes detected since the last call, in time order.
+    pub fn take_spikes(&mut self) -> Vec<Spike> {
+        std::mem::take(&mut self.events.spikes)
+    }
+
+    /// Adds a gap-junction input at a CV with conductance g (µS); returns its index. Its partner
+    /// potential is set with [`Cell::set_gap_partner`] before each step.
+    pub fn add_gap_input(&mut self, cv: usize, g: f64) -> Result<usize> {
+        if cv >= self.cv_count() {
+            return Err(Error::UnknownName {
+                kind: "CV",
+                name: cv.to_string(),
+            });
+        }
+        check_finite(|| "gap junction conductance".into(), g)?;
+        self.events.gaps.push(GapInput {
+            cv,
+            g,
+            v_other: 0.0,
+            s_other: Vec::new(),
+        });
+        Ok(self.events.gaps.len() - 1)
+    }
+
+    /// Sets the partner potential (and tangents) of a gap input for the next step.
+    pub fn set_gap_partner(&mut self, gap: usize, v: f64, s: &[f64]) {
+        let g = &mut self.events.gaps[gap];
+        g.v_other = v;
+        g.s_other.clear();
+        g.s_other.extend_from_slice(s);
+    }
+
+    /// Resets detectors and clears pending spikes at initialisation.
+    pub(crate) fn init_events(&mut self) {
+        let v = &self.v;
+        for d in &mut self.events.detectors {
+            d.above = v[d.cv] >= d.threshold;
+        }
+        self.events.spikes.clear();
+    }
+
+    /// Delivers the events due at the start of the step from t (time ≤ t + dt/2).
+    pub(crate) fn deliver_events(&mut self) {
+        let dt = self.settings.dt;
+        let limit = self.t + dt / 2.0;
+        let kk = self.params.len();
+        let n = self.layout.len();
+        while let Some(ev) = self.events.pop_due(limit) {
+            let slot = &mut self.mechs[ev.mech.0];
+            let mut ctx = Context {
+                dt,
+                t: ev.time,
+                celsius: self.settings.celsius,
+                v: &self.v,
+                i: &mut self.i,
+                g: &mut self.g,
+                area: &self.layout.area,
+                ions: &mut self.ions.arrays,
+                ion_slots: &slot.ion_slots,
+            };
+            if kk > 0 {
+                let mut tan = Tangents {
+                    k: kk,
+                    ncv: n,
+                    s: &self.s,
+                    di: &mut self.di,
+                    dg: &mut self.dg,
+                    ions: &mut self.ions.tangents,
+                    seeds: &slot.seeds,
+                };
+                slot.mech
+                    .net_receive_tangent(&mut ctx, &mut tan, ev.instance, ev.weight, &[]);
+            }
+            slot.mech.net_receive(&mut ctx, ev.instance, ev.weight);
+        }
+    }
+
+    /// Adds gap-junction currents (and conductances) to the accumulators, and their tangents.
+    pub(crate) fn gap_currents(&mut self) {
+        let n = self.layout.len();
+        let kk = self.params.len();
+        for gap in &self.events.gaps {
+            let w = 1e2 / self.layout.matrix_area[gap.cv];
+            self.i[gap.cv] += w * gap.g * (self.v[gap.cv] - gap.v_other);
+            self.g[gap.cv] += w * gap.g;
+            for k in 0..kk {
+                let so = gap.s_other.get(k).copied().unwrap_or(0.0);
+                self.di[k * n + gap.cv] += w * gap.g * (self.s[k * n + gap.cv] - so);
+            }
+        }
+    }
+
+    /// Records threshold crossings from below after a step.
+    pub(crate) fn detect_spikes(&mut self) {
+        for (j, d) in self.events.detectors.iter_mut().enumerate() {
+            let above = self.v[d.cv] >= d.threshold;
+            if above && !d.above {
+                self.events.spikes.push(Spike {
+                    detector: j,
+                    time: self.t,
+                });
+            }
+            d.above = above;
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Events, spike detectors and gap-junction inputs of one cell.
+//!
+//! Events are delivered as NEURON's fixed-step integrator does: at the start of a step from t_n, every
+//! event with delivery time ≤ t_n + dt/2 calls its target's `NET_RECEIVE`, in order of delivery time
+//! and then of scheduling order, so results do not depend on threads. A detector reports a spike at
+//! t_{n+1} when v crosses its threshold from below during the step.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use crate::cell::MechId;
+
+/// An event waiting for delivery to a point process.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Event {
+    /// Delivery time (ms).
+    pub time: f64,
+    /// Scheduling order, the tie-breaker for equal times.
+    pub seq: u64,
+    /// Target mechanism.
+    pub mech: MechId,
+    /// Target instance.
+    pub instance: usize,
+    /// Connection weight passed to `NET_RECEIVE`.
+    pub weight: f64,
+}
+
+impl Eq for Event {}
+
+impl Ord for Event {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed so that the max-heap pops the earliest event first.
+        other
+            .time
+            .total_cmp(&self.time)
+            .then(other.seq.cmp(&self.seq))
+    }
+}
+
+impl PartialOrd for Event {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A threshold detector at one CV.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Detector {
+    /// The CV watched.
+    pub cv: usize,
+    /// Threshold (mV).
+    pub threshold: f64,
+    /// Whether v was above threshold after the last step.
+    pub(crate) above: bool,
+}
+
+/// A spike: detector index and time (ms).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spike {
+    /// Detector index on its cell.
+    pub detector: usize,
+    /// Spike time (ms).
+    pub time: f64,
+}
+
+/// A gap-junction input: conductance g (µS) from CV `cv` of this cell to a potential set from outside
+/// before each step (the partner's v_n and, for tangents, its S_n).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GapInput {
+    /// CV of this cell.
+    pub cv: usize,
+    /// Conductance (µS).
+    pub g: f64,
+    /// Partner's membrane potential (mV) at the start of the step.
+    pub v_other: f64,
+    /// Partner's tangents at the start of the step, one per parameter.
+    pub s_other: Vec<f64>,
+}
+
+/// Event queue, detectors, spikes and gap inputs of a cell.
+#[derive(Clone, Debug, Default)]
+pub struct CellEvents {
+    pub(crate) queue: BinaryHeap<Event>,
+    pub(crate) seq: u64,
+    pub(crate) detectors: Vec<Detector>,
+    pub(crate) spikes: Vec<Spike>,
+    pub(crate) gaps: Vec<GapInput>,
+}
+
+impl CellEvents {
+    /// Pops the next event due by `t_limit`.
+    pub(crate) fn pop_due(&mut self, t_limit: f64) -> Option<Event> {
+        if self.queue.peek().is_some_and(|e| e.time <= t_limit) {
+            self.queue.pop()
+        } else {
+            None
+        }
+    }
+}
