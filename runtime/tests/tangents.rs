@@ -40,7 +40,11 @@ fn check(build: &dyn Fn() -> Cell, specs: &[ParamSpec], cvs: &[usize], tstop: f6
     let kk = specs.len();
     let (base, theta) = run(build, specs, cvs, None, tstop);
     for k in 0..kk {
-        let h = 1e-5 * theta[k].abs().max(1e-3);
+        let h = if theta[k] != 0.0 {
+            1e-5 * theta[k].abs()
+        } else {
+            1e-5
+        };
         let (plus, _) = run(build, specs, cvs, Some((k, theta[k] + h)), tstop);
         let (minus, _) = run(build, specs, cvs, Some((k, theta[k] - h)), tstop);
         for (c, cv) in cvs.iter().enumerate() {
@@ -108,4 +112,58 @@ fn branched_cell_tangents_match_finite_differences() {
         ParamSpec::iclamp_amp(ClampId(0)).log_scaled(),
     ];
     check(&build, &specs, &cvs, 20.0, 1e-6);
+}
+
+/// Model A with an ExpSyn on the axon receiving two events: NET_RECEIVE and the synapse's own
+/// parameters (tau, e) are differentiated too.
+#[test]
+fn synapse_tangents_match_finite_differences() {
+    use common::point::ExpSyn;
+    let build = || {
+        let mut cell = model_a(0.0);
+        let syn = cell
+            .place(Box::new(ExpSyn::default()), &[("axon", 0.3)])
+            .unwrap();
+        cell.set_field(syn, "tau", &Region::All, 3.0).unwrap();
+        cell.schedule(2.0, syn, 0, 0.002).unwrap();
+        cell.schedule(4.0, syn, 0, 0.004).unwrap();
+        cell
+    };
+    let cell = build();
+    let (s, a) = model_a_probes(&cell);
+    let specs = vec![
+        ParamSpec::mechanism("ExpSyn", "tau"),
+        ParamSpec::mechanism("ExpSyn", "e"),
+        ParamSpec::mechanism("hh", "gkbar"),
+    ];
+    check(&build, &specs, &[s, a], 20.0, 1e-6);
+}
+
+/// With forgetting rate λ, the tangent of a one-compartment passive membrane with respect to the leak
+/// reversal converges to the fixed point of S ← (1 − λ dt)(S (1 − r) + r), r = g/(1e-3 cm/dt + g).
+#[test]
+fn forgetting_scales_tangents() {
+    use common::pas::Pas;
+    use gradmod_runtime::{Morphology, Settings};
+    let mut m = Morphology::new();
+    m.add_cylinder("soma", 1, 10.0, 10.0, None, 1).unwrap();
+    let mut cell = Cell::new(m, Settings::default()).unwrap();
+    cell.insert(Box::new(Pas::new()), &Region::All).unwrap();
+    let k = cell
+        .add_parameter(ParamSpec::mechanism("pas", "e"))
+        .unwrap();
+    let lambda = 0.5;
+    cell.set_forgetting(lambda).unwrap();
+    cell.run(50.0, None).unwrap();
+    let dt = 0.025;
+    let g = 0.001;
+    let r = g / (1e-3 / dt + g);
+    let f = 1.0 - lambda * dt;
+    let fixed = f * r / (1.0 - f * (1.0 - r));
+    let soma = cell.cv_at("soma", 0.5).unwrap();
+    let got = cell.tangent(k)[soma];
+    println!("forgetting: tangent {got}, fixed point {fixed}");
+    assert!((got - fixed).abs() < 1e-12, "{got} vs {fixed}");
+    // Without forgetting the tangent tends to 1 (v follows e one to one).
+    assert!(got < 0.7, "forgetting must shrink the tangent below 1");
 }
