@@ -53,3 +53,256 @@ fn hh_parses_into_the_expected_items() {
     );
     println!("{:#?}", file.items[2]);
 }
+
+/// Renders an expression as an s-expression, to check its shape.
+fn sexp(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Number(n) => match &n.units {
+            Some(u) => format!("{}({})", n.text, u.text),
+            None => n.text.clone(),
+        },
+        ExprKind::Name(i) => i.name.clone(),
+        ExprKind::Index { array, index } => format!("{}[{}]", array.name, sexp(index)),
+        ExprKind::Call { func, args } => {
+            let args: Vec<String> = args.iter().map(sexp).collect();
+            format!("{}({})", func.name, args.join(", "))
+        }
+        ExprKind::String(s) => format!("{s:?}"),
+        ExprKind::Unary { op, operand } => {
+            let op = match op {
+                UnaryOp::Neg => "-",
+                UnaryOp::Not => "!",
+                UnaryOp::Plus => "+",
+            };
+            format!("({op} {})", sexp(operand))
+        }
+        ExprKind::Binary { op, lhs, rhs } => {
+            format!("({} {} {})", op.symbol(), sexp(lhs), sexp(rhs))
+        }
+    }
+}
+
+/// The right-hand side of the first statement of the first INITIAL block of `text`.
+fn initial_rhs(text: &str) -> String {
+    let file = parse_ok("e.mod", &format!("INITIAL {{\n{text}\n}}\n"));
+    let ItemKind::Initial(block) = &file.items[0].kind else {
+        panic!("not INITIAL");
+    };
+    match &block.stmts[0].kind {
+        StmtKind::Assign { value, .. } => sexp(value),
+        other => panic!("not an assignment: {other:?}"),
+    }
+}
+
+#[test]
+fn operator_precedence_follows_neuron() {
+    assert_eq!(initial_rhs("x = -a^2"), "(- (^ a 2))");
+    assert_eq!(initial_rhs("x = 2^-1"), "(^ 2 (- 1))");
+    assert_eq!(initial_rhs("x = a^b^c"), "(^ a (^ b c))");
+    assert_eq!(initial_rhs("x = a - b - c"), "(- (- a b) c)");
+    assert_eq!(initial_rhs("x = a / b * c"), "(* (/ a b) c)");
+    assert_eq!(initial_rhs("x = a + b * c"), "(+ a (* b c))");
+    assert_eq!(initial_rhs("x = !a > b"), "(> (! a) b)");
+    assert_eq!(initial_rhs("x = a || b && c"), "(|| a (&& b c))");
+    assert_eq!(initial_rhs("x = a < b == c >= d"), "(>= (== (< a b) c) d)");
+    assert_eq!(initial_rhs("x = a != b <= c"), "(<= (!= a b) c)");
+    assert_eq!(initial_rhs("x = -(v- -38)"), "(- (- v (- 38)))");
+}
+
+#[test]
+fn numbers_keep_units_and_values() {
+    assert_eq!(initial_rhs("x = 0.1 (/ms) * v"), "(* 0.1(/ms) v)");
+    assert_eq!(initial_rhs("x = (10 (degC))"), "10(degC)");
+    assert_eq!(initial_rhs("x = 2 (1) * (1e-4)"), "(* 2(1) 1e-4)");
+    assert_eq!(initial_rhs("x = .5e+2 + 3."), "(+ .5e+2 3.)");
+    assert_eq!(
+        initial_rhs("x = exprelr(a[i+1], \"s\")"),
+        "exprelr(a[(+ i 1)], \"s\")"
+    );
+    let file = parse_ok("n.mod", "INITIAL { x = .5e+2 }");
+    let ItemKind::Initial(b) = &file.items[0].kind else {
+        panic!()
+    };
+    let StmtKind::Assign { value, .. } = &b.stmts[0].kind else {
+        panic!()
+    };
+    let ExprKind::Number(n) = &value.kind else {
+        panic!()
+    };
+    assert_eq!(n.value, 50.0);
+}
+
+#[test]
+fn declarations_keep_values_units_and_limits() {
+    let file = parse_ok(
+        "d.mod",
+        "DEFINE N 3\nPARAMETER {\n gnabar = .12 (S/cm2) <0,1e9>\n el = -54.3 (mV)\n celsius (degC)\n x[N]\n}\nSTATE { m FROM 0 TO 1 h <1e-4> }\n",
+    );
+    let ItemKind::Define { name, value } = &file.items[0].kind else {
+        panic!()
+    };
+    assert_eq!((name.name.as_str(), value.value), ("N", 3.0));
+    let ItemKind::Parameter(decls) = &file.items[1].kind else {
+        panic!()
+    };
+    assert_eq!(decls.len(), 4);
+    assert_eq!(decls[0].value.as_ref().unwrap().value, 0.12);
+    assert_eq!(decls[0].units.as_ref().unwrap().text, "S/cm2");
+    let Some(Limits::Range(lo, hi)) = &decls[0].limits else {
+        panic!()
+    };
+    assert_eq!((lo.value, hi.value), (0.0, 1e9));
+    assert_eq!(decls[1].value.as_ref().unwrap().value, -54.3);
+    assert_eq!(decls[1].value.as_ref().unwrap().text, "-54.3");
+    assert!(decls[2].value.is_none());
+    assert_eq!(decls[2].units.as_ref().unwrap().text, "degC");
+    assert!(matches!(&decls[3].size, Some(ArraySize::Name(n)) if n.name == "N"));
+    let ItemKind::State(states) = &file.items[2].kind else {
+        panic!()
+    };
+    let (lo, hi) = states[0].from_to.as_ref().unwrap();
+    assert_eq!((lo.value, hi.value), (0.0, 1.0));
+    assert!(matches!(&states[1].limits, Some(Limits::Tolerance(t)) if t.value == 1e-4));
+}
+
+#[test]
+fn neuron_and_units_blocks() {
+    let file = parse_ok(
+        "n.mod",
+        "NEURON {\n SUFFIX cad\n USEION ca READ cai, ica WRITE cai VALENCE 2\n RANGE a b\n THREADSAFE\n}\nUNITS {\n (mV) = (millivolt)\n FARADAY = (faraday) (coulomb)\n R = (k-mole) (joule/degC)\n PI = (pi) (1)\n F2 = 96485.3 (coul)\n}\n",
+    );
+    let ItemKind::Neuron(stmts) = &file.items[0].kind else {
+        panic!()
+    };
+    let NeuronKind::UseIon(ion) = &stmts[1].kind else {
+        panic!()
+    };
+    assert_eq!(ion.ion.name, "ca");
+    let read: Vec<&str> = ion.read.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(read, ["cai", "ica"]);
+    assert_eq!(ion.write[0].name, "cai");
+    assert_eq!(ion.valence.as_ref().unwrap().value, 2.0);
+    assert!(matches!(&stmts[2].kind, NeuronKind::Range(r) if r.len() == 2));
+    assert!(matches!(&stmts[3].kind, NeuronKind::ThreadSafe(r) if r.is_empty()));
+    let ItemKind::Units(defs) = &file.items[1].kind else {
+        panic!()
+    };
+    assert!(
+        matches!(&defs[0], UnitDef::Alias { name, definition, .. } if name.text == "mV" && definition.text == "millivolt")
+    );
+    assert!(
+        matches!(&defs[2], UnitDef::Constant { name, value: UnitValue::Factor(f), units: Some(u), .. }
+        if name.name == "R" && f.text == "k-mole" && u.text == "joule/degC")
+    );
+    assert!(
+        matches!(&defs[4], UnitDef::Constant { value: UnitValue::Number(n), units: Some(u), .. }
+        if n.value == 96485.3 && u.text == "coul")
+    );
+}
+
+#[test]
+fn kinetic_statements() {
+    let file = parse_ok(
+        "k.mod",
+        "KINETIC kin {\n COMPARTMENT i, diam*vol[i] {ca B}\n ~ 2A + B[i] <-> C (kf, kb)\n ~ A -> B (k)\n ~ ca[0] << (-ica)\n CONSERVE A + C = 1\n}\n",
+    );
+    let ItemKind::Kinetic(k) = &file.items[0].kind else {
+        panic!()
+    };
+    assert_eq!(k.name.name, "kin");
+    let s = &k.body.stmts;
+    assert!(
+        matches!(&s[0].kind, StmtKind::Compartment { index: Some(i), species, .. } if i.name == "i" && species.len() == 2)
+    );
+    let StmtKind::Reaction {
+        lhs,
+        arrow,
+        rhs,
+        forward,
+        backward,
+    } = &s[1].kind
+    else {
+        panic!()
+    };
+    assert_eq!((lhs[0].coeff, lhs[0].name.name.as_str()), (2, "A"));
+    assert!(lhs[1].index.is_some());
+    assert_eq!(
+        (*arrow, rhs.len(), sexp(forward)),
+        (Arrow::Reversible, 1, "kf".to_string())
+    );
+    assert_eq!(sexp(backward.as_ref().unwrap()), "kb");
+    assert!(matches!(
+        &s[2].kind,
+        StmtKind::Reaction {
+            arrow: Arrow::Forward,
+            backward: None,
+            ..
+        }
+    ));
+    let StmtKind::Flux { species, flux } = &s[3].kind else {
+        panic!()
+    };
+    assert_eq!(
+        (species.name.name.as_str(), sexp(flux)),
+        ("ca", "(- ica)".to_string())
+    );
+    assert!(matches!(&s[4].kind, StmtKind::Conserve { .. }));
+}
+
+#[test]
+fn spans_point_at_the_source() {
+    let text = "BREAKPOINT {\n  SOLVE states METHOD cnexp\n  ina = gna*(v - ena)\n}\n";
+    let file = parse_ok("s.mod", text);
+    let ItemKind::Breakpoint(b) = &file.items[0].kind else {
+        panic!()
+    };
+    let StmtKind::Solve {
+        block,
+        method: Some(SolveMethod::Method(m)),
+        ..
+    } = &b.stmts[0].kind
+    else {
+        panic!()
+    };
+    let slice = |s: gradmod_compiler::diag::Span| &text[s.start as usize..s.end as usize];
+    assert_eq!(slice(block.span), "states");
+    assert_eq!(slice(m.span), "cnexp");
+    assert_eq!(slice(b.stmts[1].span), "ina = gna*(v - ena)");
+    assert_eq!(slice(file.items[0].span), text.trim_end());
+}
+
+#[test]
+fn net_receive_with_nested_initial_and_verbatim() {
+    let file = parse_ok(
+        "n.mod",
+        "NET_RECEIVE(w (uS), tsyn (ms)) {\n INITIAL { tsyn = t }\n net_send(0, 1)\n}\nVERBATIM\nstatic int x: 1;\nENDVERBATIM\n",
+    );
+    let ItemKind::NetReceive { params, body } = &file.items[0].kind else {
+        panic!()
+    };
+    assert_eq!(params[0].units.as_ref().unwrap().text, "uS");
+    assert!(matches!(&body.stmts[0].kind, StmtKind::Initial(b) if b.stmts.len() == 1));
+    assert!(matches!(&body.stmts[1].kind, StmtKind::Call(_)));
+    assert!(matches!(&file.items[1].kind, ItemKind::Verbatim(t) if t.contains("static int x: 1;")));
+}
+
+#[test]
+fn includes_are_spliced_relative_to_the_includer() {
+    use gradmod_compiler::parse::parse_with_includes;
+    let mut map = SourceMap::new();
+    let id = map.add(SourceFile::new(
+        "dir/main.mod",
+        "INCLUDE \"inc.mod\"\nNEURON { SUFFIX x }\n",
+    ));
+    let mut calls = Vec::new();
+    let mut load = |path: &str, includer: &str| {
+        calls.push((path.to_string(), includer.to_string()));
+        Ok(SourceFile::new("dir/inc.mod", "PARAMETER { a = 1 }\n"))
+    };
+    let (file, diags) = parse_with_includes(&mut map, id, &mut load);
+    assert!(diags.is_empty(), "{}", diags.render(&map));
+    assert_eq!(calls, [("inc.mod".to_string(), "dir/main.mod".to_string())]);
+    assert!(matches!(&file.items[0].kind, ItemKind::Parameter(d) if d[0].name.name == "a"));
+    assert_ne!(file.items[0].span.file, id);
+    assert!(matches!(&file.items[1].kind, ItemKind::Neuron(_)));
+}
