@@ -84,11 +84,13 @@ impl Printer<'_> {
                 .collect::<Vec<_>>()
                 .join(", ");
             self.line(0, &format!("NET_RECEIVE({args}) {{"));
+            let mut outer = nr.args.clone();
+            outer.push(nr.flag);
             if let Some(init) = nr.initial {
-                self.block(m.block(init), 1, Some(&nr.args));
+                self.block(m.block(init), 1, Some(&outer));
             }
             let body = m.block(nr.body);
-            self.block_body(body, 1, &nr.args);
+            self.block_body(body, 1, &outer);
             self.line(0, "}");
         }
     }
@@ -197,6 +199,7 @@ impl Printer<'_> {
     fn block(&mut self, block: &Block, indent: usize, outer_locals: Option<&[VarId]>) {
         let head = match block.kind {
             BlockKind::Initial | BlockKind::Breakpoint => block.kind.keyword().to_string(),
+            BlockKind::Procedure => format!("PROCEDURE {}()", block.name),
             kind => format!("{} {}", kind.keyword(), block.name),
         };
         self.line(indent, &format!("{head} {{"));

@@ -224,6 +224,9 @@ pub enum StmtKind {
 pub struct NetReceive {
     /// Its arguments (LOCAL variables; the first is the connection weight).
     pub args: Vec<VarId>,
+    /// The implicit `flag` of the event (0 for events from connections, the `net_send` flag for
+    /// self-events), a LOCAL variable.
+    pub flag: VarId,
     /// The nested INITIAL block, run once per connection at initialisation, if any.
     pub initial: Option<BlockId>,
     /// The body.

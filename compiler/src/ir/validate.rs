@@ -115,13 +115,11 @@ fn check_stmts(m: &Module, kind: BlockKind, stmts: &[Stmt], diags: &mut Diagnost
             }
             StmtKind::Reaction { lhs, rhs, .. } => {
                 for t in lhs.iter().chain(rhs) {
-                    if m.var(t.var).kind != VarKind::State
-                        && !matches!(m.var(t.var).kind, VarKind::Ion { .. })
-                    {
+                    if matches!(m.var(t.var).kind, VarKind::Local | VarKind::Builtin(_)) {
                         diags.push(Diagnostic::error(
                             s.span,
                             format!(
-                                "the reaction species `{}` is not a STATE",
+                                "the reaction species `{}` is not a module variable",
                                 m.var(t.var).name
                             ),
                         ));

@@ -143,6 +143,13 @@ impl Lowerer<'_> {
                 self.error(id.span, format!("`{}` is an array: give an index", id.name));
                 self.m.exprs.num(0.0)
             }
+            None if matches!(id.name.as_str(), "f_flux" | "b_flux") && self.fluxes.is_some() => {
+                match (self.fluxes, id.name.as_str()) {
+                    (Some((f, _)), "f_flux") => f,
+                    (Some((_, b)), _) => b,
+                    (None, _) => self.m.exprs.num(0.0),
+                }
+            }
             None => {
                 if let Some(&x) = self.defines.get(&id.name) {
                     return self.m.exprs.num(x);
@@ -153,7 +160,7 @@ impl Lowerer<'_> {
                 }
                 let note = match id.name.as_str() {
                     "f_flux" | "b_flux" => Some(
-                        "f_flux and b_flux (the fluxes of the previous reaction) are not supported.",
+                        "f_flux and b_flux name the fluxes of the previous reaction of a KINETIC block.",
                     ),
                     "FARADAY" | "R" | "PI" => Some(
                         "declare physical constants in the UNITS block, e.g. FARADAY = (faraday) (coulomb).",

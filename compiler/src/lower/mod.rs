@@ -78,6 +78,8 @@ struct Lowerer<'a> {
     taken: HashSet<String>,
     /// The kind of block being lowered (what statements it may hold).
     context: ir::BlockKind,
+    /// `f_flux` and `b_flux`: the forward and backward fluxes of the last reaction lowered.
+    fluxes: Option<(ExprId, ExprId)>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -95,6 +97,7 @@ impl<'a> Lowerer<'a> {
             call_stack: Vec::new(),
             taken: HashSet::new(),
             context: ir::BlockKind::Initial,
+            fluxes: None,
         }
     }
 

@@ -110,6 +110,11 @@ impl<'a> Lowerer<'a> {
             args.push(id);
             bound.push((p.name.name.clone(), Binding::Var(id)));
         }
+        // NEURON provides `flag` in NET_RECEIVE without a declaration.
+        let flag = self.add_var(Variable::new("flag", VarKind::Local, Scope::Range, span));
+        if !params.iter().any(|p| p.name.name == "flag") {
+            bound.push(("flag".to_string(), Binding::Var(flag)));
+        }
         let mut initial = None;
         let mut rest = Vec::new();
         for s in &body.stmts {
@@ -130,6 +135,7 @@ impl<'a> Lowerer<'a> {
         );
         self.m.net_receive = Some(NetReceive {
             args,
+            flag,
             initial,
             body,
             span,
@@ -292,6 +298,12 @@ impl<'a> Lowerer<'a> {
                         return;
                     }
                 };
+                let f = self.mass_action(forward, &lhs);
+                let b = match backward {
+                    Some(kb) => self.mass_action(kb, &rhs),
+                    None => self.m.exprs.num(0.0),
+                };
+                self.fluxes = Some((f, b));
                 Self::push(
                     out,
                     StmtKind::Reaction {
@@ -311,6 +323,8 @@ impl<'a> Lowerer<'a> {
                     return;
                 };
                 let flux = self.expr(flux, out);
+                let zero = self.m.exprs.num(0.0);
+                self.fluxes = Some((flux, zero));
                 Self::push(out, StmtKind::Flux { state, flux }, span);
             }
             S::Equation { lhs, rhs } => {
@@ -377,6 +391,19 @@ impl<'a> Lowerer<'a> {
             ),
             S::Block(b) => self.stmts(&b.stmts, out),
         }
+    }
+
+    /// The flux `rate * product of species^coefficient` of one side of a reaction.
+    fn mass_action(&mut self, rate: ir::ExprId, terms: &[Term]) -> ir::ExprId {
+        use crate::sym::build;
+        let mut flux = rate;
+        for t in terms {
+            let v = self.m.exprs.var(t.var);
+            let c = self.m.exprs.num(f64::from(t.coef));
+            let p = build::pow(&mut self.m.exprs, v, c);
+            flux = build::mul(&mut self.m.exprs, flux, p);
+        }
+        flux
     }
 
     fn in_kinetic(&mut self, span: Span, what: &str) -> bool {
@@ -467,13 +494,16 @@ impl<'a> Lowerer<'a> {
         Some(vs[x as usize])
     }
 
+    /// A species of a reaction. As in NEURON, a species that is not a STATE (a PARAMETER, an
+    /// ASSIGNED or an ion concentration) takes part with its value but gets no equation.
     fn species(&mut self, r: &ast::Reactant, out: &mut Vec<ir::Stmt>) -> Option<VarId> {
         let v = self.target(&r.name, r.index.as_ref(), out)?;
-        if self.m.var(v).kind != VarKind::State {
-            self.error(
-                r.span,
-                format!("the reaction species `{}` is not a STATE", r.name.name),
+        if matches!(self.m.var(v).kind, VarKind::Local | VarKind::Builtin(_)) {
+            let msg = format!(
+                "the reaction species `{}` must be a STATE or a module variable",
+                r.name.name
             );
+            self.error(r.span, msg);
             return None;
         }
         Some(v)
