@@ -262,9 +262,8 @@ pub fn render(sources: &SourceMap, d: &Diagnostic) -> String {
                 .max(start + 1)
                 .min(file.text.chars().count().max(start + 1)),
     ));
-    if let Some(text) = &d.label {
-        label = label.with_message(text);
-    }
+    // ariadne draws the caret line only for a label with a message.
+    label = label.with_message(d.label.as_deref().unwrap_or("here"));
     let mut report = Report::build(kind, (name.clone(), start..start))
         .with_config(Config::default().with_color(false))
         .with_message(format!("{} ({}:{line}:{col})", d.message, file.name))

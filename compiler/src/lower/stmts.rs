@@ -715,7 +715,7 @@ impl<'a> Lowerer<'a> {
                 BlockKind::Kinetic => SolveMethod::Sparse,
                 BlockKind::Derivative => {
                     self.error(
-                        span,
+                        block.span,
                         format!(
                             "SOLVE {} needs a METHOD (cnexp, derivimplicit or euler)",
                             block.name
