@@ -282,7 +282,7 @@ fn describe(rule: Rule) -> Option<String> {
 
 /// Punctuation worth naming when pest reports it as an expected token.
 const PUNCTUATION: &[&str] = &[
-    "{", "}", "(", ")", "[", "]", "=", ",", "~", "<<", "<->", "->", "'", "<", ">",
+    "{", "}", "(", ")", "[", "]", "=", ",", "~", "<<", "<->", "->", "'",
 ];
 
 /// The text of the token at byte `at`, for "found ..." (or "end of file").
@@ -307,7 +307,9 @@ fn found(text: &str, at: usize) -> String {
     };
     match word.as_str() {
         "\n" | "\r" => "end of line".to_string(),
-        w => format!("`{}`", w.escape_debug()),
+        "\t" | " " => "white space".to_string(),
+        w if w.chars().any(char::is_control) => format!("`{}`", w.escape_debug()),
+        w => format!("`{w}`"),
     }
 }
 
@@ -320,46 +322,150 @@ fn join_or(items: &[String]) -> String {
     }
 }
 
-/// Converts a pest error from parsing `text[base..]` into a diagnostic with an absolute span.
-pub(super) fn convert(err: &Error<Rule>, text: &str, file: FileId, base: usize) -> Diagnostic {
+/// The keyword that opens the item starting at or after byte `pos` (comments skipped), with
+/// its offset.
+fn item_keyword(text: &str, pos: usize, regions: &[(usize, usize)]) -> Option<(String, usize)> {
+    let bytes = text.as_bytes();
+    let mut i = pos;
+    while i < bytes.len() {
+        if let Some(&(_, e)) = regions.iter().find(|&&(s, e)| s <= i && i < e) {
+            i = e;
+        } else if bytes[i].is_ascii_whitespace() {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    let word: String = text
+        .get(i..)?
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    (!word.is_empty()).then_some((word, i))
+}
+
+/// Converts a pest error from parsing `text[base..]` (an item starting at `base`) into a
+/// diagnostic with an absolute span.
+pub(super) fn convert(
+    err: &Error<Rule>,
+    text: &str,
+    file: FileId,
+    base: usize,
+    regions: &[(usize, usize)],
+) -> Diagnostic {
     let rel = match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let at = (base + rel).min(text.len());
     let mut expected: Vec<String> = Vec::new();
     let mut push = |s: String| {
         if !expected.contains(&s) {
             expected.push(s);
         }
     };
-    if let Some(attempts) = err.parse_attempts() {
-        for tok in attempts.expected_tokens() {
-            let token = tok.to_string();
-            if PUNCTUATION.contains(&token.as_str()) {
-                push(format!("`{token}`"));
-            }
+    let attempts = err.parse_attempts();
+    // Pest reports the rules that failed furthest on; tokens (punctuation) may have been tried
+    // even further on, e.g. the `)` missing after `(x (mV)`. The furthest point wins.
+    let mut rel = rel;
+    let mut use_rules = true;
+    if let Some(a) = &attempts {
+        let toks: Vec<String> = a
+            .expected_tokens()
+            .iter()
+            .map(|t| t.to_string())
+            .filter(|t| PUNCTUATION.contains(&t.as_str()))
+            .map(|t| format!("`{t}`"))
+            .collect();
+        if a.max_position > rel && !toks.is_empty() {
+            rel = a.max_position;
+            use_rules = false;
+        }
+        if a.max_position == rel {
+            toks.into_iter().for_each(&mut push);
         }
     }
     let message_tail = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => {
-            for &r in positives {
-                if let Some(d) = describe(r) {
-                    push(d);
-                }
+            if use_rules {
+                positives
+                    .iter()
+                    .filter_map(|&r| describe(r))
+                    .for_each(&mut push);
             }
             String::new()
         }
         ErrorVariant::CustomError { message } => format!(": {message}"),
     };
-    // Long lists of operators and keywords are noise: name the punctuation and categories.
-    if expected.len() > 6 {
-        expected
-            .retain(|e| !e.starts_with("`") || PUNCTUATION.iter().any(|p| e == &format!("`{p}`")));
+    // Name categories rather than everything that may start them.
+    let has = |e: &Vec<String>, s: &str| e.iter().any(|x| x == s);
+    if has(&expected, "a statement") {
+        expected.retain(|e| e != "`{`" && e != "`~`" && e != "a call");
     }
+    if has(&expected, "an expression") || (has(&expected, "a name") && has(&expected, "a number")) {
+        let operand = [
+            "`(`",
+            "a name",
+            "a number",
+            "a string in double quotes",
+            "a call",
+        ];
+        let first = expected.iter().position(|e| operand.contains(&e.as_str()));
+        expected.retain(|e| !operand.contains(&e.as_str()));
+        if !has(&expected, "an expression") {
+            expected.insert(
+                first.unwrap_or(0).min(expected.len()),
+                "an expression".into(),
+            );
+        }
+    }
+    let mut at = (base + rel).min(text.len());
     let found = found(text, at);
-    let end = (at + found.trim_matches('`').len()).min(text.len());
-    let end = if text.is_char_boundary(end) { end } else { at };
+    if found == "end of file" {
+        // Point at the end of the last line with text rather than past the final newline.
+        at = text.trim_end().len();
+    }
+    let end = if found == "end of file" {
+        at
+    } else {
+        (at + found.trim_matches('`').len()).min(text.len())
+    };
+    let mut end = if text.is_char_boundary(end) { end } else { at };
+    if found == "end of line" {
+        // Point at the last character of the line: the caret cannot sit on the line break.
+        let line = &text[..at];
+        at = line.trim_end().len();
+        end = at;
+        at = line[..at].char_indices().next_back().map_or(at, |(i, _)| i);
+    }
+    let span = Span::new(file, at, end);
+    let closing = has(&expected, "`}`");
+    let opener = item_keyword(text, base, regions);
+    let line_of = |offset: usize| text[..offset].matches('\n').count() + 1;
+    let top_level_found = TOP_LEVEL.iter().any(|k| found == format!("`{k}`"))
+        && (at == 0 || text.as_bytes()[at - 1] == b'\n');
+    if let (true, Some((kw, start))) = (closing || top_level_found, &opener)
+        && (found == "end of file" || top_level_found)
+        && at > *start
+    {
+        // A block that is never closed: say which.
+        let line = line_of(*start);
+        let message = if found == "end of file" {
+            format!("expected `}}`, found end of file: the {kw} block of line {line} is not closed")
+        } else {
+            format!("expected `}}` before {found}: the {kw} block of line {line} is not closed")
+        };
+        let label = if found == "end of file" {
+            "the file ends here".to_string()
+        } else {
+            format!("{found} starts a new block")
+        };
+        return Diagnostic::error(span, message)
+            .with_label(label)
+            .with_note("every `{` needs a matching `}`");
+    }
+    if expected.is_empty() && opener.as_ref().is_some_and(|(_, s)| *s == at) {
+        expected.extend(describe(Rule::item));
+    }
     let message = if expected.is_empty() {
         format!("unexpected {found}{message_tail}")
     } else {
@@ -368,15 +474,14 @@ pub(super) fn convert(err: &Error<Rule>, text: &str, file: FileId, base: usize) 
             join_or(&expected)
         )
     };
-    let mut d = Diagnostic::error(Span::new(file, at, end), message);
-    if found == "end of file" && expected.iter().any(|e| e == "`}`") {
-        d = d.with_note("a block is not closed: every `{` needs a matching `}`");
-    } else if expected.iter().any(|e| e == "`}`")
-        && TOP_LEVEL.iter().any(|k| found == format!("`{k}`"))
-    {
-        d = d.with_note(format!(
-            "{found} starts a new top-level block: is a `}}` missing before it?"
-        ));
+    let label = match found.as_str() {
+        "end of file" => "the file ends here".to_string(),
+        "end of line" => "the line ends after this".to_string(),
+        _ => format!("unexpected {found}"),
+    };
+    let d = Diagnostic::error(span, message).with_label(label);
+    if found == "`\"`" {
+        return d.with_note("a string ends with `\"` on the line where it starts");
     }
     d
 }

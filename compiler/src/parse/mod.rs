@@ -68,7 +68,7 @@ pub fn parse(sources: &SourceMap, file: FileId) -> (ast::File, Diagnostics) {
                 pos += end;
             }
             Err(err) => {
-                let d = errors::convert(&err, text, file, pos);
+                let d = errors::convert(&err, text, file, pos, &scan.regions);
                 let at = d.span.start as usize;
                 // An unterminated COMMENT or VERBATIM swallows the rest of the file; the errors
                 // it causes at the end of input repeat what the scan already said.

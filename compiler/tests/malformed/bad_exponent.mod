@@ -1,0 +1,3 @@
+PARAMETER {
+    gl = 1e (S/cm2)
+}

@@ -1,0 +1,3 @@
+PARAMETER {
+    gnabar = 0.12.5 (S/cm2)
+}

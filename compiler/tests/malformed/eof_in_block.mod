@@ -1,0 +1,2 @@
+BREAKPOINT {
+    SOLVE states METHOD cnexp

@@ -1,0 +1,5 @@
+INITIAL {
+    FROM i = 0 TO {
+        x = i
+    }
+}

@@ -1,0 +1,3 @@
+FUNCTION f(x) {
+    f = x +
+}

@@ -1,0 +1,3 @@
+KINETIC kin {
+    ~ A <> B (kf, kb)
+}

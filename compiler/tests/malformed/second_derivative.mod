@@ -1,0 +1,3 @@
+DERIVATIVE states {
+    m'' = -m/tau
+}

@@ -1,0 +1,10 @@
+NEURON {
+    SUFFIX
+}
+PARAMETER {
+    x = 
+}
+STATE { m h }
+INITIAL {
+    m = = 1
+}

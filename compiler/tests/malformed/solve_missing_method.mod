@@ -1,0 +1,4 @@
+BREAKPOINT {
+    SOLVE states METHOD
+    i = g*v
+}

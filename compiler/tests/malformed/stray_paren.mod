@@ -1,0 +1,3 @@
+BREAKPOINT {
+    ina = gna * (v - ena))
+}

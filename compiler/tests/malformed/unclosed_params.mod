@@ -1,0 +1,3 @@
+PROCEDURE rates(v (mV) {
+    m = 1
+}

@@ -1,0 +1,3 @@
+PARAMETER {
+    a = 1 (mV
+}

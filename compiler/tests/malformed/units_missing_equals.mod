@@ -1,0 +1,3 @@
+UNITS {
+    (mV) (millivolt)
+}

@@ -1,0 +1,7 @@
+PARAMETER { a = 1 }
+
+FOO {
+    b = 2
+}
+
+STATE { m }

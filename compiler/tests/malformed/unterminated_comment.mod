@@ -1,0 +1,6 @@
+NEURON { SUFFIX x }
+
+COMMENT
+  this comment never ends
+
+PARAMETER { a = 1 }

@@ -1,0 +1,3 @@
+INITIAL {
+    x = "unterminated
+}

@@ -1,0 +1,3 @@
+NEURON { SUFFIX x }
+VERBATIM
+static double y;

@@ -1,0 +1,4 @@
+NEURON {
+    SUFFIX na
+    USEION READ ena
+}

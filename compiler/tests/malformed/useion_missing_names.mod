@@ -1,0 +1,4 @@
+NEURON {
+    SUFFIX na
+    USEION na READ ena WRITE
+}

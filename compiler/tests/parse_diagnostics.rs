@@ -1,0 +1,88 @@
+//! Snapshots of the rendered parse errors of malformed inputs (`compiler/tests/malformed/`).
+//!
+//! Every error must name the file, line and column, show the line with a caret and say what was
+//! expected. Update with `INSTA_UPDATE=always cargo test --test parse_diagnostics`, then review.
+
+use gradmod_compiler::diag::{SourceFile, SourceMap};
+use gradmod_compiler::parse::parse;
+
+/// Parses `tests/malformed/<name>.mod` and renders its diagnostics.
+fn render(name: &str) -> String {
+    let path = format!("{}/tests/malformed/{name}.mod", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("malformed input exists");
+    let mut map = SourceMap::new();
+    let id = map.add(SourceFile::new(format!("{name}.mod"), text));
+    let (_, diags) = parse(&map, id);
+    assert!(diags.has_errors(), "{name}.mod parsed without errors");
+    let rendered = diags.render(&map);
+    // Every diagnostic names the file with a line and column.
+    for d in &diags.0 {
+        let (line, col) = map.get(id).line_col(d.span.start);
+        let location = format!("{name}.mod:{line}:{col}");
+        assert!(
+            rendered.contains(&location),
+            "{location} missing in\n{rendered}"
+        );
+    }
+    rendered
+}
+
+macro_rules! snapshot_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                insta::assert_snapshot!(stringify!($name), render(stringify!($name)));
+            }
+        )*
+    };
+}
+
+snapshot_tests!(
+    unclosed_block,
+    bad_number,
+    bad_exponent,
+    missing_equals,
+    stray_paren,
+    unterminated_comment,
+    second_derivative,
+    useion_missing_names,
+    useion_missing_ion,
+    unknown_block,
+    solve_missing_method,
+    unclosed_params,
+    missing_operand,
+    if_without_parens,
+    reaction_unclosed_rates,
+    reaction_bad_arrow,
+    unterminated_verbatim,
+    unclosed_units,
+    units_missing_equals,
+    several_errors,
+    statement_at_top_level,
+    unterminated_string,
+    huge_array_size,
+    from_missing_bound,
+    eof_in_block,
+);
+
+/// Several independent errors in one file are all reported, in order.
+#[test]
+fn recovery_reports_every_broken_block() {
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/malformed/several_errors.mod",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut map = SourceMap::new();
+    let id = map.add(SourceFile::new("several_errors.mod", text));
+    let (file, diags) = parse(&map, id);
+    let lines: Vec<usize> = diags
+        .0
+        .iter()
+        .map(|d| map.get(id).line_col(d.span.start).0)
+        .collect();
+    assert_eq!(lines, [3, 6, 9]);
+    // The STATE block between the broken ones is still parsed.
+    assert_eq!(file.items.len(), 1);
+}
