@@ -14,7 +14,17 @@ pub(super) struct Scan {
     pub errors: Diagnostics,
     /// Where an unterminated block starts, if there is one.
     pub unterminated_at: Option<usize>,
+    /// Whether the input nests too deeply to be parsed safely (an error says where).
+    pub too_deep: bool,
 }
+
+/// Brackets nest at most this deep. Real files nest a dozen levels at most; the limit keeps
+/// the recursive descent far from the end of the stack.
+pub(super) const MAX_NESTING: usize = 64;
+
+/// At most this many `else if` may follow each other in one top-level block (each one nests
+/// the grammar one level deeper).
+const MAX_ELSE_IF: usize = 128;
 
 fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
@@ -36,6 +46,17 @@ pub(super) fn scan_trivia(text: &str, file: FileId) -> Scan {
         regions: Vec::new(),
         errors: Diagnostics::new(),
         unterminated_at: None,
+        too_deep: false,
+    };
+    let mut depth = 0usize;
+    let mut else_ifs = 0usize;
+    let deep = |scan: &mut Scan, at: usize, what: String| {
+        scan.too_deep = true;
+        scan.errors.push(
+            Diagnostic::error(Span::new(file, at, at + 1), what)
+                .with_label("too deep")
+                .with_note("the file is not parsed further"),
+        );
     };
     let line_end = |i: usize| {
         bytes[i..]
@@ -84,12 +105,45 @@ pub(super) fn scan_trivia(text: &str, file: FileId) -> Scan {
                 }
             } else if word_at(bytes, i, "TITLE") {
                 i = line_end(i);
+            } else if word_at(bytes, i, "else")
+                && bytes[i + 4..]
+                    .iter()
+                    .find(|b| !b.is_ascii_whitespace())
+                    .is_some_and(|&b| b == b'i')
+            {
+                else_ifs += 1;
+                if else_ifs > MAX_ELSE_IF {
+                    deep(
+                        &mut scan,
+                        i,
+                        format!("more than {MAX_ELSE_IF} `else if` in a row"),
+                    );
+                    break;
+                }
+                i += 4;
             } else {
                 while i < bytes.len() && is_ident_byte(bytes[i]) {
                     i += 1;
                 }
             }
         } else {
+            match b {
+                b'(' | b'[' | b'{' => {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        let what = format!("brackets nest more than {MAX_NESTING} levels deep");
+                        deep(&mut scan, i, what);
+                        break;
+                    }
+                }
+                b')' | b']' | b'}' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        else_ifs = 0;
+                    }
+                }
+                _ => {}
+            }
             i += 1;
         }
     }

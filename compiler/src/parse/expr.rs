@@ -6,9 +6,13 @@
 
 use super::{Builder, Rule, kids};
 use crate::ast::*;
+use crate::diag::Diagnostic;
 use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 use std::sync::LazyLock;
+
+/// An expression may have at most this many operators.
+const MAX_OPERATORS: usize = 1000;
 
 static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
     PrattParser::new()
@@ -29,7 +33,25 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 impl Builder<'_> {
     /// An expression from an `expr` pair.
     pub(super) fn expr(&self, p: Pair<'_, Rule>) -> Expr {
-        self.expr_pairs(p.into_inner())
+        let span = self.span(&p);
+        let pairs = p.into_inner();
+        // Operands and operators alternate, so this bounds the depth of the tree (and of the
+        // recursion that builds, walks and drops it).
+        if pairs.len() > 2 * MAX_OPERATORS {
+            self.deferred.borrow_mut().push(
+                Diagnostic::error(
+                    span,
+                    format!("expression has more than {MAX_OPERATORS} operators"),
+                )
+                .with_label("too long")
+                .with_note("split it into LOCAL variables"),
+            );
+            return Expr {
+                kind: ExprKind::Number(zero(span)),
+                span,
+            };
+        }
+        self.expr_pairs(pairs)
     }
 
     fn expr_pairs(&self, pairs: Pairs<'_, Rule>) -> Expr {

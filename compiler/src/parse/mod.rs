@@ -19,6 +19,7 @@ use crate::diag::{Diagnostic, Diagnostics, FileId, SourceFile, SourceMap, Span};
 use pest::Parser;
 use pest::iterators::Pair;
 use pest_derive::Parser;
+use std::cell::RefCell;
 
 /// The pest parser generated from `nmodl.pest`.
 #[derive(Parser)]
@@ -37,6 +38,15 @@ pub fn parse(sources: &SourceMap, file: FileId) -> (ast::File, Diagnostics) {
     let mut diags = Diagnostics::new();
     let scan = errors::scan_trivia(text, file);
     diags.extend(scan.errors.clone());
+    if scan.too_deep {
+        return (
+            ast::File {
+                file,
+                items: vec![],
+            },
+            diags,
+        );
+    }
     // The expected-token detail makes the messages name punctuation such as `}` and `=`.
     pest::set_error_detail(true);
 
@@ -58,10 +68,13 @@ pub fn parse(sources: &SourceMap, file: FileId) -> (ast::File, Diagnostics) {
                     file,
                     base: pos,
                     diags: &mut diags,
+                    deferred: RefCell::new(Vec::new()),
                 };
                 if let Some(item) = builder.item(item) {
                     items.push(item);
                 }
+                let deferred = builder.deferred.take();
+                diags.0.extend(deferred);
                 if end == 0 {
                     break;
                 }
@@ -168,6 +181,8 @@ struct Builder<'d> {
     base: usize,
     /// Where errors go.
     diags: &'d mut Diagnostics,
+    /// Errors found while building expressions (which borrow the builder immutably).
+    deferred: RefCell<Vec<Diagnostic>>,
 }
 
 impl Builder<'_> {
