@@ -41,6 +41,9 @@ enum Command {
         /// Print the IR as NMODL (the default).
         #[arg(long)]
         ir: bool,
+        /// Print the IR after running the passes up to and including PASS (e.g. `cnexp`).
+        #[arg(long, value_name = "PASS", conflicts_with = "ast")]
+        after: Option<String>,
     },
 }
 
@@ -77,7 +80,12 @@ fn main() -> ExitCode {
             }
             exit(ok)
         }
-        Some(Command::Dump { file, ast, ir: _ }) => {
+        Some(Command::Dump {
+            file,
+            ast,
+            ir: _,
+            after,
+        }) => {
             let front = match driver::load_file(&file) {
                 Ok(f) => f,
                 Err(e) => {
@@ -90,13 +98,17 @@ fn main() -> ExitCode {
                 println!("{:#?}", front.ast);
                 return ExitCode::SUCCESS;
             }
-            match &front.module {
-                Some(m) => {
-                    print!("{}", nmodl::print_module(m));
-                    ExitCode::SUCCESS
+            let Some(mut m) = front.module.clone() else {
+                return ExitCode::FAILURE;
+            };
+            if let Some(pass) = after {
+                if let Err(d) = gradmod_compiler::passes::run(&mut m, Some(&pass)) {
+                    eprint!("{}", d.render(&front.sources));
+                    return ExitCode::FAILURE;
                 }
-                None => ExitCode::FAILURE,
             }
+            print!("{}", nmodl::print_module(&m));
+            ExitCode::SUCCESS
         }
     }
 }

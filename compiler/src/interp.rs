@@ -1,0 +1,156 @@
+//! An interpreter of the IR: runs a block on a table of variable values.
+//!
+//! It is the reference the tests hold passes and back ends to: an update map after the solver
+//! passes, evaluated here, must agree with a fine-step integration of the ODEs it came from, and
+//! generated code must agree with it.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::ir::{BlockId, ExprId, Module, SolveMethod, Stmt, StmtKind, VarId};
+use crate::sym::eval;
+
+/// Why a block could not run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum InterpError {
+    /// A statement the interpreter cannot run (e.g. a reaction: run the solver passes first).
+    Unsupported(String),
+    /// A while loop ran more than [`MAX_ITERATIONS`] times.
+    Runaway,
+}
+
+impl fmt::Display for InterpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InterpError::Unsupported(what) => write!(f, "the interpreter cannot run {what}"),
+            InterpError::Runaway => write!(f, "a while loop ran more than {MAX_ITERATIONS} times"),
+        }
+    }
+}
+
+impl std::error::Error for InterpError {}
+
+/// A while loop may run at most this many times.
+pub const MAX_ITERATIONS: usize = 100_000;
+
+/// An event a block asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// `net_send(delay, flag)`.
+    NetSend {
+        /// The delay (ms).
+        delay: f64,
+        /// The flag.
+        flag: f64,
+    },
+    /// `net_event(t)`.
+    NetEvent {
+        /// The spike time.
+        time: f64,
+    },
+}
+
+/// The state of one run: variable values (indexed by [`VarId`]), the derivatives that ODE
+/// statements computed, and the events asked for.
+#[derive(Clone, Debug)]
+pub struct Machine<'m> {
+    m: &'m Module,
+    /// The value of every variable.
+    pub values: Vec<f64>,
+    /// For each state whose ODE ran: the derivative computed.
+    pub derivatives: HashMap<VarId, f64>,
+    /// The events asked for, in order.
+    pub events: Vec<Event>,
+}
+
+impl<'m> Machine<'m> {
+    /// A machine for `m` with every variable at its declared value (or 0).
+    pub fn new(m: &'m Module) -> Self {
+        let values = m.vars.iter().map(|v| v.value.unwrap_or(0.0)).collect();
+        Machine {
+            m,
+            values,
+            derivatives: HashMap::new(),
+            events: Vec::new(),
+        }
+    }
+
+    /// The value of expression `e` now.
+    pub fn eval(&self, e: ExprId) -> f64 {
+        eval(&self.m.exprs, e, &|v: VarId| self.values[v.index()])
+    }
+
+    /// Runs block `id`.
+    pub fn run(&mut self, id: BlockId) -> Result<(), InterpError> {
+        let m = self.m;
+        self.stmts(&m.block(id).body)
+    }
+
+    fn stmts(&mut self, stmts: &[Stmt]) -> Result<(), InterpError> {
+        for s in stmts {
+            self.stmt(s)?;
+        }
+        Ok(())
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> Result<(), InterpError> {
+        match &s.kind {
+            StmtKind::Assign { var, value } => self.values[var.index()] = self.eval(*value),
+            StmtKind::Ode { state, rhs } => {
+                let d = self.eval(*rhs);
+                self.derivatives.insert(*state, d);
+            }
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                if self.eval(*cond) != 0.0 {
+                    self.stmts(then)?;
+                } else {
+                    self.stmts(otherwise)?;
+                }
+            }
+            StmtKind::While { cond, body } => {
+                let mut n = 0;
+                while self.eval(*cond) != 0.0 {
+                    n += 1;
+                    if n > MAX_ITERATIONS {
+                        return Err(InterpError::Runaway);
+                    }
+                    self.stmts(body)?;
+                }
+            }
+            StmtKind::Solve {
+                block,
+                method: SolveMethod::Direct,
+            } => self.run(*block)?,
+            StmtKind::Solve { block, method } => {
+                let name = &self.m.block(*block).name;
+                return Err(InterpError::Unsupported(format!(
+                    "SOLVE {name} {} (run the solver passes first)",
+                    method.nmodl()
+                )));
+            }
+            StmtKind::NetSend { delay, flag } => {
+                let (delay, flag) = (self.eval(*delay), self.eval(*flag));
+                self.events.push(Event::NetSend { delay, flag });
+            }
+            StmtKind::NetEvent { time } => {
+                let time = self.eval(*time);
+                self.events.push(Event::NetEvent { time });
+            }
+            StmtKind::Watch { .. } => {}
+            StmtKind::Reaction { .. }
+            | StmtKind::Flux { .. }
+            | StmtKind::Conserve { .. }
+            | StmtKind::Compartment { .. }
+            | StmtKind::Equation { .. } => {
+                return Err(InterpError::Unsupported(
+                    "a kinetic or algebraic equation (run the solver passes first)".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
