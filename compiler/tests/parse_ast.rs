@@ -204,7 +204,7 @@ fn neuron_and_units_blocks() {
 fn kinetic_statements() {
     let file = parse_ok(
         "k.mod",
-        "KINETIC kin {\n COMPARTMENT i, diam*vol[i] {ca B}\n ~ 2A + B[i] <-> C (kf, kb)\n ~ A -> B (k)\n ~ ca[0] << (-ica)\n CONSERVE A + C = 1\n}\n",
+        "KINETIC kin {\n COMPARTMENT i, diam*vol[i] {ca B}\n ~ 2A + B[i] <-> C (kf, kb)\n ~ A -> B (k)\n ~ ca[0] << (-ica)\n CONSERVE A + C = 1\n ~ ca <-> (0, -ica)\n}\n",
     );
     let ItemKind::Kinetic(k) = &file.items[0].kind else {
         panic!()
@@ -247,6 +247,9 @@ fn kinetic_statements() {
         ("ca", "(- ica)".to_string())
     );
     assert!(matches!(&s[4].kind, StmtKind::Conserve { .. }));
+    assert!(
+        matches!(&s[5].kind, StmtKind::Reaction { lhs, rhs, .. } if lhs.len() == 1 && rhs.is_empty())
+    );
 }
 
 #[test]

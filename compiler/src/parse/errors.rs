@@ -309,7 +309,7 @@ fn describe(rule: Rule) -> Option<String> {
         index | array_size => "`[`",
         primes => "`'`",
         reaction_op => "`<->` or `->`",
-        reactants | reactant => "a species",
+        lhs_reactants | rhs_reactants | reactant => "a species",
         add | sub | mul | div | pow | le | ge | eq | ne | lt | gt | and | or => "an operator",
         when => "BREAKPOINT, SOLVE, INITIAL or STEP",
         limits => "`<`",

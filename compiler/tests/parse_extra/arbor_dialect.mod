@@ -60,6 +60,7 @@ DERIVATIVE states {
 KINETIC kin {
 	~ A -> B (kf)
 	~ B <-> A (kf*0.5, kf*0.25)
+	~ A <-> (0, kf*0.01) : a source term, Arbor style
 }
 
 FUNCTION minf(v (mV)) {
