@@ -70,6 +70,8 @@ pub struct IonSpecies {
     pub nernst_init: Vec<bool>,
     /// Per CV: some mechanism there writes a concentration (Nernst every step).
     pub nernst_step: Vec<bool>,
+    /// Whether any CV needs Nernst every step.
+    pub any_step: bool,
 }
 
 /// All ion species of a cell: metadata, per-CV values and tangents.
@@ -98,6 +100,7 @@ impl IonStore {
             default_rev: e,
             nernst_init: vec![false; ncv],
             nernst_step: vec![false; ncv],
+            any_step: false,
         });
         self.arrays.push(IonArrays {
             current: vec![0.0; ncv],
@@ -120,6 +123,7 @@ impl IonStore {
             s.nernst_init[n] |= reads || writes;
             s.nernst_step[n] |= writes;
         }
+        s.any_step |= writes && !nodes.is_empty();
     }
 
     /// Sizes the tangent columns for K parameters (zeroed).

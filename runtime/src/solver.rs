@@ -21,6 +21,8 @@ pub struct HinesMatrix {
     pub d: Vec<f64>,
     /// Elimination multipliers a[i]/d[i] of the last factorisation.
     mult: Vec<f64>,
+    /// Reciprocals of the eliminated diagonal.
+    inv_d: Vec<f64>,
 }
 
 impl HinesMatrix {
@@ -33,6 +35,7 @@ impl HinesMatrix {
             b: vec![0.0; n],
             d: vec![0.0; n],
             mult: vec![0.0; n],
+            inv_d: vec![0.0; n],
         }
     }
 
@@ -54,7 +57,9 @@ impl HinesMatrix {
             if p == NO_PARENT {
                 continue;
             }
-            let m = self.a[i] / self.d[i];
+            let inv = 1.0 / self.d[i];
+            self.inv_d[i] = inv;
+            let m = self.a[i] * inv;
             self.mult[i] = m;
             self.d[p] -= m * self.b[i];
             rhs[p] -= m * rhs[i];
@@ -76,10 +81,11 @@ impl HinesMatrix {
     fn back_substitute(&self, rhs: &mut [f64]) {
         for i in 0..self.len() {
             let p = self.parent[i];
-            if p != NO_PARENT {
-                rhs[i] -= self.b[i] * rhs[p];
+            if p == NO_PARENT {
+                rhs[i] /= self.d[i];
+            } else {
+                rhs[i] = (rhs[i] - self.b[i] * rhs[p]) * self.inv_d[i];
             }
-            rhs[i] /= self.d[i];
         }
     }
 }

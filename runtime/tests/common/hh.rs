@@ -80,6 +80,26 @@ fn rates(v: f64, celsius: f64) -> [(Dual, Dual); 3] {
     [pair(am, bm), pair(ah, bh), pair(an, bn)]
 }
 
+fn vtrap_f(x: f64, y: f64) -> f64 {
+    if (x / y).abs() < 1e-6 {
+        y * (1.0 - x / y / 2.0)
+    } else {
+        x / ((x / y).exp() - 1.0)
+    }
+}
+
+/// (alpha, beta) of m, h, n at v without derivatives (the forward kernels' fast path).
+#[inline(always)]
+fn alpha_beta(v: f64) -> [(f64, f64); 3] {
+    let am = 0.1 * vtrap_f(-(v + 40.0), 10.0);
+    let bm = 4.0 * (-(v + 65.0) / 18.0).exp();
+    let ah = 0.07 * (-(v + 65.0) / 20.0).exp();
+    let bh = 1.0 / ((-(v + 35.0) / 10.0).exp() + 1.0);
+    let an = 0.01 * vtrap_f(-(v + 55.0), 10.0);
+    let bn = 0.125 * (-(v + 65.0) / 80.0).exp();
+    [(am, bm), (ah, bh), (an, bn)]
+}
+
 /// Hodgkin–Huxley sodium, potassium and leak channels.
 #[derive(Default)]
 pub struct Hh {
@@ -151,26 +171,24 @@ impl Mechanism for Hh {
 
     fn currents(&mut self, ctx: &mut Context) {
         let (na, k) = (ctx.ion_slots[0], ctx.ion_slots[1]);
+        let [gnabar, gkbar, gl, el, m, h, n, gna_out, gk_out, il_out, ..] = &mut self.fields[..]
+        else {
+            unreachable!("hh has 15 fields")
+        };
         for j in 0..self.node.len() {
             let cv = self.node[j];
             let v = ctx.v[cv];
-            let (m, h, n) = (
-                self.fields[M][j],
-                self.fields[M + 1][j],
-                self.fields[M + 2][j],
-            );
-            let gna = self.fields[GNABAR][j] * m * m * m * h;
+            let gna = gnabar[j] * m[j] * m[j] * m[j] * h[j];
             let ina = gna * (v - ctx.ions[na].rev[cv]);
-            let gk = self.fields[GKBAR][j] * n * n * n * n;
+            let gk = gkbar[j] * n[j] * n[j] * n[j] * n[j];
             let ik = gk * (v - ctx.ions[k].rev[cv]);
-            let gl = self.fields[GL][j];
-            let il = gl * (v - self.fields[EL][j]);
-            self.fields[7][j] = gna;
-            self.fields[8][j] = gk;
-            self.fields[9][j] = il;
+            let il = gl[j] * (v - el[j]);
+            gna_out[j] = gna;
+            gk_out[j] = gk;
+            il_out[j] = il;
             let w = self.weight[j];
             ctx.i[cv] += w * (ina + ik + il);
-            ctx.g[cv] += w * (gna + gk + gl);
+            ctx.g[cv] += w * (gna + gk + gl[j]);
             ctx.ions[na].current[cv] += w * ina;
             ctx.ions[na].current_dv[cv] += w * gna;
             ctx.ions[k].current[cv] += w * ik;
@@ -179,18 +197,28 @@ impl Mechanism for Hh {
     }
 
     fn states(&mut self, ctx: &mut Context) {
+        let q10 = 3f64.powf((ctx.celsius - 6.3) / 10.0);
+        let inv_q10 = 1.0 / q10;
+        let dt = ctx.dt;
+        let [.., m, h, n, _gna, _gk, _il, minf, hinf, ninf, mtau, htau] = &mut self.fields[..]
+        else {
+            unreachable!("hh has 15 fields")
+        };
         for j in 0..self.node.len() {
-            let r = rates(ctx.v[self.node[j]], ctx.celsius);
-            for s in 0..NSTATE {
-                let (inf, tau) = (r[s].0.v, r[s].1.v);
-                let x = &mut self.fields[M + s][j];
-                *x += (1.0 - (-ctx.dt / tau).exp()) * (inf - *x);
-            }
-            self.fields[10][j] = r[0].0.v;
-            self.fields[11][j] = r[1].0.v;
-            self.fields[12][j] = r[2].0.v;
-            self.fields[13][j] = r[0].1.v;
-            self.fields[14][j] = r[1].1.v;
+            // With sum = alpha + beta: inf = alpha/sum, tau = 1/(q10 sum), and the cnexp step
+            // x += (1 − exp(−dt/tau)) (inf − x) uses exp(−dt q10 sum).
+            let [(am, bm), (ah, bh), (an, bn)] = alpha_beta(ctx.v[self.node[j]]);
+            let (sm, sh, sn) = (am + bm, ah + bh, an + bn);
+            let (rm, rh, rn) = (1.0 / sm, 1.0 / sh, 1.0 / sn);
+            let (mi, hi, ni) = (am * rm, ah * rh, an * rn);
+            m[j] += (1.0 - (-dt * q10 * sm).exp()) * (mi - m[j]);
+            h[j] += (1.0 - (-dt * q10 * sh).exp()) * (hi - h[j]);
+            n[j] += (1.0 - (-dt * q10 * sn).exp()) * (ni - n[j]);
+            minf[j] = mi;
+            hinf[j] = hi;
+            ninf[j] = ni;
+            mtau[j] = rm * inv_q10;
+            htau[j] = rh * inv_q10;
         }
     }
 
