@@ -61,6 +61,9 @@ pub struct Machine<'m> {
     pub derivatives: HashMap<VarId, f64>,
     /// The events asked for, in order.
     pub events: Vec<Event>,
+    /// Whether SOLVE statements are skipped (to evaluate the currents of BREAKPOINT alone, as the
+    /// runtime's current phase does).
+    pub skip_solves: bool,
 }
 
 impl<'m> Machine<'m> {
@@ -72,6 +75,7 @@ impl<'m> Machine<'m> {
             values,
             derivatives: HashMap::new(),
             events: Vec::new(),
+            skip_solves: false,
         }
     }
 
@@ -121,6 +125,7 @@ impl<'m> Machine<'m> {
                     self.stmts(body)?;
                 }
             }
+            StmtKind::Solve { .. } if self.skip_solves => {}
             StmtKind::Solve {
                 block,
                 method: SolveMethod::Direct,

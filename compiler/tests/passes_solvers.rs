@@ -203,3 +203,48 @@ fn rk4(
     }
     x
 }
+
+/// The `conductance` pass: every current's symbolic slope dI/dv equals a central finite
+/// difference of the current computed by BREAKPOINT (its SOLVE skipped, as in the current phase).
+#[test]
+fn conductances_equal_finite_differences() {
+    let mut checked = 0;
+    for (name, m0) in modules() {
+        let mut m = m0.clone();
+        passes::run(&mut m, None).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+        let (Some(bp), Some(v)) = (m.breakpoint, m.builtin(Builtin::V)) else {
+            continue;
+        };
+        if m.conductances.is_empty() {
+            continue;
+        }
+        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+        for _ in 0..20 {
+            let mut mach = Machine::new(&m);
+            mach.skip_solves = true;
+            operating_point(&m, &mut mach, &mut rng);
+            let v0 = mach.values[v.index()];
+            let at = |dv: f64| {
+                let mut probe = mach.clone();
+                probe.values[v.index()] = v0 + dv;
+                probe.run(bp).unwrap();
+                probe
+            };
+            let h = 1e-4;
+            let (plus, minus, here) = (at(h), at(-h), at(0.0));
+            for &(c, g) in &m.conductances {
+                let fd = (plus.values[c.index()] - minus.values[c.index()]) / (2.0 * h);
+                let exact = here.values[g.index()];
+                let scale = exact.abs().max(fd.abs()).max(1e-12);
+                assert!(
+                    (exact - fd).abs() / scale < 1e-6,
+                    "{name}: d{}/dv = {exact} symbolically, {fd} by finite difference at v = {v0}",
+                    m.var(c).name
+                );
+            }
+        }
+        checked += 1;
+    }
+    eprintln!("conductances checked in {checked} mechanisms");
+    assert!(checked >= 3);
+}

@@ -58,6 +58,9 @@ pub struct Module {
     /// The NONSPECIFIC_CURRENT (or ELECTRODE_CURRENT) variables: ASSIGNED currents that add to
     /// the membrane current without belonging to an ion.
     pub nonspecific: Vec<VarId>,
+    /// After the `conductance` pass: each current written (ion or nonspecific) with the ASSIGNED
+    /// variable holding its slope d(current)/dv.
+    pub conductances: Vec<(VarId, VarId)>,
     /// Whether those currents are electrode currents (ELECTRODE_CURRENT): they then enter the
     /// cable equation with the opposite sign.
     pub electrode_current: bool,
@@ -82,6 +85,7 @@ impl Module {
             breakpoint: None,
             net_receive: None,
             nonspecific: Vec::new(),
+            conductances: Vec::new(),
             electrode_current: false,
             threadsafe: false,
             span,

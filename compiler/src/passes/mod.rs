@@ -3,7 +3,9 @@
 //! pass never hands an invalid module to the next.
 
 pub mod cnexp;
+pub mod conductance;
 pub mod euler;
+pub mod jvp;
 
 use crate::diag::Diagnostics;
 use crate::ir::{self, BlockId, Module, SolveMethod, StmtKind};
@@ -12,7 +14,11 @@ use crate::ir::{self, BlockId, Module, SolveMethod, StmtKind};
 pub type Pass = fn(&mut Module) -> Result<(), Diagnostics>;
 
 /// The passes, in the order they run, with the names `--after` accepts.
-pub const PIPELINE: &[(&str, Pass)] = &[("cnexp", cnexp::run), ("euler", euler::run)];
+pub const PIPELINE: &[(&str, Pass)] = &[
+    ("cnexp", cnexp::run),
+    ("euler", euler::run),
+    ("conductance", conductance::run),
+];
 
 /// Runs the pipeline up to and including the pass named `until` (all of it when `None`).
 pub fn run(m: &mut Module, until: Option<&str>) -> Result<(), Diagnostics> {
