@@ -119,6 +119,7 @@ impl Cell {
                 i: &mut self.i,
                 g: &mut self.g,
                 area: &self.layout.area,
+                diam: &self.layout.diam,
                 ions: &mut self.ions.arrays,
                 ion_slots: &slot.ion_slots,
             };

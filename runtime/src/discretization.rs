@@ -26,6 +26,9 @@ pub struct CvLayout {
     pub parent: Vec<usize>,
     /// Membrane area (µm²); 0 for the zero-area end nodes.
     pub area: Vec<f64>,
+    /// Mean diameter of the segment (µm), as NEURON's `diam` of a 3-D section: the integral of the
+    /// diameter over the segment divided by its length. End nodes take their adjacent segment's.
+    pub diam: Vec<f64>,
     /// Area used to scale matrix rows (µm²): `area`, or 100 for zero-area nodes (NEURON).
     pub matrix_area: Vec<f64>,
     /// Section of each CV (the root node belongs to the root section).
@@ -46,11 +49,12 @@ pub struct CvLayout {
     pub nseg: Vec<usize>,
 }
 
-/// Lateral area (µm²) and resistance integral Σ dx/(d₁d₂) (1/µm) of a section between arc positions
-/// `lo` and `hi`, from its 3-D points.
-fn piece(arcs: &[f64], diams: &[f64], lo: f64, hi: f64) -> (f64, f64) {
+/// Lateral area (µm²), resistance integral Σ dx/(d₁d₂) (1/µm) and diameter integral Σ (d₁+d₂)/2 dx
+/// (µm²) of a section between arc positions `lo` and `hi`, from its 3-D points.
+fn piece(arcs: &[f64], diams: &[f64], lo: f64, hi: f64) -> (f64, f64, f64) {
     let mut area = 0.0;
     let mut rint = 0.0;
+    let mut dint = 0.0;
     let interp = |j: usize, s: f64| {
         let span = arcs[j] - arcs[j - 1];
         if span <= 0.0 {
@@ -75,9 +79,10 @@ fn piece(arcs: &[f64], diams: &[f64], lo: f64, hi: f64) -> (f64, f64) {
         area += 0.5 * PI * (y1 + y2) * (dx * dx + (y2 - y1) * (y2 - y1) / 4.0).sqrt();
         if dx > 0.0 {
             rint += dx / (y1 * y2);
+            dint += 0.5 * (y1 + y2) * dx;
         }
     }
-    (area, rint)
+    (area, rint, dint)
 }
 
 /// MΩ per (Ω·cm) per (µm / µm²): ri = RI_FACTOR · Ra · Σ dx/(d₁d₂).
@@ -90,6 +95,7 @@ impl CvLayout {
         let mut l = CvLayout {
             parent: vec![NO_PARENT],
             area: vec![0.0],
+            diam: vec![secs.first().map_or(0.0, |s| s.points[0].d)],
             matrix_area: vec![100.0],
             section: vec![SectionId(0)],
             x: vec![0.0],
@@ -119,11 +125,12 @@ impl CvLayout {
                 let s0 = j as f64 * ds;
                 let sm = s0 + ds / 2.0;
                 let s1 = if j + 1 == n { len } else { (j + 1) as f64 * ds };
-                let (a_left, r_left) = piece(&arcs, &diams, s0, sm);
-                let (a_right, r_right) = piece(&arcs, &diams, sm, s1);
+                let (a_left, r_left, d_left) = piece(&arcs, &diams, s0, sm);
+                let (a_right, r_right, d_right) = piece(&arcs, &diams, sm, s1);
                 let cv = l.parent.len();
                 l.parent.push(prev);
                 l.area.push(a_left + a_right);
+                l.diam.push((d_left + d_right) / ds);
                 l.matrix_area.push(a_left + a_right);
                 l.section.push(SectionId(si));
                 l.x.push((j as f64 + 0.5) / n as f64);
@@ -135,6 +142,7 @@ impl CvLayout {
             let end = l.parent.len();
             l.parent.push(prev);
             l.area.push(0.0);
+            l.diam.push(l.diam[end - 1]);
             l.matrix_area.push(100.0);
             l.section.push(SectionId(si));
             l.x.push(1.0);

@@ -199,8 +199,10 @@ pub struct Context<'a> {
     pub i: &'a mut [f64],
     /// Conductance accumulator per CV (S/cm²): `currents` adds `weight * di/dv`.
     pub g: &'a mut [f64],
-    /// Membrane area per CV (µm²).
+    /// Membrane area per CV (µm²); 0 on zero-area end nodes.
     pub area: &'a [f64],
+    /// Segment diameter per CV (µm), NEURON's `diam`.
+    pub diam: &'a [f64],
     /// All ion species of the cell.
     pub ions: &'a mut [IonArrays],
     /// For each ion the mechanism declares, in declaration order, its index into `ions`.

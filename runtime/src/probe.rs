@@ -2,6 +2,7 @@
 
 use crate::cell::{Cell, MechId};
 use crate::error::Result;
+use crate::mechanism::IonVar;
 
 /// One quantity to record.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -38,6 +39,15 @@ pub enum Probe {
         /// Instance index.
         instance: usize,
     },
+    /// An ion variable of a CV.
+    Ion {
+        /// Species index ([`Cell::ion_index`]).
+        species: usize,
+        /// Which variable.
+        var: IonVar,
+        /// The CV.
+        cv: usize,
+    },
 }
 
 impl Probe {
@@ -61,6 +71,15 @@ impl Probe {
                 let ni = m.instance_count();
                 let ns = m.info().state_count();
                 m.state_tangents()[(k * ns + state) * ni + instance]
+            }
+            Probe::Ion { species, var, cv } => {
+                let a = &cell.ions().arrays[species];
+                match var {
+                    IonVar::Current => a.current[cv],
+                    IonVar::Reversal => a.rev[cv],
+                    IonVar::Inside => a.inside[cv],
+                    IonVar::Outside => a.outside[cv],
+                }
             }
         }
     }

@@ -36,6 +36,7 @@ impl Cell {
                 i: &mut self.i,
                 g: &mut self.g,
                 area: &self.layout.area,
+                diam: &self.layout.diam,
                 ions: &mut self.ions.arrays,
                 ion_slots: &slot.ion_slots,
             };
@@ -92,6 +93,7 @@ impl Cell {
                 i: &mut self.i,
                 g: &mut self.g,
                 area: &self.layout.area,
+                diam: &self.layout.diam,
                 ions: &mut self.ions.arrays,
                 ion_slots: &slot.ion_slots,
             };
@@ -167,6 +169,7 @@ impl Cell {
                 i: &mut self.i,
                 g: &mut self.g,
                 area: &self.layout.area,
+                diam: &self.layout.diam,
                 ions: &mut self.ions.arrays,
                 ion_slots: &slot.ion_slots,
             };

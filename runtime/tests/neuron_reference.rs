@@ -53,6 +53,10 @@ fn check_segments(cell: &Cell, csv: &Csv, tol: f64) {
         if i >= 0 {
             worst = worst.max(rel(l.ri_per_ra[cv] * 100.0, ri));
         }
+        if i >= 0 && i < nseg {
+            let diam: f64 = row[4].parse().unwrap();
+            worst = worst.max(rel(l.diam[cv], diam));
+        }
     }
     println!("worst relative difference in area/ri: {worst:e}");
     assert!(worst < tol, "area/ri differ from NEURON by {worst:e}");

@@ -232,7 +232,7 @@ impl Morphology {
         }
     }
 
-    /// NEURON's d_lambda rule (`geom_nseg`): nseg = int((L/(d_lambda·λ_f)+0.9)/2)·2+1 with λ_f
+    /// NEURON's d_lambda rule (the CellBuilder's): nseg = int((L/(d_lambda·λ_f)+0.999)/2)·2+1 with λ_f
     /// the AC length constant at `freq` (Hz), computed from 3-D points as NEURON's `lambda_f` does.
     /// `ra` (Ω·cm) and `cm` (µF/cm²) give each section's cable properties.
     pub fn set_nseg_d_lambda(
@@ -251,7 +251,7 @@ impl Morphology {
             lam *= 2f64.sqrt() * 1e-5 * (4.0 * std::f64::consts::PI * freq * ra(s) * cm(s)).sqrt();
             let length = arcs[arcs.len() - 1];
             let lambda_f = length / lam;
-            s.nseg = (((length / (d_lambda * lambda_f) + 0.9) / 2.0) as usize) * 2 + 1;
+            s.nseg = (((length / (d_lambda * lambda_f) + 0.999) / 2.0) as usize) * 2 + 1;
         }
     }
 
