@@ -101,11 +101,11 @@ fn main() -> ExitCode {
             let Some(mut m) = front.module.clone() else {
                 return ExitCode::FAILURE;
             };
-            if let Some(pass) = after {
-                if let Err(d) = gradmod_compiler::passes::run(&mut m, Some(&pass)) {
-                    eprint!("{}", d.render(&front.sources));
-                    return ExitCode::FAILURE;
-                }
+            if let Some(pass) = after
+                && let Err(d) = gradmod_compiler::passes::run(&mut m, Some(&pass))
+            {
+                eprint!("{}", d.render(&front.sources));
+                return ExitCode::FAILURE;
             }
             print!("{}", nmodl::print_module(&m));
             ExitCode::SUCCESS

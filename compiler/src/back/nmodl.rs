@@ -27,6 +27,9 @@ pub fn print_expr(m: &Module, e: ExprId) -> String {
     crate::sym::to_nmodl(&m.exprs, e, &|v: VarId| m.var(v).name.clone())
 }
 
+/// A test selecting the variables of one declaration block.
+type VarFilter = fn(&Variable) -> bool;
+
 struct Printer<'a> {
     m: &'a Module,
     out: String,
@@ -158,7 +161,7 @@ impl Printer<'_> {
 
     fn declarations(&mut self) {
         let m = self.m;
-        let sections: [(&str, fn(&Variable) -> bool); 4] = [
+        let sections: [(&str, VarFilter); 4] = [
             ("PARAMETER", |v| {
                 v.kind == VarKind::Parameter || v.kind == VarKind::Builtin(Builtin::Celsius)
             }),
@@ -179,10 +182,11 @@ impl Printer<'_> {
             for v in vars {
                 let var = m.var(v);
                 let mut text = var.name.clone();
-                if let Some(x) = var.value {
-                    if kw != "STATE" && kw != "ASSIGNED" {
-                        write!(text, " = {}", fmt_num(x)).unwrap();
-                    }
+                if let Some(x) = var.value
+                    && kw != "STATE"
+                    && kw != "ASSIGNED"
+                {
+                    write!(text, " = {}", fmt_num(x)).unwrap();
                 }
                 if let Some(u) = &var.unit {
                     write!(text, " ({u})").unwrap();
@@ -362,10 +366,10 @@ pub fn fmt_num(x: f64) -> String {
 fn collect_locals(m: &Module, stmts: &[Stmt], out: &mut BTreeSet<VarId>) {
     for s in stmts {
         s.for_each_stmt(&mut |s| {
-            if let StmtKind::Assign { var, .. } = s.kind {
-                if m.var(var).kind == VarKind::Local {
-                    out.insert(var);
-                }
+            if let StmtKind::Assign { var, .. } = s.kind
+                && m.var(var).kind == VarKind::Local
+            {
+                out.insert(var);
             }
         });
         s.for_each_expr(&mut |e| {

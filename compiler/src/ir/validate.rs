@@ -52,13 +52,13 @@ pub fn validate(m: &Module) -> Result<(), Diagnostics> {
         check_stmts(m, block.kind, &block.body, &mut diags);
     }
     for (name, id) in [("INITIAL", m.initial), ("BREAKPOINT", m.breakpoint)] {
-        if let Some(id) = id {
-            if id.index() >= m.blocks.len() {
-                diags.push(Diagnostic::error(
-                    m.span,
-                    format!("internal: the {name} block id is out of range"),
-                ));
-            }
+        if let Some(id) = id
+            && id.index() >= m.blocks.len()
+        {
+            diags.push(Diagnostic::error(
+                m.span,
+                format!("internal: the {name} block id is out of range"),
+            ));
         }
     }
     if let Some(nr) = &m.net_receive {

@@ -344,7 +344,7 @@ impl<'a> Lowerer<'a> {
                     return;
                 }
                 let mut terms = Vec::new();
-                if !self.conserve_terms(lhs, 1, &mut terms, out) {
+                if !self.conserve_terms(lhs, &mut terms, out) {
                     return;
                 }
                 let total = self.expr(rhs, out);
@@ -524,7 +524,6 @@ impl<'a> Lowerer<'a> {
     fn conserve_terms(
         &mut self,
         e: &ast::Expr,
-        sign: i32,
         terms: &mut Vec<Term>,
         out: &mut Vec<ir::Stmt>,
     ) -> bool {
@@ -534,10 +533,7 @@ impl<'a> Lowerer<'a> {
                 op: ast::BinaryOp::Add,
                 lhs,
                 rhs,
-            } => {
-                self.conserve_terms(lhs, sign, terms, out)
-                    && self.conserve_terms(rhs, sign, terms, out)
-            }
+            } => self.conserve_terms(lhs, terms, out) && self.conserve_terms(rhs, terms, out),
             E::Binary {
                 op: ast::BinaryOp::Mul,
                 lhs,
@@ -547,7 +543,7 @@ impl<'a> Lowerer<'a> {
                 match self.m.exprs.as_num(coef) {
                     Some(c) if c >= 1.0 && c.fract() == 0.0 => {
                         let before = terms.len();
-                        let ok = self.conserve_terms(rhs, sign, terms, out);
+                        let ok = self.conserve_terms(rhs, terms, out);
                         for t in &mut terms[before..] {
                             t.coef *= c as u32;
                         }

@@ -157,10 +157,10 @@ impl UnitTable {
         if let Some(&f) = self.units.get(name) {
             return Some(f);
         }
-        if let Some(singular) = name.strip_suffix('s') {
-            if let Some(f) = self.named_prefixed(singular) {
-                return Some(f);
-            }
+        if let Some(singular) = name.strip_suffix('s')
+            && let Some(f) = self.named_prefixed(singular)
+        {
+            return Some(f);
         }
         self.named_prefixed(name)
     }

@@ -22,13 +22,13 @@ pub const PIPELINE: &[(&str, Pass)] = &[
 
 /// Runs the pipeline up to and including the pass named `until` (all of it when `None`).
 pub fn run(m: &mut Module, until: Option<&str>) -> Result<(), Diagnostics> {
-    if let Some(name) = until {
-        if !PIPELINE.iter().any(|(n, _)| *n == name) {
-            let names: Vec<&str> = PIPELINE.iter().map(|(n, _)| *n).collect();
-            let d = crate::diag::Diagnostic::error(m.span, format!("there is no pass `{name}`"))
-                .with_note(format!("the passes are: {}", names.join(", ")));
-            return Err(d.into());
-        }
+    if let Some(name) = until
+        && !PIPELINE.iter().any(|(n, _)| *n == name)
+    {
+        let names: Vec<&str> = PIPELINE.iter().map(|(n, _)| *n).collect();
+        let d = crate::diag::Diagnostic::error(m.span, format!("there is no pass `{name}`"))
+            .with_note(format!("the passes are: {}", names.join(", ")));
+        return Err(d.into());
     }
     for (name, pass) in PIPELINE {
         pass(m)?;
