@@ -103,6 +103,9 @@ pub struct Cell {
     pub(crate) forgetting: f64,
     pub(crate) initialised: bool,
     pub(crate) events: crate::events::CellEvents,
+    /// Set when fields were written directly: parameters are re-checked and seeds rebuilt before
+    /// the next step.
+    pub(crate) fields_dirty: bool,
 }
 
 impl Cell {
@@ -152,6 +155,7 @@ impl Cell {
             forgetting: 0.0,
             initialised: false,
             events: Default::default(),
+            fields_dirty: false,
         })
     }
 
@@ -357,6 +361,7 @@ impl Cell {
             });
         }
         let inside = self.instance_mask(id, region)?;
+        self.fields_dirty = true;
         let data = self.mechs[id.0].mech.field_mut(f);
         for (x, m) in data.iter_mut().zip(&inside) {
             if *m {
@@ -364,6 +369,15 @@ impl Cell {
             }
         }
         Ok(())
+    }
+
+    /// Mutable values of a field, one per instance, for direct writes between steps (for example by
+    /// an online controller). Values are checked for finiteness, and log-scaled tangent seeds
+    /// refreshed, before the next step.
+    pub fn field_mut(&mut self, id: MechId, field: &str) -> Result<&mut [f64]> {
+        let f = self.field_index(id, field)?;
+        self.fields_dirty = true;
+        Ok(self.mechs[id.0].mech.field_mut(f))
     }
 
     /// Whether each instance of a mechanism sits on a CV in a region (point processes: the CV's

@@ -55,6 +55,7 @@ impl Cell {
             }
         }
         self.init_events();
+        self.fields_dirty = false;
         self.initialised = true;
         Ok(())
     }
@@ -65,6 +66,11 @@ impl Cell {
             return Err(Error::Invalid(
                 "Cell::init must be called before stepping".into(),
             ));
+        }
+        if self.fields_dirty {
+            self.check_parameters()?;
+            self.refresh_seeds();
+            self.fields_dirty = false;
         }
         let n = self.layout.len();
         let kk = self.params.len();

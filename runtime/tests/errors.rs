@@ -164,3 +164,14 @@ fn bad_settings_are_named() {
     cell.insert(Box::new(Hh::new()), &Region::All).unwrap();
     assert!(cell.step().is_err(), "stepping before init must fail");
 }
+
+#[test]
+fn nan_written_between_steps_is_caught_before_the_next_step() {
+    let mut cell = model_a(0.5);
+    cell.init().unwrap();
+    cell.step().unwrap();
+    let hh = cell.mechanism_id("hh").unwrap();
+    cell.field_mut(hh, "gkbar").unwrap()[3] = f64::NAN;
+    let e = cell.step().unwrap_err();
+    assert!(e.to_string().contains("hh.gkbar (instance 3)"), "{e}");
+}

@@ -129,3 +129,55 @@ fn gap_junction_couples_cells() {
     assert_ne!(plain[2], coupled[2]);
     assert_ne!(plain[4], coupled[4]);
 }
+
+/// Two cells coupled by a gap junction, with θ = hh.gnabar of both (column 0 of each cell means the
+/// same network-wide parameter): the tangent matches a central difference of the coupled network.
+#[test]
+fn gap_junction_tangents_match_finite_differences() {
+    let run = |theta: Option<f64>| {
+        let mut net = Network::new();
+        for i in 0..2 {
+            let mut m = Morphology::new();
+            m.add_cylinder("soma", 1, 20.0, 20.0, None, 3).unwrap();
+            let mut cell = Cell::new(m, Settings::default()).unwrap();
+            cell.insert(Box::new(Hh::new()), &Region::All).unwrap();
+            if i == 0 {
+                cell.add_iclamp("soma", 0.5, 1.0, 1.0, 0.4).unwrap();
+            }
+            cell.add_parameter(ParamSpec::mechanism("hh", "gnabar"))
+                .unwrap();
+            if let Some(t) = theta {
+                cell.set_parameter(0, t).unwrap();
+            }
+            net.add_cell(cell);
+        }
+        let a = net.cells()[0].cv_at("soma", 0.9).unwrap();
+        let b = net.cells()[1].cv_at("soma", 0.1).unwrap();
+        net.add_gap_junction((0, a), (1, b), 0.05).unwrap();
+        net.init().unwrap();
+        let cv = net.cells()[1].cv_at("soma", 0.5).unwrap();
+        let mut v = Vec::new();
+        let mut s = Vec::new();
+        for j in 1..=80 {
+            net.run(0.25 * j as f64).unwrap();
+            v.push(net.cells()[1].v()[cv]);
+            s.push(net.cells()[1].tangent(0)[cv]);
+        }
+        (v, s)
+    };
+    let (_, s) = run(None);
+    let h = 1e-6;
+    let (vp, _) = run(Some(0.12 + h));
+    let (vm, _) = run(Some(0.12 - h));
+    let scale = s.iter().fold(0.0f64, |a, x| a.max(x.abs()));
+    let err = s
+        .iter()
+        .zip(vp.iter().zip(&vm))
+        .map(|(s, (p, m))| (s - (p - m) / (2.0 * h)).abs())
+        .fold(0.0f64, f64::max);
+    println!(
+        "gap junction: max |dV/dθ| {scale:.3e}, relative error {:.2e}",
+        err / scale
+    );
+    assert!(scale > 1.0 && err / scale < 1e-6);
+}
