@@ -78,7 +78,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("atan2(x, y)", "x", "y/(x^2 + y^2)"),
     ("atan2(y, x)", "x", "-y/(x^2 + y^2)"),
     ("fmod(x, y)", "x", "1"),
-    ("fmod(y, x)", "x", "-(y - fmod(y, x))/x"),
+    ("fmod(y, x)", "x", "-select(y/x > 0, floor(y/x), ceil(y/x))"),
     ("exprelr(x)", "x", "(exp(x) - 1 - x*exp(x))/(exp(x) - 1)^2"),
     (
         "exprelr(-x/y)",
@@ -134,7 +134,8 @@ fn derivative_table_matches_by_value() {
                     err <= tol,
                     "d({f})/d{var} at x={px}, y={py}: got {g}, want {w} (tol {tol:e})"
                 );
-                if w != 0.0 {
+                // The worst relative error is reported where both formulas are well conditioned.
+                if 16.0 * f64::EPSILON * (sw + sg) <= 1e-12 * w.abs() {
                     worst = worst.max(err / w.abs());
                 }
                 checked += 1;
@@ -142,7 +143,8 @@ fn derivative_table_matches_by_value() {
         }
         assert!(checked >= 3, "only {checked} valid points for {f}");
     }
-    assert!(worst < 1e-11, "worst relative error {worst:e}");
+    println!("{} entries, worst relative error {worst:e}", TABLE.len());
+    assert!(worst < 1e-12, "worst relative error {worst:e}");
 }
 
 /// A central difference of `e` in variable 0 at `xs`, with step `h`.

@@ -1,11 +1,13 @@
 //! Smart constructors: build expression nodes while folding constants and applying identities.
 //!
 //! Every function here returns an expression equal in value to the plain node it replaces, with
-//! one documented exception class: rules that drop an operand (`x·0 → 0`, `0/x → 0`, `x − x → 0`,
-//! `x/x → 1`) assume that operand is finite (and nonzero for division). They never turn a finite
-//! value into a non-finite one; they may turn a NaN or infinity into a finite value. This is what
-//! symbolic differentiation needs: a structural zero means "does not depend on the variable", and
-//! the derivative it stands for is zero wherever the original expression is defined.
+//! one documented exception class: the rules that drop an operand, `x·0 → 0` and `x − x → 0`,
+//! assume that operand is finite. They never turn a finite value into a non-finite one; they may
+//! turn a NaN or infinity into a finite value (and so, through a comparison, change a result that
+//! depended on a NaN). This is what symbolic differentiation needs: a structural zero means "does
+//! not depend on the variable", and the derivative it stands for is zero wherever the original
+//! expression is defined. Division is treated conservatively: `0/x` and `x/x` are kept unless
+//! `x` is a nonzero constant, since user code divides by expressions that can vanish.
 //!
 //! Constants are folded with the evaluator's own semantics ([`crate::sym::eval`]), so a folded
 //! constant is bit-for-bit the value the running code would compute. A fold whose result is not
@@ -163,8 +165,9 @@ pub fn mul(ar: &mut ExprArena, a: ExprId, b: ExprId) -> ExprId {
     node(ar, BinOp::Mul, a, b)
 }
 
-/// `a / b`. Folds `0/b → 0` and `b/b → 1`, assuming `b` finite and nonzero (see the module
-/// documentation); a constant division by zero is kept as a node.
+/// `a / b`. To be safe, `0/b` and `b/b` are not folded unless `b` is a nonzero constant: the
+/// differentiation rules never produce them, and in user code `b` may well be zero (the guard
+/// `x/(exp(x) - 1)` is exactly that). A constant division by zero is kept as a node.
 pub fn div(ar: &mut ExprArena, a: ExprId, b: ExprId) -> ExprId {
     if let Some(c) = fold2(ar, BinOp::Div, a, b) {
         return c;
@@ -174,15 +177,6 @@ pub fn div(ar: &mut ExprArena, a: ExprId, b: ExprId) -> ExprId {
     }
     if is(ar, b, -1.0) {
         return neg(ar, a);
-    }
-    if is(ar, b, 0.0) {
-        return node(ar, BinOp::Div, a, b);
-    }
-    if is(ar, a, 0.0) {
-        return a;
-    }
-    if a == b {
-        return ar.num(1.0);
     }
     if let Some(c) = negated(ar, a) {
         let q = div(ar, c, b);

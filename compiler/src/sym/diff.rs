@@ -8,9 +8,10 @@
 //! subexpressions that do not depend on the seeded variables.
 //!
 //! Rules at points of non-differentiability: `fabs'(x) = signum(x)` (0 at 0); `min` and `max`
-//! take the derivative of the operand the value comes from (the second one on ties); `floor`,
+//! take the derivative of the operand the value comes from (the first one on ties); `floor`,
 //! `ceil`, the step functions, `signum`, comparisons and logical operators have derivative 0;
-//! a select differentiates both branches and leaves its condition untouched.
+//! a select differentiates both branches and leaves its condition untouched; `fmod(a, b)` has
+//! derivatives 1 in `a` and `-k` in `b`, where `k` is the integer quotient fmod used.
 
 use std::collections::HashMap;
 
@@ -183,15 +184,12 @@ fn binary_derivative(
         }
         BinOp::Pow => pow_derivative(ar, e, a, b, da, db, zero),
         BinOp::Min | BinOp::Max => {
+            // The derivative of the operand the value came from: `e == a` holds when `a` was
+            // picked, also when `b` is NaN (which `f64::min` and C's `fmin` skip), and on ties.
             if da == db {
                 return da;
             }
-            let cmp = if op == BinOp::Min {
-                BinOp::Lt
-            } else {
-                BinOp::Gt
-            };
-            let c = binary(ar, cmp, a, b);
+            let c = binary(ar, BinOp::Eq, e, a);
             select(ar, c, da, db)
         }
         BinOp::Atan2 => {
@@ -206,15 +204,15 @@ fn binary_derivative(
             div(ar, top, bottom)
         }
         BinOp::Fmod => {
-            // fmod(a, b) = a - trunc(a/b) b, and trunc(q) = q - fmod(q, 1) exactly.
+            // fmod(a, b) = a - k b with the integer k = trunc(a/b) of the exact quotient. It is
+            // recovered from the remainder itself, k = (a - fmod(a, b)) / b, rather than from a
+            // rounded a/b, which can land on the other side of an integer than fmod's exact one.
             if db == zero {
                 return da;
             }
-            let q = div(ar, a, b);
-            let one = ar.num(1.0);
-            let frac = binary(ar, BinOp::Fmod, q, one);
-            let trunc = sub(ar, q, frac);
-            let t = mul(ar, trunc, db);
+            let taken = sub(ar, a, e);
+            let k = div(ar, taken, b);
+            let t = mul(ar, k, db);
             sub(ar, da, t)
         }
         _ => zero,
@@ -288,9 +286,10 @@ fn call_derivative(ar: &mut ExprArena, f: Func, e: ExprId, a: ExprId, da: ExprId
             mul(ar, s, da)
         }
         Func::Tanh => {
-            let e2 = pow(ar, e, two);
-            let s = sub(ar, one, e2);
-            mul(ar, s, da)
+            // 1/cosh^2 rather than 1 - tanh^2, which cancels to 0 for |a| above about 19.
+            let c = call(ar, Func::Cosh, a);
+            let c2 = pow(ar, c, two);
+            div(ar, da, c2)
         }
         Func::Sinh => {
             let c = call(ar, Func::Cosh, a);

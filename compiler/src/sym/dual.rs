@@ -10,7 +10,9 @@
 use std::collections::HashMap;
 
 use crate::ir::expr::{BinOp, Expr, ExprArena, ExprId, Func, UnOp, VarId};
-use crate::sym::eval::{apply_binary, apply_call, apply_unary, exprelr, pow_value, signum};
+use crate::sym::eval::{
+    apply_binary, apply_call, apply_unary, exponent_is_const, exprelr, pow_value, signum,
+};
 
 /// A dual number `re + eps·ε` with `ε² = 0`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -93,26 +95,22 @@ pub fn dual_binary(op: BinOp, a: Dual, b: Dual, exponent_is_const: bool) -> Dual
             }
             eps
         }
-        BinOp::Min => {
-            if a.re < b.re {
-                a.eps
+        BinOp::Min | BinOp::Max => {
+            // The operand the value comes from: the first on ties and when the second is NaN.
+            let first = if op == BinOp::Min {
+                a.re <= b.re
             } else {
-                b.eps
-            }
-        }
-        BinOp::Max => {
-            if a.re > b.re {
-                a.eps
-            } else {
-                b.eps
-            }
+                a.re >= b.re
+            };
+            if first || b.re.is_nan() { a.eps } else { b.eps }
         }
         BinOp::Atan2 => (b.re * a.eps - a.re * b.eps) / (a.re * a.re + b.re * b.re),
         BinOp::Fmod => {
             if b.eps == 0.0 {
                 a.eps
             } else {
-                a.eps - (a.re / b.re).trunc() * b.eps
+                // The integer quotient fmod used, recovered from its (exact) remainder.
+                a.eps - ((a.re - re) / b.re).round() * b.eps
             }
         }
         BinOp::Lt
@@ -140,7 +138,10 @@ pub fn dual_call(f: Func, a: Dual) -> Dual {
         Func::Sin => x.cos(),
         Func::Cos => -x.sin(),
         Func::Tan => 1.0 / (x.cos() * x.cos()),
-        Func::Tanh => 1.0 / (x.cosh() * x.cosh()),
+        Func::Tanh => {
+            let sech = 2.0 / (x.exp() + (-x).exp());
+            sech * sech
+        }
         Func::Sinh => x.cosh(),
         Func::Cosh => x.sinh(),
         Func::Atan => 1.0 / (1.0 + x * x),
@@ -164,9 +165,7 @@ pub fn eval_dual(arena: &ExprArena, e: ExprId, env: &dyn Fn(VarId) -> Dual) -> D
             Expr::Var(v) => env(v),
             Expr::Unary(op, a) => dual_unary(op, val[&a]),
             Expr::Binary(op, a, b) => {
-                let is_const =
-                    matches!(node, Expr::Binary(BinOp::Pow, _, b) if arena.as_num(b).is_some());
-                dual_binary(op, val[&a], val[&b], is_const)
+                dual_binary(op, val[&a], val[&b], exponent_is_const(arena, node))
             }
             Expr::Call(f, a) => dual_call(f, val[&a]),
             Expr::Select {

@@ -110,9 +110,20 @@ pub fn apply_call(f: Func, x: f64) -> f64 {
     }
 }
 
-/// Whether operand `b` of a `Pow` node is a constant, which selects `powi` for integers.
-pub(crate) fn exponent_is_const(arena: &ExprArena, node: Expr) -> bool {
-    matches!(node, Expr::Binary(BinOp::Pow, _, b) if arena.as_num(b).is_some())
+/// The value of an exponent that is a constant node, or the negation of one (as a parser may
+/// build `x^-2`). Such exponents select `powi` when they are integers; back ends must apply the
+/// same test so that generated code computes what [`eval`] computes.
+pub fn constant_exponent(arena: &ExprArena, b: ExprId) -> Option<f64> {
+    match arena.get(b) {
+        Expr::Num(n) => Some(n.0),
+        Expr::Unary(UnOp::Neg, c) => arena.as_num(c).map(|x| -x),
+        _ => None,
+    }
+}
+
+/// Whether `node` is a `Pow` whose exponent is constant (see [`constant_exponent`]).
+pub fn exponent_is_const(arena: &ExprArena, node: Expr) -> bool {
+    matches!(node, Expr::Binary(BinOp::Pow, _, b) if constant_exponent(arena, b).is_some())
 }
 
 /// The value of `e` with every variable `v` taking the value `env(v)`.

@@ -5,7 +5,7 @@
 use gradmod_compiler::ir::expr::{BinOp, Expr, ExprArena, ExprId, Func, UnOp, VarId};
 use gradmod_compiler::sym::build;
 use gradmod_compiler::sym::dual::{Dual, dual_binary, dual_call, dual_unary};
-use gradmod_compiler::sym::eval::eval;
+use gradmod_compiler::sym::eval::{eval, exponent_is_const};
 use std::collections::HashMap;
 
 /// Variable names of a test: `x`, `y`, ... get ids in order of first use.
@@ -124,6 +124,13 @@ impl Parser<'_> {
         self.toks[self.pos - 1].clone()
     }
 
+    /// Whether a `-` just consumed starts a negative literal: a number not raised to a power.
+    /// (Zero is excluded: `-0` stays a negation, so that printing it reads back the same.)
+    fn negative_literal(&self) -> bool {
+        matches!(self.peek(), Some(Tok::Num(x)) if *x != 0.0)
+            && self.toks.get(self.pos + 1) != Some(&Tok::Op("^".into()))
+    }
+
     fn expect(&mut self, op: &str) {
         assert_eq!(self.next(), Tok::Op(op.to_string()), "expected {op}");
     }
@@ -144,13 +151,19 @@ impl Parser<'_> {
                 self.expect(")");
                 e
             }
+            Tok::Op(op) if op == "-" && self.negative_literal() => {
+                let Tok::Num(x) = self.next() else {
+                    unreachable!()
+                };
+                self.ar.num(-x)
+            }
             Tok::Op(op) if op == "-" || op == "!" => {
                 let a = self.expr(PREFIX);
                 let un = if op == "-" { UnOp::Neg } else { UnOp::Not };
-                match self.ar.get(a) {
-                    Expr::Num(n) if un == UnOp::Neg => self.ar.num(-n.0),
-                    _ if self.simplify => build::unary(self.ar, un, a),
-                    _ => self.ar.unary(un, a),
+                if self.simplify {
+                    build::unary(self.ar, un, a)
+                } else {
+                    self.ar.unary(un, a)
                 }
             }
             Tok::Ident(name) if self.peek() == Some(&Tok::Op("(".into())) => {
@@ -229,6 +242,17 @@ pub fn parse(ar: &mut ExprArena, names: &mut Names, text: &str, simplify: bool) 
 /// machine epsilon: `S(node) = |value| + sum_k |d node / d operand_k| S(operand_k)`. A result
 /// computed two different ways can differ by a small multiple of `eps * S`; leaves count as exact.
 pub fn value_and_error_scale(ar: &ExprArena, e: ExprId, env: &dyn Fn(VarId) -> f64) -> (f64, f64) {
+    // An exact operand or a zero partial derivative contributes nothing, even where the other
+    // factor is infinite; so does an undefined partial (a NaN operand of `min`, say, whose
+    // error cannot reach a finite result).
+    let term = |partial: f64, s: f64| {
+        let t = partial.abs() * s;
+        if partial == 0.0 || s == 0.0 || t.is_nan() {
+            0.0
+        } else {
+            t
+        }
+    };
     let mut val: HashMap<ExprId, (f64, f64)> = HashMap::new();
     for id in ar.reachable(&[e]) {
         let node = ar.get(id);
@@ -238,21 +262,19 @@ pub fn value_and_error_scale(ar: &ExprArena, e: ExprId, env: &dyn Fn(VarId) -> f
             Expr::Unary(op, a) => {
                 let (x, s) = val[&a];
                 let d = dual_unary(op, Dual::new(x, 1.0));
-                (d.re, d.re.abs() + d.eps.abs() * s)
+                (d.re, d.re.abs() + term(d.eps, s))
             }
             Expr::Call(f, a) => {
                 let (x, s) = val[&a];
                 let d = dual_call(f, Dual::new(x, 1.0));
-                (d.re, d.re.abs() + d.eps.abs() * s)
+                (d.re, d.re.abs() + term(d.eps, s))
             }
             Expr::Binary(op, a, b) => {
                 let ((x, sx), (y, sy)) = (val[&a], val[&b]);
-                let k = matches!(op, BinOp::Pow) && ar.as_num(b).is_some();
+                let k = exponent_is_const(ar, node);
                 let da = dual_binary(op, Dual::new(x, 1.0), Dual::constant(y), k);
                 let db = dual_binary(op, Dual::constant(x), Dual::new(y, 1.0), k);
-                let ta = if sx == 0.0 { 0.0 } else { da.eps.abs() * sx };
-                let tb = if sy == 0.0 { 0.0 } else { db.eps.abs() * sy };
-                (da.re, da.re.abs() + ta + tb)
+                (da.re, da.re.abs() + term(da.eps, sx) + term(db.eps, sy))
             }
             Expr::Select {
                 cond,
@@ -335,6 +357,21 @@ impl Tree {
                     ar.select(c, t, o)
                 }
             }
+        }
+    }
+}
+
+impl Tree {
+    /// The same tree with every variable index increased by `by`.
+    pub fn shifted(&self, by: u32) -> Tree {
+        let b = |t: &Tree| Box::new(t.shifted(by));
+        match self {
+            Tree::Var(k) => Tree::Var(k + by),
+            Tree::Num(x) => Tree::Num(*x),
+            Tree::Un(op, a) => Tree::Un(*op, b(a)),
+            Tree::Bin(op, a, c) => Tree::Bin(*op, b(a), b(c)),
+            Tree::Call(f, a) => Tree::Call(*f, b(a)),
+            Tree::Sel(c, t, o) => Tree::Sel(b(c), b(t), b(o)),
         }
     }
 }
