@@ -328,7 +328,8 @@ fn describe(rule: Rule) -> Option<String> {
         ion_write => "`WRITE`",
         ion_valence => "`VALENCE`",
         ion_represents => "`REPRESENTS`",
-        call => "a call",
+        call | name_ref => "a name",
+        args => "`(`",
         _ => return None,
     };
     Some(text.to_string())

@@ -105,15 +105,28 @@ impl Builder<'_> {
         let kind = match p.as_rule() {
             Rule::number => ExprKind::Number(self.number(p)),
             Rule::name => ExprKind::Name(self.ident(&p)),
-            Rule::call => return self.call(p),
-            Rule::indexed => {
+            Rule::name_ref => {
                 let mut ks = kids(p);
-                match (ks.next(), ks.next()) {
-                    (Some(name), Some(index)) => ExprKind::Index {
-                        array: self.ident(&name),
-                        index: Box::new(self.expr(index)),
+                let Some(name) = ks.next() else {
+                    return Expr {
+                        kind: ExprKind::Number(zero(span)),
+                        span,
+                    };
+                };
+                let name = self.ident(&name);
+                match ks.next() {
+                    None => ExprKind::Name(name),
+                    Some(suffix) if suffix.as_rule() == Rule::args => ExprKind::Call {
+                        func: name,
+                        args: kids(suffix).map(|a| self.expr(a)).collect(),
                     },
-                    _ => ExprKind::Number(zero(span)),
+                    Some(index) => match kids(index).next() {
+                        Some(e) => ExprKind::Index {
+                            array: name,
+                            index: Box::new(self.expr(e)),
+                        },
+                        None => ExprKind::Name(name),
+                    },
                 }
             }
             Rule::string => ExprKind::String(super::items::unquote(p.as_str())),
@@ -133,7 +146,10 @@ impl Builder<'_> {
                 span,
             };
         };
-        let args = ks.map(|a| self.expr(a)).collect();
+        let args = ks
+            .next()
+            .map(|a| kids(a).map(|e| self.expr(e)).collect())
+            .unwrap_or_default();
         Expr {
             kind: ExprKind::Call { func, args },
             span,

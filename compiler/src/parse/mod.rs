@@ -20,6 +20,7 @@ use pest::Parser;
 use pest::iterators::Pair;
 use pest_derive::Parser;
 use std::cell::RefCell;
+use std::sync::Mutex;
 
 /// The pest parser generated from `nmodl.pest`.
 #[derive(Parser)]
@@ -47,8 +48,6 @@ pub fn parse(sources: &SourceMap, file: FileId) -> (ast::File, Diagnostics) {
             diags,
         );
     }
-    // The expected-token detail makes the messages name punctuation such as `}` and `=`.
-    pest::set_error_detail(true);
 
     let mut items = Vec::new();
     let mut pos = 0;
@@ -80,7 +79,12 @@ pub fn parse(sources: &SourceMap, file: FileId) -> (ast::File, Diagnostics) {
                 }
                 pos += end;
             }
-            Err(err) => {
+            Err(plain) => {
+                // Parse the failing item again, tracking the tokens tried, so that the message
+                // can name punctuation such as `}` and `=`.
+                let err = with_error_detail(|| NmodlParser::parse(Rule::next_item, rest))
+                    .err()
+                    .unwrap_or(plain);
                 let d = errors::convert(&err, text, file, pos, &scan.regions);
                 let at = d.span.start as usize;
                 // An unterminated COMMENT or VERBATIM swallows the rest of the file; the errors
@@ -101,6 +105,23 @@ pub fn parse(sources: &SourceMap, file: FileId) -> (ast::File, Diagnostics) {
         }
     }
     (ast::File { file, items }, diags)
+}
+
+/// How many parses currently need pest's error detail (a process-wide switch).
+static DETAIL_USERS: Mutex<usize> = Mutex::new(0);
+
+/// Runs `f` with pest's expected-token tracking switched on. The tracking makes parsing several
+/// times slower, so it is only on while some thread re-parses a failing item.
+fn with_error_detail<T>(f: impl FnOnce() -> T) -> T {
+    let switch = |delta: isize| {
+        let mut users = DETAIL_USERS.lock().unwrap_or_else(|e| e.into_inner());
+        *users = users.saturating_add_signed(delta);
+        pest::set_error_detail(*users > 0);
+    };
+    switch(1);
+    let result = f();
+    switch(-1);
+    result
 }
 
 /// Parses `file` and, recursively, the files it INCLUDEs, splicing their items in place of the
