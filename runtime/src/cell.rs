@@ -95,7 +95,7 @@ pub struct Cell {
     pub(crate) ions: IonStore,
     pub(crate) clamps: Vec<IClamp>,
     pub(crate) params: Vec<TangentParam>,
-    /// Tangent columns S, dI, dg `[k][cv]`, and one scratch column.
+    /// Tangent columns S, dI, dg and the right-hand sides of step 2', all `[k][cv]`.
     pub(crate) s: Vec<f64>,
     pub(crate) di: Vec<f64>,
     pub(crate) dg: Vec<f64>,
@@ -151,7 +151,7 @@ impl Cell {
             s: Vec::new(),
             di: Vec::new(),
             dg: Vec::new(),
-            scratch: vec![0.0; n],
+            scratch: Vec::new(),
             forgetting: 0.0,
             initialised: false,
             events: Default::default(),

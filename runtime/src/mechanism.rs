@@ -291,8 +291,16 @@ pub trait Mechanism: Send {
     fn currents_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents);
 
     /// Step 3': σ_{n+1} = Φ_s σ_n + Φ_v S_{n+1} + Φ_θ. Called before [`Mechanism::states`], so the
-    /// kernel still sees s_n in its fields (and v_{n+1} in the context).
+    /// kernel still sees s_n in its fields (and v_{n+1} in the context). If
+    /// [`Mechanism::fused_states`] is true, this kernel must also advance the states (s_{n+1} = Φ)
+    /// and `states` is not called in steps with tangents.
     fn states_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents);
+
+    /// Whether `states_tangent` also advances the states, sharing work such as rate functions and
+    /// exponentials between Φ and its derivatives. Default: false.
+    fn fused_states(&self) -> bool {
+        false
+    }
 
     /// Derivative of `net_receive`; `dweight[k]` is d(weight)/dθ_k. Called before `net_receive`.
     fn net_receive_tangent(

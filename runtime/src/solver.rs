@@ -78,6 +78,38 @@ impl HinesMatrix {
         self.back_substitute(rhs);
     }
 
+    /// Solves `M X = R` in place for `cols` right-hand sides stored one after another (`[col][row]`),
+    /// with the factorisation of the last [`HinesMatrix::solve`]. The columns are swept together, so
+    /// the sweeps' dependency chains overlap.
+    pub fn solve_again_many(&self, rhs: &mut [f64], cols: usize) {
+        let n = self.len();
+        debug_assert_eq!(rhs.len(), cols * n);
+        for i in (0..n).rev() {
+            let p = self.parent[i];
+            if p != NO_PARENT {
+                let m = self.mult[i];
+                for c in 0..cols {
+                    let o = c * n;
+                    rhs[o + p] -= m * rhs[o + i];
+                }
+            }
+        }
+        for i in 0..n {
+            let p = self.parent[i];
+            if p == NO_PARENT {
+                for c in 0..cols {
+                    rhs[c * n + i] /= self.d[i];
+                }
+            } else {
+                let (b, inv) = (self.b[i], self.inv_d[i]);
+                for c in 0..cols {
+                    let o = c * n;
+                    rhs[o + i] = (rhs[o + i] - b * rhs[o + p]) * inv;
+                }
+            }
+        }
+    }
+
     fn back_substitute(&self, rhs: &mut [f64]) {
         for i in 0..self.len() {
             let p = self.parent[i];

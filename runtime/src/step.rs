@@ -23,6 +23,7 @@ impl Cell {
         self.s = vec![0.0; kk * n];
         self.di = vec![0.0; kk * n];
         self.dg = vec![0.0; kk * n];
+        self.scratch = vec![0.0; kk * n];
         for slot in &mut self.mechs {
             slot.mech.set_tangent_count(kk);
         }
@@ -165,7 +166,8 @@ impl Cell {
             return Err(Error::Diverged { t: self.t, cv });
         }
 
-        // 3. States with v_{n+1}: tangents first (they need s_n), then the states themselves.
+        // 3. States with v_{n+1}: tangents first (they need s_n), then the states themselves (unless the
+        // mechanism's tangent kernel advanced them too).
         for slot in &mut self.mechs {
             let mut ctx = Context {
                 dt,
@@ -190,6 +192,9 @@ impl Cell {
                     seeds: &slot.seeds,
                 };
                 slot.mech.states_tangent(&mut ctx, &mut tan);
+                if slot.mech.fused_states() {
+                    continue;
+                }
             }
             slot.mech.states(&mut ctx);
         }
@@ -209,16 +214,17 @@ impl Cell {
     }
 
     /// Step 2': M ΔS_k = −(A S_k + dI_k − dI_stim,k) − (dg_k + dC_k/dt) ∘ Δ − dA_k v_{n+1}, with the
-    /// factorisation of the forward step.
+    /// factorisation of the forward step; all K columns are solved in one pair of sweeps.
     fn tangent_voltage_step(&mut self, t_mid: f64) {
         let n = self.layout.len();
+        let kk = self.params.len();
         let cfac = 1e-3 / self.settings.dt;
         let l = &self.layout;
         let m = &self.matrix;
-        let col = &mut self.scratch;
         for (k, p) in self.params.iter().enumerate() {
             let r = k * n..(k + 1) * n;
-            let (s, di, dg) = (&self.s[r.clone()], &self.di[r.clone()], &self.dg[r.clone()]);
+            let col = &mut self.scratch[r.clone()];
+            let (s, di, dg) = (&self.s[r.clone()], &self.di[r.clone()], &self.dg[r]);
             for cv in 0..n {
                 col[cv] = -di[cv] - dg[cv] * self.delta[cv];
             }
@@ -257,10 +263,10 @@ impl Cell {
                 col[cv] -= m.b[cv] * ds;
                 col[pa] += m.a[cv] * ds;
             }
-            m.solve_again(col);
-            for (x, d) in self.s[r].iter_mut().zip(col.iter()) {
-                *x += d;
-            }
+        }
+        m.solve_again_many(&mut self.scratch, kk);
+        for (x, d) in self.s.iter_mut().zip(self.scratch.iter()) {
+            *x += d;
         }
     }
 

@@ -295,6 +295,7 @@ impl Mechanism for Hh {
         }
     }
 
+    /// Fused: advances m, h, n and their tangents from one evaluation of the rates.
     fn states_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents) {
         let ni = self.node.len();
         for j in 0..ni {
@@ -309,7 +310,11 @@ impl Mechanism for Hh {
                 let x = self.fields[M + s][j];
                 let dv = (1.0 - e) * inf.d - e * ctx.dt / (tau.v * tau.v) * tau.d * (inf.v - x);
                 coef[s] = (e, dv);
+                self.fields[M + s][j] = x + (1.0 - e) * (inf.v - x);
+                self.fields[10 + s][j] = inf.v;
             }
+            self.fields[13][j] = r[0].1.v;
+            self.fields[14][j] = r[1].1.v;
             for k in 0..tan.k {
                 let sv = tan.s[k * tan.ncv + cv];
                 for s in 0..NSTATE {
@@ -318,5 +323,9 @@ impl Mechanism for Hh {
                 }
             }
         }
+    }
+
+    fn fused_states(&self) -> bool {
+        true
     }
 }
