@@ -285,6 +285,11 @@ impl ExprArena {
         id
     }
 
+    /// The id of `node` if it has been interned, without interning it.
+    pub fn find(&self, node: Expr) -> Option<ExprId> {
+        self.index.get(&node).copied()
+    }
+
     /// The node behind `id`.
     pub fn get(&self, id: ExprId) -> Expr {
         self.nodes[id.index()]

@@ -14,8 +14,8 @@
 //! finite is not done (the node is kept), so that no printed constant is `inf` or NaN.
 //!
 //! Commutative operators put their operands in a canonical order, so that `a·b` and `b·a` intern
-//! to one id: for `+` a constant goes last (`x + 1`), for `·` first (`2·x`), otherwise the operand
-//! with the smaller id goes first. All other rewrites are exact in IEEE arithmetic except
+//! to one id: for `+` a constant goes last (`x + 1`), for `·` first (`2·x`); otherwise whichever
+//! order was interned first wins, so expressions print in the order they were written. All other rewrites are exact in IEEE arithmetic except
 //! `c1·(c2·y) → (c1c2)·y`, which may change the last bit.
 
 use crate::ir::expr::{BinOp, Expr, ExprArena, ExprId, Func, Num, UnOp};
@@ -41,13 +41,15 @@ fn folded(ar: &mut ExprArena, x: f64) -> Option<ExprId> {
     x.is_finite().then(|| ar.num(x))
 }
 
-/// Puts the operands of a commutative operator in canonical order.
+/// Puts the operands of a commutative operator in canonical order: a constant last in a sum and
+/// first in a product; otherwise the order of the first of `a op b`, `b op a` to be interned, so
+/// that both spellings share one id while expressions keep the order they were written in.
 fn ordered(ar: &ExprArena, op: BinOp, a: ExprId, b: ExprId) -> (ExprId, ExprId) {
     let (ca, cb) = (num_of(ar, a).is_some(), num_of(ar, b).is_some());
     let swap = match op {
-        BinOp::Add => (ca && !cb) || (ca == cb && a > b),
-        BinOp::Mul => (cb && !ca) || (ca == cb && a > b),
-        _ => a > b,
+        BinOp::Add if ca != cb => ca,
+        BinOp::Mul if ca != cb => cb,
+        _ => ar.find(Expr::Binary(op, a, b)).is_none() && ar.find(Expr::Binary(op, b, a)).is_some(),
     };
     if swap { (b, a) } else { (a, b) }
 }
@@ -291,9 +293,11 @@ pub fn call(ar: &mut ExprArena, f: Func, a: ExprId) -> ExprId {
     {
         return c;
     }
+    let mut a = a;
     if f == Func::Fabs {
-        if let Some(c) = negated(ar, a) {
-            return call(ar, f, c);
+        // A loop rather than recursion, so that no nesting depth can exhaust the stack.
+        while let Some(c) = negated(ar, a) {
+            a = c;
         }
         if let Expr::Call(Func::Fabs, _) = ar.get(a) {
             return a;
@@ -305,14 +309,15 @@ pub fn call(ar: &mut ExprArena, f: Func, a: ExprId) -> ExprId {
 /// `cond ? then : otherwise`: a constant condition picks its branch (NaN counts as true, as in
 /// C), equal branches collapse, and `!c ? a : b` becomes `c ? b : a`.
 pub fn select(ar: &mut ExprArena, cond: ExprId, then: ExprId, otherwise: ExprId) -> ExprId {
+    let (mut cond, mut then, mut otherwise) = (cond, then, otherwise);
+    while let Expr::Unary(UnOp::Not, c) = ar.get(cond) {
+        (cond, then, otherwise) = (c, otherwise, then);
+    }
     if let Some(c) = num_of(ar, cond) {
         return if c != 0.0 { then } else { otherwise };
     }
     if then == otherwise {
         return then;
-    }
-    if let Expr::Unary(UnOp::Not, c) = ar.get(cond) {
-        return select(ar, c, otherwise, then);
     }
     ar.intern(Expr::Select {
         cond,

@@ -7,16 +7,14 @@
 //! tree would otherwise parse differently, and also (for readability) a unary minus or a
 //! negative constant that is not the leftmost operand, as in `x - (-2)` or `x^(-1)`.
 //!
-//! Constants are printed so that they read back to the same `f64`: the shorter of Rust's
-//! shortest round-trip decimal (`0.1`, `1e-5` as `0.00001`) and its shortest scientific form
-//! (`1e-7`), both valid NMODL. An infinite constant prints as `1e999` (which `strtod` reads as
+//! Constants are printed so that they read back to the same `f64`: Rust's shortest round-trip
+//! digits, in positional form (`0.1`, `0.001`, `1000`) unless the scientific form is more than two
+//! characters shorter (`1e-5`, `1e6`, `6.02214076e23`); both are valid NMODL. An infinite constant prints as `1e999` (which `strtod` reads as
 //! infinity) and NaN as `(0/0)`; the smart constructors never fold to either.
 //!
 //! NMODL has no conditional expression: a select prints as `select(cond, then, otherwise)`, which
 //! is not NMODL. Back ends lift selects into `if` statements first (see
 //! [`crate::sym::cse::cse_with`]), so this form appears only in debug output and tests.
-
-use std::collections::HashMap;
 
 use crate::ir::expr::{BinOp, Expr, ExprArena, ExprId, UnOp, VarId};
 
@@ -30,17 +28,15 @@ const UNARY: u8 = 6;
 const POW: u8 = 7;
 const ATOM: u8 = 8;
 
-/// A printed subexpression with the precedence of its outermost operator.
-struct Printed {
-    text: String,
-    prec: u8,
-}
-
 /// Formats a nonnegative finite number in its shortest round-trip form.
 fn magnitude(x: f64) -> String {
     let plain = format!("{x}");
     let sci = format!("{x:e}");
-    if sci.len() < plain.len() { sci } else { plain }
+    if plain.len() <= sci.len() + 2 {
+        plain
+    } else {
+        sci
+    }
 }
 
 /// Formats a constant, with the precedence it prints at.
@@ -85,99 +81,111 @@ fn function_name(op: BinOp) -> &'static str {
     }
 }
 
-fn wrap(p: &Printed, parens: bool) -> String {
-    if parens {
-        format!("({})", p.text)
-    } else {
-        p.text.clone()
-    }
+/// One step of the printer: write a piece of text, or print a node.
+enum Task {
+    Text(&'static str),
+    Node(ExprId),
 }
 
 /// `e` as NMODL text, with variables named by `names`.
+///
+/// The text is the expression tree: a subexpression shared in the DAG is written out at each
+/// use, so print the temporaries of a [`crate::sym::cse`] plan (with [`to_nmodl_with`]) when
+/// sharing is heavy. Printing is iterative and linear in the size of the text.
 pub fn to_nmodl(ar: &ExprArena, e: ExprId, names: &dyn Fn(VarId) -> String) -> String {
     to_nmodl_with(ar, e, names, &|_| None)
 }
 
-/// Like [`to_nmodl`], but a node for which `name_of` gives a name is printed as that name instead
-/// of its definition (used to print code that refers to CSE temporaries).
+/// Like [`to_nmodl`], but a node other than `e` for which `name_of` gives a name is printed as
+/// that name instead of its definition (used to print code that refers to CSE temporaries).
 pub fn to_nmodl_with(
     ar: &ExprArena,
     e: ExprId,
     names: &dyn Fn(VarId) -> String,
     name_of: &dyn Fn(ExprId) -> Option<String>,
 ) -> String {
-    // A depth-first walk that does not descend below named nodes (other than `e` itself).
-    let mut order = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let mut stack = vec![e];
-    while let Some(id) = stack.pop() {
-        if !seen.insert(id) {
+    let named = |id: ExprId| if id == e { None } else { name_of(id) };
+    let prec = |id: ExprId| -> u8 {
+        if named(id).is_some() {
+            return ATOM;
+        }
+        match ar.get(id) {
+            Expr::Num(n) => format_num(n.0).1,
+            Expr::Unary(..) => UNARY,
+            Expr::Binary(op, ..) => infix(op).map_or(ATOM, |(_, p)| p),
+            Expr::Var(_) | Expr::Call(..) | Expr::Select { .. } => ATOM,
+        }
+    };
+    let mut out = String::new();
+    let mut stack = vec![Task::Node(e)];
+    // Pushes `id`, in parentheses when `parens` holds. Tasks are pushed in reverse order.
+    let operand = |stack: &mut Vec<Task>, id: ExprId, parens: bool| {
+        if parens {
+            stack.extend([Task::Text(")"), Task::Node(id), Task::Text("(")]);
+        } else {
+            stack.push(Task::Node(id));
+        }
+    };
+    while let Some(task) = stack.pop() {
+        let id = match task {
+            Task::Text(t) => {
+                out.push_str(t);
+                continue;
+            }
+            Task::Node(id) => id,
+        };
+        if let Some(name) = named(id) {
+            out.push_str(&name);
             continue;
         }
-        order.push(id);
-        if id == e || name_of(id).is_none() {
-            stack.extend(ar.get(id).children());
-        }
-    }
-    order.sort_unstable();
-    let mut out: HashMap<ExprId, Printed> = HashMap::with_capacity(order.len());
-    for id in order {
-        let printed = match name_of(id).filter(|_| id != e) {
-            Some(text) => Printed { text, prec: ATOM },
-            None => print_node(ar, id, names, &out),
-        };
-        out.insert(id, printed);
-    }
-    out.remove(&e).map(|p| p.text).unwrap_or_default()
-}
-
-fn print_node(
-    ar: &ExprArena,
-    id: ExprId,
-    names: &dyn Fn(VarId) -> String,
-    out: &HashMap<ExprId, Printed>,
-) -> Printed {
-    let atom = |text: String| Printed { text, prec: ATOM };
-    match ar.get(id) {
-        Expr::Num(n) => {
-            let (text, prec) = format_num(n.0);
-            Printed { text, prec }
-        }
-        Expr::Var(v) => atom(names(v)),
-        Expr::Unary(op, a) => {
-            let a = &out[&a];
-            let sym = if op == UnOp::Neg { "-" } else { "!" };
-            Printed {
-                text: format!("{sym}{}", wrap(a, a.prec <= UNARY)),
-                prec: UNARY,
+        match ar.get(id) {
+            Expr::Num(n) => out.push_str(&format_num(n.0).0),
+            Expr::Var(v) => out.push_str(&names(v)),
+            Expr::Unary(op, a) => {
+                operand(&mut stack, a, prec(a) <= UNARY);
+                stack.push(Task::Text(if op == UnOp::Neg { "-" } else { "!" }));
             }
+            Expr::Binary(op, a, b) => match infix(op) {
+                Some((_, POW)) => {
+                    operand(&mut stack, b, prec(b) < POW);
+                    stack.push(Task::Text("^"));
+                    operand(&mut stack, a, prec(a) <= POW);
+                }
+                Some((sym, p)) => {
+                    let pb = prec(b);
+                    operand(&mut stack, b, pb <= p || pb == UNARY);
+                    stack.extend([Task::Text(" "), Task::Text(sym), Task::Text(" ")]);
+                    operand(&mut stack, a, prec(a) < p);
+                }
+                None => stack.extend([
+                    Task::Text(")"),
+                    Task::Node(b),
+                    Task::Text(", "),
+                    Task::Node(a),
+                    Task::Text("("),
+                    Task::Text(function_name(op)),
+                ]),
+            },
+            Expr::Call(f, a) => stack.extend([
+                Task::Text(")"),
+                Task::Node(a),
+                Task::Text("("),
+                Task::Text(f.name()),
+            ]),
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => stack.extend([
+                Task::Text(")"),
+                Task::Node(otherwise),
+                Task::Text(", "),
+                Task::Node(then),
+                Task::Text(", "),
+                Task::Node(cond),
+                Task::Text("select("),
+            ]),
         }
-        Expr::Binary(op, a, b) => {
-            let (a, b) = (&out[&a], &out[&b]);
-            match infix(op) {
-                Some((_, POW)) => Printed {
-                    text: format!("{}^{}", wrap(a, a.prec <= POW), wrap(b, b.prec < POW)),
-                    prec: POW,
-                },
-                Some((sym, p)) => Printed {
-                    text: format!(
-                        "{} {sym} {}",
-                        wrap(a, a.prec < p),
-                        wrap(b, b.prec <= p || b.prec == UNARY)
-                    ),
-                    prec: p,
-                },
-                None => atom(format!("{}({}, {})", function_name(op), a.text, b.text)),
-            }
-        }
-        Expr::Call(f, a) => atom(format!("{}({})", f.name(), out[&a].text)),
-        Expr::Select {
-            cond,
-            then,
-            otherwise,
-        } => atom(format!(
-            "select({}, {}, {})",
-            out[&cond].text, out[&then].text, out[&otherwise].text
-        )),
     }
+    out
 }
