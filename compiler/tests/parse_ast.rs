@@ -309,3 +309,13 @@ fn includes_are_spliced_relative_to_the_includer() {
     assert_ne!(file.items[0].span.file, id);
     assert!(matches!(&file.items[1].kind, ItemKind::Neuron(_)));
 }
+
+#[test]
+fn byte_order_mark_and_crlf_line_ends_are_white_space() {
+    let file = parse_ok(
+        "w.mod",
+        "\u{FEFF}TITLE crlf file\r\nNEURON {\r\n  SUFFIX w : c\r\n}\r\nPARAMETER { g = 1 (S/cm2) }",
+    );
+    assert!(matches!(&file.items[0].kind, ItemKind::Title(t) if t == "crlf file"));
+    assert_eq!(file.items.len(), 3);
+}
