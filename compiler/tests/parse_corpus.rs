@@ -24,7 +24,8 @@ fn mod_files(dir: &Path) -> Vec<PathBuf> {
 fn parse_all(files: &[PathBuf]) -> (Vec<String>, usize) {
     let mut failures = Vec::new();
     for path in files {
-        let text = String::from_utf8_lossy(&std::fs::read(path).expect("readable file")).into_owned();
+        let text =
+            String::from_utf8_lossy(&std::fs::read(path).expect("readable file")).into_owned();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let mut map = SourceMap::new();
         let id = map.add(SourceFile::new(name.clone(), text));
@@ -49,7 +50,9 @@ fn fetched_corpus_parses() {
     let dir = root().join("tests/corpus/files");
     let files = mod_files(&dir);
     if files.is_empty() {
-        println!("note: tests/corpus/files is absent or empty; run tests/corpus/fetch.sh to test it");
+        println!(
+            "note: tests/corpus/files is absent or empty; run tests/corpus/fetch.sh to test it"
+        );
         return;
     }
     let (failures, n) = parse_all(&files);
@@ -68,7 +71,11 @@ fn builtin_mod_files_parse() {
 #[test]
 fn hard_syntax_files_parse() {
     let files = mod_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/parse_extra"));
-    assert!(files.len() >= 6, "expected the parse_extra files, found {}", files.len());
+    assert!(
+        files.len() >= 6,
+        "expected the parse_extra files, found {}",
+        files.len()
+    );
     let (failures, n) = parse_all(&files);
     println!("parsed {n} hard-syntax files");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
