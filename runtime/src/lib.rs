@@ -17,6 +17,7 @@ pub mod ions;
 pub mod mechanism;
 pub mod morphology;
 pub mod network;
+pub mod optim;
 pub mod params;
 pub mod probe;
 pub mod solver;
