@@ -68,12 +68,32 @@ fn swc_conventions_one_and_three_point_somata() {
     assert_eq!(soma.name, "soma[0]");
     assert!((soma.length() - 10.0).abs() < 1e-12);
     assert_eq!(m.sections()[1].parent.unwrap().1, 0.5);
+    // NEURON 9.0.2's Import3d on the same file: soma area 314.159..., dendrite area 62.83... (its own
+    // two samples only, joined to soma(0.5) "by wire").
+    let cell = gradmod_runtime::Cell::new(m.clone(), Settings::default()).unwrap();
+    let area = |name: &str| -> f64 {
+        let id = m.find(name).unwrap();
+        cell.layout()
+            .segments(id)
+            .map(|cv| cell.layout().area[cv])
+            .sum()
+    };
+    assert!((area("soma[0]") - 314.159_265_358_979_3).abs() < 1e-9);
+    assert!((area("dend[0]") - 62.831_853_071_795_86).abs() < 1e-9);
     // Three-point soma: the cylinder through the samples at ±r.
     let m =
         read_swc("1 1 0 0 0 4 -1\n2 1 0 -4 0 4 1\n3 1 0 4 0 4 1\n4 3 0 10 0 1 1\n5 3 0 20 0 1 4\n")
             .unwrap();
     assert_eq!(m.sections()[0].points.len(), 3);
     assert!((m.sections()[0].length() - 8.0).abs() < 1e-12);
+    // NEURON: soma area 201.06192982974676 (a cylinder of length and diameter 8).
+    let cell = gradmod_runtime::Cell::new(m.clone(), Settings::default()).unwrap();
+    let soma_area: f64 = cell
+        .layout()
+        .segments(m.find("soma[0]").unwrap())
+        .map(|cv| cell.layout().area[cv])
+        .sum();
+    assert!((soma_area - 201.061_929_829_746_76).abs() < 1e-9);
     assert_eq!(m.sections()[1].name, "dend[0]");
 }
 

@@ -8,7 +8,8 @@
 //! copied point (Import3d joins it "by wire"); sections left with one point are dropped, as Import3d
 //! does. Sections are named `soma[i]`, `axon[i]`, `dend[i]`, `apic[i]` (`tagN[i]` for other tags),
 //! numbered per tag in increasing order of their first own sample id. A soma of one sample is a sphere, represented as a cylinder along x whose length
-//! equals its diameter (same area); a three-point soma (NeuroMorpho convention: centre plus two
+//! equals its diameter (same area; three points along x through the centre, as Import3d makes it); a
+//! three-point soma (NeuroMorpho convention: centre plus two
 //! samples at ±r) is the cylinder through its three samples; any other soma is a chain (or tree) of
 //! frusta like the rest. Children of a one-point soma attach at its centre (x = 0.5).
 
@@ -201,6 +202,7 @@ fn build(samples: &[Sample]) -> Result<Morphology> {
         let p = r.point;
         let points = vec![
             Point::new(p.x - p.d / 2.0, p.y, p.z, p.d),
+            p,
             Point::new(p.x + p.d / 2.0, p.y, p.z, p.d),
         ];
         found.push(Found {
