@@ -319,3 +319,243 @@ fn byte_order_mark_and_crlf_line_ends_are_white_space() {
     assert!(matches!(&file.items[0].kind, ItemKind::Title(t) if t == "crlf file"));
     assert_eq!(file.items.len(), 3);
 }
+
+/// The names of the statement kinds in `block`, nested blocks included, in source order.
+fn stmt_kinds(block: &Block, out: &mut Vec<&'static str>) {
+    for s in &block.stmts {
+        out.push(match &s.kind {
+            StmtKind::Local(_) => "Local",
+            StmtKind::Assign { .. } => "Assign",
+            StmtKind::Ode { .. } => "Ode",
+            StmtKind::Call(_) => "Call",
+            StmtKind::If { .. } => "If",
+            StmtKind::While { .. } => "While",
+            StmtKind::From { .. } => "From",
+            StmtKind::Solve { .. } => "Solve",
+            StmtKind::Table { .. } => "Table",
+            StmtKind::Reaction { .. } => "Reaction",
+            StmtKind::Flux { .. } => "Flux",
+            StmtKind::Equation { .. } => "Equation",
+            StmtKind::Conserve { .. } => "Conserve",
+            StmtKind::Compartment { .. } => "Compartment",
+            StmtKind::LongitudinalDiffusion { .. } => "LongitudinalDiffusion",
+            StmtKind::Watch(_) => "Watch",
+            StmtKind::ForNetcons { .. } => "ForNetcons",
+            StmtKind::Verbatim(_) => "Verbatim",
+            StmtKind::MutexLock => "MutexLock",
+            StmtKind::MutexUnlock => "MutexUnlock",
+            StmtKind::Protect(_) => "Protect",
+            StmtKind::Lag { .. } => "Lag",
+            StmtKind::Conductance { .. } => "Conductance",
+            StmtKind::Initial(_) => "Initial",
+            StmtKind::Block(_) => "Block",
+        });
+        match &s.kind {
+            StmtKind::If {
+                then, otherwise, ..
+            } => {
+                stmt_kinds(then, out);
+                if let Some(o) = otherwise {
+                    stmt_kinds(o, out);
+                }
+            }
+            StmtKind::While { body, .. }
+            | StmtKind::From { body, .. }
+            | StmtKind::ForNetcons { body, .. }
+            | StmtKind::Initial(body)
+            | StmtKind::Block(body) => stmt_kinds(body, out),
+            StmtKind::Solve {
+                if_error: Some(b), ..
+            } => stmt_kinds(b, out),
+            _ => {}
+        }
+    }
+}
+
+/// Parses a file of `parse_extra/` and lists its item kinds and statement kinds.
+fn extra(name: &str) -> (File, Vec<&'static str>) {
+    let path = format!("{}/tests/parse_extra/{name}", env!("CARGO_MANIFEST_DIR"));
+    let file = parse_ok(name, &std::fs::read_to_string(path).unwrap());
+    let mut kinds = Vec::new();
+    for item in &file.items {
+        match &item.kind {
+            ItemKind::Initial(b)
+            | ItemKind::Breakpoint(b)
+            | ItemKind::Constructor(b)
+            | ItemKind::Destructor(b)
+            | ItemKind::Before { body: b, .. }
+            | ItemKind::After { body: b, .. }
+            | ItemKind::NetReceive { body: b, .. }
+            | ItemKind::PostEvent { body: b, .. } => stmt_kinds(b, &mut kinds),
+            ItemKind::Derivative(n)
+            | ItemKind::Kinetic(n)
+            | ItemKind::Linear(n)
+            | ItemKind::NonLinear(n) => stmt_kinds(&n.body, &mut kinds),
+            ItemKind::Procedure(c) | ItemKind::Function(c) => stmt_kinds(&c.body, &mut kinds),
+            _ => {}
+        }
+    }
+    (file, kinds)
+}
+
+#[test]
+fn every_statement_kind_appears_in_the_hard_syntax_files() {
+    let mut all = Vec::new();
+    for name in [
+        "misc_syntax.mod",
+        "prob_ampa_nmda.mod",
+        "cadifus.mod",
+        "na_markov.mod",
+        "vecstim_pointer.mod",
+        "kdr_table.mod",
+        "exp2syn_nested.mod",
+    ] {
+        all.extend(extra(name).1);
+    }
+    for kind in [
+        "Local",
+        "Assign",
+        "Ode",
+        "Call",
+        "If",
+        "While",
+        "From",
+        "Solve",
+        "Table",
+        "Reaction",
+        "Flux",
+        "Equation",
+        "Conserve",
+        "Compartment",
+        "LongitudinalDiffusion",
+        "Watch",
+        "ForNetcons",
+        "Verbatim",
+        "MutexLock",
+        "MutexUnlock",
+        "Protect",
+        "Lag",
+        "Conductance",
+        "Initial",
+        "Block",
+    ] {
+        assert!(all.contains(&kind), "no {kind} statement parsed");
+    }
+}
+
+#[test]
+fn unsupported_constructs_are_kept_for_lowering_to_reject() {
+    let (file, kinds) = extra("vecstim_pointer.mod");
+    let mut pointer = None;
+    let mut bbcore = None;
+    for item in &file.items {
+        if let ItemKind::Neuron(stmts) = &item.kind {
+            for s in stmts {
+                match &s.kind {
+                    NeuronKind::Pointer(names) => pointer = Some(names[0].name.clone()),
+                    NeuronKind::BbcorePointer(names) => bbcore = Some(names[0].name.clone()),
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert_eq!(pointer.as_deref(), Some("ptr"));
+    assert_eq!(bbcore.as_deref(), Some("bbptr"));
+    assert!(
+        file.items
+            .iter()
+            .any(|i| matches!(&i.kind, ItemKind::Verbatim(t) if t.contains("vector_vec")))
+    );
+    assert!(file.items.iter().any(|i| matches!(&i.kind, ItemKind::Constructor(b) if matches!(&b.stmts[0].kind, StmtKind::Verbatim(_)))));
+    assert!(
+        file.items
+            .iter()
+            .any(|i| matches!(&i.kind, ItemKind::Destructor(_)))
+    );
+    assert!(kinds.contains(&"Verbatim"));
+
+    let (file, _) = extra("kdr_table.mod");
+    let table = file.items.iter().find_map(|i| match &i.kind {
+        ItemKind::FunctionTable {
+            name,
+            params,
+            units,
+        } => Some((name, params, units)),
+        _ => None,
+    });
+    let (name, params, units) = table.expect("FUNCTION_TABLE");
+    assert_eq!(name.name, "tauTable");
+    assert_eq!(params[0].units.as_ref().unwrap().text, "mV");
+    assert_eq!(units.as_ref().unwrap().text, "ms");
+    assert!(file.items.iter().any(|i| matches!(&i.kind, ItemKind::Independent(d) if d[0].name.name == "t" && d[0].range.is_some())));
+}
+
+#[test]
+fn arbor_dialect_items() {
+    let (file, _) = extra("arbor_dialect.mod");
+    assert!(
+        file.items
+            .iter()
+            .any(|i| matches!(&i.kind, ItemKind::WhiteNoise(d) if d.len() == 2))
+    );
+    assert!(file.items.iter().any(
+        |i| matches!(&i.kind, ItemKind::PostEvent { params, .. } if params[0].name.name == "time")
+    ));
+    let ion = file.items.iter().find_map(|i| match &i.kind {
+        ItemKind::Neuron(stmts) => stmts.iter().find_map(|s| match &s.kind {
+            NeuronKind::UseIon(u) => Some(u.clone()),
+            _ => None,
+        }),
+        _ => None,
+    });
+    let ion = ion.expect("USEION");
+    assert_eq!(ion.represents.as_deref(), Some("CHEBI:29101"));
+    assert_eq!(ion.valence.unwrap().value, 1.0);
+}
+
+#[test]
+fn table_solve_and_watch_details() {
+    let file = parse_ok(
+        "t.mod",
+        "PROCEDURE r(v) {\n TABLE a, b DEPEND c, d FROM vmin TO vmax*2 WITH 199\n}\nINITIAL {\n SOLVE s STEADYSTATE sparse IFERROR { x = 1 }\n}\nNET_RECEIVE(w) {\n WATCH (v > -20 (mV)) 2, (v < 0) 3\n}\n",
+    );
+    let ItemKind::Procedure(p) = &file.items[0].kind else {
+        panic!()
+    };
+    let StmtKind::Table {
+        names,
+        depend,
+        from,
+        to,
+        with,
+    } = &p.body.stmts[0].kind
+    else {
+        panic!()
+    };
+    assert_eq!((names.len(), depend.len()), (2, 2));
+    assert_eq!(
+        (sexp(from), sexp(to), sexp(with)),
+        ("vmin".into(), "(* vmax 2)".into(), "199".into())
+    );
+    let ItemKind::Initial(b) = &file.items[1].kind else {
+        panic!()
+    };
+    let StmtKind::Solve {
+        method: Some(SolveMethod::SteadyState(m)),
+        if_error: Some(e),
+        ..
+    } = &b.stmts[0].kind
+    else {
+        panic!()
+    };
+    assert_eq!((m.name.as_str(), e.stmts.len()), ("sparse", 1));
+    let ItemKind::NetReceive { body, .. } = &file.items[2].kind else {
+        panic!()
+    };
+    let StmtKind::Watch(ws) = &body.stmts[0].kind else {
+        panic!()
+    };
+    assert_eq!(ws.len(), 2);
+    assert_eq!(sexp(&ws[0].cond), "(> v (- 20(mV)))");
+    assert_eq!(sexp(ws[1].flag.as_ref().unwrap()), "3");
+}
