@@ -136,7 +136,7 @@ fn numbers_keep_units_and_values() {
 fn declarations_keep_values_units_and_limits() {
     let file = parse_ok(
         "d.mod",
-        "DEFINE N 3\nPARAMETER {\n gnabar = .12 (S/cm2) <0,1e9>\n el = -54.3 (mV)\n celsius (degC)\n x[N]\n}\nSTATE { m FROM 0 TO 1 h <1e-4> }\n",
+        "DEFINE N 3\nPARAMETER {\n gnabar = .12 (S/cm2) <0,1e9>\n el = -54.3 (mV)\n celsius (degC)\n x[N]\n}\nSTATE { m FROM 0 TO 1 h <1e-4> n FROM 0 TO 1 (1) START 0.5 }\n",
     );
     let ItemKind::Define { name, value } = &file.items[0].kind else {
         panic!()
@@ -163,6 +163,9 @@ fn declarations_keep_values_units_and_limits() {
     let (lo, hi) = states[0].from_to.as_ref().unwrap();
     assert_eq!((lo.value, hi.value), (0.0, 1.0));
     assert!(matches!(&states[1].limits, Some(Limits::Tolerance(t)) if t.value == 1e-4));
+    assert!(states[2].from_to.is_some());
+    assert_eq!(states[2].units.as_ref().unwrap().text, "1");
+    assert_eq!(states[2].start.as_ref().unwrap().value, 0.5);
 }
 
 #[test]
