@@ -19,7 +19,7 @@
 //! `c1·(c2·y) → (c1c2)·y`, which may change the last bit.
 
 use crate::ir::expr::{BinOp, Expr, ExprArena, ExprId, Func, Num, UnOp};
-use crate::sym::eval::{apply_binary, apply_call, apply_unary};
+use crate::sym::eval::{apply_binary, apply_call, apply_unary, is_int_exponent};
 
 fn num_of(ar: &ExprArena, e: ExprId) -> Option<f64> {
     ar.as_num(e)
@@ -222,10 +222,15 @@ pub fn pow(ar: &mut ExprArena, a: ExprId, b: ExprId) -> ExprId {
         let one = ar.num(1.0);
         return div(ar, one, a);
     }
-    if let (Some(n), Some(c)) = (num_of(ar, b), negated(ar, a))
-        && n % 2.0 == 0.0
-    {
-        return pow(ar, c, b);
+    if let (Some(n), Some(c)) = (num_of(ar, b), negated(ar, a)) {
+        // (-c)^n = c^n for even n and -(c^n) for odd n, exactly (powi is sign-symmetric).
+        if n % 2.0 == 0.0 {
+            return pow(ar, c, b);
+        }
+        if is_int_exponent(n) {
+            let p = pow(ar, c, b);
+            return neg(ar, p);
+        }
     }
     node(ar, BinOp::Pow, a, b)
 }
@@ -307,7 +312,8 @@ pub fn call(ar: &mut ExprArena, f: Func, a: ExprId) -> ExprId {
 }
 
 /// `cond ? then : otherwise`: a constant condition picks its branch (NaN counts as true, as in
-/// C), equal branches collapse, and `!c ? a : b` becomes `c ? b : a`.
+/// C), equal branches collapse, `!c ? a : b` becomes `c ? b : a`, and `c ? 1 : 0` becomes `c`
+/// when `c` is a comparison or logical operator.
 pub fn select(ar: &mut ExprArena, cond: ExprId, then: ExprId, otherwise: ExprId) -> ExprId {
     let (mut cond, mut then, mut otherwise) = (cond, then, otherwise);
     while let Expr::Unary(UnOp::Not, c) = ar.get(cond) {
@@ -318,6 +324,25 @@ pub fn select(ar: &mut ExprArena, cond: ExprId, then: ExprId, otherwise: ExprId)
     }
     if then == otherwise {
         return then;
+    }
+    // A comparison or logical operator already is 1 or 0.
+    let boolean = match ar.get(cond) {
+        Expr::Unary(UnOp::Not, _) => true,
+        Expr::Binary(op, _, _) => matches!(
+            op,
+            BinOp::Lt
+                | BinOp::Le
+                | BinOp::Gt
+                | BinOp::Ge
+                | BinOp::Eq
+                | BinOp::Ne
+                | BinOp::And
+                | BinOp::Or
+        ),
+        _ => false,
+    };
+    if boolean && is(ar, then, 1.0) && is(ar, otherwise, 0.0) {
+        return cond;
     }
     ar.intern(Expr::Select {
         cond,
