@@ -340,11 +340,12 @@ const PUNCTUATION: &[&str] = &[
     "{", "}", "(", ")", "[", "]", "=", ",", "~", "<<", "<->", "->", "'",
 ];
 
-/// The text of the token at byte `at`, for "found ..." (or "end of file").
-fn found(text: &str, at: usize) -> String {
+/// The token at byte `at`, described for "found ..." (or "end of file"), and its length in
+/// bytes.
+fn found(text: &str, at: usize) -> (String, usize) {
     let rest = text.get(at..).unwrap_or("");
     let Some(c) = rest.chars().next() else {
-        return "end of file".to_string();
+        return ("end of file".to_string(), 0);
     };
     let word: String = if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
         rest.chars()
@@ -360,12 +361,13 @@ fn found(text: &str, at: usize) -> String {
             c.to_string()
         }
     };
-    match word.as_str() {
+    let described = match word.as_str() {
         "\n" | "\r" => "end of line".to_string(),
         "\t" | " " => "white space".to_string(),
         w if w.chars().any(char::is_control) => format!("`{}`", w.escape_debug()),
         w => format!("`{w}`"),
-    }
+    };
+    (described, word.len())
 }
 
 /// Joins alternatives as "a, b or c".
@@ -474,7 +476,7 @@ pub(super) fn convert(
         }
     }
     let mut at = (base + rel).min(text.len());
-    let found = found(text, at);
+    let (found, found_len) = found(text, at);
     if found == "end of file" {
         // Point at the end of the last line with text rather than past the final newline.
         at = text.trim_end().len();
@@ -482,7 +484,7 @@ pub(super) fn convert(
     let end = if found == "end of file" {
         at
     } else {
-        (at + found.trim_matches('`').len()).min(text.len())
+        (at + found_len).min(text.len())
     };
     let mut end = if text.is_char_boundary(end) { end } else { at };
     if found == "end of line" {
