@@ -28,7 +28,7 @@ impl Point {
         Self { x, y, z, d }
     }
 
-    fn distance(&self, other: &Point) -> f64 {
+    pub(crate) fn distance(&self, other: &Point) -> f64 {
         ((self.x - other.x).powi(2) + (self.y - other.y).powi(2) + (self.z - other.z).powi(2))
             .sqrt()
     }

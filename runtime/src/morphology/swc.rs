@@ -1,17 +1,27 @@
-//! SWC reader following NEURON's Import3d conventions.
+//! SWC reader following NEURON's Import3d (`read_swc.hoc`, NEURON 9.0.2).
 //!
-//! Each line is `id tag x y z radius parent`; `#` starts a comment. Sections are unbranched runs of
-//! samples of one tag, split at branch points and tag changes; the root section runs from the root
-//! sample through its first child of the same tag, and the root's other children attach at its 0-end.
-//! A child section starts with a copy of its parent's sample (position and diameter), except that a
-//! dendrite off a soma takes its own first diameter, and a non-soma child of the root's 0-end gets no
-//! copied point (Import3d joins it "by wire"); sections left with one point are dropped, as Import3d
-//! does. Sections are named `soma[i]`, `axon[i]`, `dend[i]`, `apic[i]` (`tagN[i]` for other tags),
-//! numbered per tag in increasing order of their first own sample id. A soma of one sample is a sphere, represented as a cylinder along x whose length
-//! equals its diameter (same area; three points along x through the centre, as Import3d makes it); a
-//! three-point soma (NeuroMorpho convention: centre plus two
-//! samples at ±r) is the cylinder through its three samples; any other soma is a chain (or tree) of
-//! frusta like the rest. Children of a one-point soma attach at its centre (x = 0.5).
+//! Each line is `id tag x y z radius parent`; `#` starts a comment. Coordinates and diameters are
+//! rounded to float32 as NEURON stores them. Sections are runs of samples of one tag; a run continues
+//! only into a single same-tag child that comes next in id order (so runs also break where the file
+//! order jumps), except that a soma run continues through samples where dendrites branch off and
+//! breaks only where a soma sample has several soma children. The root section runs from the root
+//! sample through its soma child; the root's other children attach at the root section's 0-end.
+//!
+//! Attachment and first 3-D point of a child section, as Import3d decides them:
+//! - children of a one-point soma (a sphere, made a three-point cylinder along x of length and
+//!   diameter 2r) or of a NeuroMorpho three-point soma attach at x = 0.5;
+//! - dendrites off an interior soma sample attach at x = 0.5;
+//! - all other children attach at x = 1, or x = 0 when their parent is the root sample;
+//! - a child starts with a copy of its parent sample (a dendrite off a soma takes its own first
+//!   diameter), except that it is joined "by wire" (no copied point) when it is a non-soma child of
+//!   the root sample with several soma children, or a multi-sample dendrite off a soma sample that is
+//!   interior, a single-point soma, or has several soma children; sections left with one point are
+//!   dropped with their subtrees.
+//!
+//! Sections are named `soma[i]`, `axon[i]`, `dend[i]`, `apic[i]` (`tagN[i]` for other tags), numbered
+//! per tag in increasing order of their first own sample id. Not reproduced: Import3d's
+//! "connect to the proximal end" rule for branches off the first sample of a wired dendrite, and
+//! closed soma contours (read as ordinary chains).
 
 use std::collections::HashMap;
 
@@ -188,6 +198,19 @@ struct Found {
 
 fn build(samples: &[Sample]) -> Result<Morphology> {
     let (root, children) = children_of(samples)?;
+    // Import3d works on the samples sorted by id; a run continues only into the next sample in
+    // that order ("contiguous" child).
+    let mut order: Vec<usize> = (0..samples.len()).collect();
+    order.sort_by_key(|&i| samples[i].id);
+    let mut pos = vec![0; samples.len()];
+    for (k, &i) in order.iter().enumerate() {
+        pos[i] = k;
+    }
+    let runs = Runs {
+        samples,
+        children: &children,
+        pos: &pos,
+    };
     let mut found: Vec<Found> = Vec::new();
     let r = &samples[root];
     let soma_kids: Vec<usize> = children[root]
@@ -196,7 +219,7 @@ fn build(samples: &[Sample]) -> Result<Morphology> {
         .filter(|&c| samples[c].tag == 1)
         .collect();
     // Pending sections: (first sample, parent section and x, parent sample to start from).
-    let mut pending: Vec<(usize, usize, f64, Option<usize>)> = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
     if r.tag == 1 && soma_kids.is_empty() {
         // One-point soma: a sphere of radius r becomes a cylinder of length and diameter 2r.
         let p = r.point;
@@ -213,14 +236,21 @@ fn build(samples: &[Sample]) -> Result<Morphology> {
             line: r.line,
         });
         for &c in &children[root] {
-            pending.push((c, 0, 0.5, None));
+            pending.push((c, 0, 0.5, root));
         }
     } else if r.tag == 1
         && soma_kids.len() == 2
+        && samples.iter().filter(|s| s.tag == 1).count() == 3
         && soma_kids
             .iter()
-            .all(|&c| children[c].iter().all(|&g| samples[g].tag != 1))
-        && samples.iter().filter(|s| s.tag == 1).count() == 3
+            .all(|&c| children[c].is_empty() && samples[c].point.d == r.point.d)
+        && {
+            let len: f64 = soma_kids
+                .iter()
+                .map(|&c| samples[c].point.distance(&r.point))
+                .sum();
+            (len / r.point.d - 1.0).abs() < 0.01
+        }
     {
         // Three-point soma: a cylinder through the two outer samples and the centre.
         let (a, b) = (samples[soma_kids[0]].point, samples[soma_kids[1]].point);
@@ -233,23 +263,22 @@ fn build(samples: &[Sample]) -> Result<Morphology> {
             first_id: r.id,
             line: r.line,
         });
-        let kids = children[root]
-            .iter()
-            .chain(&children[soma_kids[0]])
-            .chain(&children[soma_kids[1]]);
-        for &c in kids {
+        for &c in &children[root] {
             if !soma_kids.contains(&c) {
-                pending.push((c, 0, 0.5, None));
+                pending.push((c, 0, 0.5, root));
             }
         }
     } else {
-        // General root: the root section follows the root's first child of the same tag; the root's
-        // other children attach at its 0-end.
-        let Some(first) = children[root]
+        // General root: the root section follows the root's first child of the same tag (Import3d
+        // never ends the root section at the root sample); the root's other children attach at its
+        // 0-end.
+        let same: Vec<usize> = children[root]
             .iter()
             .copied()
-            .find(|&c| samples[c].tag == r.tag)
-        else {
+            .filter(|&c| samples[c].tag == r.tag)
+            .collect();
+        let contiguous = same.iter().copied().find(|&c| pos[c] == pos[root] + 1);
+        let Some(first) = contiguous.or(same.first().copied()) else {
             return Err(Error::Swc {
                 line: r.line,
                 message: "root sample has no child of its own tag; cannot form a root section"
@@ -257,7 +286,8 @@ fn build(samples: &[Sample]) -> Result<Morphology> {
             });
         };
         let mut points = vec![r.point];
-        let end = chain(samples, &children, first, &mut points);
+        let mut interior = Vec::new();
+        let end = runs.chain(first, &mut points, &mut interior);
         found.push(Found {
             tag: r.tag,
             points,
@@ -267,30 +297,36 @@ fn build(samples: &[Sample]) -> Result<Morphology> {
         });
         for &c in &children[root] {
             if c != first {
-                pending.push((c, 0, 0.0, Some(root)));
+                pending.push((c, 0, 0.0, root));
             }
         }
-        for &c in &children[end] {
-            pending.push((c, 0, 1.0, Some(end)));
-        }
+        push_children(samples, &children, &interior, end, 0, &mut pending);
     }
     let mut queue = std::collections::VecDeque::from(pending);
     while let Some((start, parent, x, from)) = queue.pop_front() {
         let s = &samples[start];
         let parent_tag = found[parent].tag;
-        let mut points = Vec::new();
-        match from {
-            // Import3d joins a non-soma child of the root's 0-end "by wire": no copied point.
-            Some(_) if x == 0.0 && s.tag != parent_tag => {}
-            // A dendrite off a soma starts at the soma sample's position with its own diameter.
-            Some(p) if parent_tag == 1 && s.tag != 1 => points.push(Point {
-                d: s.point.d,
-                ..samples[p].point
-            }),
-            Some(p) => points.push(samples[p].point),
-            None => {}
+        let mut own = Vec::new();
+        let mut interior = Vec::new();
+        let end = runs.chain(start, &mut own, &mut interior);
+        let soma_kids_of = |p: usize| children[p].iter().filter(|&&c| samples[c].tag == 1).count();
+        let dendrite_off_soma = parent_tag == 1 && s.tag != 1;
+        // Import3d's rules for the first 3-D point of a child section: joined "by wire" (no copied
+        // point), or a copy of the parent sample (with the child's own diameter off a soma).
+        let wire = if x == 0.0 {
+            s.tag != 1 && soma_kids_of(from) > 1
+        } else if x == 0.5 {
+            dendrite_off_soma && own.len() > 1
+        } else {
+            dendrite_off_soma && own.len() > 1 && soma_kids_of(from) > 1
+        };
+        let mut points = Vec::with_capacity(own.len() + 1);
+        if !wire {
+            let p = samples[from].point;
+            let d = if dendrite_off_soma { s.point.d } else { p.d };
+            points.push(Point { d, ..p });
         }
-        let end = chain(samples, &children, start, &mut points);
+        points.extend(own);
         if points.len() < 2 {
             // Import3d drops one-point sections (with their subtrees).
             continue;
@@ -303,9 +339,9 @@ fn build(samples: &[Sample]) -> Result<Morphology> {
             line: s.line,
         });
         let me = found.len() - 1;
-        for &c in &children[end] {
-            queue.push_back((c, me, 1.0, Some(end)));
-        }
+        let mut next = Vec::new();
+        push_children(samples, &children, &interior, end, me, &mut next);
+        queue.extend(next);
     }
     // Names: per tag, numbered in increasing order of the section's first own sample id.
     let mut names = vec![String::new(); found.len()];
@@ -332,13 +368,68 @@ fn build(samples: &[Sample]) -> Result<Morphology> {
     Ok(morph)
 }
 
-/// Appends the unbranched run of samples of one tag starting at `start`; returns its last sample.
-fn chain(samples: &[Sample], children: &[Vec<usize>], start: usize, pts: &mut Vec<Point>) -> usize {
-    let mut cur = start;
-    pts.push(samples[cur].point);
-    while children[cur].len() == 1 && samples[children[cur][0]].tag == samples[cur].tag {
-        cur = children[cur][0];
-        pts.push(samples[cur].point);
+/// A pending section: first sample, parent section, attachment x, parent sample.
+type Pending = (usize, usize, f64, usize);
+
+/// Queues the children of a section: those of its interior soma samples at x = 0.5, those of its
+/// last sample at x = 1.
+fn push_children(
+    samples: &[Sample],
+    children: &[Vec<usize>],
+    interior: &[usize],
+    end: usize,
+    section: usize,
+    out: &mut Vec<Pending>,
+) {
+    for &p in interior {
+        for &c in &children[p] {
+            if samples[c].tag != 1 {
+                out.push((c, section, 0.5, p));
+            }
+        }
     }
-    cur
+    for &c in &children[end] {
+        out.push((c, section, 1.0, end));
+    }
+}
+
+/// The sample tree with each sample's position in id order.
+struct Runs<'a> {
+    samples: &'a [Sample],
+    children: &'a [Vec<usize>],
+    pos: &'a [usize],
+}
+
+impl Runs<'_> {
+    /// Appends the unbranched run of samples of one tag starting at `start`; returns its last
+    /// sample. As in Import3d, a run continues only into a single child of the same tag that comes
+    /// next in id order; a soma run also continues through samples where dendrites branch off (those
+    /// samples are recorded in `interior`), since Import3d keeps such a soma in one section.
+    fn chain(&self, start: usize, pts: &mut Vec<Point>, interior: &mut Vec<usize>) -> usize {
+        let (samples, children) = (self.samples, self.children);
+        let mut cur = start;
+        pts.push(samples[cur].point);
+        loop {
+            let tag = samples[cur].tag;
+            let same: Vec<usize> = children[cur]
+                .iter()
+                .copied()
+                .filter(|&c| samples[c].tag == tag)
+                .collect();
+            let single = same.len() == 1 && self.pos[same[0]] == self.pos[cur] + 1;
+            let next = if tag == 1 {
+                single.then(|| same[0])
+            } else {
+                (single && children[cur].len() == 1).then(|| same[0])
+            };
+            let Some(n) = next else {
+                return cur;
+            };
+            if children[cur].len() > 1 {
+                interior.push(cur);
+            }
+            cur = n;
+            pts.push(samples[cur].point);
+        }
+    }
 }
