@@ -562,3 +562,31 @@ fn table_solve_and_watch_details() {
     assert_eq!(sexp(&ws[0].cond), "(> v (- 20(mV)))");
     assert_eq!(sexp(ws[1].flag.as_ref().unwrap()), "3");
 }
+
+#[test]
+fn include_cycles_and_missing_files_are_reported_at_the_include() {
+    use gradmod_compiler::parse::parse_with_includes;
+    let mut map = SourceMap::new();
+    let id = map.add(SourceFile::new(
+        "a.mod",
+        "INCLUDE \"b.mod\"\nINCLUDE \"gone.mod\"\n",
+    ));
+    let mut load = |path: &str, _includer: &str| match path {
+        "b.mod" => Ok(SourceFile::new("b.mod", "INCLUDE \"a.mod\"\nSTATE { m }\n")),
+        "a.mod" => Ok(SourceFile::new("a.mod", "INCLUDE \"b.mod\"\n")),
+        _ => Err("no such file".to_string()),
+    };
+    let (file, diags) = parse_with_includes(&mut map, id, &mut load);
+    let messages: Vec<&str> = diags.0.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "INCLUDE cycle through \"a.mod\"",
+            "cannot INCLUDE \"gone.mod\": no such file"
+        ]
+    );
+    // The cycle is reported where b.mod includes a.mod; the STATE block of b.mod is kept.
+    assert_eq!(map.location(diags.0[0].span), "b.mod:1:1");
+    assert_eq!(map.location(diags.0[1].span), "a.mod:2:1");
+    assert!(matches!(&file.items[0].kind, ItemKind::State(_)));
+}

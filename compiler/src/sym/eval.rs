@@ -4,6 +4,11 @@
 //! constant folding: an expression folded at compile time has exactly the value it would have
 //! had at run time. Evaluation is eager (both branches of a select are computed, which is harmless
 //! because expressions are pure) and never panics: a division by zero gives `inf` or NaN.
+//!
+//! Known differences from NEURON's generated C, all at the last bit or beyond the range where
+//! NEURON itself warns: integer constant powers use `powi` (NEURON calls `pow`); `exp` is IEEE
+//! `exp`, whereas NEURON's `hoc_Exp` returns 0 below -700 and `exp(700)` (with a warning) above
+//! 700; `exprelr` is Arbor's (NEURON has none).
 
 use std::collections::HashMap;
 
@@ -131,15 +136,51 @@ pub fn eval(arena: &ExprArena, e: ExprId, env: &dyn Fn(VarId) -> f64) -> f64 {
     eval_many(arena, &[e], env)[0]
 }
 
+/// A hasher for arena ids: ids are dense small integers, so one multiplication spreads them well
+/// enough, and is much cheaper than the default SipHash.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0 ^ u64::from(n)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// A map keyed by arena ids.
+pub(crate) type IdMap<V> = HashMap<ExprId, V, std::hash::BuildHasherDefault<IdHasher>>;
+
 /// The values of several roots, computing each shared node once.
 pub fn eval_many(arena: &ExprArena, roots: &[ExprId], env: &dyn Fn(VarId) -> f64) -> Vec<f64> {
-    let order = arena.reachable(roots);
-    let mut val: HashMap<ExprId, f64> = HashMap::with_capacity(order.len());
-    for &id in &order {
+    let mut val: IdMap<f64> = IdMap::default();
+    // A post-order walk: a node is pushed once to expand its operands and once more (`true`) to
+    // be computed after them. Iterative, so no depth can overflow the stack.
+    let mut stack: Vec<(ExprId, bool)> = roots.iter().rev().map(|&r| (r, false)).collect();
+    while let Some((id, ready)) = stack.pop() {
+        if val.contains_key(&id) {
+            continue;
+        }
         let node = arena.get(id);
         let x = match node {
             Expr::Num(n) => n.0,
             Expr::Var(v) => env(v),
+            _ if !ready => {
+                stack.push((id, true));
+                stack.extend(
+                    node.children()
+                        .filter(|c| !val.contains_key(c))
+                        .map(|c| (c, false)),
+                );
+                continue;
+            }
             Expr::Unary(op, a) => apply_unary(op, val[&a]),
             Expr::Binary(op, a, b) => {
                 apply_binary(op, val[&a], val[&b], exponent_is_const(arena, node))
