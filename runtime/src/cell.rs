@@ -460,9 +460,16 @@ impl Cell {
         let mut p = self.params[k].clone();
         p.theta = theta;
         p.write(self)?;
+        let (log, target) = (p.log, p.target);
         self.params[k] = p;
-        self.refresh_seeds();
-        self.update_axial();
+        // Factors dp/dθ change only for log-scaled parameters (p0·e^θ); the axial coefficients only
+        // with Ra.
+        if log {
+            self.refresh_seeds();
+        }
+        if target == ParamTarget::Ra {
+            self.update_axial();
+        }
         Ok(())
     }
 

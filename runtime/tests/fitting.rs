@@ -81,3 +81,120 @@ fn adam_reduces_the_loss() {
     println!("loss {first:.4} -> {last:.4}, u = {u:?}");
     assert!(last < 0.5 * first, "loss {first} -> {last}");
 }
+
+/// An observer with e' = (v − target)²/2 (explicit Euler) and its tangent, for online control.
+mod observer {
+    use gradmod_runtime::mechanism::{
+        Context, FieldInfo, FieldRole, Mechanism, MechanismInfo, MechanismKind, Tangents,
+    };
+
+    static FIELDS: [FieldInfo; 2] = [
+        FieldInfo::new("target", "mV", -60.0, FieldRole::Parameter),
+        FieldInfo::new("e", "mV2 ms", 0.0, FieldRole::State),
+    ];
+    static INFO: MechanismInfo = MechanismInfo {
+        name: "observer",
+        kind: MechanismKind::Density,
+        fields: &FIELDS,
+        ions: &[],
+        net_receive: false,
+    };
+
+    #[derive(Default)]
+    pub struct Observer {
+        node: Vec<usize>,
+        fields: Vec<Vec<f64>>,
+        sigma: Vec<f64>,
+    }
+
+    impl Mechanism for Observer {
+        fn info(&self) -> &'static MechanismInfo {
+            &INFO
+        }
+        fn allocate(&mut self, nodes: &[usize], _weights: &[f64]) {
+            self.node = nodes.to_vec();
+            self.fields = FIELDS
+                .iter()
+                .map(|f| vec![f.default; nodes.len()])
+                .collect();
+        }
+        fn instance_count(&self) -> usize {
+            self.node.len()
+        }
+        fn nodes(&self) -> &[usize] {
+            &self.node
+        }
+        fn field(&self, f: usize) -> &[f64] {
+            &self.fields[f]
+        }
+        fn field_mut(&mut self, f: usize) -> &mut [f64] {
+            &mut self.fields[f]
+        }
+        fn set_tangent_count(&mut self, k: usize) {
+            self.sigma = vec![0.0; k * self.node.len()];
+        }
+        fn state_tangents(&self) -> &[f64] {
+            &self.sigma
+        }
+        fn state_tangents_mut(&mut self) -> &mut [f64] {
+            &mut self.sigma
+        }
+        fn init(&mut self, _ctx: &mut Context) {
+            self.fields[1].fill(0.0);
+        }
+        fn currents(&mut self, _ctx: &mut Context) {}
+        fn states(&mut self, ctx: &mut Context) {
+            for j in 0..self.node.len() {
+                let d = ctx.v[self.node[j]] - self.fields[0][j];
+                self.fields[1][j] += ctx.dt * d * d / 2.0;
+            }
+        }
+        fn init_tangent(&mut self, _ctx: &mut Context, _tan: &mut Tangents) {
+            self.sigma.fill(0.0);
+        }
+        fn currents_tangent(&mut self, _ctx: &mut Context, _tan: &mut Tangents) {}
+        fn states_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents) {
+            let ni = self.node.len();
+            for j in 0..ni {
+                let cv = self.node[j];
+                let d = ctx.v[cv] - self.fields[0][j];
+                for k in 0..tan.k {
+                    self.sigma[k * ni + j] += ctx.dt * d * tan.s[k * tan.ncv + cv];
+                }
+            }
+        }
+    }
+}
+
+/// Online control: the leak reversal of a passive compartment is steered so that v settles at the
+/// observer's target, using the forgetting tangent of the observer's objective.
+#[test]
+fn online_controller_reaches_the_target() {
+    use common::pas::Pas;
+    use gradmod_runtime::optim::{OnlineController, state_gradient};
+    use gradmod_runtime::{Morphology, Region, Settings};
+    let mut m = Morphology::new();
+    m.add_cylinder("soma", 1, 10.0, 10.0, None, 1).unwrap();
+    let mut cell = Cell::new(m, Settings::default()).unwrap();
+    cell.insert(Box::new(Pas::new()), &Region::All).unwrap();
+    let obs = cell
+        .insert(Box::new(observer::Observer::default()), &Region::All)
+        .unwrap();
+    cell.add_parameter(ParamSpec::mechanism("pas", "e"))
+        .unwrap();
+    // θ'' + λ θ' + α θ ≈ α target: λ² > 4α keeps the loop from oscillating.
+    cell.set_forgetting(0.5).unwrap();
+    let mut control = OnlineController::new(0.05, 100.0, 1);
+    control.bounds[0] = (-90.0, -30.0);
+    cell.init().unwrap();
+    let mut grad = [0.0];
+    for _ in 0..40_000 {
+        cell.step().unwrap();
+        state_gradient(&cell, obs, "e", 0, &mut grad).unwrap();
+        control.update(&mut cell, &grad).unwrap();
+    }
+    let soma = cell.cv_at("soma", 0.5).unwrap();
+    let v = cell.v()[soma];
+    println!("after 1 s: v = {v} mV, pas.e = {}", cell.parameter(0));
+    assert!((v + 60.0).abs() < 0.1, "v = {v}");
+}
