@@ -172,6 +172,44 @@ fn diff_matches_dual_numbers_tightly() {
     );
 }
 
+#[test]
+fn second_derivatives_match_dual_numbers_of_first_derivatives() {
+    // Tangents of conductances and of update maps differentiate derivatives again.
+    let checked = Cell::new(0usize);
+    runner(700)
+        .run(&case(), |(tree, points)| {
+            let mut ar = ExprArena::new();
+            let e = tree.build(&mut ar, true);
+            for (j, k) in [(0, 0), (0, 1), (2, 1)] {
+                let (vj, vk) = (VarId(j), VarId(k));
+                let d = diff(&mut ar, e, vj);
+                let d2 = diff(&mut ar, d, vk);
+                for xs in &points {
+                    let env = |v: VarId| xs[v.index()];
+                    let (g, sg) = scale(&ar, d2, &env);
+                    let (f, want) = dual::value_and_derivative(&ar, d, &env, vk);
+                    if !f.is_finite() || !g.is_finite() || !want.is_finite() || !sg.is_finite() {
+                        continue;
+                    }
+                    let tol = 1e-10 * want.abs() + 64.0 * EPS * sg + 1e-300;
+                    prop_assert!(
+                        (g - want).abs() <= tol,
+                        "d2/dx{j}dx{k} of {tree:?} at {xs:?}: symbolic {g}, dual {want}"
+                    );
+                    checked.set(checked.get() + 1);
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    println!("second derivatives: {} points checked", checked.get());
+    assert!(
+        checked.get() >= 2000,
+        "only {} points checked",
+        checked.get()
+    );
+}
+
 /// Whether simplification may legitimately change the value of `e` at `xs`: some `atan2(a, b)`
 /// has `a == 0` (the sign of a zero, which `x*0 -> 0` does not keep, picks `pi` or `-pi`), or
 /// some subexpression is not finite (`x*0 -> 0` and `x - x -> 0` assume finite `x`, and a
