@@ -15,8 +15,17 @@
 //!
 //! Commutative operators put their operands in a canonical order, so that `a·b` and `b·a` intern
 //! to one id: for `+` a constant goes last (`x + 1`), for `·` first (`2·x`); otherwise whichever
-//! order was interned first wins, so expressions print in the order they were written. All other rewrites are exact in IEEE arithmetic except
-//! `c1·(c2·y) → (c1c2)·y`, which may change the last bit.
+//! order was interned first wins, so expressions print in the order they were written.
+//!
+//! The rules, besides folding: `x+0`, `x-0`, `0-x → -x`, `x-x → 0`, `x+x → 2·x`, `a+(-b) → a-b`,
+//! `a-(-b) → a+b`, `(-a)-b → -(a+b)`, negative constants become subtraction (`x + -2 → x - 2`);
+//! `x·0 → 0`, `x·1`, `x·(-1) → -x`, `(-a)·b → -(a·b)`, `x·x → x^2`, `c1·(c2·y) → (c1c2)·y`;
+//! `x/1`, `x/(-1) → -x`, `(-a)/b → -(a/b)`; `-(-x) → x`, `-(a-b) → b-a`, `-(c·y) → (-c)·y`;
+//! `x^0 → 1`, `1^x → 1`, `x^1 → x`, `x^-1 → 1/x`, `(-x)^n → ±x^n` for integer `n`; `fabs(-x)`,
+//! `fabs(fabs(x)) → fabs(x)`; `min(a, a)`, `max(a, a) → a`, `0 && b → 0`, `1 || b → 1`; selects
+//! as documented on [`select`]. All are exact in IEEE arithmetic (up to the sign of a zero)
+//! except `c1·(c2·y) → (c1c2)·y`, which may change the last bit, and the two operand-dropping
+//! rules above.
 
 use crate::ir::expr::{BinOp, Expr, ExprArena, ExprId, Func, Num, UnOp};
 use crate::sym::eval::{apply_binary, apply_call, apply_unary, is_int_exponent};
