@@ -168,8 +168,10 @@ impl Printer<'_> {
             ("CONSTANT", |v| v.kind == VarKind::Constant),
             ("STATE", |v| v.kind == VarKind::State),
             ("ASSIGNED", |v| {
-                matches!(v.kind, VarKind::Assigned | VarKind::Ion { .. })
-                    || matches!(v.kind, VarKind::Builtin(b) if b != Builtin::Celsius && b != Builtin::T && b != Builtin::Dt)
+                matches!(
+                    v.kind,
+                    VarKind::Assigned | VarKind::Ion { .. } | VarKind::Tangent(_)
+                ) || matches!(v.kind, VarKind::Builtin(b) if b != Builtin::Celsius && b != Builtin::T && b != Builtin::Dt)
             }),
         ];
         for (kw, pred) in sections {

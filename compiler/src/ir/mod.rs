@@ -32,6 +32,34 @@ pub enum MechKind {
     Artificial,
 }
 
+/// The tangent maps of a mechanism (DESIGN.md, steps 1'-3'): each block is the forward-mode
+/// derivative of one kernel along one direction θ_k, primal and tangent statements interleaved
+/// (each tangent statement comes just before the primal statement it differentiates, and reads
+/// the same values). Tangent variables have kind [`VarKind::Tangent`].
+///
+/// A back end runs a tangent block once per direction k: it loads every input tangent (the
+/// runtime's S_k for v, the mechanism's σ_k for states, the seed dp/dθ_k for parameters, the
+/// runtime's ion tangents), runs the block, and stores every output tangent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TangentMaps {
+    /// `(primal, tangent)` for every input a kernel may read: v, the states, the parameters, the
+    /// ion variables read, and the NET_RECEIVE weight.
+    pub inputs: Vec<(VarId, VarId)>,
+    /// `(primal, tangent)` for every output: the states (σ, also inputs), the currents written,
+    /// their conductances, and ion concentrations written that are not states.
+    pub outputs: Vec<(VarId, VarId)>,
+    /// The derivative of INITIAL: assigns the tangent of every state it sets.
+    pub init: Option<BlockId>,
+    /// The derivative of BREAKPOINT without its SOLVE: assigns the tangents of the currents and
+    /// conductances (dI_k and dg_k of step 1').
+    pub current: Option<BlockId>,
+    /// The derivative of the state update (step 3'): assigns the tangents of the states. It
+    /// also advances the states, so a back end runs it in place of the primal update.
+    pub state: Option<BlockId>,
+    /// The derivative of NET_RECEIVE.
+    pub net_receive: Option<BlockId>,
+}
+
 /// One lowered mechanism.
 #[derive(Clone, Debug)]
 pub struct Module {
@@ -61,6 +89,8 @@ pub struct Module {
     /// After the `conductance` pass: each current written (ion or nonspecific) with the ASSIGNED
     /// variable holding its slope d(current)/dv.
     pub conductances: Vec<(VarId, VarId)>,
+    /// After the tangent pass: the forward-mode derivatives of the kernels.
+    pub tangent: Option<TangentMaps>,
     /// Whether those currents are electrode currents (ELECTRODE_CURRENT): they then enter the
     /// cable equation with the opposite sign.
     pub electrode_current: bool,
@@ -86,6 +116,7 @@ impl Module {
             net_receive: None,
             nonspecific: Vec::new(),
             conductances: Vec::new(),
+            tangent: None,
             electrode_current: false,
             threadsafe: false,
             span,

@@ -121,6 +121,10 @@ pub enum VarKind {
     Constant,
     /// A quantity the simulator provides.
     Builtin(Builtin),
+    /// The tangent (directional derivative along one parameter direction θ_k) of another
+    /// variable, made by the tangent pass: an input of a tangent map (of v, a state, a parameter,
+    /// an ion variable read) or an output (of a state, a current, a conductance, a concentration).
+    Tangent(super::VarId),
 }
 
 /// Whether a PARAMETER or ASSIGNED variable has one value per instance or one per mechanism.
