@@ -241,7 +241,15 @@ pub struct Tangents<'a> {
 /// A compiled mechanism: kernels over all its instances, one call per phase.
 ///
 /// Kernels must not allocate: all buffers are sized by [`Mechanism::allocate`] and
-/// [`Mechanism::set_tangent_count`].
+/// [`Mechanism::set_tangent_count`]. Call order (K = number of tangent columns):
+/// - initialisation: `set_tangent_count(K)`, `init`, then `init_tangent` if K > 0;
+/// - each step: `net_receive_tangent` (K > 0) then `net_receive` for every due event; `currents`
+///   then `currents_tangent` (K > 0), both with v_n, s_n; the voltage solve; then `states_tangent`
+///   (K > 0) followed by `states` (skipped when K > 0 and `fused_states()`), both with v_{n+1}.
+///
+/// Signs: currents are outward positive (NEURON's convention for `NONSPECIFIC_CURRENT` and ion
+/// currents). An `ELECTRODE_CURRENT` (injected, inward positive) is accumulated with the opposite
+/// sign: `i[cv] -= weight * i_electrode`, `g[cv] -= weight * di_electrode/dv`.
 pub trait Mechanism: Send {
     /// The mechanism's metadata.
     fn info(&self) -> &'static MechanismInfo;
@@ -284,10 +292,11 @@ pub trait Mechanism: Send {
     /// `NET_RECEIVE` for one instance with the connection's weight.
     fn net_receive(&mut self, _ctx: &mut Context, _instance: usize, _weight: f64) {}
 
-    /// Derivative of `init`: set σ from S (and the seeds).
+    /// Derivative of `init`: set σ from S (and the seeds). Called after `init`.
     fn init_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents);
 
-    /// Step 1': accumulate dI_k and dg_k (and ion current tangents) at v_n, s_n, S_n, σ_n.
+    /// Step 1': accumulate dI_k and dg_k (and ion current tangents) at v_n, s_n, S_n, σ_n. Called
+    /// right after `currents`, so assigned values computed there may be reused.
     fn currents_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents);
 
     /// Step 3': σ_{n+1} = Φ_s σ_n + Φ_v S_{n+1} + Φ_θ. Called before [`Mechanism::states`], so the
@@ -302,7 +311,9 @@ pub trait Mechanism: Send {
         false
     }
 
-    /// Derivative of `net_receive`; `dweight[k]` is d(weight)/dθ_k. Called before `net_receive`.
+    /// Derivative of `net_receive`; `dweight[k]` is d(weight)/dθ_k, or `dweight` is empty when the
+    /// weight does not depend on any θ (the runtime's connections today). Called before
+    /// `net_receive`, so the fields still hold the values before the event.
     fn net_receive_tangent(
         &mut self,
         _ctx: &mut Context,
