@@ -13,9 +13,9 @@ use crate::discretization::NO_PARENT;
 pub struct HinesMatrix {
     /// Parent of each row; `parent[i] < i`, [`NO_PARENT`] for the root.
     pub parent: Vec<usize>,
-    /// Coefficient of v[i] in the parent's row.
+    /// Coefficient of `v[i]` in the parent's row.
     pub a: Vec<f64>,
-    /// Coefficient of v[parent] in row i.
+    /// Coefficient of `v[parent]` in row i.
     pub b: Vec<f64>,
     /// Diagonal; after [`HinesMatrix::solve`], the eliminated diagonal.
     pub d: Vec<f64>,
