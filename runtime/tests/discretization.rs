@@ -86,3 +86,39 @@ fn regions_select_by_tag_name_and_distance() {
     assert_eq!(cell.cvs_in(&far_dend).unwrap().len(), 5);
     assert!(cell.cvs_in(&Region::section("nope")).is_err());
 }
+
+#[test]
+fn path_distances_and_distance_regions() {
+    let mut m = Morphology::new();
+    let soma = m.add_cylinder("soma", 1, 10.0, 10.0, None, 1).unwrap();
+    let a = m
+        .add_cylinder("a", 3, 100.0, 1.0, Some((soma, 1.0)), 10)
+        .unwrap();
+    let b = m
+        .add_cylinder("b", 3, 50.0, 1.0, Some((soma, 0.0)), 5)
+        .unwrap();
+    let c = m
+        .add_cylinder("c", 3, 40.0, 1.0, Some((a, 0.5)), 4)
+        .unwrap();
+    // Siblings through the soma: 0.5·100 + 10 + 0.2·50.
+    assert!((m.path_distance((a, 0.5), (b, 0.2)) - 70.0).abs() < 1e-12);
+    // A child attached mid-parent: 0.25·40 + |0.5 − 0.9|·100.
+    assert!((m.path_distance((c, 0.25), (a, 0.9)) - 50.0).abs() < 1e-12);
+    assert!((m.path_distance((c, 1.0), (c, 0.5)) - 20.0).abs() < 1e-12);
+    let cell = Cell::new(m, Settings::default()).unwrap();
+    let near_soma = Region::DistanceFrom {
+        section: "soma".into(),
+        x: 0.5,
+        min: 0.0,
+        max: 20.0,
+    };
+    // soma (0), a's first two segment centres (10, 20), b's first two (10, 20).
+    assert_eq!(cell.cvs_in(&near_soma).unwrap().len(), 5);
+    let bad = Region::DistanceFrom {
+        section: "nope".into(),
+        x: 0.5,
+        min: 0.0,
+        max: 1.0,
+    };
+    assert!(cell.cvs_in(&bad).is_err());
+}

@@ -255,6 +255,29 @@ impl Morphology {
         }
     }
 
+    /// Path distance (µm) along the tree between two positions (section, x).
+    pub fn path_distance(&self, a: (SectionId, f64), b: (SectionId, f64)) -> f64 {
+        // Each position's chain of ancestors: (section, position on it, distance walked so far).
+        let chain = |(sec, x): (SectionId, f64)| {
+            let mut out = vec![(sec.0, x, 0.0)];
+            let (mut cur, mut pos, mut dist) = (sec.0, x, 0.0);
+            while let Some((p, px)) = self.sections[cur].parent {
+                dist += pos * self.sections[cur].length();
+                cur = p.0;
+                pos = px;
+                out.push((cur, pos, dist));
+            }
+            out
+        };
+        let (ca, cb) = (chain(a), chain(b));
+        for &(sec, pa, da) in &ca {
+            if let Some(&(_, pb, db)) = cb.iter().find(|e| e.0 == sec) {
+                return da + db + (pa - pb).abs() * self.sections[sec].length();
+            }
+        }
+        f64::INFINITY
+    }
+
     /// Path distance (µm) from the root section's 0-end to position x of a section.
     pub fn distance_from_root(&self, id: SectionId, x: f64) -> f64 {
         let s = &self.sections[id.0];

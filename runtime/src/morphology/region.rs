@@ -19,6 +19,18 @@ pub enum Region {
         /// Largest distance included (µm).
         max: f64,
     },
+    /// Positions whose path distance from an origin (section name, x) lies in [min, max] (µm), as
+    /// NEURON's `distance()` with that origin.
+    DistanceFrom {
+        /// Origin section name.
+        section: String,
+        /// Origin position on it.
+        x: f64,
+        /// Smallest distance included (µm).
+        min: f64,
+        /// Largest distance included (µm).
+        max: f64,
+    },
     /// Positions in any of these regions.
     Union(Vec<Region>),
     /// Positions in all of these regions.
@@ -42,6 +54,18 @@ impl Region {
                 let d = morphology.distance_from_root(section, x);
                 *min <= d && d <= *max
             }
+            Region::DistanceFrom {
+                section: origin,
+                x: ox,
+                min,
+                max,
+            } => match morphology.find(origin) {
+                Ok(o) => {
+                    let d = morphology.path_distance((o, *ox), (section, x));
+                    *min <= d && d <= *max
+                }
+                Err(_) => false,
+            },
             Region::Union(parts) => parts.iter().any(|r| r.contains(morphology, section, x)),
             Region::Intersection(parts) => parts.iter().all(|r| r.contains(morphology, section, x)),
         }
@@ -56,6 +80,7 @@ impl Region {
                 }
                 Ok(())
             }
+            Region::DistanceFrom { section, .. } => morphology.find(section).map(|_| ()),
             Region::Union(parts) | Region::Intersection(parts) => {
                 parts.iter().try_for_each(|r| r.validate(morphology))
             }
