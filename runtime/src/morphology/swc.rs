@@ -19,9 +19,10 @@
 //!   dropped with their subtrees.
 //!
 //! Sections are named `soma[i]`, `axon[i]`, `dend[i]`, `apic[i]` (`tagN[i]` for other tags), numbered
-//! per tag in increasing order of their first own sample id. Not reproduced: Import3d's
-//! "connect to the proximal end" rule for branches off the first sample of a wired dendrite, and
-//! closed soma contours (read as ordinary chains).
+//! per tag in increasing order of their first own sample id. A soma outlined as a closed contour is
+//! read as a chain of frusta, as Import3d's SWC reader does (it has no contour rule for SWC). Not
+//! reproduced: Import3d's "connect to the proximal end" rule for branches off the first sample of a
+//! dendrite that is joined to the soma by wire.
 
 use std::collections::HashMap;
 
