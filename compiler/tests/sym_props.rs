@@ -21,7 +21,9 @@ use gradmod_compiler::sym::{
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use sym_common::value_and_error_scale as scale;
-use sym_common::{Names, Tree, eval_at, parse, point_strategy, tree_strategy};
+use sym_common::{
+    Names, Tree, dual_and_error_scale, eval_at, parse, point_strategy, tree_strategy,
+};
 
 const NVARS: usize = 3;
 const EPS: f64 = f64::EPSILON;
@@ -139,13 +141,14 @@ fn diff_matches_dual_numbers_tightly() {
                         let env = |v: VarId| xs[v.index()];
                         let (g, sg) = scale(&ar, d, &env);
                         let (f, want) = dual::value_and_derivative(&ar, e, &env, var);
+                        let (_, sw) = dual_and_error_scale(&ar, e, &env, var);
                         if !f.is_finite() || !g.is_finite() || !want.is_finite() || !sg.is_finite()
                         {
                             continue;
                         }
                         // Subnormal derivatives are compared absolutely (an overflowed cosh^2
                         // gives 0 where the dual gives 1e-318).
-                        let tol = 1e-10 * want.abs() + 64.0 * EPS * sg + 1e-300;
+                        let tol = 1e-10 * want.abs() + 64.0 * EPS * (sg + sw) + 1e-300;
                         prop_assert!(
                             (g - want).abs() <= tol,
                             "d/dx{k} of {tree:?} at {xs:?}: symbolic {g}, dual {want}"
@@ -188,10 +191,11 @@ fn second_derivatives_match_dual_numbers_of_first_derivatives() {
                     let env = |v: VarId| xs[v.index()];
                     let (g, sg) = scale(&ar, d2, &env);
                     let (f, want) = dual::value_and_derivative(&ar, d, &env, vk);
+                    let (_, sw) = dual_and_error_scale(&ar, d, &env, vk);
                     if !f.is_finite() || !g.is_finite() || !want.is_finite() || !sg.is_finite() {
                         continue;
                     }
-                    let tol = 1e-10 * want.abs() + 64.0 * EPS * sg + 1e-300;
+                    let tol = 1e-10 * want.abs() + 64.0 * EPS * (sg + sw) + 1e-300;
                     prop_assert!(
                         (g - want).abs() <= tol,
                         "d2/dx{j}dx{k} of {tree:?} at {xs:?}: symbolic {g}, dual {want}"
@@ -208,6 +212,58 @@ fn second_derivatives_match_dual_numbers_of_first_derivatives() {
         "only {} points checked",
         checked.get()
     );
+}
+
+#[test]
+fn every_entry_point_accepts_every_expression() {
+    // Extreme constants (infinities, NaN, the largest and smallest numbers) anywhere in a tree
+    // must not make any entry point panic.
+    let extremes = prop::sample::select(vec![
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        f64::MAX,
+        -f64::MAX,
+        f64::MIN_POSITIVE,
+        5e-324,
+        -0.0,
+        0.0,
+        710.0,
+    ]);
+    let strategy = (
+        tree_strategy(NVARS as u32),
+        prop::collection::vec(extremes, 4),
+        prop::collection::vec(point_strategy(NVARS), 2),
+    );
+    runner(700)
+        .run(&strategy, |(tree, consts, points)| {
+            let mut ar = ExprArena::new();
+            let base = tree.build(&mut ar, false);
+            // Splice the extreme constants in for variables 1 and 2, and add them at the top.
+            let (c0, c1) = (ar.num(consts[0]), ar.num(consts[1]));
+            let map = HashMap::from([(VarId(1), c0), (VarId(2), c1)]);
+            let e0 = substitute(&mut ar, base, &map);
+            let c2 = ar.num(consts[2]);
+            let e1 = ar.binary(BinOp::Mul, e0, c2);
+            let c3 = ar.num(consts[3]);
+            let e = build::binary(&mut ar, BinOp::Pow, e1, c3);
+            let s = sym::simplify(&mut ar, e);
+            let d = diff(&mut ar, s, VarId(0));
+            let j = sym::jacobian(&mut ar, &[e, s], &[VarId(0), VarId(1)]);
+            let _ = is_linear_in(&mut ar, e, VarId(0));
+            let plan = sym::cse(&ar, &[e, s, d, j[0][0]]);
+            let _ = plan.to_let_chain(&mut ar, &[e, d], &mut || VarId(99));
+            let _ = to_nmodl(&ar, e, &|v| format!("v{}", v.0));
+            let _ = to_nmodl(&ar, d, &|v| format!("v{}", v.0));
+            for xs in &points {
+                let _ = eval_many(&ar, &[e, s, d], &|v| {
+                    xs.get(v.index()).copied().unwrap_or(0.0)
+                });
+                let _ = dual::value_and_derivative(&ar, e, &|v| xs[v.index() % NVARS], VarId(0));
+            }
+            Ok(())
+        })
+        .unwrap();
 }
 
 /// Whether simplification may legitimately change the value of `e` at `xs`: some `atan2(a, b)`

@@ -84,7 +84,8 @@ pub fn dual_binary(op: BinOp, a: Dual, b: Dual, exponent_is_const: bool) -> Dual
         BinOp::Add => a.eps + b.eps,
         BinOp::Sub => a.eps - b.eps,
         BinOp::Mul => a.eps * b.re + a.re * b.eps,
-        BinOp::Div => (a.eps * b.re - a.re * b.eps) / (b.re * b.re),
+        // Divided by b twice rather than by b^2, which overflows for |b| above 1e154.
+        BinOp::Div => (a.eps * b.re - a.re * b.eps) / b.re / b.re,
         BinOp::Pow => {
             let mut eps = 0.0;
             if a.eps != 0.0 {

@@ -293,6 +293,72 @@ pub fn value_and_error_scale(ar: &ExprArena, e: ExprId, env: &dyn Fn(VarId) -> f
     val[&e]
 }
 
+/// The dual-number derivative of `e` along `var` and a first-order bound on its rounding error,
+/// in units of the machine epsilon: each node adds the magnitudes of the chain-rule terms it sums,
+/// `E(node) = |eps| + sum_k |d node / d operand_k| (E(operand_k) + |eps_k|)`. This covers the
+/// noise of a derivative that cancels to (nearly) zero, which a symbolic derivative may have
+/// simplified to an exact zero.
+pub fn dual_and_error_scale(
+    ar: &ExprArena,
+    e: ExprId,
+    env: &dyn Fn(VarId) -> f64,
+    var: VarId,
+) -> (f64, f64) {
+    let term = |partial: f64, s: f64| {
+        let t = partial.abs() * s;
+        if partial == 0.0 || s == 0.0 || t.is_nan() {
+            0.0
+        } else {
+            t
+        }
+    };
+    // Per node: (value, derivative, error scale of the derivative).
+    let mut val: HashMap<ExprId, (f64, f64, f64)> = HashMap::new();
+    for id in ar.reachable(&[e]) {
+        let node = ar.get(id);
+        let seeded = |(_, dx, ex): (f64, f64, f64), partial: f64| term(partial, ex + dx.abs());
+        let r = match node {
+            Expr::Num(n) => (n.0, 0.0, 0.0),
+            Expr::Var(v) => (env(v), if v == var { 1.0 } else { 0.0 }, 0.0),
+            Expr::Unary(op, a) => {
+                let va = val[&a];
+                let p = dual_unary(op, Dual::new(va.0, 1.0));
+                let d = dual_unary(op, Dual::new(va.0, va.1));
+                (d.re, d.eps, d.eps.abs() + seeded(va, p.eps))
+            }
+            Expr::Call(f, a) => {
+                let va = val[&a];
+                let p = dual_call(f, Dual::new(va.0, 1.0));
+                let d = dual_call(f, Dual::new(va.0, va.1));
+                (d.re, d.eps, d.eps.abs() + seeded(va, p.eps))
+            }
+            Expr::Binary(op, a, b) => {
+                let (va, vb) = (val[&a], val[&b]);
+                let k = exponent_is_const(ar, node);
+                let pa = dual_binary(op, Dual::new(va.0, 1.0), Dual::constant(vb.0), k);
+                let pb = dual_binary(op, Dual::constant(va.0), Dual::new(vb.0, 1.0), k);
+                let d = dual_binary(op, Dual::new(va.0, va.1), Dual::new(vb.0, vb.1), k);
+                let err = d.eps.abs() + seeded(va, pa.eps) + seeded(vb, pb.eps);
+                (d.re, d.eps, err)
+            }
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => {
+                if val[&cond].0 != 0.0 {
+                    val[&then]
+                } else {
+                    val[&otherwise]
+                }
+            }
+        };
+        val.insert(id, r);
+    }
+    let (_, d, err) = val[&e];
+    (d, err)
+}
+
 /// Evaluates `e` with variables given by position in `xs`.
 pub fn eval_at(ar: &ExprArena, e: ExprId, xs: &[f64]) -> f64 {
     eval(ar, e, &|v| xs[v.index()])
