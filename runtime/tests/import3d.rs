@@ -60,6 +60,27 @@ const S2_NEURON: &[(&str, &str, f64, usize, f64)] = &[
     ("apic[0]", "dend[2]", 1.0, 3, 21.09371710212762),
 ];
 
+const S3: &str = "1 1 0 0 0 3 -1
+2 1 2 0 0 3 1
+3 1 4 0 0 3 2
+4 3 6 0 0 1 3
+5 3 8 0 0 1 4
+6 3 10 0 0 1 5
+7 3 6 2 0 0.8 4
+8 3 6 4 0 0.7 7
+9 3 12 1 0 0.5 6
+10 3 12 -1 0 0.5 6
+11 3 14 -2 0 0.5 10
+";
+
+const S3_NEURON: &[(&str, &str, f64, usize, f64)] = &[
+    ("soma[0]", "", -1.0, 3, 75.39822368615506),
+    ("dend[0]", "soma[0]", 1.0, 4, 37.69911184307752),
+    ("dend[1]", "dend[0]", 0.0, 3, 20.80269320496964),
+    ("dend[2]", "dend[0]", 1.0, 2, 10.797439603344307),
+    ("dend[3]", "dend[0]", 1.0, 3, 17.82225433438504),
+];
+
 fn check(text: &str, expected: &[(&str, &str, f64, usize, f64)]) {
     let m = read_swc(text).unwrap();
     assert_eq!(m.sections().len(), expected.len(), "section count");
@@ -95,4 +116,9 @@ fn soma_chain_with_interior_dendrites() {
 #[test]
 fn branched_soma_and_runs_broken_by_id_order() {
     check(S2, S2_NEURON);
+}
+
+#[test]
+fn branch_off_the_first_sample_of_a_dendrite_attaches_at_its_start() {
+    check(S3, S3_NEURON);
 }

@@ -20,9 +20,9 @@
 //!
 //! Sections are named `soma[i]`, `axon[i]`, `dend[i]`, `apic[i]` (`tagN[i]` for other tags), numbered
 //! per tag in increasing order of their first own sample id. A soma outlined as a closed contour is
-//! read as a chain of frusta, as Import3d's SWC reader does (it has no contour rule for SWC). Not
-//! reproduced: Import3d's "connect to the proximal end" rule for branches off the first sample of a
-//! dendrite that is joined to the soma by wire.
+//! read as a chain of frusta, as Import3d's SWC reader does (it has no contour rule for SWC). Branches
+//! off the first sample of a dendrite that hangs off the soma, other than the next sample in id order,
+//! attach at that dendrite's 0-end (Import3d's "connect to the proximal end").
 
 use std::collections::HashMap;
 
@@ -207,10 +207,17 @@ fn build(samples: &[Sample]) -> Result<Morphology> {
     for (k, &i) in order.iter().enumerate() {
         pos[i] = k;
     }
+    let mut parent_of = vec![None; samples.len()];
+    for (p, kids) in children.iter().enumerate() {
+        for &c in kids {
+            parent_of[c] = Some(p);
+        }
+    }
     let runs = Runs {
         samples,
         children: &children,
         pos: &pos,
+        parent: &parent_of,
     };
     let mut found: Vec<Found> = Vec::new();
     let r = &samples[root];
@@ -287,8 +294,8 @@ fn build(samples: &[Sample]) -> Result<Morphology> {
             });
         };
         let mut points = vec![r.point];
-        let mut interior = Vec::new();
-        let end = runs.chain(first, &mut points, &mut interior);
+        let mut branches = Branches::default();
+        let end = runs.chain(first, &mut points, &mut branches);
         found.push(Found {
             tag: r.tag,
             points,
@@ -301,15 +308,15 @@ fn build(samples: &[Sample]) -> Result<Morphology> {
                 pending.push((c, 0, 0.0, root));
             }
         }
-        push_children(samples, &children, &interior, end, 0, &mut pending);
+        push_children(samples, &children, &branches, first, end, 0, &mut pending);
     }
     let mut queue = std::collections::VecDeque::from(pending);
     while let Some((start, parent, x, from)) = queue.pop_front() {
         let s = &samples[start];
         let parent_tag = found[parent].tag;
         let mut own = Vec::new();
-        let mut interior = Vec::new();
-        let end = runs.chain(start, &mut own, &mut interior);
+        let mut branches = Branches::default();
+        let end = runs.chain(start, &mut own, &mut branches);
         let soma_kids_of = |p: usize| children[p].iter().filter(|&&c| samples[c].tag == 1).count();
         let dendrite_off_soma = parent_tag == 1 && s.tag != 1;
         // Import3d's rules for the first 3-D point of a child section: joined "by wire" (no copied
@@ -341,7 +348,7 @@ fn build(samples: &[Sample]) -> Result<Morphology> {
         });
         let me = found.len() - 1;
         let mut next = Vec::new();
-        push_children(samples, &children, &interior, end, me, &mut next);
+        push_children(samples, &children, &branches, start, end, me, &mut next);
         queue.extend(next);
     }
     // Names: per tag, numbered in increasing order of the section's first own sample id.
@@ -372,17 +379,21 @@ fn build(samples: &[Sample]) -> Result<Morphology> {
 /// A pending section: first sample, parent section, attachment x, parent sample.
 type Pending = (usize, usize, f64, usize);
 
-/// Queues the children of a section: those of its interior soma samples at x = 0.5, those of its
-/// last sample at x = 1.
+/// Queues the children of a section: those attached at its 0-end (to its first own sample
+/// `start`), those of its interior soma samples at x = 0.5, those of its last sample at x = 1.
 fn push_children(
     samples: &[Sample],
     children: &[Vec<usize>],
-    interior: &[usize],
+    branches: &Branches,
+    start: usize,
     end: usize,
     section: usize,
     out: &mut Vec<Pending>,
 ) {
-    for &p in interior {
+    for &c in &branches.proximal {
+        out.push((c, section, 0.0, start));
+    }
+    for &p in &branches.interior {
         for &c in &children[p] {
             if samples[c].tag != 1 {
                 out.push((c, section, 0.5, p));
@@ -399,35 +410,63 @@ struct Runs<'a> {
     samples: &'a [Sample],
     children: &'a [Vec<usize>],
     pos: &'a [usize],
+    parent: &'a [Option<usize>],
+}
+
+/// Where the children of a run attach.
+#[derive(Default)]
+struct Branches {
+    /// Samples inside the run with children besides the next sample (soma runs only): x = 0.5.
+    interior: Vec<usize>,
+    /// Children attached at the run's 0-end (Import3d's "connect to the proximal end").
+    proximal: Vec<usize>,
 }
 
 impl Runs<'_> {
     /// Appends the unbranched run of samples of one tag starting at `start`; returns its last
     /// sample. As in Import3d, a run continues only into a single child of the same tag that comes
     /// next in id order; a soma run also continues through samples where dendrites branch off (those
-    /// samples are recorded in `interior`), since Import3d keeps such a soma in one section.
-    fn chain(&self, start: usize, pts: &mut Vec<Point>, interior: &mut Vec<usize>) -> usize {
+    /// samples are recorded as interior), since Import3d keeps such a soma in one section. When the
+    /// run starts at a dendrite sample whose parent is a soma sample, its children that are not next
+    /// in id order attach at the run's 0-end and the run goes on (Import3d's `connect2prox`).
+    fn chain(&self, start: usize, pts: &mut Vec<Point>, branches: &mut Branches) -> usize {
         let (samples, children) = (self.samples, self.children);
         let mut cur = start;
         pts.push(samples[cur].point);
+        let prox = samples[start].tag != 1
+            && self.pos[start] > 1
+            && self.parent[start].is_some_and(|p| samples[p].tag == 1);
+        if prox {
+            for &c in &children[start] {
+                if self.pos[c] != self.pos[start] + 1 {
+                    branches.proximal.push(c);
+                }
+            }
+        }
         loop {
             let tag = samples[cur].tag;
+            let contiguous = |c: usize| self.pos[c] == self.pos[cur] + 1;
             let same: Vec<usize> = children[cur]
                 .iter()
                 .copied()
                 .filter(|&c| samples[c].tag == tag)
                 .collect();
-            let single = same.len() == 1 && self.pos[same[0]] == self.pos[cur] + 1;
             let next = if tag == 1 {
-                single.then(|| same[0])
+                (same.len() == 1 && contiguous(same[0])).then(|| same[0])
+            } else if prox && cur == start {
+                children[cur]
+                    .iter()
+                    .copied()
+                    .find(|&c| contiguous(c) && samples[c].tag == tag)
             } else {
-                (single && children[cur].len() == 1).then(|| same[0])
+                (same.len() == 1 && children[cur].len() == 1 && contiguous(same[0]))
+                    .then(|| same[0])
             };
             let Some(n) = next else {
                 return cur;
             };
-            if children[cur].len() > 1 {
-                interior.push(cur);
+            if tag == 1 && children[cur].len() > 1 {
+                branches.interior.push(cur);
             }
             cur = n;
             pts.push(samples[cur].point);
