@@ -9,9 +9,9 @@
 //! expression is defined. Division is treated conservatively: `0/x` and `x/x` are kept unless
 //! `x` is a nonzero constant, since user code divides by expressions that can vanish.
 //!
-//! Constants are folded with the evaluator's own semantics ([`crate::sym::eval`]), so a folded
-//! constant is bit-for-bit the value the running code would compute. A fold whose result is not
-//! finite is not done (the node is kept), so that no printed constant is `inf` or NaN.
+//! Constants are folded with the evaluator's own semantics ([`eval`](mod@crate::sym::eval)), so a
+//! folded constant is bit-for-bit the value the running code would compute. A fold whose result
+//! is not finite is not done (the node is kept), so that no printed constant is `inf` or NaN.
 //!
 //! Commutative operators put their operands in a canonical order, so that `a·b` and `b·a` intern
 //! to one id: for `+` a constant goes last (`x + 1`), for `·` first (`2·x`); otherwise whichever

@@ -1,4 +1,4 @@
-//! An independent oracle for [`crate::sym::diff`]: evaluation in dual numbers.
+//! An independent oracle for [`crate::sym::diff()`]: evaluation in dual numbers.
 //!
 //! A [`Dual`] carries a value and its derivative along one direction. Evaluating an expression
 //! with the variables seeded (`eps = 1` for the variable of interest) gives the value and the

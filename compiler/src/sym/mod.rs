@@ -3,13 +3,13 @@
 //!
 //! - [`build`]: smart constructors (`add`, `mul`, `select`, ...) that fold constants and apply
 //!   identities as they build; [`simplify`] rebuilds a whole expression through them.
-//! - [`diff`]: exact symbolic derivatives ([`diff()`], [`tangent`], [`jacobian`]).
+//! - [`diff`](mod@diff): exact symbolic derivatives ([`diff()`], [`tangent`], [`jacobian`]).
 //! - [`linear`]: the linearity test [`is_linear_in`] behind cnexp, sparse and the conductance.
-//! - [`eval`]: `f64` evaluation with the C semantics NEURON's generated code has; the reference
+//! - [`eval`](mod@eval): `f64` evaluation with the C semantics NEURON's generated code has; the reference
 //!   semantics for every back end and for constant folding.
 //! - [`dual`]: an independent dual-number evaluator, the oracle the tests check [`diff()`] against.
-//! - [`cse`]: which shared subexpressions to name when emitting straight-line code.
-//! - [`print`]: NMODL text with minimal parentheses.
+//! - [`cse`](mod@cse): which shared subexpressions to name when emitting straight-line code.
+//! - [`print`](mod@print): NMODL text with minimal parentheses.
 //!
 //! [`ExprArena`]: crate::ir::expr::ExprArena
 

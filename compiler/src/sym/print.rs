@@ -90,7 +90,7 @@ enum Task {
 /// `e` as NMODL text, with variables named by `names`.
 ///
 /// The text is the expression tree: a subexpression shared in the DAG is written out at each
-/// use, so print the temporaries of a [`crate::sym::cse`] plan (with [`to_nmodl_with`]) when
+/// use, so print the temporaries of a [`crate::sym::cse()`] plan (with [`to_nmodl_with`]) when
 /// sharing is heavy. Printing is iterative and linear in the size of the text.
 pub fn to_nmodl(ar: &ExprArena, e: ExprId, names: &dyn Fn(VarId) -> String) -> String {
     to_nmodl_with(ar, e, names, &|_| None)
