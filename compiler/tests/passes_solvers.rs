@@ -3,104 +3,12 @@
 //! RK4 integration (it is exact for equations linear in their own state, with rates frozen over
 //! the step as NEURON freezes them), `euler` with one explicit Euler step.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use gradmod_compiler::driver::load_source;
+use common::{Rng, breakpoint_solves, modules, operating_point};
 use gradmod_compiler::interp::Machine;
-use gradmod_compiler::ir::{
-    BlockId, Builtin, IonRole, Module, SolveMethod, StmtKind, VarId, VarKind,
-};
+use gradmod_compiler::ir::{BlockId, Builtin, SolveMethod, VarId};
 use gradmod_compiler::passes;
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            collect(&p, out);
-        } else if p.extension().is_some_and(|x| x == "mod") {
-            out.push(p);
-        }
-    }
-}
-
-fn modules() -> Vec<(String, Module)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut files = Vec::new();
-    for dir in [
-        "mod_files",
-        "compiler/tests/parse_extra",
-        "tests/corpus/files",
-    ] {
-        collect(&root.join(dir), &mut files);
-    }
-    files.sort();
-    files
-        .into_iter()
-        .filter_map(|p| {
-            let text = std::fs::read_to_string(&p).ok()?;
-            let m = load_source(&p.display().to_string(), &text).module?;
-            Some((p.file_name()?.to_string_lossy().into_owned(), m))
-        })
-        .collect()
-}
-
-/// The SOLVE statements of BREAKPOINT.
-fn breakpoint_solves(m: &Module) -> Vec<(BlockId, SolveMethod)> {
-    let mut out = Vec::new();
-    if let Some(b) = m.breakpoint {
-        for s in &m.block(b).body {
-            s.for_each_stmt(&mut |s| {
-                if let StmtKind::Solve { block, method } = s.kind {
-                    out.push((block, method));
-                }
-            });
-        }
-    }
-    out
-}
-
-/// A small deterministic generator (xorshift), so that failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        lo + (hi - lo) * ((self.0 >> 11) as f64 / (1u64 << 53) as f64)
-    }
-}
-
-/// Sets an operating point: v, states, concentrations and the builtins.
-fn operating_point(m: &Module, mach: &mut Machine, rng: &mut Rng) {
-    for id in m.var_ids() {
-        let x = match m.var(id).kind {
-            VarKind::Builtin(Builtin::V) => rng.uniform(-100.0, 50.0),
-            VarKind::Builtin(Builtin::Dt) => 0.025,
-            VarKind::Builtin(Builtin::Celsius) => rng.uniform(6.3, 37.0),
-            VarKind::Builtin(Builtin::Area) => 100.0,
-            VarKind::Builtin(Builtin::Diam) => 1.0,
-            VarKind::State => rng.uniform(0.05, 0.95),
-            VarKind::Ion {
-                role: IonRole::ConcIn,
-                ..
-            } => rng.uniform(1e-5, 1e-3),
-            VarKind::Ion {
-                role: IonRole::ConcOut,
-                ..
-            } => rng.uniform(1.0, 3.0),
-            VarKind::Ion {
-                role: IonRole::Reversal,
-                ..
-            } => rng.uniform(-90.0, 60.0),
-            _ => continue,
-        };
-        mach.values[id.index()] = x;
-    }
-}
 
 /// The derivatives of the states of DERIVATIVE block `b` at the machine's current values.
 fn derivatives(mach: &mut Machine, b: BlockId, states: &[VarId]) -> Vec<f64> {
@@ -124,7 +32,7 @@ fn cnexp_and_euler_agree_with_direct_integration() {
             continue;
         };
         let mut m1 = m0.clone();
-        passes::run(&mut m1, None).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+        passes::run(&mut m1, Some("euler")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
         let states: Vec<VarId> = m0.states();
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         for _ in 0..20 {
@@ -211,7 +119,7 @@ fn conductances_equal_finite_differences() {
     let mut checked = 0;
     for (name, m0) in modules() {
         let mut m = m0.clone();
-        passes::run(&mut m, None).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+        passes::run(&mut m, Some("conductance")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
         let (Some(bp), Some(v)) = (m.breakpoint, m.builtin(Builtin::V)) else {
             continue;
         };

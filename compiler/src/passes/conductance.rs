@@ -43,7 +43,7 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
     let mut t = Tangents::new();
     let one = m.exprs.num(1.0);
     t.insert(v, one);
-    let mut body = jvp(m, body, &mut t)?;
+    let mut body = jvp(m, body, &mut t, "dv_")?;
     for c in currents {
         let name = super::euler::unique(m, &format!("d{}_dv", m.var(c).name));
         let mut var = Variable::new(name, VarKind::Assigned, Scope::Range, m.var(c).span);

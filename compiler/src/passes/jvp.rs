@@ -17,9 +17,14 @@ use crate::sym::tangent;
 pub type Tangents = HashMap<VarId, ExprId>;
 
 /// Differentiates `stmts` forward, given the tangents of their inputs in `t`; returns the
-/// statements with their tangents interleaved, and leaves in `t` the tangents at the end.
+/// statements with their tangents interleaved (in new LOCALs named `<prefix><variable>`), and leaves in `t` the tangents at the end.
 /// SOLVE statements are kept and not differentiated (they belong to another map).
-pub fn jvp(m: &mut Module, stmts: Vec<Stmt>, t: &mut Tangents) -> Result<Vec<Stmt>, Diagnostics> {
+pub fn jvp(
+    m: &mut Module,
+    stmts: Vec<Stmt>,
+    t: &mut Tangents,
+    prefix: &str,
+) -> Result<Vec<Stmt>, Diagnostics> {
     let mut out = Vec::with_capacity(stmts.len() * 2);
     for s in stmts {
         let span = s.span;
@@ -29,7 +34,7 @@ pub fn jvp(m: &mut Module, stmts: Vec<Stmt>, t: &mut Tangents) -> Result<Vec<Stm
                 if m.exprs.as_num(d) == Some(0.0) {
                     t.remove(&var);
                 } else {
-                    let dvar = tangent_local(m, var);
+                    let dvar = tangent_local(m, var, prefix);
                     out.push(Stmt {
                         kind: StmtKind::Assign {
                             var: dvar,
@@ -50,9 +55,9 @@ pub fn jvp(m: &mut Module, stmts: Vec<Stmt>, t: &mut Tangents) -> Result<Vec<Stm
                 otherwise,
             } => {
                 let mut tt = t.clone();
-                let mut then = jvp(m, then, &mut tt)?;
+                let mut then = jvp(m, then, &mut tt, prefix)?;
                 let mut to = t.clone();
-                let mut otherwise = jvp(m, otherwise, &mut to)?;
+                let mut otherwise = jvp(m, otherwise, &mut to, prefix)?;
                 let keys: BTreeSet<VarId> = tt.keys().chain(to.keys()).copied().collect();
                 for k in keys {
                     let (a, b) = (tt.get(&k).copied(), to.get(&k).copied());
@@ -63,7 +68,7 @@ pub fn jvp(m: &mut Module, stmts: Vec<Stmt>, t: &mut Tangents) -> Result<Vec<Stm
                         };
                         continue;
                     }
-                    let merged = tangent_local(m, k);
+                    let merged = tangent_local(m, k, prefix);
                     let zero = m.exprs.num(0.0);
                     then.push(Stmt {
                         kind: StmtKind::Assign {
@@ -116,9 +121,9 @@ pub fn jvp(m: &mut Module, stmts: Vec<Stmt>, t: &mut Tangents) -> Result<Vec<Stm
     Ok(out)
 }
 
-/// A new LOCAL to hold a tangent of `of`, named `d_<name>` (made unique).
-fn tangent_local(m: &mut Module, of: VarId) -> VarId {
-    let base = format!("d_{}", m.var(of).name.replace(['[', ']'], "_"));
+/// A new LOCAL to hold a tangent of `of`, named `<prefix><name>` (made unique).
+fn tangent_local(m: &mut Module, of: VarId, prefix: &str) -> VarId {
+    let base = format!("{prefix}{}", m.var(of).name.replace(['[', ']'], "_"));
     let name = super::euler::unique(m, &base);
     let span = m.var(of).span;
     m.add_var(Variable::new(name, VarKind::Local, Scope::Range, span))

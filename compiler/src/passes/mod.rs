@@ -6,6 +6,7 @@ pub mod cnexp;
 pub mod conductance;
 pub mod euler;
 pub mod jvp;
+pub mod tangent;
 
 use crate::diag::Diagnostics;
 use crate::ir::{self, BlockId, Module, SolveMethod, StmtKind};
@@ -18,6 +19,7 @@ pub const PIPELINE: &[(&str, Pass)] = &[
     ("cnexp", cnexp::run),
     ("euler", euler::run),
     ("conductance", conductance::run),
+    ("tangent", tangent::run),
 ];
 
 /// Runs the pipeline up to and including the pass named `until` (all of it when `None`).

@@ -1,0 +1,239 @@
+//! `tangent`: the forward-mode derivative of every kernel the runtime calls (DESIGN.md, steps
+//! 1'-3'), by symbolic differentiation of its statements ([`super::jvp`]).
+//!
+//! Inputs are the tangents of v, of the states (σ), of the parameters (the seeds dp/dθ_k), of the
+//! ion variables read and of the NET_RECEIVE weight; outputs are the tangents of the states, of
+//! the currents and conductances written, and of the ion concentrations written. The result is
+//! recorded in [`Module::tangent`]. The derivative is total: it flows through LOCALs, inlined
+//! FUNCTIONs and PROCEDUREs, and if/else branches.
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::ir::{
+    Block, BlockId, BlockKind, Builtin, ExprId, IonRole, Module, Scope, SolveMethod, Stmt,
+    StmtKind, TangentMaps, VarId, VarKind, Variable,
+};
+
+use super::jvp::{Tangents, jvp};
+
+/// Runs the pass (once: a module that has tangents is left as it is).
+pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
+    if m.tangent.is_some() {
+        return Ok(());
+    }
+    let mut maps = TangentMaps {
+        inputs: vec![],
+        outputs: vec![],
+        init: None,
+        current: None,
+        state: None,
+        net_receive: None,
+    };
+    // Inputs: v, states, parameters, ion variables read; outputs: states, currents, conductances,
+    // concentrations written.
+    let mut inputs: Vec<VarId> = Vec::new();
+    inputs.extend(m.builtin(Builtin::V));
+    inputs.extend(m.states());
+    inputs.extend(m.parameters());
+    for ion in &m.ions {
+        for &r in &ion.read {
+            if !inputs.contains(&r) {
+                inputs.push(r);
+            }
+        }
+    }
+    let weight = m
+        .net_receive
+        .as_ref()
+        .and_then(|nr| nr.args.first().copied());
+    inputs.extend(weight);
+    let mut outputs: Vec<VarId> = m.states();
+    outputs.extend(m.nonspecific.iter().copied());
+    for ion in &m.ions {
+        for &w in &ion.write {
+            if !outputs.contains(&w) {
+                outputs.push(w);
+            }
+        }
+    }
+    outputs.extend(m.conductances.iter().map(|&(_, g)| g));
+    let mut tangent_of = std::collections::HashMap::new();
+    for &x in inputs.iter().chain(&outputs) {
+        if tangent_of.contains_key(&x) {
+            continue;
+        }
+        let name =
+            super::euler::unique(m, &format!("d_{}", m.var(x).name.replace(['[', ']'], "_")));
+        let mut var = Variable::new(name, VarKind::Tangent(x), m.var(x).scope, m.var(x).span);
+        var.scope = if m.var(x).scope == Scope::Global && m.var(x).kind == VarKind::Parameter {
+            Scope::Global
+        } else {
+            Scope::Range
+        };
+        let t = m.add_var(var);
+        tangent_of.insert(x, t);
+    }
+    maps.inputs = inputs.iter().map(|&x| (x, tangent_of[&x])).collect();
+    maps.outputs = outputs.iter().map(|&x| (x, tangent_of[&x])).collect();
+
+    let seed = |m: &mut Module, with_states: bool| -> Tangents {
+        let mut t = Tangents::new();
+        for &(x, dx) in &maps.inputs {
+            if !with_states && m.var(x).kind == VarKind::State {
+                continue;
+            }
+            t.insert(x, m.exprs.var(dx));
+        }
+        t
+    };
+
+    // INITIAL: states start from constants, so their tangents start at zero.
+    if let Some(init) = m.initial {
+        let body = inline_solves(m, &m.block(init).body.clone(), true)?;
+        let mut t = seed(m, false);
+        let body = jvp(m, body, &mut t, "d_")?;
+        let states = m.states();
+        maps.init = Some(finish(m, "INITIAL_tangent", body, &t, &states, &tangent_of));
+    }
+    // BREAKPOINT without its SOLVE: currents and conductances.
+    if let Some(bp) = m.breakpoint {
+        let body: Vec<Stmt> = m
+            .block(bp)
+            .body
+            .iter()
+            .filter(|s| !matches!(s.kind, StmtKind::Solve { .. }))
+            .cloned()
+            .collect();
+        let mut t = seed(m, true);
+        let body = jvp(m, body, &mut t, "d_")?;
+        let outs: Vec<VarId> = outputs
+            .iter()
+            .copied()
+            .filter(|x| m.var(*x).kind != VarKind::State)
+            .collect();
+        maps.current = Some(finish(
+            m,
+            "BREAKPOINT_tangent",
+            body,
+            &t,
+            &outs,
+            &tangent_of,
+        ));
+        // The state update: the SOLVEs of BREAKPOINT, in order.
+        let solves: Vec<Stmt> = m
+            .block(bp)
+            .body
+            .iter()
+            .filter(|s| matches!(s.kind, StmtKind::Solve { .. }))
+            .cloned()
+            .collect();
+        if !solves.is_empty() {
+            let body = inline_solves(m, &solves, false)?;
+            let mut t = seed(m, true);
+            let body = jvp(m, body, &mut t, "d_")?;
+            let mut outs = m.states();
+            // Concentrations a state update writes (ion variables that are not states).
+            outs.extend(outputs.iter().copied().filter(|&x| {
+                matches!(
+                    m.var(x).kind,
+                    VarKind::Ion {
+                        role: IonRole::ConcIn | IonRole::ConcOut,
+                        ..
+                    }
+                )
+            }));
+            maps.state = Some(finish(m, "states_tangent", body, &t, &outs, &tangent_of));
+        }
+    }
+    if let Some(nr) = m.net_receive.clone() {
+        let body = m.block(nr.body).body.clone();
+        let mut t = seed(m, true);
+        let body = jvp(m, body, &mut t, "d_")?;
+        let states = m.states();
+        maps.net_receive = Some(finish(
+            m,
+            "NET_RECEIVE_tangent",
+            body,
+            &t,
+            &states,
+            &tangent_of,
+        ));
+    }
+    m.tangent = Some(maps);
+    Ok(())
+}
+
+/// Appends the assignments of the output tangents and adds the block.
+fn finish(
+    m: &mut Module,
+    name: &str,
+    mut body: Vec<Stmt>,
+    t: &Tangents,
+    outs: &[VarId],
+    tangent_of: &std::collections::HashMap<VarId, VarId>,
+) -> BlockId {
+    let span = m.span;
+    for &x in outs {
+        let dx = tangent_of[&x];
+        let value: ExprId = match t.get(&x) {
+            Some(&e) => e,
+            None => m.exprs.num(0.0),
+        };
+        if value != m.exprs.var(dx) {
+            body.push(Stmt {
+                kind: StmtKind::Assign { var: dx, value },
+                span,
+            });
+        }
+    }
+    m.add_block(Block {
+        name: name.to_string(),
+        kind: BlockKind::Procedure,
+        body,
+        span,
+    })
+}
+
+/// Replaces each SOLVE of an explicit update (a PROCEDURE) by its statements.
+fn inline_solves(m: &Module, stmts: &[Stmt], in_initial: bool) -> Result<Vec<Stmt>, Diagnostics> {
+    let mut out = Vec::new();
+    for s in stmts {
+        match &s.kind {
+            StmtKind::Solve {
+                block,
+                method: SolveMethod::Direct,
+            } if m.block(*block).kind == BlockKind::Procedure => {
+                out.extend(inline_solves(m, &m.block(*block).body, in_initial)?);
+            }
+            StmtKind::Solve { block, method } => {
+                let name = &m.block(*block).name;
+                let what = if in_initial {
+                    "in INITIAL"
+                } else {
+                    "in BREAKPOINT"
+                };
+                return Err(Diagnostic::error(
+                    s.span,
+                    format!(
+                        "SOLVE {name} {} {what} cannot be differentiated yet",
+                        method.nmodl()
+                    ),
+                )
+                .into());
+            }
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => out.push(Stmt {
+                kind: StmtKind::If {
+                    cond: *cond,
+                    then: inline_solves(m, then, in_initial)?,
+                    otherwise: inline_solves(m, otherwise, in_initial)?,
+                },
+                span: s.span,
+            }),
+            _ => out.push(s.clone()),
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,158 @@
+//! The tangent maps: for every mechanism the pipeline can take, at random operating points and in
+//! random directions, each tangent map (init, currents, state update, NET_RECEIVE), run by the IR
+//! interpreter, equals the central finite difference of its primal map.
+
+mod common;
+
+use common::{Rng, modules, operating_point};
+use gradmod_compiler::interp::Machine;
+use gradmod_compiler::ir::{BlockId, Builtin, Module, StmtKind, VarId, VarKind};
+use gradmod_compiler::passes;
+
+/// Which kernel a check is about.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kernel {
+    Init,
+    Current,
+    State,
+    NetReceive,
+}
+
+/// Runs the primal of `kernel` on a machine.
+fn run_primal(m: &Module, mach: &mut Machine, kernel: Kernel) {
+    match kernel {
+        Kernel::Init => mach.run(m.initial.unwrap()).unwrap(),
+        Kernel::Current => {
+            mach.skip_solves = true;
+            mach.run(m.breakpoint.unwrap()).unwrap();
+            mach.skip_solves = false;
+        }
+        Kernel::State => {
+            for s in &m.block(m.breakpoint.unwrap()).body {
+                if let StmtKind::Solve { block, .. } = s.kind {
+                    mach.run(block).unwrap();
+                }
+            }
+        }
+        Kernel::NetReceive => mach.run(m.net_receive.as_ref().unwrap().body).unwrap(),
+    }
+}
+
+#[test]
+fn tangent_maps_equal_finite_differences_of_primal_maps() {
+    let mut report = Vec::new();
+    let mut skipped = Vec::new();
+    for (name, m0) in modules() {
+        let mut m = m0.clone();
+        if let Err(d) = passes::run(&mut m, None) {
+            skipped.push(format!("{name}: {}", d.0[0].message));
+            continue;
+        }
+        let maps = m
+            .tangent
+            .clone()
+            .expect("the pipeline ends with the tangent pass");
+        let kernels: Vec<(Kernel, BlockId)> = [
+            (Kernel::Init, maps.init),
+            (Kernel::Current, maps.current),
+            (Kernel::State, maps.state),
+            (Kernel::NetReceive, maps.net_receive),
+        ]
+        .into_iter()
+        .filter_map(|(k, b)| Some((k, b?)))
+        .collect();
+        let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+        let mut worst: f64 = 0.0;
+        for &(kernel, tblock) in &kernels {
+            for _ in 0..12 {
+                let mut base = Machine::new(&m);
+                operating_point(&m, &mut base, &mut rng);
+                // Parameters away from their defaults, so that no derivative vanishes by accident.
+                for p in m.parameters() {
+                    let x = &mut base.values[p.index()];
+                    *x = if *x == 0.0 {
+                        rng.uniform(0.5, 1.5)
+                    } else {
+                        *x * rng.uniform(0.5, 1.5)
+                    };
+                }
+                if let Some(nr) = &m.net_receive {
+                    for &a in &nr.args {
+                        base.values[a.index()] = rng.uniform(0.1, 2.0);
+                    }
+                }
+                // A random direction over the inputs, scaled to each input's size.
+                let mut dir: Vec<(VarId, VarId, f64)> = Vec::new();
+                for &(x, dx) in &maps.inputs {
+                    if kernel == Kernel::Init && m.var(x).kind == VarKind::State {
+                        continue;
+                    }
+                    let scale = match m.var(x).kind {
+                        VarKind::Builtin(Builtin::V) => 1.0,
+                        _ => base.values[x.index()].abs().max(1e-3),
+                    };
+                    dir.push((x, dx, rng.uniform(-1.0, 1.0) * scale));
+                }
+                let mut tan = base.clone();
+                for &(_, dx, r) in &dir {
+                    tan.values[dx.index()] = r;
+                }
+                tan.run(tblock).unwrap();
+                let h = 1e-5;
+                let shifted = |sign: f64| {
+                    let mut mach = base.clone();
+                    for &(x, _, r) in &dir {
+                        mach.values[x.index()] += sign * h * r;
+                    }
+                    run_primal(&m, &mut mach, kernel);
+                    mach
+                };
+                let (plus, minus) = (shifted(1.0), shifted(-1.0));
+                let mut here = base.clone();
+                run_primal(&m, &mut here, kernel);
+                for &(y, dy) in &maps.outputs {
+                    let written = match kernel {
+                        Kernel::Current => m.var(y).kind != VarKind::State,
+                        _ => {
+                            m.var(y).kind == VarKind::State
+                                || matches!(m.var(y).kind, VarKind::Ion { .. })
+                        }
+                    };
+                    if !written {
+                        continue;
+                    }
+                    let fd = (plus.values[y.index()] - minus.values[y.index()]) / (2.0 * h);
+                    let exact = tan.values[dy.index()];
+                    // Central differences carry a rounding error of about eps·|y|/h besides the
+                    // truncation error; the bound allows for it on top of the 1e-6 relative target.
+                    let noise = 1e-9 * here.values[y.index()].abs();
+                    let scale = exact.abs().max(fd.abs());
+                    let err = (exact - fd).abs() / scale.max(1e-300);
+                    if scale > 1e3 * noise {
+                        worst = worst.max(err);
+                    }
+                    assert!(
+                        (exact - fd).abs() <= 1e-6 * scale + noise,
+                        "{name}: {kernel:?} d({}) = {exact} by the tangent map, {fd} by finite difference (relative error {err:e})",
+                        m.var(y).name
+                    );
+                }
+            }
+        }
+        report.push(format!(
+            "{name}: {} kernels, worst relative error {worst:.1e}",
+            kernels.len()
+        ));
+    }
+    eprintln!(
+        "checked:\n  {}\nnot through the pipeline:\n  {}",
+        report.join("\n  "),
+        skipped.join("\n  ")
+    );
+    assert!(report.iter().any(|r| r.starts_with("hh.mod")));
+    assert!(
+        report.len() >= 10,
+        "only {} mechanisms checked",
+        report.len()
+    );
+}
