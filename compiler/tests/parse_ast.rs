@@ -590,3 +590,25 @@ fn include_cycles_and_missing_files_are_reported_at_the_include() {
     assert_eq!(map.location(diags.0[1].span), "a.mod:2:1");
     assert!(matches!(&file.items[0].kind, ItemKind::State(_)));
 }
+
+#[test]
+fn keywords_are_case_sensitive_and_names_may_contain_digits_and_underscores() {
+    let file = parse_ok(
+        "c.mod",
+        "NEURON { SUFFIX _na2_t }\nPARAMETER { if2 = 1 FROMx = 2 neuron = 3 }\n",
+    );
+    let ItemKind::Parameter(decls) = &file.items[1].kind else {
+        panic!()
+    };
+    let names: Vec<&str> = decls.iter().map(|d| d.name.name.as_str()).collect();
+    assert_eq!(names, ["if2", "FROMx", "neuron"]);
+    for text in [
+        "neuron { SUFFIX x }",
+        "NEURON { suffix x }",
+        "BreakPoint { }",
+    ] {
+        let mut map = SourceMap::new();
+        let id = map.add(SourceFile::new("c.mod", text));
+        assert!(parse(&map, id).1.has_errors(), "{text} parsed");
+    }
+}
