@@ -64,6 +64,7 @@ snapshot_tests!(
     huge_array_size,
     from_missing_bound,
     eof_in_block,
+    errors_in_one_block,
 );
 
 /// Several independent errors in one file are all reported, in order.
@@ -83,6 +84,32 @@ fn recovery_reports_every_broken_block() {
         .map(|d| map.get(id).line_col(d.span.start).0)
         .collect();
     assert_eq!(lines, [3, 6, 9]);
-    // The STATE block between the broken ones is still parsed.
-    assert_eq!(file.items.len(), 1);
+    // The STATE block between the broken ones is still parsed, and so is the INITIAL block
+    // (without its broken statement).
+    assert_eq!(file.items.len(), 2);
+}
+
+/// A broken statement does not hide the statements after it in the same block.
+#[test]
+fn recovery_inside_a_block_reports_each_broken_statement() {
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/malformed/errors_in_one_block.mod",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut map = SourceMap::new();
+    let id = map.add(SourceFile::new("errors_in_one_block.mod", text));
+    let (file, diags) = parse(&map, id);
+    let lines: Vec<usize> = diags
+        .0
+        .iter()
+        .map(|d| map.get(id).line_col(d.span.start).0)
+        .collect();
+    assert_eq!(lines, [3, 5, 13]);
+    // Both blocks are still there, with their good statements.
+    assert_eq!(file.items.len(), 2);
+    let gradmod_compiler::ast::ItemKind::Breakpoint(b) = &file.items[0].kind else {
+        panic!("not BREAKPOINT");
+    };
+    assert_eq!(b.stmts.len(), 3, "SOLVE, il = ..., y = 2");
 }

@@ -72,6 +72,14 @@ fn deep_nesting_is_reported_not_a_stack_overflow() {
         format!("INITIAL {{ x = 2{} }}", "^2".repeat(3000)),
         format!("INITIAL {{ x = {}1 }}", "a + ".repeat(20000)),
     ];
+    // Braces in the comments and strings of a broken statement are not nesting.
+    for text in [
+        format!("INITIAL {{ ) \"{}\" }}", "{".repeat(5000)),
+        format!("INITIAL {{ ) : {}\n}}", "{".repeat(5000)),
+        format!("INITIAL {{ ) COMMENT {} ENDCOMMENT }}", "{".repeat(5000)),
+    ] {
+        assert_eq!(check(&text).0.len(), 1, "{}", &text[..20]);
+    }
     for text in &too_deep {
         let diags = check(text);
         let first = &diags.0.first().expect("an error").message;

@@ -294,7 +294,7 @@ fn describe(rule: Rule) -> Option<String> {
         EOI => "end of file",
         item => "a top-level block (NEURON, PARAMETER, STATE, BREAKPOINT, ...)",
         neuron_stmt => "a NEURON statement (SUFFIX, USEION, RANGE, ...)",
-        stmt => "a statement",
+        stmt | stmt_probe => "a statement",
         decl => "a declaration",
         unit_alias | unit_const => "a unit definition",
         name => "a name",
@@ -410,6 +410,29 @@ pub(super) fn convert(
     base: usize,
     regions: &[(usize, usize)],
 ) -> Diagnostic {
+    convert_with(err, text, file, base, regions, "end of file")
+}
+
+/// Like [`convert`], for the error of re-parsing one statement (the `stmt_probe` rule), whose
+/// end of input is the end of the statement.
+pub(super) fn convert_statement(
+    err: &Error<Rule>,
+    text: &str,
+    file: FileId,
+    base: usize,
+    regions: &[(usize, usize)],
+) -> Diagnostic {
+    convert_with(err, text, file, base, regions, "the end of the statement")
+}
+
+fn convert_with(
+    err: &Error<Rule>,
+    text: &str,
+    file: FileId,
+    base: usize,
+    regions: &[(usize, usize)],
+    end_of_input: &str,
+) -> Diagnostic {
     let rel = match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
@@ -444,9 +467,13 @@ pub(super) fn convert(
     let message_tail = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             if use_rules {
+                let name = |r: Rule| match r {
+                    Rule::EOI => Some(end_of_input.to_string()),
+                    r => describe(r),
+                };
                 positives
                     .iter()
-                    .filter_map(|&r| describe(r))
+                    .filter_map(|&r| name(r))
                     .for_each(&mut push);
             }
             String::new()

@@ -65,6 +65,8 @@ pub fn parse(sources: &SourceMap, file: FileId) -> (ast::File, Diagnostics) {
                 let end = item.as_span().end();
                 let mut builder = Builder {
                     file,
+                    text,
+                    regions: &scan.regions,
                     base: pos,
                     diags: &mut diags,
                     deferred: RefCell::new(Vec::new()),
@@ -104,6 +106,7 @@ pub fn parse(sources: &SourceMap, file: FileId) -> (ast::File, Diagnostics) {
             }
         }
     }
+    diags.0.truncate(MAX_ERRORS);
     (ast::File { file, items }, diags)
 }
 
@@ -198,6 +201,10 @@ pub fn fs_loader(path: &str, includer: &str) -> Result<SourceFile, String> {
 struct Builder<'d> {
     /// The file being parsed.
     file: FileId,
+    /// Its text.
+    text: &'d str,
+    /// Its comments, strings and VERBATIM text (see [`errors::scan_trivia`]).
+    regions: &'d [(usize, usize)],
     /// The byte offset of the text pest saw within the file.
     base: usize,
     /// Where errors go.
@@ -224,6 +231,35 @@ impl Builder<'_> {
     /// Reports an error.
     fn error(&mut self, d: Diagnostic) {
         self.diags.push(d);
+    }
+
+    /// Reports what is wrong with a `bad_stmt` (text the grammar skipped to recover) by parsing
+    /// it again as a statement. When the statement before it ends on the same line, the two
+    /// are parsed together: in `x = a * (b` the grammar accepts `x = a` and skips `* (b`, but
+    /// the mistake is the unclosed parenthesis of the whole line.
+    /// Returns whether the previous statement was taken into the error.
+    fn bad_stmt(&mut self, p: &Pair<'_, Rule>, previous: Option<Span>) -> bool {
+        let mut start = self.base + p.as_span().start();
+        let end = self.base + p.as_span().end();
+        let mut merged = false;
+        if let Some(prev) = previous {
+            let between = self.text.get(prev.end as usize..start).unwrap_or("\n");
+            if !between.contains('\n') {
+                start = prev.start as usize;
+                merged = true;
+            }
+        }
+        let probe = &self.text[start..end];
+        let d = match with_error_detail(|| NmodlParser::parse(Rule::stmt_probe, probe)) {
+            Err(err) => errors::convert_statement(&err, self.text, self.file, start, self.regions),
+            Ok(_) => Diagnostic::error(
+                Span::new(self.file, start, end),
+                "this statement is not allowed here",
+            )
+            .with_label("unexpected statement"),
+        };
+        self.error(d);
+        merged
     }
 }
 
