@@ -65,6 +65,7 @@ snapshot_tests!(
     from_missing_bound,
     eof_in_block,
     errors_in_one_block,
+    errors_in_declarations,
 );
 
 /// Several independent errors in one file are all reported, in order.
@@ -83,10 +84,9 @@ fn recovery_reports_every_broken_block() {
         .iter()
         .map(|d| map.get(id).line_col(d.span.start).0)
         .collect();
-    assert_eq!(lines, [3, 6, 9]);
-    // The STATE block between the broken ones is still parsed, and so is the INITIAL block
-    // (without its broken statement).
-    assert_eq!(file.items.len(), 2);
+    assert_eq!(lines, [2, 5, 9]);
+    // Every block is kept, without its broken lines.
+    assert_eq!(file.items.len(), 4);
 }
 
 /// A broken statement does not hide the statements after it in the same block.
@@ -112,4 +112,37 @@ fn recovery_inside_a_block_reports_each_broken_statement() {
         panic!("not BREAKPOINT");
     };
     assert_eq!(b.stmts.len(), 3, "SOLVE, il = ..., y = 2");
+}
+
+/// Broken lines of NEURON, PARAMETER and UNITS blocks are reported one by one, and the good
+/// lines around them are kept.
+#[test]
+fn recovery_inside_declaration_blocks() {
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/malformed/errors_in_declarations.mod",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut map = SourceMap::new();
+    let id = map.add(SourceFile::new("errors_in_declarations.mod", text));
+    let (file, diags) = parse(&map, id);
+    let lines: Vec<usize> = diags
+        .0
+        .iter()
+        .map(|d| map.get(id).line_col(d.span.start).0)
+        .collect();
+    assert_eq!(lines, [3, 4, 8, 10, 14]);
+    use gradmod_compiler::ast::ItemKind;
+    let sizes: Vec<usize> = file
+        .items
+        .iter()
+        .map(|i| match &i.kind {
+            ItemKind::Neuron(s) => s.len(),
+            ItemKind::Parameter(d) => d.len(),
+            ItemKind::Units(u) => u.len(),
+            _ => 0,
+        })
+        .collect();
+    // SUFFIX; e; (mA) = (milliamp).
+    assert_eq!(sizes, [1, 1, 1]);
 }

@@ -295,6 +295,9 @@ fn describe(rule: Rule) -> Option<String> {
         item => "a top-level block (NEURON, PARAMETER, STATE, BREAKPOINT, ...)",
         neuron_stmt => "a NEURON statement (SUFFIX, USEION, RANGE, ...)",
         stmt | stmt_probe => "a statement",
+        decl_probe => "a declaration",
+        neuron_probe => "a NEURON statement (SUFFIX, USEION, RANGE, ...)",
+        units_probe => "a unit definition",
         decl => "a declaration",
         unit_alias | unit_const => "a unit definition",
         name => "a name",
@@ -413,16 +416,17 @@ pub(super) fn convert(
     convert_with(err, text, file, base, regions, "end of file")
 }
 
-/// Like [`convert`], for the error of re-parsing one statement (the `stmt_probe` rule), whose
-/// end of input is the end of the statement.
-pub(super) fn convert_statement(
+/// Like [`convert`], for the error of re-parsing one broken line of a block with a probe rule,
+/// whose end of input is called `end_of_input` (e.g. "the end of the statement").
+pub(super) fn convert_probe(
     err: &Error<Rule>,
     text: &str,
     file: FileId,
     base: usize,
     regions: &[(usize, usize)],
+    end_of_input: &str,
 ) -> Diagnostic {
-    convert_with(err, text, file, base, regions, "the end of the statement")
+    convert_with(err, text, file, base, regions, end_of_input)
 }
 
 fn convert_with(

@@ -1,6 +1,6 @@
 //! Top-level items: the NEURON, UNITS and declaration blocks, and the headers of code blocks.
 
-use super::{Builder, Rule, kids};
+use super::{Builder, Probe, Rule, kids};
 use crate::ast::*;
 use crate::diag::Diagnostic;
 use pest::iterators::Pair;
@@ -26,11 +26,9 @@ impl Builder<'_> {
                 ItemKind::Independent(ks.into_iter().map(|k| self.independent(k)).collect())
             }
             Rule::neuron_block => {
-                ItemKind::Neuron(ks.into_iter().filter_map(|k| self.neuron_stmt(k)).collect())
+                ItemKind::Neuron(self.recovering(ks, Probe::Neuron, Self::neuron_stmt))
             }
-            Rule::units_block => {
-                ItemKind::Units(ks.into_iter().filter_map(|k| self.unit_def(k)).collect())
-            }
+            Rule::units_block => ItemKind::Units(self.recovering(ks, Probe::Units, Self::unit_def)),
             Rule::parameter_block => ItemKind::Parameter(self.decls(ks)),
             Rule::constant_block => ItemKind::Constant(self.decls(ks)),
             Rule::assigned_block => ItemKind::Assigned(self.decls(ks)),
@@ -292,10 +290,7 @@ impl Builder<'_> {
     }
 
     fn decls(&mut self, ks: Vec<Pair<'_, Rule>>) -> Vec<Decl> {
-        ks.into_iter()
-            .filter(|k| k.as_rule() == Rule::decl)
-            .filter_map(|k| self.decl(k))
-            .collect()
+        self.recovering(ks, Probe::Decl, Self::decl)
     }
 
     fn decl(&mut self, p: Pair<'_, Rule>) -> Option<Decl> {

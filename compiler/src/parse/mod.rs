@@ -233,12 +233,38 @@ impl Builder<'_> {
         self.diags.push(d);
     }
 
-    /// Reports what is wrong with a `bad_stmt` (text the grammar skipped to recover) by parsing
-    /// it again as a statement. When the statement before it ends on the same line, the two
-    /// are parsed together: in `x = a * (b` the grammar accepts `x = a` and skips `* (b`, but
-    /// the mistake is the unclosed parenthesis of the whole line.
-    /// Returns whether the previous statement was taken into the error.
-    fn bad_stmt(&mut self, p: &Pair<'_, Rule>, previous: Option<Span>) -> bool {
+    /// Builds the elements of a block that recovers from errors: `build` makes an element of
+    /// each good pair, and each `bad_line` (text the grammar skipped) is reported.
+    fn recovering<'i, T>(
+        &mut self,
+        pairs: impl IntoIterator<Item = Pair<'i, Rule>>,
+        probe: Probe,
+        mut build: impl FnMut(&mut Self, Pair<'i, Rule>) -> Option<T>,
+    ) -> Vec<T> {
+        let mut out = Vec::new();
+        // The previous element, and whether it is the last one in `out`.
+        let mut previous: Option<(Span, bool)> = None;
+        for p in pairs {
+            let here = self.span(&p);
+            let pushed = if p.as_rule() == Rule::bad_line {
+                let merged = self.bad_line(&p, previous.map(|(span, _)| span), probe);
+                if merged && previous.is_some_and(|(_, pushed)| pushed) {
+                    out.pop();
+                }
+                false
+            } else {
+                build(self, p).map(|x| out.push(x)).is_some()
+            };
+            previous = Some((here, pushed));
+        }
+        out
+    }
+
+    /// Reports what is wrong with a `bad_line` by parsing it again alone with the probe rule.
+    /// When the element before it ends on the same line, the two are parsed together (and the
+    /// element is dropped): in `x = a * (b` the grammar accepts `x = a` and skips `* (b`, but
+    /// the mistake is the unclosed parenthesis of the whole line. Returns whether it did so.
+    fn bad_line(&mut self, p: &Pair<'_, Rule>, previous: Option<Span>, probe: Probe) -> bool {
         let mut start = self.base + p.as_span().start();
         let end = self.base + p.as_span().end();
         let mut merged = false;
@@ -249,18 +275,41 @@ impl Builder<'_> {
                 merged = true;
             }
         }
-        let probe = &self.text[start..end];
-        let d = match with_error_detail(|| NmodlParser::parse(Rule::stmt_probe, probe)) {
-            Err(err) => errors::convert_statement(&err, self.text, self.file, start, self.regions),
-            Ok(_) => Diagnostic::error(
-                Span::new(self.file, start, end),
-                "this statement is not allowed here",
-            )
-            .with_label("unexpected statement"),
+        let (rule, end_of_input) = match probe {
+            Probe::Stmt => (Rule::stmt_probe, "the end of the statement"),
+            Probe::Decl => (Rule::decl_probe, "the end of the declaration"),
+            Probe::Neuron => (Rule::neuron_probe, "the end of the statement"),
+            Probe::Units => (Rule::units_probe, "the end of the definition"),
+        };
+        let text = &self.text[start..end];
+        let d = match with_error_detail(|| NmodlParser::parse(rule, text)) {
+            Err(err) => errors::convert_probe(
+                &err,
+                self.text,
+                self.file,
+                start,
+                self.regions,
+                end_of_input,
+            ),
+            Ok(_) => Diagnostic::error(Span::new(self.file, start, end), "unexpected text")
+                .with_label("not allowed here"),
         };
         self.error(d);
         merged
     }
+}
+
+/// What a block with error recovery holds, which says how to re-parse a broken line.
+#[derive(Clone, Copy)]
+enum Probe {
+    /// Statements.
+    Stmt,
+    /// Declarations (PARAMETER, STATE, ...).
+    Decl,
+    /// NEURON block statements.
+    Neuron,
+    /// UNITS definitions.
+    Units,
 }
 
 /// The children of a pair that carry content (keyword tokens are left out).

@@ -1,6 +1,6 @@
 //! Statements and blocks.
 
-use super::{Builder, Rule, kids};
+use super::{Builder, Probe, Rule, kids};
 use crate::ast::*;
 use crate::diag::{Diagnostic, Span};
 use pest::iterators::Pair;
@@ -9,27 +9,7 @@ impl Builder<'_> {
     /// A `{ ... }` block from a `block` pair.
     pub(super) fn block(&mut self, p: Pair<'_, Rule>) -> Block {
         let span = self.span(&p);
-        let mut stmts = Vec::new();
-        // The previous statement, and whether it is the last one in `stmts`.
-        let mut previous: Option<(Span, bool)> = None;
-        for s in kids(p) {
-            let here = self.span(&s);
-            let bad = s
-                .clone()
-                .into_inner()
-                .find(|k| k.as_rule() == Rule::bad_stmt);
-            let pushed = match bad {
-                Some(bad) => {
-                    let merged = self.bad_stmt(&bad, previous.map(|(span, _)| span));
-                    if merged && previous.is_some_and(|(_, pushed)| pushed) {
-                        stmts.pop();
-                    }
-                    false
-                }
-                None => self.stmt(s).map(|stmt| stmts.push(stmt)).is_some(),
-            };
-            previous = Some((here, pushed));
-        }
+        let stmts = self.recovering(kids(p), Probe::Stmt, Self::stmt);
         Block { stmts, span }
     }
 
@@ -38,10 +18,6 @@ impl Builder<'_> {
         let span = self.span(&p);
         let inner = kids(p).next()?;
         let rule = inner.as_rule();
-        if rule == Rule::bad_stmt {
-            let _ = self.bad_stmt(&inner, None);
-            return None;
-        }
         if rule == Rule::block {
             let kind = StmtKind::Block(self.block(inner));
             return Some(Stmt { kind, span });
