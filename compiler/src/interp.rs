@@ -61,6 +61,10 @@ pub struct Machine<'m> {
     pub derivatives: HashMap<VarId, f64>,
     /// The events asked for, in order.
     pub events: Vec<Event>,
+    /// The COMPARTMENT volume of each state a kinetic block named, if any.
+    pub volumes: HashMap<VarId, f64>,
+    /// The CONSERVE laws met: the weighted states and the total.
+    pub conserve: Vec<(Vec<(VarId, f64)>, f64)>,
     /// Whether SOLVE statements are skipped (to evaluate the currents of BREAKPOINT alone, as the
     /// runtime's current phase does).
     pub skip_solves: bool,
@@ -75,6 +79,8 @@ impl<'m> Machine<'m> {
             values,
             derivatives: HashMap::new(),
             events: Vec::new(),
+            volumes: HashMap::new(),
+            conserve: Vec::new(),
             skip_solves: false,
         }
     }
@@ -146,13 +152,50 @@ impl<'m> Machine<'m> {
                 self.events.push(Event::NetEvent { time });
             }
             StmtKind::Watch { .. } => {}
-            StmtKind::Reaction { .. }
-            | StmtKind::Flux { .. }
-            | StmtKind::Conserve { .. }
-            | StmtKind::Compartment { .. }
-            | StmtKind::Equation { .. } => {
+            StmtKind::Reaction {
+                lhs,
+                rhs,
+                forward,
+                backward,
+            } => {
+                // Mass action: the net flux from left to right, added to the derivatives of
+                // the states (COMPARTMENT volumes are the caller's to divide by).
+                let side = |terms: &[crate::ir::Term], rate: f64| {
+                    terms.iter().fold(rate, |acc, t| {
+                        acc * self.values[t.var.index()].powi(t.coef as i32)
+                    })
+                };
+                let mut flux = side(lhs, self.eval(*forward));
+                if let Some(b) = backward {
+                    flux -= side(rhs, self.eval(*b));
+                }
+                for (terms, sign) in [(lhs, -1.0), (rhs, 1.0)] {
+                    for t in terms {
+                        if self.m.var(t.var).kind == crate::ir::VarKind::State {
+                            *self.derivatives.entry(t.var).or_insert(0.0) +=
+                                sign * f64::from(t.coef) * flux;
+                        }
+                    }
+                }
+            }
+            StmtKind::Flux { state, flux } => {
+                let f = self.eval(*flux);
+                *self.derivatives.entry(*state).or_insert(0.0) += f;
+            }
+            StmtKind::Compartment { volume, states } => {
+                let v = self.eval(*volume);
+                for s in states {
+                    self.volumes.insert(*s, v);
+                }
+            }
+            StmtKind::Conserve { terms, total } => {
+                let law = terms.iter().map(|t| (t.var, f64::from(t.coef))).collect();
+                let total = self.eval(*total);
+                self.conserve.push((law, total));
+            }
+            StmtKind::Equation { .. } => {
                 return Err(InterpError::Unsupported(
-                    "a kinetic or algebraic equation (run the solver passes first)".into(),
+                    "a LINEAR or NONLINEAR equation".into(),
                 ));
             }
         }

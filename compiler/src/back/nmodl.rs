@@ -48,11 +48,14 @@ impl Printer<'_> {
         &self.m.var(v).name
     }
 
+    /// Names for a list (RANGE, GLOBAL, LOCAL): an array once, by its base name, or with its size
+    /// when `sized` (declarations).
+    fn names_with(&self, vs: &[VarId], sized: bool) -> String {
+        array_names(self.m, vs, sized).join(", ")
+    }
+
     fn names(&self, vs: &[VarId]) -> String {
-        vs.iter()
-            .map(|&v| self.name(v))
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.names_with(vs, false)
     }
 
     fn expr(&self, e: ExprId) -> String {
@@ -141,7 +144,11 @@ impl Printer<'_> {
             declared(v)
                 && v.scope == Scope::Range
                 && v.kind != VarKind::State
-                && base_name(&v.name) == v.name
+                && !v.name.contains('[')
+                || (v.kind != VarKind::State
+                    && v.scope == Scope::Range
+                    && v.name.ends_with("[0]")
+                    && matches!(v.kind, VarKind::Parameter | VarKind::Assigned))
         });
         let range = range
             .into_iter()
@@ -183,7 +190,20 @@ impl Printer<'_> {
             self.line(0, &format!("{kw} {{"));
             for v in vars {
                 let var = m.var(v);
-                let mut text = var.name.clone();
+                // An array is declared once, at its first element, with its size.
+                let mut text = match array_names(m, &[v], true).pop() {
+                    Some(_) if var.name.contains('[') && !var.name.ends_with("[0]") => continue,
+                    _ if var.name.ends_with("[0]") => {
+                        let base = base_name(&var.name);
+                        let n = m
+                            .vars
+                            .iter()
+                            .filter(|w| base_name(&w.name) == base && w.name.contains('['))
+                            .count();
+                        format!("{base}[{n}]")
+                    }
+                    _ => var.name.clone(),
+                };
                 if let Some(x) = var.value
                     && kw != "STATE"
                     && kw != "ASSIGNED"
@@ -221,7 +241,7 @@ impl Printer<'_> {
             .filter(|v| !outer_locals.contains(v))
             .collect();
         if !locals.is_empty() {
-            self.line(indent, &format!("LOCAL {}", self.names(&locals)));
+            self.line(indent, &format!("LOCAL {}", self.names_with(&locals, true)));
         }
         self.stmts(&block.body, indent);
     }
@@ -344,6 +364,36 @@ impl Printer<'_> {
             ),
         }
     }
+}
+
+/// The names of `vs` with arrays collapsed: `x[0]`, `x[1]`, `x[2]` become `x` (or `x[3]` when
+/// `sized`), listed where their first element is.
+fn array_names(m: &Module, vs: &[VarId], sized: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for &v in vs {
+        let name = &m.var(v).name;
+        if !name.contains('[') {
+            out.push(name.clone());
+            continue;
+        }
+        if !name.ends_with("[0]") {
+            continue;
+        }
+        let base = base_name(name);
+        if sized {
+            let n = m
+                .vars
+                .iter()
+                .filter(|w| {
+                    w.kind == m.var(v).kind && base_name(&w.name) == base && w.name.contains('[')
+                })
+                .count();
+            out.push(format!("{base}[{n}]"));
+        } else {
+            out.push(base.to_string());
+        }
+    }
+    out
 }
 
 /// The name of the array an element `x[2]` belongs to, or the name itself.

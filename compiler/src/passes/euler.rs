@@ -79,3 +79,15 @@ pub(crate) fn unique(m: &Module, name: &str) -> String {
     }
     candidate
 }
+
+/// `name`, or `name_1`, `name_2`, ... if a block already has it.
+pub(crate) fn unique_block(m: &Module, name: &str) -> String {
+    let taken = |n: &str| m.blocks.iter().any(|b| b.name == n);
+    let mut candidate = name.to_string();
+    let mut i = 1;
+    while taken(&candidate) {
+        candidate = format!("{name}_{i}");
+        i += 1;
+    }
+    candidate
+}

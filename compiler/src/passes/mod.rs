@@ -4,8 +4,12 @@
 
 pub mod cnexp;
 pub mod conductance;
+pub mod derivimplicit;
+pub mod equations;
 pub mod euler;
+pub mod implicit;
 pub mod jvp;
+pub mod steadystate;
 pub mod tangent;
 
 use crate::diag::Diagnostics;
@@ -16,8 +20,11 @@ pub type Pass = fn(&mut Module) -> Result<(), Diagnostics>;
 
 /// The passes, in the order they run, with the names `--after` accepts.
 pub const PIPELINE: &[(&str, Pass)] = &[
+    ("steadystate", steadystate::run),
     ("cnexp", cnexp::run),
     ("euler", euler::run),
+    ("derivimplicit", derivimplicit::run),
+    ("sparse", derivimplicit::run_sparse),
     ("conductance", conductance::run),
     ("tangent", tangent::run),
 ];

@@ -95,6 +95,10 @@ pub fn operating_point(m: &Module, mach: &mut Machine, rng: &mut Rng) {
                 role: IonRole::Reversal,
                 ..
             } => rng.uniform(-90.0, 60.0),
+            VarKind::Ion {
+                role: IonRole::Current,
+                ..
+            } => rng.uniform(-0.01, 0.01),
             _ => continue,
         };
         mach.values[id.index()] = x;

@@ -1,0 +1,269 @@
+//! The equations of a DERIVATIVE or KINETIC block as expressions of its states: symbolic
+//! execution of the block's statements, shared by the implicit solver passes.
+//!
+//! Assignments are substituted forward (through if/else as selects), so each state's time
+//! derivative becomes one expression of the states and of the block's inputs. Reactions become
+//! mass-action fluxes, divided by the COMPARTMENT volume of each species; `<<` fluxes add to their
+//! species; CONSERVE replaces the equation of its last state not yet replaced by the conservation
+//! law, as NEURON does.
+
+use std::collections::HashMap;
+
+use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::ir::{BlockId, ExprId, Module, Stmt, StmtKind, Term, VarId, VarKind};
+use crate::sym::{build, substitute};
+
+/// The equations of one block.
+#[derive(Clone, Debug)]
+pub struct Equations {
+    /// The states solved for, in order of first appearance.
+    pub states: Vec<VarId>,
+    /// The time derivative of each state.
+    pub rates: Vec<ExprId>,
+    /// Conservation laws: the index of the state whose equation each replaces, and the residual
+    /// `sum(c x) - total`, zero when the law holds.
+    pub conserve: Vec<(usize, ExprId)>,
+}
+
+/// Reads the equations of block `id`.
+pub fn equations(m: &mut Module, id: BlockId) -> Result<Equations, Diagnostics> {
+    let body = m.block(id).body.clone();
+    let mut cx = Collect {
+        states: vec![],
+        rates: HashMap::new(),
+        volume: HashMap::new(),
+        conserve: vec![],
+    };
+    let mut env = HashMap::new();
+    cx.stmts(m, &body, &mut env, false)?;
+    let mut rates = Vec::with_capacity(cx.states.len());
+    for &s in &cx.states {
+        let r = cx
+            .rates
+            .get(&s)
+            .copied()
+            .unwrap_or_else(|| m.exprs.num(0.0));
+        let r = match cx.volume.get(&s) {
+            Some(&v) => build::div(&mut m.exprs, r, v),
+            None => r,
+        };
+        rates.push(r);
+    }
+    let mut conserve = Vec::new();
+    for (terms, total, span) in cx.conserve {
+        let mut sum = m.exprs.num(0.0);
+        for t in &terms {
+            let x = m.exprs.var(t.var);
+            let c = m.exprs.num(f64::from(t.coef));
+            let cx_ = build::mul(&mut m.exprs, c, x);
+            sum = build::add(&mut m.exprs, sum, cx_);
+        }
+        let residual = build::sub(&mut m.exprs, sum, total);
+        let replaced = terms
+            .iter()
+            .rev()
+            .filter_map(|t| cx.states.iter().position(|&s| s == t.var))
+            .find(|i| !conserve.iter().any(|&(j, _)| j == *i));
+        match replaced {
+            Some(i) => conserve.push((i, residual)),
+            None => {
+                return Err(Diagnostic::error(
+                    span,
+                    "CONSERVE names no state whose equation it can replace",
+                )
+                .into());
+            }
+        }
+    }
+    Ok(Equations {
+        states: cx.states,
+        rates,
+        conserve,
+    })
+}
+
+struct Collect {
+    states: Vec<VarId>,
+    rates: HashMap<VarId, ExprId>,
+    volume: HashMap<VarId, ExprId>,
+    conserve: Vec<(Vec<Term>, ExprId, Span)>,
+}
+
+impl Collect {
+    fn state(&mut self, m: &Module, v: VarId) -> bool {
+        if m.var(v).kind != VarKind::State {
+            return false;
+        }
+        if !self.states.contains(&v) {
+            self.states.push(v);
+        }
+        true
+    }
+
+    fn add_rate(&mut self, m: &mut Module, s: VarId, term: ExprId) {
+        let r = match self.rates.get(&s) {
+            Some(&r) => build::add(&mut m.exprs, r, term),
+            None => term,
+        };
+        self.rates.insert(s, r);
+    }
+
+    fn stmts(
+        &mut self,
+        m: &mut Module,
+        stmts: &[Stmt],
+        env: &mut HashMap<VarId, ExprId>,
+        in_branch: bool,
+    ) -> Result<(), Diagnostics> {
+        for s in stmts {
+            let subst = |m: &mut Module, e: ExprId, env: &HashMap<VarId, ExprId>| {
+                substitute(&mut m.exprs, e, env)
+            };
+            match &s.kind {
+                StmtKind::Assign { var, value } => {
+                    let v = subst(m, *value, env);
+                    env.insert(*var, v);
+                }
+                StmtKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    let c = subst(m, *cond, env);
+                    let mut a = env.clone();
+                    self.stmts(m, then, &mut a, true)?;
+                    let mut b = env.clone();
+                    self.stmts(m, otherwise, &mut b, true)?;
+                    let keys: std::collections::BTreeSet<VarId> =
+                        a.keys().chain(b.keys()).copied().collect();
+                    for k in keys {
+                        let x = m.exprs.var(k);
+                        let (ta, tb) = (
+                            a.get(&k).copied().unwrap_or(x),
+                            b.get(&k).copied().unwrap_or(x),
+                        );
+                        let merged = if ta == tb {
+                            ta
+                        } else {
+                            build::select(&mut m.exprs, c, ta, tb)
+                        };
+                        env.insert(k, merged);
+                    }
+                }
+                _ if in_branch => {
+                    return Err(Diagnostic::error(s.span, "an equation inside if/else cannot be solved implicitly")
+                        .with_note("move the equation out of the branch, choosing its terms with if/else assignments")
+                        .into());
+                }
+                StmtKind::Ode { state, rhs } => {
+                    self.state(m, *state);
+                    let r = subst(m, *rhs, env);
+                    self.rates.insert(*state, r);
+                }
+                StmtKind::Reaction {
+                    lhs,
+                    rhs,
+                    forward,
+                    backward,
+                } => {
+                    let kf = subst(m, *forward, env);
+                    let mut flux = mass_action(m, kf, lhs);
+                    if let Some(kb) = backward {
+                        let kb = subst(m, *kb, env);
+                        let back = mass_action(m, kb, rhs);
+                        flux = build::sub(&mut m.exprs, flux, back);
+                    }
+                    for (terms, sign) in [(lhs, -1.0), (rhs, 1.0)] {
+                        for t in terms {
+                            if self.state(m, t.var) {
+                                let c = m.exprs.num(sign * f64::from(t.coef));
+                                let term = build::mul(&mut m.exprs, c, flux);
+                                self.add_rate(m, t.var, term);
+                            }
+                        }
+                    }
+                }
+                StmtKind::Flux { state, flux } => {
+                    if self.state(m, *state) {
+                        let f = subst(m, *flux, env);
+                        self.add_rate(m, *state, f);
+                    }
+                }
+                StmtKind::Compartment { volume, states } => {
+                    let v = subst(m, *volume, env);
+                    for &s in states {
+                        self.state(m, s);
+                        self.volume.insert(s, v);
+                    }
+                }
+                StmtKind::Conserve { terms, total } => {
+                    for t in terms {
+                        self.state(m, t.var);
+                    }
+                    let total = subst(m, *total, env);
+                    self.conserve.push((terms.clone(), total, s.span));
+                }
+                StmtKind::While { .. } => {
+                    return Err(Diagnostic::error(
+                        s.span,
+                        "a while loop in a block solved implicitly is not supported",
+                    )
+                    .into());
+                }
+                StmtKind::Equation { .. } => {
+                    return Err(Diagnostic::error(
+                        s.span,
+                        "LINEAR and NONLINEAR equations are not supported here",
+                    )
+                    .into());
+                }
+                StmtKind::Solve { .. }
+                | StmtKind::NetSend { .. }
+                | StmtKind::NetEvent { .. }
+                | StmtKind::Watch { .. } => {
+                    return Err(Diagnostic::error(
+                        s.span,
+                        "this statement cannot appear in a block solved implicitly",
+                    )
+                    .into());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn mass_action(m: &mut Module, rate: ExprId, terms: &[Term]) -> ExprId {
+    let mut flux = rate;
+    for t in terms {
+        let x = m.exprs.var(t.var);
+        let c = m.exprs.num(f64::from(t.coef));
+        let p = build::pow(&mut m.exprs, x, c);
+        flux = build::mul(&mut m.exprs, flux, p);
+    }
+    flux
+}
+
+/// The assignments of a block (if/else kept), without its equations: run after an implicit solve,
+/// they leave the block's ASSIGNED variables at their values for the new states, as in NEURON.
+pub fn assignments(stmts: &[Stmt]) -> Vec<Stmt> {
+    stmts
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StmtKind::Assign { .. } => Some(s.clone()),
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => Some(Stmt {
+                kind: StmtKind::If {
+                    cond: *cond,
+                    then: assignments(then),
+                    otherwise: assignments(otherwise),
+                },
+                span: s.span,
+            }),
+            _ => None,
+        })
+        .collect()
+}

@@ -1,0 +1,152 @@
+//! Backward Euler by Newton's method, written out as statements: the solver behind
+//! `derivimplicit`, `sparse` and STEADYSTATE.
+//!
+//! The new states solve `x - x_old - dt·f(x) = 0` (rows a CONSERVE replaces solve its conservation
+//! law instead). Each Newton iteration assigns the residuals and the Jacobian `I - dt·∂f/∂x`
+//! (symbolic) to LOCALs, eliminates without pivoting (the matrix of a kinetic scheme is an
+//! M-matrix, whose leading minors do not vanish) and updates the states. A system linear in its
+//! states is solved by one iteration exactly; a nonlinear one gets a fixed number of iterations,
+//! so that the tangent pass differentiates exactly what is computed.
+
+use crate::diag::Span;
+use crate::ir::{ExprId, Module, Scope, Stmt, StmtKind, VarId, VarKind, Variable};
+use crate::sym::{build, depends_on, jacobian};
+
+use super::equations::Equations;
+
+/// Newton iterations for a system that is not linear in its states.
+pub const NONLINEAR_ITERATIONS: usize = 10;
+
+/// The statements of `iterations` Newton steps (one for a linear system when `iterations` is
+/// `None`, else [`NONLINEAR_ITERATIONS`]) of backward Euler with step `dt`.
+pub fn backward_euler(
+    m: &mut Module,
+    eqs: &Equations,
+    dt: ExprId,
+    iterations: Option<usize>,
+    span: Span,
+) -> Vec<Stmt> {
+    let n = eqs.states.len();
+    let mut out = Vec::new();
+    // The states at the start of the step.
+    let mut old = Vec::with_capacity(n);
+    for &s in &eqs.states {
+        let name = super::euler::unique(
+            m,
+            &format!("{}_old", m.var(s).name.replace(['[', ']'], "_")),
+        );
+        let o = m.add_var(Variable::new(name, VarKind::Local, Scope::Range, span));
+        let value = m.exprs.var(s);
+        out.push(assign(o, value, span));
+        old.push(o);
+    }
+    // Residuals F(x) as expressions of the current states.
+    let mut residuals = Vec::with_capacity(n);
+    for i in 0..n {
+        let r = match eqs.conserve.iter().find(|(j, _)| *j == i) {
+            Some(&(_, law)) => law,
+            None => {
+                let ar = &mut m.exprs;
+                let (x, xo) = (ar.var(eqs.states[i]), ar.var(old[i]));
+                let step = build::mul(ar, dt, eqs.rates[i]);
+                let diff = build::sub(ar, x, xo);
+                build::sub(ar, diff, step)
+            }
+        };
+        residuals.push(r);
+    }
+    let jac = jacobian(&mut m.exprs, &residuals, &eqs.states);
+    let linear = jac
+        .iter()
+        .flatten()
+        .all(|&e| eqs.states.iter().all(|&s| !depends_on(&m.exprs, e, s)));
+    let iterations = iterations.unwrap_or(if linear { 1 } else { NONLINEAR_ITERATIONS });
+    for _ in 0..iterations {
+        newton_step(m, &eqs.states, &residuals, &jac, span, &mut out);
+    }
+    out
+}
+
+fn assign(var: VarId, value: ExprId, span: Span) -> Stmt {
+    Stmt {
+        kind: StmtKind::Assign { var, value },
+        span,
+    }
+}
+
+/// A LOCAL holding `value`, unless the value is a constant or a variable (then the value itself).
+fn local(m: &mut Module, name: &str, value: ExprId, span: Span, out: &mut Vec<Stmt>) -> ExprId {
+    if matches!(
+        m.exprs.get(value),
+        crate::ir::Expr::Num(_) | crate::ir::Expr::Var(_)
+    ) {
+        return value;
+    }
+    let name = super::euler::unique(m, name);
+    let v = m.add_var(Variable::new(name, VarKind::Local, Scope::Range, span));
+    out.push(assign(v, value, span));
+    m.exprs.var(v)
+}
+
+/// One Newton step: solve J δ = -F by Gaussian elimination and add δ to the states.
+fn newton_step(
+    m: &mut Module,
+    states: &[VarId],
+    residuals: &[ExprId],
+    jac: &[Vec<ExprId>],
+    span: Span,
+    out: &mut Vec<Stmt>,
+) {
+    let n = states.len();
+    let mut a: Vec<Vec<ExprId>> = Vec::with_capacity(n);
+    let mut b: Vec<ExprId> = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut row = Vec::with_capacity(n);
+        for j in 0..n {
+            row.push(local(m, &format!("J{i}_{j}"), jac[i][j], span, out));
+        }
+        a.push(row);
+        let minus_f = build::neg(&mut m.exprs, residuals[i]);
+        b.push(local(m, &format!("F{i}"), minus_f, span, out));
+    }
+    let zero = |m: &Module, e: ExprId| m.exprs.as_num(e) == Some(0.0);
+    for k in 0..n {
+        for i in k + 1..n {
+            if zero(m, a[i][k]) {
+                continue;
+            }
+            let l = build::div(&mut m.exprs, a[i][k], a[k][k]);
+            let l = local(m, &format!("L{i}_{k}"), l, span, out);
+            for j in k + 1..n {
+                if zero(m, a[k][j]) {
+                    continue;
+                }
+                let p = build::mul(&mut m.exprs, l, a[k][j]);
+                let e = build::sub(&mut m.exprs, a[i][j], p);
+                a[i][j] = local(m, &format!("J{i}_{j}"), e, span, out);
+            }
+            let p = build::mul(&mut m.exprs, l, b[k]);
+            let e = build::sub(&mut m.exprs, b[i], p);
+            b[i] = local(m, &format!("F{i}"), e, span, out);
+        }
+    }
+    let mut delta = vec![m.exprs.num(0.0); n];
+    for i in (0..n).rev() {
+        let mut acc = b[i];
+        for j in i + 1..n {
+            if zero(m, a[i][j]) {
+                continue;
+            }
+            let p = build::mul(&mut m.exprs, a[i][j], delta[j]);
+            acc = build::sub(&mut m.exprs, acc, p);
+        }
+        let d = build::div(&mut m.exprs, acc, a[i][i]);
+        delta[i] = local(m, &format!("delta{i}"), d, span, out);
+    }
+    // Only now, with every increment computed from the current iterate, move the states.
+    for (i, &s) in states.iter().enumerate() {
+        let x = m.exprs.var(s);
+        let value = build::add(&mut m.exprs, x, delta[i]);
+        out.push(assign(s, value, span));
+    }
+}

@@ -1,0 +1,180 @@
+//! `derivimplicit`, `sparse` and STEADYSTATE: the update maps they write, run by the IR
+//! interpreter, solve the backward-Euler equations of the original block to rounding, where the
+//! original block's derivatives come from the interpreter's own mass-action evaluation of the
+//! reactions (independent of the symbolic equations the passes build); conservation laws hold;
+//! and STEADYSTATE reaches a state whose derivatives vanish.
+
+mod common;
+
+use common::{Rng, breakpoint_solves, modules, operating_point};
+use gradmod_compiler::interp::Machine;
+use gradmod_compiler::ir::{BlockId, Builtin, Module, SolveMethod, StmtKind, VarId};
+use gradmod_compiler::passes;
+
+/// The derivatives of the original block `b` at the machine's values, divided by volumes.
+fn derivatives(
+    m: &Module,
+    mach: &Machine,
+    b: BlockId,
+) -> (Vec<f64>, Vec<(Vec<(VarId, f64)>, f64)>) {
+    let mut probe = mach.clone();
+    probe.derivatives.clear();
+    probe.conserve.clear();
+    probe.run(b).unwrap();
+    let d = m
+        .states()
+        .iter()
+        .map(|s| {
+            probe.derivatives.get(s).copied().unwrap_or(0.0)
+                / probe.volumes.get(s).copied().unwrap_or(1.0)
+        })
+        .collect();
+    (d, probe.conserve)
+}
+
+/// The states whose equation a conservation law replaces (the last of each law).
+fn replaced(laws: &[(Vec<(VarId, f64)>, f64)]) -> Vec<VarId> {
+    laws.iter()
+        .filter_map(|(terms, _)| terms.last().map(|t| t.0))
+        .collect()
+}
+
+#[test]
+fn implicit_updates_solve_backward_euler() {
+    let mut checked = Vec::new();
+    for (name, m0) in modules() {
+        let Some(&(target, method)) = breakpoint_solves(&m0)
+            .iter()
+            .find(|(_, meth)| matches!(meth, SolveMethod::Derivimplicit | SolveMethod::Sparse))
+        else {
+            continue;
+        };
+        let mut m1 = m0.clone();
+        passes::run(&mut m1, Some("sparse")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+        let states = m0.states();
+        let mut rng = Rng(0x0123_4567_89AB_CDEF);
+        let dt = 0.025;
+        for _ in 0..20 {
+            // INITIAL (after the passes) sets what the block needs, such as shell volumes; then
+            // the states move to a random point.
+            let mut init = Machine::new(&m1);
+            operating_point(&m1, &mut init, &mut rng);
+            if let Some(i) = m1.initial {
+                init.run(i).unwrap();
+            }
+            let mut before = Machine::new(&m0);
+            before.values.copy_from_slice(&init.values[..m0.vars.len()]);
+            for &s in &states {
+                before.values[s.index()] *= rng.uniform(0.5, 1.5);
+            }
+            let mut after = Machine::new(&m1);
+            after.values[..before.values.len()].copy_from_slice(&before.values);
+            if let Some(d) = m1.builtin(Builtin::Dt) {
+                after.values[d.index()] = dt;
+            }
+            after.run(target).unwrap();
+            // The original block at the new states.
+            let mut at_new = before.clone();
+            for &s in &states {
+                at_new.values[s.index()] = after.values[s.index()];
+            }
+            let (d, laws) = derivatives(&m0, &at_new, target);
+            let skip = replaced(&laws);
+            // Residuals are judged against the largest state: rounding in a coupled solve is
+            // shared among the states.
+            let size = states
+                .iter()
+                .map(|s| {
+                    before.values[s.index()]
+                        .abs()
+                        .max(after.values[s.index()].abs())
+                })
+                .fold(1e-300, f64::max);
+            // In stiff schemes the step balances fluxes far larger than the states: rounding
+            // then scales with dt times the derivatives at the start of the step.
+            let (d_old, _) = derivatives(&m0, &before, target);
+            let size = size.max(dt * d_old.iter().fold(0.0_f64, |a, d| a.max(d.abs())));
+            for (i, &s) in states.iter().enumerate() {
+                let (x0, x1) = (before.values[s.index()], after.values[s.index()]);
+                if skip.contains(&s) {
+                    continue;
+                }
+                let residual = x1 - x0 - dt * d[i];
+                assert!(
+                    residual.abs() <= 1e-12 * size,
+                    "{name}: backward Euler residual {residual:e} for {}",
+                    m0.var(s).name
+                );
+            }
+            for (terms, total) in &laws {
+                let sum: f64 = terms
+                    .iter()
+                    .map(|&(v, c)| c * after.values[v.index()])
+                    .sum();
+                assert!(
+                    (sum - total).abs() <= 1e-12 * total.abs().max(1.0),
+                    "{name}: CONSERVE gives {sum}, not {total}"
+                );
+            }
+        }
+        checked.push(format!("{name} ({})", method.nmodl()));
+    }
+    eprintln!("checked: {}", checked.join(", "));
+    assert!(
+        checked.len() >= 3,
+        "too few implicit mechanisms: {checked:?}"
+    );
+}
+
+#[test]
+fn steady_states_have_vanishing_derivatives() {
+    let mut checked = Vec::new();
+    for (name, m0) in modules() {
+        let Some(init) = m0.initial else { continue };
+        let mut steady = None;
+        for s in &m0.block(init).body {
+            s.for_each_stmt(&mut |s| {
+                if let StmtKind::Solve {
+                    block,
+                    method: SolveMethod::SteadyStateSparse | SolveMethod::SteadyStateDerivimplicit,
+                } = s.kind
+                {
+                    steady = Some(block);
+                }
+            });
+        }
+        let Some(target) = steady else { continue };
+        let mut m1 = m0.clone();
+        passes::run(&mut m1, Some("sparse")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+        let mut rng = Rng(0xFEED_FACE_CAFE_BEEF);
+        for _ in 0..10 {
+            let mut mach = Machine::new(&m1);
+            operating_point(&m1, &mut mach, &mut rng);
+            mach.run(m1.initial.unwrap()).unwrap();
+            let mut orig = Machine::new(&m0);
+            orig.values.copy_from_slice(&mach.values[..m0.vars.len()]);
+            let (d, laws) = derivatives(&m0, &orig, target);
+            let size = m0
+                .states()
+                .iter()
+                .map(|s| orig.values[s.index()].abs())
+                .fold(0.0, f64::max);
+            for (i, &s) in m0.states().iter().enumerate() {
+                // Over a whole second no state would move by more than 1e-6 of the largest.
+                assert!(
+                    (d[i] * 1000.0).abs() <= 1e-6 * size,
+                    "{name}: d{}/dt = {} at steady state",
+                    m0.var(s).name,
+                    d[i]
+                );
+            }
+            for (terms, total) in &laws {
+                let sum: f64 = terms.iter().map(|&(v, c)| c * orig.values[v.index()]).sum();
+                assert!((sum - total).abs() <= 1e-12 * total.abs().max(1.0));
+            }
+        }
+        checked.push(name);
+    }
+    eprintln!("steady states checked: {}", checked.join(", "));
+    assert!(!checked.is_empty());
+}
