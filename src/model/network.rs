@@ -1,0 +1,152 @@
+//! Networks: `[[cell]]` entries naming other model files, `[[connection]]` from detectors to point
+//! processes, and `[[gap_junction]]` between locations.
+
+use gradmod_runtime::Connection;
+
+use super::build::{Built, BuiltCell, Library, Override, SimSettings, build_cell, cv_at};
+use super::{Model, ModelError};
+
+/// Splits `CELL.REST` into the cell's index and the rest.
+fn split_cell<'a>(cells: &[BuiltCell], text: &'a str) -> Result<(usize, &'a str), String> {
+    let (name, rest) = text
+        .split_once('.')
+        .ok_or_else(|| format!("`{text}`: expected CELL.NAME, such as pre.spike"))?;
+    let names: Vec<&str> = cells.iter().map(|c| c.name.as_str()).collect();
+    let i = names
+        .iter()
+        .position(|n| *n == name)
+        .ok_or_else(|| format!("no cell named `{name}` (cells: {})", names.join(", ")))?;
+    Ok((i, rest))
+}
+
+/// Builds every cell of a network model and resolves its wiring.
+pub(crate) fn build_network(
+    model: &Model,
+    sim: &SimSettings,
+    library: &Library,
+    overrides: &[Override],
+    used: &mut [bool],
+) -> Result<Built, ModelError> {
+    let (f, src) = (&model.file, &model.source);
+    let has_cell_keys = f.morphology.is_some()
+        || !f.sections.is_empty()
+        || !f.mechanisms.is_empty()
+        || !f.point_processes.is_empty()
+        || !f.iclamps.is_empty()
+        || !f.probes.is_empty()
+        || !f.parameters.is_empty()
+        || !f.detectors.is_empty();
+    if has_cell_keys {
+        return Err(src.error(
+            "cell",
+            "a network file lists [[cell]] entries only: describe each cell in its own model file",
+        ));
+    }
+    let mut cells: Vec<BuiltCell> = Vec::new();
+    for (i, c) in f.cells.iter().enumerate() {
+        let key = format!("cell[{i}].model");
+        if c.name.is_empty() || c.name.contains('.') || cells.iter().any(|b| b.name == c.name) {
+            return Err(src.error_at(
+                c.model.span(),
+                format!("cell[{i}].name"),
+                format!(
+                    "`{}`: cell names must be unique, non-empty and without `.`",
+                    c.name
+                ),
+            ));
+        }
+        let path = src.dir.join(c.model.get_ref());
+        let sub = Model::load(&path).map_err(|e| {
+            src.error_at(
+                c.model.span(),
+                &key,
+                format!("in the cell's model file: {e}"),
+            )
+        })?;
+        if !sub.file.cells.is_empty() {
+            return Err(src.error_at(
+                c.model.span(),
+                &key,
+                "a cell's model file cannot itself be a network",
+            ));
+        }
+        cells.push(build_cell(&sub, &c.name, sim, library, overrides, used)?);
+    }
+    let mut connections = Vec::new();
+    for (i, c) in f.connections.iter().enumerate() {
+        let key = format!("connection[{i}]");
+        let from_err = |m: String| src.error_at(c.from.span(), format!("{key}.from"), m);
+        let to_err = |m: String| src.error_at(c.to.span(), format!("{key}.to"), m);
+        let (source_cell, det) = split_cell(&cells, c.from.get_ref()).map_err(from_err)?;
+        let detector = *cells[source_cell].detectors.get(det).ok_or_else(|| {
+            from_err(format!(
+                "cell `{}` has no [[detector]] named `{det}`",
+                cells[source_cell].name
+            ))
+        })?;
+        let (target_cell, label) = split_cell(&cells, c.to.get_ref()).map_err(to_err)?;
+        let &(mech, instance) = cells[target_cell].labels.get(label).ok_or_else(|| {
+            to_err(format!(
+                "cell `{}` has no point process labelled `{label}`",
+                cells[target_cell].name
+            ))
+        })?;
+        if !cells[target_cell].cell.mechanism(mech).info().net_receive {
+            return Err(to_err(format!("`{label}` has no NET_RECEIVE block")));
+        }
+        if c.delay.0 < sim.dt {
+            return Err(src.error_at(
+                c.from.span(),
+                format!("{key}.delay"),
+                format!(
+                    "must be at least one time step ({} ms), got {}",
+                    sim.dt, c.delay.0
+                ),
+            ));
+        }
+        connections.push(Connection {
+            source_cell,
+            detector,
+            target_cell,
+            mech,
+            instance,
+            weight: c.weight.0,
+            delay: c.delay.0,
+        });
+    }
+    let mut gap_junctions = Vec::new();
+    for (i, g) in f.gap_junctions.iter().enumerate() {
+        let mut ends = [(0, 0); 2];
+        for (j, side) in [&g.a, &g.b].into_iter().enumerate() {
+            let key = format!("gap_junction[{i}].{}", ["a", "b"][j]);
+            let (ci, loc) = split_cell(&cells, side.get_ref())
+                .map_err(|m| src.error_at(side.span(), &key, m))?;
+            let spanned = toml::Spanned::new(side.span(), loc.to_string());
+            ends[j] = (ci, cv_at(src, &cells[ci].cell, &spanned, &key)?);
+        }
+        if !(g.g.0 >= 0.0) {
+            return Err(src.error_at(
+                g.a.span(),
+                format!("gap_junction[{i}].g"),
+                "must not be negative",
+            ));
+        }
+        gap_junctions.push((ends[0], ends[1], g.g.0));
+    }
+    let k0 = cells[0].parameters.len();
+    if !gap_junctions.is_empty() && cells.iter().any(|c| c.parameters.len() != k0) {
+        return Err(src.error(
+            "gap_junction",
+            "cells joined by gap junctions need the same number of [[parameter]] entries \
+             (tangent columns are exchanged by index)",
+        ));
+    }
+    Ok(Built {
+        cells,
+        connections,
+        gap_junctions,
+        tstop: sim.tstop,
+        dt: sim.dt,
+        sample_every: sim.sample_every,
+    })
+}

@@ -1,0 +1,267 @@
+//! `gradmod run`: simulate a model description with tangents and write its traces, tangents and a
+//! plot.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use gradmod_runtime::{Cell, Network, Recorder};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::model::{Built, BuiltCell, Library, Model, Override, build};
+use crate::output::Traces;
+
+/// How to run a model.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Output directory (created if needed).
+    pub out: PathBuf,
+    /// `--set KEY=VALUE` overrides.
+    pub overrides: Vec<Override>,
+    /// Whether to draw `plot.png`.
+    pub plot: bool,
+    /// Whether to show a progress bar on the terminal when the run takes a while.
+    pub progress: bool,
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct RunReport {
+    /// Recorded traces, one set per cell (with the cell's name; empty for a single cell).
+    pub traces: Vec<(String, Traces)>,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+    /// Spikes of a network: (cell name, detector index, time in ms).
+    pub spikes: Vec<(String, usize, f64)>,
+    /// Wall-clock time of the simulation loop.
+    pub elapsed: Duration,
+}
+
+/// Builds, simulates and writes a model.
+pub fn run(
+    model: &Model,
+    library: &Library,
+    options: &RunOptions,
+) -> Result<RunReport, Box<dyn std::error::Error>> {
+    let built = build(model, library, &options.overrides)?;
+    let start = Instant::now();
+    let (traces, spikes) = simulate(built, options.progress)?;
+    let elapsed = start.elapsed();
+    let mut files = Vec::new();
+    let single = traces.len() == 1;
+    for (name, t) in &traces {
+        let dir = if single {
+            options.out.clone()
+        } else {
+            options.out.join(name)
+        };
+        files.extend(t.write(&dir)?);
+        if options.plot {
+            let path = dir.join("plot.png");
+            let title = if single {
+                model.source.name.clone()
+            } else {
+                format!("{} — cell {name}", model.source.name)
+            };
+            crate::plot::plot(t, &path, &title)?;
+            files.push(path);
+        }
+    }
+    Ok(RunReport {
+        traces,
+        files,
+        spikes,
+        elapsed,
+    })
+}
+
+/// A recorder of a built cell's probes: values first, then every tangent.
+fn recorder(b: &BuiltCell, every: u64) -> Recorder {
+    let mut probes: Vec<_> = b.probes.iter().map(|p| p.value).collect();
+    for p in &b.probes {
+        probes.extend(p.tangents.iter().copied());
+    }
+    Recorder::new(probes, every)
+}
+
+/// Unpacks a recorder filled by [`recorder`] into traces.
+fn traces(b: &BuiltCell, cell: &Cell, rec: Recorder) -> Traces {
+    let np = b.probes.len();
+    let mut columns = rec.traces.into_iter();
+    let values: Vec<Vec<f64>> = columns.by_ref().take(np).collect();
+    let mut with_tangents = Vec::new();
+    let mut tangents = Vec::new();
+    for (i, p) in b.probes.iter().enumerate() {
+        if !p.tangents.is_empty() {
+            with_tangents.push(i);
+            tangents.push(columns.by_ref().take(p.tangents.len()).collect());
+        }
+    }
+    Traces {
+        times: rec.times,
+        names: b.probes.iter().map(|p| p.name.clone()).collect(),
+        units: b.probes.iter().map(|p| p.unit.clone()).collect(),
+        values,
+        parameters: b.parameters.clone(),
+        theta: (0..cell.parameter_count())
+            .map(|k| cell.parameter(k))
+            .collect(),
+        log_scaled: b.log_scaled.clone(),
+        with_tangents,
+        tangents,
+    }
+}
+
+/// A progress bar that stays hidden for the first half second, so short runs print nothing.
+struct Progress {
+    bar: ProgressBar,
+    start: Instant,
+    enabled: bool,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(total: u64, enabled: bool) -> Self {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} steps, {eta} left",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        Self {
+            bar,
+            start: Instant::now(),
+            enabled,
+            shown: false,
+        }
+    }
+
+    fn set(&mut self, steps: u64) {
+        if self.enabled && !self.shown && self.start.elapsed() > Duration::from_millis(500) {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.shown = true;
+        }
+        self.bar.set_position(steps);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+type Simulated = (Vec<(String, Traces)>, Vec<(String, usize, f64)>);
+
+/// Runs a built model to its end, sampling every `sample_every` steps (and after initialisation).
+pub fn simulate(built: Built, progress: bool) -> Result<Simulated, gradmod_runtime::Error> {
+    let total = (built.tstop / built.dt).round() as u64;
+    let every = built.sample_every;
+    let mut bar = Progress::new(total, progress);
+    if built.cells.len() == 1 && built.connections.is_empty() && built.gap_junctions.is_empty() {
+        let mut b = built.cells.into_iter().next().expect("one cell");
+        let mut rec = recorder(&b, every);
+        b.cell.init()?;
+        rec.sample(&b.cell);
+        for n in 1..=total {
+            b.cell.step()?;
+            rec.maybe_sample(&b.cell);
+            if n % 64 == 0 {
+                bar.set(n);
+            }
+        }
+        bar.finish();
+        let t = traces(&b, &b.cell, rec);
+        return Ok((vec![(b.name.clone(), t)], Vec::new()));
+    }
+    let mut net = Network::new();
+    let mut shells = Vec::new();
+    let mut recs = Vec::new();
+    for mut b in built.cells {
+        recs.push(recorder(&b, every));
+        let placeholder = Cell::new(b.cell.morphology().clone(), *b.cell.settings())?;
+        net.add_cell(std::mem::replace(&mut b.cell, placeholder));
+        shells.push(b);
+    }
+    for c in built.connections {
+        net.connect(c)?;
+    }
+    for (a, b, g) in built.gap_junctions {
+        net.add_gap_junction(a, b, g)?;
+    }
+    net.init()?;
+    for (rec, cell) in recs.iter_mut().zip(net.cells()) {
+        rec.sample(cell);
+    }
+    let mut done = 0;
+    while done < total {
+        done = (done + every).min(total);
+        net.run(done as f64 * built.dt)?;
+        for (rec, cell) in recs.iter_mut().zip(net.cells()) {
+            if done % every == 0 {
+                rec.sample(cell);
+            }
+        }
+        bar.set(done);
+    }
+    bar.finish();
+    let names: Vec<String> = shells.iter().map(|b| b.name.clone()).collect();
+    let spikes = net
+        .spikes()
+        .iter()
+        .map(|&(c, d, t)| (names[c].clone(), d, t))
+        .collect();
+    let out = shells
+        .iter()
+        .zip(recs)
+        .zip(net.cells())
+        .map(|((b, rec), cell)| (b.name.clone(), traces(b, cell, rec)))
+        .collect();
+    Ok((out, spikes))
+}
+
+/// Prints where a run wrote its results, and a line per probe.
+pub fn print_report(report: &RunReport, out: &Path) {
+    for (cell, t) in &report.traces {
+        let prefix = if cell.is_empty() {
+            String::new()
+        } else {
+            format!("{cell}: ")
+        };
+        println!(
+            "{prefix}{} samples of {} probes, tangents for {} parameters{}",
+            t.times.len(),
+            t.names.len(),
+            t.parameters.len(),
+            if t.parameters.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", t.parameters.join(", "))
+            }
+        );
+        for (i, name) in t.names.iter().enumerate() {
+            let v = &t.values[i];
+            let (j, peak) =
+                v.iter().enumerate().fold(
+                    (0, f64::NEG_INFINITY),
+                    |m, (j, &x)| if x > m.1 { (j, x) } else { m },
+                );
+            if !v.is_empty() {
+                println!(
+                    "  {name}: peak {peak:.4} at t = {:.3} ms, final {:.4}",
+                    t.times[j],
+                    v[v.len() - 1]
+                );
+            }
+        }
+    }
+    if !report.spikes.is_empty() {
+        println!("{} spikes detected", report.spikes.len());
+    }
+    println!(
+        "simulated in {:.3} s; wrote {} files to {}:",
+        report.elapsed.as_secs_f64(),
+        report.files.len(),
+        out.display()
+    );
+    for f in &report.files {
+        println!("  {}", f.display());
+    }
+}
