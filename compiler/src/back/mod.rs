@@ -1,3 +1,4 @@
 //! Back ends: writers from a validated module to a target language.
 
 pub mod nmodl;
+pub mod rust;

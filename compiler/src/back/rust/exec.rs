@@ -1,0 +1,154 @@
+//! Symbolic execution of statements into straight-line values.
+//!
+//! Running a block symbolically keeps, for every variable it assigns, the value it holds at the
+//! end of the block as one expression over the values the variables had at the start. An
+//! if/else becomes a select of the two branches' values. The expressions are built without
+//! simplification, node for node as the statements compute them, so the emitted code computes
+//! exactly what the interpreter computes; CSE then names the shared parts once.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::ir::{Expr, ExprArena, ExprId, Module, SolveMethod, Stmt, StmtKind, VarId};
+
+/// What a SOLVE statement does while running a block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Solves {
+    /// Skip it: BREAKPOINT's current phase.
+    Skip,
+    /// Run the solved block in place (a SOLVE in INITIAL).
+    Inline,
+}
+
+/// The values of the variables a block assigned, over their values at its start.
+#[derive(Clone, Debug, Default)]
+pub struct Env {
+    /// The value of each assigned variable. Variables absent hold their starting value.
+    pub values: BTreeMap<VarId, ExprId>,
+}
+
+impl Env {
+    /// The current value of `v`.
+    pub fn get(&self, ar: &mut ExprArena, v: VarId) -> ExprId {
+        match self.values.get(&v) {
+            Some(&e) => e,
+            None => ar.var(v),
+        }
+    }
+}
+
+/// Runs blocks of one module symbolically on a copy of its arena.
+pub struct Exec<'m> {
+    /// The module.
+    pub m: &'m Module,
+    /// The arena the values live in: the module's, with the nodes execution builds.
+    pub ar: ExprArena,
+    /// Problems found: statements the Rust back end cannot express.
+    pub diags: Diagnostics,
+}
+
+impl<'m> Exec<'m> {
+    /// An executor over a copy of `m`'s arena.
+    pub fn new(m: &'m Module) -> Self {
+        Exec {
+            m,
+            ar: m.exprs.clone(),
+            diags: Diagnostics::new(),
+        }
+    }
+
+    /// Runs `stmts` from `env`.
+    pub fn run(&mut self, stmts: &[Stmt], env: &mut Env, solves: Solves) {
+        for s in stmts {
+            self.stmt(s, env, solves);
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt, env: &mut Env, solves: Solves) {
+        match &s.kind {
+            StmtKind::Assign { var, value } => {
+                let e = self.substitute(*value, env);
+                env.values.insert(*var, e);
+            }
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let c = self.substitute(*cond, env);
+                let mut a = env.clone();
+                self.run(then, &mut a, solves);
+                let mut b = env.clone();
+                self.run(otherwise, &mut b, solves);
+                let keys: BTreeSet<VarId> =
+                    a.values.keys().chain(b.values.keys()).copied().collect();
+                for k in keys {
+                    let (x, y) = (a.get(&mut self.ar, k), b.get(&mut self.ar, k));
+                    let merged = if x == y { x } else { self.ar.select(c, x, y) };
+                    env.values.insert(k, merged);
+                }
+            }
+            StmtKind::Solve { block, method } => match (solves, method) {
+                (Solves::Skip, _) => {}
+                (Solves::Inline, SolveMethod::Direct) => {
+                    let body = &self.m.block(*block).body;
+                    self.run(body, env, solves);
+                }
+                (Solves::Inline, _) => self.unsupported(s, "this SOLVE method"),
+            },
+            StmtKind::While { .. } => self.unsupported(s, "a while loop"),
+            StmtKind::NetSend { .. } => self.unsupported(s, "net_send"),
+            StmtKind::NetEvent { .. } => self.unsupported(s, "net_event"),
+            StmtKind::Watch { .. } => self.unsupported(s, "WATCH"),
+            StmtKind::Ode { .. }
+            | StmtKind::Reaction { .. }
+            | StmtKind::Flux { .. }
+            | StmtKind::Conserve { .. }
+            | StmtKind::Compartment { .. }
+            | StmtKind::Equation { .. } => {
+                self.diags.push(Diagnostic::error(
+                    s.span,
+                    "internal: an equation reached the Rust back end before its solver pass",
+                ));
+            }
+        }
+    }
+
+    fn unsupported(&mut self, s: &Stmt, what: &str) {
+        self.diags.push(
+            Diagnostic::error(
+                s.span,
+                format!("the Rust back end does not support {what} yet"),
+            )
+            .with_note("the runtime's mechanism interface has no such call"),
+        );
+    }
+
+    /// `e` with every variable replaced by its value in `env`, rebuilt node for node without
+    /// simplification.
+    pub fn substitute(&mut self, e: ExprId, env: &Env) -> ExprId {
+        if env.values.is_empty() {
+            return e;
+        }
+        let ar = &mut self.ar;
+        let order = ar.reachable(&[e]);
+        let mut map: HashMap<ExprId, ExprId> = HashMap::with_capacity(order.len());
+        for id in order {
+            let node = ar.get(id);
+            let new = match node {
+                Expr::Num(_) => id,
+                Expr::Var(v) => env.values.get(&v).copied().unwrap_or(id),
+                Expr::Unary(op, a) => ar.unary(op, map[&a]),
+                Expr::Binary(op, a, b) => ar.binary(op, map[&a], map[&b]),
+                Expr::Call(f, a) => ar.call(f, map[&a]),
+                Expr::Select {
+                    cond,
+                    then,
+                    otherwise,
+                } => ar.select(map[&cond], map[&then], map[&otherwise]),
+            };
+            map.insert(id, new);
+        }
+        map[&e]
+    }
+}

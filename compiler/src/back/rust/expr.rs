@@ -1,0 +1,324 @@
+//! Expressions as Rust tokens, with the semantics of [`crate::sym::eval`].
+//!
+//! Every operator keeps the shape of the expression tree (floating-point addition is not
+//! associative, so `a + (b + c)` keeps its parentheses), comparisons and logical operators yield
+//! 1.0 or 0.0 as numbers and plain `bool`s inside conditions, integer constant exponents use
+//! `powi` exactly where `eval` does, and the library functions NMODL has and Rust lacks
+//! (`exprelr`, `step`, ...) call small helpers emitted into the generated file.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::quote;
+
+use crate::ir::{BinOp, Expr, ExprArena, ExprId, Func, UnOp, VarId};
+use crate::sym::eval::{constant_exponent, is_int_exponent};
+
+/// Binding strength of an emitted expression: an operand weaker than its position requires is
+/// parenthesised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Prec {
+    /// An `if` expression: parenthesised wherever it is an operand.
+    If,
+    /// `a + b`, `a - b`.
+    Sum,
+    /// `a * b`, `a / b`, `a % b`.
+    Product,
+    /// `-a`.
+    Prefix,
+    /// Names, literals and calls.
+    Atom,
+}
+
+/// Helper functions emitted into the generated file when some expression calls them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Helper {
+    /// Arbor's `exprelr`.
+    Exprelr,
+    /// Arbor's `step_right`.
+    StepRight,
+    /// Arbor's `step_left`.
+    StepLeft,
+    /// Arbor's `step`.
+    Step,
+    /// Arbor's `signum`.
+    Signum,
+}
+
+/// Writes expressions of one arena, naming variables through `name`.
+pub struct ExprWriter<'a> {
+    ar: &'a ExprArena,
+    name: &'a dyn Fn(VarId) -> Ident,
+    helpers: RefCell<BTreeSet<Helper>>,
+}
+
+impl<'a> ExprWriter<'a> {
+    /// A writer over `ar`.
+    pub fn new(ar: &'a ExprArena, name: &'a dyn Fn(VarId) -> Ident) -> Self {
+        ExprWriter {
+            ar,
+            name,
+            helpers: RefCell::new(BTreeSet::new()),
+        }
+    }
+
+    /// The helpers the expressions written so far call.
+    pub fn helpers(&self) -> BTreeSet<Helper> {
+        self.helpers.borrow().clone()
+    }
+
+    /// `e` as a Rust `f64` expression.
+    pub fn value(&self, e: ExprId) -> TokenStream {
+        self.write(e).0
+    }
+
+    /// `e` as the right operand of a product: parenthesised unless it binds more strongly.
+    pub fn factor(&self, e: ExprId) -> TokenStream {
+        self.operand(e, Prec::Prefix)
+    }
+
+    /// `e` as a Rust `bool` expression: true when `e` is nonzero (NaN included, as in C).
+    pub fn condition(&self, e: ExprId) -> TokenStream {
+        let ar = self.ar;
+        let cmp = |op: BinOp, a: ExprId, b: ExprId| {
+            let (a, b) = (self.operand(a, Prec::Sum), self.operand(b, Prec::Sum));
+            match op {
+                BinOp::Lt => quote!(#a < #b),
+                BinOp::Le => quote!(#a <= #b),
+                BinOp::Gt => quote!(#a > #b),
+                BinOp::Ge => quote!(#a >= #b),
+                BinOp::Eq => quote!(#a == #b),
+                _ => quote!(#a != #b),
+            }
+        };
+        match ar.get(e) {
+            Expr::Binary(
+                op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne),
+                a,
+                b,
+            ) => cmp(op, a, b),
+            Expr::Binary(BinOp::And, a, b) => {
+                let (a, b) = (self.condition(a), self.condition(b));
+                quote!((#a) && (#b))
+            }
+            Expr::Binary(BinOp::Or, a, b) => {
+                let (a, b) = (self.condition(a), self.condition(b));
+                quote!((#a) || (#b))
+            }
+            Expr::Unary(UnOp::Not, a) => {
+                let a = self.condition(a);
+                quote!(!(#a))
+            }
+            _ => {
+                let x = self.operand(e, Prec::Sum);
+                quote!(#x != 0.0)
+            }
+        }
+    }
+
+    /// `e` parenthesised if it binds more weakly than `min`.
+    fn operand(&self, e: ExprId, min: Prec) -> TokenStream {
+        let (t, p) = self.write(e);
+        if p < min { quote!((#t)) } else { t }
+    }
+
+    fn write(&self, e: ExprId) -> (TokenStream, Prec) {
+        match self.ar.get(e) {
+            Expr::Num(n) => constant(n.0),
+            Expr::Var(v) => {
+                let id = (self.name)(v);
+                (quote!(#id), Prec::Atom)
+            }
+            Expr::Unary(UnOp::Neg, a) => {
+                let a = self.operand(a, Prec::Prefix);
+                (quote!(-#a), Prec::Prefix)
+            }
+            Expr::Unary(UnOp::Not, _) => self.truth(e),
+            Expr::Binary(op, a, b) => self.binary(e, op, a, b),
+            Expr::Call(f, a) => (self.call(f, a), Prec::Atom),
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let c = self.condition(cond);
+                let (t, o) = (self.value(then), self.value(otherwise));
+                (quote!(if #c { #t } else { #o }), Prec::If)
+            }
+        }
+    }
+
+    /// A condition as the number 1.0 or 0.0.
+    fn truth(&self, e: ExprId) -> (TokenStream, Prec) {
+        let c = self.condition(e);
+        (quote!(if #c { 1.0 } else { 0.0 }), Prec::If)
+    }
+
+    fn binary(&self, e: ExprId, op: BinOp, a: ExprId, b: ExprId) -> (TokenStream, Prec) {
+        let infix = |prec: Prec, tok: TokenStream| {
+            // Left-associative: the right operand needs parentheses at equal strength.
+            let l = self.operand(a, prec);
+            let (r, rp) = self.write(b);
+            let r = if rp <= prec { quote!((#r)) } else { r };
+            (quote!(#l #tok #r), prec)
+        };
+        let call2 = |f: TokenStream| {
+            let (l, r) = (self.value(a), self.value(b));
+            (quote!(f64::#f(#l, #r)), Prec::Atom)
+        };
+        match op {
+            BinOp::Add => infix(Prec::Sum, quote!(+)),
+            BinOp::Sub => infix(Prec::Sum, quote!(-)),
+            BinOp::Mul => infix(Prec::Product, quote!(*)),
+            BinOp::Div => infix(Prec::Product, quote!(/)),
+            BinOp::Fmod => infix(Prec::Product, quote!(%)),
+            BinOp::Pow => match constant_exponent(self.ar, b) {
+                Some(n) if is_int_exponent(n) => {
+                    let l = self.value(a);
+                    // The range check of `is_int_exponent` makes this cast exact.
+                    let n = Literal::i32_unsuffixed(n as i32);
+                    (quote!(f64::powi(#l, #n)), Prec::Atom)
+                }
+                _ => call2(quote!(powf)),
+            },
+            BinOp::Min => call2(quote!(min)),
+            BinOp::Max => call2(quote!(max)),
+            BinOp::Atan2 => call2(quote!(atan2)),
+            BinOp::Lt
+            | BinOp::Le
+            | BinOp::Gt
+            | BinOp::Ge
+            | BinOp::Eq
+            | BinOp::Ne
+            | BinOp::And
+            | BinOp::Or => self.truth(e),
+        }
+    }
+
+    fn call(&self, f: Func, a: ExprId) -> TokenStream {
+        let x = self.value(a);
+        let std = |name: &str| {
+            let f = super::names::ident(name);
+            quote!(f64::#f(#x))
+        };
+        let helper = |h: Helper, name: &str| {
+            self.helpers.borrow_mut().insert(h);
+            let f = super::names::ident(name);
+            quote!(nmodl_fns::#f(#x))
+        };
+        match f {
+            Func::Exp => std("exp"),
+            Func::Log => std("ln"),
+            Func::Log10 => std("log10"),
+            Func::Sqrt => std("sqrt"),
+            Func::Fabs => std("abs"),
+            Func::Sin => std("sin"),
+            Func::Cos => std("cos"),
+            Func::Tan => std("tan"),
+            Func::Tanh => std("tanh"),
+            Func::Sinh => std("sinh"),
+            Func::Cosh => std("cosh"),
+            Func::Atan => std("atan"),
+            Func::Asin => std("asin"),
+            Func::Acos => std("acos"),
+            Func::Floor => std("floor"),
+            Func::Ceil => std("ceil"),
+            Func::Exprelr => helper(Helper::Exprelr, "exprelr"),
+            Func::StepRight => helper(Helper::StepRight, "step_right"),
+            Func::StepLeft => helper(Helper::StepLeft, "step_left"),
+            Func::Step => helper(Helper::Step, "step"),
+            Func::Signum => helper(Helper::Signum, "signum"),
+        }
+    }
+}
+
+/// A constant as a Rust `f64` expression that reads back to the same bits.
+pub fn number(x: f64) -> TokenStream {
+    constant(x).0
+}
+
+fn constant(x: f64) -> (TokenStream, Prec) {
+    if x.is_nan() {
+        return (quote!(f64::NAN), Prec::Atom);
+    }
+    if x.is_infinite() {
+        return if x > 0.0 {
+            (quote!(f64::INFINITY), Prec::Atom)
+        } else {
+            (quote!(f64::NEG_INFINITY), Prec::Atom)
+        };
+    }
+    let lit = float_literal(x.abs());
+    if x.is_sign_negative() {
+        (quote!(-#lit), Prec::Prefix)
+    } else {
+        (quote!(#lit), Prec::Atom)
+    }
+}
+
+/// A nonnegative finite `x` as an unsuffixed float literal; `Debug` prints the shortest text that
+/// reads back to the same value, in exponent form for very large and small magnitudes.
+pub fn float_literal(x: f64) -> Literal {
+    let text = format!("{x:?}");
+    text.parse::<Literal>()
+        .expect("the Debug form of a finite f64 is a float literal")
+}
+
+/// The helper functions `helpers` names, as a private module of the generated file.
+pub fn helpers_module(helpers: &BTreeSet<Helper>) -> TokenStream {
+    if helpers.is_empty() {
+        return TokenStream::new();
+    }
+    let items = helpers.iter().map(|h| match h {
+        Helper::Exprelr => quote! {
+            /// Arbor's `exprelr(x) = x / (exp(x) - 1)`, 1 where `1 + x == 1`.
+            pub fn exprelr(x: f64) -> f64 {
+                if 1.0 + x == 1.0 { 1.0 } else { x / x.exp_m1() }
+            }
+        },
+        Helper::StepRight => quote! {
+            /// 1 for `x >= 0`, else 0.
+            pub fn step_right(x: f64) -> f64 {
+                if x >= 0.0 { 1.0 } else { 0.0 }
+            }
+        },
+        Helper::StepLeft => quote! {
+            /// 1 for `x > 0`, else 0.
+            pub fn step_left(x: f64) -> f64 {
+                if x > 0.0 { 1.0 } else { 0.0 }
+            }
+        },
+        Helper::Step => quote! {
+            /// 0 below zero, 1/2 at zero, 1 above.
+            pub fn step(x: f64) -> f64 {
+                0.5 * (1.0 + signum(x))
+            }
+        },
+        Helper::Signum => quote! {
+            /// 1 above zero, -1 below, 0 at zero and for NaN.
+            pub fn signum(x: f64) -> f64 {
+                if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { 0.0 }
+            }
+        },
+    });
+    // `step` calls `signum`.
+    let signum = if helpers.contains(&Helper::Step) && !helpers.contains(&Helper::Signum) {
+        quote! {
+            /// 1 above zero, -1 below, 0 at zero and for NaN.
+            pub fn signum(x: f64) -> f64 {
+                if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { 0.0 }
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+    quote! {
+        /// NMODL library functions that `f64` lacks, with the semantics of gradmod's evaluator.
+        #[allow(dead_code)]
+        mod nmodl_fns {
+            #(#items)*
+            #signum
+        }
+    }
+}

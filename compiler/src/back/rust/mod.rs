@@ -1,0 +1,387 @@
+//! The Rust back end: one Rust file per mechanism, implementing the runtime's `Mechanism` trait.
+//!
+//! The module must have gone through [`crate::passes::run`]: every SOLVE is then an explicit
+//! update, BREAKPOINT ends with the conductances `d<current>_dv`, and [`Module::tangent`] holds
+//! the tangent maps. The file holds a struct of arrays (one `Vec<f64>` per parameter, state and
+//! assigned variable, the node index and weight of every instance, and σ laid out
+//! `[k][state][instance]`), the `INFO` metadata static, and `impl Mechanism` whose kernels loop
+//! over instances with straight-line, CSE'd code (no allocation).
+//!
+//! Code is built with `quote!` and printed with prettyplease; nothing is built from strings but
+//! the header comment. Whatever would not compile is reported as a diagnostic on the .mod file:
+//! names are mangled ([`names`]), and statements the runtime interface cannot express (net_send,
+//! WATCH, while loops) are errors at their source location.
+
+mod exec;
+mod expr;
+mod kernel;
+mod layout;
+pub mod names;
+mod primal;
+mod tangent;
+
+use std::collections::HashSet;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::ir::{Module, VarKind};
+use exec::Exec;
+use kernel::KernelWriter;
+use layout::{Layout, Role};
+
+/// Choices of the generated code.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The parameters that get tangent seeds (by name); `None` means every parameter. A
+    /// parameter left out is a constant to the tangent kernels.
+    pub parameters: Option<Vec<String>>,
+}
+
+/// One generated file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Generated {
+    /// The mechanism's name (its SUFFIX or POINT_PROCESS name).
+    pub name: String,
+    /// The name of the generated struct.
+    pub type_name: String,
+    /// The Rust source, header comment included.
+    pub code: String,
+}
+
+/// The FNV-1a 64-bit hash of `text`: the fingerprint of a source in the generated header.
+pub fn fingerprint(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Generates the Rust file of `m`, which must have gone through the passes. `file_name` (for
+/// example `hh.mod`) and `source` (the text it was compiled from) go into the header.
+pub fn generate(
+    m: &Module,
+    file_name: &str,
+    source: &str,
+    opts: &Options,
+) -> Result<Generated, Diagnostics> {
+    let layout = Layout::new(m);
+    let mut diags = Diagnostics::new();
+    if let Some(names) = &opts.parameters {
+        for n in names {
+            if !m.parameters().iter().any(|&p| &m.var(p).name == n) {
+                diags.push(Diagnostic::error(
+                    m.span,
+                    format!("`{}` has no PARAMETER `{n}` to differentiate", m.name),
+                ));
+            }
+        }
+    }
+    let info = layout::info(m, &layout, &mut diags);
+    let kw = KernelWriter { m, layout: &layout };
+    let mut ex = Exec::new(m);
+    let mut helpers = std::collections::BTreeSet::new();
+    let mut kernel = |r: (TokenStream, kernel::Body)| {
+        helpers.extend(r.1.helpers);
+        r.0
+    };
+    let init = kernel_fn("init", kernel(primal::init(&kw, &mut ex)), false);
+    let currents = kernel_fn("currents", kernel(primal::currents(&kw, &mut ex)), false);
+    let states = kernel_fn("states", kernel(primal::states(&kw, &mut ex)), false);
+    let net_receive = primal::net_receive(&kw, &mut ex).map(|code| {
+        let (ctx, instance, weight) = (
+            param(&code, "ctx"),
+            param(&code, "instance"),
+            param(&code, "weight"),
+        );
+        quote! {
+            fn net_receive(&mut self, #ctx: &mut Context, #instance: usize, #weight: f64) {
+                #code
+            }
+        }
+    });
+    let tangents = match &m.tangent {
+        Some(maps) => {
+            let seeded: HashSet<_> = m
+                .parameters()
+                .into_iter()
+                .filter(|&p| {
+                    opts.parameters
+                        .as_ref()
+                        .is_none_or(|names| names.contains(&m.var(p).name))
+                })
+                .collect();
+            let tw = tangent::TangentWriter::new(&kw, maps, seeded);
+            let init = kernel_fn("init_tangent", kernel(tw.init(&mut ex)), true);
+            let currents = kernel_fn("currents_tangent", kernel(tw.currents(&mut ex)), true);
+            let states = kernel_fn("states_tangent", kernel(tw.states(&mut ex)), true);
+            let nr = tw.net_receive(&mut ex).map(|r| {
+                let code = kernel(r);
+                let (ctx, tan, instance, weight, dweight) = (
+                    param(&code, "ctx"),
+                    param(&code, "tan"),
+                    param(&code, "instance"),
+                    param(&code, "weight"),
+                    param(&code, "dweight"),
+                );
+                quote! {
+                    fn net_receive_tangent(
+                        &mut self,
+                        #ctx: &mut Context,
+                        #tan: &mut Tangents,
+                        #instance: usize,
+                        #weight: f64,
+                        #dweight: &[f64],
+                    ) {
+                        #code
+                    }
+                }
+            });
+            let fused = maps.state.is_some();
+            quote! {
+                #init
+                #currents
+                #states
+                fn fused_states(&self) -> bool {
+                    #fused
+                }
+                #nr
+            }
+        }
+        None => {
+            let msg = format!("`{}` was compiled without tangent maps", m.name);
+            quote! {
+                fn init_tangent(&mut self, _ctx: &mut Context, _tan: &mut Tangents) {
+                    panic!(#msg)
+                }
+                fn currents_tangent(&mut self, _ctx: &mut Context, _tan: &mut Tangents) {
+                    panic!(#msg)
+                }
+                fn states_tangent(&mut self, _ctx: &mut Context, _tan: &mut Tangents) {
+                    panic!(#msg)
+                }
+            }
+        }
+    };
+    diags.extend(std::mem::take(&mut ex.diags));
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let helpers = expr::helpers_module(&helpers);
+    let items = structure(m, &layout);
+    let ty = &layout.type_name;
+    let uses_ion_var = m
+        .ions
+        .iter()
+        .any(|i| !i.read.is_empty() || !i.write.is_empty());
+    let ion_var = if uses_ion_var {
+        quote!(IonVar,)
+    } else {
+        TokenStream::new()
+    };
+    let file = quote! {
+        use gradmod_runtime::mechanism::{
+            Context, FieldInfo, FieldRole, IonUse, #ion_var Mechanism, MechanismInfo,
+            MechanismKind, Tangents,
+        };
+
+        #info
+
+        #items
+
+        #[allow(non_snake_case, unused_parens, clippy::all)]
+        impl Mechanism for #ty {
+            fn info(&self) -> &'static MechanismInfo {
+                &INFO
+            }
+            fn allocate(&mut self, nodes: &[usize], weights: &[f64]) {
+                self.allocate_fields(nodes, weights);
+            }
+            fn instance_count(&self) -> usize {
+                self.node.len()
+            }
+            fn nodes(&self) -> &[usize] {
+                &self.node
+            }
+            fn field(&self, field: usize) -> &[f64] {
+                self.field_ref(field)
+            }
+            fn field_mut(&mut self, field: usize) -> &mut [f64] {
+                self.field_ref_mut(field)
+            }
+            fn set_tangent_count(&mut self, k: usize) {
+                self.sigma = vec![0.0; k * Self::STATES * self.node.len()];
+            }
+            fn state_tangents(&self) -> &[f64] {
+                &self.sigma
+            }
+            fn state_tangents_mut(&mut self) -> &mut [f64] {
+                &mut self.sigma
+            }
+            #init
+            #currents
+            #states
+            #net_receive
+            #tangents
+        }
+
+        #helpers
+    };
+    let code = format(m, file, file_name, source)?;
+    Ok(Generated {
+        name: m.name.clone(),
+        type_name: layout.type_name.to_string(),
+        code,
+    })
+}
+
+/// The parameter `name` of a kernel, `_name` when `code` does not use it.
+fn param(code: &TokenStream, name: &str) -> proc_macro2::Ident {
+    if tangent::mentions(code, name) {
+        names::ident(name)
+    } else {
+        names::ident(&format!("_{name}"))
+    }
+}
+
+/// A kernel method `name` of the `Mechanism` trait around `code`; with `tangent`, it also takes
+/// the tangent view.
+fn kernel_fn(name: &str, code: TokenStream, tangent: bool) -> TokenStream {
+    let f = names::ident(name);
+    let ctx = param(&code, "ctx");
+    if tangent {
+        let tan = param(&code, "tan");
+        quote! {
+            fn #f(&mut self, #ctx: &mut Context, #tan: &mut Tangents) {
+                #code
+            }
+        }
+    } else {
+        quote! {
+            fn #f(&mut self, #ctx: &mut Context) {
+                #code
+            }
+        }
+    }
+}
+
+/// The struct, its constructor and its field accessors.
+fn structure(m: &Module, layout: &Layout) -> TokenStream {
+    let ty = &layout.type_name;
+    let doc = match &m.title {
+        Some(t) => format!(" `{}`: {}", m.name, t.trim()),
+        None => format!(" The mechanism `{}`.", m.name),
+    };
+    let decls = layout.fields.iter().map(|f| {
+        let v = m.var(f.var);
+        let role = match f.role {
+            Role::Parameter => "parameter",
+            Role::State => "state",
+            Role::Assigned => "assigned",
+        };
+        let unit = v
+            .unit
+            .as_deref()
+            .map(|u| format!(" ({u})"))
+            .unwrap_or_default();
+        let doc = format!(" `{}`{unit}, {role}, one value per instance.", v.name);
+        let id = &f.ident;
+        quote! {
+            #[doc = #doc]
+            pub #id: Vec<f64>,
+        }
+    });
+    let allocs = layout.fields.iter().enumerate().map(|(i, f)| {
+        let id = &f.ident;
+        quote!(self.#id = vec![FIELDS[#i].default; nodes.len()];)
+    });
+    let refs: Vec<_> = layout
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let id = &f.ident;
+            quote!(#i => &self.#id,)
+        })
+        .collect();
+    let muts = layout.fields.iter().enumerate().map(|(i, f)| {
+        let id = &f.ident;
+        quote!(#i => &mut self.#id,)
+    });
+    let nstates = layout.states.len();
+    let states_doc = " The number of states (the stride of σ).";
+    let is_state = |v| m.var(v).kind == VarKind::State;
+    debug_assert!(layout.states.iter().all(|&s| is_state(s)));
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, Default)]
+        #[allow(non_snake_case)]
+        pub struct #ty {
+            /// The CV of every instance.
+            node: Vec<usize>,
+            /// The weight of every instance (area fraction, or 100/area for point processes).
+            weight: Vec<f64>,
+            #(#decls)*
+            /// State tangents σ, `[k][state][instance]`.
+            sigma: Vec<f64>,
+        }
+
+        impl #ty {
+            #[doc = #states_doc]
+            pub const STATES: usize = #nstates;
+
+            /// A mechanism with no instances yet.
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            fn allocate_fields(&mut self, nodes: &[usize], weights: &[f64]) {
+                self.node = nodes.to_vec();
+                self.weight = weights.to_vec();
+                #(#allocs)*
+                self.sigma.clear();
+            }
+
+            fn field_ref(&self, field: usize) -> &[f64] {
+                match field {
+                    #(#refs)*
+                    _ => panic!("`{}` has no field {}", INFO.name, field),
+                }
+            }
+
+            fn field_ref_mut(&mut self, field: usize) -> &mut [f64] {
+                match field {
+                    #(#muts)*
+                    _ => panic!("`{}` has no field {}", INFO.name, field),
+                }
+            }
+        }
+    }
+}
+
+/// The header comment and the pretty-printed file.
+fn format(
+    m: &Module,
+    file: TokenStream,
+    file_name: &str,
+    source: &str,
+) -> Result<String, Diagnostics> {
+    let parsed: syn::File = syn::parse2(file).map_err(|e| {
+        Diagnostics::from(Diagnostic::error(
+            m.span,
+            format!("internal: the Rust back end produced code that does not parse: {e}"),
+        ))
+    })?;
+    let body = prettyplease::unparse(&parsed);
+    let name = std::path::Path::new(file_name).file_name().map_or_else(
+        || file_name.to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok(format!(
+        "// @generated by gradmod from {name}\n// Source fingerprint (FNV-1a 64): {:016x}. Do not edit; regenerate instead.\n\n{body}",
+        fingerprint(source)
+    ))
+}
