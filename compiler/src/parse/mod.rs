@@ -1,9 +1,15 @@
 //! The NMODL front end: text to [`crate::ast`].
 //!
 //! The grammar is `nmodl.pest`. Parsing never fails: [`parse`] returns the items it could read
-//! and the errors it met. Top-level items are parsed one at a time; after an error the parser
-//! re-synchronises at the next line that starts (in column 1) with a top-level keyword, so
-//! one file can report several errors. Pest pairs never leave this module.
+//! and the errors it met. Pest pairs never leave this module.
+//!
+//! Errors are recovered from at two levels. Inside a block of statements, declarations,
+//! NEURON statements or unit definitions, a line the grammar cannot read is skipped (with any
+//! braces it opens) and parsed again alone to report what was expected there; the rest of the
+//! block is still read. Top-level items are parsed one at a time, and after an error that no
+//! line skip absorbs (such as a missing `}`) the parser re-synchronises at the next line that
+//! starts, in column 1, with a top-level keyword. Inputs nesting deeper than the parser can
+//! safely recurse are rejected up front with an error. At most 20 errors are reported per file.
 //!
 //! `INCLUDE "file"` is kept as an [`ast::ItemKind::Include`] item by [`parse`];
 //! [`parse_with_includes`] resolves it through a loader callback (relative to the including
