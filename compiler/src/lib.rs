@@ -2,6 +2,7 @@
 
 pub mod ast;
 pub mod back;
+pub mod builder;
 pub mod diag;
 pub mod driver;
 pub mod interp;

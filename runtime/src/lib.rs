@@ -13,6 +13,7 @@ mod cell_events;
 pub mod discretization;
 pub mod error;
 pub mod events;
+pub mod include;
 pub mod ions;
 pub mod mechanism;
 pub mod morphology;

@@ -1,0 +1,5 @@
+//! The built-in mechanism catalogue: every file of `mod_files/`, compiled to Rust by the build
+//! script. `by_name("hh")` gives a new `hh`; `NAMES` lists them all. The runtime knows no
+//! mechanism by name: this registry is the only place that does.
+
+gradmod_runtime::include_mechanisms!("catalogue");
