@@ -1,6 +1,13 @@
-//! The `gradmod` command: check, inspect and (later) compile and run NMODL mechanisms.
+//! The `gradmod` command: check and inspect NMODL mechanisms, and run model descriptions with
+//! the built-in catalogue.
 
-use std::path::PathBuf;
+mod catalogue;
+mod model;
+mod output;
+mod plot;
+mod run;
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -12,8 +19,9 @@ use gradmod_compiler::ir::{MechKind, Module};
 /// gradients.
 ///
 /// Start with `gradmod check FILE.mod` to see whether a file is accepted, and `gradmod dump
-/// FILE.mod` to read what the compiler made of it. With no command, gradmod checks its built-in
-/// mechanism library.
+/// FILE.mod` to read what the compiler made of it. `gradmod run MODEL.toml` simulates a model
+/// description and writes its traces and gradients. With no command, gradmod runs its bundled
+/// model (the HH axon, model A) and writes to `out/`.
 #[derive(Parser)]
 #[command(name = "gradmod", version, about, long_about)]
 struct Cli {
@@ -25,11 +33,41 @@ struct Cli {
 enum Command {
     /// Parse and lower .mod files; print one summary line per file and every diagnostic.
     ///
-    /// Exits with status 0 when every file is accepted and 1 otherwise.
+    /// Exits with status 0 when every file is accepted and 1 otherwise. Without files, checks the
+    /// built-in mechanism library.
     Check {
         /// The .mod files to check.
-        #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Simulate a model description (TOML) with the built-in mechanisms and write its traces,
+    /// tangents dV/dθ (CSV and .npy) and a plot.
+    Run {
+        /// The model file; without it, the bundled model A (HH axon).
+        model: Option<PathBuf>,
+        /// Override a value: MECH.PARAM=VALUE (everywhere the mechanism is), CLAMP.amp=VALUE,
+        /// cm=, Ra=, or a [simulation] key such as tstop=50. Repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Output directory.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Do not draw plot.png.
+        #[arg(long)]
+        no_plot: bool,
+    },
+    /// Print a mechanism's update maps and their tangents as readable NMODL, for checking.
+    ///
+    /// Each tangent map is specialised to one parameter and each tangent is commented with what
+    /// it is, e.g. `: d(m_next)/d(gnabar)`.
+    Audit {
+        /// The .mod file.
+        file: PathBuf,
+        /// The parameters to differentiate with respect to, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',', value_name = "P1,P2")]
+        wrt: Option<Vec<String>>,
+        /// Also write the augmented model (mechanism and tangent maps) as a .mod file.
+        #[arg(long, value_name = "OUT")]
+        emit_mod: Option<PathBuf>,
     },
     /// Print a .mod file as the compiler sees it: its syntax tree or its IR (as NMODL).
     Dump {
@@ -53,10 +91,24 @@ const BUILTIN: &[(&str, &str)] = &[
     ("mod_files/pas.mod", include_str!("../mod_files/pas.mod")),
 ];
 
+/// The bundled default model: model A of MODELS.md with tangents for gnabar, gkbar, gl and the
+/// IClamp amplitude.
+const DEFAULT_MODEL: (&str, &str) = (
+    "models/A_hh_axon.toml",
+    include_str!("../models/A_hh_axon.toml"),
+);
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => {
+        None => run_model(None, &[], Path::new("out"), true),
+        Some(Command::Run {
+            model,
+            set,
+            out,
+            no_plot,
+        }) => run_model(model.as_deref(), &set, &out, !no_plot),
+        Some(Command::Check { files }) if files.is_empty() => {
             println!(
                 "gradmod: checking the built-in mechanism library ({} files)",
                 BUILTIN.len()
@@ -79,6 +131,46 @@ fn main() -> ExitCode {
                 }
             }
             exit(ok)
+        }
+        Some(Command::Audit {
+            file,
+            wrt,
+            emit_mod,
+        }) => {
+            let front = match driver::load_file(&file) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("error: cannot read {}: {e}", file.display());
+                    return ExitCode::FAILURE;
+                }
+            };
+            eprint!("{}", front.render());
+            let Some(m) = &front.module else {
+                return ExitCode::FAILURE;
+            };
+            let name = file.display().to_string();
+            match gradmod_compiler::audit::audit(m, &name, wrt.as_deref()) {
+                Ok(text) => print!("{text}"),
+                Err(d) => {
+                    eprint!("{}", d.render(&front.sources));
+                    return ExitCode::FAILURE;
+                }
+            }
+            if let Some(out) = emit_mod {
+                let text = match gradmod_compiler::audit::emit_mod(m, &name) {
+                    Ok(t) => t,
+                    Err(d) => {
+                        eprint!("{}", d.render(&front.sources));
+                        return ExitCode::FAILURE;
+                    }
+                };
+                if let Err(e) = std::fs::write(&out, text) {
+                    eprintln!("error: cannot write {}: {e}", out.display());
+                    return ExitCode::FAILURE;
+                }
+                eprintln!("wrote the augmented model to {}", out.display());
+            }
+            ExitCode::SUCCESS
         }
         Some(Command::Dump {
             file,
@@ -109,6 +201,55 @@ fn main() -> ExitCode {
             }
             print!("{}", nmodl::print_module(&m));
             ExitCode::SUCCESS
+        }
+    }
+}
+
+/// `gradmod run`: loads a model (or the bundled one), simulates it with the built-in catalogue and
+/// writes the results to `out`.
+fn run_model(path: Option<&Path>, set: &[String], out: &Path, plot: bool) -> ExitCode {
+    let loaded = match path {
+        Some(p) => model::Model::load(p),
+        None => {
+            println!(
+                "gradmod: running the bundled model {} (HH axon)",
+                DEFAULT_MODEL.0
+            );
+            model::Model::parse(DEFAULT_MODEL.0, DEFAULT_MODEL.1, Path::new("."))
+        }
+    };
+    let m = match loaded {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut overrides = Vec::new();
+    for s in set {
+        match model::Override::parse(s) {
+            Ok(o) => overrides.push(o),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let library = model::Library::new(catalogue::by_name, catalogue::NAMES.iter().copied());
+    let options = run::RunOptions {
+        out: out.to_path_buf(),
+        overrides,
+        plot,
+        progress: true,
+    };
+    match run::run(&m, &library, &options) {
+        Ok(report) => {
+            run::print_report(&report, out);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }

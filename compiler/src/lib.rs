@@ -1,6 +1,7 @@
 //! gradmod-compiler: NMODL text -> AST -> IR -> passes -> back ends.
 
 pub mod ast;
+pub mod audit;
 pub mod back;
 pub mod builder;
 pub mod diag;

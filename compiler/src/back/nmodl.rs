@@ -22,6 +22,16 @@ pub fn print_module(m: &Module) -> String {
     p.out
 }
 
+/// Prints one block of `m` (with its LOCAL declarations) as NMODL.
+pub fn print_block(m: &Module, id: crate::ir::BlockId) -> String {
+    let mut p = Printer {
+        m,
+        out: String::new(),
+    };
+    p.block(m.block(id), 0, None);
+    p.out
+}
+
 /// Prints one expression of `m` in NMODL syntax.
 pub fn print_expr(m: &Module, e: ExprId) -> String {
     crate::sym::to_nmodl(&m.exprs, e, &|v: VarId| m.var(v).name.clone())

@@ -4,7 +4,9 @@
 
 pub mod cnexp;
 pub mod conductance;
+pub mod dce;
 pub mod derivimplicit;
+pub mod deselect;
 pub mod equations;
 pub mod euler;
 pub mod implicit;
