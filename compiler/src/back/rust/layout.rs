@@ -155,7 +155,7 @@ pub fn info(m: &Module, layout: &Layout, diags: &mut Diagnostics) -> TokenStream
             let vars = |list: &[VarId]| {
                 let vs = list.iter().filter_map(|&v| match m.var(v).kind {
                     VarKind::Ion { role, .. } => ion_var(role),
-                    _ => None,
+                    _ => ion_binding(m, v).and_then(|b| ion_var(b.1)),
                 });
                 quote!(&[#(#vs),*])
             };

@@ -1,0 +1,179 @@
+//! Tangents of the generated mechanisms against central finite differences of two full
+//! simulations: every tangent trace dV/dθ must equal (V(θ + h) − V(θ − h)) / 2h to a relative
+//! error below 1e-6 of the trace's maximum. Model A with the generated `hh` (gnabar, gkbar, gl,
+//! el, and the runtime's cm, Ra and IClamp amplitude), a branched cell with `hh` and `pas`, and
+//! model A with the calcium-dependent `kca` and calcium accumulation `cad` added.
+
+mod models;
+
+#[path = "../runtime/tests/common/dual.rs"]
+mod dual;
+#[path = "../runtime/tests/common/hh.rs"]
+mod hh;
+
+use gradmod_runtime::{Cell, ClampId, Morphology, ParamSpec, Probe, Recorder, Region, Settings};
+use models::{generated, model_a, model_a_probes};
+
+/// Runs a cell with the given parameters declared (parameter `set.0` moved to `set.1`),
+/// recording v and every tangent at `cvs`; returns the traces and the parameters' values.
+fn run(
+    build: &dyn Fn() -> Cell,
+    specs: &[ParamSpec],
+    cvs: &[usize],
+    set: Option<(usize, f64)>,
+    tstop: f64,
+) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let mut cell = build();
+    for s in specs {
+        cell.add_parameter(s.clone()).unwrap();
+    }
+    let theta: Vec<f64> = (0..specs.len()).map(|k| cell.parameter(k)).collect();
+    if let Some((k, value)) = set {
+        cell.set_parameter(k, value).unwrap();
+    }
+    let mut probes = Vec::new();
+    for &cv in cvs {
+        probes.push(Probe::Voltage { cv });
+        for k in 0..specs.len() {
+            probes.push(Probe::Tangent { k, cv });
+        }
+    }
+    let mut rec = Recorder::new(probes, 1);
+    cell.run(tstop, Some(&mut rec)).unwrap();
+    (rec.traces, theta)
+}
+
+/// Checks every tangent trace against a central difference with relative step `rel[k]` for
+/// parameter k (1e-5 where the trace is large; larger where V moves so little with θ that the
+/// rounding of two simulations would dominate).
+fn check(
+    build: &dyn Fn() -> Cell,
+    specs: &[ParamSpec],
+    cvs: &[usize],
+    tstop: f64,
+    rel: &[f64],
+    tol: f64,
+) {
+    let kk = specs.len();
+    let (base, theta) = run(build, specs, cvs, None, tstop);
+    let mut failures = Vec::new();
+    for k in 0..kk {
+        let h = if theta[k] != 0.0 {
+            rel[k] * theta[k].abs()
+        } else {
+            rel[k]
+        };
+        let (plus, _) = run(build, specs, cvs, Some((k, theta[k] + h)), tstop);
+        let (minus, _) = run(build, specs, cvs, Some((k, theta[k] - h)), tstop);
+        for (c, cv) in cvs.iter().enumerate() {
+            let vi = c * (kk + 1);
+            let tangent = &base[vi + 1 + k];
+            let scale = tangent.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+            let err = tangent
+                .iter()
+                .zip(plus[vi].iter().zip(&minus[vi]))
+                .map(|(s, (p, m))| (s - (p - m) / (2.0 * h)).abs())
+                .fold(0.0f64, f64::max);
+            println!(
+                "{:?} at CV {cv}: max |dV/dθ| {scale:.4e}, relative error {:.2e}",
+                specs[k].target,
+                err / scale
+            );
+            if scale == 0.0 || err / scale >= tol {
+                failures.push(format!(
+                    "tangent {k} at CV {cv}: relative error {:e}",
+                    err / scale
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn model_a_specs() -> Vec<ParamSpec> {
+    vec![
+        ParamSpec::mechanism("hh", "gnabar"),
+        ParamSpec::mechanism("hh", "gkbar"),
+        ParamSpec::mechanism("hh", "gl"),
+        ParamSpec::mechanism("hh", "el"),
+        ParamSpec::cm(),
+        ParamSpec::ra(),
+        ParamSpec::iclamp_amp(ClampId(0)),
+    ]
+}
+
+#[test]
+fn model_a_tangents_of_generated_hh_match_finite_differences() {
+    let build = || model_a(0.5, generated("hh"));
+    let (s, a) = model_a_probes(&build());
+    check(&build, &model_a_specs(), &[s, a], 30.0, &[1e-5; 7], 1e-6);
+}
+
+#[test]
+fn model_a_tangents_of_generated_hh_equal_the_hand_written_ones() {
+    let ours = || model_a(0.5, generated("hh"));
+    let theirs = || model_a(0.5, Box::new(hh::Hh::new()));
+    let (s, a) = model_a_probes(&ours());
+    let specs = model_a_specs();
+    let (x, _) = run(&ours, &specs, &[s, a], None, 30.0);
+    let (y, _) = run(&theirs, &specs, &[s, a], None, 30.0);
+    for (i, (p, q)) in x.iter().zip(&y).enumerate() {
+        let scale = q.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let d = models::max_abs_diff(p, q);
+        println!("trace {i}: max |Δ| {d:e} of max {scale:e}");
+        assert!(d <= 1e-9 * scale.max(1.0), "trace {i} differs by {d:e}");
+    }
+}
+
+#[test]
+fn branched_cell_tangents_of_generated_hh_and_pas_match_finite_differences() {
+    let build = || {
+        let mut m = Morphology::new();
+        let soma = m.add_cylinder("soma", 1, 15.0, 15.0, None, 1).unwrap();
+        let d1 = m
+            .add_frustum("dend1", 3, 150.0, 3.0, 1.0, Some((soma, 1.0)), 5)
+            .unwrap();
+        m.add_cylinder("dend1a", 3, 80.0, 0.8, Some((d1, 1.0)), 3)
+            .unwrap();
+        m.add_cylinder("axon", 2, 200.0, 1.0, Some((soma, 0.0)), 6)
+            .unwrap();
+        let mut cell = Cell::new(m, Settings::default()).unwrap();
+        let hh = cell.insert(generated("hh"), &Region::All).unwrap();
+        cell.set_field(hh, "gnabar", &Region::Tag(3), 0.06).unwrap();
+        let pas = cell.insert(generated("pas"), &Region::Tag(3)).unwrap();
+        cell.set_field(pas, "g", &Region::All, 2e-4).unwrap();
+        cell.set_field(pas, "e", &Region::All, -65.0).unwrap();
+        cell.add_iclamp("soma", 0.5, 2.0, 1.0, 0.3).unwrap();
+        cell
+    };
+    let cell = build();
+    let cvs = [
+        cell.cv_at("soma", 0.5).unwrap(),
+        cell.cv_at("dend1a", 0.9).unwrap(),
+    ];
+    let specs = vec![
+        ParamSpec::mechanism("hh", "gnabar").in_region(Region::Tag(3)),
+        ParamSpec::mechanism("hh", "gkbar").log_scaled(),
+        ParamSpec::mechanism("pas", "g"),
+        ParamSpec::mechanism("pas", "e"),
+    ];
+    check(&build, &specs, &cvs, 20.0, &[1e-5; 4], 1e-6);
+}
+
+#[test]
+fn calcium_dependent_potassium_tangents_match_finite_differences() {
+    let build = || {
+        let mut cell = model_a(0.5, generated("hh"));
+        cell.insert(generated("cad"), &Region::All).unwrap();
+        let kca = cell.insert(generated("kca"), &Region::All).unwrap();
+        cell.set_field(kca, "gkbar", &Region::All, 0.002).unwrap();
+        cell
+    };
+    let (s, a) = model_a_probes(&build());
+    let specs = vec![
+        ParamSpec::mechanism("kca", "gkbar"),
+        ParamSpec::mechanism("cad", "cainf"),
+        ParamSpec::mechanism("hh", "gkbar"),
+    ];
+    check(&build, &specs, &[s, a], 30.0, &[1e-3, 1e-3, 1e-5], 1e-6);
+}
