@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use gradmod_runtime::{Cell, Network, Recorder};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::model::{Built, BuiltCell, Library, Model, Override, build};
+use crate::model::build::{Built, BuiltCell};
+use crate::model::{Library, Model, Override, build};
 use crate::output::Traces;
 
 /// How to run a model.

@@ -13,9 +13,15 @@ use super::regions::Regions;
 use super::schema::Num;
 use super::{Location, Model, ModelError, Source};
 
+/// A constructor of mechanisms by name.
+type MakeFn<'a> = Box<dyn Fn(&str) -> Option<Box<dyn Mechanism>> + 'a>;
+
+/// A gap junction between (cell, CV) and (cell, CV), with its conductance (µS).
+pub type GapJunction = ((usize, usize), (usize, usize), f64);
+
 /// The mechanisms a model can name: a constructor by name and the list of names (for messages).
 pub struct Library<'a> {
-    make: Box<dyn Fn(&str) -> Option<Box<dyn Mechanism>> + 'a>,
+    make: MakeFn<'a>,
     names: Vec<String>,
 }
 
@@ -109,7 +115,7 @@ pub struct Built {
     /// Connections of a network.
     pub connections: Vec<gradmod_runtime::Connection>,
     /// Gap junctions of a network: (cell, CV), (cell, CV), conductance (µS).
-    pub gap_junctions: Vec<((usize, usize), (usize, usize), f64)>,
+    pub gap_junctions: Vec<GapJunction>,
     /// Simulated time (ms).
     pub tstop: f64,
     /// Time step (ms).
@@ -196,10 +202,10 @@ fn simulation(
         *u = true;
     }
     let src = &model.source;
-    if !(sim.dt > 0.0) {
+    if sim.dt <= 0.0 {
         return Err(src.error("simulation.dt", format!("must be positive, got {}", sim.dt)));
     }
-    if !(sim.tstop >= 0.0) {
+    if sim.tstop < 0.0 {
         return Err(src.error(
             "simulation.tstop",
             format!("must not be negative, got {}", sim.tstop),
@@ -288,7 +294,7 @@ fn morphology(model: &Model) -> Result<Morphology, ModelError> {
                         .map(|[x, y, z, d]| Point::new(x.0, y.0, z.0, d.0))
                         .collect(),
                     (None, Some(Num(l)), Some(Num(d0))) => {
-                        if !(l > 0.0) {
+                        if l <= 0.0 {
                             return Err(err(format!("length must be positive, got {l}")));
                         }
                         let d1 = sec.diameter_end.map_or(d0, |d| d.0);
@@ -343,7 +349,7 @@ fn discretize(
                 morph.section_mut(gradmod_runtime::SectionId(i)).nseg = n;
             }
         } else if let Some(Num(l)) = r.max_length {
-            if !(l > 0.0) {
+            if l <= 0.0 {
                 return Err(err("max_length must be positive"));
             }
             morph.set_max_segment_length(l);

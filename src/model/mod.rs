@@ -17,7 +17,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-pub use build::{Built, BuiltCell, Library, Override, build};
+pub use build::{Library, Override, build};
 pub use schema::ModelFile;
 
 /// A parsed model file with its text (for error positions) and directory (for relative paths).
@@ -172,7 +172,7 @@ impl Model {
                 let message = e.message().trim_end().to_string();
                 Err(match e.span() {
                     Some(span) => ModelError {
-                        key: None,
+                        key: key_at(text, span.start),
                         ..source.error_at(span, "", message)
                     },
                     None => ModelError {
@@ -186,6 +186,61 @@ impl Model {
             }
         }
     }
+}
+
+/// The dotted key path (such as `iclamp[0].amp`) of the key or value at a byte offset, read from
+/// the nearest table header above it and the text before the offset on its line.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line = &text[line_start..line_end];
+    let before = &text[line_start..offset];
+    let ident = |s: &str| s.trim().trim_matches('"').trim().to_string();
+    // The key on this line: a value's key (with the outer key of an inline table), or the key
+    // itself when the offset is on it.
+    let mut keys: Vec<String> = Vec::new();
+    if !line.trim_start().starts_with('[') {
+        // Inside an inline table, the outer key comes first.
+        if let Some(brace) = before.find('{') {
+            keys.push(ident(&before[..before[..brace].rfind('=').unwrap_or(0)]));
+        }
+        let seg = before.rsplit(['{', ',']).next().unwrap_or(before);
+        match seg.find('=') {
+            Some(eq) => keys.push(ident(&seg[..eq])),
+            None => {
+                let rest = &text[offset..line_end];
+                let end = rest.find(['=', ',', '}']).unwrap_or(rest.len());
+                keys.push(ident(&format!("{seg}{}", &rest[..end])));
+            }
+        }
+    }
+    // The enclosing table: the last header line above, with its index for arrays of tables.
+    let mut header = None;
+    for l in text[..line_start].lines().rev() {
+        let t = l.trim();
+        if let Some(name) = t.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
+            let name = name.trim();
+            let count = text[..line_start]
+                .lines()
+                .filter(|l| {
+                    l.trim()
+                        .strip_prefix("[[")
+                        .and_then(|r| r.split("]]").next())
+                        .is_some_and(|n| n.trim() == name)
+                })
+                .count();
+            header = Some(format!("{name}[{}]", count - 1));
+            break;
+        }
+        if let Some(name) = t.strip_prefix('[').and_then(|r| r.split(']').next()) {
+            header = Some(name.trim().to_string());
+            break;
+        }
+    }
+    let mut path: Vec<String> = header.into_iter().collect();
+    path.extend(keys.into_iter().filter(|k| !k.is_empty()));
+    (!path.is_empty()).then(|| path.join("."))
 }
 
 /// A location on a cell: a section name and a position in [0, 1].
@@ -251,5 +306,16 @@ mod tests {
         assert!(Location::parse("axon(2)").is_err());
         assert!(Location::parse("axon(0.5").is_err());
         assert!(Location::parse("(0.5)").is_err());
+    }
+
+    #[test]
+    fn keys_are_found_from_offsets() {
+        let text = "[simulation]\ndtt = 1\n[[iclamp]]\namp = 1\n[[iclamp]]\namp = nan\n\
+                    [[mechanism]]\nparameters = { g = 1, e = x }\n";
+        let at = |needle: &str| key_at(text, text.find(needle).unwrap());
+        assert_eq!(at("dtt").as_deref(), Some("simulation.dtt"));
+        assert_eq!(at("nan").as_deref(), Some("iclamp[1].amp"));
+        assert_eq!(at("x }").as_deref(), Some("mechanism[0].parameters.e"));
+        assert_eq!(at("e = x").as_deref(), Some("mechanism[0].parameters.e"));
     }
 }

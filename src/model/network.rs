@@ -124,7 +124,7 @@ pub(crate) fn build_network(
             let spanned = toml::Spanned::new(side.span(), loc.to_string());
             ends[j] = (ci, cv_at(src, &cells[ci].cell, &spanned, &key)?);
         }
-        if !(g.g.0 >= 0.0) {
+        if g.g.0 < 0.0 {
             return Err(src.error_at(
                 g.a.span(),
                 format!("gap_junction[{i}].g"),

@@ -1,0 +1,154 @@
+//! The bundled model files of `models/`, loaded and built by `gradmod run`'s loader with the
+//! generated catalogue, reproduce NEURON 9.0.2's reference traces (`tests/reference/data`).
+
+// The modules below are the binary's own; each test binary uses a part of them.
+#![allow(dead_code)]
+
+#[path = "../src/catalogue.rs"]
+mod catalogue;
+#[path = "../src/model/mod.rs"]
+mod model;
+#[path = "../src/output.rs"]
+mod output;
+#[path = "../src/plot.rs"]
+mod plot;
+#[path = "../src/run.rs"]
+mod run;
+
+use std::path::{Path, PathBuf};
+
+use output::Traces;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Loads, builds and simulates a model file of `models/` with the built-in catalogue.
+fn simulate(file: &str, overrides: &[&str]) -> Traces {
+    let m = model::Model::load(&root().join("models").join(file)).unwrap();
+    let library = model::Library::new(catalogue::by_name, catalogue::NAMES.iter().copied());
+    let overrides: Vec<_> = overrides
+        .iter()
+        .map(|s| model::Override::parse(s).unwrap())
+        .collect();
+    let built = model::build(&m, &library, &overrides).unwrap_or_else(|e| panic!("{e}"));
+    let (mut traces, _) = run::simulate(built, false).unwrap();
+    traces.remove(0).1
+}
+
+/// A numeric column of a reference CSV file.
+fn reference(file: &str, column: &str) -> Vec<f64> {
+    let path = root().join("tests/reference/data").join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let j = header.iter().position(|h| *h == column).unwrap();
+    lines
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split(',').nth(j).unwrap().parse().unwrap())
+        .collect()
+}
+
+fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len(), "trace lengths differ");
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
+
+fn column<'a>(t: &'a Traces, name: &str) -> &'a [f64] {
+    let i = t.names.iter().position(|n| n == name).unwrap();
+    &t.values[i]
+}
+
+#[test]
+fn model_a_file_matches_neuron() {
+    let t = simulate("A_hh_axon.toml", &[]);
+    assert_eq!(t.times.len(), 4001);
+    for name in ["v_soma", "v_axon_end"] {
+        let d = max_abs_diff(column(&t, name), &reference("A_hh_axon.csv", name));
+        println!("model A {name}: max |dV| = {d:e} mV");
+        assert!(d < 1e-6, "{name} differs from NEURON by {d:e} mV");
+    }
+    assert_eq!(
+        t.parameters,
+        ["hh.gnabar", "hh.gkbar", "hh.gl", "IClamp.amp"]
+    );
+    assert_eq!(t.with_tangents, [0, 1]);
+}
+
+#[test]
+fn model_b100_file_matches_neuron() {
+    let t = simulate("B100_hh_cable.toml", &[]);
+    for name in ["v_first", "v_last"] {
+        let d = max_abs_diff(column(&t, name), &reference("B100_hh_cable.csv", name));
+        println!("model B(100) {name}: max |dV| = {d:e} mV");
+        assert!(d < 1e-6, "{name} differs from NEURON by {d:e} mV");
+    }
+}
+
+#[test]
+fn model_c_passive_file_matches_neuron() {
+    let t = simulate("C_passive.toml", &[]);
+    assert_eq!(t.times.len(), 1001, "every 4th step");
+    for name in ["v_soma", "v_dend7_mid", "v_dend20_end", "v_dend53_end"] {
+        let d = max_abs_diff(column(&t, name), &reference("C_passive.csv", name));
+        println!("model C passive {name}: max |dV| = {d:e} mV");
+        assert!(d < 1e-6, "{name} differs from NEURON by {d:e} mV");
+    }
+}
+
+/// Tangents from the model file against central finite differences of runs with `--set`
+/// overrides: the loader's parameters and overrides address the same model values.
+#[test]
+fn model_a_tangent_matches_overridden_runs() {
+    let base = simulate("A_hh_axon.toml", &["tstop=20"]);
+    let h = 1e-6;
+    let plus = simulate(
+        "A_hh_axon.toml",
+        &["tstop=20", &format!("hh.gkbar={}", 0.036 + h)],
+    );
+    let minus = simulate(
+        "A_hh_axon.toml",
+        &["tstop=20", &format!("hh.gkbar={}", 0.036 - h)],
+    );
+    let k = base
+        .parameters
+        .iter()
+        .position(|p| p == "hh.gkbar")
+        .unwrap();
+    let tangent = &base.tangents[0][k];
+    let scale = tangent.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let err = tangent
+        .iter()
+        .zip(plus.values[0].iter().zip(&minus.values[0]))
+        .map(|(s, (p, m))| (s - (p - m) / (2.0 * h)).abs())
+        .fold(0.0f64, f64::max);
+    println!(
+        "d(v_soma)/d(gkbar): max {scale:e}, relative error {:e}",
+        err / scale
+    );
+    assert!(scale > 1.0 && err / scale < 1e-5);
+}
+
+/// Writes nothing into the repository: outputs go to a fresh temporary directory.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gradmod-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn model_c_file_writes_outputs() {
+    let dir = temp_dir("c-outputs");
+    let t = simulate("C_passive.toml", &["tstop=5"]);
+    let files = t.write(&dir).unwrap();
+    assert_eq!(files.len(), 5);
+    let (shape, _) = output::read_npy(&dir.join("tangents.npy")).unwrap();
+    assert_eq!(shape, [51, 4, 3]);
+    plot::plot(&t, &dir.join("plot.png"), "C").unwrap();
+    assert!(Path::new(&dir.join("plot.png")).exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
