@@ -3,10 +3,14 @@
 
 mod models;
 
+#[allow(dead_code)]
 #[path = "../runtime/tests/common/dual.rs"]
 mod dual;
+// The runtime's hand-written test mechanisms index parallel arrays by range.
+#[allow(clippy::needless_range_loop, dead_code)]
 #[path = "../runtime/tests/common/hh.rs"]
 mod hh;
+#[allow(clippy::needless_range_loop, dead_code)]
 #[path = "../runtime/tests/common/pas.rs"]
 mod pas;
 

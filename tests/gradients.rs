@@ -6,8 +6,11 @@
 
 mod models;
 
+#[allow(dead_code)]
 #[path = "../runtime/tests/common/dual.rs"]
 mod dual;
+// The runtime's hand-written test mechanisms index parallel arrays by range.
+#[allow(clippy::needless_range_loop, dead_code)]
 #[path = "../runtime/tests/common/hh.rs"]
 mod hh;
 
