@@ -61,3 +61,43 @@ fn catalogue_knows_every_mechanism_by_name() {
     assert!(models::catalogue::NAMES.contains(&"hh"));
     assert!(models::catalogue::NAMES.contains(&"pas"));
 }
+
+#[test]
+fn gradmod_compile_writes_the_same_code() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pas_compiled.rs");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_gradmod"))
+        .arg("compile")
+        .arg(root.join("mod_files/pas.mod"))
+        .arg("-o")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let written = std::fs::read_to_string(&out).unwrap();
+    let snap =
+        std::fs::read_to_string(root.join("compiler/tests/snapshots/back_rust__pas.snap")).unwrap();
+    assert_eq!(snapshot_body(&snap).trim_end(), written.trim_end());
+}
+
+#[test]
+fn gradmod_compile_reports_errors_on_the_mod_file() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let bad = dir.join("bad_compile.mod");
+    std::fs::write(
+        &bad,
+        "NEURON { POINT_PROCESS syn }\nNET_RECEIVE(w) { net_send(1, 1) }\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gradmod"))
+        .arg("compile")
+        .arg(&bad)
+        .arg("-o")
+        .arg(dir.join("bad_compile.rs"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad_compile.mod:2"), "{err}");
+    assert!(err.contains("net_send"), "{err}");
+}

@@ -220,19 +220,29 @@ impl Builder {
 
     /// One file through the front end, the passes and the Rust back end; errors rendered.
     fn compile_one(&self, path: &Path) -> Result<Generated, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("error: cannot read {}: {e}\n", path.display()))?;
-        let shown = path.display().to_string();
-        let front = driver::load_source(&shown, &text);
-        let sources = front.sources.clone();
-        let mut m = front.into_module()?;
-        passes::run(&mut m, None).map_err(|d| d.render(&sources))?;
-        let opts = Options {
-            parameters: self.parameters.get(&m.name).cloned(),
-        };
-        let file_name = path.file_name().unwrap_or_default().to_string_lossy();
-        rust::generate(&m, &file_name, &text, &opts).map_err(|d| d.render(&sources))
+        compile_file(path, &|name| self.parameters.get(name).cloned())
     }
+}
+
+/// Compiles one .mod file to Rust: the code the builder writes for it, or the diagnostics rendered
+/// against the file. `parameters` gives, for a mechanism name, the parameters to differentiate
+/// (`None`: all of them).
+pub fn compile_file(
+    path: &Path,
+    parameters: &dyn Fn(&str) -> Option<Vec<String>>,
+) -> Result<Generated, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("error: cannot read {}: {e}\n", path.display()))?;
+    let shown = path.display().to_string();
+    let front = driver::load_source(&shown, &text);
+    let sources = front.sources.clone();
+    let mut m = front.into_module()?;
+    passes::run(&mut m, None).map_err(|d| d.render(&sources))?;
+    let opts = Options {
+        parameters: parameters(&m.name),
+    };
+    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+    rust::generate(&m, &file_name, &text, &opts).map_err(|d| d.render(&sources))
 }
 
 /// Writes `text` to `path` unless it already holds it (so unchanged files keep their time).
