@@ -83,6 +83,18 @@ enum Command {
         #[arg(long, value_name = "PASS", conflicts_with = "ast")]
         after: Option<String>,
     },
+    /// Compile a .mod file to Rust: the mechanism struct, its metadata and its forward and
+    /// tangent kernels (the code the build-time Builder writes).
+    Compile {
+        /// The .mod file.
+        file: PathBuf,
+        /// The Rust file to write.
+        #[arg(short, long, value_name = "FILE.rs")]
+        output: PathBuf,
+        /// The parameters to differentiate, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',', value_name = "P1,P2")]
+        wrt: Option<Vec<String>>,
+    },
 }
 
 /// The built-in mechanism library, embedded so that the default job needs no files.
@@ -200,6 +212,20 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
             print!("{}", nmodl::print_module(&m));
+            ExitCode::SUCCESS
+        }
+        Some(Command::Compile { file, output, wrt }) => {
+            let code = match gradmod_compiler::builder::compile_file(&file, &|_| wrt.clone()) {
+                Ok(g) => g.code,
+                Err(e) => {
+                    eprint!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            if let Err(e) = std::fs::write(&output, code) {
+                eprintln!("error: cannot write {}: {e}", output.display());
+                return ExitCode::FAILURE;
+            }
             ExitCode::SUCCESS
         }
     }
