@@ -152,3 +152,55 @@ fn model_c_file_writes_outputs() {
     assert!(Path::new(&dir.join("plot.png")).exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Loads and simulates a network model of `models/`; returns each cell's traces.
+fn simulate_network(file: &str, overrides: &[&str]) -> Vec<(String, Traces)> {
+    let m = model::Model::load(&root().join("models").join(file)).unwrap();
+    let library = model::Library::new(catalogue::by_name, catalogue::NAMES.iter().copied());
+    let overrides: Vec<_> = overrides
+        .iter()
+        .map(|s| model::Override::parse(s).unwrap())
+        .collect();
+    let built = model::build(&m, &library, &overrides).unwrap_or_else(|e| panic!("{e}"));
+    run::simulate(built, false).unwrap().0
+}
+
+/// The gap-junction network: the unstimulated cell fires only through the junction, and its
+/// tangent (θ shared by both cells) matches finite differences of overridden runs.
+#[test]
+fn gap_junction_network_carries_spikes_and_tangents() {
+    let base = simulate_network("network_gap.toml", &["tstop=25"]);
+    assert_eq!(base[1].0, "b");
+    let b = &base[1].1;
+    let peak = |v: &[f64]| v.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(x));
+    assert!(peak(&b.values[0]) > 30.0, "b fires through the junction");
+    let quiet = simulate_network("network_gap.toml", &["tstop=25", "IClamp.amp=0"]);
+    assert!(
+        peak(&quiet[1].1.values[0]) < -60.0,
+        "b is quiet without a's spike"
+    );
+
+    let h = 1e-6;
+    let g = 0.036;
+    let plus = simulate_network(
+        "network_gap.toml",
+        &["tstop=25", &format!("hh.gkbar={}", g + h)],
+    );
+    let minus = simulate_network(
+        "network_gap.toml",
+        &["tstop=25", &format!("hh.gkbar={}", g - h)],
+    );
+    let k = b.parameters.iter().position(|p| p == "hh.gkbar").unwrap();
+    let tangent = &b.tangents[0][k];
+    let scale = tangent.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let err = tangent
+        .iter()
+        .zip(plus[1].1.values[0].iter().zip(&minus[1].1.values[0]))
+        .map(|(s, (p, m))| (s - (p - m) / (2.0 * h)).abs())
+        .fold(0.0f64, f64::max);
+    println!(
+        "network b: d(v_soma)/d(gkbar) max {scale:e}, relative error {:e}",
+        err / scale
+    );
+    assert!(scale > 1.0 && err / scale < 1e-5);
+}

@@ -19,6 +19,11 @@ fn split_cell<'a>(cells: &[BuiltCell], text: &'a str) -> Result<(usize, &'a str)
     Ok((i, rest))
 }
 
+/// Whether a network has no gap junctions.
+fn gap_free(f: &super::ModelFile) -> bool {
+    f.gap_junctions.is_empty()
+}
+
 /// Builds every cell of a network model and resolves its wiring.
 pub(crate) fn build_network(
     model: &Model,
@@ -70,7 +75,44 @@ pub(crate) fn build_network(
                 "a cell's model file cannot itself be a network",
             ));
         }
-        cells.push(build_cell(&sub, &c.name, sim, library, overrides, used)?);
+        // The cell's own overrides come after the command line's, so they win.
+        let mut all = overrides.to_vec();
+        all.extend(c.set.iter().map(|(k, v)| Override {
+            key: k.get_ref().clone(),
+            value: v.0,
+        }));
+        let mut all_used = vec![false; all.len()];
+        let cell = build_cell(&sub, &c.name, sim, library, &all, &mut all_used)?;
+        for (u, a) in used.iter_mut().zip(&all_used) {
+            *u |= *a;
+        }
+        if let Some(j) = all_used[overrides.len()..].iter().position(|u| !u) {
+            let (k, _) = c.set.iter().nth(j).expect("one override per entry");
+            return Err(src.error_at(
+                k.span(),
+                format!("cell[{i}].set.{}", k.get_ref()),
+                "matches nothing in the cell's model",
+            ));
+        }
+        if let Some(first) = cells.first()
+            && !gap_free(f)
+            && first.parameters != cell.parameters
+        {
+            return Err(src.error_at(
+                c.model.span(),
+                &key,
+                format!(
+                    "cells joined by gap junctions share their parameters θ_k (tangents cross \
+                     junctions by index), so they need the same [[parameter]] list: `{}` has [{}], \
+                     `{}` has [{}]",
+                    first.name,
+                    first.parameters.join(", "),
+                    c.name,
+                    cell.parameters.join(", ")
+                ),
+            ));
+        }
+        cells.push(cell);
     }
     let mut connections = Vec::new();
     for (i, c) in f.connections.iter().enumerate() {
@@ -132,14 +174,6 @@ pub(crate) fn build_network(
             ));
         }
         gap_junctions.push((ends[0], ends[1], g.g.0));
-    }
-    let k0 = cells[0].parameters.len();
-    if !gap_junctions.is_empty() && cells.iter().any(|c| c.parameters.len() != k0) {
-        return Err(src.error(
-            "gap_junction",
-            "cells joined by gap junctions need the same number of [[parameter]] entries \
-             (tangent columns are exchanged by index)",
-        ));
     }
     Ok(Built {
         cells,

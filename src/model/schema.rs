@@ -102,6 +102,9 @@ pub struct CellRef {
     pub name: String,
     /// The model file describing the cell, relative to this file.
     pub model: Spanned<String>,
+    /// Overrides for this cell only, as `--set` takes them (for example `"IClamp.amp" = 0`).
+    #[serde(default)]
+    pub set: BTreeMap<Spanned<String>, Num>,
 }
 
 /// `[simulation]`: global settings.
