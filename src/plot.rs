@@ -54,6 +54,19 @@ fn decimate(times: &[f64], ys: &[f64]) -> Vec<(f64, f64)> {
     out
 }
 
+/// A tick label: plain decimals for ordinary magnitudes, scientific notation otherwise.
+fn tick(y: &f64) -> String {
+    let a = y.abs();
+    if a < 1e-12 {
+        "0".into()
+    } else if (1e-3..1e5).contains(&a) {
+        let s = format!("{y:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{y:.1e}")
+    }
+}
+
 /// Draws one panel of lines sharing a time axis.
 fn panel(
     area: &DrawingArea<BitMapBackend<'_>, Shift>,
@@ -94,7 +107,8 @@ fn panel(
         .y_desc(ylabel)
         .label_style(("sans-serif", 12))
         .axis_desc_style(("sans-serif", 13))
-        .y_label_formatter(&|y| format!("{y:.3e}"))
+        .y_label_formatter(&tick)
+        .light_line_style(RGBColor(238, 238, 238))
         .draw()?;
     for (i, (name, ys)) in series.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
