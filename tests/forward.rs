@@ -13,6 +13,9 @@ mod hh;
 #[allow(clippy::needless_range_loop, dead_code)]
 #[path = "../runtime/tests/common/pas.rs"]
 mod pas;
+#[allow(clippy::needless_range_loop, dead_code)]
+#[path = "../runtime/tests/common/point.rs"]
+mod point;
 
 use gradmod_runtime::mechanism::Mechanism;
 use gradmod_runtime::{Cell, Morphology, Probe, Recorder, Region, Settings};
@@ -129,4 +132,27 @@ fn generated_hh_matches_neuron_on_model_b100() {
     let d1 = max_abs_diff(&ours[1], &reference_column("B100_hh_cable.csv", "v_last"));
     println!("model B(100) vs NEURON: max |dV| first {d0:e} mV, last {d1:e} mV");
     assert!(d0 < 1e-6 && d1 < 1e-6);
+}
+
+#[test]
+fn generated_expsyn_reproduces_the_hand_written_one() {
+    let build = |syn: Box<dyn Mechanism>| {
+        let mut cell = model_a(0.0, Box::new(hh::Hh::new()));
+        let id = cell.place(syn, &[("axon", 0.3)]).unwrap();
+        cell.set_field(id, "tau", &Region::All, 3.0).unwrap();
+        cell.schedule(2.0, id, 0, 0.002).unwrap();
+        cell.schedule(4.0, id, 0, 0.004).unwrap();
+        cell
+    };
+    let cell = build(generated("ExpSyn"));
+    let (s, a) = model_a_probes(&cell);
+    let ours = run(cell, &[s, a], 30.0);
+    let theirs = run(build(Box::<point::ExpSyn>::default()), &[s, a], 30.0);
+    let d = max_abs_diff(&ours[0], &theirs[0]).max(max_abs_diff(&ours[1], &theirs[1]));
+    println!("model A with a synapse, generated vs hand-written ExpSyn: max |dV| {d:e} mV");
+    assert!(
+        ours[1].iter().any(|&v| v > 0.0),
+        "the synapse fires the axon"
+    );
+    assert!(d < 1e-9, "max |dV| {d:e} mV");
 }

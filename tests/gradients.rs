@@ -180,3 +180,24 @@ fn calcium_dependent_potassium_tangents_match_finite_differences() {
     ];
     check(&build, &specs, &[s, a], 30.0, &[1e-3, 1e-3, 1e-5], 1e-6);
 }
+
+/// Model A with a generated ExpSyn (a point process with NET_RECEIVE) on the axon receiving two
+/// events: the synapse's tau and e, and hh's gkbar.
+#[test]
+fn synapse_tangents_match_finite_differences() {
+    let build = || {
+        let mut cell = model_a(0.0, generated("hh"));
+        let syn = cell.place(generated("ExpSyn"), &[("axon", 0.3)]).unwrap();
+        cell.set_field(syn, "tau", &Region::All, 3.0).unwrap();
+        cell.schedule(2.0, syn, 0, 0.002).unwrap();
+        cell.schedule(4.0, syn, 0, 0.004).unwrap();
+        cell
+    };
+    let (s, a) = model_a_probes(&build());
+    let specs = vec![
+        ParamSpec::mechanism("ExpSyn", "tau"),
+        ParamSpec::mechanism("ExpSyn", "e"),
+        ParamSpec::mechanism("hh", "gkbar"),
+    ];
+    check(&build, &specs, &[s, a], 20.0, &[1e-5; 3], 1e-6);
+}

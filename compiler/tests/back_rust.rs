@@ -80,3 +80,45 @@ NET_RECEIVE(w) { net_send(d, 1) }
     assert!(err.contains("net_send"), "{err}");
     assert!(err.contains("syn.mod:3"), "{err}");
 }
+
+#[test]
+fn builder_writes_one_file_per_mechanism_and_an_index() {
+    let out = std::env::temp_dir().join(format!("gradmod-builder-{}", std::process::id()));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mod_files");
+    let compiled = gradmod_compiler::builder::Builder::new()
+        .dir(&dir)
+        .out_dir(&out)
+        .name("lib")
+        .parameters("hh", &["gnabar"])
+        .cargo_metadata(false)
+        .compile()
+        .unwrap();
+    assert_eq!(compiled.len(), mod_files().len());
+    let index = std::fs::read_to_string(out.join("lib.rs")).unwrap();
+    assert!(index.contains("pub mod hh"), "{index}");
+    assert!(
+        index.contains("\"hh\" => Some(Box::new(hh::Hh::new()))"),
+        "{index}"
+    );
+    let hh = std::fs::read_to_string(out.join("lib/hh.rs")).unwrap();
+    // Only gnabar is seeded: no other parameter's seed is read.
+    assert!(hh.contains("seed.param == 0usize"), "{hh}");
+    assert!(!hh.contains("seed.param == 1usize"), "{hh}");
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn builder_errors_point_at_the_mod_file() {
+    let dir = std::env::temp_dir().join(format!("gradmod-builder-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.mod");
+    std::fs::write(&bad, "NEURON { SUFFIX bad }\nBREAKPOINT { x = }\n").unwrap();
+    let err = gradmod_compiler::builder::Builder::new()
+        .file(&bad)
+        .out_dir(dir.join("out"))
+        .cargo_metadata(false)
+        .compile()
+        .unwrap_err();
+    assert!(err.message.contains("bad.mod:2"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

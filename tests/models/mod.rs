@@ -7,12 +7,19 @@
 #[path = "../../src/catalogue.rs"]
 pub mod catalogue;
 
+/// Mechanisms only the tests use (`tests/mechanisms/`), compiled by the build script.
+pub mod test_mechanisms {
+    gradmod_runtime::include_mechanisms!("test_mechanisms");
+}
+
 use gradmod_runtime::mechanism::Mechanism;
 use gradmod_runtime::{Cell, Morphology, Region, Settings};
 
-/// A new mechanism from the generated catalogue.
+/// A new mechanism from the generated catalogue or the test mechanisms.
 pub fn generated(name: &str) -> Box<dyn Mechanism> {
-    catalogue::by_name(name).unwrap_or_else(|| panic!("the catalogue has no `{name}`"))
+    catalogue::by_name(name)
+        .or_else(|| test_mechanisms::by_name(name))
+        .unwrap_or_else(|| panic!("no generated mechanism `{name}`"))
 }
 
 /// Model A: soma 20 µm × 20 µm (one CV), axon 400 µm × 1 µm (ten CVs) at soma(1), `hh`
