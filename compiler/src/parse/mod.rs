@@ -192,13 +192,16 @@ fn parse_included(
 }
 
 /// A loader for [`parse_with_includes`] that reads included files from disk, relative to the
-/// directory of the including file.
+/// directory of the including file. Bytes that are not UTF-8 (Latin-1 comments in old files)
+/// become U+FFFD.
 pub fn fs_loader(path: &str, includer: &str) -> Result<SourceFile, String> {
     let dir = std::path::Path::new(includer)
         .parent()
         .unwrap_or(std::path::Path::new(""));
     let full = dir.join(path);
-    let text = std::fs::read_to_string(&full).map_err(|e| e.to_string())?;
+    // Old .mod files often carry Latin-1 bytes in comments: read them rather than refuse.
+    let bytes = std::fs::read(&full).map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
     Ok(SourceFile::new(full.to_string_lossy().into_owned(), text))
 }
 
