@@ -86,8 +86,10 @@ fn the_base_model_builds() {
 fn unknown_mechanism() {
     assert_eq!(
         headline(&edit(r#"name = "hh""#, r#"name = "hhx""#), &[]),
-        "model.toml:21:8: mechanism[0].name: unknown mechanism `hhx` \
-         (the catalogue has: cad, hh, kca, pas)"
+        format!(
+            "model.toml:21:8: mechanism[0].name: unknown mechanism `hhx` (the catalogue has: {})",
+            catalogue::NAMES.join(", ")
+        )
     );
 }
 
@@ -237,4 +239,22 @@ fn bad_overrides() {
     );
     assert!(model::Override::parse("hh.gnabar").is_err());
     assert!(model::Override::parse("hh.gnabar=NaN").is_err());
+}
+
+/// The schema examples of `models/README.md` are valid model files (syntax and keys).
+#[test]
+fn readme_examples_parse() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/README.md");
+    let text = std::fs::read_to_string(path).unwrap();
+    let blocks: Vec<&str> = text
+        .split("```toml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
+    assert_eq!(blocks.len(), 2);
+    for b in blocks {
+        if let Err(e) = model::Model::parse("README.md", b, Path::new(".")) {
+            panic!("{e}");
+        }
+    }
 }
