@@ -201,3 +201,51 @@ fn synapse_tangents_match_finite_differences() {
     ];
     check(&build, &specs, &[s, a], 20.0, &[1e-5; 3], 1e-6);
 }
+
+/// The generated electrode-current clamp's tangent with respect to its amplitude equals the
+/// runtime's hand-written IClamp amplitude tangent, and the awkwardly named leak's tangents match
+/// finite differences.
+#[test]
+fn electrode_current_and_keyword_named_tangents() {
+    let ours = || {
+        let mut cell = model_a(0.0, generated("hh"));
+        let clamp = cell.place(generated("Clamp"), &[("soma", 0.5)]).unwrap();
+        cell.set_field(clamp, "del", &Region::All, 10.0).unwrap();
+        cell.set_field(clamp, "dur", &Region::All, 1.0).unwrap();
+        cell.set_field(clamp, "amp", &Region::All, 0.5).unwrap();
+        cell.insert(generated("type"), &Region::All).unwrap();
+        cell
+    };
+    let theirs = || {
+        let mut cell = model_a(0.5, generated("hh"));
+        cell.insert(generated("type"), &Region::All).unwrap();
+        cell
+    };
+    let (s, a) = model_a_probes(&ours());
+    let (x, _) = run(
+        &ours,
+        &[ParamSpec::mechanism("Clamp", "amp")],
+        &[s, a],
+        None,
+        30.0,
+    );
+    let (y, _) = run(
+        &theirs,
+        &[ParamSpec::iclamp_amp(ClampId(0))],
+        &[s, a],
+        None,
+        30.0,
+    );
+    for (i, (p, q)) in x.iter().zip(&y).enumerate() {
+        let scale = q.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let d = models::max_abs_diff(p, q);
+        println!("clamp trace {i}: max |Δ| {d:e} of max {scale:e}");
+        assert!(d <= 1e-9 * scale.max(1.0), "trace {i} differs by {d:e}");
+    }
+    let specs = vec![
+        ParamSpec::mechanism("type", "match"),
+        ParamSpec::mechanism("type", "k"),
+        ParamSpec::mechanism("type", "j"),
+    ];
+    check(&ours, &specs, &[s, a], 30.0, &[1e-5; 3], 1e-6);
+}
