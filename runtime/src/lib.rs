@@ -18,6 +18,7 @@ pub mod ions;
 pub mod mechanism;
 pub mod morphology;
 pub mod network;
+pub mod noise;
 pub mod optim;
 pub mod params;
 pub mod probe;

@@ -1,0 +1,327 @@
+//! An Ornstein–Uhlenbeck current source: a point process injecting I = gain·(mean + sigma·z), where
+//! z is a unit-variance OU process with correlation time tau, drawn from a counter-based generator.
+//!
+//! The source is an ordinary [`Mechanism`] (named `ou_noise`), written by hand: its parameters
+//! `gain`, `mean` (nA), `sigma` (nA) and `tau` (ms) are differentiable like any mechanism parameter,
+//! with hand-written tangents (dI/dgain = mean + sigma·z, dI/dmean = gain, dI/dsigma = gain·z, and
+//! dI/dtau through the tangent of z). Its `seed` chooses the random stream.
+//!
+//! z is advanced by the exact discretisation of dz = −z/tau dt + sqrt(2/tau) dW over one step:
+//! z_{n+1} = a·z_n + sqrt(1 − a²)·ξ_n with a = exp(−dt/tau) and ξ_n standard normal; z_0 is drawn
+//! from the stationary distribution. ξ_n is a pure function of (seed, instance, n): a SplitMix64
+//! mix of a key made from the seed and the instance, at counter n (Box–Muller on two 53-bit
+//! uniforms). Each cell owns its sources, so a network gives the same numbers bit for bit whatever
+//! the number of threads, provided every cell has its own seed.
+//!
+//! The current is an electrode current (inward positive, as an IClamp) and is evaluated at z_n
+//! during the step from t_n to t_{n+1}.
+
+use crate::cell::{Cell, MechId};
+use crate::error::{Error, Result, check_finite};
+use crate::mechanism::{
+    Context, FieldInfo, FieldRole, Mechanism, MechanismInfo, MechanismKind, Tangents,
+};
+
+/// Field indices, in [`FIELDS`] order.
+const GAIN: usize = 0;
+const MEAN: usize = 1;
+const SIGMA: usize = 2;
+const TAU: usize = 3;
+const SEED: usize = 4;
+const Z: usize = 5;
+const I: usize = 6;
+const NFIELDS: usize = 7;
+
+static FIELDS: [FieldInfo; NFIELDS] = [
+    FieldInfo::new("gain", "1", 1.0, FieldRole::Parameter),
+    FieldInfo::new("mean", "nA", 0.0, FieldRole::Parameter),
+    FieldInfo {
+        name: "sigma",
+        unit: "nA",
+        default: 0.0,
+        role: FieldRole::Parameter,
+        lower: Some(0.0),
+        upper: None,
+    },
+    FieldInfo {
+        name: "tau",
+        unit: "ms",
+        default: 5.0,
+        role: FieldRole::Parameter,
+        lower: Some(1e-9),
+        upper: None,
+    },
+    // The seed is an assigned variable so that it cannot be declared a differentiable parameter.
+    FieldInfo::new("seed", "1", 0.0, FieldRole::Assigned),
+    FieldInfo::new("z", "1", 0.0, FieldRole::State),
+    FieldInfo::new("i", "nA", 0.0, FieldRole::Assigned),
+];
+
+static INFO: MechanismInfo = MechanismInfo {
+    name: OuNoise::NAME,
+    kind: MechanismKind::Point,
+    fields: &FIELDS,
+    ions: &[],
+    net_receive: false,
+};
+
+/// Parameters of an OU current source, for [`Cell::add_ou_noise`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OuParams {
+    /// Mean current before the gain (nA).
+    pub mean: f64,
+    /// Standard deviation before the gain (nA).
+    pub sigma: f64,
+    /// Correlation time (ms).
+    pub tau: f64,
+    /// Gain multiplying the whole current (dimensionless).
+    pub gain: f64,
+    /// Seed of the random stream (an integer below 2^53).
+    pub seed: u64,
+}
+
+impl Default for OuParams {
+    /// No current: mean 0, sigma 0, tau 5 ms, gain 1, seed 0.
+    fn default() -> Self {
+        Self {
+            mean: 0.0,
+            sigma: 0.0,
+            tau: 5.0,
+            gain: 1.0,
+            seed: 0,
+        }
+    }
+}
+
+/// The OU current source mechanism (one instance per placement).
+#[derive(Clone, Debug, Default)]
+pub struct OuNoise {
+    node: Vec<usize>,
+    weight: Vec<f64>,
+    fields: [Vec<f64>; NFIELDS],
+    /// Steps taken since `init`: the counter of the random stream.
+    counter: u64,
+    /// State tangents dz/dθ_k, `[k][instance]`.
+    dz: Vec<f64>,
+}
+
+impl OuNoise {
+    /// The mechanism's name, as [`Cell::mechanism_id`] finds it.
+    pub const NAME: &'static str = "ou_noise";
+
+    /// A new, unplaced source.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The standard normal ξ of instance j at counter n.
+    fn xi(&self, j: usize, n: u64) -> f64 {
+        normal(seed_bits(self.fields[SEED][j]), j as u64, n)
+    }
+
+    /// a = exp(−dt/tau), sqrt(1 − a²) and d(a)/d(tau), d(sqrt(1 − a²))/d(tau) for instance j.
+    fn decay(&self, j: usize, dt: f64) -> (f64, f64, f64, f64) {
+        let tau = self.fields[TAU][j];
+        let a = (-dt / tau).exp();
+        let b2 = 1.0 - a * a;
+        let b = b2.max(0.0).sqrt();
+        let da = a * dt / (tau * tau);
+        let db = if b > 0.0 { -a * da / b } else { 0.0 };
+        (a, b, da, db)
+    }
+}
+
+/// The seed field as the integer it holds (negative and non-finite values give 0).
+fn seed_bits(seed: f64) -> u64 {
+    if seed.is_finite() && seed > 0.0 {
+        seed as u64
+    } else {
+        0
+    }
+}
+
+/// SplitMix64's output function.
+fn mix64(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The 64-bit word at position `index` of the stream (seed, stream): SplitMix64 started from a key
+/// hashed from both, so every (seed, stream) pair has its own starting point.
+pub fn random_word(seed: u64, stream: u64, index: u64) -> u64 {
+    let key = mix64(mix64(seed ^ 0x6a09_e667_f3bc_c909) ^ stream.wrapping_mul(GOLDEN));
+    mix64(key.wrapping_add(index.wrapping_add(1).wrapping_mul(GOLDEN)))
+}
+
+/// The standard normal number at counter `n` of the stream (seed, stream), by Box–Muller from
+/// the words 2n and 2n + 1.
+pub fn normal(seed: u64, stream: u64, n: u64) -> f64 {
+    let to_unit = |w: u64| (w >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+    // u1 in (0, 1] so that its logarithm is finite.
+    let u1 = 1.0 - to_unit(random_word(seed, stream, 2 * n));
+    let u2 = to_unit(random_word(seed, stream, 2 * n + 1));
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+impl Mechanism for OuNoise {
+    fn info(&self) -> &'static MechanismInfo {
+        &INFO
+    }
+
+    fn allocate(&mut self, nodes: &[usize], weights: &[f64]) {
+        self.node = nodes.to_vec();
+        self.weight = weights.to_vec();
+        for (f, info) in self.fields.iter_mut().zip(&FIELDS) {
+            *f = vec![info.default; nodes.len()];
+        }
+        self.dz.clear();
+    }
+
+    fn instance_count(&self) -> usize {
+        self.node.len()
+    }
+
+    fn nodes(&self) -> &[usize] {
+        &self.node
+    }
+
+    fn field(&self, field: usize) -> &[f64] {
+        &self.fields[field]
+    }
+
+    fn field_mut(&mut self, field: usize) -> &mut [f64] {
+        &mut self.fields[field]
+    }
+
+    fn set_tangent_count(&mut self, k: usize) {
+        self.dz = vec![0.0; k * self.node.len()];
+    }
+
+    fn state_tangents(&self) -> &[f64] {
+        &self.dz
+    }
+
+    fn state_tangents_mut(&mut self) -> &mut [f64] {
+        &mut self.dz
+    }
+
+    fn init(&mut self, _ctx: &mut Context) {
+        self.counter = 0;
+        for j in 0..self.node.len() {
+            // Stationary start; position u64::MAX of the stream is never reached by the steps.
+            self.fields[Z][j] = self.xi(j, u64::MAX / 2);
+            self.fields[I][j] = 0.0;
+        }
+    }
+
+    fn currents(&mut self, ctx: &mut Context) {
+        for j in 0..self.node.len() {
+            let f = &self.fields;
+            let i = f[GAIN][j] * (f[MEAN][j] + f[SIGMA][j] * f[Z][j]);
+            self.fields[I][j] = i;
+            // An electrode current: depolarising when positive.
+            ctx.i[self.node[j]] -= self.weight[j] * i;
+        }
+    }
+
+    fn states(&mut self, ctx: &mut Context) {
+        for j in 0..self.node.len() {
+            let (a, b, _, _) = self.decay(j, ctx.dt);
+            let xi = self.xi(j, self.counter);
+            self.fields[Z][j] = a * self.fields[Z][j] + b * xi;
+        }
+        self.counter += 1;
+    }
+
+    fn init_tangent(&mut self, _ctx: &mut Context, _tan: &mut Tangents) {
+        // z_0 depends on no parameter.
+        self.dz.fill(0.0);
+    }
+
+    fn currents_tangent(&mut self, _ctx: &mut Context, tan: &mut Tangents) {
+        let ni = self.node.len();
+        let f = &self.fields;
+        for k in 0..tan.k {
+            let seed = tan.seeds.get(k).and_then(|s| s.as_ref());
+            for j in 0..ni {
+                let (gain, mean, sigma, z) = (f[GAIN][j], f[MEAN][j], f[SIGMA][j], f[Z][j]);
+                let mut di = gain * sigma * self.dz[k * ni + j];
+                if let Some(s) = seed {
+                    let p = s.factor[j];
+                    di += p * match s.param {
+                        GAIN => mean + sigma * z,
+                        MEAN => gain,
+                        SIGMA => gain * z,
+                        _ => 0.0,
+                    };
+                }
+                tan.di[k * tan.ncv + self.node[j]] -= self.weight[j] * di;
+            }
+        }
+    }
+
+    fn states_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents) {
+        let ni = self.node.len();
+        for j in 0..ni {
+            let (a, _, da, db) = self.decay(j, ctx.dt);
+            let xi = self.xi(j, self.counter);
+            let z = self.fields[Z][j];
+            for k in 0..tan.k {
+                let mut dz = a * self.dz[k * ni + j];
+                if let Some(s) = tan.seeds.get(k).and_then(|s| s.as_ref())
+                    && s.param == TAU
+                {
+                    dz += s.factor[j] * (da * z + db * xi);
+                }
+                self.dz[k * ni + j] = dz;
+            }
+        }
+    }
+}
+
+impl Cell {
+    /// Places an OU current source at (section, x) with the given parameters; returns its handle.
+    /// Its parameters can be declared differentiable with
+    /// `ParamSpec::mechanism("ou_noise", "gain")` (or `mean`, `sigma`, `tau`) and read or written
+    /// like any mechanism field. Several sources on one cell are instances of one mechanism only
+    /// if placed in one call; use a different seed per cell for independent streams.
+    pub fn add_ou_noise(&mut self, section: &str, x: f64, p: OuParams) -> Result<MechId> {
+        for (name, v) in [
+            ("mean", p.mean),
+            ("sigma", p.sigma),
+            ("tau", p.tau),
+            ("gain", p.gain),
+        ] {
+            check_finite(|| format!("OU noise {name}"), v)?;
+        }
+        if p.sigma < 0.0 || p.tau <= 0.0 {
+            return Err(Error::BadValue {
+                object: "OU noise".into(),
+                value: if p.sigma < 0.0 { p.sigma } else { p.tau },
+                message: "needs sigma ≥ 0 and tau > 0".into(),
+            });
+        }
+        if p.seed >= 1 << 53 {
+            return Err(Error::BadValue {
+                object: "OU noise seed".into(),
+                value: p.seed as f64,
+                message: "must be below 2^53".into(),
+            });
+        }
+        let id = self.place(Box::new(OuNoise::new()), &[(section, x)])?;
+        let m = self.mechs[id.0].mech.as_mut();
+        for (field, v) in [
+            (GAIN, p.gain),
+            (MEAN, p.mean),
+            (SIGMA, p.sigma),
+            (TAU, p.tau),
+            (SEED, p.seed as f64),
+        ] {
+            m.field_mut(field)[0] = v;
+        }
+        Ok(id)
+    }
+}
