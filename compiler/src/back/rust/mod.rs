@@ -68,6 +68,8 @@ pub fn generate(
     source: &str,
     opts: &Options,
 ) -> Result<Generated, Diagnostics> {
+    // Nothing is emitted from a module the validator has not accepted.
+    crate::ir::validate(m)?;
     let layout = Layout::new(m);
     let mut diags = Diagnostics::new();
     if let Some(names) = &opts.parameters {

@@ -242,6 +242,12 @@ pub fn states(kw: &KernelWriter, ex: &mut Exec) -> (TokenStream, Body) {
 pub fn net_receive(kw: &KernelWriter, ex: &mut Exec) -> Option<TokenStream> {
     let m = kw.m;
     let nr = m.net_receive.as_ref()?;
+    if let Some(b) = nr.initial {
+        ex.diags.push(Diagnostic::error(
+            m.block(b).span,
+            "the Rust back end does not support an INITIAL block inside NET_RECEIVE yet",
+        ));
+    }
     if nr.args.len() > 1 {
         ex.diags.push(
             Diagnostic::error(
