@@ -34,6 +34,8 @@ pub type Loader<'a> = &'a dyn Fn(VarId) -> Option<TokenStream>;
 /// inside it (empty for primal kernels).
 #[derive(Default)]
 pub struct Body {
+    /// Loads and lets whose values are the same for every instance, before the instance loop.
+    pub pre: TokenStream,
     /// Loads, lets and stores that do not depend on tangent inputs.
     pub outer: TokenStream,
     /// Loads, lets and stores that do.
@@ -46,6 +48,74 @@ pub struct Body {
     pub ion_slots: BTreeSet<usize>,
     /// Helper functions the code calls.
     pub helpers: BTreeSet<Helper>,
+}
+
+/// Rewrites each output that is linear in the tangent inputs, Σ c_i · d_i, so that its
+/// coefficients c_i (which read only primal values) are computed once per instance, outside the
+/// loop over directions, and the loop only forms the sums. The coefficients are the symbolic
+/// derivatives of the output with respect to each tangent input; an output in which a
+/// coefficient still reads a tangent input is kept as it is. `coef` names a new coefficient.
+fn linearize(
+    ar: &mut ExprArena,
+    outputs: Vec<Output>,
+    tangent: &dyn Fn(VarId) -> bool,
+    coef: &mut dyn FnMut(&mut ExprArena) -> (ExprId, Ident),
+) -> Vec<Output> {
+    let tangent_inputs = |ar: &ExprArena, e: ExprId| -> Vec<VarId> {
+        let mut vs: Vec<VarId> = ar
+            .reachable(&[e])
+            .into_iter()
+            .filter_map(|id| match ar.get(id) {
+                Expr::Var(v) if tangent(v) => Some(v),
+                _ => None,
+            })
+            .collect();
+        vs.sort_unstable();
+        vs
+    };
+    let mut out = Vec::with_capacity(outputs.len());
+    let mut coefficients: Vec<Output> = Vec::new();
+    for (root, in_loop, sink) in outputs {
+        let inputs = if in_loop {
+            tangent_inputs(ar, root)
+        } else {
+            Vec::new()
+        };
+        if inputs.is_empty() {
+            out.push((root, in_loop, sink));
+            continue;
+        }
+        let cs: Vec<ExprId> = inputs
+            .iter()
+            .map(|&v| crate::sym::diff(ar, root, v))
+            .collect();
+        if cs.iter().any(|&c| !tangent_inputs(ar, c).is_empty()) {
+            out.push((root, in_loop, sink));
+            continue;
+        }
+        let mut sum: Option<ExprId> = None;
+        for (&v, &c) in inputs.iter().zip(&cs) {
+            let d = ar.var(v);
+            let term = match ar.get(c) {
+                Expr::Num(n) if n.0 == 0.0 => continue,
+                Expr::Num(n) if n.0 == 1.0 => d,
+                Expr::Num(_) | Expr::Var(_) => ar.binary(crate::ir::BinOp::Mul, c, d),
+                _ => {
+                    let (cv, name) = coef(ar);
+                    coefficients.push((c, false, Box::new(move |x, _| quote!(let #name = #x;))));
+                    ar.binary(crate::ir::BinOp::Mul, cv, d)
+                }
+            };
+            sum = Some(match sum {
+                None => term,
+                Some(s) => ar.binary(crate::ir::BinOp::Add, s, term),
+            });
+        }
+        let root = sum.unwrap_or_else(|| ar.num(0.0));
+        out.push((root, in_loop, sink));
+    }
+    coefficients.extend(out);
+    coefficients
 }
 
 /// Builds kernel bodies of one module.
@@ -78,11 +148,18 @@ impl KernelWriter<'_> {
         tangent: &dyn Fn(VarId) -> bool,
     ) -> Body {
         let mut body = Body::default();
+        let mut names: Names = self.layout.names.clone();
+        // Temporaries are numbered after the module's variables.
+        let base = self.m.vars.len() as u32;
+        let mut temp_names: Vec<Ident> = Vec::new();
+        let outputs = linearize(ar, outputs, tangent, &mut |ar| {
+            let id = VarId(base + temp_names.len() as u32);
+            let name = ident(&names.fresh(&format!("c{}", temp_names.len())));
+            temp_names.push(name.clone());
+            (ar.var(id), name)
+        });
         let roots: Vec<ExprId> = outputs.iter().map(|o| o.0).collect();
         let plan = cse(ar, &roots);
-        let mut names: Names = self.layout.names.clone();
-        let base = self.m.vars.len() as u32 + ar.len() as u32;
-        let mut temp_names: Vec<Ident> = Vec::new();
         let mut fresh = || {
             let id = VarId(base + temp_names.len() as u32);
             temp_names.push(ident(&names.fresh(&format!("t{}", temp_names.len()))));
@@ -116,6 +193,15 @@ impl KernelWriter<'_> {
                 .into_iter()
                 .any(|v| inner_vars.contains(&v) || (v.index() < nvars && tangent(v)))
         };
+        // Values that are the same for every instance (from t, dt, celsius and constants) are
+        // computed once, before the loop over instances.
+        let mut uniform_temps: HashSet<VarId> = HashSet::new();
+        let is_uniform = |e: ExprId, uniform_temps: &HashSet<VarId>| {
+            free(e, ar).into_iter().all(|v| {
+                uniform_temps.contains(&v) || (v.index() < nvars && self.uniform(v, tangent))
+            })
+        };
+        let mut lets_pre = Vec::new();
         let mut lets_outer = Vec::new();
         let mut lets_inner = Vec::new();
         for &(t, e) in &chain.lets {
@@ -126,6 +212,9 @@ impl KernelWriter<'_> {
             if is_inner(e, &inner_vars) {
                 inner_vars.insert(t);
                 lets_inner.push(stmt);
+            } else if is_uniform(e, &uniform_temps) {
+                uniform_temps.insert(t);
+                lets_pre.push(stmt);
             } else {
                 lets_outer.push(stmt);
             }
@@ -142,6 +231,7 @@ impl KernelWriter<'_> {
             }
         }
         body.helpers = writer.helpers();
+        let mut loads_pre = Vec::new();
         let mut loads_outer = Vec::new();
         let mut loads_inner = Vec::new();
         for v in reads {
@@ -153,14 +243,27 @@ impl KernelWriter<'_> {
             let stmt = quote!(let #id = #value;);
             if tangent(v) {
                 loads_inner.push(stmt);
+            } else if self.uniform(v, tangent) {
+                loads_pre.push(stmt);
             } else {
                 loads_outer.push(stmt);
             }
         }
         let all = |a: Vec<TokenStream>, b: Vec<TokenStream>, c: Vec<TokenStream>| quote!(#(#a)* #(#b)* #(#c)*);
+        body.pre = quote!(#(#loads_pre)* #(#lets_pre)*);
         body.outer = all(loads_outer, lets_outer, stores_outer);
         body.inner = all(loads_inner, lets_inner, stores_inner);
         body
+    }
+
+    /// Whether `v` has one value for every instance during a kernel call: t, dt, celsius and
+    /// the CONSTANTs.
+    fn uniform(&self, v: VarId, tangent: &dyn Fn(VarId) -> bool) -> bool {
+        !tangent(v)
+            && matches!(
+                self.m.var(v).kind,
+                VarKind::Constant | VarKind::Builtin(Builtin::T | Builtin::Dt | Builtin::Celsius)
+            )
     }
 
     /// How a variable is read when the kernel gives no loader for it.
@@ -225,13 +328,14 @@ impl KernelWriter<'_> {
         } else {
             TokenStream::new()
         };
-        let outer = &body.outer;
+        let (pre, outer) = (&body.pre, &body.outer);
         let inner = tangent_loop.unwrap_or_default();
         if outer.is_empty() && inner.is_empty() {
             return TokenStream::new();
         }
         quote! {
             #(#slots)*
+            #pre
             for j in 0..self.node.len() {
                 #cv
                 #w

@@ -286,9 +286,10 @@ pub fn single_instance(body: &Body, kw: &KernelWriter) -> TokenStream {
     } else {
         TokenStream::new()
     };
-    let (outer, inner) = (&body.outer, &body.inner);
+    let (pre, outer, inner) = (&body.pre, &body.outer, &body.inner);
     quote! {
         #(#slots)*
+        #pre
         let j = instance;
         #cv
         #outer

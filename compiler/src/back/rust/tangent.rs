@@ -199,6 +199,7 @@ impl<'a> TangentWriter<'a> {
             TokenStream::new()
         };
         let mut body = Body {
+            pre: body.pre.clone(),
             outer: body.outer.clone(),
             inner: TokenStream::new(),
             uses_cv: body.uses_cv || !idx.is_empty(),
@@ -322,6 +323,7 @@ impl<'a> TangentWriter<'a> {
             }
         };
         let single = Body {
+            pre: body.pre.clone(),
             outer: body.outer.clone(),
             inner: k_loop,
             uses_cv: body.uses_cv || !idx.is_empty(),
