@@ -282,7 +282,7 @@ fn index(compiled: &[Compiled]) -> String {
         let doc = format!(" The mechanism `{}`.", c.generated.name);
         quote! {
             #[doc = #doc]
-            #[allow(clippy::all, unused_parens, unused_imports)]
+            #[allow(clippy::all, unused_parens, unused_imports, dead_code)]
             pub mod #m {
                 include!(#path);
             }
@@ -299,9 +299,11 @@ fn index(compiled: &[Compiled]) -> String {
         #(#mods)*
 
         /// The names of the mechanisms, in build order.
+        #[allow(dead_code)]
         pub const NAMES: &[&str] = &[#(#names_list),*];
 
         /// A new, empty instance of the mechanism called `name`, if the catalogue has it.
+        #[allow(dead_code)]
         pub fn by_name(name: &str) -> Option<Box<dyn gradmod_runtime::mechanism::Mechanism>> {
             match name {
                 #(#arms)*
