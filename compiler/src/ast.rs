@@ -492,8 +492,9 @@ pub enum StmtKind {
         index: Option<Ident>,
         /// The volume expression.
         volume: Expr,
-        /// The species it applies to.
-        species: Vec<Ident>,
+        /// The species it applies to (an element `ca[0]` is gradmod's extension, which the IR's
+        /// text form uses).
+        species: Vec<Reactant>,
     },
     /// `LONGITUDINAL_DIFFUSION [i,] rate { species }`.
     LongitudinalDiffusion {
@@ -502,7 +503,7 @@ pub enum StmtKind {
         /// The diffusion rate expression.
         rate: Expr,
         /// The species it applies to.
-        species: Vec<Ident>,
+        species: Vec<Reactant>,
     },
     /// `WATCH (cond) flag, ...`.
     Watch(Vec<Watch>),

@@ -35,7 +35,9 @@ impl Frontend {
 
 /// Reads and compiles the file at `path` up to a validated module.
 pub fn load_file(path: &Path) -> std::io::Result<Frontend> {
-    let text = std::fs::read_to_string(path)?;
+    // Old files carry Latin-1 bytes in comments; read them lossily rather than refuse them.
+    let bytes = std::fs::read(path)?;
+    let text = String::from_utf8_lossy(&bytes);
     Ok(load_source(&path.to_string_lossy(), &text))
 }
 

@@ -201,18 +201,12 @@ impl Printer<'_> {
             for v in vars {
                 let var = m.var(v);
                 // An array is declared once, at its first element, with its size.
+                if var.name.contains('[') && !var.name.ends_with("[0]") {
+                    continue;
+                }
                 let mut text = match array_names(m, &[v], true).pop() {
-                    Some(_) if var.name.contains('[') && !var.name.ends_with("[0]") => continue,
-                    _ if var.name.ends_with("[0]") => {
-                        let base = base_name(&var.name);
-                        let n = m
-                            .vars
-                            .iter()
-                            .filter(|w| base_name(&w.name) == base && w.name.contains('['))
-                            .count();
-                        format!("{base}[{n}]")
-                    }
-                    _ => var.name.clone(),
+                    Some(sized) => sized,
+                    None => var.name.clone(),
                 };
                 if let Some(x) = var.value
                     && kw != "STATE"

@@ -587,14 +587,30 @@ impl<'a> Lowerer<'a> {
         &mut self,
         index: Option<&ast::Ident>,
         volume: &ast::Expr,
-        species: &[ast::Ident],
+        species: &[ast::Reactant],
         span: Span,
         out: &mut Vec<ir::Stmt>,
     ) {
         if !self.in_kinetic(span, "COMPARTMENT") {
             return;
         }
-        for s in species {
+        for r in species {
+            let s = &r.name;
+            // An element `ca[0]` (the IR's text form) names one state.
+            if let Some(i) = &r.index {
+                if let Some(v) = self.target(s, Some(i), out) {
+                    let volume = self.expr(volume, out);
+                    Self::push(
+                        out,
+                        StmtKind::Compartment {
+                            volume,
+                            states: vec![v],
+                        },
+                        span,
+                    );
+                }
+                continue;
+            }
             match (self.resolve(&s.name), index) {
                 (Some(Binding::Var(v)), None) => {
                     let volume = self.expr(volume, out);

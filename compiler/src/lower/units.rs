@@ -169,34 +169,10 @@ impl UnitTable {
         if let Some(&f) = self.units.get(name) {
             return Some(f);
         }
-        const PREFIXES: &[(&str, f64)] = &[
-            ("yocto", 1e-24),
-            ("zepto", 1e-21),
-            ("atto", 1e-18),
-            ("femto", 1e-15),
-            ("pico", 1e-12),
-            ("nano", 1e-9),
-            ("micro", 1e-6),
-            ("milli", 1e-3),
-            ("centi", 1e-2),
-            ("deci", 1e-1),
-            ("deka", 1e1),
-            ("hecto", 1e2),
-            ("kilo", 1e3),
-            ("mega", 1e6),
-            ("giga", 1e9),
-            ("tera", 1e12),
-            ("f", 1e-15),
-            ("p", 1e-12),
-            ("n", 1e-9),
-            ("u", 1e-6),
-            ("m", 1e-3),
-            ("c", 1e-2),
-            ("d", 1e-1),
-            ("k", 1e3),
-            ("M", 1e6),
-            ("G", 1e9),
-        ];
+        // A prefix alone is a number, as in `(mM) = (milli/liter)`.
+        if let Some(&(_, scale)) = PREFIXES.iter().find(|(p, _)| p.len() > 2 && *p == name) {
+            return Some(scale);
+        }
         for &(p, scale) in PREFIXES {
             if let Some(rest) = name.strip_prefix(p) {
                 if rest.is_empty() {
@@ -210,6 +186,36 @@ impl UnitTable {
         None
     }
 }
+
+/// SI prefixes, long names first so that `milli` is not read as `m` + `illi`.
+const PREFIXES: &[(&str, f64)] = &[
+    ("yocto", 1e-24),
+    ("zepto", 1e-21),
+    ("atto", 1e-18),
+    ("femto", 1e-15),
+    ("pico", 1e-12),
+    ("nano", 1e-9),
+    ("micro", 1e-6),
+    ("milli", 1e-3),
+    ("centi", 1e-2),
+    ("deci", 1e-1),
+    ("deka", 1e1),
+    ("hecto", 1e2),
+    ("kilo", 1e3),
+    ("mega", 1e6),
+    ("giga", 1e9),
+    ("tera", 1e12),
+    ("f", 1e-15),
+    ("p", 1e-12),
+    ("n", 1e-9),
+    ("u", 1e-6),
+    ("m", 1e-3),
+    ("c", 1e-2),
+    ("d", 1e-1),
+    ("k", 1e3),
+    ("M", 1e6),
+    ("G", 1e9),
+];
 
 /// Splits `cm2` into `("cm", 2)` and `um^3` into `("um", 3)`; a word without a power has power 1.
 fn split_power(word: &str) -> (&str, i32) {

@@ -127,7 +127,7 @@ impl Builder<'_> {
                 }
             }
             Rule::compartment_stmt | Rule::ldiff_stmt => {
-                let species = kids(ks.pop()?).map(|n| self.ident(&n)).collect();
+                let species = kids(ks.pop()?).filter_map(|n| self.reactant(n)).collect();
                 let amount = self.expr(ks.pop()?);
                 let index = ks.pop().map(|n| self.ident(&n));
                 if rule == Rule::compartment_stmt {
