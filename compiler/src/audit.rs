@@ -215,11 +215,11 @@ fn comment(m: &Module, text: &str, kernel: Kernel, p: &str) -> String {
     let mut out = String::new();
     for line in text.lines() {
         let trimmed = line.trim_start();
-        if let Some((lhs, _)) = trimmed.split_once(" = ") {
-            if let Some(what) = outputs.get(lhs) {
-                let indent = &line[..line.len() - trimmed.len()];
-                writeln!(out, "{indent}: d({what})/d({p})").unwrap();
-            }
+        if let Some((lhs, _)) = trimmed.split_once(" = ")
+            && let Some(what) = outputs.get(lhs)
+        {
+            let indent = &line[..line.len() - trimmed.len()];
+            writeln!(out, "{indent}: d({what})/d({p})").unwrap();
         }
         out.push_str(line);
         out.push('\n');

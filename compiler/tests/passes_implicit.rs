@@ -13,12 +13,11 @@ use gradmod_compiler::ir::{
 };
 use gradmod_compiler::passes;
 
+/// Conservation laws met while running a block: weighted states and their total.
+type Laws = Vec<(Vec<(VarId, f64)>, f64)>;
+
 /// The derivatives of the original block `b` at the machine's values, divided by volumes.
-fn derivatives(
-    m: &Module,
-    mach: &Machine,
-    b: BlockId,
-) -> (Vec<f64>, Vec<(Vec<(VarId, f64)>, f64)>) {
+fn derivatives(m: &Module, mach: &Machine, b: BlockId) -> (Vec<f64>, Laws) {
     let mut probe = mach.clone();
     probe.derivatives.clear();
     probe.conserve.clear();

@@ -58,10 +58,10 @@ fn sweep(m: &Module, body: Vec<Stmt>, live: &mut HashSet<VarId>) -> Vec<Stmt> {
             }
             kind => Stmt { kind, span: s.span },
         };
-        if let StmtKind::Assign { var, .. } = &s.kind {
-            if m.var(*var).kind == VarKind::Local {
-                live.remove(var);
-            }
+        if let StmtKind::Assign { var, .. } = &s.kind
+            && m.var(*var).kind == VarKind::Local
+        {
+            live.remove(var);
         }
         s.for_each_expr(&mut |e| live.extend(free_vars(&m.exprs, e)));
         kept.push(s);

@@ -8,6 +8,9 @@
 //! states is solved by one iteration exactly; a nonlinear one gets a fixed number of iterations,
 //! so that the tangent pass differentiates exactly what is computed.
 
+// Gaussian elimination reads best with explicit row and column indices.
+#![allow(clippy::needless_range_loop)]
+
 use crate::diag::Span;
 use crate::ir::{ExprId, Module, Scope, Stmt, StmtKind, VarId, VarKind, Variable};
 use crate::sym::{build, depends_on, jacobian};
