@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use gradmod_runtime::{Cell, Network, Recorder};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::model::build::{Built, BuiltCell};
+use crate::model::build::{Built, BuiltCell, ProbeColumn};
 use crate::model::{Library, Model, Override, build};
 use crate::output::Traces;
 
@@ -75,23 +75,50 @@ pub fn run(
     })
 }
 
-/// A recorder of a built cell's probes: values first, then every tangent.
-fn recorder(b: &BuiltCell, every: u64) -> Recorder {
-    let mut probes: Vec<_> = b.probes.iter().map(|p| p.value).collect();
-    for p in &b.probes {
+/// What is recorded of one cell: its name, probes and parameters.
+struct Columns {
+    name: String,
+    probes: Vec<ProbeColumn>,
+    parameters: Vec<String>,
+    log_scaled: Vec<bool>,
+}
+
+/// Separates a built cell into the runtime cell and what is recorded of it.
+fn split(b: BuiltCell) -> (Cell, Columns) {
+    let BuiltCell {
+        cell,
+        name,
+        probes,
+        parameters,
+        log_scaled,
+        ..
+    } = b;
+    let columns = Columns {
+        name,
+        probes,
+        parameters,
+        log_scaled,
+    };
+    (cell, columns)
+}
+
+/// A recorder of a cell's probes: values first, then every tangent.
+fn recorder(c: &Columns, every: u64) -> Recorder {
+    let mut probes: Vec<_> = c.probes.iter().map(|p| p.value).collect();
+    for p in &c.probes {
         probes.extend(p.tangents.iter().copied());
     }
     Recorder::new(probes, every)
 }
 
 /// Unpacks a recorder filled by [`recorder`] into traces.
-fn traces(b: &BuiltCell, cell: &Cell, rec: Recorder) -> Traces {
-    let np = b.probes.len();
+fn traces(c: &Columns, cell: &Cell, rec: Recorder) -> Traces {
+    let np = c.probes.len();
     let mut columns = rec.traces.into_iter();
     let values: Vec<Vec<f64>> = columns.by_ref().take(np).collect();
     let mut with_tangents = Vec::new();
     let mut tangents = Vec::new();
-    for (i, p) in b.probes.iter().enumerate() {
+    for (i, p) in c.probes.iter().enumerate() {
         if !p.tangents.is_empty() {
             with_tangents.push(i);
             tangents.push(columns.by_ref().take(p.tangents.len()).collect());
@@ -99,14 +126,14 @@ fn traces(b: &BuiltCell, cell: &Cell, rec: Recorder) -> Traces {
     }
     Traces {
         times: rec.times,
-        names: b.probes.iter().map(|p| p.name.clone()).collect(),
-        units: b.probes.iter().map(|p| p.unit.clone()).collect(),
+        names: c.probes.iter().map(|p| p.name.clone()).collect(),
+        units: c.probes.iter().map(|p| p.unit.clone()).collect(),
         values,
-        parameters: b.parameters.clone(),
+        parameters: c.parameters.clone(),
         theta: (0..cell.parameter_count())
             .map(|k| cell.parameter(k))
             .collect(),
-        log_scaled: b.log_scaled.clone(),
+        log_scaled: c.log_scaled.clone(),
         with_tangents,
         tangents,
     }
@@ -157,29 +184,29 @@ pub fn simulate(built: Built, progress: bool) -> Result<Simulated, gradmod_runti
     let every = built.sample_every;
     let mut bar = Progress::new(total, progress);
     if built.cells.len() == 1 && built.connections.is_empty() && built.gap_junctions.is_empty() {
-        let mut b = built.cells.into_iter().next().expect("one cell");
-        let mut rec = recorder(&b, every);
-        b.cell.init()?;
-        rec.sample(&b.cell);
+        let (mut cell, columns) = split(built.cells.into_iter().next().expect("one cell"));
+        let mut rec = recorder(&columns, every);
+        cell.init()?;
+        rec.sample(&cell);
         for n in 1..=total {
-            b.cell.step()?;
-            rec.maybe_sample(&b.cell);
+            cell.step()?;
+            rec.maybe_sample(&cell);
             if n % 64 == 0 {
                 bar.set(n);
             }
         }
         bar.finish();
-        let t = traces(&b, &b.cell, rec);
-        return Ok((vec![(b.name.clone(), t)], Vec::new()));
+        let t = traces(&columns, &cell, rec);
+        return Ok((vec![(columns.name, t)], Vec::new()));
     }
     let mut net = Network::new();
     let mut shells = Vec::new();
     let mut recs = Vec::new();
-    for mut b in built.cells {
-        recs.push(recorder(&b, every));
-        let placeholder = Cell::new(b.cell.morphology().clone(), *b.cell.settings())?;
-        net.add_cell(std::mem::replace(&mut b.cell, placeholder));
-        shells.push(b);
+    for b in built.cells {
+        let (cell, columns) = split(b);
+        recs.push(recorder(&columns, every));
+        net.add_cell(cell);
+        shells.push(columns);
     }
     for c in built.connections {
         net.connect(c)?;
