@@ -200,7 +200,17 @@ fn mechanisms_named_with_rust_keywords_compile_and_run() {
     assert_eq!(
         names,
         [
-            "match", "j", "k", "w", "cv", "ctx", "self", "loop", "dloop_dv"
+            "match",
+            "j",
+            "k",
+            "w",
+            "cv",
+            "ctx",
+            "None",
+            "FieldInfo",
+            "self",
+            "loop",
+            "dloop_dv"
         ]
     );
 }

@@ -1,16 +1,16 @@
 TITLE awkward.mod: names that are Rust keywords or the generated code's own
 
 COMMENT
-A leak with a gating state whose every name collides with something in Rust: the suffix `type`, a
-state `self`, a current `loop`, parameters `match`, `j`, `k`, `w`, `cv` and `ctx`. The generated
-code must mangle them all and still compute g (v - e) with g = match*self*w*cv*ctx. For gradmod's
-end-to-end tests.
+A leak with a gating state whose every name collides with something in Rust: the suffix `type`,
+a state `self`, a current `loop`, parameters `match`, `j`, `k`, `w`, `cv`, `ctx`, `None` and
+`FieldInfo`. The generated code must mangle them all and still compute g (v - e) with
+g = match*self*w*cv*ctx*None*FieldInfo. For gradmod's end-to-end tests.
 ENDCOMMENT
 
 NEURON {
     SUFFIX type
     NONSPECIFIC_CURRENT loop
-    RANGE match, j, k, w, cv, ctx
+    RANGE match, j, k, w, cv, ctx, None, FieldInfo
 }
 
 UNITS {
@@ -26,6 +26,8 @@ PARAMETER {
     w = 1
     cv = 1
     ctx = 1
+    None = 1
+    FieldInfo = 1
 }
 
 STATE {
@@ -43,7 +45,7 @@ INITIAL {
 
 BREAKPOINT {
     SOLVE st METHOD cnexp
-    loop = match*self*w*cv*ctx*(v - j)
+    loop = match*self*w*cv*ctx*None*FieldInfo*(v - j)
 }
 
 DERIVATIVE st {

@@ -105,6 +105,22 @@ const RESERVED: &[&str] = &[
     "std",
     "core",
     "acc",
+    // Items the generated file imports or the prelude brings in, which a `let` cannot shadow.
+    "FieldInfo",
+    "FieldRole",
+    "IonUse",
+    "IonVar",
+    "MechanismInfo",
+    "MechanismKind",
+    "None",
+    "Some",
+    "Ok",
+    "Err",
+    "Option",
+    "Result",
+    "Box",
+    "String",
+    "Default",
 ];
 
 /// A set of identifiers in use, handing out fresh ones.
@@ -205,5 +221,8 @@ mod tests {
         assert_eq!(type_name("na_3d"), "Na3d");
         assert_eq!(type_name("hh"), "Hh");
         assert_eq!(type_name("self"), "SelfMech");
+        assert_eq!(n.fresh("None"), "None_1");
+        assert_eq!(type_name("context"), "ContextMech");
+        assert_eq!(type_name("field_info"), "FieldInfoMech");
     }
 }
