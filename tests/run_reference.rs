@@ -204,3 +204,54 @@ fn gap_junction_network_carries_spikes_and_tangents() {
     );
     assert!(scale > 1.0 && err / scale < 1e-5);
 }
+
+/// Builds model text with the catalogue.
+fn build_text(text: &str) -> model::build::Built {
+    let m = model::Model::parse("inline.toml", text, Path::new(".")).unwrap();
+    let library = model::Library::new(catalogue::by_name, catalogue::NAMES.iter().copied());
+    model::build(&m, &library, &[]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The discretisation rules and regions of a model file reach the runtime: nseg by rule and by
+/// section, mechanisms painted by path distance, regional cable overrides.
+#[test]
+fn discretization_regions_and_cable_overrides() {
+    let sections = "[[section]]\nname = \"soma\"\nlength = 20.0\ndiameter = 20.0\n\n\
+                    [[section]]\nname = \"axon\"\nparent = \"soma\"\nlength = 400.0\n\
+                    diameter = 1.0\n";
+    let ncv = |extra: &str| {
+        build_text(&format!("{sections}{extra}")).cells[0]
+            .cell
+            .cv_count()
+    };
+    // NEURON's nodes: one per segment, one zero-area end node per section, the root's 0-end.
+    assert_eq!(ncv(""), 2 + 2 + 1);
+    assert_eq!(ncv("[discretization]\nmax_length = 10.0\n"), 2 + 40 + 3);
+    assert_eq!(ncv("[discretization]\nnseg = 3\n"), 3 + 3 + 3);
+    let dl = {
+        let mut m = gradmod_runtime::Morphology::new();
+        let s = m.add_cylinder("soma", 1, 20.0, 20.0, None, 1).unwrap();
+        m.add_cylinder("axon", 2, 400.0, 1.0, Some((s, 1.0)), 1)
+            .unwrap();
+        m.set_nseg_d_lambda(0.1, 100.0, |_| 100.0, |_| 1.0);
+        m.sections().iter().map(|s| s.nseg).sum::<usize>()
+    };
+    assert_eq!(ncv("[discretization]\nd_lambda = 0.1\n"), dl + 3);
+
+    let built = build_text(&format!(
+        "{sections}[discretization]\nmax_length = 10.0\n\n\
+         [regions]\nfar = {{ distance = [220.0, 1000.0] }}\n\n\
+         [cable]\nRa = 150.0\n[[cable.override]]\nregion = \"far\"\ncm = 2.0\n\n\
+         [[mechanism]]\nname = \"pas\"\n\n\
+         [[mechanism]]\nname = \"hh\"\nregion = \"far\"\n\n\
+         [[parameter]]\ntarget = \"cm\"\nregions = [\"far\"]\nlog = true\n"
+    ));
+    let cell = &built.cells[0].cell;
+    let hh = cell.mechanism_id("hh").unwrap();
+    // Axon segment centres lie 25 + 10 j µm from the root: 20 of them (225 to 415) beyond 220 µm.
+    assert_eq!(cell.mechanism(hh).instance_count(), 20);
+    let pas = cell.mechanism_id("pas").unwrap();
+    assert_eq!(cell.mechanism(pas).instance_count(), 42);
+    assert_eq!(built.cells[0].parameters, ["log cm@far"]);
+    assert_eq!(cell.settings().ra, 150.0);
+}
