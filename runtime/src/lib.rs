@@ -9,7 +9,9 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod cell;
+pub mod cmaes;
 mod cell_events;
+pub mod control;
 pub mod discretization;
 pub mod error;
 pub mod events;

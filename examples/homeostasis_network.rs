@@ -1,0 +1,281 @@
+//! Experiment 2: a network of noise-driven HH cells, each receiving 5 random presynaptic partners
+//! through ExpSyn synapses (weight 0.1 µS, delay 10 ms, threshold −10 mV), every cell adapting its
+//! own g_Na, g_K and input gain online to a target rate.
+//!
+//! ```text
+//! cargo run --release --example homeostasis_network -- [--cells N] [--target HZ] [--tstop S]
+//!     [--alpha A] [--lambda L] [--tauf MS] [--every N] [--warmup S] [--no-control] [--out DIR]
+//! ```
+//!
+//! Cells differ in their initial input gain (uniform in [0.6, 1.6]), so that rates before
+//! adaptation spread. "Before" is each cell's rate during the warm-up (no control yet), "after" its
+//! rate over the last 10% of the run. The run prints the population mean, the share of cells
+//! within ±25% of the target and the throughput in CV-steps per second, and writes rate
+//! histograms (PNG). With `--no-control` the same network runs without observers, tangents or
+//! control, for the throughput comparison.
+
+// The catalogue's list of names is not needed here.
+#[allow(dead_code)]
+#[path = "../src/catalogue.rs"]
+mod catalogue;
+#[path = "../src/homeostasis.rs"]
+mod homeostasis;
+mod homeostasis_common;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use gradmod_runtime::control::Controller;
+use gradmod_runtime::noise::random_word;
+use gradmod_runtime::{Cell, Connection, Morphology, Network, Region, Settings};
+use homeostasis::{Adapt, Homeostasis, Noise};
+use homeostasis_common::{arg, plot_histograms, rate_in};
+
+/// Options of the experiment.
+#[derive(Clone, Debug)]
+struct Opts {
+    cells: usize,
+    target: f64,
+    tstop: f64,
+    alpha: f64,
+    lambda: f64,
+    tauf: f64,
+    every: u64,
+    warmup: f64,
+    control: bool,
+    mean: f64,
+    sigma: f64,
+    diam: f64,
+    syn_tau: f64,
+}
+
+/// A uniform number in [0, 1) from the stream (seed, stream) at `index`.
+fn uniform(seed: u64, stream: u64, index: u64) -> f64 {
+    (random_word(seed, stream, index) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Cell i: one compartment with hh, an OU source (seed 1000 + i), an ExpSyn, a detector, and
+/// (with control) the rate objective and controller.
+fn cell(i: usize, o: &Opts) -> Result<(Cell, Option<Controller>), String> {
+    let mut m = Morphology::new();
+    m.add_cylinder("soma", 1, o.diam, o.diam, None, 1)
+        .map_err(|e| e.to_string())?;
+    let mut c = Cell::new(m, Settings::default()).map_err(|e| e.to_string())?;
+    let hh = catalogue::by_name("hh").ok_or("no hh in the catalogue")?;
+    c.insert(hh, &Region::All).map_err(|e| e.to_string())?;
+    let gain = 0.6 + uniform(7, i as u64, 0);
+    let noise = Noise {
+        section: "soma".into(),
+        x: 0.5,
+        mean: o.mean,
+        sigma: o.sigma,
+        tau: 5.0,
+        gain,
+        seed: 1000 + i as u64,
+    };
+    homeostasis::add_noise(&mut c, &[noise], 0)?;
+    let syn = catalogue::by_name("ExpSyn").ok_or("no ExpSyn in the catalogue")?;
+    let syn = c.place(syn, &[("soma", 0.5)]).map_err(|e| e.to_string())?;
+    c.set_field(syn, "tau", &Region::All, o.syn_tau)
+        .map_err(|e| e.to_string())?;
+    let cv = c.cv_at("soma", 0.5).map_err(|e| e.to_string())?;
+    c.add_detector(cv, -10.0).map_err(|e| e.to_string())?;
+    if !o.control {
+        return Ok((c, None));
+    }
+    let adapt = |mechanism: &str, parameter: &str| Adapt {
+        mechanism: mechanism.into(),
+        parameter: parameter.into(),
+        region: None,
+        lower: Some(0.0),
+        upper: None,
+    };
+    let h = Homeostasis {
+        target: o.target,
+        rate: o.alpha,
+        forgetting: o.lambda,
+        clip: f64::INFINITY,
+        every: o.every,
+        warmup: o.warmup,
+        section: "soma".into(),
+        tauf: Some(o.tauf),
+        adapt: vec![
+            adapt("hh", "gnabar"),
+            adapt("hh", "gkbar"),
+            adapt("ou_noise", "gain"),
+        ],
+    };
+    let at = homeostasis::attach(&mut c, &h, &catalogue::by_name)?;
+    Ok((c, Some(at.controller)))
+}
+
+/// The network: cells and 5 distinct random presynaptic partners per cell.
+fn network(o: &Opts) -> Result<(Network, Vec<Controller>), String> {
+    let mut net = Network::new();
+    let mut ctrls = Vec::new();
+    for i in 0..o.cells {
+        let (c, ctrl) = cell(i, o)?;
+        net.add_cell(c);
+        ctrls.extend(ctrl);
+    }
+    let partners = 5.min(o.cells.saturating_sub(1));
+    for target in 0..o.cells {
+        let mech = net.cells()[target]
+            .mechanism_id("ExpSyn")
+            .map_err(|e| e.to_string())?;
+        let mut chosen = Vec::new();
+        let mut draw = 0;
+        while chosen.len() < partners {
+            let src = (random_word(11, target as u64, draw) % o.cells as u64) as usize;
+            draw += 1;
+            if src != target && !chosen.contains(&src) {
+                chosen.push(src);
+            }
+        }
+        for src in chosen {
+            net.connect(Connection {
+                source_cell: src,
+                detector: 0,
+                target_cell: target,
+                mech,
+                instance: 0,
+                weight: 0.1,
+                delay: 10.0,
+            })
+            .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok((net, ctrls))
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), String> {
+    let args: Vec<String> = std::env::args().collect();
+    let o = Opts {
+        cells: arg("--cells", 10)?,
+        target: arg("--target", 4.0)?,
+        tstop: arg("--tstop", 300.0)? * 1000.0,
+        alpha: arg("--alpha", 2e-5)?,
+        lambda: arg("--lambda", 1e-3)?,
+        tauf: arg("--tauf", 5000.0)?,
+        every: arg("--every", 40)?,
+        warmup: arg("--warmup", 20.0)? * 1000.0,
+        control: !args.iter().any(|a| a == "--no-control"),
+        mean: arg("--mean", 0.03)?,
+        sigma: arg("--sigma", 0.1)?,
+        diam: arg("--diam", 20.0)?,
+        syn_tau: arg("--syn-tau", 2.0)?,
+    };
+    let out: PathBuf = arg("--out", PathBuf::from("out/homeostasis_network"))?;
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    println!("{o:?}");
+    let (mut net, mut ctrls) = network(&o)?;
+    let dt = Settings::default().dt;
+    net.init().map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let total = (o.tstop / dt).round() as u64;
+    let chunk = o.every.max(1);
+    let mut step = 0u64;
+    let mut next_report = 0.1;
+    while step < total {
+        step = (step + chunk).min(total);
+        net.run(step as f64 * dt).map_err(|e| e.to_string())?;
+        for (i, c) in ctrls.iter_mut().enumerate() {
+            c.after_step(net.cell_mut(i)).map_err(|e| e.to_string())?;
+        }
+        if step as f64 >= next_report * total as f64 {
+            let t = step as f64 * dt;
+            let rate = net.spikes().iter().filter(|s| s.2 > t - 10_000.0).count() as f64
+                / o.cells as f64
+                / (t.min(10_000.0) / 1000.0);
+            println!(
+                "t = {:6.0} s: population rate over the last 10 s {rate:.3} Hz ({:.0} s wall)",
+                t / 1000.0,
+                started.elapsed().as_secs_f64()
+            );
+            next_report += 0.1;
+        }
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let cvs: usize = net.cells().iter().map(|c| c.cv_count()).sum();
+    println!(
+        "{} cells ({} CVs in all), {} s simulated in {wall:.1} s wall: {:.3e} CV-steps/s (control {})",
+        o.cells,
+        cvs,
+        o.tstop / 1000.0,
+        cvs as f64 * total as f64 / wall,
+        o.control
+    );
+    let mut spikes = vec![Vec::new(); o.cells];
+    for &(c, _, t) in net.spikes() {
+        spikes[c].push(t);
+    }
+    let before: Vec<f64> = spikes.iter().map(|s| rate_in(s, 0.0, o.warmup)).collect();
+    let after: Vec<f64> = spikes
+        .iter()
+        .map(|s| rate_in(s, 0.9 * o.tstop, o.tstop))
+        .collect();
+    let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+    let within = |x: &[f64]| {
+        100.0
+            * x.iter()
+                .filter(|&&r| (r - o.target).abs() <= 0.25 * o.target)
+                .count() as f64
+            / x.len() as f64
+    };
+    println!(
+        "before (first {} s): mean {:.3} Hz, {:.1}% of cells within ±25% of {} Hz",
+        o.warmup / 1000.0,
+        mean(&before),
+        within(&before),
+        o.target
+    );
+    println!(
+        "after (last 10%):   mean {:.3} Hz ({:+.1}%), {:.1}% of cells within ±25%",
+        mean(&after),
+        100.0 * (mean(&after) - o.target) / o.target,
+        within(&after)
+    );
+    if o.control {
+        let hh_g: Vec<(f64, f64, f64)> = net
+            .cells()
+            .iter()
+            .zip(&ctrls)
+            .map(|(c, k)| {
+                let p: Vec<f64> = k.adapted().iter().map(|a| c.parameter(a.k)).collect();
+                (p[0], p[1], p[2])
+            })
+            .collect();
+        let m = |f: &dyn Fn(&(f64, f64, f64)) -> f64| {
+            hh_g.iter().map(f).sum::<f64>() / hh_g.len() as f64
+        };
+        println!(
+            "final parameters (population means): gnabar {:.5}, gkbar {:.5}, gain {:.4}",
+            m(&|p| p.0),
+            m(&|p| p.1),
+            m(&|p| p.2)
+        );
+        let name = format!("rates_{}cells_{}Hz.png", o.cells, o.target);
+        plot_histograms(
+            &out.join(&name),
+            &format!(
+                "{} cells, target {} Hz: rates before (first {} s) and after (last 10%)",
+                o.cells,
+                o.target,
+                o.warmup / 1000.0
+            ),
+            &before,
+            &after,
+            o.target,
+        )
+        .map_err(|e| format!("plotting: {e}"))?;
+        println!("histogram: {}", out.join(name).display());
+    }
+    Ok(())
+}

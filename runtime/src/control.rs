@@ -1,0 +1,294 @@
+//! Online homeostatic control (DESIGN.md, "Online mode"): parameters adapt between steps by
+//! descending the tangent of an objective state.
+//!
+//! A [`Controller`] belongs to one cell. It reads g_k = de/dθ_k, the tangent of an objective state
+//! `e` of an observer mechanism (for example `rate_objective`, whose e' = (f − f_target)²/2), for
+//! every adapted parameter θ_k, and updates
+//!
+//! ```text
+//! u_k = s_k·g_k                         (gradient in relative units, s_k = |θ_k(0)|, or 1 if 0)
+//! u  ← u·min(1, clip/‖u‖)               (gradient-norm clipping)
+//! θ_k ← clamp(θ_k − α·n·dt·s_k·u_k, lower_k, upper_k)
+//! ```
+//!
+//! every n steps. The learning rate α is thus scaled by each parameter's initial value: it is the
+//! rate of plain gradient descent on the relative parameters θ_k/θ_k(0), so parameters of very
+//! different magnitudes (a conductance in S/cm², a dimensionless gain) move by similar relative
+//! amounts. The cell's forgetting rate λ (set with [`Cell::set_forgetting`]) makes g_k an
+//! exponentially weighted recent gradient. Bounds default to the field's declared range and, for
+//! parameters declared non-negative there (conductances), to θ ≥ 0.
+//!
+//! Parameters are the cell's tangent parameters ([`Cell::add_parameter`]), so they may be tied
+//! across regions or restricted to one; for a network, one controller per cell adapts each cell's
+//! own copy, and [`tie_gradients`] averages the gradients of several cells' controllers for
+//! parameters shared by the population.
+
+use crate::cell::{Cell, MechId};
+use crate::error::{Error, Result, check_finite};
+use crate::mechanism::FieldRole;
+use crate::params::ParamTarget;
+
+/// Settings of a controller.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ControlSettings {
+    /// Learning rate α (per ms, in the units of the objective's tangent), applied to relative
+    /// parameters.
+    pub rate: f64,
+    /// Largest norm of the relative gradient u (infinite: no clipping).
+    pub clip: f64,
+    /// Update every `every` steps (at least 1), by α·every·dt.
+    pub every: u64,
+    /// Steps before the first update (lets the observer and the tangents settle).
+    pub warmup: u64,
+}
+
+impl Default for ControlSettings {
+    /// α = 1e-3, no clipping, every step, no warm-up.
+    fn default() -> Self {
+        Self {
+            rate: 1e-3,
+            clip: f64::INFINITY,
+            every: 1,
+            warmup: 0,
+        }
+    }
+}
+
+/// The objective: a state of one instance of a mechanism placed on the cell.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectiveSpec {
+    /// Mechanism name (for example `rate_objective`).
+    pub mechanism: String,
+    /// State name (for example `e`).
+    pub state: String,
+    /// Instance index.
+    pub instance: usize,
+}
+
+impl ObjectiveSpec {
+    /// The state `e` of instance 0 of `rate_objective`.
+    pub fn rate_objective() -> Self {
+        Self {
+            mechanism: "rate_objective".into(),
+            state: "e".into(),
+            instance: 0,
+        }
+    }
+}
+
+/// One adapted parameter.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Adapted {
+    /// Index k of the cell's tangent parameter.
+    pub k: usize,
+    /// Scale s_k: |θ_k| when the controller was made (1 if that was 0).
+    pub scale: f64,
+    /// Lower bound.
+    pub lower: f64,
+    /// Upper bound.
+    pub upper: f64,
+}
+
+/// An online controller of one cell.
+#[derive(Clone, Debug)]
+pub struct Controller {
+    /// Settings.
+    pub settings: ControlSettings,
+    params: Vec<Adapted>,
+    mech: MechId,
+    /// Offset of the objective's state tangent for column 0 in the mechanism's σ buffer, and the
+    /// stride between columns.
+    offset: usize,
+    stride: usize,
+    grad: Vec<f64>,
+    updates: u64,
+}
+
+impl Controller {
+    /// A controller of the cell's tangent parameters `ks` (all if empty) towards the objective.
+    /// Bounds are the declared ranges of the parameters' fields (none for cable properties and
+    /// clamp amplitudes, which [`Cell::set_parameter`] checks itself); log-scaled parameters are
+    /// rejected, since their θ is already relative.
+    pub fn new(
+        cell: &Cell,
+        objective: &ObjectiveSpec,
+        ks: &[usize],
+        settings: ControlSettings,
+    ) -> Result<Self> {
+        check_finite(|| "learning rate".into(), settings.rate)?;
+        if settings.rate < 0.0 || settings.clip.is_nan() || settings.clip <= 0.0 {
+            return Err(Error::BadValue {
+                object: "controller".into(),
+                value: settings.rate,
+                message: "needs a learning rate ≥ 0 and a positive clip".into(),
+            });
+        }
+        let mech = cell.mechanism_id(&objective.mechanism)?;
+        let m = cell.mechanism(mech);
+        let info = m.info();
+        let f = cell.field_index(mech, &objective.state)?;
+        let pos = info.state_position(f).ok_or_else(|| {
+            Error::Invalid(format!(
+                "objective {}.{} is not a STATE, so it has no tangent",
+                info.name, objective.state
+            ))
+        })?;
+        let ni = m.instance_count();
+        if objective.instance >= ni {
+            return Err(Error::UnknownName {
+                kind: "instance",
+                name: format!("{}[{}]", info.name, objective.instance),
+            });
+        }
+        let ks: Vec<usize> = if ks.is_empty() {
+            (0..cell.parameter_count()).collect()
+        } else {
+            ks.to_vec()
+        };
+        let mut params = Vec::with_capacity(ks.len());
+        for &k in &ks {
+            if k >= cell.parameter_count() {
+                return Err(Error::UnknownName {
+                    kind: "parameter",
+                    name: k.to_string(),
+                });
+            }
+            let p = &cell.params[k];
+            if p.log {
+                return Err(Error::Invalid(format!(
+                    "parameter {} is log-scaled; the controller scales parameters itself",
+                    p.name
+                )));
+            }
+            let (mut lower, mut upper) = (f64::NEG_INFINITY, f64::INFINITY);
+            if let ParamTarget::Mechanism { mech, field } = p.target {
+                let fi = &cell.mechanism(mech).info().fields[field];
+                debug_assert_eq!(fi.role, FieldRole::Parameter);
+                lower = fi.lower.unwrap_or(lower);
+                upper = fi.upper.unwrap_or(upper);
+            }
+            let theta = cell.parameter(k);
+            let scale = if theta != 0.0 { theta.abs() } else { 1.0 };
+            params.push(Adapted {
+                k,
+                scale,
+                lower,
+                upper,
+            });
+        }
+        Ok(Self {
+            settings: ControlSettings {
+                every: settings.every.max(1),
+                ..settings
+            },
+            grad: vec![0.0; params.len()],
+            params,
+            mech,
+            offset: pos * ni + objective.instance,
+            stride: info.state_count() * ni,
+            updates: 0,
+        })
+    }
+
+    /// The adapted parameters.
+    pub fn adapted(&self) -> &[Adapted] {
+        &self.params
+    }
+
+    /// Sets the bounds of the i-th adapted parameter.
+    pub fn set_bounds(&mut self, i: usize, lower: f64, upper: f64) -> Result<()> {
+        if lower.is_nan() || upper.is_nan() || lower > upper {
+            return Err(Error::BadValue {
+                object: format!("bounds of adapted parameter {i}"),
+                value: lower,
+                message: format!("need lower ≤ upper (upper {upper})"),
+            });
+        }
+        let p = self.params.get_mut(i).ok_or_else(|| Error::UnknownName {
+            kind: "adapted parameter",
+            name: i.to_string(),
+        })?;
+        p.lower = lower;
+        p.upper = upper;
+        Ok(())
+    }
+
+    /// Number of updates applied so far.
+    pub fn updates(&self) -> u64 {
+        self.updates
+    }
+
+    /// The relative gradient u of the last update (after clipping), one entry per adapted parameter.
+    pub fn gradient(&self) -> &[f64] {
+        &self.grad
+    }
+
+    /// Reads the relative gradient u_k = s_k·de/dθ_k from the cell's tangents into `gradient()`,
+    /// before clipping.
+    pub fn read_gradient(&mut self, cell: &Cell) {
+        let sigma = cell.mechanism(self.mech).state_tangents();
+        for (g, p) in self.grad.iter_mut().zip(&self.params) {
+            *g = p.scale
+                * sigma
+                    .get(p.k * self.stride + self.offset)
+                    .copied()
+                    .unwrap_or(0.0);
+        }
+    }
+
+    /// Whether the cell's step count calls for an update now.
+    pub fn due(&self, cell: &Cell) -> bool {
+        let n = cell.step_count();
+        n >= self.settings.warmup.max(1) && n.is_multiple_of(self.settings.every)
+    }
+
+    /// Call after each step: updates the parameters when due; returns whether it did.
+    pub fn after_step(&mut self, cell: &mut Cell) -> Result<bool> {
+        if !self.due(cell) {
+            return Ok(false);
+        }
+        self.read_gradient(cell);
+        self.apply(cell)?;
+        Ok(true)
+    }
+
+    /// Clips the gradient held in `gradient()` and applies one update to the cell's parameters.
+    pub fn apply(&mut self, cell: &mut Cell) -> Result<()> {
+        let norm = self.grad.iter().map(|g| g * g).sum::<f64>().sqrt();
+        if !norm.is_finite() {
+            return Err(Error::Invalid(format!(
+                "controller gradient is not finite at t = {} ms: {:?}",
+                cell.t(),
+                self.grad
+            )));
+        }
+        if norm > self.settings.clip {
+            let c = self.settings.clip / norm;
+            self.grad.iter_mut().for_each(|g| *g *= c);
+        }
+        let step = self.settings.rate * self.settings.every as f64 * cell.settings().dt;
+        for (p, &u) in self.params.iter().zip(&self.grad) {
+            let theta = cell.parameter(p.k) - step * p.scale * u;
+            cell.set_parameter(p.k, theta.clamp(p.lower, p.upper))?;
+        }
+        self.updates += 1;
+        Ok(())
+    }
+}
+
+/// For parameters tied across cells: replaces each controller's gradient by the mean over all of
+/// them (call `read_gradient` on each first, then `apply` on each).
+pub fn tie_gradients(controllers: &mut [Controller]) {
+    let Some(n) = controllers.first().map(|c| c.grad.len()) else {
+        return;
+    };
+    let mut mean = vec![0.0; n];
+    for c in controllers.iter() {
+        for (m, g) in mean.iter_mut().zip(&c.grad) {
+            *m += g / controllers.len() as f64;
+        }
+    }
+    for c in controllers.iter_mut() {
+        c.grad.copy_from_slice(&mean);
+    }
+}

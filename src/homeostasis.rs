@@ -1,0 +1,281 @@
+//! Homeostatic control in model descriptions: the `[homeostasis]` and `[[noise]]` sections, and
+//! attaching the rate objective, the adapted parameters and the controller to a built cell.
+//!
+//! ```toml
+//! [[noise]]                 # an Ornstein–Uhlenbeck current source (runtime `ou_noise`)
+//! section = "soma"          # at section(x)
+//! x = 0.5
+//! mean = 0.02               # nA, before the gain
+//! sigma = 0.05              # nA, before the gain
+//! tau = 5                   # ms
+//! gain = 1
+//! seed = 1
+//!
+//! [homeostasis]
+//! target = 4                # Hz: the rate objective's ftarget
+//! rate = 2e-4               # α, per ms, on parameters relative to their initial values
+//! forgetting = 1e-3         # λ, 1/ms
+//! clip = 1e9                # largest norm of the relative gradient
+//! every = 10                # update every n steps
+//! warmup = 500              # ms before the first update
+//! section = "soma"          # where the objective observes v (its CV at x = 0.5)
+//! tauf = 1000               # ms, the rate estimate's filter (optional)
+//!
+//! [[homeostasis.adapt]]     # one entry per adapted parameter
+//! mechanism = "hh"
+//! parameter = "gnabar"
+//! region = "soma"           # a section name; everywhere when absent (tied across regions)
+//! lower = 0                 # optional; default: the field's declared range
+//! ```
+//!
+//! The sections are read from the same file as the rest of the model, ignoring every other key.
+
+// The examples and tests include this file by path and each uses a different subset.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use gradmod_runtime::control::{ControlSettings, Controller, ObjectiveSpec};
+use gradmod_runtime::mechanism::Mechanism;
+use gradmod_runtime::noise::OuParams;
+use gradmod_runtime::{Cell, MechId, ParamSpec, Region};
+use serde::Deserialize;
+
+/// The homeostasis-related sections of a model file.
+#[derive(Debug, Default, Deserialize)]
+pub struct HomeostasisFile {
+    /// `[homeostasis]`, if present.
+    pub homeostasis: Option<Homeostasis>,
+    /// `[[noise]]`: OU current sources.
+    #[serde(default)]
+    pub noise: Vec<Noise>,
+    /// Every other key of the model file, left to the model loader.
+    #[serde(flatten)]
+    pub rest: BTreeMap<String, toml::Value>,
+}
+
+/// `[homeostasis]`: the objective and the controller.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Homeostasis {
+    /// Target rate (Hz).
+    pub target: f64,
+    /// Learning rate α (per ms, relative parameters).
+    pub rate: f64,
+    /// Forgetting rate λ (1/ms).
+    #[serde(default)]
+    pub forgetting: f64,
+    /// Gradient-norm clip.
+    #[serde(default = "infinite")]
+    pub clip: f64,
+    /// Update every n steps.
+    #[serde(default = "one")]
+    pub every: u64,
+    /// Time before the first update (ms).
+    #[serde(default)]
+    pub warmup: f64,
+    /// Section whose middle the objective observes.
+    #[serde(default = "soma")]
+    pub section: String,
+    /// Time constant of the rate estimate (ms).
+    pub tauf: Option<f64>,
+    /// The adapted parameters.
+    #[serde(default)]
+    pub adapt: Vec<Adapt>,
+}
+
+fn infinite() -> f64 {
+    f64::INFINITY
+}
+
+fn one() -> u64 {
+    1
+}
+
+fn soma() -> String {
+    "soma".into()
+}
+
+/// `[[homeostasis.adapt]]`: one adapted parameter.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Adapt {
+    /// Mechanism name (`ou_noise` for the noise gain).
+    pub mechanism: String,
+    /// Parameter name.
+    pub parameter: String,
+    /// Section the parameter is restricted to (everywhere when absent).
+    pub region: Option<String>,
+    /// Lower bound (default: the field's declared range).
+    pub lower: Option<f64>,
+    /// Upper bound (default: the field's declared range).
+    pub upper: Option<f64>,
+}
+
+/// `[[noise]]`: an OU current source.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Noise {
+    /// Section.
+    #[serde(default = "soma")]
+    pub section: String,
+    /// Position on the section.
+    #[serde(default = "half")]
+    pub x: f64,
+    /// Mean current before the gain (nA).
+    #[serde(default)]
+    pub mean: f64,
+    /// Standard deviation before the gain (nA).
+    pub sigma: f64,
+    /// Correlation time (ms).
+    #[serde(default = "five")]
+    pub tau: f64,
+    /// Gain.
+    #[serde(default = "unit")]
+    pub gain: f64,
+    /// Seed of the random stream.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn half() -> f64 {
+    0.5
+}
+
+fn five() -> f64 {
+    5.0
+}
+
+fn unit() -> f64 {
+    1.0
+}
+
+impl HomeostasisFile {
+    /// Reads the sections from a model file's text.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| format!("homeostasis sections: {e}"))
+    }
+}
+
+impl From<&Noise> for OuParams {
+    fn from(n: &Noise) -> Self {
+        OuParams {
+            mean: n.mean,
+            sigma: n.sigma,
+            tau: n.tau,
+            gain: n.gain,
+            seed: n.seed,
+        }
+    }
+}
+
+/// Places the `[[noise]]` sources on a cell (before initialisation). `seed_offset` is added to
+/// every seed, so that the cells of a network built from one file get different streams.
+pub fn add_noise(
+    cell: &mut Cell,
+    noise: &[Noise],
+    seed_offset: u64,
+) -> Result<Vec<MechId>, String> {
+    noise
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let mut p = OuParams::from(n);
+            p.seed += seed_offset;
+            cell.add_ou_noise(&n.section, n.x, p)
+                .map_err(|e| format!("noise[{i}]: {e}"))
+        })
+        .collect()
+}
+
+/// What [`attach`] set up on a cell.
+#[derive(Debug)]
+pub struct Attached {
+    /// The controller; call [`Controller::after_step`] after each step.
+    pub controller: Controller,
+    /// The `rate_objective` mechanism.
+    pub objective: MechId,
+    /// Its instance at the observed CV.
+    pub instance: usize,
+    /// Tangent parameter index of each adapted parameter, in `adapt` order.
+    pub params: Vec<usize>,
+    /// `mechanism.parameter` of each adapted parameter.
+    pub names: Vec<String>,
+}
+
+/// Inserts the rate objective, declares the adapted parameters, sets the forgetting rate and makes
+/// the controller (before initialisation). `make` gives new mechanisms by name (the catalogue).
+pub fn attach(
+    cell: &mut Cell,
+    h: &Homeostasis,
+    make: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>,
+) -> Result<Attached, String> {
+    let mech = make("rate_objective").ok_or("no `rate_objective` mechanism in the catalogue")?;
+    let region = Region::section(&h.section);
+    let objective = cell
+        .insert(mech, &region)
+        .map_err(|e| format!("homeostasis.section: {e}"))?;
+    let cv = cell
+        .cv_at(&h.section, 0.5)
+        .map_err(|e| format!("homeostasis.section: {e}"))?;
+    let instance = cell
+        .mechanism(objective)
+        .nodes()
+        .iter()
+        .position(|&n| n == cv)
+        .ok_or("homeostasis.section: the objective has no instance at its middle")?;
+    let all = Region::All;
+    let set = |cell: &mut Cell, f: &str, v: f64| {
+        cell.set_field(objective, f, &all, v)
+            .map_err(|e| format!("homeostasis: {e}"))
+    };
+    set(cell, "ftarget", h.target)?;
+    if let Some(t) = h.tauf {
+        set(cell, "tauf", t)?;
+    }
+    cell.set_forgetting(h.forgetting)
+        .map_err(|e| format!("homeostasis.forgetting: {e}"))?;
+    if h.adapt.is_empty() {
+        return Err("homeostasis: list the adapted parameters in [[homeostasis.adapt]]".into());
+    }
+    let mut params = Vec::new();
+    let mut names = Vec::new();
+    for (i, a) in h.adapt.iter().enumerate() {
+        let mut spec = ParamSpec::mechanism(&a.mechanism, &a.parameter);
+        if let Some(r) = &a.region {
+            spec = spec.in_region(Region::section(r));
+        }
+        let k = cell
+            .add_parameter(spec)
+            .map_err(|e| format!("homeostasis.adapt[{i}]: {e}"))?;
+        params.push(k);
+        names.push(format!("{}.{}", a.mechanism, a.parameter));
+    }
+    let settings = ControlSettings {
+        rate: h.rate,
+        clip: h.clip,
+        every: h.every,
+        warmup: (h.warmup / cell.settings().dt).round().max(0.0) as u64,
+    };
+    let spec = ObjectiveSpec {
+        instance,
+        ..ObjectiveSpec::rate_objective()
+    };
+    let mut controller =
+        Controller::new(cell, &spec, &params, settings).map_err(|e| format!("homeostasis: {e}"))?;
+    for (i, a) in h.adapt.iter().enumerate() {
+        if a.lower.is_some() || a.upper.is_some() {
+            let p = controller.adapted()[i];
+            controller
+                .set_bounds(i, a.lower.unwrap_or(p.lower), a.upper.unwrap_or(p.upper))
+                .map_err(|e| format!("homeostasis.adapt[{i}]: {e}"))?;
+        }
+    }
+    Ok(Attached {
+        controller,
+        objective,
+        instance,
+        params,
+        names,
+    })
+}
