@@ -31,6 +31,20 @@ fn cnexp_and_euler_agree_with_direct_integration() {
         else {
             continue;
         };
+        // cnexp updates the states in order, each seeing the new values of the earlier ones, as
+        // NEURON does; only for uncoupled equations is that the exact solution of the ODEs.
+        let mut probe = m0.clone();
+        let eqs = passes::equations::equations(&mut probe, target).unwrap();
+        let coupled = eqs.rates.iter().enumerate().any(|(i, &r)| {
+            eqs.states
+                .iter()
+                .enumerate()
+                .any(|(j, &s)| i != j && gradmod_compiler::sym::depends_on(&probe.exprs, r, s))
+        });
+        if coupled && method == SolveMethod::Cnexp {
+            eprintln!("{name}: coupled equations, where cnexp is not exact; not compared");
+            continue;
+        }
         let mut m1 = m0.clone();
         passes::run(&mut m1, Some("euler")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
         let states: Vec<VarId> = m0.states();
