@@ -4,8 +4,13 @@
 //!
 //! ```text
 //! cargo run --release --example homeostasis_cell -- [--tstop S] [--alpha A] [--lambda L]
-//!     [--tauf MS] [--every N] [--targets 1,2,3,4,5] [--out DIR]
+//!     [--tauf MS] [--every N] [--warmup MS] [--clip C] [--decay S] [--mean NA] [--sigma NA]
+//!     [--free S] [--targets 1,2,3,4,5 | none] [--out DIR]
 //! ```
+//!
+//! Defaults: 1500 s runs, α = 3e-9 decaying with T = 300 s, λ = 1e-3/ms, τ_f = 20 s, an update
+//! every 40 steps (1 ms), gradient-norm clip 2000, OU drive mean 0.03 nA, sigma 0.02 nA, tau 5 ms
+//! on a 20 µm × 20 µm soma (about 23 Hz before control).
 //!
 //! Every target starts from the same cell (noise seed included), whose rate is measured first in a
 //! run without control. Each controlled run prints its rate over the last 10% of the run (spikes
@@ -40,6 +45,7 @@ struct Opts {
     mean: f64,
     sigma: f64,
     clip: f64,
+    decay: f64,
 }
 
 /// The noise drive shared by every run.
@@ -84,6 +90,7 @@ fn section(target: f64, o: &Opts) -> Homeostasis {
         clip: o.clip,
         every: o.every,
         warmup: o.warmup,
+        decay: o.decay,
         section: "soma".into(),
         tauf: Some(o.tauf),
         adapt: vec![
@@ -170,15 +177,16 @@ fn main() {
 
 fn run() -> Result<(), String> {
     let o = Opts {
-        tstop: arg("--tstop", 600.0)? * 1000.0,
-        alpha: arg("--alpha", 2e-5)?,
+        tstop: arg("--tstop", 1500.0)? * 1000.0,
+        alpha: arg("--alpha", 3e-9)?,
         lambda: arg("--lambda", 1e-3)?,
-        tauf: arg("--tauf", 5000.0)?,
+        tauf: arg("--tauf", 20000.0)?,
         every: arg("--every", 40)?,
         warmup: arg("--warmup", 5000.0)?,
         mean: arg("--mean", 0.03)?,
         sigma: arg("--sigma", 0.02)?,
-        clip: arg("--clip", f64::INFINITY)?,
+        clip: arg("--clip", 2000.0)?,
+        decay: arg("--decay", 300.0)? * 1000.0,
     };
     let targets = list_arg("--targets", &[1.0, 2.0, 3.0, 4.0, 5.0])?;
     let out: PathBuf = arg("--out", PathBuf::from("out/homeostasis_cell"))?;

@@ -4,8 +4,14 @@
 //!
 //! ```text
 //! cargo run --release --example homeostasis_network -- [--cells N] [--target HZ] [--tstop S]
-//!     [--alpha A] [--lambda L] [--tauf MS] [--every N] [--warmup S] [--no-control] [--out DIR]
+//!     [--alpha A] [--lambda L] [--tauf MS] [--every N] [--warmup S] [--clip C] [--decay S]
+//!     [--mean NA] [--sigma NA] [--diam UM] [--syn-tau MS] [--no-control] [--out DIR]
 //! ```
+//!
+//! Defaults: cells of one 100 µm × 100 µm compartment with `hh`, OU drive mean 0.75 nA and sigma
+//! 0.5 nA (the densities of experiment 1) times the cell's gain, ExpSyn with NEURON's default
+//! tau = 0.1 ms (an EPSP of about 2 mV); α = 3e-9 decaying with T = 300 s, λ = 1e-3/ms,
+//! τ_f = 20 s, updates every 40 steps, clip 2000, 20 s of warm-up.
 //!
 //! Cells differ in their initial input gain (uniform in [0.6, 1.6]), so that rates before
 //! adaptation spread. "Before" is each cell's rate during the warm-up (no control yet), "after" its
@@ -47,6 +53,8 @@ struct Opts {
     sigma: f64,
     diam: f64,
     syn_tau: f64,
+    clip: f64,
+    decay: f64,
 }
 
 /// A uniform number in [0, 1) from the stream (seed, stream) at `index`.
@@ -94,9 +102,10 @@ fn cell(i: usize, o: &Opts) -> Result<(Cell, Option<Controller>), String> {
         target: o.target,
         rate: o.alpha,
         forgetting: o.lambda,
-        clip: f64::INFINITY,
+        clip: o.clip,
         every: o.every,
         warmup: o.warmup,
+        decay: o.decay,
         section: "soma".into(),
         tauf: Some(o.tauf),
         adapt: vec![
@@ -161,16 +170,18 @@ fn run() -> Result<(), String> {
         cells: arg("--cells", 10)?,
         target: arg("--target", 4.0)?,
         tstop: arg("--tstop", 300.0)? * 1000.0,
-        alpha: arg("--alpha", 2e-5)?,
+        alpha: arg("--alpha", 3e-9)?,
         lambda: arg("--lambda", 1e-3)?,
-        tauf: arg("--tauf", 5000.0)?,
+        tauf: arg("--tauf", 20000.0)?,
         every: arg("--every", 40)?,
         warmup: arg("--warmup", 20.0)? * 1000.0,
         control: !args.iter().any(|a| a == "--no-control"),
-        mean: arg("--mean", 0.03)?,
-        sigma: arg("--sigma", 0.1)?,
-        diam: arg("--diam", 20.0)?,
-        syn_tau: arg("--syn-tau", 2.0)?,
+        mean: arg("--mean", 0.75)?,
+        sigma: arg("--sigma", 0.5)?,
+        diam: arg("--diam", 100.0)?,
+        syn_tau: arg("--syn-tau", 0.1)?,
+        clip: arg("--clip", 2000.0)?,
+        decay: arg("--decay", 300.0)? * 1000.0,
     };
     let out: PathBuf = arg("--out", PathBuf::from("out/homeostasis_network"))?;
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;

@@ -18,6 +18,7 @@
 //! clip = 1e9                # largest norm of the relative gradient
 //! every = 10                # update every n steps
 //! warmup = 500              # ms before the first update
+//! decay = 300000            # ms: α/(1 + t/decay) after the warm-up (optional)
 //! section = "soma"          # where the objective observes v (its CV at x = 0.5)
 //! tauf = 1000               # ms, the rate estimate's filter (optional)
 //!
@@ -74,6 +75,9 @@ pub struct Homeostasis {
     /// Time before the first update (ms).
     #[serde(default)]
     pub warmup: f64,
+    /// Decay time of the learning rate (ms): α/(1 + t/decay) after the warm-up.
+    #[serde(default = "infinite")]
+    pub decay: f64,
     /// Section whose middle the objective observes.
     #[serde(default = "soma")]
     pub section: String,
@@ -256,6 +260,7 @@ pub fn attach(
         clip: h.clip,
         every: h.every,
         warmup: (h.warmup / cell.settings().dt).round().max(0.0) as u64,
+        decay: h.decay,
     };
     let spec = ObjectiveSpec {
         instance,

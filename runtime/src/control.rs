@@ -11,12 +11,42 @@
 //! θ_k ← clamp(θ_k − α·n·dt·s_k·u_k, lower_k, upper_k)
 //! ```
 //!
-//! every n steps. The learning rate α is thus scaled by each parameter's initial value: it is the
+//! every n steps, with α optionally decaying as α/(1 + t/T) after the warm-up. The learning rate α
+//! is thus scaled by each parameter's initial value: it is the
 //! rate of plain gradient descent on the relative parameters θ_k/θ_k(0), so parameters of very
 //! different magnitudes (a conductance in S/cm², a dimensionless gain) move by similar relative
 //! amounts. The cell's forgetting rate λ (set with [`Cell::set_forgetting`]) makes g_k an
 //! exponentially weighted recent gradient. Bounds default to the field's declared range and, for
 //! parameters declared non-negative there (conductances), to θ ≥ 0.
+//!
+//! # Admissible learning rates
+//!
+//! Linearising around the target (rate r = f_target + R·y for a relative parameter offset y, the
+//! observer τ_f·ḟ = r − f, the objective's tangent q̇ = G·(f − f_target) − λ·q with G the tangent
+//! sensitivity of f, and ẏ = −α·q) gives τ_f s³ + (1 + λτ_f) s² + λ s + αGR = 0, stable (Routh–Hurwitz)
+//! for 0 < α < λ(1 + λτ_f)/(τ_f·G·R), with a slow time constant λ/(αGR) once α is small. Measured on
+//! the noise-driven HH cell of `examples/homeostasis_cell.rs` (λ = 1e-3/ms, τ_f = 20 s, update
+//! every 40 steps, clip 2000, constant α, target 3 Hz from about 23 Hz, 300 s; rate over the last
+//! 30 s):
+//!
+//! | α | outcome |
+//! |---|---|
+//! | 1e-9 | too slow: 6.7 Hz after 300 s |
+//! | 3e-9 | converges in about 150 s |
+//! | 1e-8 | converges in tens of seconds: 3.33 Hz |
+//! | 3e-8 | 3.10 Hz |
+//! | 5e-8 | 2.77 Hz |
+//! | 1e-7 | overshoots into silence within 10 s and stays silent |
+//! | 1e-6 | silent |
+//!
+//! The observed upper limit (between 5e-8 and 1e-7) is far below the linear bound with the loop
+//! gain estimated from the convergence rate (αGR/λ ≈ 2e-5/ms at α = 3e-9 gives a bound near 1e-4):
+//! the limit is nonlinear. Silence is absorbing, since without spikes the tangents of f vanish and
+//! the gradient with them, and bursts of large tangents (gradient norms up to 1e4 to 1e6 near
+//! threshold crossings, against a median of about 10) drive the overshoot; clipping the gradient
+//! norm is what keeps single bursts harmless. Admissible for these settings: about
+//! 3e-9 ≤ α ≤ 5e-8, the lower end set by the run length. A decaying rate (`decay`) then reduces the
+//! parameters' jitter around the target.
 //!
 //! Parameters are the cell's tangent parameters ([`Cell::add_parameter`]), so they may be tied
 //! across regions or restricted to one; for a network, one controller per cell adapts each cell's
@@ -40,16 +70,20 @@ pub struct ControlSettings {
     pub every: u64,
     /// Steps before the first update (lets the observer and the tangents settle).
     pub warmup: u64,
+    /// Decay time T (ms) of the learning rate: α(t) = α/(1 + (t − t_warmup)/T), a Robbins–Monro
+    /// schedule that lets the parameters settle once the target is reached (infinite: constant α).
+    pub decay: f64,
 }
 
 impl Default for ControlSettings {
-    /// α = 1e-3, no clipping, every step, no warm-up.
+    /// α = 1e-3, no clipping, every step, no warm-up, no decay.
     fn default() -> Self {
         Self {
             rate: 1e-3,
             clip: f64::INFINITY,
             every: 1,
             warmup: 0,
+            decay: f64::INFINITY,
         }
     }
 }
@@ -116,11 +150,17 @@ impl Controller {
         settings: ControlSettings,
     ) -> Result<Self> {
         check_finite(|| "learning rate".into(), settings.rate)?;
-        if settings.rate < 0.0 || settings.clip.is_nan() || settings.clip <= 0.0 {
+        if settings.rate < 0.0
+            || settings.clip.is_nan()
+            || settings.clip <= 0.0
+            || settings.decay.is_nan()
+            || settings.decay <= 0.0
+        {
             return Err(Error::BadValue {
                 object: "controller".into(),
                 value: settings.rate,
-                message: "needs a learning rate ≥ 0 and a positive clip".into(),
+                message: "needs a learning rate ≥ 0, a positive clip and a positive decay time"
+                    .into(),
             });
         }
         let mech = cell.mechanism_id(&objective.mechanism)?;
@@ -266,7 +306,10 @@ impl Controller {
             let c = self.settings.clip / norm;
             self.grad.iter_mut().for_each(|g| *g *= c);
         }
-        let step = self.settings.rate * self.settings.every as f64 * cell.settings().dt;
+        let dt = cell.settings().dt;
+        let since = (cell.step_count().saturating_sub(self.settings.warmup)) as f64 * dt;
+        let rate = self.settings.rate / (1.0 + since / self.settings.decay);
+        let step = rate * self.settings.every as f64 * dt;
         for (p, &u) in self.params.iter().zip(&self.grad) {
             let theta = cell.parameter(p.k) - step * p.scale * u;
             cell.set_parameter(p.k, theta.clamp(p.lower, p.upper))?;
