@@ -437,19 +437,36 @@ pub fn io_morphology(swc: &str, cvs: Cvs) -> Result<Morphology, String> {
     Ok(m)
 }
 
-/// The IO fitting problem: the soma voltage over `window` of a `tstop` ms run, against `target`,
-/// for all twelve conductances as multipliers within [0.05, 20] of the reference, where the
-/// reference is [`IO_REFERENCE`] scaled by `reference` (all ones for the paper's values).
+/// The settings of an IO fitting problem.
+#[derive(Clone, Copy, Debug)]
+pub struct IoSetup {
+    /// Discretisation.
+    pub cvs: Cvs,
+    /// Time step (ms).
+    pub dt: f64,
+    /// Simulated time (ms).
+    pub tstop: f64,
+    /// Loss window (ms).
+    pub window: (f64, f64),
+    /// Multipliers of [`IO_REFERENCE`] that make the reference (all ones: the paper's values).
+    pub reference: [f64; 12],
+}
+
+/// The IO fitting problem: the soma voltage over the window against `target`, for all twelve
+/// conductances as multipliers within [0.05, 20] of the reference.
 pub fn io_problem(
     make: Make,
     swc: String,
-    cvs: Cvs,
-    dt: f64,
-    tstop: f64,
-    window: (f64, f64),
+    setup: IoSetup,
     target: Vec<f64>,
-    reference: [f64; 12],
 ) -> Result<Problem, String> {
+    let IoSetup {
+        cvs,
+        dt,
+        tstop,
+        window,
+        reference,
+    } = setup;
     let cell = io_cell(make, &swc, cvs, dt, &reference)?;
     let probe = cell.cv_at("soma[0]", 0.5).map_err(|e| e.to_string())?;
     let params = IO_REFERENCE

@@ -6,7 +6,7 @@ mod catalogue;
 #[path = "../src/fit.rs"]
 mod fit;
 
-use fit::{AdamOptions, Checkpoint, Cvs, IO_START, Problem};
+use fit::{AdamOptions, Checkpoint, Cvs, IO_START, IoSetup, Problem};
 
 const TSTOP: f64 = 20.0;
 const DT: f64 = 0.025;
@@ -19,29 +19,16 @@ fn swc() -> String {
 
 /// The problem with its target made at the reference conductances.
 fn problem() -> Problem {
-    let placeholder = fit::io_problem(
-        catalogue::by_name,
-        swc(),
-        Cvs::PerSection,
-        DT,
-        TSTOP,
-        (0.0, TSTOP),
-        vec![],
-        [1.0; 12],
-    )
-    .unwrap();
+    let setup = IoSetup {
+        cvs: Cvs::PerSection,
+        dt: DT,
+        tstop: TSTOP,
+        window: (5.0, TSTOP),
+        reference: [1.0; 12],
+    };
+    let placeholder = fit::io_problem(catalogue::by_name, swc(), setup, vec![]).unwrap();
     let traces = placeholder.traces(&[0.0; 12]).unwrap();
-    fit::io_problem(
-        catalogue::by_name,
-        swc(),
-        Cvs::PerSection,
-        DT,
-        TSTOP,
-        (5.0, TSTOP),
-        traces[0].clone(),
-        [1.0; 12],
-    )
-    .unwrap()
+    fit::io_problem(catalogue::by_name, swc(), setup, traces[0].clone()).unwrap()
 }
 
 fn start() -> Vec<f64> {
