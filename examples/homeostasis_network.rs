@@ -15,7 +15,8 @@
 //!
 //! Measured on 10 cells: `--target 4 --tstop 300 --decay 1e12` (constant α = 3e-9): before
 //! 24.8 Hz (0% within ±25%), after 3.76 Hz (−6.0%), 100% of cells within ±25%;
-//! `--target 1 --alpha 1e-8 --decay 300 --tstop 500`: after 0.67 Hz (−32.8%), 50% within ±25%.
+//! `--target 1 --alpha 1e-8 --decay 300 --tstop 500`: after 0.67 Hz (−32.8%), 50% within ±25%;
+//! `--target 1 --decay 1e12 --tstop 500`: after 1.60 Hz (+60%, still falling), 0% within ±25%.
 //! 1000 cells, 0.5 s: 2.1e6 CV-steps/s without control, 5.7e5 with (2 cores shared with other
 //! jobs; 3 CVs per cell).
 //!
