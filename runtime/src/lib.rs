@@ -9,8 +9,8 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod cell;
-pub mod cmaes;
 mod cell_events;
+pub mod cmaes;
 pub mod control;
 pub mod discretization;
 pub mod error;
