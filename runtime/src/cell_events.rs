@@ -3,7 +3,7 @@
 use crate::cell::{Cell, MechId};
 use crate::error::{Error, Result, check_finite};
 use crate::events::{Detector, Event, GapInput, Spike};
-use crate::mechanism::{Context, Tangents};
+use crate::phase::{phase_context, phase_tangents};
 
 impl Cell {
     /// Schedules a `NET_RECEIVE` of `weight` for instance `instance` of point process `mech` at `time`.
@@ -111,28 +111,9 @@ impl Cell {
         let n = self.layout.len();
         while let Some(ev) = self.events.pop_due(limit) {
             let slot = &mut self.mechs[ev.mech.0];
-            let mut ctx = Context {
-                dt,
-                t: ev.time,
-                celsius: self.settings.celsius,
-                v: &self.v,
-                i: &mut self.i,
-                g: &mut self.g,
-                area: &self.layout.area,
-                diam: &self.layout.diam,
-                ions: &mut self.ions.arrays,
-                ion_slots: &slot.ion_slots,
-            };
+            let mut ctx = phase_context!(self, slot, ev.time);
             if kk > 0 {
-                let mut tan = Tangents {
-                    k: kk,
-                    ncv: n,
-                    s: &self.s,
-                    di: &mut self.di,
-                    dg: &mut self.dg,
-                    ions: &mut self.ions.tangents,
-                    seeds: &slot.seeds,
-                };
+                let mut tan = phase_tangents!(self, slot, kk, n);
                 slot.mech
                     .net_receive_tangent(&mut ctx, &mut tan, ev.instance, ev.weight, &[]);
             }

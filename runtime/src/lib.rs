@@ -23,6 +23,7 @@ pub mod network;
 pub mod noise;
 pub mod optim;
 pub mod params;
+mod phase;
 pub mod probe;
 pub mod solver;
 mod step;

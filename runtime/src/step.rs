@@ -2,8 +2,8 @@
 
 use crate::cell::Cell;
 use crate::error::{Error, Result};
-use crate::mechanism::{Context, Tangents};
 use crate::params::ParamTarget;
+use crate::phase::{phase_context, phase_tangents};
 
 impl Cell {
     /// Initialises the simulation (NEURON `finitialize`): t = 0, v = v_init, ions at their defaults
@@ -27,31 +27,11 @@ impl Cell {
         for slot in &mut self.mechs {
             slot.mech.set_tangent_count(kk);
         }
-        let (dt, celsius) = (self.settings.dt, self.settings.celsius);
         for slot in &mut self.mechs {
-            let mut ctx = Context {
-                dt,
-                t: 0.0,
-                celsius,
-                v: &self.v,
-                i: &mut self.i,
-                g: &mut self.g,
-                area: &self.layout.area,
-                diam: &self.layout.diam,
-                ions: &mut self.ions.arrays,
-                ion_slots: &slot.ion_slots,
-            };
+            let mut ctx = phase_context!(self, slot, 0.0);
             slot.mech.init(&mut ctx);
             if kk > 0 {
-                let mut tan = Tangents {
-                    k: kk,
-                    ncv: n,
-                    s: &self.s,
-                    di: &mut self.di,
-                    dg: &mut self.dg,
-                    ions: &mut self.ions.tangents,
-                    seeds: &slot.seeds,
-                };
+                let mut tan = phase_tangents!(self, slot, kk, n);
                 slot.mech.init_tangent(&mut ctx, &mut tan);
             }
         }
@@ -92,29 +72,10 @@ impl Cell {
             self.ions.clear_current_tangents();
         }
         for slot in &mut self.mechs {
-            let mut ctx = Context {
-                dt,
-                t: t_mid,
-                celsius,
-                v: &self.v,
-                i: &mut self.i,
-                g: &mut self.g,
-                area: &self.layout.area,
-                diam: &self.layout.diam,
-                ions: &mut self.ions.arrays,
-                ion_slots: &slot.ion_slots,
-            };
+            let mut ctx = phase_context!(self, slot, t_mid);
             slot.mech.currents(&mut ctx);
             if kk > 0 {
-                let mut tan = Tangents {
-                    k: kk,
-                    ncv: n,
-                    s: &self.s,
-                    di: &mut self.di,
-                    dg: &mut self.dg,
-                    ions: &mut self.ions.tangents,
-                    seeds: &slot.seeds,
-                };
+                let mut tan = phase_tangents!(self, slot, kk, n);
                 slot.mech.currents_tangent(&mut ctx, &mut tan);
             }
         }
@@ -169,28 +130,9 @@ impl Cell {
         // 3. States with v_{n+1}: tangents first (they need s_n), then the states themselves (unless the
         // mechanism's tangent kernel advanced them too).
         for slot in &mut self.mechs {
-            let mut ctx = Context {
-                dt,
-                t: self.t,
-                celsius,
-                v: &self.v,
-                i: &mut self.i,
-                g: &mut self.g,
-                area: &self.layout.area,
-                diam: &self.layout.diam,
-                ions: &mut self.ions.arrays,
-                ion_slots: &slot.ion_slots,
-            };
+            let mut ctx = phase_context!(self, slot, self.t);
             if kk > 0 {
-                let mut tan = Tangents {
-                    k: kk,
-                    ncv: n,
-                    s: &self.s,
-                    di: &mut self.di,
-                    dg: &mut self.dg,
-                    ions: &mut self.ions.tangents,
-                    seeds: &slot.seeds,
-                };
+                let mut tan = phase_tangents!(self, slot, kk, n);
                 slot.mech.states_tangent(&mut ctx, &mut tan);
                 if slot.mech.fused_states() {
                     continue;

@@ -1,0 +1,43 @@
+//! The views a mechanism kernel gets in every phase, built in one place: the forward [`Context`]
+//! and the tangent [`Tangents`] over a cell's arrays, for one mechanism slot.
+//!
+//! These are macros rather than methods so that each view borrows only the fields of the cell it
+//! needs, next to the mutable borrow of the mechanism slot itself.
+//!
+//! [`Context`]: crate::mechanism::Context
+//! [`Tangents`]: crate::mechanism::Tangents
+
+/// `Context` for `$slot` of cell `$cell` at time `$t`.
+macro_rules! phase_context {
+    ($cell:ident, $slot:ident, $t:expr) => {
+        crate::mechanism::Context {
+            dt: $cell.settings.dt,
+            t: $t,
+            celsius: $cell.settings.celsius,
+            v: &$cell.v,
+            i: &mut $cell.i,
+            g: &mut $cell.g,
+            area: &$cell.layout.area,
+            diam: &$cell.layout.diam,
+            ions: &mut $cell.ions.arrays,
+            ion_slots: &$slot.ion_slots,
+        }
+    };
+}
+
+/// `Tangents` for `$slot` of cell `$cell`, with `$k` columns over `$n` CVs.
+macro_rules! phase_tangents {
+    ($cell:ident, $slot:ident, $k:expr, $n:expr) => {
+        crate::mechanism::Tangents {
+            k: $k,
+            ncv: $n,
+            s: &$cell.s,
+            di: &mut $cell.di,
+            dg: &mut $cell.dg,
+            ions: &mut $cell.ions.tangents,
+            seeds: &$slot.seeds,
+        }
+    };
+}
+
+pub(crate) use {phase_context, phase_tangents};
