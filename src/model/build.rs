@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use gradmod_runtime::mechanism::{FieldRole, Mechanism, MechanismKind};
-use gradmod_runtime::{Cell, MechId, Morphology, Point, Probe, Settings};
+use gradmod_runtime::{Cell, MechId, Morphology, Probe, Settings};
 use toml::Spanned;
 
 use super::network;
@@ -102,6 +102,9 @@ pub struct BuiltCell {
     pub parameters: Vec<String>,
     /// Whether each θ_k is log-scaled.
     pub log_scaled: Vec<bool>,
+    /// The model value each θ_k starts from (in the first element it moves), where known: for
+    /// mechanism parameters and IClamp amplitudes, not for c_m and Ra.
+    pub initial: Vec<Option<f64>>,
     /// Point process instances by label.
     pub(crate) labels: HashMap<String, (MechId, usize)>,
     /// Spike detectors by name.
@@ -227,96 +230,6 @@ pub(crate) fn at<'a>(
     move |e| src.error_at(span.clone(), key.as_str(), e.to_string())
 }
 
-/// The SWC tag a section gets from its name when none is given.
-fn default_tag(name: &str) -> i32 {
-    [("soma", 1), ("axon", 2), ("dend", 3), ("apic", 4)]
-        .iter()
-        .find(|(p, _)| name.starts_with(p))
-        .map_or(0, |&(_, t)| t)
-}
-
-fn morphology(model: &Model) -> Result<Morphology, ModelError> {
-    let (f, src) = (&model.file, &model.source);
-    match (&f.morphology, f.sections.is_empty()) {
-        (Some(_), false) => Err(src.error(
-            "morphology",
-            "give either [morphology] swc = FILE or [[section]] tables, not both",
-        )),
-        (None, true) => Err(src.error(
-            "morphology",
-            "the model has no morphology: add [morphology] swc = FILE or [[section]] tables",
-        )),
-        (Some(m), true) => {
-            let path = src.dir.join(m.swc.get_ref());
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                src.error_at(
-                    m.swc.span(),
-                    "morphology.swc",
-                    format!("cannot read `{}`: {e}", m.swc.get_ref()),
-                )
-            })?;
-            gradmod_runtime::read_swc(&text).map_err(|e| {
-                src.error_at(
-                    m.swc.span(),
-                    "morphology.swc",
-                    format!("{}: {e}", m.swc.get_ref()),
-                )
-            })
-        }
-        (None, false) => {
-            let mut morph = Morphology::new();
-            for (i, s) in f.sections.iter().enumerate() {
-                let key = format!("section[{i}]");
-                let err = |m: String| src.error_at(s.span(), key.as_str(), m);
-                let sec = s.get_ref();
-                let parent = match &sec.parent {
-                    None => None,
-                    Some(p) => {
-                        let id = morph.find(p.get_ref()).map_err(|_| {
-                            src.error_at(
-                                p.span(),
-                                format!("{key}.parent"),
-                                format!(
-                                    "no section named `{}` before this one (parents come first)",
-                                    p.get_ref()
-                                ),
-                            )
-                        })?;
-                        Some((id, sec.at.map_or(1.0, |x| x.0)))
-                    }
-                };
-                if parent.is_none() && sec.at.is_some() {
-                    return Err(err("`at` needs a `parent`".into()));
-                }
-                let points = match (&sec.points, sec.length, sec.diameter) {
-                    (Some(p), None, None) if sec.diameter_end.is_none() => p
-                        .iter()
-                        .map(|[x, y, z, d]| Point::new(x.0, y.0, z.0, d.0))
-                        .collect(),
-                    (None, Some(Num(l)), Some(Num(d0))) => {
-                        if l <= 0.0 {
-                            return Err(err(format!("length must be positive, got {l}")));
-                        }
-                        let d1 = sec.diameter_end.map_or(d0, |d| d.0);
-                        vec![Point::new(0.0, 0.0, 0.0, d0), Point::new(l, 0.0, 0.0, d1)]
-                    }
-                    _ => {
-                        return Err(err(
-                            "give `length` and `diameter` (optionally `diameter_end`), or `points`"
-                                .into(),
-                        ));
-                    }
-                };
-                let tag = sec.tag.unwrap_or_else(|| default_tag(&sec.name));
-                morph
-                    .add_section(&sec.name, tag, points, parent, 1)
-                    .map_err(|e| err(e.to_string()))?;
-            }
-            Ok(morph)
-        }
-    }
-}
-
 /// Sets nseg from `[discretization]`, then from each section's own `nseg`.
 fn discretize(
     model: &Model,
@@ -405,7 +318,7 @@ pub(crate) fn build_cell(
         }
         *u = true;
     }
-    let mut morph = morphology(model)?;
+    let mut morph = super::morphology::morphology(model)?;
     // Regions depend only on the tree, so cable overrides can be resolved before nseg is known.
     let cable = {
         let regions = Regions::new(&f.regions, &morph, src);
@@ -454,7 +367,7 @@ pub(crate) fn build_cell(
     let labels = place_point_processes(model, &mut cell, library)?;
     let clamps = add_clamps(model, &mut cell, overrides, used)?;
     super::params::apply_overrides(&mut cell, overrides, used, &labels)?;
-    let (parameters, log_scaled) =
+    let (parameters, log_scaled, initial) =
         super::params::add_parameters(model, &mut cell, &regions, &clamps)?;
     let probes = super::probes::add_probes(model, &cell, &labels, parameters.len())?;
     let mut detectors = HashMap::new();
@@ -483,6 +396,7 @@ pub(crate) fn build_cell(
         probes,
         parameters,
         log_scaled,
+        initial,
         labels,
         detectors,
     })

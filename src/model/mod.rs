@@ -7,8 +7,9 @@
 //! schema is documented on the types of [`schema`] and in `models/README.md`.
 
 pub mod build;
+mod morphology;
 mod network;
-mod params;
+pub mod params;
 mod probes;
 mod regions;
 pub mod schema;

@@ -4,11 +4,13 @@
 use std::collections::HashMap;
 
 use gradmod_runtime::mechanism::FieldRole;
-use gradmod_runtime::{Cell, ClampId, MechId, ParamSpec};
+use gradmod_runtime::params::TargetSpec;
+use gradmod_runtime::{Cell, ClampId, MechId, ParamSpec, Region};
 use toml::Spanned;
 
 use super::build::{Override, at, parameter_index};
 use super::regions::Regions;
+use super::schema::Parameter;
 use super::{Model, ModelError};
 
 /// Applies `--set MECH.PARAM=VALUE` (and `LABEL.PARAM` for one point process) to a built cell.
@@ -55,15 +57,50 @@ pub(crate) fn apply_overrides(
     Ok(())
 }
 
-/// Declares the `[[parameter]]` entries as tangent parameters; returns their names.
+/// The name of a `[[parameter]]` entry: its `name`, or its target with the regions after `@`
+/// (and `log ` in front when log-scaled).
+pub fn parameter_name(p: &Parameter) -> String {
+    p.name.clone().unwrap_or_else(|| {
+        let mut n = p.target.get_ref().clone();
+        if !p.regions.is_empty() {
+            let regions: Vec<&str> = p.regions.iter().map(|r| r.get_ref().as_str()).collect();
+            n += &format!("@{}", regions.join("+"));
+        }
+        if p.log {
+            n = format!("log {n}");
+        }
+        n
+    })
+}
+
+/// The declared tangent parameters of a cell: names, log scaling, and the model value of each
+/// (in the first element it moves) where the cell exposes it: mechanism parameters and IClamp
+/// amplitudes, not c_m or Ra.
+pub(crate) type Declared = (Vec<String>, Vec<bool>, Vec<Option<f64>>);
+
+/// The value of a mechanism field in the first instance inside `region`.
+fn first_value(cell: &Cell, id: MechId, field: &str, region: &Region) -> Option<f64> {
+    let (layout, morph) = (cell.layout(), cell.morphology());
+    let values = cell.field(id, field).ok()?;
+    let nodes = cell.mechanism(id).nodes();
+    nodes
+        .iter()
+        .zip(values)
+        .find(|&(&cv, _)| region.contains(morph, layout.section[cv], layout.x[cv]))
+        .map(|(_, &v)| v)
+}
+
+/// Declares the `[[parameter]]` entries as tangent parameters; returns their names, log scaling
+/// and model values.
 pub(crate) fn add_parameters(
     model: &Model,
     cell: &mut Cell,
     regions: &Regions,
     clamps: &[String],
-) -> Result<(Vec<String>, Vec<bool>), ModelError> {
+) -> Result<Declared, ModelError> {
     let (f, src) = (&model.file, &model.source);
     let mut names = Vec::new();
+    let mut values = Vec::new();
     for (i, p) in f.parameters.iter().enumerate() {
         let key = format!("parameter[{i}].target");
         let target = p.target.get_ref().as_str();
@@ -110,27 +147,28 @@ pub(crate) fn add_parameters(
                 }
             }
         };
-        let mut region_names = Vec::new();
         for (j, r) in p.regions.iter().enumerate() {
             spec = spec.in_region(regions.get(r, &format!("parameter[{i}].regions[{j}]"))?);
-            region_names.push(r.get_ref().clone());
         }
         if p.log {
             spec = spec.log_scaled();
         }
+        let region = match spec.regions.len() {
+            0 => Region::All,
+            1 => spec.regions[0].clone(),
+            _ => Region::Union(spec.regions.clone()),
+        };
+        values.push(match &spec.target {
+            TargetSpec::Mechanism { mechanism, field } => cell
+                .mechanism_id(mechanism)
+                .ok()
+                .and_then(|id| first_value(cell, id, field, &region)),
+            TargetSpec::IClampAmp(c) => cell.clamps().get(c.0).map(|c| c.amp),
+            TargetSpec::Cm | TargetSpec::Ra => None,
+        });
         cell.add_parameter(spec)
             .map_err(at(src, p.target.span(), &key))?;
-        let name = p.name.clone().unwrap_or_else(|| {
-            let mut n = target.to_string();
-            if !region_names.is_empty() {
-                n += &format!("@{}", region_names.join("+"));
-            }
-            if p.log {
-                n = format!("log {n}");
-            }
-            n
-        });
-        names.push(name);
+        names.push(parameter_name(p));
     }
-    Ok((names, f.parameters.iter().map(|p| p.log).collect()))
+    Ok((names, f.parameters.iter().map(|p| p.log).collect(), values))
 }

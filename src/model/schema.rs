@@ -139,7 +139,7 @@ impl Default for Simulation {
     }
 }
 
-/// `[morphology]`.
+/// `[morphology]`: an SWC file, to which `[[section]]` tables may attach extra sections.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Morphology {
@@ -165,7 +165,8 @@ pub struct Section {
     pub points: Option<Vec<[Num; 4]>>,
     /// Number of segments (overrides `[discretization]`).
     pub nseg: Option<Spanned<usize>>,
-    /// Parent section (absent for the root, which must come first).
+    /// Parent section: an earlier `[[section]]`, or with `[morphology] swc` a section of the SWC
+    /// file (such as `soma[0]`). Absent only for the root, which must come first.
     pub parent: Option<Spanned<String>>,
     /// Position on the parent where this section's 0-end attaches (default 1).
     pub at: Option<Num>,
@@ -320,8 +321,12 @@ pub struct Parameter {
     /// Log-scaled: θ = log(p / p0).
     #[serde(default)]
     pub log: bool,
-    /// Column name (default: the target, with the regions after `@`).
+    /// Column name (default: the target, with the regions after `@`); `gradmod fit --params`
+    /// names parameters by it.
     pub name: Option<String>,
+    /// Smallest and largest multiplier of the model value that `gradmod fit` allows (default
+    /// `[0.05, 20]`); ignored by `gradmod run`.
+    pub bounds: Option<Spanned<[Num; 2]>>,
 }
 
 /// `[[detector]]`: a spike detector.
