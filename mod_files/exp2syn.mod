@@ -3,9 +3,11 @@ TITLE exp2syn.mod: a synapse with exponential rise and decay
 COMMENT
 A point process with two conductance states A and B decaying with time constants tau1 < tau2; the
 conductance g = B - A rises with tau1 and decays with tau2. Each event adds weight*factor to both,
-where the factor normalises the peak of g to the weight (uS), as NEURON's Exp2Syn. tau1 must be smaller
-than tau2: the factor is undefined when they are equal. Its current i = g (v - e) is outward
-positive. Written for gradmod from the equations.
+where the factor normalises the peak of g to the weight (uS). This is NEURON's Exp2Syn as written:
+the factor is computed once in INITIAL and kept for NET_RECEIVE, and gradmod carries its tangent
+with respect to tau1 and tau2 from one block to the other. As in NEURON, tau1 is kept below
+0.9999 tau2 (the factor is undefined when they are equal). The current i = g (v - e) is outward
+positive.
 ENDCOMMENT
 
 NEURON {
@@ -31,6 +33,7 @@ ASSIGNED {
     v (mV)
     i (nA)
     g (uS)
+    factor
 }
 
 STATE {
@@ -39,8 +42,19 @@ STATE {
 }
 
 INITIAL {
+    LOCAL tp
+    if (tau1/tau2 > 0.9999) {
+        tau1 = 0.9999*tau2
+    }
+    if (tau1/tau2 < 1e-9) {
+        tau1 = tau2*1e-9
+    }
     A = 0
     B = 0
+    : The time of the peak of exp(-t/tau2) - exp(-t/tau1), and the factor making that peak 1.
+    tp = (tau1*tau2)/(tau2 - tau1)*log(tau2/tau1)
+    factor = -exp(-tp/tau1) + exp(-tp/tau2)
+    factor = 1/factor
 }
 
 BREAKPOINT {
@@ -55,15 +69,6 @@ DERIVATIVE state {
 }
 
 NET_RECEIVE(weight (uS)) {
-    : The factor is computed here rather than kept from INITIAL, so that its dependence on tau1
-    : and tau2 reaches the tangents of A and B.
-    A = A + weight*peak_factor()
-    B = B + weight*peak_factor()
-}
-
-FUNCTION peak_factor() {
-    LOCAL tp
-    : Time of the peak of exp(-t/tau2) - exp(-t/tau1), and the factor making that peak 1.
-    tp = (tau1*tau2)/(tau2 - tau1)*log(tau2/tau1)
-    peak_factor = 1/(exp(-tp/tau2) - exp(-tp/tau1))
+    A = A + weight*factor
+    B = B + weight*factor
 }

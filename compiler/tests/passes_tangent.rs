@@ -94,7 +94,11 @@ fn tangent_maps_equal_finite_differences_of_primal_maps() {
                 // A random direction over the inputs, scaled to each input's size.
                 let mut dir: Vec<(VarId, VarId, f64)> = Vec::new();
                 for &(x, dx) in &maps.inputs {
-                    if kernel == Kernel::Init && m.var(x).kind == VarKind::State {
+                    // INITIAL starts the states and carried variables from values no parameter
+                    // moved.
+                    if kernel == Kernel::Init
+                        && (m.var(x).kind == VarKind::State || maps.carried.contains(&x))
+                    {
                         continue;
                     }
                     let scale = match m.var(x).kind {
@@ -111,31 +115,55 @@ fn tangent_maps_equal_finite_differences_of_primal_maps() {
                     tan.values[dx.index()] = r;
                 }
                 tan.run(tblock).unwrap();
+                // The map is linear in the direction: run with three times the direction, whose
+                // disagreement with three times the result measures the map's own rounding.
+                let mut tan3 = base.clone();
+                for &(_, dx, r) in &dir {
+                    tan3.values[dx.index()] = 3.0 * r;
+                }
+                tan3.run(tblock).unwrap();
                 let h = 1e-5;
-                let shifted = |sign: f64| {
+                let shifted = |step: f64| {
                     let mut mach = base.clone();
                     for &(x, _, r) in &dir {
-                        mach.values[x.index()] += sign * h * r;
+                        mach.values[x.index()] += step * r;
                     }
                     run_primal(&m, &mut mach, kernel);
                     mach
                 };
-                let (plus, minus) = (shifted(1.0), shifted(-1.0));
+                let (plus, minus) = (shifted(h), shifted(-h));
+                // The same difference with twice the step: where the two disagree, the finite
+                // difference itself is at its rounding floor (an output that is a small
+                // difference of large terms, such as a pump's net flux at steady state).
+                let (plus2, minus2) = (shifted(2.0 * h), shifted(-2.0 * h));
+                // A difference with a tiny step measures the rounding error of the primal
+                // output itself, which bounds what either derivative can resolve.
+                let tiny = 1e-9;
+                let (plus_t, minus_t) = (shifted(tiny), shifted(-tiny));
                 let mut here = base.clone();
                 run_primal(&m, &mut here, kernel);
                 for &(y, dy) in &maps.outputs {
-                    let written = match kernel {
-                        Kernel::Current => m.var(y).kind != VarKind::State,
-                        _ => {
-                            m.var(y).kind == VarKind::State
-                                || matches!(m.var(y).kind, VarKind::Ion { .. })
-                        }
-                    };
+                    let written = maps.carried.contains(&y)
+                        || match kernel {
+                            Kernel::Current => m.var(y).kind != VarKind::State,
+                            _ => {
+                                m.var(y).kind == VarKind::State
+                                    || matches!(m.var(y).kind, VarKind::Ion { .. })
+                            }
+                        };
                     if !written {
                         continue;
                     }
-                    let fd = (plus.values[y.index()] - minus.values[y.index()]) / (2.0 * h);
                     let exact = tan.values[dy.index()];
+                    let fd = (plus.values[y.index()] - minus.values[y.index()]) / (2.0 * h);
+                    let fd2 = (plus2.values[y.index()] - minus2.values[y.index()]) / (4.0 * h);
+                    // Truncation differs by a factor four between the steps, so the spread of
+                    // a converged difference is its truncation error, well below the target.
+                    let spread = (fd - fd2).abs();
+                    let fd_tiny =
+                        (plus_t.values[y.index()] - minus_t.values[y.index()]) / (2.0 * tiny);
+                    let rounding = (fd_tiny - fd).abs() * tiny;
+                    let tangent_rounding = (tan3.values[dy.index()] - 3.0 * exact).abs();
                     // Central differences carry a rounding error of about eps·|y|/h besides the
                     // truncation error; the bound allows for it on top of the 1e-6 relative target.
                     // States of a coupled scheme share rounding: judge them against the largest.
@@ -148,7 +176,10 @@ fn tangent_maps_equal_finite_differences_of_primal_maps() {
                     };
                     // Intermediate values of order one (a saturated tanh, a gating variable)
                     // round at about 1e-16 too, which a step of 1e-5 turns into 1e-11.
-                    let noise = 1e-9 * magnitude.max(1e-3);
+                    let noise = 1e-9 * magnitude.max(1e-3)
+                        + 2.0 * spread
+                        + 10.0 * rounding / h
+                        + 10.0 * tangent_rounding;
                     let scale = exact.abs().max(fd.abs());
                     assert!(
                         exact.is_finite() && fd.is_finite(),
@@ -167,9 +198,15 @@ fn tangent_maps_equal_finite_differences_of_primal_maps() {
                 }
             }
         }
+        let carried: Vec<&str> = maps
+            .carried
+            .iter()
+            .map(|&c| m.var(c).name.as_str())
+            .collect();
         report.push(format!(
-            "{name}: {} kernels, worst relative error {worst:.1e}",
-            kernels.len()
+            "{name}: {} kernels, worst relative error {worst:.1e}, carried [{}]",
+            kernels.len(),
+            carried.join(", ")
         ));
     }
     eprintln!(

@@ -43,10 +43,11 @@ pub enum MechKind {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TangentMaps {
     /// `(primal, tangent)` for every input a kernel may read: v, the states, the parameters, the
-    /// ion variables read, and the NET_RECEIVE weight.
+    /// ion variables read, the NET_RECEIVE weight and the carried ASSIGNED variables.
     pub inputs: Vec<(VarId, VarId)>,
     /// `(primal, tangent)` for every output: the states (σ, also inputs), the currents written,
-    /// their conductances, and ion concentrations written that are not states.
+    /// their conductances, ion concentrations written that are not states, and the carried
+    /// ASSIGNED variables (also inputs).
     pub outputs: Vec<(VarId, VarId)>,
     /// The derivative of INITIAL: assigns the tangent of every state it sets.
     pub init: Option<BlockId>,
@@ -58,6 +59,12 @@ pub struct TangentMaps {
     pub state: Option<BlockId>,
     /// The derivative of NET_RECEIVE.
     pub net_receive: Option<BlockId>,
+    /// ASSIGNED variables whose values cross from one kernel to another (or from one step to
+    /// the next): read by some kernel before it assigns them, and assigned by some kernel, such
+    /// as a factor computed in INITIAL and used in NET_RECEIVE. Their tangents are inputs and
+    /// outputs of every map (zero on entry to INITIAL), so a back end keeps them per instance
+    /// and per direction as it keeps σ.
+    pub carried: Vec<VarId>,
 }
 
 /// One lowered mechanism.

@@ -3,13 +3,18 @@
 //!
 //! Inputs are the tangents of v, of the states (σ), of the parameters (the seeds dp/dθ_k), of the
 //! ion variables read and of the NET_RECEIVE weight; outputs are the tangents of the states, of
-//! the currents and conductances written, and of the ion concentrations written. The result is
+//! the currents and conductances written, and of the ion concentrations written. ASSIGNED
+//! variables that carry a value from one kernel to another (a factor set in INITIAL and read in
+//! NET_RECEIVE, a running value kept across steps) are treated like states: their tangents are
+//! inputs and outputs of every map, so a value's dependence on θ survives the crossing. The result is
 //! recorded in [`Module::tangent`]. The derivative is total: it flows through LOCALs, inlined
 //! FUNCTIONs and PROCEDUREs, and if/else branches.
 
 use crate::diag::{Diagnostic, Diagnostics};
+use std::collections::HashSet;
+
 use crate::ir::{
-    Block, BlockId, BlockKind, Builtin, ExprId, IonRole, Module, Scope, SolveMethod, Stmt,
+    Block, BlockId, BlockKind, Builtin, Expr, ExprId, IonRole, Module, Scope, SolveMethod, Stmt,
     StmtKind, TangentMaps, VarId, VarKind, Variable,
 };
 
@@ -27,7 +32,9 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
         current: None,
         state: None,
         net_receive: None,
+        carried: vec![],
     };
+    maps.carried = carried(m)?;
     // Inputs: v, states, parameters, ion variables read; outputs: states, currents, conductances,
     // concentrations written.
     let mut inputs: Vec<VarId> = Vec::new();
@@ -46,7 +53,9 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
         .as_ref()
         .and_then(|nr| nr.args.first().copied());
     inputs.extend(weight);
+    inputs.extend(maps.carried.iter().copied());
     let mut outputs: Vec<VarId> = m.states();
+    outputs.extend(maps.carried.iter().copied());
     outputs.extend(m.nonspecific.iter().copied());
     for ion in &m.ions {
         for &w in &ion.write {
@@ -75,10 +84,11 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
     maps.inputs = inputs.iter().map(|&x| (x, tangent_of[&x])).collect();
     maps.outputs = outputs.iter().map(|&x| (x, tangent_of[&x])).collect();
 
+    // In INITIAL the states and carried variables hold values no parameter moved.
     let seed = |m: &mut Module, with_states: bool| -> Tangents {
         let mut t = Tangents::new();
         for &(x, dx) in &maps.inputs {
-            if !with_states && m.var(x).kind == VarKind::State {
+            if !with_states && (m.var(x).kind == VarKind::State || maps.carried.contains(&x)) {
                 continue;
             }
             t.insert(x, m.exprs.var(dx));
@@ -91,8 +101,9 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
         let body = inline_solves(m, &m.block(init).body.clone(), true)?;
         let mut t = seed(m, false);
         let body = jvp(m, body, &mut t, "d_")?;
-        let states = m.states();
-        maps.init = Some(finish(m, "INITIAL_tangent", body, &t, &states, &tangent_of));
+        let mut outs = m.states();
+        outs.extend(maps.carried.iter().copied());
+        maps.init = Some(finish(m, "INITIAL_tangent", body, &t, &outs, &tangent_of));
     }
     // BREAKPOINT without its SOLVE: currents and conductances.
     if let Some(bp) = m.breakpoint {
@@ -131,6 +142,7 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
             let mut t = seed(m, true);
             let body = jvp(m, body, &mut t, "d_")?;
             let mut outs = m.states();
+            outs.extend(maps.carried.iter().copied());
             // Concentrations a state update writes (ion variables that are not states).
             outs.extend(outputs.iter().copied().filter(|&x| {
                 matches!(
@@ -148,18 +160,114 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
         let body = m.block(nr.body).body.clone();
         let mut t = seed(m, true);
         let body = jvp(m, body, &mut t, "d_")?;
-        let states = m.states();
+        let mut outs = m.states();
+        outs.extend(maps.carried.iter().copied());
         maps.net_receive = Some(finish(
             m,
             "NET_RECEIVE_tangent",
             body,
             &t,
-            &states,
+            &outs,
             &tangent_of,
         ));
     }
     m.tangent = Some(maps);
     Ok(())
+}
+
+/// The ASSIGNED variables (not bound to an ion) that some kernel reads before assigning them and
+/// some kernel assigns, in declaration order: their values cross from one kernel, or one step, to
+/// the next.
+fn carried(m: &Module) -> Result<Vec<VarId>, Diagnostics> {
+    let mut bodies: Vec<Vec<Stmt>> = Vec::new();
+    if let Some(init) = m.initial {
+        bodies.push(inline_solves(m, &m.block(init).body, true)?);
+    }
+    // The runtime runs BREAKPOINT's currents and its SOLVEs as separate kernels.
+    if let Some(bp) = m.breakpoint {
+        let (solves, currents): (Vec<Stmt>, Vec<Stmt>) = m
+            .block(bp)
+            .body
+            .iter()
+            .cloned()
+            .partition(|s| matches!(s.kind, StmtKind::Solve { .. }));
+        bodies.push(currents);
+        bodies.push(inline_solves(m, &solves, false)?);
+    }
+    if let Some(nr) = &m.net_receive {
+        bodies.push(m.block(nr.body).body.clone());
+    }
+    let candidate = |v: VarId| {
+        m.var(v).kind == VarKind::Assigned
+            && !m
+                .ions
+                .iter()
+                .any(|ion| ion.read.contains(&v) || ion.write.contains(&v))
+    };
+    let (mut exposed, mut written) = (HashSet::new(), HashSet::new());
+    for body in &bodies {
+        let mut defined = HashSet::new();
+        upward_exposed(m, body, &mut defined, &mut exposed);
+        for s in body {
+            s.for_each_stmt(&mut |s| {
+                if let StmtKind::Assign { var, .. } = s.kind {
+                    written.insert(var);
+                }
+            });
+        }
+    }
+    Ok(m.vars_where(|_| true)
+        .into_iter()
+        .filter(|&v| candidate(v) && exposed.contains(&v) && written.contains(&v))
+        .collect())
+}
+
+/// Adds to `exposed` the variables `stmts` read before assigning them, given the variables
+/// `defined` on entry; leaves in `defined` those assigned on every path.
+fn upward_exposed(
+    m: &Module,
+    stmts: &[Stmt],
+    defined: &mut HashSet<VarId>,
+    exposed: &mut HashSet<VarId>,
+) {
+    let read = |e: ExprId, defined: &HashSet<VarId>, exposed: &mut HashSet<VarId>| {
+        for x in m.exprs.reachable(&[e]) {
+            if let Expr::Var(v) = m.exprs.get(x)
+                && !defined.contains(&v)
+            {
+                exposed.insert(v);
+            }
+        }
+    };
+    for s in stmts {
+        match &s.kind {
+            StmtKind::Assign { var, value } => {
+                read(*value, defined, exposed);
+                defined.insert(*var);
+            }
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                read(*cond, defined, exposed);
+                let mut a = defined.clone();
+                upward_exposed(m, then, &mut a, exposed);
+                let mut b = defined.clone();
+                upward_exposed(m, otherwise, &mut b, exposed);
+                *defined = a.intersection(&b).copied().collect();
+            }
+            StmtKind::While { cond, body } => {
+                read(*cond, defined, exposed);
+                // The body may run more than once: what it assigns late it may read early.
+                let mut a = HashSet::new();
+                upward_exposed(m, body, &mut a, exposed);
+                let mut b = defined.clone();
+                upward_exposed(m, body, &mut b, exposed);
+            }
+            _ => s.for_each_expr(&mut |e| read(e, defined, exposed)),
+        }
+    }
 }
 
 /// Appends the assignments of the output tangents and adds the block.

@@ -173,7 +173,14 @@ pub fn generate(
         return Err(diags);
     }
     let helpers = expr::helpers_module(&helpers);
-    let items = structure(m, &layout);
+    let ncarried = m.tangent.as_ref().map_or(0, |t| t.carried.len());
+    let items = structure(m, &layout, ncarried);
+    let size_carried = if ncarried == 0 {
+        TokenStream::new()
+    } else {
+        let n = proc_macro2::Literal::usize_unsuffixed(ncarried);
+        quote!(self.dcarried = vec![0.0; k * #n * self.node.len()];)
+    };
     let ty = &layout.type_name;
     let uses_ion_var = m
         .ions
@@ -216,6 +223,7 @@ pub fn generate(
             }
             fn set_tangent_count(&mut self, k: usize) {
                 self.sigma = vec![0.0; k * Self::STATES * self.node.len()];
+                #size_carried
             }
             fn state_tangents(&self) -> &[f64] {
                 &self.sigma
@@ -271,7 +279,7 @@ fn kernel_fn(name: &str, code: TokenStream, tangent: bool) -> TokenStream {
 }
 
 /// The struct, its constructor and its field accessors.
-fn structure(m: &Module, layout: &Layout) -> TokenStream {
+fn structure(m: &Module, layout: &Layout, ncarried: usize) -> TokenStream {
     let ty = &layout.type_name;
     let doc = match &m.title {
         Some(t) => format!(" `{}`: {}", m.name, t.trim()),
@@ -315,6 +323,21 @@ fn structure(m: &Module, layout: &Layout) -> TokenStream {
     });
     let nstates = layout.states.len();
     let states_doc = " The number of states (the stride of σ).";
+    let (carried_field, clear_carried) = if ncarried == 0 {
+        (TokenStream::new(), TokenStream::new())
+    } else {
+        let doc = format!(
+            " Tangents of the {ncarried} ASSIGNED variables whose values cross from one kernel to \
+             another, `[k][variable][instance]`."
+        );
+        (
+            quote! {
+                #[doc = #doc]
+                dcarried: Vec<f64>,
+            },
+            quote!(self.dcarried.clear();),
+        )
+    };
     let is_state = |v| m.var(v).kind == VarKind::State;
     debug_assert!(layout.states.iter().all(|&s| is_state(s)));
     quote! {
@@ -329,6 +352,7 @@ fn structure(m: &Module, layout: &Layout) -> TokenStream {
             #(#decls)*
             /// State tangents σ, `[k][state][instance]`.
             sigma: Vec<f64>,
+            #carried_field
         }
 
         impl #ty {
@@ -345,6 +369,7 @@ fn structure(m: &Module, layout: &Layout) -> TokenStream {
                 self.weight = weights.to_vec();
                 #(#allocs)*
                 self.sigma.clear();
+                #clear_carried
             }
 
             fn field_ref(&self, field: usize) -> &[f64] {

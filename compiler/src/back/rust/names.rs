@@ -85,6 +85,7 @@ const RESERVED: &[&str] = &[
     "weights",
     "seed",
     "sigma",
+    "dcarried",
     "field",
     "node",
     "weight",

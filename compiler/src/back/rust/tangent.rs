@@ -5,7 +5,8 @@
 //! Each runs its tangent block once per instance: the primal part (rates, exponentials) once,
 //! outside the loop over directions k, and the tangent part once per direction, reading the
 //! input tangents (S_k for v, σ_k for states, the seed for parameters, the runtime's ion
-//! tangents, d(weight)) and writing the output tangents.
+//! tangents, d(weight), the stored tangents of carried ASSIGNED variables) and writing the
+//! output tangents.
 //!
 //! [`TangentMaps`]: crate::ir::TangentMaps
 
@@ -18,7 +19,7 @@ use super::exec::{Env, Exec, Solves};
 use super::kernel::{Body, KernelWriter, Output};
 use super::layout::{ion_array, ion_binding};
 use super::primal::{current_sinks, initial_env, merge, stores};
-use crate::ir::{BlockId, Builtin, IonRole, TangentMaps, VarId, VarKind};
+use crate::ir::{BlockId, Builtin, IonRole, StmtKind, TangentMaps, VarId, VarKind};
 
 /// Writes the tangent kernels of one module.
 pub struct TangentWriter<'a> {
@@ -84,6 +85,7 @@ impl<'a> TangentWriter<'a> {
                 quote!(tan.s[idx])
             }
             VarKind::State => self.sigma(p),
+            VarKind::Assigned if self.maps.carried.contains(&p) => self.carried(p),
             VarKind::Parameter if self.seeded.contains(&p) => {
                 let field = self.kw.layout.field_of[&p];
                 quote!(match &tan.seeds[k] {
@@ -114,6 +116,43 @@ impl<'a> TangentWriter<'a> {
                 quote!(self.sigma[(k * #n + #pos) * ni + j])
             }
         }
+    }
+
+    /// The stored tangent of carried ASSIGNED variable `p` in direction k for instance j.
+    fn carried(&self, p: VarId) -> TokenStream {
+        let n = Literal::usize_unsuffixed(self.maps.carried.len());
+        match self.maps.carried.iter().position(|&c| c == p).unwrap_or(0) {
+            0 if self.maps.carried.len() == 1 => quote!(self.dcarried[k * ni + j]),
+            0 => quote!(self.dcarried[k * #n * ni + j]),
+            pos => {
+                let pos = Literal::usize_unsuffixed(pos);
+                quote!(self.dcarried[(k * #n + #pos) * ni + j])
+            }
+        }
+    }
+
+    /// The stores of the tangents of the carried ASSIGNED variables that `block` assigns.
+    fn carried_stores(&self, ex: &mut Exec, env: &Env, block: BlockId) -> Vec<Output> {
+        let m = self.kw.m;
+        let assigned = |t: VarId| {
+            m.block(block)
+                .body
+                .iter()
+                .any(|s| matches!(s.kind, StmtKind::Assign { var, .. } if var == t))
+        };
+        let mut out: Vec<Output> = Vec::new();
+        for &c in &self.maps.carried {
+            let Some(&t) = self.tangent_of.get(&c) else {
+                continue;
+            };
+            if !assigned(t) {
+                continue;
+            }
+            let x = env.get(&mut ex.ar, t);
+            let target = self.carried(c);
+            out.push((x, true, Box::new(move |x, _| quote!(#target = #x;))));
+        }
+        out
     }
 
     /// The body of a tangent block run from `env`, with `outputs` built from the final
@@ -252,14 +291,23 @@ impl<'a> TangentWriter<'a> {
         let body = self.body(ex, block, env, &|ex, env, flags| {
             let mut out = self.sigma_stores(ex, env, flags);
             out.extend(self.conc_stores(ex, env, flags));
+            out.extend(self.carried_stores(ex, env, block));
             out
         });
         (self.kernel(&body), body)
     }
 
-    /// Zeroes σ (INITIAL sets no state from anything a parameter moves).
+    /// Zeroes σ and the carried tangents (INITIAL sets nothing from anything a parameter moves).
     fn zero_sigma(&self) -> TokenStream {
-        quote!(self.sigma.iter_mut().for_each(|x| *x = 0.0);)
+        let carried = if self.maps.carried.is_empty() {
+            TokenStream::new()
+        } else {
+            quote!(self.dcarried.iter_mut().for_each(|x| *x = 0.0);)
+        };
+        quote! {
+            self.sigma.iter_mut().for_each(|x| *x = 0.0);
+            #carried
+        }
     }
 
     /// `fn currents_tangent`.
@@ -275,6 +323,7 @@ impl<'a> TangentWriter<'a> {
                     out.push((x, true, sink));
                 }
             }
+            out.extend(self.carried_stores(ex, env, block));
             out
         });
         (self.kernel(&body), body)
@@ -297,6 +346,7 @@ impl<'a> TangentWriter<'a> {
             let mut out = stores(self.kw, &mut ex.ar, &primal, flags);
             out.extend(self.sigma_stores(ex, env, flags));
             out.extend(self.conc_stores(ex, env, flags));
+            out.extend(self.carried_stores(ex, env, block));
             out
         });
         (self.kernel(&body), body)
@@ -308,7 +358,9 @@ impl<'a> TangentWriter<'a> {
         self.kw.m.net_receive.as_ref()?;
         let env = Env::default();
         let body = self.body(ex, block, env, &|ex, env, flags| {
-            self.sigma_stores(ex, env, flags)
+            let mut out = self.sigma_stores(ex, env, flags);
+            out.extend(self.carried_stores(ex, env, block));
+            out
         });
         let inner = &body.inner;
         let idx = if mentions(inner, "idx") {
