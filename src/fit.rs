@@ -58,11 +58,27 @@ impl FitParam {
     }
 }
 
+/// How the fitted parameters reach the cell that [`Problem::build`] makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Setup {
+    /// The cell declares no tangent parameters: each simulation writes p = p_ref·e^u into the
+    /// mechanism fields of [`FitParam`] (uniformly over its regions) and, with tangents, declares
+    /// them. Forward-only simulations then carry no tangents.
+    Fields,
+    /// The cell already declares parameter k as log-scaled tangent parameter k (as a model file's
+    /// `[[parameter]]` entries do), relative to its own values: each simulation only sets θ_k = u_k.
+    /// Forward-only simulations compute the tangents too; [`FitParam`]'s mechanism, field, regions
+    /// and reference only describe the parameter.
+    Declared,
+}
+
 /// A fitting problem: how to build the cell, what to fit, and the target.
 pub struct Problem {
-    /// Builds the cell with every parameter at its reference value (not initialised, no tangent
-    /// parameters declared).
+    /// Builds the cell with every parameter at its reference value, not initialised (see
+    /// [`Setup`] for whether it declares tangent parameters).
     pub build: Box<dyn Fn() -> Result<Cell, String> + Send + Sync>,
+    /// How the parameters reach the cell.
+    pub setup: Setup,
     /// The fitted parameters.
     pub params: Vec<FitParam>,
     /// CVs whose voltage is compared with the target (one target trace per CV).
@@ -100,6 +116,20 @@ impl Problem {
             ));
         }
         let mut cell = (self.build)()?;
+        if self.setup == Setup::Declared {
+            if cell.parameter_count() != u.len() {
+                return Err(format!(
+                    "the cell declares {} tangent parameters for {} fitted ones",
+                    cell.parameter_count(),
+                    u.len()
+                ));
+            }
+            for (k, (p, &uk)) in self.params.iter().zip(u).enumerate() {
+                cell.set_parameter(k, uk)
+                    .map_err(|e| format!("{}: {e}", p.name))?;
+            }
+            return Ok(cell);
+        }
         for (p, &uk) in self.params.iter().zip(u) {
             let id = cell.mechanism_id(&p.mechanism).map_err(|e| e.to_string())?;
             if tangents {
@@ -132,6 +162,13 @@ impl Problem {
     ) -> Result<(Evaluation, Vec<Vec<f64>>), String> {
         let mut cell = self.cell(u, tangents)?;
         let k = if tangents { self.dim() } else { 0 };
+        if self.probes.len() != self.targets.len() {
+            return Err(format!(
+                "{} target traces for {} probes",
+                self.targets.len(),
+                self.probes.len()
+            ));
+        }
         cell.init().map_err(|e| e.to_string())?;
         let dt = cell.settings().dt;
         let total = (self.tstop / dt).round() as usize;
@@ -483,6 +520,7 @@ pub fn io_problem(
         .collect();
     Ok(Problem {
         build: Box::new(move || io_cell(make, &swc, cvs, dt, &reference)),
+        setup: Setup::Fields,
         params,
         probes: vec![probe],
         targets: vec![target],

@@ -2,6 +2,9 @@
 //! the built-in catalogue.
 
 mod catalogue;
+mod fit;
+mod fit_cmd;
+mod fit_plot;
 mod model;
 mod output;
 mod plot;
@@ -20,8 +23,9 @@ use gradmod_compiler::ir::{MechKind, Module};
 ///
 /// Start with `gradmod check FILE.mod` to see whether a file is accepted, and `gradmod dump
 /// FILE.mod` to read what the compiler made of it. `gradmod run MODEL.toml` simulates a model
-/// description and writes its traces and gradients. With no command, gradmod runs its bundled
-/// model (the HH axon, model A) and writes to `out/`.
+/// description and writes its traces and gradients; `gradmod fit MODEL.toml --target
+/// TRACE.csv --params P1,P2` fits parameters of it to a trace with Adam. With no command, gradmod
+/// runs its bundled model (the HH axon, model A) and writes to `out/`.
 #[derive(Parser)]
 #[command(name = "gradmod", version, about, long_about)]
 struct Cli {
@@ -52,6 +56,51 @@ enum Command {
         #[arg(long, default_value = "out")]
         out: PathBuf,
         /// Do not draw plot.png.
+        #[arg(long)]
+        no_plot: bool,
+    },
+    /// Fit [[parameter]] entries of a model to a target voltage trace with Adam (exact gradients),
+    /// writing the loss curve, parameter trajectories and fitted trace (CSV and PNG) and a
+    /// checkpoint to resume from.
+    ///
+    /// Each fitted parameter is a log-scaled multiplier of its model value, within the entry's
+    /// `bounds` (default [0.05, 20]). The target is a CSV file with a `t` column and a column named
+    /// after the probe, such as the traces.csv of `gradmod run`, sampled at every step.
+    Fit {
+        /// The model file.
+        model: PathBuf,
+        /// The target traces (CSV with a `t` column, such as `gradmod run`'s traces.csv).
+        #[arg(long, value_name = "TRACE.csv")]
+        target: PathBuf,
+        /// Names of the model's [[parameter]] entries to fit, comma-separated.
+        #[arg(long, value_delimiter = ',', value_name = "P1,P2", required = true)]
+        params: Vec<String>,
+        /// Adam iterations to run (that many more when resuming).
+        #[arg(long, default_value_t = 100)]
+        iterations: usize,
+        /// Adam's learning rate on the log-multipliers (default 0.05, or the checkpoint's).
+        #[arg(long)]
+        rate: Option<f64>,
+        /// Loss window T0,T1 in ms (default the whole run).
+        #[arg(long, value_name = "T0,T1", allow_hyphen_values = true)]
+        window: Option<String>,
+        /// The voltage [[probe]] compared with the target's column of the same name (default the
+        /// first voltage probe).
+        #[arg(long)]
+        probe: Option<String>,
+        /// Output directory.
+        #[arg(long, default_value = "out/fit")]
+        out: PathBuf,
+        /// Resume from a checkpoint.json written by an earlier fit.
+        #[arg(long, value_name = "CHECKPOINT.json")]
+        resume: Option<PathBuf>,
+        /// Override a model value, as for `gradmod run`. Repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Start a parameter at this multiplier of its model value (default 1). Repeatable.
+        #[arg(long = "start", value_name = "NAME=X")]
+        start: Vec<String>,
+        /// Do not draw the PNG figures.
         #[arg(long)]
         no_plot: bool,
     },
@@ -120,6 +169,37 @@ fn main() -> ExitCode {
             out,
             no_plot,
         }) => run_model(model.as_deref(), &set, &out, !no_plot),
+        Some(Command::Fit {
+            model,
+            target,
+            params,
+            iterations,
+            rate,
+            window,
+            probe,
+            out,
+            resume,
+            set,
+            start,
+            no_plot,
+        }) => {
+            let args = FitArgs { window, set, start };
+            let mut opts = fit_cmd::FitOptions::new(target, &[], out);
+            opts.params = params;
+            opts.iterations = iterations;
+            opts.rate = rate;
+            opts.probe = probe;
+            opts.resume = resume;
+            opts.progress = true;
+            opts.plot = !no_plot;
+            match fit_model(&model, args, opts) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some(Command::Check { files }) if files.is_empty() => {
             println!(
                 "gradmod: checking the built-in mechanism library ({} files)",
@@ -278,6 +358,44 @@ fn run_model(path: Option<&Path>, set: &[String], out: &Path, plot: bool) -> Exi
             ExitCode::FAILURE
         }
     }
+}
+
+/// The arguments of `gradmod fit` that are parsed from text.
+struct FitArgs {
+    window: Option<String>,
+    set: Vec<String>,
+    start: Vec<String>,
+}
+
+/// `gradmod fit`: loads the model, parses the remaining arguments, fits and reports.
+fn fit_model(path: &Path, args: FitArgs, mut opts: fit_cmd::FitOptions) -> Result<(), String> {
+    let m = model::Model::load(path).map_err(|e| e.to_string())?;
+    opts.window = args
+        .window
+        .as_deref()
+        .map(fit_cmd::parse_window)
+        .transpose()?;
+    opts.overrides = args
+        .set
+        .iter()
+        .map(|s| model::Override::parse(s))
+        .collect::<Result<_, _>>()?;
+    opts.start = args
+        .start
+        .iter()
+        .map(|s| fit_cmd::parse_start(s))
+        .collect::<Result<_, _>>()?;
+    let report = fit_cmd::fit(&m, &opts)?;
+    print!("{}", report.summary);
+    println!(
+        "wrote {} files to {}:",
+        report.files.len(),
+        opts.out.display()
+    );
+    for f in &report.files {
+        println!("  {}", f.display());
+    }
+    Ok(())
 }
 
 fn exit(ok: bool) -> ExitCode {
