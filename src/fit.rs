@@ -72,6 +72,149 @@ pub enum Setup {
     Declared,
 }
 
+/// What the loss compares between the simulated and the target voltage at each probe, over the
+/// window's samples.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Loss {
+    /// Mean over the samples and the probes of (v − v_target)² (mV²).
+    #[default]
+    Trace,
+    /// Per probe (mean v − mean v_target)² (mV²), averaged over the probes.
+    MeanVoltage,
+    /// Per probe (r − r_target)² (Hz²), averaged over the probes, with r a smoothed firing rate:
+    /// the fraction of the window's samples above `threshold` (mV), each counted by the sigmoid
+    /// σ((v − threshold)/`width`) (width in mV), divided by a nominal spike `duration` (ms). It
+    /// counts time spent above threshold, so it equals the spike rate when every spike lasts
+    /// `duration` above it.
+    Rate {
+        /// Threshold (mV).
+        threshold: f64,
+        /// Width of the sigmoid (mV).
+        width: f64,
+        /// Time one spike spends above the threshold (ms).
+        duration: f64,
+    },
+}
+
+impl Loss {
+    /// The smoothed firing rate's defaults: threshold −20 mV, width 2 mV, duration 2 ms.
+    pub const RATE: Loss = Loss::Rate {
+        threshold: -20.0,
+        width: 2.0,
+        duration: 2.0,
+    };
+
+    /// Parses `trace`, `mean` or `rate[:THRESHOLD[:WIDTH[:DURATION]]]`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "--loss {text}: expected trace, mean, or rate[:THRESHOLD[:WIDTH[:DURATION]]] \
+                 (mV, mV, ms; default rate:-20:2:2)"
+            )
+        };
+        let mut parts = text.split(':');
+        match parts.next().map(str::trim) {
+            Some("trace") if parts.next().is_none() => Ok(Loss::Trace),
+            Some("mean") if parts.next().is_none() => Ok(Loss::MeanVoltage),
+            Some("rate") => {
+                let mut values: [f64; 3] = [-20.0, 2.0, 2.0];
+                for (slot, p) in values.iter_mut().zip(parts.by_ref()) {
+                    *slot = p.trim().parse().map_err(|_| bad())?;
+                }
+                let [threshold, width, duration] = values;
+                let ok = [threshold, width, duration].iter().all(|x| x.is_finite())
+                    && width > 0.0
+                    && duration > 0.0;
+                if parts.next().is_some() || !ok {
+                    return Err(bad());
+                }
+                Ok(Loss::Rate {
+                    threshold,
+                    width,
+                    duration,
+                })
+            }
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// The logistic function, evaluated without overflow.
+fn sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// Sums over one probe's window samples that a [`Loss`] needs, with their tangents.
+#[derive(Clone, Debug)]
+struct Sums {
+    /// Samples.
+    n: f64,
+    /// Σ (v − v_target)².
+    squares: f64,
+    /// Σ f(v) and Σ f(v_target), f the feature (v, or the rate's sigmoid).
+    feature: f64,
+    target: f64,
+    /// Σ d(v − v_target)²/dθ_k (for the trace loss) or Σ df(v)/dθ_k (for features).
+    grad: Vec<f64>,
+}
+
+impl Sums {
+    fn new(k: usize) -> Self {
+        Self {
+            n: 0.0,
+            squares: 0.0,
+            feature: 0.0,
+            target: 0.0,
+            grad: vec![0.0; k],
+        }
+    }
+
+    /// Adds one sample: v, its target, and the tangents dv/dθ_k (by k).
+    fn add(&mut self, loss: Loss, v: f64, target: f64, dv: impl Fn(usize) -> f64) {
+        self.n += 1.0;
+        let (f, ft, df) = match loss {
+            Loss::Trace => {
+                let e = v - target;
+                self.squares += e * e;
+                (0.0, 0.0, 2.0 * e)
+            }
+            Loss::MeanVoltage => (v, target, 1.0),
+            Loss::Rate {
+                threshold, width, ..
+            } => {
+                let s = sigmoid((v - threshold) / width);
+                (
+                    s,
+                    sigmoid((target - threshold) / width),
+                    s * (1.0 - s) / width,
+                )
+            }
+        };
+        self.feature += f;
+        self.target += ft;
+        for (k, g) in self.grad.iter_mut().enumerate() {
+            *g += df * dv(k);
+        }
+    }
+
+    /// This probe's feature loss and gradient (not for the trace loss).
+    fn feature_loss(&self, loss: Loss) -> (f64, Vec<f64>) {
+        // The feature is scale·(Σ f)/n: the mean, or the rate in Hz.
+        let scale = match loss {
+            Loss::Rate { duration, .. } => 1000.0 / duration,
+            _ => 1.0,
+        } / self.n;
+        let diff = scale * (self.feature - self.target);
+        let grad = self.grad.iter().map(|g| 2.0 * diff * scale * g).collect();
+        (diff * diff, grad)
+    }
+}
+
 /// A fitting problem: how to build the cell, what to fit, and the target.
 pub struct Problem {
     /// Builds the cell with every parameter at its reference value, not initialised (see
@@ -89,12 +232,14 @@ pub struct Problem {
     pub tstop: f64,
     /// Time window [t0, t1] (ms) over which the loss averages.
     pub window: (f64, f64),
+    /// What the loss compares.
+    pub loss: Loss,
 }
 
 /// A loss value with its gradient dL/du.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Evaluation {
-    /// Loss: mean over the window's samples and the probes of (v − v_target)² (mV²).
+    /// Loss (see [`Loss`]).
     pub loss: f64,
     /// dL/du_k (empty for forward-only evaluations).
     pub grad: Vec<f64>,
@@ -173,7 +318,7 @@ impl Problem {
         let dt = cell.settings().dt;
         let total = (self.tstop / dt).round() as usize;
         let mut traces = vec![Vec::with_capacity(total + 1); self.probes.len()];
-        let (mut sum, mut grad, mut n) = (0.0, vec![0.0; k], 0usize);
+        let mut sums = vec![Sums::new(k); self.probes.len()];
         for step in 0..=total {
             if step > 0 {
                 cell.step().map_err(|e| e.to_string())?;
@@ -187,21 +332,31 @@ impl Problem {
                     continue;
                 };
                 if inside {
-                    let e = v - target;
-                    sum += e * e;
-                    for (kk, g) in grad.iter_mut().enumerate() {
-                        *g += 2.0 * e * cell.tangent(kk)[cv];
-                    }
-                    n += 1;
+                    sums[j].add(self.loss, v, target, |kk| cell.tangent(kk)[cv]);
                 }
             }
         }
         // Without target samples in the window the loss is undefined (NaN); `evaluate` and `loss`
         // report it.
-        let n = n as f64;
-        let eval = Evaluation {
-            loss: sum / n,
-            grad: grad.into_iter().map(|g| g / n).collect(),
+        let eval = if self.loss == Loss::Trace {
+            let n: f64 = sums.iter().map(|s| s.n).sum();
+            let mut grad = vec![0.0; k];
+            for s in &sums {
+                grad.iter_mut().zip(&s.grad).for_each(|(g, x)| *g += x / n);
+            }
+            Evaluation {
+                loss: sums.iter().map(|s| s.squares).sum::<f64>() / n,
+                grad,
+            }
+        } else {
+            let m = sums.len() as f64;
+            let (mut loss, mut grad) = (0.0, vec![0.0; k]);
+            for s in &sums {
+                let (l, g) = s.feature_loss(self.loss);
+                loss += l / m;
+                grad.iter_mut().zip(g).for_each(|(a, b)| *a += b / m);
+            }
+            Evaluation { loss, grad }
         };
         Ok((eval, traces))
     }
@@ -526,5 +681,6 @@ pub fn io_problem(
         targets: vec![target],
         tstop,
         window,
+        loss: Loss::Trace,
     })
 }

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use gradmod_runtime::Probe;
 
-use crate::fit::{AdamOptions, Checkpoint, FitParam, Problem, Record, Setup};
+use crate::fit::{AdamOptions, Checkpoint, FitParam, Loss, Problem, Record, Setup};
 use crate::model::schema::Parameter;
 use crate::model::{Library, Model, Override};
 
@@ -36,6 +36,8 @@ pub struct FitOptions {
     pub rate: Option<f64>,
     /// Loss window [t0, t1] (ms; default the whole run).
     pub window: Option<(f64, f64)>,
+    /// What the loss compares (default the trace).
+    pub loss: Loss,
     /// Name of the voltage probe compared with the target (default the first voltage probe).
     pub probe: Option<String>,
     /// Output directory.
@@ -61,6 +63,7 @@ impl FitOptions {
             iterations: 100,
             rate: None,
             window: None,
+            loss: Loss::Trace,
             probe: None,
             out: out.into(),
             resume: None,
@@ -383,6 +386,7 @@ pub fn setup(model: &Model, opts: &FitOptions) -> Result<FitSetup, String> {
         targets: vec![target],
         tstop,
         window,
+        loss: opts.loss,
     };
     let steps = (tstop / dt).round() as usize;
     Ok(FitSetup {
@@ -499,16 +503,22 @@ fn summary(
 ) -> String {
     let n = ck.history.len();
     let first = ck.history[0].loss;
+    let (loss_name, unit) = match s.problem.loss {
+        Loss::Trace => ("trace", "mV²"),
+        Loss::MeanVoltage => ("mean-voltage", "mV²"),
+        Loss::Rate { .. } => ("firing-rate", "Hz²"),
+    };
     let mut out = String::new();
     // Writing to a String cannot fail.
     let _ = writeln!(
         out,
         "{n} Adam iterations (rate {}), {ran} in this run, {seconds:.2} s ({:.3} s per \
          iteration, with the final trace); \
-         loss {first:.4e} -> best {:.4e} mV² (x{:.3e}) at iteration {}; max |dV| of the best fit \
-         over the window {max_dv:.4} mV (probe {})",
+         {} loss {first:.4e} -> best {:.4e} {unit} (x{:.3e}) at iteration {}; max |dV| of the \
+         best fit over the window {max_dv:.4} mV (probe {})",
         ck.rate,
         seconds / ran.max(1) as f64,
+        loss_name,
         best.loss,
         best.loss / first,
         best.iteration,
@@ -601,7 +611,10 @@ fn write_outputs(
             &out.join("loss.png"),
             "Adam: loss",
             "iteration",
-            "loss (mV²)",
+            match s.problem.loss {
+                Loss::Rate { .. } => "loss (Hz²)",
+                _ => "loss (mV²)",
+            },
             &loss,
             true,
         ),

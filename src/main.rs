@@ -84,6 +84,10 @@ enum Command {
         /// Loss window T0,T1 in ms (default the whole run).
         #[arg(long, value_name = "T0,T1", allow_hyphen_values = true)]
         window: Option<String>,
+        /// What the loss compares: `trace` (mean squared difference), `mean` (mean voltage), or
+        /// `rate[:THRESHOLD[:WIDTH[:DURATION]]]` (a smoothed firing rate; default rate:-20:2:2).
+        #[arg(long, default_value = "trace", allow_hyphen_values = true)]
+        loss: String,
         /// The voltage [[probe]] compared with the target's column of the same name (default the
         /// first voltage probe).
         #[arg(long)]
@@ -176,6 +180,7 @@ fn main() -> ExitCode {
             iterations,
             rate,
             window,
+            loss,
             probe,
             out,
             resume,
@@ -183,7 +188,12 @@ fn main() -> ExitCode {
             start,
             no_plot,
         }) => {
-            let args = FitArgs { window, set, start };
+            let args = FitArgs {
+                window,
+                loss,
+                set,
+                start,
+            };
             let mut opts = fit_cmd::FitOptions::new(target, &[], out);
             opts.params = params;
             opts.iterations = iterations;
@@ -363,6 +373,7 @@ fn run_model(path: Option<&Path>, set: &[String], out: &Path, plot: bool) -> Exi
 /// The arguments of `gradmod fit` that are parsed from text.
 struct FitArgs {
     window: Option<String>,
+    loss: String,
     set: Vec<String>,
     start: Vec<String>,
 }
@@ -375,6 +386,7 @@ fn fit_model(path: &Path, args: FitArgs, mut opts: fit_cmd::FitOptions) -> Resul
         .as_deref()
         .map(fit_cmd::parse_window)
         .transpose()?;
+    opts.loss = fit::Loss::parse(&args.loss)?;
     opts.overrides = args
         .set
         .iter()
@@ -386,15 +398,17 @@ fn fit_model(path: &Path, args: FitArgs, mut opts: fit_cmd::FitOptions) -> Resul
         .map(|s| fit_cmd::parse_start(s))
         .collect::<Result<_, _>>()?;
     let report = fit_cmd::fit(&m, &opts)?;
-    print!("{}", report.summary);
-    println!(
-        "wrote {} files to {}:",
+    // A closed stdout (such as `| head`) loses the report but is not an error of the fit.
+    let mut text = report.summary.clone();
+    text += &format!(
+        "wrote {} files to {}:\n",
         report.files.len(),
         opts.out.display()
     );
     for f in &report.files {
-        println!("  {}", f.display());
+        text += &format!("  {}\n", f.display());
     }
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
     Ok(())
 }
 

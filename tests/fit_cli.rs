@@ -144,14 +144,20 @@ const STARTS: [(&str, f64); 4] = [
 
 /// Makes the 50 ms target with `gradmod run` and returns its traces.csv.
 fn run_target(dir: &Path) -> PathBuf {
+    run_target_for(dir, 50.0)
+}
+
+/// Makes a target of `tstop` ms with `gradmod run` and returns its traces.csv.
+fn run_target_for(dir: &Path, tstop: f64) -> PathBuf {
     let out = dir.join("target");
+    let tstop = format!("tstop={tstop}");
     let (ok, _, err) = gradmod(&[
         "run",
         "models/io_cell.toml",
         "--set",
         "io_kca.gbar=0.1",
         "--set",
-        "tstop=50",
+        &tstop,
         "--no-plot",
         "--out",
         out.to_str().unwrap(),
@@ -279,6 +285,53 @@ fn gradient_used_equals_central_finite_difference() {
         worst = worst.max(rel);
     }
     assert!(worst < 1e-5, "largest relative error {worst:e}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The feature losses (mean voltage, smoothed firing rate) have gradients equal to central finite
+/// differences, on 200 ms of the IO cell that include a calcium spike.
+#[test]
+fn feature_loss_gradients_equal_central_finite_differences() {
+    let dir = tmp("features");
+    let target = run_target_for(&dir, 200.0);
+    let params = ["g_CaL", "g_K_s", "g_h"];
+    let mut opts = FitOptions::new(&target, &params, dir.join("fit"));
+    opts.overrides = set(&["io_kca.gbar=0.1", "tstop=200"]);
+    opts.start = vec![("g_CaL".into(), 1.5), ("g_K_s".into(), 0.8)];
+    let s = fit_cmd::setup(&io_model(), &opts).unwrap();
+    let mut problem = s.problem;
+    for loss in [fit::Loss::MeanVoltage, fit::Loss::RATE] {
+        problem.loss = loss;
+        let eval = problem.evaluate(&s.start).unwrap();
+        let norm = eval.grad.iter().map(|g| g * g).sum::<f64>().sqrt();
+        let h = 1e-5;
+        let mut worst: f64 = 0.0;
+        for k in 0..params.len() {
+            let (mut up, mut dn) = (s.start.clone(), s.start.clone());
+            up[k] += h;
+            dn[k] -= h;
+            let fd = (problem.loss(&up).unwrap() - problem.loss(&dn).unwrap()) / (2.0 * h);
+            let rel = (eval.grad[k] - fd).abs() / norm;
+            println!(
+                "{loss:?} {:6} loss {:.6e} dL/du {:+.10e}  fd {:+.10e}  rel {rel:.2e}",
+                params[k], eval.loss, eval.grad[k], fd
+            );
+            worst = worst.max(rel);
+        }
+        assert!(eval.loss > 0.0 && norm > 0.0);
+        assert!(worst < 1e-5, "{loss:?}: largest relative error {worst:e}");
+    }
+    assert_eq!(fit::Loss::parse("mean"), Ok(fit::Loss::MeanVoltage));
+    assert_eq!(
+        fit::Loss::parse("rate:-30:1"),
+        Ok(fit::Loss::Rate {
+            threshold: -30.0,
+            width: 1.0,
+            duration: 2.0
+        })
+    );
+    assert!(fit::Loss::parse("rate:-30:0").is_err());
+    assert!(fit::Loss::parse("rates").is_err());
     std::fs::remove_dir_all(&dir).ok();
 }
 
