@@ -3,7 +3,8 @@
 //! the runtime's hand-written hh on B(1000). Prints CV-steps per second of thread CPU time, so
 //! that other load on the machine does not distort the figures, and the ratio to forward.
 //!
-//! Run with `cargo bench --bench generated`.
+//! Run with `cargo bench --bench generated`; `cargo bench --bench generated -- forward` runs
+//! the forward simulations only (for a profiler).
 
 #[path = "../tests/models/mod.rs"]
 mod models;
@@ -64,11 +65,13 @@ fn c4a(mech: Box<dyn Mechanism>) -> Cell {
 
 fn main() {
     let hh_params = ["gnabar", "gkbar", "gl", "el"];
+    let forward_only = std::env::args().skip(1).any(|a| a == "forward");
     println!("CV-steps per second of thread CPU time (ratio to forward):");
     let row = |label: &str, make: &dyn Fn(usize) -> Cell, steps: usize| {
         let forward = throughput(make(0), steps);
         let mut line = format!("  {label:<34} forward {forward:.2e}");
-        for k in [1, 3, 12] {
+        let ks: &[usize] = if forward_only { &[] } else { &[1, 3, 12] };
+        for &k in ks {
             let with = throughput(make(k), steps);
             line += &format!("  K={k} {with:.2e} ({:.2}x)", forward / with);
         }
