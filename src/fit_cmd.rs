@@ -298,6 +298,13 @@ pub fn setup(model: &Model, opts: &FitOptions) -> Result<FitSetup, String> {
     }
     let (dt, tstop) = (built.dt, built.tstop);
     let cell = &built.cells[0];
+    if let Some(k) = cell.initial.iter().position(|v| *v == Some(0.0)) {
+        return Err(format!(
+            "--params: `{}` is 0 in the model, and a multiplier cannot move it: give it a \
+             nonzero value (in the file or with --set)",
+            opts.params[k]
+        ));
+    }
     let probe = match &opts.probe {
         Some(n) => cell.probes.iter().find(|c| c.name == *n).ok_or_else(|| {
             let names: Vec<&str> = cell.probes.iter().map(|c| c.name.as_str()).collect();

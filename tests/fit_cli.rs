@@ -416,6 +416,10 @@ fn bad_targets_and_parameters_give_clear_errors() {
     assert_eq!(e, "--start g_CaL=30: outside its bounds [0.05, 20]");
     let e = setup_error(&good, &["g_CaL"], |o| o.start = vec![("g_h".into(), 2.0)]);
     assert_eq!(e, "--start g_h: not a fitted parameter (fitted: g_CaL)");
+    let e = setup_error(&good, &["g_CaL"], |o| {
+        o.overrides = set(&["tstop=5", "io_cal.gbar=0"])
+    });
+    assert!(e.starts_with("--params: `g_CaL` is 0 in the model"), "{e}");
     let e = setup_error(&dir.join("none.csv"), &["g_CaL"], |_| {});
     assert!(e.starts_with("cannot read the target"), "{e}");
     assert!(fit_cmd::parse_window("1;2").is_err());
