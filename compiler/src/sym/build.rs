@@ -162,6 +162,17 @@ pub fn mul(ar: &mut ExprArena, a: ExprId, b: ExprId) -> ExprId {
         let p = mul(ar, a, d);
         return neg(ar, p);
     }
+    // (p/q)·q = p, and q·(p/q) = p.
+    if let Expr::Binary(BinOp::Div, p, q) = ar.get(a)
+        && q == b
+    {
+        return p;
+    }
+    if let Expr::Binary(BinOp::Div, p, q) = ar.get(b)
+        && q == a
+    {
+        return p;
+    }
     if a == b {
         let two = ar.num(2.0);
         return pow(ar, a, two);
@@ -196,6 +207,19 @@ pub fn div(ar: &mut ExprArena, a: ExprId, b: ExprId) -> ExprId {
     if let Some(d) = negated(ar, b) {
         let q = div(ar, a, d);
         return neg(ar, q);
+    }
+    match (ar.get(a), ar.get(b)) {
+        // a/(1/y) = a·y: a rate written as one over a time constant, divided by again, as the
+        // cnexp solution -b/a does with a = -1/tau.
+        (_, Expr::Binary(BinOp::Div, one, y)) if is(ar, one, 1.0) => return mul(ar, a, y),
+        // (x·y)/y = x and (y·x)/y = x.
+        (Expr::Binary(BinOp::Mul, x, y), _) if y == b => return x,
+        (Expr::Binary(BinOp::Mul, y, x), _) if y == b => return x,
+        // (p/q)/(r/q) = p/r.
+        (Expr::Binary(BinOp::Div, p, q), Expr::Binary(BinOp::Div, r, s)) if q == s => {
+            return div(ar, p, r);
+        }
+        _ => {}
     }
     node(ar, BinOp::Div, a, b)
 }
