@@ -28,7 +28,7 @@ pub const DEFAULT_RATE: f64 = 0.05;
 pub struct FitOptions {
     /// The target CSV file.
     pub target: PathBuf,
-    /// Names of the `[[parameter]]` entries to fit.
+    /// Names of the `[[parameter]]` entries to fit (`["all"]`: every entry).
     pub params: Vec<String>,
     /// Adam iterations to run (more iterations when resuming).
     pub iterations: usize,
@@ -246,7 +246,13 @@ pub fn setup(model: &Model, opts: &FitOptions) -> Result<FitSetup, String> {
         .collect();
     let mut params = Vec::new();
     let mut bounds = Vec::new();
-    for name in &opts.params {
+    // `--params all` names every entry, in file order.
+    let chosen: Vec<String> = if opts.params == ["all"] && !all.iter().any(|n| n == "all") {
+        all.clone()
+    } else {
+        opts.params.clone()
+    };
+    for name in &chosen {
         let i = all.iter().position(|n| n == name).ok_or_else(|| {
             format!(
                 "--params: the model has no [[parameter]] named `{name}` (its parameters: {})",
@@ -302,7 +308,7 @@ pub fn setup(model: &Model, opts: &FitOptions) -> Result<FitSetup, String> {
         return Err(format!(
             "--params: `{}` is 0 in the model, and a multiplier cannot move it: give it a \
              nonzero value (in the file or with --set)",
-            opts.params[k]
+            chosen[k]
         ));
     }
     let probe = match &opts.probe {
@@ -337,7 +343,7 @@ pub fn setup(model: &Model, opts: &FitOptions) -> Result<FitSetup, String> {
     }
     let (times, target) = read_target(&opts.target, &probe.name)?;
     check_grid(&opts.target, &times, dt, window.1)?;
-    let names: Vec<String> = opts.params.clone();
+    let names: Vec<String> = chosen;
     let fit_params: Vec<FitParam> = copy
         .file
         .parameters

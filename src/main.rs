@@ -72,7 +72,7 @@ enum Command {
         /// The target traces (CSV with a `t` column, such as `gradmod run`'s traces.csv).
         #[arg(long, value_name = "TRACE.csv")]
         target: PathBuf,
-        /// Names of the model's [[parameter]] entries to fit, comma-separated.
+        /// Names of the model's [[parameter]] entries to fit, comma-separated (`all`: every one).
         #[arg(long, value_delimiter = ',', value_name = "P1,P2", required = true)]
         params: Vec<String>,
         /// Adam iterations to run (that many more when resuming).

@@ -352,6 +352,15 @@ fn bad_targets_and_parameters_give_clear_errors() {
     let good = dir.join("good.csv");
     write_target(&good, "v_soma", 0.025, &vec![-60.0; 201]);
     assert_eq!(setup_error(&good, &["g_CaL"], |_| {}), "ok");
+    let all = FitOptions::new(&good, &["all"], std::env::temp_dir());
+    let all = fit_cmd::setup(
+        &io_model(),
+        &FitOptions {
+            overrides: set(&["tstop=5"]),
+            ..all
+        },
+    );
+    assert_eq!(all.unwrap().problem.dim(), 12);
     // Unknown and repeated parameter names.
     let e = setup_error(&good, &["g_CaL", "g_Ca"], |_| {});
     assert!(
