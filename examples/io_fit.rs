@@ -11,6 +11,10 @@
 //! `target.csv`, `checkpoint.json` (Adam, resumable), `cmaes.csv`, `summary.txt` and the PNGs
 //! `loss.png` (loss against wall-clock time and against simulations, both methods), `params.png`
 //! (multiplier trajectories) and `trace.png` (fitted trace over the target).
+//!
+//! The same cell is the model file `models/io_cell.toml` (tested to give the same trace, loss and
+//! gradient), and `gradmod fit` runs the Adam part of this experiment from the command line (see
+//! `models/README.md`).
 
 #[path = "../src/catalogue.rs"]
 mod catalogue;
