@@ -301,6 +301,12 @@ fn main() -> ExitCode {
                 eprint!("{}", d.render(&front.sources));
                 return ExitCode::FAILURE;
             }
+            // Conditional expressions the passes build (`select`) become if/else statements,
+            // so that what is printed is NMODL that reads back.
+            if let Err(d) = gradmod_compiler::passes::deselect::run(&mut m) {
+                eprint!("{}", d.render(&front.sources));
+                return ExitCode::FAILURE;
+            }
             print!("{}", nmodl::print_module(&m));
             ExitCode::SUCCESS
         }
