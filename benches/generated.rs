@@ -4,7 +4,9 @@
 //! that other load on the machine does not distort the figures, and the ratio to forward.
 //!
 //! Run with `cargo bench --bench generated`; `cargo bench --bench generated -- forward` runs
-//! the forward simulations only (for a profiler).
+//! the forward simulations only (for a profiler). `cargo bench --bench generated -- json
+//! [repeats=N]` runs the forward simulations over 100 ms (4000 steps) for every model, best of N
+//! (default 3), and prints one JSON object per model (for `tests/reference/bench_side_by_side.py`).
 
 #[path = "../tests/models/mod.rs"]
 mod models;
@@ -50,6 +52,85 @@ fn throughput(mut cell: Cell, steps: usize) -> f64 {
     (ncv * steps) as f64 / secs
 }
 
+/// One forward run of `steps` steps, for the `json` mode: thread CPU seconds (None where the
+/// system does not report it), wall seconds, and the least and largest membrane potential seen at
+/// CV `probe`.
+fn timed_run(mut cell: Cell, steps: usize, probe: usize) -> (Option<f64>, f64, (f64, f64)) {
+    cell.init().unwrap();
+    let mut vmin = cell.v()[probe];
+    let mut vmax = vmin;
+    let (c0, w0) = (thread_cpu_ns(), std::time::Instant::now());
+    for _ in 0..steps {
+        cell.step().unwrap();
+        vmin = vmin.min(cell.v()[probe]);
+        vmax = vmax.max(cell.v()[probe]);
+    }
+    let wall = w0.elapsed().as_secs_f64();
+    let cpu = match (c0, thread_cpu_ns()) {
+        (Some(a), Some(b)) => Some((b - a) as f64 * 1e-9),
+        _ => None,
+    };
+    (cpu, wall, (vmin, vmax))
+}
+
+/// A model of the `json` mode: key, label, constructor, probe (section, x).
+type JsonRow<'a> = (&'a str, &'a str, &'a dyn Fn() -> Cell, (&'a str, f64));
+
+/// The `json` mode: forward only, 4000 steps (100 ms) for every model, best of `repeats`; one
+/// JSON object per line.
+fn json_rows(repeats: usize) {
+    const STEPS: usize = 4000;
+    let rows: [JsonRow; 4] = [
+        (
+            "B1000_hh",
+            "B(1000) generated hh",
+            &|| model_b(1000, generated("hh")),
+            ("cable", 0.9995),
+        ),
+        (
+            "B1000_hh_hand",
+            "B(1000) hand-written hh",
+            &|| model_b(1000, Box::new(hh::Hh::new())),
+            ("cable", 0.9995),
+        ),
+        (
+            "C_hh",
+            "C (C4A) generated hh",
+            &|| c4a(generated("hh")),
+            ("soma[0]", 0.5),
+        ),
+        (
+            "C_pas",
+            "C (C4A) generated pas",
+            &|| c4a(generated("pas")),
+            ("soma[0]", 0.5),
+        ),
+    ];
+    for (key, label, make, (sec, x)) in rows {
+        let cell = make();
+        let cvs = cell.cv_count();
+        let probe = cell.cv_at(sec, x).unwrap();
+        let (mut cpu, mut wall, mut vrange) = (f64::INFINITY, f64::INFINITY, (f64::NAN, f64::NAN));
+        let mut cpu_measured = true;
+        for _ in 0..repeats.max(1) {
+            let (c, w, v) = timed_run(make(), STEPS, probe);
+            cpu_measured &= c.is_some();
+            cpu = cpu.min(c.unwrap_or(w));
+            wall = wall.min(w);
+            vrange = v;
+        }
+        println!(
+            "{{\"key\": \"{key}\", \"label\": \"{label}\", \"cvs\": {cvs}, \"steps\": {STEPS}, \
+             \"repeats\": {}, \"cpu_s\": {cpu:e}, \"cpu_measured\": {cpu_measured}, \"wall_s\": {wall:e}, \
+             \"cv_steps_per_s\": {:e}, \"min_v_probe_mV\": {}, \"max_v_probe_mV\": {}}}",
+            repeats.max(1),
+            (cvs * STEPS) as f64 / cpu,
+            vrange.0,
+            vrange.1,
+        );
+    }
+}
+
 fn c4a(mech: Box<dyn Mechanism>) -> Cell {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/data/C4A.swc");
     let mut m = read_swc(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -65,7 +146,16 @@ fn c4a(mech: Box<dyn Mechanism>) -> Cell {
 
 fn main() {
     let hh_params = ["gnabar", "gkbar", "gl", "el"];
-    let forward_only = std::env::args().skip(1).any(|a| a == "forward");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "json") {
+        let repeats = args
+            .iter()
+            .find_map(|a| a.strip_prefix("repeats="))
+            .map_or(3, |n| n.parse().expect("repeats=N"));
+        json_rows(repeats);
+        return;
+    }
+    let forward_only = args.iter().any(|a| a == "forward");
     println!("CV-steps per second of thread CPU time (ratio to forward):");
     let row = |label: &str, make: &dyn Fn(usize) -> Cell, steps: usize| {
         let forward = throughput(make(0), steps);
