@@ -35,9 +35,9 @@ mod homeostasis_common;
 use std::path::PathBuf;
 
 use gradmod_runtime::{Cell, Morphology, Probe, Recorder, Region, Settings};
-use homeostasis::{Adapt, Homeostasis, Noise};
+use homeostasis::{Adapt, Homeostasis, Mode, Noise};
 use homeostasis_common::{
-    Line, Panel, arg, binned_rate, list_arg, plot_panels, plot_raster, rate_in,
+    Line, Panel, arg, binned_rate, list_arg, mode_arg, plot_panels, plot_raster, rate_in,
 };
 
 /// Options of the experiment.
@@ -53,6 +53,10 @@ struct Opts {
     sigma: f64,
     clip: f64,
     decay: f64,
+    vth: f64,
+    mode: Mode,
+    average: f64,
+    max_error: f64,
 }
 
 /// The noise drive shared by every run.
@@ -100,6 +104,10 @@ fn section(target: f64, o: &Opts) -> Homeostasis {
         decay: o.decay,
         section: "soma".into(),
         tauf: Some(o.tauf),
+        vth: Some(o.vth),
+        mode: o.mode,
+        average: o.average,
+        max_error: o.max_error,
         adapt: vec![
             adapt("hh", "gnabar"),
             adapt("hh", "gkbar"),
@@ -185,7 +193,7 @@ fn main() {
 fn run() -> Result<(), String> {
     let o = Opts {
         tstop: arg("--tstop", 1200.0)? * 1000.0,
-        alpha: arg("--alpha", 5e-9)?,
+        alpha: arg("--alpha", 2e-6)?,
         lambda: arg("--lambda", 1e-3)?,
         tauf: arg("--tauf", 20000.0)?,
         every: arg("--every", 40)?,
@@ -194,6 +202,10 @@ fn run() -> Result<(), String> {
         sigma: arg("--sigma", 0.02)?,
         clip: arg("--clip", 2000.0)?,
         decay: arg("--decay", 600.0)? * 1000.0,
+        vth: arg("--vth", -20.0)?,
+        mode: mode_arg()?,
+        average: arg("--average", 20.0)? * 1000.0,
+        max_error: arg("--max-error", 1.0)?,
     };
     let targets = list_arg("--targets", &[1.0, 2.0, 3.0, 4.0, 5.0])?;
     let out: PathBuf = arg("--out", PathBuf::from("out/homeostasis_cell"))?;
@@ -229,19 +241,30 @@ fn run() -> Result<(), String> {
         o.tstop / 1000.0,
         steps / wall
     );
-    println!("target  start/target  last-10% rate  error   gnabar     gkbar      gain     updates");
+    println!(
+        "target  start/target  last-10% rate  error   mean f   gnabar     gkbar      gain     updates"
+    );
     let mut all_ok = true;
     for r in &outcomes {
         let last = rate_in(&r.spikes, 0.9 * o.tstop, o.tstop);
         let err = (last - r.target) / r.target;
         all_ok &= err.abs() <= 0.1;
+        // The observer's estimate over the same window, to compare with the counted rate.
+        let late: Vec<f64> = r
+            .times
+            .iter()
+            .zip(&r.f)
+            .filter(|(t, _)| **t >= 0.9 * o.tstop)
+            .map(|(_, f)| *f)
+            .collect();
+        let mean_f = late.iter().sum::<f64>() / late.len().max(1) as f64;
         let p: Vec<f64> = r
             .params
             .iter()
             .map(|t| *t.last().unwrap_or(&f64::NAN))
             .collect();
         println!(
-            "{:5.1}  {:12.2}  {last:13.3}  {:+5.1}%  {:.5}  {:.5}  {:.4}  {}",
+            "{:5.1}  {:12.2}  {last:13.3}  {:+5.1}%  {mean_f:7.3}  {:.5}  {:.5}  {:.4}  {}",
             r.target,
             start_rate / r.target,
             100.0 * err,

@@ -41,8 +41,8 @@ use std::time::Instant;
 use gradmod_runtime::control::Controller;
 use gradmod_runtime::noise::random_word;
 use gradmod_runtime::{Cell, Connection, Morphology, Network, Region, Settings};
-use homeostasis::{Adapt, Homeostasis, Noise};
-use homeostasis_common::{arg, plot_histograms, rate_in};
+use homeostasis::{Adapt, Homeostasis, Mode, Noise};
+use homeostasis_common::{arg, mode_arg, plot_histograms, rate_in};
 
 /// Options of the experiment.
 #[derive(Clone, Debug)]
@@ -62,6 +62,11 @@ struct Opts {
     syn_tau: f64,
     clip: f64,
     decay: f64,
+    after: f64,
+    vth: f64,
+    mode: Mode,
+    average: f64,
+    max_error: f64,
 }
 
 /// A uniform number in [0, 1) from the stream (seed, stream) at `index`.
@@ -115,6 +120,10 @@ fn cell(i: usize, o: &Opts) -> Result<(Cell, Option<Controller>), String> {
         decay: o.decay,
         section: "soma".into(),
         tauf: Some(o.tauf),
+        vth: Some(o.vth),
+        mode: o.mode,
+        average: o.average,
+        max_error: o.max_error,
         adapt: vec![
             adapt("hh", "gnabar"),
             adapt("hh", "gkbar"),
@@ -177,7 +186,7 @@ fn run() -> Result<(), String> {
         cells: arg("--cells", 10)?,
         target: arg("--target", 4.0)?,
         tstop: arg("--tstop", 300.0)? * 1000.0,
-        alpha: arg("--alpha", 3e-9)?,
+        alpha: arg("--alpha", 2e-6)?,
         lambda: arg("--lambda", 1e-3)?,
         tauf: arg("--tauf", 20000.0)?,
         every: arg("--every", 40)?,
@@ -189,6 +198,11 @@ fn run() -> Result<(), String> {
         syn_tau: arg("--syn-tau", 0.1)?,
         clip: arg("--clip", 2000.0)?,
         decay: arg("--decay", 300.0)? * 1000.0,
+        after: arg("--after", 0.0)? * 1000.0,
+        vth: arg("--vth", -20.0)?,
+        mode: mode_arg()?,
+        average: arg("--average", 20.0)? * 1000.0,
+        max_error: arg("--max-error", 1.0)?,
     };
     let out: PathBuf = arg("--out", PathBuf::from("out/homeostasis_network"))?;
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
@@ -235,10 +249,13 @@ fn run() -> Result<(), String> {
         spikes[c].push(t);
     }
     let before: Vec<f64> = spikes.iter().map(|s| rate_in(s, 0.0, o.warmup)).collect();
-    let after: Vec<f64> = spikes
-        .iter()
-        .map(|s| rate_in(s, 0.9 * o.tstop, o.tstop))
-        .collect();
+    // The last 10% of the run, or the last `--after` seconds.
+    let from = if o.after > 0.0 {
+        o.tstop - o.after
+    } else {
+        0.9 * o.tstop
+    };
+    let after: Vec<f64> = spikes.iter().map(|s| rate_in(s, from, o.tstop)).collect();
     let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
     let within = |x: &[f64]| {
         100.0
@@ -255,7 +272,8 @@ fn run() -> Result<(), String> {
         o.target
     );
     println!(
-        "after (last 10%):   mean {:.3} Hz ({:+.1}%), {:.1}% of cells within ±25%",
+        "after (last {} s):   mean {:.3} Hz ({:+.1}%), {:.1}% of cells within ±25%",
+        (o.tstop - from) / 1000.0,
         mean(&after),
         100.0 * (mean(&after) - o.target) / o.target,
         within(&after)
@@ -283,10 +301,11 @@ fn run() -> Result<(), String> {
         plot_histograms(
             &out.join(&name),
             &format!(
-                "{} cells, target {} Hz: rates before (first {} s) and after (last 10%)",
+                "{} cells, target {} Hz: rates before (first {} s) and after (last {} s)",
                 o.cells,
                 o.target,
-                o.warmup / 1000.0
+                o.warmup / 1000.0,
+                (o.tstop - from) / 1000.0
             ),
             &before,
             &after,

@@ -21,6 +21,10 @@
 //! decay = 300000            # ms: α/(1 + t/decay) after the warm-up (optional)
 //! section = "soma"          # where the objective observes v (its CV at x = 0.5)
 //! tauf = 1000               # ms, the rate estimate's filter (optional)
+//! vth = 0                   # mV, the observer's spike-indicator midpoint (optional)
+//! mode = "tracking"         # or "gradient" (see below)
+//! average = 20000           # ms, tracking mode: the mean sensitivity's filter
+//! max_error = 1             # tracking mode: bound on the relative rate error
 //!
 //! [[homeostasis.adapt]]     # one entry per adapted parameter
 //! mechanism = "hh"
@@ -83,9 +87,37 @@ pub struct Homeostasis {
     pub section: String,
     /// Time constant of the rate estimate (ms).
     pub tauf: Option<f64>,
+    /// Midpoint of the observer's spike indicator (mV; the mechanism's default, −20 mV, when
+    /// absent). Placed well above spike initiation, it leaves out abortive spikes.
+    pub vth: Option<f64>,
+    /// `"tracking"` (default): steps along the mean sensitivity of f by the relative rate error;
+    /// `"gradient"`: descends the tangent of the objective e.
+    #[serde(default)]
+    pub mode: Mode,
+    /// Tracking mode: time constant of the mean sensitivity (ms).
+    #[serde(default = "twenty_seconds")]
+    pub average: f64,
+    /// Tracking mode: bound on the relative rate error.
+    #[serde(default = "unit")]
+    pub max_error: f64,
     /// The adapted parameters.
     #[serde(default)]
     pub adapt: Vec<Adapt>,
+}
+
+/// How the controller turns the observer into parameter steps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// θ ← θ − α·dt·clamp((f − f*)/f*, ±c)·G/‖G‖, G the running mean of the relative df/dθ.
+    #[default]
+    Tracking,
+    /// θ ← θ − α·dt·de/dθ (relative), e' = (f − f*)²/2.
+    Gradient,
+}
+
+fn twenty_seconds() -> f64 {
+    20_000.0
 }
 
 fn infinite() -> f64 {
@@ -158,6 +190,31 @@ impl HomeostasisFile {
     /// Reads the sections from a model file's text.
     pub fn parse(text: &str) -> Result<Self, String> {
         toml::from_str(text).map_err(|e| format!("homeostasis sections: {e}"))
+    }
+
+    /// Reads the sections from the values the model loader kept for them.
+    pub fn from_values(
+        homeostasis: Option<&toml::Value>,
+        noise: &[toml::Value],
+    ) -> Result<Self, String> {
+        let homeostasis = homeostasis
+            .map(|h| h.clone().try_into())
+            .transpose()
+            .map_err(|e| format!("[homeostasis]: {e}"))?;
+        let noise = noise
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                n.clone()
+                    .try_into()
+                    .map_err(|e| format!("[[noise]] {}: {e}", i + 1))
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(Self {
+            homeostasis,
+            noise,
+            rest: BTreeMap::new(),
+        })
     }
 }
 
@@ -237,6 +294,9 @@ pub fn attach(
     if let Some(t) = h.tauf {
         set(cell, "tauf", t)?;
     }
+    if let Some(v) = h.vth {
+        set(cell, "vth", v)?;
+    }
     cell.set_forgetting(h.forgetting)
         .map_err(|e| format!("homeostasis.forgetting: {e}"))?;
     if h.adapt.is_empty() {
@@ -261,11 +321,14 @@ pub fn attach(
         every: h.every,
         warmup: (h.warmup / cell.settings().dt).round().max(0.0) as u64,
         decay: h.decay,
+        average: h.average,
+        max_error: h.max_error,
     };
-    let spec = ObjectiveSpec {
-        instance,
-        ..ObjectiveSpec::rate_objective()
+    let base = match h.mode {
+        Mode::Tracking => ObjectiveSpec::rate_tracking(),
+        Mode::Gradient => ObjectiveSpec::rate_objective(),
     };
+    let spec = ObjectiveSpec { instance, ..base };
     let mut controller =
         Controller::new(cell, &spec, &params, settings).map_err(|e| format!("homeostasis: {e}"))?;
     for (i, a) in h.adapt.iter().enumerate() {

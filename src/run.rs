@@ -4,12 +4,20 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use gradmod_runtime::{Cell, Network, Recorder};
+use gradmod_runtime::control::Controller;
+use gradmod_runtime::mechanism::Mechanism;
+use gradmod_runtime::{Cell, Network, Probe, Recorder};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::model::build::{Built, BuiltCell, ProbeColumn};
 use crate::model::{Library, Model, Override, build};
 use crate::output::Traces;
+
+// The binary and the tests that include this file by path share the module this way.
+#[path = "homeostasis.rs"]
+pub mod homeostasis;
+
+use homeostasis::HomeostasisFile;
 
 /// How to run a model.
 #[derive(Clone, Debug)]
@@ -44,8 +52,15 @@ pub fn run(
     options: &RunOptions,
 ) -> Result<RunReport, Box<dyn std::error::Error>> {
     let built = build(model, library, &options.overrides)?;
+    let sections =
+        HomeostasisFile::from_values(model.file.homeostasis.as_ref(), &model.file.noise)?;
     let start = Instant::now();
-    let (traces, spikes) = simulate(built, options.progress)?;
+    let (traces, spikes) = if sections.homeostasis.is_some() || !sections.noise.is_empty() {
+        let make = |name: &str| library.make(name);
+        simulate_controlled(built, &sections, &make, options.progress)?
+    } else {
+        simulate(built, options.progress)?
+    };
     let elapsed = start.elapsed();
     let mut files = Vec::new();
     let single = traces.len() == 1;
@@ -130,9 +145,8 @@ fn traces(c: &Columns, cell: &Cell, rec: Recorder) -> Traces {
         units: c.probes.iter().map(|p| p.unit.clone()).collect(),
         values,
         parameters: c.parameters.clone(),
-        theta: (0..cell.parameter_count())
-            .map(|k| cell.parameter(k))
-            .collect(),
+        // Only the model's own parameters: those an online controller adds come after them.
+        theta: (0..c.parameters.len()).map(|k| cell.parameter(k)).collect(),
         log_scaled: c.log_scaled.clone(),
         with_tangents,
         tangents,
@@ -243,6 +257,76 @@ pub fn simulate(built: Built, progress: bool) -> Result<Simulated, gradmod_runti
         .map(|((b, rec), cell)| (b.name.clone(), traces(b, cell, rec)))
         .collect();
     Ok((out, spikes))
+}
+
+/// Runs a single-cell model with its `[[noise]]` sources and `[homeostasis]` controller (see
+/// [`homeostasis`]). Besides the model's probes, the traces hold the rate estimate
+/// `homeostasis.f` (Hz) and the trajectory `homeostasis.MECHANISM.PARAMETER` of every adapted
+/// parameter. `make` gives the observer mechanism by name.
+pub fn simulate_controlled(
+    built: Built,
+    sections: &HomeostasisFile,
+    make: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>,
+    progress: bool,
+) -> Result<Simulated, Box<dyn std::error::Error>> {
+    if built.cells.len() != 1 || !built.connections.is_empty() || !built.gap_junctions.is_empty() {
+        return Err("[homeostasis] and [[noise]] are supported in single-cell models only".into());
+    }
+    let total = (built.tstop / built.dt).round() as u64;
+    let every = built.sample_every;
+    let (mut cell, mut columns) = split(built.cells.into_iter().next().expect("one cell"));
+    homeostasis::add_noise(&mut cell, &sections.noise, 0)?;
+    let mut controller: Option<Controller> = None;
+    if let Some(h) = &sections.homeostasis {
+        let at = homeostasis::attach(&mut cell, h, make)?;
+        let column = |name: String, value: Probe, unit: &str| ProbeColumn {
+            name,
+            value,
+            tangents: Vec::new(),
+            unit: unit.into(),
+        };
+        let f = Probe::field(&cell, at.objective, "f", at.instance)?;
+        columns.probes.push(column("homeostasis.f".into(), f, "Hz"));
+        for (a, name) in h.adapt.iter().zip(&at.names) {
+            let mech = cell.mechanism_id(&a.mechanism)?;
+            // Every instance in the parameter's region holds θ; record the first one.
+            let instance = match &a.region {
+                Some(section) => {
+                    let cv = cell.cv_at(section, 0.5)?;
+                    let nodes = cell.mechanism(mech).nodes();
+                    nodes.iter().position(|&n| n == cv).unwrap_or(0)
+                }
+                None => 0,
+            };
+            let p = Probe::field(&cell, mech, &a.parameter, instance)?;
+            columns
+                .probes
+                .push(column(format!("homeostasis.{name}"), p, ""));
+        }
+        controller = Some(at.controller);
+    }
+    let mut bar = Progress::new(total, progress);
+    let mut rec = recorder(&columns, every);
+    cell.init()?;
+    rec.sample(&cell);
+    for n in 1..=total {
+        cell.step()?;
+        if let Some(c) = controller.as_mut() {
+            c.after_step(&mut cell)?;
+        }
+        rec.maybe_sample(&cell);
+        if n % 64 == 0 {
+            bar.set(n);
+        }
+    }
+    bar.finish();
+    let spikes = cell
+        .take_spikes()
+        .iter()
+        .map(|s| (columns.name.clone(), s.detector, s.time))
+        .collect();
+    let t = traces(&columns, &cell, rec);
+    Ok((vec![(columns.name, t)], spikes))
 }
 
 /// Prints where a run wrote its results, and a line per probe.

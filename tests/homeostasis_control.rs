@@ -26,12 +26,14 @@ seed = 1
 
 [homeostasis]
 target = 2
-rate = 3e-9
+mode = "tracking"
+rate = 2e-6
 forgetting = 1e-3
 clip = 1e9
 every = 40
 warmup = 5000
 tauf = 20000
+vth = -20
 
 [[homeostasis.adapt]]
 mechanism = "hh"
@@ -91,12 +93,27 @@ fn sections_are_read_and_errors_name_the_key() {
     assert!(err.contains("adapt[0]") && err.contains("gnabr"), "{err}");
 }
 
-/// The cell fires at about 23 Hz without control; with a 2 Hz target, 100 s of control bring the
-/// rate of the last 20 s at least halfway to the target without silencing the cell, and every
-/// parameter stays within its bounds.
+/// The cell fires at about 23 Hz without control; with a 2 Hz target, 100 s of control in
+/// tracking mode bring the rate of the last 20 s at least halfway to the target without silencing
+/// the cell, and every parameter stays within its bounds.
 #[test]
 fn a_short_controlled_run_moves_the_rate_toward_the_target() {
-    let file = HomeostasisFile::parse(MODEL).unwrap();
+    controlled_run(MODEL);
+}
+
+/// The same in gradient mode (descending the tangent of e), with its own learning rate.
+#[test]
+fn gradient_mode_moves_the_rate_toward_the_target() {
+    let text = MODEL
+        .replace("mode = \"tracking\"", "mode = \"gradient\"")
+        .replace("rate = 2e-6", "rate = 3e-9");
+    let h = HomeostasisFile::parse(&text).unwrap().homeostasis.unwrap();
+    assert_eq!(h.mode, homeostasis::Mode::Gradient);
+    controlled_run(&text);
+}
+
+fn controlled_run(model: &str) {
+    let file = HomeostasisFile::parse(model).unwrap();
     let h = file.homeostasis.unwrap();
     let tstop = 100_000.0;
 
@@ -163,6 +180,15 @@ fn controller_errors_are_clear() {
     };
     let err = Controller::new(&cell, &not_state, &[0], s).unwrap_err();
     assert!(err.to_string().contains("not a STATE"), "{err}");
+    let bad_target = ObjectiveSpec {
+        target: Some("e".into()),
+        ..ObjectiveSpec::rate_tracking()
+    };
+    let err = Controller::new(&cell, &bad_target, &[0], s).unwrap_err();
+    assert!(err.to_string().contains("not a PARAMETER"), "{err}");
+    let bad_average = ControlSettings { average: 0.0, ..s };
+    let err = Controller::new(&cell, &ObjectiveSpec::rate_tracking(), &[0], bad_average);
+    assert!(err.is_err());
     let mut c = Controller::new(&cell, &obj, &[0], s).unwrap();
     assert_eq!(
         c.adapted()[0].lower,

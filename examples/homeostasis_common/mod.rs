@@ -277,3 +277,14 @@ pub fn plot_histograms(
     root.present()?;
     Ok(())
 }
+
+/// The controller mode from `--mode tracking|gradient` (default: tracking).
+pub fn mode_arg() -> Result<crate::homeostasis::Mode, String> {
+    match arg("--mode", String::from("tracking"))?.as_str() {
+        "tracking" => Ok(crate::homeostasis::Mode::Tracking),
+        "gradient" => Ok(crate::homeostasis::Mode::Gradient),
+        other => Err(format!(
+            "--mode: `{other}` is neither tracking nor gradient"
+        )),
+    }
+}

@@ -92,6 +92,11 @@ pub struct ModelFile {
     /// `[[gap_junction]]`: gap junctions between cells of a network.
     #[serde(default, rename = "gap_junction")]
     pub gap_junctions: Vec<GapJunction>,
+    /// `[homeostasis]`: online control, read by `gradmod run` itself (src/homeostasis.rs).
+    pub homeostasis: Option<toml::Value>,
+    /// `[[noise]]`: Ornstein–Uhlenbeck current sources, read by `gradmod run` itself.
+    #[serde(default)]
+    pub noise: Vec<toml::Value>,
 }
 
 /// `[[cell]]`: a cell of a network.
