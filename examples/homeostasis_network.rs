@@ -5,7 +5,8 @@
 //! ```text
 //! cargo run --release --example homeostasis_network -- [--cells N] [--target HZ] [--tstop S]
 //!     [--alpha A] [--lambda L] [--tauf MS] [--every N] [--warmup S] [--clip C] [--decay S]
-//!     [--mean NA] [--sigma NA] [--diam UM] [--syn-tau MS] [--no-control] [--out DIR]
+//!     [--mean NA] [--sigma NA] [--diam UM] [--syn-tau MS] [--mode tracking|gradient]
+//!     [--average S] [--max-error C] [--vth MV] [--after S] [--no-control] [--out DIR]
 //! ```
 //!
 //! Defaults: cells of one 100 µm × 100 µm compartment with `hh`, OU drive mean 0.75 nA and sigma
@@ -271,6 +272,10 @@ fn run() -> Result<(), String> {
         within(&before),
         o.target
     );
+    if o.cells <= 20 {
+        let list: Vec<String> = after.iter().map(|r| format!("{r:.2}")).collect();
+        println!("rates after, per cell (Hz): {}", list.join(" "));
+    }
     println!(
         "after (last {} s):   mean {:.3} Hz ({:+.1}%), {:.1}% of cells within ±25%",
         (o.tstop - from) / 1000.0,
