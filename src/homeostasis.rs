@@ -13,16 +13,16 @@
 //!
 //! [homeostasis]
 //! target = 4                # Hz: the rate objective's ftarget
-//! rate = 2e-4               # α, per ms, on parameters relative to their initial values
+//! rate = 2e-6               # α, 1/ms, on parameters relative to their initial values
 //! forgetting = 1e-3         # λ, 1/ms
-//! clip = 1e9                # largest norm of the relative gradient
-//! every = 10                # update every n steps
-//! warmup = 500              # ms before the first update
-//! decay = 300000            # ms: α/(1 + t/decay) after the warm-up (optional)
+//! clip = 1e9                # largest norm of the relative gradient (optional)
+//! every = 40                # update every n steps
+//! warmup = 5000             # ms before the first update
+//! decay = 600000            # ms: α/(1 + t/decay) after the warm-up (optional)
 //! section = "soma"          # where the objective observes v (its CV at x = 0.5)
-//! tauf = 1000               # ms, the rate estimate's filter (optional)
-//! vth = 0                   # mV, the observer's spike-indicator midpoint (optional)
-//! mode = "tracking"         # or "gradient" (see below)
+//! tauf = 20000              # ms, the rate estimate's filter (optional)
+//! vth = -20                 # mV, the observer's spike-indicator midpoint (optional)
+//! mode = "tracking"         # or "gradient" (see `Mode`)
 //! average = 20000           # ms, tracking mode: the mean sensitivity's filter
 //! max_error = 1             # tracking mode: bound on the relative rate error
 //!

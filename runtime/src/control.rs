@@ -52,6 +52,25 @@
 //! On the HH cell of experiment 1, E ≈ 12 (a relative move of about 0.25 along G takes the rate
 //! from 23 Hz to 1 Hz), so with τ_f = 20 s critical damping is at α ≈ 1e-6/ms.
 //!
+//! Measured on that cell (λ = 1e-3/ms, τ_f = τ_G = 20 s, c = 1, update every 40 steps, constant
+//! α, 300 s from about 23 Hz; rate over the last 30 s against targets 1 and 3 Hz):
+//!
+//! | α (1/ms) | 1 Hz | 3 Hz |
+//! |---|---|---|
+//! | 1e-7 | 19.0 Hz: too slow | 19.0 Hz: too slow |
+//! | 3e-7 | 12.5 Hz: too slow | 12.5 Hz: too slow |
+//! | 1e-6 | 1.53 Hz, still falling | 3.10 Hz |
+//! | 3e-6 | 1.07 Hz | 3.03 Hz |
+//! | 1e-5 | 1.23 Hz (oscillating about the target) | 3.00 Hz |
+//! | 3e-5 | 0 Hz in the window: bursts and silences alternate | 3.20 Hz |
+//! | 1e-4 | 0 Hz in the window, as above | 2.93 Hz |
+//! | 1e-3 | silent, parameters far off | 2.63 Hz, parameters far off |
+//!
+//! Admissible for these settings: about 1e-6 ≤ α ≤ 1e-5 (the lower end set by the run length; the
+//! upper end by the lowest target, where an overshoot into silence meets the slow observer: in
+//! silence the parameters move at the full rate α·c along a direction that the tangents no longer
+//! refresh). Experiment 1 uses 2e-6 decaying with T = 600 s over 2400 s.
+//!
 //! # Admissible learning rates (gradient mode)
 //!
 //! Linearising around the target (rate r = f_target + R·y for a relative parameter offset y, the

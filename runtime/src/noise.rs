@@ -267,13 +267,15 @@ impl Mechanism for OuNoise {
         let ni = self.node.len();
         for j in 0..ni {
             let (a, _, da, db) = self.decay(j, ctx.dt);
-            let xi = self.xi(j, self.counter);
             let z = self.fields[Z][j];
             for k in 0..tan.k {
                 let mut dz = a * self.dz[k * ni + j];
                 if let Some(s) = tan.seeds.get(k).and_then(|s| s.as_ref())
                     && s.param == TAU
                 {
+                    // The normal variate is drawn (again) only where τ is a parameter: drawing it
+                    // costs a logarithm and a cosine, the larger part of this mechanism's step.
+                    let xi = self.xi(j, self.counter);
                     dz += s.factor[j] * (da * z + db * xi);
                 }
                 self.dz[k * ni + j] = dz;
