@@ -6,20 +6,20 @@
 //! cargo run --release --example homeostasis_network -- [--cells N] [--target HZ] [--tstop S]
 //!     [--alpha A] [--lambda L] [--tauf MS] [--every N] [--warmup S] [--clip C] [--decay S]
 //!     [--mean NA] [--sigma NA] [--diam UM] [--syn-tau MS] [--mode tracking|gradient]
-//!     [--average S] [--max-error C] [--vth MV] [--after S] [--no-control] [--out DIR]
+//!     [--average S] [--max-error C] [--vth MV] [--after S] [--adapt gnabar,gkbar,gain]
+//!     [--no-control] [--out DIR]
 //! ```
 //!
 //! Defaults: cells of one 100 µm × 100 µm compartment with `hh`, OU drive mean 0.75 nA and sigma
 //! 0.5 nA (the densities of experiment 1) times the cell's gain, ExpSyn with NEURON's default
-//! tau = 0.1 ms (an EPSP of about 2 mV); α = 3e-9 decaying with T = 300 s, λ = 1e-3/ms,
-//! τ_f = 20 s, updates every 40 steps, clip 2000, 20 s of warm-up.
+//! tau = 0.1 ms (an EPSP of about 2 mV); tracking mode (the controller's module documentation)
+//! with α = 2e-6/ms decaying with T = 600 s, λ = 1e-3/ms, τ_f = τ_G = 20 s, updates every 40
+//! steps, 20 s of warm-up, 900 s.
 //!
-//! Measured on 10 cells: `--target 4 --tstop 300 --decay 1e12` (constant α = 3e-9): before
-//! 24.8 Hz (0% within ±25%), after 3.76 Hz (−6.0%), 100% of cells within ±25%;
-//! `--target 1 --alpha 1e-8 --decay 300 --tstop 500`: after 0.67 Hz (−32.8%), 50% within ±25%;
-//! `--target 1 --decay 1e12 --tstop 500`: after 1.60 Hz (+60%, still falling), 0% within ±25%.
-//! 1000 cells, 0.5 s: 2.1e6 CV-steps/s without control, 5.7e5 with (2 cores shared with other
-//! jobs; 3 CVs per cell).
+//! Measured on 10 cells (before: 24.8 Hz mean, 11 to 43 Hz, 0% within ±25% of either target):
+//! PENDING_10
+//!
+//! PENDING_1000
 //!
 //! Cells differ in their initial input gain (uniform in [0.6, 1.6]), so that rates before
 //! adaptation spread. "Before" is each cell's rate during the warm-up (no control yet), "after" its
@@ -64,6 +64,7 @@ struct Opts {
     clip: f64,
     decay: f64,
     after: f64,
+    adapt: Vec<String>,
     vth: f64,
     mode: Mode,
     average: f64,
@@ -125,11 +126,14 @@ fn cell(i: usize, o: &Opts) -> Result<(Cell, Option<Controller>), String> {
         mode: o.mode,
         average: o.average,
         max_error: o.max_error,
-        adapt: vec![
-            adapt("hh", "gnabar"),
-            adapt("hh", "gkbar"),
-            adapt("ou_noise", "gain"),
-        ],
+        adapt: o
+            .adapt
+            .iter()
+            .map(|p| match p.as_str() {
+                "gain" => adapt("ou_noise", "gain"),
+                hh => adapt("hh", hh),
+            })
+            .collect(),
     };
     let at = homeostasis::attach(&mut c, &h, &catalogue::by_name)?;
     Ok((c, Some(at.controller)))
@@ -186,7 +190,7 @@ fn run() -> Result<(), String> {
     let o = Opts {
         cells: arg("--cells", 10)?,
         target: arg("--target", 4.0)?,
-        tstop: arg("--tstop", 300.0)? * 1000.0,
+        tstop: arg("--tstop", 900.0)? * 1000.0,
         alpha: arg("--alpha", 2e-6)?,
         lambda: arg("--lambda", 1e-3)?,
         tauf: arg("--tauf", 20000.0)?,
@@ -198,8 +202,12 @@ fn run() -> Result<(), String> {
         diam: arg("--diam", 100.0)?,
         syn_tau: arg("--syn-tau", 0.1)?,
         clip: arg("--clip", 2000.0)?,
-        decay: arg("--decay", 300.0)? * 1000.0,
+        decay: arg("--decay", 600.0)? * 1000.0,
         after: arg("--after", 0.0)? * 1000.0,
+        adapt: arg("--adapt", String::from("gnabar,gkbar,gain"))?
+            .split(',')
+            .map(|p| p.trim().to_string())
+            .collect(),
         vth: arg("--vth", -20.0)?,
         mode: mode_arg()?,
         average: arg("--average", 20.0)? * 1000.0,
@@ -284,24 +292,21 @@ fn run() -> Result<(), String> {
         within(&after)
     );
     if o.control {
-        let hh_g: Vec<(f64, f64, f64)> = net
-            .cells()
+        let means: Vec<String> = o
+            .adapt
             .iter()
-            .zip(&ctrls)
-            .map(|(c, k)| {
-                let p: Vec<f64> = k.adapted().iter().map(|a| c.parameter(a.k)).collect();
-                (p[0], p[1], p[2])
+            .enumerate()
+            .map(|(i, name)| {
+                let sum: f64 = net
+                    .cells()
+                    .iter()
+                    .zip(&ctrls)
+                    .map(|(c, k)| c.parameter(k.adapted()[i].k))
+                    .sum();
+                format!("{name} {:.5}", sum / o.cells as f64)
             })
             .collect();
-        let m = |f: &dyn Fn(&(f64, f64, f64)) -> f64| {
-            hh_g.iter().map(f).sum::<f64>() / hh_g.len() as f64
-        };
-        println!(
-            "final parameters (population means): gnabar {:.5}, gkbar {:.5}, gain {:.4}",
-            m(&|p| p.0),
-            m(&|p| p.1),
-            m(&|p| p.2)
-        );
+        println!("final parameters (population means): {}", means.join(", "));
         let name = format!("rates_{}cells_{}Hz.png", o.cells, o.target);
         plot_histograms(
             &out.join(&name),

@@ -204,7 +204,8 @@ pub fn plot_raster(
     Ok(())
 }
 
-/// Histograms of per-cell rates before and after adaptation, with the target marked.
+/// Histograms of per-cell rates before and after adaptation, with the target marked: above over
+/// every rate, below over [0, 2·target] (values beyond fall into the last bin).
 pub fn plot_histograms(
     path: &Path,
     title: &str,
@@ -218,6 +219,32 @@ pub fn plot_histograms(
         .chain(after)
         .fold(target * 2.0, |a, &b| a.max(b))
         * 1.05;
+    let root = BitMapBackend::new(path, (1000, 900)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let root = root.titled(title, ("sans-serif", 20))?;
+    let (top, bottom) = root.split_vertically(440);
+    histogram_panel(&top, "all rates", before, after, target, hi)?;
+    histogram_panel(
+        &bottom,
+        "around the target",
+        before,
+        after,
+        target,
+        2.0 * target,
+    )?;
+    root.present()?;
+    Ok(())
+}
+
+/// One panel of [`plot_histograms`]: 40 bins over [0, hi].
+fn histogram_panel(
+    area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+    caption: &str,
+    before: &[f64],
+    after: &[f64],
+    target: f64,
+    hi: f64,
+) -> Result<(), Box<dyn Error>> {
     let nb = 40usize;
     let w = hi / nb as f64;
     let hist = |xs: &[f64]| {
@@ -229,10 +256,8 @@ pub fn plot_histograms(
     };
     let (hb, ha) = (hist(before), hist(after));
     let ymax = hb.iter().chain(&ha).copied().max().unwrap_or(1).max(1) as f64 * 1.1;
-    let root = BitMapBackend::new(path, (1000, 520)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 18))
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, ("sans-serif", 16))
         .margin(10)
         .x_label_area_size(35)
         .y_label_area_size(50)
@@ -274,7 +299,6 @@ pub fn plot_histograms(
         .border_style(BLACK)
         .label_font(("sans-serif", 12))
         .draw()?;
-    root.present()?;
     Ok(())
 }
 
