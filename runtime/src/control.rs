@@ -449,7 +449,8 @@ impl Controller {
 }
 
 /// For parameters tied across cells: replaces each controller's gradient by the mean over all of
-/// them (call `read_gradient` on each first, then `apply` on each).
+/// them (call `read_gradient` on each first, then `apply` on each). In tracking mode this averages
+/// the sensitivity samples, while each controller keeps its own cell's error.
 pub fn tie_gradients(controllers: &mut [Controller]) {
     let Some(n) = controllers.first().map(|c| c.grad.len()) else {
         return;
