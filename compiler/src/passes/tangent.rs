@@ -183,7 +183,11 @@ fn carried(m: &Module) -> Result<Vec<VarId>, Diagnostics> {
     if let Some(init) = m.initial {
         bodies.push(inline_solves(m, &m.block(init).body, true)?);
     }
-    // The runtime runs BREAKPOINT's currents and its SOLVEs as separate kernels.
+    // The runtime runs BREAKPOINT's currents and its SOLVEs as separate kernels. The tangent of
+    // the currents runs after the currents, from the values they leave; that is sound because
+    // BREAKPOINT's current part must give the same result when run twice from its own output,
+    // as NEURON requires (it evaluates the currents twice per step, at v + 0.001 and at v), so
+    // a value it carries (a cache such as capump's `Q` with `s_celsius`) is the same either way.
     if let Some(bp) = m.breakpoint {
         let (solves, currents): (Vec<Stmt>, Vec<Stmt>) = m
             .block(bp)
