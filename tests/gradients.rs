@@ -14,84 +14,9 @@ mod dual;
 #[path = "../runtime/tests/common/hh.rs"]
 mod hh;
 
-use gradmod_runtime::{Cell, ClampId, Morphology, ParamSpec, Probe, Recorder, Region, Settings};
+use gradmod_runtime::{Cell, ClampId, Morphology, ParamSpec, Region, Settings};
+use models::fd::{check, run};
 use models::{generated, model_a, model_a_probes};
-
-/// Runs a cell with the given parameters declared (parameter `set.0` moved to `set.1`),
-/// recording v and every tangent at `cvs`; returns the traces and the parameters' values.
-fn run(
-    build: &dyn Fn() -> Cell,
-    specs: &[ParamSpec],
-    cvs: &[usize],
-    set: Option<(usize, f64)>,
-    tstop: f64,
-) -> (Vec<Vec<f64>>, Vec<f64>) {
-    let mut cell = build();
-    for s in specs {
-        cell.add_parameter(s.clone()).unwrap();
-    }
-    let theta: Vec<f64> = (0..specs.len()).map(|k| cell.parameter(k)).collect();
-    if let Some((k, value)) = set {
-        cell.set_parameter(k, value).unwrap();
-    }
-    let mut probes = Vec::new();
-    for &cv in cvs {
-        probes.push(Probe::Voltage { cv });
-        for k in 0..specs.len() {
-            probes.push(Probe::Tangent { k, cv });
-        }
-    }
-    let mut rec = Recorder::new(probes, 1);
-    cell.run(tstop, Some(&mut rec)).unwrap();
-    (rec.traces, theta)
-}
-
-/// Checks every tangent trace against a central difference with relative step `rel[k]` for
-/// parameter k (1e-5 where the trace is large; larger where V moves so little with θ that the
-/// rounding of two simulations would dominate).
-fn check(
-    build: &dyn Fn() -> Cell,
-    specs: &[ParamSpec],
-    cvs: &[usize],
-    tstop: f64,
-    rel: &[f64],
-    tol: f64,
-) {
-    let kk = specs.len();
-    let (base, theta) = run(build, specs, cvs, None, tstop);
-    let mut failures = Vec::new();
-    for k in 0..kk {
-        let h = if theta[k] != 0.0 {
-            rel[k] * theta[k].abs()
-        } else {
-            rel[k]
-        };
-        let (plus, _) = run(build, specs, cvs, Some((k, theta[k] + h)), tstop);
-        let (minus, _) = run(build, specs, cvs, Some((k, theta[k] - h)), tstop);
-        for (c, cv) in cvs.iter().enumerate() {
-            let vi = c * (kk + 1);
-            let tangent = &base[vi + 1 + k];
-            let scale = tangent.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-            let err = tangent
-                .iter()
-                .zip(plus[vi].iter().zip(&minus[vi]))
-                .map(|(s, (p, m))| (s - (p - m) / (2.0 * h)).abs())
-                .fold(0.0f64, f64::max);
-            println!(
-                "{:?} at CV {cv}: max |dV/dθ| {scale:.4e}, relative error {:.2e}",
-                specs[k].target,
-                err / scale
-            );
-            if scale == 0.0 || err / scale >= tol {
-                failures.push(format!(
-                    "tangent {k} at CV {cv}: relative error {:e}",
-                    err / scale
-                ));
-            }
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
 
 fn model_a_specs() -> Vec<ParamSpec> {
     vec![
@@ -118,8 +43,8 @@ fn model_a_tangents_of_generated_hh_equal_the_hand_written_ones() {
     let theirs = || model_a(0.5, Box::new(hh::Hh::new()));
     let (s, a) = model_a_probes(&ours());
     let specs = model_a_specs();
-    let (x, _) = run(&ours, &specs, &[s, a], None, 30.0);
-    let (y, _) = run(&theirs, &specs, &[s, a], None, 30.0);
+    let (x, _) = run(&ours, &specs, &[s, a], None, 30.0, 1);
+    let (y, _) = run(&theirs, &specs, &[s, a], None, 30.0, 1);
     for (i, (p, q)) in x.iter().zip(&y).enumerate() {
         let scale = q.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         let d = models::max_abs_diff(p, q);
@@ -228,6 +153,7 @@ fn electrode_current_and_keyword_named_tangents() {
         &[s, a],
         None,
         30.0,
+        1,
     );
     let (y, _) = run(
         &theirs,
@@ -235,6 +161,7 @@ fn electrode_current_and_keyword_named_tangents() {
         &[s, a],
         None,
         30.0,
+        1,
     );
     for (i, (p, q)) in x.iter().zip(&y).enumerate() {
         let scale = q.iter().fold(0.0f64, |m, v| m.max(v.abs()));

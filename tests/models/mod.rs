@@ -7,6 +7,8 @@
 #[path = "../../src/catalogue.rs"]
 pub mod catalogue;
 
+pub mod fd;
+
 /// Mechanisms only the tests use (`tests/mechanisms/`), compiled by the build script.
 pub mod test_mechanisms {
     gradmod_runtime::include_mechanisms!("test_mechanisms");

@@ -1,0 +1,81 @@
+//! Tangent traces against central finite differences of two full simulations, shared by the
+//! end-to-end gradient tests.
+
+use gradmod_runtime::{Cell, ParamSpec, Probe, Recorder};
+
+/// Runs a cell with the given parameters declared (parameter `set.0` moved to `set.1`),
+/// recording v and every tangent at `cvs` every `every` steps; returns the traces (per CV: v,
+/// then its K tangents) and the parameters' values.
+pub fn run(
+    build: &dyn Fn() -> Cell,
+    specs: &[ParamSpec],
+    cvs: &[usize],
+    set: Option<(usize, f64)>,
+    tstop: f64,
+    every: u64,
+) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let mut cell = build();
+    for s in specs {
+        cell.add_parameter(s.clone()).unwrap();
+    }
+    let theta: Vec<f64> = (0..specs.len()).map(|k| cell.parameter(k)).collect();
+    if let Some((k, value)) = set {
+        cell.set_parameter(k, value).unwrap();
+    }
+    let mut probes = Vec::new();
+    for &cv in cvs {
+        probes.push(Probe::Voltage { cv });
+        for k in 0..specs.len() {
+            probes.push(Probe::Tangent { k, cv });
+        }
+    }
+    let mut rec = Recorder::new(probes, every);
+    cell.run(tstop, Some(&mut rec)).unwrap();
+    (rec.traces, theta)
+}
+
+/// Checks every tangent trace against a central difference with relative step `rel[k]` for
+/// parameter k (absolute for a parameter that is zero): the largest error relative to the
+/// trace's maximum must stay below `tol`. Prints one line per trace.
+pub fn check(
+    build: &dyn Fn() -> Cell,
+    specs: &[ParamSpec],
+    cvs: &[usize],
+    tstop: f64,
+    rel: &[f64],
+    tol: f64,
+) {
+    let kk = specs.len();
+    let every = 1;
+    let (base, theta) = run(build, specs, cvs, None, tstop, every);
+    let mut failures = Vec::new();
+    for k in 0..kk {
+        let h = if theta[k] != 0.0 {
+            rel[k] * theta[k].abs()
+        } else {
+            rel[k]
+        };
+        let (plus, _) = run(build, specs, cvs, Some((k, theta[k] + h)), tstop, every);
+        let (minus, _) = run(build, specs, cvs, Some((k, theta[k] - h)), tstop, every);
+        for (c, cv) in cvs.iter().enumerate() {
+            let vi = c * (kk + 1);
+            let tangent = &base[vi + 1 + k];
+            let scale = tangent.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+            let err = tangent
+                .iter()
+                .zip(plus[vi].iter().zip(&minus[vi]))
+                .map(|(s, (p, m))| (s - (p - m) / (2.0 * h)).abs())
+                .fold(0.0f64, f64::max);
+            let line = format!(
+                "{:?} at CV {cv}: max |dV/dθ| {scale:.4e}, relative error {:.2e}",
+                specs[k].target,
+                err / scale
+            );
+            println!("{line}");
+            if !(scale > 0.0 && err / scale < tol) {
+                failures.push(line);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
