@@ -16,13 +16,15 @@
 //! is off by a factor 4.6 to 23).
 //!
 //! Measured with these defaults (rate over the last 240 s, spikes counted at −10 mV, against the
-//! target; in brackets the observer's mean f over the same window): 1 Hz −8.8% (0.942), 2 Hz
-//! −3.7% (2.010), 3 Hz −3.7% (3.039), 4 Hz −1.6% (4.155), 5 Hz −3.2% (5.100): every target within
-//! ±10%. The controller brings the mean of f to the target; the counted rate sits 3–5% below f
-//! because the observer's smooth indicator also counts abortive spikes that cross −20 mV but not
-//! the detector's −10 mV (raising `--vth` to 0 mV removes them but also most of the near-threshold
-//! events that carry the tangent's information, and the control then converges more slowly or,
-//! in a debug-build test, went the wrong way). With `--tstop 1200` (last 120 s): α = 2e-6 gives
+//! target; in brackets the observer's mean f over the same window): 1 Hz −2.5% (1.008), 2 Hz
+//! −4.0% (2.012), 3 Hz −3.9% (3.033), 4 Hz −2.1% (4.138), 5 Hz −2.2% (5.149): every target within
+//! ±10%, 3 minutes on two cores. The same settings before a change of the compiler's simplifier
+//! (floating-point rounding differs, and the noise-driven cell is chaotic) gave −8.8%, −3.7%,
+//! −3.7%, −1.6%, −3.2%. The controller brings the mean of f to the target; the counted rate sits
+//! 3–5% below f because the observer's smooth indicator also counts abortive spikes that cross
+//! −20 mV but not the detector's −10 mV (raising `--vth` to 0 mV removes them but also most of the
+//! near-threshold events that carry the tangent's information, and the control then converges
+//! more slowly or, in a debug-build test, went the wrong way). With `--tstop 1200` (last 120 s): α = 2e-6 gives
 //! 1 Hz −10.8%, 2 Hz −5.8%, 3 Hz −1.9%, 4 Hz −5.2%, 5 Hz −6.0%; α = 1e-6 gives −13.3%, −10.8%,
 //! −3.1%, −8.1%, −8.0%. The window's own counting noise (about 100 spikes at 1 Hz, 10% relative)
 //! is what the longer run removes; all targets share one noise seed, so their errors correlate.
