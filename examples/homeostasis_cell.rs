@@ -18,9 +18,9 @@
 //! Measured with these defaults (rate over the last 240 s, spikes counted at −10 mV, against the
 //! target; in brackets the observer's mean f over the same window): 1 Hz −2.5% (1.008), 2 Hz
 //! −4.0% (2.012), 3 Hz −3.9% (3.033), 4 Hz −2.1% (4.138), 5 Hz −2.2% (5.149): every target within
-//! ±10%, 3 minutes on two cores. The same settings before a change of the compiler's simplifier
-//! (floating-point rounding differs, and the noise-driven cell is chaotic) gave −8.8%, −3.7%,
-//! −3.7%, −1.6%, −3.2%. The controller brings the mean of f to the target; the counted rate sits
+//! ±10%, 3 minutes on two cores. The same settings on a build of the workspace from 40 minutes
+//! earlier (the compiler changed in between, most likely its simplifier; rounding differs and the
+//! noise-driven cell is chaotic) gave −8.8%, −3.7%, −3.7%, −1.6%, −3.2%. The controller brings the mean of f to the target; the counted rate sits
 //! 3–5% below f because the observer's smooth indicator also counts abortive spikes that cross
 //! −20 mV but not the detector's −10 mV (raising `--vth` to 0 mV removes them but also most of the
 //! near-threshold events that carry the tangent's information, and the control then converges
