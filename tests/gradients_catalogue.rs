@@ -422,3 +422,37 @@ fn every_catalogue_parameter_is_covered() {
         missing.join(", ")
     );
 }
+
+/// Exp2Syn with tau1 above tau2: its INITIAL clamps tau1 to 0.9999·tau2, so V does not depend
+/// on the tau1 given. The compiler carries the clamped parameter's tangent from INITIAL to the
+/// other blocks (and the runtime runs INITIAL's tangent before INITIAL overwrites tau1), so
+/// dV/dtau1 is exactly zero. (dV/dtau2 is not compared with finite differences here: at
+/// tau1 = 0.9999·tau2 the factor is one over a difference of nearly equal exponentials, and
+/// neither derivative resolves much below its rounding.)
+#[test]
+fn exp2syn_with_its_initial_clamp_of_tau1() {
+    let mut cell = model_a(0.0, generated("hh"));
+    let syn = cell.place(generated("Exp2Syn"), &[("soma", 0.5)]).unwrap();
+    cell.set_field(syn, "tau1", &Region::All, 4.0).unwrap();
+    cell.set_field(syn, "tau2", &Region::All, 3.5).unwrap();
+    cell.schedule(2.0, syn, 0, 0.02).unwrap();
+    cell.add_parameter(ParamSpec::mechanism("Exp2Syn", "tau1"))
+        .unwrap();
+    let (s, a) = model_a_probes(&cell);
+    let probes = vec![
+        Probe::Voltage { cv: s },
+        Probe::Tangent { k: 0, cv: s },
+        Probe::Tangent { k: 0, cv: a },
+    ];
+    let mut rec = Recorder::new(probes, 1);
+    cell.run(20.0, Some(&mut rec)).unwrap();
+    assert!(
+        rec.traces[0].iter().any(|&v| v > 0.0),
+        "the synapse makes no spike"
+    );
+    let worst = rec.traces[1]
+        .iter()
+        .chain(&rec.traces[2])
+        .fold(0.0f64, |m, x| m.max(x.abs()));
+    assert!(worst == 0.0, "dV/dtau1 reaches {worst:e}");
+}

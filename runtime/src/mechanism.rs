@@ -242,7 +242,8 @@ pub struct Tangents<'a> {
 ///
 /// Kernels must not allocate: all buffers are sized by [`Mechanism::allocate`] and
 /// [`Mechanism::set_tangent_count`]. Call order (K = number of tangent columns):
-/// - initialisation: `set_tangent_count(K)`, `init`, then `init_tangent` if K > 0;
+/// - initialisation: `set_tangent_count(K)`, then `init_tangent` if K > 0, then `init` (the
+///   tangent first, so that it sees what INITIAL reads even where INITIAL overwrites it);
 /// - each step: `net_receive_tangent` (K > 0) then `net_receive` for every due event; `currents`
 ///   then `currents_tangent` (K > 0), both with v_n, s_n; the voltage solve; then `states_tangent`
 ///   (K > 0) followed by `states` (skipped when K > 0 and `fused_states()`), both with v_{n+1}.
@@ -292,7 +293,8 @@ pub trait Mechanism: Send {
     /// `NET_RECEIVE` for one instance with the connection's weight.
     fn net_receive(&mut self, _ctx: &mut Context, _instance: usize, _weight: f64) {}
 
-    /// Derivative of `init`: set σ from S (and the seeds). Called after `init`.
+    /// Derivative of `init`: set σ from S (and the seeds). Called before `init`, so the fields
+    /// still hold what INITIAL reads; it must not rely on values `init` computes.
     fn init_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents);
 
     /// Step 1': accumulate dI_k and dg_k (and ion current tangents) at v_n, s_n, S_n, σ_n. Called

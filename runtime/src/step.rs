@@ -27,13 +27,15 @@ impl Cell {
         for slot in &mut self.mechs {
             slot.mech.set_tangent_count(kk);
         }
+        // Each mechanism's tangent of INITIAL runs first, from the same values INITIAL reads:
+        // INITIAL may overwrite what it reads (Exp2Syn clamps its parameter tau1).
         for slot in &mut self.mechs {
             let mut ctx = phase_context!(self, slot, 0.0);
-            slot.mech.init(&mut ctx);
             if kk > 0 {
                 let mut tan = phase_tangents!(self, slot, kk, n);
                 slot.mech.init_tangent(&mut ctx, &mut tan);
             }
+            slot.mech.init(&mut ctx);
         }
         self.init_events();
         self.fields_dirty = false;

@@ -53,7 +53,11 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
         .as_ref()
         .and_then(|nr| nr.args.first().copied());
     inputs.extend(weight);
-    inputs.extend(maps.carried.iter().copied());
+    for &c in &maps.carried {
+        if !inputs.contains(&c) {
+            inputs.push(c);
+        }
+    }
     let mut outputs: Vec<VarId> = m.states();
     outputs.extend(maps.carried.iter().copied());
     outputs.extend(m.nonspecific.iter().copied());
@@ -84,11 +88,13 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
     maps.inputs = inputs.iter().map(|&x| (x, tangent_of[&x])).collect();
     maps.outputs = outputs.iter().map(|&x| (x, tangent_of[&x])).collect();
 
-    // In INITIAL the states and carried variables hold values no parameter moved.
+    // In INITIAL the states and carried ASSIGNED variables hold values no parameter moved (a
+    // carried PARAMETER starts from its seed).
     let seed = |m: &mut Module, with_states: bool| -> Tangents {
         let mut t = Tangents::new();
         for &(x, dx) in &maps.inputs {
-            if !with_states && (m.var(x).kind == VarKind::State || maps.carried.contains(&x)) {
+            let carried_value = maps.carried.contains(&x) && m.var(x).kind != VarKind::Parameter;
+            if !with_states && (m.var(x).kind == VarKind::State || carried_value) {
                 continue;
             }
             t.insert(x, m.exprs.var(dx));
@@ -96,9 +102,18 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
         t
     };
 
-    // INITIAL: states start from constants, so their tangents start at zero.
-    if let Some(init) = m.initial {
-        let body = inline_solves(m, &m.block(init).body.clone(), true)?;
+    // INITIAL: states start from constants, so their tangents start at zero. A mechanism
+    // without INITIAL still gets its (empty) tangent when it carries a parameter, to store the
+    // parameter's seed.
+    let carries_parameter = maps
+        .carried
+        .iter()
+        .any(|&c| m.var(c).kind == VarKind::Parameter);
+    if m.initial.is_some() || carries_parameter {
+        let body = match m.initial {
+            Some(init) => inline_solves(m, &m.block(init).body.clone(), true)?,
+            None => vec![],
+        };
         let mut t = seed(m, false);
         let body = jvp(m, body, &mut t, "d_")?;
         let mut outs = m.states();
@@ -201,8 +216,10 @@ fn carried(m: &Module) -> Result<Vec<VarId>, Diagnostics> {
     if let Some(nr) = &m.net_receive {
         bodies.push(m.block(nr.body).body.clone());
     }
+    // A PARAMETER a block assigns (Exp2Syn's INITIAL clamps tau1 below tau2) is carried too:
+    // after that block its value, and so its tangent, is no longer the seed's.
     let candidate = |v: VarId| {
-        m.var(v).kind == VarKind::Assigned
+        matches!(m.var(v).kind, VarKind::Assigned | VarKind::Parameter)
             && !m
                 .ions
                 .iter()

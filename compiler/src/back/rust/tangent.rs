@@ -29,6 +29,8 @@ pub struct TangentWriter<'a> {
     tangent_of: HashMap<VarId, VarId>,
     /// The parameters that get seeds; the others are constants to the tangent kernels.
     seeded: HashSet<VarId>,
+    /// Whether the kernel being written is INITIAL's, where carried parameters read their seeds.
+    in_init: std::cell::Cell<bool>,
 }
 
 /// Whether `ts` mentions the identifier `name` anywhere.
@@ -54,6 +56,7 @@ impl<'a> TangentWriter<'a> {
             maps,
             tangent_of,
             seeded,
+            in_init: std::cell::Cell::new(false),
         }
     }
 
@@ -86,6 +89,11 @@ impl<'a> TangentWriter<'a> {
             }
             VarKind::State => self.sigma(p),
             VarKind::Assigned if self.maps.carried.contains(&p) => self.carried(p),
+            // A parameter some block assigns: its seed on entry to INITIAL, then what the blocks
+            // leave.
+            VarKind::Parameter if self.maps.carried.contains(&p) && !self.in_init.get() => {
+                self.carried(p)
+            }
             VarKind::Parameter if self.seeded.contains(&p) => {
                 let field = self.kw.layout.field_of[&p];
                 quote!(match &tan.seeds[k] {
@@ -145,7 +153,9 @@ impl<'a> TangentWriter<'a> {
             let Some(&t) = self.tangent_of.get(&c) else {
                 continue;
             };
-            if !assigned(t) {
+            // INITIAL stores a carried parameter's tangent even when it leaves it as seeded.
+            let initial_parameter = self.in_init.get() && m.var(c).kind == VarKind::Parameter;
+            if !assigned(t) && !initial_parameter {
                 continue;
             }
             let x = env.get(&mut ex.ar, t);
@@ -288,12 +298,14 @@ impl<'a> TangentWriter<'a> {
                 env.values.insert(t, zero);
             }
         }
+        self.in_init.set(true);
         let body = self.body(ex, block, env, &|ex, env, flags| {
             let mut out = self.sigma_stores(ex, env, flags);
             out.extend(self.conc_stores(ex, env, flags));
             out.extend(self.carried_stores(ex, env, block));
             out
         });
+        self.in_init.set(false);
         (self.kernel(&body), body)
     }
 
