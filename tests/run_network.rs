@@ -165,5 +165,26 @@ fn network_errors_name_the_key() {
         let got = err.headline().replace(&format!("{}/", dir.display()), "");
         assert!(got.starts_with(expected), "{got}");
     }
+    // A cell file with a controller or noise is rejected, not silently run without them.
+    let pre = std::fs::read_to_string(dir.join("pre.toml")).unwrap();
+    std::fs::write(
+        dir.join("noisy.toml"),
+        format!("{pre}\n[[noise]]\nsection = \"soma\"\nmean = 0.1\nsigma = 0.1\ntau = 5\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("bad.toml"),
+        net.replacen("model = \"pre.toml\"", "model = \"noisy.toml\"", 1),
+    )
+    .unwrap();
+    let m = model::Model::load(&dir.join("bad.toml")).unwrap();
+    let err = model::build(&m, &library(), &[]).err().expect("an error");
+    let got = err.headline().replace(&format!("{}/", dir.display()), "");
+    assert!(
+        got.starts_with(
+            "bad.toml:6:9: cell[0].model: the cell's model file has [homeostasis] or [[noise]]"
+        ),
+        "{got}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

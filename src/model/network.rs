@@ -75,6 +75,16 @@ pub(crate) fn build_network(
                 "a cell's model file cannot itself be a network",
             ));
         }
+        // Rejected rather than ignored: the network runner attaches no controller or noise.
+        if sub.file.homeostasis.is_some() || !sub.file.noise.is_empty() {
+            return Err(src.error_at(
+                c.model.span(),
+                &key,
+                "the cell's model file has [homeostasis] or [[noise]], which `gradmod run` \
+                 supports in single-cell models only (networks with homeostasis: \
+                 examples/homeostasis_network.rs)",
+            ));
+        }
         // The cell's own overrides come after the command line's, so they win.
         let mut all = overrides.to_vec();
         all.extend(c.set.iter().map(|(k, v)| Override {
