@@ -237,8 +237,7 @@ fn carried(m: &Module) -> Result<Vec<VarId>, Diagnostics> {
             });
         }
     }
-    Ok(m.vars_where(|_| true)
-        .into_iter()
+    Ok(m.var_ids()
         .filter(|&v| candidate(v) && exposed.contains(&v) && written.contains(&v))
         .collect())
 }

@@ -33,6 +33,20 @@ pub struct TangentWriter<'a> {
     in_init: std::cell::Cell<bool>,
 }
 
+/// Element (k, `pos`, j) of `array`, laid out `[k][row][instance]` with `rows` rows and `ni`
+/// instances, written without the factors that are one or zero.
+fn strided(array: TokenStream, rows: usize, pos: usize) -> TokenStream {
+    let n = Literal::usize_unsuffixed(rows);
+    match pos {
+        0 if rows == 1 => quote!(#array[k * ni + j]),
+        0 => quote!(#array[k * #n * ni + j]),
+        pos => {
+            let pos = Literal::usize_unsuffixed(pos);
+            quote!(#array[(k * #n + #pos) * ni + j])
+        }
+    }
+}
+
 /// Whether `ts` mentions the identifier `name` anywhere.
 pub fn mentions(ts: &TokenStream, name: &str) -> bool {
     ts.clone().into_iter().any(|t| match t {
@@ -115,28 +129,14 @@ impl<'a> TangentWriter<'a> {
 
     /// σ of state `p` in direction k for instance j.
     fn sigma(&self, p: VarId) -> TokenStream {
-        let n = Literal::usize_unsuffixed(self.kw.layout.states.len());
-        match self.kw.layout.state_position(p).unwrap_or(0) {
-            0 if self.kw.layout.states.len() == 1 => quote!(self.sigma[k * ni + j]),
-            0 => quote!(self.sigma[k * #n * ni + j]),
-            pos => {
-                let pos = Literal::usize_unsuffixed(pos);
-                quote!(self.sigma[(k * #n + #pos) * ni + j])
-            }
-        }
+        let pos = self.kw.layout.state_position(p).unwrap_or(0);
+        strided(quote!(self.sigma), self.kw.layout.states.len(), pos)
     }
 
     /// The stored tangent of carried ASSIGNED variable `p` in direction k for instance j.
     fn carried(&self, p: VarId) -> TokenStream {
-        let n = Literal::usize_unsuffixed(self.maps.carried.len());
-        match self.maps.carried.iter().position(|&c| c == p).unwrap_or(0) {
-            0 if self.maps.carried.len() == 1 => quote!(self.dcarried[k * ni + j]),
-            0 => quote!(self.dcarried[k * #n * ni + j]),
-            pos => {
-                let pos = Literal::usize_unsuffixed(pos);
-                quote!(self.dcarried[(k * #n + #pos) * ni + j])
-            }
-        }
+        let pos = self.maps.carried.iter().position(|&c| c == p).unwrap_or(0);
+        strided(quote!(self.dcarried), self.maps.carried.len(), pos)
     }
 
     /// The stores of the tangents of the carried ASSIGNED variables that `block` assigns.
