@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 
 use gradmod_runtime::mechanism::FieldRole;
 use gradmod_runtime::{Cell, MechId, Morphology, ParamSpec, Probe, Recorder, Region, Settings};
-use models::{catalogue, generated, model_a, model_a_probes};
+use models::{catalogue, fd, generated, model_a, model_a_probes};
 
 /// A recorded quantity and how to read its tangent in direction k.
 #[derive(Clone, Copy, Debug)]
@@ -95,36 +95,26 @@ fn run(case: &Case, set: Option<(usize, f64)>) -> (Vec<Vec<f64>>, Vec<f64>) {
 }
 
 /// Checks every tangent trace of `case` against central differences with relative step 1e-5,
-/// or 1e-3 for the case's `coarse` parameters (absolute for a parameter that is zero); returns
+/// or 1e-3 for the case's `coarse` parameters (absolute for a parameter that is zero); prints
 /// one line per trace.
-fn check(case: &Case) -> Vec<String> {
+fn check(case: &Case) {
     let kk = case.params.len();
     let (base, theta) = run(case, None);
     let observed = base.len() / (kk + 1);
     let mut lines = Vec::new();
     let mut failures = Vec::new();
     for (k, &(m, p)) in case.params.iter().enumerate() {
-        let step = if case.coarse.contains(&(m, p)) {
+        let rel = if case.coarse.contains(&(m, p)) {
             1e-3
         } else {
             1e-5
         };
-        let h = if theta[k] != 0.0 {
-            step * theta[k].abs()
-        } else {
-            step
-        };
+        let h = fd::step(theta[k], rel);
         let (plus, _) = run(case, Some((k, theta[k] + h)));
         let (minus, _) = run(case, Some((k, theta[k] - h)));
         for o in 0..observed {
             let vi = o * (kk + 1);
-            let tangent = &base[vi + 1 + k];
-            let scale = tangent.iter().fold(0.0f64, |a, x| a.max(x.abs()));
-            let err = tangent
-                .iter()
-                .zip(plus[vi].iter().zip(&minus[vi]))
-                .map(|(s, (a, b))| (s - (a - b) / (2.0 * h)).abs())
-                .fold(0.0f64, f64::max);
+            let (scale, err) = fd::deviation(&base[vi + 1 + k], &plus[vi], &minus[vi], h);
             let rel = err / scale;
             lines.push(format!(
                 "{}: d(trace {o})/d({m}.{p}): max {scale:.3e}, relative error {rel:.2e}",
@@ -145,7 +135,6 @@ fn check(case: &Case) -> Vec<String> {
         println!("{l}");
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    lines
 }
 
 fn model_a_observed(cell: &Cell) -> Vec<Observed> {

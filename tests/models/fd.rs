@@ -50,22 +50,12 @@ pub fn check(
     let (base, theta) = run(build, specs, cvs, None, tstop, every);
     let mut failures = Vec::new();
     for k in 0..kk {
-        let h = if theta[k] != 0.0 {
-            rel[k] * theta[k].abs()
-        } else {
-            rel[k]
-        };
+        let h = step(theta[k], rel[k]);
         let (plus, _) = run(build, specs, cvs, Some((k, theta[k] + h)), tstop, every);
         let (minus, _) = run(build, specs, cvs, Some((k, theta[k] - h)), tstop, every);
         for (c, cv) in cvs.iter().enumerate() {
             let vi = c * (kk + 1);
-            let tangent = &base[vi + 1 + k];
-            let scale = tangent.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-            let err = tangent
-                .iter()
-                .zip(plus[vi].iter().zip(&minus[vi]))
-                .map(|(s, (p, m))| (s - (p - m) / (2.0 * h)).abs())
-                .fold(0.0f64, f64::max);
+            let (scale, err) = deviation(&base[vi + 1 + k], &plus[vi], &minus[vi], h);
             let line = format!(
                 "{:?} at CV {cv}: max |dV/dθ| {scale:.4e}, relative error {:.2e}",
                 specs[k].target,
@@ -78,4 +68,22 @@ pub fn check(
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The finite-difference step for a parameter at `theta`: `rel` relative to it, or `rel`
+/// itself for a parameter that is zero.
+pub fn step(theta: f64, rel: f64) -> f64 {
+    if theta != 0.0 { rel * theta.abs() } else { rel }
+}
+
+/// The largest |tangent| of a trace, and the largest deviation of the tangent from the central
+/// difference (plus − minus)/2h of the traces at θ ± h.
+pub fn deviation(tangent: &[f64], plus: &[f64], minus: &[f64], h: f64) -> (f64, f64) {
+    let scale = tangent.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let err = tangent
+        .iter()
+        .zip(plus.iter().zip(minus))
+        .map(|(s, (p, m))| (s - (p - m) / (2.0 * h)).abs())
+        .fold(0.0f64, f64::max);
+    (scale, err)
 }
