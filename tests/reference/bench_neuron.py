@@ -50,19 +50,9 @@ def bench_neuron(n, tstop, repeats):
     return res
 
 
-def bench_arbor(n, tstop, repeats):
+def single_cell_recipe(cell, probe, tag):
+    """An Arbor recipe of one cable cell with NEURON's cable properties and a voltage probe."""
     import arbor as A
-    from arbor import units as U
-
-    L = 10.0 * n
-    tree = A.segment_tree()
-    tree.append(A.mnpos, A.mpoint(0, 0, 0, 0.5), A.mpoint(L, 0, 0, 0.5), tag=1)
-    decor = A.decor()
-    decor.set_property(Vm=-65 * U.mV, cm=0.01 * U.F / U.m2, rL=100 * U.Ohm * U.cm,
-                       tempK=(6.3 + 273.15) * U.Kelvin)
-    decor.paint("(all)", A.density("hh"))
-    decor.place(f"(location 0 {0.5 / n!r})", A.i_clamp(10 * U.ms, 1 * U.ms, 0.1 * U.nA))
-    cell = A.cable_cell(tree, decor, A.label_dict(), discretization=A.cv_policy_fixed_per_branch(n))
 
     class Recipe(A.recipe):
         def __init__(self):
@@ -82,11 +72,29 @@ def bench_arbor(n, tstop, repeats):
             return self.props
 
         def probes(self, gid):
-            return [A.cable_probe_membrane_voltage(f"(location 0 {(n - 0.5) / n!r})", "vlast")]
+            return [A.cable_probe_membrane_voltage(probe, tag)]
 
+    return Recipe()
+
+
+def bench_arbor(n, tstop, repeats):
+    import arbor as A
+    from arbor import units as U
+
+    L = 10.0 * n
+    tree = A.segment_tree()
+    tree.append(A.mnpos, A.mpoint(0, 0, 0, 0.5), A.mpoint(L, 0, 0, 0.5), tag=1)
+    decor = A.decor()
+    decor.set_property(Vm=-65 * U.mV, cm=0.01 * U.F / U.m2, rL=100 * U.Ohm * U.cm,
+                       tempK=(6.3 + 273.15) * U.Kelvin)
+    decor.paint("(all)", A.density("hh"))
+    decor.place(f"(location 0 {0.5 / n!r})", A.i_clamp(10 * U.ms, 1 * U.ms, 0.1 * U.nA))
+    cell = A.cable_cell(tree, decor, A.label_dict(), discretization=A.cv_policy_fixed_per_branch(n))
+
+    probe = f"(location 0 {(n - 0.5) / n!r})"
     best, vmax = None, None
     for _ in range(repeats):
-        sim = A.simulation(Recipe(), A.context(threads=1))
+        sim = A.simulation(single_cell_recipe(cell, probe, "vlast"), A.context(threads=1))
         handle = sim.sample((0, "vlast"), A.regular_schedule(1 * U.ms))
         t0 = time.perf_counter()
         sim.run(tstop * U.ms, DT * U.ms)

@@ -34,6 +34,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench_neuron import single_cell_recipe
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 DATA = HERE / "data"
@@ -214,34 +216,14 @@ def arbor_run(key, check):
 
     cell, probe = arbor_cell(key)
 
-    class Recipe(A.recipe):
-        def __init__(self):
-            super().__init__()
-            self.props = A.neuron_cable_properties()
-
-        def num_cells(self):
-            return 1
-
-        def cell_kind(self, gid):
-            return A.cell_kind.cable
-
-        def cell_description(self, gid):
-            return cell
-
-        def global_properties(self, kind):
-            return self.props
-
-        def probes(self, gid):
-            return [A.cable_probe_membrane_voltage(probe, "vprobe")]
-
     # timed run without sampling; the probe is sampled (every step) in a separate, untimed run
-    sim = A.simulation(Recipe(), A.context(threads=1))
+    sim = A.simulation(single_cell_recipe(cell, probe, "vprobe"), A.context(threads=1))
     c0, w0 = time.process_time(), time.perf_counter()
     sim.run(TSTOP * U.ms, DT * U.ms)
     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
     rec = {"cvs": int(A.cv_data(cell).num_cv), "cpu_s": cpu, "wall_s": wall}
     if check:
-        sim = A.simulation(Recipe(), A.context(threads=1))
+        sim = A.simulation(single_cell_recipe(cell, probe, "vprobe"), A.context(threads=1))
         handle = sim.sample((0, "vprobe"), A.regular_schedule(DT * U.ms))
         sim.run(TSTOP * U.ms, DT * U.ms)
         data, _meta = sim.samples(handle)[0]
