@@ -98,6 +98,7 @@ struct Opts {
     mode: Mode,
     average: f64,
     max_error: f64,
+    floor: f64,
 }
 
 /// A uniform number in [0, 1) from the stream (seed, stream) at `index`.
@@ -155,6 +156,7 @@ fn cell(i: usize, o: &Opts) -> Result<(Cell, Option<Controller>), String> {
         mode: o.mode,
         average: o.average,
         max_error: o.max_error,
+        floor: o.floor,
         adapt: o
             .adapt
             .iter()
@@ -241,6 +243,7 @@ fn run() -> Result<(), String> {
         mode: mode_arg()?,
         average: arg("--average", 20.0)? * 1000.0,
         max_error: arg("--max-error", 1.0)?,
+        floor: arg("--floor", 0.0)?,
     };
     let out: PathBuf = arg("--out", PathBuf::from("out/homeostasis_network"))?;
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
@@ -253,11 +256,35 @@ fn run() -> Result<(), String> {
     let chunk = o.every.max(1);
     let mut step = 0u64;
     let mut next_report = 0.1;
+    // Once per simulated second, every cell's rate estimate f, parameters and mean sensitivity.
+    let mut trajectories = String::from("t,cell,f,");
+    trajectories.push_str(&o.adapt.join(","));
+    for name in &o.adapt {
+        trajectories.push_str(&format!(",G_{name}"));
+    }
+    trajectories.push('\n');
+    let per_second = (1000.0 / dt).round() as u64;
     while step < total {
         step = (step + chunk).min(total);
         net.run(step as f64 * dt).map_err(|e| e.to_string())?;
         for (i, c) in ctrls.iter_mut().enumerate() {
             c.after_step(net.cell_mut(i)).map_err(|e| e.to_string())?;
+        }
+        if o.control && step.is_multiple_of(per_second) {
+            for (i, (c, k)) in net.cells().iter().zip(&ctrls).enumerate() {
+                let obj = c
+                    .mechanism_id("rate_objective")
+                    .map_err(|e| e.to_string())?;
+                let f = c.field(obj, "f").map_err(|e| e.to_string())?[0];
+                trajectories.push_str(&format!("{},{i},{f}", step as f64 * dt / 1000.0));
+                for a in k.adapted() {
+                    trajectories.push_str(&format!(",{}", c.parameter(a.k)));
+                }
+                for g in k.mean_sensitivity() {
+                    trajectories.push_str(&format!(",{g}"));
+                }
+                trajectories.push('\n');
+            }
         }
         if step as f64 >= next_report * total as f64 {
             let t = step as f64 * dt;
@@ -336,6 +363,24 @@ fn run() -> Result<(), String> {
             })
             .collect();
         println!("final parameters (population means): {}", means.join(", "));
+        // One row per cell: its rates and final parameters, for a look at the outliers.
+        let mut csv = String::from("cell,rate_before,rate_after");
+        for name in &o.adapt {
+            csv.push(',');
+            csv.push_str(name);
+        }
+        csv.push('\n');
+        for (i, (c, k)) in net.cells().iter().zip(&ctrls).enumerate() {
+            csv.push_str(&format!("{i},{},{}", before[i], after[i]));
+            for a in k.adapted() {
+                csv.push_str(&format!(",{}", c.parameter(a.k)));
+            }
+            csv.push('\n');
+        }
+        let name = format!("trajectories_{}cells_{}Hz.csv", o.cells, o.target);
+        std::fs::write(out.join(&name), &trajectories).map_err(|e| format!("{name}: {e}"))?;
+        let name = format!("cells_{}cells_{}Hz.csv", o.cells, o.target);
+        std::fs::write(out.join(&name), csv).map_err(|e| format!("{name}: {e}"))?;
         let name = format!("rates_{}cells_{}Hz.png", o.cells, o.target);
         plot_histograms(
             &out.join(&name),

@@ -25,6 +25,7 @@
 //! mode = "tracking"         # or "gradient" (see `Mode`)
 //! average = 20000           # ms, tracking mode: the mean sensitivity's filter
 //! max_error = 1             # tracking mode: bound on the relative rate error
+//! floor = 0.5               # tracking mode: sample the sensitivity only while f ≥ floor·target
 //!
 //! [[homeostasis.adapt]]     # one entry per adapted parameter
 //! mechanism = "hh"
@@ -100,6 +101,9 @@ pub struct Homeostasis {
     /// Tracking mode: bound on the relative rate error.
     #[serde(default = "unit")]
     pub max_error: f64,
+    /// Tracking mode: the mean sensitivity is updated only while f ≥ floor·target.
+    #[serde(default)]
+    pub floor: f64,
     /// The adapted parameters.
     #[serde(default)]
     pub adapt: Vec<Adapt>,
@@ -323,6 +327,7 @@ pub fn attach(
         decay: h.decay,
         average: h.average,
         max_error: h.max_error,
+        floor: h.floor,
     };
     let base = match h.mode {
         Mode::Tracking => ObjectiveSpec::rate_tracking(),

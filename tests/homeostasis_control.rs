@@ -197,3 +197,76 @@ fn controller_errors_are_clear() {
     );
     assert!(c.set_bounds(0, 1.0, 0.0).is_err());
 }
+
+/// Tracking mode with a sampling floor: while the rate estimate stays below floor·target, the mean
+/// sensitivity G is not updated, so a controller that has never seen the rate near its target
+/// takes no step; without the floor the same run samples G and moves the parameters.
+#[test]
+fn the_sampling_floor_freezes_the_mean_sensitivity() {
+    let run = |floor: f64| {
+        let mut cell = soma_hh();
+        let obj = cell
+            .insert(generated("rate_objective"), &Region::All)
+            .unwrap();
+        // A target of 1000 Hz, which HH cannot reach: f stays below half the target.
+        cell.set_field(obj, "ftarget", &Region::All, 1000.0)
+            .unwrap();
+        cell.set_field(obj, "tauf", &Region::All, 100.0).unwrap();
+        cell.add_iclamp("soma", 0.5, 0.0, 1e9, 0.1).unwrap();
+        let k = cell
+            .add_parameter(ParamSpec::mechanism("hh", "gnabar"))
+            .unwrap();
+        cell.set_forgetting(1e-2).unwrap();
+        let settings = ControlSettings {
+            rate: 1e-4,
+            every: 4,
+            warmup: 4000,
+            average: 50.0,
+            floor,
+            ..ControlSettings::default()
+        };
+        let mut c =
+            Controller::new(&cell, &ObjectiveSpec::rate_tracking(), &[k], settings).unwrap();
+        cell.init().unwrap();
+        let spikes_from = 100.0;
+        while cell.t() < 300.0 {
+            cell.step().unwrap();
+            c.after_step(&mut cell).unwrap();
+        }
+        let f = cell.field(obj, "f").unwrap()[0];
+        let spikes = spikes_between(&mut cell, spikes_from, 300.0);
+        (f, spikes, c.mean_sensitivity()[0], cell.parameter(k))
+    };
+    let (f, spikes, g, gnabar) = run(0.5);
+    assert!(spikes >= 5, "the cell should fire: {spikes} spikes");
+    assert!(
+        f > 0.0 && f < 500.0,
+        "f = {f} Hz should stay below the floor"
+    );
+    assert_eq!(g, 0.0, "G was sampled below the floor");
+    assert_eq!(gnabar, 0.12, "a step was taken without a direction");
+    let (_, _, g, gnabar) = run(0.0);
+    assert!(g != 0.0, "without a floor G is sampled");
+    assert!(
+        gnabar > 0.12,
+        "the rate is too low, so gnabar should rise: {gnabar}"
+    );
+}
+
+/// A sampling floor outside [0, 1] is rejected.
+#[test]
+fn a_bad_sampling_floor_is_rejected() {
+    let mut cell = soma_hh();
+    cell.insert(generated("rate_objective"), &Region::All)
+        .unwrap();
+    cell.add_parameter(ParamSpec::mechanism("hh", "gnabar"))
+        .unwrap();
+    for floor in [-0.1, 1.5, f64::NAN] {
+        let s = ControlSettings {
+            floor,
+            ..ControlSettings::default()
+        };
+        let err = Controller::new(&cell, &ObjectiveSpec::rate_tracking(), &[0], s).unwrap_err();
+        assert!(err.to_string().contains("floor"), "{err}");
+    }
+}

@@ -71,6 +71,25 @@
 //! silence the parameters move at the full rate α·c along a direction that the tangents no longer
 //! refresh). Experiment 1 uses 2e-6 decaying with T = 600 s over 2400 s.
 //!
+//! # Sparse firing
+//!
+//! The tangent of a filtered spike train has two parts: new spikes (near-threshold events whose
+//! tangents are large and carry the rate's sensitivity) and shifted spikes. After a spike at t_s,
+//! f(t) ∝ exp(−(t − t_s)/τ_f), so a parameter that makes the spike earlier makes f *smaller*
+//! afterwards: the timing part of df/dθ has the opposite sign of the rate's sensitivity. It is
+//! cancelled only when the forgetting window 1/λ holds several spikes whose advances accumulate
+//! (spike n advanced n times as much, which is a higher rate). When a cell fires sparsely
+//! (rate not far above λ, for example after overshooting a low target), the timing part
+//! dominates, G turns round, and with the error at −1 the controller then drives the cell further
+//! into silence, where no new sample can correct it: measured on 100 cells of
+//! `examples/homeostasis_network.rs` (τ_f = τ_G = 4 s, α = 3e-5/ms, λ = 1e-3/ms, target 4 Hz),
+//! the 8 cells that were silent after 60 s all had G turned round (it turned at 1–2 Hz) and had
+//! lost 27–64 % of their g_Na; after 120 s four of them had none left and the other four had lost
+//! 60–90 %.
+//! The sampling floor (`floor`, for example 0.5) therefore updates G only while x ≥ floor·x*; below
+//! it the step keeps the direction G had when the cell last fired near its target. A cell that
+//! has never fired near its target has no direction and takes no step.
+//!
 //! # Admissible learning rates (gradient mode)
 //!
 //! Linearising around the target (rate r = f_target + R·y for a relative parameter offset y, the
@@ -129,10 +148,14 @@ pub struct ControlSettings {
     pub average: f64,
     /// Tracking mode only: bound c on the relative error, |(x − x*)/x*| ≤ c.
     pub max_error: f64,
+    /// Tracking mode only: the running mean G is updated only while x ≥ floor·x* (0: always).
+    /// Below the floor the step keeps the direction G had (module documentation, "Sparse
+    /// firing").
+    pub floor: f64,
 }
 
 impl Default for ControlSettings {
-    /// α = 1e-3, no clipping, every step, no warm-up, no decay, τ_G = 20 s, c = 1.
+    /// α = 1e-3, no clipping, every step, no warm-up, no decay, τ_G = 20 s, c = 1, no floor.
     fn default() -> Self {
         Self {
             rate: 1e-3,
@@ -142,6 +165,7 @@ impl Default for ControlSettings {
             decay: f64::INFINITY,
             average: 20_000.0,
             max_error: 1.0,
+            floor: 0.0,
         }
     }
 }
@@ -237,12 +261,13 @@ impl Controller {
             || settings.average <= 0.0
             || settings.max_error.is_nan()
             || settings.max_error <= 0.0
+            || !(0.0..=1.0).contains(&settings.floor)
         {
             return Err(Error::BadValue {
                 object: "controller".into(),
                 value: settings.rate,
-                message: "needs a learning rate ≥ 0 and a positive clip, decay time, averaging \
-                          time and error bound"
+                message: "needs a learning rate ≥ 0, a positive clip, decay time, averaging \
+                          time and error bound, and a sampling floor in [0, 1]"
                     .into(),
             });
         }
@@ -420,9 +445,13 @@ impl Controller {
             let m = cell.mechanism(self.mech);
             let x = m.field(state)[self.instance];
             let xt = m.field(target)[self.instance];
-            let w = (self.settings.every as f64 * dt / self.settings.average).min(1.0);
-            for (g, u) in self.mean.iter_mut().zip(&self.grad) {
-                *g += w * (u - *g);
+            // Below the floor the sensitivity samples reflect spike timing rather than rate (see
+            // "Sparse firing" in the module documentation), so G keeps its last value.
+            if x >= self.settings.floor * xt {
+                let w = (self.settings.every as f64 * dt / self.settings.average).min(1.0);
+                for (g, u) in self.mean.iter_mut().zip(&self.grad) {
+                    *g += w * (u - *g);
+                }
             }
             let gnorm = self.mean.iter().map(|g| g * g).sum::<f64>().sqrt();
             let c = self.settings.max_error;
