@@ -71,7 +71,7 @@ struct Opts {
     mode: Mode,
     average: f64,
     max_error: f64,
-    floor: f64,
+    outlier: f64,
 }
 
 /// The noise drive shared by every run.
@@ -123,7 +123,7 @@ fn section(target: f64, o: &Opts) -> Homeostasis {
         mode: o.mode,
         average: o.average,
         max_error: o.max_error,
-        floor: o.floor,
+        outlier: o.outlier,
         adapt: vec![
             adapt("hh", "gnabar"),
             adapt("hh", "gkbar"),
@@ -222,7 +222,7 @@ fn run() -> Result<(), String> {
         mode: mode_arg()?,
         average: arg("--average", 20.0)? * 1000.0,
         max_error: arg("--max-error", 1.0)?,
-        floor: arg("--floor", 0.0)?,
+        outlier: arg("--outlier", 3.0)?,
     };
     let targets = list_arg("--targets", &[1.0, 2.0, 3.0, 4.0, 5.0])?;
     let out: PathBuf = arg("--out", PathBuf::from("out/homeostasis_cell"))?;

@@ -98,7 +98,7 @@ struct Opts {
     mode: Mode,
     average: f64,
     max_error: f64,
-    floor: f64,
+    outlier: f64,
 }
 
 /// A uniform number in [0, 1) from the stream (seed, stream) at `index`.
@@ -156,7 +156,7 @@ fn cell(i: usize, o: &Opts) -> Result<(Cell, Option<Controller>), String> {
         mode: o.mode,
         average: o.average,
         max_error: o.max_error,
-        floor: o.floor,
+        outlier: o.outlier,
         adapt: o
             .adapt
             .iter()
@@ -243,7 +243,7 @@ fn run() -> Result<(), String> {
         mode: mode_arg()?,
         average: arg("--average", 20.0)? * 1000.0,
         max_error: arg("--max-error", 1.0)?,
-        floor: arg("--floor", 0.0)?,
+        outlier: arg("--outlier", 3.0)?,
     };
     let out: PathBuf = arg("--out", PathBuf::from("out/homeostasis_network"))?;
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;

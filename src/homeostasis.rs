@@ -25,7 +25,7 @@
 //! mode = "tracking"         # or "gradient" (see `Mode`)
 //! average = 20000           # ms, tracking mode: the mean sensitivity's filter
 //! max_error = 1             # tracking mode: bound on the relative rate error
-//! floor = 0.5               # tracking mode: sample the sensitivity only while f ≥ floor·target
+//! outlier = 3               # tracking mode: longest sensitivity sample, in running mean norms
 //!
 //! [[homeostasis.adapt]]     # one entry per adapted parameter
 //! mechanism = "hh"
@@ -101,9 +101,10 @@ pub struct Homeostasis {
     /// Tracking mode: bound on the relative rate error.
     #[serde(default = "unit")]
     pub max_error: f64,
-    /// Tracking mode: the mean sensitivity is updated only while f ≥ floor·target.
-    #[serde(default)]
-    pub floor: f64,
+    /// Tracking mode: samples of the sensitivity are shortened to at most this many times the
+    /// running mean of their norms.
+    #[serde(default = "three")]
+    pub outlier: f64,
     /// The adapted parameters.
     #[serde(default)]
     pub adapt: Vec<Adapt>,
@@ -122,6 +123,10 @@ pub enum Mode {
 
 fn twenty_seconds() -> f64 {
     20_000.0
+}
+
+fn three() -> f64 {
+    3.0
 }
 
 fn infinite() -> f64 {
@@ -327,7 +332,7 @@ pub fn attach(
         decay: h.decay,
         average: h.average,
         max_error: h.max_error,
-        floor: h.floor,
+        outlier: h.outlier,
     };
     let base = match h.mode {
         Mode::Tracking => ObjectiveSpec::rate_tracking(),
