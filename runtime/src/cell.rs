@@ -455,13 +455,18 @@ impl Cell {
     /// Writes θ_k (between steps or before initialisation), updating the model parameters it drives
     /// and the tangent seeds.
     pub fn set_parameter(&mut self, k: usize, theta: f64) -> Result<()> {
-        let name = self.params[k].name.clone();
-        check_finite(|| format!("parameter {k} ({name})"), theta)?;
-        let mut p = self.params[k].clone();
-        p.theta = theta;
-        p.write(self)?;
-        let (log, target) = (p.log, p.target);
-        self.params[k] = p;
+        check_finite(|| format!("parameter {k} ({})", self.params[k].name), theta)?;
+        // The parameters are moved out while one of them writes into the cell (no copies: an
+        // online controller calls this every few steps).
+        let mut params = std::mem::take(&mut self.params);
+        let old = std::mem::replace(&mut params[k].theta, theta);
+        let written = params[k].write(self);
+        if written.is_err() {
+            params[k].theta = old;
+        }
+        let (log, target) = (params[k].log, params[k].target);
+        self.params = params;
+        written?;
         // Factors dp/dθ change only for log-scaled parameters (p0·e^θ); the axial coefficients only
         // with Ra.
         if log {

@@ -88,6 +88,11 @@ pub struct CellEvents {
 }
 
 impl CellEvents {
+    /// Whether some event is due by `t_limit`.
+    pub(crate) fn any_due(&self, t_limit: f64) -> bool {
+        self.queue.peek().is_some_and(|e| e.time <= t_limit)
+    }
+
     /// Pops the next event due by `t_limit`.
     pub(crate) fn pop_due(&mut self, t_limit: f64) -> Option<Event> {
         if self.queue.peek().is_some_and(|e| e.time <= t_limit) {

@@ -72,6 +72,9 @@ pub struct IonSpecies {
     pub nernst_step: Vec<bool>,
     /// Whether any CV needs Nernst every step.
     pub any_step: bool,
+    /// Whether some mechanism writes a concentration or the reversal potential. Otherwise the
+    /// tangents of the reversal potential and the concentrations stay zero.
+    pub values_written: bool,
 }
 
 /// All ion species of a cell: metadata, per-CV values and tangents.
@@ -101,6 +104,7 @@ impl IonStore {
             nernst_init: vec![false; ncv],
             nernst_step: vec![false; ncv],
             any_step: false,
+            values_written: false,
         });
         self.arrays.push(IonArrays {
             current: vec![0.0; ncv],
@@ -124,6 +128,7 @@ impl IonStore {
             s.nernst_step[n] |= writes;
         }
         s.any_step |= writes && !nodes.is_empty();
+        s.values_written |= (writes || ion.writes(IonVar::Reversal)) && !nodes.is_empty();
     }
 
     /// Sizes the tangent columns for K parameters (zeroed).
@@ -165,8 +170,10 @@ impl IonStore {
         {
             let flags = if at_init {
                 &s.nernst_init
-            } else {
+            } else if s.any_step {
                 &s.nernst_step
+            } else {
+                continue;
             };
             let z = s.valence as f64;
             let ncv = flags.len();
@@ -199,11 +206,15 @@ impl IonStore {
         }
     }
 
-    /// Multiplies every tangent column by `factor` (forgetting).
+    /// Multiplies every tangent column by `factor` (forgetting). The columns of reversal
+    /// potentials and concentrations that no mechanism writes hold zeros and are left alone.
     pub fn scale_tangents(&mut self, factor: f64) {
-        for t in &mut self.tangents {
-            for col in [&mut t.current, &mut t.rev, &mut t.inside, &mut t.outside] {
-                col.iter_mut().for_each(|x| *x *= factor);
+        for (s, t) in self.species.iter().zip(&mut self.tangents) {
+            t.current.iter_mut().for_each(|x| *x *= factor);
+            if s.values_written {
+                for col in [&mut t.rev, &mut t.inside, &mut t.outside] {
+                    col.iter_mut().for_each(|x| *x *= factor);
+                }
             }
         }
     }

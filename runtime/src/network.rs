@@ -53,6 +53,9 @@ pub struct Network {
     gaps: Vec<GapJunction>,
     spikes: Vec<NetSpike>,
     scratch: Vec<f64>,
+    /// The connections of each (source cell, detector), in connection order, kept up to date by
+    /// [`Network::connect`].
+    by_source: HashMap<(usize, usize), Vec<usize>>,
 }
 
 impl Network {
@@ -116,6 +119,10 @@ impl Network {
                 info.name, c.instance, c.target_cell
             )));
         }
+        self.by_source
+            .entry((c.source_cell, c.detector))
+            .or_default()
+            .push(self.connections.len());
         self.connections.push(c);
         Ok(())
     }
@@ -166,13 +173,6 @@ impl Network {
         if !initialised {
             self.init()?;
         }
-        let mut by_source: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
-        for (j, c) in self.connections.iter().enumerate() {
-            by_source
-                .entry((c.source_cell, c.detector))
-                .or_default()
-                .push(j);
-        }
         let total = (tstop / dt).round() as u64;
         let epoch = self.epoch_steps(dt);
         loop {
@@ -188,7 +188,7 @@ impl Network {
                 }
                 Ok::<(), Error>(())
             })?;
-            self.exchange_spikes(&by_source)?;
+            self.exchange_spikes()?;
         }
     }
 
@@ -209,12 +209,15 @@ impl Network {
         }
     }
 
-    fn exchange_spikes(&mut self, by_source: &HashMap<(usize, usize), Vec<usize>>) -> Result<()> {
+    fn exchange_spikes(&mut self) -> Result<()> {
         for ci in 0..self.cells.len() {
+            if self.cells[ci].events.spikes.is_empty() {
+                continue;
+            }
             let spikes = self.cells[ci].take_spikes();
             for s in spikes {
                 self.spikes.push((ci, s.detector, s.time));
-                for &c in by_source.get(&(ci, s.detector)).into_iter().flatten() {
+                for &c in self.by_source.get(&(ci, s.detector)).into_iter().flatten() {
                     let con = self.connections[c];
                     self.cells[con.target_cell].schedule(
                         s.time + con.delay,

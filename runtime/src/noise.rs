@@ -103,6 +103,52 @@ pub struct OuNoise {
     counter: u64,
     /// State tangents dz/dθ_k, `[k][instance]`.
     dz: Vec<f64>,
+    /// Per instance: the decay factors of the last (tau, dt) seen, so that the exponential is
+    /// taken again only when tau or dt changes.
+    decays: Vec<Decay>,
+    /// Per instance: the seed bits and the stream key hashed from them and the instance, once drawn.
+    keys: Vec<Option<(u64, u64)>>,
+}
+
+/// The decay factors of one instance for one (tau, dt): a = exp(−dt/tau), b = sqrt(1 − a²) and
+/// their derivatives in tau.
+#[derive(Clone, Copy, Debug)]
+struct Decay {
+    tau: f64,
+    dt: f64,
+    a: f64,
+    b: f64,
+    da: f64,
+    db: f64,
+}
+
+impl Decay {
+    /// A cache entry that matches no (tau, dt).
+    const EMPTY: Self = Self {
+        tau: f64::NAN,
+        dt: f64::NAN,
+        a: 0.0,
+        b: 0.0,
+        da: 0.0,
+        db: 0.0,
+    };
+
+    /// The factors for (tau, dt).
+    fn new(tau: f64, dt: f64) -> Self {
+        let a = (-dt / tau).exp();
+        let b2 = 1.0 - a * a;
+        let b = b2.max(0.0).sqrt();
+        let da = a * dt / (tau * tau);
+        let db = if b > 0.0 { -a * da / b } else { 0.0 };
+        Self {
+            tau,
+            dt,
+            a,
+            b,
+            da,
+            db,
+        }
+    }
 }
 
 impl OuNoise {
@@ -114,20 +160,29 @@ impl OuNoise {
         Self::default()
     }
 
-    /// The standard normal ξ of instance j at counter n.
-    fn xi(&self, j: usize, n: u64) -> f64 {
-        normal(seed_bits(self.fields[SEED][j]), j as u64, n)
+    /// The standard normal ξ of instance j at counter n (the stream key is hashed again only when
+    /// the seed field changes).
+    fn xi(&mut self, j: usize, n: u64) -> f64 {
+        let seed = seed_bits(self.fields[SEED][j]);
+        let key = match self.keys[j] {
+            Some((bits, key)) if bits == seed => key,
+            _ => {
+                let key = stream_key(seed, j as u64);
+                self.keys[j] = Some((seed, key));
+                key
+            }
+        };
+        normal_at(key, n)
     }
 
     /// a = exp(−dt/tau), sqrt(1 − a²) and d(a)/d(tau), d(sqrt(1 − a²))/d(tau) for instance j.
-    fn decay(&self, j: usize, dt: f64) -> (f64, f64, f64, f64) {
+    fn decay(&mut self, j: usize, dt: f64) -> (f64, f64, f64, f64) {
         let tau = self.fields[TAU][j];
-        let a = (-dt / tau).exp();
-        let b2 = 1.0 - a * a;
-        let b = b2.max(0.0).sqrt();
-        let da = a * dt / (tau * tau);
-        let db = if b > 0.0 { -a * da / b } else { 0.0 };
-        (a, b, da, db)
+        let d = &mut self.decays[j];
+        if d.tau != tau || d.dt != dt {
+            *d = Decay::new(tau, dt);
+        }
+        (d.a, d.b, d.da, d.db)
     }
 }
 
@@ -152,17 +207,31 @@ const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
 /// The 64-bit word at position `index` of the stream (seed, stream): SplitMix64 started from a key
 /// hashed from both, so every (seed, stream) pair has its own starting point.
 pub fn random_word(seed: u64, stream: u64, index: u64) -> u64 {
-    let key = mix64(mix64(seed ^ 0x6a09_e667_f3bc_c909) ^ stream.wrapping_mul(GOLDEN));
+    word_at(stream_key(seed, stream), index)
+}
+
+/// The starting key of the stream (seed, stream).
+fn stream_key(seed: u64, stream: u64) -> u64 {
+    mix64(mix64(seed ^ 0x6a09_e667_f3bc_c909) ^ stream.wrapping_mul(GOLDEN))
+}
+
+/// The word at position `index` of the stream with starting key `key`.
+fn word_at(key: u64, index: u64) -> u64 {
     mix64(key.wrapping_add(index.wrapping_add(1).wrapping_mul(GOLDEN)))
 }
 
 /// The standard normal number at counter `n` of the stream (seed, stream), by Box–Muller from
 /// the words 2n and 2n + 1.
 pub fn normal(seed: u64, stream: u64, n: u64) -> f64 {
+    normal_at(stream_key(seed, stream), n)
+}
+
+/// [`normal`] for the stream with starting key `key`.
+fn normal_at(key: u64, n: u64) -> f64 {
     let to_unit = |w: u64| (w >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
     // u1 in (0, 1] so that its logarithm is finite.
-    let u1 = 1.0 - to_unit(random_word(seed, stream, 2 * n));
-    let u2 = to_unit(random_word(seed, stream, 2 * n + 1));
+    let u1 = 1.0 - to_unit(word_at(key, 2 * n));
+    let u2 = to_unit(word_at(key, 2 * n + 1));
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
@@ -178,6 +247,8 @@ impl Mechanism for OuNoise {
             *f = vec![info.default; nodes.len()];
         }
         self.dz.clear();
+        self.decays = vec![Decay::EMPTY; nodes.len()];
+        self.keys = vec![None; nodes.len()];
     }
 
     fn instance_count(&self) -> usize {
@@ -243,12 +314,15 @@ impl Mechanism for OuNoise {
 
     fn currents_tangent(&mut self, _ctx: &mut Context, tan: &mut Tangents) {
         let ni = self.node.len();
+        let ncv = tan.ncv;
         let f = &self.fields;
         for k in 0..tan.k {
             let seed = tan.seeds.get(k).and_then(|s| s.as_ref());
+            let dz = &self.dz[k * ni..(k + 1) * ni];
+            let di_k = &mut tan.di[k * ncv..(k + 1) * ncv];
             for j in 0..ni {
                 let (gain, mean, sigma, z) = (f[GAIN][j], f[MEAN][j], f[SIGMA][j], f[Z][j]);
-                let mut di = gain * sigma * self.dz[k * ni + j];
+                let mut di = gain * sigma * dz[j];
                 if let Some(s) = seed {
                     let p = s.factor[j];
                     di += p * match s.param {
@@ -258,29 +332,35 @@ impl Mechanism for OuNoise {
                         _ => 0.0,
                     };
                 }
-                tan.di[k * tan.ncv + self.node[j]] -= self.weight[j] * di;
+                di_k[self.node[j]] -= self.weight[j] * di;
             }
         }
     }
 
+    /// Advances dz and then z itself (fused, so that the decay factors and the normal variate are
+    /// looked up once per step).
     fn states_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents) {
         let ni = self.node.len();
         for j in 0..ni {
-            let (a, _, da, db) = self.decay(j, ctx.dt);
+            let (a, b, da, db) = self.decay(j, ctx.dt);
             let z = self.fields[Z][j];
+            let xi = self.xi(j, self.counter);
             for k in 0..tan.k {
                 let mut dz = a * self.dz[k * ni + j];
                 if let Some(s) = tan.seeds.get(k).and_then(|s| s.as_ref())
                     && s.param == TAU
                 {
-                    // The normal variate is drawn (again) only where τ is a parameter: drawing it
-                    // costs a logarithm and a cosine, the larger part of this mechanism's step.
-                    let xi = self.xi(j, self.counter);
                     dz += s.factor[j] * (da * z + db * xi);
                 }
                 self.dz[k * ni + j] = dz;
             }
+            self.fields[Z][j] = a * z + b * xi;
         }
+        self.counter += 1;
+    }
+
+    fn fused_states(&self) -> bool {
+        true
     }
 }
 

@@ -50,29 +50,78 @@ impl HinesMatrix {
     }
 
     /// Eliminates the matrix (overwriting `d`) and solves `M x = rhs` in place.
+    #[inline]
     pub fn solve(&mut self, rhs: &mut [f64]) {
+        if self.is_chain() {
+            self.solve_chain(rhs);
+            return;
+        }
         let n = self.len();
+        let (parent, a, b) = (&self.parent[..n], &self.a[..n], &self.b[..n]);
+        let (d, mult, inv_d) = (&mut self.d[..n], &mut self.mult[..n], &mut self.inv_d[..n]);
+        let rhs = &mut rhs[..n];
         for i in (0..n).rev() {
-            let p = self.parent[i];
+            let p = parent[i];
             if p == NO_PARENT {
                 continue;
             }
-            let inv = 1.0 / self.d[i];
-            self.inv_d[i] = inv;
-            let m = self.a[i] * inv;
-            self.mult[i] = m;
-            self.d[p] -= m * self.b[i];
+            let inv = 1.0 / d[i];
+            inv_d[i] = inv;
+            let m = a[i] * inv;
+            mult[i] = m;
+            d[p] -= m * b[i];
             rhs[p] -= m * rhs[i];
         }
         self.back_substitute(rhs);
     }
 
+    /// Whether the tree is one unbranched cable with parent(i) = i − 1, as for a single section.
+    #[inline]
+    fn is_chain(&self) -> bool {
+        self.parent
+            .iter()
+            .enumerate()
+            .all(|(i, &p)| p == i.wrapping_sub(1))
+    }
+
+    /// [`HinesMatrix::solve`] for an unbranched cable: the same operations in the same order, with
+    /// the parent's diagonal and right-hand side carried in registers between rows.
+    fn solve_chain(&mut self, rhs: &mut [f64]) {
+        let n = self.len();
+        if n == 0 {
+            return;
+        }
+        let (a, b) = (&self.a[..n], &self.b[..n]);
+        let (d, mult, inv_d) = (&mut self.d[..n], &mut self.mult[..n], &mut self.inv_d[..n]);
+        let rhs = &mut rhs[..n];
+        let (mut di, mut ri) = (d[n - 1], rhs[n - 1]);
+        for i in (1..n).rev() {
+            let inv = 1.0 / di;
+            inv_d[i] = inv;
+            let m = a[i] * inv;
+            mult[i] = m;
+            di = d[i - 1] - m * b[i];
+            ri = rhs[i - 1] - m * ri;
+            d[i - 1] = di;
+            rhs[i - 1] = ri;
+        }
+        let mut x = ri / di;
+        rhs[0] = x;
+        for i in 1..n {
+            x = (rhs[i] - b[i] * x) * inv_d[i];
+            rhs[i] = x;
+        }
+    }
+
     /// Solves `M x = rhs` in place with the factorisation of the last [`HinesMatrix::solve`].
     pub fn solve_again(&self, rhs: &mut [f64]) {
-        for i in (0..self.len()).rev() {
-            let p = self.parent[i];
+        let n = self.len();
+        let (parent, mult) = (&self.parent[..n], &self.mult[..n]);
+        let rhs = &mut rhs[..n];
+        for i in (0..n).rev() {
+            let p = parent[i];
             if p != NO_PARENT {
-                rhs[p] -= self.mult[i] * rhs[i];
+                rhs[p] -= mult[i] * rhs[i];
             }
         }
         self.back_substitute(rhs);
@@ -81,42 +130,85 @@ impl HinesMatrix {
     /// Solves `M X = R` in place for `cols` right-hand sides stored one after another (`[col][row]`),
     /// with the factorisation of the last [`HinesMatrix::solve`]. The columns are swept together, so
     /// the sweeps' dependency chains overlap.
+    #[inline]
     pub fn solve_again_many(&self, rhs: &mut [f64], cols: usize) {
         let n = self.len();
         debug_assert_eq!(rhs.len(), cols * n);
+        if n == 0 {
+            return;
+        }
+        let rhs = &mut rhs[..cols * n];
+        if self.is_chain() {
+            // One column at a time, with the running value in a register; the columns are
+            // independent, so their sweeps still overlap in the processor.
+            let (mult, b, d, inv_d) = (
+                &self.mult[..n],
+                &self.b[..n],
+                &self.d[..n],
+                &self.inv_d[..n],
+            );
+            for col in rhs.chunks_exact_mut(n) {
+                let mut r = col[n - 1];
+                for i in (1..n).rev() {
+                    r = col[i - 1] - mult[i] * r;
+                    col[i - 1] = r;
+                }
+                let mut x = r / d[0];
+                col[0] = x;
+                for i in 1..n {
+                    x = (col[i] - b[i] * x) * inv_d[i];
+                    col[i] = x;
+                }
+            }
+            return;
+        }
+        let (parent, mult, b, d, inv_d) = (
+            &self.parent[..n],
+            &self.mult[..n],
+            &self.b[..n],
+            &self.d[..n],
+            &self.inv_d[..n],
+        );
         for i in (0..n).rev() {
-            let p = self.parent[i];
+            let p = parent[i];
             if p != NO_PARENT {
-                let m = self.mult[i];
-                for c in 0..cols {
-                    let o = c * n;
-                    rhs[o + p] -= m * rhs[o + i];
+                let m = mult[i];
+                for col in rhs.chunks_exact_mut(n) {
+                    col[p] -= m * col[i];
                 }
             }
         }
         for i in 0..n {
-            let p = self.parent[i];
+            let p = parent[i];
             if p == NO_PARENT {
-                for c in 0..cols {
-                    rhs[c * n + i] /= self.d[i];
+                for col in rhs.chunks_exact_mut(n) {
+                    col[i] /= d[i];
                 }
             } else {
-                let (b, inv) = (self.b[i], self.inv_d[i]);
-                for c in 0..cols {
-                    let o = c * n;
-                    rhs[o + i] = (rhs[o + i] - b * rhs[o + p]) * inv;
+                let (b, inv) = (b[i], inv_d[i]);
+                for col in rhs.chunks_exact_mut(n) {
+                    col[i] = (col[i] - b * col[p]) * inv;
                 }
             }
         }
     }
 
+    #[inline]
     fn back_substitute(&self, rhs: &mut [f64]) {
-        for i in 0..self.len() {
-            let p = self.parent[i];
+        let n = self.len();
+        let (parent, b, d, inv_d) = (
+            &self.parent[..n],
+            &self.b[..n],
+            &self.d[..n],
+            &self.inv_d[..n],
+        );
+        let rhs = &mut rhs[..n];
+        for i in 0..n {
+            let p = parent[i];
             if p == NO_PARENT {
-                rhs[i] /= self.d[i];
+                rhs[i] /= d[i];
             } else {
-                rhs[i] = (rhs[i] - self.b[i] * rhs[p]) * self.inv_d[i];
+                rhs[i] = (rhs[i] - b[i] * rhs[p]) * inv_d[i];
             }
         }
     }

@@ -55,16 +55,54 @@ impl Cell {
             self.refresh_seeds();
             self.fields_dirty = false;
         }
-        let n = self.layout.len();
         let kk = self.params.len();
-        let (dt, celsius) = (self.settings.dt, self.settings.celsius);
+        let dt = self.settings.dt;
         let t_mid = self.t + dt / 2.0;
 
         // 0. Events due by t_n + dt/2.
-        self.deliver_events();
+        if self.events.any_due(t_mid) {
+            self.deliver_events();
+        }
 
         // 1. Currents and conductances at v_n, s_n (and their tangents).
-        self.ions.update_reversal(celsius, false);
+        self.currents_phase(t_mid);
+
+        // 2. Voltage: M Δ = r with M = diag(1e-3 cm/dt + g) + axial, r = I_stim − I − A v.
+        self.voltage_solve(t_mid);
+        if kk > 0 {
+            self.tangent_voltage_step(t_mid);
+        }
+        let mut bad = false;
+        for (v, d) in self.v.iter_mut().zip(&self.delta) {
+            *v += d;
+            bad |= !v.is_finite();
+        }
+        self.steps += 1;
+        self.t = self.steps as f64 * dt;
+        if bad {
+            let cv = self.v.iter().position(|v| !v.is_finite()).unwrap_or(0);
+            return Err(Error::Diverged { t: self.t, cv });
+        }
+
+        // 3. States with v_{n+1}.
+        self.states_phase();
+        if !self.events.detectors.is_empty() {
+            self.detect_spikes();
+        }
+        if kk > 0 && self.forgetting > 0.0 {
+            self.forget();
+        }
+        Ok(())
+    }
+
+    /// Step 1 (and 1'): clears the accumulators, then every mechanism's currents (and their
+    /// tangents) at v_n, s_n, and the gap-junction currents.
+    fn currents_phase(&mut self, t_mid: f64) {
+        let n = self.layout.len();
+        let kk = self.params.len();
+        if self.ions.species.iter().any(|s| s.any_step) {
+            self.ions.update_reversal(self.settings.celsius, false);
+        }
         self.i.fill(0.0);
         self.g.fill(0.0);
         self.ions.clear_currents();
@@ -81,56 +119,52 @@ impl Cell {
                 slot.mech.currents_tangent(&mut ctx, &mut tan);
             }
         }
-
         if !self.events.gaps.is_empty() {
             self.gap_currents();
         }
+    }
 
-        // 2. Voltage: M Δ = r with M = diag(1e-3 cm/dt + g) + axial, r = I_stim − I − A v.
-        let cfac = 1e-3 / dt;
+    /// Step 2: assembles M and r and solves M Δ = r into `delta` (keeping the factorisation).
+    fn voltage_solve(&mut self, t_mid: f64) {
+        let n = self.layout.len();
+        let cfac = 1e-3 / self.settings.dt;
         let l = &self.layout;
         let m = &mut self.matrix;
+        let rhs = &mut self.rhs[..n];
+        let d = &mut m.d[..n];
+        let (i, g, cm, seg) = (
+            &self.i[..n],
+            &self.g[..n],
+            &self.cm[..n],
+            &l.is_segment[..n],
+        );
         for cv in 0..n {
-            self.rhs[cv] = -self.i[cv];
-            m.d[cv] = self.g[cv]
-                + if l.is_segment[cv] {
-                    cfac * self.cm[cv]
-                } else {
-                    0.0
-                };
+            rhs[cv] = -i[cv];
+            d[cv] = g[cv] + if seg[cv] { cfac * cm[cv] } else { 0.0 };
         }
         for c in &self.clamps {
             if c.is_on(t_mid) {
-                self.rhs[c.cv] += 1e2 * c.amp / l.matrix_area[c.cv];
+                rhs[c.cv] += 1e2 * c.amp / l.matrix_area[c.cv];
             }
         }
+        let (a, b, v) = (&m.a[..n], &m.b[..n], &self.v[..n]);
         for cv in 1..n {
             let p = l.parent[cv];
-            let dv = self.v[p] - self.v[cv];
-            self.rhs[cv] -= m.b[cv] * dv;
-            self.rhs[p] += m.a[cv] * dv;
-            m.d[cv] -= m.b[cv];
-            m.d[p] -= m.a[cv];
+            let dv = v[p] - v[cv];
+            rhs[cv] -= b[cv] * dv;
+            rhs[p] += a[cv] * dv;
+            d[cv] -= b[cv];
+            d[p] -= a[cv];
         }
         m.solve(&mut self.rhs);
         std::mem::swap(&mut self.delta, &mut self.rhs);
-        if kk > 0 {
-            self.tangent_voltage_step(t_mid);
-        }
-        let mut bad = false;
-        for (v, d) in self.v.iter_mut().zip(&self.delta) {
-            *v += d;
-            bad |= !v.is_finite();
-        }
-        self.steps += 1;
-        self.t = self.steps as f64 * dt;
-        if bad {
-            let cv = self.v.iter().position(|v| !v.is_finite()).unwrap_or(0);
-            return Err(Error::Diverged { t: self.t, cv });
-        }
+    }
 
-        // 3. States with v_{n+1}: tangents first (they need s_n), then the states themselves (unless the
-        // mechanism's tangent kernel advanced them too).
+    /// Step 3 (and 3'): state tangents first (they need s_n), then the states themselves (unless
+    /// the mechanism's tangent kernel advanced them too).
+    fn states_phase(&mut self) {
+        let n = self.layout.len();
+        let kk = self.params.len();
         for slot in &mut self.mechs {
             let mut ctx = phase_context!(self, slot, self.t);
             if kk > 0 {
@@ -142,19 +176,19 @@ impl Cell {
             }
             slot.mech.states(&mut ctx);
         }
-        self.detect_spikes();
-        if kk > 0 && self.forgetting > 0.0 {
-            let f = 1.0 - self.forgetting * dt;
-            self.s.iter_mut().for_each(|x| *x *= f);
-            for slot in &mut self.mechs {
-                slot.mech
-                    .state_tangents_mut()
-                    .iter_mut()
-                    .for_each(|x| *x *= f);
-            }
-            self.ions.scale_tangents(f);
+    }
+
+    /// Forgetting: multiplies every tangent by 1 − λ·dt.
+    fn forget(&mut self) {
+        let f = 1.0 - self.forgetting * self.settings.dt;
+        self.s.iter_mut().for_each(|x| *x *= f);
+        for slot in &mut self.mechs {
+            slot.mech
+                .state_tangents_mut()
+                .iter_mut()
+                .for_each(|x| *x *= f);
         }
-        Ok(())
+        self.ions.scale_tangents(f);
     }
 
     /// Step 2': M ΔS_k = −(A S_k + dI_k − dI_stim,k) − (dg_k + dC_k/dt) ∘ Δ − dA_k v_{n+1}, with the
@@ -165,18 +199,21 @@ impl Cell {
         let cfac = 1e-3 / self.settings.dt;
         let l = &self.layout;
         let m = &self.matrix;
+        let (parent, a, b) = (&l.parent[..n], &m.a[..n], &m.b[..n]);
+        let (delta, v) = (&self.delta[..n], &self.v[..n]);
+        let scratch = &mut self.scratch[..kk * n];
         for (k, p) in self.params.iter().enumerate() {
             let r = k * n..(k + 1) * n;
-            let col = &mut self.scratch[r.clone()];
+            let col = &mut scratch[r.clone()];
             let (s, di, dg) = (&self.s[r.clone()], &self.di[r.clone()], &self.dg[r]);
             for cv in 0..n {
-                col[cv] = -di[cv] - dg[cv] * self.delta[cv];
+                col[cv] = -di[cv] - dg[cv] * delta[cv];
             }
             match p.target {
                 ParamTarget::Cm => {
                     for cv in 0..n {
                         if l.is_segment[cv] {
-                            col[cv] -= cfac * p.factor[cv] * self.delta[cv];
+                            col[cv] -= cfac * p.factor[cv] * delta[cv];
                         }
                     }
                 }
@@ -192,24 +229,24 @@ impl Cell {
                         let f = p.factor[sec];
                         if f != 0.0 {
                             let rel = -f / self.ra[sec];
-                            let pa = l.parent[cv];
-                            let dw = (self.v[pa] + self.delta[pa]) - (self.v[cv] + self.delta[cv]);
-                            col[cv] -= rel * m.b[cv] * dw;
-                            col[pa] += rel * m.a[cv] * dw;
+                            let pa = parent[cv];
+                            let dw = (v[pa] + delta[pa]) - (v[cv] + delta[cv]);
+                            col[cv] -= rel * b[cv] * dw;
+                            col[pa] += rel * a[cv] * dw;
                         }
                     }
                 }
                 ParamTarget::Mechanism { .. } => {}
             }
             for cv in 1..n {
-                let pa = l.parent[cv];
+                let pa = parent[cv];
                 let ds = s[pa] - s[cv];
-                col[cv] -= m.b[cv] * ds;
-                col[pa] += m.a[cv] * ds;
+                col[cv] -= b[cv] * ds;
+                col[pa] += a[cv] * ds;
             }
         }
-        m.solve_again_many(&mut self.scratch, kk);
-        for (x, d) in self.s.iter_mut().zip(self.scratch.iter()) {
+        m.solve_again_many(scratch, kk);
+        for (x, d) in self.s[..kk * n].iter_mut().zip(scratch.iter()) {
             *x += d;
         }
     }
