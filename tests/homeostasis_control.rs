@@ -60,6 +60,16 @@ fn soma_hh() -> Cell {
     cell
 }
 
+/// `soma_hh` with the rate observer and g_Na as tangent parameter 0.
+fn observed_hh() -> Cell {
+    let mut cell = soma_hh();
+    cell.insert(generated("rate_objective"), &Region::All)
+        .unwrap();
+    cell.add_parameter(ParamSpec::mechanism("hh", "gnabar"))
+        .unwrap();
+    cell
+}
+
 fn spikes_between(cell: &mut Cell, t0: f64, t1: f64) -> usize {
     cell.take_spikes()
         .iter()
@@ -161,11 +171,7 @@ fn controlled_run(model: &str) {
 /// Misuse of the controller API is reported.
 #[test]
 fn controller_errors_are_clear() {
-    let mut cell = soma_hh();
-    cell.insert(generated("rate_objective"), &Region::All)
-        .unwrap();
-    cell.add_parameter(ParamSpec::mechanism("hh", "gnabar"))
-        .unwrap();
+    let mut cell = observed_hh();
     cell.add_parameter(ParamSpec::mechanism("hh", "gkbar").log_scaled())
         .unwrap();
     let obj = ObjectiveSpec::rate_objective();
@@ -259,11 +265,7 @@ fn one_outlier_does_not_turn_the_mean_sensitivity_round() {
 /// An outlier factor below 1 or NaN is rejected.
 #[test]
 fn a_bad_outlier_factor_is_rejected() {
-    let mut cell = soma_hh();
-    cell.insert(generated("rate_objective"), &Region::All)
-        .unwrap();
-    cell.add_parameter(ParamSpec::mechanism("hh", "gnabar"))
-        .unwrap();
+    let cell = observed_hh();
     for outlier in [0.5, -1.0, f64::NAN] {
         let s = ControlSettings {
             outlier,

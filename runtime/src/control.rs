@@ -480,17 +480,11 @@ impl Controller {
             // A robust mean: an outlier is shortened to `outlier` times the running mean norm.
             let unorm = self.grad.iter().map(|g| g * g).sum::<f64>().sqrt();
             if unorm > 0.0 {
-                let limit = if self.scale > 0.0 {
-                    self.settings.outlier * self.scale
-                } else {
-                    unorm
-                };
-                let shorten = (limit / unorm).min(1.0);
-                self.scale += if self.scale > 0.0 {
-                    w * (unorm * shorten - self.scale)
-                } else {
-                    unorm
-                };
+                if self.scale == 0.0 {
+                    self.scale = unorm;
+                }
+                let shorten = (self.settings.outlier * self.scale / unorm).min(1.0);
+                self.scale += w * (unorm * shorten - self.scale);
                 for (g, u) in self.mean.iter_mut().zip(&self.grad) {
                     *g += w * (u * shorten - *g);
                 }

@@ -12,7 +12,9 @@ use crate::discretization::NO_PARENT;
 #[derive(Clone, Debug)]
 pub struct HinesMatrix {
     /// Parent of each row; `parent[i] < i`, [`NO_PARENT`] for the root.
-    pub parent: Vec<usize>,
+    parent: Vec<usize>,
+    /// Whether the tree is one unbranched cable with parent(i) = i − 1, as for a single section.
+    chain: bool,
     /// Coefficient of `v[i]` in the parent's row.
     pub a: Vec<f64>,
     /// Coefficient of `v[parent]` in row i.
@@ -29,14 +31,24 @@ impl HinesMatrix {
     /// A matrix for the given tree with zero coefficients.
     pub fn new(parent: Vec<usize>) -> Self {
         let n = parent.len();
+        let chain = parent
+            .iter()
+            .enumerate()
+            .all(|(i, &p)| p == i.wrapping_sub(1));
         Self {
             parent,
+            chain,
             a: vec![0.0; n],
             b: vec![0.0; n],
             d: vec![0.0; n],
             mult: vec![0.0; n],
             inv_d: vec![0.0; n],
         }
+    }
+
+    /// Parent of each row; `parent[i] < i`, [`NO_PARENT`] for the root.
+    pub fn parent(&self) -> &[usize] {
+        &self.parent
     }
 
     /// Number of rows.
@@ -52,7 +64,7 @@ impl HinesMatrix {
     /// Eliminates the matrix (overwriting `d`) and solves `M x = rhs` in place.
     #[inline]
     pub fn solve(&mut self, rhs: &mut [f64]) {
-        if self.is_chain() {
+        if self.chain {
             self.solve_chain(rhs);
             return;
         }
@@ -73,15 +85,6 @@ impl HinesMatrix {
             rhs[p] -= m * rhs[i];
         }
         self.back_substitute(rhs);
-    }
-
-    /// Whether the tree is one unbranched cable with parent(i) = i − 1, as for a single section.
-    #[inline]
-    fn is_chain(&self) -> bool {
-        self.parent
-            .iter()
-            .enumerate()
-            .all(|(i, &p)| p == i.wrapping_sub(1))
     }
 
     /// [`HinesMatrix::solve`] for an unbranched cable: the same operations in the same order, with
@@ -138,7 +141,7 @@ impl HinesMatrix {
             return;
         }
         let rhs = &mut rhs[..cols * n];
-        if self.is_chain() {
+        if self.chain {
             // One column at a time, with the running value in a register; the columns are
             // independent, so their sweeps still overlap in the processor.
             let (mult, b, d, inv_d) = (

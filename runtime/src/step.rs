@@ -100,9 +100,7 @@ impl Cell {
     fn currents_phase(&mut self, t_mid: f64) {
         let n = self.layout.len();
         let kk = self.params.len();
-        if self.ions.species.iter().any(|s| s.any_step) {
-            self.ions.update_reversal(self.settings.celsius, false);
-        }
+        self.ions.update_reversal(self.settings.celsius, false);
         self.i.fill(0.0);
         self.g.fill(0.0);
         self.ions.clear_currents();

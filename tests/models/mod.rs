@@ -7,6 +7,8 @@
 #[path = "../../src/catalogue.rs"]
 pub mod catalogue;
 
+/// The finite-difference checker, shared with the runtime's own tangent tests.
+#[path = "../../runtime/tests/common/fd.rs"]
 pub mod fd;
 
 /// Mechanisms only the tests use (`tests/mechanisms/`), compiled by the build script.

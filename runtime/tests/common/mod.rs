@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::needless_range_loop)]
 
 pub mod dual;
+pub mod fd;
 pub mod hh;
 pub mod models;
 pub mod pas;
