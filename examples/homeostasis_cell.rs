@@ -53,9 +53,10 @@ mod homeostasis_common;
 use std::path::PathBuf;
 
 use gradmod_runtime::{Cell, Morphology, Probe, Recorder, Region, Settings};
-use homeostasis::{Adapt, Homeostasis, Mode, Noise};
+use homeostasis::{Adapt, Direction, Homeostasis, Mode, Noise};
 use homeostasis_common::{
-    Line, Panel, arg, binned_rate, list_arg, mode_arg, plot_panels, plot_raster, rate_in,
+    Line, Panel, arg, binned_rate, direction_args, list_arg, mode_arg, plot_panels, plot_raster,
+    rate_in,
 };
 
 /// Options of the experiment.
@@ -76,6 +77,7 @@ struct Opts {
     average: f64,
     max_error: f64,
     outlier: f64,
+    direction: (Direction, Option<f64>, Option<f64>),
 }
 
 /// The noise drive shared by every run.
@@ -128,6 +130,9 @@ fn section(target: f64, o: &Opts) -> Homeostasis {
         average: o.average,
         max_error: o.max_error,
         outlier: o.outlier,
+        direction: o.direction.0,
+        excitability_v: o.direction.1,
+        excitability_k: o.direction.2,
         adapt: vec![
             adapt("hh", "gnabar"),
             adapt("hh", "gkbar"),
@@ -227,6 +232,7 @@ fn run() -> Result<(), String> {
         average: arg("--average", 20.0)? * 1000.0,
         max_error: arg("--max-error", 1.0)?,
         outlier: arg("--outlier", 3.0)?,
+        direction: direction_args()?,
     };
     let targets = list_arg("--targets", &[1.0, 2.0, 3.0, 4.0, 5.0])?;
     let out: PathBuf = arg("--out", PathBuf::from("out/homeostasis_cell"))?;

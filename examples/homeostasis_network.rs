@@ -82,8 +82,8 @@ use std::time::Instant;
 use gradmod_runtime::control::Controller;
 use gradmod_runtime::noise::random_word;
 use gradmod_runtime::{Cell, Connection, Morphology, Network, Region, Settings};
-use homeostasis::{Adapt, Homeostasis, Mode, Noise};
-use homeostasis_common::{arg, mode_arg, plot_histograms, rate_in};
+use homeostasis::{Adapt, Direction, Homeostasis, Mode, Noise};
+use homeostasis_common::{arg, direction_args, mode_arg, plot_histograms, rate_in};
 
 /// Options of the experiment.
 #[derive(Clone, Debug)]
@@ -110,6 +110,7 @@ struct Opts {
     average: f64,
     max_error: f64,
     outlier: f64,
+    direction: (Direction, Option<f64>, Option<f64>),
 }
 
 /// A uniform number in [0, 1) from the stream (seed, stream) at `index`.
@@ -168,6 +169,9 @@ fn cell(i: usize, o: &Opts) -> Result<(Cell, Option<Controller>), String> {
         average: o.average,
         max_error: o.max_error,
         outlier: o.outlier,
+        direction: o.direction.0,
+        excitability_v: o.direction.1,
+        excitability_k: o.direction.2,
         adapt: o
             .adapt
             .iter()
@@ -255,6 +259,7 @@ fn run() -> Result<(), String> {
         average: arg("--average", 20.0)? * 1000.0,
         max_error: arg("--max-error", 1.0)?,
         outlier: arg("--outlier", 3.0)?,
+        direction: direction_args()?,
     };
     let out: PathBuf = arg("--out", PathBuf::from("out/homeostasis_network"))?;
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;

@@ -26,6 +26,9 @@
 //! average = 20000           # ms, tracking mode: the mean sensitivity's filter
 //! max_error = 1             # tracking mode: bound on the relative rate error
 //! outlier = 3               # tracking mode: longest sensitivity sample, in running mean norms
+//! direction = "rate"        # tracking mode: G from the tangent of f, or "excitability"
+//! excitability_v = -50      # mV, midpoint of the excitability observer's indicator (optional)
+//! excitability_k = 5        # mV, its width (optional)
 //!
 //! [[homeostasis.adapt]]     # one entry per adapted parameter
 //! mechanism = "hh"
@@ -41,7 +44,7 @@
 
 use std::collections::BTreeMap;
 
-use gradmod_runtime::control::{ControlSettings, Controller, ObjectiveSpec};
+use gradmod_runtime::control::{ControlSettings, Controller, ObjectiveSpec, StateRef};
 use gradmod_runtime::mechanism::Mechanism;
 use gradmod_runtime::noise::OuParams;
 use gradmod_runtime::{Cell, MechId, ParamSpec, Region};
@@ -105,9 +108,28 @@ pub struct Homeostasis {
     /// running mean of their norms.
     #[serde(default = "three")]
     pub outlier: f64,
+    /// Tracking mode: where the step direction comes from (see `Direction`).
+    #[serde(default)]
+    pub direction: Direction,
+    /// Midpoint of the excitability observer's soft indicator (mV; −50 mV when absent).
+    pub excitability_v: Option<f64>,
+    /// Width of the excitability observer's soft indicator (mV; 5 mV when absent).
+    pub excitability_k: Option<f64>,
     /// The adapted parameters.
     #[serde(default)]
     pub adapt: Vec<Adapt>,
+}
+
+/// Tracking mode: which tangent's running mean G sets the direction of the steps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// The tangent of the rate estimate f itself.
+    #[default]
+    Rate,
+    /// The tangent of the `excitability` observer's soft indicator of v (mod_files/excitability.mod),
+    /// placed beside the rate objective.
+    Excitability,
 }
 
 /// How the controller turns the observer into parameter steps.
@@ -280,6 +302,9 @@ pub fn attach(
     h: &Homeostasis,
     make: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>,
 ) -> Result<Attached, String> {
+    if h.direction == Direction::Excitability && h.mode != Mode::Tracking {
+        return Err("homeostasis.direction = \"excitability\" needs mode = \"tracking\"".into());
+    }
     let mech = make("rate_objective").ok_or("no `rate_objective` mechanism in the catalogue")?;
     let region = Region::section(&h.section);
     let objective = cell
@@ -338,7 +363,39 @@ pub fn attach(
         Mode::Tracking => ObjectiveSpec::rate_tracking(),
         Mode::Gradient => ObjectiveSpec::rate_objective(),
     };
-    let spec = ObjectiveSpec { instance, ..base };
+    let direction = match h.direction {
+        Direction::Rate => None,
+        Direction::Excitability => {
+            let mech =
+                make("excitability").ok_or("no `excitability` mechanism in the catalogue")?;
+            let ex = cell
+                .insert(mech, &region)
+                .map_err(|e| format!("homeostasis.section: {e}"))?;
+            for (field, key, value) in [
+                ("vs", "excitability_v", h.excitability_v),
+                ("ks", "excitability_k", h.excitability_k),
+            ] {
+                if let Some(v) = value {
+                    cell.set_field(ex, field, &all, v)
+                        .map_err(|e| format!("homeostasis.{key}: {e}"))?;
+                }
+            }
+            let at = cell
+                .mechanism(ex)
+                .nodes()
+                .iter()
+                .position(|&n| n == cv)
+                .ok_or(
+                    "homeostasis.section: the excitability observer has no instance at its middle",
+                )?;
+            Some(StateRef::excitability(at))
+        }
+    };
+    let spec = ObjectiveSpec {
+        instance,
+        direction,
+        ..base
+    };
     let mut controller =
         Controller::new(cell, &spec, &params, settings).map_err(|e| format!("homeostasis: {e}"))?;
     for (i, a) in h.adapt.iter().enumerate() {

@@ -7,8 +7,8 @@ mod models;
 #[path = "../src/homeostasis.rs"]
 mod homeostasis;
 
-use gradmod_runtime::control::{ControlSettings, Controller, ObjectiveSpec};
-use gradmod_runtime::{Cell, Morphology, ParamSpec, Region, Settings};
+use gradmod_runtime::control::{ControlSettings, Controller, ObjectiveSpec, StateRef};
+use gradmod_runtime::{Cell, Morphology, ParamSpec, Probe, Recorder, Region, Settings};
 use homeostasis::HomeostasisFile;
 use models::generated;
 
@@ -119,6 +119,18 @@ fn gradient_mode_moves_the_rate_toward_the_target() {
         .replace("rate = 2e-6", "rate = 3e-9");
     let h = HomeostasisFile::parse(&text).unwrap().homeostasis.unwrap();
     assert_eq!(h.mode, homeostasis::Mode::Gradient);
+    controlled_run(&text);
+}
+
+/// The same in tracking mode with the step direction from the excitability observer.
+#[test]
+fn the_excitability_direction_moves_the_rate_toward_the_target() {
+    let text = MODEL.replace(
+        "mode = \"tracking\"",
+        "mode = \"tracking\"\ndirection = \"excitability\"\nexcitability_v = -50\nexcitability_k = 5",
+    );
+    let h = HomeostasisFile::parse(&text).unwrap().homeostasis.unwrap();
+    assert_eq!(h.direction, homeostasis::Direction::Excitability);
     controlled_run(&text);
 }
 
@@ -274,4 +286,119 @@ fn a_bad_outlier_factor_is_rejected() {
         let err = Controller::new(&cell, &ObjectiveSpec::rate_tracking(), &[0], s).unwrap_err();
         assert!(err.to_string().contains("outlier"), "{err}");
     }
+}
+
+/// With a direction state, the sensitivity sample is the relative tangent of that state (here
+/// the excitability observer's a), not of the tracked rate estimate.
+#[test]
+fn the_direction_state_supplies_the_sensitivity() {
+    let mut cell = observed_hh();
+    let ex = cell
+        .insert(generated("excitability"), &Region::All)
+        .unwrap();
+    let obj = cell.mechanism_id("rate_objective").unwrap();
+    cell.add_ou_noise(
+        "soma",
+        0.5,
+        gradmod_runtime::noise::OuParams {
+            mean: 0.03,
+            sigma: 0.02,
+            tau: 5.0,
+            gain: 1.0,
+            seed: 4,
+        },
+    )
+    .unwrap();
+    let spec = ObjectiveSpec {
+        direction: Some(StateRef::excitability(0)),
+        ..ObjectiveSpec::rate_tracking()
+    };
+    let mut c = Controller::new(&cell, &spec, &[0], ControlSettings::default()).unwrap();
+    let probe = |mech| Probe::StateTangent {
+        mech,
+        state: 0,
+        k: 0,
+        instance: 0,
+    };
+    // State 0 of rate_objective is hd, state 1 is f.
+    let f_tangent = Probe::StateTangent {
+        mech: obj,
+        state: 1,
+        k: 0,
+        instance: 0,
+    };
+    let mut rec = Recorder::new(vec![probe(ex), f_tangent], 1);
+    cell.run(60.0, Some(&mut rec)).unwrap();
+    c.read_gradient(&cell);
+    let scale = c.adapted()[0].scale;
+    let a = *rec.traces[0].last().unwrap();
+    let f = *rec.traces[1].last().unwrap();
+    assert!(a != 0.0 && a != f, "a's tangent {a}, f's {f}");
+    assert_eq!(c.gradient()[0], scale * a);
+}
+
+/// A direction state is checked like the objective, and needs tracking mode.
+#[test]
+fn direction_errors_are_clear() {
+    let mut cell = observed_hh();
+    cell.insert(generated("excitability"), &Region::All)
+        .unwrap();
+    let s = ControlSettings::default();
+    let with = |direction: StateRef, base: ObjectiveSpec| ObjectiveSpec {
+        direction: Some(direction),
+        ..base
+    };
+    let not_state = StateRef {
+        state: "vs".into(),
+        ..StateRef::excitability(0)
+    };
+    let err = Controller::new(
+        &cell,
+        &with(not_state, ObjectiveSpec::rate_tracking()),
+        &[0],
+        s,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("excitability.vs is not a STATE"),
+        "{err}"
+    );
+    let bad_instance = StateRef::excitability(3);
+    let err = Controller::new(
+        &cell,
+        &with(bad_instance, ObjectiveSpec::rate_tracking()),
+        &[0],
+        s,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("excitability[3]"), "{err}");
+    let gradient = with(StateRef::excitability(0), ObjectiveSpec::rate_objective());
+    let err = Controller::new(&cell, &gradient, &[0], s).unwrap_err();
+    assert!(err.to_string().contains("tracking mode"), "{err}");
+    // The same in a model file.
+    let text = MODEL.replace(
+        "mode = \"tracking\"",
+        "mode = \"gradient\"\ndirection = \"excitability\"",
+    );
+    let h = HomeostasisFile::parse(&text).unwrap().homeostasis.unwrap();
+    let mut cell = soma_hh();
+    let err = homeostasis::attach(&mut cell, &h, &models::catalogue::by_name).unwrap_err();
+    assert!(
+        err.contains("direction") && err.contains("tracking"),
+        "{err}"
+    );
+    let text = MODEL.replace(
+        "mode = \"tracking\"",
+        "direction = \"excitability\"\nexcitability_k = -1",
+    );
+    let file = HomeostasisFile::parse(&text).unwrap();
+    let h = file.homeostasis.unwrap();
+    let mut cell = soma_hh();
+    homeostasis::add_noise(&mut cell, &file.noise, 0).unwrap();
+    let err = homeostasis::attach(&mut cell, &h, &models::catalogue::by_name).unwrap_err();
+    assert!(err.contains("excitability_k"), "{err}");
+    let err =
+        HomeostasisFile::parse(&MODEL.replace("mode = \"tracking\"", "direction = \"voltage\""))
+            .unwrap_err();
+    assert!(err.contains("voltage"), "{err}");
 }

@@ -1,7 +1,8 @@
-//! The homeostatic observer `rate_objective` (mod_files/objective.mod) and `rate_obs`
-//! (mod_files/rate_observer.mod): with λ = 0 the tangents of the rate estimate f and of the
-//! objective e equal central finite differences of full simulations, and f tracks the true spike
-//! rate of a noise-driven HH cell.
+//! The homeostatic observer `rate_objective` (mod_files/objective.mod), `rate_obs`
+//! (mod_files/rate_observer.mod) and `excitability` (mod_files/excitability.mod): with λ = 0 the
+//! tangents of the rate estimate f, of the objective e and of the soft indicator a equal central
+//! finite differences of full simulations, and f tracks the true spike rate of a noise-driven HH
+//! cell.
 
 mod models;
 
@@ -18,6 +19,8 @@ fn noisy_hh(sigma: f64, seed: u64) -> Cell {
     cell.insert(generated("rate_objective"), &Region::All)
         .unwrap();
     cell.insert(generated("rate_obs"), &Region::All).unwrap();
+    cell.insert(generated("excitability"), &Region::All)
+        .unwrap();
     cell.add_ou_noise(
         "soma",
         0.5,
@@ -33,18 +36,21 @@ fn noisy_hh(sigma: f64, seed: u64) -> Cell {
     cell
 }
 
-const PARAMS: [(&str, &str); 5] = [
+const PARAMS: [(&str, &str); 7] = [
     ("hh", "gnabar"),
     ("hh", "gkbar"),
     ("ou_noise", "gain"),
     ("rate_objective", "ftarget"),
     ("rate_objective", "tauf"),
+    ("excitability", "vs"),
+    ("excitability", "ks"),
 ];
 
-/// Runs with the parameters declared (one moved), recording v, f, e and their tangents.
+/// Runs with the parameters declared (one moved), recording v, f, e, a and their tangents.
 fn run(set: Option<(usize, f64)>) -> (Vec<Vec<f64>>, Vec<f64>) {
     let mut cell = noisy_hh(0.08, 3);
     let obj = cell.mechanism_id("rate_objective").unwrap();
+    let ex = cell.mechanism_id("excitability").unwrap();
     cell.set_field(obj, "ftarget", &Region::All, 3.0).unwrap();
     cell.set_field(obj, "tauf", &Region::All, 50.0).unwrap();
     for (m, p) in PARAMS {
@@ -58,11 +64,12 @@ fn run(set: Option<(usize, f64)>) -> (Vec<Vec<f64>>, Vec<f64>) {
         Probe::Voltage { cv: 1 },
         Probe::field(&cell, obj, "f", 0).unwrap(),
         Probe::field(&cell, obj, "e", 0).unwrap(),
+        Probe::field(&cell, ex, "a", 0).unwrap(),
     ];
     for k in 0..PARAMS.len() {
-        for state in [1, 2] {
+        for (mech, state) in [(obj, 1), (obj, 2), (ex, 0)] {
             probes.push(Probe::StateTangent {
-                mech: obj,
+                mech,
                 state,
                 k,
                 instance: 0,
@@ -86,9 +93,19 @@ fn objective_tangents_match_finite_differences() {
         let h = 1e-6 * theta[k].abs();
         let (plus, _) = run(Some((k, theta[k] + h)));
         let (minus, _) = run(Some((k, theta[k] - h)));
-        for (s, name) in [(1, "f"), (2, "e")] {
-            let tangent = &base[3 + 2 * k + (s - 1)];
+        for (s, name) in [(1, "f"), (2, "e"), (3, "a")] {
+            let tangent = &base[4 + 3 * k + (s - 1)];
             let scale = tangent.iter().fold(0.0f64, |a, x| a.max(x.abs()));
+            // One observer's parameters do not reach the other observer's states.
+            let other = match *m {
+                "rate_objective" => name == "a",
+                "excitability" => name != "a",
+                _ => false,
+            };
+            if other {
+                assert_eq!(scale, 0.0, "d{name}/d({m}.{p}) should vanish");
+                continue;
+            }
             let err = tangent
                 .iter()
                 .zip(plus[s].iter().zip(&minus[s]))

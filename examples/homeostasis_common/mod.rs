@@ -312,3 +312,22 @@ pub fn mode_arg() -> Result<crate::homeostasis::Mode, String> {
         )),
     }
 }
+
+/// Tracking mode: where the step direction comes from, `--direction rate|excitability` (default:
+/// rate), with the excitability observer's `--vs MV` and `--ks MV`.
+pub fn direction_args() -> Result<(crate::homeostasis::Direction, Option<f64>, Option<f64>), String>
+{
+    let d = match arg("--direction", String::from("rate"))?.as_str() {
+        "rate" => crate::homeostasis::Direction::Rate,
+        "excitability" => crate::homeostasis::Direction::Excitability,
+        other => {
+            return Err(format!(
+                "--direction: `{other}` is neither rate nor excitability"
+            ));
+        }
+    };
+    let opt = |name: &str| -> Result<Option<f64>, String> {
+        Ok(Some(arg(name, f64::NAN)?).filter(|v| !v.is_nan()))
+    };
+    Ok((d, opt("--vs")?, opt("--ks")?))
+}

@@ -203,6 +203,31 @@ pub struct ObjectiveSpec {
     /// Tracking mode: the parameter field holding the state's target x*. When absent, the
     /// controller descends the state's tangent (gradient mode).
     pub target: Option<String>,
+    /// Tracking mode: the state whose tangent gives the step direction (its running mean G).
+    /// When absent, the tracked state's own tangent does.
+    pub direction: Option<StateRef>,
+}
+
+/// A state of one instance of a mechanism placed on the cell.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StateRef {
+    /// Mechanism name (for example `excitability`).
+    pub mechanism: String,
+    /// State name (for example `a`).
+    pub state: String,
+    /// Instance index.
+    pub instance: usize,
+}
+
+impl StateRef {
+    /// The state `a` of instance `instance` of `excitability` (mod_files/excitability.mod).
+    pub fn excitability(instance: usize) -> Self {
+        Self {
+            mechanism: "excitability".into(),
+            state: "a".into(),
+            instance,
+        }
+    }
 }
 
 impl ObjectiveSpec {
@@ -213,6 +238,7 @@ impl ObjectiveSpec {
             state: "e".into(),
             instance: 0,
             target: None,
+            direction: None,
         }
     }
 
@@ -224,6 +250,7 @@ impl ObjectiveSpec {
             state: "f".into(),
             instance: 0,
             target: Some("ftarget".into()),
+            direction: None,
         }
     }
 }
@@ -248,8 +275,10 @@ pub struct Controller {
     pub settings: ControlSettings,
     params: Vec<Adapted>,
     mech: MechId,
-    /// Offset of the objective's state tangent for column 0 in the mechanism's σ buffer, and the
-    /// stride between columns.
+    /// The mechanism whose state tangent is read: the objective's, or the direction state's.
+    source: MechId,
+    /// Offset of that state's tangent for column 0 in the source's σ buffer, and the stride
+    /// between columns.
     offset: usize,
     stride: usize,
     /// Tracking mode: field indices of the state and of its target.
@@ -325,6 +354,33 @@ impl Controller {
                 name: format!("{}[{}]", info.name, objective.instance),
             });
         }
+        let (source, offset, stride) = match (&objective.direction, tracking) {
+            (None, _) => (mech, pos * ni + objective.instance, info.state_count() * ni),
+            (Some(d), Some(_)) => {
+                let dm = cell.mechanism_id(&d.mechanism)?;
+                let dinfo = cell.mechanism(dm).info();
+                let df = cell.field_index(dm, &d.state)?;
+                let dpos = dinfo.state_position(df).ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "direction {}.{} is not a STATE, so it has no tangent",
+                        dinfo.name, d.state
+                    ))
+                })?;
+                let dn = cell.mechanism(dm).instance_count();
+                if d.instance >= dn {
+                    return Err(Error::UnknownName {
+                        kind: "instance",
+                        name: format!("{}[{}]", dinfo.name, d.instance),
+                    });
+                }
+                (dm, dpos * dn + d.instance, dinfo.state_count() * dn)
+            }
+            (Some(_), None) => {
+                return Err(Error::Invalid(
+                    "a direction state needs tracking mode (a target for the objective)".into(),
+                ));
+            }
+        };
         let ks: Vec<usize> = if ks.is_empty() {
             (0..cell.parameter_count()).collect()
         } else {
@@ -371,8 +427,9 @@ impl Controller {
             scale: 0.0,
             params,
             mech,
-            offset: pos * ni + objective.instance,
-            stride: info.state_count() * ni,
+            source,
+            offset,
+            stride,
             tracking,
             instance: objective.instance,
             updates: 0,
@@ -427,7 +484,7 @@ impl Controller {
     /// Reads the relative gradient u_k = s_k·de/dθ_k from the cell's tangents into `gradient()`,
     /// before clipping.
     pub fn read_gradient(&mut self, cell: &Cell) {
-        let sigma = cell.mechanism(self.mech).state_tangents();
+        let sigma = cell.mechanism(self.source).state_tangents();
         for (g, p) in self.grad.iter_mut().zip(&self.params) {
             *g = p.scale
                 * sigma
