@@ -9,7 +9,7 @@ use crate::back::nmodl::{print_block, print_module};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::ir::{BlockId, Module, Stmt, StmtKind, VarId, VarKind};
 use crate::passes;
-use crate::sym::substitute;
+use crate::sym::{substitute, substitute_tangent};
 
 /// Which kernel a tangent block differentiates, for its comments.
 #[derive(Clone, Copy)]
@@ -154,7 +154,8 @@ fn solved_blocks(m: &Module) -> Vec<BlockId> {
 }
 
 /// Sets the tangent of parameter `p` to 1 and those of the other parameters to 0 in every tangent
-/// block, simplifying as it goes.
+/// block, simplifying as it goes. A derivative that becomes zero this way is dropped also where it
+/// is divided by something (no `0/x` is left), as the derivative rules do for structural zeros.
 fn specialise(m: &mut Module, p: VarId) {
     let maps = m.tangent.clone().expect("tangent maps");
     let mut map = HashMap::new();
@@ -179,7 +180,7 @@ fn rewrite(m: &mut Module, body: Vec<Stmt>, map: &HashMap<VarId, crate::ir::Expr
             let kind = match s.kind {
                 StmtKind::Assign { var, value } => StmtKind::Assign {
                     var,
-                    value: substitute(&mut m.exprs, value, map),
+                    value: substitute_tangent(&mut m.exprs, value, map),
                 },
                 StmtKind::If {
                     cond,

@@ -6,8 +6,12 @@
 mod common;
 
 use common::{Rng, breakpoint_solves, modules, operating_point};
+use gradmod_compiler::audit::audit;
+use gradmod_compiler::back::nmodl::print_expr;
+use gradmod_compiler::driver::load_source;
 use gradmod_compiler::interp::Machine;
-use gradmod_compiler::ir::{BlockId, Builtin, SolveMethod, VarId};
+use gradmod_compiler::ir::expr::{BinOp, Expr};
+use gradmod_compiler::ir::{BlockId, Builtin, Module, SolveMethod, StmtKind, VarId};
 use gradmod_compiler::passes;
 
 /// The derivatives of the states of DERIVATIVE block `b` at the machine's current values.
@@ -169,4 +173,100 @@ fn conductances_equal_finite_differences() {
     }
     eprintln!("conductances checked in {checked} mechanisms");
     assert!(checked >= 3);
+}
+
+/// The quotients with a constant zero numerator in any statement of `m`, printed.
+fn zero_quotients(m: &Module) -> Vec<String> {
+    let mut found = Vec::new();
+    for b in &m.blocks {
+        for s in &b.body {
+            s.for_each_stmt(&mut |s| {
+                s.for_each_expr(&mut |e| {
+                    for id in m.exprs.reachable(&[e]) {
+                        if let Expr::Binary(BinOp::Div, n, _) = m.exprs.get(id)
+                            && m.exprs.as_num(n) == Some(0.0)
+                        {
+                            found.push(format!("{}: {}", b.name, print_expr(m, id)));
+                        }
+                    }
+                });
+            });
+        }
+    }
+    found
+}
+
+#[test]
+fn structurally_zero_terms_leave_no_zero_quotients() {
+    // Each file has a term that is absent: `a' = -a/taua + vs` has no part of `a/taua` free of
+    // `a` (and nothing moves `taua` in the tangent with respect to `vs`); `g' = -g/tau` has no term
+    // free of `g`; `C` takes part in no reaction of its compartment. None of these may leave a
+    // quotient `0/x` in the update maps, their tangents or the audit.
+    let files = [
+        (
+            "cnexp.mod",
+            "NEURON { SUFFIX t2 RANGE vs, taua }\n\
+             PARAMETER { vs = -50 taua = 1 }\n\
+             STATE { a }\n\
+             ASSIGNED { v }\n\
+             INITIAL { a = 0 }\n\
+             BREAKPOINT { SOLVE states METHOD cnexp }\n\
+             DERIVATIVE states { a' = -a/taua + vs }\n",
+        ),
+        (
+            "decay.mod",
+            "NEURON { POINT_PROCESS decay RANGE tau }\n\
+             PARAMETER { tau = 2 }\n\
+             STATE { g }\n\
+             INITIAL { g = 1 }\n\
+             BREAKPOINT { SOLVE states METHOD cnexp }\n\
+             DERIVATIVE states { g' = -g/tau }\n",
+        ),
+        (
+            "kinetic.mod",
+            "NEURON { SUFFIX kin RANGE kf, vol }\n\
+             PARAMETER { kf = 0.1 vol = 2 }\n\
+             STATE { A B C }\n\
+             INITIAL { A = 1 B = 0 C = 0.5 }\n\
+             BREAKPOINT { SOLVE scheme METHOD sparse }\n\
+             KINETIC scheme {\n\
+                 COMPARTMENT vol { A B C }\n\
+                 ~ A <-> B (kf, kf)\n\
+             }\n",
+        ),
+    ];
+    for (name, text) in files {
+        let front = load_source(name, text);
+        let m0 = front
+            .module
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}", front.render()));
+        let mut m = m0.clone();
+        passes::run(&mut m, None).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+        let found = zero_quotients(&m);
+        assert!(found.is_empty(), "{name}: {found:#?}");
+        let out = audit(m0, name, None).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+        assert!(
+            !out.contains("(0 / ") && !out.contains(" 0 / "),
+            "{name}:\n{out}"
+        );
+    }
+    // The cnexp update itself, term by term.
+    let front = load_source("cnexp.mod", files[0].1);
+    let mut m = front.module.unwrap();
+    passes::run(&mut m, Some("cnexp")).unwrap();
+    let update = m
+        .blocks
+        .iter()
+        .filter(|b| b.name == "states")
+        .flat_map(|b| &b.body)
+        .find_map(|s| match s.kind {
+            StmtKind::Assign { value, .. } => Some(print_expr(&m, value)),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        update,
+        "a - (1 - exp(dt * (-1 / taua))) * (vs / (-1 / taua) + a)"
+    );
 }

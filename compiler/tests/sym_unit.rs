@@ -9,7 +9,7 @@ use gradmod_compiler::ir::expr::{BinOp, Expr, ExprArena, ExprId, VarId};
 use gradmod_compiler::sym::print::format_num;
 use gradmod_compiler::sym::{
     self, build, cse, cse_with, depends_on, diff, eval, free_vars, is_linear_in, substitute,
-    to_nmodl, to_nmodl_with,
+    substitute_tangent, to_nmodl, to_nmodl_with,
 };
 use sym_common::{Names, eval_at, parse};
 
@@ -307,6 +307,39 @@ fn linearity_test_drives_cnexp_sparse_and_conductance() {
         let e = parse(&mut ar, &mut names, text, true);
         assert_eq!(is_linear_in(&mut ar, e, v), None, "{text}");
     }
+}
+
+#[test]
+fn structural_zeros_are_not_divided() {
+    let (mut ar, mut names) = setup();
+    let (x, y) = (VarId(0), VarId(1));
+    let zero = ar.num(0.0);
+    // The linearity test: `x/y` has no term free of `x`, and `-x/y + z` none in `x/y`.
+    let e = parse(&mut ar, &mut names, "x/y", true);
+    assert_eq!(is_linear_in(&mut ar, e, x).map(|(_, b)| b), Some(zero));
+    let e = parse(&mut ar, &mut names, "-x/y + z", true);
+    let (a, b) = is_linear_in(&mut ar, e, x).unwrap();
+    assert_eq!(show(&ar, &names, a), "-1 / y");
+    assert_eq!(show(&ar, &names, b), "z");
+    // A derivative rule whose numerator cancels: atan2(x, x) has derivative 0 in x.
+    let e = parse(&mut ar, &mut names, "atan2(x, x)", true);
+    assert_eq!(diff(&mut ar, e, x), zero);
+    // Substituting 0 for a tangent variable drops the quotient it vanishes from; a plain
+    // substitution keeps `0/y`, as user code needs, and a `0/y` written as such stays.
+    let dp = names.id("dp");
+    let e = parse(&mut ar, &mut names, "x*dp/y + z", true);
+    let map = HashMap::from([(dp, zero)]);
+    let kept = substitute(&mut ar, e, &map);
+    assert_eq!(show(&ar, &names, kept), "0 / y + z");
+    let dropped = substitute_tangent(&mut ar, e, &map);
+    assert_eq!(show(&ar, &names, dropped), "z");
+    let written = parse(&mut ar, &mut names, "0/y + dp", true);
+    let s = substitute_tangent(&mut ar, written, &map);
+    assert_eq!(show(&ar, &names, s), "0 / y");
+    let user = parse(&mut ar, &mut names, "x/y", true);
+    let s = substitute(&mut ar, user, &HashMap::from([(x, zero)]));
+    assert_eq!(show(&ar, &names, s), "0 / y");
+    assert!(depends_on(&ar, s, y));
 }
 
 #[test]

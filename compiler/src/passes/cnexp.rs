@@ -67,8 +67,14 @@ fn rewrite(
                             let e = build::call(ar, crate::ir::Func::Exp, dta);
                             let one = ar.num(1.0);
                             let factor = build::sub(ar, one, e);
-                            let ratio = build::div(ar, b, a);
-                            let target = build::neg(ar, ratio);
+                            // Without a term free of x (b structurally zero) the target -b/a
+                            // is zero; the quotient `0/a` is not built.
+                            let target = if ar.as_num(b) == Some(0.0) {
+                                ar.num(0.0)
+                            } else {
+                                let ratio = build::div(ar, b, a);
+                                build::neg(ar, ratio)
+                            };
                             let gap = build::sub(ar, target, x);
                             let step = build::mul(ar, factor, gap);
                             build::add(ar, x, step)

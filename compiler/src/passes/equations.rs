@@ -43,9 +43,10 @@ pub fn equations(m: &mut Module, id: BlockId) -> Result<Equations, Diagnostics> 
             .get(&s)
             .copied()
             .unwrap_or_else(|| m.exprs.num(0.0));
+        // A state no reaction moves keeps the rate 0 rather than `0/volume`.
         let r = match cx.volume.get(&s) {
-            Some(&v) => build::div(&mut m.exprs, r, v),
-            None => r,
+            Some(&v) if m.exprs.as_num(r) != Some(0.0) => build::div(&mut m.exprs, r, v),
+            _ => r,
         };
         rates.push(r);
     }

@@ -188,7 +188,8 @@ pub fn mul(ar: &mut ExprArena, a: ExprId, b: ExprId) -> ExprId {
 }
 
 /// `a / b`. To be safe, `0/b` and `b/b` are not folded unless `b` is a nonzero constant: the
-/// differentiation rules never produce them, and in user code `b` may well be zero (the guard
+/// differentiation rules and the linearity test never produce them (they drop a quotient whose
+/// numerator is a structural zero themselves), and in user code `b` may well be zero (the guard
 /// `x/(exp(x) - 1)` is exactly that). A constant division by zero is kept as a node.
 pub fn div(ar: &mut ExprArena, a: ExprId, b: ExprId) -> ExprId {
     if let Some(c) = fold2(ar, BinOp::Div, a, b) {

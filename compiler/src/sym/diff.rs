@@ -180,7 +180,7 @@ fn binary_derivative(
             // (a/b)' = (a' - (a/b) b') / b, which reuses the quotient and never squares b.
             let t = mul(ar, e, db);
             let top = sub(ar, da, t);
-            div(ar, top, b)
+            derivative_over(ar, top, b, zero)
         }
         BinOp::Pow => pow_derivative(ar, e, a, b, da, db, zero),
         BinOp::Min | BinOp::Max => {
@@ -201,7 +201,7 @@ fn binary_derivative(
             let a2 = pow(ar, a, two);
             let b2 = pow(ar, b, two);
             let bottom = add(ar, a2, b2);
-            div(ar, top, bottom)
+            derivative_over(ar, top, bottom, zero)
         }
         BinOp::Fmod => {
             // fmod(a, b) = a - k b with the integer k = trunc(a/b) of the exact quotient. It is
@@ -217,6 +217,14 @@ fn binary_derivative(
         }
         _ => zero,
     }
+}
+
+/// `top / den` for a derivative rule whose numerator `top` is made of derivatives: when `top` is
+/// structurally zero (the derivatives in it cancelled, as in `atan2(x, x)`), so is the quotient,
+/// wherever the expression differentiated is defined. The builder itself keeps `0/den`, since in
+/// user code `den` may vanish.
+fn derivative_over(ar: &mut ExprArena, top: ExprId, den: ExprId, zero: ExprId) -> ExprId {
+    if top == zero { zero } else { div(ar, top, den) }
 }
 
 /// The derivative of `e = a ^ b`. With an exponent free of the seeded variables this is

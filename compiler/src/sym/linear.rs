@@ -17,7 +17,8 @@ use crate::sym::build::{add, div, mul, neg, select, sub};
 /// branches are both linear. Anything else that reads `var` (e.g. `exp(var)`, `var*var`, or
 /// `var/var`) is reported as not linear, even when it happens to simplify to a linear form.
 /// The coefficients are built through the smart constructors, so `a` is `0` when `e` does not
-/// depend on `var`.
+/// depend on `var`, and `b` is `0` when `e` has no term free of `var`. A structurally zero
+/// coefficient divided by a denominator stays `0` (not `0/b`): it is zero wherever `e` is defined.
 pub fn is_linear_in(ar: &mut ExprArena, e: ExprId, var: VarId) -> Option<(ExprId, ExprId)> {
     let order = ar.reachable(&[e]);
     let zero = ar.num(0.0);
@@ -65,10 +66,11 @@ pub fn is_linear_in(ar: &mut ExprArena, e: ExprId, var: VarId) -> Option<(ExprId
             }
             Expr::Binary(BinOp::Div, a, b) => {
                 let ((_, la), (dep_b, _)) = (parts(a), parts(b));
-                Some(
-                    la.filter(|_| !dep_b)
-                        .map(|(p, q)| (div(ar, p, b), div(ar, q, b))),
-                )
+                // A coefficient that is structurally zero (the term is absent) stays zero rather
+                // than becoming `0/b`: the builder keeps that quotient, since in user code `b`
+                // may vanish, but here it only stands for a term that is not there.
+                let mut over_b = |c: ExprId| if c == zero { zero } else { div(ar, c, b) };
+                Some(la.filter(|_| !dep_b).map(|(p, q)| (over_b(p), over_b(q))))
             }
             Expr::Select {
                 cond,

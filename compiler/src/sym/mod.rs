@@ -28,4 +28,6 @@ pub use dual::{Dual, eval_dual};
 pub use eval::{eval, eval_many};
 pub use linear::is_linear_in;
 pub use print::{to_nmodl, to_nmodl_with};
-pub use rewrite::{depends_on, free_vars, simplify, simplify_many, substitute, substitute_many};
+pub use rewrite::{
+    depends_on, free_vars, simplify, simplify_many, substitute, substitute_many, substitute_tangent,
+};

@@ -5,17 +5,19 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::ir::expr::{Expr, ExprArena, ExprId, VarId};
+use crate::ir::expr::{BinOp, Expr, ExprArena, ExprId, VarId};
 use crate::sym::build::rebuild_node;
 
 /// Rebuilds every node reachable from `roots` bottom-up through the smart constructors, replacing
 /// each variable `v` by `leaf(arena, v)` (or keeping it when `leaf` gives `None`). When `all` is
 /// false, a node whose operands did not change keeps its id; when true, every node is rebuilt,
-/// which simplifies expressions built without the smart constructors.
+/// which simplifies expressions built without the smart constructors. When `drop_vanished` is
+/// true, a quotient whose numerator the rebuilding turned into the constant `0` becomes `0`.
 fn rebuild(
     ar: &mut ExprArena,
     roots: &[ExprId],
     all: bool,
+    drop_vanished: bool,
     leaf: &mut dyn FnMut(&mut ExprArena, VarId) -> Option<ExprId>,
 ) -> Vec<ExprId> {
     let order = ar.reachable(roots);
@@ -25,6 +27,11 @@ fn rebuild(
         let new = match node {
             Expr::Var(v) => leaf(ar, v).unwrap_or(id),
             _ if !all && node.children().all(|c| map[&c] == c) => id,
+            Expr::Binary(BinOp::Div, p, _)
+                if drop_vanished && map[&p] != p && ar.as_num(map[&p]) == Some(0.0) =>
+            {
+                ar.num(0.0)
+            }
             _ => rebuild_node(ar, node, |c| map[&c]),
         };
         map.insert(id, new);
@@ -35,12 +42,12 @@ fn rebuild(
 /// `e` rebuilt through the smart constructors of [`crate::sym::build`]: constants folded and
 /// identities applied everywhere, bottom-up. Idempotent.
 pub fn simplify(ar: &mut ExprArena, e: ExprId) -> ExprId {
-    rebuild(ar, &[e], true, &mut |_, _| None)[0]
+    rebuild(ar, &[e], true, false, &mut |_, _| None)[0]
 }
 
 /// Like [`simplify`], for several roots at once.
 pub fn simplify_many(ar: &mut ExprArena, roots: &[ExprId]) -> Vec<ExprId> {
-    rebuild(ar, roots, true, &mut |_, _| None)
+    rebuild(ar, roots, true, false, &mut |_, _| None)
 }
 
 /// `e` with every variable in `map` replaced by its image, simplifying only the nodes that change.
@@ -54,7 +61,18 @@ pub fn substitute_many(
     roots: &[ExprId],
     map: &HashMap<VarId, ExprId>,
 ) -> Vec<ExprId> {
-    rebuild(ar, roots, false, &mut |_, v| map.get(&v).copied())
+    rebuild(ar, roots, false, false, &mut |_, v| map.get(&v).copied())
+}
+
+/// Like [`substitute`], for a tangent expression `e` (one the derivative rules built, linear in
+/// the tangent variables) and a `map` that gives tangent variables constant values: a quotient
+/// whose numerator the substitution makes zero becomes zero, instead of the `0/x` that
+/// [`substitute`] keeps. Such a numerator is a derivative the substitution made structurally
+/// absent, and the derivative rules only divide derivatives by expressions of the primal values,
+/// so the quotient is zero wherever the expression differentiated is defined (the assumption
+/// behind the builder's `x·0 → 0`). Not for user expressions, where `0/x` must be kept.
+pub fn substitute_tangent(ar: &mut ExprArena, e: ExprId, map: &HashMap<VarId, ExprId>) -> ExprId {
+    rebuild(ar, &[e], false, true, &mut |_, v| map.get(&v).copied())[0]
 }
 
 /// The variables `e` reads, in increasing order.
