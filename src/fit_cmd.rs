@@ -290,6 +290,14 @@ pub fn setup(model: &Model, opts: &FitOptions) -> Result<FitSetup, String> {
     if built.cells.len() != 1 || !built.gap_junctions.is_empty() {
         return Err("gradmod fit fits single-cell models; this file describes a network".into());
     }
+    // Rejected rather than ignored: the fit's simulations run no noise and no controller.
+    if built.cells[0].homeostasis.is_some() || !built.cells[0].noise.is_empty() {
+        return Err(
+            "gradmod fit does not run [homeostasis] or [[noise]] sections (`gradmod run` does); \
+             remove them from the model to fit it"
+                .into(),
+        );
+    }
     let forgetting = opts
         .overrides
         .iter()

@@ -52,12 +52,14 @@ pub fn run(
     options: &RunOptions,
 ) -> Result<RunReport, Box<dyn std::error::Error>> {
     let built = build(model, library, &options.overrides)?;
-    let sections =
-        HomeostasisFile::from_values(model.file.homeostasis.as_ref(), &model.file.noise)?;
     let start = Instant::now();
-    let (traces, spikes) = if sections.homeostasis.is_some() || !sections.noise.is_empty() {
+    let controlled = built
+        .cells
+        .iter()
+        .any(|c| c.homeostasis.is_some() || !c.noise.is_empty());
+    let (traces, spikes) = if controlled {
         let make = |name: &str| library.make(name);
-        simulate_controlled(built, &sections, &make, options.progress)?
+        simulate_controlled(built, &make, options.progress)?
     } else {
         simulate(built, options.progress)?
     };
@@ -244,6 +246,11 @@ pub fn simulate(built: Built, progress: bool) -> Result<Simulated, gradmod_runti
         bar.set(done);
     }
     bar.finish();
+    Ok(network_traces(&net, &shells, recs))
+}
+
+/// The traces of every cell of a network, and its spikes by cell name.
+fn network_traces(net: &Network, shells: &[Columns], recs: Vec<Recorder>) -> Simulated {
     let names: Vec<String> = shells.iter().map(|b| b.name.clone()).collect();
     let spikes = net
         .spikes()
@@ -256,77 +263,155 @@ pub fn simulate(built: Built, progress: bool) -> Result<Simulated, gradmod_runti
         .zip(net.cells())
         .map(|((b, rec), cell)| (b.name.clone(), traces(b, cell, rec)))
         .collect();
-    Ok((out, spikes))
+    (out, spikes)
 }
 
-/// Runs a single-cell model with its `[[noise]]` sources and `[homeostasis]` controller (see
-/// [`homeostasis`]). Besides the model's probes, the traces hold the rate estimate
+/// Places a cell's `[[noise]]` sources (seeds offset by `seed_offset`) and attaches its
+/// `[homeostasis]` controller, adding the rate estimate and the adapted parameters to its columns.
+fn attach_control(
+    cell: &mut Cell,
+    columns: &mut Columns,
+    sections: &HomeostasisFile,
+    seed_offset: u64,
+    make: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>,
+) -> Result<Option<Controller>, Box<dyn std::error::Error>> {
+    homeostasis::add_noise(cell, &sections.noise, seed_offset)?;
+    let Some(h) = &sections.homeostasis else {
+        return Ok(None);
+    };
+    let at = homeostasis::attach(cell, h, make)?;
+    let column = |name: String, value: Probe, unit: &str| ProbeColumn {
+        name,
+        value,
+        tangents: Vec::new(),
+        unit: unit.into(),
+    };
+    let f = Probe::field(cell, at.objective, "f", at.instance)?;
+    columns.probes.push(column("homeostasis.f".into(), f, "Hz"));
+    for (a, name) in h.adapt.iter().zip(&at.names) {
+        let mech = cell.mechanism_id(&a.mechanism)?;
+        // Every instance in the parameter's region holds θ; record the first one.
+        let instance = match &a.region {
+            Some(section) => {
+                let cv = cell.cv_at(section, 0.5)?;
+                let nodes = cell.mechanism(mech).nodes();
+                nodes.iter().position(|&n| n == cv).unwrap_or(0)
+            }
+            None => 0,
+        };
+        let p = Probe::field(cell, mech, &a.parameter, instance)?;
+        columns
+            .probes
+            .push(column(format!("homeostasis.{name}"), p, ""));
+    }
+    Ok(Some(at.controller))
+}
+
+/// Runs a model whose cells have `[[noise]]` sources or a `[homeostasis]` controller (see
+/// [`homeostasis`]); every cell reads its own model file's sections, and in a network the seeds of
+/// cell i's sources are offset by i, so that cells built from one file get different noise.
+/// Besides the model's probes, the traces of a controlled cell hold the rate estimate
 /// `homeostasis.f` (Hz) and the trajectory `homeostasis.MECHANISM.PARAMETER` of every adapted
-/// parameter. `make` gives the observer mechanism by name.
+/// parameter. `make` gives the observer mechanisms by name.
 pub fn simulate_controlled(
     built: Built,
-    sections: &HomeostasisFile,
     make: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>,
     progress: bool,
 ) -> Result<Simulated, Box<dyn std::error::Error>> {
-    if built.cells.len() != 1 || !built.connections.is_empty() || !built.gap_junctions.is_empty() {
-        return Err("[homeostasis] and [[noise]] are supported in single-cell models only".into());
-    }
     let total = (built.tstop / built.dt).round() as u64;
     let every = built.sample_every;
-    let (mut cell, mut columns) = split(built.cells.into_iter().next().expect("one cell"));
-    homeostasis::add_noise(&mut cell, &sections.noise, 0)?;
-    let mut controller: Option<Controller> = None;
-    if let Some(h) = &sections.homeostasis {
-        let at = homeostasis::attach(&mut cell, h, make)?;
-        let column = |name: String, value: Probe, unit: &str| ProbeColumn {
-            name,
-            value,
-            tangents: Vec::new(),
-            unit: unit.into(),
+    let single =
+        built.cells.len() == 1 && built.connections.is_empty() && built.gap_junctions.is_empty();
+    let mut cells = Vec::new();
+    let mut shells = Vec::new();
+    let mut controllers = Vec::new();
+    for (i, mut b) in built.cells.into_iter().enumerate() {
+        let name = b.name.clone();
+        let at = |e: String| {
+            if name.is_empty() {
+                e
+            } else {
+                format!("cell `{name}`: {e}")
+            }
         };
-        let f = Probe::field(&cell, at.objective, "f", at.instance)?;
-        columns.probes.push(column("homeostasis.f".into(), f, "Hz"));
-        for (a, name) in h.adapt.iter().zip(&at.names) {
-            let mech = cell.mechanism_id(&a.mechanism)?;
-            // Every instance in the parameter's region holds θ; record the first one.
-            let instance = match &a.region {
-                Some(section) => {
-                    let cv = cell.cv_at(section, 0.5)?;
-                    let nodes = cell.mechanism(mech).nodes();
-                    nodes.iter().position(|&n| n == cv).unwrap_or(0)
-                }
-                None => 0,
-            };
-            let p = Probe::field(&cell, mech, &a.parameter, instance)?;
-            columns
-                .probes
-                .push(column(format!("homeostasis.{name}"), p, ""));
-        }
-        controller = Some(at.controller);
+        let (h, noise) = (b.homeostasis.take(), std::mem::take(&mut b.noise));
+        let sections = HomeostasisFile::from_values(h.as_ref(), &noise).map_err(&at)?;
+        let (mut cell, mut columns) = split(b);
+        let c = attach_control(&mut cell, &mut columns, &sections, i as u64, make)
+            .map_err(|e| at(e.to_string()))?;
+        cells.push(cell);
+        shells.push(columns);
+        controllers.push(c);
     }
     let mut bar = Progress::new(total, progress);
-    let mut rec = recorder(&columns, every);
-    cell.init()?;
-    rec.sample(&cell);
-    for n in 1..=total {
-        cell.step()?;
-        if let Some(c) = controller.as_mut() {
-            c.after_step(&mut cell)?;
+    let mut recs: Vec<Recorder> = shells.iter().map(|c| recorder(c, every)).collect();
+    if single {
+        let (mut cell, columns, mut rec) = (cells.remove(0), shells.remove(0), recs.remove(0));
+        let mut controller = controllers.remove(0);
+        cell.init()?;
+        rec.sample(&cell);
+        for n in 1..=total {
+            cell.step()?;
+            if let Some(c) = controller.as_mut() {
+                c.after_step(&mut cell)?;
+            }
+            rec.maybe_sample(&cell);
+            if n % 64 == 0 {
+                bar.set(n);
+            }
         }
-        rec.maybe_sample(&cell);
-        if n % 64 == 0 {
-            bar.set(n);
+        bar.finish();
+        let spikes = cell
+            .take_spikes()
+            .iter()
+            .map(|s| (columns.name.clone(), s.detector, s.time))
+            .collect();
+        let t = traces(&columns, &cell, rec);
+        return Ok((vec![(columns.name, t)], spikes));
+    }
+    let mut net = Network::new();
+    for cell in cells {
+        net.add_cell(cell);
+    }
+    for c in built.connections {
+        net.connect(c)?;
+    }
+    for (a, b, g) in built.gap_junctions {
+        net.add_gap_junction(a, b, g)?;
+    }
+    // The network runs in chunks after which every controller that is due updates its cell, and
+    // the recorders sample: the greatest common divisor of the update and sampling intervals.
+    let chunk = controllers
+        .iter()
+        .flatten()
+        .fold(every, |g, c| gcd(g, c.settings.every));
+    net.init()?;
+    for (rec, cell) in recs.iter_mut().zip(net.cells()) {
+        rec.sample(cell);
+    }
+    let mut done = 0;
+    while done < total {
+        done = (done + chunk).min(total);
+        net.run(done as f64 * built.dt)?;
+        for (i, c) in controllers.iter_mut().enumerate() {
+            if let Some(c) = c {
+                c.after_step(net.cell_mut(i))?;
+            }
         }
+        if done % every == 0 {
+            for (rec, cell) in recs.iter_mut().zip(net.cells()) {
+                rec.sample(cell);
+            }
+        }
+        bar.set(done);
     }
     bar.finish();
-    let spikes = cell
-        .take_spikes()
-        .iter()
-        .map(|s| (columns.name.clone(), s.detector, s.time))
-        .collect();
-    let t = traces(&columns, &cell, rec);
-    Ok((vec![(columns.name, t)], spikes))
+    Ok(network_traces(&net, &shells, recs))
+}
+
+/// The greatest common divisor (of positive step counts).
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a.max(1) } else { gcd(b, a % b) }
 }
 
 /// Prints where a run wrote its results, and a line per probe.

@@ -429,6 +429,14 @@ fn bad_targets_and_parameters_give_clear_errors() {
         o.overrides = set(&["tstop=5", "io_cal.gbar=0"])
     });
     assert!(e.starts_with("--params: `g_CaL` is 0 in the model"), "{e}");
+    // A model with noise or a controller is rejected, not fitted without them.
+    let text = std::fs::read_to_string(root().join("models/io_cell.toml")).unwrap()
+        + "\n[[noise]]\nsection = \"soma\"\nsigma = 0.01\n";
+    let noisy = model::Model::parse("noisy.toml", &text, &root().join("models")).unwrap();
+    let mut opts = FitOptions::new(&good, &["g_CaL"], std::env::temp_dir());
+    opts.overrides = set(&["tstop=5"]);
+    let e = fit_cmd::setup(&noisy, &opts).err().expect("an error");
+    assert!(e.contains("[[noise]]"), "{e}");
     let e = setup_error(&dir.join("none.csv"), &["g_CaL"], |_| {});
     assert!(e.starts_with("cannot read the target"), "{e}");
     assert!(fit_cmd::parse_window("1;2").is_err());

@@ -243,7 +243,7 @@ fn io_observed(cell: &Cell) -> Vec<Observed> {
     ]
 }
 
-/// Model A's soma with both observers; the clamp makes one spike, which they see.
+/// Model A's soma with the observers; the clamp makes one spike, which they see.
 fn observers() -> Cell {
     let mut cell = model_a(0.5, generated("hh"));
     for name in ["rate_obs", "rate_objective"] {
@@ -252,6 +252,8 @@ fn observers() -> Cell {
     }
     let obj = cell.mechanism_id("rate_objective").unwrap();
     cell.set_field(obj, "ftarget", &Region::All, 3.0).unwrap();
+    cell.insert(generated("excitability"), &Region::Tag(1))
+        .unwrap();
     cell
 }
 
@@ -260,6 +262,7 @@ fn observer_states(cell: &Cell) -> Vec<Observed> {
         state(cell, "rate_obs", "f"),
         state(cell, "rate_objective", "f"),
         state(cell, "rate_objective", "e"),
+        state(cell, "excitability", "a"),
     ]
 }
 
@@ -357,6 +360,9 @@ const CASES: [Case; 5] = [
             ("rate_objective", "tauh"),
             ("rate_objective", "tauf"),
             ("rate_objective", "eps"),
+            ("excitability", "vs"),
+            ("excitability", "ks"),
+            ("excitability", "taua"),
         ],
         observe: observer_states,
         tstop: 30.0,

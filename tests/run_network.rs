@@ -165,26 +165,91 @@ fn network_errors_name_the_key() {
         let got = err.headline().replace(&format!("{}/", dir.display()), "");
         assert!(got.starts_with(expected), "{got}");
     }
-    // A cell file with a controller or noise is rejected, not silently run without them.
-    let pre = std::fs::read_to_string(dir.join("pre.toml")).unwrap();
-    std::fs::write(
-        dir.join("noisy.toml"),
-        format!("{pre}\n[[noise]]\nsection = \"soma\"\nmean = 0.1\nsigma = 0.1\ntau = 5\n"),
-    )
-    .unwrap();
+    // A network file's own [homeostasis] is rejected: each cell's file carries its own.
     std::fs::write(
         dir.join("bad.toml"),
-        net.replacen("model = \"pre.toml\"", "model = \"noisy.toml\"", 1),
+        format!("{net}\n[homeostasis]\ntarget = 1\nrate = 1e-6\n"),
     )
     .unwrap();
     let m = model::Model::load(&dir.join("bad.toml")).unwrap();
     let err = model::build(&m, &library(), &[]).err().expect("an error");
     let got = err.headline().replace(&format!("{}/", dir.display()), "");
     assert!(
-        got.starts_with(
-            "bad.toml:6:9: cell[0].model: the cell's model file has [homeostasis] or [[noise]]"
-        ),
+        got.contains("a network file lists [[cell]] entries only"),
         "{got}"
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The spike times of a cell, from its network's spikes.
+fn spike_times(spikes: &[(String, usize, f64)], cell: &str) -> Vec<f64> {
+    spikes.iter().filter(|s| s.0 == cell).map(|s| s.2).collect()
+}
+
+/// Two cells built from one homeostatic model file (models/homeostasis_cell.toml with a synapse
+/// and a 4 Hz target), coupled both ways: each gets its own noise stream (the seeds are offset by
+/// the cell's index) and its own controller, and within 60 s each moves its rate at least halfway
+/// from where it started (the first 5 s, before control) to the target, with its parameters in
+/// their bounds.
+#[test]
+fn homeostatic_cells_adapt_in_a_network() {
+    let dir = temp_dir("homeostasis");
+    let cell = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("models/homeostasis_cell.toml"),
+    )
+    .unwrap()
+    .replace("target = 2.0", "target = 4.0")
+    .replace("rate = 2e-6", "rate = 1e-5")
+    .replace("decay = 600000.0", "decay = 1e12")
+    .replace("tauf = 20000.0", "tauf = 2000.0")
+    .replace("average = 20000.0", "average = 4000.0");
+    let cell = format!(
+        "{cell}\n[[point_process]]\nname = \"ExpSyn\"\nat = \"soma(0.5)\"\nlabel = \"syn\"\n"
+    );
+    std::fs::write(dir.join("cell.toml"), cell).unwrap();
+    let net = "[simulation]\ntstop = 60000.0\nsample_every = 4000\n\n\
+               [[cell]]\nname = \"a\"\nmodel = \"cell.toml\"\n\n\
+               [[cell]]\nname = \"b\"\nmodel = \"cell.toml\"\n\n\
+               [[connection]]\nfrom = \"a.spike\"\nto = \"b.syn\"\nweight = 0.001\ndelay = 10.0\n\n\
+               [[connection]]\nfrom = \"b.spike\"\nto = \"a.syn\"\nweight = 0.001\ndelay = 10.0\n";
+    std::fs::write(dir.join("net.toml"), net).unwrap();
+    let m = model::Model::load(&dir.join("net.toml")).unwrap();
+    let built = model::build(&m, &library(), &[]).unwrap_or_else(|e| panic!("{e}"));
+    let lib = library();
+    let make = |name: &str| lib.make(name);
+    let (traces, spikes) = run::simulate_controlled(built, &make, false).unwrap();
+    let (a, b) = (spike_times(&spikes, "a"), spike_times(&spikes, "b"));
+    let first = |s: &[f64]| s.iter().take(5).copied().collect::<Vec<_>>();
+    assert_ne!(first(&a), first(&b), "both cells got the same noise");
+    for (name, t) in &traces {
+        let s = spike_times(&spikes, name);
+        let rate = |t0: f64, t1: f64| {
+            s.iter().filter(|&&x| x >= t0 && x < t1).count() as f64 / ((t1 - t0) / 1000.0)
+        };
+        let (start, end) = (rate(0.0, 5000.0), rate(40_000.0, 60_000.0));
+        let column = |n: &str| {
+            let i = t
+                .names
+                .iter()
+                .position(|x| x == n)
+                .unwrap_or_else(|| panic!("no {n}"));
+            &t.values[i]
+        };
+        let gnabar = column("homeostasis.hh.gnabar");
+        let gain = column("homeostasis.ou_noise.gain");
+        println!(
+            "cell {name}: {start:.1} Hz before, {end:.2} Hz in the last 20 s, f {:.2} Hz, gnabar {:.4}, gain {:.3}",
+            column("homeostasis.f").last().unwrap(),
+            gnabar.last().unwrap(),
+            gain.last().unwrap()
+        );
+        assert!(start > 8.0, "cell {name} starts at {start} Hz");
+        assert!(
+            end > 0.0 && (end - 4.0).abs() < (start - 4.0).abs() / 2.0,
+            "cell {name} went from {start} to {end} Hz"
+        );
+        assert!(gnabar.iter().all(|&g| g >= 0.0) && gain.iter().all(|&g| (0.0..=2.0).contains(&g)));
+        assert!(gnabar.last() != gnabar.first(), "cell {name} did not adapt");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -110,6 +110,41 @@
 //! within the run. The same settings as the third row on 1000 cells for 150 s reached +2.1% and
 //! 90.5% within ±25% (the example's documentation).
 //!
+//! # The step direction from another state
+//!
+//! The tangent of a filtered spike count f is a poor carrier of the rate's sensitivity. The rate
+//! changes only where a spike appears or vanishes, so that information arrives in rare
+//! near-threshold events, the heavy tail above. A mere shift of the spike times adds terms of zero
+//! mean but large variance, and of a skewed shape: a brief burst of one sign at each spike, when
+//! f jumps, and a long stretch of the other sign while f decays. The robust mean shortens the
+//! bursts but not the stretches. In the 100-cell runs at 1 Hz below, G pointed the wrong way
+//! (g_Na negative and g_K positive) in 11–12% of the per-second samples after 10 s.
+//!
+//! [`ObjectiveSpec::direction`] therefore lets another state supply the samples u, while the
+//! error still comes from the tracked state. The stationary point stays E[x] = x*, since the error
+//! enters linearly; the direction only has to move the rate the right way. The built-in choice is
+//! [`StateRef::excitability`], the state `a` of `mod_files/excitability.mod`: a soft indicator
+//! S(v) = logistic((v − v_s)/k_s) (v_s = −50 mV, k_s = 5 mV) followed with τ = 1 ms. Its tangent
+//! S′(v)·dv/dθ is dense, since every excursion of v toward threshold contributes, and a spike's
+//! shift in time adds nothing to its mean, since S rises and falls by the same amount at each
+//! spike. G then estimates d⟨S(v)⟩/dθ, how θ moves v toward threshold: a surrogate of the rate's
+//! sensitivity, as surrogate gradients are for spiking networks. It has the right sign for the
+//! conductances and gains that excite or inhibit a cell. It would have the wrong sign for a
+//! parameter that depolarises the cell but lowers its rate, as in depolarisation block.
+//!
+//! 100 cells of `examples/homeostasis_network.rs`, target 1 Hz, α = 5e-6/ms, τ_f = 4 s,
+//! τ_G = 8 s, λ = 1e-3/ms, 240 s; rates over the last 80 s; "G wrong" is the share of the
+//! per-second samples after 10 s with g_Na negative and g_K positive in G:
+//!
+//! | direction | outlier K | mean | within ±25% | silent | G wrong | rate at 120 s |
+//! |---|---|---|---|---|---|---|
+//! | f (the rate's own tangent) | 3 | 0.940 Hz (−6.0%) | 82% | 3 | 11.9% | 1.49 Hz |
+//! | f | none | 1.126 Hz (+12.6%) | 85% | 2 | 11.1% | 2.52 Hz |
+//! | excitability | 3 | 0.956 Hz (−4.4%) | 100% | 0 | 0.0% | 0.91 Hz |
+//!
+//! ("rate at 120 s": the population rate over the 10 s before.) With the excitability direction the
+//! population also settles sooner.
+//!
 //! # Admissible learning rates (gradient mode)
 //!
 //! Linearising around the target (rate r = f_target + R·y for a relative parameter offset y, the

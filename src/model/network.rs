@@ -40,11 +40,14 @@ pub(crate) fn build_network(
         || !f.iclamps.is_empty()
         || !f.probes.is_empty()
         || !f.parameters.is_empty()
-        || !f.detectors.is_empty();
+        || !f.detectors.is_empty()
+        || f.homeostasis.is_some()
+        || !f.noise.is_empty();
     if has_cell_keys {
         return Err(src.error(
             "cell",
-            "a network file lists [[cell]] entries only: describe each cell in its own model file",
+            "a network file lists [[cell]] entries only: describe each cell, with its [homeostasis] \
+             and [[noise]], in its own model file",
         ));
     }
     let mut cells: Vec<BuiltCell> = Vec::new();
@@ -73,16 +76,6 @@ pub(crate) fn build_network(
                 c.model.span(),
                 &key,
                 "a cell's model file cannot itself be a network",
-            ));
-        }
-        // Rejected rather than ignored: the network runner attaches no controller or noise.
-        if sub.file.homeostasis.is_some() || !sub.file.noise.is_empty() {
-            return Err(src.error_at(
-                c.model.span(),
-                &key,
-                "the cell's model file has [homeostasis] or [[noise]], which `gradmod run` \
-                 supports in single-cell models only (networks with homeostasis: \
-                 examples/homeostasis_network.rs)",
             ));
         }
         // The cell's own overrides come after the command line's, so they win.
