@@ -6,29 +6,35 @@
 //! cargo run --release --example homeostasis_cell -- [--tstop S] [--alpha A] [--lambda L]
 //!     [--tauf MS] [--every N] [--warmup MS] [--clip C] [--decay S] [--mean NA] [--sigma NA]
 //!     [--mode tracking|gradient] [--average S] [--max-error C] [--outlier K] [--vth MV]
-//!     [--free S] [--targets 1,2,3,4,5 | none] [--out DIR]
+//!     [--direction rate|excitability] [--vs MV] [--ks MV] [--free S]
+//!     [--targets 1,2,3,4,5 | none] [--out DIR]
 //! ```
 //!
-//! Defaults: 2400 s runs in tracking mode (the controller's module documentation): α = 2e-6/ms
-//! decaying with T = 600 s, λ = 1e-3/ms, τ_f = 20 s, mean sensitivity over τ_G = 20 s, relative
-//! error bounded by 1, an update every 40 steps (1 ms), observer midpoint −20 mV, OU drive mean
-//! 0.03 nA, sigma 0.02 nA, tau 5 ms on a 20 µm × 20 µm soma (23.0 Hz before control, so the start
-//! is off by a factor 4.6 to 23).
+//! Defaults: 2400 s runs in tracking mode (the controller's module documentation) with the step
+//! direction from the excitability observer: α = 2e-6/ms decaying with T = 600 s, λ = 1e-3/ms,
+//! τ_f = 20 s, mean sensitivity over τ_G = 20 s, relative error bounded by 1, an update every 40
+//! steps (1 ms), observer midpoint −20 mV, OU drive mean 0.03 nA, sigma 0.02 nA, tau 5 ms on a
+//! 20 µm × 20 µm soma (23.0 Hz before control, so the start is off by a factor 4.6 to 23).
 //!
 //! Measured with these defaults (rate over the last 240 s, spikes counted at −10 mV, against the
-//! target; in brackets the observer's mean f over the same window): 1 Hz −6.7% (0.964), 2 Hz
-//! −2.9% (2.031), 3 Hz −3.5% (3.047), 4 Hz −2.0% (4.145), 5 Hz −2.9% (5.118): every target within
-//! ±10%, 3 minutes on two cores. Before the mean sensitivity became a robust mean (outliers
-//! shortened to 3 running mean norms, `--outlier`; the controller's module documentation), the
-//! same settings gave −2.5%, −4.0%, −3.9%, −2.1%, −2.2%, and on a build from 40 minutes earlier
-//! still (rounding differs and the noise-driven cell is chaotic) −8.8%, −3.7%, −3.7%, −1.6%,
-//! −3.2%. The samples are heavy-tailed: their norms have a median of 4e-3 to 1.6e-2, a 99.9th
-//! percentile of 3.5 to 34 and a maximum of 8e2 to 1.1e4 (printed by the run). The controller
+//! target; in brackets the observer's mean f over the same window): 1 Hz −5.4% (0.977), 2 Hz
+//! −2.5% (2.043), 3 Hz −3.1% (3.056), 4 Hz −2.1% (4.138), 5 Hz −2.7% (5.127): every target within
+//! ±10%, 3 minutes on two cores. The sensitivity samples (of the excitability observer's a) have
+//! norms with a median of 3.6e-2 to 4.8e-2, a 99.9th percentile of 27 to 77 and a maximum of 1.6e4
+//! to 5.1e5. With `--direction rate` (the direction from df/dθ, the default until the excitability
+//! observer came): −6.7% (0.964), −2.9% (2.031), −3.5% (3.047), −2.0% (4.145), −2.9% (5.118).
+//! Before the mean sensitivity became a robust mean (outliers shortened to 3 running mean norms,
+//! `--outlier`; the controller's module documentation), `--direction rate` gave −2.5%, −4.0%,
+//! −3.9%, −2.1%, −2.2%, and on a build from 40 minutes earlier still (rounding differs and the
+//! noise-driven cell is chaotic) −8.8%, −3.7%, −3.7%, −1.6%, −3.2%. The samples of df/dθ are more
+//! heavy-tailed: their norms have a median of 4e-3 to 1.6e-2, a 99.9th percentile of 3.5 to 34
+//! and a maximum of 8e2 to 1.1e4 (printed by the run). The controller
 //! brings the mean of f to the target; the counted rate sits
 //! 3–5% below f because the observer's smooth indicator also counts abortive spikes that cross
 //! −20 mV but not the detector's −10 mV (raising `--vth` to 0 mV removes them but also most of the
 //! near-threshold events that carry the tangent's information, and the control then converges
-//! more slowly or, in a debug-build test, went the wrong way). With `--tstop 1200` (last 120 s): α = 2e-6 gives
+//! more slowly or, in a debug-build test, went the wrong way). With `--direction rate
+//! --tstop 1200` (last 120 s): α = 2e-6 gives
 //! 1 Hz −10.8%, 2 Hz −5.8%, 3 Hz −1.9%, 4 Hz −5.2%, 5 Hz −6.0%; α = 1e-6 gives −13.3%, −10.8%,
 //! −3.1%, −8.1%, −8.0%. The window's own counting noise (about 100 spikes at 1 Hz, 10% relative)
 //! is what the longer run removes; all targets share one noise seed, so their errors correlate.
@@ -77,7 +83,7 @@ struct Opts {
     average: f64,
     max_error: f64,
     outlier: f64,
-    direction: (Direction, Option<f64>, Option<f64>),
+    direction: (Option<Direction>, Option<f64>, Option<f64>),
 }
 
 /// The noise drive shared by every run.

@@ -7,7 +7,8 @@
 //!     [--alpha A] [--lambda L] [--tauf MS] [--every N] [--warmup S] [--clip C] [--decay S]
 //!     [--mean NA] [--sigma NA] [--diam UM] [--syn-tau MS] [--mode tracking|gradient]
 //!     [--average S] [--max-error C] [--outlier K] [--vth MV] [--after S]
-//!     [--adapt gnabar,gkbar,gain] [--no-control] [--out DIR]
+//!     [--direction rate|excitability] [--vs MV] [--ks MV] [--adapt gnabar,gkbar,gain]
+//!     [--no-control] [--out DIR]
 //! ```
 //!
 //! Defaults: cells of one 100 µm × 100 µm compartment with `hh`, OU drive mean 0.75 nA and sigma
@@ -110,7 +111,7 @@ struct Opts {
     average: f64,
     max_error: f64,
     outlier: f64,
-    direction: (Direction, Option<f64>, Option<f64>),
+    direction: (Option<Direction>, Option<f64>, Option<f64>),
 }
 
 /// A uniform number in [0, 1) from the stream (seed, stream) at `index`.

@@ -26,7 +26,7 @@
 //! average = 20000           # ms, tracking mode: the mean sensitivity's filter
 //! max_error = 1             # tracking mode: bound on the relative rate error
 //! outlier = 3               # tracking mode: longest sensitivity sample, in running mean norms
-//! direction = "rate"        # tracking mode: G from the tangent of f, or "excitability"
+//! direction = "excitability" # tracking mode: G from the excitability observer, or "rate" (df/dθ)
 //! excitability_v = -50      # mV, midpoint of the excitability observer's indicator (optional)
 //! excitability_k = 5        # mV, its width (optional)
 //!
@@ -108,9 +108,9 @@ pub struct Homeostasis {
     /// running mean of their norms.
     #[serde(default = "three")]
     pub outlier: f64,
-    /// Tracking mode: where the step direction comes from (see `Direction`).
-    #[serde(default)]
-    pub direction: Direction,
+    /// Tracking mode: where the step direction comes from (see `Direction`; the excitability
+    /// observer when absent).
+    pub direction: Option<Direction>,
     /// Midpoint of the excitability observer's soft indicator (mV; −50 mV when absent).
     pub excitability_v: Option<f64>,
     /// Width of the excitability observer's soft indicator (mV; 5 mV when absent).
@@ -121,14 +121,14 @@ pub struct Homeostasis {
 }
 
 /// Tracking mode: which tangent's running mean G sets the direction of the steps.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// The tangent of the rate estimate f itself.
-    #[default]
     Rate,
     /// The tangent of the `excitability` observer's soft indicator of v (mod_files/excitability.mod),
-    /// placed beside the rate objective.
+    /// placed beside the rate objective (the default in tracking mode; the runtime's `control`
+    /// module documentation, "The step direction from another state").
     Excitability,
 }
 
@@ -302,7 +302,7 @@ pub fn attach(
     h: &Homeostasis,
     make: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>,
 ) -> Result<Attached, String> {
-    if h.direction == Direction::Excitability && h.mode != Mode::Tracking {
+    if h.direction == Some(Direction::Excitability) && h.mode != Mode::Tracking {
         return Err("homeostasis.direction = \"excitability\" needs mode = \"tracking\"".into());
     }
     let mech = make("rate_objective").ok_or("no `rate_objective` mechanism in the catalogue")?;
@@ -363,9 +363,13 @@ pub fn attach(
         Mode::Tracking => ObjectiveSpec::rate_tracking(),
         Mode::Gradient => ObjectiveSpec::rate_objective(),
     };
-    let direction = match h.direction {
-        Direction::Rate => None,
-        Direction::Excitability => {
+    let excitability = match h.mode {
+        Mode::Tracking => h.direction != Some(Direction::Rate),
+        Mode::Gradient => false,
+    };
+    let direction = match excitability {
+        false => None,
+        true => {
             let mech =
                 make("excitability").ok_or("no `excitability` mechanism in the catalogue")?;
             let ex = cell

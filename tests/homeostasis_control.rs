@@ -122,15 +122,18 @@ fn gradient_mode_moves_the_rate_toward_the_target() {
     controlled_run(&text);
 }
 
-/// The same in tracking mode with the step direction from the excitability observer.
+/// The same in tracking mode with the step direction from the rate estimate's own tangent
+/// (the model's section sets none, so the excitability observer's is the default).
 #[test]
-fn the_excitability_direction_moves_the_rate_toward_the_target() {
+fn the_rate_direction_moves_the_rate_toward_the_target() {
+    let h = HomeostasisFile::parse(MODEL).unwrap().homeostasis.unwrap();
+    assert_eq!(h.direction, None);
     let text = MODEL.replace(
         "mode = \"tracking\"",
-        "mode = \"tracking\"\ndirection = \"excitability\"\nexcitability_v = -50\nexcitability_k = 5",
+        "mode = \"tracking\"\ndirection = \"rate\"",
     );
     let h = HomeostasisFile::parse(&text).unwrap().homeostasis.unwrap();
-    assert_eq!(h.direction, homeostasis::Direction::Excitability);
+    assert_eq!(h.direction, Some(homeostasis::Direction::Rate));
     controlled_run(&text);
 }
 
@@ -147,6 +150,10 @@ fn controlled_run(model: &str) {
     let mut cell = soma_hh();
     homeostasis::add_noise(&mut cell, &file.noise, 0).unwrap();
     let mut at = homeostasis::attach(&mut cell, &h, &models::catalogue::by_name).unwrap();
+    // Tracking mode takes its direction from the excitability observer unless told otherwise.
+    let excitability =
+        h.mode == homeostasis::Mode::Tracking && h.direction != Some(homeostasis::Direction::Rate);
+    assert_eq!(cell.mechanism_id("excitability").is_ok(), excitability);
     cell.init().unwrap();
     let total = (tstop / cell.settings().dt) as u64;
     let mut lowest = vec![f64::INFINITY; 3];

@@ -313,13 +313,21 @@ pub fn mode_arg() -> Result<crate::homeostasis::Mode, String> {
     }
 }
 
-/// Tracking mode: where the step direction comes from, `--direction rate|excitability` (default:
-/// rate), with the excitability observer's `--vs MV` and `--ks MV`.
-pub fn direction_args() -> Result<(crate::homeostasis::Direction, Option<f64>, Option<f64>), String>
-{
-    let d = match arg("--direction", String::from("rate"))?.as_str() {
-        "rate" => crate::homeostasis::Direction::Rate,
-        "excitability" => crate::homeostasis::Direction::Excitability,
+/// Tracking mode: where the step direction comes from, `--direction excitability|rate` (when
+/// absent: the excitability observer in tracking mode), with the excitability observer's
+/// `--vs MV` and `--ks MV`.
+pub fn direction_args() -> Result<
+    (
+        Option<crate::homeostasis::Direction>,
+        Option<f64>,
+        Option<f64>,
+    ),
+    String,
+> {
+    let d = match arg("--direction", String::new())?.as_str() {
+        "" => None,
+        "rate" => Some(crate::homeostasis::Direction::Rate),
+        "excitability" => Some(crate::homeostasis::Direction::Excitability),
         other => {
             return Err(format!(
                 "--direction: `{other}` is neither rate nor excitability"

@@ -116,9 +116,11 @@
 //! changes only where a spike appears or vanishes, so that information arrives in rare
 //! near-threshold events, the heavy tail above. A mere shift of the spike times adds terms of zero
 //! mean but large variance, and of a skewed shape: a brief burst of one sign at each spike, when
-//! f jumps, and a long stretch of the other sign while f decays. The robust mean shortens the
-//! bursts but not the stretches. In the 100-cell runs at 1 Hz below, G pointed the wrong way
-//! (g_Na negative and g_K positive) in 11–12% of the per-second samples after 10 s.
+//! f jumps, and a long stretch of the other sign while f decays. At 1 Hz, with few spikes per
+//! τ_G, G is then often set by these terms rather than by the sensitivity of the rate. In the
+//! 100-cell runs at 1 Hz below, G pointed the wrong way (g_Na negative and g_K positive) in 11–12%
+//! of the per-second samples after 10 s, with or without the robust mean, so the shortening of
+//! outliers is not the cause.
 //!
 //! [`ObjectiveSpec::direction`] therefore lets another state supply the samples u, while the
 //! error still comes from the tracked state. The stationary point stays E[x] = x*, since the error
