@@ -14,10 +14,29 @@
 //! Defaults: cells of one 100 µm × 100 µm compartment with `hh`, OU drive mean 0.75 nA and sigma
 //! 0.5 nA (the densities of experiment 1) times the cell's gain, ExpSyn with NEURON's default
 //! tau = 0.1 ms (an EPSP of about 2 mV); tracking mode (the controller's module documentation)
-//! with α = 2e-6/ms decaying with T = 600 s, λ = 1e-3/ms, τ_f = τ_G = 20 s, updates every 40
-//! steps, 20 s of warm-up, 900 s.
+//! with the step direction from the excitability observer, α = 2e-6/ms decaying with T = 600 s,
+//! λ = 1e-3/ms, τ_f = τ_G = 20 s, updates every 40 steps, 20 s of warm-up, 900 s.
 //!
-//! Measured on 10 cells (before: 24.8 Hz mean, 11 to 43 Hz, 0% within ±25% of either target):
+//! **1000 cells at 1 Hz** (the step direction from the excitability observer; 300 s, rates after
+//! over the last 100 s):
+//!
+//! ```text
+//! RAYON_NUM_THREADS=2 cargo run --release --example homeostasis_network -- --cells 1000 \
+//!     --target 1 --tstop 300 --warmup 5 --tauf 4000 --average 8 --alpha 5e-6 --decay 1e9 --after 100
+//! ```
+//!
+//! (2 h 8 min on two shared cores.) Before (first 5 s): 29.8 Hz mean, 0% within ±25%; after:
+//! **0.961 Hz (−3.9%), 100% of cells within ±25%** (median 0.96 Hz, 5th and 95th percentiles
+//! 0.90 and 1.02 Hz, all cells between 0.83 and 1.07 Hz, none silent). The population rate over
+//! the last 10 s was 5.4 Hz at 60 s, 1.47 Hz at 90 s, 0.95 Hz at 120 s and 0.94 to 0.98 Hz from
+//! then on. G pointed the wrong way in 0.007% of the per-second samples after 10 s. On 100 cells
+//! with the same settings (240 s, last 80 s), the direction from df/dθ (`--direction rate`) gave
+//! 82% within ±25% and this one 100% (the controller's module documentation). With the default
+//! settings on 10 cells, `--target 4` gave 3.739 Hz (−6.5%, cells 3.23 to 4.10 Hz), 100% within
+//! ±25%.
+//!
+//! Measured on 10 cells with `--direction rate` (before: 24.8 Hz mean, 11 to 43 Hz, 0% within
+//! ±25% of either target):
 //! `--target 4` after 3.74 Hz (−6.6%; cells 3.21 to 4.03 Hz), 100% of cells within ±25%;
 //! `--target 1` after 0.916 Hz (−8.4%; cells 0.76 to 1.01 Hz), 100% within ±25% ("after": the
 //! last 90 s). Before the robust mean of the sensitivity (`--outlier`), the same runs gave 3.79 Hz
@@ -34,16 +53,21 @@
 //! saves little: each tangent column adds about 0.3 of a forward step; the rest (about 0.75 of a
 //! forward step) is paid once tangents exist at all: the observer with its tanh-based indicator
 //! and its own tangents, `hh`'s rate functions evaluated again in the tangent passes, and the
-//! runtime's tangent bookkeeping.
+//! runtime's tangent bookkeeping. These figures are from before the excitability observer (with
+//! `--direction rate` they still hold); the default now adds that observer, one more mechanism
+//! with one state and its tangents. The 1000-cell run at 1 Hz averaged 4.67e6 CV-steps/s over 300 s
+//! on two cores shared with other jobs; it has not been measured on an idle machine.
 //!
 //! The full adaptation of the 10-cell runs (900 s) would take about 5 h of two cores for 1000
-//! cells, so the 1000-cell run uses a faster loop, near the linearised critical gain α·τ_f·E ≈
+//! cells, so the 1000-cell run at 4 Hz (with `--direction rate`) uses a faster loop, near the
+//! linearised critical gain α·τ_f·E ≈
 //! 1/4 (E ≈ 12, the controller's module documentation): τ_f = 2 s, τ_G = 4 s, constant α = 1e-5,
 //! 5 s of warm-up, 150 s; rates after over the last 30 s:
 //!
 //! ```text
 //! RAYON_NUM_THREADS=2 cargo run --release --example homeostasis_network -- --cells 1000 \
-//!     --target 4 --tstop 150 --warmup 5 --tauf 2000 --average 4 --alpha 1e-5 --decay 1e9 --after 30
+//!     --target 4 --tstop 150 --warmup 5 --tauf 2000 --average 4 --alpha 1e-5 --decay 1e9 --after 30 \
+//!     --direction rate
 //! ```
 //!
 //! (61 min on two cores shared with other runs.) Before (first 5 s): 29.8 Hz mean, 0% within
