@@ -59,10 +59,10 @@ mod homeostasis_common;
 use std::path::PathBuf;
 
 use gradmod_runtime::{Cell, Morphology, Probe, Recorder, Region, Settings};
-use homeostasis::{Adapt, Direction, Homeostasis, Mode, Noise};
+use homeostasis::{Adapt, Homeostasis, Mode, Noise};
 use homeostasis_common::{
-    Line, Panel, arg, binned_rate, direction_args, list_arg, mode_arg, plot_panels, plot_raster,
-    rate_in,
+    DirectionArgs, Line, Panel, arg, binned_rate, direction_args, list_arg, mode_arg, plot_panels,
+    plot_raster, rate_in,
 };
 
 /// Options of the experiment.
@@ -83,7 +83,7 @@ struct Opts {
     average: f64,
     max_error: f64,
     outlier: f64,
-    direction: (Option<Direction>, Option<f64>, Option<f64>),
+    direction: DirectionArgs,
 }
 
 /// The noise drive shared by every run.

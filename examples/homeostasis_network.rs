@@ -107,8 +107,8 @@ use std::time::Instant;
 use gradmod_runtime::control::Controller;
 use gradmod_runtime::noise::random_word;
 use gradmod_runtime::{Cell, Connection, Morphology, Network, Region, Settings};
-use homeostasis::{Adapt, Direction, Homeostasis, Mode, Noise};
-use homeostasis_common::{arg, direction_args, mode_arg, plot_histograms, rate_in};
+use homeostasis::{Adapt, Homeostasis, Mode, Noise};
+use homeostasis_common::{DirectionArgs, arg, direction_args, mode_arg, plot_histograms, rate_in};
 
 /// Options of the experiment.
 #[derive(Clone, Debug)]
@@ -135,7 +135,7 @@ struct Opts {
     average: f64,
     max_error: f64,
     outlier: f64,
-    direction: (Option<Direction>, Option<f64>, Option<f64>),
+    direction: DirectionArgs,
 }
 
 /// A uniform number in [0, 1) from the stream (seed, stream) at `index`.

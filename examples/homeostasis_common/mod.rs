@@ -313,17 +313,17 @@ pub fn mode_arg() -> Result<crate::homeostasis::Mode, String> {
     }
 }
 
+/// The step direction (absent: the default) and the excitability observer's midpoint and width.
+pub type DirectionArgs = (
+    Option<crate::homeostasis::Direction>,
+    Option<f64>,
+    Option<f64>,
+);
+
 /// Tracking mode: where the step direction comes from, `--direction excitability|rate` (when
 /// absent: the excitability observer in tracking mode), with the excitability observer's
 /// `--vs MV` and `--ks MV`.
-pub fn direction_args() -> Result<
-    (
-        Option<crate::homeostasis::Direction>,
-        Option<f64>,
-        Option<f64>,
-    ),
-    String,
-> {
+pub fn direction_args() -> Result<DirectionArgs, String> {
     let d = match arg("--direction", String::new())?.as_str() {
         "" => None,
         "rate" => Some(crate::homeostasis::Direction::Rate),
