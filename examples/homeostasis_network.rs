@@ -56,7 +56,10 @@
 //! runtime's tangent bookkeeping. These figures are from before the excitability observer (with
 //! `--direction rate` they still hold); the default now adds that observer, one more mechanism
 //! with one state and its tangents. The 1000-cell run at 1 Hz averaged 4.67e6 CV-steps/s over 300 s
-//! on two cores shared with other jobs; it has not been measured on an idle machine.
+//! on two cores shared with other jobs. Back to back on one thread (`--cells 1000 --tstop 1
+//! --warmup 0.5`, machine not idle): 4.05e6 CV-steps/s with `--direction rate` and 4.11e6 with
+//! the default, a difference within the machine's noise (the same pair gave 3.20e6 each a minute
+//! earlier).
 //!
 //! The full adaptation of the 10-cell runs (900 s) would take about 5 h of two cores for 1000
 //! cells, so the 1000-cell run at 4 Hz (with `--direction rate`) uses a faster loop, near the
