@@ -305,20 +305,7 @@ pub fn attach(
     if h.direction == Some(Direction::Excitability) && h.mode != Mode::Tracking {
         return Err("homeostasis.direction = \"excitability\" needs mode = \"tracking\"".into());
     }
-    let mech = make("rate_objective").ok_or("no `rate_objective` mechanism in the catalogue")?;
-    let region = Region::section(&h.section);
-    let objective = cell
-        .insert(mech, &region)
-        .map_err(|e| format!("homeostasis.section: {e}"))?;
-    let cv = cell
-        .cv_at(&h.section, 0.5)
-        .map_err(|e| format!("homeostasis.section: {e}"))?;
-    let instance = cell
-        .mechanism(objective)
-        .nodes()
-        .iter()
-        .position(|&n| n == cv)
-        .ok_or("homeostasis.section: the objective has no instance at its middle")?;
+    let (objective, instance) = insert_observer(cell, make, "rate_objective", &h.section)?;
     let all = Region::All;
     let set = |cell: &mut Cell, f: &str, v: f64| {
         cell.set_field(objective, f, &all, v)
@@ -367,34 +354,20 @@ pub fn attach(
         Mode::Tracking => h.direction != Some(Direction::Rate),
         Mode::Gradient => false,
     };
-    let direction = match excitability {
-        false => None,
-        true => {
-            let mech =
-                make("excitability").ok_or("no `excitability` mechanism in the catalogue")?;
-            let ex = cell
-                .insert(mech, &region)
-                .map_err(|e| format!("homeostasis.section: {e}"))?;
-            for (field, key, value) in [
-                ("vs", "excitability_v", h.excitability_v),
-                ("ks", "excitability_k", h.excitability_k),
-            ] {
-                if let Some(v) = value {
-                    cell.set_field(ex, field, &all, v)
-                        .map_err(|e| format!("homeostasis.{key}: {e}"))?;
-                }
+    let mut direction = None;
+    if excitability {
+        let (ex, at) = insert_observer(cell, make, "excitability", &h.section)?;
+        for (field, key, value) in [
+            ("vs", "excitability_v", h.excitability_v),
+            ("ks", "excitability_k", h.excitability_k),
+        ] {
+            if let Some(v) = value {
+                cell.set_field(ex, field, &all, v)
+                    .map_err(|e| format!("homeostasis.{key}: {e}"))?;
             }
-            let at = cell
-                .mechanism(ex)
-                .nodes()
-                .iter()
-                .position(|&n| n == cv)
-                .ok_or(
-                    "homeostasis.section: the excitability observer has no instance at its middle",
-                )?;
-            Some(StateRef::excitability(at))
         }
-    };
+        direction = Some(StateRef::excitability(at));
+    }
     let spec = ObjectiveSpec {
         instance,
         direction,
@@ -417,4 +390,28 @@ pub fn attach(
         params,
         names,
     })
+}
+
+/// Inserts the observer `name` on `section` and returns it with its instance at the section's
+/// middle, the one the controller reads.
+fn insert_observer(
+    cell: &mut Cell,
+    make: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>,
+    name: &str,
+    section: &str,
+) -> Result<(MechId, usize), String> {
+    let mech = make(name).ok_or_else(|| format!("no `{name}` mechanism in the catalogue"))?;
+    let id = cell
+        .insert(mech, &Region::section(section))
+        .map_err(|e| format!("homeostasis.section: {e}"))?;
+    let cv = cell
+        .cv_at(section, 0.5)
+        .map_err(|e| format!("homeostasis.section: {e}"))?;
+    let instance = cell
+        .mechanism(id)
+        .nodes()
+        .iter()
+        .position(|&n| n == cv)
+        .ok_or_else(|| format!("homeostasis.section: `{name}` has no instance at its middle"))?;
+    Ok((id, instance))
 }

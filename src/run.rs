@@ -196,50 +196,112 @@ type Simulated = (Vec<(String, Traces)>, Vec<(String, usize, f64)>);
 
 /// Runs a built model to its end, sampling every `sample_every` steps (and after initialisation).
 pub fn simulate(built: Built, progress: bool) -> Result<Simulated, gradmod_runtime::Error> {
-    let total = (built.tstop / built.dt).round() as u64;
-    let every = built.sample_every;
+    let Built {
+        cells,
+        connections,
+        gap_junctions,
+        tstop,
+        dt,
+        sample_every,
+    } = built;
+    let (cells, shells): (Vec<Cell>, Vec<Columns>) = cells.into_iter().map(split).unzip();
+    let controllers = cells.iter().map(|_| None).collect();
+    let run = Run {
+        total: (tstop / dt).round() as u64,
+        every: sample_every,
+        dt,
+        progress,
+    };
+    let single = cells.len() == 1 && connections.is_empty() && gap_junctions.is_empty();
+    let (traces, spikes) = run_cells(cells, shells, controllers, connections, gap_junctions, run)?;
+    // A single cell's spikes are reported only when it is controlled, as before.
+    Ok((traces, if single { Vec::new() } else { spikes }))
+}
+
+/// How long to run and how often to sample.
+#[derive(Clone, Copy)]
+struct Run {
+    total: u64,
+    every: u64,
+    dt: f64,
+    progress: bool,
+}
+
+/// Runs split cells for `run.total` steps, sampling every `run.every` steps (and after
+/// initialisation): one cell on its own by [`Cell::step`], several as a network. A controller
+/// updates its cell whenever it is due.
+fn run_cells(
+    cells: Vec<Cell>,
+    shells: Vec<Columns>,
+    mut controllers: Vec<Option<Controller>>,
+    connections: Vec<gradmod_runtime::Connection>,
+    gap_junctions: Vec<crate::model::build::GapJunction>,
+    run: Run,
+) -> Result<Simulated, gradmod_runtime::Error> {
+    let Run {
+        total,
+        every,
+        dt,
+        progress,
+    } = run;
     let mut bar = Progress::new(total, progress);
-    if built.cells.len() == 1 && built.connections.is_empty() && built.gap_junctions.is_empty() {
-        let (mut cell, columns) = split(built.cells.into_iter().next().expect("one cell"));
-        let mut rec = recorder(&columns, every);
+    let mut recs: Vec<Recorder> = shells.iter().map(|c| recorder(c, every)).collect();
+    if cells.len() == 1 && connections.is_empty() && gap_junctions.is_empty() {
+        let mut cell = cells.into_iter().next().expect("one cell");
+        let (columns, mut rec) = (&shells[0], recs.remove(0));
+        let mut controller = controllers.remove(0);
         cell.init()?;
         rec.sample(&cell);
         for n in 1..=total {
             cell.step()?;
+            if let Some(c) = controller.as_mut() {
+                c.after_step(&mut cell)?;
+            }
             rec.maybe_sample(&cell);
             if n % 64 == 0 {
                 bar.set(n);
             }
         }
         bar.finish();
-        let t = traces(&columns, &cell, rec);
-        return Ok((vec![(columns.name, t)], Vec::new()));
+        let spikes = cell
+            .take_spikes()
+            .iter()
+            .map(|s| (columns.name.clone(), s.detector, s.time))
+            .collect();
+        let t = traces(columns, &cell, rec);
+        return Ok((vec![(columns.name.clone(), t)], spikes));
     }
     let mut net = Network::new();
-    let mut shells = Vec::new();
-    let mut recs = Vec::new();
-    for b in built.cells {
-        let (cell, columns) = split(b);
-        recs.push(recorder(&columns, every));
+    for cell in cells {
         net.add_cell(cell);
-        shells.push(columns);
     }
-    for c in built.connections {
+    for c in connections {
         net.connect(c)?;
     }
-    for (a, b, g) in built.gap_junctions {
+    for (a, b, g) in gap_junctions {
         net.add_gap_junction(a, b, g)?;
     }
+    // The network runs in chunks after which every controller that is due updates its cell, and
+    // the recorders sample: the greatest common divisor of the update and sampling intervals.
+    let chunk = controllers
+        .iter()
+        .flatten()
+        .fold(every, |g, c| gcd(g, c.settings.every));
     net.init()?;
     for (rec, cell) in recs.iter_mut().zip(net.cells()) {
         rec.sample(cell);
     }
     let mut done = 0;
     while done < total {
-        done = (done + every).min(total);
-        net.run(done as f64 * built.dt)?;
-        for (rec, cell) in recs.iter_mut().zip(net.cells()) {
-            if done % every == 0 {
+        done = (done + chunk).min(total);
+        net.run(done as f64 * dt)?;
+        for (i, c) in controllers.iter_mut().enumerate() {
+            if let Some(c) = c {
+                c.after_step(net.cell_mut(i))?;
+            }
+        }
+        if done % every == 0 {
+            for (rec, cell) in recs.iter_mut().zip(net.cells()) {
                 rec.sample(cell);
             }
         }
@@ -318,10 +380,6 @@ pub fn simulate_controlled(
     make: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>,
     progress: bool,
 ) -> Result<Simulated, Box<dyn std::error::Error>> {
-    let total = (built.tstop / built.dt).round() as u64;
-    let every = built.sample_every;
-    let single =
-        built.cells.len() == 1 && built.connections.is_empty() && built.gap_junctions.is_empty();
     let mut cells = Vec::new();
     let mut shells = Vec::new();
     let mut controllers = Vec::new();
@@ -343,70 +401,20 @@ pub fn simulate_controlled(
         shells.push(columns);
         controllers.push(c);
     }
-    let mut bar = Progress::new(total, progress);
-    let mut recs: Vec<Recorder> = shells.iter().map(|c| recorder(c, every)).collect();
-    if single {
-        let (mut cell, columns, mut rec) = (cells.remove(0), shells.remove(0), recs.remove(0));
-        let mut controller = controllers.remove(0);
-        cell.init()?;
-        rec.sample(&cell);
-        for n in 1..=total {
-            cell.step()?;
-            if let Some(c) = controller.as_mut() {
-                c.after_step(&mut cell)?;
-            }
-            rec.maybe_sample(&cell);
-            if n % 64 == 0 {
-                bar.set(n);
-            }
-        }
-        bar.finish();
-        let spikes = cell
-            .take_spikes()
-            .iter()
-            .map(|s| (columns.name.clone(), s.detector, s.time))
-            .collect();
-        let t = traces(&columns, &cell, rec);
-        return Ok((vec![(columns.name, t)], spikes));
-    }
-    let mut net = Network::new();
-    for cell in cells {
-        net.add_cell(cell);
-    }
-    for c in built.connections {
-        net.connect(c)?;
-    }
-    for (a, b, g) in built.gap_junctions {
-        net.add_gap_junction(a, b, g)?;
-    }
-    // The network runs in chunks after which every controller that is due updates its cell, and
-    // the recorders sample: the greatest common divisor of the update and sampling intervals.
-    let chunk = controllers
-        .iter()
-        .flatten()
-        .fold(every, |g, c| gcd(g, c.settings.every));
-    net.init()?;
-    for (rec, cell) in recs.iter_mut().zip(net.cells()) {
-        rec.sample(cell);
-    }
-    let mut done = 0;
-    while done < total {
-        done = (done + chunk).min(total);
-        net.run(done as f64 * built.dt)?;
-        for (i, c) in controllers.iter_mut().enumerate() {
-            if let Some(c) = c {
-                c.after_step(net.cell_mut(i))?;
-            }
-        }
-        if done % every == 0 {
-            for (rec, cell) in recs.iter_mut().zip(net.cells()) {
-                rec.sample(cell);
-            }
-        }
-        bar.set(done);
-    }
-    bar.finish();
-    Ok(network_traces(&net, &shells, recs))
+    let run = Run {
+        total: (built.tstop / built.dt).round() as u64,
+        every: built.sample_every,
+        dt: built.dt,
+        progress,
+    };
+    Ok(run_cells(
+        cells,
+        shells,
+        controllers,
+        built.connections,
+        built.gap_junctions,
+        run,
+    )?)
 }
 
 /// The greatest common divisor (of positive step counts).

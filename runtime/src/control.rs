@@ -361,16 +361,13 @@ impl Controller {
                     .into(),
             });
         }
-        let mech = cell.mechanism_id(&objective.mechanism)?;
-        let m = cell.mechanism(mech);
-        let info = m.info();
-        let f = cell.field_index(mech, &objective.state)?;
-        let pos = info.state_position(f).ok_or_else(|| {
-            Error::Invalid(format!(
-                "objective {}.{} is not a STATE, so it has no tangent",
-                info.name, objective.state
-            ))
-        })?;
+        let obj = StateRef {
+            mechanism: objective.mechanism.clone(),
+            state: objective.state.clone(),
+            instance: objective.instance,
+        };
+        let (mech, f, offset, stride) = state_slot(cell, &obj, "objective")?;
+        let info = cell.mechanism(mech).info();
         let tracking = match &objective.target {
             Some(t) => {
                 let ti = cell.field_index(mech, t)?;
@@ -384,33 +381,11 @@ impl Controller {
             }
             None => None,
         };
-        let ni = m.instance_count();
-        if objective.instance >= ni {
-            return Err(Error::UnknownName {
-                kind: "instance",
-                name: format!("{}[{}]", info.name, objective.instance),
-            });
-        }
         let (source, offset, stride) = match (&objective.direction, tracking) {
-            (None, _) => (mech, pos * ni + objective.instance, info.state_count() * ni),
+            (None, _) => (mech, offset, stride),
             (Some(d), Some(_)) => {
-                let dm = cell.mechanism_id(&d.mechanism)?;
-                let dinfo = cell.mechanism(dm).info();
-                let df = cell.field_index(dm, &d.state)?;
-                let dpos = dinfo.state_position(df).ok_or_else(|| {
-                    Error::Invalid(format!(
-                        "direction {}.{} is not a STATE, so it has no tangent",
-                        dinfo.name, d.state
-                    ))
-                })?;
-                let dn = cell.mechanism(dm).instance_count();
-                if d.instance >= dn {
-                    return Err(Error::UnknownName {
-                        kind: "instance",
-                        name: format!("{}[{}]", dinfo.name, d.instance),
-                    });
-                }
-                (dm, dpos * dn + d.instance, dinfo.state_count() * dn)
+                let (dm, _, offset, stride) = state_slot(cell, d, "direction")?;
+                (dm, offset, stride)
             }
             (Some(_), None) => {
                 return Err(Error::Invalid(
@@ -605,6 +580,30 @@ impl Controller {
         self.updates += 1;
         Ok(())
     }
+}
+
+/// The mechanism of a state reference, the state's field index, and the offset of its tangent
+/// for column 0 in the mechanism's σ buffer with the stride between columns; `what` names the
+/// reference in errors.
+fn state_slot(cell: &Cell, r: &StateRef, what: &str) -> Result<(MechId, usize, usize, usize)> {
+    let mech = cell.mechanism_id(&r.mechanism)?;
+    let m = cell.mechanism(mech);
+    let info = m.info();
+    let f = cell.field_index(mech, &r.state)?;
+    let pos = info.state_position(f).ok_or_else(|| {
+        Error::Invalid(format!(
+            "{what} {}.{} is not a STATE, so it has no tangent",
+            info.name, r.state
+        ))
+    })?;
+    let ni = m.instance_count();
+    if r.instance >= ni {
+        return Err(Error::UnknownName {
+            kind: "instance",
+            name: format!("{}[{}]", info.name, r.instance),
+        });
+    }
+    Ok((mech, f, pos * ni + r.instance, info.state_count() * ni))
 }
 
 /// For parameters tied across cells: replaces each controller's gradient by the mean over all of
