@@ -1,4 +1,5 @@
 //! Back ends: writers from a validated module to a target language.
 
+pub mod kernels;
 pub mod nmodl;
 pub mod rust;

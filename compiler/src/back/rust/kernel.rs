@@ -1,134 +1,75 @@
-//! Straight-line kernel bodies: loads, CSE'd `let`s and stores for one instance.
-//!
-//! A kernel body is built from the values symbolic execution left for its outputs. Shared
-//! subexpressions are named once ([`crate::sym::cse`]); the variables the code reads are loaded
-//! into `let`s first, from the struct's fields, the context (v, t, dt, celsius, area, diam), the
-//! ion arrays at the instance's CV, or as constants. With tangents, everything that does not
-//! depend on a tangent input is computed once per instance, outside the loop over directions k.
+//! Kernel plans printed as Rust: loads, `let`s and stores inside the loops over instances and
+//! tangent directions.
 
-use std::collections::{BTreeSet, HashSet};
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream, TokenTree};
 use quote::quote;
 
 use super::expr::{ExprWriter, Helper, number};
-use super::layout::{Layout, ion_array, ion_binding};
-use super::names::{Names, ident};
-use crate::ir::{Builtin, Expr, ExprArena, ExprId, Module, VarId, VarKind};
-use crate::sym::cse;
+use super::layout::{Idents, ion_array};
+use super::names::ident;
+use crate::back::kernels::{Body, Item, Kernels, Sink, Source, Temp};
+use crate::ir::{Module, VarId};
 
-/// What an output of a kernel does with its value: the statement made from the value as an
-/// expression of its own and as the right operand of a product (`w * x`), parenthesised if
-/// needed.
-pub type Sink = Box<dyn Fn(TokenStream, TokenStream) -> TokenStream>;
-
-/// An output of a kernel: its value, whether it belongs inside the loop over tangent
-/// directions, and its sink.
-pub type Output = (ExprId, bool, Sink);
-
-/// How a variable that a kernel reads gets its value, when the default (by its kind) is not
-/// what the kernel needs.
-pub type Loader<'a> = &'a dyn Fn(VarId) -> Option<TokenStream>;
-
-/// One instance's code, split in the part outside the loop over tangent directions and the part
-/// inside it (empty for primal kernels).
-#[derive(Default)]
-pub struct Body {
-    /// Loads and lets whose values are the same for every instance, before the instance loop.
-    pub pre: TokenStream,
-    /// Loads, lets and stores that do not depend on tangent inputs.
-    pub outer: TokenStream,
-    /// Loads, lets and stores that do.
-    pub inner: TokenStream,
-    /// Whether the code reads the instance's CV (`cv`).
-    pub uses_cv: bool,
-    /// Whether the code reads the instance's weight (`w`).
-    pub uses_weight: bool,
-    /// The ion slots (positions in `m.ions`) the code reads.
-    pub ion_slots: BTreeSet<usize>,
-    /// Helper functions the code calls.
-    pub helpers: BTreeSet<Helper>,
+/// Whether `ts` mentions the identifier `name` anywhere.
+pub fn mentions(ts: &TokenStream, name: &str) -> bool {
+    ts.clone().into_iter().any(|t| match t {
+        TokenTree::Ident(i) => i == name,
+        TokenTree::Group(g) => mentions(&g.stream(), name),
+        _ => false,
+    })
 }
 
-/// Rewrites each output that is linear in the tangent inputs, Σ c_i · d_i, so that its
-/// coefficients c_i (which read only primal values) are computed once per instance, outside the
-/// loop over directions, and the loop only forms the sums. The coefficients are the symbolic
-/// derivatives of the output with respect to each tangent input; an output in which a
-/// coefficient still reads a tangent input is kept as it is. `coef` names a new coefficient.
-fn linearize(
-    ar: &mut ExprArena,
-    outputs: Vec<Output>,
-    tangent: &dyn Fn(VarId) -> bool,
-    coef: &mut dyn FnMut(&mut ExprArena) -> (ExprId, Ident),
-) -> Vec<Output> {
-    let tangent_inputs = |ar: &ExprArena, e: ExprId| -> Vec<VarId> {
-        let mut vs: Vec<VarId> = ar
-            .reachable(&[e])
-            .into_iter()
-            .filter_map(|id| match ar.get(id) {
-                Expr::Var(v) if tangent(v) => Some(v),
-                _ => None,
-            })
-            .collect();
-        vs.sort_unstable();
-        vs
-    };
-    let mut out = Vec::with_capacity(outputs.len());
-    let mut coefficients: Vec<Output> = Vec::new();
-    for (root, in_loop, sink) in outputs {
-        let inputs = if in_loop {
-            tangent_inputs(ar, root)
-        } else {
-            Vec::new()
-        };
-        if inputs.is_empty() {
-            out.push((root, in_loop, sink));
-            continue;
+/// Element (k, `pos`, j) of `array`, laid out `[k][row][instance]` with `rows` rows and `ni`
+/// instances, written without the factors that are one or zero.
+fn strided(array: TokenStream, rows: usize, pos: usize) -> TokenStream {
+    let n = Literal::usize_unsuffixed(rows);
+    match pos {
+        0 if rows == 1 => quote!(#array[k * ni + j]),
+        0 => quote!(#array[k * #n * ni + j]),
+        pos => {
+            let pos = Literal::usize_unsuffixed(pos);
+            quote!(#array[(k * #n + #pos) * ni + j])
         }
-        let cs: Vec<ExprId> = inputs
-            .iter()
-            .map(|&v| crate::sym::diff(ar, root, v))
-            .collect();
-        if cs.iter().any(|&c| !tangent_inputs(ar, c).is_empty()) {
-            out.push((root, in_loop, sink));
-            continue;
-        }
-        let mut sum: Option<ExprId> = None;
-        for (&v, &c) in inputs.iter().zip(&cs) {
-            let d = ar.var(v);
-            let term = match ar.get(c) {
-                Expr::Num(n) if n.0 == 0.0 => continue,
-                Expr::Num(n) if n.0 == 1.0 => d,
-                Expr::Num(_) | Expr::Var(_) => ar.binary(crate::ir::BinOp::Mul, c, d),
-                _ => {
-                    let (cv, name) = coef(ar);
-                    coefficients.push((c, false, Box::new(move |x, _| quote!(let #name = #x;))));
-                    ar.binary(crate::ir::BinOp::Mul, cv, d)
-                }
-            };
-            sum = Some(match sum {
-                None => term,
-                Some(s) => ar.binary(crate::ir::BinOp::Add, s, term),
-            });
-        }
-        let root = sum.unwrap_or_else(|| ar.num(0.0));
-        out.push((root, in_loop, sink));
     }
-    coefficients.extend(out);
-    coefficients
 }
 
-/// Builds kernel bodies of one module.
-pub struct KernelWriter<'a> {
-    /// The module.
-    pub m: &'a Module,
-    /// Its layout.
-    pub layout: &'a Layout,
+/// A body printed: the part before the loop over instances, the part per instance, and the
+/// part per tangent direction.
+struct Printed {
+    pre: TokenStream,
+    outer: TokenStream,
+    inner: TokenStream,
 }
 
-impl KernelWriter<'_> {
-    /// The identifier of the ion slot of ion `i` (`ion_na`).
-    pub fn slot_ident(&self, i: usize) -> Ident {
+/// Prints the kernels of one module.
+pub struct KernelPrinter<'a> {
+    m: &'a Module,
+    kernels: &'a Kernels,
+    idents: &'a Idents,
+    helpers: RefCell<BTreeSet<Helper>>,
+}
+
+impl<'a> KernelPrinter<'a> {
+    /// A printer of `kernels`, planned from `m`.
+    pub fn new(m: &'a Module, kernels: &'a Kernels, idents: &'a Idents) -> Self {
+        KernelPrinter {
+            m,
+            kernels,
+            idents,
+            helpers: RefCell::new(BTreeSet::new()),
+        }
+    }
+
+    /// The helper functions the printed code calls.
+    pub fn helpers(&self) -> BTreeSet<Helper> {
+        self.helpers.borrow().clone()
+    }
+
+    /// The identifier of the ion slot of ion `i` (`ion_0_na`).
+    fn slot_ident(&self, i: usize) -> Ident {
         let species = &self.m.ions[i].species;
         let clean: String = species
             .chars()
@@ -137,188 +78,207 @@ impl KernelWriter<'_> {
         ident(&format!("ion_{i}_{clean}"))
     }
 
-    /// The body computing `outputs` (value and sink) over `ar`. Variables for which `tangent`
-    /// holds are tangent inputs: code depending on them goes in [`Body::inner`], loaded by
-    /// `load`. Sinks whose flag is true go inside the loop over directions.
-    pub fn body(
-        &self,
-        ar: &mut ExprArena,
-        outputs: Vec<Output>,
-        load: Loader,
-        tangent: &dyn Fn(VarId) -> bool,
-    ) -> Body {
-        let mut body = Body::default();
-        let mut names: Names = self.layout.names.clone();
-        // Temporaries are numbered after the module's variables.
-        let base = self.m.vars.len() as u32;
-        let mut temp_names: Vec<Ident> = Vec::new();
-        let outputs = linearize(ar, outputs, tangent, &mut |ar| {
-            let id = VarId(base + temp_names.len() as u32);
-            let name = ident(&names.fresh(&format!("c{}", temp_names.len())));
-            temp_names.push(name.clone());
-            (ar.var(id), name)
-        });
-        let roots: Vec<ExprId> = outputs.iter().map(|o| o.0).collect();
-        let plan = cse(ar, &roots);
-        let mut fresh = || {
-            let id = VarId(base + temp_names.len() as u32);
-            temp_names.push(ident(&names.fresh(&format!("t{}", temp_names.len()))));
-            id
-        };
-        let chain = plan.to_let_chain(ar, &roots, &mut fresh);
-        let nvars = self.m.vars.len();
-        let name = |v: VarId| -> Ident {
-            if v.index() < nvars {
-                self.layout.ident(v)
-            } else {
-                temp_names[(v.0 - base) as usize].clone()
-            }
-        };
-        let writer = ExprWriter::new(ar, &name);
-
-        // Which temporaries depend on tangent inputs, and which variables are read.
-        let mut inner_vars: HashSet<VarId> = HashSet::new();
-        let mut reads: BTreeSet<VarId> = BTreeSet::new();
-        let free = |e: ExprId, ar: &ExprArena| -> Vec<VarId> {
-            ar.reachable(&[e])
-                .into_iter()
-                .filter_map(|id| match ar.get(id) {
-                    Expr::Var(v) => Some(v),
-                    _ => None,
-                })
-                .collect()
-        };
-        let is_inner = |e: ExprId, inner_vars: &HashSet<VarId>| {
-            free(e, ar)
-                .into_iter()
-                .any(|v| inner_vars.contains(&v) || (v.index() < nvars && tangent(v)))
-        };
-        // Values that are the same for every instance (from t, dt, celsius and constants) are
-        // computed once, before the loop over instances.
-        let mut uniform_temps: HashSet<VarId> = HashSet::new();
-        let is_uniform = |e: ExprId, uniform_temps: &HashSet<VarId>| {
-            free(e, ar).into_iter().all(|v| {
-                uniform_temps.contains(&v) || (v.index() < nvars && self.uniform(v, tangent))
-            })
-        };
-        let mut lets_pre = Vec::new();
-        let mut lets_outer = Vec::new();
-        let mut lets_inner = Vec::new();
-        for &(t, e) in &chain.lets {
-            reads.extend(free(e, ar).into_iter().filter(|v| v.index() < nvars));
-            let value = writer.value(e);
-            let id = name(t);
-            let stmt = quote!(let #id = #value;);
-            if is_inner(e, &inner_vars) {
-                inner_vars.insert(t);
-                lets_inner.push(stmt);
-            } else if is_uniform(e, &uniform_temps) {
-                uniform_temps.insert(t);
-                lets_pre.push(stmt);
-            } else {
-                lets_outer.push(stmt);
-            }
-        }
-        let mut stores_outer = Vec::new();
-        let mut stores_inner = Vec::new();
-        for ((_, in_loop, sink), &root) in outputs.iter().zip(&chain.roots) {
-            reads.extend(free(root, ar).into_iter().filter(|v| v.index() < nvars));
-            let stmt = sink(writer.value(root), writer.factor(root));
-            if *in_loop {
-                stores_inner.push(stmt);
-            } else {
-                stores_outer.push(stmt);
-            }
-        }
-        body.helpers = writer.helpers();
-        let mut loads_pre = Vec::new();
-        let mut loads_outer = Vec::new();
-        let mut loads_inner = Vec::new();
-        for v in reads {
-            let id = self.layout.ident(v);
-            let value = match load(v) {
-                Some(t) => t,
-                None => self.default_load(v, &mut body),
-            };
-            let stmt = quote!(let #id = #value;);
-            if tangent(v) {
-                loads_inner.push(stmt);
-            } else if self.uniform(v, tangent) {
-                loads_pre.push(stmt);
-            } else {
-                loads_outer.push(stmt);
-            }
-        }
-        let all = |a: Vec<TokenStream>, b: Vec<TokenStream>, c: Vec<TokenStream>| quote!(#(#a)* #(#b)* #(#c)*);
-        body.pre = quote!(#(#loads_pre)* #(#lets_pre)*);
-        body.outer = all(loads_outer, lets_outer, stores_outer);
-        body.inner = all(loads_inner, lets_inner, stores_inner);
-        body
+    /// The identifier of field `f`.
+    fn field_ident(&self, f: usize) -> Ident {
+        self.idents.var(self.kernels.layout.fields[f].var)
     }
 
-    /// Whether `v` has one value for every instance during a kernel call: t, dt, celsius and
-    /// the CONSTANTs.
-    fn uniform(&self, v: VarId, tangent: &dyn Fn(VarId) -> bool) -> bool {
-        !tangent(v)
-            && matches!(
-                self.m.var(v).kind,
-                VarKind::Constant | VarKind::Builtin(Builtin::T | Builtin::Dt | Builtin::Celsius)
-            )
+    fn sigma(&self, pos: usize) -> TokenStream {
+        strided(quote!(self.sigma), self.kernels.layout.states.len(), pos)
     }
 
-    /// How a variable is read when the kernel gives no loader for it.
-    fn default_load(&self, v: VarId, body: &mut Body) -> TokenStream {
-        let var = self.m.var(v);
-        if let Some((ion, role, true, _)) = ion_binding(self.m, v) {
-            body.uses_cv = true;
-            body.ion_slots.insert(ion);
-            let slot = self.slot_ident(ion);
-            let array = ion_array(role);
-            return quote!(ctx.ions[#slot].#array[cv]);
-        }
-        match var.kind {
-            VarKind::Parameter | VarKind::State | VarKind::Assigned => {
-                let id = self.layout.ident(v);
+    fn carried(&self, pos: usize) -> TokenStream {
+        let rows = self.kernels.tangent.as_ref().map_or(0, |t| t.carried);
+        strided(quote!(self.dcarried), rows, pos)
+    }
+
+    fn source(&self, from: Source) -> TokenStream {
+        match from {
+            Source::Field(f) => {
+                let id = self.field_ident(f);
                 quote!(self.#id[j])
             }
-            VarKind::Builtin(b) => match b {
-                Builtin::V => {
-                    body.uses_cv = true;
-                    quote!(ctx.v[cv])
-                }
-                Builtin::T => quote!(ctx.t),
-                Builtin::Dt => quote!(ctx.dt),
-                Builtin::Celsius => quote!(ctx.celsius),
-                Builtin::Area => {
-                    body.uses_cv = true;
-                    quote!(ctx.area[cv])
-                }
-                Builtin::Diam => {
-                    body.uses_cv = true;
-                    quote!(ctx.diam[cv])
-                }
-            },
-            VarKind::Ion { ion, role } => {
-                body.uses_cv = true;
-                body.ion_slots.insert(ion.index());
-                let slot = self.slot_ident(ion.index());
-                let array = ion_array(role);
+            Source::V => quote!(ctx.v[cv]),
+            Source::T => quote!(ctx.t),
+            Source::Dt => quote!(ctx.dt),
+            Source::Celsius => quote!(ctx.celsius),
+            Source::Area => quote!(ctx.area[cv]),
+            Source::Diam => quote!(ctx.diam[cv]),
+            Source::Ion(slot, role) => {
+                let (slot, array) = (self.slot_ident(slot), ion_array(role));
                 quote!(ctx.ions[#slot].#array[cv])
             }
-            VarKind::Constant => number(var.value.unwrap_or(0.0)),
-            // A LOCAL read before it is assigned holds 0, as in the interpreter.
-            VarKind::Local | VarKind::Tangent(_) => quote!(0.0),
+            Source::Const(x) => number(x),
+            Source::Weight => quote!(weight),
+            Source::Flag => quote!(0.0),
+            Source::TanV => quote!(tan.s[idx]),
+            Source::Sigma(pos) => self.sigma(pos),
+            Source::Carried(pos) => self.carried(pos),
+            Source::Seed(field) => quote!(match &tan.seeds[k] {
+                Some(seed) if seed.param == #field => seed.factor[j],
+                _ => 0.0,
+            }),
+            Source::TanIon(slot, role) => {
+                let (slot, array) = (self.slot_ident(slot), ion_array(role));
+                quote!(tan.ions[#slot].#array[idx])
+            }
+            Source::DWeight => quote!(if dweight.is_empty() { 0.0 } else { dweight[k] }),
         }
     }
 
-    /// The loop over instances around `body`, with the ion slots it needs loaded first. `inner`
-    /// wraps the tangent part in its loop over directions when given.
-    pub fn instance_loop(&self, body: &Body, tangent_loop: Option<TokenStream>) -> TokenStream {
-        let slots = body.ion_slots.iter().map(|&i| {
-            let id = self.slot_ident(i);
-            quote!(let #id = ctx.ion_slots[#i];)
-        });
-        let cv = if body.uses_cv {
+    /// The statement storing `x` (as an operand of a product: `f`) in `sink`.
+    fn store(
+        &self,
+        sink: Sink,
+        x: TokenStream,
+        f: TokenStream,
+        name: &dyn Fn(VarId) -> Ident,
+    ) -> TokenStream {
+        let accumulator = |tangent: bool, i: TokenStream, di: TokenStream| {
+            if tangent { di } else { i }
+        };
+        match sink {
+            Sink::Let(t) => {
+                let id = name(t);
+                quote!(let #id = #x;)
+            }
+            Sink::Field(field) => {
+                let id = self.field_ident(field);
+                quote!(self.#id[j] = #x;)
+            }
+            Sink::FieldAndIon(field, slot, role) => {
+                let id = self.field_ident(field);
+                let (slot, array) = (self.slot_ident(slot), ion_array(role));
+                quote!({ let acc = #x; self.#id[j] = acc; ctx.ions[#slot].#array[cv] = acc; })
+            }
+            Sink::Ion(slot, role) => {
+                let (slot, array) = (self.slot_ident(slot), ion_array(role));
+                quote!(ctx.ions[#slot].#array[cv] = #x;)
+            }
+            Sink::Current { tangent, negate } => {
+                let i = accumulator(tangent, quote!(ctx.i[cv]), quote!(tan.di[idx]));
+                let sign = if negate { quote!(-=) } else { quote!(+=) };
+                quote!(#i #sign w * #f;)
+            }
+            Sink::IonCurrent { tangent, ion } => {
+                let i = accumulator(tangent, quote!(ctx.i[cv]), quote!(tan.di[idx]));
+                let s = self.slot_ident(ion);
+                let ion_i = accumulator(
+                    tangent,
+                    quote!(ctx.ions[#s].current[cv]),
+                    quote!(tan.ions[#s].current[idx]),
+                );
+                quote!({ let acc = #x; #i += w * acc; #ion_i += w * acc; })
+            }
+            Sink::Conductance {
+                tangent,
+                negate,
+                ion,
+            } => {
+                let g = accumulator(tangent, quote!(ctx.g[cv]), quote!(tan.dg[idx]));
+                match ion {
+                    Some(s) => {
+                        let s = self.slot_ident(s);
+                        quote!({ let acc = #x; #g += w * acc; ctx.ions[#s].current_dv[cv] += w * acc; })
+                    }
+                    None => {
+                        let sign = if negate { quote!(-=) } else { quote!(+=) };
+                        quote!(#g #sign w * #f;)
+                    }
+                }
+            }
+            Sink::Sigma(pos) => {
+                let target = self.sigma(pos);
+                quote!(#target = #x;)
+            }
+            Sink::SigmaAndTanIon(pos, slot, role) => {
+                let target = self.sigma(pos);
+                let (slot, array) = (self.slot_ident(slot), ion_array(role));
+                quote!({ let acc = #x; #target = acc; tan.ions[#slot].#array[idx] = acc; })
+            }
+            Sink::TanIon(slot, role) => {
+                let (slot, array) = (self.slot_ident(slot), ion_array(role));
+                quote!(tan.ions[#slot].#array[idx] = #x;)
+            }
+            Sink::Carried(pos) => {
+                let target = self.carried(pos);
+                quote!(#target = #x;)
+            }
+        }
+    }
+
+    /// The three parts of `body` as Rust statements.
+    fn print(&self, body: &Body) -> Printed {
+        // Temporaries are named after the module's variables, in order.
+        let mut names = self.idents.names.clone();
+        let temp_names: Vec<Ident> = body
+            .temps
+            .iter()
+            .enumerate()
+            .map(|(i, kind)| {
+                let prefix = match kind {
+                    Temp::Coefficient => "c",
+                    Temp::Shared => "t",
+                };
+                ident(&names.fresh(&format!("{prefix}{i}")))
+            })
+            .collect();
+        let name = |v: VarId| -> Ident {
+            if body.is_temp(v) {
+                temp_names[(v.0 - body.first_temp) as usize].clone()
+            } else {
+                self.idents.var(v)
+            }
+        };
+        let writer = ExprWriter::new(&self.kernels.arena, &name);
+        let items = |list: &[Item]| -> TokenStream {
+            let stmts = list.iter().map(|item| match *item {
+                Item::Load { var, from } => {
+                    let id = name(var);
+                    let value = self.source(from);
+                    quote!(let #id = #value;)
+                }
+                Item::Let { var, value } => {
+                    let id = name(var);
+                    let value = writer.value(value);
+                    quote!(let #id = #value;)
+                }
+                Item::Store { value, sink } => {
+                    self.store(sink, writer.value(value), writer.factor(value), &name)
+                }
+            });
+            quote!(#(#stmts)*)
+        };
+        let printed = Printed {
+            pre: items(&body.pre),
+            outer: items(&body.outer),
+            inner: items(&body.inner),
+        };
+        self.helpers.borrow_mut().extend(writer.helpers());
+        printed
+    }
+
+    fn slot_loads(&self, body: &Body) -> Vec<TokenStream> {
+        body.ion_slots
+            .iter()
+            .map(|&i| {
+                let id = self.slot_ident(i);
+                quote!(let #id = ctx.ion_slots[#i];)
+            })
+            .collect()
+    }
+
+    /// The loop over instances around a body, with the ion slots it needs loaded first.
+    /// `tangent_loop` is the loop over directions, placed after the per-instance part.
+    fn instance_loop(
+        &self,
+        body: &Body,
+        uses_cv: bool,
+        p: &Printed,
+        tangent_loop: Option<TokenStream>,
+    ) -> TokenStream {
+        let slots = self.slot_loads(body);
+        let cv = if uses_cv {
             quote!(let cv = self.node[j];)
         } else {
             TokenStream::new()
@@ -328,7 +288,7 @@ impl KernelWriter<'_> {
         } else {
             TokenStream::new()
         };
-        let (pre, outer) = (&body.pre, &body.outer);
+        let (pre, outer) = (&p.pre, &p.outer);
         let inner = tangent_loop.unwrap_or_default();
         if outer.is_empty() && inner.is_empty() {
             return TokenStream::new();
@@ -342,6 +302,119 @@ impl KernelWriter<'_> {
                 #outer
                 #inner
             }
+        }
+    }
+
+    /// A primal kernel over every instance.
+    pub fn primal(&self, body: &Body) -> TokenStream {
+        let p = self.print(body);
+        self.instance_loop(body, body.uses_cv, &p, None)
+    }
+
+    /// The body for the one instance `instance` (event delivery); `inner` follows the
+    /// per-instance part.
+    fn single_instance(
+        &self,
+        body: &Body,
+        uses_cv: bool,
+        p: &Printed,
+        inner: &TokenStream,
+    ) -> TokenStream {
+        let slots = self.slot_loads(body);
+        let cv = if uses_cv {
+            quote!(let cv = self.node[j];)
+        } else {
+            TokenStream::new()
+        };
+        let (pre, outer) = (&p.pre, &p.outer);
+        quote! {
+            #(#slots)*
+            #pre
+            let j = instance;
+            #cv
+            #outer
+            #inner
+        }
+    }
+
+    /// The primal NET_RECEIVE kernel.
+    pub fn net_receive(&self, body: &Body) -> TokenStream {
+        let p = self.print(body);
+        self.single_instance(body, body.uses_cv, &p, &p.inner)
+    }
+
+    /// The `let idx = ...` a tangent part needs, if it reads or writes per-CV tangents.
+    fn idx(inner: &TokenStream) -> TokenStream {
+        if mentions(inner, "idx") {
+            quote!(let idx = k * ncv + cv;)
+        } else {
+            TokenStream::new()
+        }
+    }
+
+    /// `let ni` and `let ncv` where `code` needs them, then `code`.
+    fn with_strides(code: TokenStream) -> TokenStream {
+        let ni = if mentions(&code, "ni") {
+            quote!(let ni = self.node.len();)
+        } else {
+            TokenStream::new()
+        };
+        let ncv = if mentions(&code, "ncv") {
+            quote!(let ncv = tan.ncv;)
+        } else {
+            TokenStream::new()
+        };
+        quote! {
+            #ni
+            #ncv
+            #code
+        }
+    }
+
+    /// A tangent kernel: the loop over instances with the loop over directions inside.
+    pub fn tangent(&self, body: &Body) -> TokenStream {
+        let p = self.print(body);
+        let idx = Self::idx(&p.inner);
+        let inner = &p.inner;
+        let k_loop = if inner.is_empty() {
+            None
+        } else {
+            Some(quote! {
+                for k in 0..tan.k {
+                    #idx
+                    #inner
+                }
+            })
+        };
+        let lp = self.instance_loop(body, body.uses_cv || !idx.is_empty(), &p, k_loop);
+        Self::with_strides(lp)
+    }
+
+    /// The tangent NET_RECEIVE kernel, for one instance.
+    pub fn net_receive_tangent(&self, body: &Body) -> TokenStream {
+        let p = self.print(body);
+        let idx = Self::idx(&p.inner);
+        let inner = &p.inner;
+        let k_loop = quote! {
+            for k in 0..tan.k {
+                #idx
+                #inner
+            }
+        };
+        let code = self.single_instance(body, body.uses_cv || !idx.is_empty(), &p, &k_loop);
+        Self::with_strides(code)
+    }
+
+    /// Zeroes σ and the carried tangents (INITIAL sets nothing from anything a parameter moves).
+    pub fn zero_sigma(&self) -> TokenStream {
+        let carried = if self.kernels.tangent.as_ref().is_none_or(|t| t.carried == 0) {
+            TokenStream::new()
+        } else {
+            quote!(self.dcarried.iter_mut().for_each(|x| *x = 0.0);)
+        };
+        quote! {
+            self.sigma.iter_mut().for_each(|x| *x = 0.0);
+            #carried
         }
     }
 }

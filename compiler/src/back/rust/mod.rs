@@ -5,31 +5,27 @@
 //! the tangent maps. The file holds a struct of arrays (one `Vec<f64>` per parameter, state and
 //! assigned variable, the node index and weight of every instance, and σ laid out
 //! `[k][state][instance]`), the `INFO` metadata static, and `impl Mechanism` whose kernels loop
-//! over instances with straight-line, CSE'd code (no allocation).
+//! over instances with straight-line, CSE'd code (no allocation). The kernels are the module's
+//! kernel plans ([`crate::back::kernels`]) printed as Rust.
 //!
 //! Code is built with `quote!` and printed with prettyplease; nothing is built from strings but
 //! the header comment. Whatever would not compile is reported as a diagnostic on the .mod file:
 //! names are mangled ([`names`]), and statements the runtime interface cannot express (net_send,
 //! WATCH, while loops) are errors at their source location.
 
-mod exec;
 mod expr;
 mod kernel;
 mod layout;
 pub mod names;
-mod primal;
-mod tangent;
-
-use std::collections::HashSet;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::back::kernels::{self, layout::Role};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::ir::{Module, VarKind};
-use exec::Exec;
-use kernel::KernelWriter;
-use layout::{Layout, Role};
+use kernel::KernelPrinter;
+use layout::Idents;
 
 /// Choices of the generated code.
 #[derive(Clone, Debug, Default)]
@@ -68,32 +64,15 @@ pub fn generate(
     source: &str,
     opts: &Options,
 ) -> Result<Generated, Diagnostics> {
-    // Nothing is emitted from a module the validator has not accepted.
-    crate::ir::validate(m)?;
-    let layout = Layout::new(m);
-    let mut diags = Diagnostics::new();
-    if let Some(names) = &opts.parameters {
-        for n in names {
-            if !m.parameters().iter().any(|&p| &m.var(p).name == n) {
-                diags.push(Diagnostic::error(
-                    m.span,
-                    format!("`{}` has no PARAMETER `{n}` to differentiate", m.name),
-                ));
-            }
-        }
-    }
-    let info = layout::info(m, &layout, &mut diags);
-    let kw = KernelWriter { m, layout: &layout };
-    let mut ex = Exec::new(m);
-    let mut helpers = std::collections::BTreeSet::new();
-    let mut kernel = |r: (TokenStream, kernel::Body)| {
-        helpers.extend(r.1.helpers);
-        r.0
-    };
-    let init = kernel_fn("init", kernel(primal::init(&kw, &mut ex)), false);
-    let currents = kernel_fn("currents", kernel(primal::currents(&kw, &mut ex)), false);
-    let states = kernel_fn("states", kernel(primal::states(&kw, &mut ex)), false);
-    let net_receive = primal::net_receive(&kw, &mut ex).map(|code| {
+    let ks = kernels::plan(m, opts.parameters.as_deref())?;
+    let idents = Idents::new(m);
+    let info = layout::info(&ks.info);
+    let kp = KernelPrinter::new(m, &ks, &idents);
+    let init = kernel_fn("init", kp.primal(&ks.init), false);
+    let currents = kernel_fn("currents", kp.primal(&ks.currents), false);
+    let states = kernel_fn("states", kp.primal(&ks.states), false);
+    let net_receive = ks.net_receive.as_ref().map(|body| {
+        let code = kp.net_receive(body);
         let (ctx, instance, weight) = (
             param(&code, "ctx"),
             param(&code, "instance"),
@@ -105,23 +84,17 @@ pub fn generate(
             }
         }
     });
-    let tangents = match &m.tangent {
-        Some(maps) => {
-            let seeded: HashSet<_> = m
-                .parameters()
-                .into_iter()
-                .filter(|&p| {
-                    opts.parameters
-                        .as_ref()
-                        .is_none_or(|names| names.contains(&m.var(p).name))
-                })
-                .collect();
-            let tw = tangent::TangentWriter::new(&kw, maps, seeded);
-            let init = kernel_fn("init_tangent", kernel(tw.init(&mut ex)), true);
-            let currents = kernel_fn("currents_tangent", kernel(tw.currents(&mut ex)), true);
-            let states = kernel_fn("states_tangent", kernel(tw.states(&mut ex)), true);
-            let nr = tw.net_receive(&mut ex).map(|r| {
-                let code = kernel(r);
+    let tangents = match &ks.tangent {
+        Some(tk) => {
+            let init = match &tk.init {
+                Some(body) => kp.tangent(body),
+                None => kp.zero_sigma(),
+            };
+            let init = kernel_fn("init_tangent", init, true);
+            let currents = kernel_fn("currents_tangent", kp.tangent(&tk.currents), true);
+            let states = kernel_fn("states_tangent", kp.tangent(&tk.states), true);
+            let nr = tk.net_receive.as_ref().map(|body| {
+                let code = kp.net_receive_tangent(body);
                 let (ctx, tan, instance, weight, dweight) = (
                     param(&code, "ctx"),
                     param(&code, "tan"),
@@ -142,7 +115,7 @@ pub fn generate(
                     }
                 }
             });
-            let fused = maps.state.is_some();
+            let fused = tk.fused;
             quote! {
                 #init
                 #currents
@@ -168,20 +141,17 @@ pub fn generate(
             }
         }
     };
-    diags.extend(std::mem::take(&mut ex.diags));
-    if diags.has_errors() {
-        return Err(diags);
-    }
+    let helpers = kp.helpers();
     let helpers = expr::helpers_module(&helpers);
     let ncarried = m.tangent.as_ref().map_or(0, |t| t.carried.len());
-    let items = structure(m, &layout, ncarried);
+    let items = structure(m, &ks.layout, &idents, ncarried);
     let size_carried = if ncarried == 0 {
         TokenStream::new()
     } else {
         let n = proc_macro2::Literal::usize_unsuffixed(ncarried);
         quote!(self.dcarried = vec![0.0; k * #n * self.node.len()];)
     };
-    let ty = &layout.type_name;
+    let ty = &idents.type_name;
     let uses_ion_var = m
         .ions
         .iter()
@@ -243,14 +213,14 @@ pub fn generate(
     let code = format(m, file, file_name, source)?;
     Ok(Generated {
         name: m.name.clone(),
-        type_name: layout.type_name.to_string(),
+        type_name: idents.type_name.to_string(),
         code,
     })
 }
 
 /// The parameter `name` of a kernel, `_name` when `code` does not use it.
 fn param(code: &TokenStream, name: &str) -> proc_macro2::Ident {
-    if tangent::mentions(code, name) {
+    if kernel::mentions(code, name) {
         names::ident(name)
     } else {
         names::ident(&format!("_{name}"))
@@ -279,8 +249,13 @@ fn kernel_fn(name: &str, code: TokenStream, tangent: bool) -> TokenStream {
 }
 
 /// The struct, its constructor and its field accessors.
-fn structure(m: &Module, layout: &Layout, ncarried: usize) -> TokenStream {
-    let ty = &layout.type_name;
+fn structure(
+    m: &Module,
+    layout: &kernels::Layout,
+    idents: &Idents,
+    ncarried: usize,
+) -> TokenStream {
+    let ty = &idents.type_name;
     let doc = match &m.title {
         Some(t) => format!(" `{}`: {}", m.name, t.trim()),
         None => format!(" The mechanism `{}`.", m.name),
@@ -298,14 +273,14 @@ fn structure(m: &Module, layout: &Layout, ncarried: usize) -> TokenStream {
             .map(|u| format!(" ({u})"))
             .unwrap_or_default();
         let doc = format!(" `{}`{unit}, {role}, one value per instance.", v.name);
-        let id = &f.ident;
+        let id = idents.var(f.var);
         quote! {
             #[doc = #doc]
             pub #id: Vec<f64>,
         }
     });
     let allocs = layout.fields.iter().enumerate().map(|(i, f)| {
-        let id = &f.ident;
+        let id = idents.var(f.var);
         quote!(self.#id = vec![FIELDS[#i].default; nodes.len()];)
     });
     let refs: Vec<_> = layout
@@ -313,12 +288,12 @@ fn structure(m: &Module, layout: &Layout, ncarried: usize) -> TokenStream {
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let id = &f.ident;
+            let id = idents.var(f.var);
             quote!(#i => &self.#id,)
         })
         .collect();
     let muts = layout.fields.iter().enumerate().map(|(i, f)| {
-        let id = &f.ident;
+        let id = idents.var(f.var);
         quote!(#i => &mut self.#id,)
     });
     let nstates = layout.states.len();

@@ -1,12 +1,11 @@
 //! The forward kernels: `init` (INITIAL), `currents` (BREAKPOINT without its SOLVE), `states`
 //! (the solved blocks) and `net_receive`.
 
-use proc_macro2::TokenStream;
-use quote::quote;
-
+use super::Body;
+use super::body::{KernelWriter, Output};
 use super::exec::{Env, Exec, Solves};
-use super::kernel::{Body, KernelWriter, Output, Sink};
-use super::layout::{ion_array, ion_binding};
+use super::layout::ion_binding;
+use super::{Sink, Source};
 use crate::diag::Diagnostic;
 use crate::ir::{IonRole, Module, StmtKind, VarId, VarKind};
 
@@ -26,26 +25,14 @@ pub fn stores(
         }
         match kw.m.var(v).kind {
             VarKind::Parameter | VarKind::State | VarKind::Assigned => {
-                let id = kw.layout.ident(v);
+                let field = kw.layout.field_of[&v];
                 match ion_binding(kw.m, v) {
                     Some((ion, role, _, true)) => {
                         body_flags.uses_cv = true;
                         body_flags.ion_slots.insert(ion);
-                        let slot = kw.slot_ident(ion);
-                        let array = ion_array(role);
-                        out.push((
-                            value,
-                            false,
-                            Box::new(move |x, _| {
-                                quote!({ let acc = #x; self.#id[j] = acc; ctx.ions[#slot].#array[cv] = acc; })
-                            }),
-                        ));
+                        out.push((value, false, Sink::FieldAndIon(field, ion, role)));
                     }
-                    _ => out.push((
-                        value,
-                        false,
-                        Box::new(move |x, _| quote!(self.#id[j] = #x;)),
-                    )),
+                    _ => out.push((value, false, Sink::Field(field))),
                 }
             }
             VarKind::Ion {
@@ -54,13 +41,7 @@ pub fn stores(
             } => {
                 body_flags.uses_cv = true;
                 body_flags.ion_slots.insert(ion.index());
-                let slot = kw.slot_ident(ion.index());
-                let array = ion_array(role);
-                out.push((
-                    value,
-                    false,
-                    Box::new(move |x, _| quote!(ctx.ions[#slot].#array[cv] = #x;)),
-                ));
+                out.push((value, false, Sink::Ion(ion.index(), role)));
             }
             _ => {}
         }
@@ -91,8 +72,8 @@ pub fn initial_env(m: &Module, ex: &mut Exec) -> Env {
     env
 }
 
-/// `fn init`.
-pub fn init(kw: &KernelWriter, ex: &mut Exec) -> (TokenStream, Body) {
+/// `init`: INITIAL over every instance.
+pub fn init(kw: &KernelWriter, ex: &mut Exec) -> Body {
     let m = kw.m;
     let mut env = initial_env(m, ex);
     if let Some(b) = m.initial {
@@ -104,19 +85,13 @@ pub fn init(kw: &KernelWriter, ex: &mut Exec) -> (TokenStream, Body) {
     finish(kw, ex, outputs, flags)
 }
 
-fn finish(
-    kw: &KernelWriter,
-    ex: &mut Exec,
-    outputs: Vec<Output>,
-    flags: Body,
-) -> (TokenStream, Body) {
+fn finish(kw: &KernelWriter, ex: &mut Exec, outputs: Vec<Output>, flags: Body) -> Body {
     let body = kw.body(&mut ex.ar, outputs, &|_| None, &|_| false);
-    let body = merge(body, flags);
-    (kw.instance_loop(&body, None), body)
+    merge(body, flags)
 }
 
-/// `fn currents`: BREAKPOINT without its SOLVE, accumulating currents and conductances.
-pub fn currents(kw: &KernelWriter, ex: &mut Exec) -> (TokenStream, Body) {
+/// `currents`: BREAKPOINT without its SOLVE, accumulating currents and conductances.
+pub fn currents(kw: &KernelWriter, ex: &mut Exec) -> Body {
     let m = kw.m;
     let mut env = Env::default();
     if let Some(b) = m.breakpoint {
@@ -133,20 +108,11 @@ pub fn currents(kw: &KernelWriter, ex: &mut Exec) -> (TokenStream, Body) {
 
 /// The accumulations of the currents and conductances a mechanism writes: `(variable, sink)`,
 /// into the context's `i`, `g` and ion arrays, or (with `tangent`) into the tangent
-/// accumulators `di`, `dg` and the ion current tangents at `idx`.
+/// accumulators `di`, `dg` and the ion current tangents.
 pub fn current_sinks(kw: &KernelWriter, flags: &mut Body, tangent: bool) -> Vec<(VarId, Sink)> {
     let m = kw.m;
     let mut out: Vec<(VarId, Sink)> = Vec::new();
-    let sign = if m.electrode_current {
-        quote!(-=)
-    } else {
-        quote!(+=)
-    };
-    let (i, g) = if tangent {
-        (quote!(tan.di[idx]), quote!(tan.dg[idx]))
-    } else {
-        (quote!(ctx.i[cv]), quote!(ctx.g[cv]))
-    };
+    let negate = m.electrode_current;
     flags.uses_cv = true;
     flags.uses_weight = true;
     let ion_of = |c: VarId| match m.var(c).kind {
@@ -157,44 +123,34 @@ pub fn current_sinks(kw: &KernelWriter, flags: &mut Body, tangent: bool) -> Vec<
         _ => None,
     };
     for &c in &m.nonspecific {
-        let (i, sign) = (i.clone(), sign.clone());
-        out.push((c, Box::new(move |_, x| quote!(#i #sign w * #x;))));
+        out.push((c, Sink::Current { tangent, negate }));
     }
     for ion in &m.ions {
         for &c in &ion.write {
             let Some(slot) = ion_of(c) else { continue };
             flags.ion_slots.insert(slot);
-            let s = kw.slot_ident(slot);
-            let i = i.clone();
-            let ion_i = if tangent {
-                quote!(tan.ions[#s].current[idx])
-            } else {
-                quote!(ctx.ions[#s].current[cv])
-            };
-            out.push((
-                c,
-                Box::new(move |x, _| quote!({ let acc = #x; #i += w * acc; #ion_i += w * acc; })),
-            ));
+            out.push((c, Sink::IonCurrent { tangent, ion: slot }));
         }
     }
     for &(c, gv) in &m.conductances {
-        let g = g.clone();
-        match ion_of(c) {
-            Some(slot) if !tangent => {
-                let s = kw.slot_ident(slot);
-                out.push((
-                    gv,
-                    Box::new(move |x, _| {
-                        quote!({ let acc = #x; #g += w * acc; ctx.ions[#s].current_dv[cv] += w * acc; })
-                    }),
-                ));
-            }
-            Some(_) => out.push((gv, Box::new(move |_, x| quote!(#g += w * #x;)))),
-            None => {
-                let sign = sign.clone();
-                out.push((gv, Box::new(move |_, x| quote!(#g #sign w * #x;))));
-            }
-        }
+        let sink = match ion_of(c) {
+            Some(slot) if !tangent => Sink::Conductance {
+                tangent,
+                negate: false,
+                ion: Some(slot),
+            },
+            Some(_) => Sink::Conductance {
+                tangent,
+                negate: false,
+                ion: None,
+            },
+            None => Sink::Conductance {
+                tangent,
+                negate,
+                ion: None,
+            },
+        };
+        out.push((gv, sink));
     }
     out
 }
@@ -219,7 +175,7 @@ pub fn solved_body(m: &Module, ex: &mut Exec) -> Vec<crate::ir::Stmt> {
             if nested {
                 ex.diags.push(Diagnostic::error(
                     s.span,
-                    "the Rust back end does not support a SOLVE inside if or while yet",
+                    "gradmod does not support a SOLVE inside if or while yet",
                 ));
             }
         }
@@ -227,8 +183,8 @@ pub fn solved_body(m: &Module, ex: &mut Exec) -> Vec<crate::ir::Stmt> {
     out
 }
 
-/// `fn states`: the blocks BREAKPOINT solves.
-pub fn states(kw: &KernelWriter, ex: &mut Exec) -> (TokenStream, Body) {
+/// `states`: the blocks BREAKPOINT solves.
+pub fn states(kw: &KernelWriter, ex: &mut Exec) -> Body {
     let m = kw.m;
     let solves = solved_body(m, ex);
     let mut env = Env::default();
@@ -238,14 +194,14 @@ pub fn states(kw: &KernelWriter, ex: &mut Exec) -> (TokenStream, Body) {
     finish(kw, ex, outputs, flags)
 }
 
-/// `fn net_receive`: the NET_RECEIVE body for one instance. Returns `None` without NET_RECEIVE.
-pub fn net_receive(kw: &KernelWriter, ex: &mut Exec) -> Option<TokenStream> {
+/// `net_receive`: the NET_RECEIVE body for one instance. Returns `None` without NET_RECEIVE.
+pub fn net_receive(kw: &KernelWriter, ex: &mut Exec) -> Option<Body> {
     let m = kw.m;
     let nr = m.net_receive.as_ref()?;
     if let Some(b) = nr.initial {
         ex.diags.push(Diagnostic::error(
             m.block(b).span,
-            "the Rust back end does not support an INITIAL block inside NET_RECEIVE yet",
+            "gradmod does not support an INITIAL block inside NET_RECEIVE yet",
         ));
     }
     if nr.args.len() > 1 {
@@ -264,35 +220,15 @@ pub fn net_receive(kw: &KernelWriter, ex: &mut Exec) -> Option<TokenStream> {
     let flag = nr.flag;
     let load = move |v: VarId| {
         if Some(v) == weight {
-            Some(quote!(weight))
+            Some(Source::Weight)
         } else if v == flag {
-            Some(quote!(0.0))
+            Some(Source::Flag)
         } else {
             None
         }
     };
-    let body = merge(kw.body(&mut ex.ar, outputs, &load, &|_| false), flags);
-    Some(single_instance(&body, kw))
-}
-
-/// A body for the one instance `instance` (event delivery).
-pub fn single_instance(body: &Body, kw: &KernelWriter) -> TokenStream {
-    let slots = body.ion_slots.iter().map(|&i| {
-        let id = kw.slot_ident(i);
-        quote!(let #id = ctx.ion_slots[#i];)
-    });
-    let cv = if body.uses_cv {
-        quote!(let cv = self.node[j];)
-    } else {
-        TokenStream::new()
-    };
-    let (pre, outer, inner) = (&body.pre, &body.outer, &body.inner);
-    quote! {
-        #(#slots)*
-        #pre
-        let j = instance;
-        #cv
-        #outer
-        #inner
-    }
+    Some(merge(
+        kw.body(&mut ex.ar, outputs, &load, &|_| false),
+        flags,
+    ))
 }

@@ -43,7 +43,7 @@ pub struct Exec<'m> {
     pub m: &'m Module,
     /// The arena the values live in: the module's, with the nodes execution builds.
     pub ar: ExprArena,
-    /// Problems found: statements the Rust back end cannot express.
+    /// Problems found: statements the runtime interface cannot express.
     pub diags: Diagnostics,
 }
 
@@ -108,7 +108,7 @@ impl<'m> Exec<'m> {
             | StmtKind::Equation { .. } => {
                 self.diags.push(Diagnostic::error(
                     s.span,
-                    "internal: an equation reached the Rust back end before its solver pass",
+                    "internal: an equation reached code generation before its solver pass",
                 ));
             }
         }
@@ -116,11 +116,8 @@ impl<'m> Exec<'m> {
 
     fn unsupported(&mut self, s: &Stmt, what: &str) {
         self.diags.push(
-            Diagnostic::error(
-                s.span,
-                format!("the Rust back end does not support {what} yet"),
-            )
-            .with_note("the runtime's mechanism interface has no such call"),
+            Diagnostic::error(s.span, format!("gradmod does not support {what} yet"))
+                .with_note("the runtime's mechanism interface has no such call"),
         );
     }
 

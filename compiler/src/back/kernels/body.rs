@@ -1,0 +1,246 @@
+//! Straight-line kernel bodies: loads, CSE'd `let`s and stores for one instance.
+//!
+//! A kernel body is built from the values symbolic execution left for its outputs. Shared
+//! subexpressions are named once ([`crate::sym::cse`]); the variables the code reads are loaded
+//! first, from the mechanism's fields, the context (v, t, dt, celsius, area, diam), the ion
+//! arrays at the instance's CV, or as constants. With tangents, everything that does not depend
+//! on a tangent input is computed once per instance, outside the loop over directions k.
+
+use std::collections::HashSet;
+
+use super::layout::{Layout, ion_binding};
+use super::{Body, Item, Sink, Source, Temp};
+use crate::ir::{Builtin, Expr, ExprArena, ExprId, Module, VarId, VarKind};
+use crate::sym::cse;
+
+/// An output of a kernel: its value, whether it belongs inside the loop over tangent
+/// directions, and its sink.
+pub type Output = (ExprId, bool, Sink);
+
+/// How a variable that a kernel reads gets its value, when the default (by its kind) is not
+/// what the kernel needs.
+pub type Loader<'a> = &'a dyn Fn(VarId) -> Option<Source>;
+
+/// Rewrites each output that is linear in the tangent inputs, Σ c_i · d_i, so that its
+/// coefficients c_i (which read only primal values) are computed once per instance, outside the
+/// loop over directions, and the loop only forms the sums. The coefficients are the symbolic
+/// derivatives of the output with respect to each tangent input; an output in which a
+/// coefficient still reads a tangent input is kept as it is. `coef` makes a new coefficient
+/// temporary.
+fn linearize(
+    ar: &mut ExprArena,
+    outputs: Vec<Output>,
+    tangent: &dyn Fn(VarId) -> bool,
+    coef: &mut dyn FnMut() -> VarId,
+) -> Vec<Output> {
+    let tangent_inputs = |ar: &ExprArena, e: ExprId| -> Vec<VarId> {
+        let mut vs: Vec<VarId> = ar
+            .reachable(&[e])
+            .into_iter()
+            .filter_map(|id| match ar.get(id) {
+                Expr::Var(v) if tangent(v) => Some(v),
+                _ => None,
+            })
+            .collect();
+        vs.sort_unstable();
+        vs
+    };
+    let mut out = Vec::with_capacity(outputs.len());
+    let mut coefficients: Vec<Output> = Vec::new();
+    for (root, in_loop, sink) in outputs {
+        let inputs = if in_loop {
+            tangent_inputs(ar, root)
+        } else {
+            Vec::new()
+        };
+        if inputs.is_empty() {
+            out.push((root, in_loop, sink));
+            continue;
+        }
+        let cs: Vec<ExprId> = inputs
+            .iter()
+            .map(|&v| crate::sym::diff(ar, root, v))
+            .collect();
+        if cs.iter().any(|&c| !tangent_inputs(ar, c).is_empty()) {
+            out.push((root, in_loop, sink));
+            continue;
+        }
+        let mut sum: Option<ExprId> = None;
+        for (&v, &c) in inputs.iter().zip(&cs) {
+            let d = ar.var(v);
+            let term = match ar.get(c) {
+                Expr::Num(n) if n.0 == 0.0 => continue,
+                Expr::Num(n) if n.0 == 1.0 => d,
+                Expr::Num(_) | Expr::Var(_) => ar.binary(crate::ir::BinOp::Mul, c, d),
+                _ => {
+                    let t = coef();
+                    coefficients.push((c, false, Sink::Let(t)));
+                    let cv = ar.var(t);
+                    ar.binary(crate::ir::BinOp::Mul, cv, d)
+                }
+            };
+            sum = Some(match sum {
+                None => term,
+                Some(s) => ar.binary(crate::ir::BinOp::Add, s, term),
+            });
+        }
+        let root = sum.unwrap_or_else(|| ar.num(0.0));
+        out.push((root, in_loop, sink));
+    }
+    coefficients.extend(out);
+    coefficients
+}
+
+/// Builds kernel bodies of one module.
+pub struct KernelWriter<'a> {
+    /// The module.
+    pub m: &'a Module,
+    /// Its layout.
+    pub layout: &'a Layout,
+}
+
+impl KernelWriter<'_> {
+    /// The body computing `outputs` (value and sink) over `ar`. Variables for which `tangent`
+    /// holds are tangent inputs: code depending on them goes in [`Body::inner`], loaded by
+    /// `load`. Sinks whose flag is true go inside the loop over directions.
+    pub fn body(
+        &self,
+        ar: &mut ExprArena,
+        outputs: Vec<Output>,
+        load: Loader,
+        tangent: &dyn Fn(VarId) -> bool,
+    ) -> Body {
+        let nvars = self.m.vars.len();
+        // Temporaries are numbered after the module's variables.
+        let base = nvars as u32;
+        let mut body = Body {
+            first_temp: base,
+            ..Body::default()
+        };
+        let temps = std::cell::RefCell::new(Vec::new());
+        let fresh = |kind: Temp| {
+            let mut temps = temps.borrow_mut();
+            temps.push(kind);
+            VarId(base + temps.len() as u32 - 1)
+        };
+        let outputs = linearize(ar, outputs, tangent, &mut || fresh(Temp::Coefficient));
+        let roots: Vec<ExprId> = outputs.iter().map(|o| o.0).collect();
+        let plan = cse(ar, &roots);
+        let chain = plan.to_let_chain(ar, &roots, &mut || fresh(Temp::Shared));
+        body.temps = temps.into_inner();
+
+        // Which temporaries depend on tangent inputs, and which variables are read.
+        let mut inner_vars: HashSet<VarId> = HashSet::new();
+        let mut reads: std::collections::BTreeSet<VarId> = Default::default();
+        let free = |e: ExprId, ar: &ExprArena| -> Vec<VarId> {
+            ar.reachable(&[e])
+                .into_iter()
+                .filter_map(|id| match ar.get(id) {
+                    Expr::Var(v) => Some(v),
+                    _ => None,
+                })
+                .collect()
+        };
+        let is_inner = |e: ExprId, inner_vars: &HashSet<VarId>| {
+            free(e, ar)
+                .into_iter()
+                .any(|v| inner_vars.contains(&v) || (v.index() < nvars && tangent(v)))
+        };
+        // Values that are the same for every instance (from t, dt, celsius and constants) are
+        // computed once, before the loop over instances.
+        let mut uniform_temps: HashSet<VarId> = HashSet::new();
+        let is_uniform = |e: ExprId, uniform_temps: &HashSet<VarId>| {
+            free(e, ar).into_iter().all(|v| {
+                uniform_temps.contains(&v) || (v.index() < nvars && self.uniform(v, tangent))
+            })
+        };
+        let mut lets_pre = Vec::new();
+        let mut lets_outer = Vec::new();
+        let mut lets_inner = Vec::new();
+        for &(t, e) in &chain.lets {
+            reads.extend(free(e, ar).into_iter().filter(|v| v.index() < nvars));
+            let item = Item::Let { var: t, value: e };
+            if is_inner(e, &inner_vars) {
+                inner_vars.insert(t);
+                lets_inner.push(item);
+            } else if is_uniform(e, &uniform_temps) {
+                uniform_temps.insert(t);
+                lets_pre.push(item);
+            } else {
+                lets_outer.push(item);
+            }
+        }
+        let mut stores_outer = Vec::new();
+        let mut stores_inner = Vec::new();
+        for (&(_, in_loop, sink), &root) in outputs.iter().zip(&chain.roots) {
+            reads.extend(free(root, ar).into_iter().filter(|v| v.index() < nvars));
+            let item = Item::Store { value: root, sink };
+            if in_loop {
+                stores_inner.push(item);
+            } else {
+                stores_outer.push(item);
+            }
+        }
+        let mut loads_pre = Vec::new();
+        let mut loads_outer = Vec::new();
+        let mut loads_inner = Vec::new();
+        for v in reads {
+            let from = load(v).unwrap_or_else(|| self.default_load(v));
+            match from {
+                Source::V | Source::Area | Source::Diam | Source::TanV => body.uses_cv = true,
+                Source::Ion(slot, _) | Source::TanIon(slot, _) => {
+                    body.uses_cv = true;
+                    body.ion_slots.insert(slot);
+                }
+                _ => {}
+            }
+            let item = Item::Load { var: v, from };
+            if tangent(v) {
+                loads_inner.push(item);
+            } else if self.uniform(v, tangent) {
+                loads_pre.push(item);
+            } else {
+                loads_outer.push(item);
+            }
+        }
+        body.pre = [loads_pre, lets_pre].concat();
+        body.outer = [loads_outer, lets_outer, stores_outer].concat();
+        body.inner = [loads_inner, lets_inner, stores_inner].concat();
+        body
+    }
+
+    /// Whether `v` has one value for every instance during a kernel call: t, dt, celsius and
+    /// the CONSTANTs.
+    fn uniform(&self, v: VarId, tangent: &dyn Fn(VarId) -> bool) -> bool {
+        !tangent(v)
+            && matches!(
+                self.m.var(v).kind,
+                VarKind::Constant | VarKind::Builtin(Builtin::T | Builtin::Dt | Builtin::Celsius)
+            )
+    }
+
+    /// How a variable is read when the kernel gives no loader for it.
+    fn default_load(&self, v: VarId) -> Source {
+        let var = self.m.var(v);
+        if let Some((ion, role, true, _)) = ion_binding(self.m, v) {
+            return Source::Ion(ion, role);
+        }
+        match var.kind {
+            VarKind::Parameter | VarKind::State | VarKind::Assigned => {
+                Source::Field(self.layout.field_of[&v])
+            }
+            VarKind::Builtin(b) => match b {
+                Builtin::V => Source::V,
+                Builtin::T => Source::T,
+                Builtin::Dt => Source::Dt,
+                Builtin::Celsius => Source::Celsius,
+                Builtin::Area => Source::Area,
+                Builtin::Diam => Source::Diam,
+            },
+            VarKind::Ion { ion, role } => Source::Ion(ion.index(), role),
+            VarKind::Constant => Source::Const(var.value.unwrap_or(0.0)),
+            // A LOCAL read before it is assigned holds 0, as in the interpreter.
+            VarKind::Local | VarKind::Tangent(_) => Source::Const(0.0),
+        }
+    }
+}

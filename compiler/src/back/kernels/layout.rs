@@ -1,0 +1,215 @@
+//! Where every variable of a module lives in a mechanism's storage, and the metadata the runtime
+//! describes the mechanism with.
+
+use std::collections::HashMap;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::ir::{IonRole, MechKind, Module, VarId, VarKind};
+
+/// The role of a field, as the runtime's `FieldRole`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A PARAMETER.
+    Parameter,
+    /// A STATE.
+    State,
+    /// An ASSIGNED variable.
+    Assigned,
+}
+
+/// One per-instance array of the mechanism.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// The variable it stores.
+    pub var: VarId,
+    /// Parameter, state or assigned.
+    pub role: Role,
+}
+
+/// The storage of a module's variables.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layout {
+    /// The fields: parameters, then states, then assigned variables, each in declaration order.
+    /// Their positions are the field indices of the runtime's `MechanismInfo::fields`.
+    pub fields: Vec<Field>,
+    /// The field index of each variable stored in a field.
+    pub field_of: HashMap<VarId, usize>,
+    /// The states in σ order (the order of their fields).
+    pub states: Vec<VarId>,
+}
+
+impl Layout {
+    /// The layout of `m`.
+    pub fn new(m: &Module) -> Self {
+        let mut fields = Vec::new();
+        for (role, kind) in [
+            (Role::Parameter, VarKind::Parameter),
+            (Role::State, VarKind::State),
+            (Role::Assigned, VarKind::Assigned),
+        ] {
+            for var in m.vars_where(|v| v.kind == kind) {
+                fields.push(Field { var, role });
+            }
+        }
+        let field_of = fields.iter().enumerate().map(|(i, f)| (f.var, i)).collect();
+        let states = fields
+            .iter()
+            .filter(|f| f.role == Role::State)
+            .map(|f| f.var)
+            .collect();
+        Layout {
+            fields,
+            field_of,
+            states,
+        }
+    }
+
+    /// The position of state `v` in σ.
+    pub fn state_position(&self, v: VarId) -> Option<usize> {
+        self.states.iter().position(|&s| s == v)
+    }
+}
+
+/// Metadata of one field, as the runtime's `FieldInfo`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldMeta {
+    /// Its name as in the .mod file.
+    pub name: String,
+    /// Its unit as written (empty when none).
+    pub unit: String,
+    /// Its default value.
+    pub default: f64,
+    /// Parameter, state or assigned.
+    pub role: Role,
+    /// The `<lo, hi>` limits, if given.
+    pub limits: Option<(f64, f64)>,
+}
+
+/// An ion the mechanism uses, as the runtime's `IonUse`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IonMeta {
+    /// The species.
+    pub species: String,
+    /// The declared valence, if any.
+    pub valence: Option<i32>,
+    /// The ion variables read.
+    pub reads: Vec<IonRole>,
+    /// The ion variables written.
+    pub writes: Vec<IonRole>,
+}
+
+/// The metadata of a mechanism, as the runtime's `MechanismInfo`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Info {
+    /// The mechanism's name.
+    pub name: String,
+    /// Whether it is a point process (else a density mechanism).
+    pub point: bool,
+    /// Its fields, in [`Layout::fields`] order.
+    pub fields: Vec<FieldMeta>,
+    /// Its ions, in USEION order.
+    pub ions: Vec<IonMeta>,
+    /// Whether it has a NET_RECEIVE block.
+    pub net_receive: bool,
+}
+
+/// The metadata of `m`; what the runtime cannot represent is reported in `diags`.
+pub fn info(m: &Module, layout: &Layout, diags: &mut Diagnostics) -> Info {
+    let fields = layout
+        .fields
+        .iter()
+        .map(|f| {
+            let v = m.var(f.var);
+            FieldMeta {
+                name: v.name.clone(),
+                unit: v.unit.clone().unwrap_or_default(),
+                default: v.value.unwrap_or(0.0),
+                role: f.role,
+                limits: v.limits,
+            }
+        })
+        .collect();
+    let ions = m
+        .ions
+        .iter()
+        .map(|ion| {
+            let valence = match ion.valence {
+                None => None,
+                Some(z) if z.fract() == 0.0 && z.abs() <= 64.0 => Some(z as i32),
+                Some(z) => {
+                    diags.push(Diagnostic::error(
+                        ion.span,
+                        format!("the valence {z} of `{}` is not an integer", ion.species),
+                    ));
+                    None
+                }
+            };
+            let roles = |list: &[VarId]| -> Vec<IonRole> {
+                list.iter()
+                    .filter_map(|&v| match m.var(v).kind {
+                        VarKind::Ion { role, .. } => Some(role),
+                        _ => ion_binding(m, v).map(|b| b.1),
+                    })
+                    .filter(|&r| r != IonRole::Conductance)
+                    .collect()
+            };
+            IonMeta {
+                species: ion.species.clone(),
+                valence,
+                reads: roles(&ion.read),
+                writes: roles(&ion.write),
+            }
+        })
+        .collect();
+    let point = match m.kind {
+        MechKind::Density => false,
+        MechKind::Point => true,
+        MechKind::Artificial => {
+            diags.push(
+                Diagnostic::error(m.span, "the runtime does not support ARTIFICIAL_CELL yet")
+                    .with_note("declare the mechanism as a POINT_PROCESS"),
+            );
+            true
+        }
+    };
+    Info {
+        name: m.name.clone(),
+        point,
+        fields,
+        ions,
+        net_receive: m.net_receive.is_some(),
+    }
+}
+
+/// For a STATE or ASSIGNED variable that a USEION names (a concentration a mechanism keeps as a
+/// state, as calcium accumulation does): its ion, role, and whether the mechanism reads and
+/// writes it. Such a variable is loaded from the ion arrays when read, and stored to both its
+/// field and the ion arrays when written.
+pub fn ion_binding(m: &Module, v: VarId) -> Option<(usize, IonRole, bool, bool)> {
+    if matches!(m.var(v).kind, VarKind::Ion { .. }) {
+        return None;
+    }
+    m.ions.iter().enumerate().find_map(|(i, ion)| {
+        let (read, write) = (ion.read.contains(&v), ion.write.contains(&v));
+        if !read && !write {
+            return None;
+        }
+        let role = ion_role(&ion.species, &m.var(v).name)?;
+        Some((i, role, read, write))
+    })
+}
+
+/// The role of `name` as a variable of `species`, if it is one (as USEION names them).
+fn ion_role(species: &str, name: &str) -> Option<IonRole> {
+    if name.strip_prefix('i') == Some(species) {
+        Some(IonRole::Current)
+    } else if name.strip_prefix('e') == Some(species) {
+        Some(IonRole::Reversal)
+    } else if name.strip_suffix('i') == Some(species) {
+        Some(IonRole::ConcIn)
+    } else if name.strip_suffix('o') == Some(species) {
+        Some(IonRole::ConcOut)
+    } else {
+        None
+    }
+}

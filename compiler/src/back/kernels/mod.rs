@@ -1,0 +1,295 @@
+//! Kernel plans: the straight-line code of every kernel the runtime calls, as data.
+//!
+//! A module that has gone through the passes is turned, once, into one [`Body`] per kernel of
+//! the runtime's mechanism interface (`init`, `currents`, `states`, `net_receive` and their
+//! tangent twins). A body is what one instance computes: loads of the variables it reads, `let`s
+//! of the shared subexpressions (CSE'd), and stores of its outputs, split into the part that is
+//! the same for every instance (computed once per call), the part per instance, and the part per
+//! instance and tangent direction k. Expressions live in [`Kernels::arena`].
+//!
+//! Every executable back end consumes the same plan: the Rust back end prints it as Rust source
+//! ([`crate::back::rust`]), and the run-time evaluator executes it over arrays of instances. So
+//! the two compute the same operations in the same order, and the runtime cannot tell where a
+//! mechanism came from.
+//!
+//! Symbolic execution ([`exec`]) runs each block into one expression per assigned variable,
+//! node for node as the statements compute them (an if/else becomes a select), so the plan
+//! computes exactly what [`crate::interp`] computes.
+
+mod body;
+mod exec;
+pub mod layout;
+mod primal;
+mod tangent;
+
+use std::collections::{BTreeSet, HashSet};
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::ir::{ExprArena, ExprId, IonRole, Module, VarId};
+use body::KernelWriter;
+use exec::Exec;
+pub use layout::{Info, Layout};
+
+/// Where a kernel reads a variable from (for instance j at CV `cv`, and in tangent kernels for
+/// direction k, with `idx = k * ncv + cv`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Source {
+    /// Field `.0` of the mechanism (an index into [`Layout::fields`]) at instance j.
+    Field(usize),
+    /// The membrane potential at the instance's CV.
+    V,
+    /// The time.
+    T,
+    /// The time step.
+    Dt,
+    /// The temperature.
+    Celsius,
+    /// The membrane area of the instance's CV.
+    Area,
+    /// The diameter at the instance's CV.
+    Diam,
+    /// An ion variable at the instance's CV: ion slot (position in the module's USEIONs) and
+    /// which array.
+    Ion(usize, IonRole),
+    /// A constant.
+    Const(f64),
+    /// The NET_RECEIVE weight argument.
+    Weight,
+    /// The NET_RECEIVE flag: 0 for events from connections.
+    Flag,
+    /// The tangent of v in direction k (S_k at the CV).
+    TanV,
+    /// σ_k of the state at this position in the σ layout.
+    Sigma(usize),
+    /// The stored tangent in direction k of the carried variable at this position.
+    Carried(usize),
+    /// The seed of the parameter in field `.0`: dp/dθ_k when column k moves it, else 0.
+    Seed(usize),
+    /// An ion variable's tangent in direction k at the instance's CV.
+    TanIon(usize, IonRole),
+    /// d(weight)/dθ_k of the NET_RECEIVE weight, 0 when the weight depends on no θ.
+    DWeight,
+}
+
+/// What a kernel does with the value of an output.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Sink {
+    /// Binds the value to a temporary (a coefficient computed once per instance).
+    Let(VarId),
+    /// Stores the value in a field at instance j.
+    Field(usize),
+    /// Stores the value in a field and in an ion array at the CV (a state that is an ion
+    /// concentration the mechanism writes).
+    FieldAndIon(usize, usize, IonRole),
+    /// Stores the value in an ion array at the CV.
+    Ion(usize, IonRole),
+    /// Adds `weight * value` to the membrane current (subtracts it when `negate`, for electrode
+    /// currents); in tangent kernels to dI_k.
+    Current {
+        /// Whether this is the tangent accumulator dI_k.
+        tangent: bool,
+        /// Whether the value is subtracted.
+        negate: bool,
+    },
+    /// Adds `weight * value` to the membrane current and to ion slot `.ion`'s current (or their
+    /// tangents).
+    IonCurrent {
+        /// Whether these are the tangent accumulators.
+        tangent: bool,
+        /// The ion slot.
+        ion: usize,
+    },
+    /// Adds `weight * value` to the conductance (subtracts it when `negate`), and to the ion's
+    /// `current_dv` when `ion` is given; in tangent kernels to dg_k.
+    Conductance {
+        /// Whether this is the tangent accumulator dg_k.
+        tangent: bool,
+        /// Whether the value is subtracted.
+        negate: bool,
+        /// The ion slot whose `current_dv` also accumulates it.
+        ion: Option<usize>,
+    },
+    /// Stores σ_k of the state at this position.
+    Sigma(usize),
+    /// Stores σ_k of the state at `.0` and the tangent of the ion array it is bound to.
+    SigmaAndTanIon(usize, usize, IonRole),
+    /// Stores an ion variable's tangent in direction k.
+    TanIon(usize, IonRole),
+    /// Stores the tangent in direction k of the carried variable at this position.
+    Carried(usize),
+}
+
+impl Sink {
+    /// Whether the sink accumulates `weight * value` (and so reads the instance's weight).
+    pub fn accumulates(self) -> bool {
+        matches!(
+            self,
+            Sink::Current { .. } | Sink::IonCurrent { .. } | Sink::Conductance { .. }
+        )
+    }
+}
+
+/// One step of a kernel body.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Item {
+    /// `let var = <source>`.
+    Load {
+        /// The variable loaded (a variable of the module).
+        var: VarId,
+        /// Where from.
+        from: Source,
+    },
+    /// `let var = value` for a shared subexpression (`var` is a temporary).
+    Let {
+        /// The temporary.
+        var: VarId,
+        /// Its value.
+        value: ExprId,
+    },
+    /// A store of an output.
+    Store {
+        /// The value.
+        value: ExprId,
+        /// What to do with it.
+        sink: Sink,
+    },
+}
+
+/// What a temporary of a body names, for back ends that name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Temp {
+    /// The coefficient of a tangent input in an output linear in the tangent inputs.
+    Coefficient,
+    /// A shared subexpression.
+    Shared,
+}
+
+/// One instance's code for one kernel.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Body {
+    /// Loads and lets whose values are the same for every instance, before the instance loop.
+    pub pre: Vec<Item>,
+    /// Loads, lets and stores that do not depend on tangent inputs.
+    pub outer: Vec<Item>,
+    /// Loads, lets and stores that do: run once per tangent direction k.
+    pub inner: Vec<Item>,
+    /// Whether the code reads the instance's CV.
+    pub uses_cv: bool,
+    /// Whether the code reads the instance's weight.
+    pub uses_weight: bool,
+    /// The ion slots (positions in the module's USEIONs) the code reads or writes.
+    pub ion_slots: BTreeSet<usize>,
+    /// The temporaries: temporary i is `VarId(first_temp + i)`, past the module's variables.
+    pub temps: Vec<Temp>,
+    /// The id of the first temporary (the number of the module's variables).
+    pub first_temp: u32,
+}
+
+impl Body {
+    /// Whether the body does nothing.
+    pub fn is_empty(&self) -> bool {
+        self.outer.is_empty() && self.inner.is_empty()
+    }
+
+    /// Whether `v` is one of this body's temporaries rather than a variable of the module.
+    pub fn is_temp(&self, v: VarId) -> bool {
+        v.0 >= self.first_temp
+    }
+}
+
+/// The tangent kernels of a module (DESIGN.md, steps 1'-3').
+#[derive(Clone, Debug, PartialEq)]
+pub struct TangentKernels {
+    /// The derivative of INITIAL; `None` when INITIAL sets nothing a parameter moves, so every
+    /// σ and carried tangent is zero after it.
+    pub init: Option<Body>,
+    /// Step 1': dI_k and dg_k.
+    pub currents: Body,
+    /// Step 3', fused with the state update when [`TangentKernels::fused`].
+    pub states: Body,
+    /// The derivative of NET_RECEIVE, for one instance.
+    pub net_receive: Option<Body>,
+    /// Whether `states` also advances the states (the primal update is then skipped).
+    pub fused: bool,
+    /// The number of carried variables whose tangents the mechanism keeps per instance.
+    pub carried: usize,
+}
+
+/// Every kernel of one module, with the arena their expressions live in.
+#[derive(Clone, Debug)]
+pub struct Kernels {
+    /// The arena: the module's expressions and those symbolic execution built.
+    pub arena: ExprArena,
+    /// Where the module's variables live.
+    pub layout: Layout,
+    /// The metadata the runtime describes the mechanism with.
+    pub info: Info,
+    /// INITIAL, over every instance.
+    pub init: Body,
+    /// BREAKPOINT without its SOLVE.
+    pub currents: Body,
+    /// The solved blocks.
+    pub states: Body,
+    /// NET_RECEIVE, for one instance; `None` without NET_RECEIVE.
+    pub net_receive: Option<Body>,
+    /// The tangent kernels; `None` when the module has no tangent maps.
+    pub tangent: Option<TangentKernels>,
+}
+
+/// The kernels of `m`, which must have gone through the passes ([`crate::passes::run`]).
+/// `parameters` names the parameters that get tangent seeds (`None`: every parameter); the
+/// others are constants to the tangent kernels. Statements the runtime interface cannot express
+/// (net_send, WATCH, while loops) are errors at their source location.
+pub fn plan(m: &Module, parameters: Option<&[String]>) -> Result<Kernels, Diagnostics> {
+    // Nothing is planned from a module the validator has not accepted.
+    crate::ir::validate(m)?;
+    let layout = Layout::new(m);
+    let mut diags = Diagnostics::new();
+    if let Some(names) = parameters {
+        for n in names {
+            if !m.parameters().iter().any(|&p| &m.var(p).name == n) {
+                diags.push(Diagnostic::error(
+                    m.span,
+                    format!("`{}` has no PARAMETER `{n}` to differentiate", m.name),
+                ));
+            }
+        }
+    }
+    let info = layout::info(m, &layout, &mut diags);
+    let kw = KernelWriter { m, layout: &layout };
+    let mut ex = Exec::new(m);
+    let init = primal::init(&kw, &mut ex);
+    let currents = primal::currents(&kw, &mut ex);
+    let states = primal::states(&kw, &mut ex);
+    let net_receive = primal::net_receive(&kw, &mut ex);
+    let tangent = m.tangent.as_ref().map(|maps| {
+        let seeded: HashSet<VarId> = m
+            .parameters()
+            .into_iter()
+            .filter(|&p| parameters.is_none_or(|names| names.contains(&m.var(p).name)))
+            .collect();
+        let tw = tangent::TangentWriter::new(&kw, maps, seeded);
+        TangentKernels {
+            init: tw.init(&mut ex),
+            currents: tw.currents(&mut ex),
+            states: tw.states(&mut ex),
+            net_receive: tw.net_receive(&mut ex),
+            fused: maps.state.is_some(),
+            carried: maps.carried.len(),
+        }
+    });
+    diags.extend(std::mem::take(&mut ex.diags));
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok(Kernels {
+        arena: ex.ar,
+        layout,
+        info,
+        init,
+        currents,
+        states,
+        net_receive,
+        tangent,
+    })
+}

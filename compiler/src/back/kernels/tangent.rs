@@ -1,0 +1,256 @@
+//! The tangent kernels (DESIGN.md, steps 1'-3'), from the module's [`TangentMaps`]:
+//! `init_tangent`, `currents_tangent`, the fused `states_tangent` (it also advances the states)
+//! and `net_receive_tangent`.
+//!
+//! Each runs its tangent block once per instance: the primal part (rates, exponentials) once,
+//! outside the loop over directions k, and the tangent part once per direction, reading the
+//! input tangents (S_k for v, σ_k for states, the seed for parameters, the runtime's ion
+//! tangents, d(weight), the stored tangents of carried ASSIGNED variables) and writing the
+//! output tangents.
+//!
+//! [`TangentMaps`]: crate::ir::TangentMaps
+
+use std::collections::{HashMap, HashSet};
+
+use super::body::{KernelWriter, Output};
+use super::exec::{Env, Exec, Solves};
+use super::layout::ion_binding;
+use super::primal::{current_sinks, initial_env, merge, stores};
+use super::{Body, Sink, Source};
+use crate::ir::{BlockId, Builtin, IonRole, StmtKind, TangentMaps, VarId, VarKind};
+
+/// Writes the tangent kernels of one module.
+pub struct TangentWriter<'a> {
+    kw: &'a KernelWriter<'a>,
+    maps: &'a TangentMaps,
+    /// The tangent variable of each primal input or output.
+    tangent_of: HashMap<VarId, VarId>,
+    /// The parameters that get seeds; the others are constants to the tangent kernels.
+    seeded: HashSet<VarId>,
+    /// Whether the kernel being written is INITIAL's, where carried parameters read their seeds.
+    in_init: std::cell::Cell<bool>,
+}
+
+impl<'a> TangentWriter<'a> {
+    /// A writer for `maps`, seeding the parameters in `seeded`.
+    pub fn new(kw: &'a KernelWriter<'a>, maps: &'a TangentMaps, seeded: HashSet<VarId>) -> Self {
+        let tangent_of = maps
+            .inputs
+            .iter()
+            .chain(&maps.outputs)
+            .map(|&(p, t)| (p, t))
+            .collect();
+        TangentWriter {
+            kw,
+            maps,
+            tangent_of,
+            seeded,
+            in_init: std::cell::Cell::new(false),
+        }
+    }
+
+    fn is_tangent(&self, v: VarId) -> bool {
+        matches!(self.kw.m.var(v).kind, VarKind::Tangent(_))
+    }
+
+    /// How an input tangent is read in direction k, for instance j at CV cv.
+    fn load(&self, v: VarId) -> Option<Source> {
+        let m = self.kw.m;
+        let weight = m
+            .net_receive
+            .as_ref()
+            .and_then(|nr| nr.args.first().copied());
+        if let Some(nr) = &m.net_receive {
+            if Some(v) == weight {
+                return Some(Source::Weight);
+            }
+            if v == nr.flag {
+                return Some(Source::Flag);
+            }
+        }
+        let VarKind::Tangent(p) = m.var(v).kind else {
+            return None;
+        };
+        Some(match m.var(p).kind {
+            VarKind::Builtin(Builtin::V) => Source::TanV,
+            VarKind::State => Source::Sigma(self.kw.layout.state_position(p).unwrap_or(0)),
+            VarKind::Assigned if self.maps.carried.contains(&p) => Source::Carried(self.carried(p)),
+            // A parameter some block assigns: its seed on entry to INITIAL, then what the blocks
+            // leave.
+            VarKind::Parameter if self.maps.carried.contains(&p) && !self.in_init.get() => {
+                Source::Carried(self.carried(p))
+            }
+            VarKind::Parameter if self.seeded.contains(&p) => {
+                Source::Seed(self.kw.layout.field_of[&p])
+            }
+            VarKind::Ion { ion, role } if role != IonRole::Conductance => {
+                Source::TanIon(ion.index(), role)
+            }
+            _ if Some(p) == weight => Source::DWeight,
+            _ => Source::Const(0.0),
+        })
+    }
+
+    /// The position of carried variable `p` among the carried tangents.
+    fn carried(&self, p: VarId) -> usize {
+        self.maps.carried.iter().position(|&c| c == p).unwrap_or(0)
+    }
+
+    /// The stores of the tangents of the carried ASSIGNED variables that `block` assigns.
+    fn carried_stores(&self, ex: &mut Exec, env: &Env, block: BlockId) -> Vec<Output> {
+        let m = self.kw.m;
+        let assigned = |t: VarId| {
+            m.block(block)
+                .body
+                .iter()
+                .any(|s| matches!(s.kind, StmtKind::Assign { var, .. } if var == t))
+        };
+        let mut out: Vec<Output> = Vec::new();
+        for &c in &self.maps.carried {
+            let Some(&t) = self.tangent_of.get(&c) else {
+                continue;
+            };
+            // INITIAL stores a carried parameter's tangent even when it leaves it as seeded.
+            let initial_parameter = self.in_init.get() && m.var(c).kind == VarKind::Parameter;
+            if !assigned(t) && !initial_parameter {
+                continue;
+            }
+            let x = env.get(&mut ex.ar, t);
+            out.push((x, true, Sink::Carried(self.carried(c))));
+        }
+        out
+    }
+
+    /// The body of a tangent block run from `env`, with `outputs` built from the final
+    /// environment by `sinks`.
+    fn body(
+        &self,
+        ex: &mut Exec,
+        block: BlockId,
+        mut env: Env,
+        sinks: &dyn Fn(&mut Exec, &Env, &mut Body) -> Vec<Output>,
+    ) -> Body {
+        let m = self.kw.m;
+        ex.run(&m.block(block).body, &mut env, Solves::Inline);
+        let mut flags = Body::default();
+        let outputs = sinks(ex, &env, &mut flags);
+        let load = |v: VarId| self.load(v);
+        let body = self
+            .kw
+            .body(&mut ex.ar, outputs, &load, &|v| self.is_tangent(v));
+        merge(body, flags)
+    }
+
+    /// The σ stores of every state tangent output.
+    fn sigma_stores(&self, ex: &mut Exec, env: &Env, flags: &mut Body) -> Vec<Output> {
+        let mut out: Vec<Output> = Vec::new();
+        for &s in &self.kw.layout.states {
+            let Some(&t) = self.tangent_of.get(&s) else {
+                continue;
+            };
+            let x = env.get(&mut ex.ar, t);
+            let pos = self.kw.layout.state_position(s).unwrap_or(0);
+            match ion_binding(self.kw.m, s) {
+                Some((ion, role, _, true)) => {
+                    flags.ion_slots.insert(ion);
+                    out.push((x, true, Sink::SigmaAndTanIon(pos, ion, role)));
+                }
+                _ => out.push((x, true, Sink::Sigma(pos))),
+            }
+        }
+        out
+    }
+
+    /// Stores of the tangents of concentrations written (not states).
+    fn conc_stores(&self, ex: &mut Exec, env: &Env, flags: &mut Body) -> Vec<Output> {
+        let m = self.kw.m;
+        let mut out: Vec<Output> = Vec::new();
+        for &(p, t) in &self.maps.outputs {
+            if let VarKind::Ion {
+                ion,
+                role: role @ (IonRole::ConcIn | IonRole::ConcOut),
+            } = m.var(p).kind
+            {
+                flags.uses_cv = true;
+                flags.ion_slots.insert(ion.index());
+                let x = env.get(&mut ex.ar, t);
+                out.push((x, true, Sink::TanIon(ion.index(), role)));
+            }
+        }
+        out
+    }
+
+    /// `init_tangent`; `None` when INITIAL has no tangent map, so that σ and the carried
+    /// tangents are zeroed.
+    pub fn init(&self, ex: &mut Exec) -> Option<Body> {
+        let block = self.maps.init?;
+        let mut env = initial_env(self.kw.m, ex);
+        // States start from constants: their tangents start at zero.
+        for s in &self.kw.layout.states {
+            if let Some(&t) = self.tangent_of.get(s) {
+                let zero = ex.ar.num(0.0);
+                env.values.insert(t, zero);
+            }
+        }
+        self.in_init.set(true);
+        let body = self.body(ex, block, env, &|ex, env, flags| {
+            let mut out = self.sigma_stores(ex, env, flags);
+            out.extend(self.conc_stores(ex, env, flags));
+            out.extend(self.carried_stores(ex, env, block));
+            out
+        });
+        self.in_init.set(false);
+        Some(body)
+    }
+
+    /// `currents_tangent`.
+    pub fn currents(&self, ex: &mut Exec) -> Body {
+        let Some(block) = self.maps.current else {
+            return Body::default();
+        };
+        self.body(ex, block, Env::default(), &|ex, env, flags| {
+            let mut out: Vec<Output> = Vec::new();
+            for (c, sink) in current_sinks(self.kw, flags, true) {
+                if let Some(&t) = self.tangent_of.get(&c) {
+                    let x = env.get(&mut ex.ar, t);
+                    out.push((x, true, sink));
+                }
+            }
+            out.extend(self.carried_stores(ex, env, block));
+            out
+        })
+    }
+
+    /// `states_tangent`, fused: it advances the states as `states` does and their tangents.
+    pub fn states(&self, ex: &mut Exec) -> Body {
+        let Some(block) = self.maps.state else {
+            return Body::default();
+        };
+        self.body(ex, block, Env::default(), &|ex, env, flags| {
+            let primal = Env {
+                values: env
+                    .values
+                    .iter()
+                    .filter(|(v, _)| !self.is_tangent(**v))
+                    .map(|(&v, &e)| (v, e))
+                    .collect(),
+            };
+            let mut out = stores(self.kw, &mut ex.ar, &primal, flags);
+            out.extend(self.sigma_stores(ex, env, flags));
+            out.extend(self.conc_stores(ex, env, flags));
+            out.extend(self.carried_stores(ex, env, block));
+            out
+        })
+    }
+
+    /// `net_receive_tangent` for one instance, if the module has NET_RECEIVE.
+    pub fn net_receive(&self, ex: &mut Exec) -> Option<Body> {
+        let block = self.maps.net_receive?;
+        self.kw.m.net_receive.as_ref()?;
+        Some(self.body(ex, block, Env::default(), &|ex, env, flags| {
+            let mut out = self.sigma_stores(ex, env, flags);
+            out.extend(self.carried_stores(ex, env, block));
+            out
+        }))
+    }
+}
