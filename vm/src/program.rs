@@ -1,0 +1,411 @@
+//! A kernel plan flattened into register code.
+//!
+//! Every expression of a [`Body`] becomes a sequence of single operations over registers. A
+//! register is an array of [`LANES`] values, one per instance of a chunk: the evaluator runs
+//! each operation over a whole chunk at once, so the cost of dispatching an operation is paid
+//! once per chunk, not once per instance. Registers are allocated by a linear scan: constants
+//! and the values of the per-call part are pinned, per-instance values live until their last
+//! use (to the end of the chunk when a per-direction operation reads them), and a destination
+//! never shares a register with an operand, so every operation reads and writes disjoint
+//! arrays.
+//!
+//! The operations and their order are those of the plan, so a kernel computes, value for value,
+//! what the Rust back end's printed kernel computes.
+
+use std::collections::HashMap;
+
+use gradmod_compiler::back::kernels::{Body, Item, Sink, Source};
+use gradmod_compiler::ir::{BinOp, Expr, ExprArena, ExprId, Func, IonRole, UnOp, VarId};
+use gradmod_compiler::sym::eval::{constant_exponent, is_int_exponent};
+
+/// Instances per chunk: the length of every register.
+pub const LANES: usize = 32;
+
+/// A register: an index into the evaluator's scratch space, in units of [`LANES`] values.
+pub type Reg = u32;
+
+/// One operation over a chunk of instances.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    /// `dst = source` for every instance of the chunk.
+    Load {
+        /// The destination.
+        dst: Reg,
+        /// Where from.
+        from: Source,
+    },
+    /// `dst = op a`.
+    Unary {
+        /// The operator.
+        op: UnOp,
+        /// The destination.
+        dst: Reg,
+        /// The operand.
+        a: Reg,
+    },
+    /// `dst = a op b` (a `Pow` here is `powf`).
+    Binary {
+        /// The operator.
+        op: BinOp,
+        /// The destination.
+        dst: Reg,
+        /// The left operand.
+        a: Reg,
+        /// The right operand.
+        b: Reg,
+    },
+    /// `dst = a.powi(n)`: a power with a constant integer exponent.
+    Powi {
+        /// The destination.
+        dst: Reg,
+        /// The base.
+        a: Reg,
+        /// The exponent.
+        n: i32,
+    },
+    /// `dst = f(a)`.
+    Call {
+        /// The function.
+        f: Func,
+        /// The destination.
+        dst: Reg,
+        /// The argument.
+        a: Reg,
+    },
+    /// `dst = if c != 0 { t } else { o }`.
+    Select {
+        /// The destination.
+        dst: Reg,
+        /// The condition.
+        c: Reg,
+        /// The value where the condition holds.
+        t: Reg,
+        /// The value elsewhere.
+        o: Reg,
+    },
+    /// Stores `src` into `sink` for every instance of the chunk.
+    Store {
+        /// The value.
+        src: Reg,
+        /// What to do with it.
+        sink: Sink,
+    },
+}
+
+impl Op {
+    /// The registers the operation reads.
+    fn reads(&self) -> impl Iterator<Item = Reg> {
+        let r = match *self {
+            Op::Load { .. } => [None, None, None],
+            Op::Unary { a, .. } | Op::Powi { a, .. } | Op::Call { a, .. } => [Some(a), None, None],
+            Op::Binary { a, b, .. } => [Some(a), Some(b), None],
+            Op::Select { c, t, o, .. } => [Some(c), Some(t), Some(o)],
+            Op::Store { src, .. } => [Some(src), None, None],
+        };
+        r.into_iter().flatten()
+    }
+
+    /// The register the operation writes, if any.
+    fn writes(&self) -> Option<Reg> {
+        match *self {
+            Op::Load { dst, .. }
+            | Op::Unary { dst, .. }
+            | Op::Binary { dst, .. }
+            | Op::Powi { dst, .. }
+            | Op::Call { dst, .. }
+            | Op::Select { dst, .. } => Some(dst),
+            Op::Store { .. } => None,
+        }
+    }
+
+    /// Every register the operation names, mutably (for renaming).
+    fn regs_mut(&mut self) -> Vec<&mut Reg> {
+        match self {
+            Op::Load { dst, .. } => vec![dst],
+            Op::Unary { dst, a, .. } | Op::Powi { dst, a, .. } | Op::Call { dst, a, .. } => {
+                vec![dst, a]
+            }
+            Op::Binary { dst, a, b, .. } => vec![dst, a, b],
+            Op::Select { dst, c, t, o } => vec![dst, c, t, o],
+            Op::Store { src, .. } => vec![src],
+        }
+    }
+}
+
+/// One kernel as register code.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Program {
+    /// Operations run once per call (on one lane, then broadcast to every lane).
+    pub pre: Vec<Op>,
+    /// Operations run once per chunk of instances.
+    pub outer: Vec<Op>,
+    /// Operations run once per chunk and tangent direction.
+    pub inner: Vec<Op>,
+    /// The registers [`Program::pre`] writes, broadcast after it runs.
+    pub pre_regs: Vec<Reg>,
+    /// Constants: each register holds its value in every lane.
+    pub constants: Vec<(Reg, f64)>,
+    /// The number of registers.
+    pub registers: usize,
+    /// Whether the kernel must run one instance at a time: a point process whose instances may
+    /// share a CV and that reads an ion array it also writes, so that each instance sees what
+    /// the earlier ones stored, as in a loop over instances.
+    pub serial: bool,
+}
+
+impl Program {
+    /// Whether the kernel does nothing.
+    pub fn is_empty(&self) -> bool {
+        self.outer.is_empty() && self.inner.is_empty()
+    }
+}
+
+/// Flattens `body` (whose expressions live in `arena`) into register code. `point` tells
+/// whether the mechanism is a point process.
+pub fn compile(body: &Body, arena: &ExprArena, point: bool) -> Program {
+    let mut b = Builder {
+        arena,
+        vars: HashMap::new(),
+        memo: HashMap::new(),
+        constants: Vec::new(),
+        next: 0,
+    };
+    let mut sections: [Vec<Op>; 3] = Default::default();
+    for (section, items) in [&body.pre, &body.outer, &body.inner]
+        .into_iter()
+        .enumerate()
+    {
+        let mut ops = Vec::new();
+        for item in items {
+            b.item(item, &mut ops);
+        }
+        sections[section] = ops;
+    }
+    let [pre, outer, inner] = sections;
+    let mut program = Program {
+        pre,
+        outer,
+        inner,
+        pre_regs: Vec::new(),
+        constants: b.constants,
+        registers: 0,
+        serial: point && reads_what_it_writes(body),
+    };
+    allocate(&mut program, b.next);
+    program
+}
+
+/// Whether a body loads an ion array (or its tangent) that it also stores.
+fn reads_what_it_writes(body: &Body) -> bool {
+    let items = || body.pre.iter().chain(&body.outer).chain(&body.inner);
+    let mut read: Vec<(bool, usize, IonRole)> = Vec::new();
+    for item in items() {
+        if let Item::Load { from, .. } = item {
+            match *from {
+                Source::Ion(s, r) => read.push((false, s, r)),
+                Source::TanIon(s, r) => read.push((true, s, r)),
+                _ => {}
+            }
+        }
+    }
+    items().any(|item| match item {
+        Item::Store { sink, .. } => match *sink {
+            Sink::FieldAndIon(_, s, r) | Sink::Ion(s, r) => read.contains(&(false, s, r)),
+            Sink::SigmaAndTanIon(_, s, r) | Sink::TanIon(s, r) => read.contains(&(true, s, r)),
+            _ => false,
+        },
+        _ => false,
+    })
+}
+
+/// Builds register code with virtual registers, one per value.
+struct Builder<'a> {
+    arena: &'a ExprArena,
+    /// The register holding each variable loaded or bound.
+    vars: HashMap<VarId, Reg>,
+    /// The register holding each expression computed so far.
+    memo: HashMap<ExprId, Reg>,
+    constants: Vec<(Reg, f64)>,
+    next: Reg,
+}
+
+impl Builder<'_> {
+    fn fresh(&mut self) -> Reg {
+        self.next += 1;
+        self.next - 1
+    }
+
+    fn item(&mut self, item: &Item, ops: &mut Vec<Op>) {
+        match *item {
+            Item::Load { var, from } => {
+                let dst = match from {
+                    Source::Const(x) => self.constant(x),
+                    _ => {
+                        let dst = self.fresh();
+                        ops.push(Op::Load { dst, from });
+                        dst
+                    }
+                };
+                self.vars.insert(var, dst);
+            }
+            Item::Let { var, value } => {
+                let r = self.expr(value, ops);
+                self.vars.insert(var, r);
+            }
+            Item::Store { value, sink } => {
+                let src = self.expr(value, ops);
+                match sink {
+                    // A coefficient bound once per instance: later values read its register.
+                    Sink::Let(t) => {
+                        self.vars.insert(t, src);
+                    }
+                    sink => ops.push(Op::Store { src, sink }),
+                }
+            }
+        }
+    }
+
+    fn constant(&mut self, x: f64) -> Reg {
+        let bits = if x == 0.0 { 0 } else { x.to_bits() };
+        if let Some(&(r, _)) = self
+            .constants
+            .iter()
+            .find(|(_, c)| (if *c == 0.0 { 0 } else { c.to_bits() }) == bits)
+        {
+            return r;
+        }
+        let r = self.fresh();
+        self.constants.push((r, x));
+        r
+    }
+
+    /// The register holding `e`, computing it (and its operands) where not yet computed.
+    fn expr(&mut self, e: ExprId, ops: &mut Vec<Op>) -> Reg {
+        if let Some(&r) = self.memo.get(&e) {
+            return r;
+        }
+        let r = match self.arena.get(e) {
+            Expr::Num(n) => self.constant(n.0),
+            Expr::Var(v) => match self.vars.get(&v) {
+                Some(&r) => r,
+                // A variable no load names reads as 0, as a LOCAL read before it is assigned.
+                None => self.constant(0.0),
+            },
+            Expr::Unary(op, a) => {
+                let a = self.expr(a, ops);
+                let dst = self.fresh();
+                ops.push(Op::Unary { op, dst, a });
+                dst
+            }
+            Expr::Binary(BinOp::Pow, a, b)
+                if constant_exponent(self.arena, b).is_some_and(is_int_exponent) =>
+            {
+                // The range check of `is_int_exponent` makes this cast exact.
+                let n = constant_exponent(self.arena, b).unwrap_or(0.0) as i32;
+                let a = self.expr(a, ops);
+                let dst = self.fresh();
+                ops.push(Op::Powi { dst, a, n });
+                dst
+            }
+            Expr::Binary(op, a, b) => {
+                let a = self.expr(a, ops);
+                let b = self.expr(b, ops);
+                let dst = self.fresh();
+                ops.push(Op::Binary { op, dst, a, b });
+                dst
+            }
+            Expr::Call(f, a) => {
+                let a = self.expr(a, ops);
+                let dst = self.fresh();
+                ops.push(Op::Call { f, dst, a });
+                dst
+            }
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let c = self.expr(cond, ops);
+                let t = self.expr(then, ops);
+                let o = self.expr(otherwise, ops);
+                let dst = self.fresh();
+                ops.push(Op::Select { dst, c, t, o });
+                dst
+            }
+        };
+        self.memo.insert(e, r);
+        r
+    }
+}
+
+/// Maps the `count` virtual registers of `p` onto as few physical registers as their lifetimes
+/// allow.
+fn allocate(p: &mut Program, count: Reg) {
+    const PINNED: usize = usize::MAX;
+    let (npre, nouter) = (p.pre.len(), p.outer.len());
+    // The position after which each virtual register is dead; pinned ones never die.
+    let mut last = vec![0usize; count as usize];
+    for &(r, _) in &p.constants {
+        last[r as usize] = PINNED;
+    }
+    let ops: Vec<&Op> = p.pre.iter().chain(&p.outer).chain(&p.inner).collect();
+    for (pos, op) in ops.iter().enumerate() {
+        if let Some(d) = op.writes() {
+            if pos < npre {
+                last[d as usize] = PINNED;
+            } else if last[d as usize] != PINNED {
+                last[d as usize] = pos;
+            }
+        }
+        for r in op.reads() {
+            let l = &mut last[r as usize];
+            if *l == PINNED {
+                continue;
+            }
+            // A per-instance value read once per direction lives to the end of the chunk.
+            *l = if pos >= npre + nouter && *l < npre + nouter {
+                PINNED
+            } else {
+                (*l).max(pos)
+            };
+        }
+    }
+    let mut phys: Vec<Option<Reg>> = vec![None; count as usize];
+    let mut free: Vec<Reg> = Vec::new();
+    let mut registers: Reg = 0;
+    let mut take = |free: &mut Vec<Reg>| {
+        free.pop().unwrap_or_else(|| {
+            registers += 1;
+            registers - 1
+        })
+    };
+    for &(r, _) in &p.constants {
+        phys[r as usize] = Some(take(&mut free));
+    }
+    for (pos, op) in ops.iter().enumerate() {
+        if let Some(d) = op.writes() {
+            phys[d as usize] = Some(take(&mut free));
+        }
+        let mut dead: Vec<Reg> = op
+            .reads()
+            .chain(op.writes())
+            .filter(|&r| last[r as usize] == pos)
+            .collect();
+        dead.sort_unstable();
+        dead.dedup();
+        for r in dead {
+            if let Some(x) = phys[r as usize] {
+                free.push(x);
+            }
+        }
+    }
+    let map = |r: &mut Reg| *r = phys[*r as usize].unwrap_or(0);
+    for op in p.pre.iter_mut().chain(&mut p.outer).chain(&mut p.inner) {
+        op.regs_mut().into_iter().for_each(map);
+    }
+    p.pre_regs = p.pre.iter().filter_map(Op::writes).collect();
+    for (r, _) in &mut p.constants {
+        map(r);
+    }
+    p.registers = registers as usize;
+}
