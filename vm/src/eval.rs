@@ -8,7 +8,7 @@
 
 use gradmod_compiler::back::kernels::{Sink, Source};
 use gradmod_compiler::ir::{BinOp, Func, IonRole, UnOp};
-use gradmod_compiler::sym::eval::{apply_binary, apply_call, exprelr};
+use gradmod_compiler::sym::eval::{apply_binary, apply_call, apply_unary, exprelr};
 use gradmod_runtime::mechanism::{Context, IonArrays, IonTangents, Tangents};
 
 use crate::program::{LANES, Op, Program, Reg};
@@ -40,22 +40,33 @@ pub struct Event<'a> {
     pub dweight: &'a [f64],
 }
 
-/// Where one chunk is: its first instance, its length and the tangent direction.
+/// Where one chunk is: its first instance, its length, the lanes computed (its length rounded up
+/// to a whole vector, so that short chunks do not pay for every lane) and the tangent direction.
 #[derive(Clone, Copy)]
 struct Chunk {
     j0: usize,
     n: usize,
+    w: usize,
     k: usize,
 }
 
-/// Runs `p` over the instances `first..end` of `st`, with scratch registers `regs`.
+/// The lanes computed for a chunk of `n` instances.
+fn width(n: usize) -> usize {
+    n.next_multiple_of(4).min(LANES)
+}
+
+/// One register: a value per lane.
+pub type Lanes = [f64; LANES];
+
+/// Runs `p` over the instances `first..end` of `st`, with scratch registers `regs`, in which
+/// the program's constants are already loaded.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     p: &Program,
-    regs: &mut [f64],
+    regs: &mut [Lanes],
     st: &mut Storage,
     ctx: &mut Context,
-    mut tan: Option<&mut Tangents>,
+    tan: Option<&mut Tangents>,
     first: usize,
     end: usize,
     event: Event,
@@ -63,33 +74,78 @@ pub fn run(
     if p.is_empty() || first >= end {
         return;
     }
-    for &(r, x) in &p.constants {
-        reg_mut(regs, r).fill(x);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, which is all `run_avx2` requires.
+        unsafe { run_avx2(p, regs, st, ctx, tan, first, end, event) };
+        return;
     }
+    run_any(p, regs, st, ctx, tan, first, end, event);
+}
+
+/// [`run_any`] compiled for AVX2: the elementwise loops use 256-bit vectors. IEEE arithmetic is
+/// the same at every vector width (and nothing is contracted into fused multiply-adds), so the
+/// results are too.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn run_avx2(
+    p: &Program,
+    regs: &mut [Lanes],
+    st: &mut Storage,
+    ctx: &mut Context,
+    tan: Option<&mut Tangents>,
+    first: usize,
+    end: usize,
+    event: Event,
+) {
+    run_any(p, regs, st, ctx, tan, first, end, event);
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn run_any(
+    p: &Program,
+    regs: &mut [Lanes],
+    st: &mut Storage,
+    ctx: &mut Context,
+    mut tan: Option<&mut Tangents>,
+    first: usize,
+    end: usize,
+    event: Event,
+) {
+    let w = width(end - first);
     let mut exec = Exec {
         regs,
         st,
         ctx,
         event,
     };
+    // The per-call part is the same for every instance: computed on one lane, then broadcast.
     let start = Chunk {
         j0: first,
         n: 1,
+        w: 1,
         k: 0,
     };
     for op in &p.pre {
-        exec.op(op, start, tan.as_deref_mut());
+        exec.scalar(op, start, tan.as_deref_mut());
     }
     for &r in &p.pre_regs {
-        let x = exec.regs[r as usize * LANES];
-        reg_mut(exec.regs, r).fill(x);
+        let x = exec.regs[r as usize][0];
+        exec.regs[r as usize][..w].fill(x);
     }
     let step = if p.serial { 1 } else { LANES };
     let ndir = tan.as_ref().map_or(0, |t| t.k);
     let mut j0 = first;
     while j0 < end {
         let n = step.min(end - j0);
-        let mut chunk = Chunk { j0, n, k: 0 };
+        let mut chunk = Chunk {
+            j0,
+            n,
+            w: width(n),
+            k: 0,
+        };
         for op in &p.outer {
             exec.op(op, chunk, tan.as_deref_mut());
         }
@@ -105,31 +161,70 @@ pub fn run(
     }
 }
 
-fn reg_mut(regs: &mut [f64], r: Reg) -> &mut [f64] {
-    &mut regs[r as usize * LANES..][..LANES]
+/// The destination register and an operand register, which is distinct from it.
+#[inline(always)]
+fn split1(regs: &mut [Lanes], d: Reg, a: Reg) -> (&mut Lanes, &Lanes) {
+    let (d, a) = (d as usize, a as usize);
+    if a < d {
+        let (lo, hi) = regs.split_at_mut(d);
+        (&mut hi[0], &lo[a])
+    } else {
+        let (lo, hi) = regs.split_at_mut(a);
+        (&mut lo[d], &hi[0])
+    }
 }
 
-/// The destination register (its first `n` lanes) and the operand registers, which are
-/// distinct from it.
-fn operands<const N: usize>(
-    regs: &mut [f64],
-    dst: Reg,
-    srcs: [Reg; N],
-    n: usize,
-) -> (&mut [f64], [&[f64]; N]) {
-    let d = dst as usize * LANES;
+/// The destination register and two operand registers, both distinct from it.
+#[inline(always)]
+fn split2(regs: &mut [Lanes], d: Reg, a: Reg, b: Reg) -> (&mut Lanes, &Lanes, &Lanes) {
+    let d = d as usize;
     let (lo, rest) = regs.split_at_mut(d);
-    let (out, hi) = rest.split_at_mut(LANES);
+    let (out, hi) = rest.split_at_mut(1);
     let (lo, hi) = (&*lo, &*hi);
-    let srcs = srcs.map(|r| {
-        let r = r as usize * LANES;
-        if r < d {
-            &lo[r..r + n]
-        } else {
-            &hi[r - d - LANES..][..n]
+    let pick = |r: Reg| {
+        let r = r as usize;
+        if r < d { &lo[r] } else { &hi[r - d - 1] }
+    };
+    (&mut out[0], pick(a), pick(b))
+}
+
+/// The destination register and three operand registers, all distinct from it.
+#[inline(always)]
+fn split3(
+    regs: &mut [Lanes],
+    d: Reg,
+    a: Reg,
+    b: Reg,
+    c: Reg,
+) -> (&mut Lanes, &Lanes, &Lanes, &Lanes) {
+    let d = d as usize;
+    let (lo, rest) = regs.split_at_mut(d);
+    let (out, hi) = rest.split_at_mut(1);
+    let (lo, hi) = (&*lo, &*hi);
+    let pick = |r: Reg| {
+        let r = r as usize;
+        if r < d { &lo[r] } else { &hi[r - d - 1] }
+    };
+    (&mut out[0], pick(a), pick(b), pick(c))
+}
+
+/// `x^n` by repeated squaring, exactly as compiler-rt's `__powidf2` (which `f64::powi` calls)
+/// and LLVM's expansion of a constant `powi` compute it.
+#[inline(always)]
+fn powi(mut a: f64, n: i32) -> f64 {
+    let mut b = n.unsigned_abs();
+    let mut r = 1.0;
+    loop {
+        if b & 1 != 0 {
+            r *= a;
         }
-    });
-    (&mut out[..n], srcs)
+        b /= 2;
+        if b == 0 {
+            break;
+        }
+        a *= a;
+    }
+    if n < 0 { 1.0 / r } else { r }
 }
 
 /// The array of `role` in an ion's per-CV values.
@@ -172,19 +267,56 @@ fn tan_array_mut(ion: &mut IonTangents, role: IonRole) -> &mut [f64] {
     }
 }
 
-/// `d[l] = f(a[l])` for every lane.
+/// `d[l] = f(a[l])` for the first `w` lanes (a multiple of 4): whole chunks in one loop of
+/// constant length, others four lanes at a time.
 #[inline(always)]
-fn map1(d: &mut [f64], a: &[f64], f: impl Fn(f64) -> f64) {
-    for (d, &a) in d.iter_mut().zip(a) {
-        *d = f(a);
+fn map1(w: usize, d: &mut Lanes, a: &Lanes, f: impl Fn(f64) -> f64) {
+    if w == LANES {
+        for l in 0..LANES {
+            d[l] = f(a[l]);
+        }
+    } else {
+        let d = d[..w].as_chunks_mut::<4>().0;
+        let a = a[..w].as_chunks::<4>().0;
+        for (d, a) in d.iter_mut().zip(a) {
+            for l in 0..4 {
+                d[l] = f(a[l]);
+            }
+        }
     }
 }
 
-/// `d[l] = f(a[l], b[l])` for every lane.
+/// `d[l] = f(a[l], b[l])` for the first `w` lanes (a multiple of 4), as [`map1`].
 #[inline(always)]
-fn map2(d: &mut [f64], a: &[f64], b: &[f64], f: impl Fn(f64, f64) -> f64) {
-    for ((d, &a), &b) in d.iter_mut().zip(a).zip(b) {
-        *d = f(a, b);
+fn map2(w: usize, d: &mut Lanes, a: &Lanes, b: &Lanes, f: impl Fn(f64, f64) -> f64) {
+    if w == LANES {
+        for l in 0..LANES {
+            d[l] = f(a[l], b[l]);
+        }
+    } else {
+        let d = d[..w].as_chunks_mut::<4>().0;
+        let a = a[..w].as_chunks::<4>().0;
+        let b = b[..w].as_chunks::<4>().0;
+        for ((d, a), b) in d.iter_mut().zip(a).zip(b) {
+            for l in 0..4 {
+                d[l] = f(a[l], b[l]);
+            }
+        }
+    }
+}
+
+/// `dst.copy_from_slice(src)` for the short slices of a chunk, inline: four values at a time,
+/// then the rest one by one (a call to `memmove` costs more than the copy).
+#[inline(always)]
+fn copy(dst: &mut [f64], src: &[f64]) {
+    let n = dst.len().min(src.len());
+    let (d4, dr) = dst[..n].as_chunks_mut::<4>();
+    let (s4, sr) = src[..n].as_chunks::<4>();
+    for (d, s) in d4.iter_mut().zip(s4) {
+        *d = *s;
+    }
+    for (d, s) in dr.iter_mut().zip(sr) {
+        *d = *s;
     }
 }
 
@@ -194,58 +326,61 @@ fn truth(x: bool) -> f64 {
 
 /// One kernel call in progress.
 struct Exec<'r, 's, 'a, 'e> {
-    regs: &'r mut [f64],
+    regs: &'r mut [Lanes],
     st: &'r mut Storage<'s>,
     ctx: &'r mut Context<'a>,
     event: Event<'e>,
 }
 
 impl Exec<'_, '_, '_, '_> {
+    #[inline(always)]
     fn op(&mut self, op: &Op, c: Chunk, tan: Option<&mut Tangents>) {
-        let n = c.n;
         match *op {
             Op::Load { dst, from } => self.load(dst, from, c, tan),
             Op::Unary { op, dst, a } => {
-                let (d, [a]) = operands(self.regs, dst, [a], n);
+                let (d, a) = split1(self.regs, dst, a);
                 match op {
-                    UnOp::Neg => map1(d, a, |x| -x),
-                    UnOp::Not => map1(d, a, |x| truth(x == 0.0)),
+                    UnOp::Neg => map1(c.w, d, a, |x| -x),
+                    UnOp::Not => map1(c.w, d, a, |x| truth(x == 0.0)),
                 }
             }
             Op::Binary { op, dst, a, b } => {
-                let (d, [a, b]) = operands(self.regs, dst, [a, b], n);
+                let (d, a, b) = split2(self.regs, dst, a, b);
                 match op {
-                    BinOp::Add => map2(d, a, b, |x, y| x + y),
-                    BinOp::Sub => map2(d, a, b, |x, y| x - y),
-                    BinOp::Mul => map2(d, a, b, |x, y| x * y),
-                    BinOp::Div => map2(d, a, b, |x, y| x / y),
-                    BinOp::Lt => map2(d, a, b, |x, y| truth(x < y)),
-                    BinOp::Le => map2(d, a, b, |x, y| truth(x <= y)),
-                    BinOp::Gt => map2(d, a, b, |x, y| truth(x > y)),
-                    BinOp::Ge => map2(d, a, b, |x, y| truth(x >= y)),
-                    BinOp::Min => map2(d, a, b, f64::min),
-                    BinOp::Max => map2(d, a, b, f64::max),
-                    op => map2(d, a, b, |x, y| apply_binary(op, x, y, false)),
+                    BinOp::Add => map2(c.w, d, a, b, |x, y| x + y),
+                    BinOp::Sub => map2(c.w, d, a, b, |x, y| x - y),
+                    BinOp::Mul => map2(c.w, d, a, b, |x, y| x * y),
+                    BinOp::Div => map2(c.w, d, a, b, |x, y| x / y),
+                    BinOp::Lt => map2(c.w, d, a, b, |x, y| truth(x < y)),
+                    BinOp::Le => map2(c.w, d, a, b, |x, y| truth(x <= y)),
+                    BinOp::Gt => map2(c.w, d, a, b, |x, y| truth(x > y)),
+                    BinOp::Ge => map2(c.w, d, a, b, |x, y| truth(x >= y)),
+                    BinOp::Min => map2(c.w, d, a, b, f64::min),
+                    BinOp::Max => map2(c.w, d, a, b, f64::max),
+                    op => map2(c.w, d, a, b, |x, y| apply_binary(op, x, y, false)),
                 }
             }
             Op::Powi { dst, a, n: e } => {
-                let (d, [a]) = operands(self.regs, dst, [a], n);
-                map1(d, a, |x| x.powi(e));
+                let (d, a) = split1(self.regs, dst, a);
+                match e {
+                    2 => map1(c.w, d, a, |x| x * x),
+                    e => map1(c.w, d, a, |x| powi(x, e)),
+                }
             }
             Op::Call { f, dst, a } => {
-                let (d, [a]) = operands(self.regs, dst, [a], n);
+                let (d, a) = split1(self.regs, dst, a);
                 match f {
-                    Func::Exp => map1(d, a, f64::exp),
-                    Func::Log => map1(d, a, f64::ln),
-                    Func::Sqrt => map1(d, a, f64::sqrt),
-                    Func::Fabs => map1(d, a, f64::abs),
-                    Func::Exprelr => map1(d, a, exprelr),
-                    f => map1(d, a, |x| apply_call(f, x)),
+                    Func::Exp => map1(c.w, d, a, f64::exp),
+                    Func::Log => map1(c.w, d, a, f64::ln),
+                    Func::Sqrt => map1(c.w, d, a, f64::sqrt),
+                    Func::Fabs => map1(c.w, d, a, f64::abs),
+                    Func::Exprelr => map1(c.w, d, a, exprelr),
+                    f => map1(c.w, d, a, |x| apply_call(f, x)),
                 }
             }
             Op::Select { dst, c: cond, t, o } => {
-                let (d, [cond, t, o]) = operands(self.regs, dst, [cond, t, o], n);
-                for l in 0..n {
+                let (d, cond, t, o) = split3(self.regs, dst, cond, t, o);
+                for l in 0..c.w {
                     // C semantics: any nonzero value, NaN included, is true.
                     d[l] = if cond[l] != 0.0 { t[l] } else { o[l] };
                 }
@@ -254,9 +389,30 @@ impl Exec<'_, '_, '_, '_> {
         }
     }
 
+    /// `op` on lane 0 only (the per-call part).
+    fn scalar(&mut self, op: &Op, c: Chunk, tan: Option<&mut Tangents>) {
+        let r = |regs: &[Lanes], x: Reg| regs[x as usize][0];
+        let (dst, value) = match *op {
+            Op::Load { .. } | Op::Store { .. } => return self.op(op, c, tan),
+            Op::Unary { op, dst, a } => (dst, apply_unary(op, r(self.regs, a))),
+            Op::Binary { op, dst, a, b } => (
+                dst,
+                apply_binary(op, r(self.regs, a), r(self.regs, b), false),
+            ),
+            Op::Powi { dst, a, n } => (dst, powi(r(self.regs, a), n)),
+            Op::Call { f, dst, a } => (dst, apply_call(f, r(self.regs, a))),
+            Op::Select { dst, c, t, o } => {
+                let x = if r(self.regs, c) != 0.0 { t } else { o };
+                (dst, r(self.regs, x))
+            }
+        };
+        self.regs[dst as usize][0] = value;
+    }
+
+    #[inline(always)]
     fn load(&mut self, dst: Reg, from: Source, c: Chunk, tan: Option<&mut Tangents>) {
-        let Chunk { j0, n, k } = c;
-        let d = &mut reg_mut(self.regs, dst)[..n];
+        let Chunk { j0, n, k, .. } = c;
+        let d = &mut self.regs[dst as usize][..n];
         let nodes = &self.st.node[j0..j0 + n];
         let gather = |d: &mut [f64], array: &[f64], offset: usize| {
             for (d, &cv) in d.iter_mut().zip(nodes) {
@@ -265,7 +421,7 @@ impl Exec<'_, '_, '_, '_> {
         };
         let ni = self.st.node.len();
         match from {
-            Source::Field(f) => d.copy_from_slice(&self.st.fields[f][j0..j0 + n]),
+            Source::Field(f) => copy(d, &self.st.fields[f][j0..j0 + n]),
             Source::V => gather(d, self.ctx.v, 0),
             Source::T => d.fill(self.ctx.t),
             Source::Dt => d.fill(self.ctx.dt),
@@ -281,11 +437,11 @@ impl Exec<'_, '_, '_, '_> {
             Source::Flag => d.fill(0.0),
             Source::Sigma(pos) => {
                 let at = (k * self.st.states + pos) * ni + j0;
-                d.copy_from_slice(&self.st.sigma[at..at + n]);
+                copy(d, &self.st.sigma[at..at + n]);
             }
             Source::Carried(pos) => {
                 let at = (k * self.st.ncarried + pos) * ni + j0;
-                d.copy_from_slice(&self.st.carried[at..at + n]);
+                copy(d, &self.st.carried[at..at + n]);
             }
             Source::DWeight => {
                 let dw = self.event.dweight;
@@ -301,7 +457,7 @@ impl Exec<'_, '_, '_, '_> {
                     Source::TanV => gather(d, tan.s, offset),
                     Source::Seed(field) => match &tan.seeds[k] {
                         Some(seed) if seed.param == field => {
-                            d.copy_from_slice(&seed.factor[j0..j0 + n]);
+                            copy(d, &seed.factor[j0..j0 + n]);
                         }
                         _ => d.fill(0.0),
                     },
@@ -315,9 +471,10 @@ impl Exec<'_, '_, '_, '_> {
         }
     }
 
+    #[inline(always)]
     fn store(&mut self, src: Reg, sink: Sink, c: Chunk, tan: Option<&mut Tangents>) {
-        let Chunk { j0, n, k } = c;
-        let x = &self.regs[src as usize * LANES..][..n];
+        let Chunk { j0, n, k, .. } = c;
+        let x = &self.regs[src as usize][..n];
         let nodes = &self.st.node[j0..j0 + n];
         let weights = &self.st.weight[j0..j0 + n];
         let ni = self.st.node.len();
@@ -340,9 +497,9 @@ impl Exec<'_, '_, '_, '_> {
         match sink {
             // Bindings are resolved when the program is built.
             Sink::Let(_) => {}
-            Sink::Field(f) => self.st.fields[f][j0..j0 + n].copy_from_slice(x),
+            Sink::Field(f) => copy(&mut self.st.fields[f][j0..j0 + n], x),
             Sink::FieldAndIon(f, slot, role) => {
-                self.st.fields[f][j0..j0 + n].copy_from_slice(x);
+                copy(&mut self.st.fields[f][j0..j0 + n], x);
                 scatter(ion_array_mut(&mut ctx.ions[ctx.ion_slots[slot]], role), 0);
             }
             Sink::Ion(slot, role) => {
@@ -350,11 +507,11 @@ impl Exec<'_, '_, '_, '_> {
             }
             Sink::Sigma(pos) => {
                 let at = (k * self.st.states + pos) * ni + j0;
-                self.st.sigma[at..at + n].copy_from_slice(x);
+                copy(&mut self.st.sigma[at..at + n], x);
             }
             Sink::Carried(pos) => {
                 let at = (k * self.st.ncarried + pos) * ni + j0;
-                self.st.carried[at..at + n].copy_from_slice(x);
+                copy(&mut self.st.carried[at..at + n], x);
             }
             Sink::Current {
                 tangent: false,
@@ -403,7 +560,7 @@ impl Exec<'_, '_, '_, '_> {
                     Sink::Conductance { negate, .. } => accumulate(tan.dg, offset, negate),
                     Sink::SigmaAndTanIon(pos, slot, role) => {
                         let at = (k * self.st.states + pos) * ni + j0;
-                        self.st.sigma[at..at + n].copy_from_slice(x);
+                        copy(&mut self.st.sigma[at..at + n], x);
                         let ion = &mut tan.ions[ctx.ion_slots[slot]];
                         scatter(tan_array_mut(ion, role), offset);
                     }

@@ -1,14 +1,18 @@
 //! A mechanism compiled at run time, behind the runtime's `Mechanism` interface.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use gradmod_compiler::back::kernels::{Body, Kernels};
 use gradmod_runtime::mechanism::{Context, Mechanism, MechanismInfo, Tangents};
 
-use crate::eval::{Event, Storage, run};
-use crate::program::{LANES, Program, compile};
+use crate::eval::{Event, Lanes, Storage, run};
+use crate::program::{LANES, Program, Reg, compile};
 
 /// The register code of every kernel of one mechanism, shared by all its instances' owners.
+///
+/// The kernels share one pool of constant registers, at the start of the scratch space and
+/// filled once when the instances are allocated; each kernel's own registers follow it.
 #[derive(Debug)]
 pub struct Code {
     /// The mechanism's metadata.
@@ -20,7 +24,9 @@ pub struct Code {
     tangent: Option<TangentCode>,
     /// The number of states (rows of σ).
     states_count: usize,
-    /// The largest number of registers any kernel needs.
+    /// The constant pool: register i holds `constants[i]` in every lane.
+    constants: Vec<f64>,
+    /// The number of registers: the pool and the largest kernel's own.
     registers: usize,
 }
 
@@ -57,31 +63,87 @@ impl Code {
             net_receive: kernels.net_receive.as_ref().map(program),
             tangent,
             states_count: kernels.layout.states.len(),
+            constants: Vec::new(),
             registers: 0,
         };
-        code.registers = code.programs().map(|p| p.registers).max().unwrap_or(0);
+        code.pool_constants();
         code
     }
 
-    fn programs(&self) -> impl Iterator<Item = &Program> {
-        let t = self.tangent.as_ref();
-        [Some(&self.init), Some(&self.currents), Some(&self.states)]
-            .into_iter()
-            .chain([self.net_receive.as_ref()])
-            .chain([
-                t.and_then(|t| t.init.as_ref()),
-                t.map(|t| &t.currents),
-                t.map(|t| &t.states),
-                t.and_then(|t| t.net_receive.as_ref()),
-            ])
-            .flatten()
+    /// Moves every kernel's constants into the shared pool and its other registers after it.
+    fn pool_constants(&mut self) {
+        let mut pool: Vec<f64> = Vec::new();
+        let mut index: HashMap<u64, Reg> = HashMap::new();
+        let key = |x: f64| if x == 0.0 { 0 } else { x.to_bits() };
+        for p in self.programs_mut() {
+            for &(_, x) in &p.constants {
+                index.entry(key(x)).or_insert_with(|| {
+                    pool.push(x);
+                    pool.len() as Reg - 1
+                });
+            }
+        }
+        let size = pool.len() as Reg;
+        let mut largest = 0;
+        for p in self.programs_mut() {
+            let constants: HashMap<Reg, Reg> = p
+                .constants
+                .iter()
+                .map(|&(r, x)| (r, index[&key(x)]))
+                .collect();
+            p.rename(&|r| constants.get(&r).copied().unwrap_or(r + size));
+            p.constants.clear();
+            largest = largest.max(p.registers);
+        }
+        self.registers = pool.len() + largest;
+        self.constants = pool;
     }
 
-    /// The total number of operations of every kernel (a measure of the code's size).
-    pub fn op_count(&self) -> usize {
-        self.programs()
-            .map(|p| p.pre.len() + p.outer.len() + p.inner.len())
-            .sum()
+    fn programs_mut(&mut self) -> impl Iterator<Item = &mut Program> {
+        let t = self.tangent.as_mut();
+        let (ti, tc, ts, tn) = match t {
+            Some(t) => (
+                t.init.as_mut(),
+                Some(&mut t.currents),
+                Some(&mut t.states),
+                t.net_receive.as_mut(),
+            ),
+            None => (None, None, None, None),
+        };
+        [
+            Some(&mut self.init),
+            Some(&mut self.currents),
+            Some(&mut self.states),
+            self.net_receive.as_mut(),
+            ti,
+            tc,
+            ts,
+            tn,
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// Every kernel's name and its number of operations per call, per chunk of instances and
+    /// per chunk and tangent direction (a measure of the code's size).
+    pub fn kernel_sizes(&self) -> Vec<(&'static str, [usize; 3])> {
+        let t = self.tangent.as_ref();
+        [
+            ("init", Some(&self.init)),
+            ("currents", Some(&self.currents)),
+            ("states", Some(&self.states)),
+            ("net_receive", self.net_receive.as_ref()),
+            ("init_tangent", t.and_then(|t| t.init.as_ref())),
+            ("currents_tangent", t.map(|t| &t.currents)),
+            ("states_tangent", t.map(|t| &t.states)),
+            (
+                "net_receive_tangent",
+                t.and_then(|t| t.net_receive.as_ref()),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, p)| p.map(|p| (name, [p.pre.len(), p.outer.len(), p.inner.len()])))
+        .collect()
     }
 }
 
@@ -90,13 +152,48 @@ impl Code {
 #[derive(Debug)]
 pub struct VmMechanism {
     code: Arc<Code>,
+    data: Data,
+}
+
+/// The per-instance storage of a [`VmMechanism`].
+#[derive(Debug, Default)]
+struct Data {
     node: Vec<usize>,
     weight: Vec<f64>,
     fields: Vec<Vec<f64>>,
     sigma: Vec<f64>,
     carried: Vec<f64>,
     /// Scratch registers, allocated with the instances so that kernels never allocate.
-    regs: Vec<f64>,
+    regs: Vec<Lanes>,
+}
+
+impl Data {
+    /// Runs `p` of `code` over instances `first..end`.
+    fn run(
+        &mut self,
+        code: &Code,
+        p: &Program,
+        ctx: &mut Context,
+        tan: Option<&mut Tangents>,
+        range: Option<usize>,
+        event: Event,
+    ) {
+        let ncarried = code.tangent.as_ref().map_or(0, |t| t.carried);
+        let (first, end) = match range {
+            Some(i) => (i, i + 1),
+            None => (0, self.node.len()),
+        };
+        let mut st = Storage {
+            node: &self.node,
+            weight: &self.weight,
+            fields: &mut self.fields,
+            sigma: &mut self.sigma,
+            states: code.states_count,
+            carried: &mut self.carried,
+            ncarried,
+        };
+        run(p, &mut self.regs, &mut st, ctx, tan, first, end, event);
+    }
 }
 
 impl VmMechanism {
@@ -104,48 +201,8 @@ impl VmMechanism {
     pub fn new(code: Arc<Code>) -> Self {
         VmMechanism {
             code,
-            node: Vec::new(),
-            weight: Vec::new(),
-            fields: Vec::new(),
-            sigma: Vec::new(),
-            carried: Vec::new(),
-            regs: Vec::new(),
+            data: Data::default(),
         }
-    }
-
-    /// Runs `p` over instances `first..end`.
-    fn run(
-        &mut self,
-        p: &Program,
-        ctx: &mut Context,
-        tan: Option<&mut Tangents>,
-        range: (usize, usize),
-        event: Event,
-    ) {
-        let ncarried = self.code.tangent.as_ref().map_or(0, |t| t.carried);
-        let mut st = Storage {
-            node: &self.node,
-            weight: &self.weight,
-            fields: &mut self.fields,
-            sigma: &mut self.sigma,
-            states: self.code.states_count,
-            carried: &mut self.carried,
-            ncarried,
-        };
-        run(
-            p,
-            &mut self.regs,
-            &mut st,
-            ctx,
-            tan,
-            range.0,
-            range.1,
-            event,
-        );
-    }
-
-    fn all(&self) -> (usize, usize) {
-        (0, self.node.len())
     }
 }
 
@@ -155,100 +212,108 @@ impl Mechanism for VmMechanism {
     }
 
     fn allocate(&mut self, nodes: &[usize], weights: &[f64]) {
-        self.node = nodes.to_vec();
-        self.weight = weights.to_vec();
-        self.fields = self
+        let d = &mut self.data;
+        d.node = nodes.to_vec();
+        d.weight = weights.to_vec();
+        d.fields = self
             .code
             .info
             .fields
             .iter()
             .map(|f| vec![f.default; nodes.len()])
             .collect();
-        self.sigma.clear();
-        self.carried.clear();
-        self.regs = vec![0.0; self.code.registers * LANES];
+        d.sigma.clear();
+        d.carried.clear();
+        d.regs = vec![[0.0; LANES]; self.code.registers];
+        for (r, &x) in d.regs.iter_mut().zip(&self.code.constants) {
+            *r = [x; LANES];
+        }
     }
 
     fn instance_count(&self) -> usize {
-        self.node.len()
+        self.data.node.len()
     }
 
     fn nodes(&self) -> &[usize] {
-        &self.node
+        &self.data.node
     }
 
     fn field(&self, field: usize) -> &[f64] {
-        &self.fields[field]
+        &self.data.fields[field]
     }
 
     fn field_mut(&mut self, field: usize) -> &mut [f64] {
-        &mut self.fields[field]
+        &mut self.data.fields[field]
     }
 
     fn set_tangent_count(&mut self, k: usize) {
-        let n = self.node.len();
-        self.sigma = vec![0.0; k * self.code.states_count * n];
+        let n = self.data.node.len();
+        self.data.sigma = vec![0.0; k * self.code.states_count * n];
         let carried = self.code.tangent.as_ref().map_or(0, |t| t.carried);
-        self.carried = vec![0.0; k * carried * n];
+        self.data.carried = vec![0.0; k * carried * n];
     }
 
     fn state_tangents(&self) -> &[f64] {
-        &self.sigma
+        &self.data.sigma
     }
 
     fn state_tangents_mut(&mut self) -> &mut [f64] {
-        &mut self.sigma
+        &mut self.data.sigma
     }
 
     fn init(&mut self, ctx: &mut Context) {
-        let code = Arc::clone(&self.code);
-        self.run(&code.init, ctx, None, self.all(), Event::default());
+        let c = &*self.code;
+        self.data.run(c, &c.init, ctx, None, None, Event::default());
     }
 
     fn currents(&mut self, ctx: &mut Context) {
-        let code = Arc::clone(&self.code);
-        self.run(&code.currents, ctx, None, self.all(), Event::default());
+        let c = &*self.code;
+        self.data
+            .run(c, &c.currents, ctx, None, None, Event::default());
     }
 
     fn states(&mut self, ctx: &mut Context) {
-        let code = Arc::clone(&self.code);
-        self.run(&code.states, ctx, None, self.all(), Event::default());
+        let c = &*self.code;
+        self.data
+            .run(c, &c.states, ctx, None, None, Event::default());
     }
 
     fn net_receive(&mut self, ctx: &mut Context, instance: usize, weight: f64) {
-        let code = Arc::clone(&self.code);
-        if let Some(p) = &code.net_receive {
+        let c = &*self.code;
+        if let Some(p) = &c.net_receive {
             let event = Event {
                 weight,
                 dweight: &[],
             };
-            self.run(p, ctx, None, (instance, instance + 1), event);
+            self.data.run(c, p, ctx, None, Some(instance), event);
         }
     }
 
     fn init_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents) {
-        let code = Arc::clone(&self.code);
-        let Some(t) = &code.tangent else { return };
+        let c = &*self.code;
+        let Some(t) = &c.tangent else { return };
         match &t.init {
-            Some(p) => self.run(p, ctx, Some(tan), self.all(), Event::default()),
+            Some(p) => self.data.run(c, p, ctx, Some(tan), None, Event::default()),
             None => {
-                self.sigma.fill(0.0);
-                self.carried.fill(0.0);
+                self.data.sigma.fill(0.0);
+                self.data.carried.fill(0.0);
             }
         }
     }
 
     fn currents_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents) {
-        let code = Arc::clone(&self.code);
-        if let Some(t) = &code.tangent {
-            self.run(&t.currents, ctx, Some(tan), self.all(), Event::default());
+        let c = &*self.code;
+        if let Some(t) = &c.tangent {
+            let e = Event::default();
+            self.data.run(c, &t.currents, ctx, Some(tan), None, e);
         }
     }
 
     fn states_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents) {
-        let code = Arc::clone(&self.code);
-        if let Some(t) = &code.tangent {
-            self.run(&t.states, ctx, Some(tan), self.all(), Event::default());
+        let c = &*self.code;
+        if let Some(t) = &c.tangent {
+            let e = Event::default();
+            self.data.run(c, &t.states, ctx, Some(tan), None, e);
         }
     }
 
@@ -264,10 +329,10 @@ impl Mechanism for VmMechanism {
         weight: f64,
         dweight: &[f64],
     ) {
-        let code = Arc::clone(&self.code);
-        if let Some(p) = code.tangent.as_ref().and_then(|t| t.net_receive.as_ref()) {
+        let c = &*self.code;
+        if let Some(p) = c.tangent.as_ref().and_then(|t| t.net_receive.as_ref()) {
             let event = Event { weight, dweight };
-            self.run(p, ctx, Some(tan), (instance, instance + 1), event);
+            self.data.run(c, p, ctx, Some(tan), Some(instance), event);
         }
     }
 }

@@ -143,7 +143,8 @@ pub struct Program {
     pub inner: Vec<Op>,
     /// The registers [`Program::pre`] writes, broadcast after it runs.
     pub pre_regs: Vec<Reg>,
-    /// Constants: each register holds its value in every lane.
+    /// Constants: the caller fills each register with its value in every lane before the
+    /// kernel runs (the evaluator never writes them).
     pub constants: Vec<(Reg, f64)>,
     /// The number of registers.
     pub registers: usize,
@@ -157,6 +158,24 @@ impl Program {
     /// Whether the kernel does nothing.
     pub fn is_empty(&self) -> bool {
         self.outer.is_empty() && self.inner.is_empty()
+    }
+
+    /// Renames every register `r` to `f(r)`.
+    pub fn rename(&mut self, f: &dyn Fn(Reg) -> Reg) {
+        for op in self
+            .pre
+            .iter_mut()
+            .chain(&mut self.outer)
+            .chain(&mut self.inner)
+        {
+            op.regs_mut().into_iter().for_each(|r| *r = f(*r));
+        }
+        for r in &mut self.pre_regs {
+            *r = f(*r);
+        }
+        for (r, _) in &mut self.constants {
+            *r = f(*r);
+        }
     }
 }
 
