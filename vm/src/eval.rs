@@ -305,6 +305,14 @@ fn map2(w: usize, d: &mut Lanes, a: &Lanes, b: &Lanes, f: impl Fn(f64, f64) -> f
     }
 }
 
+/// `d[l] = f(a[l])` for the first `n` lanes exactly (for library calls).
+#[inline(always)]
+fn call(n: usize, d: &mut Lanes, a: &Lanes, f: impl Fn(f64) -> f64) {
+    for (d, &a) in d[..n].iter_mut().zip(&a[..n]) {
+        *d = f(a);
+    }
+}
+
 /// `dst.copy_from_slice(src)` for the short slices of a chunk, inline: four values at a time,
 /// then the rest one by one (a call to `memmove` costs more than the copy).
 #[inline(always)]
@@ -369,13 +377,15 @@ impl Exec<'_, '_, '_, '_> {
             }
             Op::Call { f, dst, a } => {
                 let (d, a) = split1(self.regs, dst, a);
+                // Library calls cost more than a vector lane: only the chunk's instances.
+                let n = c.n;
                 match f {
-                    Func::Exp => map1(c.w, d, a, f64::exp),
-                    Func::Log => map1(c.w, d, a, f64::ln),
                     Func::Sqrt => map1(c.w, d, a, f64::sqrt),
                     Func::Fabs => map1(c.w, d, a, f64::abs),
-                    Func::Exprelr => map1(c.w, d, a, exprelr),
-                    f => map1(c.w, d, a, |x| apply_call(f, x)),
+                    Func::Exp => call(n, d, a, f64::exp),
+                    Func::Log => call(n, d, a, f64::ln),
+                    Func::Exprelr => call(n, d, a, exprelr),
+                    f => call(n, d, a, |x| apply_call(f, x)),
                 }
             }
             Op::Select { dst, c: cond, t, o } => {
