@@ -108,13 +108,18 @@ fn main() {
         ("IO cell (C4A), forward", &|m| io_cell(m, 0), 20000),
         ("IO cell (C4A), K = 3", &|m| io_cell(m, 3), 20000),
     ];
-    // `profile=I`: only row I on the run-time path, ten times longer (for a profiler).
-    if let Some(i) = std::env::args().find_map(|a| {
-        a.strip_prefix("profile=")
-            .map(|n| n.parse::<usize>().expect("profile=ROW"))
-    }) {
+    // `profile=I[:PATH[:STEPS]]` runs only row I, on the run-time path (`vm`, the default) or
+    // the build-time path (`build`), for STEPS steps (ten times the row's by default): for a
+    // profiler, or for `valgrind --tool=callgrind`, whose instruction counts do not depend on
+    // the machine's load.
+    if let Some(arg) = std::env::args().find_map(|a| a.strip_prefix("profile=").map(String::from)) {
+        let mut parts = arg.split(':');
+        let i: usize = parts.next().and_then(|i| i.parse().ok()).expect("profile=ROW[:build|vm[:STEPS]]");
+        let path = parts.next().unwrap_or("vm");
         let (label, make, steps) = rows[i];
-        println!("{label}: {:.3} s", run(make(vm), steps * 10));
+        let steps = parts.next().map_or(steps * 10, |n| n.parse().expect("STEPS"));
+        let make_fn: fit::Make = if path == "build" { built } else { vm };
+        println!("{label} ({path}): {:.3} s", run(make(make_fn), steps));
         return;
     }
     let mut compile = f64::INFINITY;
