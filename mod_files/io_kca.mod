@@ -56,7 +56,12 @@ DERIVATIVE states {
 PROCEDURE rates(ca) {
     LOCAL alpha, beta
     UNITSOFF
-    alpha = min(2e-5*ca, 0.01)
+    : alpha = min(2e-5 ca, 0.01), written with if, which NEURON's nocmodl accepts (it has no
+    : min); on a tie both forms take 2e-5 ca, and its derivative.
+    alpha = 2e-5*ca
+    if (alpha > 0.01) {
+        alpha = 0.01
+    }
     beta = 0.015
     sinf = alpha/(alpha + beta)
     taus = 1/(alpha + beta)

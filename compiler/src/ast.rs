@@ -239,6 +239,9 @@ pub enum NeuronKind {
     External(Vec<Ident>),
     /// `RANDOM r, ...`.
     Random(Vec<Ident>),
+    /// `REPRESENTS curie`: the ontology term of the mechanism (NEURON 9), kept as text. It has
+    /// no effect on the model.
+    Represents(String),
 }
 
 /// A USEION statement.

@@ -231,7 +231,7 @@ pub fn compile_file(
     path: &Path,
     parameters: &dyn Fn(&str) -> Option<Vec<String>>,
 ) -> Result<Generated, String> {
-    let text = std::fs::read_to_string(path)
+    let text = driver::read_source(path)
         .map_err(|e| format!("error: cannot read {}: {e}\n", path.display()))?;
     let shown = path.display().to_string();
     let front = driver::load_source(&shown, &text);

@@ -51,10 +51,41 @@ pub struct SourceFile {
     line_starts: Vec<u32>,
 }
 
+/// Reads the .mod (or INCLUDEd) file at `path` as text: the one way every part of gradmod reads
+/// NMODL from disk. Bytes that are not UTF-8 (the Latin-1 letters of comments in old files)
+/// become U+FFFD rather than an error, as NEURON's translator does not care about them either.
+pub fn read_source(path: &std::path::Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// `text` with every carriage return that is not followed by a line feed (old Mac line endings)
+/// turned into a line feed. Both are one byte, so offsets into the text do not move.
+fn lone_cr_to_lf(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() != Some(&'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl SourceFile {
-    /// A source file named `name` holding `text`.
+    /// A source file named `name` holding `text`. A lone carriage return counts as a line break
+    /// (files written with old Mac line endings): it is stored as a line feed, so that the
+    /// parser and the lines and columns of diagnostics see the lines the author saw.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        let text = text.into();
+        let text = lone_cr_to_lf(text.into());
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
         SourceFile {

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use crate::ast;
+pub use crate::diag::read_source;
 use crate::diag::{Diagnostics, SourceFile, SourceMap};
 use crate::ir::Module;
 use crate::{lower, parse};
@@ -35,9 +36,7 @@ impl Frontend {
 
 /// Reads and compiles the file at `path` up to a validated module.
 pub fn load_file(path: &Path) -> std::io::Result<Frontend> {
-    // Old files carry Latin-1 bytes in comments; read them lossily rather than refuse them.
-    let bytes = std::fs::read(path)?;
-    let text = String::from_utf8_lossy(&bytes);
+    let text = read_source(path)?;
     Ok(load_source(&path.to_string_lossy(), &text))
 }
 

@@ -612,3 +612,37 @@ fn keywords_are_case_sensitive_and_names_may_contain_digits_and_underscores() {
         assert!(parse(&map, id).1.has_errors(), "{text} parsed");
     }
 }
+
+#[test]
+fn neuron9_represents_statements_are_kept_and_lower() {
+    // NEURON 9's own hh.mod names the mechanism's channels with ontology terms, both as NEURON
+    // statements of their own and at the end of USEION.
+    let text = "NEURON {\n SUFFIX chan\n REPRESENTS NCIT:C17145 : sodium channel\n \
+                REPRESENTS NCIT:C17008\n USEION na READ ena WRITE ina REPRESENTS CHEBI:29101\n \
+                RANGE g\n}\nPARAMETER { g = 0.1 (S/cm2) }\nASSIGNED { v (mV) ena (mV) ina (mA/cm2) }\n\
+                BREAKPOINT {\n CONDUCTANCE g USEION na\n ina = g*(v - ena)\n}\n";
+    let file = parse_ok("chan.mod", text);
+    let stmts = file
+        .items
+        .iter()
+        .find_map(|i| match &i.kind {
+            ItemKind::Neuron(stmts) => Some(stmts),
+            _ => None,
+        })
+        .expect("NEURON block");
+    let terms: Vec<&str> = stmts
+        .iter()
+        .filter_map(|s| match &s.kind {
+            NeuronKind::Represents(t) => Some(t.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(terms, ["NCIT:C17145", "NCIT:C17008"]);
+    let ion = stmts.iter().find_map(|s| match &s.kind {
+        NeuronKind::UseIon(u) => Some(u),
+        _ => None,
+    });
+    assert_eq!(ion.unwrap().represents.as_deref(), Some("CHEBI:29101"));
+    let front = gradmod_compiler::driver::load_source("chan.mod", text);
+    assert!(front.module.is_some(), "{}", front.render());
+}

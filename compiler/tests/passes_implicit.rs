@@ -16,7 +16,8 @@ use gradmod_compiler::passes;
 /// Conservation laws met while running a block: weighted states and their total.
 type Laws = Vec<(Vec<(VarId, f64)>, f64)>;
 
-/// The derivatives of the original block `b` at the machine's values, divided by volumes.
+/// The derivatives of the original block `b` at the machine's values, divided by volumes, and
+/// its conservation laws with each state weighted by its volume.
 fn derivatives(m: &Module, mach: &Machine, b: BlockId) -> (Vec<f64>, Laws) {
     let mut probe = mach.clone();
     probe.derivatives.clear();
@@ -30,7 +31,19 @@ fn derivatives(m: &Module, mach: &Machine, b: BlockId) -> (Vec<f64>, Laws) {
                 / probe.volumes.get(s).copied().unwrap_or(1.0)
         })
         .collect();
-    (d, probe.conserve)
+    // A law conserves amounts: each state weighted by its COMPARTMENT size, as in NEURON.
+    let laws = probe
+        .conserve
+        .iter()
+        .map(|(terms, total)| {
+            let terms = terms
+                .iter()
+                .map(|&(v, c)| (v, c * probe.volumes.get(&v).copied().unwrap_or(1.0)))
+                .collect();
+            (terms, *total)
+        })
+        .collect();
+    (d, laws)
 }
 
 /// The states whose equation a conservation law replaces (the last of each law).

@@ -21,6 +21,10 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("x^y", "y", "x^y*log(x)"),
     ("y^x", "x", "y^x*log(y)"),
     ("x^x", "x", "x^x*(log(x) + 1)"),
+    ("x^(y/2)", "y", "x^(y/2)*log(x)/2"),
+    ("(x^2)^y", "y", "(x^2)^y*log(x^2)"),
+    ("x^(y + x)", "x", "x^(y + x)*(log(x) + (y + x)/x)"),
+    ("x^0.5", "x", "0.5/sqrt(x)"),
     ("pow(x, 0.5)", "x", "0.5/sqrt(x)"),
     ("2^-x", "x", "-log(2)*2^(-x)"),
     ("sqrt(x)", "x", "1/(2*sqrt(x))"),
@@ -377,4 +381,58 @@ fn jacobian_and_tangent_agree_with_partials() {
     assert_eq!(ar.as_num(ds), Some(0.0));
     assert!(ar.len() <= before + 6);
     let _ = BinOp::Gt;
+}
+
+/// `d(x^p) = p x^(p-1) dx + x^p ln(x) dp` is finite where the true derivative is: at `x = 0` the
+/// `dp` term is 0 (`x^p` is 0 there for `p > 0`, although `ln x` is `-inf`), a direction that
+/// leaves `x` or `p` still contributes nothing through it (not `inf * 0` or `ln(-2) * 0`), and a
+/// structurally constant exponent gives no `dp` term at all.
+#[test]
+fn pow_tangents_are_finite_at_a_zero_or_negative_base() {
+    let mut ar = ExprArena::new();
+    let mut names = Names::default();
+    let (x, p, dx, dp) = (names.id("x"), names.id("p"), names.id("dx"), names.id("dp"));
+    let e = parse(&mut ar, &mut names, "x^p", true);
+    let (dxe, dpe) = (ar.var(dx), ar.var(dp));
+    let seed = |v: VarId| {
+        if v == x {
+            Some(dxe)
+        } else if v == p {
+            Some(dpe)
+        } else {
+            None
+        }
+    };
+    let t = diff::tangent(&mut ar, &[e], &seed)[0];
+    // (x, p, dx, dp) and the exact tangent.
+    let cases: &[([f64; 4], f64)] = &[
+        ([0.0, 2.0, 0.0, 1.0], 0.0),
+        ([0.0, 2.0, 1.0, 0.0], 0.0),
+        ([0.0, 2.0, 1.0, 1.0], 0.0),
+        ([0.0, 1.0, 1.0, 1.0], 1.0),
+        ([0.0, 0.5, 0.0, 1.0], 0.0),
+        ([0.0, 0.5, 0.0, 0.0], 0.0),
+        ([-2.0, 2.0, 1.0, 0.0], -4.0),
+        ([-2.0, 3.0, 0.5, 0.0], 6.0),
+        ([2.0, 3.0, 0.0, 1.0], 8.0 * std::f64::consts::LN_2),
+        ([2.0, 3.0, 1.0, 1.0], 12.0 + 8.0 * std::f64::consts::LN_2),
+    ];
+    for &(xs, want) in cases {
+        let got = eval_at(&ar, t, &xs);
+        assert!(
+            (got - want).abs() <= 1e-15 * want.abs(),
+            "d(x^p) at (x, p, dx, dp) = {xs:?}: got {got}, want {want}"
+        );
+    }
+    // With only the exponent moving (a base free of the seeded variables), and only the base.
+    let only_p = diff::tangent(&mut ar, &[e], &|v| (v == p).then_some(dpe))[0];
+    assert_eq!(eval_at(&ar, only_p, &[0.0, 2.0, 0.0, 1.0]), 0.0);
+    assert_eq!(eval_at(&ar, only_p, &[-2.0, 2.0, 0.0, 0.0]), 0.0);
+    let only_x = diff::tangent(&mut ar, &[e], &|v| (v == x).then_some(dxe))[0];
+    assert_eq!(eval_at(&ar, only_x, &[0.0, 0.5, 0.0, 0.0]), 0.0);
+    // A constant exponent: the rule is `p x^(p-1) dx` alone, as before.
+    let cube = parse(&mut ar, &mut names, "x^3", true);
+    let d = diff::tangent(&mut ar, &[cube], &seed)[0];
+    let want = parse(&mut ar, &mut names, "3*x^2*dx", true);
+    assert_eq!(d, want);
 }

@@ -91,7 +91,10 @@ pub struct Cell {
     pub(crate) rhs: Vec<f64>,
     pub(crate) delta: Vec<f64>,
     pub(crate) matrix: HinesMatrix,
+    /// The mechanisms in the order they were placed (a `MechId` indexes this).
     pub(crate) mechs: Vec<MechSlot>,
+    /// The order the phases run the mechanisms in (indices into `mechs`): see `run_order`.
+    pub(crate) order: Vec<usize>,
     pub(crate) ions: IonStore,
     pub(crate) clamps: Vec<IClamp>,
     pub(crate) params: Vec<TangentParam>,
@@ -145,6 +148,7 @@ impl Cell {
             rhs: vec![0.0; n],
             delta: vec![0.0; n],
             mechs: Vec::new(),
+            order: Vec::new(),
             ions: IonStore::default(),
             clamps: Vec::new(),
             params: Vec::new(),
@@ -311,6 +315,7 @@ impl Cell {
             ion_slots,
             seeds: Vec::new(),
         });
+        self.order = run_order(&self.mechs);
         Ok(MechId(self.mechs.len() - 1))
     }
 
@@ -617,4 +622,24 @@ fn check_positive(name: &str, value: f64) -> Result<()> {
             message: "must be positive and finite".into(),
         })
     }
+}
+
+/// The order in which INITIAL, the currents and the state updates run the mechanisms, as NEURON
+/// orders them: every mechanism that writes an ion concentration (`WRITE cai`, `WRITE cao`)
+/// comes first, then all others. NEURON's `nrn_writes_conc` moves such mechanism types to just
+/// after the ions in its list of types, and that list orders every phase (`finitialize`, the
+/// currents and the state update), so that a mechanism reading `cai` sees the concentration of
+/// the same step whatever order the mechanisms were inserted in. Within each group gradmod keeps
+/// the order of insertion (NEURON uses its order of mechanism registration instead, which only
+/// changes the rounding of summed currents).
+fn run_order(mechs: &[MechSlot]) -> Vec<usize> {
+    let writes_concentration = |slot: &MechSlot| {
+        slot.mech.info().ions.iter().any(|ion| {
+            ion.writes(crate::mechanism::IonVar::Inside)
+                || ion.writes(crate::mechanism::IonVar::Outside)
+        })
+    };
+    let (writers, others): (Vec<usize>, Vec<usize>) =
+        (0..mechs.len()).partition(|&i| writes_concentration(&mechs[i]));
+    writers.into_iter().chain(others).collect()
 }

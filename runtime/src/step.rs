@@ -28,8 +28,10 @@ impl Cell {
             slot.mech.set_tangent_count(kk);
         }
         // Each mechanism's tangent of INITIAL runs first, from the same values INITIAL reads:
-        // INITIAL may overwrite what it reads (Exp2Syn clamps its parameter tau1).
-        for slot in &mut self.mechs {
+        // INITIAL may overwrite what it reads (Exp2Syn clamps its parameter tau1). Mechanisms
+        // run in NEURON's order (concentration writers first), here and in every phase.
+        for &m in &self.order {
+            let slot = &mut self.mechs[m];
             let mut ctx = phase_context!(self, slot, 0.0);
             if kk > 0 {
                 let mut tan = phase_tangents!(self, slot, kk, n);
@@ -109,7 +111,8 @@ impl Cell {
             self.dg.fill(0.0);
             self.ions.clear_current_tangents();
         }
-        for slot in &mut self.mechs {
+        for &m in &self.order {
+            let slot = &mut self.mechs[m];
             let mut ctx = phase_context!(self, slot, t_mid);
             slot.mech.currents(&mut ctx);
             if kk > 0 {
@@ -163,7 +166,8 @@ impl Cell {
     fn states_phase(&mut self) {
         let n = self.layout.len();
         let kk = self.params.len();
-        for slot in &mut self.mechs {
+        for &m in &self.order {
+            let slot = &mut self.mechs[m];
             let mut ctx = phase_context!(self, slot, self.t);
             if kk > 0 {
                 let mut tan = phase_tangents!(self, slot, kk, n);

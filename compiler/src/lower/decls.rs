@@ -251,8 +251,11 @@ impl Lowerer<'_> {
 
     fn neuron_stmt(&mut self, s: &ast::NeuronStmt) {
         match &s.kind {
-            NeuronKind::Suffix(_) | NeuronKind::PointProcess(_) | NeuronKind::ArtificialCell(_) => {
-            }
+            // The mechanism's kind and name were read first; an ontology term has no effect.
+            NeuronKind::Suffix(_)
+            | NeuronKind::PointProcess(_)
+            | NeuronKind::ArtificialCell(_)
+            | NeuronKind::Represents(_) => {}
             NeuronKind::UseIon(u) => self.use_ion(u, s.span),
             NeuronKind::NonspecificCurrent(names) | NeuronKind::ElectrodeCurrent(names) => {
                 if matches!(s.kind, NeuronKind::ElectrodeCurrent(_)) {

@@ -10,6 +10,7 @@
 
 mod decls;
 mod exprs;
+mod starts;
 mod stmts;
 pub mod units;
 
@@ -107,6 +108,7 @@ impl<'a> Lowerer<'a> {
             return;
         }
         self.blocks();
+        self.state_starts();
     }
 
     fn error(&mut self, span: Span, message: impl Into<String>) {

@@ -228,6 +228,9 @@ impl Builder<'_> {
             Rule::bbcorepointer => NeuronKind::BbcorePointer(names(self, inner)),
             Rule::external => NeuronKind::External(names(self, inner)),
             Rule::random => NeuronKind::Random(names(self, inner)),
+            Rule::represents => {
+                NeuronKind::Represents(kids(inner).next().map(|n| n.as_str().to_string())?)
+            }
             Rule::useion => {
                 let mut ion = None;
                 let mut read = Vec::new();

@@ -199,9 +199,7 @@ pub fn fs_loader(path: &str, includer: &str) -> Result<SourceFile, String> {
         .parent()
         .unwrap_or(std::path::Path::new(""));
     let full = dir.join(path);
-    // Old .mod files often carry Latin-1 bytes in comments: read them rather than refuse.
-    let bytes = std::fs::read(&full).map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let text = crate::diag::read_source(&full).map_err(|e| e.to_string())?;
     Ok(SourceFile::new(full.to_string_lossy().into_owned(), text))
 }
 

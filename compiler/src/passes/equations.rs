@@ -5,7 +5,7 @@
 //! derivative becomes one expression of the states and of the block's inputs. Reactions become
 //! mass-action fluxes, divided by the COMPARTMENT volume of each species; `<<` fluxes add to their
 //! species; CONSERVE replaces the equation of its last state not yet replaced by the conservation
-//! law, as NEURON does.
+//! law, as NEURON does, and weights each state by its COMPARTMENT size (the law is about amounts).
 
 use std::collections::HashMap;
 
@@ -21,7 +21,8 @@ pub struct Equations {
     /// The time derivative of each state.
     pub rates: Vec<ExprId>,
     /// Conservation laws: the index of the state whose equation each replaces, and the residual
-    /// `sum(c x) - total`, zero when the law holds.
+    /// `sum(c V x) - total` (V the COMPARTMENT size of x, 1 if it has none), zero when the law
+    /// holds.
     pub conserve: Vec<(usize, ExprId)>,
 }
 
@@ -54,10 +55,15 @@ pub fn equations(m: &mut Module, id: BlockId) -> Result<Equations, Diagnostics> 
     for (terms, total, span) in cx.conserve {
         let mut sum = m.exprs.num(0.0);
         for t in &terms {
+            // nocmodl writes the law's matrix row as `coefficient * compartment` for each state:
+            // what is conserved is the amount in each COMPARTMENT, not the concentration.
             let x = m.exprs.var(t.var);
             let c = m.exprs.num(f64::from(t.coef));
-            let cx_ = build::mul(&mut m.exprs, c, x);
-            sum = build::add(&mut m.exprs, sum, cx_);
+            let mut term = build::mul(&mut m.exprs, c, x);
+            if let Some(&v) = cx.volume.get(&t.var) {
+                term = build::mul(&mut m.exprs, term, v);
+            }
+            sum = build::add(&mut m.exprs, sum, term);
         }
         let residual = build::sub(&mut m.exprs, sum, total);
         let replaced = terms

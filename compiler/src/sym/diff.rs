@@ -227,9 +227,16 @@ fn derivative_over(ar: &mut ExprArena, top: ExprId, den: ExprId, zero: ExprId) -
     if top == zero { zero } else { div(ar, top, den) }
 }
 
-/// The derivative of `e = a ^ b`. With an exponent free of the seeded variables this is
-/// `b a^(b-1) a'`, which is right for negative `a` with an integer `b` and at `a = 0`; the
-/// logarithmic form is used only when the exponent varies.
+/// The derivative of `e = a ^ b`: `b a^(b-1) a' + a^b ln(a) b'`, each term built only when its
+/// derivative is not structurally zero, and each finite wherever its factor `a'` or `b'` is 0 at
+/// run time:
+///
+/// - `b a^(b-1) a'` is right for negative `a` with an integer `b` and at `a = 0` when `b >= 1`.
+///   For an exponent that may be below 1 (not a number, or a number in (0, 1)) `a^(b-1)` is
+///   infinite at `a = 0`, so the term is 0 where `a'` is 0 instead of `inf * 0`.
+/// - `a^b ln(a) b'` is 0 where `a^b` is 0 (its limit at `a = 0` for `b > 0`: `ln a` is `-inf`
+///   there) and where `b'` is 0 (so that the log of 0 or of a negative base never reaches a
+///   direction that does not move the exponent).
 fn pow_derivative(
     ar: &mut ExprArena,
     e: ExprId,
@@ -239,24 +246,39 @@ fn pow_derivative(
     db: ExprId,
     zero: ExprId,
 ) -> ExprId {
-    if db == zero {
+    let base_term = if da == zero {
+        zero
+    } else {
         let one = ar.num(1.0);
         let bm1 = sub(ar, b, one);
         let p = pow(ar, a, bm1);
         let coef = mul(ar, b, p);
-        return mul(ar, coef, da);
-    }
-    let ln_a = call(ar, Func::Log, a);
-    if da == zero {
+        let t = mul(ar, coef, da);
+        let finite_at_zero = ar.as_num(b).is_some_and(|x| x >= 1.0 || x <= 0.0);
+        if finite_at_zero {
+            t
+        } else {
+            let still = binary(ar, BinOp::Eq, da, zero);
+            select(ar, still, zero, t)
+        }
+    };
+    let exponent_term = if db == zero {
+        zero
+    } else {
+        let ln_a = call(ar, Func::Log, a);
         let t = mul(ar, e, ln_a);
-        return mul(ar, t, db);
-    }
-    // (a^b)' = a^b (b' ln a + b a' / a).
-    let l = mul(ar, db, ln_a);
-    let ba = mul(ar, b, da);
-    let r = div(ar, ba, a);
-    let s = add(ar, l, r);
-    mul(ar, e, s)
+        let t = mul(ar, t, db);
+        let vanishes = binary(ar, BinOp::Eq, e, zero);
+        let still = binary(ar, BinOp::Eq, db, zero);
+        // A constant exponent rate (a partial derivative) leaves the test on `a^b` alone.
+        let cond = if ar.as_num(still) == Some(0.0) {
+            vanishes
+        } else {
+            binary(ar, BinOp::Or, still, vanishes)
+        };
+        select(ar, cond, zero, t)
+    };
+    add(ar, base_term, exponent_term)
 }
 
 /// The derivative of `e = f(a)` given `da`, nonzero.

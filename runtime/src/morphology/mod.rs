@@ -32,6 +32,14 @@ impl Point {
         ((self.x - other.x).powi(2) + (self.y - other.y).powi(2) + (self.z - other.z).powi(2))
             .sqrt()
     }
+
+    /// The distance as NEURON computes it between two of its 3-D points (stored as float32):
+    /// each coordinate difference is a float32 subtraction, widened to f64 before squaring.
+    pub(crate) fn distance_f32(&self, other: &Point) -> f64 {
+        let d = |a: f64, b: f64| f64::from(a as f32 - b as f32);
+        let (dx, dy, dz) = (d(self.x, other.x), d(self.y, other.y), d(self.z, other.z));
+        (dx * dx + dy * dy + dz * dz).sqrt()
+    }
 }
 
 /// Handle of a section in a [`Morphology`].
@@ -51,6 +59,9 @@ pub struct Section {
     pub parent: Option<(SectionId, f64)>,
     /// Number of segments (NEURON `nseg`).
     pub nseg: usize,
+    /// Whether the points are NEURON 3-D points (float32 values, as the SWC reader makes them):
+    /// arc lengths then subtract coordinates in float32, as NEURON does.
+    pub(crate) float32: bool,
 }
 
 impl Section {
@@ -60,7 +71,12 @@ impl Section {
         let mut acc = 0.0;
         for (j, p) in self.points.iter().enumerate() {
             if j > 0 {
-                acc += p.distance(&self.points[j - 1]);
+                let q = &self.points[j - 1];
+                acc += if self.float32 {
+                    p.distance_f32(q)
+                } else {
+                    p.distance(q)
+                };
             }
             arcs.push(acc);
         }
@@ -69,7 +85,7 @@ impl Section {
 
     /// Length (µm): the arc length of the last point.
     pub fn length(&self) -> f64 {
-        self.points.windows(2).map(|w| w[0].distance(&w[1])).sum()
+        self.arcs().last().copied().unwrap_or(0.0)
     }
 
     /// Diameter (µm) at normalised position x by linear interpolation in arc length.
@@ -179,6 +195,7 @@ impl Morphology {
             points,
             parent,
             nseg,
+            float32: false,
         };
         if section.length().partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
             return Err(bad("has zero length".into()));

@@ -366,12 +366,14 @@ fn build(samples: &[Sample]) -> Result<Morphology> {
     let mut morph = Morphology::new();
     for (f, name) in found.into_iter().zip(names) {
         let parent = f.parent.map(|(p, x)| (SectionId(p), x));
-        morph
+        let id = morph
             .add_section(&name, f.tag, f.points, parent, 1)
             .map_err(|e| Error::Swc {
                 line: f.line,
                 message: e.to_string(),
             })?;
+        // NEURON's 3-D points: arc lengths subtract them in float32.
+        morph.sections[id.0].float32 = true;
     }
     Ok(morph)
 }
