@@ -13,6 +13,12 @@ use gradmod_runtime::{Cell, Morphology, ParamSpec, Probe, Recorder, Region, Sett
 use gradmod_vm::Catalogue;
 use models::{catalogue, generated, test_mechanisms};
 
+/// The published files of the NEURON and NMODL wheels, compiled by the build script (empty when
+/// the corpus has not been fetched).
+mod corpus {
+    gradmod_runtime::include_mechanisms!("corpus");
+}
+
 /// The traces of the single-compartment protocol for `mech`, with every PARAMETER of it
 /// differentiated: a 20 µm × 20 µm soma with `pas`, a 0.2 nA step from 5 to 25 ms, events of
 /// weight 0.005 at 2, 8 and 15 ms for a mechanism with NET_RECEIVE; recorded every step: v,
@@ -93,9 +99,10 @@ fn max_relative_difference(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
     worst
 }
 
-/// Mechanisms whose defaults do nothing: the test clamp injects 0 nA for 0 ms.
+/// Mechanisms whose defaults do nothing: the test clamp and NEURON's IClamp inject 0 nA for
+/// 0 ms.
 fn inert(name: &str) -> bool {
-    name == "Clamp"
+    matches!(name, "Clamp" | "IClamp")
 }
 
 fn load(dir: &str) -> Catalogue {
@@ -105,6 +112,12 @@ fn load(dir: &str) -> Catalogue {
 
 /// Compares the two paths on every mechanism of `vm`, at two temperatures.
 fn compare_all(vm: &Catalogue, build_time: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>) {
+    let failures = compare(vm, build_time);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The differences between the two paths on every mechanism of `vm`, at two temperatures.
+fn compare(vm: &Catalogue, build_time: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>) -> Vec<String> {
     let mut failures = Vec::new();
     for loaded in vm.mechanisms() {
         let name = loaded.name();
@@ -143,9 +156,11 @@ fn compare_all(vm: &Catalogue, build_time: &dyn Fn(&str) -> Option<Box<dyn Mecha
                 )),
             }
         }
-        assert_eq!(generated.info(), loaded.info(), "metadata of `{name}`");
+        if generated.info() != loaded.info() {
+            failures.push(format!("{name}: the metadata differ"));
+        }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    failures
 }
 
 #[test]
@@ -159,4 +174,32 @@ fn mod_files_agree_with_the_build_time_catalogue() {
 fn test_mechanisms_agree_with_the_build_time_catalogue() {
     let vm = load("tests/mechanisms");
     compare_all(&vm, &test_mechanisms::by_name);
+}
+
+#[test]
+fn wheel_corpus_agrees_with_the_build_time_catalogue() {
+    if corpus::FILES.is_empty() {
+        println!(
+            "note: the corpus has not been fetched (tests/corpus/fetch.sh); nothing to compare"
+        );
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/files");
+    let mut failures = Vec::new();
+    for &(stem, _) in corpus::FILES {
+        let vm = Catalogue::load(&[root.join(format!("{stem}.mod"))]).unwrap_or_else(|e| {
+            panic!("{stem}: the run-time path rejects what the build accepted: {e}")
+        });
+        let by_file = |_: &str| corpus::by_file(stem);
+        failures.extend(
+            compare(&vm, &by_file)
+                .into_iter()
+                .map(|f| format!("{stem}: {f}")),
+        );
+    }
+    for (stem, why) in corpus::REJECTED {
+        println!("left out of the build: {stem}: {why}");
+    }
+    println!("{} files compared", corpus::FILES.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -31,6 +31,8 @@ pub struct Builder {
     name: String,
     parameters: HashMap<String, Vec<String>>,
     cargo: bool,
+    skip_rejected: bool,
+    max_bytes: Option<usize>,
 }
 
 impl Default for Builder {
@@ -77,6 +79,8 @@ impl Builder {
             name: "catalogue".into(),
             parameters: HashMap::new(),
             cargo: true,
+            skip_rejected: false,
+            max_bytes: None,
         }
     }
 
@@ -124,6 +128,22 @@ impl Builder {
     /// Whether to print `cargo:` lines (default true; off outside build scripts).
     pub fn cargo_metadata(mut self, on: bool) -> Self {
         self.cargo = on;
+        self
+    }
+
+    /// Leaves out the files that fail to compile instead of failing the build, and allows a
+    /// mechanism name to be defined by several files (`by_name` makes the first; `by_file`
+    /// makes each). The index lists what was left out in `REJECTED`. For test corpora of
+    /// published files, not for a program's own mechanisms.
+    pub fn skip_rejected(mut self, on: bool) -> Self {
+        self.skip_rejected = on;
+        self
+    }
+
+    /// With [`Builder::skip_rejected`], also leaves out files whose generated code is longer than
+    /// `bytes` (so that a test corpus does not slow the build down with a few huge files).
+    pub fn max_generated_bytes(mut self, bytes: usize) -> Self {
+        self.max_bytes = Some(bytes);
         self
     }
 
@@ -175,13 +195,21 @@ impl Builder {
             message: format!("cannot create {}: {e}", dir.display()),
         })?;
         let mut errors = String::new();
+        let mut rejected: Vec<(String, String)> = Vec::new();
         let mut compiled = Vec::new();
         let mut modules = names::Names::new();
         for path in &inputs {
             if self.cargo {
                 println!("cargo:rerun-if-changed={}", path.display());
             }
-            match self.compile_one(path) {
+            let compiled_one = self.compile_one(path).and_then(|g| match self.max_bytes {
+                Some(max) if self.skip_rejected && g.code.len() > max => Err(format!(
+                    "the generated code is {} bytes, more than the {max} allowed",
+                    g.code.len()
+                )),
+                _ => Ok(g),
+            });
+            match compiled_one {
                 Ok(generated) => {
                     let module = modules.fresh(&snake_case(&generated.name));
                     let stem = path.file_stem().unwrap_or_default().to_string_lossy();
@@ -193,12 +221,19 @@ impl Builder {
                         path: out,
                     });
                 }
+                Err(e) if self.skip_rejected => {
+                    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+                    let first = e.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+                    rejected.push((stem.into_owned(), first.trim().to_string()));
+                }
                 Err(e) => errors.push_str(&e),
             }
         }
         let mut seen = HashMap::new();
         for c in &compiled {
-            if let Some(other) = seen.insert(c.generated.name.clone(), c.source.clone()) {
+            if let Some(other) = seen.insert(c.generated.name.clone(), c.source.clone())
+                && !self.skip_rejected
+            {
                 errors.push_str(&format!(
                     "error: the mechanism `{}` is defined twice, in {} and {}\n",
                     c.generated.name,
@@ -213,7 +248,7 @@ impl Builder {
         for c in &compiled {
             write_if_changed(&c.path, &c.generated.code)?;
         }
-        let index = index(&compiled);
+        let index = index(&compiled, &rejected);
         write_if_changed(&out_dir.join(format!("{}.rs", self.name)), &index)?;
         Ok(compiled)
     }
@@ -274,8 +309,9 @@ fn write_if_changed(path: &Path, text: &str) -> Result<(), BuildError> {
     })
 }
 
-/// The index of a catalogue: one module per mechanism and the registry.
-fn index(compiled: &[Compiled]) -> String {
+/// The index of a catalogue: one module per mechanism and the registry, by mechanism name (the
+/// first file that defines a name) and by file stem, and the files left out.
+fn index(compiled: &[Compiled], rejected: &[(String, String)]) -> String {
     let mods = compiled.iter().map(|c| {
         let m = names::ident(&c.module);
         let path = c.path.to_string_lossy().into_owned();
@@ -288,13 +324,39 @@ fn index(compiled: &[Compiled]) -> String {
             }
         }
     });
-    let names_list = compiled.iter().map(|c| c.generated.name.as_str());
-    let arms = compiled.iter().map(|c| {
-        let name = &c.generated.name;
+    let mut seen = std::collections::HashSet::new();
+    let first: Vec<&Compiled> = compiled
+        .iter()
+        .filter(|c| seen.insert(c.generated.name.as_str()))
+        .collect();
+    let names_list = first.iter().map(|c| c.generated.name.as_str());
+    let make = |c: &Compiled| {
         let m = names::ident(&c.module);
         let ty = names::ident(&c.generated.type_name);
-        quote!(#name => Some(Box::new(#m::#ty::new())),)
+        quote!(Some(Box::new(#m::#ty::new())))
+    };
+    let arms = first.iter().map(|c| {
+        let name = &c.generated.name;
+        let make = make(c);
+        quote!(#name => #make,)
     });
+    let stem = |c: &Compiled| {
+        c.source
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned()
+    };
+    let files = compiled.iter().map(|c| {
+        let (s, n) = (stem(c), &c.generated.name);
+        quote!((#s, #n))
+    });
+    let file_arms = compiled.iter().map(|c| {
+        let s = stem(c);
+        let make = make(c);
+        quote!(#s => #make,)
+    });
+    let rejected = rejected.iter().map(|(f, e)| quote!((#f, #e)));
     let file = quote! {
         #(#mods)*
 
@@ -310,6 +372,23 @@ fn index(compiled: &[Compiled]) -> String {
                 _ => None,
             }
         }
+
+        /// Every compiled file: its stem and the mechanism it defines, in build order.
+        #[allow(dead_code)]
+        pub const FILES: &[(&str, &str)] = &[#(#files),*];
+
+        /// A new, empty instance of the mechanism the file with this stem defines.
+        #[allow(dead_code)]
+        pub fn by_file(stem: &str) -> Option<Box<dyn gradmod_runtime::mechanism::Mechanism>> {
+            match stem {
+                #(#file_arms)*
+                _ => None,
+            }
+        }
+
+        /// The files left out (with `skip_rejected`): stem and the first line of the error.
+        #[allow(dead_code)]
+        pub const REJECTED: &[(&str, &str)] = &[#(#rejected),*];
     };
     let parsed: syn::File = syn::parse2(file).expect("the catalogue index parses");
     format!(
