@@ -2,7 +2,8 @@
 # Fetches a corpus of .mod files that nobody on this project wrote: the ones shipped in the PyPI
 # distributions listed, each pinned to one version, in tests/corpus/packages.txt. Only the .mod
 # files are kept (and any .inc file one of them INCLUDEs), flattened into tests/corpus/files/ as
-# <package>__<path with / replaced by _>.mod; byte-identical copies are kept once.
+# <package>__<path with / replaced by _>.mod (the package's name with _ for -); byte-identical
+# copies are kept once.
 # tests/corpus/files/MANIFEST.md says what was fetched: packages, versions, file counts,
 # licences and the duplicates left out. Both wheels/ and files/ are git-ignored.
 #
@@ -113,7 +114,9 @@ def members(f):
                for m in t.getmembers() if m.isfile()]
     if not f.name.endswith(".whl"):
         out = [(n.split("/", 1)[1], r) for n, r in out if "/" in n]
-    return sorted(out, key=lambda x: x[0])
+    # A wheel's <name>-<version>.data/ holds files installed beside the package: when they
+    # duplicate the package's own files, the package's copy is the one kept.
+    return sorted(out, key=lambda x: (bool(re.match(r"[^/]+\.data/", x[0])), x[0]))
 
 include_re = re.compile(rb'^\s*INCLUDE\s+"([^"]+)"', re.M)
 seen = {}          # sha256 -> kept flat name
@@ -124,15 +127,27 @@ for p in packages:
     if f is None:
         rows.append((p, None, 0, 0))
         continue
-    by_path = dict(members(f))
+    try:
+        listed = members(f)
+    except Exception as e:  # a damaged archive: skip the package, as if not downloaded
+        print(f"note: cannot read {f.name} ({e}); skipping {p['spec']}")
+        rows.append((p, None, 0, 0))
+        continue
+    by_path = dict(listed)
     total = kept = 0
-    for path, read in sorted(by_path.items()):
+    for path, read in listed:
         if not path.lower().endswith(".mod") or any(path.startswith(x) for x in p["excludes"]):
             continue
         total += 1
-        data = read()
+        try:
+            data = read()
+        except Exception as e:
+            notes.append(f"{f.name}: cannot read {path} ({e})")
+            continue
         digest = hashlib.sha256(data).hexdigest()
-        flat = p["name"] + "__" + path.replace("/", "_")
+        # The package's name with underscores, as in its archives' names: NEURON names a
+        # mechanism without SUFFIX after its file, and an identifier has no `-`.
+        flat = p["name"].replace("-", "_") + "__" + path.replace("/", "_")
         if digest in seen:
             dropped.append((flat, seen[digest]))
             continue
@@ -168,7 +183,7 @@ out = ["# Corpus manifest", "",
        "Written by `tests/corpus/fetch.sh` from `tests/corpus/packages.txt`. Counts are of `.mod`",
        "files: `in package` is how many the archive holds (less the excluded paths), `kept` how many",
        "went into `files/` after byte-identical copies were dropped (the first copy met is kept,",
-       "in the order of packages.txt and then of paths).", "",
+       "in the order of packages.txt and then of paths, a wheel's .data/ copies last).", "",
        "| package | version | archive | .mod in package | kept | licence |",
        "| --- | --- | --- | ---: | ---: | --- |"]
 for p, f, total, kept in rows:
