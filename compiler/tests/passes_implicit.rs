@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Rng, breakpoint_solves, modules, operating_point};
+use common::{Rng, breakpoint_solves, check_modules, operating_point};
 use gradmod_compiler::interp::Machine;
 use gradmod_compiler::ir::{
     BlockId, Builtin, IonRole, Module, SolveMethod, StmtKind, VarId, VarKind,
@@ -43,12 +43,12 @@ fn replaced(laws: &[(Vec<(VarId, f64)>, f64)]) -> Vec<VarId> {
 #[test]
 fn implicit_updates_solve_backward_euler() {
     let mut checked = Vec::new();
-    for (name, m0) in modules() {
+    check_modules("implicit_updates_solve_backward_euler", |name, m0| {
         let Some(&(target, method)) = breakpoint_solves(&m0)
             .iter()
             .find(|(_, meth)| matches!(meth, SolveMethod::Derivimplicit | SolveMethod::Sparse))
         else {
-            continue;
+            return None;
         };
         let mut m1 = m0.clone();
         passes::run(&mut m1, Some("sparse")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
@@ -119,7 +119,8 @@ fn implicit_updates_solve_backward_euler() {
             }
         }
         checked.push(format!("{name} ({})", method.nmodl()));
-    }
+        Some(())
+    });
     eprintln!("checked: {}", checked.join(", "));
     assert!(
         checked.len() >= 3,
@@ -130,8 +131,8 @@ fn implicit_updates_solve_backward_euler() {
 #[test]
 fn steady_states_have_vanishing_derivatives() {
     let mut checked = Vec::new();
-    for (name, m0) in modules() {
-        let Some(init) = m0.initial else { continue };
+    check_modules("steady_states_have_vanishing_derivatives", |name, m0| {
+        let Some(init) = m0.initial else { return None };
         let mut steady = None;
         for s in &m0.block(init).body {
             s.for_each_stmt(&mut |s| {
@@ -144,7 +145,7 @@ fn steady_states_have_vanishing_derivatives() {
                 }
             });
         }
-        let Some(target) = steady else { continue };
+        let Some(target) = steady else { return None };
         let mut m1 = m0.clone();
         passes::run(&mut m1, Some("sparse")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
         let mut rng = Rng(0xFEED_FACE_CAFE_BEEF);
@@ -186,8 +187,9 @@ fn steady_states_have_vanishing_derivatives() {
                 assert!((sum - total).abs() <= 1e-12 * total.abs().max(1.0));
             }
         }
-        checked.push(name);
-    }
+        checked.push(name.to_string());
+        Some(())
+    });
     eprintln!("steady states checked: {}", checked.join(", "));
     assert!(!checked.is_empty());
 }
@@ -197,12 +199,12 @@ fn steady_states_have_vanishing_derivatives() {
 #[test]
 fn small_implicit_steps_converge_to_the_ode_solution() {
     let mut checked = Vec::new();
-    for (name, m0) in modules() {
+    check_modules("small_implicit_steps_converge_to_the_ode_solution", |name, m0| {
         let Some(&(target, _)) = breakpoint_solves(&m0)
             .iter()
             .find(|(_, meth)| matches!(meth, SolveMethod::Derivimplicit | SolveMethod::Sparse))
         else {
-            continue;
+            return None;
         };
         let mut m1 = m0.clone();
         passes::run(&mut m1, Some("sparse")).unwrap();
@@ -262,11 +264,11 @@ fn small_implicit_steps_converge_to_the_ode_solution() {
         });
         if states.iter().any(|s| !rk.values[s.index()].is_finite()) {
             eprintln!("{name}: too stiff for explicit RK4 at this step; not compared");
-            continue;
+            return None;
         }
         if broken {
             eprintln!("{name}: its CONSERVE is not an invariant of its ODEs; not compared");
-            continue;
+            return None;
         }
         let size = states
             .iter()
@@ -282,8 +284,9 @@ fn small_implicit_steps_converge_to_the_ode_solution() {
                 m0.var(s).name
             );
         }
-        checked.push(name);
-    }
+        checked.push(name.to_string());
+        Some(())
+    });
     eprintln!("converged: {}", checked.join(", "));
     assert!(checked.iter().any(|c| c == "cad.mod"), "{checked:?}");
 }

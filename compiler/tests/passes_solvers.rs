@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Rng, breakpoint_solves, modules, operating_point};
+use common::{Rng, breakpoint_solves, check_modules, operating_point};
 use gradmod_compiler::audit::audit;
 use gradmod_compiler::back::nmodl::print_expr;
 use gradmod_compiler::driver::load_source;
@@ -27,13 +27,13 @@ fn derivatives(mach: &mut Machine, b: BlockId, states: &[VarId]) -> Vec<f64> {
 #[test]
 fn cnexp_and_euler_agree_with_direct_integration() {
     let mut checked = Vec::new();
-    for (name, m0) in modules() {
+    check_modules("cnexp_and_euler_agree_with_direct_integration", |name, m0| {
         let solves = breakpoint_solves(&m0);
         let Some(&(target, method)) = solves
             .iter()
             .find(|(_, meth)| matches!(meth, SolveMethod::Cnexp | SolveMethod::Euler))
         else {
-            continue;
+            return None;
         };
         // cnexp updates the states in order, each seeing the new values of the earlier ones, as
         // NEURON does; only for uncoupled equations is that the exact solution of the ODEs.
@@ -47,7 +47,7 @@ fn cnexp_and_euler_agree_with_direct_integration() {
         });
         if coupled && method == SolveMethod::Cnexp {
             eprintln!("{name}: coupled equations, where cnexp is not exact; not compared");
-            continue;
+            return None;
         }
         let mut m1 = m0.clone();
         passes::run(&mut m1, Some("euler")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
@@ -90,7 +90,8 @@ fn cnexp_and_euler_agree_with_direct_integration() {
             }
         }
         checked.push(format!("{name} ({})", method.nmodl()));
-    }
+        Some(())
+    });
     eprintln!("checked: {}", checked.join(", "));
     assert!(
         checked.iter().any(|c| c.starts_with("hh.mod")),
@@ -135,14 +136,14 @@ fn rk4(
 #[test]
 fn conductances_equal_finite_differences() {
     let mut checked = 0;
-    for (name, m0) in modules() {
+    check_modules("conductances_equal_finite_differences", |name, m0| {
         let mut m = m0.clone();
         passes::run(&mut m, Some("conductance")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
         let (Some(bp), Some(v)) = (m.breakpoint, m.builtin(Builtin::V)) else {
-            continue;
+            return None;
         };
         if m.conductances.is_empty() {
-            continue;
+            return None;
         }
         let mut rng = Rng(0x2545_F491_4F6C_DD1D);
         for _ in 0..20 {
@@ -170,7 +171,8 @@ fn conductances_equal_finite_differences() {
             }
         }
         checked += 1;
-    }
+        Some(())
+    });
     eprintln!("conductances checked in {checked} mechanisms");
     assert!(checked >= 3);
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Rng, modules, operating_point};
+use common::{Rng, check_modules, operating_point};
 use gradmod_compiler::interp::Machine;
 use gradmod_compiler::ir::{BlockId, Builtin, Module, StmtKind, VarId, VarKind};
 use gradmod_compiler::passes;
@@ -46,11 +46,11 @@ fn run_primal(m: &Module, mach: &mut Machine, kernel: Kernel) {
 fn tangent_maps_equal_finite_differences_of_primal_maps() {
     let mut report = Vec::new();
     let mut skipped = Vec::new();
-    for (name, m0) in modules() {
+    check_modules("tangent_maps_equal_finite_differences_of_primal_maps", |name, m0| {
         let mut m = m0.clone();
         if let Err(d) = passes::run(&mut m, None) {
             skipped.push(format!("{name}: {}", d.0[0].message));
-            continue;
+            return None;
         }
         let maps = m
             .tangent
@@ -213,7 +213,8 @@ fn tangent_maps_equal_finite_differences_of_primal_maps() {
             kernels.len(),
             carried.join(", ")
         ));
-    }
+        Some(())
+    });
     eprintln!(
         "checked:\n  {}\nnot through the pipeline:\n  {}",
         report.join("\n  "),
