@@ -316,12 +316,14 @@ def compile_section(results, timeout):
         for r in bad:
             reason = r["compile_error"] if r["compile"] != "timeout" else \
                 f"no result within {timeout} s"
-            groups[(r["compile"], re.sub(r"`[^`]*`", "`…`", reason))].append(r)
+            reason = re.sub(r"`[^`]*`", "`…`", reason)
+            reason = re.sub(r"^SOLVE \w+\s+", "SOLVE … ", reason)
+            groups[(r["compile"], reason)].append(r)
         rows = []
         for (status, reason), rs in sorted(groups.items(), key=lambda kv: -len(kv[1])):
             rows.append([f"{status}: {reason}", len(rs),
                          ", ".join(f"`{r['file']}`" for r in rs)])
-        out += table(["reason", "files", "files"], rows)
+        out += table(["reason", "count", "files"], rows)
     if slow:
         out += ["", "The slowest that compile: " + ", ".join(
             f"`{r['file']}` {r['seconds']:.0f} s" for r in slow) + "."]
