@@ -52,7 +52,11 @@ fn project_files_are_accepted_or_rejected_by_name() {
         collect(&root.join(dir), &mut files);
     }
     files.sort();
-    assert!(files.len() >= 10, "found only {} project files", files.len());
+    assert!(
+        files.len() >= 10,
+        "found only {} project files",
+        files.len()
+    );
     let mut summary = Vec::new();
     for path in &files {
         let name = path

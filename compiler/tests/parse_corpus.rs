@@ -86,7 +86,9 @@ fn fetched_corpus_parses_or_is_recorded() {
         unparsed += 1;
         let text = &map.get(id).text;
         if errors.iter().any(|d| {
-            d.message.trim().is_empty() || d.span.end as usize > text.len() || d.span.start > d.span.end
+            d.message.trim().is_empty()
+                || d.span.end as usize > text.len()
+                || d.span.start > d.span.end
         }) {
             failures.push(format!(
                 "{name}: a parse error without a message or a real location:\n{}",

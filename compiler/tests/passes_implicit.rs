@@ -199,94 +199,97 @@ fn steady_states_have_vanishing_derivatives() {
 #[test]
 fn small_implicit_steps_converge_to_the_ode_solution() {
     let mut checked = Vec::new();
-    check_modules("small_implicit_steps_converge_to_the_ode_solution", |name, m0| {
-        let Some(&(target, _)) = breakpoint_solves(&m0)
-            .iter()
-            .find(|(_, meth)| matches!(meth, SolveMethod::Derivimplicit | SolveMethod::Sparse))
-        else {
-            return None;
-        };
-        let mut m1 = m0.clone();
-        passes::run(&mut m1, Some("sparse")).unwrap();
-        let states = m0.states();
-        let mut rng = Rng(0x5EED);
-        let mut init = Machine::new(&m1);
-        operating_point(&m1, &mut init, &mut rng);
-        if let Some(i) = m1.initial {
-            init.run(i).unwrap();
-        }
-        // The states INITIAL set (they satisfy the conservation laws) relax at a new v, near
-        // rest so that explicit RK4 is stable on the stiffest scheme.
-        if let Some(v) = m1.builtin(Builtin::V) {
-            init.values[v.index()] = -65.0;
-        }
-        // Over T = 0.01 ms (short steps: kinetic schemes are stiff for explicit RK4): n backward-Euler steps of the map, and RK4 on the ODEs.
-        let (t_end, n) = (0.01, 4_000);
-        let h = t_end / n as f64;
-        let mut be = init.clone();
-        let dt = m1.builtin(Builtin::Dt).unwrap();
-        be.values[dt.index()] = h;
-        for _ in 0..n {
-            be.run(target).unwrap();
-        }
-        let mut rk = Machine::new(&m0);
-        rk.values.copy_from_slice(&init.values[..m0.vars.len()]);
-        let f = |mach: &Machine| derivatives(&m0, mach, target).0;
-        let laws = derivatives(&m0, &rk, target).1;
-        let skip = replaced(&laws);
-        for _ in 0..n {
-            let x0: Vec<f64> = states.iter().map(|s| rk.values[s.index()]).collect();
-            let stage = |rk: &mut Machine, k: &[f64], a: f64| {
-                for (i, s) in states.iter().enumerate() {
-                    rk.values[s.index()] = x0[i] + a * k[i];
-                }
+    check_modules(
+        "small_implicit_steps_converge_to_the_ode_solution",
+        |name, m0| {
+            let Some(&(target, _)) = breakpoint_solves(&m0)
+                .iter()
+                .find(|(_, meth)| matches!(meth, SolveMethod::Derivimplicit | SolveMethod::Sparse))
+            else {
+                return None;
             };
-            let k1 = f(&rk);
-            stage(&mut rk, &k1, h / 2.0);
-            let k2 = f(&rk);
-            stage(&mut rk, &k2, h / 2.0);
-            let k3 = f(&rk);
-            stage(&mut rk, &k3, h);
-            let k4 = f(&rk);
-            for (i, s) in states.iter().enumerate() {
-                rk.values[s.index()] =
-                    x0[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+            let mut m1 = m0.clone();
+            passes::run(&mut m1, Some("sparse")).unwrap();
+            let states = m0.states();
+            let mut rng = Rng(0x5EED);
+            let mut init = Machine::new(&m1);
+            operating_point(&m1, &mut init, &mut rng);
+            if let Some(i) = m1.initial {
+                init.run(i).unwrap();
             }
+            // The states INITIAL set (they satisfy the conservation laws) relax at a new v, near
+            // rest so that explicit RK4 is stable on the stiffest scheme.
+            if let Some(v) = m1.builtin(Builtin::V) {
+                init.values[v.index()] = -65.0;
+            }
+            // Over T = 0.01 ms (short steps: kinetic schemes are stiff for explicit RK4): n backward-Euler steps of the map, and RK4 on the ODEs.
+            let (t_end, n) = (0.01, 4_000);
+            let h = t_end / n as f64;
+            let mut be = init.clone();
+            let dt = m1.builtin(Builtin::Dt).unwrap();
+            be.values[dt.index()] = h;
+            for _ in 0..n {
+                be.run(target).unwrap();
+            }
+            let mut rk = Machine::new(&m0);
+            rk.values.copy_from_slice(&init.values[..m0.vars.len()]);
+            let f = |mach: &Machine| derivatives(&m0, mach, target).0;
+            let laws = derivatives(&m0, &rk, target).1;
+            let skip = replaced(&laws);
+            for _ in 0..n {
+                let x0: Vec<f64> = states.iter().map(|s| rk.values[s.index()]).collect();
+                let stage = |rk: &mut Machine, k: &[f64], a: f64| {
+                    for (i, s) in states.iter().enumerate() {
+                        rk.values[s.index()] = x0[i] + a * k[i];
+                    }
+                };
+                let k1 = f(&rk);
+                stage(&mut rk, &k1, h / 2.0);
+                let k2 = f(&rk);
+                stage(&mut rk, &k2, h / 2.0);
+                let k3 = f(&rk);
+                stage(&mut rk, &k3, h);
+                let k4 = f(&rk);
+                for (i, s) in states.iter().enumerate() {
+                    rk.values[s.index()] =
+                        x0[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+                }
+                if states.iter().any(|s| !rk.values[s.index()].is_finite()) {
+                    break;
+                }
+            }
+            // A CONSERVE law that the ODEs themselves do not keep (as when it ignores COMPARTMENT
+            // volumes) makes the scheme differ from the ODEs by design: nothing to compare.
+            let broken = laws.iter().any(|(terms, total)| {
+                let sum: f64 = terms.iter().map(|&(v, c)| c * rk.values[v.index()]).sum();
+                (sum - total).abs() > 1e-9 * total.abs().max(1.0)
+            });
             if states.iter().any(|s| !rk.values[s.index()].is_finite()) {
-                break;
+                eprintln!("{name}: too stiff for explicit RK4 at this step; not compared");
+                return None;
             }
-        }
-        // A CONSERVE law that the ODEs themselves do not keep (as when it ignores COMPARTMENT
-        // volumes) makes the scheme differ from the ODEs by design: nothing to compare.
-        let broken = laws.iter().any(|(terms, total)| {
-            let sum: f64 = terms.iter().map(|&(v, c)| c * rk.values[v.index()]).sum();
-            (sum - total).abs() > 1e-9 * total.abs().max(1.0)
-        });
-        if states.iter().any(|s| !rk.values[s.index()].is_finite()) {
-            eprintln!("{name}: too stiff for explicit RK4 at this step; not compared");
-            return None;
-        }
-        if broken {
-            eprintln!("{name}: its CONSERVE is not an invariant of its ODEs; not compared");
-            return None;
-        }
-        let size = states
-            .iter()
-            .fold(0.0_f64, |a, s| a.max(rk.values[s.index()].abs()));
-        for &s in &states {
-            if skip.contains(&s) {
-                continue;
+            if broken {
+                eprintln!("{name}: its CONSERVE is not an invariant of its ODEs; not compared");
+                return None;
             }
-            let (a, b) = (be.values[s.index()], rk.values[s.index()]);
-            assert!(
-                (a - b).abs() <= 1e-3 * size,
-                "{name}: {} is {a} after small backward-Euler steps, {b} by RK4",
-                m0.var(s).name
-            );
-        }
-        checked.push(name.to_string());
-        Some(())
-    });
+            let size = states
+                .iter()
+                .fold(0.0_f64, |a, s| a.max(rk.values[s.index()].abs()));
+            for &s in &states {
+                if skip.contains(&s) {
+                    continue;
+                }
+                let (a, b) = (be.values[s.index()], rk.values[s.index()]);
+                assert!(
+                    (a - b).abs() <= 1e-3 * size,
+                    "{name}: {} is {a} after small backward-Euler steps, {b} by RK4",
+                    m0.var(s).name
+                );
+            }
+            checked.push(name.to_string());
+            Some(())
+        },
+    );
     eprintln!("converged: {}", checked.join(", "));
     assert!(checked.iter().any(|c| c == "cad.mod"), "{checked:?}");
 }

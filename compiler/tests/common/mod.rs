@@ -82,8 +82,7 @@ pub fn check_modules<T>(test: &str, mut check: impl FnMut(&str, &Module) -> Opti
             }
         }
         let start = std::time::Instant::now();
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&name, &m)));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&name, &m)));
         let seconds = start.elapsed().as_secs_f64();
         if seconds > 10.0 {
             eprintln!("{test}: {name} took {seconds:.0} s");
@@ -189,7 +188,10 @@ pub fn corpus_record() -> std::collections::BTreeMap<String, Recorded> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus/expected.tsv");
     let text = std::fs::read_to_string(&path).expect("tests/corpus/expected.tsv is readable");
     let mut record = std::collections::BTreeMap::new();
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let mut cols = line.splitn(3, '\t');
         let (file, verdict, first) = (cols.next(), cols.next(), cols.next().unwrap_or(""));
         let verdict = match verdict {
