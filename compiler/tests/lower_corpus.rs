@@ -1,39 +1,62 @@
-//! Every .mod file the tests can see is accepted, or rejected with named unsupported constructs
-//! at their locations; nothing panics. Fetch the wheel corpus with `tests/corpus/fetch.sh`.
+//! Every .mod file the tests can see is accepted, or rejected with located errors; nothing
+//! panics.
+//!
+//! The project's own files (`mod_files/`, `compiler/tests/parse_extra/`) are accepted or
+//! rejected only for named unsupported constructs. The corpus of published files
+//! (`tests/corpus/fetch.sh`) is held to the record `tests/corpus/expected.tsv`: a file recorded
+//! as accepted must still be accepted, and a rejected file must still be rejected with the
+//! recorded first error, so that a regression, and an improvement nobody recorded, both fail.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use gradmod_compiler::driver::load_source;
+use std::path::Path;
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            collect(&p, out);
-        } else if p.extension().is_some_and(|x| x == "mod") {
-            out.push(p);
+use common::{Recorded, collect, corpus_files, corpus_record};
+use gradmod_compiler::driver::{Frontend, load_source};
+
+/// Loads a file as `gradmod check` does (lossily, INCLUDEs relative to it), catching panics.
+fn load(path: &Path) -> Result<Frontend, String> {
+    let text = String::from_utf8_lossy(&std::fs::read(path).expect("readable file")).into_owned();
+    let name = path.display().to_string();
+    std::panic::catch_unwind(|| load_source(&name, &text))
+        .map_err(|_| format!("{name}: the front end panicked"))
+}
+
+/// Checks that every error of a rejected file points into the file, at a non-empty span, and
+/// says something.
+fn errors_are_located(name: &str, front: &Frontend) -> Result<Vec<String>, String> {
+    let errors: Vec<_> = front.diags.0.iter().filter(|d| d.is_error()).collect();
+    if errors.is_empty() {
+        return Err(format!("{name}: rejected without an error"));
+    }
+    for d in &errors {
+        let file = front.sources.get(d.span.file);
+        if d.message.trim().is_empty()
+            || d.span.end as usize > file.text.len()
+            || d.span.start >= d.span.end
+        {
+            return Err(format!(
+                "{name}: an error without a message or a real location:\n{}",
+                front.render()
+            ));
         }
     }
+    Ok(errors.iter().map(|d| d.message.clone()).collect())
 }
 
 #[test]
-fn every_file_is_accepted_or_rejected_by_name() {
+fn project_files_are_accepted_or_rejected_by_name() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();
-    for dir in [
-        "mod_files",
-        "compiler/tests/parse_extra",
-        "tests/corpus/files",
-    ] {
+    for dir in ["mod_files", "compiler/tests/parse_extra"] {
         collect(&root.join(dir), &mut files);
     }
     files.sort();
-    if !root.join("tests/corpus/files").is_dir() {
-        eprintln!("note: the wheel corpus is absent; run tests/corpus/fetch.sh to include it");
-    }
+    assert!(
+        files.len() >= 10,
+        "found only {} project files",
+        files.len()
+    );
     let mut summary = Vec::new();
     for path in &files {
         let name = path
@@ -41,31 +64,22 @@ fn every_file_is_accepted_or_rejected_by_name() {
             .unwrap_or(path)
             .display()
             .to_string();
-        let text = std::fs::read_to_string(path).unwrap();
-        // The full path lets INCLUDEs resolve relative to the file.
-        let front = load_source(&path.display().to_string(), &text);
+        let front = load(path).unwrap_or_else(|e| panic!("{e}"));
         if front.module.is_some() {
             summary.push(format!("accepted  {name}"));
             continue;
         }
-        let errors: Vec<_> = front.diags.0.iter().filter(|d| d.is_error()).collect();
-        assert!(!errors.is_empty(), "{name}: rejected without an error");
-        for d in &errors {
+        let messages = errors_are_located(&name, &front).unwrap_or_else(|e| panic!("{e}"));
+        for m in &messages {
             assert!(
-                d.message.starts_with("unsupported construct: "),
+                m.starts_with("unsupported construct: "),
                 "{name}: rejected for a reason other than a named unsupported construct:\n{}",
                 front.render()
             );
-            // The location is real: it points into the file, at the construct.
-            let file = front.sources.get(d.span.file);
-            assert!(
-                d.span.end as usize <= file.text.len() && d.span.start < d.span.end,
-                "{name}: empty span"
-            );
         }
-        let names: Vec<_> = errors
+        let names: Vec<_> = messages
             .iter()
-            .map(|d| d.message.trim_start_matches("unsupported construct: "))
+            .map(|m| m.trim_start_matches("unsupported construct: "))
             .collect();
         summary.push(format!("rejected  {name}: {}", names.join(", ")));
     }
@@ -76,5 +90,87 @@ fn every_file_is_accepted_or_rejected_by_name() {
             summary.contains(&format!("accepted  {name}")),
             "{name} is not accepted"
         );
+    }
+}
+
+#[test]
+fn corpus_verdicts_match_the_record() {
+    let files = corpus_files();
+    if files.is_empty() {
+        println!(
+            "note: tests/corpus/files is absent or empty; run tests/corpus/fetch.sh to test it"
+        );
+        return;
+    }
+    let record = corpus_record();
+    let mut failures = Vec::new();
+    let (mut accepted, mut rejected) = (0, 0);
+    let mut seen = std::collections::BTreeSet::new();
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        seen.insert(name.clone());
+        let front = match load(path) {
+            Ok(f) => f,
+            Err(e) => {
+                failures.push(e);
+                continue;
+            }
+        };
+        let now = if front.module.is_some() {
+            accepted += 1;
+            Recorded::Accepted
+        } else {
+            rejected += 1;
+            match errors_are_located(&name, &front) {
+                Ok(messages) => Recorded::Rejected(messages[0].clone()),
+                Err(e) => {
+                    failures.push(e);
+                    continue;
+                }
+            }
+        };
+        match record.get(&name) {
+            None => failures.push(format!("{name}: not in tests/corpus/expected.tsv")),
+            Some(was) if *was != now => failures.push(format!(
+                "{name}: recorded {}, now {}",
+                describe(was),
+                describe(&now)
+            )),
+            Some(_) => {}
+        }
+    }
+    let missing: Vec<&String> = record.keys().filter(|k| !seen.contains(*k)).collect();
+    if !missing.is_empty() {
+        // A package PyPI did not serve this time: its files are not tested, but that is no
+        // failure of the compiler.
+        println!(
+            "note: {} recorded files are not in tests/corpus/files (a package was not fetched?): {}",
+            missing.len(),
+            missing
+                .iter()
+                .take(5)
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    println!(
+        "corpus: {} files, {accepted} accepted, {rejected} rejected, {} differ from the record",
+        files.len(),
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} corpus files differ from tests/corpus/expected.tsv:\n{}\n{}",
+        failures.len(),
+        failures.join("\n"),
+        common::RERECORD
+    );
+}
+
+fn describe(r: &Recorded) -> String {
+    match r {
+        Recorded::Accepted => "accepted".into(),
+        Recorded::Rejected(m) => format!("rejected ({m})"),
     }
 }

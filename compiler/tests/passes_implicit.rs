@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Rng, breakpoint_solves, modules, operating_point};
+use common::{Rng, breakpoint_solves, check_modules, operating_point};
 use gradmod_compiler::interp::Machine;
 use gradmod_compiler::ir::{
     BlockId, Builtin, IonRole, Module, SolveMethod, StmtKind, VarId, VarKind,
@@ -56,12 +56,12 @@ fn replaced(laws: &[(Vec<(VarId, f64)>, f64)]) -> Vec<VarId> {
 #[test]
 fn implicit_updates_solve_backward_euler() {
     let mut checked = Vec::new();
-    for (name, m0) in modules() {
+    check_modules("implicit_updates_solve_backward_euler", |name, m0| {
         let Some(&(target, method)) = breakpoint_solves(&m0)
             .iter()
             .find(|(_, meth)| matches!(meth, SolveMethod::Derivimplicit | SolveMethod::Sparse))
         else {
-            continue;
+            return None;
         };
         let mut m1 = m0.clone();
         passes::run(&mut m1, Some("sparse")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
@@ -132,7 +132,8 @@ fn implicit_updates_solve_backward_euler() {
             }
         }
         checked.push(format!("{name} ({})", method.nmodl()));
-    }
+        Some(())
+    });
     eprintln!("checked: {}", checked.join(", "));
     assert!(
         checked.len() >= 3,
@@ -143,8 +144,8 @@ fn implicit_updates_solve_backward_euler() {
 #[test]
 fn steady_states_have_vanishing_derivatives() {
     let mut checked = Vec::new();
-    for (name, m0) in modules() {
-        let Some(init) = m0.initial else { continue };
+    check_modules("steady_states_have_vanishing_derivatives", |name, m0| {
+        let Some(init) = m0.initial else { return None };
         let mut steady = None;
         for s in &m0.block(init).body {
             s.for_each_stmt(&mut |s| {
@@ -157,7 +158,7 @@ fn steady_states_have_vanishing_derivatives() {
                 }
             });
         }
-        let Some(target) = steady else { continue };
+        let Some(target) = steady else { return None };
         let mut m1 = m0.clone();
         passes::run(&mut m1, Some("sparse")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
         let mut rng = Rng(0xFEED_FACE_CAFE_BEEF);
@@ -199,8 +200,9 @@ fn steady_states_have_vanishing_derivatives() {
                 assert!((sum - total).abs() <= 1e-12 * total.abs().max(1.0));
             }
         }
-        checked.push(name);
-    }
+        checked.push(name.to_string());
+        Some(())
+    });
     eprintln!("steady states checked: {}", checked.join(", "));
     assert!(!checked.is_empty());
 }
@@ -210,93 +212,97 @@ fn steady_states_have_vanishing_derivatives() {
 #[test]
 fn small_implicit_steps_converge_to_the_ode_solution() {
     let mut checked = Vec::new();
-    for (name, m0) in modules() {
-        let Some(&(target, _)) = breakpoint_solves(&m0)
-            .iter()
-            .find(|(_, meth)| matches!(meth, SolveMethod::Derivimplicit | SolveMethod::Sparse))
-        else {
-            continue;
-        };
-        let mut m1 = m0.clone();
-        passes::run(&mut m1, Some("sparse")).unwrap();
-        let states = m0.states();
-        let mut rng = Rng(0x5EED);
-        let mut init = Machine::new(&m1);
-        operating_point(&m1, &mut init, &mut rng);
-        if let Some(i) = m1.initial {
-            init.run(i).unwrap();
-        }
-        // The states INITIAL set (they satisfy the conservation laws) relax at a new v, near
-        // rest so that explicit RK4 is stable on the stiffest scheme.
-        if let Some(v) = m1.builtin(Builtin::V) {
-            init.values[v.index()] = -65.0;
-        }
-        // Over T = 0.01 ms (short steps: kinetic schemes are stiff for explicit RK4): n backward-Euler steps of the map, and RK4 on the ODEs.
-        let (t_end, n) = (0.01, 4_000);
-        let h = t_end / n as f64;
-        let mut be = init.clone();
-        let dt = m1.builtin(Builtin::Dt).unwrap();
-        be.values[dt.index()] = h;
-        for _ in 0..n {
-            be.run(target).unwrap();
-        }
-        let mut rk = Machine::new(&m0);
-        rk.values.copy_from_slice(&init.values[..m0.vars.len()]);
-        let f = |mach: &Machine| derivatives(&m0, mach, target).0;
-        let laws = derivatives(&m0, &rk, target).1;
-        let skip = replaced(&laws);
-        for _ in 0..n {
-            let x0: Vec<f64> = states.iter().map(|s| rk.values[s.index()]).collect();
-            let stage = |rk: &mut Machine, k: &[f64], a: f64| {
-                for (i, s) in states.iter().enumerate() {
-                    rk.values[s.index()] = x0[i] + a * k[i];
-                }
+    check_modules(
+        "small_implicit_steps_converge_to_the_ode_solution",
+        |name, m0| {
+            let Some(&(target, _)) = breakpoint_solves(&m0)
+                .iter()
+                .find(|(_, meth)| matches!(meth, SolveMethod::Derivimplicit | SolveMethod::Sparse))
+            else {
+                return None;
             };
-            let k1 = f(&rk);
-            stage(&mut rk, &k1, h / 2.0);
-            let k2 = f(&rk);
-            stage(&mut rk, &k2, h / 2.0);
-            let k3 = f(&rk);
-            stage(&mut rk, &k3, h);
-            let k4 = f(&rk);
-            for (i, s) in states.iter().enumerate() {
-                rk.values[s.index()] =
-                    x0[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+            let mut m1 = m0.clone();
+            passes::run(&mut m1, Some("sparse")).unwrap();
+            let states = m0.states();
+            let mut rng = Rng(0x5EED);
+            let mut init = Machine::new(&m1);
+            operating_point(&m1, &mut init, &mut rng);
+            if let Some(i) = m1.initial {
+                init.run(i).unwrap();
             }
+            // The states INITIAL set (they satisfy the conservation laws) relax at a new v, near
+            // rest so that explicit RK4 is stable on the stiffest scheme.
+            if let Some(v) = m1.builtin(Builtin::V) {
+                init.values[v.index()] = -65.0;
+            }
+            // Over T = 0.01 ms (short steps: kinetic schemes are stiff for explicit RK4): n backward-Euler steps of the map, and RK4 on the ODEs.
+            let (t_end, n) = (0.01, 4_000);
+            let h = t_end / n as f64;
+            let mut be = init.clone();
+            let dt = m1.builtin(Builtin::Dt).unwrap();
+            be.values[dt.index()] = h;
+            for _ in 0..n {
+                be.run(target).unwrap();
+            }
+            let mut rk = Machine::new(&m0);
+            rk.values.copy_from_slice(&init.values[..m0.vars.len()]);
+            let f = |mach: &Machine| derivatives(&m0, mach, target).0;
+            let laws = derivatives(&m0, &rk, target).1;
+            let skip = replaced(&laws);
+            for _ in 0..n {
+                let x0: Vec<f64> = states.iter().map(|s| rk.values[s.index()]).collect();
+                let stage = |rk: &mut Machine, k: &[f64], a: f64| {
+                    for (i, s) in states.iter().enumerate() {
+                        rk.values[s.index()] = x0[i] + a * k[i];
+                    }
+                };
+                let k1 = f(&rk);
+                stage(&mut rk, &k1, h / 2.0);
+                let k2 = f(&rk);
+                stage(&mut rk, &k2, h / 2.0);
+                let k3 = f(&rk);
+                stage(&mut rk, &k3, h);
+                let k4 = f(&rk);
+                for (i, s) in states.iter().enumerate() {
+                    rk.values[s.index()] =
+                        x0[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+                }
+                if states.iter().any(|s| !rk.values[s.index()].is_finite()) {
+                    break;
+                }
+            }
+            // A CONSERVE law that the ODEs themselves do not keep (as when it ignores COMPARTMENT
+            // volumes) makes the scheme differ from the ODEs by design: nothing to compare.
+            let broken = laws.iter().any(|(terms, total)| {
+                let sum: f64 = terms.iter().map(|&(v, c)| c * rk.values[v.index()]).sum();
+                (sum - total).abs() > 1e-9 * total.abs().max(1.0)
+            });
             if states.iter().any(|s| !rk.values[s.index()].is_finite()) {
-                break;
+                eprintln!("{name}: too stiff for explicit RK4 at this step; not compared");
+                return None;
             }
-        }
-        // A CONSERVE law that the ODEs themselves do not keep (as when it ignores COMPARTMENT
-        // volumes) makes the scheme differ from the ODEs by design: nothing to compare.
-        let broken = laws.iter().any(|(terms, total)| {
-            let sum: f64 = terms.iter().map(|&(v, c)| c * rk.values[v.index()]).sum();
-            (sum - total).abs() > 1e-9 * total.abs().max(1.0)
-        });
-        if states.iter().any(|s| !rk.values[s.index()].is_finite()) {
-            eprintln!("{name}: too stiff for explicit RK4 at this step; not compared");
-            continue;
-        }
-        if broken {
-            eprintln!("{name}: its CONSERVE is not an invariant of its ODEs; not compared");
-            continue;
-        }
-        let size = states
-            .iter()
-            .fold(0.0_f64, |a, s| a.max(rk.values[s.index()].abs()));
-        for &s in &states {
-            if skip.contains(&s) {
-                continue;
+            if broken {
+                eprintln!("{name}: its CONSERVE is not an invariant of its ODEs; not compared");
+                return None;
             }
-            let (a, b) = (be.values[s.index()], rk.values[s.index()]);
-            assert!(
-                (a - b).abs() <= 1e-3 * size,
-                "{name}: {} is {a} after small backward-Euler steps, {b} by RK4",
-                m0.var(s).name
-            );
-        }
-        checked.push(name);
-    }
+            let size = states
+                .iter()
+                .fold(0.0_f64, |a, s| a.max(rk.values[s.index()].abs()));
+            for &s in &states {
+                if skip.contains(&s) {
+                    continue;
+                }
+                let (a, b) = (be.values[s.index()], rk.values[s.index()]);
+                assert!(
+                    (a - b).abs() <= 1e-3 * size,
+                    "{name}: {} is {a} after small backward-Euler steps, {b} by RK4",
+                    m0.var(s).name
+                );
+            }
+            checked.push(name.to_string());
+            Some(())
+        },
+    );
     eprintln!("converged: {}", checked.join(", "));
     assert!(checked.iter().any(|c| c == "cad.mod"), "{checked:?}");
 }

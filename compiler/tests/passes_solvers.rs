@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Rng, breakpoint_solves, modules, operating_point};
+use common::{Rng, breakpoint_solves, check_modules, operating_point};
 use gradmod_compiler::audit::audit;
 use gradmod_compiler::back::nmodl::print_expr;
 use gradmod_compiler::driver::load_source;
@@ -27,70 +27,74 @@ fn derivatives(mach: &mut Machine, b: BlockId, states: &[VarId]) -> Vec<f64> {
 #[test]
 fn cnexp_and_euler_agree_with_direct_integration() {
     let mut checked = Vec::new();
-    for (name, m0) in modules() {
-        let solves = breakpoint_solves(&m0);
-        let Some(&(target, method)) = solves
-            .iter()
-            .find(|(_, meth)| matches!(meth, SolveMethod::Cnexp | SolveMethod::Euler))
-        else {
-            continue;
-        };
-        // cnexp updates the states in order, each seeing the new values of the earlier ones, as
-        // NEURON does; only for uncoupled equations is that the exact solution of the ODEs.
-        let mut probe = m0.clone();
-        let eqs = passes::equations::equations(&mut probe, target).unwrap();
-        let coupled = eqs.rates.iter().enumerate().any(|(i, &r)| {
-            eqs.states
+    check_modules(
+        "cnexp_and_euler_agree_with_direct_integration",
+        |name, m0| {
+            let solves = breakpoint_solves(&m0);
+            let Some(&(target, method)) = solves
                 .iter()
-                .enumerate()
-                .any(|(j, &s)| i != j && gradmod_compiler::sym::depends_on(&probe.exprs, r, s))
-        });
-        if coupled && method == SolveMethod::Cnexp {
-            eprintln!("{name}: coupled equations, where cnexp is not exact; not compared");
-            continue;
-        }
-        let mut m1 = m0.clone();
-        passes::run(&mut m1, Some("euler")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
-        let states: Vec<VarId> = m0.states();
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-        for _ in 0..20 {
-            let mut before = Machine::new(&m0);
-            operating_point(&m0, &mut before, &mut rng);
-            let dt = 0.025;
-            // The map under test.
-            let mut after = Machine::new(&m1);
-            after.values[..before.values.len()].copy_from_slice(&before.values);
-            // The passes may have added `dt`.
-            if let Some(d) = m1.builtin(Builtin::Dt) {
-                after.values[d.index()] = dt;
-            }
-            after.run(target).unwrap();
-            let got: Vec<f64> = states.iter().map(|s| after.values[s.index()]).collect();
-            // The reference.
-            let x0: Vec<f64> = states.iter().map(|s| before.values[s.index()]).collect();
-            let want = match method {
-                SolveMethod::Euler => {
-                    let d = derivatives(&mut before, target, &states);
-                    x0.iter()
-                        .zip(&d)
-                        .map(|(x, d)| x + dt * d)
-                        .collect::<Vec<_>>()
-                }
-                _ => rk4(&mut before, target, &states, &x0, dt, 400),
+                .find(|(_, meth)| matches!(meth, SolveMethod::Cnexp | SolveMethod::Euler))
+            else {
+                return None;
             };
-            for (i, s) in states.iter().enumerate() {
-                let err = (got[i] - want[i]).abs() / want[i].abs().max(1e-3);
-                assert!(
-                    err < 1e-8,
-                    "{name}: {} after one step: map {} vs reference {} (relative error {err:e})",
-                    m0.var(*s).name,
-                    got[i],
-                    want[i]
-                );
+            // cnexp updates the states in order, each seeing the new values of the earlier ones, as
+            // NEURON does; only for uncoupled equations is that the exact solution of the ODEs.
+            let mut probe = m0.clone();
+            let eqs = passes::equations::equations(&mut probe, target).unwrap();
+            let coupled = eqs.rates.iter().enumerate().any(|(i, &r)| {
+                eqs.states
+                    .iter()
+                    .enumerate()
+                    .any(|(j, &s)| i != j && gradmod_compiler::sym::depends_on(&probe.exprs, r, s))
+            });
+            if coupled && method == SolveMethod::Cnexp {
+                eprintln!("{name}: coupled equations, where cnexp is not exact; not compared");
+                return None;
             }
-        }
-        checked.push(format!("{name} ({})", method.nmodl()));
-    }
+            let mut m1 = m0.clone();
+            passes::run(&mut m1, Some("euler")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+            let states: Vec<VarId> = m0.states();
+            let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+            for _ in 0..20 {
+                let mut before = Machine::new(&m0);
+                operating_point(&m0, &mut before, &mut rng);
+                let dt = 0.025;
+                // The map under test.
+                let mut after = Machine::new(&m1);
+                after.values[..before.values.len()].copy_from_slice(&before.values);
+                // The passes may have added `dt`.
+                if let Some(d) = m1.builtin(Builtin::Dt) {
+                    after.values[d.index()] = dt;
+                }
+                after.run(target).unwrap();
+                let got: Vec<f64> = states.iter().map(|s| after.values[s.index()]).collect();
+                // The reference.
+                let x0: Vec<f64> = states.iter().map(|s| before.values[s.index()]).collect();
+                let want = match method {
+                    SolveMethod::Euler => {
+                        let d = derivatives(&mut before, target, &states);
+                        x0.iter()
+                            .zip(&d)
+                            .map(|(x, d)| x + dt * d)
+                            .collect::<Vec<_>>()
+                    }
+                    _ => rk4(&mut before, target, &states, &x0, dt, 400),
+                };
+                for (i, s) in states.iter().enumerate() {
+                    let err = (got[i] - want[i]).abs() / want[i].abs().max(1e-3);
+                    assert!(
+                        err < 1e-8,
+                        "{name}: {} after one step: map {} vs reference {} (relative error {err:e})",
+                        m0.var(*s).name,
+                        got[i],
+                        want[i]
+                    );
+                }
+            }
+            checked.push(format!("{name} ({})", method.nmodl()));
+            Some(())
+        },
+    );
     eprintln!("checked: {}", checked.join(", "));
     assert!(
         checked.iter().any(|c| c.starts_with("hh.mod")),
@@ -135,14 +139,14 @@ fn rk4(
 #[test]
 fn conductances_equal_finite_differences() {
     let mut checked = 0;
-    for (name, m0) in modules() {
+    check_modules("conductances_equal_finite_differences", |name, m0| {
         let mut m = m0.clone();
         passes::run(&mut m, Some("conductance")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
         let (Some(bp), Some(v)) = (m.breakpoint, m.builtin(Builtin::V)) else {
-            continue;
+            return None;
         };
         if m.conductances.is_empty() {
-            continue;
+            return None;
         }
         let mut rng = Rng(0x2545_F491_4F6C_DD1D);
         for _ in 0..20 {
@@ -170,7 +174,8 @@ fn conductances_equal_finite_differences() {
             }
         }
         checked += 1;
-    }
+        Some(())
+    });
     eprintln!("conductances checked in {checked} mechanisms");
     assert!(checked >= 3);
 }
