@@ -114,10 +114,15 @@ fn main() {
     // the machine's load.
     if let Some(arg) = std::env::args().find_map(|a| a.strip_prefix("profile=").map(String::from)) {
         let mut parts = arg.split(':');
-        let i: usize = parts.next().and_then(|i| i.parse().ok()).expect("profile=ROW[:build|vm[:STEPS]]");
+        let i: usize = parts
+            .next()
+            .and_then(|i| i.parse().ok())
+            .expect("profile=ROW[:build|vm[:STEPS]]");
         let path = parts.next().unwrap_or("vm");
         let (label, make, steps) = rows[i];
-        let steps = parts.next().map_or(steps * 10, |n| n.parse().expect("STEPS"));
+        let steps = parts
+            .next()
+            .map_or(steps * 10, |n| n.parse().expect("STEPS"));
         let make_fn: fit::Make = if path == "build" { built } else { vm };
         println!("{label} ({path}): {:.3} s", run(make(make_fn), steps));
         return;
