@@ -1,7 +1,8 @@
 //! Snapshots of the rendered parse errors of malformed inputs (`compiler/tests/malformed/`).
 //!
 //! Every error must name the file, line and column, show the line with a caret and say what was
-//! expected. Update with `INSTA_UPDATE=always cargo test --test parse_diagnostics`, then review.
+//! expected. Update with `INSTA_UPDATE=always cargo test -p gradmod-compiler --test it
+//! parse_diagnostics`, then review.
 
 use gradmod_compiler::diag::{SourceFile, SourceMap};
 use gradmod_compiler::parse::parse;
@@ -32,7 +33,7 @@ macro_rules! snapshot_tests {
         $(
             #[test]
             fn $name() {
-                insta::assert_snapshot!(stringify!($name), render(stringify!($name)));
+                assert_snapshot!(stringify!($name), render(stringify!($name)));
             }
         )*
     };

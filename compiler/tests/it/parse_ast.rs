@@ -15,7 +15,7 @@ fn parse_ok(name: &str, text: &str) -> File {
 
 #[test]
 fn hh_parses_into_the_expected_items() {
-    let text = include_str!("parse_extra/hh.mod");
+    let text = include_str!("../parse_extra/hh.mod");
     let file = parse_ok("hh.mod", text);
     let kinds: Vec<&str> = file
         .items

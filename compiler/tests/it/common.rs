@@ -1,8 +1,6 @@
 //! Helpers shared by the pass tests: the .mod files the tests can see, a deterministic random
 //! generator, and random operating points.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 
 use gradmod_compiler::driver::load_source;

@@ -1,11 +1,9 @@
 //! Derivatives written in NMODL on both sides, compared by value at many points; user guards
 //! (`vtrap`, `efun`, `linoid`) differentiated on both sides of their `if`; `exprelr` near zero.
 
-mod sym_common;
-
+use crate::sym_common::{Names, eval_at, parse, value_and_error_scale};
 use gradmod_compiler::ir::expr::{BinOp, ExprArena, ExprId, Func, VarId};
 use gradmod_compiler::sym::{build, diff, dual, eval::exprelr};
-use sym_common::{Names, eval_at, parse, value_and_error_scale};
 
 /// `(f, variable, df/dvariable)`, both sides NMODL.
 const TABLE: &[(&str, &str, &str)] = &[

@@ -41,7 +41,7 @@ fn snapshots_of_mod_files() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let code = compile(&name, &text).unwrap_or_else(|e| panic!("{e}"));
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        insta::assert_snapshot!(stem, code);
+        assert_snapshot!(stem, code);
     }
 }
 

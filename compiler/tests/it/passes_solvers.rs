@@ -3,9 +3,7 @@
 //! RK4 integration (it is exact for equations linear in their own state, with rates frozen over
 //! the step as NEURON freezes them), `euler` with one explicit Euler step.
 
-mod common;
-
-use common::{Rng, breakpoint_solves, modules, operating_point};
+use crate::common::{Rng, breakpoint_solves, modules, operating_point};
 use gradmod_compiler::audit::audit;
 use gradmod_compiler::back::nmodl::print_expr;
 use gradmod_compiler::driver::load_source;

@@ -2,9 +2,7 @@
 //! random directions, each tangent map (init, currents, state update, NET_RECEIVE), run by the IR
 //! interpreter, equals the central finite difference of its primal map.
 
-mod common;
-
-use common::{Rng, modules, operating_point};
+use crate::common::{Rng, modules, operating_point};
 use gradmod_compiler::interp::Machine;
 use gradmod_compiler::ir::{BlockId, Builtin, Module, StmtKind, VarId, VarKind};
 use gradmod_compiler::passes;

@@ -4,9 +4,7 @@
 //! reactions (independent of the symbolic equations the passes build); conservation laws hold;
 //! and STEADYSTATE reaches a state whose derivatives vanish.
 
-mod common;
-
-use common::{Rng, breakpoint_solves, modules, operating_point};
+use crate::common::{Rng, breakpoint_solves, modules, operating_point};
 use gradmod_compiler::interp::Machine;
 use gradmod_compiler::ir::{
     BlockId, Builtin, IonRole, Module, SolveMethod, StmtKind, VarId, VarKind,

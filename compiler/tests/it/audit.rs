@@ -36,7 +36,7 @@ fn audit_of_every_library_file() {
             .as_ref()
             .unwrap_or_else(|| panic!("{}", front.render()));
         let out = audit(m, &name, None).unwrap_or_else(|d| panic!("{}", d.render(&front.sources)));
-        insta::assert_snapshot!(format!("audit_{stem}"), out);
+        assert_snapshot!(format!("audit_{stem}"), out);
     }
 }
 

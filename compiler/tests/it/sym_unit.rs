@@ -1,17 +1,15 @@
 //! Tests as data: simplification rules, printing with minimal parentheses, number formatting,
 //! CSE plans, the linearity test, and robustness on very deep and very shared expressions.
 
-mod sym_common;
-
 use std::collections::HashMap;
 
+use crate::sym_common::{Names, eval_at, parse};
 use gradmod_compiler::ir::expr::{BinOp, Expr, ExprArena, ExprId, VarId};
 use gradmod_compiler::sym::print::format_num;
 use gradmod_compiler::sym::{
     self, build, cse, cse_with, depends_on, diff, eval, free_vars, is_linear_in, substitute,
     substitute_tangent, to_nmodl, to_nmodl_with,
 };
-use sym_common::{Names, eval_at, parse};
 
 /// A fresh arena with `x`, `y`, `z` as variables 0, 1, 2.
 fn setup() -> (ExprArena, Names) {

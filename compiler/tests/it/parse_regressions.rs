@@ -41,7 +41,7 @@ fn empty_and_trivia_only_inputs_parse_cleanly() {
 
 #[test]
 fn truncated_inputs_report_errors_without_panicking() {
-    let full = include_str!("parse_extra/cadifus.mod");
+    let full = include_str!("../parse_extra/cadifus.mod");
     // Every prefix of a real file, cut at character boundaries.
     let mut cuts = 0;
     for (i, _) in full.char_indices().step_by(7) {

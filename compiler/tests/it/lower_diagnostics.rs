@@ -19,7 +19,7 @@ fn with_head(body: &str) -> String {
 
 #[test]
 fn undeclared_variable() {
-    insta::assert_snapshot!(diagnostics(
+    assert_snapshot!(diagnostics(
         "undeclared.mod",
         &with_head("BREAKPOINT {\n    g = gbar * m\n}\n")
     ));
@@ -30,18 +30,18 @@ fn recursion_is_rejected_by_name() {
     let text = with_head(
         "FUNCTION fact(n) {\n    if (n < 1) {\n        fact = 1\n    } else {\n        fact = n * fact(n - 1)\n    }\n}\nBREAKPOINT {\n    g = fact(3)\n}\n",
     );
-    insta::assert_snapshot!(diagnostics("recursion.mod", &text));
+    assert_snapshot!(diagnostics("recursion.mod", &text));
 }
 
 #[test]
 fn pointer_and_verbatim_are_unsupported() {
     let text = "NEURON {\n    POINT_PROCESS p\n    POINTER donor\n}\nASSIGNED { donor }\nVERBATIM\nstatic int counter;\nENDVERBATIM\n";
-    insta::assert_snapshot!(diagnostics("pointer.mod", text));
+    assert_snapshot!(diagnostics("pointer.mod", text));
 }
 
 #[test]
 fn ode_outside_derivative() {
-    insta::assert_snapshot!(diagnostics(
+    assert_snapshot!(diagnostics(
         "ode.mod",
         &with_head("BREAKPOINT {\n    m' = -m\n}\n")
     ));
@@ -51,7 +51,7 @@ fn ode_outside_derivative() {
 fn derivative_of_a_parameter() {
     let text =
         with_head("BREAKPOINT {\n    SOLVE s METHOD cnexp\n}\nDERIVATIVE s {\n    g' = -g\n}\n");
-    insta::assert_snapshot!(diagnostics("param_ode.mod", &text));
+    assert_snapshot!(diagnostics("param_ode.mod", &text));
 }
 
 #[test]
@@ -59,44 +59,44 @@ fn solve_without_method_and_unknown_block() {
     let text = with_head(
         "BREAKPOINT {\n    SOLVE s\n    SOLVE nowhere METHOD cnexp\n}\nDERIVATIVE s {\n    m' = -m\n}\n",
     );
-    insta::assert_snapshot!(diagnostics("solve.mod", &text));
+    assert_snapshot!(diagnostics("solve.mod", &text));
 }
 
 #[test]
 fn unsupported_method() {
     let text =
         with_head("BREAKPOINT {\n    SOLVE s METHOD runge\n}\nDERIVATIVE s {\n    m' = -m\n}\n");
-    insta::assert_snapshot!(diagnostics("runge.mod", &text));
+    assert_snapshot!(diagnostics("runge.mod", &text));
 }
 
 #[test]
 fn reversible_reaction_needs_two_rates() {
     let text = "NEURON { SUFFIX k }\nSTATE { a b }\nBREAKPOINT {\n    SOLVE kin METHOD sparse\n}\nKINETIC kin {\n    ~ a <-> b (1)\n}\n";
-    insta::assert_snapshot!(diagnostics("reaction.mod", text));
+    assert_snapshot!(diagnostics("reaction.mod", text));
 }
 
 #[test]
 fn bad_ion_variable() {
     let text = "NEURON {\n    SUFFIX x\n    USEION na READ ena, ek WRITE ina\n}\n";
-    insta::assert_snapshot!(diagnostics("ion.mod", text));
+    assert_snapshot!(diagnostics("ion.mod", text));
 }
 
 #[test]
 fn assigning_constants_and_time() {
     let text =
         with_head("CONSTANT { c = 2 }\nBREAKPOINT {\n    c = 3\n    t = 1\n    v = -65\n}\n");
-    insta::assert_snapshot!(diagnostics("assign.mod", &text));
+    assert_snapshot!(diagnostics("assign.mod", &text));
 }
 
 #[test]
 fn array_index_out_of_range() {
     let text = "NEURON { SUFFIX a }\nSTATE { c[3] }\nBREAKPOINT {\n    SOLVE s METHOD cnexp\n}\nDERIVATIVE s {\n    FROM i = 0 TO 3 {\n        c'[i] = -c[i]\n    }\n}\n";
-    insta::assert_snapshot!(diagnostics("array.mod", text));
+    assert_snapshot!(diagnostics("array.mod", text));
 }
 
 #[test]
 fn random_numbers_are_unsupported() {
-    insta::assert_snapshot!(diagnostics(
+    assert_snapshot!(diagnostics(
         "random.mod",
         &with_head("BREAKPOINT {\n    g = normrand(0, 1)\n}\n")
     ));
@@ -104,7 +104,7 @@ fn random_numbers_are_unsupported() {
 
 #[test]
 fn wrong_arity() {
-    insta::assert_snapshot!(diagnostics(
+    assert_snapshot!(diagnostics(
         "arity.mod",
         &with_head("BREAKPOINT {\n    g = exp(1, 2) + pow(2)\n}\n")
     ));
@@ -112,7 +112,7 @@ fn wrong_arity() {
 
 #[test]
 fn declared_twice() {
-    insta::assert_snapshot!(diagnostics("twice.mod", &with_head("ASSIGNED { g }\n")));
+    assert_snapshot!(diagnostics("twice.mod", &with_head("ASSIGNED { g }\n")));
 }
 
 /// A PROCEDURE may assign `v`: it changes a copy of its own, and the module is accepted.

@@ -8,11 +8,13 @@
 //! judged by what `f64` can deliver there rather than skipped wholesale. Each test counts the
 //! points it actually checked and requires a healthy number of them.
 
-mod sym_common;
-
 use std::cell::Cell;
 use std::collections::HashMap;
 
+use crate::sym_common::value_and_error_scale as scale;
+use crate::sym_common::{
+    Names, Tree, dual_and_error_scale, eval_at, parse, point_strategy, tree_strategy,
+};
 use gradmod_compiler::ir::expr::{BinOp, Expr, ExprArena, ExprId, Func, UnOp, VarId};
 use gradmod_compiler::sym::{
     self, build, depends_on, diff, dual, eval, eval_many, free_vars, is_linear_in, substitute,
@@ -20,10 +22,6 @@ use gradmod_compiler::sym::{
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use sym_common::value_and_error_scale as scale;
-use sym_common::{
-    Names, Tree, dual_and_error_scale, eval_at, parse, point_strategy, tree_strategy,
-};
 
 const NVARS: usize = 3;
 const EPS: f64 = f64::EPSILON;

@@ -1,6 +1,5 @@
 //! Shared test support for the symbolic engine: a small NMODL expression parser, random
 //! expression trees, and a first-order rounding-error estimate used to set honest tolerances.
-#![allow(dead_code)]
 
 use gradmod_compiler::ir::expr::{BinOp, Expr, ExprArena, ExprId, Func, UnOp, VarId};
 use gradmod_compiler::sym::build;
