@@ -1,15 +1,19 @@
-//! The `gradmod` command: check and inspect NMODL mechanisms, and run model descriptions with
-//! the built-in catalogue.
+//! The `gradmod` command line: check and inspect NMODL mechanisms, and run and fit model
+//! descriptions with a mechanism [`Library`].
+//!
+//! The `gradmod` binary is [`main_with`] over [`Library::builtin`]. A program with mechanisms of
+//! its own offers the same commands over its own library:
+//!
+//! ```ignore
+//! fn main() -> std::process::ExitCode {
+//!     let library = gradmod::Library::builtin().with(my_catalogue::by_name, my_catalogue::NAMES);
+//!     gradmod::cli::main_with(library)
+//! }
+//! ```
+//!
+//! (`examples/own_mechanisms.rs` is such a program.)
 
-mod catalogue;
-mod fit;
-mod fit_cmd;
-mod fit_plot;
-mod model;
-mod output;
-mod plot;
-mod run;
-
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -17,6 +21,9 @@ use clap::{Parser, Subcommand};
 use gradmod_compiler::back::nmodl;
 use gradmod_compiler::driver;
 use gradmod_compiler::ir::{MechKind, Module};
+
+use crate::library::Library;
+use crate::{fit, model, run};
 
 /// gradmod compiles NEURON-style NMODL (.mod) mechanisms and derives their exact parameter
 /// gradients.
@@ -163,16 +170,36 @@ const DEFAULT_MODEL: (&str, &str) = (
     include_str!("../models/A_hh_axon.toml"),
 );
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// Runs the command line of the process's arguments with the mechanisms of `library`, and returns
+/// the process's exit status: a program's whole `main`.
+pub fn main_with(library: Library) -> ExitCode {
+    run_from(std::env::args_os(), &library)
+}
+
+/// Runs the command line `args` (the program's name first, as in [`std::env::args_os`]) with the
+/// mechanisms of `library`, and returns the exit status. Help and usage errors are printed as
+/// clap prints them (status 0 for `--help` and `--version`, 2 for a usage error).
+pub fn run_from<I, T>(args: I, library: &Library) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // What `Cli::parse` does on an error, returning the status instead of exiting.
+            let _ = e.print();
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
     match cli.command {
-        None => run_model(None, &[], Path::new("out"), true),
+        None => run_model(None, &[], Path::new("out"), true, library),
         Some(Command::Run {
             model,
             set,
             out,
             no_plot,
-        }) => run_model(model.as_deref(), &set, &out, !no_plot),
+        }) => run_model(model.as_deref(), &set, &out, !no_plot, library),
         Some(Command::Fit {
             model,
             target,
@@ -194,7 +221,7 @@ fn main() -> ExitCode {
                 set,
                 start,
             };
-            let mut opts = fit_cmd::FitOptions::new(target, &[], out);
+            let mut opts = fit::command::FitOptions::new(target, &[], out);
             opts.params = params;
             opts.iterations = iterations;
             opts.rate = rate;
@@ -202,7 +229,7 @@ fn main() -> ExitCode {
             opts.resume = resume;
             opts.progress = true;
             opts.plot = !no_plot;
-            match fit_model(&model, args, opts) {
+            match fit_model(&model, args, opts, library) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -327,9 +354,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// `gradmod run`: loads a model (or the bundled one), simulates it with the built-in catalogue and
-/// writes the results to `out`.
-fn run_model(path: Option<&Path>, set: &[String], out: &Path, plot: bool) -> ExitCode {
+/// `gradmod run`: loads a model (or the bundled one), simulates it with the library's mechanisms
+/// and writes the results to `out`.
+fn run_model(
+    path: Option<&Path>,
+    set: &[String],
+    out: &Path,
+    plot: bool,
+    library: &Library,
+) -> ExitCode {
     let loaded = match path {
         Some(p) => model::Model::load(p),
         None => {
@@ -357,14 +390,13 @@ fn run_model(path: Option<&Path>, set: &[String], out: &Path, plot: bool) -> Exi
             }
         }
     }
-    let library = model::Library::new(catalogue::by_name, catalogue::NAMES.iter().copied());
     let options = run::RunOptions {
         out: out.to_path_buf(),
         overrides,
         plot,
         progress: true,
     };
-    match run::run(&m, &library, &options) {
+    match run::run(&m, library, &options) {
         Ok(report) => {
             run::print_report(&report, out);
             ExitCode::SUCCESS
@@ -384,13 +416,19 @@ struct FitArgs {
     start: Vec<String>,
 }
 
-/// `gradmod fit`: loads the model, parses the remaining arguments, fits and reports.
-fn fit_model(path: &Path, args: FitArgs, mut opts: fit_cmd::FitOptions) -> Result<(), String> {
+/// `gradmod fit`: loads the model, parses the remaining arguments, fits with the library's
+/// mechanisms and reports.
+fn fit_model(
+    path: &Path,
+    args: FitArgs,
+    mut opts: fit::command::FitOptions,
+    library: &Library,
+) -> Result<(), String> {
     let m = model::Model::load(path).map_err(|e| e.to_string())?;
     opts.window = args
         .window
         .as_deref()
-        .map(fit_cmd::parse_window)
+        .map(fit::command::parse_window)
         .transpose()?;
     opts.loss = fit::Loss::parse(&args.loss)?;
     opts.overrides = args
@@ -401,9 +439,9 @@ fn fit_model(path: &Path, args: FitArgs, mut opts: fit_cmd::FitOptions) -> Resul
     opts.start = args
         .start
         .iter()
-        .map(|s| fit_cmd::parse_start(s))
+        .map(|s| fit::command::parse_start(s))
         .collect::<Result<_, _>>()?;
-    let report = fit_cmd::fit(&m, &opts)?;
+    let report = fit::command::fit(&m, library, &opts)?;
     // A closed stdout (such as `| head`) loses the report but is not an error of the fit.
     let mut text = report.summary.clone();
     text += &format!(

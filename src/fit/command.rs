@@ -13,9 +13,10 @@ use std::time::Instant;
 
 use gradmod_runtime::Probe;
 
-use crate::fit::{AdamOptions, Checkpoint, FitParam, Loss, Problem, Record, Setup};
+use super::{AdamOptions, Checkpoint, FitParam, Loss, Problem, Record, Setup};
+use crate::library::Library;
 use crate::model::schema::Parameter;
-use crate::model::{Library, Model, Override};
+use crate::model::{Model, Override};
 
 /// The multiplier bounds of a parameter without `bounds`.
 pub const DEFAULT_BOUNDS: (f64, f64) = (0.05, 20.0);
@@ -216,17 +217,10 @@ fn check_grid(path: &Path, times: &[f64], dt: f64, t_end: f64) -> Result<(), Str
     Ok(())
 }
 
-/// The built-in catalogue as a model library.
-fn library() -> Library<'static> {
-    Library::new(
-        crate::catalogue::by_name,
-        crate::catalogue::NAMES.iter().copied(),
-    )
-}
-
 /// Makes the fitting problem of a model: the chosen `[[parameter]]` entries as log-scaled
-/// multipliers, the chosen voltage probe against the target's column of the same name.
-pub fn setup(model: &Model, opts: &FitOptions) -> Result<FitSetup, String> {
+/// multipliers, the chosen voltage probe against the target's column of the same name. The
+/// mechanisms come from `library`.
+pub fn setup(model: &Model, library: &Library, opts: &FitOptions) -> Result<FitSetup, String> {
     if opts.params.is_empty() {
         return Err("give the parameters to fit with --params NAME,NAME,...".into());
     }
@@ -285,8 +279,7 @@ pub fn setup(model: &Model, opts: &FitOptions) -> Result<FitSetup, String> {
         params.push(p);
     }
     copy.file.parameters = params;
-    let built =
-        crate::model::build(&copy, &library(), &opts.overrides).map_err(|e| e.to_string())?;
+    let built = crate::model::build(&copy, library, &opts.overrides).map_err(|e| e.to_string())?;
     if built.cells.len() != 1 || !built.gap_junctions.is_empty() {
         return Err("gradmod fit fits single-cell models; this file describes a network".into());
     }
@@ -390,10 +383,11 @@ pub fn setup(model: &Model, opts: &FitOptions) -> Result<FitSetup, String> {
     }
     let initial = cell.initial.clone();
     let overrides = opts.overrides.clone();
+    let library = library.clone();
     let problem = Problem {
         build: Box::new(move || {
             let built =
-                crate::model::build(&copy, &library(), &overrides).map_err(|e| e.to_string())?;
+                crate::model::build(&copy, &library, &overrides).map_err(|e| e.to_string())?;
             built
                 .cells
                 .into_iter()
@@ -420,8 +414,6 @@ pub fn setup(model: &Model, opts: &FitOptions) -> Result<FitSetup, String> {
 }
 
 /// What a fit produced.
-// The command prints the summary; the tests read the other fields.
-#[allow(dead_code)]
 pub struct FitReport {
     /// The final optimiser state (also written as `checkpoint.json`).
     pub checkpoint: Checkpoint,
@@ -436,9 +428,9 @@ pub struct FitReport {
 }
 
 /// Runs `gradmod fit` on a loaded model: sets the problem up, runs (or resumes) Adam, and writes
-/// the outputs to `opts.out`.
-pub fn fit(model: &Model, opts: &FitOptions) -> Result<FitReport, String> {
-    let s = setup(model, opts)?;
+/// the outputs to `opts.out`. The mechanisms come from `library`.
+pub fn fit(model: &Model, library: &Library, opts: &FitOptions) -> Result<FitReport, String> {
+    let s = setup(model, library, opts)?;
     let names: Vec<String> = s.problem.params.iter().map(|p| p.name.clone()).collect();
     let mut ck = match &opts.resume {
         Some(path) => {
@@ -479,7 +471,7 @@ pub fn fit(model: &Model, opts: &FitOptions) -> Result<FitReport, String> {
     };
     let clock = Instant::now();
     let before = ck.history.len();
-    let ck = crate::fit::fit_adam(&s.problem, ck, &adam)?;
+    let ck = super::fit_adam(&s.problem, ck, &adam)?;
     let ran = ck.history.len() - before;
     let seconds = clock.elapsed().as_secs_f64();
     let best = ck
@@ -628,7 +620,7 @@ fn write_outputs(
     )];
     files.push(png(
         "loss.png",
-        crate::fit_plot::lines(
+        super::plot::lines(
             &out.join("loss.png"),
             "Adam: loss",
             "iteration",
@@ -640,7 +632,7 @@ fn write_outputs(
             true,
         ),
     )?);
-    let series: Vec<crate::fit_plot::Series> = ck
+    let series: Vec<super::plot::Series> = ck
         .names
         .iter()
         .zip(&mult)
@@ -653,7 +645,7 @@ fn write_outputs(
         .collect();
     files.push(png(
         "params.png",
-        crate::fit_plot::lines(
+        super::plot::lines(
             &out.join("params.png"),
             "Adam: multipliers of the model values",
             "iteration",
@@ -675,7 +667,7 @@ fn write_outputs(
     ];
     files.push(png(
         "trace.png",
-        crate::fit_plot::lines(
+        super::plot::lines(
             &out.join("trace.png"),
             &format!("{}: fitted trace over the target", s.probe),
             "t (ms)",

@@ -7,18 +7,16 @@
 //! [ln lower, ln upper]. The gradient dL/du comes from the runtime's tangent columns (one forward
 //! simulation per iteration, whatever the number of parameters).
 
-// The example and the tests use parts of this module that the command does not.
-#![allow(dead_code)]
+pub mod command;
+pub mod plot;
 
 use std::path::Path;
 use std::time::Instant;
 
-use gradmod_runtime::mechanism::Mechanism;
 use gradmod_runtime::{Adam, Cell, Morphology, ParamSpec, Region, Settings};
 use serde::{Deserialize, Serialize};
 
-/// A constructor of mechanisms by name (the built-in catalogue's `by_name`).
-pub type Make = fn(&str) -> Option<Box<dyn Mechanism>>;
+use crate::library::Library;
 
 /// A fitted parameter: a mechanism field in one or more regions (tied), as a bounded multiplier of
 /// its reference value.
@@ -565,9 +563,9 @@ pub enum Cvs {
 /// The IO cell: C4A (SWC text) with its one-sample axon restored as a 4 µm × 4 µm cylinder at
 /// soma[0](0) (see [`io_morphology`]), the IO channels by SWC tag at the reference conductances
 /// scaled by `scale` (multipliers in [`IO_REFERENCE`] order; reversal potentials in the .mod
-/// files), c_m 1 µF/cm², Ra 100 Ω·cm, v_init −60 mV.
+/// files), c_m 1 µF/cm², Ra 100 Ω·cm, v_init −60 mV. The channels come from `library`.
 pub fn io_cell(
-    make: Make,
+    library: &Library,
     swc: &str,
     cvs: Cvs,
     dt: f64,
@@ -596,7 +594,9 @@ pub fn io_cell(
         ("io_na_a", axon),
     ];
     for (name, region) in places {
-        let m = make(name).ok_or_else(|| format!("the catalogue has no `{name}`"))?;
+        let m = library
+            .make(name)
+            .ok_or_else(|| format!("the catalogue has no `{name}`"))?;
         cell.insert(m, &region)
             .map_err(|e| format!("{name}: {e}"))?;
     }
@@ -645,9 +645,10 @@ pub struct IoSetup {
 }
 
 /// The IO fitting problem: the soma voltage over the window against `target`, for all twelve
-/// conductances as multipliers within [0.05, 20] of the reference.
+/// conductances as multipliers within [0.05, 20] of the reference. The channels come from
+/// `library`.
 pub fn io_problem(
-    make: Make,
+    library: &Library,
     swc: String,
     setup: IoSetup,
     target: Vec<f64>,
@@ -659,7 +660,7 @@ pub fn io_problem(
         window,
         reference,
     } = setup;
-    let cell = io_cell(make, &swc, cvs, dt, &reference)?;
+    let cell = io_cell(library, &swc, cvs, dt, &reference)?;
     let probe = cell.cv_at("soma[0]", 0.5).map_err(|e| e.to_string())?;
     let params = IO_REFERENCE
         .iter()
@@ -674,7 +675,10 @@ pub fn io_problem(
         })
         .collect();
     Ok(Problem {
-        build: Box::new(move || io_cell(make, &swc, cvs, dt, &reference)),
+        build: {
+            let library = library.clone();
+            Box::new(move || io_cell(&library, &swc, cvs, dt, &reference))
+        },
         setup: Setup::Fields,
         params,
         probes: vec![probe],

@@ -1,5 +1,5 @@
 //! Tangent traces against central finite differences of two full simulations, shared by the
-//! runtime's tangent tests and (by path) the end-to-end gradient tests of the workspace.
+//! runtime's tangent tests and the end-to-end gradient tests of the workspace.
 
 use gradmod_runtime::{Cell, ParamSpec, Probe, Recorder};
 

@@ -1,7 +1,7 @@
 //! NEURON's `hh.mod` with exact rates (`usetable_hh = 0`) and hand-written tangents for all its
 //! parameters. Rates use dual numbers for their exact derivative in v.
 
-use super::dual::Dual;
+use crate::dual::Dual;
 use gradmod_runtime::mechanism::{
     Context, FieldInfo, FieldRole, IonUse, IonVar, Mechanism, MechanismInfo, MechanismKind,
     Tangents,

@@ -1,7 +1,13 @@
-//! Hand-written test mechanisms (NEURON's `pas` and `hh`) and the standard models of MODELS.md.
+//! Test support shared by the runtime's tests and benches and the root package's end-to-end
+//! tests: hand-written mechanisms with hand-written tangents (NEURON's `pas` and `hh`, a shunt and
+//! `ExpSyn`), the standard models of MODELS.md built with them, the finite-difference checker of
+//! tangents, and the NEURON reference data of `tests/reference/data`.
+//!
+//! It is a crate of its own so that both packages' tests use it as a dependency (the runtime's as
+//! a dev-dependency), rather than including each other's test files by path.
 
-// Each test binary uses a different subset; numerical kernels index parallel arrays by range.
-#![allow(dead_code, clippy::needless_range_loop)]
+// Numerical kernels index parallel arrays by range.
+#![allow(clippy::needless_range_loop)]
 
 pub mod dual;
 pub mod fd;

@@ -3,25 +3,11 @@
 //! central finite difference of the loss, a fit resumes from its checkpoint, and bad input gives
 //! clear errors. Also the errors of an SWC morphology with extra `[[section]]` tables.
 
-#![allow(dead_code)]
-
-#[path = "../src/catalogue.rs"]
-mod catalogue;
-#[path = "../src/fit.rs"]
-mod fit;
-#[path = "../src/fit_cmd.rs"]
-mod fit_cmd;
-#[path = "../src/fit_plot.rs"]
-mod fit_plot;
-#[path = "../src/model/mod.rs"]
-mod model;
-#[path = "../src/output.rs"]
-mod output;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use fit_cmd::FitOptions;
+use gradmod::fit::command::{self, FitOptions};
+use gradmod::{Library, fit, model, output};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -82,19 +68,19 @@ fn io_model_file_builds_the_fit_rs_cell() {
         reference: [1.0; 12],
     };
     let target_setup = fit::IoSetup { reference, ..setup };
-    let target = fit::io_problem(catalogue::by_name, swc.clone(), target_setup, vec![])
+    let target = fit::io_problem(&Library::builtin(), swc.clone(), target_setup, vec![])
         .unwrap()
         .traces(&[0.0; 12])
         .unwrap()
         .remove(0);
-    let coded = fit::io_problem(catalogue::by_name, swc, setup, target.clone()).unwrap();
+    let coded = fit::io_problem(&Library::builtin(), swc, setup, target.clone()).unwrap();
     let dir = tmp("same_cell");
     let path = dir.join("target.csv");
     write_target(&path, "v_soma", dt, &target);
     let names: Vec<&str> = fit::IO_REFERENCE.iter().map(|e| e.0).collect();
     let mut opts = FitOptions::new(&path, &names, &dir);
     opts.overrides = set(&["tstop=20"]);
-    let filed = fit_cmd::setup(&io_model(), &opts).unwrap();
+    let filed = command::setup(&io_model(), &Library::builtin(), &opts).unwrap();
     assert_eq!(filed.problem.probes, coded.probes);
     // The model values the multipliers scale are the reference conductances.
     for (k, p) in coded.params.iter().enumerate() {
@@ -266,9 +252,11 @@ fn gradient_used_equals_central_finite_difference() {
     opts.iterations = 1;
     opts.plot = false;
     let model = io_model();
-    let report = fit_cmd::fit(&model, &opts).unwrap();
+    let report = command::fit(&model, &Library::builtin(), &opts).unwrap();
     let used = &report.checkpoint.history[0];
-    let problem = fit_cmd::setup(&model, &opts).unwrap().problem;
+    let problem = command::setup(&model, &Library::builtin(), &opts)
+        .unwrap()
+        .problem;
     let h = 1e-5;
     let norm = used.grad.iter().map(|g| g * g).sum::<f64>().sqrt();
     let mut worst: f64 = 0.0;
@@ -298,7 +286,7 @@ fn feature_loss_gradients_equal_central_finite_differences() {
     let mut opts = FitOptions::new(&target, &params, dir.join("fit"));
     opts.overrides = set(&["io_kca.gbar=0.1", "tstop=200"]);
     opts.start = vec![("g_CaL".into(), 1.5), ("g_K_s".into(), 0.8)];
-    let s = fit_cmd::setup(&io_model(), &opts).unwrap();
+    let s = command::setup(&io_model(), &Library::builtin(), &opts).unwrap();
     let mut problem = s.problem;
     for loss in [fit::Loss::MeanVoltage, fit::Loss::RATE] {
         problem.loss = loss;
@@ -335,12 +323,12 @@ fn feature_loss_gradients_equal_central_finite_differences() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// The error of `fit_cmd::setup` on the IO model with a target file, overrides and parameters.
+/// The error of `command::setup` on the IO model with a target file, overrides and parameters.
 fn setup_error(target: &Path, params: &[&str], edit: impl FnOnce(&mut FitOptions)) -> String {
     let mut opts = FitOptions::new(target, params, std::env::temp_dir());
     opts.overrides = set(&["tstop=5"]);
     edit(&mut opts);
-    match fit_cmd::setup(&io_model(), &opts) {
+    match command::setup(&io_model(), &Library::builtin(), &opts) {
         Ok(_) => "ok".into(),
         Err(e) => e,
     }
@@ -353,8 +341,9 @@ fn bad_targets_and_parameters_give_clear_errors() {
     write_target(&good, "v_soma", 0.025, &vec![-60.0; 201]);
     assert_eq!(setup_error(&good, &["g_CaL"], |_| {}), "ok");
     let all = FitOptions::new(&good, &["all"], std::env::temp_dir());
-    let all = fit_cmd::setup(
+    let all = command::setup(
         &io_model(),
+        &Library::builtin(),
         &FitOptions {
             overrides: set(&["tstop=5"]),
             ..all
@@ -435,12 +424,14 @@ fn bad_targets_and_parameters_give_clear_errors() {
     let noisy = model::Model::parse("noisy.toml", &text, &root().join("models")).unwrap();
     let mut opts = FitOptions::new(&good, &["g_CaL"], std::env::temp_dir());
     opts.overrides = set(&["tstop=5"]);
-    let e = fit_cmd::setup(&noisy, &opts).err().expect("an error");
+    let e = command::setup(&noisy, &Library::builtin(), &opts)
+        .err()
+        .expect("an error");
     assert!(e.contains("[[noise]]"), "{e}");
     let e = setup_error(&dir.join("none.csv"), &["g_CaL"], |_| {});
     assert!(e.starts_with("cannot read the target"), "{e}");
-    assert!(fit_cmd::parse_window("1;2").is_err());
-    assert!(fit_cmd::parse_start("g_CaL=-1").is_err());
+    assert!(command::parse_window("1;2").is_err());
+    assert!(command::parse_start("g_CaL=-1").is_err());
     // The command reports such errors with status 1, without panicking.
     let (ok, _, err) = gradmod(&[
         "fit",
@@ -466,7 +457,7 @@ fn build_headline(text: &str) -> String {
         Ok(m) => m,
         Err(e) => return e.headline(),
     };
-    let lib = model::Library::new(catalogue::by_name, catalogue::NAMES.iter().copied());
+    let lib = Library::builtin();
     match model::build(&m, &lib, &[]) {
         Ok(_) => "ok".into(),
         Err(e) => e.headline(),

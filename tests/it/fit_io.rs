@@ -1,12 +1,8 @@
 //! The fitting API on a coarse inferior-olive cell (one CV per section, 20 ms): the gradient Adam
 //! uses equals a central finite difference of the loss, and a few Adam iterations lower the loss.
 
-#[path = "../src/catalogue.rs"]
-mod catalogue;
-#[path = "../src/fit.rs"]
-mod fit;
-
-use fit::{AdamOptions, Checkpoint, Cvs, IO_START, IoSetup, Problem};
+use gradmod::Library;
+use gradmod::fit::{self, AdamOptions, Checkpoint, Cvs, IO_START, IoSetup, Problem};
 
 const TSTOP: f64 = 20.0;
 const DT: f64 = 0.025;
@@ -26,9 +22,9 @@ fn problem() -> Problem {
         window: (5.0, TSTOP),
         reference: [1.0; 12],
     };
-    let placeholder = fit::io_problem(catalogue::by_name, swc(), setup, vec![]).unwrap();
+    let placeholder = fit::io_problem(&Library::builtin(), swc(), setup, vec![]).unwrap();
     let traces = placeholder.traces(&[0.0; 12]).unwrap();
-    fit::io_problem(catalogue::by_name, swc(), setup, traces[0].clone()).unwrap()
+    fit::io_problem(&Library::builtin(), swc(), setup, traces[0].clone()).unwrap()
 }
 
 fn start() -> Vec<f64> {

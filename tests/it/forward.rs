@@ -1,25 +1,12 @@
 //! The generated `hh` and `pas` against the runtime's hand-written test mechanisms and against
 //! NEURON 9.0.2 reference traces (models A and B(100) of MODELS.md).
 
-mod models;
-
-#[allow(dead_code)]
-#[path = "../runtime/tests/common/dual.rs"]
-mod dual;
 // The runtime's hand-written test mechanisms index parallel arrays by range.
-#[allow(clippy::needless_range_loop, dead_code)]
-#[path = "../runtime/tests/common/hh.rs"]
-mod hh;
-#[allow(clippy::needless_range_loop, dead_code)]
-#[path = "../runtime/tests/common/pas.rs"]
-mod pas;
-#[allow(clippy::needless_range_loop, dead_code)]
-#[path = "../runtime/tests/common/point.rs"]
-mod point;
 
+use crate::models::{generated, max_abs_diff, model_a, model_a_probes, model_b, reference_column};
 use gradmod_runtime::mechanism::Mechanism;
 use gradmod_runtime::{Cell, Morphology, Probe, Recorder, Region, Settings};
-use models::{generated, max_abs_diff, model_a, model_a_probes, model_b, reference_column};
+use gradmod_testkit::{hh, pas, point};
 
 /// Runs `cell` for `tstop` ms, recording v at `cvs` every step.
 fn run(mut cell: Cell, cvs: &[usize], tstop: f64) -> Vec<Vec<f64>> {

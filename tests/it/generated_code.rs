@@ -3,8 +3,6 @@
 //! a .mod file without one, fails here. The snapshots thereby compile and run (the other tests
 //! in this folder simulate with them).
 
-mod models;
-
 use std::path::Path;
 
 /// The code of an insta snapshot file, without its header.
@@ -30,7 +28,7 @@ fn generated_catalogue_equals_the_snapshots() {
             .unwrap_or_else(|e| panic!("no generated code for {stem}.mod: {e}"));
         let snap = root.join(format!("compiler/tests/snapshots/back_rust__{stem}.snap"));
         let snap = std::fs::read_to_string(&snap).unwrap_or_else(|e| {
-            panic!("no snapshot for {stem}.mod ({e}): run `cargo insta test -p gradmod-compiler --test back_rust`")
+            panic!("no snapshot for {stem}.mod ({e}): run `INSTA_UPDATE=always cargo test -p gradmod-compiler --test it back_rust`")
         });
         let (want, got) = (snapshot_body(&snap).trim_end(), generated.trim_end());
         if want != got {
@@ -40,7 +38,7 @@ fn generated_catalogue_equals_the_snapshots() {
                 .position(|(a, b)| a != b)
                 .unwrap_or_else(|| want.lines().count().min(got.lines().count()));
             panic!(
-                "the snapshot of {stem}.mod is stale (first difference at line {}: {:?} in the snapshot, {:?} generated); run `cargo insta test -p gradmod-compiler --test back_rust` and review",
+                "the snapshot of {stem}.mod is stale (first difference at line {}: {:?} in the snapshot, {:?} generated); run `INSTA_UPDATE=always cargo test -p gradmod-compiler --test it back_rust` and review",
                 line + 1,
                 want.lines().nth(line).unwrap_or(""),
                 got.lines().nth(line).unwrap_or(""),
@@ -53,13 +51,13 @@ fn generated_catalogue_equals_the_snapshots() {
 
 #[test]
 fn catalogue_knows_every_mechanism_by_name() {
-    for name in models::catalogue::NAMES {
-        let m = models::generated(name);
+    for name in gradmod::catalogue::NAMES {
+        let m = crate::models::generated(name);
         assert_eq!(m.info().name, *name);
     }
-    assert!(models::catalogue::by_name("no_such_mechanism").is_none());
-    assert!(models::catalogue::NAMES.contains(&"hh"));
-    assert!(models::catalogue::NAMES.contains(&"pas"));
+    assert!(gradmod::catalogue::by_name("no_such_mechanism").is_none());
+    assert!(gradmod::catalogue::NAMES.contains(&"hh"));
+    assert!(gradmod::catalogue::NAMES.contains(&"pas"));
 }
 
 #[test]

@@ -4,19 +4,12 @@
 //! el, and the runtime's cm, Ra and IClamp amplitude), a branched cell with `hh` and `pas`, and
 //! model A with the calcium-dependent `kca` and calcium accumulation `cad` added.
 
-mod models;
-
-#[allow(dead_code)]
-#[path = "../runtime/tests/common/dual.rs"]
-mod dual;
 // The runtime's hand-written test mechanisms index parallel arrays by range.
-#[allow(clippy::needless_range_loop, dead_code)]
-#[path = "../runtime/tests/common/hh.rs"]
-mod hh;
 
+use crate::models::fd::{check, run};
+use crate::models::{generated, model_a, model_a_probes};
 use gradmod_runtime::{Cell, ClampId, Morphology, ParamSpec, Region, Settings};
-use models::fd::{check, run};
-use models::{generated, model_a, model_a_probes};
+use gradmod_testkit::hh;
 
 fn model_a_specs() -> Vec<ParamSpec> {
     vec![
@@ -47,7 +40,7 @@ fn model_a_tangents_of_generated_hh_equal_the_hand_written_ones() {
     let (y, _) = run(&theirs, &specs, &[s, a], None, 30.0, 1);
     for (i, (p, q)) in x.iter().zip(&y).enumerate() {
         let scale = q.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let d = models::max_abs_diff(p, q);
+        let d = crate::models::max_abs_diff(p, q);
         println!("trace {i}: max |Δ| {d:e} of max {scale:e}");
         assert!(d <= 1e-9 * scale.max(1.0), "trace {i} differs by {d:e}");
     }
@@ -165,7 +158,7 @@ fn electrode_current_and_keyword_named_tangents() {
     );
     for (i, (p, q)) in x.iter().zip(&y).enumerate() {
         let scale = q.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let d = models::max_abs_diff(p, q);
+        let d = crate::models::max_abs_diff(p, q);
         println!("clamp trace {i}: max |Δ| {d:e} of max {scale:e}");
         assert!(d <= 1e-9 * scale.max(1.0), "trace {i} differs by {d:e}");
     }

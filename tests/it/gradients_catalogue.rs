@@ -10,13 +10,11 @@
 //! NET_RECEIVE) and of the IO sodium channels (minf set by the state update and read by the next
 //! step's currents), whose tangents the compiler carries from one kernel to the next.
 
-mod models;
-
 use std::collections::BTreeSet;
 
+use crate::models::{catalogue, fd, generated, model_a, model_a_probes};
 use gradmod_runtime::mechanism::FieldRole;
 use gradmod_runtime::{Cell, MechId, Morphology, ParamSpec, Probe, Recorder, Region, Settings};
-use models::{catalogue, fd, generated, model_a, model_a_probes};
 
 /// A recorded quantity and how to read its tangent in direction k.
 #[derive(Clone, Copy, Debug)]

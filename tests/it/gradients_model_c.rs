@@ -5,14 +5,10 @@
 //! section, from −60 mV, with a somatic clamp so that every channel matters) for all twelve
 //! conductances of the fitting issue, each in its own region.
 
-mod models;
-
-#[path = "../src/fit.rs"]
-mod fit;
-
+use crate::models::fd::check;
+use crate::models::generated;
+use gradmod::{Library, fit};
 use gradmod_runtime::{Cell, ClampId, ParamSpec, Region, SectionId, Settings, read_swc};
-use models::fd::check;
-use models::{catalogue, generated};
 
 fn swc() -> String {
     let path =
@@ -62,7 +58,7 @@ fn active_c4a_tangents_match_finite_differences() {
     scale[2] = 4.0;
     let build = move || {
         let mut cell = fit::io_cell(
-            catalogue::by_name,
+            &Library::builtin(),
             &swc(),
             fit::Cvs::PerSection,
             0.025,

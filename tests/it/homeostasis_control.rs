@@ -2,15 +2,11 @@
 //! to a cell, and a short controlled run moves the firing rate toward the target while keeping
 //! the parameters within their bounds.
 
-mod models;
-
-#[path = "../src/homeostasis.rs"]
-mod homeostasis;
-
+use crate::models::generated;
+use gradmod::Library;
+use gradmod::homeostasis::{self, HomeostasisFile};
 use gradmod_runtime::control::{ControlSettings, Controller, ObjectiveSpec, StateRef};
 use gradmod_runtime::{Cell, Morphology, ParamSpec, Probe, Recorder, Region, Settings};
-use homeostasis::HomeostasisFile;
-use models::generated;
 
 const MODEL: &str = r#"
 # Other model keys are left to the model loader.
@@ -94,12 +90,8 @@ fn sections_are_read_and_errors_name_the_key() {
         "[homeostasis]\ntarget = 1\nrate = 1\n[[homeostasis.adapt]]\nmechanism = \"hh\"\nparameter = \"gnabr\"\n",
     )
     .unwrap();
-    let err = homeostasis::attach(
-        &mut cell,
-        &bad.homeostasis.unwrap(),
-        &models::catalogue::by_name,
-    )
-    .unwrap_err();
+    let err =
+        homeostasis::attach(&mut cell, &bad.homeostasis.unwrap(), &Library::builtin()).unwrap_err();
     assert!(err.contains("adapt[0]") && err.contains("gnabr"), "{err}");
 }
 
@@ -149,7 +141,7 @@ fn controlled_run(model: &str) {
 
     let mut cell = soma_hh();
     homeostasis::add_noise(&mut cell, &file.noise, 0).unwrap();
-    let mut at = homeostasis::attach(&mut cell, &h, &models::catalogue::by_name).unwrap();
+    let mut at = homeostasis::attach(&mut cell, &h, &Library::builtin()).unwrap();
     // Tracking mode takes its direction from the excitability observer unless told otherwise.
     let excitability =
         h.mode == homeostasis::Mode::Tracking && h.direction != Some(homeostasis::Direction::Rate);
@@ -389,7 +381,7 @@ fn direction_errors_are_clear() {
     );
     let h = HomeostasisFile::parse(&text).unwrap().homeostasis.unwrap();
     let mut cell = soma_hh();
-    let err = homeostasis::attach(&mut cell, &h, &models::catalogue::by_name).unwrap_err();
+    let err = homeostasis::attach(&mut cell, &h, &Library::builtin()).unwrap_err();
     assert!(
         err.contains("direction") && err.contains("tracking"),
         "{err}"
@@ -402,7 +394,7 @@ fn direction_errors_are_clear() {
     let h = file.homeostasis.unwrap();
     let mut cell = soma_hh();
     homeostasis::add_noise(&mut cell, &file.noise, 0).unwrap();
-    let err = homeostasis::attach(&mut cell, &h, &models::catalogue::by_name).unwrap_err();
+    let err = homeostasis::attach(&mut cell, &h, &Library::builtin()).unwrap_err();
     assert!(err.contains("excitability_k"), "{err}");
     let err =
         HomeostasisFile::parse(&MODEL.replace("mode = \"tracking\"", "direction = \"voltage\""))

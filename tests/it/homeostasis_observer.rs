@@ -4,11 +4,9 @@
 //! finite differences of full simulations, and f tracks the true spike rate of a noise-driven HH
 //! cell.
 
-mod models;
-
+use crate::models::generated;
 use gradmod_runtime::noise::OuParams;
 use gradmod_runtime::{Cell, Morphology, ParamSpec, Probe, Recorder, Region, Settings};
-use models::generated;
 
 /// A one-compartment HH cell driven by OU noise, with both observers.
 fn noisy_hh(sigma: f64, seed: u64) -> Cell {

@@ -2,11 +2,6 @@
 //! `[homeostasis]` controller adapts g_Na, g_K and the input gain toward the target rate, and the
 //! rate estimate and the parameter trajectories are written beside the probes.
 
-#![allow(dead_code)]
-
-#[path = "../src/output.rs"]
-mod output;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

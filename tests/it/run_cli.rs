@@ -1,13 +1,10 @@
 //! `gradmod run` as a user runs it: the bundled default job, output files read back with their
 //! shapes, `--set` overrides, and errors on bad input (exit status 1, a message, no panic).
 
-#![allow(dead_code)]
-
-#[path = "../src/output.rs"]
-mod output;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use gradmod::output;
 
 /// A fresh, empty temporary directory for one test.
 fn temp_dir(name: &str) -> PathBuf {

@@ -1,14 +1,9 @@
 //! Bad model files give one clear error naming the file, line, column and TOML key at fault, never
 //! a panic. Each case edits a small valid model and checks the error's first line exactly.
 
-#![allow(dead_code)]
-
-#[path = "../src/catalogue.rs"]
-mod catalogue;
-#[path = "../src/model/mod.rs"]
-mod model;
-
 use std::path::Path;
+
+use gradmod::{Library, catalogue, model};
 
 /// A small valid model: a soma and a dendrite with `hh` and `pas`, one IClamp, one probe and
 /// one parameter.
@@ -60,7 +55,7 @@ fn headline(text: &str, overrides: &[&str]) -> String {
         Ok(m) => m,
         Err(e) => return e.headline(),
     };
-    let library = model::Library::new(catalogue::by_name, catalogue::NAMES.iter().copied());
+    let library = Library::builtin();
     let overrides: Vec<_> = overrides
         .iter()
         .map(|s| model::Override::parse(s).unwrap())

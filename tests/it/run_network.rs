@@ -1,38 +1,24 @@
-//! Point processes, events, detectors and connections of model files. The catalogue has no
-//! synapse yet, so the library here adds the runtime's hand-written `ExpSyn` to it: the loader
-//! treats a user's mechanism and a built-in one alike.
-
-#![allow(dead_code)]
-
-#[path = "../src/catalogue.rs"]
-mod catalogue;
-#[path = "../src/model/mod.rs"]
-mod model;
-#[path = "../src/output.rs"]
-mod output;
-#[path = "../src/plot.rs"]
-mod plot;
-#[path = "../runtime/tests/common/point.rs"]
-mod point;
-#[path = "../src/run.rs"]
-mod run;
+//! Point processes, events, detectors and connections of model files. The library here puts the
+//! runtime's hand-written `ExpSyn` before the built-in catalogue (whose own `ExpSyn` it hides):
+//! the loader treats a user's mechanism and a built-in one alike.
 
 use std::path::{Path, PathBuf};
 
+use gradmod::library::Catalogue;
+use gradmod::output::Traces;
+use gradmod::{Library, model, run};
 use gradmod_runtime::mechanism::Mechanism;
-use output::Traces;
+use gradmod_testkit::point;
 
-/// The catalogue plus `ExpSyn`.
-fn library() -> model::Library<'static> {
+/// The hand-written `ExpSyn`, then the built-in catalogue.
+fn library() -> Library {
     let make = |name: &str| -> Option<Box<dyn Mechanism>> {
-        match name {
-            "ExpSyn" => Some(Box::new(point::ExpSyn::default())),
-            _ => catalogue::by_name(name),
-        }
+        (name == "ExpSyn").then(|| Box::new(point::ExpSyn::default()) as Box<dyn Mechanism>)
     };
-    let mut names: Vec<&str> = catalogue::NAMES.to_vec();
-    names.push("ExpSyn");
-    model::Library::new(make, names)
+    let synapse = Catalogue::new("the runtime's hand-written ExpSyn", make, ["ExpSyn"]);
+    Library::new()
+        .with_catalogue(synapse)
+        .with_catalogue(Catalogue::builtin())
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -215,9 +201,7 @@ fn homeostatic_cells_adapt_in_a_network() {
     std::fs::write(dir.join("net.toml"), net).unwrap();
     let m = model::Model::load(&dir.join("net.toml")).unwrap();
     let built = model::build(&m, &library(), &[]).unwrap_or_else(|e| panic!("{e}"));
-    let lib = library();
-    let make = |name: &str| lib.make(name);
-    let (traces, spikes) = run::simulate_controlled(built, &make, false).unwrap();
+    let (traces, spikes) = run::simulate_controlled(built, &library(), false).unwrap();
     let (a, b) = (spike_times(&spikes, "a"), spike_times(&spikes, "b"));
     let first = |s: &[f64]| s.iter().take(5).copied().collect::<Vec<_>>();
     assert_ne!(first(&a), first(&b), "both cells got the same noise");

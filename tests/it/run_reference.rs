@@ -2,22 +2,11 @@
 //! generated catalogue, reproduce NEURON 9.0.2's reference traces (`tests/reference/data`).
 
 // The modules below are the binary's own; each test binary uses a part of them.
-#![allow(dead_code)]
-
-#[path = "../src/catalogue.rs"]
-mod catalogue;
-#[path = "../src/model/mod.rs"]
-mod model;
-#[path = "../src/output.rs"]
-mod output;
-#[path = "../src/plot.rs"]
-mod plot;
-#[path = "../src/run.rs"]
-mod run;
 
 use std::path::{Path, PathBuf};
 
-use output::Traces;
+use gradmod::output::{self, Traces};
+use gradmod::{Library, model, plot, run};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -26,7 +15,7 @@ fn root() -> PathBuf {
 /// Loads, builds and simulates a model file of `models/` with the built-in catalogue.
 fn simulate(file: &str, overrides: &[&str]) -> Traces {
     let m = model::Model::load(&root().join("models").join(file)).unwrap();
-    let library = model::Library::new(catalogue::by_name, catalogue::NAMES.iter().copied());
+    let library = Library::builtin();
     let overrides: Vec<_> = overrides
         .iter()
         .map(|s| model::Override::parse(s).unwrap())
@@ -156,7 +145,7 @@ fn model_c_file_writes_outputs() {
 /// Loads and simulates a network model of `models/`; returns each cell's traces.
 fn simulate_network(file: &str, overrides: &[&str]) -> Vec<(String, Traces)> {
     let m = model::Model::load(&root().join("models").join(file)).unwrap();
-    let library = model::Library::new(catalogue::by_name, catalogue::NAMES.iter().copied());
+    let library = Library::builtin();
     let overrides: Vec<_> = overrides
         .iter()
         .map(|s| model::Override::parse(s).unwrap())
@@ -208,7 +197,7 @@ fn gap_junction_network_carries_spikes_and_tangents() {
 /// Builds model text with the catalogue.
 fn build_text(text: &str) -> model::build::Built {
     let m = model::Model::parse("inline.toml", text, Path::new(".")).unwrap();
-    let library = model::Library::new(catalogue::by_name, catalogue::NAMES.iter().copied());
+    let library = Library::builtin();
     model::build(&m, &library, &[]).unwrap_or_else(|e| panic!("{e}"))
 }
 

@@ -1,11 +1,9 @@
 //! Passive cable against cable theory: steady state with sealed and killed far ends, and the decay of
 //! a cosine eigenmode. The error must shrink at second order in the segment length.
 
-mod common;
-
-use common::pas::Pas;
-use common::point::Shunt;
 use gradmod_runtime::{Cell, Morphology, Region, Settings};
+use gradmod_testkit::pas::Pas;
+use gradmod_testkit::point::Shunt;
 
 const LEN: f64 = 500.0; // µm
 const DIAM: f64 = 2.0; // µm

@@ -1,9 +1,7 @@
 //! Discretisation policies and regions.
 
-mod common;
-
-use common::reference_path;
 use gradmod_runtime::{Cell, Morphology, Region, SectionId, Settings, read_swc};
+use gradmod_testkit::reference_path;
 
 fn c4a() -> Morphology {
     read_swc(&std::fs::read_to_string(reference_path("C4A.swc")).unwrap()).unwrap()

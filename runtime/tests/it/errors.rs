@@ -1,10 +1,8 @@
 //! Bad morphologies and bad parameters give clear errors naming the culprit, never a panic.
 
-mod common;
-
-use common::hh::Hh;
-use common::models::model_a;
 use gradmod_runtime::{Cell, Error, Morphology, ParamSpec, Region, Settings, read_swc};
+use gradmod_testkit::hh::Hh;
+use gradmod_testkit::models::model_a;
 
 fn swc_error(text: &str) -> (usize, String) {
     match read_swc(text) {

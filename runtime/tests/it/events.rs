@@ -5,12 +5,10 @@
 //! 115 (t = 2.875 ms) with g = 0.01·exp(−0.025/2): the event at 2.85 ms is delivered at the start of
 //! the step from 2.85 ms.
 
-mod common;
-
-use common::hh::Hh;
-use common::pas::Pas;
-use common::point::ExpSyn;
 use gradmod_runtime::{Cell, Connection, Morphology, Network, Region, Settings};
+use gradmod_testkit::hh::Hh;
+use gradmod_testkit::pas::Pas;
+use gradmod_testkit::point::ExpSyn;
 
 #[test]
 fn spike_time_and_delivery_match_neuron() {

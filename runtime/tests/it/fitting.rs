@@ -1,10 +1,8 @@
 //! The loss of MODELS.md and its gradient from tangents; Adam fitting recovers parameters.
 
-mod common;
-
-use common::models::{model_a, model_a_probes};
 use gradmod_runtime::optim::{Adam, TraceLoss};
 use gradmod_runtime::{Cell, ParamSpec, Probe, Recorder};
+use gradmod_testkit::models::{model_a, model_a_probes};
 
 /// Model A with theta = (gnabar, gkbar) written before initialisation.
 fn model(theta: &[f64]) -> Cell {
@@ -170,9 +168,9 @@ mod observer {
 /// observer's target, using the forgetting tangent of the observer's objective.
 #[test]
 fn online_controller_reaches_the_target() {
-    use common::pas::Pas;
     use gradmod_runtime::optim::{OnlineController, state_gradient};
     use gradmod_runtime::{Morphology, Region, Settings};
+    use gradmod_testkit::pas::Pas;
     let mut m = Morphology::new();
     m.add_cylinder("soma", 1, 10.0, 10.0, None, 1).unwrap();
     let mut cell = Cell::new(m, Settings::default()).unwrap();

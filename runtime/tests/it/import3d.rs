@@ -3,8 +3,6 @@
 //! branches off the root sample, tag changes and runs broken by id order. Expected values were printed
 //! by NEURON (section, parent, parent x, number of 3-D points, membrane area with nseg = 1).
 
-mod common;
-
 use gradmod_runtime::{Cell, Settings, read_swc};
 
 const S1: &str = "1 1 0 0 0 3 -1

@@ -1,15 +1,13 @@
 //! Ions: Nernst potentials from concentrations written by a mechanism, with tangents flowing through
 //! ion currents, concentrations and reversal potentials.
 
-mod common;
-
-use common::hh::Hh;
 use gradmod_runtime::ions::{defaults, ghk, ktf, nernst};
 use gradmod_runtime::mechanism::{
     Context, FieldInfo, FieldRole, IonUse, IonVar, Mechanism, MechanismInfo, MechanismKind,
     Tangents,
 };
 use gradmod_runtime::{Cell, Morphology, ParamSpec, Probe, Recorder, Region, Settings};
+use gradmod_testkit::hh::Hh;
 
 /// A calcium conductance without gating: ica = gcabar (v − eca).
 #[derive(Default)]

@@ -1,13 +1,11 @@
 //! Networks: spikes travel through connections, and results are bitwise identical whatever the number
 //! of rayon threads.
 
-mod common;
-
-use common::hh::Hh;
-use common::point::ExpSyn;
 use gradmod_runtime::{
     Cell, Connection, Morphology, Network, ParamSpec, Probe, Recorder, Region, Settings,
 };
+use gradmod_testkit::hh::Hh;
+use gradmod_testkit::point::ExpSyn;
 
 fn ring_cell(i: usize) -> Cell {
     let mut m = Morphology::new();

@@ -1,13 +1,11 @@
 //! Comparison with NEURON 9.0.2 reference traces and geometry (files in `tests/reference/data`, made by
 //! `tests/reference/neuron_traces.py`; see its README for the formats).
 
-mod common;
-
-use common::hh::Hh;
-use common::models::{model_a, model_a_probes, model_b};
-use common::pas::Pas;
-use common::{Csv, max_abs_diff, reference_path};
 use gradmod_runtime::{Cell, Morphology, Probe, Recorder, Region, Settings, read_swc};
+use gradmod_testkit::hh::Hh;
+use gradmod_testkit::models::{model_a, model_a_probes, model_b};
+use gradmod_testkit::pas::Pas;
+use gradmod_testkit::{Csv, max_abs_diff, reference_path};
 
 fn c4a() -> Morphology {
     let text = std::fs::read_to_string(reference_path("C4A.swc")).expect("C4A.swc");

@@ -1,14 +1,12 @@
 //! The Ornstein–Uhlenbeck current source: its statistics, its tangents against central finite
 //! differences of full simulations, and bit-for-bit reproducibility whatever the thread count.
 
-mod common;
-
-use common::hh::Hh;
-use common::point::ExpSyn;
 use gradmod_runtime::noise::{OuParams, normal};
 use gradmod_runtime::{
     Cell, Connection, Morphology, Network, ParamSpec, Probe, Recorder, Region, Settings,
 };
+use gradmod_testkit::hh::Hh;
+use gradmod_testkit::point::ExpSyn;
 
 /// A one-compartment HH cell (soma 20 µm × 20 µm) driven by an OU source.
 fn noisy_cell(seed: u64, sigma: f64) -> Cell {

@@ -1,11 +1,9 @@
 //! Tangents against central finite differences of full simulations: for every parameter of the
 //! hand-written hh and pas, plus cm, Ra and the IClamp amplitude, on model A and a branched cell.
 
-mod common;
-
-use common::fd;
-use common::models::{branched_hh, model_a, model_a_probes};
 use gradmod_runtime::{Cell, ClampId, ParamSpec, Region};
+use gradmod_testkit::fd;
+use gradmod_testkit::models::{branched_hh, model_a, model_a_probes};
 
 /// Checks every tangent trace against a central difference with relative step 1e-5.
 fn check(build: &dyn Fn() -> Cell, specs: &[ParamSpec], cvs: &[usize], tstop: f64, tol: f64) {
@@ -57,7 +55,7 @@ fn branched_cell_tangents_match_finite_differences() {
 /// parameters (tau, e) are differentiated too.
 #[test]
 fn synapse_tangents_match_finite_differences() {
-    use common::point::ExpSyn;
+    use gradmod_testkit::point::ExpSyn;
     let build = || {
         let mut cell = model_a(0.0);
         let syn = cell
@@ -82,8 +80,8 @@ fn synapse_tangents_match_finite_differences() {
 /// reversal converges to the fixed point of S ← (1 − λ dt)(S (1 − r) + r), r = g/(1e-3 cm/dt + g).
 #[test]
 fn forgetting_scales_tangents() {
-    use common::pas::Pas;
     use gradmod_runtime::{Morphology, Settings};
+    use gradmod_testkit::pas::Pas;
     let mut m = Morphology::new();
     m.add_cylinder("soma", 1, 10.0, 10.0, None, 1).unwrap();
     let mut cell = Cell::new(m, Settings::default()).unwrap();
