@@ -18,7 +18,7 @@
 //! ```
 //!
 //! The library is made once, where the program starts, and handed to everything that places
-//! mechanisms by name: [`crate::model::build`], [`crate::run::run`], [`crate::fit::command::fit`],
+//! mechanisms by name: [`crate::model::build()`], [`crate::run::run`], [`crate::fit::command::fit`],
 //! [`crate::homeostasis::attach`] and the IO cell of [`crate::fit`]. A catalogue's constructor may
 //! be any function of the name, so catalogues built from data at run time fit the same slot as
 //! compiled ones.

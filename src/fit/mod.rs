@@ -561,7 +561,7 @@ pub enum Cvs {
 }
 
 /// The IO cell: C4A (SWC text) with its one-sample axon restored as a 4 µm × 4 µm cylinder at
-/// soma[0](0) (see [`io_morphology`]), the IO channels by SWC tag at the reference conductances
+/// `soma[0](0)` (see [`io_morphology`]), the IO channels by SWC tag at the reference conductances
 /// scaled by `scale` (multipliers in [`IO_REFERENCE`] order; reversal potentials in the .mod
 /// files), c_m 1 µF/cm², Ra 100 Ω·cm, v_init −60 mV. The channels come from `library`.
 pub fn io_cell(
@@ -611,7 +611,7 @@ pub fn io_cell(
 
 /// C4A as the runtime reads it (NEURON's Import3d, which drops the one-sample axon), plus that
 /// axon as a cylinder: the SWC's axon sample lies 4 µm from the root sample with radius 2 µm, so
-/// the axon is a 4 µm long, 4 µm wide section `axon[0]` (tag 2) at soma[0](0), the root sample's
+/// the axon is a 4 µm long, 4 µm wide section `axon[0]` (tag 2) at `soma[0](0)`, the root sample's
 /// end (as Arbor reads a one-sample branch: one segment from the parent sample).
 pub fn io_morphology(swc: &str, cvs: Cvs) -> Result<Morphology, String> {
     let mut m = gradmod_runtime::read_swc(swc).map_err(|e| e.to_string())?;

@@ -6,19 +6,24 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 /// A value and its derivative.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Dual {
+    /// The value.
     pub v: f64,
+    /// The derivative.
     pub d: f64,
 }
 
 impl Dual {
+    /// The variable itself at `v` (derivative 1).
     pub fn var(v: f64) -> Self {
         Self { v, d: 1.0 }
     }
 
+    /// A constant (derivative 0).
     pub fn cst(v: f64) -> Self {
         Self { v, d: 0.0 }
     }
 
+    /// The exponential.
     pub fn exp(self) -> Self {
         let e = self.v.exp();
         Self {

@@ -111,6 +111,7 @@ pub struct Hh {
 }
 
 impl Hh {
+    /// A mechanism with no instances yet.
     pub fn new() -> Self {
         Self::default()
     }

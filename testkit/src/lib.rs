@@ -8,6 +8,7 @@
 
 // Numerical kernels index parallel arrays by range.
 #![allow(clippy::needless_range_loop)]
+#![warn(missing_docs)]
 
 pub mod dual;
 pub mod fd;
@@ -27,11 +28,14 @@ pub fn reference_path(name: &str) -> PathBuf {
 
 /// A CSV file: header and rows of fields.
 pub struct Csv {
+    /// The column names.
     pub header: Vec<String>,
+    /// The rows, each a list of fields.
     pub rows: Vec<Vec<String>>,
 }
 
 impl Csv {
+    /// Reads a file of `tests/reference/data`, if it exists.
     pub fn read(name: &str) -> Option<Csv> {
         let text = std::fs::read_to_string(reference_path(name)).ok()?;
         let mut lines = text.lines();

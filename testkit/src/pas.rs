@@ -29,6 +29,7 @@ pub struct Pas {
 }
 
 impl Pas {
+    /// A mechanism with no instances yet.
     pub fn new() -> Self {
         Self::default()
     }
