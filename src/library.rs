@@ -149,3 +149,46 @@ impl Library {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A catalogue that knows only `hh`, and makes a `pas` under that name.
+    fn impostor() -> Catalogue {
+        let make = |name: &str| {
+            (name == "hh")
+                .then(|| crate::catalogue::by_name("pas"))
+                .flatten()
+        };
+        Catalogue::new("an impostor", make, ["hh"])
+    }
+
+    #[test]
+    fn the_first_catalogue_that_knows_a_name_makes_it() {
+        let name = |l: &Library| l.make("hh").map(|m| m.info().name);
+        let first = Library::new().with_catalogue(impostor());
+        assert_eq!(
+            name(&first.clone().with_catalogue(Catalogue::builtin())),
+            Some("pas")
+        );
+        assert_eq!(
+            name(&Library::builtin().with_catalogue(impostor())),
+            Some("hh")
+        );
+        assert!(Library::builtin().make("no_such_mechanism").is_none());
+        assert!(Library::new().make("hh").is_none());
+        let names = first.with_catalogue(Catalogue::builtin()).names().join(",");
+        assert_eq!(names, format!("hh,{}", crate::catalogue::NAMES.join(",")));
+    }
+
+    #[test]
+    fn a_catalogue_makes_only_the_names_it_lists() {
+        let pas_only = Catalogue::new("pas only", crate::catalogue::by_name, ["pas"]);
+        assert!(pas_only.knows("pas") && !pas_only.knows("hh"));
+        assert!(pas_only.make("hh").is_none());
+        assert_eq!(pas_only.make("pas").map(|m| m.info().name), Some("pas"));
+        assert_eq!(pas_only.label(), "pas only");
+        assert_eq!(Catalogue::builtin().names(), crate::catalogue::NAMES);
+    }
+}
