@@ -8,19 +8,15 @@
 //! [repeats=N]` runs the forward simulations over 100 ms (4000 steps) for every model, best of N
 //! (default 3), and prints one JSON object per model (for `tests/reference/bench_side_by_side.py`).
 
-#[path = "../tests/models/mod.rs"]
-mod models;
-
-#[allow(dead_code)]
-#[path = "../runtime/tests/common/dual.rs"]
-mod dual;
-#[allow(clippy::needless_range_loop, dead_code)]
-#[path = "../runtime/tests/common/hh.rs"]
-mod hh;
-
 use gradmod_runtime::mechanism::Mechanism;
 use gradmod_runtime::{Cell, ParamSpec, Region, SectionId, Settings, read_swc};
-use models::{generated, model_b};
+use gradmod_testkit::hh;
+use gradmod_testkit::models::model_b_with as model_b;
+
+/// A new mechanism of the built-in catalogue.
+fn generated(name: &str) -> Box<dyn Mechanism> {
+    gradmod::catalogue::by_name(name).unwrap_or_else(|| panic!("no generated mechanism `{name}`"))
+}
 
 /// Tangent columns: the parameters of `mech`, repeated until there are `k` (each repeat is still
 /// a full column of work).

@@ -8,35 +8,19 @@
 //!
 //! Run with `cargo bench --bench vm` (`-- rounds=N`, default 5).
 
-#[path = "../tests/models/mod.rs"]
-mod models;
-
-#[path = "../src/fit.rs"]
-mod fit;
-
 use std::path::Path;
-use std::sync::OnceLock;
 
-use gradmod_runtime::mechanism::Mechanism;
+use gradmod::fit;
+use gradmod::library::{Catalogue as Source, Library};
 use gradmod_runtime::{Cell, ParamSpec};
+use gradmod_testkit::models::model_b_with as model_b;
 use gradmod_vm::Catalogue;
-use models::{generated, model_b};
 
 /// The IO cell's channel files.
 const IO_FILES: [&str; 10] = [
     "io_leak", "io_cal", "io_na_s", "io_kdr", "io_k", "io_cah", "io_cad", "io_kca", "io_h",
     "io_na_a",
 ];
-
-static VM: OnceLock<Catalogue> = OnceLock::new();
-
-fn vm(name: &str) -> Option<Box<dyn Mechanism>> {
-    VM.get().and_then(|c| c.make(name))
-}
-
-fn built(name: &str) -> Option<Box<dyn Mechanism>> {
-    models::catalogue::by_name(name)
-}
 
 /// CPU time of this thread (s), or wall time where the system does not report it.
 fn cpu_seconds(f: impl FnOnce()) -> f64 {
@@ -62,12 +46,12 @@ fn run(mut cell: Cell, steps: usize) -> f64 {
     })
 }
 
-fn io_cell(make: fit::Make, k: usize) -> Cell {
+fn io_cell(library: &Library, k: usize) -> Cell {
     let swc = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/data/C4A.swc"),
     )
     .unwrap();
-    let mut cell = fit::io_cell(make, &swc, fit::Cvs::PerSection, 0.025, &[1.0; 12]).unwrap();
+    let mut cell = fit::io_cell(library, &swc, fit::Cvs::PerSection, 0.025, &[1.0; 12]).unwrap();
     let params = [("io_cal", "gbar"), ("io_na_s", "gbar"), ("io_kdr", "gbar")];
     for &(m, p) in &params[..k] {
         cell.add_parameter(ParamSpec::mechanism(m, p)).unwrap();
@@ -75,8 +59,8 @@ fn io_cell(make: fit::Make, k: usize) -> Cell {
     cell
 }
 
-fn b1000(make: fit::Make, k: usize) -> Cell {
-    let mut cell = model_b(1000, make("hh").unwrap());
+fn b1000(library: &Library, k: usize) -> Cell {
+    let mut cell = model_b(1000, library.make("hh").unwrap());
     for p in &["gnabar", "gkbar", "gl"][..k] {
         cell.add_parameter(ParamSpec::mechanism("hh", p)).unwrap();
     }
@@ -97,11 +81,14 @@ fn main() {
         .collect();
     let mut paths = io_paths.clone();
     paths.push(root.join("mod_files/hh.mod"));
-    VM.set(Catalogue::load(&paths).unwrap()).unwrap();
+    let loaded = std::sync::Arc::new(Catalogue::load(&paths).unwrap());
+    let names: Vec<&str> = loaded.names().collect();
+    let vm = Library::new().with_catalogue(Source::new("run time", move |n| loaded.make(n), names));
+    let built = Library::builtin();
     // Every mechanism the rows use must be the right one.
-    assert!(generated("hh").info() == vm("hh").unwrap().info());
+    assert!(built.make("hh").unwrap().info() == vm.make("hh").unwrap().info());
 
-    type Row<'a> = (&'a str, &'a dyn Fn(fit::Make) -> Cell, usize);
+    type Row<'a> = (&'a str, &'a dyn Fn(&Library) -> Cell, usize);
     let rows: [Row; 4] = [
         ("B(1000) hh, forward", &|m| b1000(m, 0), 2000),
         ("B(1000) hh, K = 3", &|m| b1000(m, 3), 2000),
@@ -123,8 +110,8 @@ fn main() {
         let steps = parts
             .next()
             .map_or(steps * 10, |n| n.parse().expect("STEPS"));
-        let make_fn: fit::Make = if path == "build" { built } else { vm };
-        println!("{label} ({path}): {:.3} s", run(make(make_fn), steps));
+        let library = if path == "build" { &built } else { &vm };
+        println!("{label} ({path}): {:.3} s", run(make(library), steps));
         return;
     }
     let mut compile = f64::INFINITY;
@@ -134,8 +121,8 @@ fn main() {
             Catalogue::load(&io_paths).unwrap();
         }));
         for (i, (_, make, steps)) in rows.iter().enumerate() {
-            let b = run(make(built), *steps);
-            let v = run(make(vm), *steps);
+            let b = run(make(&built), *steps);
+            let v = run(make(&vm), *steps);
             best[i] = (best[i].0.min(b), best[i].1.min(v));
         }
         eprintln!("round {} of {rounds} done", round + 1);

@@ -7,13 +7,11 @@
 //! Run with `cargo run --release --example hh_axon_gradients [OUT_DIR]`; writes
 //! `hh_axon_gradients.png` and `hh_axon_gradients.csv` (default `out/`).
 
-#[path = "../src/catalogue.rs"]
-mod catalogue;
-
 use std::error::Error;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use gradmod::catalogue;
 use gradmod_runtime::{Cell, ClampId, Morphology, ParamSpec, Probe, Recorder, Region, Settings};
 use plotters::prelude::*;
 

@@ -48,18 +48,13 @@
 //! counted by a threshold detector at −10 mV) against the target, and writes PNG plots of the rate
 //! estimate f(t) with the binned true rate, the spike rasters and the parameter trajectories.
 
-// The catalogue's list of names is not needed here.
-#[allow(dead_code)]
-#[path = "../src/catalogue.rs"]
-mod catalogue;
-#[path = "../src/homeostasis.rs"]
-mod homeostasis;
 mod homeostasis_common;
 
 use std::path::PathBuf;
 
+use gradmod::homeostasis::{self, Adapt, Homeostasis, Mode, Noise};
+use gradmod::{Library, catalogue};
 use gradmod_runtime::{Cell, Morphology, Probe, Recorder, Region, Settings};
-use homeostasis::{Adapt, Homeostasis, Mode, Noise};
 use homeostasis_common::{
     DirectionArgs, Line, Panel, arg, binned_rate, direction_args, list_arg, mode_arg, plot_panels,
     plot_raster, rate_in,
@@ -167,9 +162,9 @@ fn free_run(tstop: f64, o: &Opts) -> Result<Vec<f64>, String> {
     Ok(c.take_spikes().iter().map(|s| s.time).collect())
 }
 
-fn controlled(target: f64, o: &Opts) -> Result<Outcome, String> {
+fn controlled(target: f64, o: &Opts, library: &Library) -> Result<Outcome, String> {
     let mut c = cell(o)?;
-    let mut at = homeostasis::attach(&mut c, &section(target, o), &catalogue::by_name)?;
+    let mut at = homeostasis::attach(&mut c, &section(target, o), library)?;
     let mut probes =
         vec![Probe::field(&c, at.objective, "f", at.instance).map_err(|e| e.to_string())?];
     let hh = c.mechanism_id("hh").map_err(|e| e.to_string())?;
@@ -255,10 +250,11 @@ fn run() -> Result<(), String> {
         return Ok(());
     }
     let started = std::time::Instant::now();
+    let library = &Library::builtin();
     let outcomes: Vec<Result<Outcome, String>> = std::thread::scope(|s| {
         let handles: Vec<_> = targets
             .iter()
-            .map(|&t| s.spawn(move || controlled(t, &o)))
+            .map(|&t| s.spawn(move || controlled(t, &o, library)))
             .collect();
         handles
             .into_iter()

@@ -96,21 +96,16 @@
 //! histograms (PNG). With `--no-control` the same network runs without observers, tangents or
 //! control, for the throughput comparison.
 
-// The catalogue's list of names is not needed here.
-#[allow(dead_code)]
-#[path = "../src/catalogue.rs"]
-mod catalogue;
-#[path = "../src/homeostasis.rs"]
-mod homeostasis;
 mod homeostasis_common;
 
 use std::path::PathBuf;
 use std::time::Instant;
 
+use gradmod::homeostasis::{self, Adapt, Homeostasis, Mode, Noise};
+use gradmod::{Library, catalogue};
 use gradmod_runtime::control::Controller;
 use gradmod_runtime::noise::random_word;
 use gradmod_runtime::{Cell, Connection, Morphology, Network, Region, Settings};
-use homeostasis::{Adapt, Homeostasis, Mode, Noise};
 use homeostasis_common::{DirectionArgs, arg, direction_args, mode_arg, plot_histograms, rate_in};
 
 /// Options of the experiment.
@@ -148,7 +143,7 @@ fn uniform(seed: u64, stream: u64, index: u64) -> f64 {
 
 /// Cell i: one compartment with hh, an OU source (seed 1000 + i), an ExpSyn, a detector, and
 /// (with control) the rate objective and controller.
-fn cell(i: usize, o: &Opts) -> Result<(Cell, Option<Controller>), String> {
+fn cell(i: usize, o: &Opts, library: &Library) -> Result<(Cell, Option<Controller>), String> {
     let mut m = Morphology::new();
     m.add_cylinder("soma", 1, o.diam, o.diam, None, 1)
         .map_err(|e| e.to_string())?;
@@ -209,16 +204,17 @@ fn cell(i: usize, o: &Opts) -> Result<(Cell, Option<Controller>), String> {
             })
             .collect(),
     };
-    let at = homeostasis::attach(&mut c, &h, &catalogue::by_name)?;
+    let at = homeostasis::attach(&mut c, &h, library)?;
     Ok((c, Some(at.controller)))
 }
 
 /// The network: cells and 5 distinct random presynaptic partners per cell.
 fn network(o: &Opts) -> Result<(Network, Vec<Controller>), String> {
+    let library = Library::builtin();
     let mut net = Network::new();
     let mut ctrls = Vec::new();
     for i in 0..o.cells {
-        let (c, ctrl) = cell(i, o)?;
+        let (c, ctrl) = cell(i, o, &library)?;
         net.add_cell(c);
         ctrls.extend(ctrl);
     }

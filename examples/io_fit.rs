@@ -24,20 +24,14 @@
 //! ...): several sets give almost the same voltage. Fitting three voltages (`--three-probes`)
 //! gives the same picture (3456 -> 6.03 mV², g_CaL x2.79).
 
-#[path = "../src/catalogue.rs"]
-mod catalogue;
-#[path = "../src/fit.rs"]
-mod fit;
-#[path = "../src/fit_plot.rs"]
-mod fit_plot;
-
 use std::error::Error;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use fit::{AdamOptions, Checkpoint, Cvs, IO_REFERENCE, IO_START};
-use fit_plot::{draw, lines};
+use gradmod::Library;
+use gradmod::fit::plot::{draw, lines};
+use gradmod::fit::{self, AdamOptions, Checkpoint, Cvs, IO_REFERENCE, IO_START};
 use gradmod_runtime::cmaes::CmaEs;
 use plotters::prelude::*;
 
@@ -122,6 +116,7 @@ fn run() -> Result<(), Box<dyn Error>> {
     let swc = std::fs::read_to_string(&swc_path)?;
     let cvs = a.max_length.map_or(Cvs::PerSection, Cvs::MaxLength);
     let dt = 0.025;
+    let library = Library::builtin();
     let make = |target: Vec<Vec<f64>>| {
         let setup = fit::IoSetup {
             cvs,
@@ -130,7 +125,7 @@ fn run() -> Result<(), Box<dyn Error>> {
             window: (0.0, a.tstop),
             reference: a.reference,
         };
-        let mut p = fit::io_problem(catalogue::by_name, swc.clone(), setup, vec![])?;
+        let mut p = fit::io_problem(&library, swc.clone(), setup, vec![])?;
         if a.three_probes {
             let cell = (p.build)()?;
             p.probes

@@ -39,16 +39,14 @@
 //!
 //! The sections are read from the same file as the rest of the model, ignoring every other key.
 
-// The examples and tests include this file by path and each uses a different subset.
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
 
 use gradmod_runtime::control::{ControlSettings, Controller, ObjectiveSpec, StateRef};
-use gradmod_runtime::mechanism::Mechanism;
 use gradmod_runtime::noise::OuParams;
 use gradmod_runtime::{Cell, MechId, ParamSpec, Region};
 use serde::Deserialize;
+
+use crate::library::Library;
 
 /// The homeostasis-related sections of a model file.
 #[derive(Debug, Default, Deserialize)]
@@ -296,16 +294,12 @@ pub struct Attached {
 }
 
 /// Inserts the rate objective, declares the adapted parameters, sets the forgetting rate and makes
-/// the controller (before initialisation). `make` gives new mechanisms by name (the catalogue).
-pub fn attach(
-    cell: &mut Cell,
-    h: &Homeostasis,
-    make: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>,
-) -> Result<Attached, String> {
+/// the controller (before initialisation). The observers come from `library`.
+pub fn attach(cell: &mut Cell, h: &Homeostasis, library: &Library) -> Result<Attached, String> {
     if h.direction == Some(Direction::Excitability) && h.mode != Mode::Tracking {
         return Err("homeostasis.direction = \"excitability\" needs mode = \"tracking\"".into());
     }
-    let (objective, instance) = insert_observer(cell, make, "rate_objective", &h.section)?;
+    let (objective, instance) = insert_observer(cell, library, "rate_objective", &h.section)?;
     let all = Region::All;
     let set = |cell: &mut Cell, f: &str, v: f64| {
         cell.set_field(objective, f, &all, v)
@@ -356,7 +350,7 @@ pub fn attach(
     };
     let mut direction = None;
     if excitability {
-        let (ex, at) = insert_observer(cell, make, "excitability", &h.section)?;
+        let (ex, at) = insert_observer(cell, library, "excitability", &h.section)?;
         for (field, key, value) in [
             ("vs", "excitability_v", h.excitability_v),
             ("ks", "excitability_k", h.excitability_k),
@@ -396,11 +390,13 @@ pub fn attach(
 /// middle, the one the controller reads.
 fn insert_observer(
     cell: &mut Cell,
-    make: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>,
+    library: &Library,
     name: &str,
     section: &str,
 ) -> Result<(MechId, usize), String> {
-    let mech = make(name).ok_or_else(|| format!("no `{name}` mechanism in the catalogue"))?;
+    let mech = library
+        .make(name)
+        .ok_or_else(|| format!("no `{name}` mechanism in the catalogue"))?;
     let id = cell
         .insert(mech, &Region::section(section))
         .map_err(|e| format!("homeostasis.section: {e}"))?;

@@ -150,7 +150,6 @@ pub fn write_npy(path: &Path, shape: &[usize], data: &[f64]) -> io::Result<()> {
 
 /// Reads a `.npy` file written by [`write_npy`]: its shape and data. (The binary does not read its
 /// outputs back; the tests do.)
-#[allow(dead_code)]
 pub fn read_npy(path: &Path) -> io::Result<(Vec<usize>, Vec<f64>)> {
     let bytes = std::fs::read(path)?;
     let bad = |m: &str| io::Error::new(io::ErrorKind::InvalidData, m.to_string());

@@ -5,19 +5,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use gradmod_runtime::control::Controller;
-use gradmod_runtime::mechanism::Mechanism;
 use gradmod_runtime::{Cell, Network, Probe, Recorder};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::homeostasis::{self, HomeostasisFile};
+use crate::library::Library;
 use crate::model::build::{Built, BuiltCell, ProbeColumn};
-use crate::model::{Library, Model, Override, build};
+use crate::model::{Model, Override, build};
 use crate::output::Traces;
-
-// The binary and the tests that include this file by path share the module this way.
-#[path = "homeostasis.rs"]
-pub mod homeostasis;
-
-use homeostasis::HomeostasisFile;
 
 /// How to run a model.
 #[derive(Clone, Debug)]
@@ -58,8 +53,7 @@ pub fn run(
         .iter()
         .any(|c| c.homeostasis.is_some() || !c.noise.is_empty());
     let (traces, spikes) = if controlled {
-        let make = |name: &str| library.make(name);
-        simulate_controlled(built, &make, options.progress)?
+        simulate_controlled(built, library, options.progress)?
     } else {
         simulate(built, options.progress)?
     };
@@ -335,13 +329,13 @@ fn attach_control(
     columns: &mut Columns,
     sections: &HomeostasisFile,
     seed_offset: u64,
-    make: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>,
+    library: &Library,
 ) -> Result<Option<Controller>, Box<dyn std::error::Error>> {
     homeostasis::add_noise(cell, &sections.noise, seed_offset)?;
     let Some(h) = &sections.homeostasis else {
         return Ok(None);
     };
-    let at = homeostasis::attach(cell, h, make)?;
+    let at = homeostasis::attach(cell, h, library)?;
     let column = |name: String, value: Probe, unit: &str| ProbeColumn {
         name,
         value,
@@ -374,10 +368,10 @@ fn attach_control(
 /// cell i's sources are offset by i, so that cells built from one file get different noise.
 /// Besides the model's probes, the traces of a controlled cell hold the rate estimate
 /// `homeostasis.f` (Hz) and the trajectory `homeostasis.MECHANISM.PARAMETER` of every adapted
-/// parameter. `make` gives the observer mechanisms by name.
+/// parameter. The observer mechanisms come from `library`.
 pub fn simulate_controlled(
     built: Built,
-    make: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>,
+    library: &Library,
     progress: bool,
 ) -> Result<Simulated, Box<dyn std::error::Error>> {
     let mut cells = Vec::new();
@@ -395,7 +389,7 @@ pub fn simulate_controlled(
         let (h, noise) = (b.homeostasis.take(), std::mem::take(&mut b.noise));
         let sections = HomeostasisFile::from_values(h.as_ref(), &noise).map_err(&at)?;
         let (mut cell, mut columns) = split(b);
-        let c = attach_control(&mut cell, &mut columns, &sections, i as u64, make)
+        let c = attach_control(&mut cell, &mut columns, &sections, i as u64, library)
             .map_err(|e| at(e.to_string()))?;
         cells.push(cell);
         shells.push(columns);

@@ -1,12 +1,9 @@
 //! Throughput on model B(N) (MODELS.md): an HH cable of N CVs, forward only and with K tangents.
 //! Criterion reports elements/s = CV-steps/s (N CVs times steps).
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
-use common::models::model_b;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use gradmod_runtime::{Cell, ParamSpec};
+use gradmod_testkit::models::model_b;
 
 const PARAMS: [(&str, &str); 4] = [
     ("hh", "gnabar"),

@@ -12,41 +12,10 @@ use super::network;
 use super::regions::Regions;
 use super::schema::Num;
 use super::{Location, Model, ModelError, Source};
-
-/// A constructor of mechanisms by name.
-type MakeFn<'a> = Box<dyn Fn(&str) -> Option<Box<dyn Mechanism>> + 'a>;
+use crate::library::Library;
 
 /// A gap junction between (cell, CV) and (cell, CV), with its conductance (µS).
 pub type GapJunction = ((usize, usize), (usize, usize), f64);
-
-/// The mechanisms a model can name: a constructor by name and the list of names (for messages).
-pub struct Library<'a> {
-    make: MakeFn<'a>,
-    names: Vec<String>,
-}
-
-impl<'a> Library<'a> {
-    /// A library from a constructor and the names it knows.
-    pub fn new(
-        make: impl Fn(&str) -> Option<Box<dyn Mechanism>> + 'a,
-        names: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        Self {
-            make: Box::new(make),
-            names: names.into_iter().map(Into::into).collect(),
-        }
-    }
-
-    /// A new, unplaced mechanism by name.
-    pub fn make(&self, name: &str) -> Option<Box<dyn Mechanism>> {
-        (self.make)(name)
-    }
-
-    /// The names the library knows.
-    pub fn names(&self) -> &[String] {
-        &self.names
-    }
-}
 
 /// A `--set KEY=VALUE` override of a model value.
 #[derive(Clone, Debug, PartialEq)]

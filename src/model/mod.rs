@@ -18,7 +18,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-pub use build::{Library, Override, build};
+pub use build::{Override, build};
 pub use schema::ModelFile;
 
 /// A parsed model file with its text (for error positions) and directory (for relative paths).

@@ -3,8 +3,9 @@
 
 use gradmod_runtime::Connection;
 
-use super::build::{Built, BuiltCell, Library, Override, SimSettings, build_cell, cv_at};
+use super::build::{Built, BuiltCell, Override, SimSettings, build_cell, cv_at};
 use super::{Model, ModelError};
+use crate::library::Library;
 
 /// Splits `CELL.REST` into the cell's index and the rest.
 fn split_cell<'a>(cells: &[BuiltCell], text: &'a str) -> Result<(usize, &'a str), String> {

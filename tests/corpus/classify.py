@@ -215,7 +215,7 @@ def main():
     compile_md = compile_section(results, args.timeout) if args.compile else None
     if args.write:
         lines = ["# Written by tests/corpus/classify.py from `gradmod check` on every corpus "
-                 "file; compiler/tests/lower_corpus.rs holds the compiler to it.",
+                 "file; compiler/tests/it/lower_corpus.rs holds the compiler to it.",
                  "# file\tverdict\tfirst error"]
         lines += [f"{r['file']}\t{r['verdict']}\t{r['first']}" for r in results]
         EXPECTED.write_text("\n".join(lines) + "\n")

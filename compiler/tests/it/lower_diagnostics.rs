@@ -1,0 +1,132 @@
+//! Lowering diagnostics as a user sees them: semantic errors and unsupported constructs, each
+//! naming the file, line and column, with the source line and a caret. Snapshots are reviewed
+//! text; update them with `INSTA_UPDATE=always` and read the diff.
+
+use gradmod_compiler::driver::load_source;
+
+/// Lowers `text` (which must parse) and renders its diagnostics.
+fn diagnostics(name: &str, text: &str) -> String {
+    let front = load_source(name, text);
+    assert!(front.module.is_none(), "{name} was accepted");
+    front.render()
+}
+
+const HEAD: &str = "NEURON { SUFFIX t }\nSTATE { m }\nPARAMETER { g = 1 }\n";
+
+fn with_head(body: &str) -> String {
+    format!("{HEAD}{body}")
+}
+
+#[test]
+fn undeclared_variable() {
+    assert_snapshot!(diagnostics(
+        "undeclared.mod",
+        &with_head("BREAKPOINT {\n    g = gbar * m\n}\n")
+    ));
+}
+
+#[test]
+fn recursion_is_rejected_by_name() {
+    let text = with_head(
+        "FUNCTION fact(n) {\n    if (n < 1) {\n        fact = 1\n    } else {\n        fact = n * fact(n - 1)\n    }\n}\nBREAKPOINT {\n    g = fact(3)\n}\n",
+    );
+    assert_snapshot!(diagnostics("recursion.mod", &text));
+}
+
+#[test]
+fn pointer_and_verbatim_are_unsupported() {
+    let text = "NEURON {\n    POINT_PROCESS p\n    POINTER donor\n}\nASSIGNED { donor }\nVERBATIM\nstatic int counter;\nENDVERBATIM\n";
+    assert_snapshot!(diagnostics("pointer.mod", text));
+}
+
+#[test]
+fn ode_outside_derivative() {
+    assert_snapshot!(diagnostics(
+        "ode.mod",
+        &with_head("BREAKPOINT {\n    m' = -m\n}\n")
+    ));
+}
+
+#[test]
+fn derivative_of_a_parameter() {
+    let text =
+        with_head("BREAKPOINT {\n    SOLVE s METHOD cnexp\n}\nDERIVATIVE s {\n    g' = -g\n}\n");
+    assert_snapshot!(diagnostics("param_ode.mod", &text));
+}
+
+#[test]
+fn solve_without_method_and_unknown_block() {
+    let text = with_head(
+        "BREAKPOINT {\n    SOLVE s\n    SOLVE nowhere METHOD cnexp\n}\nDERIVATIVE s {\n    m' = -m\n}\n",
+    );
+    assert_snapshot!(diagnostics("solve.mod", &text));
+}
+
+#[test]
+fn unsupported_method() {
+    let text =
+        with_head("BREAKPOINT {\n    SOLVE s METHOD runge\n}\nDERIVATIVE s {\n    m' = -m\n}\n");
+    assert_snapshot!(diagnostics("runge.mod", &text));
+}
+
+#[test]
+fn reversible_reaction_needs_two_rates() {
+    let text = "NEURON { SUFFIX k }\nSTATE { a b }\nBREAKPOINT {\n    SOLVE kin METHOD sparse\n}\nKINETIC kin {\n    ~ a <-> b (1)\n}\n";
+    assert_snapshot!(diagnostics("reaction.mod", text));
+}
+
+#[test]
+fn bad_ion_variable() {
+    let text = "NEURON {\n    SUFFIX x\n    USEION na READ ena, ek WRITE ina\n}\n";
+    assert_snapshot!(diagnostics("ion.mod", text));
+}
+
+#[test]
+fn assigning_constants_and_time() {
+    let text =
+        with_head("CONSTANT { c = 2 }\nBREAKPOINT {\n    c = 3\n    t = 1\n    v = -65\n}\n");
+    assert_snapshot!(diagnostics("assign.mod", &text));
+}
+
+#[test]
+fn array_index_out_of_range() {
+    let text = "NEURON { SUFFIX a }\nSTATE { c[3] }\nBREAKPOINT {\n    SOLVE s METHOD cnexp\n}\nDERIVATIVE s {\n    FROM i = 0 TO 3 {\n        c'[i] = -c[i]\n    }\n}\n";
+    assert_snapshot!(diagnostics("array.mod", text));
+}
+
+#[test]
+fn random_numbers_are_unsupported() {
+    assert_snapshot!(diagnostics(
+        "random.mod",
+        &with_head("BREAKPOINT {\n    g = normrand(0, 1)\n}\n")
+    ));
+}
+
+#[test]
+fn wrong_arity() {
+    assert_snapshot!(diagnostics(
+        "arity.mod",
+        &with_head("BREAKPOINT {\n    g = exp(1, 2) + pow(2)\n}\n")
+    ));
+}
+
+#[test]
+fn declared_twice() {
+    assert_snapshot!(diagnostics("twice.mod", &with_head("ASSIGNED { g }\n")));
+}
+
+/// A PROCEDURE may assign `v`: it changes a copy of its own, and the module is accepted.
+#[test]
+fn procedure_assigning_v_works_on_a_copy() {
+    let text = with_head(
+        "ASSIGNED { x }\nPROCEDURE shift(vm) {\n    v = vm + 10\n    x = v\n}\nBREAKPOINT {\n    shift(v)\n    g = x\n}\n",
+    );
+    let front = load_source("copy.mod", &text);
+    let m = front
+        .module
+        .as_ref()
+        .unwrap_or_else(|| panic!("{}", front.render()));
+    let printed = gradmod_compiler::back::nmodl::print_module(m);
+    assert!(printed.contains("v_1 = v\n"), "{printed}");
+    assert!(printed.contains("x = v_1\n"), "{printed}");
+}

@@ -1,0 +1,504 @@
+//! The `gradmod` command line: check and inspect NMODL mechanisms, and run and fit model
+//! descriptions with a mechanism [`Library`].
+//!
+//! The `gradmod` binary is [`main_with`] over [`Library::builtin`]. A program with mechanisms of
+//! its own offers the same commands over its own library:
+//!
+//! ```ignore
+//! fn main() -> std::process::ExitCode {
+//!     let library = gradmod::Library::builtin().with(my_catalogue::by_name, my_catalogue::NAMES);
+//!     gradmod::cli::main_with(library)
+//! }
+//! ```
+//!
+//! (`examples/own_mechanisms.rs` is such a program.)
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use gradmod_compiler::back::nmodl;
+use gradmod_compiler::driver;
+use gradmod_compiler::ir::{MechKind, Module};
+
+use crate::library::Library;
+use crate::{fit, model, run};
+
+/// gradmod compiles NEURON-style NMODL (.mod) mechanisms and derives their exact parameter
+/// gradients.
+///
+/// Start with `gradmod check FILE.mod` to see whether a file is accepted, and `gradmod dump
+/// FILE.mod` to read what the compiler made of it. `gradmod run MODEL.toml` simulates a model
+/// description and writes its traces and gradients; `gradmod fit MODEL.toml --target
+/// TRACE.csv --params P1,P2` fits parameters of it to a trace with Adam. With no command, gradmod
+/// runs its bundled model (the HH axon, model A) and writes to `out/`.
+#[derive(Parser)]
+#[command(name = "gradmod", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and lower .mod files; print one summary line per file and every diagnostic.
+    ///
+    /// Exits with status 0 when every file is accepted and 1 otherwise. Without files, checks the
+    /// built-in mechanism library.
+    Check {
+        /// The .mod files to check.
+        files: Vec<PathBuf>,
+    },
+    /// Simulate a model description (TOML) with the built-in mechanisms and write its traces,
+    /// tangents dV/dθ (CSV and .npy) and a plot.
+    Run {
+        /// The model file; without it, the bundled model A (HH axon).
+        model: Option<PathBuf>,
+        /// Override a value: MECH.PARAM=VALUE (everywhere the mechanism is), CLAMP.amp=VALUE,
+        /// cm=, Ra=, or a [simulation] key such as tstop=50. Repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Output directory.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Do not draw plot.png.
+        #[arg(long)]
+        no_plot: bool,
+    },
+    /// Fit [[parameter]] entries of a model to a target voltage trace with Adam (exact gradients),
+    /// writing the loss curve, parameter trajectories and fitted trace (CSV and PNG) and a
+    /// checkpoint to resume from.
+    ///
+    /// Each fitted parameter is a log-scaled multiplier of its model value, within the entry's
+    /// `bounds` (default [0.05, 20]). The target is a CSV file with a `t` column and a column named
+    /// after the probe, such as the traces.csv of `gradmod run`, sampled at every step.
+    Fit {
+        /// The model file.
+        model: PathBuf,
+        /// The target traces (CSV with a `t` column, such as `gradmod run`'s traces.csv).
+        #[arg(long, value_name = "TRACE.csv")]
+        target: PathBuf,
+        /// Names of the model's [[parameter]] entries to fit, comma-separated (`all`: every one).
+        #[arg(long, value_delimiter = ',', value_name = "P1,P2", required = true)]
+        params: Vec<String>,
+        /// Adam iterations to run (that many more when resuming).
+        #[arg(long, default_value_t = 100)]
+        iterations: usize,
+        /// Adam's learning rate on the log-multipliers (default 0.05, or the checkpoint's).
+        #[arg(long)]
+        rate: Option<f64>,
+        /// Loss window T0,T1 in ms (default the whole run).
+        #[arg(long, value_name = "T0,T1", allow_hyphen_values = true)]
+        window: Option<String>,
+        /// What the loss compares: `trace` (mean squared difference), `mean` (mean voltage), or
+        /// `rate[:THRESHOLD[:WIDTH[:DURATION]]]` (a smoothed firing rate; default rate:-20:2:2).
+        #[arg(long, default_value = "trace", allow_hyphen_values = true)]
+        loss: String,
+        /// The voltage [[probe]] compared with the target's column of the same name (default the
+        /// first voltage probe).
+        #[arg(long)]
+        probe: Option<String>,
+        /// Output directory.
+        #[arg(long, default_value = "out/fit")]
+        out: PathBuf,
+        /// Resume from a checkpoint.json written by an earlier fit.
+        #[arg(long, value_name = "CHECKPOINT.json")]
+        resume: Option<PathBuf>,
+        /// Override a model value, as for `gradmod run`. Repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Start a parameter at this multiplier of its model value (default 1). Repeatable.
+        #[arg(long = "start", value_name = "NAME=X")]
+        start: Vec<String>,
+        /// Do not draw the PNG figures.
+        #[arg(long)]
+        no_plot: bool,
+    },
+    /// Print a mechanism's update maps and their tangents as readable NMODL, for checking.
+    ///
+    /// Each tangent map is specialised to one parameter and each tangent is commented with what
+    /// it is, e.g. `: d(m_next)/d(gnabar)`.
+    Audit {
+        /// The .mod file.
+        file: PathBuf,
+        /// The parameters to differentiate with respect to, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',', value_name = "P1,P2")]
+        wrt: Option<Vec<String>>,
+        /// Also write the augmented model (mechanism and tangent maps) as a .mod file.
+        #[arg(long, value_name = "OUT")]
+        emit_mod: Option<PathBuf>,
+    },
+    /// Print a .mod file as the compiler sees it: its syntax tree or its IR (as NMODL).
+    Dump {
+        /// The .mod file.
+        file: PathBuf,
+        /// Print the syntax tree.
+        #[arg(long, conflicts_with = "ir")]
+        ast: bool,
+        /// Print the IR as NMODL (the default).
+        #[arg(long)]
+        ir: bool,
+        /// Print the IR after running the passes up to and including PASS (e.g. `cnexp`).
+        #[arg(long, value_name = "PASS", conflicts_with = "ast")]
+        after: Option<String>,
+    },
+    /// Compile a .mod file to Rust: the mechanism struct, its metadata and its forward and
+    /// tangent kernels (the code the build-time Builder writes).
+    Compile {
+        /// The .mod file.
+        file: PathBuf,
+        /// The Rust file to write.
+        #[arg(short, long, value_name = "FILE.rs")]
+        output: PathBuf,
+        /// The parameters to differentiate, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',', value_name = "P1,P2")]
+        wrt: Option<Vec<String>>,
+    },
+}
+
+/// The built-in mechanism library, embedded so that the default job needs no files.
+const BUILTIN: &[(&str, &str)] = &[
+    ("mod_files/hh.mod", include_str!("../mod_files/hh.mod")),
+    ("mod_files/pas.mod", include_str!("../mod_files/pas.mod")),
+];
+
+/// The bundled default model: model A of MODELS.md with tangents for gnabar, gkbar, gl and the
+/// IClamp amplitude.
+const DEFAULT_MODEL: (&str, &str) = (
+    "models/A_hh_axon.toml",
+    include_str!("../models/A_hh_axon.toml"),
+);
+
+/// Runs the command line of the process's arguments with the mechanisms of `library`, and returns
+/// the process's exit status: a program's whole `main`.
+pub fn main_with(library: Library) -> ExitCode {
+    run_from(std::env::args_os(), &library)
+}
+
+/// Runs the command line `args` (the program's name first, as in [`std::env::args_os`]) with the
+/// mechanisms of `library`, and returns the exit status. Help and usage errors are printed as
+/// clap prints them (status 0 for `--help` and `--version`, 2 for a usage error).
+pub fn run_from<I, T>(args: I, library: &Library) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // What `Cli::parse` does on an error, returning the status instead of exiting.
+            let _ = e.print();
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    match cli.command {
+        None => run_model(None, &[], Path::new("out"), true, library),
+        Some(Command::Run {
+            model,
+            set,
+            out,
+            no_plot,
+        }) => run_model(model.as_deref(), &set, &out, !no_plot, library),
+        Some(Command::Fit {
+            model,
+            target,
+            params,
+            iterations,
+            rate,
+            window,
+            loss,
+            probe,
+            out,
+            resume,
+            set,
+            start,
+            no_plot,
+        }) => {
+            let args = FitArgs {
+                window,
+                loss,
+                set,
+                start,
+            };
+            let mut opts = fit::command::FitOptions::new(target, &[], out);
+            opts.params = params;
+            opts.iterations = iterations;
+            opts.rate = rate;
+            opts.probe = probe;
+            opts.resume = resume;
+            opts.progress = true;
+            opts.plot = !no_plot;
+            match fit_model(&model, args, opts, library) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Some(Command::Check { files }) if files.is_empty() => {
+            println!(
+                "gradmod: checking the built-in mechanism library ({} files)",
+                BUILTIN.len()
+            );
+            let ok = BUILTIN
+                .iter()
+                .all(|(name, text)| report(&driver::load_source(name, text), name));
+            exit(ok)
+        }
+        Some(Command::Check { files }) => {
+            let mut ok = true;
+            for path in &files {
+                let name = path.display().to_string();
+                match driver::load_file(path) {
+                    Ok(front) => ok &= report(&front, &name),
+                    Err(e) => {
+                        println!("error  {name}: cannot read: {e}");
+                        ok = false;
+                    }
+                }
+            }
+            exit(ok)
+        }
+        Some(Command::Audit {
+            file,
+            wrt,
+            emit_mod,
+        }) => {
+            let front = match driver::load_file(&file) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("error: cannot read {}: {e}", file.display());
+                    return ExitCode::FAILURE;
+                }
+            };
+            eprint!("{}", front.render());
+            let Some(m) = &front.module else {
+                return ExitCode::FAILURE;
+            };
+            let name = file.display().to_string();
+            match gradmod_compiler::audit::audit(m, &name, wrt.as_deref()) {
+                Ok(text) => print!("{text}"),
+                Err(d) => {
+                    eprint!("{}", d.render(&front.sources));
+                    return ExitCode::FAILURE;
+                }
+            }
+            if let Some(out) = emit_mod {
+                let text = match gradmod_compiler::audit::emit_mod(m, &name) {
+                    Ok(t) => t,
+                    Err(d) => {
+                        eprint!("{}", d.render(&front.sources));
+                        return ExitCode::FAILURE;
+                    }
+                };
+                if let Err(e) = std::fs::write(&out, text) {
+                    eprintln!("error: cannot write {}: {e}", out.display());
+                    return ExitCode::FAILURE;
+                }
+                eprintln!("wrote the augmented model to {}", out.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Some(Command::Dump {
+            file,
+            ast,
+            ir: _,
+            after,
+        }) => {
+            let front = match driver::load_file(&file) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("error: cannot read {}: {e}", file.display());
+                    return ExitCode::FAILURE;
+                }
+            };
+            eprint!("{}", front.render());
+            if ast {
+                println!("{:#?}", front.ast);
+                return ExitCode::SUCCESS;
+            }
+            let Some(mut m) = front.module.clone() else {
+                return ExitCode::FAILURE;
+            };
+            if let Some(pass) = after
+                && let Err(d) = gradmod_compiler::passes::run(&mut m, Some(&pass))
+            {
+                eprint!("{}", d.render(&front.sources));
+                return ExitCode::FAILURE;
+            }
+            // Conditional expressions the passes build (`select`) become if/else statements,
+            // so that what is printed is NMODL that reads back.
+            if let Err(d) = gradmod_compiler::passes::deselect::run(&mut m) {
+                eprint!("{}", d.render(&front.sources));
+                return ExitCode::FAILURE;
+            }
+            print!("{}", nmodl::print_module(&m));
+            ExitCode::SUCCESS
+        }
+        Some(Command::Compile { file, output, wrt }) => {
+            let code = match gradmod_compiler::builder::compile_file(&file, &|_| wrt.clone()) {
+                Ok(g) => g.code,
+                Err(e) => {
+                    eprint!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            if let Err(e) = std::fs::write(&output, code) {
+                eprintln!("error: cannot write {}: {e}", output.display());
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// `gradmod run`: loads a model (or the bundled one), simulates it with the library's mechanisms
+/// and writes the results to `out`.
+fn run_model(
+    path: Option<&Path>,
+    set: &[String],
+    out: &Path,
+    plot: bool,
+    library: &Library,
+) -> ExitCode {
+    let loaded = match path {
+        Some(p) => model::Model::load(p),
+        None => {
+            println!(
+                "gradmod: running the bundled model {} (HH axon)",
+                DEFAULT_MODEL.0
+            );
+            model::Model::parse(DEFAULT_MODEL.0, DEFAULT_MODEL.1, Path::new("."))
+        }
+    };
+    let m = match loaded {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut overrides = Vec::new();
+    for s in set {
+        match model::Override::parse(s) {
+            Ok(o) => overrides.push(o),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let options = run::RunOptions {
+        out: out.to_path_buf(),
+        overrides,
+        plot,
+        progress: true,
+    };
+    match run::run(&m, library, &options) {
+        Ok(report) => {
+            run::print_report(&report, out);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The arguments of `gradmod fit` that are parsed from text.
+struct FitArgs {
+    window: Option<String>,
+    loss: String,
+    set: Vec<String>,
+    start: Vec<String>,
+}
+
+/// `gradmod fit`: loads the model, parses the remaining arguments, fits with the library's
+/// mechanisms and reports.
+fn fit_model(
+    path: &Path,
+    args: FitArgs,
+    mut opts: fit::command::FitOptions,
+    library: &Library,
+) -> Result<(), String> {
+    let m = model::Model::load(path).map_err(|e| e.to_string())?;
+    opts.window = args
+        .window
+        .as_deref()
+        .map(fit::command::parse_window)
+        .transpose()?;
+    opts.loss = fit::Loss::parse(&args.loss)?;
+    opts.overrides = args
+        .set
+        .iter()
+        .map(|s| model::Override::parse(s))
+        .collect::<Result<_, _>>()?;
+    opts.start = args
+        .start
+        .iter()
+        .map(|s| fit::command::parse_start(s))
+        .collect::<Result<_, _>>()?;
+    let report = fit::command::fit(&m, library, &opts)?;
+    // A closed stdout (such as `| head`) loses the report but is not an error of the fit.
+    let mut text = report.summary.clone();
+    text += &format!(
+        "wrote {} files to {}:\n",
+        report.files.len(),
+        opts.out.display()
+    );
+    for f in &report.files {
+        text += &format!("  {}\n", f.display());
+    }
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+    Ok(())
+}
+
+fn exit(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Prints a file's diagnostics and its summary line; returns whether it was accepted.
+fn report(front: &driver::Frontend, name: &str) -> bool {
+    eprint!("{}", front.render());
+    match &front.module {
+        Some(m) => {
+            println!("ok     {name}: {}", summary(m));
+            true
+        }
+        None => {
+            let errors = front.diags.0.iter().filter(|d| d.is_error()).count();
+            let first = front
+                .diags
+                .0
+                .iter()
+                .find(|d| d.is_error())
+                .map(|d| d.message.clone())
+                .unwrap_or_default();
+            println!("error  {name}: {errors} error(s); first: {first}");
+            false
+        }
+    }
+}
+
+fn summary(m: &Module) -> String {
+    let kind = match m.kind {
+        MechKind::Density => "SUFFIX",
+        MechKind::Point => "POINT_PROCESS",
+        MechKind::Artificial => "ARTIFICIAL_CELL",
+    };
+    let ions: Vec<&str> = m.ions.iter().map(|i| i.species.as_str()).collect();
+    format!(
+        "{kind} {}, {} parameters, {} states, ions [{}]",
+        m.name,
+        m.parameters().len(),
+        m.states().len(),
+        ions.join(", ")
+    )
+}

@@ -1,0 +1,23 @@
+//! The end-to-end tests of the whole pipeline (parse, generate, simulate, compare), one module per
+//! subject, gathered into one test binary so that the crate graph is linked once rather than once
+//! per file. `models` holds what the modules share.
+
+mod models;
+
+mod fit_cli;
+mod fit_io;
+mod forward;
+mod generated_code;
+mod gradients;
+mod gradients_catalogue;
+mod gradients_model_c;
+mod homeostasis_control;
+mod homeostasis_observer;
+mod homeostasis_run;
+mod own_mechanisms;
+mod run_cli;
+mod run_errors;
+mod run_network;
+mod run_order;
+mod run_reference;
+mod vm_equivalence;

@@ -1,0 +1,43 @@
+//! Shared by the end-to-end tests: the built-in catalogue (generated from `mod_files/` by the
+//! build script), the standard models of MODELS.md over any `hh`, and the NEURON reference data.
+
+pub use gradmod::catalogue;
+/// The finite-difference checker, shared with the runtime's own tangent tests.
+pub use gradmod_testkit::fd;
+pub use gradmod_testkit::max_abs_diff;
+/// Models A and B(N) over any `hh`, and model A's recorded CVs.
+pub use gradmod_testkit::models::{
+    model_a_probes, model_a_with as model_a, model_b_with as model_b,
+};
+
+/// Mechanisms only the tests use (`tests/mechanisms/`), compiled by the build script.
+pub mod test_mechanisms {
+    gradmod_runtime::include_mechanisms!("test_mechanisms");
+}
+
+use gradmod_runtime::mechanism::Mechanism;
+
+/// A new mechanism from the generated catalogue or the test mechanisms.
+pub fn generated(name: &str) -> Box<dyn Mechanism> {
+    catalogue::by_name(name)
+        .or_else(|| test_mechanisms::by_name(name))
+        .unwrap_or_else(|| panic!("no generated mechanism `{name}`"))
+}
+
+/// A column of a reference CSV in `tests/reference/data` (see its README for the format).
+pub fn reference_column(file: &str, column: &str) -> Vec<f64> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/reference/data")
+        .join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let j = header
+        .iter()
+        .position(|h| *h == column)
+        .unwrap_or_else(|| panic!("{file} has no column {column}"));
+    lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split(',').nth(j).unwrap().parse().unwrap())
+        .collect()
+}

@@ -1,0 +1,203 @@
+//! The run-time path (mechanisms compiled from .mod files when the model runs, executed by the
+//! array evaluator of `gradmod-vm`) against the build-time path (the same files compiled to Rust
+//! by the build script): on a single-compartment protocol, every voltage, tangent, field and
+//! state tangent agrees to 1e-12 relative, for every mechanism of `mod_files/` and of the
+//! test-only mechanisms.
+
+use std::path::Path;
+
+use crate::models::{catalogue, generated, test_mechanisms};
+use gradmod_runtime::mechanism::{FieldRole, Mechanism, MechanismKind};
+use gradmod_runtime::{Cell, Morphology, ParamSpec, Probe, Recorder, Region, Settings};
+use gradmod_vm::Catalogue;
+
+/// The published files of the NEURON and NMODL wheels, compiled by the build script (empty when
+/// the corpus has not been fetched).
+mod corpus {
+    gradmod_runtime::include_mechanisms!("corpus");
+}
+
+/// The traces of the single-compartment protocol for `mech`, with every PARAMETER of it
+/// differentiated: a 20 µm × 20 µm soma with `pas`, a 0.2 nA step from 5 to 25 ms, events of
+/// weight 0.005 at 2, 8 and 15 ms for a mechanism with NET_RECEIVE; recorded every step: v,
+/// its tangents, every field of the mechanism and every state tangent.
+fn protocol(mech: Box<dyn Mechanism>, celsius: f64) -> Result<Vec<Vec<f64>>, String> {
+    let info = mech.info();
+    let name = info.name;
+    let mut m = Morphology::new();
+    m.add_cylinder("soma", 1, 20.0, 20.0, None, 1)
+        .map_err(|e| e.to_string())?;
+    let settings = Settings {
+        celsius,
+        ..Settings::default()
+    };
+    let mut cell = Cell::new(m, settings).map_err(|e| e.to_string())?;
+    if name != "pas" {
+        cell.insert(generated("pas"), &Region::All)
+            .map_err(|e| e.to_string())?;
+    }
+    let id = match info.kind {
+        MechanismKind::Density => cell.insert(mech, &Region::All),
+        MechanismKind::Point => cell.place(mech, &[("soma", 0.5)]),
+    }
+    .map_err(|e| e.to_string())?;
+    cell.add_iclamp("soma", 0.5, 5.0, 20.0, 0.2)
+        .map_err(|e| e.to_string())?;
+    if info.net_receive {
+        for t in [2.0, 8.0, 15.0] {
+            cell.schedule(t, id, 0, 0.005).map_err(|e| e.to_string())?;
+        }
+    }
+    let params: Vec<&str> = info
+        .fields
+        .iter()
+        .filter(|f| f.role == FieldRole::Parameter)
+        .map(|f| f.name)
+        .collect();
+    for p in &params {
+        cell.add_parameter(ParamSpec::mechanism(name, p))
+            .map_err(|e| e.to_string())?;
+    }
+    let kk = params.len();
+    let mut probes = vec![Probe::Voltage { cv: 0 }];
+    probes.extend((0..kk).map(|k| Probe::Tangent { k, cv: 0 }));
+    probes.extend((0..info.fields.len()).map(|field| Probe::Field {
+        mech: id,
+        field,
+        instance: 0,
+    }));
+    for state in 0..info.state_count() {
+        probes.extend((0..kk).map(|k| Probe::StateTangent {
+            mech: id,
+            state,
+            k,
+            instance: 0,
+        }));
+    }
+    let mut rec = Recorder::new(probes, 1);
+    cell.run(30.0, Some(&mut rec)).map_err(|e| e.to_string())?;
+    Ok(rec.traces)
+}
+
+/// The largest relative difference between two sets of traces (NaN and infinities must
+/// match exactly).
+fn max_relative_difference(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let mut worst: f64 = 0.0;
+    for (x, y) in a.iter().zip(b) {
+        assert_eq!(x.len(), y.len());
+        for (&x, &y) in x.iter().zip(y) {
+            if x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()) {
+                continue;
+            }
+            let d = (x - y).abs() / x.abs().max(y.abs()).max(f64::MIN_POSITIVE);
+            worst = worst.max(if d.is_nan() { f64::INFINITY } else { d });
+        }
+    }
+    worst
+}
+
+/// Mechanisms whose defaults do nothing: the test clamp and NEURON's IClamp inject 0 nA for
+/// 0 ms.
+fn inert(name: &str) -> bool {
+    matches!(name, "Clamp" | "IClamp")
+}
+
+fn load(dir: &str) -> Catalogue {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    Catalogue::load(&[root.join(dir)]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Compares the two paths on every mechanism of `vm`, at two temperatures.
+fn compare_all(vm: &Catalogue, build_time: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>) {
+    let failures = compare(vm, build_time);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The differences between the two paths on every mechanism of `vm`, at two temperatures.
+fn compare(vm: &Catalogue, build_time: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>) -> Vec<String> {
+    let mut failures = Vec::new();
+    for loaded in vm.mechanisms() {
+        let name = loaded.name();
+        let generated = build_time(name).unwrap_or_else(|| panic!("no generated `{name}`"));
+        for celsius in [6.3, 34.0] {
+            let want = protocol(build_time(name).unwrap(), celsius);
+            let got = protocol(loaded.make(), celsius);
+            match (want, got) {
+                (Ok(want), Ok(got)) => {
+                    // The protocol must exercise the mechanism: finite values throughout, and
+                    // a moving tangent (of v or of a state) wherever a parameter is
+                    // differentiated, unless its defaults make it inert.
+                    if let Some(bad) = got.iter().flatten().find(|x| !x.is_finite()) {
+                        failures.push(format!("{name} at {celsius} °C: run time gave {bad}"));
+                    }
+                    let info = loaded.info();
+                    let kk = info
+                        .fields
+                        .iter()
+                        .filter(|f| f.role == FieldRole::Parameter)
+                        .count();
+                    let tangents = got[1..=kk].iter().chain(&got[1 + kk + info.fields.len()..]);
+                    if kk > 0 && !inert(name) && tangents.flatten().all(|&x| x == 0.0) {
+                        failures.push(format!("{name} at {celsius} °C: every tangent is zero"));
+                    }
+                    let d = max_relative_difference(&want, &got);
+                    println!("{name} at {celsius} °C: largest relative difference {d:.1e}");
+                    if d > 1e-12 {
+                        failures.push(format!("{name} at {celsius} °C differs by {d:.1e}"));
+                    }
+                }
+                (want, got) => failures.push(format!(
+                    "{name} at {celsius} °C: build time {want:?}, run time {got:?}",
+                    want = want.err(),
+                    got = got.err()
+                )),
+            }
+        }
+        if generated.info() != loaded.info() {
+            failures.push(format!("{name}: the metadata differ"));
+        }
+    }
+    failures
+}
+
+#[test]
+fn mod_files_agree_with_the_build_time_catalogue() {
+    let vm = load("mod_files");
+    assert_eq!(vm.mechanisms().len(), catalogue::NAMES.len());
+    compare_all(&vm, &catalogue::by_name);
+}
+
+#[test]
+fn test_mechanisms_agree_with_the_build_time_catalogue() {
+    let vm = load("tests/mechanisms");
+    compare_all(&vm, &test_mechanisms::by_name);
+}
+
+#[test]
+fn wheel_corpus_agrees_with_the_build_time_catalogue() {
+    if corpus::FILES.is_empty() {
+        println!(
+            "note: the corpus has not been fetched (tests/corpus/fetch.sh); nothing to compare"
+        );
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/files");
+    let mut failures = Vec::new();
+    for &(stem, _) in corpus::FILES {
+        let vm = Catalogue::load(&[root.join(format!("{stem}.mod"))]).unwrap_or_else(|e| {
+            panic!("{stem}: the run-time path rejects what the build accepted: {e}")
+        });
+        let by_file = |_: &str| corpus::by_file(stem);
+        failures.extend(
+            compare(&vm, &by_file)
+                .into_iter()
+                .map(|f| format!("{stem}: {f}")),
+        );
+    }
+    for (stem, why) in corpus::REJECTED {
+        println!("left out of the build: {stem}: {why}");
+    }
+    println!("{} files compared", corpus::FILES.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
