@@ -22,16 +22,9 @@ pub fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Every module the tests can see: the built-in library, the extra parse fixtures and the corpus
-/// of published files when it has been fetched, by file name.
-pub fn modules() -> Vec<(String, Module)> {
-    sourced_modules()
-        .into_iter()
-        .map(|(name, _, m)| (name, m))
-        .collect()
-}
-
-/// As `modules`, with whether each comes from the corpus of published files.
+/// Every module the tests can see (the built-in library, the extra parse fixtures and the corpus
+/// of published files when it has been fetched), by file name, with whether each comes from the
+/// corpus.
 pub fn sourced_modules() -> Vec<(String, bool, Module)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();

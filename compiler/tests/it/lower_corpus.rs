@@ -7,11 +7,10 @@
 //! as accepted must still be accepted, and a rejected file must still be rejected with the
 //! recorded first error, so that a regression, and an improvement nobody recorded, both fail.
 
-mod common;
 
 use std::path::Path;
 
-use common::{Recorded, collect, corpus_files, corpus_record};
+use crate::common::{Recorded, collect, corpus_files, corpus_record};
 use gradmod_compiler::driver::{Frontend, load_source};
 
 /// Loads a file as `gradmod check` does (lossily, INCLUDEs relative to it), catching panics.
@@ -164,7 +163,7 @@ fn corpus_verdicts_match_the_record() {
         "{} corpus files differ from tests/corpus/expected.tsv:\n{}\n{}",
         failures.len(),
         failures.join("\n"),
-        common::RERECORD
+        crate::common::RERECORD
     );
 }
 

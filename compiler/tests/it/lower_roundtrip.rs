@@ -1,7 +1,6 @@
 //! The NMODL printer is the IR's text format: printing a module, parsing and lowering the text
 //! again gives the same module (compared through its printed form and its variable table).
 
-mod common;
 
 use gradmod_compiler::back::nmodl::print_module;
 use gradmod_compiler::driver::load_source;
@@ -48,7 +47,7 @@ fn ion_table(m: &Module) -> Vec<String> {
 /// of published files when it has been fetched) prints, parses and lowers to itself.
 #[test]
 fn print_parse_lower_is_a_fixed_point() {
-    let stable = common::check_modules("print_parse_lower_is_a_fixed_point", |name, m| {
+    let stable = crate::common::check_modules("print_parse_lower_is_a_fixed_point", |name, m| {
         let printed = print_module(m);
         let again = load_source("printed.mod", &printed);
         let Some(m2) = again.module else {

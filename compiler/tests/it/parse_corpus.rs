@@ -7,7 +7,6 @@
 //! NMODL; the record shows the syntax it does not accept yet (and the corpus files that are not
 //! NEURON's NMODL, such as Arbor's dialect).
 
-mod common;
 
 use gradmod_compiler::diag::{SourceFile, SourceMap};
 use gradmod_compiler::parse::parse;
@@ -53,14 +52,14 @@ fn root() -> PathBuf {
 
 #[test]
 fn fetched_corpus_parses_or_is_recorded() {
-    let files = common::corpus_files();
+    let files = crate::common::corpus_files();
     if files.is_empty() {
         println!(
             "note: tests/corpus/files is absent or empty; run tests/corpus/fetch.sh to test it"
         );
         return;
     }
-    let record = common::corpus_record();
+    let record = crate::common::corpus_record();
     let mut failures = Vec::new();
     let mut unparsed = 0;
     for path in &files {
@@ -97,7 +96,7 @@ fn fetched_corpus_parses_or_is_recorded() {
         }
         let first = errors[0].message.clone();
         match record.get(&name) {
-            Some(common::Recorded::Rejected(m)) if *m == first => {}
+            Some(crate::common::Recorded::Rejected(m)) if *m == first => {}
             Some(r) => failures.push(format!(
                 "{name}: recorded {r:?}, but it does not parse: {first}"
             )),
@@ -116,7 +115,7 @@ fn fetched_corpus_parses_or_is_recorded() {
         failures.is_empty(),
         "{}\n{}",
         failures.join("\n"),
-        common::RERECORD
+        crate::common::RERECORD
     );
 }
 
