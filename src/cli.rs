@@ -40,6 +40,37 @@ struct Cli {
     command: Option<Command>,
 }
 
+/// Where mechanisms beyond the built-in ones come from, on the command line.
+#[derive(clap::Args, Clone, Debug, Default)]
+struct ModArgs {
+    /// A .mod file, or a folder whose .mod files are all taken (as `nrnivmodl` takes a model's
+    /// folder), compiled now: its mechanisms can be named like built-in ones. Repeatable; a
+    /// model file names its own in [mechanisms] paths.
+    #[arg(long = "mods", value_name = "DIR_OR_FILE")]
+    mods: Vec<PathBuf>,
+    /// Let the mechanisms of --mods and [mechanisms] files replace built-in mechanisms of the
+    /// same name (otherwise such a clash is an error).
+    #[arg(long)]
+    replace_builtins: bool,
+}
+
+impl ModArgs {
+    /// `library` with these files' mechanisms.
+    fn library(&self, library: &Library) -> Result<Library, String> {
+        for p in &self.mods {
+            if !p.exists() {
+                return Err(format!(
+                    "--mods {}: there is no such file or folder",
+                    p.display()
+                ));
+            }
+        }
+        library
+            .clone()
+            .with_mod_files(&self.mods, self.replace_builtins)
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Parse and lower .mod files; print one summary line per file and every diagnostic.
@@ -50,8 +81,9 @@ enum Command {
         /// The .mod files to check.
         files: Vec<PathBuf>,
     },
-    /// Simulate a model description (TOML) with the built-in mechanisms and write its traces,
-    /// tangents dV/dθ (CSV and .npy) and a plot.
+    /// Simulate a model description (TOML) and write its traces, tangents dV/dθ (CSV and .npy)
+    /// and a plot. Mechanisms are the built-in ones, those of the model's [mechanisms] files and
+    /// those of --mods.
     Run {
         /// The model file; without it, the bundled model A (HH axon).
         model: Option<PathBuf>,
@@ -65,6 +97,17 @@ enum Command {
         /// Do not draw plot.png.
         #[arg(long)]
         no_plot: bool,
+        #[command(flatten)]
+        mods: ModArgs,
+    },
+    /// List every mechanism a model can name: the built-in ones and those of --mods files (and
+    /// of a model file's [mechanisms]), with their kind, parameters (default and unit), states
+    /// and ions.
+    Mechanisms {
+        /// A model file whose [mechanisms] files to include.
+        model: Option<PathBuf>,
+        #[command(flatten)]
+        mods: ModArgs,
     },
     /// Fit [[parameter]] entries of a model to a target voltage trace with Adam (exact gradients),
     /// writing the loss curve, parameter trajectories and fitted trace (CSV and PNG) and a
@@ -114,6 +157,8 @@ enum Command {
         /// Do not draw the PNG figures.
         #[arg(long)]
         no_plot: bool,
+        #[command(flatten)]
+        mods: ModArgs,
     },
     /// Print a mechanism's update maps and their tangents as readable NMODL, for checking.
     ///
@@ -199,7 +244,26 @@ where
             set,
             out,
             no_plot,
-        }) => run_model(model.as_deref(), &set, &out, !no_plot, library),
+            mods,
+        }) => match mods.library(library) {
+            Ok(library) => run_model(model.as_deref(), &set, &out, !no_plot, &library),
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Some(Command::Mechanisms { model, mods }) => {
+            match list_mechanisms(model.as_deref(), &mods, library) {
+                Ok(text) => {
+                    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some(Command::Fit {
             model,
             target,
@@ -214,6 +278,7 @@ where
             set,
             start,
             no_plot,
+            mods,
         }) => {
             let args = FitArgs {
                 window,
@@ -229,7 +294,14 @@ where
             opts.resume = resume;
             opts.progress = true;
             opts.plot = !no_plot;
-            match fit_model(&model, args, opts, library) {
+            let library = match mods.library(library) {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match fit_model(&model, args, opts, &library) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -406,6 +478,21 @@ fn run_model(
             ExitCode::FAILURE
         }
     }
+}
+
+/// `gradmod mechanisms`: the listing of every mechanism of the library, with those of `mods`
+/// and of the model file's [mechanisms].
+fn list_mechanisms(
+    model: Option<&Path>,
+    mods: &ModArgs,
+    library: &Library,
+) -> Result<String, String> {
+    let mut library = mods.library(library)?;
+    if let Some(path) = model {
+        let m = model::Model::load(path).map_err(|e| e.to_string())?;
+        library = model::library_for(&m, &library).map_err(|e| e.to_string())?;
+    }
+    Ok(library.listing())
 }
 
 /// The arguments of `gradmod fit` that are parsed from text.

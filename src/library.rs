@@ -24,6 +24,7 @@
 //! compiled ones.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use gradmod_runtime::mechanism::Mechanism;
@@ -37,6 +38,8 @@ pub struct Catalogue {
     label: String,
     make: Constructor,
     names: Vec<String>,
+    /// The .mod file it was compiled from when the program ran, made absolute.
+    file: Option<PathBuf>,
 }
 
 impl Catalogue {
@@ -51,7 +54,25 @@ impl Catalogue {
             label: label.into(),
             make: Arc::new(make),
             names: names.into_iter().map(|n| n.as_ref().to_string()).collect(),
+            file: None,
         }
+    }
+
+    /// The catalogue of one mechanism compiled from a .mod file when the program ran.
+    pub fn loaded(mechanism: gradmod_vm::Loaded) -> Self {
+        let name = mechanism.name();
+        let file = std::path::absolute(&mechanism.path).unwrap_or(mechanism.path.clone());
+        Self {
+            label: mechanism.path.display().to_string(),
+            make: Arc::new(move |_| Some(mechanism.make())),
+            names: vec![name.to_string()],
+            file: Some(file),
+        }
+    }
+
+    /// The .mod file the catalogue was compiled from when the program ran, if it was.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
     }
 
     /// The built-in catalogue: every file of `mod_files/`.
@@ -131,6 +152,59 @@ impl Library {
         self
     }
 
+    /// This library and the mechanisms of the .mod files in `paths` (files, and folders whose
+    /// `.mod` files are taken as `nrnivmodl` takes them), compiled now, with no Rust toolchain.
+    /// A file already in the library is not loaded again. A mechanism whose name the library
+    /// already has is an error naming both sources, unless `replace` is true: then the files'
+    /// mechanisms are tried first and so replace those of the same name. Errors are the files'
+    /// diagnostics, rendered as `gradmod check` renders them; nothing is added when any file
+    /// fails.
+    pub fn with_mod_files(mut self, paths: &[PathBuf], replace: bool) -> Result<Library, String> {
+        if paths.is_empty() {
+            return Ok(self);
+        }
+        let loaded = gradmod_vm::Catalogue::load(paths).map_err(|e| e.to_string())?;
+        let mut added: Vec<Catalogue> = Vec::new();
+        let mut errors = Vec::new();
+        for m in loaded.mechanisms() {
+            let new = Catalogue::loaded(m.clone());
+            if self
+                .catalogues
+                .iter()
+                .any(|c| c.file.is_some() && c.file == new.file)
+            {
+                continue;
+            }
+            let clash = self.catalogues.iter().find(|c| c.knows(m.name()));
+            match clash {
+                Some(c) if !(replace && c.file.is_none()) => errors.push(format!(
+                    "the mechanism `{}` of {} is also defined by {}: rename its SUFFIX or \
+                     POINT_PROCESS{}",
+                    m.name(),
+                    new.label,
+                    c.label,
+                    if c.file.is_none() {
+                        ", or replace the built-in one with `replace_builtins = true` in the \
+                         model's [mechanisms] (--replace-builtins on the command line)"
+                    } else {
+                        ""
+                    }
+                )),
+                _ => added.push(new),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors.join("\n"));
+        }
+        if replace {
+            added.append(&mut self.catalogues);
+            self.catalogues = added;
+        } else {
+            self.catalogues.append(&mut added);
+        }
+        Ok(self)
+    }
+
     /// The catalogues, in the order they are tried.
     pub fn catalogues(&self) -> &[Catalogue] {
         &self.catalogues
@@ -139,6 +213,92 @@ impl Library {
     /// A new, unplaced mechanism called `name`, from the first catalogue that knows it.
     pub fn make(&self, name: &str) -> Option<Box<dyn Mechanism>> {
         self.catalogues.iter().find_map(|c| c.make(name))
+    }
+
+    /// Every mechanism, catalogue after catalogue, as text: its name, kind and source, its
+    /// parameters with default and unit, its states and the ions it reads and writes.
+    pub fn listing(&self) -> String {
+        use gradmod_runtime::mechanism::{FieldRole, IonVar, MechanismKind};
+        let mut out = String::new();
+        for c in &self.catalogues {
+            for name in &c.names {
+                // A name an earlier catalogue also has is never made from this one.
+                let Some(m) = self.make(name) else { continue };
+                if self
+                    .catalogues
+                    .iter()
+                    .find(|o| o.knows(name))
+                    .map(|o| &o.label)
+                    != Some(&c.label)
+                {
+                    continue;
+                }
+                let info = m.info();
+                let kind = match info.kind {
+                    MechanismKind::Density => "density mechanism",
+                    MechanismKind::Point => "point process",
+                };
+                out += &format!("{name}: {kind}, from {}\n", c.label);
+                let fields = |role: FieldRole| {
+                    info.fields
+                        .iter()
+                        .filter(|f| f.role == role)
+                        .map(|f| match role {
+                            FieldRole::Parameter if f.unit.is_empty() => {
+                                format!("{} = {}", f.name, f.default)
+                            }
+                            FieldRole::Parameter => {
+                                format!("{} = {} {}", f.name, f.default, f.unit)
+                            }
+                            _ => f.name.to_string(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                for (label, role) in [
+                    ("parameters", FieldRole::Parameter),
+                    ("states", FieldRole::State),
+                ] {
+                    let list = fields(role);
+                    if !list.is_empty() {
+                        out += &format!("    {label}: {list}\n");
+                    }
+                }
+                let var = |v: &IonVar, species: &str| match v {
+                    IonVar::Current => format!("i{species}"),
+                    IonVar::Reversal => format!("e{species}"),
+                    IonVar::Inside => format!("{species}i"),
+                    IonVar::Outside => format!("{species}o"),
+                };
+                let ions: Vec<String> = info
+                    .ions
+                    .iter()
+                    .map(|i| {
+                        let list = |vs: &[IonVar]| {
+                            vs.iter()
+                                .map(|v| var(v, i.name))
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        };
+                        let mut parts = Vec::new();
+                        if !i.reads.is_empty() {
+                            parts.push(format!("reads {}", list(i.reads)));
+                        }
+                        if !i.writes.is_empty() {
+                            parts.push(format!("writes {}", list(i.writes)));
+                        }
+                        format!("{} ({})", i.name, parts.join(", "))
+                    })
+                    .collect();
+                if !ions.is_empty() {
+                    out += &format!("    ions: {}\n", ions.join(", "));
+                }
+                if info.net_receive {
+                    out += "    receives events (NET_RECEIVE)\n";
+                }
+            }
+        }
+        out
     }
 
     /// Every name the catalogues know, catalogue after catalogue (for messages).

@@ -46,6 +46,8 @@ pub fn run(
     library: &Library,
     options: &RunOptions,
 ) -> Result<RunReport, Box<dyn std::error::Error>> {
+    // The model's own [mechanisms], also for the observers that homeostasis places.
+    let library = &crate::model::library_for(model, library)?;
     let built = build(model, library, &options.overrides)?;
     let start = Instant::now();
     let controlled = built

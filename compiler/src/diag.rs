@@ -141,6 +141,11 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// Every file, in the order they were added (the compiled file first).
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
     /// `name:line:col` of the start of `span`.
     pub fn location(&self, span: Span) -> String {
         let file = self.get(span.file);

@@ -120,6 +120,7 @@ pub fn build(
     let mut used = vec![false; overrides.len()];
     let sim = simulation(model, overrides, &mut used)?;
     let built = if model.file.cells.is_empty() {
+        let library = &super::library_for(model, library)?;
         let cell = build_cell(model, "", &sim, library, overrides, &mut used)?;
         Built {
             cells: vec![cell],
@@ -402,7 +403,10 @@ fn make(
             name.span(),
             key,
             format!(
-                "unknown mechanism `{}` (the catalogue has: {})",
+                "unknown mechanism `{}`; the mechanisms available are: {}. A mechanism of your \
+                 own .mod file is available once the file or its folder is named in the model \
+                 file (`[mechanisms] paths = [\"mods/\"]`, relative to the model file) or on \
+                 the command line (`--mods DIR`); `gradmod mechanisms` lists them all",
                 name.get_ref(),
                 library.names().join(", ")
             ),

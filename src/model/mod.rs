@@ -7,6 +7,7 @@
 //! schema is documented on the types of [`schema`] and in `models/README.md`.
 
 pub mod build;
+mod mod_files;
 mod morphology;
 mod network;
 pub mod params;
@@ -19,6 +20,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 pub use build::{Override, build};
+pub use mod_files::library_for;
 pub use schema::ModelFile;
 
 /// A parsed model file with its text (for error positions) and directory (for relative paths).

@@ -86,6 +86,9 @@ pub(crate) fn build_network(
             value: v.0,
         }));
         let mut all_used = vec![false; all.len()];
+        // The network's own [mechanisms] and then the cell file's.
+        let library = &super::library_for(model, library)?;
+        let library = &super::library_for(&sub, library)?;
         let cell = build_cell(&sub, &c.name, sim, library, &all, &mut all_used)?;
         for (u, a) in used.iter_mut().zip(&all_used) {
             *u |= *a;

@@ -65,6 +65,10 @@ pub struct ModelFile {
     /// `[regions]`: named regions.
     #[serde(default)]
     pub regions: BTreeMap<String, Spanned<RegionDef>>,
+    /// `[mechanisms]`: .mod files and folders whose mechanisms the model names, compiled when
+    /// the model runs.
+    #[serde(rename = "mechanisms")]
+    pub mod_files: Option<Spanned<ModFiles>>,
     /// `[[mechanism]]`: density mechanisms painted on regions.
     #[serde(default, rename = "mechanism")]
     pub mechanisms: Vec<Mechanism>,
@@ -240,6 +244,19 @@ pub struct RegionDef {
     pub union: Option<Vec<String>>,
     /// Intersection of other regions, by name.
     pub intersection: Option<Vec<String>>,
+}
+
+/// `[mechanisms]`: the model's own .mod files, as a model folder holds them for NEURON's
+/// `nrnivmodl`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModFiles {
+    /// .mod files, and folders whose `.mod` files are all taken, relative to the model file.
+    pub paths: Vec<Spanned<String>>,
+    /// Whether a mechanism of these files replaces a built-in one of the same name (otherwise
+    /// the clash is an error).
+    #[serde(default)]
+    pub replace_builtins: bool,
 }
 
 /// `[[mechanism]]`: a density mechanism painted on a region.

@@ -14,6 +14,7 @@ mod gradients_model_c;
 mod homeostasis_control;
 mod homeostasis_observer;
 mod homeostasis_run;
+mod mod_files;
 mod own_mechanisms;
 mod run_cli;
 mod run_errors;

@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use gradmod_compiler::back::kernels;
+use gradmod_compiler::back::rust::fingerprint;
 use gradmod_compiler::diag::SourceMap;
 use gradmod_compiler::driver::{self, Frontend};
 use gradmod_compiler::passes;
@@ -94,10 +95,7 @@ impl Catalogue {
                 message: format!("error: cannot read {}: {e}", path.display()),
             })?;
             match compile(front) {
-                Ok(code) => loaded.push(Loaded {
-                    path,
-                    code: Arc::new(code),
-                }),
+                Ok(code) => loaded.push(Loaded { path, code }),
                 Err(text) => errors.push_str(&text),
             }
         }
@@ -114,7 +112,7 @@ impl Catalogue {
             compile(driver::load_source(name, text)).map_err(|message| LoadError { message })?;
         self.extend(vec![Loaded {
             path: PathBuf::from(name),
-            code: Arc::new(code),
+            code,
         }])
     }
 
@@ -199,13 +197,42 @@ fn mod_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(found)
 }
 
+/// Register code already compiled in this process, by the names and texts of its sources (the
+/// file and what it INCLUDEs): a model built again and again (a fit, a sweep, a notebook cell
+/// run twice) compiles its files once.
+static COMPILED: Mutex<Vec<CacheEntry>> = Mutex::new(Vec::new());
+
+/// A compiled mechanism with the hash of its sources and the sources (name and text of each).
+type CacheEntry = (u64, Vec<(String, String)>, Arc<Code>);
+
 /// One file's front-end result through the passes and the planner into register code, or its
-/// diagnostics rendered.
-fn compile(front: Frontend) -> Result<Code, String> {
+/// diagnostics rendered. Parsing and lowering always run (they are quick and report the file's
+/// warnings); the rest is reused when the same sources were compiled before.
+fn compile(front: Frontend) -> Result<Arc<Code>, String> {
     let sources: SourceMap = front.sources.clone();
+    let key: Vec<(String, String)> = sources
+        .files()
+        .iter()
+        .map(|f| (f.name.clone(), f.text.clone()))
+        .collect();
+    let hash = key.iter().fold(0u64, |h, (n, t)| {
+        h.rotate_left(5) ^ fingerprint(n) ^ fingerprint(t).rotate_left(17)
+    });
+    let cached = |table: &[CacheEntry]| {
+        table
+            .iter()
+            .find(|(h, k, _)| *h == hash && *k == key)
+            .map(|(_, _, c)| Arc::clone(c))
+    };
     let mut m = front.into_module()?;
+    if let Some(code) = cached(&COMPILED.lock().unwrap_or_else(|e| e.into_inner())) {
+        return Ok(code);
+    }
     passes::run(&mut m, None).map_err(|d| d.render(&sources))?;
     let ks = kernels::plan(&m, None).map_err(|d| d.render(&sources))?;
     let info = intern(&ks.info);
-    Ok(Code::new(&ks, info))
+    let code = Arc::new(Code::new(&ks, info));
+    let mut table = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
+    table.push((hash, key, Arc::clone(&code)));
+    Ok(code)
 }

@@ -7,7 +7,6 @@
 //! as accepted must still be accepted, and a rejected file must still be rejected with the
 //! recorded first error, so that a regression, and an improvement nobody recorded, both fail.
 
-
 use std::path::Path;
 
 use crate::common::{Recorded, collect, corpus_files, corpus_record};

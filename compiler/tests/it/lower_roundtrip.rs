@@ -1,7 +1,6 @@
 //! The NMODL printer is the IR's text format: printing a module, parsing and lowering the text
 //! again gives the same module (compared through its printed form and its variable table).
 
-
 use gradmod_compiler::back::nmodl::print_module;
 use gradmod_compiler::driver::load_source;
 use gradmod_compiler::ir::{Module, VarKind};

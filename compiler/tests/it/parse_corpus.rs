@@ -7,7 +7,6 @@
 //! NMODL; the record shows the syntax it does not accept yet (and the corpus files that are not
 //! NEURON's NMODL, such as Arbor's dialect).
 
-
 use gradmod_compiler::diag::{SourceFile, SourceMap};
 use gradmod_compiler::parse::parse;
 use std::path::{Path, PathBuf};

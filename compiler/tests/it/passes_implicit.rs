@@ -55,12 +55,9 @@ fn replaced(laws: &[(Vec<(VarId, f64)>, f64)]) -> Vec<VarId> {
 fn implicit_updates_solve_backward_euler() {
     let mut checked = Vec::new();
     check_modules("implicit_updates_solve_backward_euler", |name, m0| {
-        let Some(&(target, method)) = breakpoint_solves(&m0)
+        let &(target, method) = breakpoint_solves(m0)
             .iter()
-            .find(|(_, meth)| matches!(meth, SolveMethod::Derivimplicit | SolveMethod::Sparse))
-        else {
-            return None;
-        };
+            .find(|(_, meth)| matches!(meth, SolveMethod::Derivimplicit | SolveMethod::Sparse))?;
         let mut m1 = m0.clone();
         passes::run(&mut m1, Some("sparse")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
         let states = m0.states();
@@ -74,7 +71,7 @@ fn implicit_updates_solve_backward_euler() {
             if let Some(i) = m1.initial {
                 init.run(i).unwrap();
             }
-            let mut before = Machine::new(&m0);
+            let mut before = Machine::new(m0);
             before.values.copy_from_slice(&init.values[..m0.vars.len()]);
             for &s in &states {
                 before.values[s.index()] *= rng.uniform(0.5, 1.5);
@@ -90,7 +87,7 @@ fn implicit_updates_solve_backward_euler() {
             for &s in &states {
                 at_new.values[s.index()] = after.values[s.index()];
             }
-            let (d, laws) = derivatives(&m0, &at_new, target);
+            let (d, laws) = derivatives(m0, &at_new, target);
             let skip = replaced(&laws);
             // Residuals are judged against the largest state: rounding in a coupled solve is
             // shared among the states.
@@ -104,7 +101,7 @@ fn implicit_updates_solve_backward_euler() {
                 .fold(1e-300, f64::max);
             // In stiff schemes the step balances fluxes far larger than the states: rounding
             // then scales with dt times the derivatives at the start of the step.
-            let (d_old, _) = derivatives(&m0, &before, target);
+            let (d_old, _) = derivatives(m0, &before, target);
             let size = size.max(dt * d_old.iter().fold(0.0_f64, |a, d| a.max(d.abs())));
             for (i, &s) in states.iter().enumerate() {
                 let (x0, x1) = (before.values[s.index()], after.values[s.index()]);
@@ -143,7 +140,7 @@ fn implicit_updates_solve_backward_euler() {
 fn steady_states_have_vanishing_derivatives() {
     let mut checked = Vec::new();
     check_modules("steady_states_have_vanishing_derivatives", |name, m0| {
-        let Some(init) = m0.initial else { return None };
+        let init = m0.initial?;
         let mut steady = None;
         for s in &m0.block(init).body {
             s.for_each_stmt(&mut |s| {
@@ -156,7 +153,7 @@ fn steady_states_have_vanishing_derivatives() {
                 }
             });
         }
-        let Some(target) = steady else { return None };
+        let target = steady?;
         let mut m1 = m0.clone();
         passes::run(&mut m1, Some("sparse")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
         let mut rng = Rng(0xFEED_FACE_CAFE_BEEF);
@@ -176,9 +173,9 @@ fn steady_states_have_vanishing_derivatives() {
                 }
             }
             mach.run(m1.initial.unwrap()).unwrap();
-            let mut orig = Machine::new(&m0);
+            let mut orig = Machine::new(m0);
             orig.values.copy_from_slice(&mach.values[..m0.vars.len()]);
-            let (d, laws) = derivatives(&m0, &orig, target);
+            let (d, laws) = derivatives(m0, &orig, target);
             let size = m0
                 .states()
                 .iter()
@@ -213,12 +210,9 @@ fn small_implicit_steps_converge_to_the_ode_solution() {
     check_modules(
         "small_implicit_steps_converge_to_the_ode_solution",
         |name, m0| {
-            let Some(&(target, _)) = breakpoint_solves(&m0)
-                .iter()
-                .find(|(_, meth)| matches!(meth, SolveMethod::Derivimplicit | SolveMethod::Sparse))
-            else {
-                return None;
-            };
+            let &(target, _) = breakpoint_solves(m0).iter().find(|(_, meth)| {
+                matches!(meth, SolveMethod::Derivimplicit | SolveMethod::Sparse)
+            })?;
             let mut m1 = m0.clone();
             passes::run(&mut m1, Some("sparse")).unwrap();
             let states = m0.states();
@@ -242,10 +236,10 @@ fn small_implicit_steps_converge_to_the_ode_solution() {
             for _ in 0..n {
                 be.run(target).unwrap();
             }
-            let mut rk = Machine::new(&m0);
+            let mut rk = Machine::new(m0);
             rk.values.copy_from_slice(&init.values[..m0.vars.len()]);
-            let f = |mach: &Machine| derivatives(&m0, mach, target).0;
-            let laws = derivatives(&m0, &rk, target).1;
+            let f = |mach: &Machine| derivatives(m0, mach, target).0;
+            let laws = derivatives(m0, &rk, target).1;
             let skip = replaced(&laws);
             for _ in 0..n {
                 let x0: Vec<f64> = states.iter().map(|s| rk.values[s.index()]).collect();

@@ -28,13 +28,10 @@ fn cnexp_and_euler_agree_with_direct_integration() {
     check_modules(
         "cnexp_and_euler_agree_with_direct_integration",
         |name, m0| {
-            let solves = breakpoint_solves(&m0);
-            let Some(&(target, method)) = solves
+            let solves = breakpoint_solves(m0);
+            let &(target, method) = solves
                 .iter()
-                .find(|(_, meth)| matches!(meth, SolveMethod::Cnexp | SolveMethod::Euler))
-            else {
-                return None;
-            };
+                .find(|(_, meth)| matches!(meth, SolveMethod::Cnexp | SolveMethod::Euler))?;
             // cnexp updates the states in order, each seeing the new values of the earlier ones, as
             // NEURON does; only for uncoupled equations is that the exact solution of the ODEs.
             let mut probe = m0.clone();
@@ -54,8 +51,8 @@ fn cnexp_and_euler_agree_with_direct_integration() {
             let states: Vec<VarId> = m0.states();
             let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
             for _ in 0..20 {
-                let mut before = Machine::new(&m0);
-                operating_point(&m0, &mut before, &mut rng);
+                let mut before = Machine::new(m0);
+                operating_point(m0, &mut before, &mut rng);
                 let dt = 0.025;
                 // The map under test.
                 let mut after = Machine::new(&m1);
