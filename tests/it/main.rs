@@ -21,4 +21,5 @@ mod run_errors;
 mod run_network;
 mod run_order;
 mod run_reference;
+mod vm_corpus;
 mod vm_equivalence;

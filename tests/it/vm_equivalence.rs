@@ -21,7 +21,7 @@ mod corpus {
 /// differentiated: a 20 µm × 20 µm soma with `pas`, a 0.2 nA step from 5 to 25 ms, events of
 /// weight 0.005 at 2, 8 and 15 ms for a mechanism with NET_RECEIVE; recorded every step: v,
 /// its tangents, every field of the mechanism and every state tangent.
-fn protocol(mech: Box<dyn Mechanism>, celsius: f64) -> Result<Vec<Vec<f64>>, String> {
+pub fn protocol(mech: Box<dyn Mechanism>, celsius: f64) -> Result<Vec<Vec<f64>>, String> {
     let info = mech.info();
     let name = info.name;
     let mut m = Morphology::new();
