@@ -40,25 +40,37 @@ pub struct RunReport {
     pub elapsed: Duration,
 }
 
+/// Builds and simulates a model, with the library's mechanisms and those of the model's own
+/// `[mechanisms]`, and returns what was recorded: traces per cell (with the cell's name; empty
+/// for a single cell) and, for a network, the spikes (cell, detector, time).
+pub fn simulate_model(
+    model: &Model,
+    library: &Library,
+    overrides: &[Override],
+    progress: bool,
+) -> Result<Simulated, Box<dyn std::error::Error>> {
+    // The model's own [mechanisms], also for the observers that homeostasis places.
+    let library = &crate::model::library_for(model, library)?;
+    let built = build(model, library, overrides)?;
+    let controlled = built
+        .cells
+        .iter()
+        .any(|c| c.homeostasis.is_some() || !c.noise.is_empty());
+    if controlled {
+        simulate_controlled(built, library, progress)
+    } else {
+        Ok(simulate(built, progress)?)
+    }
+}
+
 /// Builds, simulates and writes a model.
 pub fn run(
     model: &Model,
     library: &Library,
     options: &RunOptions,
 ) -> Result<RunReport, Box<dyn std::error::Error>> {
-    // The model's own [mechanisms], also for the observers that homeostasis places.
-    let library = &crate::model::library_for(model, library)?;
-    let built = build(model, library, &options.overrides)?;
     let start = Instant::now();
-    let controlled = built
-        .cells
-        .iter()
-        .any(|c| c.homeostasis.is_some() || !c.noise.is_empty());
-    let (traces, spikes) = if controlled {
-        simulate_controlled(built, library, options.progress)?
-    } else {
-        simulate(built, options.progress)?
-    };
+    let (traces, spikes) = simulate_model(model, library, &options.overrides, options.progress)?;
     let elapsed = start.elapsed();
     let mut files = Vec::new();
     let single = traces.len() == 1;
@@ -188,7 +200,9 @@ impl Progress {
     }
 }
 
-type Simulated = (Vec<(String, Traces)>, Vec<(String, usize, f64)>);
+/// What a simulation recorded: traces per cell (with the cell's name; empty for a single cell)
+/// and a network's spikes (cell name, detector index, time in ms).
+pub type Simulated = (Vec<(String, Traces)>, Vec<(String, usize, f64)>);
 
 /// Runs a built model to its end, sampling every `sample_every` steps (and after initialisation).
 pub fn simulate(built: Built, progress: bool) -> Result<Simulated, gradmod_runtime::Error> {

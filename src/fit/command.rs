@@ -29,6 +29,9 @@ pub const DEFAULT_RATE: f64 = 0.05;
 pub struct FitOptions {
     /// The target CSV file.
     pub target: PathBuf,
+    /// The target voltage at every step from 0 to tstop, in place of reading `target` (for
+    /// programs that hold the target in memory).
+    pub target_values: Option<Vec<f64>>,
     /// Names of the `[[parameter]]` entries to fit (`["all"]`: every entry).
     pub params: Vec<String>,
     /// Adam iterations to run (more iterations when resuming).
@@ -60,6 +63,7 @@ impl FitOptions {
     pub fn new(target: impl Into<PathBuf>, params: &[&str], out: impl Into<PathBuf>) -> Self {
         Self {
             target: target.into(),
+            target_values: None,
             params: params.iter().map(|p| p.to_string()).collect(),
             iterations: 100,
             rate: None,
@@ -342,8 +346,28 @@ pub fn setup(model: &Model, library: &Library, opts: &FitOptions) -> Result<FitS
             window.0, window.1
         ));
     }
-    let (times, target) = read_target(&opts.target, &probe.name)?;
-    check_grid(&opts.target, &times, dt, window.1)?;
+    let target = match &opts.target_values {
+        Some(values) => {
+            let steps = (tstop / dt).round() as usize;
+            if values.len() != steps + 1 {
+                return Err(format!(
+                    "the target has {} values, but the model has {} samples (one per step from 0 \
+                     to tstop = {tstop} ms with dt = {dt} ms)",
+                    values.len(),
+                    steps + 1
+                ));
+            }
+            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+                return Err(format!("the target's value {i} is {}", values[i]));
+            }
+            values.clone()
+        }
+        None => {
+            let (times, target) = read_target(&opts.target, &probe.name)?;
+            check_grid(&opts.target, &times, dt, window.1)?;
+            target
+        }
+    };
     let names: Vec<String> = chosen;
     let fit_params: Vec<FitParam> = copy
         .file

@@ -82,7 +82,11 @@ fn unknown_mechanism() {
     assert_eq!(
         headline(&edit(r#"name = "hh""#, r#"name = "hhx""#), &[]),
         format!(
-            "model.toml:21:8: mechanism[0].name: unknown mechanism `hhx` (the catalogue has: {})",
+            "model.toml:21:8: mechanism[0].name: unknown mechanism `hhx`; the mechanisms available \
+             are: {}. A mechanism of your own .mod file is available once the file or its folder \
+             is named in the model file (`[mechanisms] paths = [\"mods/\"]`, relative to the \
+             model file) or on the command line (`--mods DIR`); `gradmod mechanisms` lists them \
+             all",
             catalogue::NAMES.join(", ")
         )
     );

@@ -17,5 +17,5 @@ mod load;
 mod mechanism;
 pub mod program;
 
-pub use load::{Catalogue, LoadError, Loaded};
+pub use load::{Catalogue, LoadError, Loaded, Located};
 pub use mechanism::{Code, VmMechanism};

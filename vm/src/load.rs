@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use gradmod_compiler::back::kernels;
 use gradmod_compiler::back::rust::fingerprint;
-use gradmod_compiler::diag::SourceMap;
+use gradmod_compiler::diag::{Diagnostics, SourceMap};
 use gradmod_compiler::driver::{self, Frontend};
 use gradmod_compiler::passes;
 use gradmod_runtime::mechanism::{Mechanism, MechanismInfo};
@@ -22,6 +22,32 @@ use crate::mechanism::{Code, VmMechanism};
 pub struct LoadError {
     /// The rendered messages.
     pub message: String,
+    /// Each error where it is, for programs that show it their own way (empty for an error
+    /// that is about a path rather than a place in a file).
+    pub errors: Vec<Located>,
+}
+
+/// One error of a .mod file and where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Located {
+    /// The file (as named when loading, or an INCLUDEd file).
+    pub file: String,
+    /// One-based line.
+    pub line: usize,
+    /// One-based column.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl LoadError {
+    /// An error about a path, with no place in a file.
+    fn about(message: String) -> Self {
+        Self {
+            message,
+            errors: Vec::new(),
+        }
+    }
 }
 
 impl fmt::Display for LoadError {
@@ -89,18 +115,25 @@ impl Catalogue {
             files.extend(mod_files(p.as_ref())?);
         }
         let mut errors = String::new();
+        let mut located = Vec::new();
         let mut loaded = Vec::new();
         for path in files {
-            let front = driver::load_file(&path).map_err(|e| LoadError {
-                message: format!("error: cannot read {}: {e}", path.display()),
+            let front = driver::load_file(&path).map_err(|e| {
+                LoadError::about(format!("error: cannot read {}: {e}", path.display()))
             })?;
             match compile(front) {
                 Ok(code) => loaded.push(Loaded { path, code }),
-                Err(text) => errors.push_str(&text),
+                Err(e) => {
+                    errors.push_str(&e.message);
+                    located.extend(e.errors);
+                }
             }
         }
         if !errors.is_empty() {
-            return Err(LoadError { message: errors });
+            return Err(LoadError {
+                message: errors,
+                errors: located,
+            });
         }
         self.extend(loaded)
     }
@@ -108,8 +141,7 @@ impl Catalogue {
     /// Compiles one mechanism from its text, reported under `name` (INCLUDEs are read relative
     /// to `name`).
     pub fn add_source(&mut self, name: &str, text: &str) -> Result<(), LoadError> {
-        let code =
-            compile(driver::load_source(name, text)).map_err(|message| LoadError { message })?;
+        let code = compile(driver::load_source(name, text))?;
         self.extend(vec![Loaded {
             path: PathBuf::from(name),
             code,
@@ -137,7 +169,7 @@ impl Catalogue {
             }
         }
         if !errors.is_empty() {
-            return Err(LoadError { message: errors });
+            return Err(LoadError::about(errors));
         }
         self.mechanisms.extend(loaded);
         self.by_name = names;
@@ -172,17 +204,20 @@ impl Catalogue {
 
 /// The .mod files a path names: the file itself, or a folder's `.mod` files in name order.
 fn mod_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
-    let meta = std::fs::metadata(path).map_err(|e| LoadError {
-        message: format!(
+    let meta = std::fs::metadata(path).map_err(|e| {
+        LoadError::about(format!(
             "error: cannot read the mechanism path {}: {e}",
             path.display()
-        ),
+        ))
     })?;
     if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
-    let entries = std::fs::read_dir(path).map_err(|e| LoadError {
-        message: format!("error: cannot read the folder {}: {e}", path.display()),
+    let entries = std::fs::read_dir(path).map_err(|e| {
+        LoadError::about(format!(
+            "error: cannot read the folder {}: {e}",
+            path.display()
+        ))
     })?;
     let mut found: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -190,9 +225,10 @@ fn mod_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
         .collect();
     found.sort();
     if found.is_empty() {
-        return Err(LoadError {
-            message: format!("error: the folder {} holds no .mod files", path.display()),
-        });
+        return Err(LoadError::about(format!(
+            "error: the folder {} holds no .mod files",
+            path.display()
+        )));
     }
     Ok(found)
 }
@@ -208,7 +244,7 @@ type CacheEntry = (u64, Vec<(String, String)>, Arc<Code>);
 /// One file's front-end result through the passes and the planner into register code, or its
 /// diagnostics rendered. Parsing and lowering always run (they are quick and report the file's
 /// warnings); the rest is reused when the same sources were compiled before.
-fn compile(front: Frontend) -> Result<Arc<Code>, String> {
+fn compile(front: Frontend) -> Result<Arc<Code>, LoadError> {
     let sources: SourceMap = front.sources.clone();
     let key: Vec<(String, String)> = sources
         .files()
@@ -224,12 +260,32 @@ fn compile(front: Frontend) -> Result<Arc<Code>, String> {
             .find(|(h, k, _)| *h == hash && *k == key)
             .map(|(_, _, c)| Arc::clone(c))
     };
-    let mut m = front.into_module()?;
+    let failed = |diags: &Diagnostics| LoadError {
+        message: diags.render(&sources),
+        errors: diags
+            .0
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| {
+                let file = sources.get(d.span.file);
+                let (line, column) = file.line_col(d.span.start);
+                Located {
+                    file: file.name.clone(),
+                    line,
+                    column,
+                    message: d.message.clone(),
+                }
+            })
+            .collect(),
+    };
+    let Some(mut m) = front.module else {
+        return Err(failed(&front.diags));
+    };
     if let Some(code) = cached(&COMPILED.lock().unwrap_or_else(|e| e.into_inner())) {
         return Ok(code);
     }
-    passes::run(&mut m, None).map_err(|d| d.render(&sources))?;
-    let ks = kernels::plan(&m, None).map_err(|d| d.render(&sources))?;
+    passes::run(&mut m, None).map_err(|d| failed(&d))?;
+    let ks = kernels::plan(&m, None).map_err(|d| failed(&d))?;
     let info = intern(&ks.info);
     let code = Arc::new(Code::new(&ks, info));
     let mut table = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
