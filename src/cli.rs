@@ -52,10 +52,15 @@ struct ModArgs {
     /// same name (otherwise such a clash is an error).
     #[arg(long)]
     replace_builtins: bool,
+    /// How currents' slopes dI/dv are computed: `symbolic` (exact, the default) or `neuron`
+    /// (NEURON's 0.001 mV finite difference, to compare with NEURON to rounding; the built-in
+    /// mechanisms are then compiled again when the program starts).
+    #[arg(long, value_name = "symbolic|neuron", default_value = "symbolic")]
+    slope: String,
 }
 
 impl ModArgs {
-    /// `library` with these files' mechanisms.
+    /// `library` with this slope and these files' mechanisms.
     fn library(&self, library: &Library) -> Result<Library, String> {
         for p in &self.mods {
             if !p.exists() {
@@ -65,8 +70,14 @@ impl ModArgs {
                 ));
             }
         }
+        let slope = match self.slope.as_str() {
+            "symbolic" => crate::library::Slope::Symbolic,
+            "neuron" => crate::library::Slope::Neuron,
+            other => return Err(format!("--slope {other}: expected `symbolic` or `neuron`")),
+        };
         library
             .clone()
+            .with_slope(slope)?
             .with_mod_files(&self.mods, self.replace_builtins)
     }
 }

@@ -27,6 +27,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use gradmod_compiler::ir::Slope;
 use gradmod_runtime::mechanism::Mechanism;
 
 /// A constructor of mechanisms by name, shared between the clones of a catalogue.
@@ -123,6 +124,8 @@ impl fmt::Debug for Catalogue {
 #[derive(Clone, Debug, Default)]
 pub struct Library {
     catalogues: Vec<Catalogue>,
+    /// How .mod files compiled when the program runs compute their currents' slope dI/dv.
+    slope: Slope,
 }
 
 impl Library {
@@ -163,7 +166,8 @@ impl Library {
         if paths.is_empty() {
             return Ok(self);
         }
-        let loaded = gradmod_vm::Catalogue::load(paths).map_err(|e| e.to_string())?;
+        let mut loaded = gradmod_vm::Catalogue::with_slope(self.slope);
+        loaded.add_paths(paths).map_err(|e| e.to_string())?;
         let mut added: Vec<Catalogue> = Vec::new();
         let mut errors = Vec::new();
         for m in loaded.mechanisms() {
@@ -203,6 +207,36 @@ impl Library {
             self.catalogues.append(&mut added);
         }
         Ok(self)
+    }
+
+    /// This library with every current's slope dI/dv computed as `slope` says: the built-in
+    /// mechanisms are compiled again from their sources (embedded in the program) when the
+    /// slope is not the default, and so are .mod files added later. `Slope::Neuron` is NEURON's
+    /// finite difference, for comparing with NEURON to rounding. A catalogue a program compiled
+    /// ahead of time keeps the slope it was compiled with.
+    pub fn with_slope(mut self, slope: Slope) -> Result<Library, String> {
+        if slope == self.slope {
+            return Ok(self);
+        }
+        self.slope = slope;
+        let builtin = Catalogue::builtin().label;
+        let Some(i) = self.catalogues.iter().position(|c| c.label == builtin) else {
+            return Ok(self);
+        };
+        let mut recompiled = gradmod_vm::Catalogue::with_slope(slope);
+        for (name, text) in crate::catalogue::SOURCES {
+            recompiled
+                .add_source(&format!("mod_files/{name}"), text)
+                .map_err(|e| e.to_string())?;
+        }
+        let names: Vec<&str> = recompiled.names().collect();
+        self.catalogues[i] = Catalogue::new(builtin, move |n| recompiled.make(n), names);
+        Ok(self)
+    }
+
+    /// How .mod files compiled when the program runs compute their currents' slope.
+    pub fn slope(&self) -> Slope {
+        self.slope
     }
 
     /// The catalogues, in the order they are tried.

@@ -357,6 +357,17 @@ fn index(compiled: &[Compiled], rejected: &[(String, String)]) -> String {
         quote!(#s => #make,)
     });
     let rejected = rejected.iter().map(|(f, e)| quote!((#f, #e)));
+    let sources = compiled.iter().map(|c| {
+        let name = c
+            .source
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        // The text as the compiler read it (lossily: a Latin-1 comment would stop include_str!).
+        let text = driver::read_source(&c.source).unwrap_or_default();
+        quote!((#name, #text))
+    });
     let file = quote! {
         #(#mods)*
 
@@ -389,6 +400,11 @@ fn index(compiled: &[Compiled], rejected: &[(String, String)]) -> String {
         /// The files left out (with `skip_rejected`): stem and the first line of the error.
         #[allow(dead_code)]
         pub const REJECTED: &[(&str, &str)] = &[#(#rejected),*];
+
+        /// The source of every compiled file (file name and text), for compiling it again when
+        /// the program runs (with other options).
+        #[allow(dead_code)]
+        pub const SOURCES: &[(&str, &str)] = &[#(#sources),*];
     };
     let parsed: syn::File = syn::parse2(file).expect("the catalogue index parses");
     format!(

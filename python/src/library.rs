@@ -12,9 +12,10 @@ use crate::{Error, ModError, guarded};
 /// The mechanisms a model can name: the built-in catalogue, plus the mechanisms of .mod files
 /// and folders compiled when the library is made (as NEURON's nrnivmodl takes a model's folder).
 ///
-/// Library(mods=[], replace_builtins=False). A mechanism of `mods` whose name is a built-in one
-/// is an error, unless `replace_builtins` is true; a file that does not compile raises
-/// `gradmod.ModError` with its diagnostics.
+/// Library(mods=[], replace_builtins=False, slope="symbolic"). A mechanism of `mods` whose name
+/// is a built-in one is an error, unless `replace_builtins` is true; a file that does not compile
+/// raises `gradmod.ModError` with its diagnostics. `slope="neuron"` computes every current's
+/// slope di/dv as NEURON does (a 0.001 mV finite difference), to compare with NEURON to rounding.
 #[pyclass(module = "gradmod._core", frozen)]
 #[derive(Clone)]
 pub struct Library {
@@ -39,7 +40,7 @@ pub(crate) fn with_mods(
         }
     }
     // Compile once here for structured diagnostics; the library then finds them in the cache.
-    if let Err(e) = gradmod_vm::Catalogue::load(mods) {
+    if let Err(e) = gradmod_vm::Catalogue::with_slope(library.slope()).add_paths(mods) {
         return Err(mod_error(&e));
     }
     library
@@ -69,10 +70,29 @@ pub(crate) fn mod_error(e: &gradmod_vm::LoadError) -> PyErr {
 #[pymethods]
 impl Library {
     #[new]
-    #[pyo3(signature = (mods = Vec::new(), replace_builtins = false))]
-    fn new(py: Python<'_>, mods: Vec<PathBuf>, replace_builtins: bool) -> PyResult<Self> {
+    #[pyo3(signature = (mods = Vec::new(), replace_builtins = false, slope = "symbolic"))]
+    fn new(
+        py: Python<'_>,
+        mods: Vec<PathBuf>,
+        replace_builtins: bool,
+        slope: &str,
+    ) -> PyResult<Self> {
+        let slope = match slope {
+            "symbolic" => gradmod::library::Slope::Symbolic,
+            "neuron" => gradmod::library::Slope::Neuron,
+            other => {
+                return Err(Error::new_err(format!(
+                    "slope={other:?}: expected \"symbolic\" or \"neuron\""
+                )));
+            }
+        };
         let inner = py.detach(|| {
-            guarded(|| with_mods(gradmod::Library::builtin(), &mods, replace_builtins))
+            guarded(|| {
+                let base = gradmod::Library::builtin()
+                    .with_slope(slope)
+                    .map_err(Error::new_err)?;
+                with_mods(base, &mods, replace_builtins)
+            })
         })?;
         Ok(Self { inner })
     }

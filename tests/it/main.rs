@@ -21,5 +21,6 @@ mod run_errors;
 mod run_network;
 mod run_order;
 mod run_reference;
+mod slope;
 mod vm_corpus;
 mod vm_equivalence;

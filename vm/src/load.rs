@@ -10,6 +10,7 @@ use gradmod_compiler::back::kernels;
 use gradmod_compiler::back::rust::fingerprint;
 use gradmod_compiler::diag::{Diagnostics, SourceMap};
 use gradmod_compiler::driver::{self, Frontend};
+use gradmod_compiler::ir::Slope;
 use gradmod_compiler::passes;
 use gradmod_runtime::mechanism::{Mechanism, MechanismInfo};
 
@@ -89,12 +90,22 @@ impl Loaded {
 pub struct Catalogue {
     mechanisms: Vec<Loaded>,
     by_name: HashMap<String, usize>,
+    slope: Slope,
 }
 
 impl Catalogue {
     /// An empty catalogue.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty catalogue whose files are compiled with the given slope dI/dv (by default the
+    /// symbolic, exact one; NEURON's finite difference to compare with NEURON to rounding).
+    pub fn with_slope(slope: Slope) -> Self {
+        Self {
+            slope,
+            ..Self::default()
+        }
     }
 
     /// Compiles every .mod file in `paths`: a file is taken as it is, a folder gives its `.mod`
@@ -121,7 +132,7 @@ impl Catalogue {
             let front = driver::load_file(&path).map_err(|e| {
                 LoadError::about(format!("error: cannot read {}: {e}", path.display()))
             })?;
-            match compile(front) {
+            match compile(front, self.slope) {
                 Ok(code) => loaded.push(Loaded { path, code }),
                 Err(e) => {
                     errors.push_str(&e.message);
@@ -141,7 +152,7 @@ impl Catalogue {
     /// Compiles one mechanism from its text, reported under `name` (INCLUDEs are read relative
     /// to `name`).
     pub fn add_source(&mut self, name: &str, text: &str) -> Result<(), LoadError> {
-        let code = compile(driver::load_source(name, text))?;
+        let code = compile(driver::load_source(name, text), self.slope)?;
         self.extend(vec![Loaded {
             path: PathBuf::from(name),
             code,
@@ -238,13 +249,14 @@ fn mod_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
 /// run twice) compiles its files once.
 static COMPILED: Mutex<Vec<CacheEntry>> = Mutex::new(Vec::new());
 
-/// A compiled mechanism with the hash of its sources and the sources (name and text of each).
-type CacheEntry = (u64, Vec<(String, String)>, Arc<Code>);
+/// A compiled mechanism with the hash of its sources, the sources (name and text of each) and
+/// the slope it was compiled with.
+type CacheEntry = (u64, Vec<(String, String)>, Slope, Arc<Code>);
 
 /// One file's front-end result through the passes and the planner into register code, or its
 /// diagnostics rendered. Parsing and lowering always run (they are quick and report the file's
 /// warnings); the rest is reused when the same sources were compiled before.
-fn compile(front: Frontend) -> Result<Arc<Code>, LoadError> {
+fn compile(front: Frontend, slope: Slope) -> Result<Arc<Code>, LoadError> {
     let sources: SourceMap = front.sources.clone();
     let key: Vec<(String, String)> = sources
         .files()
@@ -257,8 +269,8 @@ fn compile(front: Frontend) -> Result<Arc<Code>, LoadError> {
     let cached = |table: &[CacheEntry]| {
         table
             .iter()
-            .find(|(h, k, _)| *h == hash && *k == key)
-            .map(|(_, _, c)| Arc::clone(c))
+            .find(|(h, k, s, _)| *h == hash && *k == key && *s == slope)
+            .map(|(_, _, _, c)| Arc::clone(c))
     };
     let failed = |diags: &Diagnostics| LoadError {
         message: diags.render(&sources),
@@ -284,11 +296,12 @@ fn compile(front: Frontend) -> Result<Arc<Code>, LoadError> {
     if let Some(code) = cached(&COMPILED.lock().unwrap_or_else(|e| e.into_inner())) {
         return Ok(code);
     }
+    m.slope = slope;
     passes::run(&mut m, None).map_err(|d| failed(&d))?;
     let ks = kernels::plan(&m, None).map_err(|d| failed(&d))?;
     let info = intern(&ks.info);
     let code = Arc::new(Code::new(&ks, info));
     let mut table = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
-    table.push((hash, key, Arc::clone(&code)));
+    table.push((hash, key, slope, Arc::clone(&code)));
     Ok(code)
 }

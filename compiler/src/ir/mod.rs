@@ -103,8 +103,23 @@ pub struct Module {
     pub electrode_current: bool,
     /// Whether NEURON's THREADSAFE was given (kept for printing).
     pub threadsafe: bool,
+    /// How the conductance pass computes each current's slope dI/dv: a compile option, set
+    /// before the passes run.
+    pub slope: Slope,
     /// Where the mechanism's name was declared.
     pub span: Span,
+}
+
+/// How a current's slope dI/dv is computed (the conductance of the linearised membrane current
+/// in the voltage solve).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Slope {
+    /// The exact derivative, symbolically (gradmod's default).
+    #[default]
+    Symbolic,
+    /// NEURON's: (I(v + 0.001 mV) − I(v)) / 0.001 mV, the BREAKPOINT block evaluated twice, so
+    /// that a run agrees with NEURON's to rounding for currents nonlinear in v (GHK).
+    Neuron,
 }
 
 impl Module {
@@ -126,6 +141,7 @@ impl Module {
             tangent: None,
             electrode_current: false,
             threadsafe: false,
+            slope: Slope::Symbolic,
             span,
         }
     }
