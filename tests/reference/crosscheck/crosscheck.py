@@ -7,7 +7,9 @@ cm 1 µF/cm², Ra 100 Ω·cm) with `pas` (g 1e-4 S/cm², e -65 mV) and the mecha
 mechanism is inserted, a point process placed at soma(0.5) and sent events of weight 0.005 at
 2, 8 and 15 ms when it has NET_RECEIVE; a 0.2 nA step from 5 to 25 ms; dt 0.025 ms, 30 ms from
 -65 mV, at 6.3 and at 34 °C; NEURON with secondorder 0, CVode off and `usetable_<suffix> = 0`
-(gradmod evaluates TABLE functions exactly). It compares v and every STATE of the mechanism at
+(gradmod evaluates TABLE functions exactly); gradmod with NEURON's finite-difference slope di/dv
+(`--slope neuron`, so that currents nonlinear in v compare to rounding; `--slope symbolic` for
+gradmod's exact one). It compares v and every STATE of the mechanism at
 every step and classifies each file at each temperature:
 
 - exact: v within 1e-6 mV and every state within 1e-6 of its scale;
@@ -24,7 +26,7 @@ central finite difference of two gradmod runs (relative step 1e-5), to a relativ
 
 Usage (in a virtual environment with `pip install ./python neuron numpy`):
 
-    python3 tests/reference/crosscheck/crosscheck.py [FILES...] [--out DIR] [--jobs N]
+    python3 tests/reference/crosscheck/crosscheck.py [FILES...] [--out DIR] [--slope neuron|symbolic]
 
 Without FILES it takes every file of tests/corpus/files/ that tests/corpus/expected.tsv records
 as accepted. It writes results.csv and results.md into --out (default: next to this script).
@@ -115,15 +117,25 @@ for job in json.load(sys.stdin):
 
 
 def accepted_files():
+    """The corpus files expected.tsv records as accepted, but for those whose passes take minutes
+    (listed as slow, under `*`, in known_failures.tsv)."""
     record = ROOT / "tests" / "corpus" / "expected.tsv"
+    slow = set()
+    for line in (ROOT / "tests" / "corpus" / "known_failures.tsv").read_text().splitlines():
+        cols = line.split("\t")
+        if len(cols) >= 2 and cols[0] == "*":
+            slow.add(cols[1])
     out = []
     for line in record.read_text().splitlines():
         if line.startswith("#"):
             continue
         cols = line.split("\t")
-        if len(cols) >= 2 and cols[1] == "accepted":
+        if len(cols) >= 2 and cols[1] == "accepted" and cols[0] not in slow:
             out.append(CORPUS / cols[0])
     return [p for p in out if p.exists()]
+
+
+SLOPE = "neuron"
 
 
 def describe(path):
@@ -132,7 +144,7 @@ def describe(path):
     import gradmod
 
     try:
-        lib = gradmod.Library(mods=[str(path)], replace_builtins=True)
+        lib = gradmod.Library(mods=[str(path)], replace_builtins=True, slope=SLOPE)
     except gradmod.Error as e:
         return None, str(e).splitlines()[0]
     return (lib, lib.describe(lib.names()[0])), None
@@ -238,9 +250,9 @@ def neuron_batches(jobs):
     return batches
 
 
-def run_neuron(jobs, work):
-    """Compiles and runs each batch in NEURON; returns {key: error} for what failed to
-    compile."""
+def run_neuron(jobs, work, out):
+    """Compiles and runs each batch in NEURON under `work`, writing results into `out`; returns
+    {key: error} for what failed to compile."""
     nrnivmodl = shutil.which("nrnivmodl")
     failed = {}
     child = NEURON_CHILD % dict(
@@ -249,7 +261,7 @@ def run_neuron(jobs, work):
     )
     for i, batch in enumerate(neuron_batches(jobs)):
         folder = work / f"batch{i}"
-        folder.mkdir()
+        folder.mkdir(parents=True)
         for job in batch:
             # nrnivmodl wants file names that are C identifiers.
             shutil.copy(job["copy"], folder / f"m_{job['key']}.mod")
@@ -263,11 +275,10 @@ def run_neuron(jobs, work):
             # Compile the batch's files one by one to find the ones NEURON rejects.
             if len(batch) > 1:
                 for job in batch:
-                    failed.update(run_neuron([job], work / f"batch{i}_{job['key']}_alone"))
+                    failed.update(run_neuron([job], work / f"batch{i}_{job['key']}_alone", out))
                 continue
             failed[batch[0]["key"]] = (build.stderr + build.stdout).strip().splitlines()[-1:]
             continue
-        out = work / "neuron"
         out.mkdir(exist_ok=True)
         ran = subprocess.run(
             [sys.executable, "-c", child, str(lib), str(out)],
@@ -293,7 +304,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("files", nargs="*", type=pathlib.Path)
     ap.add_argument("--out", type=pathlib.Path, default=HERE)
+    ap.add_argument("--slope", choices=["neuron", "symbolic"], default="neuron")
     args = ap.parse_args()
+    global SLOPE
+    SLOPE = args.slope
     files = args.files or accepted_files()
     jobs, rows = [], []
     with tempfile.TemporaryDirectory(prefix="gradmod-crosscheck-") as tmp:
@@ -316,7 +330,7 @@ def main():
                              kind=d["kind"], states=d["states"], net_receive=d["net_receive"],
                              lib=lib, d=d))
         public = [{k: v for k, v in j.items() if k not in ("lib", "d")} for j in jobs]
-        failed = run_neuron(public, work)
+        failed = run_neuron(public, work, work / "neuron")
         for j in jobs:
             name = pathlib.Path(j["path"]).name
             if j["key"] in failed:
@@ -365,7 +379,7 @@ def summarize(rows, path):
     verdicts = ["exact", "close", "qualitatively equal", "different", "gradmod failed",
                 "NEURON failed"]
     lines = ["# gradmod against NEURON, file by file", "",
-             "Written by `crosscheck.py` (see its docstring for the protocol).", ""]
+             f"Written by `crosscheck.py --slope {SLOPE}` (see its docstring for the protocol).", ""]
     lines.append("| celsius | " + " | ".join(verdicts) + " |")
     lines.append("|---" * (len(verdicts) + 1) + "|")
     for c in TEMPERATURES:
