@@ -84,7 +84,8 @@ impl ModArgs {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Parse and lower .mod files; print one summary line per file and every diagnostic.
+    /// Run .mod files through every stage `compile` and `run` run (parse, lower, the passes
+    /// and the kernel plans); print one summary line per file and every diagnostic.
     ///
     /// Exits with status 0 when every file is accepted and 1 otherwise. Without files, checks the
     /// built-in mechanism library.
@@ -327,15 +328,15 @@ where
             );
             let ok = BUILTIN
                 .iter()
-                .all(|(name, text)| report(&driver::load_source(name, text), name));
+                .all(|(name, text)| report(&driver::check_source(name, text), name));
             exit(ok)
         }
         Some(Command::Check { files }) => {
             let mut ok = true;
             for path in &files {
                 let name = path.display().to_string();
-                match driver::load_file(path) {
-                    Ok(front) => ok &= report(&front, &name),
+                match driver::check_file(path) {
+                    Ok(checked) => ok &= report(&checked, &name),
                     Err(e) => {
                         println!("error  {name}: cannot read: {e}");
                         ok = false;
@@ -563,14 +564,14 @@ fn exit(ok: bool) -> ExitCode {
 }
 
 /// Prints a file's diagnostics and its summary line; returns whether it was accepted.
-fn report(front: &driver::Frontend, name: &str) -> bool {
+fn report(front: &driver::Checked, name: &str) -> bool {
     eprint!("{}", front.render());
     match &front.module {
-        Some(m) => {
+        Some(m) if front.accepted() => {
             println!("ok     {name}: {}", summary(m));
             true
         }
-        None => {
+        _ => {
             let errors = front.diags.0.iter().filter(|d| d.is_error()).count();
             let first = front
                 .diags

@@ -6,12 +6,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use gradmod_compiler::back::kernels;
 use gradmod_compiler::back::rust::fingerprint;
 use gradmod_compiler::diag::{Diagnostics, SourceMap};
 use gradmod_compiler::driver::{self, Frontend};
 use gradmod_compiler::ir::Slope;
-use gradmod_compiler::passes;
 use gradmod_runtime::mechanism::{Mechanism, MechanismInfo};
 
 use crate::info::intern;
@@ -297,8 +295,8 @@ fn compile(front: Frontend, slope: Slope) -> Result<Arc<Code>, LoadError> {
         return Ok(code);
     }
     m.slope = slope;
-    passes::run(&mut m, None).map_err(|d| failed(&d))?;
-    let ks = kernels::plan(&m, None).map_err(|d| failed(&d))?;
+    // The stages `gradmod check` runs after the front end, so that it accepts what loads.
+    let ks = driver::back_end_stages(&mut m).map_err(|d| failed(&d))?;
     let info = intern(&ks.info);
     let code = Arc::new(Code::new(&ks, info));
     let mut table = COMPILED.lock().unwrap_or_else(|e| e.into_inner());

@@ -281,7 +281,12 @@ impl Lowerer<'_> {
                             }
                         }
                     };
-                    self.m.vars[v.index()].kind = VarKind::Assigned;
+                    // A current may be a STATE (a synaptic current that decays and jumps at
+                    // events, as PyNN's ExpISyn): NEURON then adds the state's value at the
+                    // step's start to the membrane current, with a zero slope in v.
+                    if self.m.vars[v.index()].kind != VarKind::State {
+                        self.m.vars[v.index()].kind = VarKind::Assigned;
+                    }
                     self.m.vars[v.index()].scope = Scope::Range;
                     self.m.nonspecific.push(v);
                 }

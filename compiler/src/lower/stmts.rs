@@ -723,18 +723,10 @@ impl<'a> Lowerer<'a> {
         };
         let kind = self.m.block(id).kind;
         let method = match method {
+            // NEURON solves a DERIVATIVE block without METHOD by derivimplicit.
             None => match kind {
                 BlockKind::Kinetic => SolveMethod::Sparse,
-                BlockKind::Derivative => {
-                    self.error(
-                        block.span,
-                        format!(
-                            "SOLVE {} needs a METHOD (cnexp, derivimplicit or euler)",
-                            block.name
-                        ),
-                    );
-                    return;
-                }
+                BlockKind::Derivative => SolveMethod::Derivimplicit,
                 _ => SolveMethod::Direct,
             },
             Some(ast::SolveMethod::Method(m)) => match (m.name.as_str(), kind) {
@@ -742,6 +734,9 @@ impl<'a> Lowerer<'a> {
                 ("euler", _) => SolveMethod::Euler,
                 ("derivimplicit", _) => SolveMethod::Derivimplicit,
                 ("sparse", _) => SolveMethod::Sparse,
+                // With a fixed step NEURON calls a PROCEDURE solved `after_cvode` or `cvode_t`
+                // where it advances the states, as a SOLVE without METHOD.
+                ("after_cvode" | "cvode_t", BlockKind::Procedure) => SolveMethod::Direct,
                 ("newton", BlockKind::NonLinear)
                 | (_, BlockKind::Linear)
                 | (_, BlockKind::NonLinear) => SolveMethod::Direct,

@@ -105,11 +105,11 @@ pub(super) fn scan_trivia(text: &str, file: FileId) -> Scan {
                 }
             } else if word_at(bytes, i, "TITLE") {
                 i = line_end(i);
-            } else if word_at(bytes, i, "else")
+            } else if (word_at(bytes, i, "else") || word_at(bytes, i, "ELSE"))
                 && bytes[i + 4..]
                     .iter()
                     .find(|b| !b.is_ascii_whitespace())
-                    .is_some_and(|&b| b == b'i')
+                    .is_some_and(|&b| b == b'i' || b == b'I')
             {
                 else_ifs += 1;
                 if else_ifs > MAX_ELSE_IF {

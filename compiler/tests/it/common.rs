@@ -171,6 +171,9 @@ pub enum Recorded {
     Accepted,
     /// Rejected, with the message of the first error.
     Rejected(String),
+    /// `gradmod check` did not finish in the time classify.py gives it (a slow file, which the
+    /// tests do not check).
+    TimedOut,
 }
 
 /// The record of `tests/corpus/expected.tsv` (written by `tests/corpus/classify.py`): file
@@ -188,6 +191,7 @@ pub fn corpus_record() -> std::collections::BTreeMap<String, Recorded> {
         let verdict = match verdict {
             Some("accepted") => Recorded::Accepted,
             Some("rejected") => Recorded::Rejected(first.to_string()),
+            Some("timeout") => Recorded::TimedOut,
             _ => panic!("tests/corpus/expected.tsv: malformed line {line:?}"),
         };
         record.insert(file.unwrap().to_string(), verdict);

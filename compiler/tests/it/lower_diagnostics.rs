@@ -55,7 +55,7 @@ fn derivative_of_a_parameter() {
 }
 
 #[test]
-fn solve_without_method_and_unknown_block() {
+fn solve_of_an_unknown_block() {
     let text = with_head(
         "BREAKPOINT {\n    SOLVE s\n    SOLVE nowhere METHOD cnexp\n}\nDERIVATIVE s {\n    m' = -m\n}\n",
     );

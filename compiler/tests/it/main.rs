@@ -28,6 +28,7 @@ mod audit;
 mod back_rust;
 mod lower_corpus;
 mod lower_diagnostics;
+mod lower_published;
 mod lower_roundtrip;
 mod lower_state_starts;
 mod parse_ast;

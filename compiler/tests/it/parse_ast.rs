@@ -614,6 +614,48 @@ fn keywords_are_case_sensitive_and_names_may_contain_digits_and_underscores() {
 }
 
 #[test]
+fn upper_case_if_else_and_while_are_the_keywords_as_in_neuron() {
+    // NEURON's lexer reads `IF`, `ELSE` and `WHILE` as `if`, `else` and `while` (35 published
+    // files write them so), and no other keyword in another case: `If` stays a name.
+    let body = |k: [&str; 3]| {
+        format!(
+            "NEURON {{ SUFFIX u }}\nASSIGNED {{ x }}\nINITIAL {{\n {} (x > 1) {{ x = 1 }} {} {} (x < 0) {{ x = 0 }} {} {{ x = 2 }}\n {} (x < 0) {{ x = x + 1 }}\n}}\n",
+            k[0], k[1], k[0], k[1], k[2]
+        )
+    };
+    let lower = |text: &str| {
+        let front = gradmod_compiler::driver::load_source("u.mod", text);
+        let m = front
+            .module
+            .unwrap_or_else(|| panic!("{}", front.diags.render(&front.sources)));
+        gradmod_compiler::back::nmodl::print_module(&m)
+    };
+    let upper = lower(&body(["IF", "ELSE", "WHILE"]));
+    assert_eq!(upper, lower(&body(["if", "else", "while"])));
+    assert_eq!(upper, lower(&body(["IF", "else", "while"])));
+    assert!(
+        upper.contains("if (x > 1)") && upper.contains("while (x < 0)"),
+        "{upper}"
+    );
+    // They are reserved words in upper case too; names that merely start with them are not.
+    let file = parse_ok("c.mod", "PARAMETER { IFx = 1 ELSEy = 2 WHILE_ = 3 }\n");
+    let ItemKind::Parameter(decls) = &file.items[0].kind else {
+        panic!()
+    };
+    let names: Vec<&str> = decls.iter().map(|d| d.name.name.as_str()).collect();
+    assert_eq!(names, ["IFx", "ELSEy", "WHILE_"]);
+    for text in [
+        "PARAMETER { IF = 1 }",
+        "PARAMETER { ELSE = 1 }",
+        "INITIAL { If (1) { } }",
+        "INITIAL { if (1) { } Else { } }",
+    ] {
+        let front = gradmod_compiler::driver::load_source("c.mod", text);
+        assert!(front.diags.has_errors(), "{text} accepted");
+    }
+}
+
+#[test]
 fn neuron9_represents_statements_are_kept_and_lower() {
     // NEURON 9's own hh.mod names the mechanism's channels with ontology terms, both as NEURON
     // statements of their own and at the end of USEION.

@@ -94,9 +94,11 @@ impl<'m> Exec<'m> {
                     let body = &self.m.block(*block).body;
                     self.run(body, env, solves);
                 }
-                (Solves::Inline, _) => self.unsupported(s, "this SOLVE method"),
+                (Solves::Inline, method) => {
+                    self.unsupported(s, &format!("SOLVE ... {} here", method.nmodl()))
+                }
             },
-            StmtKind::While { .. } => self.unsupported(s, "a while loop"),
+            StmtKind::While { .. } => self.unsupported(s, "while loop"),
             StmtKind::NetSend { .. } => self.unsupported(s, "net_send"),
             StmtKind::NetEvent { .. } => self.unsupported(s, "net_event"),
             StmtKind::Watch { .. } => self.unsupported(s, "WATCH"),
@@ -116,7 +118,8 @@ impl<'m> Exec<'m> {
 
     fn unsupported(&mut self, s: &Stmt, what: &str) {
         self.diags.push(
-            Diagnostic::error(s.span, format!("gradmod does not support {what} yet"))
+            Diagnostic::error(s.span, format!("unsupported construct: {what}"))
+                .with_label(format!("{what} is not supported"))
                 .with_note("the runtime's mechanism interface has no such call"),
         );
     }

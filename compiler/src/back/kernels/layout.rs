@@ -166,8 +166,9 @@ pub fn info(m: &Module, layout: &Layout, diags: &mut Diagnostics) -> Info {
         MechKind::Point => true,
         MechKind::Artificial => {
             diags.push(
-                Diagnostic::error(m.span, "the runtime does not support ARTIFICIAL_CELL yet")
-                    .with_note("declare the mechanism as a POINT_PROCESS"),
+                Diagnostic::error(m.span, "unsupported construct: ARTIFICIAL_CELL")
+                    .with_label("ARTIFICIAL_CELL is not supported")
+                    .with_note("the runtime has no artificial cells; declare the mechanism as a POINT_PROCESS"),
             );
             true
         }

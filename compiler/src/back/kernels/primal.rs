@@ -173,10 +173,11 @@ pub fn solved_body(m: &Module, ex: &mut Exec) -> Vec<crate::ir::Stmt> {
             let mut nested = false;
             s.for_each_stmt(&mut |t| nested |= matches!(t.kind, StmtKind::Solve { .. }));
             if nested {
-                ex.diags.push(Diagnostic::error(
-                    s.span,
-                    "gradmod does not support a SOLVE inside if or while yet",
-                ));
+                ex.diags.push(
+                    Diagnostic::error(s.span, "unsupported construct: SOLVE inside if or while")
+                        .with_label("SOLVE inside if or while is not supported")
+                        .with_note("the states are advanced once per step, whatever the condition"),
+                );
             }
         }
     }
@@ -199,17 +200,20 @@ pub fn net_receive(kw: &KernelWriter, ex: &mut Exec) -> Option<Body> {
     let m = kw.m;
     let nr = m.net_receive.as_ref()?;
     if let Some(b) = nr.initial {
-        ex.diags.push(Diagnostic::error(
-            m.block(b).span,
-            "gradmod does not support an INITIAL block inside NET_RECEIVE yet",
-        ));
+        ex.diags.push(
+            Diagnostic::error(
+                m.block(b).span,
+                "unsupported construct: INITIAL inside NET_RECEIVE",
+            )
+            .with_label("INITIAL inside NET_RECEIVE is not supported")
+            .with_note("the runtime keeps no values per connection"),
+        );
     }
     if nr.args.len() > 1 {
         ex.diags.push(
-            Diagnostic::error(
-                nr.span,
-                "the runtime passes only the weight to NET_RECEIVE; further arguments are not supported yet",
-            ),
+            Diagnostic::error(nr.span, "unsupported construct: NET_RECEIVE arguments after the weight")
+                .with_label("NET_RECEIVE arguments after the weight are not supported")
+                .with_note("the runtime passes only the weight to NET_RECEIVE and keeps no values per connection"),
         );
     }
     let mut env = Env::default();
