@@ -11,6 +11,7 @@ mod generated_code;
 mod gradients;
 mod gradients_catalogue;
 mod gradients_model_c;
+mod hardening;
 mod homeostasis_control;
 mod homeostasis_observer;
 mod homeostasis_run;
