@@ -51,7 +51,10 @@ fn embed_sources() {
     for f in &files {
         let name = f.file_name().unwrap_or_default().to_string_lossy();
         let full = std::fs::canonicalize(f).expect("a mod_files/ file has a full path");
-        text += &format!("    (\"mod_files/{name}\", include_str!({:?})),\n", full.display().to_string());
+        text += &format!(
+            "    (\"mod_files/{name}\", include_str!({:?})),\n",
+            full.display().to_string()
+        );
     }
     text += "]\n";
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));

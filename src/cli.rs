@@ -274,7 +274,14 @@ where
         }
     };
     match cli.command {
-        None => run_model(None, &[], Path::new("out"), true, library, &Allow::default()),
+        None => run_model(
+            None,
+            &[],
+            Path::new("out"),
+            true,
+            library,
+            &Allow::default(),
+        ),
         Some(Command::Run {
             model,
             set,
@@ -388,6 +395,10 @@ where
             let Some(m) = &front.module else {
                 return ExitCode::FAILURE;
             };
+            if let Err(e) = check_wrt(m, wrt.as_deref()) {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
             let name = file.display().to_string();
             match gradmod_compiler::audit::audit(m, &name, wrt.as_deref()) {
                 Ok(text) => print!("{text}"),
@@ -418,6 +429,21 @@ where
             ir: _,
             after,
         }) => {
+            if let Some(pass) = &after
+                && !gradmod_compiler::passes::PIPELINE
+                    .iter()
+                    .any(|(n, _)| n == pass)
+            {
+                let names: Vec<&str> = gradmod_compiler::passes::PIPELINE
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect();
+                eprintln!(
+                    "error: --after {pass}: there is no such pass; the passes are: {}",
+                    names.join(", ")
+                );
+                return ExitCode::FAILURE;
+            }
             let front = match driver::load_file(&file) {
                 Ok(f) => f,
                 Err(e) => {
@@ -449,6 +475,15 @@ where
             ExitCode::SUCCESS
         }
         Some(Command::Compile { file, output, wrt }) => {
+            // Names on the command line are checked here, so that their errors point at the
+            // option rather than into the file.
+            if let Ok(front) = driver::load_file(&file)
+                && let Some(m) = &front.module
+                && let Err(e) = check_wrt(m, wrt.as_deref())
+            {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
             let code = match gradmod_compiler::builder::compile_file(&file, &|_| wrt.clone()) {
                 Ok(g) => g.code,
                 Err(e) => {
@@ -583,6 +618,29 @@ fn fit_model(
         text += &format!("  {}\n", f.display());
     }
     let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+    Ok(())
+}
+
+/// Checks that every name of `--wrt` is a PARAMETER of the mechanism.
+fn check_wrt(m: &Module, wrt: Option<&[String]>) -> Result<(), String> {
+    let params: Vec<&str> = m
+        .parameters()
+        .iter()
+        .map(|&v| m.var(v).name.as_str())
+        .collect();
+    for name in wrt.unwrap_or_default() {
+        if !params.contains(&name.as_str()) {
+            return Err(format!(
+                "--wrt {name}: `{name}` is not a PARAMETER of `{}` (its parameters: {})",
+                m.name,
+                if params.is_empty() {
+                    "none".to_string()
+                } else {
+                    params.join(", ")
+                }
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -22,10 +22,7 @@ pub const OUTPUT_FILES: [&str; 6] = [
 
 /// An I/O error that names its path.
 pub fn io_error(path: &Path, action: &str, e: &io::Error) -> io::Error {
-    io::Error::new(
-        e.kind(),
-        format!("cannot {action} {}: {e}", path.display()),
-    )
+    io::Error::new(e.kind(), format!("cannot {action} {}: {e}", path.display()))
 }
 
 /// An output folder being filled: its final place and the temporary folder written first.

@@ -171,10 +171,18 @@ mod tests {
         let mut p = Progress::new("run", 1000, Unit::Steps { dt: 0.025 }, true);
         p.start -= Duration::from_secs(2);
         let line = p.line(250, "");
-        assert!(line.starts_with("run: 25% (6.2 of 25.0 ms simulated), 2.0 s elapsed, 3.1 ms/s, about 6.0 s left"), "{line}");
+        assert!(
+            line.starts_with(
+                "run: 25% (6.2 of 25.0 ms simulated), 2.0 s elapsed, 3.1 ms/s, about 6.0 s left"
+            ),
+            "{line}"
+        );
         let mut p = Progress::new("fit", 100, Unit::Iterations, true);
         p.start -= Duration::from_secs(200);
         let line = p.line(40, "loss 1e-3");
-        assert_eq!(line, "fit: 40% (40 of 100 iterations), 3 min 20 s elapsed, 0.20 iterations/s, about 5 min 0 s left; loss 1e-3");
+        assert_eq!(
+            line,
+            "fit: 40% (40 of 100 iterations), 3 min 20 s elapsed, 0.20 iterations/s, about 5 min 0 s left; loss 1e-3"
+        );
     }
 }

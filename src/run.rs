@@ -53,6 +53,18 @@ pub fn simulate_model(
     // The model's own [mechanisms], also for the observers that homeostasis places.
     let library = &crate::model::library_for(model, library)?;
     let built = build(model, library, overrides)?;
+    for c in &built.cells {
+        let zero = (0..c.parameters.len()).find(|&k| c.log_scaled[k] && c.initial[k] == Some(0.0));
+        if let Some(k) = zero {
+            return Err(format!(
+                "[[parameter]] `{}` is log-scaled (p = p0·e^θ) but its model value is 0, so its \
+                 tangents would all be 0: give it a nonzero value (in the file or with --set), or \
+                 set log = false",
+                c.parameters[k]
+            )
+            .into());
+        }
+    }
     let controlled = built
         .cells
         .iter()
@@ -92,7 +104,16 @@ pub fn run(
                 format!("{} — cell {name}", model.source.name)
             };
             crate::plot::plot(t, &path, &title).map_err(|e| {
-                format!("cannot draw {}: {e}", options.out.join(path.strip_prefix(out.staging(Path::new(""))).unwrap_or(&path)).display())
+                format!(
+                    "cannot draw {}: {e}",
+                    options
+                        .out
+                        .join(
+                            path.strip_prefix(out.staging(Path::new("")))
+                                .unwrap_or(&path)
+                        )
+                        .display()
+                )
             })?;
             files.push(path);
         }

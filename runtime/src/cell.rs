@@ -368,7 +368,7 @@ impl Cell {
             return Err(Error::BadValue {
                 object: format!("{}.{}", info.name, field),
                 value,
-                message: format!("outside the declared range {:?}..{:?}", fi.lower, fi.upper),
+                message: format!("outside the declared range {}", fi.range_text()),
             });
         }
         let inside = self.instance_mask(id, region)?;

@@ -11,7 +11,7 @@
 
 use crate::cell::Cell;
 use crate::error::{Error, Result};
-use crate::mechanism::FieldRole;
+use crate::mechanism::{FieldRole, IonVar};
 
 /// Steps between two scans by default. A value that turns non-finite is reported at most this
 /// many steps later (and stops the run there).
@@ -95,7 +95,10 @@ impl Cell {
         }
         if let Some(j) = first_bad(&self.s) {
             let (k, cv) = (j / n, j % n);
-            return Some((cv, format!("dv/dθ = {} for the parameter {}", self.s[j], pname(k))));
+            return Some((
+                cv,
+                format!("dv/dθ = {} for the parameter {}", self.s[j], pname(k)),
+            ));
         }
         for slot in &self.mechs {
             let m = &slot.mech;
@@ -135,10 +138,19 @@ impl Cell {
                 ));
             }
         }
-        for (sp, a) in self.ions.species.iter().zip(&self.ions.arrays) {
+        // A reversal potential no mechanism reads may be NaN harmlessly (the Nernst potential of
+        // an ion used only as a carrier of a concentration, with no outer concentration).
+        let mut rev_read = vec![false; self.ions.species.len()];
+        for slot in &self.mechs {
+            for (ion, &sp) in slot.mech.info().ions.iter().zip(&slot.ion_slots) {
+                rev_read[sp] |= ion.reads(IonVar::Reversal);
+            }
+        }
+        let arrays = self.ions.species.iter().zip(&self.ions.arrays);
+        for ((sp, a), &rev) in arrays.zip(&rev_read) {
             let columns = [
                 ("current", &a.current),
-                ("reversal potential", &a.rev),
+                ("reversal potential", if rev { &a.rev } else { &a.current }),
                 ("inner concentration", &a.inside),
                 ("outer concentration", &a.outside),
             ];
@@ -148,10 +160,11 @@ impl Cell {
                 }
             }
         }
-        for (sp, t) in self.ions.species.iter().zip(&self.ions.tangents) {
+        let tangents = self.ions.species.iter().zip(&self.ions.tangents);
+        for ((sp, t), &rev) in tangents.zip(&rev_read) {
             let columns = [
                 ("current", &t.current),
-                ("reversal potential", &t.rev),
+                ("reversal potential", if rev { &t.rev } else { &t.current }),
                 ("inner concentration", &t.inside),
                 ("outer concentration", &t.outside),
             ];

@@ -158,7 +158,10 @@ impl Checkpoint {
             ));
         }
         if let Some(j) = self.u.iter().position(|u| !u.is_finite()) {
-            return Err(format!("the checkpoint's u of `{}` is {}", self.names[j], self.u[j]));
+            return Err(format!(
+                "the checkpoint's u of `{}` is {}",
+                self.names[j], self.u[j]
+            ));
         }
         for (i, r) in self.history.iter().enumerate() {
             let at = |m: String| format!("history record {i}: {m}");

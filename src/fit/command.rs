@@ -637,13 +637,18 @@ fn summary(
         out,
         "{n} Adam iterations (rate {}), {ran} in this run, {seconds:.2} s ({:.3} s per \
          iteration, with the final trace); \
-         {} loss {first:.4e} -> best {:.4e} {unit} (x{:.3e}) at iteration {}; max |dV| of the \
+         {} loss {first:.4e} -> best {:.4e} {unit}{} at iteration {}; max |dV| of the \
          best fit over the window {max_dv:.4} mV (probe {})",
         ck.rate,
         seconds / ran.max(1) as f64,
         loss_name,
         best.loss,
-        best.loss / first,
+        // A ratio to a zero first loss means nothing.
+        if first > 0.0 {
+            format!(" (x{:.3e})", best.loss / first)
+        } else {
+            String::new()
+        },
         best.iteration,
         s.probe
     );

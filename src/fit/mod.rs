@@ -428,7 +428,8 @@ impl Checkpoint {
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let ck: Self =
             serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        ck.validate().map_err(|e| format!("{}: {e}", path.display()))?;
+        ck.validate()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(ck)
     }
 

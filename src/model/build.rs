@@ -534,10 +534,7 @@ fn set_instance(
         return Err(src.error_at(
             field.span(),
             key,
-            format!(
-                "{value} is outside the declared range {:?}..{:?}",
-                fi.lower, fi.upper
-            ),
+            format!("{value} is outside the declared range {}", fi.range_text()),
         ));
     }
     cell.field_mut(id, field.get_ref())

@@ -29,7 +29,12 @@ const ALLOW: &str = "or allow it with --allow-large (or allow_large = true in [s
 
 /// The number of steps of a run of `tstop` ms with steps of `dt` ms, checked: dt at most tstop,
 /// tstop a whole number of steps, and (unless `allow_large`) at most [`MAX_STEPS`] steps.
-pub(crate) fn steps(src: &Source, tstop: f64, dt: f64, allow_large: bool) -> Result<u64, ModelError> {
+pub(crate) fn steps(
+    src: &Source,
+    tstop: f64,
+    dt: f64,
+    allow_large: bool,
+) -> Result<u64, ModelError> {
     if tstop > 0.0 && dt > tstop {
         return Err(src.error(
             "simulation.dt",

@@ -107,7 +107,10 @@ fn resume(
     .map(|a| a.to_string())
     .collect();
     for (from, to) in edit {
-        let i = args.iter().position(|a| a == from).expect("argument to edit");
+        let i = args
+            .iter()
+            .position(|a| a == from)
+            .expect("argument to edit");
         args[i] = to.to_string();
     }
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -128,7 +131,13 @@ fn resume_refuses_bad_and_foreign_checkpoints() {
     let out = dir.join("ok");
     let (code, _, err) = resume(&target, &ck_path, &out, &[]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(Checkpoint::load(&out.join("checkpoint.json")).unwrap().history.len(), 3);
+    assert_eq!(
+        Checkpoint::load(&out.join("checkpoint.json"))
+            .unwrap()
+            .history
+            .len(),
+        3
+    );
 
     let bad = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| {
         let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -153,28 +162,48 @@ fn resume_refuses_bad_and_foreign_checkpoints() {
     let err = bad("no_origin", &|v| {
         v.as_object_mut().unwrap().remove("origin");
     });
-    assert!(err.contains("does not record what it was computed for"), "{err}");
+    assert!(
+        err.contains("does not record what it was computed for"),
+        "{err}"
+    );
     let err = bad("other_params", &|v| {
         v["names"] = serde_json::json!(["hh.gkbar"]);
     });
     assert!(
-        err.contains("the checkpoint fits the parameters (hh.gkbar), but this run --params (hh.gnabar)"),
+        err.contains(
+            "the checkpoint fits the parameters (hh.gkbar), but this run --params (hh.gnabar)"
+        ),
         "{err}"
     );
 
     // Another override, loss, window or target.
     let cases: [(&[(&str, &str)], &str); 4] = [
-        (&[("--no-plot", "--set=hh.gl=0.0004")], "other overrides (--set tstop=5); this run has --set tstop=5 --set hh.gl=0.0004"),
-        (&[("--no-plot", "--loss=mean")], "--loss trace; this run has --loss mean"),
-        (&[("--no-plot", "--window=1,4")], "--window 0,5; this run has --window 1,4"),
+        (
+            &[("--no-plot", "--set=hh.gl=0.0004")],
+            "other overrides (--set tstop=5); this run has --set tstop=5 --set hh.gl=0.0004",
+        ),
+        (
+            &[("--no-plot", "--loss=mean")],
+            "--loss trace; this run has --loss mean",
+        ),
+        (
+            &[("--no-plot", "--window=1,4")],
+            "--window 0,5; this run has --window 1,4",
+        ),
         (&[], "another target"),
     ];
     let other_target = dir.join("other.csv");
-    let shifted = std::fs::read_to_string(&target).unwrap().replace(",-6", ",-7");
+    let shifted = std::fs::read_to_string(&target)
+        .unwrap()
+        .replace(",-6", ",-7");
     std::fs::write(&other_target, shifted).unwrap();
     for (i, (edit, expected)) in cases.iter().enumerate() {
         let out = dir.join(format!("foreign{i}"));
-        let t = if edit.is_empty() { &other_target } else { &target };
+        let t = if edit.is_empty() {
+            &other_target
+        } else {
+            &target
+        };
         let (code, _, err) = resume(t, &ck_path, &out, edit);
         assert_eq!(code, 1, "{expected}: {err}");
         assert!(err.contains(expected), "{expected}: {err}");
@@ -190,7 +219,11 @@ fn fit_csv_iterations_are_integers() {
     let (_, fit) = small_fit(&dir);
     for f in ["loss.csv", "params.csv"] {
         let text = std::fs::read_to_string(fit.join(f)).unwrap();
-        let rows: Vec<&str> = text.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+        let rows: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap())
+            .collect();
         assert_eq!(rows, ["0", "1"], "{f}: {text}");
     }
     std::fs::remove_dir_all(&dir).ok();
@@ -207,7 +240,13 @@ fn run_output_folder_is_checked_first_and_never_mixed() {
     let started = std::time::Instant::now();
     let (code, _, err) = gradmod(&["run", "models/A_hh_axon.toml", "--out", s(&file)]);
     assert_eq!(code, 1);
-    assert!(err.contains(&format!("{}: it exists and is not a folder", file.display())), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}: it exists and is not a folder",
+            file.display()
+        )),
+        "{err}"
+    );
     assert!(started.elapsed().as_secs_f64() < 5.0);
     let nested = file.join("sub");
     let (code, _, err) = gradmod(&["run", "models/A_hh_axon.toml", "--out", s(&nested)]);
@@ -216,8 +255,15 @@ fn run_output_folder_is_checked_first_and_never_mixed() {
     // Model A writes tangents; a rerun of a model without tangents into the same folder removes
     // them, keeps a file of the user's, and leaves no temporary folder.
     let out = dir.join("results");
-    let (code, _, err) =
-        gradmod(&["run", "models/A_hh_axon.toml", "--set", "tstop=1", "--no-plot", "--out", s(&out)]);
+    let (code, _, err) = gradmod(&[
+        "run",
+        "models/A_hh_axon.toml",
+        "--set",
+        "tstop=1",
+        "--no-plot",
+        "--out",
+        s(&out),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.join("tangents.npy").is_file());
     std::fs::write(out.join("notes.txt"), "mine").unwrap();
@@ -225,7 +271,15 @@ fn run_output_folder_is_checked_first_and_never_mixed() {
     let text = std::fs::read_to_string(root().join("models/A_hh_axon.toml")).unwrap();
     let cut = text.find("[[parameter]]").unwrap();
     std::fs::write(&model, &text[..cut]).unwrap();
-    let (code, _, err) = gradmod(&["run", s(&model), "--set", "tstop=1", "--no-plot", "--out", s(&out)]);
+    let (code, _, err) = gradmod(&[
+        "run",
+        s(&model),
+        "--set",
+        "tstop=1",
+        "--no-plot",
+        "--out",
+        s(&out),
+    ]);
     assert_eq!(code, 0, "{err}");
     let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
@@ -235,13 +289,28 @@ fn run_output_folder_is_checked_first_and_never_mixed() {
     assert_eq!(names, ["notes.txt", "t.npy", "traces.csv", "traces.npy"]);
     // A run that fails (here the numerical sentinel) leaves the folder as it was.
     let before = std::fs::read(out.join("traces.csv")).unwrap();
-    let (code, _, _) = gradmod(&["run", s(&model), "--set", "hh.gnabar=1e300", "--no-plot", "--out", s(&out)]);
+    let (code, _, _) = gradmod(&[
+        "run",
+        s(&model),
+        "--set",
+        "hh.gnabar=1e300",
+        "--no-plot",
+        "--out",
+        s(&out),
+    ]);
     assert_eq!(code, 1);
     assert_eq!(std::fs::read(out.join("traces.csv")).unwrap(), before);
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 4);
     // A new folder is not left behind by a failed run.
     let fresh = dir.join("fresh");
-    let (code, _, _) = gradmod(&["run", s(&model), "--set", "hh.gnabar=1e300", "--out", s(&fresh)]);
+    let (code, _, _) = gradmod(&[
+        "run",
+        s(&model),
+        "--set",
+        "hh.gnabar=1e300",
+        "--out",
+        s(&fresh),
+    ]);
     assert_eq!(code, 1);
     assert!(!fresh.exists());
     std::fs::remove_dir_all(&dir).ok();
@@ -254,12 +323,27 @@ fn work_size_and_time_grid_are_checked() {
     let cases: [(&[&str], &str); 5] = [
         (&["--set", "dt=1e-300"], "more than can be counted"),
         (&["--set", "tstop=1e300"], "more than can be counted"),
-        (&["--set", "tstop=1e7"], "tstop = 10000000 ms with dt = 0.025 ms is 400000000 steps, more than the limit of 100000000"),
-        (&["--set", "dt=2", "--set", "tstop=1"], "dt = 2 ms is longer than tstop = 1 ms"),
-        (&["--set", "tstop=1.01"], "tstop = 1.01 ms is not a whole number of steps of dt = 0.025 ms (40.4000 steps); gradmod does not round it: choose a multiple of dt, such as 1 or 1.025 ms"),
+        (
+            &["--set", "tstop=1e7"],
+            "tstop = 10000000 ms with dt = 0.025 ms is 400000000 steps, more than the limit of 100000000",
+        ),
+        (
+            &["--set", "dt=2", "--set", "tstop=1"],
+            "dt = 2 ms is longer than tstop = 1 ms",
+        ),
+        (
+            &["--set", "tstop=1.01"],
+            "tstop = 1.01 ms is not a whole number of steps of dt = 0.025 ms (40.4000 steps); gradmod does not round it: choose a multiple of dt, such as 1 or 1.025 ms",
+        ),
     ];
     for (args, expected) in cases {
-        let mut a = vec!["run", "models/A_hh_axon.toml", "--no-plot", "--out", "/nonexistent/never"];
+        let mut a = vec![
+            "run",
+            "models/A_hh_axon.toml",
+            "--no-plot",
+            "--out",
+            "/nonexistent/never",
+        ];
         a.extend_from_slice(args);
         let (code, _, err) = gradmod(&a);
         assert_eq!(code, 1, "{args:?}: {err}");
@@ -284,8 +368,14 @@ fn work_size_and_time_grid_are_checked() {
     let (code, _, err) = gradmod(&["run", s(&big), "--no-plot", "--out", s(&dir.join("ok"))]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("1000003 CVs"), "{err}");
-    let (code, _, err) =
-        gradmod(&["run", s(&big), "--no-plot", "--allow-large", "--out", s(&dir.join("ok"))]);
+    let (code, _, err) = gradmod(&[
+        "run",
+        s(&big),
+        "--no-plot",
+        "--allow-large",
+        "--out",
+        s(&dir.join("ok")),
+    ]);
     assert_eq!(code, 0, "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -298,7 +388,11 @@ fn check_without_files_checks_the_whole_builtin_library() {
     let (code, out, err) = gradmod(&["check"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(&format!("({files} files)")), "{out}");
-    assert_eq!(out.lines().filter(|l| l.starts_with("ok ")).count(), files, "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("ok ")).count(),
+        files,
+        "{out}"
+    );
 }
 
 /// Item 7: under a pipe, a run reports its progress in lines on stderr.
@@ -306,11 +400,25 @@ fn check_without_files_checks_the_whole_builtin_library() {
 fn progress_lines_show_on_a_pipe() {
     let dir = tmp("progress");
     let (code, _, err) = gradmod_env(
-        &["run", "models/A_hh_axon.toml", "--set", "tstop=20", "--no-plot", "--out", s(&dir)],
+        &[
+            "run",
+            "models/A_hh_axon.toml",
+            "--set",
+            "tstop=20",
+            "--no-plot",
+            "--out",
+            s(&dir),
+        ],
         &[("GRADMOD_PROGRESS_SECONDS", "0")],
     );
     assert_eq!(code, 0, "{err}");
-    let line = err.lines().find(|l| l.starts_with("run: ")).unwrap_or_else(|| panic!("{err}"));
-    assert!(line.contains("% (") && line.contains("ms simulated") && line.contains("left"), "{line}");
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("run: "))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        line.contains("% (") && line.contains("ms simulated") && line.contains("left"),
+        "{line}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

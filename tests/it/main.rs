@@ -22,5 +22,6 @@ mod run_errors;
 mod run_network;
 mod run_order;
 mod run_reference;
+mod sentinel;
 mod vm_corpus;
 mod vm_equivalence;
