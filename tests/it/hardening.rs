@@ -422,3 +422,89 @@ fn progress_lines_show_on_a_pipe() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Item 8: the smaller messages. Duplicate [[parameter]] entries and log-scaled zeros are refused;
+/// declared ranges read `<lo, hi>`; an unknown PARAMETER unit is a located warning; errors about
+/// a command line option do not point into the .mod file.
+#[test]
+fn smaller_messages_are_clear() {
+    let dir = tmp("messages");
+    let a = std::fs::read_to_string(root().join("models/A_hh_axon.toml")).unwrap();
+    let dup = dir.join("dup.toml");
+    std::fs::write(
+        &dup,
+        format!("{a}\n[[parameter]]\ntarget = \"hh.gnabar\"\n"),
+    )
+    .unwrap();
+    let (code, _, err) = gradmod(&["run", s(&dup), "--out", s(&dir.join("o"))]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("`hh.gnabar` is declared twice (also parameter[0])"),
+        "{err}"
+    );
+    let zero = dir.join("zero.toml");
+    let text = a.replace("name = \"hh\"", "name = \"hh\"\nparameters = { el = 0.0 }");
+    std::fs::write(
+        &zero,
+        format!("{text}\n[[parameter]]\ntarget = \"hh.el\"\nlog = true\n"),
+    )
+    .unwrap();
+    let (code, _, err) = gradmod(&["run", s(&zero), "--out", s(&dir.join("o"))]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("`log hh.el` is log-scaled (p = p0·e^θ) but its model value is 0"),
+        "{err}"
+    );
+    let (code, _, err) = gradmod(&["run", "models/A_hh_axon.toml", "--set", "hh.gnabar=-1"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("outside the declared range <0, 1000000000>"),
+        "{err}"
+    );
+    assert!(!err.contains("Some("), "{err}");
+    let unit = dir.join("unit.mod");
+    std::fs::write(
+        &unit,
+        "NEURON { SUFFIX u }\nPARAMETER { g = 1 (furlong) }\n",
+    )
+    .unwrap();
+    let (code, _, err) = gradmod(&["check", s(&unit)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("unknown unit `furlong` of the PARAMETER `g`"),
+        "{err}"
+    );
+    assert!(err.contains(":2:"), "{err}");
+    let (_, _, err) = gradmod(&["check"]);
+    assert!(!err.contains("unknown unit"), "the built-in files: {err}");
+    for args in [
+        &["audit", "mod_files/pas.mod", "--wrt", "nosuch"][..],
+        &[
+            "compile",
+            "mod_files/pas.mod",
+            "--wrt",
+            "nosuch",
+            "-o",
+            "/nonexistent/x.rs",
+        ],
+    ] {
+        let (code, _, err) = gradmod(args);
+        assert_eq!(code, 1, "{err}");
+        assert!(
+            err.starts_with(
+                "error: --wrt nosuch: `nosuch` is not a PARAMETER of `pas` (its parameters: g, e)"
+            ),
+            "{err}"
+        );
+        assert!(!err.contains("SUFFIX pas"), "{err}");
+    }
+    let (code, _, err) = gradmod(&["dump", "mod_files/pas.mod", "--after", "nosuch"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with(
+            "error: --after nosuch: there is no such pass; the passes are: steadystate"
+        ),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
