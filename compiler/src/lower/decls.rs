@@ -8,6 +8,18 @@ use crate::diag::Diagnostic;
 use crate::diag::Span;
 use crate::ir::{Builtin, IonId, IonRole, IonUse, MechKind, Scope, VarId, VarKind, Variable};
 
+/// Whether `text` is a unit NEURON's unit library knows under a spelling gradmod's calculator does
+/// not (`mv`, `deg`, `megohm`, as published files write them).
+fn neuron_spelling(units: &UnitTable, text: &str) -> bool {
+    let respelled = text
+        .replace("mv", "mV")
+        .replace("megohm", "megaohm")
+        .replace("degree", "degC")
+        .replace("deg", "degC")
+        .replace("degCC", "degC");
+    units.factor(&respelled).is_ok()
+}
+
 /// Which declaration block a declaration comes from.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum DeclBlock {
@@ -182,6 +194,7 @@ impl Lowerer<'_> {
             // likely a typo; the value is used as written either way (as NEURON does).
             if let (DeclBlock::Parameter, Some(u)) = (block, &d.units)
                 && let Err(why) = units.factor(&u.text)
+                && !neuron_spelling(units, &u.text)
             {
                 self.diags.push(
                     Diagnostic::warning(
