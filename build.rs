@@ -10,6 +10,7 @@ use gradmod_compiler::builder::Builder;
 
 fn main() {
     Builder::new().dir("mod_files").build();
+    embed_sources();
     Builder::new()
         .dir("tests/mechanisms")
         .name("test_mechanisms")
@@ -35,4 +36,28 @@ fn main() {
         .skip_rejected(true)
         .max_generated_bytes(1 << 18)
         .build();
+}
+
+/// Writes `builtin_sources.rs` into OUT_DIR: the name and text of every file of `mod_files/`, for
+/// `gradmod check` without files (`cli::BUILTIN`).
+fn embed_sources() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir("mod_files")
+        .expect("mod_files/ is readable")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "mod"))
+        .collect();
+    files.sort();
+    let mut text = String::from("&[\n");
+    for f in &files {
+        let name = f.file_name().unwrap_or_default().to_string_lossy();
+        let full = std::fs::canonicalize(f).expect("a mod_files/ file has a full path");
+        text += &format!(
+            "    (\"mod_files/{name}\", include_str!({:?})),\n",
+            full.display().to_string()
+        );
+    }
+    text += "]\n";
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out.join("builtin_sources.rs"), text).expect("OUT_DIR is writable");
+    println!("cargo:rerun-if-changed=mod_files");
 }

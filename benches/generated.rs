@@ -27,6 +27,38 @@ fn add_params(cell: &mut Cell, mech: &str, params: &[&str], k: usize) {
     }
 }
 
+/// The `sentinel` mode: B(1000) with the generated hh, forward and with K = 3 and 12 tangent
+/// columns, with the numerical sentinel off, at its default interval and after every step;
+/// interleaved rounds, best of five, as the cost relative to the sentinel off.
+fn sentinel_cost(hh_params: &[&str]) {
+    let settings = [
+        ("off", 0),
+        ("default", gradmod_runtime::sentinel::DEFAULT_CHECK_EVERY),
+        ("every step", 1),
+    ];
+    println!("B(1000) generated hh, 2000 steps: CV-steps per CPU second, best of 5 rounds");
+    for k in [0, 3, 12] {
+        let mut best = [0.0f64; 3];
+        for _ in 0..5 {
+            for (i, &(_, every)) in settings.iter().enumerate() {
+                let mut cell = model_b(1000, generated("hh"));
+                add_params(&mut cell, "hh", hh_params, k);
+                cell.set_finite_check(every);
+                best[i] = best[i].max(throughput(cell, 2000));
+            }
+        }
+        let mut line = format!("  K={k:<2}");
+        for (i, (name, _)) in settings.iter().enumerate() {
+            line += &format!(
+                "  {name} {:.3e} ({:+.2}%)",
+                best[i],
+                100.0 * (best[0] / best[i] - 1.0)
+            );
+        }
+        println!("{line}");
+    }
+}
+
 /// CPU time of this thread (ns), where the system reports it.
 fn thread_cpu_ns() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
@@ -149,6 +181,10 @@ fn main() {
             .find_map(|a| a.strip_prefix("repeats="))
             .map_or(3, |n| n.parse().expect("repeats=N"));
         json_rows(repeats);
+        return;
+    }
+    if args.iter().any(|a| a == "sentinel") {
+        sentinel_cost(&hh_params);
         return;
     }
     let forward_only = args.iter().any(|a| a == "forward");

@@ -82,6 +82,40 @@ impl ModArgs {
     }
 }
 
+/// Guards that a run may lift, on the command line.
+#[derive(clap::Args, Clone, Debug, Default)]
+struct Allow {
+    /// Let values become NaN or infinite without stopping the run (turns the numerical sentinel
+    /// off; the same as allow_nonfinite = true in [simulation]).
+    #[arg(long)]
+    allow_nonfinite: bool,
+    /// Allow work beyond the size limits: 10^8 steps, 10^6 CVs per cell, 2·10^8 recorded values
+    /// (the same as allow_large = true in [simulation]).
+    #[arg(long)]
+    allow_large: bool,
+}
+
+impl Allow {
+    /// Applies the flags to a loaded model.
+    fn apply(&self, m: &mut model::Model) {
+        let sim = &mut m.file.simulation;
+        sim.allow_nonfinite |= self.allow_nonfinite;
+        sim.allow_large |= self.allow_large;
+    }
+}
+
+/// A message with a hint where the error is one a flag lifts.
+fn with_hint(e: String) -> String {
+    if e.contains("became non-finite") {
+        format!(
+            "{e}\n(--allow-nonfinite, or allow_nonfinite = true in [simulation], lets the run go \
+             on with such values)"
+        )
+    } else {
+        e
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run .mod files through every stage `compile` and `run` run (parse, lower, the passes
@@ -111,6 +145,8 @@ enum Command {
         no_plot: bool,
         #[command(flatten)]
         mods: ModArgs,
+        #[command(flatten)]
+        allow: Allow,
     },
     /// List every mechanism a model can name: the built-in ones and those of --mods files (and
     /// of a model file's [mechanisms]), with their kind, parameters (default and unit), states
@@ -171,6 +207,8 @@ enum Command {
         no_plot: bool,
         #[command(flatten)]
         mods: ModArgs,
+        #[command(flatten)]
+        allow: Allow,
     },
     /// Print a mechanism's update maps and their tangents as readable NMODL, for checking.
     ///
@@ -214,11 +252,9 @@ enum Command {
     },
 }
 
-/// The built-in mechanism library, embedded so that the default job needs no files.
-const BUILTIN: &[(&str, &str)] = &[
-    ("mod_files/hh.mod", include_str!("../mod_files/hh.mod")),
-    ("mod_files/pas.mod", include_str!("../mod_files/pas.mod")),
-];
+/// The built-in mechanism library: every file of `mod_files/` (name and text), embedded by the
+/// build script so that `gradmod check` needs no files.
+pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_sources.rs"));
 
 /// The bundled default model: model A of MODELS.md with tangents for gnabar, gkbar, gl and the
 /// IClamp amplitude.
@@ -250,15 +286,23 @@ where
         }
     };
     match cli.command {
-        None => run_model(None, &[], Path::new("out"), true, library),
+        None => run_model(
+            None,
+            &[],
+            Path::new("out"),
+            true,
+            library,
+            &Allow::default(),
+        ),
         Some(Command::Run {
             model,
             set,
             out,
             no_plot,
             mods,
+            allow,
         }) => match mods.library(library) {
-            Ok(library) => run_model(model.as_deref(), &set, &out, !no_plot, &library),
+            Ok(library) => run_model(model.as_deref(), &set, &out, !no_plot, &library, &allow),
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::FAILURE
@@ -291,12 +335,14 @@ where
             start,
             no_plot,
             mods,
+            allow,
         }) => {
             let args = FitArgs {
                 window,
                 loss,
                 set,
                 start,
+                allow,
             };
             let mut opts = fit::command::FitOptions::new(target, &[], out);
             opts.params = params;
@@ -316,7 +362,7 @@ where
             match fit_model(&model, args, opts, &library) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("error: {}", with_hint(e));
                     ExitCode::FAILURE
                 }
             }
@@ -361,6 +407,10 @@ where
             let Some(m) = &front.module else {
                 return ExitCode::FAILURE;
             };
+            if let Err(e) = check_wrt(m, wrt.as_deref()) {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
             let name = file.display().to_string();
             match gradmod_compiler::audit::audit(m, &name, wrt.as_deref()) {
                 Ok(text) => print!("{text}"),
@@ -391,6 +441,21 @@ where
             ir: _,
             after,
         }) => {
+            if let Some(pass) = &after
+                && !gradmod_compiler::passes::PIPELINE
+                    .iter()
+                    .any(|(n, _)| n == pass)
+            {
+                let names: Vec<&str> = gradmod_compiler::passes::PIPELINE
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect();
+                eprintln!(
+                    "error: --after {pass}: there is no such pass; the passes are: {}",
+                    names.join(", ")
+                );
+                return ExitCode::FAILURE;
+            }
             let front = match driver::load_file(&file) {
                 Ok(f) => f,
                 Err(e) => {
@@ -422,6 +487,15 @@ where
             ExitCode::SUCCESS
         }
         Some(Command::Compile { file, output, wrt }) => {
+            // Names on the command line are checked here, so that their errors point at the
+            // option rather than into the file.
+            if let Ok(front) = driver::load_file(&file)
+                && let Some(m) = &front.module
+                && let Err(e) = check_wrt(m, wrt.as_deref())
+            {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
             let code = match gradmod_compiler::builder::compile_file(&file, &|_| wrt.clone()) {
                 Ok(g) => g.code,
                 Err(e) => {
@@ -446,6 +520,7 @@ fn run_model(
     out: &Path,
     plot: bool,
     library: &Library,
+    allow: &Allow,
 ) -> ExitCode {
     let loaded = match path {
         Some(p) => model::Model::load(p),
@@ -457,13 +532,14 @@ fn run_model(
             model::Model::parse(DEFAULT_MODEL.0, DEFAULT_MODEL.1, Path::new("."))
         }
     };
-    let m = match loaded {
+    let mut m = match loaded {
         Ok(m) => m,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
+    allow.apply(&mut m);
     let mut overrides = Vec::new();
     for s in set {
         match model::Override::parse(s) {
@@ -486,7 +562,7 @@ fn run_model(
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", with_hint(e.to_string()));
             ExitCode::FAILURE
         }
     }
@@ -513,6 +589,7 @@ struct FitArgs {
     loss: String,
     set: Vec<String>,
     start: Vec<String>,
+    allow: Allow,
 }
 
 /// `gradmod fit`: loads the model, parses the remaining arguments, fits with the library's
@@ -523,7 +600,8 @@ fn fit_model(
     mut opts: fit::command::FitOptions,
     library: &Library,
 ) -> Result<(), String> {
-    let m = model::Model::load(path).map_err(|e| e.to_string())?;
+    let mut m = model::Model::load(path).map_err(|e| e.to_string())?;
+    args.allow.apply(&mut m);
     opts.window = args
         .window
         .as_deref()
@@ -552,6 +630,29 @@ fn fit_model(
         text += &format!("  {}\n", f.display());
     }
     let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+    Ok(())
+}
+
+/// Checks that every name of `--wrt` is a PARAMETER of the mechanism.
+fn check_wrt(m: &Module, wrt: Option<&[String]>) -> Result<(), String> {
+    let params: Vec<&str> = m
+        .parameters()
+        .iter()
+        .map(|&v| m.var(v).name.as_str())
+        .collect();
+    for name in wrt.unwrap_or_default() {
+        if !params.contains(&name.as_str()) {
+            return Err(format!(
+                "--wrt {name}: `{name}` is not a PARAMETER of `{}` (its parameters: {})",
+                m.name,
+                if params.is_empty() {
+                    "none".to_string()
+                } else {
+                    params.join(", ")
+                }
+            ));
+        }
+    }
     Ok(())
 }
 

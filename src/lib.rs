@@ -22,8 +22,10 @@ pub mod fit;
 pub mod homeostasis;
 pub mod library;
 pub mod model;
+pub mod outdir;
 pub mod output;
 pub mod plot;
+pub mod progress;
 pub mod run;
 
 pub use library::Library;

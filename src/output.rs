@@ -46,7 +46,8 @@ impl Traces {
     /// Writes `traces.csv`, `traces.npy`, `t.npy` and, when there are tangents, `tangents.csv` and
     /// `tangents.npy` into `dir`; returns the paths written.
     pub fn write(&self, dir: &Path) -> io::Result<Vec<std::path::PathBuf>> {
-        std::fs::create_dir_all(dir)?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| crate::outdir::io_error(dir, "create the folder", &e))?;
         let n = self.times.len();
         let mut written = Vec::new();
         let mut header = vec!["t".to_string()];
@@ -98,8 +99,30 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// Writes columns of equal length as CSV with a header line.
+/// Writes columns of equal length as CSV with a header line. An error names the path.
 pub fn write_csv(path: &Path, header: &[String], columns: &[&[f64]]) -> io::Result<()> {
+    write_csv_columns(path, header, columns, 0)
+        .map_err(|e| crate::outdir::io_error(path, "write", &e))
+}
+
+/// Writes CSV columns whose first `integers` columns hold whole numbers (written without a
+/// fractional part, such as iteration numbers). An error names the path.
+pub fn write_csv_int(
+    path: &Path,
+    header: &[String],
+    columns: &[&[f64]],
+    integers: usize,
+) -> io::Result<()> {
+    write_csv_columns(path, header, columns, integers)
+        .map_err(|e| crate::outdir::io_error(path, "write", &e))
+}
+
+fn write_csv_columns(
+    path: &Path,
+    header: &[String],
+    columns: &[&[f64]],
+    integers: usize,
+) -> io::Result<()> {
     let mut w = BufWriter::new(File::create(path)?);
     let names: Vec<String> = header.iter().map(|h| csv_field(h)).collect();
     writeln!(w, "{}", names.join(","))?;
@@ -109,15 +132,24 @@ pub fn write_csv(path: &Path, header: &[String], columns: &[&[f64]]) -> io::Resu
             if j > 0 {
                 w.write_all(b",")?;
             }
-            write!(w, "{:?}", c[r])?;
+            if j < integers && c[r].fract() == 0.0 && c[r].abs() < 9e15 {
+                write!(w, "{}", c[r] as i64)?;
+            } else {
+                write!(w, "{:?}", c[r])?;
+            }
         }
         w.write_all(b"\n")?;
     }
     w.flush()
 }
 
-/// Writes a C-ordered f64 array of the given shape as a `.npy` file (format version 1.0).
+/// Writes a C-ordered f64 array of the given shape as a `.npy` file (format version 1.0). An
+/// error names the path.
 pub fn write_npy(path: &Path, shape: &[usize], data: &[f64]) -> io::Result<()> {
+    write_npy_unnamed(path, shape, data).map_err(|e| crate::outdir::io_error(path, "write", &e))
+}
+
+fn write_npy_unnamed(path: &Path, shape: &[usize], data: &[f64]) -> io::Result<()> {
     let expected: usize = shape.iter().product();
     if expected != data.len() {
         return Err(io::Error::new(

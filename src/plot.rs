@@ -54,6 +54,21 @@ fn decimate(times: &[f64], ys: &[f64]) -> Vec<(f64, f64)> {
     out
 }
 
+/// The runs of finite points of a line, each point's value clamped to [lo, hi] so that no line
+/// leaves the plotting area.
+fn finite_runs(points: Vec<(f64, f64)>, (lo, hi): (f64, f64)) -> Vec<Vec<(f64, f64)>> {
+    let mut runs = vec![Vec::new()];
+    for (t, y) in points {
+        if t.is_finite() && y.is_finite() {
+            runs.last_mut().expect("one run").push((t, y.clamp(lo, hi)));
+        } else if !runs.last().expect("one run").is_empty() {
+            runs.push(Vec::new());
+        }
+    }
+    runs.retain(|r| !r.is_empty());
+    runs
+}
+
 /// A tick label: plain decimals for ordinary magnitudes, scientific notation otherwise.
 fn tick(y: &f64) -> String {
     let a = y.abs();
@@ -112,12 +127,18 @@ fn panel(
         .draw()?;
     for (i, (name, ys)) in series.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
+        // Non-finite values are gaps: a line drawn to them would leave the axes.
+        let mut runs = finite_runs(decimate(times, ys), (lo, hi)).into_iter();
+        let first = runs.next().unwrap_or_default();
         chart
-            .draw_series(LineSeries::new(decimate(times, ys), color.stroke_width(2)))?
+            .draw_series(LineSeries::new(first, color.stroke_width(2)))?
             .label(name.as_str())
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
             });
+        for run in runs {
+            chart.draw_series(LineSeries::new(run, color.stroke_width(2)))?;
+        }
     }
     if series.len() > 1 || series.first().is_some_and(|(n, _)| n != caption) {
         chart
@@ -172,7 +193,12 @@ pub fn plot(traces: &Traces, path: &Path, title: &str) -> Result<(), Box<dyn Err
                     })
                     .collect();
                 let caption = format!("θ·∂({name})/∂θ");
-                panel(&bottom, &traces.times, &series, &caption, unit)?;
+                let ylabel = if unit.is_empty() {
+                    "θ·∂y/∂θ".to_string()
+                } else {
+                    format!("θ·∂y/∂θ ({unit})")
+                };
+                panel(&bottom, &traces.times, &series, &caption, &ylabel)?;
             }
             _ => panel(block, &traces.times, &values, name, unit)?,
         }

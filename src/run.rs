@@ -6,13 +6,14 @@ use std::time::{Duration, Instant};
 
 use gradmod_runtime::control::Controller;
 use gradmod_runtime::{Cell, Network, Probe, Recorder};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::homeostasis::{self, HomeostasisFile};
 use crate::library::Library;
 use crate::model::build::{Built, BuiltCell, ProbeColumn};
 use crate::model::{Model, Override, build};
+use crate::outdir::OutputDir;
 use crate::output::Traces;
+use crate::progress::{Progress, Unit};
 
 /// How to run a model.
 #[derive(Clone, Debug)]
@@ -52,6 +53,18 @@ pub fn simulate_model(
     // The model's own [mechanisms], also for the observers that homeostasis places.
     let library = &crate::model::library_for(model, library)?;
     let built = build(model, library, overrides)?;
+    for c in &built.cells {
+        let zero = (0..c.parameters.len()).find(|&k| c.log_scaled[k] && c.initial[k] == Some(0.0));
+        if let Some(k) = zero {
+            return Err(format!(
+                "[[parameter]] `{}` is log-scaled (p = p0·e^θ) but its model value is 0, so its \
+                 tangents would all be 0: give it a nonzero value (in the file or with --set), or \
+                 set log = false",
+                c.parameters[k]
+            )
+            .into());
+        }
+    }
     let controlled = built
         .cells
         .iter()
@@ -69,6 +82,8 @@ pub fn run(
     library: &Library,
     options: &RunOptions,
 ) -> Result<RunReport, Box<dyn std::error::Error>> {
+    // The output folder is checked (and a temporary one made in it) before simulating.
+    let out = OutputDir::prepare(&options.out)?;
     let start = Instant::now();
     let (traces, spikes) = simulate_model(model, library, &options.overrides, options.progress)?;
     let elapsed = start.elapsed();
@@ -76,9 +91,9 @@ pub fn run(
     let single = traces.len() == 1;
     for (name, t) in &traces {
         let dir = if single {
-            options.out.clone()
+            out.staging(Path::new(""))
         } else {
-            options.out.join(name)
+            out.staging(Path::new(name))
         };
         files.extend(t.write(&dir)?);
         if options.plot {
@@ -88,10 +103,22 @@ pub fn run(
             } else {
                 format!("{} — cell {name}", model.source.name)
             };
-            crate::plot::plot(t, &path, &title)?;
+            crate::plot::plot(t, &path, &title).map_err(|e| {
+                format!(
+                    "cannot draw {}: {e}",
+                    options
+                        .out
+                        .join(
+                            path.strip_prefix(out.staging(Path::new("")))
+                                .unwrap_or(&path)
+                        )
+                        .display()
+                )
+            })?;
             files.push(path);
         }
     }
+    let files = out.commit(&files)?;
     Ok(RunReport {
         traces,
         files,
@@ -163,43 +190,6 @@ fn traces(c: &Columns, cell: &Cell, rec: Recorder) -> Traces {
     }
 }
 
-/// A progress bar that stays hidden for the first half second, so short runs print nothing.
-struct Progress {
-    bar: ProgressBar,
-    start: Instant,
-    enabled: bool,
-    shown: bool,
-}
-
-impl Progress {
-    fn new(total: u64, enabled: bool) -> Self {
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
-        if let Ok(style) = ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:40}] {pos}/{len} steps, {eta} left",
-        ) {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        Self {
-            bar,
-            start: Instant::now(),
-            enabled,
-            shown: false,
-        }
-    }
-
-    fn set(&mut self, steps: u64) {
-        if self.enabled && !self.shown && self.start.elapsed() > Duration::from_millis(500) {
-            self.bar.set_draw_target(ProgressDrawTarget::stderr());
-            self.shown = true;
-        }
-        self.bar.set_position(steps);
-    }
-
-    fn finish(&self) {
-        self.bar.finish_and_clear();
-    }
-}
-
 /// What a simulation recorded: traces per cell (with the cell's name; empty for a single cell)
 /// and a network's spikes (cell name, detector index, time in ms).
 pub type Simulated = (Vec<(String, Traces)>, Vec<(String, usize, f64)>);
@@ -254,7 +244,7 @@ fn run_cells(
         dt,
         progress,
     } = run;
-    let mut bar = Progress::new(total, progress);
+    let mut bar = Progress::new("run", total, Unit::Steps { dt }, progress);
     let mut recs: Vec<Recorder> = shells.iter().map(|c| recorder(c, every)).collect();
     if cells.len() == 1 && connections.is_empty() && gap_junctions.is_empty() {
         let mut cell = cells.into_iter().next().expect("one cell");
@@ -269,7 +259,7 @@ fn run_cells(
             }
             rec.maybe_sample(&cell);
             if n % 64 == 0 {
-                bar.set(n);
+                bar.set(n, "");
             }
         }
         bar.finish();
@@ -315,7 +305,7 @@ fn run_cells(
                 rec.sample(cell);
             }
         }
-        bar.set(done);
+        bar.set(done, "");
     }
     bar.finish();
     Ok(network_traces(&net, &shells, recs))

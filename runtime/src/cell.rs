@@ -109,6 +109,10 @@ pub struct Cell {
     /// Set when fields were written directly: parameters are re-checked and seeds rebuilt before
     /// the next step.
     pub(crate) fields_dirty: bool,
+    /// Steps between two scans of the numerical sentinel (0: off); see `sentinel.rs`.
+    pub(crate) finite_every: u64,
+    /// The time of the last scan that found every value finite.
+    pub(crate) finite_clean_t: Option<f64>,
 }
 
 impl Cell {
@@ -160,6 +164,8 @@ impl Cell {
             initialised: false,
             events: Default::default(),
             fields_dirty: false,
+            finite_every: crate::sentinel::DEFAULT_CHECK_EVERY,
+            finite_clean_t: None,
         })
     }
 
@@ -362,7 +368,7 @@ impl Cell {
             return Err(Error::BadValue {
                 object: format!("{}.{}", info.name, field),
                 value,
-                message: format!("outside the declared range {:?}..{:?}", fi.lower, fi.upper),
+                message: format!("outside the declared range {}", fi.range_text()),
             });
         }
         let inside = self.instance_mask(id, region)?;

@@ -42,6 +42,18 @@ pub enum Error {
         /// CV at which it happened.
         cv: usize,
     },
+    /// A simulation in which a state, an ion variable or a tangent became non-finite (found by the
+    /// numerical sentinel, `sentinel.rs`).
+    NonFinite {
+        /// Time (ms) of the scan that found it.
+        t: f64,
+        /// Time (ms) of the last scan that found every value finite, if any.
+        since: Option<f64>,
+        /// Where: `section(x)`.
+        place: String,
+        /// What: the quantity, its value and, for a tangent, the parameter.
+        what: String,
+    },
     /// Anything else that is structurally invalid (for example tangents requested after init).
     Invalid(String),
 }
@@ -62,6 +74,20 @@ impl fmt::Display for Error {
                     f,
                     "membrane potential became non-finite at t = {t} ms in CV {cv}"
                 )
+            }
+            Error::NonFinite {
+                t,
+                since,
+                place,
+                what,
+            } => {
+                let when = match since {
+                    Some(s) if *s > 0.0 => format!("between t = {s} ms and t = {t} ms"),
+                    Some(_) if *t > 0.0 => format!("between t = 0 ms and t = {t} ms"),
+                    _ if *t > 0.0 => format!("by t = {t} ms"),
+                    _ => "at initialisation (t = 0 ms)".into(),
+                };
+                write!(f, "a value became non-finite {when}: {what} at {place}")
             }
             Error::Invalid(message) => f.write_str(message),
         }

@@ -70,6 +70,14 @@ impl FieldInfo {
             upper: None,
         }
     }
+
+    /// The declared range as the .mod file writes it, such as `<0, 1e9>` (`-inf` or `inf` for a
+    /// missing bound).
+    pub fn range_text(&self) -> String {
+        let lo = self.lower.map_or("-inf".to_string(), |x| x.to_string());
+        let hi = self.upper.map_or("inf".to_string(), |x| x.to_string());
+        format!("<{lo}, {hi}>")
+    }
 }
 
 /// One variable of an ion, as a mechanism reads or writes it.

@@ -42,7 +42,8 @@ impl Cell {
         self.init_events();
         self.fields_dirty = false;
         self.initialised = true;
-        Ok(())
+        self.finite_clean_t = None;
+        self.check_finite()
     }
 
     /// Advances one time step dt; returns an error naming the CV if v becomes non-finite.
@@ -94,7 +95,7 @@ impl Cell {
         if kk > 0 && self.forgetting > 0.0 {
             self.forget();
         }
-        Ok(())
+        self.check_finite_if_due()
     }
 
     /// Step 1 (and 1'): clears the accumulators, then every mechanism's currents (and their
@@ -273,6 +274,6 @@ impl Cell {
                 r.maybe_sample(self);
             }
         }
-        Ok(())
+        self.check_finite()
     }
 }

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use gradmod_runtime::Probe;
 
+use super::checkpoint::{CheckpointFile, Origin, fnv1a, target_hash};
 use super::{AdamOptions, Checkpoint, FitParam, Loss, Problem, Record, Setup};
 use crate::library::Library;
 use crate::model::schema::Parameter;
@@ -232,6 +233,9 @@ pub fn setup(model: &Model, library: &Library, opts: &FitOptions) -> Result<FitS
     // so that the cell carries exactly the tangents the fit needs.
     let src = &model.source;
     let mut copy = Model::parse(&src.name, &src.text, &src.dir).map_err(|e| e.to_string())?;
+    // What the command line allowed beyond the file.
+    copy.file.simulation.allow_large = model.file.simulation.allow_large;
+    copy.file.simulation.allow_nonfinite = model.file.simulation.allow_nonfinite;
     let all: Vec<String> = copy
         .file
         .parameters
@@ -451,24 +455,74 @@ pub struct FitReport {
     pub files: Vec<PathBuf>,
 }
 
+/// The text of a loss as `--loss` takes it.
+fn loss_text(loss: Loss) -> String {
+    match loss {
+        Loss::Trace => "trace".into(),
+        Loss::MeanVoltage => "mean".into(),
+        Loss::Rate {
+            threshold,
+            width,
+            duration,
+        } => format!("rate:{threshold}:{width}:{duration}"),
+    }
+}
+
+/// What this fit is computed for, as its checkpoint records it.
+fn origin(model: &Model, opts: &FitOptions, s: &FitSetup) -> Origin {
+    Origin {
+        model_file: model.source.name.clone(),
+        model_hash: fnv1a(model.source.text.as_bytes()),
+        overrides: opts
+            .overrides
+            .iter()
+            .map(|o| format!("{}={}", o.key, o.value))
+            .collect(),
+        loss: loss_text(s.problem.loss),
+        window: [s.problem.window.0, s.problem.window.1],
+        probe: s.probe.clone(),
+        target_file: match opts.target_values {
+            Some(_) => "a target in memory".into(),
+            None => opts.target.display().to_string(),
+        },
+        target_hash: target_hash(&s.problem.targets[0]),
+    }
+}
+
+/// The checkpoint to resume from `path`, after checking that it was written for the same problem
+/// and the same parameters as this run.
+fn resume_from(path: &Path, names: &[String], now: &Origin) -> Result<Checkpoint, String> {
+    let shown = path.display();
+    let file = CheckpointFile::load(path).map_err(|e| format!("--resume {e}"))?;
+    let Some(recorded) = &file.origin else {
+        return Err(format!(
+            "--resume {shown}: the checkpoint does not record what it was computed for (it was              written by an earlier version of gradmod); start a new fit"
+        ));
+    };
+    if let Some(why) = recorded.difference(now) {
+        return Err(format!("--resume {shown}: {why}"));
+    }
+    let ck = file.checkpoint;
+    if ck.names != names {
+        return Err(format!(
+            "--resume {shown}: the checkpoint fits the parameters ({}), but this run --params \
+             ({})",
+            ck.names.join(", "),
+            names.join(", ")
+        ));
+    }
+    Ok(ck)
+}
+
 /// Runs `gradmod fit` on a loaded model: sets the problem up, runs (or resumes) Adam, and writes
-/// the outputs to `opts.out`. The mechanisms come from `library`.
+/// the outputs to `opts.out`. The mechanisms come from `library`. Everything that can be checked
+/// before the first simulation is: a bad checkpoint or option leaves no output folder behind.
 pub fn fit(model: &Model, library: &Library, opts: &FitOptions) -> Result<FitReport, String> {
     let s = setup(model, library, opts)?;
     let names: Vec<String> = s.problem.params.iter().map(|p| p.name.clone()).collect();
+    let now = origin(model, opts, &s);
     let mut ck = match &opts.resume {
-        Some(path) => {
-            let ck = Checkpoint::load(path)?;
-            if ck.names != names || ck.u.len() != names.len() {
-                return Err(format!(
-                    "--resume {}: the checkpoint fits ({}), not ({})",
-                    path.display(),
-                    ck.names.join(", "),
-                    names.join(", ")
-                ));
-            }
-            ck
-        }
+        Some(path) => resume_from(path, &names, &now)?,
         None => Checkpoint {
             names: names.clone(),
             rate: DEFAULT_RATE,
@@ -483,19 +537,46 @@ pub fn fit(model: &Model, library: &Library, opts: &FitOptions) -> Result<FitRep
         // Adam's moments depend only on the gradients, so the rate may change on resuming.
         ck.rate = rate;
     }
-    std::fs::create_dir_all(&opts.out)
-        .map_err(|e| format!("cannot create {}: {e}", opts.out.display()))?;
+    if opts.out.exists() && !opts.out.is_dir() {
+        return Err(format!(
+            "--out {}: exists and is not a folder",
+            opts.out.display()
+        ));
+    }
     let ck_path = opts.out.join("checkpoint.json");
+    // One iteration at a time, so that the checkpoint written after each holds its origin; Adam's
+    // moments are rebuilt from the recorded gradients each time, exactly.
     let adam = AdamOptions {
         rate: ck.rate,
-        iterations: opts.iterations,
+        iterations: 1,
         budget_seconds: None,
-        checkpoint: Some(ck_path.clone()),
-        progress: opts.progress,
+        checkpoint: None,
+        progress: false,
     };
     let clock = Instant::now();
     let before = ck.history.len();
-    let ck = super::fit_adam(&s.problem, ck, &adam)?;
+    let mut progress = crate::progress::Progress::new(
+        "fit",
+        opts.iterations as u64,
+        crate::progress::Unit::Iterations,
+        opts.progress,
+    );
+    for i in 0..opts.iterations {
+        ck = super::fit_adam(&s.problem, ck, &adam)?;
+        if i == 0 {
+            std::fs::create_dir_all(&opts.out)
+                .map_err(|e| format!("cannot create {}: {e}", opts.out.display()))?;
+        }
+        let file = CheckpointFile {
+            checkpoint: ck,
+            origin: Some(now.clone()),
+        };
+        file.save(&ck_path)?;
+        ck = file.checkpoint;
+        let loss = ck.history.last().map_or(f64::NAN, |r| r.loss);
+        progress.set(i as u64 + 1, &format!("loss {loss:.4e}"));
+    }
+    progress.finish();
     let ran = ck.history.len() - before;
     let seconds = clock.elapsed().as_secs_f64();
     let best = ck
@@ -514,7 +595,12 @@ pub fn fit(model: &Model, library: &Library, opts: &FitOptions) -> Result<FitRep
         .filter(|(t, _)| **t >= t0 - 1e-9 && **t <= t1 + 1e-9)
         .map(|(_, (f, g))| (f - g).abs())
         .fold(0.0, f64::max);
-    let mut files = vec![ck_path];
+    std::fs::create_dir_all(&opts.out)
+        .map_err(|e| format!("cannot create {}: {e}", opts.out.display()))?;
+    let mut files = Vec::new();
+    if ran > 0 {
+        files.push(ck_path);
+    }
     files.extend(write_outputs(&s, &ck, &fitted, opts)?);
     let summary = summary(&s, &ck, &best, max_dv, (seconds, ran));
     let path = opts.out.join("summary.txt");
@@ -551,13 +637,18 @@ fn summary(
         out,
         "{n} Adam iterations (rate {}), {ran} in this run, {seconds:.2} s ({:.3} s per \
          iteration, with the final trace); \
-         {} loss {first:.4e} -> best {:.4e} {unit} (x{:.3e}) at iteration {}; max |dV| of the \
+         {} loss {first:.4e} -> best {:.4e} {unit}{} at iteration {}; max |dV| of the \
          best fit over the window {max_dv:.4} mV (probe {})",
         ck.rate,
         seconds / ran.max(1) as f64,
         loss_name,
         best.loss,
-        best.loss / first,
+        // A ratio to a zero first loss means nothing.
+        if first > 0.0 {
+            format!(" (x{:.3e})", best.loss / first)
+        } else {
+            String::new()
+        },
         best.iteration,
         s.probe
     );
@@ -591,10 +682,8 @@ fn write_outputs(
     opts: &FitOptions,
 ) -> Result<Vec<PathBuf>, String> {
     let out = &opts.out;
-    let io = |p: &Path| {
-        let shown = p.display().to_string();
-        move |e: std::io::Error| format!("cannot write {shown}: {e}")
-    };
+    // The writers' errors name the path.
+    let io = |_: &Path| |e: std::io::Error| e.to_string();
     let mut files = Vec::new();
     let h = &ck.history;
     let iterations: Vec<f64> = h.iter().map(|r| r.iteration as f64).collect();
@@ -602,7 +691,8 @@ fn write_outputs(
     let losses: Vec<f64> = h.iter().map(|r| r.loss).collect();
     let path = out.join("loss.csv");
     let header = ["iteration", "seconds", "loss"].map(String::from);
-    crate::output::write_csv(&path, &header, &[&iterations, &secs, &losses]).map_err(io(&path))?;
+    crate::output::write_csv_int(&path, &header, &[&iterations, &secs, &losses], 1)
+        .map_err(io(&path))?;
     files.push(path);
     let k = ck.names.len();
     let mult: Vec<Vec<f64>> = (0..k)
@@ -618,7 +708,7 @@ fn write_outputs(
     cols.extend(mult.iter().map(Vec::as_slice));
     cols.extend(grad.iter().map(Vec::as_slice));
     let path = out.join("params.csv");
-    crate::output::write_csv(&path, &header, &cols).map_err(io(&path))?;
+    crate::output::write_csv_int(&path, &header, &cols, 1).map_err(io(&path))?;
     files.push(path);
     let target = &s.problem.targets[0];
     let n = s.times.len().min(target.len()).min(fitted.len());

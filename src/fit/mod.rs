@@ -7,6 +7,7 @@
 //! [ln lower, ln upper]. The gradient dL/du comes from the runtime's tangent columns (one forward
 //! simulation per iteration, whatever the number of parameters).
 
+pub mod checkpoint;
 pub mod command;
 pub mod plot;
 
@@ -420,11 +421,16 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// Reads a checkpoint.
+    /// Reads a checkpoint (also the optimiser state of a `gradmod fit` checkpoint file) and
+    /// checks that it can be resumed ([`Checkpoint::validate`]).
     pub fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        let ck: Self =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        ck.validate()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(ck)
     }
 
     /// Writes the checkpoint (to a temporary file first, then renamed).

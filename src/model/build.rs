@@ -108,6 +108,10 @@ pub(crate) struct SimSettings {
     pub v_init: f64,
     pub sample_every: u64,
     pub forgetting: f64,
+    /// Steps from 0 to tstop (checked by `limits::steps`).
+    pub steps: u64,
+    pub allow_large: bool,
+    pub allow_nonfinite: bool,
 }
 
 /// Builds a model (a cell, or a network whose cells come from their own files) with a mechanism
@@ -133,6 +137,11 @@ pub fn build(
     } else {
         network::build_network(model, &sim, library, overrides, &mut used)?
     };
+    for c in &built.cells {
+        let columns = c.probes.iter().map(|p| 1 + p.tangents.len()).sum();
+        let src = &model.source;
+        super::limits::recorded(src, sim.steps, sim.sample_every, columns, sim.allow_large)?;
+    }
     if let Some(j) = used.iter().position(|u| !u) {
         return Err(ModelError {
             file: "command line".into(),
@@ -160,6 +169,9 @@ fn simulation(
         v_init: s.v_init.0,
         sample_every: s.sample_every,
         forgetting: s.forgetting.0,
+        steps: 0,
+        allow_large: s.allow_large,
+        allow_nonfinite: s.allow_nonfinite,
     };
     for (o, u) in overrides.iter().zip(used.iter_mut()) {
         let slot = match o.key.as_str() {
@@ -191,6 +203,7 @@ fn simulation(
     if sim.sample_every == 0 {
         return Err(src.error("simulation.sample_every", "must be at least 1"));
     }
+    sim.steps = super::limits::steps(src, sim.tstop, sim.dt, sim.allow_large)?;
     Ok(sim)
 }
 
@@ -315,6 +328,8 @@ pub(crate) fn build_cell(
         (c, r)
     };
     discretize(model, &mut morph, &cm_ra)?;
+    let sections = morph.sections().iter().map(|s| (s.name.as_str(), s.nseg));
+    super::limits::cvs(src, sections, sim.allow_large)?;
     let settings = Settings {
         dt: sim.dt,
         celsius: sim.celsius,
@@ -324,6 +339,9 @@ pub(crate) fn build_cell(
     };
     let mut cell =
         Cell::new(morph.clone(), settings).map_err(|e| src.error("cable", e.to_string()))?;
+    if sim.allow_nonfinite {
+        cell.set_finite_check(0);
+    }
     let regions = Regions::new(&f.regions, &morph, src);
     for (i, (region, o)) in cable.iter().enumerate() {
         let e = at(src, o.region.span(), &format!("cable.override[{i}]"));
@@ -516,10 +534,7 @@ fn set_instance(
         return Err(src.error_at(
             field.span(),
             key,
-            format!(
-                "{value} is outside the declared range {:?}..{:?}",
-                fi.lower, fi.upper
-            ),
+            format!("{value} is outside the declared range {}", fi.range_text()),
         ));
     }
     cell.field_mut(id, field.get_ref())

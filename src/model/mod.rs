@@ -7,6 +7,7 @@
 //! schema is documented on the types of [`schema`] and in `models/README.md`.
 
 pub mod build;
+pub mod limits;
 mod mod_files;
 mod morphology;
 mod network;

@@ -166,9 +166,20 @@ pub(crate) fn add_parameters(
             TargetSpec::IClampAmp(c) => cell.clamps().get(c.0).map(|c| c.amp),
             TargetSpec::Cm | TargetSpec::Ra => None,
         });
+        let name = parameter_name(p);
+        if let Some(j) = names.iter().position(|n| *n == name) {
+            return Err(src.error_at(
+                p.target.span(),
+                &key,
+                format!(
+                    "`{name}` is declared twice (also parameter[{j}]): remove the repeat, or give \
+                     the entries different regions or names"
+                ),
+            ));
+        }
         cell.add_parameter(spec)
             .map_err(at(src, p.target.span(), &key))?;
-        names.push(parameter_name(p));
+        names.push(name);
     }
     Ok((names, f.parameters.iter().map(|p| p.log).collect(), values))
 }

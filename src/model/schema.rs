@@ -133,6 +133,11 @@ pub struct Simulation {
     pub sample_every: u64,
     /// Forgetting rate λ (1/ms) of the tangents (0: exact gradients).
     pub forgetting: Num,
+    /// Let values become non-finite (NaN or infinite) without stopping the run: turns the
+    /// numerical sentinel off (`--allow-nonfinite` does the same).
+    pub allow_nonfinite: bool,
+    /// Allow work beyond the limits of [`crate::model::limits`] (`--allow-large` does the same).
+    pub allow_large: bool,
 }
 
 impl Default for Simulation {
@@ -144,6 +149,8 @@ impl Default for Simulation {
             v_init: Num(-65.0),
             sample_every: 1,
             forgetting: Num(0.0),
+            allow_nonfinite: false,
+            allow_large: false,
         }
     }
 }

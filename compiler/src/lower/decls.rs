@@ -4,8 +4,21 @@
 use super::units::UnitTable;
 use super::{Binding, Lowerer};
 use crate::ast::{self, ArraySize, ItemKind, NeuronKind};
+use crate::diag::Diagnostic;
 use crate::diag::Span;
 use crate::ir::{Builtin, IonId, IonRole, IonUse, MechKind, Scope, VarId, VarKind, Variable};
+
+/// Whether `text` is a unit NEURON's unit library knows under a spelling gradmod's calculator does
+/// not (`mv`, `deg`, `megohm`, as published files write them).
+fn neuron_spelling(units: &UnitTable, text: &str) -> bool {
+    let respelled = text
+        .replace("mv", "mV")
+        .replace("megohm", "megaohm")
+        .replace("degree", "degC")
+        .replace("deg", "degC")
+        .replace("degCC", "degC");
+    units.factor(&respelled).is_ok()
+}
 
 /// Which declaration block a declaration comes from.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -55,10 +68,10 @@ impl Lowerer<'_> {
         }
         for item in &file.items {
             match &item.kind {
-                ItemKind::Parameter(decls) => self.decl_block(decls, DeclBlock::Parameter),
-                ItemKind::Constant(decls) => self.decl_block(decls, DeclBlock::Constant),
-                ItemKind::State(decls) => self.decl_block(decls, DeclBlock::State),
-                ItemKind::Assigned(decls) => self.decl_block(decls, DeclBlock::Assigned),
+                ItemKind::Parameter(decls) => self.decl_block(decls, DeclBlock::Parameter, &units),
+                ItemKind::Constant(decls) => self.decl_block(decls, DeclBlock::Constant, &units),
+                ItemKind::State(decls) => self.decl_block(decls, DeclBlock::State, &units),
+                ItemKind::Assigned(decls) => self.decl_block(decls, DeclBlock::Assigned, &units),
                 ItemKind::Local(vars) => {
                     // File-level LOCALs are temporaries shared by the file's blocks.
                     for v in vars {
@@ -163,7 +176,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn decl_block(&mut self, decls: &[ast::Decl], block: DeclBlock) {
+    fn decl_block(&mut self, decls: &[ast::Decl], block: DeclBlock, units: &UnitTable) {
         for d in decls {
             if let Some(b) = Builtin::from_name(&d.name.name) {
                 self.builtin_var(b, d.name.span);
@@ -177,6 +190,23 @@ impl Lowerer<'_> {
             };
             let mut var = Variable::new(&d.name.name, kind, scope, d.name.span);
             var.unit = d.units.as_ref().map(|u| u.text.clone());
+            // A unit that neither NEURON's library nor the file's UNITS block defines is most
+            // likely a typo; the value is used as written either way (as NEURON does).
+            if let (DeclBlock::Parameter, Some(u)) = (block, &d.units)
+                && let Err(why) = units.factor(&u.text)
+                && !neuron_spelling(units, &u.text)
+            {
+                self.diags.push(
+                    Diagnostic::warning(
+                        u.span,
+                        format!(
+                            "unknown unit `{}` of the PARAMETER `{}`",
+                            u.text, d.name.name
+                        ),
+                    )
+                    .with_note(format!("{why}; the value is used as written")),
+                );
+            }
             var.value = d.value.as_ref().map(|n| n.value);
             if let Some(ast::Limits::Range(lo, hi)) = &d.limits {
                 var.limits = Some((lo.value, hi.value));
