@@ -1,10 +1,12 @@
 //! Loading .mod files at run time: each file through the compiler's front end, passes and
-//! kernel planner, then into register code.
+//! kernel planner, into register code, and for the JIT into native code; the process-wide cache
+//! of both.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use gradmod_compiler::back::kernels;
 use gradmod_compiler::back::rust::fingerprint;
@@ -13,8 +15,11 @@ use gradmod_compiler::driver::{self, Frontend};
 use gradmod_compiler::passes;
 use gradmod_runtime::mechanism::{Mechanism, MechanismInfo};
 
+use crate::code::Code;
+use crate::engine::{ENGINE_VARIABLE, Engine, EngineChoice};
 use crate::info::intern;
-use crate::mechanism::{Code, VmMechanism};
+use crate::instances::Instances;
+use crate::jit::JitCode;
 
 /// Why loading failed: the diagnostics of every file that failed, rendered as `gradmod check`
 /// renders them (file, line, column, the source line and a caret), or the path at fault.
@@ -39,22 +44,44 @@ pub struct Loaded {
     pub path: PathBuf,
     /// Its register code and metadata.
     pub code: Arc<Code>,
+    /// Its native code, when the JIT runs it.
+    jit: Option<Arc<JitCode>>,
+    /// Why the JIT does not run it, when the JIT was chosen automatically but could not be set
+    /// up.
+    fallback: Option<Arc<str>>,
 }
 
 impl Loaded {
     /// The mechanism's name (its SUFFIX or POINT_PROCESS name).
     pub fn name(&self) -> &'static str {
-        self.code.info.name
+        self.code.shape.info.name
     }
 
     /// Its metadata.
     pub fn info(&self) -> &'static MechanismInfo {
-        self.code.info
+        self.code.shape.info
+    }
+
+    /// The engine that runs its kernels.
+    pub fn engine(&self) -> Engine {
+        match self.jit {
+            Some(_) => Engine::Jit,
+            None => Engine::Evaluator,
+        }
+    }
+
+    /// Why the evaluator runs it although the JIT was chosen ([`EngineChoice::Auto`]): the JIT
+    /// could not be set up. `None` when it runs on the engine chosen.
+    pub fn fallback(&self) -> Option<&str> {
+        self.fallback.as_deref()
     }
 
     /// A new mechanism with no instances.
     pub fn make(&self) -> Box<dyn Mechanism> {
-        Box::new(VmMechanism::new(Arc::clone(&self.code)))
+        match &self.jit {
+            Some(jit) => Box::new(Instances::new(Arc::clone(jit))),
+            None => Box::new(Instances::new(Arc::clone(&self.code))),
+        }
     }
 }
 
@@ -63,12 +90,32 @@ impl Loaded {
 pub struct Catalogue {
     mechanisms: Vec<Loaded>,
     by_name: HashMap<String, usize>,
+    /// The engine chosen; `None`: the one [`ENGINE_VARIABLE`] names when files are added.
+    engine: Option<EngineChoice>,
+    /// Whether every file is compiled anew, bypassing the process-wide cache.
+    uncached: bool,
 }
 
 impl Catalogue {
-    /// An empty catalogue.
+    /// An empty catalogue, whose mechanisms run on the engine that the environment variable
+    /// `GRADMOD_ENGINE` names when they are added (by default the JIT, falling back to the
+    /// evaluator where the JIT cannot be set up).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// This catalogue, running the mechanisms added from now on with `engine` whatever the
+    /// environment says.
+    pub fn with_engine(mut self, engine: EngineChoice) -> Self {
+        self.engine = Some(engine);
+        self
+    }
+
+    /// This catalogue, compiling the files added from now on anew rather than reusing what this
+    /// process compiled before from the same sources (to measure compile times).
+    pub fn uncached(mut self) -> Self {
+        self.uncached = true;
+        self
     }
 
     /// Compiles every .mod file in `paths`: a file is taken as it is, a folder gives its `.mod`
@@ -81,9 +128,28 @@ impl Catalogue {
         Ok(catalogue)
     }
 
+    /// [`Catalogue::load`] with the engine `engine`, whatever the environment says.
+    pub fn load_with<P: AsRef<Path>>(
+        paths: &[P],
+        engine: EngineChoice,
+    ) -> Result<Catalogue, LoadError> {
+        let mut catalogue = Catalogue::new().with_engine(engine);
+        catalogue.add_paths(paths)?;
+        Ok(catalogue)
+    }
+
+    /// The engine choice in force: the catalogue's own, or the environment's.
+    fn choice(&self) -> Result<EngineChoice, LoadError> {
+        match self.engine {
+            Some(e) => Ok(e),
+            None => EngineChoice::from_env().map_err(|message| LoadError { message }),
+        }
+    }
+
     /// Adds the mechanisms of `paths` (as [`Catalogue::load`] reads them); on error nothing is
     /// added.
     pub fn add_paths<P: AsRef<Path>>(&mut self, paths: &[P]) -> Result<(), LoadError> {
+        let choice = self.choice()?;
         let mut files = Vec::new();
         for p in paths {
             files.extend(mod_files(p.as_ref())?);
@@ -94,8 +160,8 @@ impl Catalogue {
             let front = driver::load_file(&path).map_err(|e| LoadError {
                 message: format!("error: cannot read {}: {e}", path.display()),
             })?;
-            match compile(front) {
-                Ok(code) => loaded.push(Loaded { path, code }),
+            match compile(front, self.uncached).and_then(|c| c.load(path.clone(), choice)) {
+                Ok(l) => loaded.push(l),
                 Err(text) => errors.push_str(&text),
             }
         }
@@ -108,12 +174,11 @@ impl Catalogue {
     /// Compiles one mechanism from its text, reported under `name` (INCLUDEs are read relative
     /// to `name`).
     pub fn add_source(&mut self, name: &str, text: &str) -> Result<(), LoadError> {
-        let code =
-            compile(driver::load_source(name, text)).map_err(|message| LoadError { message })?;
-        self.extend(vec![Loaded {
-            path: PathBuf::from(name),
-            code,
-        }])
+        let choice = self.choice()?;
+        let loaded = compile(driver::load_source(name, text), self.uncached)
+            .and_then(|c| c.load(PathBuf::from(name), choice))
+            .map_err(|message| LoadError { message })?;
+        self.extend(vec![loaded])
     }
 
     fn extend(&mut self, loaded: Vec<Loaded>) -> Result<(), LoadError> {
@@ -197,18 +262,76 @@ fn mod_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(found)
 }
 
-/// Register code already compiled in this process, by the names and texts of its sources (the
-/// file and what it INCLUDEs): a model built again and again (a fit, a sweep, a notebook cell
-/// run twice) compiles its files once.
-static COMPILED: Mutex<Vec<CacheEntry>> = Mutex::new(Vec::new());
+/// The code already compiled in this process, by the names and texts of its sources (the file
+/// and what it INCLUDEs): a model built again and again (a fit, a sweep, a notebook cell run
+/// twice) compiles its files once, to register code and (when the JIT is used) to native code,
+/// so that repeated loads take no more executable memory.
+static COMPILED: Mutex<Vec<Arc<Compiled>>> = Mutex::new(Vec::new());
 
-/// A compiled mechanism with the hash of its sources and the sources (name and text of each).
-type CacheEntry = (u64, Vec<(String, String)>, Arc<Code>);
+/// One mechanism's code, with the hash of its sources and the sources (name and text of each).
+struct Compiled {
+    hash: u64,
+    key: Vec<(String, String)>,
+    /// The register code, which the evaluator runs and the JIT translates.
+    code: Arc<Code>,
+    /// The native code, made when the JIT is first asked for, or why it cannot be made.
+    jit: OnceLock<Result<Arc<JitCode>, String>>,
+}
+
+impl Compiled {
+    /// The native code, compiled on first use. A panic of the code generator is caught and
+    /// reported as the reason the JIT cannot run the mechanism.
+    fn jit(&self) -> Result<Arc<JitCode>, String> {
+        self.jit
+            .get_or_init(|| {
+                let made = catch_unwind(AssertUnwindSafe(|| JitCode::new(&self.code)));
+                match made {
+                    Ok(made) => made.map(Arc::new),
+                    Err(panic) => Err(format!(
+                        "the code generator failed: {}",
+                        panic
+                            .downcast_ref::<String>()
+                            .map(String::as_str)
+                            .or_else(|| panic.downcast_ref::<&str>().copied())
+                            .unwrap_or("a panic")
+                    )),
+                }
+            })
+            .clone()
+    }
+
+    /// The mechanism compiled from `path`, for the engine `choice` selects.
+    fn load(&self, path: PathBuf, choice: EngineChoice) -> Result<Loaded, String> {
+        let (jit, fallback) = match choice {
+            EngineChoice::Evaluator => (None, None),
+            EngineChoice::Jit => match self.jit() {
+                Ok(jit) => (Some(jit), None),
+                Err(why) => {
+                    return Err(format!(
+                        "error: {}: the JIT cannot run `{}` ({ENGINE_VARIABLE}=jit): {why}\n",
+                        path.display(),
+                        self.code.shape.info.name
+                    ));
+                }
+            },
+            EngineChoice::Auto => match self.jit() {
+                Ok(jit) => (Some(jit), None),
+                Err(why) => (None, Some(Arc::from(why))),
+            },
+        };
+        Ok(Loaded {
+            path,
+            code: Arc::clone(&self.code),
+            jit,
+            fallback,
+        })
+    }
+}
 
 /// One file's front-end result through the passes and the planner into register code, or its
 /// diagnostics rendered. Parsing and lowering always run (they are quick and report the file's
-/// warnings); the rest is reused when the same sources were compiled before.
-fn compile(front: Frontend) -> Result<Arc<Code>, String> {
+/// warnings); the rest is reused when the same sources were compiled before, unless `uncached`.
+fn compile(front: Frontend, uncached: bool) -> Result<Arc<Compiled>, String> {
     let sources: SourceMap = front.sources.clone();
     let key: Vec<(String, String)> = sources
         .files()
@@ -218,21 +341,33 @@ fn compile(front: Frontend) -> Result<Arc<Code>, String> {
     let hash = key.iter().fold(0u64, |h, (n, t)| {
         h.rotate_left(5) ^ fingerprint(n) ^ fingerprint(t).rotate_left(17)
     });
-    let cached = |table: &[CacheEntry]| {
+    let cached = |table: &[Arc<Compiled>], key: &[(String, String)]| {
         table
             .iter()
-            .find(|(h, k, _)| *h == hash && *k == key)
-            .map(|(_, _, c)| Arc::clone(c))
+            .find(|c| c.hash == hash && c.key == key)
+            .map(Arc::clone)
     };
     let mut m = front.into_module()?;
-    if let Some(code) = cached(&COMPILED.lock().unwrap_or_else(|e| e.into_inner())) {
-        return Ok(code);
+    if !uncached && let Some(c) = cached(&COMPILED.lock().unwrap_or_else(|e| e.into_inner()), &key)
+    {
+        return Ok(c);
     }
     passes::run(&mut m, None).map_err(|d| d.render(&sources))?;
     let ks = kernels::plan(&m, None).map_err(|d| d.render(&sources))?;
     let info = intern(&ks.info);
-    let code = Arc::new(Code::new(&ks, info));
-    let mut table = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
-    table.push((hash, key, Arc::clone(&code)));
-    Ok(code)
+    let compiled = Arc::new(Compiled {
+        hash,
+        key,
+        code: Arc::new(Code::new(&ks, info)),
+        jit: OnceLock::new(),
+    });
+    if !uncached {
+        let mut table = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
+        // Another thread may have compiled the same sources meanwhile: keep the first.
+        if let Some(c) = cached(&table, &compiled.key) {
+            return Ok(c);
+        }
+        table.push(Arc::clone(&compiled));
+    }
+    Ok(compiled)
 }
