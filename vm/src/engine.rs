@@ -36,12 +36,13 @@ impl fmt::Display for Engine {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum EngineChoice {
     /// The JIT, or the evaluator for a mechanism the JIT cannot be set up for (no executable
-    /// memory, an instruction set Cranelift does not support); `Loaded::fallback` says why.
+    /// memory, an instruction set Cranelift does not support) or whose kernels are too large to
+    /// be worth compiling ([`crate::AUTO_LIMIT`]); `Loaded::fallback` says why.
     #[default]
     Auto,
     /// The evaluator only.
     Evaluator,
-    /// The JIT only: loading fails where it cannot be set up.
+    /// The JIT only, for kernels of any size: loading fails where it cannot be set up.
     Jit,
 }
 

@@ -30,5 +30,5 @@ pub mod program;
 
 pub use code::{Code, KernelSet, Shape, TangentSet};
 pub use engine::{ENGINE_VARIABLE, Engine, EngineChoice};
-pub use jit::JitCode;
+pub use jit::{AUTO_LIMIT, JitCode};
 pub use load::{Catalogue, LoadError, Loaded};

@@ -19,7 +19,7 @@ use crate::code::Code;
 use crate::engine::{ENGINE_VARIABLE, Engine, EngineChoice};
 use crate::info::intern;
 use crate::instances::Instances;
-use crate::jit::JitCode;
+use crate::jit::{self, JitCode};
 
 /// Why loading failed: the diagnostics of every file that failed, rendered as `gradmod check`
 /// renders them (file, line, column, the source line and a caret), or the path at fault.
@@ -71,7 +71,8 @@ impl Loaded {
     }
 
     /// Why the evaluator runs it although the JIT was chosen ([`EngineChoice::Auto`]): the JIT
-    /// could not be set up. `None` when it runs on the engine chosen.
+    /// could not be set up, or a kernel is larger than it compiles by default
+    /// ([`crate::AUTO_LIMIT`]). `None` when it runs on the engine chosen.
     pub fn fallback(&self) -> Option<&str> {
         self.fallback.as_deref()
     }
@@ -314,7 +315,7 @@ impl Compiled {
                     ));
                 }
             },
-            EngineChoice::Auto => match self.jit() {
+            EngineChoice::Auto => match jit::declines(&self.code).map_or_else(|| self.jit(), Err) {
                 Ok(jit) => (Some(jit), None),
                 Err(why) => (None, Some(Arc::from(why))),
             },
@@ -370,4 +371,104 @@ fn compile(front: Frontend, uncached: bool) -> Result<Arc<Compiled>, String> {
         table.push(Arc::clone(&compiled));
     }
     Ok(compiled)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    use super::*;
+
+    const LEAK: &str = "NEURON { SUFFIX leak NONSPECIFIC_CURRENT i RANGE g, e }
+        PARAMETER { g = 0.001 (S/cm2) e = -70 (mV) }
+        ASSIGNED { v (mV) i (mA/cm2) }
+        BREAKPOINT { i = g * (v - e) }";
+
+    /// Run in a child process by `the_environment_chooses_the_engine`: loads a mechanism with
+    /// the engine the environment names and prints which engine runs it, or the error.
+    #[test]
+    #[ignore = "run in a child process by the_environment_chooses_the_engine"]
+    fn child_reports_its_engine() {
+        let mut c = Catalogue::new();
+        match c.add_source("leak.mod", LEAK) {
+            Ok(()) => println!("engine: {}", c.mechanisms()[0].engine()),
+            Err(e) => println!("load error: {e}"),
+        }
+    }
+
+    /// The output of `child_reports_its_engine` with `GRADMOD_ENGINE` set to `value`.
+    fn child(value: &str) -> String {
+        let exe = std::env::current_exe().unwrap();
+        let out = Command::new(exe)
+            .args(["load::tests::child_reports_its_engine", "--exact"])
+            .args(["--ignored", "--nocapture", "--test-threads=1"])
+            .env(ENGINE_VARIABLE, value)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    #[test]
+    fn the_environment_chooses_the_engine() {
+        let out = child("evaluator");
+        assert!(out.contains("engine: evaluator"), "{out}");
+        let out = child("jit");
+        assert!(out.contains("engine: jit"), "{out}");
+        // Unset (here: empty), the JIT runs the mechanism on a machine where it can be set up.
+        let out = child("");
+        assert!(out.contains("engine: jit"), "{out}");
+        let out = child("interpreter");
+        assert!(
+            out.contains("load error: error: GRADMOD_ENGINE=interpreter names no engine"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_source_compiled_again_reuses_its_code() {
+        let load = |engine| {
+            let mut c = Catalogue::new().with_engine(engine);
+            c.add_source("leak.mod", LEAK).unwrap();
+            c.mechanisms()[0].clone()
+        };
+        let (a, b) = (load(EngineChoice::Jit), load(EngineChoice::Auto));
+        let e = load(EngineChoice::Evaluator);
+        assert!(Arc::ptr_eq(&a.code, &b.code) && Arc::ptr_eq(&a.code, &e.code));
+        let (ja, jb) = (a.jit.as_ref().unwrap(), b.jit.as_ref().unwrap());
+        assert!(Arc::ptr_eq(ja, jb), "the native code is compiled once");
+        assert_eq!((a.engine(), e.engine()), (Engine::Jit, Engine::Evaluator));
+        assert_eq!(b.fallback(), None);
+        let mut fresh = Catalogue::new().with_engine(EngineChoice::Jit).uncached();
+        fresh.add_source("leak.mod", LEAK).unwrap();
+        assert!(!Arc::ptr_eq(&fresh.mechanisms()[0].code, &a.code));
+    }
+
+    /// Where the JIT cannot be set up, the automatic choice falls back to the evaluator and
+    /// says why, and the forced choice fails.
+    #[test]
+    fn without_the_jit_the_evaluator_runs_the_mechanism() {
+        let mut c = Catalogue::new().with_engine(EngineChoice::Evaluator);
+        c.add_source("leak.mod", LEAK).unwrap();
+        let compiled = Compiled {
+            hash: 0,
+            key: Vec::new(),
+            code: Arc::clone(&c.mechanisms()[0].code),
+            jit: OnceLock::from(Err("no executable memory".to_string())),
+        };
+        let auto = compiled
+            .load("leak.mod".into(), EngineChoice::Auto)
+            .unwrap();
+        assert_eq!(auto.engine(), Engine::Evaluator);
+        assert_eq!(auto.fallback(), Some("no executable memory"));
+        let mut m = auto.make();
+        m.allocate(&[0], &[1.0]);
+        let e = compiled
+            .load("leak.mod".into(), EngineChoice::Jit)
+            .unwrap_err();
+        assert!(
+            e.contains("the JIT cannot run `leak` (GRADMOD_ENGINE=jit): no executable memory"),
+            "{e}"
+        );
+    }
 }

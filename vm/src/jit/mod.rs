@@ -26,6 +26,34 @@ use crate::code::{Code, KernelSet, Shape};
 use frame::{Frame, Needs, validate};
 use module::Compiler;
 
+/// The largest kernel, in operations of its register code, that the JIT compiles when it is
+/// chosen automatically: a mechanism with a larger one runs on the evaluator.
+///
+/// Cranelift's register allocator takes time superlinear in a function's size: measured on the
+/// corpus (release build), 0.13 s for a mechanism whose largest kernel has 5 113 operations,
+/// 1.0-1.3 s at 21 635 and 27 317, 8 s at 78 852 (kinetic schemes whose Newton iterations are
+/// written out), where the evaluator runs those kernels within 20 % of the JIT's speed. Its
+/// single-pass allocator compiles them 60 times faster, but its code is slower than the
+/// evaluator there.
+pub const AUTO_LIMIT: usize = 10_000;
+
+/// Why the JIT, chosen automatically, leaves `code` to the evaluator: a kernel larger than
+/// [`AUTO_LIMIT`].
+pub(crate) fn declines(code: &Code) -> Option<String> {
+    let (name, size) = code
+        .kernel_sizes()
+        .into_iter()
+        .map(|(name, s)| (name, s.iter().sum::<usize>()))
+        .max_by_key(|&(_, n)| n)?;
+    (size > AUTO_LIMIT).then(|| {
+        format!(
+            "its kernel {name} has {size} operations, more than the {AUTO_LIMIT} the JIT compiles \
+             unless {} asks for it: compiling it would take seconds for little gain",
+            crate::engine::ENGINE_VARIABLE
+        )
+    })
+}
+
 /// The type of every kernel: one pointer to a frame.
 type KernelFn = unsafe extern "C" fn(*const Frame);
 
