@@ -1,10 +1,12 @@
-//! The run-time path (mechanisms compiled from .mod files when the model runs, executed by
-//! `gradmod-vm`'s array evaluator) side by side with the build-time path (the same files compiled
-//! to Rust by the build script), in one interleaved run: the time to compile the inferior-olive
-//! cell's channels at run time, and the speed of both paths on model B(1000) with hh and on the
-//! IO cell (C4A, one CV per section, its ten channel mechanisms), forward and with K = 3
-//! tangents. Times are thread CPU time (other load on the machine distorts them less than wall
-//! time), best of the rounds; the ratio is run-time speed over build-time speed.
+//! The run-time path (mechanisms compiled from .mod files when the model runs) on both of
+//! `gradmod-vm`'s engines, the array evaluator and the Cranelift JIT, side by side with the
+//! build-time path (the same files compiled to Rust by the build script), in one interleaved run:
+//! the time to compile the inferior-olive cell's ten channel files at run time for each engine,
+//! and the speed of the three paths on model B(1000) with hh and on the IO cell (C4A, one CV per
+//! section, its ten channel mechanisms), forward and with K = 3 tangents. Times are thread CPU
+//! time (read with `clock_gettime(CLOCK_THREAD_CPUTIME_ID)`: other load on the machine distorts
+//! them less than wall time), best of the rounds, the order of the paths rotating from round to
+//! round; the ratio is a run-time engine's speed over the build-time path's.
 //!
 //! Run with `cargo bench --bench vm` (`-- rounds=N`, default 5).
 
@@ -14,7 +16,7 @@ use gradmod::fit;
 use gradmod::library::{Catalogue as Source, Library};
 use gradmod_runtime::{Cell, ParamSpec};
 use gradmod_testkit::models::model_b_with as model_b;
-use gradmod_vm::Catalogue;
+use gradmod_vm::{Catalogue, Engine, EngineChoice};
 
 /// The IO cell's channel files.
 const IO_FILES: [&str; 10] = [
@@ -22,18 +24,23 @@ const IO_FILES: [&str; 10] = [
     "io_na_a",
 ];
 
-/// CPU time of this thread (s), or wall time where the system does not report it.
+/// The CPU time this thread takes to run `f` (s), by `clock_gettime(CLOCK_THREAD_CPUTIME_ID)`,
+/// which counts to the nanosecond (/proc/thread-self/schedstat is updated at scheduler ticks
+/// only).
 fn cpu_seconds(f: impl FnOnce()) -> f64 {
-    let read = || -> Option<u64> {
-        let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-        text.split_whitespace().next()?.parse().ok()
+    let now = || {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: a clock id the kernel knows and a pointer to a live timespec.
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+        ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
     };
-    let (c0, w0) = (read(), std::time::Instant::now());
+    let t0 = now();
     f();
-    match (c0, read()) {
-        (Some(a), Some(b)) => (b - a) as f64 * 1e-9,
-        _ => w0.elapsed().as_secs_f64(),
-    }
+    now() - t0
 }
 
 /// The seconds `steps` steps of `cell` take (after its initialisation).
@@ -67,6 +74,13 @@ fn b1000(library: &Library, k: usize) -> Cell {
     cell
 }
 
+/// The library of the IO cell's channels and hh compiled at run time for `engine`.
+fn run_time(paths: &[std::path::PathBuf], engine: EngineChoice) -> Library {
+    let loaded = std::sync::Arc::new(Catalogue::load_with(paths, engine).unwrap());
+    let names: Vec<&str> = loaded.names().collect();
+    Library::new().with_catalogue(Source::new("run time", move |n| loaded.make(n), names))
+}
+
 fn main() {
     let rounds: usize = std::env::args()
         .find_map(|a| {
@@ -81,12 +95,20 @@ fn main() {
         .collect();
     let mut paths = io_paths.clone();
     paths.push(root.join("mod_files/hh.mod"));
-    let loaded = std::sync::Arc::new(Catalogue::load(&paths).unwrap());
-    let names: Vec<&str> = loaded.names().collect();
-    let vm = Library::new().with_catalogue(Source::new("run time", move |n| loaded.make(n), names));
     let built = Library::builtin();
+    let evaluator = run_time(&paths, EngineChoice::Evaluator);
+    let jit = run_time(&paths, EngineChoice::Jit);
+    let check = Catalogue::load_with(&paths, EngineChoice::Jit).unwrap();
+    assert!(check.mechanisms().iter().all(|m| m.engine() == Engine::Jit));
     // Every mechanism the rows use must be the right one.
-    assert!(built.make("hh").unwrap().info() == vm.make("hh").unwrap().info());
+    for library in [&evaluator, &jit] {
+        assert!(built.make("hh").unwrap().info() == library.make("hh").unwrap().info());
+    }
+    let paths_of: [(&str, &Library); 3] = [
+        ("build time", &built),
+        ("evaluator", &evaluator),
+        ("JIT", &jit),
+    ];
 
     type Row<'a> = (&'a str, &'a dyn Fn(&Library) -> Cell, usize);
     let rows: [Row; 4] = [
@@ -95,54 +117,69 @@ fn main() {
         ("IO cell (C4A), forward", &|m| io_cell(m, 0), 20000),
         ("IO cell (C4A), K = 3", &|m| io_cell(m, 3), 20000),
     ];
-    // `profile=I[:PATH[:STEPS]]` runs only row I, on the run-time path (`vm`, the default) or
-    // the build-time path (`build`), for STEPS steps (ten times the row's by default): for a
-    // profiler, or for `valgrind --tool=callgrind`, whose instruction counts do not depend on
-    // the machine's load.
+    // `profile=I[:PATH[:STEPS]]` runs only row I, on the build-time path (`build`), the
+    // evaluator (`evaluator`) or the JIT (`jit`, the default), for STEPS steps (ten times the
+    // row's by default): for a profiler, or for `valgrind --tool=callgrind`, whose instruction
+    // counts do not depend on the machine's load.
     if let Some(arg) = std::env::args().find_map(|a| a.strip_prefix("profile=").map(String::from)) {
         let mut parts = arg.split(':');
         let i: usize = parts
             .next()
             .and_then(|i| i.parse().ok())
-            .expect("profile=ROW[:build|vm[:STEPS]]");
-        let path = parts.next().unwrap_or("vm");
+            .expect("profile=ROW[:build|evaluator|jit[:STEPS]]");
+        let path = parts.next().unwrap_or("jit");
         let (label, make, steps) = rows[i];
         let steps = parts
             .next()
             .map_or(steps * 10, |n| n.parse().expect("STEPS"));
-        let library = if path == "build" { &built } else { &vm };
+        let library = match path {
+            "build" => &built,
+            "evaluator" => &evaluator,
+            "jit" => &jit,
+            other => panic!("profile: no path `{other}` (build, evaluator or jit)"),
+        };
         println!("{label} ({path}): {:.3} s", run(make(library), steps));
         return;
     }
-    let mut compile = f64::INFINITY;
-    let mut best = vec![(f64::INFINITY, f64::INFINITY); rows.len()];
+    // Compile times: every file anew, to register code (what the evaluator runs), and to
+    // register code and native code (what the JIT runs).
+    let compile_for = |engine| {
+        cpu_seconds(|| {
+            let mut c = Catalogue::new().with_engine(engine).uncached();
+            c.add_paths(&io_paths).unwrap();
+        })
+    };
+    let mut compile = [f64::INFINITY; 2];
+    let mut best = vec![[f64::INFINITY; 3]; rows.len()];
     for round in 0..rounds {
-        compile = compile.min(cpu_seconds(|| {
-            Catalogue::load(&io_paths).unwrap();
-        }));
+        compile[0] = compile[0].min(compile_for(EngineChoice::Evaluator));
+        compile[1] = compile[1].min(compile_for(EngineChoice::Jit));
         for (i, (_, make, steps)) in rows.iter().enumerate() {
-            let b = run(make(&built), *steps);
-            let v = run(make(&vm), *steps);
-            best[i] = (best[i].0.min(b), best[i].1.min(v));
+            for e in 0..3 {
+                let e = (e + round) % 3;
+                let t = run(make(paths_of[e].1), *steps);
+                best[i][e] = best[i][e].min(t);
+            }
         }
         eprintln!("round {} of {rounds} done", round + 1);
     }
     println!("best of {rounds} interleaved rounds, thread CPU time");
     println!(
-        "  compiling the IO cell's {} channel files at run time: {:.3} s",
+        "  compiling the IO cell's {} channel files at run time: {:.1} ms to register code \
+         (the evaluator), {:.1} ms to native code (the JIT)",
         IO_FILES.len(),
-        compile
+        compile[0] * 1e3,
+        compile[1] * 1e3
     );
     println!(
-        "  {:<26} {:>12} {:>12} {:>18}",
-        "model", "build time", "run time", "run-time speed"
+        "  {:<24} {:>11} {:>11} {:>11} {:>10} {:>10}",
+        "model", "build time", "evaluator", "JIT", "eval/build", "JIT/build"
     );
-    for ((label, _, steps), (b, v)) in rows.iter().zip(&best) {
+    for ((label, _, steps), [b, v, j]) in rows.iter().zip(&best) {
         println!(
-            "  {label:<26} {:>10.3} s {:>10.3} s {:>13.2}x ({steps} steps)",
-            b,
-            v,
-            b / v
+            "  {label:<24} {b:>9.3} s {v:>9.3} s {j:>9.3} s {:>9.2}x {:>9.2}x  ({steps} steps)",
+            b / v,
+            b / j
         );
     }
 }

@@ -1,15 +1,22 @@
-//! The run-time path (mechanisms compiled from .mod files when the model runs, executed by the
-//! array evaluator of `gradmod-vm`) against the build-time path (the same files compiled to Rust
-//! by the build script): on a single-compartment protocol, every voltage, tangent, field and
-//! state tangent agrees to 1e-12 relative, for every mechanism of `mod_files/` and of the
-//! test-only mechanisms.
+//! The run-time path (mechanisms compiled from .mod files when the model runs, executed by
+//! either engine of `gradmod-vm`: the JIT and the array evaluator) against the build-time path
+//! (the same files compiled to Rust by the build script): on a single-compartment protocol,
+//! every voltage, tangent, field and state tangent is the same to the bit, for every mechanism
+//! of `mod_files/`, of the test-only mechanisms and of the wheel corpus, on both engines.
 
 use std::path::Path;
 
 use crate::models::{catalogue, generated, test_mechanisms};
 use gradmod_runtime::mechanism::{FieldRole, Mechanism, MechanismKind};
 use gradmod_runtime::{Cell, Morphology, ParamSpec, Probe, Recorder, Region, Settings};
-use gradmod_vm::Catalogue;
+use gradmod_vm::{Catalogue, Engine, EngineChoice};
+
+/// Both engines, each forced (a JIT that cannot be set up fails the test rather than falling
+/// back).
+const ENGINES: [(EngineChoice, Engine); 2] = [
+    (EngineChoice::Jit, Engine::Jit),
+    (EngineChoice::Evaluator, Engine::Evaluator),
+];
 
 /// The published files of the NEURON and NMODL wheels, compiled by the build script (empty when
 /// the corpus has not been fetched).
@@ -103,22 +110,32 @@ fn inert(name: &str) -> bool {
     matches!(name, "Clamp" | "IClamp")
 }
 
-fn load(dir: &str) -> Catalogue {
+fn load(dir: &str, engine: EngineChoice) -> Catalogue {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    Catalogue::load(&[root.join(dir)]).unwrap_or_else(|e| panic!("{e}"))
+    Catalogue::load_with(&[root.join(dir)], engine).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Compares the two paths on every mechanism of `vm`, at two temperatures.
-fn compare_all(vm: &Catalogue, build_time: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>) {
-    let failures = compare(vm, build_time);
+/// Compares the build-time path with both engines on every mechanism of `dir`, at two
+/// temperatures; every mechanism of `dir` must be one of `names`.
+fn compare_all(dir: &str, names: &[&str], build_time: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>) {
+    let mut failures = Vec::new();
+    for (choice, engine) in ENGINES {
+        let vm = load(dir, choice);
+        assert!(vm.names().all(|n| names.contains(&n)));
+        assert!(vm.mechanisms().iter().all(|m| m.engine() == engine));
+        failures.extend(compare(&vm, build_time));
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The differences between the two paths on every mechanism of `vm`, at two temperatures.
+/// The differences between the build-time path and the run-time path on every mechanism of
+/// `vm`, at two temperatures.
 fn compare(vm: &Catalogue, build_time: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>) -> Vec<String> {
     let mut failures = Vec::new();
     for loaded in vm.mechanisms() {
         let name = loaded.name();
+        let engine = loaded.engine();
+        let before = failures.len();
         let generated = build_time(name).unwrap_or_else(|| panic!("no generated `{name}`"));
         for celsius in [6.3, 34.0] {
             let want = protocol(build_time(name).unwrap(), celsius);
@@ -129,7 +146,7 @@ fn compare(vm: &Catalogue, build_time: &dyn Fn(&str) -> Option<Box<dyn Mechanism
                     // a moving tangent (of v or of a state) wherever a parameter is
                     // differentiated, unless its defaults make it inert.
                     if let Some(bad) = got.iter().flatten().find(|x| !x.is_finite()) {
-                        failures.push(format!("{name} at {celsius} °C: run time gave {bad}"));
+                        failures.push(format!("{name} at {celsius} °C: the {engine} gave {bad}"));
                     }
                     let info = loaded.info();
                     let kk = info
@@ -142,13 +159,14 @@ fn compare(vm: &Catalogue, build_time: &dyn Fn(&str) -> Option<Box<dyn Mechanism
                         failures.push(format!("{name} at {celsius} °C: every tangent is zero"));
                     }
                     let d = max_relative_difference(&want, &got);
-                    println!("{name} at {celsius} °C: largest relative difference {d:.1e}");
-                    if d > 1e-12 {
-                        failures.push(format!("{name} at {celsius} °C differs by {d:.1e}"));
+                    if d > 0.0 {
+                        failures.push(format!(
+                            "{name} at {celsius} °C: the {engine} differs by {d:.1e} (relative)"
+                        ));
                     }
                 }
                 (want, got) => failures.push(format!(
-                    "{name} at {celsius} °C: build time {want:?}, run time {got:?}",
+                    "{name} at {celsius} °C: build time {want:?}, the {engine} {got:?}",
                     want = want.err(),
                     got = got.err()
                 )),
@@ -157,21 +175,32 @@ fn compare(vm: &Catalogue, build_time: &dyn Fn(&str) -> Option<Box<dyn Mechanism
         if generated.info() != loaded.info() {
             failures.push(format!("{name}: the metadata differ"));
         }
+        println!(
+            "{name} on the {engine}: {}",
+            if failures.len() == before {
+                "bit-identical"
+            } else {
+                "differs"
+            }
+        );
     }
     failures
 }
 
 #[test]
 fn mod_files_agree_with_the_build_time_catalogue() {
-    let vm = load("mod_files");
+    let vm = load("mod_files", EngineChoice::Evaluator);
     assert_eq!(vm.mechanisms().len(), catalogue::NAMES.len());
-    compare_all(&vm, &catalogue::by_name);
+    compare_all("mod_files", catalogue::NAMES, &catalogue::by_name);
 }
 
 #[test]
 fn test_mechanisms_agree_with_the_build_time_catalogue() {
-    let vm = load("tests/mechanisms");
-    compare_all(&vm, &test_mechanisms::by_name);
+    compare_all(
+        "tests/mechanisms",
+        test_mechanisms::NAMES,
+        &test_mechanisms::by_name,
+    );
 }
 
 #[test]
@@ -185,15 +214,19 @@ fn wheel_corpus_agrees_with_the_build_time_catalogue() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/files");
     let mut failures = Vec::new();
     for &(stem, _) in corpus::FILES {
-        let vm = Catalogue::load(&[root.join(format!("{stem}.mod"))]).unwrap_or_else(|e| {
-            panic!("{stem}: the run-time path rejects what the build accepted: {e}")
-        });
-        let by_file = |_: &str| corpus::by_file(stem);
-        failures.extend(
-            compare(&vm, &by_file)
-                .into_iter()
-                .map(|f| format!("{stem}: {f}")),
-        );
+        for (choice, engine) in ENGINES {
+            let path = root.join(format!("{stem}.mod"));
+            let vm = Catalogue::load_with(&[path], choice).unwrap_or_else(|e| {
+                panic!("{stem}: the run-time path rejects what the build accepted: {e}")
+            });
+            assert!(vm.mechanisms().iter().all(|m| m.engine() == engine));
+            let by_file = |_: &str| corpus::by_file(stem);
+            failures.extend(
+                compare(&vm, &by_file)
+                    .into_iter()
+                    .map(|f| format!("{stem}: {f}")),
+            );
+        }
     }
     for (stem, why) in corpus::REJECTED {
         println!("left out of the build: {stem}: {why}");

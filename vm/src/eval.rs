@@ -11,7 +11,55 @@ use gradmod_compiler::ir::{BinOp, Func, IonRole, UnOp};
 use gradmod_compiler::sym::eval::{apply_binary, apply_call, apply_unary, exprelr};
 use gradmod_runtime::mechanism::{Context, IonArrays, IonTangents, Tangents};
 
+use crate::code::{Code, KernelSet, Shape};
+pub use crate::instances::Event;
+use crate::instances::{Backend, Call, Data};
 use crate::program::{LANES, Op, Program, Reg};
+
+/// The evaluator runs the register code itself; each set of instances keeps the registers, with
+/// the constant pool loaded once when the instances are allocated.
+impl Backend for Code {
+    type Kernel = Program;
+    type Scratch = Vec<Lanes>;
+
+    fn shape(&self) -> &Shape {
+        &self.shape
+    }
+
+    fn kernels(&self) -> &KernelSet<Program> {
+        &self.kernels
+    }
+
+    fn prepare(&self, regs: &mut Vec<Lanes>, _: &Data) {
+        if regs.len() != self.registers {
+            *regs = vec![[0.0; LANES]; self.registers];
+            for (r, &x) in regs.iter_mut().zip(&self.constants) {
+                *r = [x; LANES];
+            }
+        }
+    }
+
+    fn run(
+        &self,
+        p: &Program,
+        regs: &mut Vec<Lanes>,
+        data: &mut Data,
+        ctx: &mut Context,
+        tan: Option<&mut Tangents>,
+        call: Call,
+    ) {
+        let mut st = Storage {
+            node: &data.node,
+            weight: &data.weight,
+            fields: &mut data.fields,
+            sigma: &mut data.sigma,
+            states: self.shape.states,
+            carried: &mut data.carried,
+            ncarried: self.shape.carried,
+        };
+        run(p, regs, &mut st, ctx, tan, call.first, call.end, call.event);
+    }
+}
 
 /// The per-instance storage of a mechanism, as a kernel sees it.
 pub struct Storage<'a> {
@@ -29,15 +77,6 @@ pub struct Storage<'a> {
     pub carried: &'a mut [f64],
     /// The number of carried variables.
     pub ncarried: usize,
-}
-
-/// The arguments of an event delivery.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Event<'a> {
-    /// The connection's weight.
-    pub weight: f64,
-    /// d(weight)/dθ_k, or empty.
-    pub dweight: &'a [f64],
 }
 
 /// Where one chunk is: its first instance, its length, the lanes computed (its length rounded up

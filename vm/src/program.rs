@@ -94,7 +94,7 @@ pub enum Op {
 
 impl Op {
     /// The registers the operation reads.
-    fn reads(&self) -> impl Iterator<Item = Reg> {
+    pub fn reads(&self) -> impl Iterator<Item = Reg> {
         let r = match *self {
             Op::Load { .. } => [None, None, None],
             Op::Unary { a, .. } | Op::Powi { a, .. } | Op::Call { a, .. } => [Some(a), None, None],
@@ -106,7 +106,7 @@ impl Op {
     }
 
     /// The register the operation writes, if any.
-    fn writes(&self) -> Option<Reg> {
+    pub fn writes(&self) -> Option<Reg> {
         match *self {
             Op::Load { dst, .. }
             | Op::Unary { dst, .. }

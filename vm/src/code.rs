@@ -1,0 +1,214 @@
+//! The register code of one mechanism, which both engines run: every kernel of the mechanism as
+//! a [`Program`], their shared pool of constants, and the shape of the mechanism's storage.
+
+use std::collections::HashMap;
+
+use gradmod_compiler::back::kernels::{Body, Kernels};
+use gradmod_runtime::mechanism::MechanismInfo;
+
+use crate::program::{Program, Reg, compile};
+
+/// What every engine needs to know about a mechanism's storage, besides its kernels.
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    /// The mechanism's metadata (its fields and ions).
+    pub info: &'static MechanismInfo,
+    /// The number of states: rows of σ per tangent direction.
+    pub states: usize,
+    /// The number of carried variables: rows of carried tangents per direction.
+    pub carried: usize,
+    /// Whether the states' tangent kernel also advances the states.
+    pub fused: bool,
+}
+
+/// One value per kernel the runtime calls: `K` is what a kernel is to an engine (register code,
+/// or native code).
+#[derive(Clone, Debug)]
+pub struct KernelSet<K> {
+    /// INITIAL.
+    pub init: K,
+    /// BREAKPOINT without its SOLVE.
+    pub currents: K,
+    /// The SOLVE.
+    pub states: K,
+    /// NET_RECEIVE, for a mechanism that has one.
+    pub net_receive: Option<K>,
+    /// The tangent kernels, for a mechanism that has any.
+    pub tangent: Option<TangentSet<K>>,
+}
+
+/// The tangent kernels of a [`KernelSet`].
+#[derive(Clone, Debug)]
+pub struct TangentSet<K> {
+    /// The tangent of INITIAL; `None` where it is zero.
+    pub init: Option<K>,
+    /// The tangent of the currents.
+    pub currents: K,
+    /// The tangent of the SOLVE.
+    pub states: K,
+    /// The tangent of NET_RECEIVE.
+    pub net_receive: Option<K>,
+}
+
+impl<K> KernelSet<K> {
+    /// Every kernel with its name and whether it runs with tangents, in a fixed order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, bool, &K)> {
+        let t = self.tangent.as_ref();
+        [
+            ("init", false, Some(&self.init)),
+            ("currents", false, Some(&self.currents)),
+            ("states", false, Some(&self.states)),
+            ("net_receive", false, self.net_receive.as_ref()),
+            ("init_tangent", true, t.and_then(|t| t.init.as_ref())),
+            ("currents_tangent", true, t.map(|t| &t.currents)),
+            ("states_tangent", true, t.map(|t| &t.states)),
+            (
+                "net_receive_tangent",
+                true,
+                t.and_then(|t| t.net_receive.as_ref()),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, tangent, k)| k.map(|k| (name, tangent, k)))
+    }
+
+    /// Every kernel, mutably, in the order of [`KernelSet::iter`].
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut K> {
+        let (ti, tc, ts, tn) = match self.tangent.as_mut() {
+            Some(t) => (
+                t.init.as_mut(),
+                Some(&mut t.currents),
+                Some(&mut t.states),
+                t.net_receive.as_mut(),
+            ),
+            None => (None, None, None, None),
+        };
+        [
+            Some(&mut self.init),
+            Some(&mut self.currents),
+            Some(&mut self.states),
+            self.net_receive.as_mut(),
+            ti,
+            tc,
+            ts,
+            tn,
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// The same set with every kernel converted by `f`, which is given the kernel's name and
+    /// whether it runs with tangents; the first error stops the conversion.
+    pub fn try_map<L, E>(
+        &self,
+        mut f: impl FnMut(&'static str, bool, &K) -> Result<L, E>,
+    ) -> Result<KernelSet<L>, E> {
+        let mut opt = |name, tangent, k: Option<&K>| k.map(|k| f(name, tangent, k)).transpose();
+        Ok(KernelSet {
+            init: opt("init", false, Some(&self.init))?.expect("present"),
+            currents: opt("currents", false, Some(&self.currents))?.expect("present"),
+            states: opt("states", false, Some(&self.states))?.expect("present"),
+            net_receive: opt("net_receive", false, self.net_receive.as_ref())?,
+            tangent: match &self.tangent {
+                None => None,
+                Some(t) => Some(TangentSet {
+                    init: opt("init_tangent", true, t.init.as_ref())?,
+                    currents: opt("currents_tangent", true, Some(&t.currents))?.expect("present"),
+                    states: opt("states_tangent", true, Some(&t.states))?.expect("present"),
+                    net_receive: opt("net_receive_tangent", true, t.net_receive.as_ref())?,
+                }),
+            },
+        })
+    }
+}
+
+/// The register code of every kernel of one mechanism, shared by all its instances' owners and
+/// by both engines (the evaluator runs it; the JIT translates it).
+///
+/// The kernels share one pool of constant registers: register `r` below `constants.len()` holds
+/// `constants[r]` in every lane, and no kernel writes it. Each kernel's own registers follow the
+/// pool.
+#[derive(Debug)]
+pub struct Code {
+    /// The shape of the mechanism's storage.
+    pub shape: Shape,
+    /// The kernels.
+    pub kernels: KernelSet<Program>,
+    /// The constant pool.
+    pub constants: Vec<f64>,
+    /// The number of registers: the pool and the largest kernel's own.
+    pub registers: usize,
+}
+
+impl Code {
+    /// The register code of `kernels`, described to the runtime by `info`.
+    pub fn new(kernels: &Kernels, info: &'static MechanismInfo) -> Self {
+        let point = kernels.info.point;
+        let program = |b: &Body| compile(b, &kernels.arena, point);
+        let tangent = kernels.tangent.as_ref().map(|t| TangentSet {
+            init: t.init.as_ref().map(program),
+            currents: program(&t.currents),
+            states: program(&t.states),
+            net_receive: t.net_receive.as_ref().map(program),
+        });
+        let mut code = Code {
+            shape: Shape {
+                info,
+                states: kernels.layout.states.len(),
+                carried: kernels.tangent.as_ref().map_or(0, |t| t.carried),
+                fused: kernels.tangent.as_ref().is_some_and(|t| t.fused),
+            },
+            kernels: KernelSet {
+                init: program(&kernels.init),
+                currents: program(&kernels.currents),
+                states: program(&kernels.states),
+                net_receive: kernels.net_receive.as_ref().map(program),
+                tangent,
+            },
+            constants: Vec::new(),
+            registers: 0,
+        };
+        code.pool_constants();
+        code
+    }
+
+    /// Moves every kernel's constants into the shared pool and its other registers after it.
+    fn pool_constants(&mut self) {
+        let mut pool: Vec<f64> = Vec::new();
+        let mut index: HashMap<u64, Reg> = HashMap::new();
+        // +0 and -0 are one constant, as in the register code of each kernel.
+        let key = |x: f64| if x == 0.0 { 0 } else { x.to_bits() };
+        for p in self.kernels.iter_mut() {
+            for &(_, x) in &p.constants {
+                index.entry(key(x)).or_insert_with(|| {
+                    pool.push(x);
+                    pool.len() as Reg - 1
+                });
+            }
+        }
+        let size = pool.len() as Reg;
+        let mut largest = 0;
+        for p in self.kernels.iter_mut() {
+            let constants: HashMap<Reg, Reg> = p
+                .constants
+                .iter()
+                .map(|&(r, x)| (r, index[&key(x)]))
+                .collect();
+            p.rename(&|r| constants.get(&r).copied().unwrap_or(r + size));
+            p.constants.clear();
+            p.registers += size as usize;
+            largest = largest.max(p.registers);
+        }
+        self.registers = largest.max(pool.len());
+        self.constants = pool;
+    }
+
+    /// Every kernel's name and its number of operations per call, per chunk of instances and
+    /// per chunk and tangent direction (a measure of the code's size).
+    pub fn kernel_sizes(&self) -> Vec<(&'static str, [usize; 3])> {
+        self.kernels
+            .iter()
+            .map(|(name, _, p)| (name, [p.pre.len(), p.outer.len(), p.inner.len()]))
+            .collect()
+    }
+}

@@ -1,0 +1,424 @@
+//! The lowering of one kernel's register code to Cranelift IR: the loops and the arithmetic.
+//!
+//! A kernel becomes one function `extern "C" fn(*const Frame)` that runs the per-call part
+//! once, then for each instance j in `first..end` the per-instance part and, for each tangent
+//! direction k below `ndir`, the per-direction part. Instances run one at a time, in order, so a
+//! point process that reads an ion array it also writes sees what the earlier instances stored,
+//! as the evaluator's serial mode guarantees. Registers become SSA values (Cranelift allocates
+//! machine registers and spills), not an array in memory.
+//!
+//! The operations are those of the program, in its order, with the semantics of
+//! [`gradmod_compiler::sym::eval`] that the evaluator follows: IEEE arithmetic with no
+//! contraction into fused multiply-adds (Cranelift never contracts), `powi` as the evaluator's
+//! repeated squaring, and library functions called through the very libm symbols that Rust's
+//! `f64` methods call. So the results are the evaluator's, and the generated Rust's, to the bit.
+//! Loads and stores are in `memory.rs`.
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::types::I64;
+use cranelift_codegen::ir::{FuncRef, InstBuilder, Value};
+use cranelift_frontend::FunctionBuilder;
+
+use gradmod_compiler::ir::{BinOp, Func, UnOp};
+
+use super::frame::{Base, bases};
+use crate::program::{Op, Program};
+
+/// The generator of one kernel's body.
+pub(super) struct Gen<'a, 'f> {
+    /// The function being built.
+    pub b: &'a mut FunctionBuilder<'f>,
+    /// The frame pointer, the function's parameter.
+    pub frame: Value,
+    /// Whether the kernel runs with tangents.
+    pub tangent: bool,
+    /// The values loaded from the frame in the entry block.
+    pub bases: HashMap<Base, Value>,
+    /// The library functions the kernel calls, declared in the function.
+    pub funcs: HashMap<&'static str, FuncRef>,
+    /// The constant pool: register r below its length holds `pool[r]`.
+    pub pool: &'a [f64],
+    /// The SSA value of each register written so far.
+    pub regs: Vec<Option<Value>>,
+    /// The current instance.
+    pub j: Value,
+    /// The current instance's CV, once loaded in the current block.
+    pub cv: Option<Value>,
+    /// The current instance's weight, once loaded in the current block.
+    pub w: Option<Value>,
+    /// The current direction.
+    pub k: Value,
+    /// Float constants by their bits, created where first used.
+    pub consts: HashMap<u64, Value>,
+    /// `k * ncv + cv` in the current block (`opt_level` none does no CSE of its own).
+    pub tan_idx: Option<Value>,
+    /// `k * nfields` in the current block.
+    pub seed_row: Option<Value>,
+    /// `(k * rows + row) * ni + j` in the current block, by the base of `rows` and the row.
+    pub rows: HashMap<(Base, usize), Value>,
+}
+
+impl<'a, 'f> Gen<'a, 'f> {
+    /// Generates `p` into `b`, whose function has the kernel signature: one pointer to a
+    /// frame. `tangent` tells whether the kernel runs with tangents, `pool` is the mechanism's
+    /// constant pool, `funcs` the library functions `p` calls (see `module::libm_used`).
+    pub fn generate(
+        b: &'a mut FunctionBuilder<'f>,
+        p: &Program,
+        tangent: bool,
+        pool: &'a [f64],
+        funcs: HashMap<&'static str, FuncRef>,
+    ) {
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let frame = b.block_params(entry)[0];
+        let zero = b.ins().iconst(I64, 0);
+        let mut g = Gen {
+            b,
+            frame,
+            tangent,
+            bases: HashMap::new(),
+            funcs,
+            pool,
+            regs: vec![None; p.registers],
+            j: zero,
+            cv: None,
+            w: None,
+            k: zero,
+            consts: HashMap::new(),
+            tan_idx: None,
+            seed_row: None,
+            rows: HashMap::new(),
+        };
+        // Every loop-invariant pointer and scalar, loaded once in the entry block.
+        let mut need = vec![Base::First, Base::End];
+        if !p.inner.is_empty() {
+            need.push(Base::Ndir);
+        }
+        for op in p.pre.iter().chain(&p.outer).chain(&p.inner) {
+            bases(op, tangent, &mut need);
+        }
+        for base in need {
+            g.base(base);
+        }
+        // The per-call part, on the first instance and direction 0, as the evaluator runs it.
+        g.j = g.bases[&Base::First];
+        for op in &p.pre {
+            g.op(op);
+        }
+        // The loop over instances: for j in first..end.
+        let jhead = g.b.create_block();
+        let jbody = g.b.create_block();
+        let exit = g.b.create_block();
+        let jp = g.b.append_block_param(jhead, I64);
+        let first = g.bases[&Base::First];
+        g.b.ins().jump(jhead, &[first.into()]);
+        g.b.switch_to_block(jhead);
+        let end = g.bases[&Base::End];
+        let more = g.b.ins().icmp(IntCC::UnsignedLessThan, jp, end);
+        g.b.ins().brif(more, jbody, &[], exit, &[]);
+        g.b.switch_to_block(jbody);
+        g.j = jp;
+        g.new_block();
+        for op in &p.outer {
+            g.op(op);
+        }
+        // Arithmetic of the per-direction part that reads no per-direction value is the same for
+        // every k: it is computed once per instance, before the loop over directions
+        // (Cranelift's own loop-invariant code motion does not hoist computations that involve
+        // constants). Pure operations on the same operands give the same bits wherever they
+        // run.
+        let hoisted = g.hoist(&p.inner);
+        let jnext = g.b.ins().iadd_imm_s(jp, 1);
+        let (cv, w) = (g.cv, g.w);
+        if p.inner.is_empty() {
+            g.b.ins().jump(jhead, &[jnext.into()]);
+        } else {
+            // The loop over directions: for k in 0..ndir.
+            let khead = g.b.create_block();
+            let kbody = g.b.create_block();
+            let kexit = g.b.create_block();
+            let kp = g.b.append_block_param(khead, I64);
+            let zero = g.b.ins().iconst(I64, 0);
+            g.b.ins().jump(khead, &[zero.into()]);
+            g.b.switch_to_block(khead);
+            let ndir = g.bases[&Base::Ndir];
+            let more = g.b.ins().icmp(IntCC::UnsignedLessThan, kp, ndir);
+            g.b.ins().brif(more, kbody, &[], kexit, &[]);
+            g.b.switch_to_block(kbody);
+            g.k = kp;
+            g.new_block();
+            // The CV and weight loaded in the per-instance part dominate the per-direction part;
+            // those first loaded here are loaded again per direction (cheap, and rare).
+            g.cv = cv;
+            g.w = w;
+            for (op, h) in p.inner.iter().zip(&hoisted) {
+                match (h, op.writes()) {
+                    (Some(v), Some(dst)) => g.regs[dst as usize] = Some(*v),
+                    _ => g.op(op),
+                }
+            }
+            let knext = g.b.ins().iadd_imm_s(kp, 1);
+            g.b.ins().jump(khead, &[knext.into()]);
+            g.b.switch_to_block(kexit);
+            g.b.ins().jump(jhead, &[jnext.into()]);
+        }
+        g.b.switch_to_block(exit);
+        g.b.ins().return_(&[]);
+        g.b.seal_all_blocks();
+    }
+
+    /// Emits, where the builder is, every operation of `inner` that is pure arithmetic on values
+    /// computed outside `inner` or by operations so emitted; the value of each (or `None`).
+    fn hoist(&mut self, inner: &[Op]) -> Vec<Option<Value>> {
+        let saved = self.regs.clone();
+        // Whether each register holds a per-direction value at this point of `inner`.
+        let mut variant = vec![false; self.regs.len()];
+        let mut out = Vec::with_capacity(inner.len());
+        for op in inner {
+            let pure = !matches!(op, Op::Load { .. } | Op::Store { .. });
+            let invariant = pure && op.reads().all(|r| !variant[r as usize]);
+            match op.writes() {
+                Some(dst) if invariant => {
+                    self.op(op);
+                    variant[dst as usize] = false;
+                    out.push(self.regs[dst as usize]);
+                }
+                Some(dst) => {
+                    variant[dst as usize] = true;
+                    out.push(None);
+                }
+                None => out.push(None),
+            }
+        }
+        self.regs = saved;
+        out
+    }
+
+    /// Forgets the values computed in the previous block that do not dominate the next.
+    pub fn new_block(&mut self) {
+        self.cv = None;
+        self.w = None;
+        self.tan_idx = None;
+        self.seed_row = None;
+        self.rows.clear();
+    }
+
+    /// The float constant `x` (created in the entry block's successors where first used; every
+    /// later use is in a block it dominates).
+    pub fn fconst(&mut self, x: f64) -> Value {
+        if let Some(&v) = self.consts.get(&x.to_bits()) {
+            return v;
+        }
+        let v = self.b.ins().f64const(x);
+        self.consts.insert(x.to_bits(), v);
+        v
+    }
+
+    /// The value of register `r`: a pooled constant, or what the operation that wrote it
+    /// computed.
+    fn reg(&mut self, r: u32) -> Value {
+        let r = r as usize;
+        if r < self.pool.len() {
+            return self.fconst(self.pool[r]);
+        }
+        self.regs[r].expect("a register read before it is written")
+    }
+
+    /// 1.0 where `c` holds, else 0.0.
+    fn truth(&mut self, c: Value) -> Value {
+        let one = self.fconst(1.0);
+        let zero = self.fconst(0.0);
+        self.b.ins().select(c, one, zero)
+    }
+
+    /// A call of the library function `name`.
+    fn call(&mut self, name: &'static str, args: &[Value]) -> Value {
+        let f = self.funcs[name];
+        let inst = self.b.ins().call(f, args);
+        self.b.inst_results(inst)[0]
+    }
+
+    /// Emits one operation.
+    pub fn op(&mut self, op: &Op) {
+        let (dst, v) = match *op {
+            Op::Load { dst, from } => (dst, self.load(from)),
+            Op::Unary { op, dst, a } => {
+                let a = self.reg(a);
+                let v = match op {
+                    UnOp::Neg => self.b.ins().fneg(a),
+                    UnOp::Not => {
+                        let zero = self.fconst(0.0);
+                        let c = self.b.ins().fcmp(FloatCC::Equal, a, zero);
+                        self.truth(c)
+                    }
+                };
+                (dst, v)
+            }
+            Op::Binary { op, dst, a, b } => {
+                let (a, b) = (self.reg(a), self.reg(b));
+                (dst, self.binary(op, a, b))
+            }
+            Op::Powi { dst, a, n } => {
+                let a = self.reg(a);
+                (dst, self.powi(a, n))
+            }
+            Op::Call { f, dst, a } => {
+                let a = self.reg(a);
+                (dst, self.func(f, a))
+            }
+            Op::Select { dst, c, t, o } => {
+                let (c, t, o) = (self.reg(c), self.reg(t), self.reg(o));
+                let zero = self.fconst(0.0);
+                // C semantics: any nonzero value, NaN included, is true.
+                let c = self.b.ins().fcmp(FloatCC::NotEqual, c, zero);
+                (dst, self.b.ins().select(c, t, o))
+            }
+            Op::Store { src, sink } => {
+                let x = self.reg(src);
+                self.store(x, sink);
+                return;
+            }
+        };
+        self.regs[dst as usize] = Some(v);
+    }
+
+    /// `apply_binary(op, a, b, false)`.
+    fn binary(&mut self, op: BinOp, a: Value, b: Value) -> Value {
+        let cmp = |g: &mut Self, cc: FloatCC| {
+            let c = g.b.ins().fcmp(cc, a, b);
+            g.truth(c)
+        };
+        match op {
+            BinOp::Add => self.b.ins().fadd(a, b),
+            BinOp::Sub => self.b.ins().fsub(a, b),
+            BinOp::Mul => self.b.ins().fmul(a, b),
+            BinOp::Div => self.b.ins().fdiv(a, b),
+            BinOp::Pow => self.call("pow", &[a, b]),
+            BinOp::Lt => cmp(self, FloatCC::LessThan),
+            BinOp::Le => cmp(self, FloatCC::LessThanOrEqual),
+            BinOp::Gt => cmp(self, FloatCC::GreaterThan),
+            BinOp::Ge => cmp(self, FloatCC::GreaterThanOrEqual),
+            BinOp::Eq => cmp(self, FloatCC::Equal),
+            // Unordered or not equal: true for NaN, as Rust's `!=`.
+            BinOp::Ne => cmp(self, FloatCC::NotEqual),
+            BinOp::And | BinOp::Or => {
+                let zero = self.fconst(0.0);
+                let ca = self.b.ins().fcmp(FloatCC::NotEqual, a, zero);
+                let cb = self.b.ins().fcmp(FloatCC::NotEqual, b, zero);
+                let c = if op == BinOp::And {
+                    self.b.ins().band(ca, cb)
+                } else {
+                    self.b.ins().bor(ca, cb)
+                };
+                self.truth(c)
+            }
+            // Rust's `f64::min` and `f64::max` as LLVM lowers them on x86-64: the other operand
+            // when `a` is NaN, else `b < a ? b : a` (`b > a ? b : a`).
+            BinOp::Min | BinOp::Max => {
+                let cc = if op == BinOp::Min {
+                    FloatCC::LessThan
+                } else {
+                    FloatCC::GreaterThan
+                };
+                let pick = self.b.ins().fcmp(cc, b, a);
+                let m = self.b.ins().select(pick, b, a);
+                let nan = self.b.ins().fcmp(FloatCC::Unordered, a, a);
+                self.b.ins().select(nan, b, m)
+            }
+            BinOp::Atan2 => self.call("atan2", &[a, b]),
+            BinOp::Fmod => self.call("fmod", &[a, b]),
+        }
+    }
+
+    /// `a^n` by the evaluator's repeated squaring (a leading `1.0 *` is exact and omitted).
+    fn powi(&mut self, mut a: Value, n: i32) -> Value {
+        let mut e = n.unsigned_abs();
+        let mut r: Option<Value> = None;
+        loop {
+            if e & 1 != 0 {
+                r = Some(match r {
+                    None => a,
+                    Some(r) => self.b.ins().fmul(r, a),
+                });
+            }
+            e /= 2;
+            if e == 0 {
+                break;
+            }
+            a = self.b.ins().fmul(a, a);
+        }
+        let r = match r {
+            Some(r) => r,
+            None => self.fconst(1.0),
+        };
+        if n < 0 {
+            let one = self.fconst(1.0);
+            self.b.ins().fdiv(one, r)
+        } else {
+            r
+        }
+    }
+
+    /// `apply_call(f, x)`.
+    fn func(&mut self, f: Func, x: Value) -> Value {
+        let signum = |g: &mut Self, x: Value| {
+            let zero = g.fconst(0.0);
+            let one = g.fconst(1.0);
+            let minus = g.fconst(-1.0);
+            let gt = g.b.ins().fcmp(FloatCC::GreaterThan, x, zero);
+            let lt = g.b.ins().fcmp(FloatCC::LessThan, x, zero);
+            let s = g.b.ins().select(lt, minus, zero);
+            g.b.ins().select(gt, one, s)
+        };
+        match f {
+            Func::Exp => self.call("exp", &[x]),
+            Func::Log => self.call("log", &[x]),
+            Func::Log10 => self.call("log10", &[x]),
+            Func::Sqrt => self.b.ins().sqrt(x),
+            Func::Fabs => self.b.ins().fabs(x),
+            Func::Sin => self.call("sin", &[x]),
+            Func::Cos => self.call("cos", &[x]),
+            Func::Tan => self.call("tan", &[x]),
+            Func::Tanh => self.call("tanh", &[x]),
+            Func::Sinh => self.call("sinh", &[x]),
+            Func::Cosh => self.call("cosh", &[x]),
+            Func::Atan => self.call("atan", &[x]),
+            Func::Asin => self.call("asin", &[x]),
+            Func::Acos => self.call("acos", &[x]),
+            // `if 1 + x == 1 { 1 } else { x / expm1(x) }`, both sides computed.
+            Func::Exprelr => {
+                let one = self.fconst(1.0);
+                let s = self.b.ins().fadd(one, x);
+                let tiny = self.b.ins().fcmp(FloatCC::Equal, s, one);
+                let em1 = self.call("expm1", &[x]);
+                let q = self.b.ins().fdiv(x, em1);
+                self.b.ins().select(tiny, one, q)
+            }
+            Func::Floor => self.b.ins().floor(x),
+            Func::Ceil => self.b.ins().ceil(x),
+            Func::StepRight => {
+                let zero = self.fconst(0.0);
+                let c = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, zero);
+                self.truth(c)
+            }
+            Func::StepLeft => {
+                let zero = self.fconst(0.0);
+                let c = self.b.ins().fcmp(FloatCC::GreaterThan, x, zero);
+                self.truth(c)
+            }
+            // 0.5 * (1.0 + signum(x))
+            Func::Step => {
+                let s = signum(self, x);
+                let one = self.fconst(1.0);
+                let half = self.fconst(0.5);
+                let t = self.b.ins().fadd(one, s);
+                self.b.ins().fmul(half, t)
+            }
+            Func::Signum => signum(self, x),
+        }
+    }
+}

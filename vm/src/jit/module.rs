@@ -1,0 +1,227 @@
+//! Cranelift set-up: the host's instruction set (detected once per process), the settings, the
+//! library functions kernels call, and a module into which kernels are compiled.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use cranelift_codegen::ir::types::{F64, I64};
+use cranelift_codegen::ir::{AbiParam, UserFuncName};
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{FuncId, Linkage, Module, default_libcall_names};
+
+use gradmod_compiler::ir::{BinOp, Func};
+
+use super::lower::Gen;
+use crate::program::{Op, Program};
+
+/// The library functions kernels call, by symbol, with their number of arguments.
+const LIBM: [(&str, usize); 16] = [
+    ("exp", 1),
+    ("log", 1),
+    ("log10", 1),
+    ("sin", 1),
+    ("cos", 1),
+    ("tan", 1),
+    ("tanh", 1),
+    ("sinh", 1),
+    ("cosh", 1),
+    ("atan", 1),
+    ("asin", 1),
+    ("acos", 1),
+    ("expm1", 1),
+    ("pow", 2),
+    ("atan2", 2),
+    ("fmod", 2),
+];
+
+/// The C library's mathematical functions: those that Rust's `f64` methods call, so that a
+/// kernel calling them computes what generated Rust and the evaluator compute.
+mod libm {
+    unsafe extern "C" {
+        pub safe fn exp(x: f64) -> f64;
+        pub safe fn log(x: f64) -> f64;
+        pub safe fn log10(x: f64) -> f64;
+        pub safe fn sin(x: f64) -> f64;
+        pub safe fn cos(x: f64) -> f64;
+        pub safe fn tan(x: f64) -> f64;
+        pub safe fn tanh(x: f64) -> f64;
+        pub safe fn sinh(x: f64) -> f64;
+        pub safe fn cosh(x: f64) -> f64;
+        pub safe fn atan(x: f64) -> f64;
+        pub safe fn asin(x: f64) -> f64;
+        pub safe fn acos(x: f64) -> f64;
+        pub safe fn expm1(x: f64) -> f64;
+        pub safe fn pow(x: f64, y: f64) -> f64;
+        pub safe fn atan2(x: f64, y: f64) -> f64;
+        pub safe fn fmod(x: f64, y: f64) -> f64;
+    }
+}
+
+/// The address of each function of [`LIBM`].
+fn libm_symbols() -> [(&'static str, *const u8); 16] {
+    let f1 = |f: extern "C" fn(f64) -> f64| f as *const u8;
+    let f2 = |f: extern "C" fn(f64, f64) -> f64| f as *const u8;
+    [
+        ("exp", f1(libm::exp)),
+        ("log", f1(libm::log)),
+        ("log10", f1(libm::log10)),
+        ("sin", f1(libm::sin)),
+        ("cos", f1(libm::cos)),
+        ("tan", f1(libm::tan)),
+        ("tanh", f1(libm::tanh)),
+        ("sinh", f1(libm::sinh)),
+        ("cosh", f1(libm::cosh)),
+        ("atan", f1(libm::atan)),
+        ("asin", f1(libm::asin)),
+        ("acos", f1(libm::acos)),
+        ("expm1", f1(libm::expm1)),
+        ("pow", f2(libm::pow)),
+        ("atan2", f2(libm::atan2)),
+        ("fmod", f2(libm::fmod)),
+    ]
+}
+
+/// The library functions `p` calls.
+fn libm_used(p: &Program) -> Vec<&'static str> {
+    let mut names = Vec::new();
+    for op in p.pre.iter().chain(&p.outer).chain(&p.inner) {
+        let name = match *op {
+            Op::Binary { op: BinOp::Pow, .. } => "pow",
+            Op::Binary {
+                op: BinOp::Atan2, ..
+            } => "atan2",
+            Op::Binary {
+                op: BinOp::Fmod, ..
+            } => "fmod",
+            Op::Call { f, .. } => match f {
+                Func::Exp => "exp",
+                Func::Log => "log",
+                Func::Log10 => "log10",
+                Func::Sin => "sin",
+                Func::Cos => "cos",
+                Func::Tan => "tan",
+                Func::Tanh => "tanh",
+                Func::Sinh => "sinh",
+                Func::Cosh => "cosh",
+                Func::Atan => "atan",
+                Func::Asin => "asin",
+                Func::Acos => "acos",
+                Func::Exprelr => "expm1",
+                _ => continue,
+            },
+            _ => continue,
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// The host's instruction set with the kernels' settings, made once per process; why the JIT
+/// cannot be used on this machine otherwise.
+///
+/// The settings depart from Cranelift's defaults in `opt_level` none (measured: as fast as
+/// "speed" on the kernels, whose e-graph pass moves per-instance arithmetic into the loop over
+/// directions, and quicker to compile), and in the verifier, which runs in debug builds only.
+/// Cranelift never contracts a multiplication and an addition into a fused multiply-add.
+fn isa() -> Result<OwnedTargetIsa, String> {
+    static ISA: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
+    ISA.get_or_init(|| {
+        let mut flags = settings::builder();
+        let set = |flags: &mut settings::Builder, name: &str, value: &str| {
+            flags
+                .set(name, value)
+                .map_err(|e| format!("the Cranelift setting {name}={value}: {e}"))
+        };
+        set(&mut flags, "opt_level", "none")?;
+        set(&mut flags, "use_colocated_libcalls", "false")?;
+        set(&mut flags, "is_pic", "false")?;
+        let verify = if cfg!(debug_assertions) {
+            "true"
+        } else {
+            "false"
+        };
+        set(&mut flags, "enable_verifier", verify)?;
+        let builder = cranelift_native::builder()
+            .map_err(|e| format!("Cranelift does not support this machine: {e}"))?;
+        builder
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| format!("Cranelift cannot target this machine: {e}"))
+    })
+    .clone()
+}
+
+/// One Cranelift module and the kernels compiled into it so far.
+pub(super) struct Compiler {
+    /// The module, which owns the kernels' executable memory.
+    pub module: JITModule,
+    ctx: cranelift_codegen::Context,
+    fctx: FunctionBuilderContext,
+    libm: HashMap<&'static str, FuncId>,
+}
+
+impl Compiler {
+    /// A module for the host, with the library functions declared; or why it cannot be made.
+    pub fn new() -> Result<Self, String> {
+        let mut jb = JITBuilder::with_isa(isa()?, default_libcall_names());
+        for (name, ptr) in libm_symbols() {
+            jb.symbol(name, ptr);
+        }
+        let mut module = JITModule::new(jb);
+        let mut libm = HashMap::new();
+        for &(name, args) in &LIBM {
+            let mut sig = module.make_signature();
+            sig.params.extend((0..args).map(|_| AbiParam::new(F64)));
+            sig.returns.push(AbiParam::new(F64));
+            let id = module
+                .declare_function(name, Linkage::Import, &sig)
+                .map_err(|e| format!("declaring {name}: {e}"))?;
+            libm.insert(name, id);
+        }
+        let ctx = module.make_context();
+        Ok(Compiler {
+            module,
+            ctx,
+            fctx: FunctionBuilderContext::new(),
+            libm,
+        })
+    }
+
+    /// Compiles `p` (which runs with tangents when `tangent`, with the constant pool `pool`) as
+    /// the function `name`.
+    pub fn define(
+        &mut self,
+        p: &Program,
+        tangent: bool,
+        pool: &[f64],
+        name: &str,
+    ) -> Result<FuncId, String> {
+        let mut sig = self.module.make_signature();
+        sig.params.push(AbiParam::new(I64));
+        let id = self
+            .module
+            .declare_function(name, Linkage::Local, &sig)
+            .map_err(|e| format!("declaring {name}: {e}"))?;
+        self.ctx.func.signature = sig;
+        self.ctx.func.name = UserFuncName::user(0, id.as_u32());
+        let target = self.module.target_config();
+        let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
+        let funcs = libm_used(p)
+            .into_iter()
+            .map(|name| {
+                let f = self.module.declare_func_in_func(self.libm[name], b.func);
+                (name, f)
+            })
+            .collect();
+        Gen::generate(&mut b, p, tangent, pool, funcs);
+        b.finalize(target);
+        let defined = self.module.define_function(id, &mut self.ctx);
+        self.module.clear_context(&mut self.ctx);
+        defined.map_err(|e| format!("compiling {name}: {e:?}"))?;
+        Ok(id)
+    }
+}
