@@ -167,7 +167,15 @@ impl Library {
             return Ok(self);
         }
         let mut loaded = gradmod_vm::Catalogue::with_slope(self.slope);
-        loaded.add_paths(paths).map_err(|e| e.to_string())?;
+        loaded.add_paths(paths).map_err(|e| {
+            // A message about a path comes as one line with its own `error: `, which the caller
+            // adds again; diagnostics come rendered, each with its own header.
+            let text = e.to_string();
+            match text.strip_prefix("error: ") {
+                Some(rest) => rest.to_string(),
+                None => format!("the .mod files could not be compiled:\n{text}"),
+            }
+        })?;
         let mut added: Vec<Catalogue> = Vec::new();
         let mut errors = Vec::new();
         for m in loaded.mechanisms() {

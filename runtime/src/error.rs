@@ -68,7 +68,11 @@ impl fmt::Display for Error {
                 object,
                 value,
                 message,
-            } => write!(f, "{object} = {value}: {message}"),
+            } => write!(
+                f,
+                "{object} = {}: {message}",
+                crate::mechanism::short_number(*value)
+            ),
             Error::Diverged { t, cv } => {
                 write!(
                     f,

@@ -74,9 +74,20 @@ impl FieldInfo {
     /// The declared range as the .mod file writes it, such as `<0, 1e9>` (`-inf` or `inf` for a
     /// missing bound).
     pub fn range_text(&self) -> String {
-        let lo = self.lower.map_or("-inf".to_string(), |x| x.to_string());
-        let hi = self.upper.map_or("inf".to_string(), |x| x.to_string());
+        let lo = self.lower.map_or("-inf".to_string(), short_number);
+        let hi = self.upper.map_or("inf".to_string(), short_number);
         format!("<{lo}, {hi}>")
+    }
+}
+
+/// A number for a message: as written (`0.12`, `-65`) where that is short, in exponent form
+/// (`1e9`, `1e-300`) where its decimal form would run to many digits.
+pub fn short_number(x: f64) -> String {
+    let a = x.abs();
+    if a != 0.0 && a.is_finite() && !(1e-4..1e9).contains(&a) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
     }
 }
 

@@ -496,7 +496,8 @@ fn resume_from(path: &Path, names: &[String], now: &Origin) -> Result<Checkpoint
     let file = CheckpointFile::load(path).map_err(|e| format!("--resume {e}"))?;
     let Some(recorded) = &file.origin else {
         return Err(format!(
-            "--resume {shown}: the checkpoint does not record what it was computed for (it was              written by an earlier version of gradmod); start a new fit"
+            "--resume {shown}: the checkpoint does not record what it was computed for (it was \
+             written by an earlier version of gradmod); start a new fit"
         ));
     };
     if let Some(why) = recorded.difference(now) {

@@ -534,7 +534,11 @@ fn set_instance(
         return Err(src.error_at(
             field.span(),
             key,
-            format!("{value} is outside the declared range {}", fi.range_text()),
+            format!(
+                "{} is outside the declared range {}",
+                gradmod_runtime::mechanism::short_number(value),
+                fi.range_text()
+            ),
         ));
     }
     cell.field_mut(id, field.get_ref())

@@ -8,6 +8,7 @@
 //! stop being exact in f64.
 
 use super::{ModelError, Source};
+use gradmod_runtime::mechanism::short_number;
 
 /// The largest number of time steps without `allow_large`: 10^8 (2,500 s of simulated time at
 /// dt = 0.025 ms).
@@ -35,11 +36,13 @@ pub(crate) fn steps(
     dt: f64,
     allow_large: bool,
 ) -> Result<u64, ModelError> {
+    // Printed in exponent form where the decimal form would run to hundreds of digits.
+    let (tstop_text, dt_text) = (short_number(tstop), short_number(dt));
     if tstop > 0.0 && dt > tstop {
         return Err(src.error(
             "simulation.dt",
             format!(
-                "dt = {dt} ms is longer than tstop = {tstop} ms: the run would step past tstop; \
+                "dt = {dt_text} ms is longer than tstop = {tstop_text} ms: the run would step past tstop; \
                  make dt at most tstop"
             ),
         ));
@@ -49,7 +52,7 @@ pub(crate) fn steps(
         return Err(src.error(
             "simulation.tstop",
             format!(
-                "tstop = {tstop} ms with dt = {dt} ms is {n:e} steps, more than can be counted \
+                "tstop = {tstop_text} ms with dt = {dt_text} ms is {n:e} steps, more than can be counted \
                  (2^53): shorten tstop or lengthen dt"
             ),
         ));
@@ -60,7 +63,7 @@ pub(crate) fn steps(
         return Err(src.error(
             "simulation.tstop",
             format!(
-                "tstop = {tstop} ms is not a whole number of steps of dt = {dt} ms ({n:.4} \
+                "tstop = {tstop_text} ms is not a whole number of steps of dt = {dt_text} ms ({n:.4} \
                  steps); gradmod does not round it: choose a multiple of dt, such as {} or {} ms",
                 short(lo),
                 short(hi)
@@ -72,7 +75,7 @@ pub(crate) fn steps(
         return Err(src.error(
             "simulation.tstop",
             format!(
-                "tstop = {tstop} ms with dt = {dt} ms is {steps} steps, more than the limit of \
+                "tstop = {tstop_text} ms with dt = {dt_text} ms is {steps} steps, more than the limit of \
                  {MAX_STEPS}: shorten tstop, lengthen dt, {ALLOW}"
             ),
         ));
