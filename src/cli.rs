@@ -124,7 +124,7 @@ enum Command {
     /// Exits with status 0 when every file is accepted and 1 otherwise. Without files, checks the
     /// built-in mechanism library.
     Check {
-        /// The .mod files to check.
+        /// The .mod files to check; a folder stands for its .mod files.
         files: Vec<PathBuf>,
     },
     /// Simulate a model description (TOML) and write its traces, tangents dV/dθ (CSV and .npy)
@@ -372,14 +372,31 @@ where
                 "gradmod: checking the built-in mechanism library ({} files)",
                 BUILTIN.len()
             );
-            let ok = BUILTIN
-                .iter()
-                .all(|(name, text)| report(&driver::check_source(name, text), name));
+            let mut ok = true;
+            for (name, text) in BUILTIN {
+                ok &= report(&driver::check_source(name, text), name);
+            }
             exit(ok)
         }
         Some(Command::Check { files }) => {
             let mut ok = true;
-            for path in &files {
+            // A folder stands for its .mod files, in name order, as `nrnivmodl` takes a folder.
+            let mut expanded = Vec::new();
+            for path in files {
+                match mod_files_in(&path) {
+                    Some(Ok(found)) if found.is_empty() => {
+                        println!("error  {}: the folder holds no .mod files", path.display());
+                        ok = false;
+                    }
+                    Some(Ok(found)) => expanded.extend(found),
+                    Some(Err(e)) => {
+                        println!("error  {}: cannot read the folder: {e}", path.display());
+                        ok = false;
+                    }
+                    None => expanded.push(path),
+                }
+            }
+            for path in &expanded {
                 let name = path.display().to_string();
                 match driver::check_file(path) {
                     Ok(checked) => ok &= report(&checked, &name),
@@ -654,6 +671,22 @@ fn check_wrt(m: &Module, wrt: Option<&[String]>) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The .mod files of `path` in name order when it is a folder (not those of its subfolders);
+/// `None` when it is not a folder.
+fn mod_files_in(path: &std::path::Path) -> Option<std::io::Result<Vec<PathBuf>>> {
+    if !path.is_dir() {
+        return None;
+    }
+    Some(std::fs::read_dir(path).map(|entries| {
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "mod"))
+            .collect();
+        found.sort();
+        found
+    }))
 }
 
 fn exit(ok: bool) -> ExitCode {

@@ -395,6 +395,30 @@ fn check_without_files_checks_the_whole_builtin_library() {
     );
 }
 
+/// `gradmod check FOLDER` checks the folder's .mod files, as `nrnivmodl` takes a model's folder,
+/// and reports every file even after one fails.
+#[test]
+fn check_of_a_folder_checks_each_of_its_files() {
+    let dir = std::env::temp_dir().join(format!("gradmod_check_folder_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a_broken.mod"), "NEURON { SUFFIX broken\n").unwrap();
+    std::fs::copy(root().join("mod_files/pas.mod"), dir.join("b_pas.mod")).unwrap();
+    std::fs::write(dir.join("notes.txt"), "not a mechanism").unwrap();
+    let (code, out, _) = gradmod(&["check", s(&dir)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("a_broken.mod") && out.contains("ok     "), "{out}");
+    assert!(!out.contains("notes.txt"), "{out}");
+    std::fs::remove_file(dir.join("a_broken.mod")).unwrap();
+    let (code, out, _) = gradmod(&["check", s(&dir)]);
+    assert_eq!(code, 0, "{out}");
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (code, out, _) = gradmod(&["check", s(&empty)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("holds no .mod files"), "{out}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Item 7: under a pipe, a run reports its progress in lines on stderr.
 #[test]
 fn progress_lines_show_on_a_pipe() {
