@@ -199,6 +199,22 @@ enum Command {
         #[arg(long, value_name = "PASS", conflicts_with = "ast")]
         after: Option<String>,
     },
+    /// Write mechanisms for another simulator: `emit arbor FILES... --wrt MECH.PARAM,... -o DIR`
+    /// writes each .mod file as an Arbor mechanism that also computes its tangents dv/dθ and
+    /// dstate/dθ (see docs/arbor.md).
+    Emit {
+        /// The target simulator (only `arbor`).
+        #[arg(value_parser = ["arbor"])]
+        target: String,
+        /// The .mod files.
+        files: Vec<PathBuf>,
+        /// The parameters to differentiate, MECH.PARAM, comma-separated.
+        #[arg(long, value_delimiter = ',', value_name = "MECH.PARAM,...")]
+        wrt: Vec<String>,
+        /// The directory to write to.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
     /// Compile a .mod file to Rust: the mechanism struct, its metadata and its forward and
     /// tangent kernels (the code the build-time Builder writes).
     Compile {
@@ -419,6 +435,27 @@ where
             }
             print!("{}", nmodl::print_module(&m));
             ExitCode::SUCCESS
+        }
+        Some(Command::Emit {
+            target: _,
+            files,
+            wrt,
+            output,
+        }) => {
+            let written = crate::emit::parse_wrt(&wrt)
+                .and_then(|dirs| crate::emit::emit_files(&files, &dirs, &output));
+            match written {
+                Ok(paths) => {
+                    for p in paths {
+                        println!("wrote {}", p.display());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {}", e.trim_end());
+                    ExitCode::FAILURE
+                }
+            }
         }
         Some(Command::Compile { file, output, wrt }) => {
             let code = match gradmod_compiler::builder::compile_file(&file, &|_| wrt.clone()) {

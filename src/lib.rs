@@ -18,6 +18,7 @@
 
 pub mod catalogue;
 pub mod cli;
+pub mod emit;
 pub mod fit;
 pub mod homeostasis;
 pub mod library;

@@ -1,0 +1,512 @@
+//! The Arbor back end: a density mechanism and its tangents as one mechanism in Arbor's NMODL
+//! dialect (Arbor 0.12), for running gradient models on Arbor's distributed engine.
+//!
+//! The method is the gradient-diffusion paper's: the tangent S = dv/dθ of the membrane potential
+//! along each parameter θ is an ion species `dv_<mech>_<param>` whose diffusive concentration
+//! Arbor moves along the cable like v itself (the recipe sets its diffusivity), the state
+//! tangents are STATEs, and each mechanism adds its share of the tangent membrane current to S.
+//! See [`derive`] for the equations and the file header written by [`emit`] for what is exact.
+
+pub mod derive;
+pub mod print;
+
+use crate::back::nmodl::fmt_num;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::ir::{
+    BinOp, Builtin, ExprId, IonRole, MechKind, Module, Scope, SolveMethod, Stmt, StmtKind, VarId,
+    VarKind, Variable,
+};
+pub use derive::Direction;
+
+/// The name of the PARAMETER holding the simulation's time step (ms), which the recipe sets.
+pub const DT_PARAM: &str = "gm_dt";
+/// The name of the PARAMETER holding the membrane capacitance (µF/cm²), which the recipe sets.
+pub const CM_PARAM: &str = "gm_cm";
+
+/// Writes `m` (a lowered, validated density mechanism, as the front end makes it) as an Arbor
+/// mechanism that also computes the tangents along `dirs`. `source` names the file in the header.
+/// Directions whose mechanism is another one still matter here: this mechanism's currents move
+/// with v, so it adds to every direction's dv/dθ.
+pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diagnostics> {
+    check_supported(m)?;
+    for d in dirs.iter().filter(|d| d.mech == m.name) {
+        let ok = m
+            .lookup(&d.param)
+            .is_some_and(|p| m.var(p).kind == VarKind::Parameter);
+        if !ok {
+            let names: Vec<&str> = m
+                .parameters()
+                .iter()
+                .map(|&p| m.var(p).name.as_str())
+                .collect();
+            return Err(Diagnostic::error(
+                m.span,
+                format!("mechanism `{}` has no PARAMETER `{}`", m.name, d.param),
+            )
+            .with_note(format!("its parameters are: {}", names.join(", ")))
+            .into());
+        }
+    }
+    let method = solve_method(m);
+    let primal_integrated = derive::integrated(m);
+    let mut m = m.clone();
+    let dvs = derive::add_direction_vars(&mut m, dirs);
+    let span = m.span;
+    // The ODEs as written, and the time step as a parameter the recipe sets.
+    let derivative_block = derive::derivative_block(&m);
+    let mut odes = vec![];
+    if let Some(d) = derivative_block {
+        let body = m.block(d).body.clone();
+        odes = derive::split_odes(&m, &body)?.1;
+    }
+    let dt = m.add_var(Variable::new(
+        DT_PARAM,
+        VarKind::Parameter,
+        Scope::Range,
+        span,
+    ));
+    m.vars[dt.index()].value = Some(0.025);
+    let cm = m.add_var(Variable::new(
+        CM_PARAM,
+        VarKind::Parameter,
+        Scope::Range,
+        span,
+    ));
+    m.vars[cm.index()].value = Some(1.0);
+    let prefixes: Vec<String> = dirs.iter().map(|d| format!("d_{}_", d.tag())).collect();
+
+    // INITIAL: the states' initial values and their tangents (v starts independent of θ).
+    let mut initial = vec![];
+    if let Some(init) = m.initial {
+        let body = m.block(init).body.clone();
+        let seeds = derive::initial_seeds(&mut m, &dvs);
+        let (stmts, ends) = derive::jvp_many(&mut m, &body, seeds, &prefixes)?;
+        initial = stmts;
+        for (dv, t) in dvs.iter().zip(&ends) {
+            for &(x, sx) in &dv.sigma {
+                let value = t.get(&x).copied().unwrap_or_else(|| m.exprs.num(0.0));
+                initial.push(assign(sx, value, span));
+            }
+        }
+    }
+
+    // DERIVATIVE: the rates, then the state tangents as assignments (the exact derivative of
+    // the cnexp step that Arbor takes, given v and dv/dθ at the end of the step), then the
+    // states' own ODEs for Arbor's cnexp to integrate.
+    let mut derivative = None;
+    if let Some(d) = derivative_block {
+        let name = m.block(d).name.clone();
+        let seeds = derive::equation_seeds(&mut m, &dvs);
+        // The rates, then the states' updates as Arbor's cnexp computes them.
+        let (mut body, _) = derive::split_odes(&m, &m.block(d).body.clone())?;
+        let block_span = m.block(d).span;
+        body.extend(derive::arbor_cnexp(&mut m, &odes, dt, block_span)?);
+        let (stmts, ends) = derive::jvp_many(&mut m, &body, seeds, &prefixes)?;
+        let integrated: Vec<VarId> = odes.iter().map(|&(x, _)| x).collect();
+        let mut stmts: Vec<Stmt> = stmts
+            .into_iter()
+            .filter(
+                |s| !matches!(s.kind, StmtKind::Assign { var, .. } if integrated.contains(&var)),
+            )
+            .collect();
+        for (dv, t) in dvs.iter().zip(&ends) {
+            for &(x, sx) in &dv.sigma {
+                let value = t.get(&x).copied().unwrap_or_else(|| m.exprs.num(0.0));
+                stmts.push(assign(sx, value, span));
+            }
+        }
+        for &(x, rhs) in &odes {
+            stmts.push(ode(x, rhs, span));
+        }
+        derivative = Some((name, stmts));
+    }
+
+    // BREAKPOINT: the currents, then each direction's dv/dθ advanced by the membrane part of
+    // the tangent cable equation, semi-implicitly in this mechanism's own conductance:
+    //   S <- S - 1000 dt dI / (c_m + 1000 dt g).
+    let mut breakpoint = vec![];
+    let mut writes_s = false;
+    if let Some(bp) = m.breakpoint {
+        let body: Vec<Stmt> = m
+            .block(bp)
+            .body
+            .iter()
+            .filter(|s| !matches!(s.kind, StmtKind::Solve { .. }))
+            .cloned()
+            .collect();
+        let mut seeds = derive::equation_seeds(&mut m, &dvs);
+        seeds.push(derive::conductance_seed(&mut m));
+        let mut prefixes = prefixes.clone();
+        prefixes.push("g_".to_string());
+        let (stmts, ends) = derive::jvp_many(&mut m, &body, seeds, &prefixes)?;
+        breakpoint = stmts;
+        let currents = currents(&m);
+        let sum = |m: &mut Module, t: &crate::passes::jvp::Tangents| -> ExprId {
+            let mut acc = m.exprs.num(0.0);
+            for c in &currents {
+                if let Some(&e) = t.get(c) {
+                    acc = m.exprs.binary(BinOp::Add, acc, e);
+                }
+            }
+            acc
+        };
+        if !currents.is_empty() {
+            let g = sum(&mut m, ends.last().expect("the conductance seed"));
+            for (dv, t) in dvs.iter().zip(&ends) {
+                let di = sum(&mut m, t);
+                let step = semi_implicit(&mut m, dv.s, di, g, dt, cm);
+                breakpoint.push(assign(dv.s, step, span));
+                writes_s = true;
+            }
+        }
+    }
+
+    let initial = print::hoist_selects(&mut m, initial);
+    let breakpoint = print::hoist_selects(&mut m, breakpoint);
+    let derivative = derivative.map(|(n, s)| (n, print::hoist_selects(&mut m, s)));
+    for stmts in [&initial, &breakpoint] {
+        print::check_exprs(&m, stmts)?;
+    }
+    if let Some((_, s)) = &derivative {
+        print::check_exprs(&m, s)?;
+    }
+
+    let reads_s = |s: VarId| {
+        let mut used = false;
+        let mut look = |stmts: &[Stmt]| {
+            for st in stmts {
+                st.for_each_expr(&mut |e| used |= crate::sym::free_vars(&m.exprs, e).contains(&s));
+            }
+        };
+        look(&breakpoint);
+        if let Some((_, d)) = &derivative {
+            look(d);
+        }
+        used
+    };
+    let mut out = header(&m, dirs, source, method);
+    out.push_str(&neuron_block(&m, dirs, &dvs, writes_s, &reads_s));
+    out.push_str(&declarations(&m, &dvs, &primal_integrated));
+    if let Some(init) = m.initial {
+        let _ = init;
+        out.push('\n');
+        out.push_str(&print::block(&m, "INITIAL", &[], &initial));
+    }
+    out.push('\n');
+    let solve = derivative
+        .as_ref()
+        .map(|(n, _)| vec![format!("SOLVE {n} METHOD cnexp")])
+        .unwrap_or_default();
+    out.push_str(&print::block(&m, "BREAKPOINT", &solve, &breakpoint));
+    if let Some((name, stmts)) = &derivative {
+        out.push('\n');
+        out.push_str(&print::block(&m, &format!("DERIVATIVE {name}"), &[], stmts));
+    }
+    Ok(out)
+}
+
+/// Rejects what the back end does not translate, by name and where it is.
+fn check_supported(m: &Module) -> Result<(), Diagnostics> {
+    let here = |what: &str| {
+        Diagnostic::error(
+            m.span,
+            format!(
+                "{what} is not supported by the Arbor back end (mechanism `{}`)",
+                m.name
+            ),
+        )
+    };
+    match m.kind {
+        MechKind::Density => {}
+        MechKind::Point => return Err(here("a POINT_PROCESS").into()),
+        MechKind::Artificial => return Err(here("an ARTIFICIAL_CELL").into()),
+    }
+    if let Some(nr) = &m.net_receive {
+        let span = m.block(nr.body).span;
+        return Err(
+            Diagnostic::error(span, "NET_RECEIVE is not supported by the Arbor back end").into(),
+        );
+    }
+    for v in &m.vars {
+        if let VarKind::Builtin(b @ (Builtin::T | Builtin::Dt | Builtin::Area)) = v.kind {
+            return Err(Diagnostic::error(
+                v.span,
+                format!(
+                    "`{}` is not available to Arbor mechanisms (Arbor exposes v, diam and celsius)",
+                    b.name()
+                ),
+            )
+            .into());
+        }
+    }
+    for id in [m.initial, m.breakpoint].into_iter().flatten() {
+        for s in &m.block(id).body {
+            let mut bad: Option<(crate::diag::Span, String)> = None;
+            s.for_each_stmt(&mut |x| match &x.kind {
+                StmtKind::Solve { block, method } => {
+                    let kind = m.block(*block).kind;
+                    let ok = id == m.breakpoint.unwrap_or(id)
+                        && kind == crate::ir::BlockKind::Derivative
+                        && matches!(
+                            method,
+                            SolveMethod::Cnexp | SolveMethod::Derivimplicit | SolveMethod::Euler
+                        );
+                    if !ok && bad.is_none() {
+                        bad = Some((
+                            x.span,
+                            format!(
+                                "SOLVE {} {} is not supported by the Arbor back end (only a \
+                                 DERIVATIVE block solved from BREAKPOINT is)",
+                                m.block(*block).name,
+                                method.nmodl()
+                            ),
+                        ));
+                    }
+                }
+                StmtKind::Assign { .. } | StmtKind::If { .. } => {}
+                other => {
+                    if bad.is_none() {
+                        bad = Some((
+                            x.span,
+                            format!(
+                                "{} is not supported by the Arbor back end",
+                                derive::statement_name(other)
+                            ),
+                        ))
+                    }
+                }
+            });
+            if let Some((span, msg)) = bad {
+                return Err(Diagnostic::error(span, msg).into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The current variables the mechanism writes: NONSPECIFIC_CURRENTs and ion currents.
+fn currents(m: &Module) -> Vec<VarId> {
+    let mut out = m.nonspecific.clone();
+    for ion in &m.ions {
+        for &w in &ion.write {
+            if matches!(
+                m.var(w).kind,
+                VarKind::Ion {
+                    role: IonRole::Current,
+                    ..
+                }
+            ) {
+                out.push(w);
+            }
+        }
+    }
+    out
+}
+
+/// `S - 1000 dt dI / (cm + 1000 dt g)`.
+fn semi_implicit(m: &mut Module, s: VarId, di: ExprId, g: ExprId, dt: VarId, cm: VarId) -> ExprId {
+    let e = &mut m.exprs;
+    let (s, dt, cm) = (e.var(s), e.var(dt), e.var(cm));
+    let k = e.num(1000.0);
+    let kdt = e.binary(BinOp::Mul, k, dt);
+    let num = e.binary(BinOp::Mul, kdt, di);
+    let kdtg = e.binary(BinOp::Mul, kdt, g);
+    let den = e.binary(BinOp::Add, cm, kdtg);
+    let q = e.binary(BinOp::Div, num, den);
+    e.binary(BinOp::Sub, s, q)
+}
+
+fn assign(var: VarId, value: ExprId, span: crate::diag::Span) -> Stmt {
+    Stmt {
+        kind: StmtKind::Assign { var, value },
+        span,
+    }
+}
+
+fn ode(state: VarId, rhs: ExprId, span: crate::diag::Span) -> Stmt {
+    Stmt {
+        kind: StmtKind::Ode { state, rhs },
+        span,
+    }
+}
+
+/// The comment that opens the file: what it computes, what is exact and what is not.
+fn header(m: &Module, dirs: &[Direction], source: &str, method: Option<SolveMethod>) -> String {
+    let along: Vec<String> = dirs
+        .iter()
+        .map(|d| format!("{}.{}", d.mech, d.param))
+        .collect();
+    let method_note = match method {
+        Some(SolveMethod::Derivimplicit) | Some(SolveMethod::Euler) => format!(
+            "\nThe source solves its states with METHOD {}; Arbor has no such method, so they are\n\
+             solved with cnexp here (a different integrator of the same equations).\n",
+            match method {
+                Some(SolveMethod::Euler) => "euler",
+                _ => "derivimplicit",
+            }
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "COMMENT\n\
+         Generated by gradmod from {source} for Arbor 0.12: the mechanism `{name}` and its\n\
+         tangents along {along}.\n\
+         \n\
+         Exact: the currents, rates and ODEs are the source's, and their derivatives (the\n\
+         tangent currents dI/dθ, the conductance dI/dv) are exact symbolic derivatives of them.\n\
+         The state tangents are the exact derivative of the step that Arbor's cnexp takes\n\
+         for the states (modcc's (1,1) Padé form of the exponential),\n\
+         given v and dv/dθ at the end of the step.\n\
+         \n\
+         Approximate: dv/dθ itself. It is the diffusive concentration of the ion species\n\
+         dv_<mech>_<param>: BREAKPOINT adds this mechanism's share of the tangent membrane\n\
+         current, S <- S - 1000 {DT_PARAM} dI/({CM_PARAM} + 1000 {DT_PARAM} g), and Arbor's ion\n\
+         diffusion supplies the axial term. This integrates the tangent cable equation to first\n\
+         order in dt, but it is not the derivative of Arbor's voltage step, so dv/dθ agrees with\n\
+         finite differences of Arbor runs to O(dt). The recipe must set {DT_PARAM} to the time\n\
+         step (ms), {CM_PARAM} to the membrane capacitance (uF/cm2) and the species' diffusivity\n\
+         so that Arbor's diffusion equals its cable equation; that holds where the diameter is\n\
+         uniform, and only approximately across a change of diameter (docs/arbor.md). Every\n\
+         mechanism on the cell must be emitted with the same directions, or its share of dI/dθ is\n\
+         missing. Ion variables this mechanism reads (reversal potentials, concentrations) are\n\
+         taken as independent of θ.\n\
+         {method_note}\
+         ENDCOMMENT\n\n",
+        name = m.name,
+        along = if along.is_empty() {
+            "nothing".to_string()
+        } else {
+            along.join(", ")
+        },
+    )
+}
+
+/// The METHOD of the SOLVE in BREAKPOINT.
+fn solve_method(m: &Module) -> Option<SolveMethod> {
+    let bp = m.breakpoint?;
+    m.block(bp).body.iter().find_map(|s| match s.kind {
+        StmtKind::Solve { method, .. } => Some(method),
+        _ => None,
+    })
+}
+
+/// The NEURON block.
+fn neuron_block(
+    m: &Module,
+    dirs: &[Direction],
+    dvs: &[derive::DirVars],
+    writes_s: bool,
+    reads_s: &dyn Fn(VarId) -> bool,
+) -> String {
+    let mut out = format!("NEURON {{\n    SUFFIX {}\n", m.name);
+    for ion in &m.ions {
+        let mut text = format!("    USEION {}", ion.species);
+        let read: Vec<&str> = ion
+            .read
+            .iter()
+            .filter(|r| !ion.write.contains(r))
+            .map(|&r| m.var(r).name.as_str())
+            .collect();
+        if !read.is_empty() {
+            text.push_str(&format!(" READ {}", read.join(", ")));
+        }
+        if !ion.write.is_empty() {
+            let w: Vec<&str> = ion.write.iter().map(|&r| m.var(r).name.as_str()).collect();
+            text.push_str(&format!(" WRITE {}", w.join(", ")));
+        }
+        if let Some(z) = ion.valence {
+            text.push_str(&format!(" VALENCE {}", fmt_num(z)));
+        }
+        out.push_str(&text);
+        out.push('\n');
+    }
+    for (d, dv) in dirs.iter().zip(dvs) {
+        let name = &m.var(dv.s).name;
+        if writes_s {
+            out.push_str(&format!("    USEION {} WRITE {name} VALENCE 1\n", d.ion()));
+        } else if reads_s(dv.s) {
+            out.push_str(&format!("    USEION {} READ {name} VALENCE 1\n", d.ion()));
+        }
+    }
+    if !m.nonspecific.is_empty() {
+        let names: Vec<&str> = m
+            .nonspecific
+            .iter()
+            .map(|&v| m.var(v).name.as_str())
+            .collect();
+        out.push_str(&format!("    NONSPECIFIC_CURRENT {}\n", names.join(", ")));
+    }
+    let range: Vec<&str> = m
+        .vars
+        .iter()
+        .filter(|v| {
+            (v.kind == VarKind::Parameter && v.scope == Scope::Range) || v.kind == VarKind::Assigned
+        })
+        .filter(|v| !dvs.iter().any(|d| m.var(d.s).name == v.name))
+        .filter(|v| !m.nonspecific.iter().any(|&n| m.var(n).name == v.name))
+        .map(|v| v.name.as_str())
+        .collect();
+    if !range.is_empty() {
+        out.push_str(&format!("    RANGE {}\n", range.join(", ")));
+    }
+    let global: Vec<&str> = m
+        .vars
+        .iter()
+        .filter(|v| v.kind == VarKind::Parameter && v.scope == Scope::Global)
+        .map(|v| v.name.as_str())
+        .collect();
+    if !global.is_empty() {
+        out.push_str(&format!("    GLOBAL {}\n", global.join(", ")));
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The PARAMETER, CONSTANT, STATE and ASSIGNED blocks.
+fn declarations(m: &Module, dvs: &[derive::DirVars], integrated: &[VarId]) -> String {
+    let is_s = |v: &Variable| dvs.iter().any(|d| m.var(d.s).name == v.name);
+    let mut params = vec![];
+    let mut constants = vec![];
+    let mut assigned = vec![];
+    for v in &m.vars {
+        match v.kind {
+            VarKind::Parameter => params.push(match v.value {
+                Some(x) => format!("{} = {}", v.name, fmt_num(x)),
+                None => v.name.clone(),
+            }),
+            VarKind::Builtin(Builtin::Celsius | Builtin::Diam) => params.push(v.name.clone()),
+            VarKind::Constant => {
+                if let Some(x) = v.value {
+                    constants.push(format!("{} = {}", v.name, fmt_num(x)));
+                }
+            }
+            VarKind::Assigned
+                if !is_s(v) && !m.nonspecific.iter().any(|&n| m.var(n).name == v.name) =>
+            {
+                assigned.push(v.name.clone())
+            }
+            _ => {}
+        }
+    }
+    let mut states: Vec<String> = integrated.iter().map(|&s| m.var(s).name.clone()).collect();
+    for d in dvs {
+        states.extend(d.sigma.iter().map(|&(_, s)| m.var(s).name.clone()));
+    }
+    let mut out = String::new();
+    for (kw, items) in [
+        ("PARAMETER", params),
+        ("CONSTANT", constants),
+        ("STATE", states),
+        ("ASSIGNED", assigned),
+    ] {
+        if items.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{kw} {{\n"));
+        for i in items {
+            out.push_str(&format!("    {i}\n"));
+        }
+        out.push_str("}\n");
+    }
+    out
+}
