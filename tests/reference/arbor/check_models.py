@@ -30,14 +30,15 @@ def hh_cell(cable, cat_params, diff, stim, extra=None, celsius=6.3):
     """A cable cell with the emitted mechanisms `cat_params` {name: params} on every region."""
     dec = A.decor()
     dec.set_property(Vm=-65 * U.mV, cm=0.01 * U.F / U.m2, rL=100 * U.Ohm * U.cm, tempK=(celsius + 273.15) * U.Kelvin)
+    # One diffusivity for the whole cell, chosen for the thinnest section; each section's
+    # mechanisms scale the axial term by rho = d / d_ref (docs/arbor.md).
+    d_ref = min(d for _, _, d, _ in cable.sections)
     for ion in diff:
-        d0 = cable.sections[0][2]
-        dec.set_ion(ion, int_con=0 * U.mM, diff=G.diffusivity(d0, 100.0, 1.0) * U.m2 / U.s)
+        dec.set_ion(ion, int_con=0 * U.mM, diff=G.diffusivity(d_ref, 100.0, 1.0) * U.m2 / U.s)
     for name, length, diam, ncv in cable.sections:
-        for ion in diff:
-            dec.paint(f'"{name}"', ion=ion, diff=G.diffusivity(diam, 100.0, 1.0) * U.m2 / U.s)
-    for mech, params in cat_params.items():
-        dec.paint("(all)", A.density(f"gm::{mech}", dict(params, gm_dt=DT, gm_cm=1.0)))
+        for mech, params in cat_params.items():
+            p = dict(params, gm_dt=DT, gm_cm=1.0, gm_rho=diam / d_ref, gm_axial=float(len(cat_params) == 1))
+            dec.paint(f'"{name}"', A.density(f"gm::{mech}", p))
     if stim:
         where, delay, dur, amp = stim
         dec.place(where, A.i_clamp(delay * U.ms, dur * U.ms, amp * U.nA))
@@ -45,10 +46,14 @@ def hh_cell(cable, cat_params, diff, stim, extra=None, celsius=6.3):
 
 
 def simulate(cat, cable, mechs, ions, stim, tstop, celsius=6.3):
+    """v per CV and dv/dθ per CV; dv/dθ is read from the first mechanism's copy of it at the start
+    of each step (its STATE gm_dv_<mech>_<param>), since Arbor samples the species after the
+    mechanisms have added to it."""
     cell = hh_cell(cable, mechs, ions, stim, celsius=celsius)
     props = G.properties(cat, ions)
+    first = next(iter(mechs))
     probes = lambda gid: [A.cable_probe_membrane_voltage_cell("v")] + [  # noqa: E731
-        A.cable_probe_ion_diff_concentration_cell(ion, ion) for ion in ions
+        A.cable_probe_density_state_cell(f"gm::{first}", "gm_" + ion, ion) for ion in ions
     ]
     handles = [("v", 0, "v")] + [(ion, 0, ion) for ion in ions]
     return G.run(G.Recipe([cell], props, probes), tstop, DT, handles)
@@ -63,12 +68,14 @@ def gradmod_tangents(gradmod, model, tstop, work):
     return {h: data[:, i] for i, h in enumerate(head)}
 
 
-def compare(label, cat, cable, mechs, wrt, stim, tstop, probes, gm=None, rel_h=1e-4, celsius=6.3):
+def compare(label, cat, cable, mechs, wrt, stim, tstop, probes, gm=None, rel_h=1e-4, celsius=6.3, only=None):
     """probes: [(probe name, CV index)]; gm: gradmod's tangents by column name, or None."""
     ions = [f"dv_{m}_{p}" for m, p in wrt]
     base = simulate(cat, cable, mechs, ions, stim, tstop, celsius)
     lines = []
     for (mech, param), ion in zip(wrt, ions):
+        if only is not None and (mech, param) not in only:
+            continue
         theta = mechs[mech][param]
         h = rel_h * abs(theta)
         runs = []
@@ -78,8 +85,8 @@ def compare(label, cat, cable, mechs, wrt, stim, tstop, probes, gm=None, rel_h=1
             runs.append(simulate(cat, cable, ms, ions, stim, tstop, celsius)["v"])
         fd = (runs[0] - runs[1]) / (2 * h)
         for pname, cv in probes:
-            a = base[ion][:, 1 + cv]
-            b = fd[:, 1 + cv]
+            a = base[ion][:, 1:][:, cv]
+            b = fd[:, 1:][:, cv]
             line = f"{label} {pname} d/d{mech}.{param}: arbor tangent vs arbor FD {G.rel_err(a, b):.2e}"
             col = f"d({pname})/d({mech}.{param})"
             if gm is not None and col in gm:
@@ -107,6 +114,20 @@ def main():
     stim = (b.loc("cable", 0.005), 10.0, 1.0, 0.1)
     gm = gradmod_tangents(gradmod, os.path.join(ROOT, "models/B100_hh_cable.toml"), tstop, work)
     lines += compare("B100", cat, b, hh, wrt, stim, tstop, [("v_first", 0), ("v_last", -1)], gm)
+    # The IO cell's channels, one at a time on one compartment (20 µm by 20 µm, 0.2 nA from 2 to
+    # 12 ms), and three of them together on one compartment, where the mechanisms' shares of the
+    # membrane step are taken one after another.
+    io = ["io_na_s", "io_na_a", "io_kdr", "io_k", "io_cal", "io_cah", "io_h", "io_kca"]
+    wrt = [(m, "gbar") for m in io]
+    cat = G.build_catalogue(gradmod, [os.path.join(ROOT, f"mod_files/{m}.mod") for m in io], [f"{m}.{p}" for m, p in wrt], os.path.join(work, "io"))
+    info = A.load_catalogue(cat)
+    soma = G.Cable([("soma", 20.0, 20.0, 1)])
+    stim = (soma.loc("soma", 0.5), 2.0, 10.0, 0.2)
+    for m in io:
+        params = {"gbar": info[m].parameters["gbar"].default}
+        lines += compare("IO-1CV", cat, soma, {m: params}, wrt, stim, 20.0, [("v", 0)], only=[(m, "gbar")])
+    trio = {m: {"gbar": info[m].parameters["gbar"].default} for m in ["io_na_s", "io_kdr", "io_h"]}
+    lines += compare("IO-1CV-3mech", cat, soma, trio, wrt, stim, 20.0, [("v", 0)], only=[(m, "gbar") for m in trio])
     with open(os.path.join(HERE, "agreement.txt" if not quick else "agreement_quick.txt"), "w") as f:
         f.write("# relative error max_t |a - b| / max_t |b|, dt = 0.025 ms, central differences with h = 1e-4 theta\n")
         f.write("\n".join(lines) + "\n")

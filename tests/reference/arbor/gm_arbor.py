@@ -121,6 +121,8 @@ def properties(catalogue_path, ions, dt_ms=0.025):
     props = A.neuron_cable_properties()
     if catalogue_path:
         props.catalogue.extend(A.load_catalogue(catalogue_path), "gm::")
+    # The IO channels' calcium species.
+    props.set_ion("cal", valence=2, int_con=3.7152e-4 * U.mM, ext_con=2.0 * U.mM, rev_pot=120 * U.mV)
     for ion in ions:
         props.set_ion(ion, valence=1, int_con=0 * U.mM, ext_con=0 * U.mM, rev_pot=0 * U.mV)
     return props

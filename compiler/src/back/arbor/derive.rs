@@ -71,9 +71,38 @@ pub fn derivative_block(m: &Module) -> Option<crate::ir::BlockId> {
     })
 }
 
+/// ASSIGNED variables that carry a value from INITIAL or DERIVATIVE into BREAKPOINT (a gate
+/// `minf` computed with the rates and read by the current): their tangents are kept like the
+/// states'.
+pub fn carried(m: &Module) -> Vec<VarId> {
+    let mut written = vec![];
+    for b in [m.initial, derivative_block(m)].into_iter().flatten() {
+        for s in &m.block(b).body {
+            s.for_each_stmt(&mut |x| {
+                if let StmtKind::Assign { var, .. } = x.kind
+                    && m.var(var).kind == VarKind::Assigned
+                    && !m.nonspecific.contains(&var)
+                    && !written.contains(&var)
+                {
+                    written.push(var);
+                }
+            });
+        }
+    }
+    let mut read = vec![];
+    if let Some(bp) = m.breakpoint {
+        for s in &m.block(bp).body {
+            s.for_each_expr(&mut |e| read.extend(crate::sym::free_vars(&m.exprs, e)));
+        }
+    }
+    written.retain(|v| read.contains(v));
+    written
+}
+
 /// Adds the variables of every direction to `m`.
 pub fn add_direction_vars(m: &mut Module, dirs: &[Direction]) -> Vec<DirVars> {
-    let states = integrated(m);
+    let mut states = integrated(m);
+    states.extend(carried(m));
     dirs.iter()
         .map(|d| {
             let span = m.span;

@@ -23,6 +23,14 @@ pub const DT_PARAM: &str = "gm_dt";
 /// The name of the PARAMETER holding the membrane capacitance (µF/cm²), which the recipe sets.
 pub const CM_PARAM: &str = "gm_cm";
 
+/// The name of the PARAMETER holding the CV's volume-to-area ratio divided by the one the dv/dθ
+/// species' diffusivity was chosen for (d / d_ref on cylinders), which the recipe sets.
+pub const RHO_PARAM: &str = "gm_rho";
+
+/// The name of the PARAMETER (0 or 1) that lets a mechanism correct the axial part of dv/dθ; the
+/// recipe sets it to 1 where the mechanism is the only current-carrying one on its CVs.
+pub const AXIAL_PARAM: &str = "gm_axial";
+
 /// Writes `m` (a lowered, validated density mechanism, as the front end makes it) as an Arbor
 /// mechanism that also computes the tangents along `dirs`. `source` names the file in the header.
 /// Directions whose mechanism is another one still matter here: this mechanism's currents move
@@ -73,6 +81,48 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         span,
     ));
     m.vars[cm.index()].value = Some(1.0);
+    let rho = m.add_var(Variable::new(
+        RHO_PARAM,
+        VarKind::Parameter,
+        Scope::Range,
+        span,
+    ));
+    m.vars[rho.index()].value = Some(1.0);
+    let axial = m.add_var(Variable::new(
+        AXIAL_PARAM,
+        VarKind::Parameter,
+        Scope::Range,
+        span,
+    ));
+    m.vars[axial.index()].value = Some(0.0);
+    // What BREAKPOINT keeps for DERIVATIVE: the conductance g, v at the start of the step, and
+    // the tangent of g along each direction.
+    let currents = currents(&m);
+    let kept = (!currents.is_empty()).then(|| {
+        let add = |m: &mut Module, name: &str| {
+            let name = crate::passes::euler::unique(m, name);
+            m.add_var(Variable::new(name, VarKind::Assigned, Scope::Range, span))
+        };
+        Kept {
+            g: add(&mut m, "gm_g"),
+            v: add(&mut m, "gm_v0"),
+            dg: dirs
+                .iter()
+                .map(|d| add(&mut m, &format!("gm_dg_{}", d.tag())))
+                .collect(),
+            xin: dirs
+                .iter()
+                .map(|d| add(&mut m, &format!("gm_x_{}", d.tag())))
+                .collect(),
+            probe: dirs
+                .iter()
+                .map(|d| {
+                    let name = crate::passes::euler::unique(&m, &format!("gm_dv_{}", d.tag()));
+                    m.add_var(Variable::new(name, VarKind::State, Scope::Range, span))
+                })
+                .collect(),
+        }
+    });
     let prefixes: Vec<String> = dirs.iter().map(|d| format!("d_{}_", d.tag())).collect();
 
     // INITIAL: the states' initial values and their tangents (v starts independent of θ).
@@ -90,6 +140,13 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         }
     }
 
+    if let Some(keep) = &kept {
+        for &p in &keep.probe {
+            let zero = m.exprs.num(0.0);
+            initial.push(assign(p, zero, span));
+        }
+    }
+
     // DERIVATIVE: the rates, then the state tangents as assignments (the exact derivative of
     // the cnexp step that Arbor takes, given v and dv/dθ at the end of the step), then the
     // states' own ODEs for Arbor's cnexp to integrate.
@@ -101,6 +158,51 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         let (mut body, _) = derive::split_odes(&m, &m.block(d).body.clone())?;
         let block_span = m.block(d).span;
         body.extend(derive::arbor_cnexp(&mut m, &odes, dt, block_span)?);
+        // The rest of the derivative of Arbor's voltage step, -dg (v' - v), through the same
+        // semi-implicit factor, now that v' is known; the state tangents then read the result.
+        if let Some(keep) = &kept {
+            let mut head = vec![];
+            let g = m.exprs.var(keep.g);
+            for ((dv, &dg), &xin) in dvs.iter().zip(&keep.dg).zip(&keep.xin) {
+                // Arbor's diffusion moved S from the value BREAKPOINT left, x, by the axial
+                // term; in the derivative of the voltage step that term is divided by
+                // 1 + 1000 dt g / c_m as well, and scaled by rho, the CV's volume-to-area ratio
+                // relative to the one the diffusivity was chosen for:
+                // S <- x + rho (S - x) c_m / (c_m + 1000 dt g). This is right only where this
+                // mechanism is the only one on the CV that carries a current (x is the value
+                // after every mechanism's BREAKPOINT only then).
+                let e = &mut m.exprs;
+                let (x, sv, cmv, dtv) = (e.var(xin), e.var(dv.s), e.var(cm), e.var(dt));
+                let k = e.num(1000.0);
+                let kdt = e.binary(BinOp::Mul, k, dtv);
+                let kdtg = e.binary(BinOp::Mul, kdt, g);
+                let den = e.binary(BinOp::Add, cmv, kdtg);
+                let moved = e.binary(BinOp::Sub, sv, x);
+                let rho = e.var(rho);
+                let factor = e.binary(BinOp::Mul, rho, cmv);
+                let factor = e.binary(BinOp::Div, factor, den);
+                // Only the one mechanism per CV that the recipe marks with gm_axial = 1 applies
+                // it: factor 1 + gm_axial (rho c_m / (c_m + 1000 dt g) - 1).
+                let one = e.num(1.0);
+                let change = e.binary(BinOp::Sub, factor, one);
+                let axial = e.var(axial);
+                let change = e.binary(BinOp::Mul, axial, change);
+                let factor = e.binary(BinOp::Add, one, change);
+                let scaled = e.binary(BinOp::Mul, moved, factor);
+                let value = e.binary(BinOp::Add, x, scaled);
+                head.push(assign(dv.s, value, span));
+                let e = &mut m.exprs;
+                let (dg, v0) = (e.var(dg), e.var(keep.v));
+                let v = m.builtin(Builtin::V).map(|v| m.exprs.var(v));
+                let v = v.unwrap_or(v0);
+                let dv_step = m.exprs.binary(BinOp::Sub, v, v0);
+                let di = m.exprs.binary(BinOp::Mul, dg, dv_step);
+                let step = semi_implicit(&mut m, dv.s, di, g, dt, cm);
+                head.push(assign(dv.s, step, span));
+            }
+            head.append(&mut body);
+            body = head;
+        }
         let (stmts, ends) = derive::jvp_many(&mut m, &body, seeds, &prefixes)?;
         let integrated: Vec<VarId> = odes.iter().map(|&(x, _)| x).collect();
         let mut stmts: Vec<Stmt> = stmts
@@ -122,10 +224,11 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
     }
 
     // BREAKPOINT: the currents, then each direction's dv/dθ advanced by the membrane part of
-    // the tangent cable equation, semi-implicitly in this mechanism's own conductance:
-    //   S <- S - 1000 dt dI / (c_m + 1000 dt g).
+    // the tangent cable equation, semi-implicitly in this mechanism's own conductance g:
+    //   S <- S - 1000 dt dI / (c_m + 1000 dt g),
+    // keeping g, v and the tangents dg of g for the rest of the step's derivative, which
+    // DERIVATIVE adds once v at the end of the step is known (see below).
     let mut breakpoint = vec![];
-    let mut writes_s = false;
     if let Some(bp) = m.breakpoint {
         let body: Vec<Stmt> = m
             .block(bp)
@@ -134,32 +237,33 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
             .filter(|s| !matches!(s.kind, StmtKind::Solve { .. }))
             .cloned()
             .collect();
-        let mut seeds = derive::equation_seeds(&mut m, &dvs);
-        seeds.push(derive::conductance_seed(&mut m));
-        let mut prefixes = prefixes.clone();
-        prefixes.push("g_".to_string());
+        let mut tg = derive::conductance_seed(&mut m);
+        let body = crate::passes::jvp::jvp(&mut m, body, &mut tg, "g_")?;
+        let seeds = derive::equation_seeds(&mut m, &dvs);
         let (stmts, ends) = derive::jvp_many(&mut m, &body, seeds, &prefixes)?;
         breakpoint = stmts;
-        let currents = currents(&m);
-        let sum = |m: &mut Module, t: &crate::passes::jvp::Tangents| -> ExprId {
-            let mut acc = m.exprs.num(0.0);
-            for c in &currents {
-                if let Some(&e) = t.get(c) {
-                    acc = m.exprs.binary(BinOp::Add, acc, e);
-                }
-            }
-            acc
-        };
-        if !currents.is_empty() {
-            let g = sum(&mut m, ends.last().expect("the conductance seed"));
-            for (dv, t) in dvs.iter().zip(&ends) {
-                let di = sum(&mut m, t);
-                let step = semi_implicit(&mut m, dv.s, di, g, dt, cm);
+        if let Some(keep) = &kept {
+            let g = sum_currents(&mut m, &currents, &tg);
+            breakpoint.push(assign(keep.g, g, span));
+            let v = m.builtin(Builtin::V).map(|v| m.exprs.var(v));
+            let v = v.unwrap_or_else(|| m.exprs.num(0.0));
+            breakpoint.push(assign(keep.v, v, span));
+            let g_kept = m.exprs.var(keep.g);
+            for (k, ((dv, t), &dg_var)) in dvs.iter().zip(&ends).zip(&keep.dg).enumerate() {
+                let t2 = t.clone();
+                let dg = crate::sym::tangent(&mut m.exprs, &[g], &|x| t2.get(&x).copied())[0];
+                breakpoint.push(assign(dg_var, dg, span));
+                let s_now = m.exprs.var(dv.s);
+                breakpoint.push(assign(keep.probe[k], s_now, span));
+                let di = sum_currents(&mut m, &currents, t);
+                let step = semi_implicit(&mut m, dv.s, di, g_kept, dt, cm);
                 breakpoint.push(assign(dv.s, step, span));
-                writes_s = true;
+                let s_after = m.exprs.var(dv.s);
+                breakpoint.push(assign(keep.xin[k], s_after, span));
             }
         }
     }
+    let writes_s = kept.is_some();
 
     let initial = print::hoist_selects(&mut m, initial);
     let breakpoint = print::hoist_selects(&mut m, breakpoint);
@@ -186,9 +290,10 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
     };
     let mut out = header(&m, dirs, source, method);
     out.push_str(&neuron_block(&m, dirs, &dvs, writes_s, &reads_s));
-    out.push_str(&declarations(&m, &dvs, &primal_integrated));
-    if let Some(init) = m.initial {
-        let _ = init;
+    let mut declared = primal_integrated.clone();
+    declared.extend(kept.iter().flat_map(|k| k.probe.iter().copied()));
+    out.push_str(&declarations(&m, &dvs, &declared));
+    if !initial.is_empty() {
         out.push('\n');
         out.push_str(&print::block(&m, "INITIAL", &[], &initial));
     }
@@ -303,6 +408,29 @@ fn currents(m: &Module) -> Vec<VarId> {
     out
 }
 
+/// The variables BREAKPOINT keeps for DERIVATIVE.
+struct Kept {
+    g: VarId,
+    v: VarId,
+    dg: Vec<VarId>,
+    /// The value of dv/dθ that BREAKPOINT leaves to Arbor's diffusion.
+    xin: Vec<VarId>,
+    /// STATEs holding dv/dθ at the start of the step, for probes: Arbor samples after
+    /// BREAKPOINT, when the species already holds part of the next step's value.
+    probe: Vec<VarId>,
+}
+
+/// The sum of the tangents `t` of the currents.
+fn sum_currents(m: &mut Module, currents: &[VarId], t: &crate::passes::jvp::Tangents) -> ExprId {
+    let mut acc = m.exprs.num(0.0);
+    for c in currents {
+        if let Some(&e) = t.get(c) {
+            acc = m.exprs.binary(BinOp::Add, acc, e);
+        }
+    }
+    acc
+}
+
 /// `S - 1000 dt dI / (cm + 1000 dt g)`.
 fn semi_implicit(m: &mut Module, s: VarId, di: ExprId, g: ExprId, dt: VarId, cm: VarId) -> ExprId {
     let e = &mut m.exprs;
@@ -355,21 +483,26 @@ fn header(m: &Module, dirs: &[Direction], source: &str, method: Option<SolveMeth
          Exact: the currents, rates and ODEs are the source's, and their derivatives (the\n\
          tangent currents dI/dθ, the conductance dI/dv) are exact symbolic derivatives of them.\n\
          The state tangents are the exact derivative of the step that Arbor's cnexp takes\n\
-         for the states (modcc's (1,1) Padé form of the exponential),\n\
-         given v and dv/dθ at the end of the step.\n\
+         for the states (modcc's (1,1) Padé form of the exponential), given v and dv/dθ at the\n\
+         end of the step.\n\
          \n\
-         Approximate: dv/dθ itself. It is the diffusive concentration of the ion species\n\
-         dv_<mech>_<param>: BREAKPOINT adds this mechanism's share of the tangent membrane\n\
-         current, S <- S - 1000 {DT_PARAM} dI/({CM_PARAM} + 1000 {DT_PARAM} g), and Arbor's ion\n\
-         diffusion supplies the axial term. This integrates the tangent cable equation to first\n\
-         order in dt, but it is not the derivative of Arbor's voltage step, so dv/dθ agrees with\n\
-         finite differences of Arbor runs to O(dt). The recipe must set {DT_PARAM} to the time\n\
-         step (ms), {CM_PARAM} to the membrane capacitance (uF/cm2) and the species' diffusivity\n\
-         so that Arbor's diffusion equals its cable equation; that holds where the diameter is\n\
-         uniform, and only approximately across a change of diameter (docs/arbor.md). Every\n\
-         mechanism on the cell must be emitted with the same directions, or its share of dI/dθ is\n\
-         missing. Ion variables this mechanism reads (reversal potentials, concentrations) are\n\
-         taken as independent of θ.\n\
+         dv/dθ is the diffusive concentration of the ion species dv_<mech>_<param>. BREAKPOINT\n\
+         adds this mechanism's share of the membrane term of the derivative of Arbor's voltage\n\
+         step, S <- S - 1000 {DT_PARAM} dI/({CM_PARAM} + 1000 {DT_PARAM} g); Arbor's ion diffusion adds\n\
+         the axial term; DERIVATIVE adds the term in dg/dθ (v' - v) once v' is known and, where\n\
+         {AXIAL_PARAM} = 1, rescales the axial term by {RHO_PARAM} {CM_PARAM}/({CM_PARAM} + 1000 {DT_PARAM} g).\n\
+         The recipe sets {DT_PARAM} (the time step, ms), {CM_PARAM} (uF/cm2), {RHO_PARAM} (d/d_ref),\n\
+         {AXIAL_PARAM} and the species' diffusivity 1e-4 d_ref/(4 Ra cm) m2/s (docs/arbor.md).\n\
+         \n\
+         Exact, then: on one compartment with one mechanism, dv/dθ and the state tangents are the\n\
+         derivative of Arbor's step (equal to its finite differences). Approximate: across CVs\n\
+         the axial term is split from the membrane term (a few per cent in spikes on a uniform\n\
+         cable), poorly so where the diameter changes between CVs, and several current-carrying\n\
+         mechanisms on one CV take their shares one after another. Every mechanism on the cell\n\
+         must be emitted with the same directions, or its share of dI/dθ is missing. Ion\n\
+         variables this mechanism reads (reversal potentials, concentrations) are taken as\n\
+         independent of θ. STATE gm_dv_<mech>_<param> holds dv/dθ at the start of the step, for\n\
+         probes.\n\
          {method_note}\
          ENDCOMMENT\n\n",
         name = m.name,
