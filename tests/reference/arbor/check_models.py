@@ -129,7 +129,8 @@ def main():
     trio = {m: {"gbar": info[m].parameters["gbar"].default} for m in ["io_na_s", "io_kdr", "io_h"]}
     lines += compare("IO-1CV-3mech", cat, soma, trio, wrt, stim, 20.0, [("v", 0)], only=[(m, "gbar") for m in trio])
     with open(os.path.join(HERE, "agreement.txt" if not quick else "agreement_quick.txt"), "w") as f:
-        f.write("# relative error max_t |a - b| / max_t |b|, dt = 0.025 ms, central differences with h = 1e-4 theta\n")
+        f.write("# relative error max_t |a - b| / max_t |b|, dt = 0.025 ms, central differences with h = 1e-4 theta;\n")
+        f.write(f"# A and B100 to {tstop} ms, the IO compartments to 20 ms (written by check_models.py)\n")
         f.write("\n".join(lines) + "\n")
 
 
