@@ -50,12 +50,19 @@ fn io_channel_with_its_own_and_a_foreign_direction() {
 
 #[test]
 fn unsupported_constructs_are_rejected_by_name_and_place() {
-    let err = emit_file("expsyn", &[]).unwrap_err();
+    let text = "NEURON { POINT_PROCESS sends NONSPECIFIC_CURRENT i }\n\
+                PARAMETER { g = 1 }\nASSIGNED { v i }\nBREAKPOINT { i = g * v }\n\
+                NET_RECEIVE(w) {\n    net_send(1, 1)\n}\n";
+    let front = load_source("sends.mod", text);
+    let m = front.module.as_ref().expect("accepted");
+    let err = emit(m, &[], "sends.mod")
+        .unwrap_err()
+        .render(&front.sources);
     assert!(
-        err.contains("a POINT_PROCESS is not supported by the Arbor back end"),
+        err.contains("net_send in NET_RECEIVE is not supported by the Arbor back end"),
         "{err}"
     );
-    assert!(err.contains("expsyn.mod:"), "{err}");
+    assert!(err.contains("sends.mod:6:"), "{err}");
     let err = emit_file("hh", &[dir("hh", "gbar")]).unwrap_err();
     assert!(
         err.contains("mechanism `hh` has no PARAMETER `gbar`"),
@@ -73,4 +80,20 @@ fn unsupported_constructs_are_rejected_by_name_and_place() {
         "{err}"
     );
     assert!(err.contains("uses_t.mod:3:"), "{err}");
+}
+
+#[test]
+fn expsyn_carries_the_weight_direction_through_net_receive() {
+    let out = emit_file("expsyn", &[dir("ExpSyn", "weight"), dir("hh", "gnabar")]).unwrap();
+    assert!(out.contains("POINT_PROCESS ExpSyn"));
+    // d/dλ of g = g + λ w at λ = 1 is w; the foreign direction only carries σ.
+    assert!(
+        out.contains("d_ExpSyn_weight_g_1 = dg_ExpSyn_weight + weight"),
+        "{out}"
+    );
+    assert!(
+        out.contains("dg_ExpSyn_weight = d_ExpSyn_weight_g_1"),
+        "{out}"
+    );
+    assert!(out.contains("gm_area"), "{out}");
 }

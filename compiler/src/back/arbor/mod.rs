@@ -8,6 +8,7 @@
 //! See [`derive`] for the equations and the file header written by [`emit`] for what is exact.
 
 pub mod derive;
+pub mod events;
 pub mod print;
 
 use crate::back::nmodl::fmt_num;
@@ -31,6 +32,11 @@ pub const RHO_PARAM: &str = "gm_rho";
 /// recipe sets it to 1 where the mechanism is the only current-carrying one on its CVs.
 pub const AXIAL_PARAM: &str = "gm_axial";
 
+/// The name of the PARAMETER of a point process holding the area (µm²) of the CV it is placed
+/// on, which the recipe sets: Arbor passes what a point process writes to a diffusive
+/// concentration through unscaled.
+pub const AREA_PARAM: &str = "gm_area";
+
 /// Writes `m` (a lowered, validated density mechanism, as the front end makes it) as an Arbor
 /// mechanism that also computes the tangents along `dirs`. `source` names the file in the header.
 /// Directions whose mechanism is another one still matter here: this mechanism's currents move
@@ -40,7 +46,8 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
     for d in dirs.iter().filter(|d| d.mech == m.name) {
         let ok = m
             .lookup(&d.param)
-            .is_some_and(|p| m.var(p).kind == VarKind::Parameter);
+            .is_some_and(|p| m.var(p).kind == VarKind::Parameter)
+            || events::weight_name(m) == Some(d.param.as_str());
         if !ok {
             let names: Vec<&str> = m
                 .parameters()
@@ -98,7 +105,20 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
     // What BREAKPOINT keeps for DERIVATIVE: the conductance g, v at the start of the step, and
     // the tangent of g along each direction.
     let currents = currents(&m);
-    let kept = (!currents.is_empty()).then(|| {
+    let point = m.kind == MechKind::Point;
+    let area = if point {
+        let a = m.add_var(Variable::new(
+            AREA_PARAM,
+            VarKind::Parameter,
+            Scope::Range,
+            span,
+        ));
+        m.vars[a.index()].value = Some(1.0);
+        Some(a)
+    } else {
+        None
+    };
+    let kept = (!currents.is_empty() && !point).then(|| {
         let add = |m: &mut Module, name: &str| {
             let name = crate::passes::euler::unique(m, name);
             m.add_var(Variable::new(name, VarKind::Assigned, Scope::Range, span))
@@ -229,6 +249,8 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
     // keeping g, v and the tangents dg of g for the rest of the step's derivative, which
     // DERIVATIVE adds once v at the end of the step is known (see below).
     let mut breakpoint = vec![];
+    let mut point_ends = None;
+    let mut point_g = None;
     if let Some(bp) = m.breakpoint {
         let body: Vec<Stmt> = m
             .block(bp)
@@ -242,6 +264,8 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         let seeds = derive::equation_seeds(&mut m, &dvs);
         let (stmts, ends) = derive::jvp_many(&mut m, &body, seeds, &prefixes)?;
         breakpoint = stmts;
+        point_ends = Some(ends.clone());
+        point_g = Some(sum_currents(&mut m, &currents, &tg));
         if let Some(keep) = &kept {
             let g = sum_currents(&mut m, &currents, &tg);
             breakpoint.push(assign(keep.g, g, span));
@@ -263,7 +287,33 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
             }
         }
     }
-    let writes_s = kept.is_some();
+    // A point process: the explicit step of its current, through Arbor's point weight.
+    if let Some(area) = area
+        && !currents.is_empty()
+        && m.breakpoint.is_some()
+    {
+        let ends = point_ends.take().unwrap_or_default();
+        for (dv, t) in dvs.iter().zip(&ends) {
+            let di = sum_currents(&mut m, &currents, t);
+            let e = &mut m.exprs;
+            let (s_now, dtv, cmv, area) = (e.var(dv.s), e.var(dt), e.var(cm), e.var(area));
+            let k = e.num(1e5);
+            let num = e.binary(BinOp::Mul, k, dtv);
+            let num = e.binary(BinOp::Mul, num, di);
+            let den = e.binary(BinOp::Mul, cmv, area);
+            // Semi-implicit in the point process's own conductance (µS), as for density
+            // mechanisms: S <- S - 1e5 dt dI / (cm area + 1e5 dt g).
+            let g = point_g.unwrap_or_else(|| e.num(0.0));
+            let kdt = e.binary(BinOp::Mul, k, dtv);
+            let kdtg = e.binary(BinOp::Mul, kdt, g);
+            let den = e.binary(BinOp::Add, den, kdtg);
+            let q = e.binary(BinOp::Div, num, den);
+            let value = e.binary(BinOp::Sub, s_now, q);
+            breakpoint.push(assign(dv.s, value, span));
+        }
+    }
+    let writes_s = kept.is_some() || (point && !currents.is_empty());
+    let net_receive = events::net_receive(&mut m, dirs, &dvs, &prefixes)?;
 
     let initial = print::hoist_selects(&mut m, initial);
     let breakpoint = print::hoist_selects(&mut m, breakpoint);
@@ -307,6 +357,10 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         out.push('\n');
         out.push_str(&print::block(&m, &format!("DERIVATIVE {name}"), &[], stmts));
     }
+    if let Some(text) = net_receive {
+        out.push('\n');
+        out.push_str(&text);
+    }
     Ok(out)
 }
 
@@ -323,15 +377,10 @@ fn check_supported(m: &Module) -> Result<(), Diagnostics> {
     };
     match m.kind {
         MechKind::Density => {}
-        MechKind::Point => return Err(here("a POINT_PROCESS").into()),
+        MechKind::Point => {}
         MechKind::Artificial => return Err(here("an ARTIFICIAL_CELL").into()),
     }
-    if let Some(nr) = &m.net_receive {
-        let span = m.block(nr.body).span;
-        return Err(
-            Diagnostic::error(span, "NET_RECEIVE is not supported by the Arbor back end").into(),
-        );
-    }
+    events::check_net_receive(m)?;
     for v in &m.vars {
         if let VarKind::Builtin(b @ (Builtin::T | Builtin::Dt | Builtin::Area)) = v.kind {
             return Err(Diagnostic::error(
@@ -531,7 +580,12 @@ fn neuron_block(
     writes_s: bool,
     reads_s: &dyn Fn(VarId) -> bool,
 ) -> String {
-    let mut out = format!("NEURON {{\n    SUFFIX {}\n", m.name);
+    let kw = if m.kind == MechKind::Point {
+        "POINT_PROCESS"
+    } else {
+        "SUFFIX"
+    };
+    let mut out = format!("NEURON {{\n    {kw} {}\n", m.name);
     for ion in &m.ions {
         let mut text = format!("    USEION {}", ion.species);
         let read: Vec<&str> = ion
