@@ -201,7 +201,8 @@ enum Command {
     },
     /// Write mechanisms for another simulator: `emit arbor FILES... --wrt MECH.PARAM,... -o DIR`
     /// writes each .mod file as an Arbor mechanism that also computes its tangents dv/dθ and
-    /// dstate/dθ (see docs/arbor.md).
+    /// dstate/dθ; with `--model MODEL.toml` also DIR/model.py, which runs the model on Arbor
+    /// (see docs/arbor.md).
     Emit {
         /// The target simulator (only `arbor`).
         #[arg(value_parser = ["arbor"])]
@@ -211,6 +212,10 @@ enum Command {
         /// The parameters to differentiate, MECH.PARAM, comma-separated.
         #[arg(long, value_delimiter = ',', value_name = "MECH.PARAM,...")]
         wrt: Vec<String>,
+        /// A model whose mechanisms (defined by FILES) to write, with a Python script that runs
+        /// it on Arbor (model.py); its [[parameter]] entries are the directions.
+        #[arg(long, value_name = "MODEL.toml", conflicts_with = "wrt")]
+        model: Option<PathBuf>,
         /// The directory to write to.
         #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
@@ -440,10 +445,14 @@ where
             target: _,
             files,
             wrt,
+            model,
             output,
         }) => {
-            let written = crate::emit::parse_wrt(&wrt)
-                .and_then(|dirs| crate::emit::emit_files(&files, &dirs, &output));
+            let written = match model {
+                Some(model) => crate::emit_model::emit_model(&model, &files, &output),
+                None => crate::emit::parse_wrt(&wrt)
+                    .and_then(|dirs| crate::emit::emit_files(&files, &dirs, &output)),
+            };
             match written {
                 Ok(paths) => {
                     for p in paths {

@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use gradmod_compiler::back::arbor::{self, Direction};
+use gradmod_compiler::back::arbor;
+pub use gradmod_compiler::back::arbor::Direction;
 use gradmod_compiler::driver;
 use gradmod_compiler::ir::Module;
 

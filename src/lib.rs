@@ -19,6 +19,7 @@
 pub mod catalogue;
 pub mod cli;
 pub mod emit;
+pub mod emit_model;
 pub mod fit;
 pub mod homeostasis;
 pub mod library;
