@@ -461,7 +461,13 @@ where
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("error: {}", e.trim_end());
+                    // Rendered diagnostics carry their own "Error:" heading.
+                    let e = e.trim_end();
+                    if e.starts_with("Error:") {
+                        eprintln!("{e}");
+                    } else {
+                        eprintln!("error: {e}");
+                    }
                     ExitCode::FAILURE
                 }
             }
