@@ -238,6 +238,27 @@ enum Command {
         #[arg(long, value_name = "PASS", conflicts_with = "ast")]
         after: Option<String>,
     },
+    /// Write mechanisms for another simulator: `emit arbor FILES... --wrt MECH.PARAM,... -o DIR`
+    /// writes each .mod file as an Arbor mechanism that also computes its tangents dv/dθ and
+    /// dstate/dθ; with `--model MODEL.toml` also DIR/model.py, which runs the model on Arbor
+    /// (see docs/arbor.md).
+    Emit {
+        /// The target simulator (only `arbor`).
+        #[arg(value_parser = ["arbor"])]
+        target: String,
+        /// The .mod files.
+        files: Vec<PathBuf>,
+        /// The parameters to differentiate, MECH.PARAM, comma-separated.
+        #[arg(long, value_delimiter = ',', value_name = "MECH.PARAM,...")]
+        wrt: Vec<String>,
+        /// A model whose mechanisms (defined by FILES) to write, with a Python script that runs
+        /// it on Arbor (model.py); its [[parameter]] entries are the directions.
+        #[arg(long, value_name = "MODEL.toml", conflicts_with = "wrt")]
+        model: Option<PathBuf>,
+        /// The directory to write to.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
     /// Compile a .mod file to Rust: the mechanism struct, its metadata and its forward and
     /// tangent kernels (the code the build-time Builder writes).
     Compile {
@@ -502,6 +523,37 @@ where
             }
             print!("{}", nmodl::print_module(&m));
             ExitCode::SUCCESS
+        }
+        Some(Command::Emit {
+            target: _,
+            files,
+            wrt,
+            model,
+            output,
+        }) => {
+            let written = match model {
+                Some(model) => crate::emit_model::emit_model(&model, &files, &output),
+                None => crate::emit::parse_wrt(&wrt)
+                    .and_then(|dirs| crate::emit::emit_files(&files, &dirs, &output)),
+            };
+            match written {
+                Ok(paths) => {
+                    for p in paths {
+                        println!("wrote {}", p.display());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    // Rendered diagnostics carry their own "Error:" heading.
+                    let e = e.trim_end();
+                    if e.starts_with("Error:") {
+                        eprintln!("{e}");
+                    } else {
+                        eprintln!("error: {e}");
+                    }
+                    ExitCode::FAILURE
+                }
+            }
         }
         Some(Command::Compile { file, output, wrt }) => {
             // Names on the command line are checked here, so that their errors point at the

@@ -18,6 +18,8 @@
 
 pub mod catalogue;
 pub mod cli;
+pub mod emit;
+pub mod emit_model;
 pub mod fit;
 pub mod homeostasis;
 pub mod library;

@@ -25,6 +25,7 @@ mod common;
 mod sym_common;
 
 mod audit;
+mod back_arbor;
 mod back_rust;
 mod lower_corpus;
 mod lower_diagnostics;

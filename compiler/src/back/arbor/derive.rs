@@ -1,0 +1,376 @@
+//! The continuous tangent equations of a lowered module, for the Arbor back end.
+//!
+//! Unlike the `tangent` pass, which differentiates the update maps of NEURON's scheme exactly,
+//! this differentiates the equations themselves: each ODE `s' = f(v, s, θ)` gets the sensitivity
+//! ODE `σ' = f_v S + f_s σ + f_θ` (left for Arbor's own solver to integrate), and the BREAKPOINT
+//! currents get their tangents `dI = I_v S + I_s σ + I_θ` and their conductance `g = I_v`, from
+//! which the emitted mechanism advances the tangent `S = dv/dθ` of the membrane potential.
+
+use std::collections::HashMap;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::ir::{Builtin, ExprId, Module, Scope, Stmt, StmtKind, VarId, VarKind, Variable};
+use crate::passes::jvp::{Tangents, jvp};
+use crate::sym::tangent;
+
+/// One direction of differentiation: a parameter of some mechanism (perhaps another one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Direction {
+    /// The mechanism that owns the parameter.
+    pub mech: String,
+    /// The parameter's name.
+    pub param: String,
+}
+
+impl Direction {
+    /// The suffix that names this direction in emitted identifiers: `<mech>_<param>`.
+    pub fn tag(&self) -> String {
+        format!("{}_{}", self.mech, self.param)
+    }
+
+    /// The ion species that carries dv/dθ along this direction.
+    pub fn ion(&self) -> String {
+        format!("dv_{}", self.tag())
+    }
+}
+
+/// The variables a direction adds to a module: its v tangent (the ion's diffusive
+/// concentration) and one tangent per state.
+#[derive(Clone, Debug)]
+pub struct DirVars {
+    /// `dv_<mech>_<param>d`, the diffusive concentration holding dv/dθ.
+    pub s: VarId,
+    /// The tangent of each state (and written concentration), by the state.
+    pub sigma: Vec<(VarId, VarId)>,
+    /// The parameter of this module being differentiated, if it is one of its own.
+    pub own: Option<VarId>,
+}
+
+/// The variables that the module integrates: its STATEs and the concentrations it writes
+/// through an ODE.
+pub fn integrated(m: &Module) -> Vec<VarId> {
+    let mut out = m.states();
+    if let Some(d) = derivative_block(m) {
+        for s in &m.block(d).body {
+            if let StmtKind::Ode { state, .. } = s.kind
+                && !out.contains(&state)
+            {
+                out.push(state);
+            }
+        }
+    }
+    out
+}
+
+/// The DERIVATIVE block that BREAKPOINT solves, if any.
+pub fn derivative_block(m: &Module) -> Option<crate::ir::BlockId> {
+    let bp = m.breakpoint?;
+    m.block(bp).body.iter().find_map(|s| match s.kind {
+        StmtKind::Solve { block, .. } => Some(block),
+        _ => None,
+    })
+}
+
+/// ASSIGNED variables that carry a value from INITIAL or DERIVATIVE into BREAKPOINT (a gate
+/// `minf` computed with the rates and read by the current): their tangents are kept like the
+/// states'.
+pub fn carried(m: &Module) -> Vec<VarId> {
+    let mut written = vec![];
+    for b in [m.initial, derivative_block(m)].into_iter().flatten() {
+        for s in &m.block(b).body {
+            s.for_each_stmt(&mut |x| {
+                if let StmtKind::Assign { var, .. } = x.kind
+                    && m.var(var).kind == VarKind::Assigned
+                    && !m.nonspecific.contains(&var)
+                    && !written.contains(&var)
+                {
+                    written.push(var);
+                }
+            });
+        }
+    }
+    let mut read = vec![];
+    if let Some(bp) = m.breakpoint {
+        for s in &m.block(bp).body {
+            s.for_each_expr(&mut |e| read.extend(crate::sym::free_vars(&m.exprs, e)));
+        }
+    }
+    written.retain(|v| read.contains(v));
+    written
+}
+
+/// Adds the variables of every direction to `m`.
+pub fn add_direction_vars(m: &mut Module, dirs: &[Direction]) -> Vec<DirVars> {
+    let mut states = integrated(m);
+    states.extend(carried(m));
+    dirs.iter()
+        .map(|d| {
+            let span = m.span;
+            let s_name = format!("{}d", d.ion());
+            let s = m.add_var(Variable::new(s_name, VarKind::Assigned, Scope::Range, span));
+            let sigma = states
+                .iter()
+                .map(|&x| {
+                    let name =
+                        crate::passes::euler::unique(m, &format!("d{}_{}", m.var(x).name, d.tag()));
+                    let var = Variable::new(name, VarKind::State, Scope::Range, m.var(x).span);
+                    (x, m.add_var(var))
+                })
+                .collect();
+            let own = if d.mech == m.name {
+                m.lookup(&d.param)
+                    .filter(|&p| m.var(p).kind == VarKind::Parameter)
+            } else {
+                None
+            };
+            DirVars { s, sigma, own }
+        })
+        .collect()
+}
+
+/// The seeds of one direction: v moves with S, states with σ, the own parameter at rate one.
+fn seeds(m: &mut Module, dv: &DirVars, with_states: bool, with_v: bool) -> Tangents {
+    let mut t = Tangents::new();
+    if with_v && let Some(v) = m.builtin(Builtin::V) {
+        let e = m.exprs.var(dv.s);
+        t.insert(v, e);
+    }
+    if with_states {
+        for &(x, sx) in &dv.sigma {
+            let e = m.exprs.var(sx);
+            t.insert(x, e);
+        }
+    }
+    if let Some(p) = dv.own {
+        let one = m.exprs.num(1.0);
+        t.insert(p, one);
+    }
+    t
+}
+
+/// Runs [`jvp`] over `body` once per seed set and merges the results into one statement list in
+/// which every primal statement appears once, preceded by the tangent statements of every
+/// direction that belong before it. Returns the list and the tangents at its end.
+pub fn jvp_many(
+    m: &mut Module,
+    body: &[Stmt],
+    seeds: Vec<Tangents>,
+    prefixes: &[String],
+) -> Result<(Vec<Stmt>, Vec<Tangents>), Diagnostics> {
+    let first_new = m.vars.len();
+    let mut outs = Vec::new();
+    let mut ends = Vec::new();
+    for (mut t, prefix) in seeds.into_iter().zip(prefixes) {
+        outs.push(jvp(m, body.to_vec(), &mut t, prefix)?);
+        ends.push(t);
+    }
+    let is_tangent =
+        |s: &Stmt| matches!(s.kind, StmtKind::Assign { var, .. } if var.index() >= first_new);
+    Ok((merge(outs, &is_tangent), ends))
+}
+
+/// Merges the outputs of [`jvp`] for several directions over the same statements.
+fn merge(outs: Vec<Vec<Stmt>>, is_tangent: &dyn Fn(&Stmt) -> bool) -> Vec<Stmt> {
+    // Splits one output into the tangent statements before each primal statement, the primal
+    // statements, and the tangent statements after the last one.
+    let split = |stmts: Vec<Stmt>| {
+        let mut groups: Vec<Vec<Stmt>> = vec![vec![]];
+        let mut primals = vec![];
+        for s in stmts {
+            if is_tangent(&s) {
+                groups.last_mut().expect("a group").push(s);
+            } else {
+                primals.push(s);
+                groups.push(vec![]);
+            }
+        }
+        (groups, primals)
+    };
+    let mut parts: Vec<_> = outs.into_iter().map(split).collect();
+    let n = parts.first().map_or(0, |p| p.1.len());
+    let mut out = Vec::new();
+    for i in 0..=n {
+        for part in parts.iter_mut() {
+            out.append(&mut part.0[i]);
+        }
+        if i == n {
+            break;
+        }
+        let versions: Vec<Stmt> = parts.iter().map(|p| p.1[i].clone()).collect();
+        let first = versions[0].clone();
+        match first.kind {
+            StmtKind::If { cond, .. } => {
+                let mut thens = vec![];
+                let mut others = vec![];
+                for v in versions {
+                    if let StmtKind::If {
+                        then, otherwise, ..
+                    } = v.kind
+                    {
+                        thens.push(then);
+                        others.push(otherwise);
+                    }
+                }
+                out.push(Stmt {
+                    kind: StmtKind::If {
+                        cond,
+                        then: merge(thens, is_tangent),
+                        otherwise: merge(others, is_tangent),
+                    },
+                    span: first.span,
+                });
+            }
+            _ => out.push(first),
+        }
+    }
+    out
+}
+
+/// The tangents of the right-hand side of every ODE of `odes`, along each direction.
+pub fn ode_tangents(
+    m: &mut Module,
+    odes: &[(VarId, ExprId)],
+    ends: &[Tangents],
+) -> Vec<Vec<ExprId>> {
+    ends.iter()
+        .map(|t| {
+            let rhs: Vec<ExprId> = odes.iter().map(|&(_, r)| r).collect();
+            let t = t.clone();
+            tangent(&mut m.exprs, &rhs, &|v| t.get(&v).copied())
+        })
+        .collect()
+}
+
+/// An ODE `state' = rhs`.
+pub type Ode = (VarId, ExprId);
+
+/// The statements of a block split into its assignments and its ODEs; ODEs must come last and not
+/// sit inside if/else.
+pub fn split_odes(m: &Module, body: &[Stmt]) -> Result<(Vec<Stmt>, Vec<Ode>), Diagnostics> {
+    let mut assigns = vec![];
+    let mut odes = vec![];
+    for s in body {
+        match &s.kind {
+            StmtKind::Ode { state, rhs } => odes.push((*state, *rhs)),
+            StmtKind::Assign { .. } | StmtKind::If { .. } if odes.is_empty() => {
+                let mut nested_ode = false;
+                s.for_each_stmt(&mut |x| nested_ode |= matches!(x.kind, StmtKind::Ode { .. }));
+                if nested_ode {
+                    return Err(unsupported(m, s, "an ODE inside if/else").into());
+                }
+                assigns.push(s.clone());
+            }
+            StmtKind::Assign { .. } | StmtKind::If { .. } => {
+                return Err(unsupported(m, s, "an assignment after an ODE").into());
+            }
+            _ => return Err(unsupported(m, s, statement_name(&s.kind)).into()),
+        }
+    }
+    Ok((assigns, odes))
+}
+
+/// The NMODL name of a statement kind, for error messages.
+pub fn statement_name(k: &StmtKind) -> &'static str {
+    match k {
+        StmtKind::Assign { .. } => "an assignment",
+        StmtKind::Ode { .. } => "an ODE",
+        StmtKind::Reaction { .. } => "a reaction (KINETIC `~`)",
+        StmtKind::Flux { .. } => "a flux (KINETIC `<<`)",
+        StmtKind::Conserve { .. } => "CONSERVE",
+        StmtKind::Compartment { .. } => "COMPARTMENT",
+        StmtKind::Equation { .. } => "an equation (LINEAR/NONLINEAR `~`)",
+        StmtKind::If { .. } => "if/else",
+        StmtKind::While { .. } => "a while loop",
+        StmtKind::Solve { .. } => "SOLVE",
+        StmtKind::NetSend { .. } => "net_send",
+        StmtKind::NetEvent { .. } => "net_event",
+        StmtKind::Watch { .. } => "WATCH",
+    }
+}
+
+/// An error for a construct the Arbor back end does not translate, located at the statement.
+pub fn unsupported(m: &Module, s: &Stmt, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        s.span,
+        format!(
+            "{what} is not supported by the Arbor back end (mechanism `{}`)",
+            m.name
+        ),
+    )
+}
+
+/// The seeds of every direction for INITIAL (v and states start independent of θ), for the
+/// equations (v, states and parameters move) and for the conductance (v at rate one).
+pub fn initial_seeds(m: &mut Module, dvs: &[DirVars]) -> Vec<Tangents> {
+    dvs.iter().map(|d| seeds(m, d, false, false)).collect()
+}
+
+/// The seeds of every direction for the equations: v moves with S, states with σ.
+pub fn equation_seeds(m: &mut Module, dvs: &[DirVars]) -> Vec<Tangents> {
+    dvs.iter().map(|d| seeds(m, d, true, true)).collect()
+}
+
+/// The seed of v alone at rate one (for the conductance dI/dv).
+pub fn conductance_seed(m: &mut Module) -> Tangents {
+    let mut t: Tangents = HashMap::new();
+    if let Some(v) = m.builtin(Builtin::V) {
+        let one = m.exprs.num(1.0);
+        t.insert(v, one);
+    }
+    t
+}
+
+/// The step Arbor 0.12's `cnexp` takes for `x' = a x + b` (modcc's code: the (1,1) Padé
+/// approximant of the exponential, not the exponential that NEURON's cnexp uses):
+/// `x + (1 - (2 + dt a)/(2 - dt a)) (-b/a - x)`, or `x + dt b` where a is zero. An equation not
+/// linear in its own state is an error, as in modcc.
+pub fn arbor_cnexp(
+    m: &mut Module,
+    odes: &[Ode],
+    dt: VarId,
+    span: crate::diag::Span,
+) -> Result<Vec<Stmt>, Diagnostics> {
+    use crate::sym::{build, depends_on, is_linear_in};
+    let mut out = vec![];
+    for &(x, rhs) in odes {
+        let Some((a, b)) = is_linear_in(&mut m.exprs, rhs, x)
+            .filter(|&(a, b)| !depends_on(&m.exprs, a, x) && !depends_on(&m.exprs, b, x))
+        else {
+            let name = &m.var(x).name;
+            return Err(Diagnostic::error(
+                span,
+                format!("the equation for `{name}'` is not linear in `{name}`, which Arbor's cnexp needs"),
+            )
+            .into());
+        };
+        let ar = &mut m.exprs;
+        let xv = ar.var(x);
+        let dt = ar.var(dt);
+        let value = if ar.as_num(a) == Some(0.0) {
+            let step = build::mul(ar, dt, b);
+            build::add(ar, xv, step)
+        } else {
+            let dta = build::mul(ar, dt, a);
+            let two = ar.num(2.0);
+            let num = build::add(ar, two, dta);
+            let den = build::sub(ar, two, dta);
+            let pade = build::div(ar, num, den);
+            let one = ar.num(1.0);
+            let factor = build::sub(ar, one, pade);
+            let target = if ar.as_num(b) == Some(0.0) {
+                ar.num(0.0)
+            } else {
+                let ratio = build::div(ar, b, a);
+                build::neg(ar, ratio)
+            };
+            let gap = build::sub(ar, target, xv);
+            let step = build::mul(ar, factor, gap);
+            build::add(ar, xv, step)
+        };
+        out.push(Stmt {
+            kind: StmtKind::Assign { var: x, value },
+            span,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,699 @@
+//! The Arbor back end: a density mechanism and its tangents as one mechanism in Arbor's NMODL
+//! dialect (Arbor 0.12), for running gradient models on Arbor's distributed engine.
+//!
+//! The method is the gradient-diffusion paper's: the tangent S = dv/dθ of the membrane potential
+//! along each parameter θ is an ion species `dv_<mech>_<param>` whose diffusive concentration
+//! Arbor moves along the cable like v itself (the recipe sets its diffusivity), the state
+//! tangents are STATEs, and each mechanism adds its share of the tangent membrane current to S.
+//! See [`derive`] for the equations and the file header written by [`emit`] for what is exact.
+
+pub mod derive;
+pub mod events;
+pub mod print;
+
+use crate::back::nmodl::fmt_num;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::ir::{
+    BinOp, Builtin, ExprId, IonRole, MechKind, Module, Scope, SolveMethod, Stmt, StmtKind, VarId,
+    VarKind, Variable,
+};
+pub use derive::Direction;
+
+/// The name of the PARAMETER holding the simulation's time step (ms), which the recipe sets.
+pub const DT_PARAM: &str = "gm_dt";
+/// The name of the PARAMETER holding the membrane capacitance (µF/cm²), which the recipe sets.
+pub const CM_PARAM: &str = "gm_cm";
+
+/// The name of the PARAMETER holding the CV's volume-to-area ratio divided by the one the dv/dθ
+/// species' diffusivity was chosen for (d / d_ref on cylinders), which the recipe sets.
+pub const RHO_PARAM: &str = "gm_rho";
+
+/// The name of the PARAMETER (0 or 1) that lets a mechanism correct the axial part of dv/dθ; the
+/// recipe sets it to 1 where the mechanism is the only current-carrying one on its CVs.
+pub const AXIAL_PARAM: &str = "gm_axial";
+
+/// The name of the PARAMETER of a point process holding the area (µm²) of the CV it is placed
+/// on, which the recipe sets: Arbor passes what a point process writes to a diffusive
+/// concentration through unscaled.
+pub const AREA_PARAM: &str = "gm_area";
+
+/// Writes `m` (a lowered, validated density mechanism, as the front end makes it) as an Arbor
+/// mechanism that also computes the tangents along `dirs`. `source` names the file in the header.
+/// Directions whose mechanism is another one still matter here: this mechanism's currents move
+/// with v, so it adds to every direction's dv/dθ.
+pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diagnostics> {
+    check_supported(m)?;
+    for d in dirs.iter().filter(|d| d.mech == m.name) {
+        let ok = m
+            .lookup(&d.param)
+            .is_some_and(|p| m.var(p).kind == VarKind::Parameter)
+            || events::weight_name(m) == Some(d.param.as_str());
+        if !ok {
+            let names: Vec<&str> = m
+                .parameters()
+                .iter()
+                .map(|&p| m.var(p).name.as_str())
+                .collect();
+            return Err(Diagnostic::error(
+                m.span,
+                format!("mechanism `{}` has no PARAMETER `{}`", m.name, d.param),
+            )
+            .with_note(format!("its parameters are: {}", names.join(", ")))
+            .into());
+        }
+    }
+    let method = solve_method(m);
+    let primal_integrated = derive::integrated(m);
+    let mut m = m.clone();
+    let dvs = derive::add_direction_vars(&mut m, dirs);
+    let span = m.span;
+    // The ODEs as written, and the time step as a parameter the recipe sets.
+    let derivative_block = derive::derivative_block(&m);
+    let mut odes = vec![];
+    if let Some(d) = derivative_block {
+        let body = m.block(d).body.clone();
+        odes = derive::split_odes(&m, &body)?.1;
+    }
+    let dt = m.add_var(Variable::new(
+        DT_PARAM,
+        VarKind::Parameter,
+        Scope::Range,
+        span,
+    ));
+    m.vars[dt.index()].value = Some(0.025);
+    let cm = m.add_var(Variable::new(
+        CM_PARAM,
+        VarKind::Parameter,
+        Scope::Range,
+        span,
+    ));
+    m.vars[cm.index()].value = Some(1.0);
+    let rho = m.add_var(Variable::new(
+        RHO_PARAM,
+        VarKind::Parameter,
+        Scope::Range,
+        span,
+    ));
+    m.vars[rho.index()].value = Some(1.0);
+    let axial = m.add_var(Variable::new(
+        AXIAL_PARAM,
+        VarKind::Parameter,
+        Scope::Range,
+        span,
+    ));
+    m.vars[axial.index()].value = Some(0.0);
+    // What BREAKPOINT keeps for DERIVATIVE: the conductance g, v at the start of the step, and
+    // the tangent of g along each direction.
+    let currents = currents(&m);
+    let point = m.kind == MechKind::Point;
+    let area = if point {
+        let a = m.add_var(Variable::new(
+            AREA_PARAM,
+            VarKind::Parameter,
+            Scope::Range,
+            span,
+        ));
+        m.vars[a.index()].value = Some(1.0);
+        Some(a)
+    } else {
+        None
+    };
+    let kept = (!currents.is_empty() && !point).then(|| {
+        let add = |m: &mut Module, name: &str| {
+            let name = crate::passes::euler::unique(m, name);
+            m.add_var(Variable::new(name, VarKind::Assigned, Scope::Range, span))
+        };
+        Kept {
+            g: add(&mut m, "gm_g"),
+            v: add(&mut m, "gm_v0"),
+            dg: dirs
+                .iter()
+                .map(|d| add(&mut m, &format!("gm_dg_{}", d.tag())))
+                .collect(),
+            xin: dirs
+                .iter()
+                .map(|d| add(&mut m, &format!("gm_x_{}", d.tag())))
+                .collect(),
+            probe: dirs
+                .iter()
+                .map(|d| {
+                    let name = crate::passes::euler::unique(&m, &format!("gm_dv_{}", d.tag()));
+                    m.add_var(Variable::new(name, VarKind::State, Scope::Range, span))
+                })
+                .collect(),
+        }
+    });
+    let prefixes: Vec<String> = dirs.iter().map(|d| format!("d_{}_", d.tag())).collect();
+
+    // INITIAL: the states' initial values and their tangents (v starts independent of θ).
+    let mut initial = vec![];
+    if let Some(init) = m.initial {
+        let body = m.block(init).body.clone();
+        let seeds = derive::initial_seeds(&mut m, &dvs);
+        let (stmts, ends) = derive::jvp_many(&mut m, &body, seeds, &prefixes)?;
+        initial = stmts;
+        for (dv, t) in dvs.iter().zip(&ends) {
+            for &(x, sx) in &dv.sigma {
+                let value = t.get(&x).copied().unwrap_or_else(|| m.exprs.num(0.0));
+                initial.push(assign(sx, value, span));
+            }
+        }
+    }
+
+    if let Some(keep) = &kept {
+        for &p in &keep.probe {
+            let zero = m.exprs.num(0.0);
+            initial.push(assign(p, zero, span));
+        }
+    }
+
+    // DERIVATIVE: the rates, then the state tangents as assignments (the exact derivative of
+    // the cnexp step that Arbor takes, given v and dv/dθ at the end of the step), then the
+    // states' own ODEs for Arbor's cnexp to integrate.
+    let mut derivative = None;
+    if let Some(d) = derivative_block {
+        let name = m.block(d).name.clone();
+        let seeds = derive::equation_seeds(&mut m, &dvs);
+        // The rates, then the states' updates as Arbor's cnexp computes them.
+        let (mut body, _) = derive::split_odes(&m, &m.block(d).body.clone())?;
+        let block_span = m.block(d).span;
+        body.extend(derive::arbor_cnexp(&mut m, &odes, dt, block_span)?);
+        // The rest of the derivative of Arbor's voltage step, -dg (v' - v), through the same
+        // semi-implicit factor, now that v' is known; the state tangents then read the result.
+        if let Some(keep) = &kept {
+            let mut head = vec![];
+            let g = m.exprs.var(keep.g);
+            for ((dv, &dg), &xin) in dvs.iter().zip(&keep.dg).zip(&keep.xin) {
+                // Arbor's diffusion moved S from the value BREAKPOINT left, x, by the axial
+                // term; in the derivative of the voltage step that term is divided by
+                // 1 + 1000 dt g / c_m as well, and scaled by rho, the CV's volume-to-area ratio
+                // relative to the one the diffusivity was chosen for:
+                // S <- x + rho (S - x) c_m / (c_m + 1000 dt g). This is right only where this
+                // mechanism is the only one on the CV that carries a current (x is the value
+                // after every mechanism's BREAKPOINT only then).
+                let e = &mut m.exprs;
+                let (x, sv, cmv, dtv) = (e.var(xin), e.var(dv.s), e.var(cm), e.var(dt));
+                let k = e.num(1000.0);
+                let kdt = e.binary(BinOp::Mul, k, dtv);
+                let kdtg = e.binary(BinOp::Mul, kdt, g);
+                let den = e.binary(BinOp::Add, cmv, kdtg);
+                let moved = e.binary(BinOp::Sub, sv, x);
+                let rho = e.var(rho);
+                let factor = e.binary(BinOp::Mul, rho, cmv);
+                let factor = e.binary(BinOp::Div, factor, den);
+                // Only the one mechanism per CV that the recipe marks with gm_axial = 1 applies
+                // it: factor 1 + gm_axial (rho c_m / (c_m + 1000 dt g) - 1).
+                let one = e.num(1.0);
+                let change = e.binary(BinOp::Sub, factor, one);
+                let axial = e.var(axial);
+                let change = e.binary(BinOp::Mul, axial, change);
+                let factor = e.binary(BinOp::Add, one, change);
+                let scaled = e.binary(BinOp::Mul, moved, factor);
+                let value = e.binary(BinOp::Add, x, scaled);
+                head.push(assign(dv.s, value, span));
+                let e = &mut m.exprs;
+                let (dg, v0) = (e.var(dg), e.var(keep.v));
+                let v = m.builtin(Builtin::V).map(|v| m.exprs.var(v));
+                let v = v.unwrap_or(v0);
+                let dv_step = m.exprs.binary(BinOp::Sub, v, v0);
+                let di = m.exprs.binary(BinOp::Mul, dg, dv_step);
+                let step = semi_implicit(&mut m, dv.s, di, g, dt, cm);
+                head.push(assign(dv.s, step, span));
+            }
+            head.append(&mut body);
+            body = head;
+        }
+        let (stmts, ends) = derive::jvp_many(&mut m, &body, seeds, &prefixes)?;
+        let integrated: Vec<VarId> = odes.iter().map(|&(x, _)| x).collect();
+        let mut stmts: Vec<Stmt> = stmts
+            .into_iter()
+            .filter(
+                |s| !matches!(s.kind, StmtKind::Assign { var, .. } if integrated.contains(&var)),
+            )
+            .collect();
+        for (dv, t) in dvs.iter().zip(&ends) {
+            for &(x, sx) in &dv.sigma {
+                let value = t.get(&x).copied().unwrap_or_else(|| m.exprs.num(0.0));
+                stmts.push(assign(sx, value, span));
+            }
+        }
+        for &(x, rhs) in &odes {
+            stmts.push(ode(x, rhs, span));
+        }
+        derivative = Some((name, stmts));
+    }
+
+    // BREAKPOINT: the currents, then each direction's dv/dθ advanced by the membrane part of
+    // the tangent cable equation, semi-implicitly in this mechanism's own conductance g:
+    //   S <- S - 1000 dt dI / (c_m + 1000 dt g),
+    // keeping g, v and the tangents dg of g for the rest of the step's derivative, which
+    // DERIVATIVE adds once v at the end of the step is known (see below).
+    let mut breakpoint = vec![];
+    let mut point_ends = None;
+    let mut point_g = None;
+    if let Some(bp) = m.breakpoint {
+        let body: Vec<Stmt> = m
+            .block(bp)
+            .body
+            .iter()
+            .filter(|s| !matches!(s.kind, StmtKind::Solve { .. }))
+            .cloned()
+            .collect();
+        let mut tg = derive::conductance_seed(&mut m);
+        let body = crate::passes::jvp::jvp(&mut m, body, &mut tg, "g_")?;
+        let seeds = derive::equation_seeds(&mut m, &dvs);
+        let (stmts, ends) = derive::jvp_many(&mut m, &body, seeds, &prefixes)?;
+        breakpoint = stmts;
+        point_ends = Some(ends.clone());
+        point_g = Some(sum_currents(&mut m, &currents, &tg));
+        if let Some(keep) = &kept {
+            let g = sum_currents(&mut m, &currents, &tg);
+            breakpoint.push(assign(keep.g, g, span));
+            let v = m.builtin(Builtin::V).map(|v| m.exprs.var(v));
+            let v = v.unwrap_or_else(|| m.exprs.num(0.0));
+            breakpoint.push(assign(keep.v, v, span));
+            let g_kept = m.exprs.var(keep.g);
+            for (k, ((dv, t), &dg_var)) in dvs.iter().zip(&ends).zip(&keep.dg).enumerate() {
+                let t2 = t.clone();
+                let dg = crate::sym::tangent(&mut m.exprs, &[g], &|x| t2.get(&x).copied())[0];
+                breakpoint.push(assign(dg_var, dg, span));
+                let s_now = m.exprs.var(dv.s);
+                breakpoint.push(assign(keep.probe[k], s_now, span));
+                let di = sum_currents(&mut m, &currents, t);
+                let step = semi_implicit(&mut m, dv.s, di, g_kept, dt, cm);
+                breakpoint.push(assign(dv.s, step, span));
+                let s_after = m.exprs.var(dv.s);
+                breakpoint.push(assign(keep.xin[k], s_after, span));
+            }
+        }
+    }
+    // A point process: the explicit step of its current, through Arbor's point weight.
+    if let Some(area) = area
+        && !currents.is_empty()
+        && m.breakpoint.is_some()
+    {
+        let ends = point_ends.take().unwrap_or_default();
+        for (dv, t) in dvs.iter().zip(&ends) {
+            let di = sum_currents(&mut m, &currents, t);
+            let e = &mut m.exprs;
+            let (s_now, dtv, cmv, area) = (e.var(dv.s), e.var(dt), e.var(cm), e.var(area));
+            let k = e.num(1e5);
+            let num = e.binary(BinOp::Mul, k, dtv);
+            let num = e.binary(BinOp::Mul, num, di);
+            let den = e.binary(BinOp::Mul, cmv, area);
+            // Semi-implicit in the point process's own conductance (µS), as for density
+            // mechanisms: S <- S - 1e5 dt dI / (cm area + 1e5 dt g).
+            let g = point_g.unwrap_or_else(|| e.num(0.0));
+            let kdt = e.binary(BinOp::Mul, k, dtv);
+            let kdtg = e.binary(BinOp::Mul, kdt, g);
+            let den = e.binary(BinOp::Add, den, kdtg);
+            let q = e.binary(BinOp::Div, num, den);
+            let value = e.binary(BinOp::Sub, s_now, q);
+            breakpoint.push(assign(dv.s, value, span));
+        }
+    }
+    let writes_s = kept.is_some() || (point && !currents.is_empty());
+    let net_receive = events::net_receive(&mut m, dirs, &dvs, &prefixes)?;
+
+    let initial = print::hoist_selects(&mut m, initial);
+    let breakpoint = print::hoist_selects(&mut m, breakpoint);
+    let derivative = derivative.map(|(n, s)| (n, print::hoist_selects(&mut m, s)));
+    for stmts in [&initial, &breakpoint] {
+        print::check_exprs(&m, stmts)?;
+    }
+    if let Some((_, s)) = &derivative {
+        print::check_exprs(&m, s)?;
+    }
+
+    let reads_s = |s: VarId| {
+        let mut used = false;
+        let mut look = |stmts: &[Stmt]| {
+            for st in stmts {
+                st.for_each_expr(&mut |e| used |= crate::sym::free_vars(&m.exprs, e).contains(&s));
+            }
+        };
+        look(&breakpoint);
+        if let Some((_, d)) = &derivative {
+            look(d);
+        }
+        used
+    };
+    let mut out = header(&m, dirs, source, method);
+    out.push_str(&neuron_block(&m, dirs, &dvs, writes_s, &reads_s));
+    let mut declared = primal_integrated.clone();
+    declared.extend(kept.iter().flat_map(|k| k.probe.iter().copied()));
+    out.push_str(&declarations(&m, &dvs, &declared));
+    if !initial.is_empty() {
+        out.push('\n');
+        out.push_str(&print::block(&m, "INITIAL", &[], &initial));
+    }
+    out.push('\n');
+    let solve = derivative
+        .as_ref()
+        .map(|(n, _)| vec![format!("SOLVE {n} METHOD cnexp")])
+        .unwrap_or_default();
+    out.push_str(&print::block(&m, "BREAKPOINT", &solve, &breakpoint));
+    if let Some((name, stmts)) = &derivative {
+        out.push('\n');
+        out.push_str(&print::block(&m, &format!("DERIVATIVE {name}"), &[], stmts));
+    }
+    if let Some(text) = net_receive {
+        out.push('\n');
+        out.push_str(&text);
+    }
+    Ok(out)
+}
+
+/// Rejects what the back end does not translate, by name and where it is.
+fn check_supported(m: &Module) -> Result<(), Diagnostics> {
+    let here = |what: &str| {
+        Diagnostic::error(
+            m.span,
+            format!(
+                "{what} is not supported by the Arbor back end (mechanism `{}`)",
+                m.name
+            ),
+        )
+    };
+    match m.kind {
+        MechKind::Density => {}
+        MechKind::Point => {}
+        MechKind::Artificial => return Err(here("an ARTIFICIAL_CELL").into()),
+    }
+    events::check_net_receive(m)?;
+    for v in &m.vars {
+        if let VarKind::Builtin(b @ (Builtin::T | Builtin::Dt | Builtin::Area)) = v.kind {
+            return Err(Diagnostic::error(
+                v.span,
+                format!(
+                    "`{}` is not available to Arbor mechanisms (Arbor exposes v, diam and celsius)",
+                    b.name()
+                ),
+            )
+            .into());
+        }
+    }
+    for id in [m.initial, m.breakpoint].into_iter().flatten() {
+        for s in &m.block(id).body {
+            let mut bad: Option<(crate::diag::Span, String)> = None;
+            s.for_each_stmt(&mut |x| match &x.kind {
+                StmtKind::Solve { block, method } => {
+                    let kind = m.block(*block).kind;
+                    let ok = id == m.breakpoint.unwrap_or(id)
+                        && kind == crate::ir::BlockKind::Derivative
+                        && matches!(
+                            method,
+                            SolveMethod::Cnexp | SolveMethod::Derivimplicit | SolveMethod::Euler
+                        );
+                    if !ok && bad.is_none() {
+                        bad = Some((
+                            x.span,
+                            format!(
+                                "SOLVE {} {} is not supported by the Arbor back end (only a \
+                                 DERIVATIVE block solved from BREAKPOINT is)",
+                                m.block(*block).name,
+                                method.nmodl()
+                            ),
+                        ));
+                    }
+                }
+                StmtKind::Assign { .. } | StmtKind::If { .. } => {}
+                other => {
+                    if bad.is_none() {
+                        bad = Some((
+                            x.span,
+                            format!(
+                                "{} is not supported by the Arbor back end",
+                                derive::statement_name(other)
+                            ),
+                        ))
+                    }
+                }
+            });
+            if let Some((span, msg)) = bad {
+                return Err(Diagnostic::error(span, msg).into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The current variables the mechanism writes: NONSPECIFIC_CURRENTs and ion currents.
+fn currents(m: &Module) -> Vec<VarId> {
+    let mut out = m.nonspecific.clone();
+    for ion in &m.ions {
+        for &w in &ion.write {
+            if matches!(
+                m.var(w).kind,
+                VarKind::Ion {
+                    role: IonRole::Current,
+                    ..
+                }
+            ) {
+                out.push(w);
+            }
+        }
+    }
+    out
+}
+
+/// The variables BREAKPOINT keeps for DERIVATIVE.
+struct Kept {
+    g: VarId,
+    v: VarId,
+    dg: Vec<VarId>,
+    /// The value of dv/dθ that BREAKPOINT leaves to Arbor's diffusion.
+    xin: Vec<VarId>,
+    /// STATEs holding dv/dθ at the start of the step, for probes: Arbor samples after
+    /// BREAKPOINT, when the species already holds part of the next step's value.
+    probe: Vec<VarId>,
+}
+
+/// The sum of the tangents `t` of the currents.
+fn sum_currents(m: &mut Module, currents: &[VarId], t: &crate::passes::jvp::Tangents) -> ExprId {
+    let mut acc = m.exprs.num(0.0);
+    for c in currents {
+        if let Some(&e) = t.get(c) {
+            acc = m.exprs.binary(BinOp::Add, acc, e);
+        }
+    }
+    acc
+}
+
+/// `S - 1000 dt dI / (cm + 1000 dt g)`.
+fn semi_implicit(m: &mut Module, s: VarId, di: ExprId, g: ExprId, dt: VarId, cm: VarId) -> ExprId {
+    let e = &mut m.exprs;
+    let (s, dt, cm) = (e.var(s), e.var(dt), e.var(cm));
+    let k = e.num(1000.0);
+    let kdt = e.binary(BinOp::Mul, k, dt);
+    let num = e.binary(BinOp::Mul, kdt, di);
+    let kdtg = e.binary(BinOp::Mul, kdt, g);
+    let den = e.binary(BinOp::Add, cm, kdtg);
+    let q = e.binary(BinOp::Div, num, den);
+    e.binary(BinOp::Sub, s, q)
+}
+
+fn assign(var: VarId, value: ExprId, span: crate::diag::Span) -> Stmt {
+    Stmt {
+        kind: StmtKind::Assign { var, value },
+        span,
+    }
+}
+
+fn ode(state: VarId, rhs: ExprId, span: crate::diag::Span) -> Stmt {
+    Stmt {
+        kind: StmtKind::Ode { state, rhs },
+        span,
+    }
+}
+
+/// The comment that opens the file: what it computes, what is exact and what is not.
+fn header(m: &Module, dirs: &[Direction], source: &str, method: Option<SolveMethod>) -> String {
+    let along: Vec<String> = dirs
+        .iter()
+        .map(|d| format!("{}.{}", d.mech, d.param))
+        .collect();
+    let method_note = match method {
+        Some(SolveMethod::Derivimplicit) | Some(SolveMethod::Euler) => format!(
+            "\nThe source solves its states with METHOD {}; Arbor has no such method, so they are\n\
+             solved with cnexp here (a different integrator of the same equations).\n",
+            match method {
+                Some(SolveMethod::Euler) => "euler",
+                _ => "derivimplicit",
+            }
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "COMMENT\n\
+         Generated by gradmod from {source} for Arbor 0.12: the mechanism `{name}` and its\n\
+         tangents along {along}.\n\
+         \n\
+         Exact: the currents, rates and ODEs are the source's, and their derivatives (the\n\
+         tangent currents dI/dθ, the conductance dI/dv) are exact symbolic derivatives of them.\n\
+         The state tangents are the exact derivative of the step that Arbor's cnexp takes\n\
+         for the states (modcc's (1,1) Padé form of the exponential), given v and dv/dθ at the\n\
+         end of the step.\n\
+         \n\
+         dv/dθ is the diffusive concentration of the ion species dv_<mech>_<param>. BREAKPOINT\n\
+         adds this mechanism's share of the membrane term of the derivative of Arbor's voltage\n\
+         step, S <- S - 1000 {DT_PARAM} dI/({CM_PARAM} + 1000 {DT_PARAM} g); Arbor's ion diffusion adds\n\
+         the axial term; DERIVATIVE adds the term in dg/dθ (v' - v) once v' is known and, where\n\
+         {AXIAL_PARAM} = 1, rescales the axial term by {RHO_PARAM} {CM_PARAM}/({CM_PARAM} + 1000 {DT_PARAM} g).\n\
+         The recipe sets {DT_PARAM} (the time step, ms), {CM_PARAM} (uF/cm2), {RHO_PARAM} (d/d_ref),\n\
+         {AXIAL_PARAM} and the species' diffusivity 1e-4 d_ref/(4 Ra cm) m2/s (docs/arbor.md).\n\
+         \n\
+         Exact, then: on one compartment with one mechanism, dv/dθ and the state tangents are the\n\
+         derivative of Arbor's step (equal to its finite differences). Approximate: across CVs\n\
+         the axial term is split from the membrane term (a few per cent in spikes on a uniform\n\
+         cable), poorly so where the diameter changes between CVs, and several current-carrying\n\
+         mechanisms on one CV take their shares one after another. Every mechanism on the cell\n\
+         must be emitted with the same directions, or its share of dI/dθ is missing. Ion\n\
+         variables this mechanism reads (reversal potentials, concentrations) are taken as\n\
+         independent of θ. STATE gm_dv_<mech>_<param> holds dv/dθ at the start of the step, for\n\
+         probes.\n\
+         {method_note}\
+         ENDCOMMENT\n\n",
+        name = m.name,
+        along = if along.is_empty() {
+            "nothing".to_string()
+        } else {
+            along.join(", ")
+        },
+    )
+}
+
+/// The METHOD of the SOLVE in BREAKPOINT.
+fn solve_method(m: &Module) -> Option<SolveMethod> {
+    let bp = m.breakpoint?;
+    m.block(bp).body.iter().find_map(|s| match s.kind {
+        StmtKind::Solve { method, .. } => Some(method),
+        _ => None,
+    })
+}
+
+/// The NEURON block.
+fn neuron_block(
+    m: &Module,
+    dirs: &[Direction],
+    dvs: &[derive::DirVars],
+    writes_s: bool,
+    reads_s: &dyn Fn(VarId) -> bool,
+) -> String {
+    let kw = if m.kind == MechKind::Point {
+        "POINT_PROCESS"
+    } else {
+        "SUFFIX"
+    };
+    let mut out = format!("NEURON {{\n    {kw} {}\n", m.name);
+    for ion in &m.ions {
+        let mut text = format!("    USEION {}", ion.species);
+        let read: Vec<&str> = ion
+            .read
+            .iter()
+            .filter(|r| !ion.write.contains(r))
+            .map(|&r| m.var(r).name.as_str())
+            .collect();
+        if !read.is_empty() {
+            text.push_str(&format!(" READ {}", read.join(", ")));
+        }
+        if !ion.write.is_empty() {
+            let w: Vec<&str> = ion.write.iter().map(|&r| m.var(r).name.as_str()).collect();
+            text.push_str(&format!(" WRITE {}", w.join(", ")));
+        }
+        if let Some(z) = ion.valence {
+            text.push_str(&format!(" VALENCE {}", fmt_num(z)));
+        }
+        out.push_str(&text);
+        out.push('\n');
+    }
+    for (d, dv) in dirs.iter().zip(dvs) {
+        let name = &m.var(dv.s).name;
+        if writes_s {
+            out.push_str(&format!("    USEION {} WRITE {name} VALENCE 1\n", d.ion()));
+        } else if reads_s(dv.s) {
+            out.push_str(&format!("    USEION {} READ {name} VALENCE 1\n", d.ion()));
+        }
+    }
+    if !m.nonspecific.is_empty() {
+        let names: Vec<&str> = m
+            .nonspecific
+            .iter()
+            .map(|&v| m.var(v).name.as_str())
+            .collect();
+        out.push_str(&format!("    NONSPECIFIC_CURRENT {}\n", names.join(", ")));
+    }
+    let range: Vec<&str> = m
+        .vars
+        .iter()
+        .filter(|v| {
+            (v.kind == VarKind::Parameter && v.scope == Scope::Range) || v.kind == VarKind::Assigned
+        })
+        .filter(|v| !dvs.iter().any(|d| m.var(d.s).name == v.name))
+        .filter(|v| !m.nonspecific.iter().any(|&n| m.var(n).name == v.name))
+        .map(|v| v.name.as_str())
+        .collect();
+    if !range.is_empty() {
+        out.push_str(&format!("    RANGE {}\n", range.join(", ")));
+    }
+    let global: Vec<&str> = m
+        .vars
+        .iter()
+        .filter(|v| v.kind == VarKind::Parameter && v.scope == Scope::Global)
+        .map(|v| v.name.as_str())
+        .collect();
+    if !global.is_empty() {
+        out.push_str(&format!("    GLOBAL {}\n", global.join(", ")));
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The PARAMETER, CONSTANT, STATE and ASSIGNED blocks.
+fn declarations(m: &Module, dvs: &[derive::DirVars], integrated: &[VarId]) -> String {
+    let is_s = |v: &Variable| dvs.iter().any(|d| m.var(d.s).name == v.name);
+    let mut params = vec![];
+    let mut constants = vec![];
+    let mut assigned = vec![];
+    for v in &m.vars {
+        match v.kind {
+            VarKind::Parameter => params.push(match v.value {
+                Some(x) => format!("{} = {}", v.name, fmt_num(x)),
+                None => v.name.clone(),
+            }),
+            VarKind::Builtin(Builtin::Celsius | Builtin::Diam) => params.push(v.name.clone()),
+            VarKind::Constant => {
+                if let Some(x) = v.value {
+                    constants.push(format!("{} = {}", v.name, fmt_num(x)));
+                }
+            }
+            VarKind::Assigned
+                if !is_s(v) && !m.nonspecific.iter().any(|&n| m.var(n).name == v.name) =>
+            {
+                assigned.push(v.name.clone())
+            }
+            _ => {}
+        }
+    }
+    let mut states: Vec<String> = integrated.iter().map(|&s| m.var(s).name.clone()).collect();
+    for d in dvs {
+        states.extend(d.sigma.iter().map(|&(_, s)| m.var(s).name.clone()));
+    }
+    let mut out = String::new();
+    for (kw, items) in [
+        ("PARAMETER", params),
+        ("CONSTANT", constants),
+        ("STATE", states),
+        ("ASSIGNED", assigned),
+    ] {
+        if items.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{kw} {{\n"));
+        for i in items {
+            out.push_str(&format!("    {i}\n"));
+        }
+        out.push_str("}\n");
+    }
+    out
+}

@@ -1,0 +1,99 @@
+//! The Arbor back end: the emitted mechanisms for hh and an IO channel as reviewed snapshots, and
+//! constructs Arbor's dialect lacks rejected by name at their place in the source.
+
+use std::path::Path;
+
+use gradmod_compiler::back::arbor::{Direction, emit};
+use gradmod_compiler::driver::load_source;
+
+fn dir(mech: &str, param: &str) -> Direction {
+    Direction {
+        mech: mech.into(),
+        param: param.into(),
+    }
+}
+
+fn emit_file(stem: &str, dirs: &[Direction]) -> Result<String, String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../mod_files/{stem}.mod"));
+    let text = std::fs::read_to_string(path).unwrap();
+    let front = load_source(&format!("mod_files/{stem}.mod"), &text);
+    let m = front.module.as_ref().expect("the file is accepted");
+    emit(m, dirs, &format!("{stem}.mod")).map_err(|d| d.render(&front.sources))
+}
+
+#[test]
+fn hh_with_three_directions() {
+    let dirs = [dir("hh", "gnabar"), dir("hh", "gkbar"), dir("hh", "gl")];
+    let out = emit_file("hh", &dirs).unwrap();
+    // Every direction has its species, a tangent per state, and its update of dv/dθ.
+    for d in &dirs {
+        assert!(out.contains(&format!("USEION {} WRITE {}d VALENCE 1", d.ion(), d.ion())));
+        for s in ["m", "h", "n"] {
+            assert!(out.contains(&format!("    d{s}_{} = ", d.tag())));
+        }
+    }
+    assert!(
+        !out.contains("select("),
+        "Arbor has no conditional expression"
+    );
+    assert_snapshot!("hh", out);
+}
+
+#[test]
+fn io_channel_with_its_own_and_a_foreign_direction() {
+    // io_na_s differentiated along its own gbar and along io_kdr.gbar: the foreign direction
+    // still needs this channel's share of dv/dθ, without a parameter seed.
+    let out = emit_file("io_na_s", &[dir("io_na_s", "gbar"), dir("io_kdr", "gbar")]).unwrap();
+    assert!(out.contains("USEION dv_io_kdr_gbar WRITE dv_io_kdr_gbard"));
+    assert_snapshot!("io_na_s", out);
+}
+
+#[test]
+fn unsupported_constructs_are_rejected_by_name_and_place() {
+    let text = "NEURON { POINT_PROCESS sends NONSPECIFIC_CURRENT i }\n\
+                PARAMETER { g = 1 }\nASSIGNED { v i }\nBREAKPOINT { i = g * v }\n\
+                NET_RECEIVE(w) {\n    net_send(1, 1)\n}\n";
+    let front = load_source("sends.mod", text);
+    let m = front.module.as_ref().expect("accepted");
+    let err = emit(m, &[], "sends.mod")
+        .unwrap_err()
+        .render(&front.sources);
+    assert!(
+        err.contains("net_send in NET_RECEIVE is not supported by the Arbor back end"),
+        "{err}"
+    );
+    assert!(err.contains("sends.mod:6:"), "{err}");
+    let err = emit_file("hh", &[dir("hh", "gbar")]).unwrap_err();
+    assert!(
+        err.contains("mechanism `hh` has no PARAMETER `gbar`"),
+        "{err}"
+    );
+    let text = "NEURON { SUFFIX uses_t NONSPECIFIC_CURRENT i }\n\
+                PARAMETER { g = 1 }\nASSIGNED { v i t }\nBREAKPOINT { i = g * t * v }\n";
+    let front = load_source("uses_t.mod", text);
+    let m = front.module.as_ref().expect("accepted");
+    let err = emit(m, &[], "uses_t.mod")
+        .unwrap_err()
+        .render(&front.sources);
+    assert!(
+        err.contains("`t` is not available to Arbor mechanisms"),
+        "{err}"
+    );
+    assert!(err.contains("uses_t.mod:3:"), "{err}");
+}
+
+#[test]
+fn expsyn_carries_the_weight_direction_through_net_receive() {
+    let out = emit_file("expsyn", &[dir("ExpSyn", "weight"), dir("hh", "gnabar")]).unwrap();
+    assert!(out.contains("POINT_PROCESS ExpSyn"));
+    // d/dλ of g = g + λ w at λ = 1 is w; the foreign direction only carries σ.
+    assert!(
+        out.contains("d_ExpSyn_weight_g_1 = dg_ExpSyn_weight + weight"),
+        "{out}"
+    );
+    assert!(
+        out.contains("dg_ExpSyn_weight = d_ExpSyn_weight_g_1"),
+        "{out}"
+    );
+    assert!(out.contains("gm_area"), "{out}");
+}

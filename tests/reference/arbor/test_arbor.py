@@ -1,0 +1,123 @@
+"""The Arbor back end against Arbor itself (run by .ci/run where Arbor installs from PyPI).
+
+Each test builds a catalogue with `gradmod emit arbor` and arbor-build-catalogue, and compares
+dv/dθ from it with Arbor's central finite differences at the same dt. GRADMOD_CLI names the
+gradmod binary (default target/debug/gradmod).
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+A = pytest.importorskip("arbor")
+
+import check_models as C  # noqa: E402
+import diffusivity as D  # noqa: E402
+import gm_arbor as G  # noqa: E402
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
+GRADMOD = os.environ.get("GRADMOD_CLI", os.path.join(ROOT, "target", "debug", "gradmod"))
+
+
+def fd_error(cat, cable, mechs, mech, param, stim, tstop, cv):
+    """max |tangent - central difference| / max |central difference| at CV `cv`."""
+    wrt = [(m, p) for m in mechs for p in ["gbar", "gnabar", "gkbar", "gl", "e", "g"] if p in mechs[m]]
+    ions = [f"dv_{m}_{p}" for m, p in wrt]
+    ion = f"dv_{mech}_{param}"
+    base = C.simulate(cat, cable, mechs, ions, stim, tstop)
+    h = 1e-4 * mechs[mech][param]
+    runs = []
+    for sign in (1, -1):
+        ms = {k: dict(v) for k, v in mechs.items()}
+        ms[mech][param] += sign * h
+        runs.append(C.simulate(cat, cable, ms, ions, stim, tstop)["v"])
+    fd = (runs[0] - runs[1]) / (2 * h)
+    return G.rel_err(base[ion][:, 1:][:, cv], fd[:, 1:][:, cv])
+
+
+@pytest.fixture(scope="module")
+def hh_cat(tmp_path_factory):
+    work = str(tmp_path_factory.mktemp("hh"))
+    files = [os.path.join(ROOT, "mod_files/hh.mod")]
+    return G.build_catalogue(GRADMOD, files, ["hh.gnabar", "hh.gkbar", "hh.gl"], work)
+
+
+def test_diffusivity_makes_diffusion_equal_the_cable(tmp_path):
+    cat = G.build_catalogue(GRADMOD, [os.path.join(ROOT, "mod_files/pas.mod")], ["pas.e"], str(tmp_path))
+    for diam in (1.0, 4.0):
+        exact, _ = D.relax(cat, diam, 1.0)
+        off, _ = D.relax(cat, diam, 1.01)
+        assert exact < 1e-12, (diam, exact)
+        assert off > 1e-3, (diam, off)
+
+
+def test_hh_on_one_compartment_is_the_derivative_of_arbors_step(hh_cat):
+    soma = G.Cable([("soma", 20.0, 20.0, 1)])
+    hh = {"hh": {"gnabar": 0.12, "gkbar": 0.036, "gl": 0.0003}}
+    stim = (soma.loc("soma", 0.5), 1.0, 1.0, 0.5)
+    for param in ("gnabar", "gkbar", "gl"):
+        err = fd_error(hh_cat, soma, hh, "hh", param, stim, 15.0, 0)
+        assert err < 1e-6, (param, err)
+
+
+def test_hh_cable_agrees_with_finite_differences_to_a_few_percent(hh_cat):
+    cable = G.Cable([("cable", 300.0, 1.0, 30)])
+    hh = {"hh": {"gnabar": 0.12, "gkbar": 0.036, "gl": 0.0003}}
+    stim = (cable.loc("cable", 0.0167), 2.0, 1.0, 0.1)
+    err_first = fd_error(hh_cat, cable, hh, "hh", "gnabar", stim, 15.0, 0)
+    err_last = fd_error(hh_cat, cable, hh, "hh", "gnabar", stim, 15.0, -1)
+    assert err_first < 3e-2, err_first
+    assert err_last < 8e-2, err_last
+
+
+def test_io_channel_on_one_compartment(tmp_path):
+    files = [os.path.join(ROOT, "mod_files/io_na_s.mod")]
+    cat = G.build_catalogue(GRADMOD, files, ["io_na_s.gbar"], str(tmp_path))
+    soma = G.Cable([("soma", 20.0, 20.0, 1)])
+    stim = (soma.loc("soma", 0.5), 2.0, 10.0, 0.2)
+    err = fd_error(cat, soma, {"io_na_s": {"gbar": 0.003}}, "io_na_s", "gbar", stim, 20.0, 0)
+    assert err < 1e-6, err
+    assert np.isfinite(err)
+
+
+def read_csv(path):
+    with open(path) as f:
+        head = f.readline().strip().split(",")
+    return head, np.loadtxt(path, delimiter=",", skiprows=1)
+
+
+def test_model_emission_runs_model_b_like_gradmod(tmp_path):
+    import subprocess
+    import sys
+
+    model = os.path.join(ROOT, "models/B100_hh_cable.toml")
+    out = tmp_path / "arbor"
+    subprocess.run([GRADMOD, "emit", "arbor", os.path.join(ROOT, "mod_files/hh.mod"), "--model", model, "-o", str(out)], check=True)
+    bindir = os.path.dirname(sys.executable)
+    env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
+    subprocess.run([os.path.join(bindir, "arbor-build-catalogue"), "gm", "mods"], cwd=out, check=True, capture_output=True, env=env)
+    subprocess.run([sys.executable, "model.py", "gm-catalogue.so", "res"], cwd=out, check=True, capture_output=True)
+    ref = tmp_path / "gradmod"
+    subprocess.run([GRADMOD, "run", model, "--out", str(ref), "--no-plot"], check=True, capture_output=True)
+    ha, va = read_csv(out / "res" / "traces.csv")
+    hg, vg = read_csv(ref / "traces.csv")
+    n = min(len(va), len(vg))
+    for name in ha[1:]:
+        # Arbor's and gradmod's schemes differ (cnexp forms, CV layout): V agrees to a fraction of a mV.
+        assert np.max(np.abs(va[:n, ha.index(name)] - vg[:n, hg.index(name)])) < 0.5, name
+    ha, ta = read_csv(out / "res" / "tangents.csv")
+    hg, tg = read_csv(ref / "tangents.csv")
+    assert ha[1:] == [h for h in hg[1:] if h in ha], (ha, hg)
+    for name in ha[1:]:
+        err = G.rel_err(ta[:n, ha.index(name)], tg[:n, hg.index(name)])
+        assert err < 0.1, (name, err)
+
+
+def test_model_emission_refuses_what_it_cannot_build(tmp_path):
+    import subprocess
+
+    model = os.path.join(ROOT, "models/io_cell.toml")
+    r = subprocess.run([GRADMOD, "emit", "arbor", "--model", model, "-o", str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "[morphology] (SWC) is not supported by `gradmod emit arbor --model` yet" in r.stderr
