@@ -376,7 +376,7 @@ fn index(compiled: &[Compiled], rejected: &[(String, String)]) -> String {
         pub const NAMES: &[&str] = &[#(#names_list),*];
 
         /// A new, empty instance of the mechanism called `name`, if the catalogue has it.
-        #[allow(dead_code)]
+        #[allow(dead_code, clippy::match_single_binding)]
         pub fn by_name(name: &str) -> Option<Box<dyn gradmod_runtime::mechanism::Mechanism>> {
             match name {
                 #(#arms)*
@@ -389,7 +389,7 @@ fn index(compiled: &[Compiled], rejected: &[(String, String)]) -> String {
         pub const FILES: &[(&str, &str)] = &[#(#files),*];
 
         /// A new, empty instance of the mechanism the file with this stem defines.
-        #[allow(dead_code)]
+        #[allow(dead_code, clippy::match_single_binding)]
         pub fn by_file(stem: &str) -> Option<Box<dyn gradmod_runtime::mechanism::Mechanism>> {
             match stem {
                 #(#file_arms)*
