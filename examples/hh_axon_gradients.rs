@@ -1,5 +1,5 @@
 //! The gradient-diffusion paper's first figure: an action potential travelling along the HH axon
-//! of model A (MODELS.md), and its sensitivities to the input weight w (here the amplitude of
+//! of model A (docs/MODELS.md), and its sensitivities to the input weight w (here the amplitude of
 //! the IClamp that starts it): dV/dw and the gating tangents dm/dw, dh/dw, dn/dw, at the soma and
 //! at the far end of the axon. All come from one simulation with the generated `hh` and its
 //! compiler-derived tangents.

@@ -277,7 +277,7 @@ enum Command {
 /// build script so that `gradmod check` needs no files.
 pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_sources.rs"));
 
-/// The bundled default model: model A of MODELS.md with tangents for gnabar, gkbar, gl and the
+/// The bundled default model: model A of docs/MODELS.md with tangents for gnabar, gkbar, gl and the
 /// IClamp amplitude.
 const DEFAULT_MODEL: (&str, &str) = (
     "models/A_hh_axon.toml",

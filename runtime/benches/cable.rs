@@ -1,4 +1,4 @@
-//! Throughput on model B(N) (MODELS.md): an HH cable of N CVs, forward only and with K tangents.
+//! Throughput on model B(N) (docs/MODELS.md): an HH cable of N CVs, forward only and with K tangents.
 //! Criterion reports elements/s = CV-steps/s (N CVs times steps).
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
@@ -31,7 +31,7 @@ fn thread_cpu_ns() -> Option<u64> {
     text.split_whitespace().next()?.parse().ok()
 }
 
-/// Prints CV-steps per CPU-second for every configuration (one 100 ms run each, as MODELS.md's B(N)).
+/// Prints CV-steps per CPU-second for every configuration (one 100 ms run each, as docs/MODELS.md's B(N)).
 fn cpu_time_table() {
     println!("B(N), 4000 steps, CV-steps per second of thread CPU time:");
     for n in [100usize, 1000, 10000] {

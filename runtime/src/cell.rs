@@ -25,7 +25,7 @@ pub struct Settings {
 }
 
 impl Default for Settings {
-    /// NEURON's defaults as used by MODELS.md: dt 0.025 ms, 6.3 °C, 1 µF/cm², 100 Ω·cm, −65 mV.
+    /// NEURON's defaults as used by docs/MODELS.md: dt 0.025 ms, 6.3 °C, 1 µF/cm², 100 Ω·cm, −65 mV.
     fn default() -> Self {
         Self {
             dt: 0.025,

@@ -1,6 +1,6 @@
 //! Ion species: concentrations, reversal potentials and ionic currents per CV, with their tangents.
 //!
-//! Defaults follow NEURON (NEURON_SCHEME.md): na 10/140 mM and 50 mV, k 54.4/2.5 mM and −77 mV,
+//! Defaults follow NEURON (docs/NEURON_SCHEME.md): na 10/140 mM and 50 mV, k 54.4/2.5 mM and −77 mV,
 //! ca 5e-5/2 mM and 132.4579341637009 mV, any other species 1/1 mM and 0 mV. Where a mechanism reads a
 //! concentration the reversal potential is set by Nernst at initialisation; where one writes a
 //! concentration, also at the start of every step.

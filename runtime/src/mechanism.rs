@@ -12,7 +12,7 @@
 //! per-instance weight converts them to mA/cm² of their CV (`weight = 100 / area_um2`), so every
 //! kernel accumulates `i[node] += weight * current` and `g[node] += weight * conductance` alike.
 //!
-//! Tangents (DESIGN.md, steps 1'–3'): for K parameters θ_k the runtime keeps S_k = dv/dθ_k per CV, and
+//! Tangents (docs/DESIGN.md, steps 1'–3'): for K parameters θ_k the runtime keeps S_k = dv/dθ_k per CV, and
 //! each mechanism keeps σ_k = ds/dθ_k for its own states in one flat buffer laid out
 //! `[k][state][instance]` (states numbered in the order of the state fields in `MechanismInfo::fields`).
 

@@ -113,7 +113,7 @@ impl Adam {
     }
 }
 
-/// Online gradient control between steps (DESIGN.md, "Online mode"): θ_k ← θ_k − α·dt·g_k, with
+/// Online gradient control between steps (docs/DESIGN.md, "Online mode"): θ_k ← θ_k − α·dt·g_k, with
 /// g_k clipped to [−clip, clip] and θ_k kept within bounds. The gradient is usually the tangent of
 /// an observer mechanism's objective state (see [`state_gradient`]), made a recent-weighted average
 /// by the cell's forgetting rate.

@@ -1,4 +1,4 @@
-//! The time step (NEURON_SCHEME.md) and its exact tangent (DESIGN.md, steps 1'–3').
+//! The time step (docs/NEURON_SCHEME.md) and its exact tangent (docs/DESIGN.md, steps 1'–3').
 
 use crate::cell::Cell;
 use crate::error::{Error, Result};

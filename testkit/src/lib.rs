@@ -1,6 +1,6 @@
 //! Test support shared by the runtime's tests and benches and the root package's end-to-end
 //! tests: hand-written mechanisms with hand-written tangents (NEURON's `pas` and `hh`, a shunt and
-//! `ExpSyn`), the standard models of MODELS.md built with them, the finite-difference checker of
+//! `ExpSyn`), the standard models of docs/MODELS.md built with them, the finite-difference checker of
 //! tangents, and the NEURON reference data of `tests/reference/data`.
 //!
 //! It is a crate of its own so that both packages' tests use it as a dependency (the runtime's as

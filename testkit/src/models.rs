@@ -1,4 +1,4 @@
-//! The standard models of MODELS.md, built with the hand-written mechanisms or with any `hh`.
+//! The standard models of docs/MODELS.md, built with the hand-written mechanisms or with any `hh`.
 
 use crate::{hh::Hh, pas::Pas};
 use gradmod_runtime::mechanism::Mechanism;

@@ -1,5 +1,5 @@
 //! The generated `hh` and `pas` against the runtime's hand-written test mechanisms and against
-//! NEURON 9.0.2 reference traces (models A and B(100) of MODELS.md).
+//! NEURON 9.0.2 reference traces (models A and B(100) of docs/MODELS.md).
 
 // The runtime's hand-written test mechanisms index parallel arrays by range.
 

@@ -1,4 +1,4 @@
-//! Model C (MODELS.md, the inferior-olive cell on C4A.swc) differentiated end to end: every
+//! Model C (docs/MODELS.md, the inferior-olive cell on C4A.swc) differentiated end to end: every
 //! tangent trace dV/dθ equals the central finite difference of two full simulations to a relative
 //! error below 1e-6 of the trace's maximum. The passive variant (one CV per SWC segment, 3914 CVs)
 //! for pas g and e, c_m, Ra and the clamp amplitude; the active variant (the IO channels, one CV per

@@ -406,7 +406,10 @@ fn check_of_a_folder_checks_each_of_its_files() {
     std::fs::write(dir.join("notes.txt"), "not a mechanism").unwrap();
     let (code, out, _) = gradmod(&["check", s(&dir)]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("a_broken.mod") && out.contains("ok     "), "{out}");
+    assert!(
+        out.contains("a_broken.mod") && out.contains("ok     "),
+        "{out}"
+    );
     assert!(!out.contains("notes.txt"), "{out}");
     std::fs::remove_file(dir.join("a_broken.mod")).unwrap();
     let (code, out, _) = gradmod(&["check", s(&dir)]);

@@ -1,5 +1,5 @@
 //! Shared by the end-to-end tests: the built-in catalogue (generated from `mod_files/` by the
-//! build script), the standard models of MODELS.md over any `hh`, and the NEURON reference data.
+//! build script), the standard models of docs/MODELS.md over any `hh`, and the NEURON reference data.
 
 pub use gradmod::catalogue;
 /// The finite-difference checker, shared with the runtime's own tangent tests.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """gradmod, NEURON and Arbor side by side on the same models, in one run, one table.
 
-Models (MODELS.md; dt 0.025 ms, 100 ms = 4000 steps, celsius 6.3, v_init -65 mV, Ra 100 ohm cm,
+Models (docs/MODELS.md; dt 0.025 ms, 100 ms = 4000 steps, celsius 6.3, v_init -65 mV, Ra 100 ohm cm,
 cm 1 uF/cm2):
   B(1000)  one cable 10000 um x 1 um, 1000 CVs, hh, IClamp 0.1 nA 10-11 ms at CV 0;
   C hh     C4A.swc read as NEURON's Import3d does, one CV per SWC segment (nseg = n3d - 1),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference traces and discretisation data from NEURON for gradmod's test suite.
 
-Builds the standard models of MODELS.md (A: HH axon, B(100): HH cable, C: inferior-olive
+Builds the standard models of docs/MODELS.md (A: HH axon, B(100): HH cable, C: inferior-olive
 cell on C4A.swc, passive and hh) with NEURON's fixed-step scheme and writes CSV files into
 data/ next to this script. See README.md in this directory for the columns and conventions.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Check that NEURON's fixed-step scheme is the one described in NEURON_SCHEME.md.
+"""Check that NEURON's fixed-step scheme is the one described in docs/NEURON_SCHEME.md.
 
 Re-implements one NEURON time step in NumPy (staggered backward Euler: currents and the
 0.001 mV finite-difference conductance at (v_k, states_k), a linear solve for v_{k+1} over the

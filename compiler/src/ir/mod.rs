@@ -32,7 +32,7 @@ pub enum MechKind {
     Artificial,
 }
 
-/// The tangent maps of a mechanism (DESIGN.md, steps 1'-3'): each block is the forward-mode
+/// The tangent maps of a mechanism (docs/DESIGN.md, steps 1'-3'): each block is the forward-mode
 /// derivative of one kernel along one direction θ_k, primal and tangent statements interleaved
 /// (each tangent statement comes just before the primal statement it differentiates, and reads
 /// the same values). Tangent variables have kind [`VarKind::Tangent`].

@@ -1,4 +1,4 @@
-//! `tangent`: the forward-mode derivative of every kernel the runtime calls (DESIGN.md, steps
+//! `tangent`: the forward-mode derivative of every kernel the runtime calls (docs/DESIGN.md, steps
 //! 1'-3'), by symbolic differentiation of its statements ([`super::jvp`]).
 //!
 //! Inputs are the tangents of v, of the states (σ), of the parameters (the seeds dp/dθ_k), of the

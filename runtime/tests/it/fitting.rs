@@ -1,4 +1,4 @@
-//! The loss of MODELS.md and its gradient from tangents; Adam fitting recovers parameters.
+//! The loss of docs/MODELS.md and its gradient from tangents; Adam fitting recovers parameters.
 
 use gradmod_runtime::optim::{Adam, TraceLoss};
 use gradmod_runtime::{Cell, ParamSpec, Probe, Recorder};

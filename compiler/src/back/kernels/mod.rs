@@ -197,7 +197,7 @@ impl Body {
     }
 }
 
-/// The tangent kernels of a module (DESIGN.md, steps 1'-3').
+/// The tangent kernels of a module (docs/DESIGN.md, steps 1'-3').
 #[derive(Clone, Debug, PartialEq)]
 pub struct TangentKernels {
     /// The derivative of INITIAL; `None` when INITIAL sets nothing a parameter moves, so every

@@ -1,4 +1,4 @@
-//! The tangent kernels (DESIGN.md, steps 1'-3'), from the module's [`TangentMaps`]:
+//! The tangent kernels (docs/DESIGN.md, steps 1'-3'), from the module's [`TangentMaps`]:
 //! `init_tangent`, `currents_tangent`, the fused `states_tangent` (it also advances the states)
 //! and `net_receive_tangent`.
 //!
