@@ -30,9 +30,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use gradmod::Library;
+use gradmod::fit::cmaes::CmaEs;
 use gradmod::fit::plot::{draw, lines};
 use gradmod::fit::{self, AdamOptions, Checkpoint, Cvs, IO_REFERENCE, IO_START};
-use gradmod_runtime::cmaes::CmaEs;
 use plotters::prelude::*;
 
 /// Multipliers of [`IO_REFERENCE`] that make the target: the paper's conductances, converted as

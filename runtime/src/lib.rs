@@ -10,7 +10,6 @@
 
 pub mod cell;
 mod cell_events;
-pub mod cmaes;
 pub mod control;
 pub mod discretization;
 pub mod error;

@@ -8,6 +8,7 @@
 //! simulation per iteration, whatever the number of parameters).
 
 pub mod checkpoint;
+pub mod cmaes;
 pub mod command;
 pub mod plot;
 

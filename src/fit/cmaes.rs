@@ -1,10 +1,11 @@
 //! A compact CMA-ES (Hansen's covariance matrix adaptation evolution strategy, with the default
-//! constants of Hansen's tutorial, arXiv 1604.00772), the derivative-free baseline for fitting.
+//! constants of Hansen's tutorial, arXiv 1604.00772), the derivative-free baseline the fitting
+//! example compares Adam with.
 //!
 //! Ask for a population, evaluate it, tell the fitness values back:
 //!
 //! ```
-//! use gradmod_runtime::cmaes::CmaEs;
+//! use gradmod::fit::cmaes::CmaEs;
 //! let mut es = CmaEs::new(vec![1.0, -1.0], 0.5, Some(10), 1);
 //! for _ in 0..100 {
 //!     let xs = es.ask();
@@ -13,8 +14,6 @@
 //! }
 //! assert!(es.best().1 < 1e-8);
 //! ```
-
-use crate::error::{Error, Result};
 
 /// CMA-ES state.
 #[derive(Clone, Debug)]
@@ -151,16 +150,16 @@ impl CmaEs {
 
     /// Updates the distribution from a population and its fitness values (lower is better;
     /// non-finite values rank last).
-    pub fn tell(&mut self, xs: &[Vec<f64>], fitness: &[f64]) -> Result<()> {
+    pub fn tell(&mut self, xs: &[Vec<f64>], fitness: &[f64]) -> Result<(), String> {
         let n = self.n;
         if xs.len() != fitness.len()
             || xs.len() < self.weights.len()
             || xs.iter().any(|x| x.len() != n)
         {
-            return Err(Error::Invalid(format!(
+            return Err(format!(
                 "CMA-ES: expected at least {} points of dimension {n} with one fitness each",
                 self.weights.len()
-            )));
+            ));
         }
         let mut order: Vec<usize> = (0..xs.len()).collect();
         let key = |i: usize| {
