@@ -48,6 +48,40 @@ use serde::Deserialize;
 
 use crate::library::Library;
 
+/// Gradient mode's objective: the state `e` of instance 0 of the built-in observer
+/// `rate_objective` (mod_files/rate_objective.mod), whose e' = (f − f_target)²/2.
+pub fn rate_objective() -> ObjectiveSpec {
+    ObjectiveSpec {
+        mechanism: "rate_objective".into(),
+        state: "e".into(),
+        instance: 0,
+        target: None,
+        direction: None,
+    }
+}
+
+/// Tracking mode's objective: the rate estimate `f` of instance 0 of `rate_objective` and its
+/// target field `ftarget`.
+pub fn rate_tracking() -> ObjectiveSpec {
+    ObjectiveSpec {
+        mechanism: "rate_objective".into(),
+        state: "f".into(),
+        instance: 0,
+        target: Some("ftarget".into()),
+        direction: None,
+    }
+}
+
+/// The step direction of tracking mode: the state `a` of instance `instance` of the built-in
+/// `excitability` (mod_files/excitability.mod), a soft threshold indicator filtered with 1 ms.
+pub fn excitability(instance: usize) -> StateRef {
+    StateRef {
+        mechanism: "excitability".into(),
+        state: "a".into(),
+        instance,
+    }
+}
+
 /// The homeostasis-related sections of a model file.
 #[derive(Debug, Default, Deserialize)]
 pub struct HomeostasisFile {
@@ -341,15 +375,15 @@ pub fn attach(cell: &mut Cell, h: &Homeostasis, library: &Library) -> Result<Att
         outlier: h.outlier,
     };
     let base = match h.mode {
-        Mode::Tracking => ObjectiveSpec::rate_tracking(),
-        Mode::Gradient => ObjectiveSpec::rate_objective(),
+        Mode::Tracking => rate_tracking(),
+        Mode::Gradient => rate_objective(),
     };
-    let excitability = match h.mode {
+    let by_excitability = match h.mode {
         Mode::Tracking => h.direction != Some(Direction::Rate),
         Mode::Gradient => false,
     };
     let mut direction = None;
-    if excitability {
+    if by_excitability {
         let (ex, at) = insert_observer(cell, library, "excitability", &h.section)?;
         for (field, key, value) in [
             ("vs", "excitability_v", h.excitability_v),
@@ -360,7 +394,7 @@ pub fn attach(cell: &mut Cell, h: &Homeostasis, library: &Library) -> Result<Att
                     .map_err(|e| format!("homeostasis.{key}: {e}"))?;
             }
         }
-        direction = Some(StateRef::excitability(at));
+        direction = Some(excitability(at));
     }
     let spec = ObjectiveSpec {
         instance,

@@ -67,8 +67,8 @@
 //!
 //! [`ObjectiveSpec::direction`] lets another state supply the samples u, while the error still
 //! comes from the tracked state; the stationary point stays E[x] = x*, since the error enters
-//! linearly. The built-in choice is [`StateRef::excitability`], the state `a` of
-//! `mod_files/excitability.mod` (a soft threshold indicator S(v) filtered with τ = 1 ms), whose
+//! linearly. The built-in choice is the state `a` of
+//! `mod_files/excitability.mod` (`gradmod::homeostasis::excitability`) (a soft threshold indicator S(v) filtered with τ = 1 ms), whose
 //! tangent is dense where a filtered spike count's is rare and heavy-tailed.
 //!
 //! # Gradient mode
@@ -133,7 +133,8 @@ impl Default for ControlSettings {
 /// The objective: a state of one instance of a mechanism placed on the cell.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ObjectiveSpec {
-    /// Mechanism name (for example `rate_objective`).
+    /// Mechanism name (for example `rate_objective`; the runtime knows no mechanism by name: the
+    /// model description names it).
     pub mechanism: String,
     /// State name (for example `e`).
     pub state: String,
@@ -156,42 +157,6 @@ pub struct StateRef {
     pub state: String,
     /// Instance index.
     pub instance: usize,
-}
-
-impl StateRef {
-    /// The state `a` of instance `instance` of `excitability` (mod_files/excitability.mod).
-    pub fn excitability(instance: usize) -> Self {
-        Self {
-            mechanism: "excitability".into(),
-            state: "a".into(),
-            instance,
-        }
-    }
-}
-
-impl ObjectiveSpec {
-    /// Gradient mode: the state `e` of instance 0 of `rate_objective`.
-    pub fn rate_objective() -> Self {
-        Self {
-            mechanism: "rate_objective".into(),
-            state: "e".into(),
-            instance: 0,
-            target: None,
-            direction: None,
-        }
-    }
-
-    /// Tracking mode: the rate estimate `f` of instance 0 of `rate_objective` and its target
-    /// `ftarget`.
-    pub fn rate_tracking() -> Self {
-        Self {
-            mechanism: "rate_objective".into(),
-            state: "f".into(),
-            instance: 0,
-            target: Some("ftarget".into()),
-            direction: None,
-        }
-    }
 }
 
 /// One adapted parameter.

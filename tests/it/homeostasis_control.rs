@@ -185,7 +185,7 @@ fn controller_errors_are_clear() {
     let mut cell = observed_hh();
     cell.add_parameter(ParamSpec::mechanism("hh", "gkbar").log_scaled())
         .unwrap();
-    let obj = ObjectiveSpec::rate_objective();
+    let obj = homeostasis::rate_objective();
     let s = ControlSettings::default();
     let err = Controller::new(&cell, &obj, &[1], s).unwrap_err();
     assert!(err.to_string().contains("log-scaled"), "{err}");
@@ -199,12 +199,12 @@ fn controller_errors_are_clear() {
     assert!(err.to_string().contains("not a STATE"), "{err}");
     let bad_target = ObjectiveSpec {
         target: Some("e".into()),
-        ..ObjectiveSpec::rate_tracking()
+        ..homeostasis::rate_tracking()
     };
     let err = Controller::new(&cell, &bad_target, &[0], s).unwrap_err();
     assert!(err.to_string().contains("not a PARAMETER"), "{err}");
     let bad_average = ControlSettings { average: 0.0, ..s };
-    let err = Controller::new(&cell, &ObjectiveSpec::rate_tracking(), &[0], bad_average);
+    let err = Controller::new(&cell, &homeostasis::rate_tracking(), &[0], bad_average);
     assert!(err.is_err());
     let mut c = Controller::new(&cell, &obj, &[0], s).unwrap();
     assert_eq!(
@@ -237,7 +237,7 @@ fn one_outlier_does_not_turn_the_mean_sensitivity_round() {
             outlier,
             ..ControlSettings::default()
         };
-        let mut c = Controller::new(&cell, &ObjectiveSpec::rate_tracking(), &ks, settings).unwrap();
+        let mut c = Controller::new(&cell, &homeostasis::rate_tracking(), &ks, settings).unwrap();
         cell.field_mut(obj, "f").unwrap()[0] = 10.0;
         let mut directions = Vec::new();
         for i in 0..201 {
@@ -282,7 +282,7 @@ fn a_bad_outlier_factor_is_rejected() {
             outlier,
             ..ControlSettings::default()
         };
-        let err = Controller::new(&cell, &ObjectiveSpec::rate_tracking(), &[0], s).unwrap_err();
+        let err = Controller::new(&cell, &homeostasis::rate_tracking(), &[0], s).unwrap_err();
         assert!(err.to_string().contains("outlier"), "{err}");
     }
 }
@@ -309,8 +309,8 @@ fn the_direction_state_supplies_the_sensitivity() {
     )
     .unwrap();
     let spec = ObjectiveSpec {
-        direction: Some(StateRef::excitability(0)),
-        ..ObjectiveSpec::rate_tracking()
+        direction: Some(homeostasis::excitability(0)),
+        ..homeostasis::rate_tracking()
     };
     let mut c = Controller::new(&cell, &spec, &[0], ControlSettings::default()).unwrap();
     let probe = |mech| Probe::StateTangent {
@@ -349,11 +349,11 @@ fn direction_errors_are_clear() {
     };
     let not_state = StateRef {
         state: "vs".into(),
-        ..StateRef::excitability(0)
+        ..homeostasis::excitability(0)
     };
     let err = Controller::new(
         &cell,
-        &with(not_state, ObjectiveSpec::rate_tracking()),
+        &with(not_state, homeostasis::rate_tracking()),
         &[0],
         s,
     )
@@ -362,16 +362,16 @@ fn direction_errors_are_clear() {
         err.to_string().contains("excitability.vs is not a STATE"),
         "{err}"
     );
-    let bad_instance = StateRef::excitability(3);
+    let bad_instance = homeostasis::excitability(3);
     let err = Controller::new(
         &cell,
-        &with(bad_instance, ObjectiveSpec::rate_tracking()),
+        &with(bad_instance, homeostasis::rate_tracking()),
         &[0],
         s,
     )
     .unwrap_err();
     assert!(err.to_string().contains("excitability[3]"), "{err}");
-    let gradient = with(StateRef::excitability(0), ObjectiveSpec::rate_objective());
+    let gradient = with(homeostasis::excitability(0), homeostasis::rate_objective());
     let err = Controller::new(&cell, &gradient, &[0], s).unwrap_err();
     assert!(err.to_string().contains("tracking mode"), "{err}");
     // The same in a model file.
