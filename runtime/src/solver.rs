@@ -142,25 +142,21 @@ impl HinesMatrix {
         }
         let rhs = &mut rhs[..cols * n];
         if self.chain {
-            // One column at a time, with the running value in a register; the columns are
-            // independent, so their sweeps still overlap in the processor.
+            // Up to four columns at a time, each with its running value in a register: the
+            // columns' dependency chains are independent and overlap in the processor. Every
+            // column sees the same operations in the same order as alone.
             let (mult, b, d, inv_d) = (
                 &self.mult[..n],
                 &self.b[..n],
                 &self.d[..n],
                 &self.inv_d[..n],
             );
-            for col in rhs.chunks_exact_mut(n) {
-                let mut r = col[n - 1];
-                for i in (1..n).rev() {
-                    r = col[i - 1] - mult[i] * r;
-                    col[i - 1] = r;
-                }
-                let mut x = r / d[0];
-                col[0] = x;
-                for i in 1..n {
-                    x = (col[i] - b[i] * x) * inv_d[i];
-                    col[i] = x;
+            for group in rhs.chunks_mut(4 * n) {
+                match group.len() / n {
+                    4 => chain_sweeps::<4>(group, n, mult, b, d, inv_d),
+                    3 => chain_sweeps::<3>(group, n, mult, b, d, inv_d),
+                    2 => chain_sweeps::<2>(group, n, mult, b, d, inv_d),
+                    _ => chain_sweeps::<1>(group, n, mult, b, d, inv_d),
                 }
             }
             return;
@@ -213,6 +209,46 @@ impl HinesMatrix {
             } else {
                 rhs[i] = (rhs[i] - b[i] * rhs[p]) * inv_d[i];
             }
+        }
+    }
+}
+
+/// The forward and backward sweeps of an unbranched cable for `C` columns of `n` rows stored one
+/// after another in `cols`, with the factorisation `mult`, `b`, `d`, `inv_d`.
+#[inline(always)]
+fn chain_sweeps<const C: usize>(
+    cols: &mut [f64],
+    n: usize,
+    mult: &[f64],
+    b: &[f64],
+    d: &[f64],
+    inv_d: &[f64],
+) {
+    let col: [&mut [f64]; C] = {
+        let mut rest = &mut cols[..C * n];
+        std::array::from_fn(|_| {
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(n);
+            rest = tail;
+            head
+        })
+    };
+    let mut r: [f64; C] = std::array::from_fn(|c| col[c][n - 1]);
+    for i in (1..n).rev() {
+        let m = mult[i];
+        for c in 0..C {
+            r[c] = col[c][i - 1] - m * r[c];
+            col[c][i - 1] = r[c];
+        }
+    }
+    let mut x: [f64; C] = std::array::from_fn(|c| r[c] / d[0]);
+    for c in 0..C {
+        col[c][0] = x[c];
+    }
+    for i in 1..n {
+        let (bi, inv) = (b[i], inv_d[i]);
+        for c in 0..C {
+            x[c] = (col[c][i] - bi * x[c]) * inv;
+            col[c][i] = x[c];
         }
     }
 }
