@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 pub mod include;
 pub mod ions;
+pub mod lanes;
 pub mod mechanism;
 pub mod morphology;
 pub mod network;

@@ -87,38 +87,82 @@ impl HinesMatrix {
         self.back_substitute(rhs);
     }
 
-    /// [`HinesMatrix::solve`] for an unbranched cable: the same operations in the same order, with
-    /// the parent's diagonal and right-hand side carried in registers between rows.
+    /// [`HinesMatrix::solve`] for an unbranched cable, eliminated from both ends towards the row
+    /// `n / 2` (a twisted factorisation): the two halves are independent dependency chains that
+    /// the processor overlaps, where one elimination from the far end is one chain of divisions
+    /// twice as long. Rows above the middle store the multiplier of their elimination into the
+    /// row below (`b[i + 1] / d[i]`), rows below it that into the row above (`a[i] / d[i]`).
     fn solve_chain(&mut self, rhs: &mut [f64]) {
         let n = self.len();
         if n == 0 {
             return;
         }
+        let mid = n / 2;
         let (a, b) = (&self.a[..n], &self.b[..n]);
         let (d, mult, inv_d) = (&mut self.d[..n], &mut self.mult[..n], &mut self.inv_d[..n]);
         let rhs = &mut rhs[..n];
-        let (mut di, mut ri) = (d[n - 1], rhs[n - 1]);
-        for i in (1..n).rev() {
-            let inv = 1.0 / di;
-            inv_d[i] = inv;
-            let m = a[i] * inv;
-            mult[i] = m;
-            di = d[i - 1] - m * b[i];
-            ri = rhs[i - 1] - m * ri;
-            d[i - 1] = di;
-            rhs[i - 1] = ri;
+        // Rows n - 1 ..= mid + 1 into the row above them, rows 0 ..= mid - 1 into the row below.
+        let (mut dl, mut rl) = (d[n - 1], rhs[n - 1]);
+        let (mut dr, mut rr) = (d[0], rhs[0]);
+        let (lower, upper) = (n - 1 - mid, mid);
+        for t in 0..lower.max(upper) {
+            if t < lower {
+                let i = n - 1 - t;
+                let inv = 1.0 / dl;
+                inv_d[i] = inv;
+                let m = a[i] * inv;
+                mult[i] = m;
+                if i - 1 == mid {
+                    d[mid] -= m * b[i];
+                    rhs[mid] -= m * rl;
+                } else {
+                    dl = d[i - 1] - m * b[i];
+                    rl = rhs[i - 1] - m * rl;
+                    d[i - 1] = dl;
+                    rhs[i - 1] = rl;
+                }
+            }
+            if t < upper {
+                let i = t;
+                let inv = 1.0 / dr;
+                inv_d[i] = inv;
+                let m = b[i + 1] * inv;
+                mult[i] = m;
+                if i + 1 == mid {
+                    d[mid] -= m * a[i + 1];
+                    rhs[mid] -= m * rr;
+                } else {
+                    dr = d[i + 1] - m * a[i + 1];
+                    rr = rhs[i + 1] - m * rr;
+                    d[i + 1] = dr;
+                    rhs[i + 1] = rr;
+                }
+            }
         }
-        let mut x = ri / di;
-        rhs[0] = x;
-        for i in 1..n {
-            x = (rhs[i] - b[i] * x) * inv_d[i];
-            rhs[i] = x;
+        let xm = rhs[mid] / d[mid];
+        rhs[mid] = xm;
+        let (mut xl, mut xr) = (xm, xm);
+        for t in 0..lower.max(upper) {
+            if t < lower {
+                let i = mid + 1 + t;
+                xl = (rhs[i] - b[i] * xl) * inv_d[i];
+                rhs[i] = xl;
+            }
+            if t < upper {
+                let i = mid - 1 - t;
+                xr = (rhs[i] - a[i + 1] * xr) * inv_d[i];
+                rhs[i] = xr;
+            }
         }
     }
 
     /// Solves `M x = rhs` in place with the factorisation of the last [`HinesMatrix::solve`].
     pub fn solve_again(&self, rhs: &mut [f64]) {
         let n = self.len();
+        if self.chain {
+            self.solve_again_many(&mut rhs[..n], 1);
+            return;
+        }
         let (parent, mult) = (&self.parent[..n], &self.mult[..n]);
         let rhs = &mut rhs[..n];
         for i in (0..n).rev() {
@@ -142,25 +186,22 @@ impl HinesMatrix {
         }
         let rhs = &mut rhs[..cols * n];
         if self.chain {
-            // One column at a time, with the running value in a register; the columns are
-            // independent, so their sweeps still overlap in the processor.
-            let (mult, b, d, inv_d) = (
-                &self.mult[..n],
-                &self.b[..n],
-                &self.d[..n],
-                &self.inv_d[..n],
-            );
-            for col in rhs.chunks_exact_mut(n) {
-                let mut r = col[n - 1];
-                for i in (1..n).rev() {
-                    r = col[i - 1] - mult[i] * r;
-                    col[i - 1] = r;
-                }
-                let mut x = r / d[0];
-                col[0] = x;
-                for i in 1..n {
-                    x = (col[i] - b[i] * x) * inv_d[i];
-                    col[i] = x;
+            // Up to four columns at a time, each with its running value in a register: the
+            // columns' dependency chains are independent and overlap in the processor. Every
+            // column sees the same operations in the same order as alone.
+            let f = Factors {
+                mult: &self.mult[..n],
+                a: &self.a[..n],
+                b: &self.b[..n],
+                d: &self.d[..n],
+                inv_d: &self.inv_d[..n],
+            };
+            for group in rhs.chunks_mut(4 * n) {
+                match group.len() / n {
+                    4 => chain_sweeps::<4>(group, n, &f),
+                    3 => chain_sweeps::<3>(group, n, &f),
+                    2 => chain_sweeps::<2>(group, n, &f),
+                    _ => chain_sweeps::<1>(group, n, &f),
                 }
             }
             return;
@@ -212,6 +253,83 @@ impl HinesMatrix {
                 rhs[i] /= d[i];
             } else {
                 rhs[i] = (rhs[i] - b[i] * rhs[p]) * inv_d[i];
+            }
+        }
+    }
+}
+
+/// The factorisation of an unbranched cable by [`HinesMatrix::solve`], with the coefficients.
+struct Factors<'m> {
+    mult: &'m [f64],
+    a: &'m [f64],
+    b: &'m [f64],
+    d: &'m [f64],
+    inv_d: &'m [f64],
+}
+
+/// The sweeps of the twisted factorisation of an unbranched cable (see `solve_chain`) for `C`
+/// columns of `n` rows stored one after another in `cols`: the same operations in the same order
+/// as for the forward right-hand side, each column's chains independent of the others'.
+#[inline(always)]
+fn chain_sweeps<const C: usize>(cols: &mut [f64], n: usize, f: &Factors) {
+    let col: [&mut [f64]; C] = {
+        let mut rest = &mut cols[..C * n];
+        std::array::from_fn(|_| {
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(n);
+            rest = tail;
+            head
+        })
+    };
+    let mid = n / 2;
+    let (lower, upper) = (n - 1 - mid, mid);
+    let mut rl: [f64; C] = std::array::from_fn(|c| col[c][n - 1]);
+    let mut rr: [f64; C] = std::array::from_fn(|c| col[c][0]);
+    for t in 0..lower.max(upper) {
+        if t < lower {
+            let i = n - 1 - t;
+            let m = f.mult[i];
+            for c in 0..C {
+                if i - 1 == mid {
+                    col[c][mid] -= m * rl[c];
+                } else {
+                    rl[c] = col[c][i - 1] - m * rl[c];
+                    col[c][i - 1] = rl[c];
+                }
+            }
+        }
+        if t < upper {
+            let i = t;
+            let m = f.mult[i];
+            for c in 0..C {
+                if i + 1 == mid {
+                    col[c][mid] -= m * rr[c];
+                } else {
+                    rr[c] = col[c][i + 1] - m * rr[c];
+                    col[c][i + 1] = rr[c];
+                }
+            }
+        }
+    }
+    let mut xl: [f64; C] = std::array::from_fn(|c| col[c][mid] / f.d[mid]);
+    let mut xr = xl;
+    for c in 0..C {
+        col[c][mid] = xl[c];
+    }
+    for t in 0..lower.max(upper) {
+        if t < lower {
+            let i = mid + 1 + t;
+            let (bi, inv) = (f.b[i], f.inv_d[i]);
+            for c in 0..C {
+                xl[c] = (col[c][i] - bi * xl[c]) * inv;
+                col[c][i] = xl[c];
+            }
+        }
+        if t < upper {
+            let i = mid - 1 - t;
+            let (ai, inv) = (f.a[i + 1], f.inv_d[i]);
+            for c in 0..C {
+                xr[c] = (col[c][i] - ai * xr[c]) * inv;
+                col[c][i] = xr[c];
             }
         }
     }

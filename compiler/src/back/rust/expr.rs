@@ -51,6 +51,9 @@ pub struct ExprWriter<'a> {
     ar: &'a ExprArena,
     name: &'a dyn Fn(VarId) -> Ident,
     helpers: RefCell<BTreeSet<Helper>>,
+    /// Whether values are of the generic lane type `Lanes: gradmod_runtime::lanes::Real`
+    /// (conditions are masks, branches selects) rather than `f64`.
+    lanes: bool,
 }
 
 impl<'a> ExprWriter<'a> {
@@ -60,6 +63,17 @@ impl<'a> ExprWriter<'a> {
             ar,
             name,
             helpers: RefCell::new(BTreeSet::new()),
+            lanes: false,
+        }
+    }
+
+    /// A writer over `ar` whose values are of the lane type `Lanes` (see
+    /// `gradmod_runtime::lanes`): the same operations lane by lane, both arms of a condition
+    /// evaluated and one selected per lane.
+    pub fn new_lanes(ar: &'a ExprArena, name: &'a dyn Fn(VarId) -> Ident) -> Self {
+        ExprWriter {
+            lanes: true,
+            ..Self::new(ar, name)
         }
     }
 
@@ -80,6 +94,9 @@ impl<'a> ExprWriter<'a> {
 
     /// `e` as a Rust `bool` expression: true when `e` is nonzero (NaN included, as in C).
     pub fn condition(&self, e: ExprId) -> TokenStream {
+        if self.lanes {
+            return self.mask(e);
+        }
         let ar = self.ar;
         let cmp = |op: BinOp, a: ExprId, b: ExprId| {
             let (a, b) = (self.operand(a, Prec::Sum), self.operand(b, Prec::Sum));
@@ -117,6 +134,45 @@ impl<'a> ExprWriter<'a> {
         }
     }
 
+    /// `e` as a mask of the lane type: per lane, whether `e` is nonzero.
+    fn mask(&self, e: ExprId) -> TokenStream {
+        let cmp = |op: BinOp, a: ExprId, b: ExprId| {
+            let (a, b) = (self.value(a), self.value(b));
+            let f = match op {
+                BinOp::Lt => quote!(|x, y| x < y),
+                BinOp::Le => quote!(|x, y| x <= y),
+                BinOp::Gt => quote!(|x, y| x > y),
+                BinOp::Ge => quote!(|x, y| x >= y),
+                BinOp::Eq => quote!(|x, y| x == y),
+                _ => quote!(|x, y| x != y),
+            };
+            quote!(Lanes::cmp(#a, #b, #f))
+        };
+        match self.ar.get(e) {
+            Expr::Binary(
+                op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne),
+                a,
+                b,
+            ) => cmp(op, a, b),
+            Expr::Binary(BinOp::And, a, b) => {
+                let (a, b) = (self.mask(a), self.mask(b));
+                quote!(Lanes::and(#a, #b))
+            }
+            Expr::Binary(BinOp::Or, a, b) => {
+                let (a, b) = (self.mask(a), self.mask(b));
+                quote!(Lanes::or(#a, #b))
+            }
+            Expr::Unary(UnOp::Not, a) => {
+                let a = self.mask(a);
+                quote!(Lanes::not(#a))
+            }
+            _ => {
+                let x = self.value(e);
+                quote!(Lanes::cmp(#x, Lanes::splat(0.0), |x, y| x != y))
+            }
+        }
+    }
+
     /// `e` parenthesised if it binds more weakly than `min`.
     fn operand(&self, e: ExprId, min: Prec) -> TokenStream {
         let (t, p) = self.write(e);
@@ -125,6 +181,10 @@ impl<'a> ExprWriter<'a> {
 
     fn write(&self, e: ExprId) -> (TokenStream, Prec) {
         match self.ar.get(e) {
+            Expr::Num(n) if self.lanes => {
+                let c = number(n.0);
+                (quote!(Lanes::splat(#c)), Prec::Atom)
+            }
             Expr::Num(n) => constant(n.0),
             Expr::Var(v) => {
                 let id = (self.name)(v);
@@ -144,6 +204,9 @@ impl<'a> ExprWriter<'a> {
             } => {
                 let c = self.condition(cond);
                 let (t, o) = (self.value(then), self.value(otherwise));
+                if self.lanes {
+                    return (quote!(Lanes::select(#c, #t, #o)), Prec::Atom);
+                }
                 (quote!(if #c { #t } else { #o }), Prec::If)
             }
         }
@@ -152,6 +215,12 @@ impl<'a> ExprWriter<'a> {
     /// A condition as the number 1.0 or 0.0.
     fn truth(&self, e: ExprId) -> (TokenStream, Prec) {
         let c = self.condition(e);
+        if self.lanes {
+            return (
+                quote!(Lanes::select(#c, Lanes::splat(1.0), Lanes::splat(0.0))),
+                Prec::Atom,
+            );
+        }
         (quote!(if #c { 1.0 } else { 0.0 }), Prec::If)
     }
 
@@ -165,6 +234,9 @@ impl<'a> ExprWriter<'a> {
         };
         let call2 = |f: TokenStream| {
             let (l, r) = (self.value(a), self.value(b));
+            if self.lanes {
+                return (quote!(Lanes::zip(#l, #r, f64::#f)), Prec::Atom);
+            }
             (quote!(f64::#f(#l, #r)), Prec::Atom)
         };
         match op {
@@ -178,6 +250,9 @@ impl<'a> ExprWriter<'a> {
                     let l = self.value(a);
                     // The range check of `is_int_exponent` makes this cast exact.
                     let n = Literal::i32_unsuffixed(n as i32);
+                    if self.lanes {
+                        return (quote!(Lanes::powi(#l, #n)), Prec::Atom);
+                    }
                     (quote!(f64::powi(#l, #n)), Prec::Atom)
                 }
                 _ => call2(quote!(powf)),
@@ -200,11 +275,18 @@ impl<'a> ExprWriter<'a> {
         let x = self.value(a);
         let std = |name: &str| {
             let f = super::names::ident(name);
-            quote!(f64::#f(#x))
+            match (self.lanes, name) {
+                (true, "exp") => quote!(Lanes::exp(#x)),
+                (true, _) => quote!(Lanes::map(#x, f64::#f)),
+                _ => quote!(f64::#f(#x)),
+            }
         };
         let helper = |h: Helper, name: &str| {
             self.helpers.borrow_mut().insert(h);
             let f = super::names::ident(name);
+            if self.lanes {
+                return quote!(Lanes::map(#x, nmodl_fns::#f));
+            }
             quote!(nmodl_fns::#f(#x))
         };
         match f {

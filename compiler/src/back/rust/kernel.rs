@@ -47,9 +47,9 @@ struct Printed {
 /// Prints the kernels of one module.
 pub struct KernelPrinter<'a> {
     m: &'a Module,
-    kernels: &'a Kernels,
-    idents: &'a Idents,
-    helpers: RefCell<BTreeSet<Helper>>,
+    pub(super) kernels: &'a Kernels,
+    pub(super) idents: &'a Idents,
+    pub(super) helpers: RefCell<BTreeSet<Helper>>,
 }
 
 impl<'a> KernelPrinter<'a> {
@@ -69,7 +69,7 @@ impl<'a> KernelPrinter<'a> {
     }
 
     /// The identifier of the ion slot of ion `i` (`ion_0_na`).
-    fn slot_ident(&self, i: usize) -> Ident {
+    pub(super) fn slot_ident(&self, i: usize) -> Ident {
         let species = &self.m.ions[i].species;
         let clean: String = species
             .chars()
@@ -79,17 +79,26 @@ impl<'a> KernelPrinter<'a> {
     }
 
     /// The identifier of field `f`.
-    fn field_ident(&self, f: usize) -> Ident {
+    pub(super) fn field_ident(&self, f: usize) -> Ident {
         self.idents.var(self.kernels.layout.fields[f].var)
     }
 
+    /// The number of state rows of σ.
+    pub(super) fn state_rows(&self) -> usize {
+        self.kernels.layout.states.len()
+    }
+
+    /// The number of rows of the carried tangents.
+    pub(super) fn carried_rows(&self) -> usize {
+        self.kernels.tangent.as_ref().map_or(0, |t| t.carried)
+    }
+
     fn sigma(&self, pos: usize) -> TokenStream {
-        strided(quote!(self.sigma), self.kernels.layout.states.len(), pos)
+        strided(quote!(self.sigma), self.state_rows(), pos)
     }
 
     fn carried(&self, pos: usize) -> TokenStream {
-        let rows = self.kernels.tangent.as_ref().map_or(0, |t| t.carried);
-        strided(quote!(self.dcarried), rows, pos)
+        strided(quote!(self.dcarried), self.carried_rows(), pos)
     }
 
     fn source(&self, from: Source) -> TokenStream {
@@ -207,12 +216,10 @@ impl<'a> KernelPrinter<'a> {
         }
     }
 
-    /// The three parts of `body` as Rust statements.
-    fn print(&self, body: &Body) -> Printed {
-        // Temporaries are named after the module's variables, in order.
+    /// The names of the temporaries of `body`, fresh beside the module's variables, in order.
+    pub(super) fn temp_names(&self, body: &Body) -> Vec<Ident> {
         let mut names = self.idents.names.clone();
-        let temp_names: Vec<Ident> = body
-            .temps
+        body.temps
             .iter()
             .enumerate()
             .map(|(i, kind)| {
@@ -222,7 +229,12 @@ impl<'a> KernelPrinter<'a> {
                 };
                 ident(&names.fresh(&format!("{prefix}{i}")))
             })
-            .collect();
+            .collect()
+    }
+
+    /// The three parts of `body` as Rust statements.
+    fn print(&self, body: &Body) -> Printed {
+        let temp_names = self.temp_names(body);
         let name = |v: VarId| -> Ident {
             if body.is_temp(v) {
                 temp_names[(v.0 - body.first_temp) as usize].clone()
@@ -258,7 +270,7 @@ impl<'a> KernelPrinter<'a> {
         printed
     }
 
-    fn slot_loads(&self, body: &Body) -> Vec<TokenStream> {
+    pub(super) fn slot_loads(&self, body: &Body) -> Vec<TokenStream> {
         body.ion_slots
             .iter()
             .map(|&i| {
@@ -353,7 +365,7 @@ impl<'a> KernelPrinter<'a> {
     }
 
     /// `let ni` and `let ncv` where `code` needs them, then `code`.
-    fn with_strides(code: TokenStream) -> TokenStream {
+    pub(super) fn with_strides(code: TokenStream) -> TokenStream {
         let ni = if mentions(&code, "ni") {
             quote!(let ni = self.node.len();)
         } else {

@@ -15,6 +15,7 @@
 
 mod expr;
 mod kernel;
+mod lanes;
 mod layout;
 pub mod names;
 
@@ -69,8 +70,20 @@ pub fn generate(
     let info = layout::info(&ks.info);
     let kp = KernelPrinter::new(m, &ks, &idents);
     let init = kernel_fn("init", kp.primal(&ks.init), false);
-    let currents = kernel_fn("currents", kp.primal(&ks.currents), false);
-    let states = kernel_fn("states", kp.primal(&ks.states), false);
+    // The kernels of every step run over lanes of instances; their generic bodies and wide entries
+    // go into an inherent `impl` (`lane_fns`).
+    let mut lane_fns = Vec::new();
+    let mut over_lanes = |method: &str, body: &kernels::Body, tangent: bool| match kp
+        .lane_kernel(method, body, tangent)
+    {
+        Some(k) => {
+            lane_fns.push(k.functions);
+            k.method
+        }
+        None => kernel_fn(method, TokenStream::new(), tangent),
+    };
+    let currents = over_lanes("currents", &ks.currents, false);
+    let states = over_lanes("states", &ks.states, false);
     let net_receive = ks.net_receive.as_ref().map(|body| {
         let code = kp.net_receive(body);
         let (ctx, instance, weight) = (
@@ -91,8 +104,8 @@ pub fn generate(
                 None => kp.zero_sigma(),
             };
             let init = kernel_fn("init_tangent", init, true);
-            let currents = kernel_fn("currents_tangent", kp.tangent(&tk.currents), true);
-            let states = kernel_fn("states_tangent", kp.tangent(&tk.states), true);
+            let currents = over_lanes("currents_tangent", &tk.currents, true);
+            let states = over_lanes("states_tangent", &tk.states, true);
             let nr = tk.net_receive.as_ref().map(|body| {
                 let code = kp.net_receive_tangent(body);
                 let (ctx, tan, instance, weight, dweight) = (
@@ -152,6 +165,16 @@ pub fn generate(
         quote!(self.dcarried = vec![0.0; k * #n * self.node.len()];)
     };
     let ty = &idents.type_name;
+    let lane_impl = if lane_fns.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            #[allow(non_snake_case, unused_parens, clippy::all)]
+            impl #ty {
+                #(#lane_fns)*
+            }
+        }
+    };
     let uses_ion_var = m
         .ions
         .iter()
@@ -207,6 +230,8 @@ pub fn generate(
             #net_receive
             #tangents
         }
+
+        #lane_impl
 
         #helpers
     };

@@ -1,0 +1,281 @@
+//! Kernel plans printed over lanes of instances (`gradmod_runtime::lanes`).
+//!
+//! The loop kernels that run every step (`currents`, `states` and their tangents) are printed once
+//! as a generic function over `Lanes: Real` that works `Lanes::W` instances at a time, from a given
+//! first instance, and returns where it stopped. The trait method calls it over four lanes in a
+//! function compiled for AVX2 and FMA where the CPU has them, then over `f64` for the instances
+//! left over; elsewhere over `f64` alone. Loads of per-CV values are gathers through the node
+//! index, stores to them scatters, and accumulations run in instance order, as in the run-time
+//! engine.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use super::expr::{ExprWriter, number};
+use super::kernel::KernelPrinter;
+use super::layout::ion_array;
+use super::names::ident;
+use crate::back::kernels::{Body, Item, Sink, Source};
+use crate::ir::VarId;
+
+/// The index of element (k, `pos`, j) of an array laid out `[k][row][instance]`.
+fn strided_index(rows: usize, pos: usize) -> TokenStream {
+    let n = proc_macro2::Literal::usize_unsuffixed(rows);
+    let pos = proc_macro2::Literal::usize_unsuffixed(pos);
+    quote!((k * #n + #pos) * ni + j)
+}
+
+/// A kernel printed over lanes: the trait method and the inherent functions it calls.
+pub struct LaneKernel {
+    /// The `Mechanism` method.
+    pub method: TokenStream,
+    /// The functions of the inherent `impl` (the generic body and its wide entry).
+    pub functions: TokenStream,
+}
+
+impl KernelPrinter<'_> {
+    fn lane_source(&self, from: Source) -> TokenStream {
+        let gather = |array: TokenStream, offset: TokenStream| quote!(Lanes::gather(#array, &self.node, j, #offset));
+        match from {
+            Source::Field(f) => {
+                let id = self.field_ident(f);
+                quote!(Lanes::load(&self.#id, j))
+            }
+            Source::V => gather(quote!(ctx.v), quote!(0)),
+            Source::T => quote!(Lanes::splat(ctx.t)),
+            Source::Dt => quote!(Lanes::splat(ctx.dt)),
+            Source::Celsius => quote!(Lanes::splat(ctx.celsius)),
+            Source::Area => gather(quote!(ctx.area), quote!(0)),
+            Source::Diam => gather(quote!(ctx.diam), quote!(0)),
+            Source::Ion(slot, role) => {
+                let (slot, array) = (self.slot_ident(slot), ion_array(role));
+                gather(quote!(&ctx.ions[#slot].#array), quote!(0))
+            }
+            Source::Const(x) => {
+                let x = number(x);
+                quote!(Lanes::splat(#x))
+            }
+            Source::Weight => quote!(Lanes::splat(weight)),
+            Source::Flag => quote!(Lanes::splat(0.0)),
+            Source::TanV => gather(quote!(tan.s), quote!(k * ncv)),
+            Source::Sigma(pos) => {
+                let at = strided_index(self.state_rows(), pos);
+                quote!(Lanes::load(&self.sigma, #at))
+            }
+            Source::Carried(pos) => {
+                let at = strided_index(self.carried_rows(), pos);
+                quote!(Lanes::load(&self.dcarried, #at))
+            }
+            Source::Seed(field) => quote!(match &tan.seeds[k] {
+                Some(seed) if seed.param == #field => Lanes::load(&seed.factor, j),
+                _ => Lanes::splat(0.0),
+            }),
+            Source::TanIon(slot, role) => {
+                let (slot, array) = (self.slot_ident(slot), ion_array(role));
+                gather(quote!(&tan.ions[#slot].#array), quote!(k * ncv))
+            }
+            Source::DWeight => {
+                quote!(Lanes::splat(if dweight.is_empty() {
+                    0.0
+                } else {
+                    dweight[k]
+                }))
+            }
+        }
+    }
+
+    fn lane_store(&self, sink: Sink, x: TokenStream, name: &dyn Fn(VarId) -> Ident) -> TokenStream {
+        let acc = |array: TokenStream, tangent: bool, negate: bool| {
+            let offset = if tangent { quote!(k * ncv) } else { quote!(0) };
+            quote!(Lanes::accumulate(acc, #array, &self.node, &self.weight, j, #offset, #negate);)
+        };
+        let pick = |tangent: bool, a: TokenStream, b: TokenStream| if tangent { b } else { a };
+        match sink {
+            Sink::Let(t) => {
+                let id = name(t);
+                quote!(let #id = #x;)
+            }
+            Sink::Field(field) => {
+                let id = self.field_ident(field);
+                quote!(Lanes::store(#x, &mut self.#id, j);)
+            }
+            Sink::FieldAndIon(field, slot, role) => {
+                let id = self.field_ident(field);
+                let (slot, array) = (self.slot_ident(slot), ion_array(role));
+                quote!({
+                    let acc = #x;
+                    Lanes::store(acc, &mut self.#id, j);
+                    Lanes::scatter(acc, &mut ctx.ions[#slot].#array, &self.node, j, 0);
+                })
+            }
+            Sink::Ion(slot, role) => {
+                let (slot, array) = (self.slot_ident(slot), ion_array(role));
+                quote!(Lanes::scatter(#x, &mut ctx.ions[#slot].#array, &self.node, j, 0);)
+            }
+            Sink::Current { tangent, negate } => {
+                let a = acc(
+                    pick(tangent, quote!(ctx.i), quote!(tan.di)),
+                    tangent,
+                    negate,
+                );
+                quote!({ let acc = #x; #a })
+            }
+            Sink::IonCurrent { tangent, ion } => {
+                let s = self.slot_ident(ion);
+                let a = acc(pick(tangent, quote!(ctx.i), quote!(tan.di)), tangent, false);
+                let b = acc(
+                    pick(
+                        tangent,
+                        quote!(&mut ctx.ions[#s].current),
+                        quote!(&mut tan.ions[#s].current),
+                    ),
+                    tangent,
+                    false,
+                );
+                quote!({ let acc = #x; #a #b })
+            }
+            Sink::Conductance {
+                tangent,
+                negate,
+                ion,
+            } => {
+                let g = pick(tangent, quote!(ctx.g), quote!(tan.dg));
+                match ion {
+                    Some(s) => {
+                        let s = self.slot_ident(s);
+                        let a = acc(g, tangent, false);
+                        let b = acc(quote!(&mut ctx.ions[#s].current_dv), false, false);
+                        quote!({ let acc = #x; #a #b })
+                    }
+                    None => {
+                        let a = acc(g, tangent, negate);
+                        quote!({ let acc = #x; #a })
+                    }
+                }
+            }
+            Sink::Sigma(pos) => {
+                let at = strided_index(self.state_rows(), pos);
+                quote!(Lanes::store(#x, &mut self.sigma, #at);)
+            }
+            Sink::SigmaAndTanIon(pos, slot, role) => {
+                let at = strided_index(self.state_rows(), pos);
+                let (slot, array) = (self.slot_ident(slot), ion_array(role));
+                quote!({
+                    let acc = #x;
+                    Lanes::store(acc, &mut self.sigma, #at);
+                    Lanes::scatter(acc, &mut tan.ions[#slot].#array, &self.node, j, k * ncv);
+                })
+            }
+            Sink::TanIon(slot, role) => {
+                let (slot, array) = (self.slot_ident(slot), ion_array(role));
+                quote!(Lanes::scatter(#x, &mut tan.ions[#slot].#array, &self.node, j, k * ncv);)
+            }
+            Sink::Carried(pos) => {
+                let at = strided_index(self.carried_rows(), pos);
+                quote!(Lanes::store(#x, &mut self.dcarried, #at);)
+            }
+        }
+    }
+
+    /// The parts of `body` over lanes: before the loop, per instance, per tangent direction.
+    fn lane_parts(&self, body: &Body) -> [TokenStream; 3] {
+        let temp_names = self.temp_names(body);
+        let name = |v: VarId| -> Ident {
+            if body.is_temp(v) {
+                temp_names[(v.0 - body.first_temp) as usize].clone()
+            } else {
+                self.idents.var(v)
+            }
+        };
+        let writer = ExprWriter::new_lanes(&self.kernels.arena, &name);
+        let items = |list: &[Item]| -> TokenStream {
+            let stmts = list.iter().map(|item| match *item {
+                Item::Load { var, from } => {
+                    let id = name(var);
+                    let value = self.lane_source(from);
+                    quote!(let #id = #value;)
+                }
+                Item::Let { var, value } => {
+                    let id = name(var);
+                    let value = writer.value(value);
+                    quote!(let #id = #value;)
+                }
+                Item::Store { value, sink } => self.lane_store(sink, writer.value(value), &name),
+            });
+            quote!(#(#stmts)*)
+        };
+        let parts = [items(&body.pre), items(&body.outer), items(&body.inner)];
+        self.helpers.borrow_mut().extend(writer.helpers());
+        parts
+    }
+
+    /// The kernel `method` (`currents`, `states`, `currents_tangent` or `states_tangent`) over
+    /// lanes, or `None` when it has nothing to do per instance.
+    pub fn lane_kernel(&self, method: &str, body: &Body, tangent: bool) -> Option<LaneKernel> {
+        let [pre, outer, inner] = self.lane_parts(body);
+        if outer.is_empty() && inner.is_empty() {
+            return None;
+        }
+        let slots = self.slot_loads(body);
+        let k_loop = if inner.is_empty() {
+            TokenStream::new()
+        } else {
+            quote!(for k in 0..tan.k { #inner })
+        };
+        let code = Self::with_strides(quote! {
+            #(#slots)*
+            #pre
+            let mut j = start;
+            while j + Lanes::W <= self.node.len() {
+                #outer
+                #k_loop
+                j += Lanes::W;
+            }
+            j
+        });
+        let f = ident(method);
+        let generic = format_ident!("{}_lanes", method);
+        let wide = format_ident!("{}_wide", method);
+        let ctx = super::param(&code, "ctx");
+        let (tan_param, tan_arg) = if tangent {
+            let tan = super::param(&code, "tan");
+            (quote!(, #tan: &mut Tangents), quote!(, tan))
+        } else {
+            (TokenStream::new(), TokenStream::new())
+        };
+        let tan_plain = if tangent {
+            quote!(, tan: &mut Tangents)
+        } else {
+            TokenStream::new()
+        };
+        let functions = quote! {
+            #[inline(always)]
+            fn #generic<Lanes: gradmod_runtime::lanes::Real>(
+                &mut self,
+                #ctx: &mut Context #tan_param,
+                start: usize,
+            ) -> usize {
+                #code
+            }
+            #[cfg_attr(target_arch = "x86_64", target_feature(enable = "avx2,fma"))]
+            fn #wide(&mut self, ctx: &mut Context #tan_plain) {
+                let j = self.#generic::<gradmod_runtime::lanes::F64x4>(ctx #tan_arg, 0);
+                self.#generic::<f64>(ctx #tan_arg, j);
+            }
+        };
+        let method = quote! {
+            fn #f(&mut self, ctx: &mut Context #tan_plain) {
+                if gradmod_runtime::lanes::wide() {
+                    // Safety: `wide()` checked that the CPU has AVX2 and FMA.
+                    #[allow(unused_unsafe)]
+                    unsafe {
+                        self.#wide(ctx #tan_arg)
+                    }
+                } else {
+                    self.#generic::<f64>(ctx #tan_arg, 0);
+                }
+            }
+        };
+        Some(LaneKernel { method, functions })
+    }
+}
