@@ -177,7 +177,7 @@ impl Checkpoint {
                 )));
             }
             let finite = r.u.iter().chain(&r.grad).all(|x| x.is_finite());
-            if !finite || !r.loss.is_finite() || !(r.seconds >= 0.0 && r.seconds.is_finite()) {
+            if !(finite && r.loss.is_finite() && r.seconds >= 0.0 && r.seconds.is_finite()) {
                 return Err(at("holds a value that is not finite".into()));
             }
         }
