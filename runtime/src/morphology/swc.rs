@@ -66,18 +66,29 @@ fn parse(text: &str) -> Result<Vec<Sample>> {
             s.parse::<i64>()
                 .map_err(|_| err(format!("{what} `{s}` is not an integer")))
         };
+        // NEURON stores 3-D points as float32: a value beyond its range would become infinite.
         let num = |s: &str, what: &str| match s.parse::<f64>() {
-            Ok(v) if v.is_finite() => Ok(v),
+            Ok(v) if v.is_finite() && f32r(v).is_finite() => Ok(v),
+            Ok(v) if v.is_finite() => Err(err(format!(
+                "{what} `{s}` is beyond the range of float32, in which 3-D points are stored"
+            ))),
             _ => Err(err(format!("{what} `{s}` is not a finite number"))),
         };
         let id = int(fields[0], "id")?;
-        let tag = int(fields[1], "tag")? as i32;
+        let tag = i32::try_from(int(fields[1], "tag")?)
+            .map_err(|_| err(format!("tag `{}` is out of range", fields[1])))?;
         let (x, y, z) = (
             num(fields[2], "x")?,
             num(fields[3], "y")?,
             num(fields[4], "z")?,
         );
         let r = num(fields[5], "radius")?;
+        if !f32r(2.0 * r).is_finite() {
+            return Err(err(format!(
+                "radius `{}` is beyond the range of float32, in which diameters are stored",
+                fields[5]
+            )));
+        }
         let parent = int(fields[6], "parent")?;
         if r <= 0.0 {
             return Err(err(format!("sample {id} has radius {r} (must be > 0)")));

@@ -59,6 +59,24 @@ fn swc_garbage_lines_are_rejected() {
 }
 
 #[test]
+fn swc_values_beyond_their_types_are_rejected() {
+    // A tag beyond i32 was truncated (2^32 + 1 read as a soma sample, tag 1).
+    let (line, msg) = swc_error("1 1 0 0 0 5 -1\n2 4294967297 10 0 0 1 1\n");
+    assert_eq!(line, 2);
+    assert!(msg.contains("tag `4294967297` is out of range"), "{msg}");
+    // Coordinates and diameters are stored as float32, where 1e39 is infinite.
+    let (line, msg) = swc_error("1 1 0 0 0 5 -1\n2 3 0 1e39 0 1 1\n3 3 0 20 0 1 2\n");
+    assert_eq!(line, 2);
+    assert!(msg.contains("y `1e39`") && msg.contains("float32"), "{msg}");
+    let (line, msg) = swc_error("1 1 0 0 0 2e38 -1\n2 3 10 0 0 1 1\n");
+    assert_eq!(line, 1);
+    assert!(
+        msg.contains("radius `2e38`") && msg.contains("float32"),
+        "{msg}"
+    );
+}
+
+#[test]
 fn swc_conventions_one_and_three_point_somata() {
     // One-point soma: a cylinder whose length equals its diameter; the dendrite hangs off its centre.
     let m = read_swc("1 1 0 0 0 5 -1\n2 3 10 0 0 1 1\n3 3 20 0 0 1 2\n").unwrap();
