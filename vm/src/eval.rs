@@ -114,12 +114,38 @@ pub fn run(
         return;
     }
     #[cfg(target_arch = "x86_64")]
+    if gradmod_runtime::lanes::wide() {
+        // SAFETY: `wide` holds only where the CPU has AVX2 and FMA, which `run_wide` requires.
+        unsafe { run_wide(p, regs, st, ctx, tan, first, end, event) };
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, which is all `run_avx2` requires.
         unsafe { run_avx2(p, regs, st, ctx, tan, first, end, event) };
         return;
     }
-    run_any(p, regs, st, ctx, tan, first, end, event);
+    run_any(p, regs, st, ctx, tan, first, end, event, false);
+}
+
+/// [`run_any`] compiled for AVX2 and FMA, with `exp` four lanes at a time by the generated
+/// kernels' own exp ([`gradmod_runtime::lanes::exp_lanes`], equal to libm's to the bit where
+/// [`gradmod_runtime::lanes::wide`] holds). Nothing else is fused: the compiler does not contract
+/// separate multiplications and additions into FMAs.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn run_wide(
+    p: &Program,
+    regs: &mut [Lanes],
+    st: &mut Storage,
+    ctx: &mut Context,
+    tan: Option<&mut Tangents>,
+    first: usize,
+    end: usize,
+    event: Event,
+) {
+    run_any(p, regs, st, ctx, tan, first, end, event, true);
 }
 
 /// [`run_any`] compiled for AVX2: the elementwise loops use 256-bit vectors. IEEE arithmetic is
@@ -138,7 +164,7 @@ unsafe fn run_avx2(
     end: usize,
     event: Event,
 ) {
-    run_any(p, regs, st, ctx, tan, first, end, event);
+    run_any(p, regs, st, ctx, tan, first, end, event, false);
 }
 
 #[inline(always)]
@@ -152,6 +178,7 @@ fn run_any(
     first: usize,
     end: usize,
     event: Event,
+    wide_exp: bool,
 ) {
     let w = width(end - first);
     let mut exec = Exec {
@@ -159,6 +186,7 @@ fn run_any(
         st,
         ctx,
         event,
+        wide_exp,
     };
     // The per-call part is the same for every instance: computed on one lane, then broadcast.
     let start = Chunk {
@@ -352,6 +380,19 @@ fn call(n: usize, d: &mut Lanes, a: &Lanes, f: impl Fn(f64) -> f64) {
     }
 }
 
+/// `exp` of the chunk's first `n` instances, four at a time by the lanes' exp, then one by one.
+#[inline(always)]
+fn exp4(n: usize, d: &mut Lanes, a: &Lanes) {
+    let (d4, dr) = d[..n].as_chunks_mut::<4>();
+    let (a4, ar) = a[..n].as_chunks::<4>();
+    for (d, a) in d4.iter_mut().zip(a4) {
+        *d = gradmod_runtime::lanes::exp_lanes(*a);
+    }
+    for (d, &a) in dr.iter_mut().zip(ar) {
+        *d = a.exp();
+    }
+}
+
 /// `dst.copy_from_slice(src)` for the short slices of a chunk, inline: four values at a time,
 /// then the rest one by one (a call to `memmove` costs more than the copy).
 #[inline(always)]
@@ -377,6 +418,8 @@ struct Exec<'r, 's, 'a, 'e> {
     st: &'r mut Storage<'s>,
     ctx: &'r mut Context<'a>,
     event: Event<'e>,
+    /// Whether `exp` runs four lanes at a time (only inside [`run_wide`]).
+    wide_exp: bool,
 }
 
 impl Exec<'_, '_, '_, '_> {
@@ -421,6 +464,7 @@ impl Exec<'_, '_, '_, '_> {
                 match f {
                     Func::Sqrt => map1(c.w, d, a, f64::sqrt),
                     Func::Fabs => map1(c.w, d, a, f64::abs),
+                    Func::Exp if self.wide_exp => exp4(n, d, a),
                     Func::Exp => call(n, d, a, f64::exp),
                     Func::Log => call(n, d, a, f64::ln),
                     Func::Exprelr => call(n, d, a, exprelr),
