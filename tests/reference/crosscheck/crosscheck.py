@@ -15,14 +15,17 @@ every step and classifies each file at each temperature:
 - exact: v within 1e-6 mV and every state within 1e-6 of its scale;
 - close: v within 1e-3 mV;
 - qualitatively equal: the same number of spikes (upward crossings of 0 mV) and v within 5 mV;
-- different: anything else (or one of the two fails to run).
+- different: anything else;
+- both non-finite: gradmod stops on a NaN or infinite value and NEURON's trace has one too;
+- gradmod failed, NEURON failed: one of the two does not run.
 
 Each file's mechanism is renamed (`SUFFIX xc_f12`, `POINT_PROCESS xc_f12`) in the copies both
 simulators compile, so that NEURON's built-in mechanisms (hh, pas, ExpSyn, ...) and files that
 share a name never clash.
 
 It also checks one tangent of gradmod: dv/dθ for the parameter that moves v most against a
-central finite difference of two gradmod runs (relative step 1e-5), to a relative 1e-6.
+central finite difference of two gradmod runs (relative step 1e-5, and 1e-4, 1e-6, 1e-3 and
+1e-7 while that is off), to a relative 1e-6 of the tangent's largest value.
 
 Usage (in a virtual environment with `pip install ./python neuron numpy`):
 
@@ -81,29 +84,63 @@ h.nrn_load_dll(sys.argv[1])
 h.load_file("stdrun.hoc")
 out = sys.argv[2]
 DT, TSTOP, V_INIT = %(DT)r, %(TSTOP)r, %(V_INIT)r
+def ref(obj, job, s):
+    """A pointer to STATE s of the mechanism: obj is the segment (density) or the point process;
+    an ion variable (cai) is the segment's; an array element is x[i]."""
+    ion = [v for e in job["ions"].values() for v in e["reads"] + e["writes"]]
+    name, index = (s.split("[")[0], int(s.split("[")[1].rstrip("]"))) if "[" in s else (s, None)
+    if job["kind"] == "density":
+        if name in ion:
+            return getattr(obj, "_ref_" + name)
+        mech = getattr(obj, job["name"])
+    else:
+        if name in ion:
+            return getattr(obj.get_segment(), "_ref_" + name)
+        mech = obj
+    r = getattr(mech, "_ref_" + name)
+    return r if index is None else r[index]
 for job in json.load(sys.stdin):
+    open(f"{out}/{job['key']}.started", "w").close()
     for celsius in %(TEMPERATURES)r:
+        vecs, refs, keep = [], [], []
         try:
             soma = h.Section(name="soma")
             soma.L = 20.0; soma.diam = 20.0; soma.nseg = 1; soma.cm = 1.0; soma.Ra = 100.0
             if job["name"] != "pas":
                 soma.insert("pas"); soma(0.5).pas.g = 1e-4; soma(0.5).pas.e = -65.0
-            refs = []
-            keep = []
             if job["kind"] == "density":
                 soma.insert(job["name"])
                 seg = soma(0.5)
                 for s in job["states"]:
-                    refs.append(getattr(seg, "_ref_%%s_%%s" %% (s, job["name"])))
+                    refs.append(ref(seg, job, s))
             else:
                 pp = getattr(h, job["name"])(soma(0.5))
                 keep.append(pp)
                 for s in job["states"]:
-                    refs.append(getattr(pp, "_ref_" + s))
+                    refs.append(ref(pp, job, s))
                 if job["net_receive"]:
                     nc = h.NetCon(None, pp)
                     nc.weight[0] = %(WEIGHT)r
                     keep.append(nc)
+            # NEURON's values of the PARAMETERs (nocmodl writes defaults with 6 significant
+            # digits), or gradmod's written over them (--neuron-parameters gradmod).
+            target = getattr(seg, job["name"]) if job["kind"] == "density" else pp
+            own = {}
+            for p, (value, _) in job["parameters"].items():
+                if hasattr(target, p):
+                    obj, attr = target, p
+                elif hasattr(h, p + "_" + job["name"]):
+                    obj, attr = h, p + "_" + job["name"]
+                else:
+                    continue
+                try:
+                    own[p] = float(getattr(obj, attr))
+                except (TypeError, ValueError):
+                    continue
+                if %(SET_PARAMETERS)r and own[p] != value:
+                    setattr(obj, attr, value)
+            with open(f"{out}/{job['key']}_parameters.json", "w") as f:
+                json.dump(own, f)
             stim = h.IClamp(soma(0.5))
             stim.delay = %(delay)r; stim.dur = %(dur)r; stim.amp = %(amp)r
             name = "usetable_" + job["name"]
@@ -111,7 +148,7 @@ for job in json.load(sys.stdin):
                 setattr(h, name, 0)
             h.dt = DT; h.steps_per_ms = 1.0 / DT; h.celsius = celsius; h.secondorder = 0
             h.CVode().active(0)
-            vecs = [h.Vector().record(soma(0.5)._ref_v)] + [h.Vector().record(r) for r in refs]
+            vecs += [h.Vector().record(soma(0.5)._ref_v)] + [h.Vector().record(r) for r in refs]
             h.finitialize(V_INIT)
             if job["kind"] == "point" and job["net_receive"]:
                 for t in %(EVENTS)r:
@@ -123,7 +160,9 @@ for job in json.load(sys.stdin):
             with open(f"{out}/{job['key']}_{celsius}.err", "w") as f:
                 f.write(str(e))
         finally:
-            keep.clear()
+            # The recordings go before what they point into (a Vector recording a deleted
+            # point process's variable crashes the next finitialize).
+            vecs.clear(); refs.clear(); pp = nc = stim = seg = None; keep.clear()
             h("forall delete_section()")
 '''
 
@@ -183,7 +222,8 @@ def gradmod_run(lib, d, celsius, set_=None, tangents=True):
     for s in d["states"]:
         cell.probe(s, "soma(0.5)", variable=variable(s), tangents=False)
     params = [p for p, (default, _) in d["parameters"].items() if default != 0.0]
-    prefix = d["name"] if d["kind"] == "density" else "pp"
+    # MECH.PARAM: for a point process, of every instance (here the one).
+    prefix = d["name"]
     if tangents:
         for p in params:
             cell.parameter(f"{prefix}.{p}")
@@ -214,22 +254,31 @@ def classify(v_g, v_n, states_g, states_n):
 
 def tangent_check(lib, d, celsius):
     """The relative deviation of gradmod's dv/dθ from a central difference, for the parameter
-    that moves v most; None when the mechanism has no nonzero parameter."""
+    that moves v most; None when the mechanism has no nonzero parameter. The difference takes a
+    relative step of 1e-5, and while it is off by 1e-6 or more, also 1e-4, 1e-6, 1e-3 and 1e-7
+    (truncation and rounding errors of the difference itself): the smallest deviation counts."""
     r, params, prefix = gradmod_run(lib, d, celsius)
     if not params:
         return None, None
     k = int(np.argmax([np.max(np.abs(r.tangents[:, 0, k] * r.theta[k])) for k in range(len(params))]))
     theta = r.theta[k]
-    h = 1e-5 * abs(theta)
     key = f"{prefix}.{params[k]}"
-    plus = gradmod_run(lib, d, celsius, {key: theta + h}, tangents=False)[0].traces[:, 0]
-    minus = gradmod_run(lib, d, celsius, {key: theta - h}, tangents=False)[0].traces[:, 0]
-    fd = (plus - minus) / (2 * h)
     tangent = r.tangents[:, 0, k]
     scale = float(np.max(np.abs(tangent)))
-    if scale == 0.0:
-        return params[k], 0.0 if np.max(np.abs(fd)) == 0.0 else math.inf
-    return params[k], float(np.max(np.abs(tangent - fd)) / scale)
+    best = math.inf
+    for step in (1e-5, 1e-4, 1e-6, 1e-3, 1e-7):
+        h = step * abs(theta)
+        plus = gradmod_run(lib, d, celsius, {key: theta + h}, tangents=False)[0].traces[:, 0]
+        minus = gradmod_run(lib, d, celsius, {key: theta - h}, tangents=False)[0].traces[:, 0]
+        fd = (plus - minus) / (2 * h)
+        if scale == 0.0:
+            dev = 0.0 if np.max(np.abs(fd)) == 0.0 else math.inf
+        else:
+            dev = float(np.max(np.abs(tangent - fd)) / scale)
+        best = min(best, dev)
+        if best < 1e-6:
+            break
+    return params[k], best
 
 
 def renamed_copy(path, key, folder):
@@ -303,7 +352,7 @@ def build(batch, folder):
     for job in batch:
         # nrnivmodl wants file names that are C identifiers.
         mod = folder / f"m_{job['key']}.mod"
-        if not mod.exists():
+        if not mod.exists() or mod.read_bytes() != pathlib.Path(job["copy"]).read_bytes():
             shutil.copy(job["copy"], mod)
     env = dict(os.environ, MAKEFLAGS="-k")
     try:
@@ -348,7 +397,7 @@ def run_neuron(jobs, work, out):
     is stopped; the file it was running is recorded as timed out and the batch goes on after it."""
     child = NEURON_CHILD % dict(
         DT=DT, TSTOP=TSTOP, V_INIT=V_INIT, TEMPERATURES=TEMPERATURES, WEIGHT=WEIGHT,
-        EVENTS=EVENTS, **STIM,
+        EVENTS=EVENTS, SET_PARAMETERS=SET_PARAMETERS, **STIM,
     )
     out.mkdir(parents=True, exist_ok=True)
     failed = nocmodl_errors(jobs, work / "nocmodl")
@@ -367,25 +416,28 @@ def run_neuron(jobs, work, out):
                         # import, and again from the library named.
                         cwd=work, timeout=TIMEOUT * len(todo),
                     )
-                    why = (ran.stderr or ran.stdout).strip().splitlines()[-1:] or ["no output"]
+                    said = [l for l in (ran.stderr + ran.stdout).strip().splitlines()
+                            if l.strip() and "DISPLAY" not in l and "No graphics" not in l]
+                    why = [f"NEURON stopped (exit status {ran.returncode})"] + said[-1:]
                     stopped = ran.returncode != 0
                 except subprocess.TimeoutExpired:
                     why, stopped = ["timed out"], True
                 if not stopped:
                     break
-                # NEURON stopped: the first job without results says why; the rest run again.
-                done = lambda j: all((out / f"{j['key']}_{c}.npz").exists()  # noqa: E731
-                                     or (out / f"{j['key']}_{c}.err").exists() for c in TEMPERATURES)
-                k = next((n for n, j in enumerate(todo) if not done(j)), len(todo))
-                for c in TEMPERATURES if k < len(todo) else ():
-                    err = out / f"{todo[k]['key']}_{c}.err"
-                    if not (out / f"{todo[k]['key']}_{c}.npz").exists() and not err.exists():
-                        err.write_text(" ".join(why))
-                todo = todo[k + 1:]
+                # NEURON stopped: the job it had started without finishing says why; the jobs
+                # it had not started run again.
+                started = [j for j in todo if (out / f"{j['key']}.started").exists()]
+                for j in started:
+                    for c in TEMPERATURES:
+                        err = out / f"{j['key']}_{c}.err"
+                        if not (out / f"{j['key']}_{c}.npz").exists() and not err.exists():
+                            err.write_text(" ".join(why))
+                todo = [j for j in todo if j not in started]
     return failed
 
 
 TIMEOUT = 300
+SET_PARAMETERS = False  # --neuron-parameters gradmod
 JOBS = 2  # files described and compared at a time
 
 
@@ -422,13 +474,24 @@ def worker(argv):
         try:
             r, _, _ = gradmod_run(lib, d, celsius, tangents=False)
         except Exception as e:  # noqa: BLE001
-            row.update(verdict="gradmod failed", note=str(e).splitlines()[0][:200])
+            # gradmod stops a run where a value becomes NaN or infinite; where NEURON's trace
+            # has such a value too, both agree that the model as written breaks down.
+            broken = "non-finite" in str(e) and not all(np.all(np.isfinite(x)) for x in n_traces)
+            row.update(verdict="both non-finite" if broken else "gradmod failed",
+                       note=str(e).splitlines()[0][:200])
             rows.append(row)
             continue
         g = [r.traces[:, i] for i in range(r.traces.shape[1])]
         verdict, dv, ds = classify(g[0], n_traces[0], g[1:], n_traces[1:])
         row.update(verdict=verdict, max_dv_mV=f"{dv:.2e}", max_state_rel=f"{ds:.2e}",
                    spikes_gradmod=spikes(g[0]), spikes_neuron=spikes(n_traces[0]))
+        own = pathlib.Path(job["neuron"]) / f"{job['key']}_parameters.json"
+        if own.exists():
+            own = json.loads(own.read_text())
+            off = [f"{p} {own[p]!r} (gradmod {v!r})" for p, (v, _) in d["parameters"].items()
+                   if p in own and own[p] != v]
+            if off:
+                row.update(neuron_parameters="; ".join(off))
         if verdict != "exact":
             # Where the difference starts: the first time v or a state leaves the exact bounds.
             bad = np.abs(g[0] - n_traces[0]) >= 1e-6
@@ -483,18 +546,24 @@ def main():
     ap.add_argument("--slope", choices=["neuron", "symbolic"], default="neuron")
     ap.add_argument("--timeout", type=int, default=300,
                     help="seconds allowed per file for each step (default %(default)s)")
+    ap.add_argument("--neuron-parameters", choices=["own", "gradmod"], default="own",
+                    help="NEURON with its own PARAMETER defaults (default) or gradmod's, written "
+                    "over them where they differ (nocmodl keeps 6 significant digits)")
     ap.add_argument("--jobs", type=int, default=2, help="files run at a time by gradmod (default 2)")
     ap.add_argument("--work", type=pathlib.Path, help="keep the work folder (builds, traces) here")
     ap.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--summarize", action="store_true",
-                    help="only write results.md again from the results.csv in --out (after causes.tsv changed)")
+                    help="only write results.md again from the results.csv in --out (after causes.tsv "
+                    "changed), with the --slope and --neuron-parameters of the run")
     args = ap.parse_args()
-    global SLOPE, TIMEOUT, JOBS
+    global SLOPE, TIMEOUT, JOBS, SET_PARAMETERS
     SLOPE, TIMEOUT, JOBS = args.slope, args.timeout, args.jobs
+    SET_PARAMETERS = args.neuron_parameters == "gradmod"
     if args.worker:
         worker(args.worker)
         return
     if args.summarize:
+        # The header names the --slope and --neuron-parameters given here: the run's.
         with open(args.out / "results.csv", newline="") as f:
             rows = [{k: v for k, v in r.items() if v != ""} for r in csv.DictReader(f)]
         for r in rows:
@@ -509,10 +578,10 @@ def main():
         # gradmod's view of each file, kept in the work folder for a run that starts again.
         cache_path = work / "described.json"
         cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
-        if work.exists():
-            for f in work.iterdir():
-                if f.name != "copies" and f != cache_path:
-                    shutil.rmtree(f) if f.is_dir() else f.unlink()
+        # NEURON's builds are kept too (a batch is built again only where its files changed);
+        # its results are not.
+        if (work / "neuron").exists():
+            shutil.rmtree(work / "neuron")
         copies = work / "copies"
         copies.mkdir(parents=True, exist_ok=True)
         todo = []
@@ -542,7 +611,8 @@ def main():
                     rows.append(dict(file=path.name, verdict="rejected by gradmod", note=err))
                     continue
                 jobs.append(dict(key=key, path=str(path), copy=str(copy), name=d["name"],
-                                 kind=d["kind"], states=d["states"], net_receive=d["net_receive"]))
+                                 kind=d["kind"], states=d["states"], net_receive=d["net_receive"],
+                                 ions=d["ions"], parameters=d["parameters"]))
                 if n % 20 == 19:
                     log(f"gradmod: {n + 1}/{len(todo)} described")
         cache_path.write_text(json.dumps(cache))
@@ -583,7 +653,8 @@ def write(rows, out):
             r["tangent_cause"] = causes.get("tangent:" + r["file"], "")
     out.mkdir(parents=True, exist_ok=True)
     keys = ["file", "mechanism", "kind", "celsius", "verdict", "max_dv_mV", "max_state_rel",
-            "spikes_gradmod", "spikes_neuron", "tangent_param", "tangent_rel_dev", "note", "cause"]
+            "spikes_gradmod", "spikes_neuron", "tangent_param", "tangent_rel_dev", "note",
+            "neuron_parameters", "cause"]
     with open(out / "results.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=keys)
         w.writeheader()
@@ -593,11 +664,16 @@ def write(rows, out):
 
 
 def summarize(rows, path):
-    verdicts = ["exact", "close", "qualitatively equal", "different", "gradmod failed",
-                "NEURON failed"]
+    verdicts = ["exact", "close", "qualitatively equal", "different", "both non-finite",
+                "gradmod failed", "NEURON failed"]
+    params = "gradmod's values written over NEURON's" if SET_PARAMETERS else "NEURON's own defaults"
     lines = ["# gradmod against NEURON, file by file", "",
-             f"Written by `crosscheck.py --slope {SLOPE}` (see its docstring for the protocol); the "
-             "causes come from causes.tsv.", ""]
+             f"Written by `crosscheck.py --slope {SLOPE} --neuron-parameters "
+             f"{'gradmod' if SET_PARAMETERS else 'own'}` (see its docstring for the protocol; "
+             f"PARAMETERs in NEURON: {params}); the causes come from causes.tsv.", "",
+             f"Files: {len({r['file'] for r in rows})} (without FILES: every corpus file that "
+             "tests/corpus/expected.tsv records as accepted, but for the slow ones of "
+             "known_failures.tsv).", ""]
     lines.append("| celsius | " + " | ".join(verdicts) + " |")
     lines.append("|---" * (len(verdicts) + 1) + "|")
     for c in TEMPERATURES:
