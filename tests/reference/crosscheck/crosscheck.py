@@ -35,7 +35,9 @@ Without FILES it takes every file of tests/corpus/files/ that tests/corpus/expec
 as accepted. It writes results.csv and results.md into --out (default: next to this script), with
 the cause of each file that is not exact taken from causes.tsv (file, tab, cause; a line
 `tangent:FILE` for a tangent check that fails); `--summarize` writes results.md again from
-results.csv after causes.tsv changed.
+results.csv after causes.tsv changed. Checked in: results.csv and results.md (NEURON with its own
+PARAMETER values) and with_gradmod_parameters/ (`--neuron-parameters gradmod
+--out tests/reference/crosscheck/with_gradmod_parameters`), both over the whole accepted corpus.
 
 How it runs: gradmod's view of each file (name, kind, states) comes from a child process with a
 time limit (--timeout, per file and step), kept in the work folder (--work) for a run that starts
