@@ -52,7 +52,7 @@ pub(crate) fn steps(
         return Err(src.error(
             "simulation.tstop",
             format!(
-                "tstop = {tstop_text} ms with dt = {dt_text} ms is {n:e} steps, more than can be counted \
+                "tstop = {tstop_text} ms with dt = {dt_text} ms is {n:.3e} steps, more than can be counted \
                  (2^53): shorten tstop or lengthen dt"
             ),
         ));
