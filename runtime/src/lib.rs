@@ -33,6 +33,6 @@ pub use cell::{Cell, ClampId, IClamp, MechId, Settings};
 pub use error::{Error, Result};
 pub use morphology::{Morphology, Point, Section, SectionId, region::Region, swc::read_swc};
 pub use network::{Connection, Network};
-pub use optim::{Adam, OnlineController, TraceLoss};
+pub use optim::{Adam, TraceLoss};
 pub use params::ParamSpec;
 pub use probe::{Probe, Recorder};

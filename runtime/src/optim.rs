@@ -113,43 +113,6 @@ impl Adam {
     }
 }
 
-/// Online gradient control between steps (docs/DESIGN.md, "Online mode"): θ_k ← θ_k − α·dt·g_k, with
-/// g_k clipped to [−clip, clip] and θ_k kept within bounds. The gradient is usually the tangent of
-/// an observer mechanism's objective state (see [`state_gradient`]), made a recent-weighted average
-/// by the cell's forgetting rate.
-#[derive(Clone, Debug)]
-pub struct OnlineController {
-    /// Learning rate α (per ms).
-    pub rate: f64,
-    /// Largest gradient magnitude used.
-    pub clip: f64,
-    /// Bounds (lower, upper) per parameter.
-    pub bounds: Vec<(f64, f64)>,
-}
-
-impl OnlineController {
-    /// A controller for `k` parameters without bounds.
-    pub fn new(rate: f64, clip: f64, k: usize) -> Self {
-        Self {
-            rate,
-            clip,
-            bounds: vec![(f64::NEG_INFINITY, f64::INFINITY); k],
-        }
-    }
-
-    /// Applies one update to the cell's parameters from `grad` (one entry per parameter).
-    pub fn update(&self, cell: &mut Cell, grad: &[f64]) -> Result<()> {
-        let dt = cell.settings().dt;
-        for (k, &g) in grad.iter().enumerate().take(cell.parameter_count()) {
-            let g = g.clamp(-self.clip, self.clip);
-            let (lo, hi) = self.bounds.get(k).copied().unwrap_or((f64::MIN, f64::MAX));
-            let theta = (cell.parameter(k) - self.rate * dt * g).clamp(lo, hi);
-            cell.set_parameter(k, theta)?;
-        }
-        Ok(())
-    }
-}
-
 /// dσ/dθ_k of one state of one mechanism instance, for every parameter k, written into `out`.
 pub fn state_gradient(
     cell: &Cell,

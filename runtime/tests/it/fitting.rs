@@ -165,31 +165,44 @@ mod observer {
 }
 
 /// Online control: the leak reversal of a passive compartment is steered so that v settles at the
-/// observer's target, using the forgetting tangent of the observer's objective.
+/// observer's target, using the forgetting tangent of the observer's objective (the controller's
+/// gradient mode).
 #[test]
 fn online_controller_reaches_the_target() {
-    use gradmod_runtime::optim::{OnlineController, state_gradient};
+    use gradmod_runtime::control::{ControlSettings, Controller, ObjectiveSpec};
     use gradmod_runtime::{Morphology, Region, Settings};
     use gradmod_testkit::pas::Pas;
     let mut m = Morphology::new();
     m.add_cylinder("soma", 1, 10.0, 10.0, None, 1).unwrap();
     let mut cell = Cell::new(m, Settings::default()).unwrap();
     cell.insert(Box::new(Pas::new()), &Region::All).unwrap();
-    let obs = cell
-        .insert(Box::new(observer::Observer::default()), &Region::All)
+    cell.insert(Box::new(observer::Observer::default()), &Region::All)
         .unwrap();
     cell.add_parameter(ParamSpec::mechanism("pas", "e"))
         .unwrap();
-    // θ'' + λ θ' + α θ ≈ α target: λ² > 4α keeps the loop from oscillating.
+    // θ'' + λ θ' + α θ ≈ α target: λ² > 4α keeps the loop from oscillating. The controller scales
+    // by s = |θ(0)| = 70 mV twice (u = s·g, θ -= α·dt·s·u), so α = 0.05/s² moves θ by 0.05·dt·g,
+    // and a clip of 100·s bounds |g| by 100.
     cell.set_forgetting(0.5).unwrap();
-    let mut control = OnlineController::new(0.05, 100.0, 1);
-    control.bounds[0] = (-90.0, -30.0);
+    let s = 70.0;
+    let objective = ObjectiveSpec {
+        mechanism: "observer".into(),
+        state: "e".into(),
+        instance: 0,
+        target: None,
+        direction: None,
+    };
+    let settings = ControlSettings {
+        rate: 0.05 / (s * s),
+        clip: 100.0 * s,
+        ..ControlSettings::default()
+    };
     cell.init().unwrap();
-    let mut grad = [0.0];
+    let mut control = Controller::new(&cell, &objective, &[0], settings).unwrap();
+    control.set_bounds(0, -90.0, -30.0).unwrap();
     for _ in 0..40_000 {
         cell.step().unwrap();
-        state_gradient(&cell, obs, "e", 0, &mut grad).unwrap();
-        control.update(&mut cell, &grad).unwrap();
+        control.after_step(&mut cell).unwrap();
     }
     let soma = cell.cv_at("soma", 0.5).unwrap();
     let v = cell.v()[soma];
