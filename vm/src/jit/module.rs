@@ -65,7 +65,7 @@ fn libm_symbols() -> [(&'static str, *const u8); 16] {
     let f1 = |f: extern "C" fn(f64) -> f64| f as *const u8;
     let f2 = |f: extern "C" fn(f64, f64) -> f64| f as *const u8;
     [
-        ("exp", f1(libm::exp)),
+        ("exp", exp_symbol()),
         ("log", f1(libm::log)),
         ("log10", f1(libm::log10)),
         ("sin", f1(libm::sin)),
@@ -82,6 +82,28 @@ fn libm_symbols() -> [(&'static str, *const u8); 16] {
         ("atan2", f2(libm::atan2)),
         ("fmod", f2(libm::fmod)),
     ]
+}
+
+/// The function kernels call for `exp`: where the generated kernels run over lanes (an x86-64
+/// CPU with AVX2 and FMA under glibc, [`gradmod_runtime::lanes::wide`]), the lanes' exp on one
+/// lane, compiled for FMA, which equals libm's to the bit and needs no call through the PLT and
+/// libm's dispatch; libm's `exp` elsewhere.
+fn exp_symbol() -> *const u8 {
+    #[cfg(target_arch = "x86_64")]
+    if gradmod_runtime::lanes::wide() {
+        return exp_fma as unsafe extern "C" fn(f64) -> f64 as *const u8;
+    }
+    (libm::exp as extern "C" fn(f64) -> f64) as *const u8
+}
+
+/// `exp` by the lanes' method on one lane, with fused multiply-adds.
+///
+/// # Safety
+/// The CPU must have FMA (which [`gradmod_runtime::lanes::wide`] guarantees).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "fma")]
+unsafe extern "C" fn exp_fma(x: f64) -> f64 {
+    gradmod_runtime::lanes::exp_lanes([x])[0]
 }
 
 /// The library functions `p` calls.
