@@ -142,6 +142,14 @@ pub fn build(
         let src = &model.source;
         super::limits::recorded(src, sim.steps, sim.sample_every, columns, sim.allow_large)?;
     }
+    let cvs: usize = built.cells.iter().map(|c| c.cell.cv_count()).sum();
+    let k = built
+        .cells
+        .iter()
+        .map(|c| c.parameters.len())
+        .max()
+        .unwrap_or(0);
+    super::limits::work(&model.source, cvs, sim.steps, k, sim.allow_large)?;
     if let Some(j) = used.iter().position(|u| !u) {
         return Err(ModelError {
             file: "command line".into(),

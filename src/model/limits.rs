@@ -22,6 +22,10 @@ pub const MAX_CVS: usize = 1_000_000;
 /// `allow_large`: 2·10^8, 1.6 GB of f64.
 pub const MAX_RECORDED: u64 = 200_000_000;
 
+/// The largest work of a run without `allow_large`, in CV-steps times (1 + K) for K tangent
+/// parameters: 10^12, hours at the 10^7 to 10^8 CV-steps per second of one core.
+pub const MAX_WORK: f64 = 1e12;
+
 /// Steps that can be counted exactly in f64, with or without `allow_large`.
 const STEP_CEILING: f64 = 9_007_199_254_740_992.0;
 
@@ -136,6 +140,34 @@ pub(crate) fn recorded(
                  {values} values ({:.1} GB), more than the limit of {MAX_RECORDED}: raise \
                  sample_every (now {sample_every}), record fewer probes or tangents, {ALLOW}",
                 values as f64 * 8e-9
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the work of a run: `cvs` CVs (of every cell) for `steps` steps, each with its value and
+/// `k` tangent columns, against [`MAX_WORK`] (memory is bounded by [`MAX_CVS`] and
+/// [`MAX_RECORDED`]).
+pub(crate) fn work(
+    src: &Source,
+    cvs: usize,
+    steps: u64,
+    k: usize,
+    allow_large: bool,
+) -> Result<(), ModelError> {
+    let work = cvs as f64 * steps as f64 * (1 + k) as f64;
+    if work > MAX_WORK && !allow_large {
+        return Err(src.error(
+            "simulation.tstop",
+            format!(
+                "the run is {} CV-steps with {} columns each (the value and {k} tangents), \
+                 {} in all (hours at 10^8 per second), more than the limit of {}: shorten tstop, \
+                 lengthen dt, use fewer CVs or parameters, {ALLOW}",
+                short_number(cvs as f64 * steps as f64),
+                1 + k,
+                short_number(work),
+                short_number(MAX_WORK),
             ),
         ));
     }

@@ -486,6 +486,30 @@ fn smaller_messages_are_clear() {
     assert_eq!(code, 1);
     assert!(err.contains("outside the declared range <0, 1e9>"), "{err}");
     assert!(!err.contains("Some("), "{err}");
+    // The work of a run (CVs x steps x (1 + K)) is estimated before it starts: 10^4 CVs for 8·10^7
+    // steps with 4 tangents pass each single limit but not their product.
+    let big = dir.join("big.toml");
+    std::fs::write(
+        &big,
+        std::fs::read_to_string(root().join("models/A_hh_axon.toml"))
+            .unwrap()
+            .replace("nseg = 10\n", "nseg = 10000\n"),
+    )
+    .unwrap();
+    let args = [
+        "run",
+        s(&big),
+        "--set",
+        "tstop=2000000",
+        "--set",
+        "sample_every=1000",
+    ];
+    let (code, _, err) = gradmod(&args);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("CV-steps") && err.contains("more than the limit of 1e12"),
+        "{err}"
+    );
     // Extreme values read in exponent form, not as hundreds of digits.
     let (code, _, err) = gradmod(&["run", "models/A_hh_axon.toml", "--set", "dt=1e-300"]);
     assert_eq!(code, 1);
