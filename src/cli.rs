@@ -404,17 +404,17 @@ where
             // A folder stands for its .mod files, in name order, as `nrnivmodl` takes a folder.
             let mut expanded = Vec::new();
             for path in files {
-                match mod_files_in(&path) {
-                    Some(Ok(found)) if found.is_empty() => {
-                        println!("error  {}: the folder holds no .mod files", path.display());
+                if !path.is_dir() {
+                    expanded.push(path);
+                    continue;
+                }
+                match gradmod_vm::mod_files(&path) {
+                    Ok(found) => expanded.extend(found),
+                    Err(e) => {
+                        let message = e.message.trim_end();
+                        println!("error  {}", message.trim_start_matches("error: "));
                         ok = false;
                     }
-                    Some(Ok(found)) => expanded.extend(found),
-                    Some(Err(e)) => {
-                        println!("error  {}: cannot read the folder: {e}", path.display());
-                        ok = false;
-                    }
-                    None => expanded.push(path),
                 }
             }
             for path in &expanded {
@@ -723,22 +723,6 @@ fn check_wrt(m: &Module, wrt: Option<&[String]>) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// The .mod files of `path` in name order when it is a folder (not those of its subfolders);
-/// `None` when it is not a folder.
-fn mod_files_in(path: &std::path::Path) -> Option<std::io::Result<Vec<PathBuf>>> {
-    if !path.is_dir() {
-        return None;
-    }
-    Some(std::fs::read_dir(path).map(|entries| {
-        let mut found: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "mod"))
-            .collect();
-        found.sort();
-        found
-    }))
 }
 
 fn exit(ok: bool) -> ExitCode {

@@ -31,4 +31,4 @@ pub mod program;
 pub use code::{Code, KernelSet, Shape, TangentSet};
 pub use engine::{ENGINE_VARIABLE, Engine, EngineChoice};
 pub use jit::{AUTO_LIMIT, JitCode};
-pub use load::{Catalogue, LoadError, Loaded, Located};
+pub use load::{Catalogue, LoadError, Loaded, Located, mod_files};

@@ -281,8 +281,10 @@ impl Catalogue {
     }
 }
 
-/// The .mod files a path names: the file itself, or a folder's `.mod` files in name order.
-fn mod_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+/// The .mod files a path names: the file itself, or a folder's `.mod` files in name order (not
+/// those of its subfolders), as NEURON's `nrnivmodl` takes a model's folder; a folder without
+/// .mod files is an error.
+pub fn mod_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let meta = std::fs::metadata(path).map_err(|e| {
         LoadError::about(format!(
             "error: cannot read the mechanism path {}: {e}",
