@@ -10,6 +10,7 @@
 //! bodies, becomes a variable of its own, so scopes are resolved too.
 
 pub mod expr;
+mod names;
 mod stmt;
 mod validate;
 mod var;

@@ -61,7 +61,7 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
         Slope::Neuron => finite_difference(m, body, v, &currents),
     };
     for (c, value) in currents.into_iter().zip(slopes) {
-        let name = super::euler::unique(m, &format!("d{}_dv", m.var(c).name));
+        let name = m.fresh_var_name(&format!("d{}_dv", m.var(c).name));
         let mut var = Variable::new(name, VarKind::Assigned, Scope::Range, m.var(c).span);
         var.unit = Some(if m.kind == crate::ir::MechKind::Point {
             "uS".into()
@@ -107,7 +107,7 @@ fn finite_difference(
     let mut shadow: HashMap<VarId, VarId> = HashMap::new();
     let mut out = Vec::new();
     for &a in &assigned {
-        let name = super::euler::unique(m, &format!("{}_at_v_plus_dv", m.var(a).name));
+        let name = m.fresh_var_name(&format!("{}_at_v_plus_dv", m.var(a).name));
         let s = m.add_var(Variable::new(
             name,
             VarKind::Local,

@@ -63,7 +63,7 @@ fn hoist(m: &mut Module, e: ExprId, span: crate::diag::Span, out: &mut Vec<Stmt>
                 otherwise,
             } => {
                 let (c, a, b) = (map[&cond], map[&then], map[&otherwise]);
-                let name = super::euler::unique(m, "sel");
+                let name = m.fresh_var_name("sel");
                 let v = m.add_var(Variable::new(name, VarKind::Local, Scope::Range, span));
                 let assign = |value| {
                     vec![Stmt {

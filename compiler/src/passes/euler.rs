@@ -47,7 +47,7 @@ fn rewrite(
             let kind = match s.kind {
                 StmtKind::Ode { state, rhs } => {
                     let name = format!("D{}", m.var(state).name.replace(['[', ']'], "_"));
-                    let name = unique(m, &name);
+                    let name = m.fresh_var_name(&name);
                     let d = m.add_var(Variable::new(name, VarKind::Local, Scope::Range, span));
                     updates.push((state, d, span));
                     StmtKind::Assign { var: d, value: rhs }
@@ -66,28 +66,4 @@ fn rewrite(
             Stmt { kind, span }
         })
         .collect()
-}
-
-/// `name`, or `name_1`, `name_2`, ... if a variable already has it.
-pub(crate) fn unique(m: &Module, name: &str) -> String {
-    let taken = |n: &str| m.vars.iter().any(|v| v.name == n);
-    let mut candidate = name.to_string();
-    let mut i = 1;
-    while taken(&candidate) {
-        candidate = format!("{name}_{i}");
-        i += 1;
-    }
-    candidate
-}
-
-/// `name`, or `name_1`, `name_2`, ... if a block already has it.
-pub(crate) fn unique_block(m: &Module, name: &str) -> String {
-    let taken = |n: &str| m.blocks.iter().any(|b| b.name == n);
-    let mut candidate = name.to_string();
-    let mut i = 1;
-    while taken(&candidate) {
-        candidate = format!("{name}_{i}");
-        i += 1;
-    }
-    candidate
 }

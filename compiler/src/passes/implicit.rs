@@ -34,10 +34,7 @@ pub fn backward_euler(
     // The states at the start of the step.
     let mut old = Vec::with_capacity(n);
     for &s in &eqs.states {
-        let name = super::euler::unique(
-            m,
-            &format!("{}_old", m.var(s).name.replace(['[', ']'], "_")),
-        );
+        let name = m.fresh_var_name(&format!("{}_old", m.var(s).name.replace(['[', ']'], "_")));
         let o = m.add_var(Variable::new(name, VarKind::Local, Scope::Range, span));
         let value = m.exprs.var(s);
         out.push(assign(o, value, span));
@@ -85,7 +82,7 @@ fn local(m: &mut Module, name: &str, value: ExprId, span: Span, out: &mut Vec<St
     ) {
         return value;
     }
-    let name = super::euler::unique(m, name);
+    let name = m.fresh_var_name(name);
     let v = m.add_var(Variable::new(name, VarKind::Local, Scope::Range, span));
     out.push(assign(v, value, span));
     m.exprs.var(v)

@@ -124,7 +124,7 @@ pub fn jvp(
 /// A new LOCAL to hold a tangent of `of`, named `<prefix><name>` (made unique).
 fn tangent_local(m: &mut Module, of: VarId, prefix: &str) -> VarId {
     let base = format!("{prefix}{}", m.var(of).name.replace(['[', ']'], "_"));
-    let name = super::euler::unique(m, &base);
+    let name = m.fresh_var_name(&base);
     let span = m.var(of).span;
     m.add_var(Variable::new(name, VarKind::Local, Scope::Range, span))
 }

@@ -41,8 +41,7 @@ fn rewrite(m: &mut Module, stmts: &mut [Stmt]) -> Result<(), Diagnostics> {
                     body.extend(backward_euler(m, &eqs, dt, None, span));
                 }
                 body.extend(assignments(&m.block(target).body));
-                let name =
-                    super::euler::unique_block(m, &format!("{}_steadystate", m.block(target).name));
+                let name = m.fresh_block_name(&format!("{}_steadystate", m.block(target).name));
                 let id = m.add_block(Block {
                     name,
                     kind: BlockKind::Procedure,

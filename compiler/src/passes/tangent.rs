@@ -74,8 +74,7 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
         if tangent_of.contains_key(&x) {
             continue;
         }
-        let name =
-            super::euler::unique(m, &format!("d_{}", m.var(x).name.replace(['[', ']'], "_")));
+        let name = m.fresh_var_name(&format!("d_{}", m.var(x).name.replace(['[', ']'], "_")));
         let mut var = Variable::new(name, VarKind::Tangent(x), m.var(x).scope, m.var(x).span);
         var.scope = if m.var(x).scope == Scope::Global && m.var(x).kind == VarKind::Parameter {
             Scope::Global

@@ -111,8 +111,7 @@ pub fn add_direction_vars(m: &mut Module, dirs: &[Direction]) -> Vec<DirVars> {
             let sigma = states
                 .iter()
                 .map(|&x| {
-                    let name =
-                        crate::passes::euler::unique(m, &format!("d{}_{}", m.var(x).name, d.tag()));
+                    let name = m.fresh_var_name(&format!("d{}_{}", m.var(x).name, d.tag()));
                     let var = Variable::new(name, VarKind::State, Scope::Range, m.var(x).span);
                     (x, m.add_var(var))
                 })

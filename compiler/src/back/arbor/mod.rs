@@ -120,7 +120,7 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
     };
     let kept = (!currents.is_empty() && !point).then(|| {
         let add = |m: &mut Module, name: &str| {
-            let name = crate::passes::euler::unique(m, name);
+            let name = m.fresh_var_name(name);
             m.add_var(Variable::new(name, VarKind::Assigned, Scope::Range, span))
         };
         Kept {
@@ -137,7 +137,7 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
             probe: dirs
                 .iter()
                 .map(|d| {
-                    let name = crate::passes::euler::unique(&m, &format!("gm_dv_{}", d.tag()));
+                    let name = m.fresh_var_name(&format!("gm_dv_{}", d.tag()));
                     m.add_var(Variable::new(name, VarKind::State, Scope::Range, span))
                 })
                 .collect(),

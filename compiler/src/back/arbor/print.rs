@@ -83,7 +83,7 @@ fn hoist(
             let then = hoist(m, then, &mut then_stmts, &mut HashMap::new(), span);
             let mut other_stmts = vec![];
             let otherwise = hoist(m, otherwise, &mut other_stmts, &mut HashMap::new(), span);
-            let name = crate::passes::euler::unique(m, "sel");
+            let name = m.fresh_var_name("sel");
             let local = m.add_var(Variable::new(name, VarKind::Local, Scope::Range, span));
             then_stmts.push(Stmt {
                 kind: StmtKind::Assign {
