@@ -119,19 +119,9 @@ fn libm_used(p: &Program) -> Vec<&'static str> {
                 op: BinOp::Fmod, ..
             } => "fmod",
             Op::Call { f, .. } => match f {
-                Func::Exp => "exp",
-                Func::Log => "log",
-                Func::Log10 => "log10",
-                Func::Sin => "sin",
-                Func::Cos => "cos",
-                Func::Tan => "tan",
-                Func::Tanh => "tanh",
-                Func::Sinh => "sinh",
-                Func::Cosh => "cosh",
-                Func::Atan => "atan",
-                Func::Asin => "asin",
-                Func::Acos => "acos",
+                // exprelr is computed from expm1; the rest are inline or not library calls.
                 Func::Exprelr => "expm1",
+                f if LIBM.iter().any(|&(name, _)| name == f.name()) => f.name(),
                 _ => continue,
             },
             _ => continue,

@@ -59,30 +59,6 @@ const BINARY: [BinOp; 17] = [
     BinOp::Fmod,
 ];
 
-const FUNCS: [Func; 21] = [
-    Func::Exp,
-    Func::Log,
-    Func::Log10,
-    Func::Sqrt,
-    Func::Fabs,
-    Func::Sin,
-    Func::Cos,
-    Func::Tan,
-    Func::Tanh,
-    Func::Sinh,
-    Func::Cosh,
-    Func::Atan,
-    Func::Asin,
-    Func::Acos,
-    Func::Exprelr,
-    Func::Floor,
-    Func::Ceil,
-    Func::StepRight,
-    Func::StepLeft,
-    Func::Step,
-    Func::Signum,
-];
-
 const POWERS: [i32; 11] = [-5, -2, -1, 0, 1, 2, 3, 4, 7, 10, 31];
 
 /// One operation of the test kernel: what it computes from the operands a and b (registers 0
@@ -118,7 +94,7 @@ fn cases() -> Vec<Case> {
             Box::new(move |a, b| apply_binary(op, a, b, false)),
         );
     }
-    for f in FUNCS {
+    for f in Func::ALL {
         let make = move |dst| Op::Call { f, dst, a: 0 };
         add(
             format!("{f:?}"),
