@@ -217,7 +217,7 @@ impl<'a> KernelPrinter<'a> {
     }
 
     /// The names of the temporaries of `body`, fresh beside the module's variables, in order.
-    pub(super) fn temp_names(&self, body: &Body) -> Vec<Ident> {
+    fn temp_names(&self, body: &Body) -> Vec<Ident> {
         let mut names = self.idents.names.clone();
         body.temps
             .iter()
@@ -232,16 +232,22 @@ impl<'a> KernelPrinter<'a> {
             .collect()
     }
 
-    /// The three parts of `body` as Rust statements.
-    fn print(&self, body: &Body) -> Printed {
+    /// The identifier of each variable in `body`: its temporaries' fresh names, else the
+    /// variable's own.
+    pub(super) fn namer<'b>(&'b self, body: &'b Body) -> impl Fn(VarId) -> Ident + 'b {
         let temp_names = self.temp_names(body);
-        let name = |v: VarId| -> Ident {
+        move |v: VarId| {
             if body.is_temp(v) {
                 temp_names[(v.0 - body.first_temp) as usize].clone()
             } else {
                 self.idents.var(v)
             }
-        };
+        }
+    }
+
+    /// The three parts of `body` as Rust statements.
+    fn print(&self, body: &Body) -> Printed {
+        let name = self.namer(body);
         let writer = ExprWriter::new(&self.kernels.arena, &name);
         let items = |list: &[Item]| -> TokenStream {
             let stmts = list.iter().map(|item| match *item {

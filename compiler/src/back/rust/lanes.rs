@@ -179,14 +179,7 @@ impl KernelPrinter<'_> {
 
     /// The parts of `body` over lanes: before the loop, per instance, per tangent direction.
     fn lane_parts(&self, body: &Body) -> [TokenStream; 3] {
-        let temp_names = self.temp_names(body);
-        let name = |v: VarId| -> Ident {
-            if body.is_temp(v) {
-                temp_names[(v.0 - body.first_temp) as usize].clone()
-            } else {
-                self.idents.var(v)
-            }
-        };
+        let name = self.namer(body);
         let writer = ExprWriter::new_lanes(&self.kernels.arena, &name);
         let items = |list: &[Item]| -> TokenStream {
             let stmts = list.iter().map(|item| match *item {
