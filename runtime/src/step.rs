@@ -7,8 +7,9 @@ use crate::phase::{phase_context, phase_tangents};
 
 impl Cell {
     /// Initialises the simulation (NEURON `finitialize`): t = 0, v = v_init, ions at their defaults
-    /// (Nernst where concentrations are read), every mechanism's `INITIAL`, and the tangents of all of
-    /// that. Checks every parameter for finiteness first.
+    /// (Nernst where concentrations are read), every mechanism's `INITIAL`, then every `BREAKPOINT`
+    /// once (currents at t = 0), and the tangents of all of that. Checks every parameter for
+    /// finiteness first.
     pub fn init(&mut self) -> Result<()> {
         self.check_parameters()?;
         let n = self.layout.len();
@@ -40,6 +41,11 @@ impl Cell {
             slot.mech.init(&mut ctx);
         }
         self.init_events();
+        // NEURON's finitialize ends by evaluating every BREAKPOINT once (setup_tree_matrix), so
+        // that currents, conductances and whatever BREAKPOINT assigns hold their values at t = 0
+        // when the first sample is recorded. The first step evaluates them again, from the same
+        // values, before it uses them.
+        self.currents_phase(0.0);
         self.fields_dirty = false;
         self.initialised = true;
         self.finite_clean_t = None;
