@@ -12,6 +12,7 @@
 
 mod call;
 mod frame;
+mod lanes;
 mod lower;
 mod memory;
 mod module;
@@ -104,7 +105,13 @@ impl JitCode {
             }
             validate(p, &code.shape)?;
             let symbol = format!("gradmod_{mech}_{name}");
-            let id = c.define(p, tangent, &code.constants, &symbol)?;
+            let id = c.define(
+                p,
+                tangent,
+                &code.constants,
+                &symbol,
+                lanes::over_lanes(name, p),
+            )?;
             Ok::<_, String>(Some((id, tangent, Needs::of(p, tangent))))
         })?;
         c.module
