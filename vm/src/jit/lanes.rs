@@ -418,45 +418,130 @@ impl Gen<'_, '_> {
         cv.map(|cv| self.b.ins().iadd(koff, cv))
     }
 
+    /// Whether the four instances sit on four consecutive CVs (as the instances of a density
+    /// mechanism on a cable do), so that their per-CV values are contiguous: an `i8` truth.
+    fn run_of_four(&mut self) -> Value {
+        if let Some(r) = self.vrun {
+            return r;
+        }
+        let cv = self.vcv();
+        let mut run = None;
+        for (l, &c) in cv.iter().enumerate().skip(1) {
+            let want = self.b.ins().iadd_imm_s(cv[0], l as i64);
+            let eq = self.b.ins().icmp(IntCC::Equal, c, want);
+            run = Some(match run {
+                None => eq,
+                Some(r) => self.b.ins().band(r, eq),
+            });
+        }
+        let run = run.expect("four lanes");
+        self.vrun = Some(run);
+        run
+    }
+
+    /// Emits `contiguous` where the four CVs are consecutive, else `apart`, each returning the
+    /// lanes it computes (or none); continues after both, with those lanes.
+    ///
+    /// Neither may cache a value (it would not dominate the code after them): whatever they share
+    /// is computed before.
+    fn branch<const N: usize>(
+        &mut self,
+        contiguous: impl FnOnce(&mut Self) -> [Value; N],
+        apart: impl FnOnce(&mut Self) -> [Value; N],
+    ) -> [Value; N] {
+        let run = self.run_of_four();
+        let fast = self.b.create_block();
+        let slow = self.b.create_block();
+        let merge = self.b.create_block();
+        let out = [(); N].map(|_| self.b.append_block_param(merge, F64X2));
+        self.b.ins().brif(run, fast, &[], slow, &[]);
+        self.b.switch_to_block(fast);
+        let v = contiguous(self).map(Into::into);
+        self.b.ins().jump(merge, &v);
+        self.b.switch_to_block(slow);
+        let v = apart(self).map(Into::into);
+        self.b.ins().jump(merge, &v);
+        self.b.switch_to_block(merge);
+        out
+    }
+
     /// Each lane's CV's value in the per-CV array `base` (direction k of it where `tangent`).
     fn gather(&mut self, base: Base, tangent: bool) -> Lanes {
         let at = self.cv_index(tangent);
         let base = self.bases[&base];
-        let x = at.map(|i| {
-            let a = self.addr(base, i);
-            self.b.ins().load(F64, FLAGS, a, 0)
-        });
-        self.pack(x)
+        self.branch(
+            |g| {
+                let a = g.addr(base, at[0]);
+                [0, 16].map(|off| g.b.ins().load(F64X2, VFLAGS, a, off))
+            },
+            |g| {
+                let x = at.map(|i| {
+                    let a = g.addr(base, i);
+                    g.b.ins().load(F64, FLAGS, a, 0)
+                });
+                g.pack(x)
+            },
+        )
     }
 
     /// Stores each lane of `x` at its CV in the per-CV array `base`, lane by lane.
     fn scatter(&mut self, base: Base, tangent: bool, x: Lanes) {
         let at = self.cv_index(tangent);
         let base = self.bases[&base];
-        for (l, &i) in at.iter().enumerate() {
-            let v = self.lane(x, l);
-            let a = self.addr(base, i);
-            self.b.ins().store(FLAGS, v, a, 0);
-        }
+        self.branch(
+            |g| {
+                let a = g.addr(base, at[0]);
+                g.b.ins().store(VFLAGS, x[0], a, 0);
+                g.b.ins().store(VFLAGS, x[1], a, 16);
+                []
+            },
+            |g| {
+                for (l, &i) in at.iter().enumerate() {
+                    let v = g.lane(x, l);
+                    let a = g.addr(base, i);
+                    g.b.ins().store(FLAGS, v, a, 0);
+                }
+                []
+            },
+        );
     }
 
-    /// `base[cv] += w * x` (or `-=`) lane by lane, in instance order.
+    /// `base[cv] += w * x` (or `-=`) lane by lane, in instance order (on four consecutive CVs,
+    /// the lanes' sums are independent and run as vectors).
     fn vaccumulate(&mut self, base: Base, tangent: bool, x: Lanes, negate: bool) {
         let w = self.vweight();
         let wx = [0, 1].map(|h| self.b.ins().fmul(w[h], x[h]));
         let at = self.cv_index(tangent);
         let base = self.bases[&base];
-        for (l, &i) in at.iter().enumerate() {
-            let v = self.lane(wx, l);
-            let a = self.addr(base, i);
-            let old = self.b.ins().load(F64, FLAGS, a, 0);
-            let new = if negate {
-                self.b.ins().fsub(old, v)
-            } else {
-                self.b.ins().fadd(old, v)
-            };
-            self.b.ins().store(FLAGS, new, a, 0);
-        }
+        self.branch(
+            |g| {
+                let a = g.addr(base, at[0]);
+                for (h, off) in [0, 16].into_iter().enumerate() {
+                    let old = g.b.ins().load(F64X2, VFLAGS, a, off);
+                    let new = if negate {
+                        g.b.ins().fsub(old, wx[h])
+                    } else {
+                        g.b.ins().fadd(old, wx[h])
+                    };
+                    g.b.ins().store(VFLAGS, new, a, off);
+                }
+                []
+            },
+            |g| {
+                for (l, &i) in at.iter().enumerate() {
+                    let v = g.lane(wx, l);
+                    let a = g.addr(base, i);
+                    let old = g.b.ins().load(F64, FLAGS, a, 0);
+                    let new = if negate {
+                        g.b.ins().fsub(old, v)
+                    } else {
+                        g.b.ins().fadd(old, v)
+                    };
+                    g.b.ins().store(FLAGS, new, a, 0);
+                }
+                []
+            },
+        );
     }
 
     /// The lanes of `from` for the four instances and the current direction.

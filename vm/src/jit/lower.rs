@@ -69,6 +69,9 @@ pub(super) struct Gen<'a, 'f> {
     pub vconsts: HashMap<u64, Value>,
     /// The CVs of the current four instances, once loaded in the current block.
     pub vcv: Option<[Value; 4]>,
+    /// Whether the current four instances sit on consecutive CVs, once computed in the current
+    /// block.
+    pub vrun: Option<Value>,
     /// The weights of the current four instances, once loaded in the current block.
     pub vw: Option<Lanes>,
     /// `k * ncv` in the current block of the loop over lanes.
@@ -80,6 +83,7 @@ pub(super) struct PerInstance {
     cv: Option<Value>,
     w: Option<Value>,
     vcv: Option<[Value; 4]>,
+    vrun: Option<Value>,
     vw: Option<Lanes>,
 }
 
@@ -128,6 +132,7 @@ impl<'a, 'f> Gen<'a, 'f> {
             vregs: vec![None; p.registers],
             vconsts: HashMap::new(),
             vcv: None,
+            vrun: None,
             vw: None,
             koff: None,
         };
@@ -271,6 +276,7 @@ impl<'a, 'f> Gen<'a, 'f> {
             cv: self.cv,
             w: self.w,
             vcv: self.vcv,
+            vrun: self.vrun,
             vw: self.vw,
         }
     }
@@ -280,6 +286,7 @@ impl<'a, 'f> Gen<'a, 'f> {
         self.cv = s.cv;
         self.w = s.w;
         self.vcv = s.vcv;
+        self.vrun = s.vrun;
         self.vw = s.vw;
     }
 
@@ -291,6 +298,7 @@ impl<'a, 'f> Gen<'a, 'f> {
         self.seed_row = None;
         self.rows.clear();
         self.vcv = None;
+        self.vrun = None;
         self.vw = None;
         self.koff = None;
     }

@@ -122,14 +122,30 @@ fn exp4_symbol() -> Option<*const u8> {
 /// `exp` of four lanes in place, by the lanes' method compiled for AVX2 and FMA, as the
 /// build-time kernels compute it: equal to libm's `exp` lane by lane.
 ///
+/// The lanes are read and written as two vectors of two, as the kernel stores and loads them
+/// (volatile, so that the compiler neither merges nor splits them): a load that spans two stores
+/// is not forwarded from them, and waits until they reach the cache.
+///
 /// # Safety
 /// The CPU must have AVX2 and FMA (which [`gradmod_runtime::lanes::wide`] guarantees), and `x`
-/// must point to four writable f64.
+/// must point to four writable f64 aligned to 16 bytes.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe extern "C" fn exp4(x: *mut [f64; 4]) {
-    // SAFETY: the caller passes four writable f64.
-    unsafe { *x = gradmod_runtime::lanes::exp_lanes(*x) };
+    use std::arch::x86_64::{__m128d, _mm_set_pd, _mm_storeu_pd};
+    let v = x.cast::<__m128d>();
+    let mut a = [0.0; 4];
+    // SAFETY: the caller passes four writable f64, aligned to 16 bytes.
+    unsafe {
+        _mm_storeu_pd(a.as_mut_ptr(), v.read_volatile());
+        _mm_storeu_pd(a.as_mut_ptr().add(2), v.add(1).read_volatile());
+    }
+    let y = gradmod_runtime::lanes::exp_lanes(a);
+    // SAFETY: as above.
+    unsafe {
+        v.write_volatile(_mm_set_pd(y[1], y[0]));
+        v.add(1).write_volatile(_mm_set_pd(y[3], y[2]));
+    }
 }
 
 /// The library functions `p` calls.
