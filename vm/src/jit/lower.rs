@@ -2,9 +2,11 @@
 //!
 //! A kernel becomes one function `extern "C" fn(*const Frame)` that runs the per-call part
 //! once, then for each instance j in `first..end` the per-instance part and, for each tangent
-//! direction k below `ndir`, the per-direction part. Instances run one at a time, in order, so a
-//! point process that reads an ion array it also writes sees what the earlier instances stored,
-//! as the evaluator's serial mode guarantees. Registers become SSA values (Cranelift allocates
+//! direction k below `ndir`, the per-direction part. The kernels that run every step first run
+//! over blocks of four instances where the CPU allows (`lanes.rs`), then one instance at a time,
+//! in order, for the rest; a point process that reads an ion array it also writes runs one
+//! instance at a time throughout, so that it sees what the earlier instances stored, as the
+//! evaluator's serial mode guarantees. Registers become SSA values (Cranelift allocates
 //! machine registers and spills), not an array in memory.
 //!
 //! The operations are those of the program, in its order, with the semantics of
