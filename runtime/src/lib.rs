@@ -24,6 +24,7 @@ pub mod noise;
 pub mod optim;
 pub mod params;
 mod phase;
+pub mod random;
 pub mod probe;
 pub mod sentinel;
 pub mod solver;

@@ -224,7 +224,7 @@ pub(crate) fn bases(op: &Op, tangent: bool, out: &mut Vec<Base>) {
             Source::Area => out.extend([B::Node, B::Area]),
             Source::Diam => out.extend([B::Node, B::Diam]),
             Source::Ion(s, r) => out.extend([B::Node, B::Ion(s, ion_index(r))]),
-            Source::Const(_) | Source::Flag => {}
+            Source::Const(_) | Source::Flag | Source::Draw(_) => {}
             Source::Weight => out.push(B::EvWeight),
             Source::Sigma(_) => out.extend([B::Sigma, B::States, B::Ni]),
             Source::Carried(_) => out.extend([B::Carried, B::Ncarried, B::Ni]),
@@ -399,6 +399,22 @@ pub(crate) fn validate(p: &Program, shape: &Shape) -> Result<(), String> {
                 _ => true,
             })
     };
+    let draws = |op: &&Op| {
+        matches!(
+            op,
+            Op::Load {
+                from: Source::Draw(_),
+                ..
+            }
+        )
+    };
+    if p.pre.iter().chain(&p.outer).chain(&p.inner).any(|op| draws(&op)) {
+        return Err(format!(
+            "`{}` draws random numbers (WHITE_NOISE, normrand, ...), which the JIT does not \
+             compile yet: the evaluator runs it",
+            shape.info.name
+        ));
+    }
     let ops = p.pre.iter().chain(&p.outer).chain(&p.inner);
     match ops.into_iter().find(|op| !ok(op)) {
         Some(op) => Err(format!(

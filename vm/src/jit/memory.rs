@@ -132,6 +132,8 @@ impl Gen<'_, '_> {
             Source::Dt => self.bases[&B::Dt],
             Source::Celsius => self.bases[&B::Celsius],
             Source::Const(x) => self.fconst(x),
+            // `frame::validate` declines code with random draws before it is lowered.
+            Source::Draw(_) => self.fconst(f64::NAN),
             Source::Weight => self.bases[&B::EvWeight],
             Source::Flag => self.fconst(0.0),
             Source::Sigma(pos) => {
