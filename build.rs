@@ -15,6 +15,13 @@ fn main() {
         .dir("tests/mechanisms")
         .name("test_mechanisms")
         .build();
+    // Mechanisms that draw random numbers, which the JIT does not compile yet (the run-time path
+    // runs them on the evaluator): apart from `test_mechanisms`, whose every file both engines
+    // must run.
+    Builder::new()
+        .dir("tests/random_mechanisms")
+        .name("random_mechanisms")
+        .build();
     let corpus = Path::new("tests/corpus/files");
     let mut files: Vec<PathBuf> = std::fs::read_dir(corpus)
         .into_iter()

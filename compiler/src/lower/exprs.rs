@@ -212,7 +212,9 @@ impl Lowerer<'_> {
         if let Some(x) = self.random_call(func, args, span, out) {
             return Some(x);
         }
-        if let Some(why) = unsupported_call(name).or_else(|| super::random::unsupported_random(name)) {
+        if let Some(why) =
+            unsupported_call(name).or_else(|| super::random::unsupported_random(name))
+        {
             self.unsupported(func.span, &format!("{name}()"), why);
             return Some(self.m.exprs.num(0.0));
         }

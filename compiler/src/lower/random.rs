@@ -179,7 +179,9 @@ impl Lowerer<'_> {
         let white: HashSet<VarId> = random
             .iter()
             .copied()
-            .filter(|&v| matches!(self.m.var(v).kind, VarKind::Random(d) if d.dist == Dist::WhiteNoise))
+            .filter(
+                |&v| matches!(self.m.var(v).kind, VarKind::Random(d) if d.dist == Dist::WhiteNoise),
+            )
             .collect();
         let mut problems: Vec<(Span, &str, &str)> = Vec::new();
         for block in &self.m.blocks {
@@ -205,8 +207,8 @@ impl Lowerer<'_> {
                     ));
                 }
             }
-            let stochastic = block.kind == BlockKind::Derivative
-                && self.stochastic.contains(&block.name);
+            let stochastic =
+                block.kind == BlockKind::Derivative && self.stochastic.contains(&block.name);
             if !stochastic
                 && let Some(&(_, span)) = reads.iter().find(|&&(e, _)| self.reads_any(e, &white))
             {

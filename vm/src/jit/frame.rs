@@ -408,7 +408,12 @@ pub(crate) fn validate(p: &Program, shape: &Shape) -> Result<(), String> {
             }
         )
     };
-    if p.pre.iter().chain(&p.outer).chain(&p.inner).any(|op| draws(&op)) {
+    if p.pre
+        .iter()
+        .chain(&p.outer)
+        .chain(&p.inner)
+        .any(|op| draws(&op))
+    {
         return Err(format!(
             "`{}` draws random numbers (WHITE_NOISE, normrand, ...), which the JIT does not \
              compile yet: the evaluator runs it",
