@@ -15,9 +15,7 @@ fn main() {
         .dir("tests/mechanisms")
         .name("test_mechanisms")
         .build();
-    // Mechanisms that draw random numbers, which the JIT does not compile yet (the run-time path
-    // runs them on the evaluator): apart from `test_mechanisms`, whose every file both engines
-    // must run.
+    // Mechanisms that draw random numbers (tests/it/random_draws.rs).
     Builder::new()
         .dir("tests/random_mechanisms")
         .name("random_mechanisms")

@@ -88,6 +88,16 @@ impl Draws {
         Draws { key }
     }
 
+    /// The key of this call, for back ends that pass it as a number (the JIT).
+    pub fn key(&self) -> u64 {
+        self.key
+    }
+
+    /// The draws of the call whose [`Draws::key`] is `key`.
+    pub fn from_key(key: u64) -> Self {
+        Draws { key }
+    }
+
     /// The key of instance j's stream s in this call.
     fn word(&self, instance: usize, stream: u32, index: u64) -> u64 {
         let k = mix64(self.key ^ (instance as u64).wrapping_mul(GOLDEN));

@@ -16,10 +16,10 @@ mod random_mechanisms {
     gradmod_runtime::include_mechanisms!("random_mechanisms");
 }
 
-/// The run-time catalogue of `tests/random_mechanisms/`, on the engine `Auto` chooses.
-fn run_time() -> Catalogue {
+/// The run-time catalogue of `tests/random_mechanisms/` on an engine.
+fn run_time(engine: EngineChoice) -> Catalogue {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/random_mechanisms");
-    Catalogue::load_with(&[dir], EngineChoice::Auto).unwrap_or_else(|e| panic!("{e}"))
+    Catalogue::load_with(&[dir], engine).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A mechanism of the build-time catalogue.
@@ -85,21 +85,21 @@ fn bits(traces: &[Vec<f64>]) -> Vec<Vec<u64>> {
 }
 
 #[test]
-fn generated_rust_and_the_evaluator_draw_the_same_numbers() {
-    let vm = run_time();
-    for m in vm.mechanisms() {
-        // The JIT declines mechanisms that draw random numbers; `Auto` falls back, and says why.
-        assert_eq!(m.engine(), Engine::Evaluator, "{}", m.name());
+fn generated_rust_the_evaluator_and_the_jit_draw_the_same_numbers() {
+    let want = traces(&mut soma(&build_time, 7, &PARAMS));
+    for (choice, engine) in [
+        (EngineChoice::Evaluator, Engine::Evaluator),
+        (EngineChoice::Jit, Engine::Jit),
+    ] {
+        let vm = run_time(choice);
+        assert!(vm.mechanisms().iter().all(|m| m.engine() == engine));
+        let make_vm = |name: &str| vm.make(name).unwrap();
+        let got = traces(&mut soma(&make_vm, 7, &PARAMS));
         assert!(
-            m.fallback().is_some_and(|w| w.contains("random")),
-            "{:?}",
-            m.fallback()
+            bits(&want) == bits(&got),
+            "the {engine:?} differs from the generated Rust"
         );
     }
-    let make_vm = |name: &str| vm.make(name).unwrap();
-    let want = traces(&mut soma(&build_time, 7, &PARAMS));
-    let got = traces(&mut soma(&make_vm, 7, &PARAMS));
-    assert_eq!(bits(&want), bits(&got));
     // The noise is there: another seed moves v, the state and the tangents along sigma and
     // gbar (not dx/dmu, which is 1 whatever the noise).
     let other = traces(&mut soma(&build_time, 8, &PARAMS));

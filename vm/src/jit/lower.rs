@@ -236,7 +236,7 @@ impl<'a, 'f> Gen<'a, 'f> {
     }
 
     /// A call of the library function `name`.
-    fn call(&mut self, name: &'static str, args: &[Value]) -> Value {
+    pub(super) fn call(&mut self, name: &'static str, args: &[Value]) -> Value {
         let f = self.funcs[name];
         let inst = self.b.ins().call(f, args);
         self.b.inst_results(inst)[0]
