@@ -257,3 +257,56 @@ fn pathwise_tangents_agree_with_finite_differences_at_the_same_seed() {
         }
     }
 }
+
+/// Runs `gradmod` in `dir`.
+fn gradmod(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_gradmod"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+/// The traces.csv of a run, as text.
+fn run_traces(dir: &Path, args: &[&str], out: &str) -> String {
+    let mut all = vec!["run", "model.toml", "--out", out, "--no-plot"];
+    all.extend_from_slice(args);
+    let o = gradmod(dir, &all);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::read_to_string(dir.join(out).join("traces.csv")).unwrap()
+}
+
+/// `[simulation] seed` seeds the streams of a model's mechanisms, and `--set seed=` overrides it
+/// like editing the file.
+#[test]
+fn the_model_seed_and_set_seed_choose_the_streams() {
+    let dir = std::env::temp_dir().join(format!("gradmod-seed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mods = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/random_mechanisms");
+    let model = |seed: u64| {
+        format!(
+            "[simulation]\ntstop = 20.0\ndt = 0.025\nseed = {seed}\n\n\
+             [mechanisms]\npaths = [{:?}]\n\n\
+             [[section]]\nname = \"soma\"\nlength = 20.0\ndiameter = 20.0\n\n\
+             [[mechanism]]\nname = \"pas\"\n\n\
+             [[point_process]]\nname = \"ou_current\"\nat = \"soma(0.5)\"\nlabel = \"ou\"\n\
+             parameters = {{ sigma = 0.2 }}\n\n\
+             [[probe]]\nname = \"v\"\nat = \"soma(0.5)\"\n",
+            mods.to_str().unwrap()
+        )
+    };
+    std::fs::write(dir.join("model.toml"), model(1)).unwrap();
+    let one = run_traces(&dir, &[], "one");
+    assert_eq!(one, run_traces(&dir, &[], "again"));
+    let two = run_traces(&dir, &["--set", "seed=2"], "two");
+    assert_ne!(one, two);
+    std::fs::write(dir.join("model.toml"), model(2)).unwrap();
+    assert_eq!(two, run_traces(&dir, &[], "edited"));
+    let bad = gradmod(
+        &dir,
+        &["run", "model.toml", "--set", "seed=-1", "--no-plot"],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("seed"));
+}
