@@ -231,6 +231,7 @@ impl Cvs {
             diam: &self.diam,
             ions: &mut [],
             ion_slots: &[],
+            random: Default::default(),
         }
     }
 }
