@@ -165,6 +165,36 @@ fn ou_cable(n: usize, seed: u64) -> (Cell, gradmod_runtime::MechId) {
     (cell, id)
 }
 
+/// On a cable of 100 instances (several chunks of the evaluator, lanes of the generated Rust),
+/// every engine gives every instance the generated Rust's numbers.
+#[test]
+fn every_engine_draws_each_instance_s_numbers() {
+    let (mut want, id) = ou_cable(100, 9);
+    want.run(5.0, None).unwrap();
+    for choice in [EngineChoice::Evaluator, EngineChoice::Jit] {
+        let vm = run_time(choice);
+        let mut m = Morphology::new();
+        m.add_cylinder("cable", 1, 1000.0, 2.0, None, 100).unwrap();
+        let settings = Settings {
+            seed: 9,
+            ..Settings::default()
+        };
+        let mut cell = Cell::new(m, settings).unwrap();
+        let got = cell
+            .insert(vm.make("ou_density").unwrap(), &Region::All)
+            .unwrap();
+        cell.run(5.0, None).unwrap();
+        let bits = |c: &Cell, id| -> Vec<u64> {
+            c.field(id, "x")
+                .unwrap()
+                .iter()
+                .map(|x| x.to_bits())
+                .collect()
+        };
+        assert!(bits(&want, id) == bits(&cell, got), "{choice:?}");
+    }
+}
+
 #[test]
 fn instances_draw_from_different_streams() {
     let (mut cell, id) = ou_cable(100, 3);
