@@ -22,6 +22,10 @@ pub struct Settings {
     pub ra: f64,
     /// Default initial membrane potential (mV).
     pub v_init: f64,
+    /// The seed of the cell's random streams (WHITE_NOISE, normrand, ...): every mechanism
+    /// instance draws from its own stream, a pure function of this seed, the mechanism's
+    /// position on the cell, the instance, the stream and the step (see [`crate::random`]).
+    pub seed: u64,
 }
 
 impl Default for Settings {
@@ -33,6 +37,7 @@ impl Default for Settings {
             cm: 1.0,
             ra: 100.0,
             v_init: -65.0,
+            seed: 0,
         }
     }
 }

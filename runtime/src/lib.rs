@@ -25,6 +25,7 @@ pub mod optim;
 pub mod params;
 mod phase;
 pub mod probe;
+pub mod random;
 pub mod sentinel;
 pub mod solver;
 mod step;

@@ -226,6 +226,9 @@ pub struct Context<'a> {
     pub ions: &'a mut [IonArrays],
     /// For each ion the mechanism declares, in declaration order, its index into `ions`.
     pub ion_slots: &'a [usize],
+    /// The random draws of this call: instance j's number of stream s (see [`crate::random`]).
+    /// The same in a kernel and its tangent twin, so tangents hold the noise fixed.
+    pub random: crate::random::Draws,
 }
 
 /// For tangent column k: which parameter θ_k moves and how much per instance.

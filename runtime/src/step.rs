@@ -33,7 +33,7 @@ impl Cell {
         // run in NEURON's order (concentration writers first), here and in every phase.
         for &m in &self.order {
             let slot = &mut self.mechs[m];
-            let mut ctx = phase_context!(self, slot, 0.0);
+            let mut ctx = phase_context!(self, slot, 0.0, m, Init);
             if kk > 0 {
                 let mut tan = phase_tangents!(self, slot, kk, n);
                 slot.mech.init_tangent(&mut ctx, &mut tan);
@@ -120,7 +120,7 @@ impl Cell {
         }
         for &m in &self.order {
             let slot = &mut self.mechs[m];
-            let mut ctx = phase_context!(self, slot, t_mid);
+            let mut ctx = phase_context!(self, slot, t_mid, m, Currents);
             slot.mech.currents(&mut ctx);
             if kk > 0 {
                 let mut tan = phase_tangents!(self, slot, kk, n);
@@ -175,7 +175,7 @@ impl Cell {
         let kk = self.params.len();
         for &m in &self.order {
             let slot = &mut self.mechs[m];
-            let mut ctx = phase_context!(self, slot, self.t);
+            let mut ctx = phase_context!(self, slot, self.t, m, States);
             if kk > 0 {
                 let mut tan = phase_tangents!(self, slot, kk, n);
                 slot.mech.states_tangent(&mut ctx, &mut tan);

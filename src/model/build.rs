@@ -112,6 +112,8 @@ pub(crate) struct SimSettings {
     pub steps: u64,
     pub allow_large: bool,
     pub allow_nonfinite: bool,
+    /// The seed of the random streams (`[simulation] seed`).
+    pub seed: u64,
 }
 
 /// Builds a model (a cell, or a network whose cells come from their own files) with a mechanism
@@ -180,6 +182,7 @@ fn simulation(
         steps: 0,
         allow_large: s.allow_large,
         allow_nonfinite: s.allow_nonfinite,
+        seed: s.seed,
     };
     for (o, u) in overrides.iter().zip(used.iter_mut()) {
         let slot = match o.key.as_str() {
@@ -188,6 +191,20 @@ fn simulation(
             "celsius" | "simulation.celsius" => &mut sim.celsius,
             "v_init" | "simulation.v_init" => &mut sim.v_init,
             "forgetting" | "simulation.forgetting" => &mut sim.forgetting,
+            "seed" | "simulation.seed" => {
+                if !(o.value >= 0.0 && o.value < 2f64.powi(53) && o.value.fract() == 0.0) {
+                    return Err(model.source.error(
+                        "simulation.seed",
+                        format!(
+                            "--set {}: the seed must be an integer in [0, 2^53), got {}",
+                            o.key, o.value
+                        ),
+                    ));
+                }
+                sim.seed = o.value as u64;
+                *u = true;
+                continue;
+            }
             "sample_every" | "simulation.sample_every" => {
                 sim.sample_every = o.value as u64;
                 *u = true;
@@ -344,6 +361,7 @@ pub(crate) fn build_cell(
         cm,
         ra,
         v_init: sim.v_init,
+        seed: cell_seed(sim.seed, name),
     };
     let mut cell =
         Cell::new(morph.clone(), settings).map_err(|e| src.error("cable", e.to_string()))?;
@@ -675,4 +693,14 @@ fn add_clamps(
         names.push(name);
     }
     Ok(names)
+}
+
+/// The seed of the cell called `name` in a model seeded with `seed`: the model's seed hashed with
+/// the name (FNV-1a), so that each cell of a network has its own streams whatever the order the
+/// cells are built or run in.
+pub(crate) fn cell_seed(seed: u64, name: &str) -> u64 {
+    let h = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    gradmod_runtime::random::stream_key(seed, h)
 }

@@ -138,6 +138,10 @@ pub struct Simulation {
     pub allow_nonfinite: bool,
     /// Allow work beyond the limits of [`crate::model::limits`] (`--allow-large` does the same).
     pub allow_large: bool,
+    /// The seed of the random streams of mechanisms that draw random numbers (WHITE_NOISE,
+    /// normrand, RANDOM variables): an integer below 2^53. Each cell's seed is derived from it
+    /// and the cell's name, and each mechanism instance has its own stream.
+    pub seed: u64,
 }
 
 impl Default for Simulation {
@@ -151,6 +155,7 @@ impl Default for Simulation {
             forgetting: Num(0.0),
             allow_nonfinite: false,
             allow_large: false,
+            seed: 0,
         }
     }
 }

@@ -18,7 +18,7 @@ mod var;
 pub use expr::{BinOp, Expr, ExprArena, ExprId, Func, Num, UnOp, VarId};
 pub use stmt::{Block, BlockId, BlockKind, NetReceive, SolveMethod, Stmt, StmtKind, Term};
 pub use validate::validate;
-pub use var::{Builtin, IonId, IonRole, IonUse, Scope, VarKind, Variable};
+pub use var::{Builtin, Dist, Draw, IonId, IonRole, IonUse, Scope, StreamId, VarKind, Variable};
 
 use crate::diag::Span;
 
@@ -195,6 +195,11 @@ impl Module {
             let v = self.var(id);
             v.name == name && v.kind != VarKind::Local
         })
+    }
+
+    /// The random variables ([`VarKind::Random`]), in stream order.
+    pub fn random_vars(&self) -> Vec<VarId> {
+        self.vars_where(|v| matches!(v.kind, VarKind::Random(_)))
     }
 
     /// The builtin variable `b`, if the module uses it.

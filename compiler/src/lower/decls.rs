@@ -88,15 +88,7 @@ impl Lowerer<'_> {
                         );
                     }
                 }
-                ItemKind::WhiteNoise(decls) => {
-                    if let Some(d) = decls.first() {
-                        self.unsupported(
-                            d.span,
-                            "WHITE_NOISE",
-                            "stochastic (white-noise) inputs are not supported yet.",
-                        );
-                    }
-                }
+                ItemKind::WhiteNoise(decls) => self.white_noise(decls),
                 _ => {}
             }
         }
@@ -363,11 +355,7 @@ impl Lowerer<'_> {
                 "EXTERNAL",
                 "EXTERNAL variables (hoc globals of other mechanisms) are not supported.",
             ),
-            NeuronKind::Random(names) => self.unsupported(
-                names_span(names, s.span),
-                "RANDOM",
-                "random-number streams are not supported yet.",
-            ),
+            NeuronKind::Random(names) => self.random_decls(names),
         }
     }
 

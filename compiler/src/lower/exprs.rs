@@ -52,11 +52,6 @@ fn func2(name: &str) -> Option<BinOp> {
 /// NEURON library functions with effects or hidden state, rejected by name.
 fn unsupported_call(name: &str) -> Option<&'static str> {
     Some(match name {
-        "normrand" | "scop_random" | "exprand" | "erand" | "unirand" | "poisrand" | "set_seed"
-        | "scop_random_seed" | "nrn_random_pick" | "random_negexp" | "random_normal"
-        | "random_uniform" | "nrnran123_normal" | "nrnran123_dblpick" => {
-            "random numbers are not supported yet."
-        }
         "net_move" => "moving a pending event is not supported.",
         "at_time" => "at_time() is a CVODE discontinuity hint, not supported.",
         "nrn_pointing" => "POINTER variables are not supported.",
@@ -214,7 +209,12 @@ impl Lowerer<'_> {
             let b = self.expr(&args[1], out);
             return Some(build::binary(&mut self.m.exprs, op, a, b));
         }
-        if let Some(why) = unsupported_call(name) {
+        if let Some(x) = self.random_call(func, args, span, out) {
+            return Some(x);
+        }
+        if let Some(why) =
+            unsupported_call(name).or_else(|| super::random::unsupported_random(name))
+        {
             self.unsupported(func.span, &format!("{name}()"), why);
             return Some(self.m.exprs.num(0.0));
         }

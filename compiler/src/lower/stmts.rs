@@ -732,6 +732,7 @@ impl<'a> Lowerer<'a> {
             Some(ast::SolveMethod::Method(m)) => match (m.name.as_str(), kind) {
                 ("cnexp", _) => SolveMethod::Cnexp,
                 ("euler", _) => SolveMethod::Euler,
+                ("stochastic", BlockKind::Derivative) => self.stochastic_method(&block.name),
                 ("derivimplicit", _) => SolveMethod::Derivimplicit,
                 ("sparse", _) => SolveMethod::Sparse,
                 // With a fixed step NEURON calls a PROCEDURE solved `after_cvode` or `cvode_t`
@@ -744,7 +745,8 @@ impl<'a> Lowerer<'a> {
                     self.unsupported(
                         m.span,
                         &format!("METHOD {other}"),
-                        "supported methods are cnexp, derivimplicit, euler and sparse.",
+                        "supported methods are cnexp, derivimplicit, euler, sparse and (for DERIVATIVE \
+                         blocks) stochastic.",
                     );
                     return;
                 }

@@ -557,6 +557,20 @@ impl Gen<'_, '_> {
             Source::Dt => self.splat(self.bases[&B::Dt]),
             Source::Celsius => self.splat(self.bases[&B::Celsius]),
             Source::Const(x) => self.vconst(x),
+            // A random draw depends on the instance only: each lane draws its instance's number,
+            // as one instance at a time would.
+            Source::Draw(d) => {
+                let key = self.bases[&B::RandomKey];
+                let dt = self.bases[&B::Dt];
+                let code = i64::from(d.stream.0) * 4 + i64::from(crate::eval::draw_code(d.dist));
+                let code = self.b.ins().iconst(I64, code);
+                let j = self.j;
+                let xs = [0i64, 1, 2, 3].map(|l| {
+                    let jl = self.b.ins().iadd_imm_s(j, l);
+                    self.call(super::module::DRAW, &[key, jl, code, dt])
+                });
+                self.pack(xs)
+            }
             Source::Weight => self.splat(self.bases[&B::EvWeight]),
             Source::Flag => self.vconst(0.0),
             Source::Sigma(pos) => {

@@ -132,6 +132,14 @@ impl Gen<'_, '_> {
             Source::Dt => self.bases[&B::Dt],
             Source::Celsius => self.bases[&B::Celsius],
             Source::Const(x) => self.fconst(x),
+            Source::Draw(d) => {
+                let key = self.bases[&B::RandomKey];
+                let dt = self.bases[&B::Dt];
+                let code = i64::from(d.stream.0) * 4 + i64::from(crate::eval::draw_code(d.dist));
+                let code = self.b.ins().iconst(I64, code);
+                let j = self.j;
+                self.call(super::module::DRAW, &[key, j, code, dt])
+            }
             Source::Weight => self.bases[&B::EvWeight],
             Source::Flag => self.fconst(0.0),
             Source::Sigma(pos) => {

@@ -148,6 +148,21 @@ unsafe extern "C" fn exp4(x: *mut [f64; 4]) {
     }
 }
 
+/// The symbol of [`draw`], the function a kernel calls for a random draw.
+pub(super) const DRAW: &str = "gradmod_draw";
+
+/// A random draw for the JIT: instance `instance`'s number of the stream and distribution packed
+/// in `code` (stream * 4 + [`crate::eval::draw_code`]) in the call keyed `key`, exactly as the
+/// evaluator and the generated Rust draw it.
+extern "C" fn draw(key: u64, instance: u64, code: u64, dt: f64) -> f64 {
+    gradmod_runtime::random::Draws::from_key(key).draw(
+        instance as usize,
+        (code >> 2) as u32,
+        (code & 3) as u32,
+        dt,
+    )
+}
+
 /// The library functions `p` calls.
 fn libm_used(p: &Program) -> Vec<&'static str> {
     let mut names = Vec::new();
@@ -160,6 +175,10 @@ fn libm_used(p: &Program) -> Vec<&'static str> {
             Op::Binary {
                 op: BinOp::Fmod, ..
             } => "fmod",
+            Op::Load {
+                from: gradmod_compiler::back::kernels::Source::Draw(_),
+                ..
+            } => DRAW,
             Op::Call { f, .. } => match f {
                 // exprelr is computed from expm1; the rest are inline or not library calls.
                 Func::Exprelr => "expm1",
@@ -230,8 +249,21 @@ impl Compiler {
         if let Some(ptr) = exp4_symbol() {
             jb.symbol(EXP4, ptr);
         }
+        jb.symbol(
+            DRAW,
+            draw as extern "C" fn(u64, u64, u64, f64) -> f64 as *const u8,
+        );
         let mut module = JITModule::new(jb);
         let mut libm = HashMap::new();
+        let mut sig = module.make_signature();
+        sig.params
+            .extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I64)]);
+        sig.params.push(AbiParam::new(F64));
+        sig.returns.push(AbiParam::new(F64));
+        let id = module
+            .declare_function(DRAW, Linkage::Import, &sig)
+            .map_err(|e| format!("declaring {DRAW}: {e}"))?;
+        libm.insert(DRAW, id);
         for &(name, args) in &LIBM {
             let mut sig = module.make_signature();
             sig.params.extend((0..args).map(|_| AbiParam::new(F64)));

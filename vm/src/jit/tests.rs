@@ -232,6 +232,7 @@ impl Cvs {
             diam: &self.diam,
             ions: &mut [],
             ion_slots: &[],
+            random: Default::default(),
         }
     }
 }

@@ -382,6 +382,21 @@ fn check_supported(m: &Module) -> Result<(), Diagnostics> {
     }
     events::check_net_receive(m)?;
     for v in &m.vars {
+        if let VarKind::Random(d) = v.kind {
+            let what = if d.dist == crate::ir::Dist::WhiteNoise {
+                "WHITE_NOISE (the tangents of Arbor's METHOD stochastic are not derived yet)"
+            } else {
+                "a random function (Arbor's NMODL has only WHITE_NOISE)"
+            };
+            return Err(Diagnostic::error(
+                v.span,
+                format!(
+                    "`{}`: {what} is not supported by the Arbor back end (mechanism `{}`)",
+                    v.name, m.name
+                ),
+            )
+            .into());
+        }
         if let VarKind::Builtin(b @ (Builtin::T | Builtin::Dt | Builtin::Area)) = v.kind {
             return Err(Diagnostic::error(
                 v.span,
