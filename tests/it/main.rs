@@ -6,6 +6,7 @@ mod models;
 
 mod fit_cli;
 mod fit_io;
+mod events;
 mod forward;
 mod generated_code;
 mod gradients;
