@@ -4,9 +4,9 @@
 
 mod models;
 
+mod events;
 mod fit_cli;
 mod fit_io;
-mod events;
 mod forward;
 mod generated_code;
 mod gradients;
