@@ -314,6 +314,13 @@ impl Lowerer<'_> {
                     }
                 }
             }
+            // As a statement `at_time` has no effect (its value is the only thing it gives with
+            // the fixed step); its argument is still evaluated, as NEURON does.
+            "at_time" if !self.callables.contains_key("at_time") => {
+                if arity(self, 1) {
+                    let _ = self.expr(&args[0], out);
+                }
+            }
             name if is_output(name) => {}
             _ => {
                 let _ = self.call(func, args, span, out);
