@@ -117,3 +117,35 @@ fn artificial_cell_receives_events_as_in_neuron() {
         assert_eq!(column(&traces, 2), n, "{engine}: n");
     }
 }
+
+/// An artificial cell has no membrane: one that reads v or writes a current is rejected, with
+/// the location of the mechanism.
+#[test]
+fn artificial_cell_with_a_membrane_is_rejected() {
+    let dir = std::env::temp_dir().join(format!("gradmod-events-art-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, body, what) in [
+        (
+            "reads_v.mod",
+            "NEURON { ARTIFICIAL_CELL A RANGE x }\nASSIGNED { x }\nNET_RECEIVE (w) { x = v }\n",
+            "an ARTIFICIAL_CELL cannot use v, area or diam",
+        ),
+        (
+            "current.mod",
+            "NEURON { ARTIFICIAL_CELL B NONSPECIFIC_CURRENT i }\nASSIGNED { i }\nBREAKPOINT { i = 0 }\n",
+            "an ARTIFICIAL_CELL cannot use a membrane current or an ion",
+        ),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, body).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_gradmod"))
+            .arg("check")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{name} was accepted");
+        assert!(err.contains(what), "{name}: {err}");
+        assert!(err.contains(&format!("{name}:1:")), "{name}: {err}");
+    }
+}
