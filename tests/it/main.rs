@@ -4,6 +4,7 @@
 
 mod models;
 
+mod events;
 mod fit_cli;
 mod fit_io;
 mod forward;

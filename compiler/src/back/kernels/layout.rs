@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::ir::{IonRole, MechKind, Module, VarId, VarKind};
+use crate::ir::{Builtin, IonRole, MechKind, Module, VarId, VarKind};
 
 /// The role of a field, as the runtime's `FieldRole`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,12 +164,26 @@ pub fn info(m: &Module, layout: &Layout, diags: &mut Diagnostics) -> Info {
     let point = match m.kind {
         MechKind::Density => false,
         MechKind::Point => true,
+        // An artificial cell runs as a point process placed like one: it has no membrane
+        // current and reads nothing of the cell, so where it sits does not change any result.
         MechKind::Artificial => {
-            diags.push(
-                Diagnostic::error(m.span, "unsupported construct: ARTIFICIAL_CELL")
-                    .with_label("ARTIFICIAL_CELL is not supported")
-                    .with_note("the runtime has no artificial cells; declare the mechanism as a POINT_PROCESS"),
-            );
+            let touches = if !m.nonspecific.is_empty() || !m.ions.is_empty() {
+                Some("a membrane current or an ion")
+            } else if [Builtin::V, Builtin::Area, Builtin::Diam]
+                .iter()
+                .any(|&b| m.builtin(b).is_some())
+            {
+                Some("v, area or diam")
+            } else {
+                None
+            };
+            if let Some(what) = touches {
+                diags.push(
+                    Diagnostic::error(m.span, format!("an ARTIFICIAL_CELL cannot use {what}"))
+                        .with_label("an artificial cell has no membrane")
+                        .with_note("declare the mechanism as a POINT_PROCESS"),
+                );
+            }
             true
         }
     };
