@@ -1,5 +1,6 @@
 //! `derivimplicit` and `sparse`: DERIVATIVE blocks solved with METHOD derivimplicit and KINETIC
-//! blocks solved with METHOD sparse become one backward-Euler step by Newton's method
+//! blocks solved with METHOD sparse (and DERIVATIVE blocks solved with METHOD sparse, which Arbor
+//! accepts and solves by the same backward-Euler step) become one backward-Euler step by Newton's method
 //! ([`super::implicit`]), followed by the block's assignments at the new states. The block becomes
 //! a PROCEDURE that the SOLVE runs directly.
 
@@ -11,21 +12,21 @@ use super::implicit::backward_euler;
 
 /// Runs the pass on every SOLVE ... METHOD derivimplicit.
 pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
-    solve_implicitly(m, SolveMethod::Derivimplicit, BlockKind::Derivative)
+    solve_implicitly(m, SolveMethod::Derivimplicit, &[BlockKind::Derivative])
 }
 
 /// Runs the pass on every SOLVE ... METHOD sparse.
 pub fn run_sparse(m: &mut Module) -> Result<(), Diagnostics> {
-    solve_implicitly(m, SolveMethod::Sparse, BlockKind::Kinetic)
+    solve_implicitly(m, SolveMethod::Sparse, &[BlockKind::Kinetic, BlockKind::Derivative])
 }
 
 fn solve_implicitly(
     m: &mut Module,
     method: SolveMethod,
-    kind: BlockKind,
+    kinds: &[BlockKind],
 ) -> Result<(), Diagnostics> {
     for (target, meth) in super::solves(m) {
-        if meth != method || m.block(target).kind != kind {
+        if meth != method || !kinds.contains(&m.block(target).kind) {
             continue;
         }
         let eqs = equations(m, target)?;
