@@ -145,8 +145,7 @@ fn check_stmts(m: &Module, kind: BlockKind, stmts: &[Stmt], diags: &mut Diagnost
                     SolveMethod::Cnexp | SolveMethod::Euler | SolveMethod::Derivimplicit => {
                         target.kind == BlockKind::Derivative
                     }
-                    // Arbor (and NEURON's sparse solver) accept METHOD sparse on a DERIVATIVE block: the same
-                    // backward-Euler step as derivimplicit.
+                    // Arbor (not NEURON) accepts METHOD sparse on a DERIVATIVE block: backward Euler.
                     SolveMethod::Sparse => {
                         matches!(target.kind, BlockKind::Kinetic | BlockKind::Derivative)
                     }

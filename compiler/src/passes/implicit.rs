@@ -20,8 +20,8 @@ use super::equations::Equations;
 /// Newton iterations for a system that is not linear in its states.
 pub const NONLINEAR_ITERATIONS: usize = 10;
 
-/// The statements of `iterations` Newton steps (one for a linear system when `iterations` is
-/// `None`, else [`NONLINEAR_ITERATIONS`]) of backward Euler with step `dt`.
+/// The statements of Newton's method on backward Euler with step `dt` (see [`newton`] for the
+/// number of iterations).
 pub fn backward_euler(
     m: &mut Module,
     eqs: &Equations,

@@ -5,9 +5,16 @@
 //! do. The block's assignments then run at the solution. The tangent pass differentiates the
 //! statements written out, which for a linear system is the implicit function theorem exactly:
 //! the tangent of the solution is `-J⁻¹ ∂F/∂p · ṗ` with J the system's matrix.
+//!
+//! The elimination does not pivot at run time, so the equations are first ordered so that each
+//! unknown's pivot is the equation where its coefficient is the largest expression: in the balance
+//! equations of a kinetic scheme written out as a LINEAR block, the state's own balance, whose
+//! coefficient sums every rate out of the state and dominates its column (a pivot of a single rate
+//! constant, which may be 1e-12, loses every digit).
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::ir::{BlockKind, Module, SolveMethod};
+use crate::ir::{BlockKind, ExprId, Module, SolveMethod, VarId};
+use crate::sym::jacobian;
 
 use super::equations::{assignments, equations};
 use super::implicit::newton;
@@ -43,11 +50,36 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
             .with_note("NEURON solves a LINEAR or NONLINEAR block for the STATEs its equations read, one equation each")
             .into());
         }
-        let mut body = newton(m, &eqs.states, &eqs.residuals, None, span);
+        let residuals = pivot_order(m, &eqs.states, &eqs.residuals);
+        let mut body = newton(m, &eqs.states, &residuals, None, span);
         body.extend(assignments(&m.block(target).body));
         let block = &mut m.blocks[target.index()];
         block.body = body;
         block.kind = BlockKind::Procedure;
     }
     Ok(())
+}
+
+/// The residuals reordered so that row k pivots on unknown k: for each unknown in turn, of the
+/// equations not yet chosen that read it, the one whose coefficient of it is the largest
+/// expression (ties keep the written order); equations left over keep their order.
+fn pivot_order(m: &mut Module, states: &[VarId], residuals: &[ExprId]) -> Vec<ExprId> {
+    let jac = jacobian(&mut m.exprs, residuals, states);
+    let mut chosen: Vec<Option<usize>> = vec![None; states.len()];
+    let mut taken = vec![false; residuals.len()];
+    for k in 0..states.len() {
+        let best = (0..residuals.len())
+            .filter(|&i| !taken[i] && m.exprs.as_num(jac[i][k]) != Some(0.0))
+            .map(|i| (m.exprs.reachable(&[jac[i][k]]).len(), i))
+            .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        if let Some((_, i)) = best {
+            taken[i] = true;
+            chosen[k] = Some(i);
+        }
+    }
+    let mut rest = (0..residuals.len()).filter(|&i| !taken[i]);
+    chosen
+        .into_iter()
+        .map(|c| residuals[c.unwrap_or_else(|| rest.next().expect("as many equations as states"))])
+        .collect()
 }
