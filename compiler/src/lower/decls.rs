@@ -391,9 +391,15 @@ impl Lowerer<'_> {
                     let message = if n.name == format!("{species}d") {
                         // Arbor's dialect: the concentration its ion diffusion moves, which a
                         // NEURON mechanism has no counterpart of.
-                        format!("`{}` is Arbor's diffusive concentration of the ion {species}, which NEURON does not have (expected i{species}, e{species}, {species}i or {species}o)", n.name)
+                        format!(
+                            "`{}` is Arbor's diffusive concentration of the ion {species}, which NEURON does not have (expected i{species}, e{species}, {species}i or {species}o)",
+                            n.name
+                        )
                     } else {
-                        format!("`{}` is not a variable of the ion {species} (expected i{species}, e{species}, {species}i or {species}o)", n.name)
+                        format!(
+                            "`{}` is not a variable of the ion {species} (expected i{species}, e{species}, {species}i or {species}o)",
+                            n.name
+                        )
                     };
                     self.error(n.span, message);
                     continue;

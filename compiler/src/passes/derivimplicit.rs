@@ -22,7 +22,11 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
 
 /// Runs the pass on every SOLVE ... METHOD sparse.
 pub fn run_sparse(m: &mut Module) -> Result<(), Diagnostics> {
-    solve_implicitly(m, SolveMethod::Sparse, &[BlockKind::Kinetic, BlockKind::Derivative])
+    solve_implicitly(
+        m,
+        SolveMethod::Sparse,
+        &[BlockKind::Kinetic, BlockKind::Derivative],
+    )
 }
 
 fn solve_implicitly(
