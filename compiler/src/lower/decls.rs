@@ -376,10 +376,20 @@ impl Lowerer<'_> {
         for (names, write) in [(&u.read, false), (&u.write, true)] {
             for n in names {
                 let Some(role) = ion_role(&species, &n.name) else {
-                    self.error(
-                        n.span,
-                        format!("`{}` is not a variable of the ion {species} (expected i{species}, e{species}, {species}i or {species}o)", n.name),
-                    );
+                    let message = if n.name == format!("{species}d") {
+                        // Arbor's dialect: the concentration its ion diffusion moves, which a
+                        // NEURON mechanism has no counterpart of.
+                        format!(
+                            "`{}` is Arbor's diffusive concentration of the ion {species}, which NEURON does not have (expected i{species}, e{species}, {species}i or {species}o)",
+                            n.name
+                        )
+                    } else {
+                        format!(
+                            "`{}` is not a variable of the ion {species} (expected i{species}, e{species}, {species}i or {species}o)",
+                            n.name
+                        )
+                    };
+                    self.error(n.span, message);
                     continue;
                 };
                 let v = self.ion_var(n, ion, role);

@@ -419,9 +419,19 @@ impl<'a> Lowerer<'a> {
         let v = self.m.var(var);
         let why = match v.kind {
             VarKind::Constant => "it is a CONSTANT",
-            VarKind::Builtin(Builtin::V) => {
-                "the membrane potential belongs to the simulator (only a PROCEDURE may change its own copy)"
-            }
+            // NEURON lets INITIAL and NET_RECEIVE set the node's voltage (a start value, a reset
+            // after a spike); gradmod's runtime keeps v to itself, so these are rejected by name.
+            VarKind::Builtin(Builtin::V) => match self.context {
+                BlockKind::Initial => {
+                    "the membrane potential belongs to the simulator: NEURON sets the node's voltage from INITIAL, which gradmod does not support (start the simulation at this voltage instead)"
+                }
+                BlockKind::NetReceive => {
+                    "the membrane potential belongs to the simulator: NEURON resets the node's voltage from NET_RECEIVE, which gradmod does not support"
+                }
+                _ => {
+                    "the membrane potential belongs to the simulator (only a PROCEDURE may change its own copy)"
+                }
+            },
             VarKind::Builtin(_) => "it belongs to the simulator",
             _ => return true,
         };
