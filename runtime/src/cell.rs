@@ -118,6 +118,8 @@ pub struct Cell {
     pub(crate) finite_every: u64,
     /// The time of the last scan that found every value finite.
     pub(crate) finite_clean_t: Option<f64>,
+    /// What the POINTERs of the mechanisms' instances are bound to (`pointers.rs`).
+    pub(crate) pointers: Vec<crate::pointers::PointerBinding>,
 }
 
 impl Cell {
@@ -171,6 +173,7 @@ impl Cell {
             fields_dirty: false,
             finite_every: crate::sentinel::DEFAULT_CHECK_EVERY,
             finite_clean_t: None,
+            pointers: Vec::new(),
         })
     }
 
@@ -569,7 +572,7 @@ impl Cell {
             name: format!("{}.{}", info.name, field),
         })?;
         let ni = m.instance_count();
-        let ns = info.state_count();
+        let ns = info.sigma_rows();
         let start = (k * ns + pos) * ni;
         Ok(&m.state_tangents()[start..start + ni])
     }

@@ -24,6 +24,7 @@ pub mod noise;
 pub mod optim;
 pub mod params;
 mod phase;
+pub mod pointers;
 pub mod probe;
 pub mod random;
 pub mod sentinel;
@@ -36,4 +37,5 @@ pub use morphology::{Morphology, Point, Section, SectionId, region::Region, swc:
 pub use network::{Connection, Network};
 pub use optim::{Adam, TraceLoss};
 pub use params::ParamSpec;
+pub use pointers::{PointerId, PointerSource};
 pub use probe::{Probe, Recorder};

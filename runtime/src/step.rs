@@ -28,6 +28,8 @@ impl Cell {
         for slot in &mut self.mechs {
             slot.mech.set_tangent_count(kk);
         }
+        self.check_pointers()?;
+        self.fill_pointers();
         // Each mechanism's tangent of INITIAL runs first, from the same values INITIAL reads:
         // INITIAL may overwrite what it reads (Exp2Syn clamps its parameter tau1). Mechanisms
         // run in NEURON's order (concentration writers first), here and in every phase.
@@ -109,6 +111,7 @@ impl Cell {
     fn currents_phase(&mut self, t_mid: f64) {
         let n = self.layout.len();
         let kk = self.params.len();
+        self.fill_pointers();
         self.ions.update_reversal(self.settings.celsius, false);
         self.i.fill(0.0);
         self.g.fill(0.0);
@@ -173,6 +176,7 @@ impl Cell {
     fn states_phase(&mut self) {
         let n = self.layout.len();
         let kk = self.params.len();
+        self.fill_pointers();
         for &m in &self.order {
             let slot = &mut self.mechs[m];
             let mut ctx = phase_context!(self, slot, self.t, m, States);

@@ -17,6 +17,10 @@ use crate::library::Library;
 /// A gap junction between (cell, CV) and (cell, CV), with its conductance (µS).
 pub type GapJunction = ((usize, usize), (usize, usize), f64);
 
+/// A POINTER of a network cell fed v of another cell: source (cell, CV), target cell, and the
+/// target's external binding.
+pub type PointerLink = ((usize, usize), usize, gradmod_runtime::PointerId);
+
 /// A `--set KEY=VALUE` override of a model value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Override {
@@ -92,6 +96,8 @@ pub struct Built {
     pub connections: Vec<gradmod_runtime::Connection>,
     /// Gap junctions of a network: (cell, CV), (cell, CV), conductance (µS).
     pub gap_junctions: Vec<GapJunction>,
+    /// POINTERs of network cells bound to v of other cells.
+    pub pointer_links: Vec<PointerLink>,
     /// Simulated time (ms).
     pub tstop: f64,
     /// Time step (ms).
@@ -128,10 +134,12 @@ pub fn build(
     let built = if model.file.cells.is_empty() {
         let library = &super::library_for(model, library)?;
         let cell = build_cell(model, "", &sim, library, overrides, &mut used)?;
+        super::pointers::check_bound(model, &cell, None)?;
         Built {
             cells: vec![cell],
             connections: Vec::new(),
             gap_junctions: Vec::new(),
+            pointer_links: Vec::new(),
             tstop: sim.tstop,
             dt: sim.dt,
             sample_every: sim.sample_every,
@@ -507,6 +515,7 @@ fn paint_mechanisms(
     library: &Library,
 ) -> Result<(), ModelError> {
     let (f, src) = (&model.file, &model.source);
+    super::pointers::refuse_painted(src, f)?;
     let mut order: Vec<&str> = Vec::new();
     let mut entries = Vec::new();
     for (i, m) in f.mechanisms.iter().enumerate() {
@@ -630,6 +639,7 @@ fn place_point_processes(
                 let key = format!("point_process[{i}].parameters.{}", field.get_ref());
                 set_instance(src, cell, id, instance, field, v.0, &key)?;
             }
+            super::pointers::bind_point_process(src, cell, id, instance, p, i)?;
             for (j, e) in p.events.iter().enumerate() {
                 cell.schedule(e.time.0, id, instance, e.weight.0)
                     .map_err(at(

@@ -23,6 +23,7 @@ mod run_cli;
 mod run_errors;
 mod run_network;
 mod run_order;
+mod run_pointer;
 mod run_reference;
 mod sentinel;
 mod slope;

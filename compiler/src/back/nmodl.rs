@@ -204,6 +204,9 @@ impl Printer<'_> {
             };
             self.line(1, &format!("{kw} {}", self.names(&m.nonspecific)));
         }
+        if !m.pointers.is_empty() {
+            self.line(1, &format!("POINTER {}", self.names(&m.pointers)));
+        }
         let declared = |v: &Variable| {
             matches!(
                 v.kind,
@@ -222,7 +225,7 @@ impl Printer<'_> {
         });
         let range = range
             .into_iter()
-            .filter(|&v| !m.nonspecific.contains(&v))
+            .filter(|&v| !m.nonspecific.contains(&v) && !m.pointers.contains(&v))
             .collect::<Vec<_>>();
         if !range.is_empty() {
             self.line(1, &format!("RANGE {}", self.names(&range)));

@@ -94,6 +94,10 @@ pub struct Module {
     /// The NONSPECIFIC_CURRENT (or ELECTRODE_CURRENT) variables: ASSIGNED currents that add to
     /// the membrane current without belonging to an ion.
     pub nonspecific: Vec<VarId>,
+    /// The POINTER variables: ASSIGNED range variables the mechanism reads but never writes,
+    /// whose values the runtime copies in from what the model binds them to (v at a location)
+    /// before every kernel call, with their tangents (docs/DESIGN.md, "POINTER variables").
+    pub pointers: Vec<VarId>,
     /// After the `conductance` pass: each current written (ion or nonspecific) with the ASSIGNED
     /// variable holding its slope d(current)/dv.
     pub conductances: Vec<(VarId, VarId)>,
@@ -138,6 +142,7 @@ impl Module {
             breakpoint: None,
             net_receive: None,
             nonspecific: Vec::new(),
+            pointers: Vec::new(),
             conductances: Vec::new(),
             tangent: None,
             electrode_current: false,

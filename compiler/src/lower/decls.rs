@@ -340,15 +340,42 @@ impl Lowerer<'_> {
                 }
             }
             NeuronKind::ThreadSafe(_) => self.m.threadsafe = true,
-            NeuronKind::Pointer(names) => self.unsupported(
-                names_span(names, s.span),
-                "POINTER",
-                "POINTER variables (references into other mechanisms' data) are not supported.",
-            ),
+            NeuronKind::Pointer(names) => {
+                for n in names {
+                    let v = match self.globals.get(&n.name) {
+                        Some(Binding::Var(v)) => *v,
+                        Some(_) => {
+                            self.error(n.span, format!("the POINTER `{}` must be a scalar", n.name));
+                            continue;
+                        }
+                        None => {
+                            // NEURON declares an undeclared POINTER name ASSIGNED; so do we.
+                            let var =
+                                Variable::new(&n.name, VarKind::Assigned, Scope::Range, n.span);
+                            self.declare(n, None, var);
+                            match self.globals.get(&n.name) {
+                                Some(Binding::Var(v)) => *v,
+                                _ => continue,
+                            }
+                        }
+                    };
+                    if self.m.vars[v.index()].kind != VarKind::Assigned {
+                        self.error(
+                            n.span,
+                            format!("the POINTER `{}` must be declared ASSIGNED", n.name),
+                        );
+                        continue;
+                    }
+                    if !self.m.pointers.contains(&v) {
+                        self.m.vars[v.index()].scope = Scope::Range;
+                        self.m.pointers.push(v);
+                    }
+                }
+            }
             NeuronKind::BbcorePointer(names) => self.unsupported(
                 names_span(names, s.span),
                 "BBCOREPOINTER",
-                "BBCOREPOINTER variables are not supported.",
+                "BBCOREPOINTER variables (opaque handles, such as random streams, that VERBATIM code uses) are not supported.",
             ),
             NeuronKind::External(names) => self.unsupported(
                 names_span(names, s.span),

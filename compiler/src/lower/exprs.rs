@@ -53,7 +53,6 @@ fn func2(name: &str) -> Option<BinOp> {
 fn unsupported_call(name: &str) -> Option<&'static str> {
     Some(match name {
         "net_move" => "moving a pending event is not supported.",
-        "nrn_pointing" => "POINTER variables are not supported.",
         _ => return None,
     })
 }
@@ -213,6 +212,22 @@ impl Lowerer<'_> {
         }
         if name == "at_time" {
             return Some(self.at_time(args, span, out));
+        }
+        if name == "nrn_pointing" {
+            // The runtime refuses to run a mechanism with an unbound POINTER, so every pointer
+            // a kernel sees is bound: nrn_pointing(p) is 1.
+            let is_pointer = matches!(
+                (args.len(), args.first().map(|a| &a.kind)),
+                (1, Some(ExprKind::Name(id)))
+                    if matches!(self.resolve(&id.name), Some(Binding::Var(v)) if self.m.pointers.contains(&v))
+            );
+            if !is_pointer {
+                self.error(
+                    span,
+                    "`nrn_pointing` takes one argument, a POINTER variable",
+                );
+            }
+            return Some(self.m.exprs.num(1.0));
         }
         if let Some(why) =
             unsupported_call(name).or_else(|| super::random::unsupported_random(name))

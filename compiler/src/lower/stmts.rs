@@ -433,6 +433,19 @@ impl<'a> Lowerer<'a> {
                 }
             },
             VarKind::Builtin(_) => "it belongs to the simulator",
+            _ if self.m.pointers.contains(&var) => {
+                let name = v.name.clone();
+                self.unsupported(
+                    span,
+                    "writing through a POINTER",
+                    &format!(
+                        "`{name}` is a POINTER: gradmod binds pointers to values the mechanism \
+                         reads (v at a location), and writing into another mechanism's data or a \
+                         network weight is not supported."
+                    ),
+                );
+                return false;
+            }
             _ => return true,
         };
         let name = v.name.clone();

@@ -34,9 +34,15 @@ fn recursion_is_rejected_by_name() {
 }
 
 #[test]
-fn pointer_and_verbatim_are_unsupported() {
-    let text = "NEURON {\n    POINT_PROCESS p\n    POINTER donor\n}\nASSIGNED { donor }\nVERBATIM\nstatic int counter;\nENDVERBATIM\n";
-    assert_snapshot!(diagnostics("pointer.mod", text));
+fn bbcorepointer_and_verbatim_are_unsupported() {
+    let text = "NEURON {\n    POINT_PROCESS p\n    BBCOREPOINTER donor\n}\nASSIGNED { donor }\nVERBATIM\nstatic int counter;\nENDVERBATIM\n";
+    assert_snapshot!(diagnostics("bbcorepointer.mod", text));
+}
+
+#[test]
+fn writing_through_a_pointer_is_unsupported() {
+    let text = "NEURON {\n    POINT_PROCESS p\n    POINTER wsyn\n}\nASSIGNED { wsyn }\nNET_RECEIVE(w) {\n    wsyn = wsyn + w\n}\n";
+    assert_snapshot!(diagnostics("write_pointer.mod", text));
 }
 
 #[test]

@@ -380,6 +380,18 @@ fn check_supported(m: &Module) -> Result<(), Diagnostics> {
         MechKind::Point => {}
         MechKind::Artificial => return Err(here("an ARTIFICIAL_CELL").into()),
     }
+    if let Some(&p) = m.pointers.first() {
+        return Err(Diagnostic::error(
+            m.var(p).span,
+            format!(
+                "POINTER `{}` is not supported by the Arbor back end (mechanism `{}`): Arbor has \
+                 no pointers into other mechanisms or locations",
+                m.var(p).name,
+                m.name
+            ),
+        )
+        .into());
+    }
     events::check_net_receive(m)?;
     for v in &m.vars {
         if let VarKind::Random(d) = v.kind {
