@@ -116,9 +116,9 @@ fn max_relative_difference(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
 }
 
 /// Mechanisms whose defaults do nothing: the test clamp and NEURON's IClamp inject 0 nA for
-/// 0 ms.
+/// 0 ms, and NEURON's SEClamp clamps for 0 ms (dur1 = dur2 = dur3 = 0).
 fn inert(name: &str) -> bool {
-    matches!(name, "Clamp" | "IClamp")
+    matches!(name, "Clamp" | "IClamp" | "SEClamp")
 }
 
 fn load(dir: &str, engine: EngineChoice) -> Catalogue {
