@@ -58,7 +58,15 @@ pub fn jvp(
                 let mut then = jvp(m, then, &mut tt, prefix)?;
                 let mut to = t.clone();
                 let mut otherwise = jvp(m, otherwise, &mut to, prefix)?;
-                let keys: BTreeSet<VarId> = tt.keys().chain(to.keys()).copied().collect();
+                // A tangent the if/else leaves zero in both branches (a variable assigned a
+                // constant in each) is absent from both, and must be removed from `t` too: the
+                // keys are those of the tangents before the statement as well.
+                let keys: BTreeSet<VarId> = t
+                    .keys()
+                    .chain(tt.keys())
+                    .chain(to.keys())
+                    .copied()
+                    .collect();
                 for k in keys {
                     let (a, b) = (tt.get(&k).copied(), to.get(&k).copied());
                     if a == b {
