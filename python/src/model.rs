@@ -94,14 +94,17 @@ pub(crate) fn overrides(set: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<Overrid
     Ok(out)
 }
 
-/// An override, whose value must be finite.
+/// An override, checked as `--set` checks it (a finite value, a key that can name something).
 fn checked(key: String, value: f64) -> PyResult<Override> {
-    if !value.is_finite() {
-        return Err(Error::new_err(format!(
-            "set {key}={value}: the value must be finite"
-        )));
-    }
-    Ok(Override { key, value })
+    Override::new(&key, value).map_err(|m| {
+        model_error(&model::ModelError {
+            file: "set".into(),
+            position: None,
+            key: Some(key.clone()),
+            message: m.replacen("--set ", "set ", 1),
+            snippet: None,
+        })
+    })
 }
 
 /// One simulation of `model` with `extra` overrides, with the interpreter's lock released.

@@ -303,7 +303,7 @@ pub fn setup(model: &Model, library: &Library, opts: &FitOptions) -> Result<FitS
         .overrides
         .iter()
         .rev()
-        .find(|o| o.key == "forgetting" || o.key == "simulation.forgetting")
+        .find(|o| o.target == crate::model::Target::Simulation(crate::model::SimKey::Forgetting))
         .map_or(model.file.simulation.forgetting.0, |o| o.value);
     if forgetting != 0.0 {
         return Err(format!(

@@ -7,10 +7,13 @@
 //! schema is documented on the types of [`schema`] and in `models/README.md`.
 
 pub mod build;
+mod built;
+mod cell;
 pub mod limits;
 mod mod_files;
 mod morphology;
 mod network;
+pub mod overrides;
 pub mod params;
 mod pointers;
 mod probes;
@@ -21,8 +24,9 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-pub use build::{Override, build};
+pub use build::build;
 pub use mod_files::library_for;
+pub use overrides::{Override, SimKey, Target};
 pub use schema::ModelFile;
 
 /// A parsed model file with its text (for error positions) and directory (for relative paths).

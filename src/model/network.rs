@@ -3,25 +3,11 @@
 
 use gradmod_runtime::Connection;
 
-use super::build::{Built, BuiltCell, Override, SimSettings, build_cell, cv_at};
+use super::built::{Built, BuiltCell, SimSettings, cv_at, split_cell};
+use super::cell::build_cell;
+use super::overrides::Override;
 use super::{Model, ModelError};
 use crate::library::Library;
-
-/// Splits `CELL.REST` into the cell's index and the rest.
-pub(crate) fn split_cell<'a>(
-    cells: &[BuiltCell],
-    text: &'a str,
-) -> Result<(usize, &'a str), String> {
-    let (name, rest) = text
-        .split_once('.')
-        .ok_or_else(|| format!("`{text}`: expected CELL.NAME, such as pre.spike"))?;
-    let names: Vec<&str> = cells.iter().map(|c| c.name.as_str()).collect();
-    let i = names
-        .iter()
-        .position(|n| *n == name)
-        .ok_or_else(|| format!("no cell named `{name}` (cells: {})", names.join(", ")))?;
-    Ok((i, rest))
-}
 
 /// Whether a network has no gap junctions and no POINTERs into other cells (both carry tangents
 /// across cells by index).
@@ -29,14 +15,15 @@ fn gap_free(f: &super::ModelFile) -> bool {
     f.gap_junctions.is_empty() && f.pointers.is_empty()
 }
 
-/// Builds every cell of a network model and resolves its wiring.
+/// Builds every cell of a network model and resolves its wiring; returns it and, for each of
+/// `overrides`, whether it matched something in some cell.
 pub(crate) fn build_network(
     model: &Model,
     sim: &SimSettings,
     library: &Library,
     overrides: &[Override],
-    used: &mut [bool],
-) -> Result<Built, ModelError> {
+) -> Result<(Built, Vec<bool>), ModelError> {
+    let mut matched = vec![false; overrides.len()];
     let (f, src) = (&model.file, &model.source);
     let has_cell_keys = f.morphology.is_some()
         || !f.sections.is_empty()
@@ -86,25 +73,31 @@ pub(crate) fn build_network(
         }
         // The cell's own overrides come after the command line's, so they win.
         let mut all = overrides.to_vec();
-        all.extend(c.set.iter().map(|(k, v)| Override {
-            key: k.get_ref().clone(),
-            value: v.0,
-        }));
-        let mut all_used = vec![false; all.len()];
+        for (k, v) in &c.set {
+            let key = format!("cell[{i}].set.{}", k.get_ref());
+            all.push(Override::new(k.get_ref(), v.0).map_err(|m| src.error_at(k.span(), &key, m))?);
+        }
         // The network's own [mechanisms] and then the cell file's.
         let library = &super::library_for(model, library)?;
         let library = &super::library_for(&sub, library)?;
-        let cell = build_cell(&sub, &c.name, sim, library, &all, &mut all_used)?;
-        for (u, a) in used.iter_mut().zip(&all_used) {
-            *u |= *a;
+        let (cell, cell_matched) = build_cell(&sub, &c.name, sim, library, &all)?;
+        for (m, a) in matched.iter_mut().zip(&cell_matched) {
+            *m |= *a;
         }
-        if let Some(j) = all_used[overrides.len()..].iter().position(|u| !u) {
-            let (k, _) = c.set.iter().nth(j).expect("one override per entry");
-            return Err(src.error_at(
-                k.span(),
-                format!("cell[{i}].set.{}", k.get_ref()),
-                "matches nothing in the cell's model",
-            ));
+        if let Some(j) = (overrides.len()..all.len()).find(|&j| !cell_matched[j]) {
+            let (k, _) = c
+                .set
+                .iter()
+                .nth(j - overrides.len())
+                .expect("one override per entry");
+            let message = match all[j].target {
+                super::overrides::Target::Simulation(_) => {
+                    "a [simulation] key applies to the whole network: set it in the network \
+                     file's [simulation]"
+                }
+                _ => "matches nothing in the cell's model",
+            };
+            return Err(src.error_at(k.span(), format!("cell[{i}].set.{}", k.get_ref()), message));
         }
         if let Some(first) = cells.first()
             && !gap_free(f)
@@ -192,7 +185,7 @@ pub(crate) fn build_network(
     for (cell, sub) in cells.iter().zip(&subs) {
         super::pointers::check_bound(sub, cell, Some(model))?;
     }
-    Ok(Built {
+    let built = Built {
         cells,
         connections,
         gap_junctions,
@@ -200,5 +193,6 @@ pub(crate) fn build_network(
         tstop: sim.tstop,
         dt: sim.dt,
         sample_every: sim.sample_every,
-    })
+    };
+    Ok((built, matched))
 }

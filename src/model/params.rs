@@ -1,29 +1,24 @@
 //! `--set` overrides of mechanism parameters, and the `[[parameter]]` entries declared as tangent
 //! parameters.
 
-use std::collections::HashMap;
-
 use gradmod_runtime::mechanism::FieldRole;
 use gradmod_runtime::params::TargetSpec;
 use gradmod_runtime::{Cell, ClampId, MechId, ParamSpec, Region};
 use toml::Spanned;
 
-use super::build::{Override, at, parameter_index};
+use super::built::{at, parameter_index};
+use super::overrides::ParameterOverride;
 use super::regions::Regions;
 use super::schema::Parameter;
 use super::{Model, ModelError};
 
-/// Applies `--set MECH.PARAM=VALUE` (and `LABEL.PARAM` for one point process) to a built cell.
+/// Applies the `--set MECH.PARAM=VALUE` (every instance) and `LABEL.PARAM=VALUE` (one point
+/// process) overrides of a cell, resolved by `overrides::resolve`, once its mechanisms are placed.
 pub(crate) fn apply_overrides(
     cell: &mut Cell,
-    overrides: &[Override],
-    used: &mut [bool],
-    labels: &HashMap<String, (MechId, usize)>,
+    set: &[ParameterOverride],
 ) -> Result<(), ModelError> {
-    for (o, u) in overrides.iter().zip(used.iter_mut()) {
-        let Some((head, field)) = o.key.rsplit_once('.') else {
-            continue;
-        };
+    for o in set {
         let err = |m: String| ModelError {
             file: "command line".into(),
             position: None,
@@ -31,28 +26,28 @@ pub(crate) fn apply_overrides(
             message: m,
             snippet: None,
         };
-        let target = if let Some(&(id, instance)) = labels.get(head) {
-            Some((id, Some(instance)))
-        } else {
-            cell.mechanism_id(head).ok().map(|id| (id, None))
-        };
-        let Some((id, instance)) = target else {
-            continue;
-        };
+        let id = cell
+            .mechanism_id(&o.mechanism)
+            .map_err(|e| err(e.to_string()))?;
         let info = cell.mechanism(id).info();
         let is_param = info
-            .field_index(field)
+            .field_index(&o.field)
             .is_some_and(|f| info.fields[f].role == FieldRole::Parameter);
         if !is_param {
-            return Err(err(format!("`{}` has no PARAMETER `{field}`", info.name)));
+            return Err(err(format!(
+                "`{}` has no PARAMETER `{}`",
+                info.name, o.field
+            )));
         }
-        match instance {
+        match o.instance {
             None => cell
-                .set_field(id, field, &gradmod_runtime::Region::All, o.value)
+                .set_field(id, &o.field, &Region::All, o.value)
                 .map_err(|e| err(e.to_string()))?,
-            Some(j) => cell.field_mut(id, field).map_err(|e| err(e.to_string()))?[j] = o.value,
+            Some(j) => {
+                cell.field_mut(id, &o.field)
+                    .map_err(|e| err(e.to_string()))?[j] = o.value
+            }
         }
-        *u = true;
     }
     Ok(())
 }

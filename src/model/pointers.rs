@@ -6,8 +6,7 @@
 use gradmod_runtime::{Cell, MechId, PointerSource};
 use toml::Spanned;
 
-use super::build::{BuiltCell, PointerLink, at, cv_at};
-use super::network::split_cell;
+use super::built::{BuiltCell, PointerLink, at, cv_at, split_cell};
 use super::schema::{ModelFile, PointProcess};
 use super::{Model, ModelError, Source};
 

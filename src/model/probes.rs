@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use gradmod_runtime::mechanism::{FieldRole, IonVar};
 use gradmod_runtime::{Cell, MechId, Probe};
 
-use super::build::{ProbeColumn, cv_at};
+use super::built::{ProbeColumn, cv_at};
 use super::{Model, ModelError};
 
 /// Resolves every probe of a model on its built cell; `k` is the number of parameters.

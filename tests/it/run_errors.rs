@@ -230,14 +230,29 @@ fn bad_overrides() {
     assert_eq!(
         headline(BASE, &["kca.gbar=1"]),
         "command line: --set kca.gbar: matches nothing in the model: expected MECH.PARAM of a \
-         placed mechanism, CLAMP.amp|delay|dur of an [[iclamp]], cm, Ra, or a [simulation] key"
+         placed mechanism, LABEL.PARAM of a point process, CLAMP.amp|delay|dur of an [[iclamp]], \
+         cm, Ra, or a [simulation] key"
     );
+    // A clamp's name with a field it does not have matches nothing either.
+    assert!(headline(BASE, &["IClamp.tau=1"]).contains("--set IClamp.tau: matches nothing"));
     assert_eq!(
         headline(BASE, &["dt=-1"]),
         "model.toml: simulation.dt: must be positive, got -1"
     );
     assert!(model::Override::parse("hh.gnabar").is_err());
     assert!(model::Override::parse("hh.gnabar=NaN").is_err());
+    // Keys that can name nothing, and integer keys given fractions, are refused as they are read.
+    assert!(
+        model::Override::parse("gnabar=1")
+            .unwrap_err()
+            .contains("matches nothing")
+    );
+    assert!(
+        model::Override::parse("seed=1.5")
+            .unwrap_err()
+            .contains("integer")
+    );
+    assert!(model::Override::parse("sample_every=0").is_err());
 }
 
 /// The schema examples of `models/README.md` are valid model files (syntax and keys).

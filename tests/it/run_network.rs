@@ -143,6 +143,23 @@ fn network_errors_name_the_key() {
             "model = \"post2.toml\"",
             "bad.toml:10:9: cell[1].model: in the cell's model file: ",
         ),
+        // A cell's own overrides: one that names nothing in the cell, a [simulation] key (the
+        // network's alone), and a key that can name nothing at all.
+        (
+            "model = \"post.toml\"",
+            "model = \"post.toml\"\nset = { \"kca.gbar\" = 1.0 }",
+            "bad.toml:11:9: cell[1].set.kca.gbar: matches nothing in the cell's model",
+        ),
+        (
+            "model = \"post.toml\"",
+            "model = \"post.toml\"\nset = { dt = 0.1 }",
+            "bad.toml:11:9: cell[1].set.dt: a [simulation] key applies to the whole network",
+        ),
+        (
+            "model = \"post.toml\"",
+            "model = \"post.toml\"\nset = { gnabar = 0.1 }",
+            "bad.toml:11:9: cell[1].set.gnabar: --set gnabar: matches nothing in the model",
+        ),
     ];
     for (from, to, expected) in cases {
         std::fs::write(dir.join("bad.toml"), net.replacen(from, to, 1)).unwrap();
