@@ -37,9 +37,8 @@
 //! lower = 0                 # optional; default: the field's declared range
 //! ```
 //!
-//! The sections are read from the same file as the rest of the model, ignoring every other key.
-
-use std::collections::BTreeMap;
+//! The sections are part of the model file's schema (src/model/schema.rs), so their errors name the
+//! file, line, column and key as every other key's do.
 
 use gradmod_runtime::control::{ControlSettings, Controller, ObjectiveSpec, StateRef};
 use gradmod_runtime::noise::OuParams;
@@ -82,17 +81,13 @@ pub fn excitability(instance: usize) -> StateRef {
     }
 }
 
-/// The homeostasis-related sections of a model file.
-#[derive(Debug, Default, Deserialize)]
+/// The homeostasis-related sections of one cell's model file.
+#[derive(Clone, Debug, Default)]
 pub struct HomeostasisFile {
     /// `[homeostasis]`, if present.
     pub homeostasis: Option<Homeostasis>,
     /// `[[noise]]`: OU current sources.
-    #[serde(default)]
     pub noise: Vec<Noise>,
-    /// Every other key of the model file, left to the model loader.
-    #[serde(flatten)]
-    pub rest: BTreeMap<String, toml::Value>,
 }
 
 /// `[homeostasis]`: the objective and the controller.
@@ -250,33 +245,14 @@ fn unit() -> f64 {
 }
 
 impl HomeostasisFile {
-    /// Reads the sections from a model file's text.
+    /// Reads the sections from a model file's text (read with the rest of the model, so errors
+    /// name the line, column and key).
     pub fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| format!("homeostasis sections: {e}"))
-    }
-
-    /// Reads the sections from the values the model loader kept for them.
-    pub fn from_values(
-        homeostasis: Option<&toml::Value>,
-        noise: &[toml::Value],
-    ) -> Result<Self, String> {
-        let homeostasis = homeostasis
-            .map(|h| h.clone().try_into())
-            .transpose()
-            .map_err(|e| format!("[homeostasis]: {e}"))?;
-        let noise = noise
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                n.clone()
-                    .try_into()
-                    .map_err(|e| format!("[[noise]] {}: {e}", i + 1))
-            })
-            .collect::<Result<_, String>>()?;
+        let m = crate::model::Model::parse("model.toml", text, std::path::Path::new("."))
+            .map_err(|e| e.to_string())?;
         Ok(Self {
-            homeostasis,
-            noise,
-            rest: BTreeMap::new(),
+            homeostasis: m.file.homeostasis,
+            noise: m.file.noise,
         })
     }
 }

@@ -404,8 +404,10 @@ pub fn simulate_controlled(
                 format!("cell `{name}`: {e}")
             }
         };
-        let (h, noise) = (b.homeostasis.take(), std::mem::take(&mut b.noise));
-        let sections = HomeostasisFile::from_values(h.as_ref(), &noise).map_err(&at)?;
+        let sections = HomeostasisFile {
+            homeostasis: b.homeostasis.take(),
+            noise: std::mem::take(&mut b.noise),
+        };
         let (mut cell, mut columns) = split(b);
         let c = attach_control(&mut cell, &mut columns, &sections, i as u64, library)
             .map_err(|e| at(e.to_string()))?;

@@ -47,10 +47,10 @@ pub struct BuiltCell {
     /// The model value each θ_k starts from (in the first element it moves), where known: for
     /// mechanism parameters and IClamp amplitudes, not for c_m and Ra.
     pub initial: Vec<Option<f64>>,
-    /// The cell's `[homeostasis]` section, read by `gradmod run` (src/homeostasis.rs).
-    pub homeostasis: Option<toml::Value>,
-    /// The cell's `[[noise]]` sources, read by `gradmod run`.
-    pub noise: Vec<toml::Value>,
+    /// The cell's `[homeostasis]` section, run by `gradmod run` (src/homeostasis.rs).
+    pub homeostasis: Option<crate::homeostasis::Homeostasis>,
+    /// The cell's `[[noise]]` sources, run by `gradmod run`.
+    pub noise: Vec<crate::homeostasis::Noise>,
     /// Point process instances by label.
     pub(crate) labels: HashMap<String, (MechId, usize)>,
     /// Spike detectors by name.

@@ -99,11 +99,11 @@ pub struct ModelFile {
     /// `[[pointer]]`: POINTERs of a network's point processes bound to v of a cell.
     #[serde(default, rename = "pointer")]
     pub pointers: Vec<PointerLink>,
-    /// `[homeostasis]`: online control, read by `gradmod run` itself (src/homeostasis.rs).
-    pub homeostasis: Option<toml::Value>,
-    /// `[[noise]]`: Ornstein–Uhlenbeck current sources, read by `gradmod run` itself.
+    /// `[homeostasis]`: online control, run by `gradmod run` (src/homeostasis.rs).
+    pub homeostasis: Option<crate::homeostasis::Homeostasis>,
+    /// `[[noise]]`: Ornstein–Uhlenbeck current sources, run by `gradmod run`.
     #[serde(default)]
-    pub noise: Vec<toml::Value>,
+    pub noise: Vec<crate::homeostasis::Noise>,
 }
 
 /// `[[cell]]`: a cell of a network.

@@ -9,7 +9,6 @@ use gradmod_runtime::control::{ControlSettings, Controller, ObjectiveSpec, State
 use gradmod_runtime::{Cell, Morphology, ParamSpec, Probe, Recorder, Region, Settings};
 
 const MODEL: &str = r#"
-# Other model keys are left to the model loader.
 [simulation]
 tstop = 100
 
@@ -80,10 +79,13 @@ fn sections_are_read_and_errors_name_the_key() {
     assert_eq!(h.adapt.len(), 3);
     assert_eq!(h.every, 40);
     assert_eq!(file.noise.len(), 1);
-    assert!(file.rest.contains_key("simulation"));
+    // An unknown key is reported with its file, line, column and key, as elsewhere in a model.
     let err =
         HomeostasisFile::parse("[homeostasis]\ntarget = 1\nrate = 1\nspeed = 3\n").unwrap_err();
+    assert!(err.starts_with("model.toml:4:1: homeostasis"), "{err}");
     assert!(err.contains("speed"), "{err}");
+    let err = HomeostasisFile::parse("[[noise]]\nsigma = \"x\"\n").unwrap_err();
+    assert!(err.starts_with("model.toml:2:9: noise[0].sigma"), "{err}");
     // An unknown parameter is reported with its entry.
     let mut cell = soma_hh();
     let bad = HomeostasisFile::parse(
