@@ -30,4 +30,5 @@ pub use linear::is_linear_in;
 pub use print::{to_nmodl, to_nmodl_with};
 pub use rewrite::{
     depends_on, free_vars, simplify, simplify_many, substitute, substitute_many, substitute_tangent,
+    substitute_zeros,
 };
