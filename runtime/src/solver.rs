@@ -51,11 +51,6 @@ impl HinesMatrix {
         &self.parent
     }
 
-    /// Whether the tree is one unbranched cable (solved by twisted elimination).
-    pub fn is_chain(&self) -> bool {
-        self.chain
-    }
-
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.parent.len()
@@ -237,49 +232,6 @@ impl HinesMatrix {
                 let (b, inv) = (b[i], inv_d[i]);
                 for col in rhs.chunks_exact_mut(n) {
                     col[i] = (col[i] - b * col[p]) * inv;
-                }
-            }
-        }
-    }
-
-    /// [`HinesMatrix::solve_again_many`] for a branched tree (not [`HinesMatrix::is_chain`]), with
-    /// the `cols` right-hand sides laid out by row: entry (row i, column c) at `rows[i * cols + c]`.
-    /// Every column sees the operations of a solve of that column alone, in the same order; the
-    /// columns of a row are updated together, in independent (vectorisable) operations.
-    pub(crate) fn solve_again_rows(&self, rows: &mut [f64], cols: usize) {
-        let n = self.len();
-        debug_assert!(!self.chain, "solve_again_rows needs the tree's elimination");
-        debug_assert_eq!(rows.len(), cols * n);
-        let (parent, mult, b, d, inv_d) = (
-            &self.parent[..n],
-            &self.mult[..n],
-            &self.b[..n],
-            &self.d[..n],
-            &self.inv_d[..n],
-        );
-        let rows = &mut rows[..cols * n];
-        for i in (0..n).rev() {
-            let p = parent[i];
-            if p != NO_PARENT {
-                let m = mult[i];
-                let (lo, hi) = rows.split_at_mut(i * cols);
-                let (rp, ri) = (&mut lo[p * cols..(p + 1) * cols], &hi[..cols]);
-                for (x, y) in rp.iter_mut().zip(ri) {
-                    *x -= m * y;
-                }
-            }
-        }
-        for i in 0..n {
-            let p = parent[i];
-            let (lo, hi) = rows.split_at_mut(i * cols);
-            let ri = &mut hi[..cols];
-            if p == NO_PARENT {
-                ri.iter_mut().for_each(|x| *x /= d[i]);
-            } else {
-                let (bi, inv) = (b[i], inv_d[i]);
-                let rp = &lo[p * cols..(p + 1) * cols];
-                for (x, y) in ri.iter_mut().zip(rp) {
-                    *x = (*x - bi * y) * inv;
                 }
             }
         }

@@ -215,31 +215,22 @@ impl Cell {
         let (parent, a, b) = (&l.parent[..n], &m.a[..n], &m.b[..n]);
         let (delta, v) = (&self.delta[..n], &self.v[..n]);
         let scratch = &mut self.scratch[..kk * n];
-        let mechanisms_only = self
-            .params
-            .iter()
-            .all(|p| matches!(p.target, ParamTarget::Mechanism { .. }));
-        if mechanisms_only && !m.is_chain() {
-            let (di, dg) = (&self.di[..kk * n], &self.dg[..kk * n]);
-            tangent_rows(m, parent, delta, di, dg, &mut self.s[..kk * n], scratch, kk);
-            return;
-        }
         for (k, p) in self.params.iter().enumerate() {
             let r = k * n..(k + 1) * n;
             let col = &mut scratch[r.clone()];
             let (s, di, dg) = (&self.s[r.clone()], &self.di[r.clone()], &self.dg[r]);
             if let ParamTarget::Mechanism { .. } = p.target {
-                // One pass: a row is set before its children (which follow it) add to it, and
-                // gets its own axial term right after, so every entry sees the operations of
-                // the two passes below in their order.
+                // One pass: a row is set, with its own axial term, before its children (which
+                // follow it) add to it, so every entry sees the operations of the two passes
+                // below in their order.
                 if n > 0 {
                     col[0] = -di[0] - dg[0] * delta[0];
                 }
                 for cv in 1..n {
-                    col[cv] = -di[cv] - dg[cv] * delta[cv];
                     let pa = parent[cv];
                     let ds = s[pa] - s[cv];
-                    col[cv] -= b[cv] * ds;
+                    let x = -di[cv] - dg[cv] * delta[cv];
+                    col[cv] = x - b[cv] * ds;
                     col[pa] += a[cv] * ds;
                 }
                 continue;
@@ -313,48 +304,3 @@ impl Cell {
     }
 }
 
-/// Step 2' on a branched tree when every θ_k is a mechanism's parameter (so no column has a term
-/// of the cable's own): the right-hand sides assembled and solved laid out by row (`rows[cv * kk +
-/// k]`, in `rows`), so that the K columns of a row are updated together, then added to S. Every
-/// column sees the operations of `tangent_voltage_step`'s column-wise path in the same order:
-/// the results are the same to the bit.
-#[allow(clippy::too_many_arguments)]
-fn tangent_rows(
-    m: &crate::solver::HinesMatrix,
-    parent: &[usize],
-    delta: &[f64],
-    di: &[f64],
-    dg: &[f64],
-    s: &mut [f64],
-    rows: &mut [f64],
-    kk: usize,
-) {
-    let n = delta.len();
-    let (a, b) = (&m.a[..n], &m.b[..n]);
-    // A row is set before its children (which follow it) add to it, and gets its own axial term
-    // right after, as in the column-wise passes.
-    for cv in 0..n {
-        let (lo, hi) = rows.split_at_mut(cv * kk);
-        let row = &mut hi[..kk];
-        for (k, x) in row.iter_mut().enumerate() {
-            let at = k * n + cv;
-            *x = -di[at] - dg[at] * delta[cv];
-        }
-        if cv == 0 {
-            continue;
-        }
-        let pa = parent[cv];
-        let up = &mut lo[pa * kk..(pa + 1) * kk];
-        for (k, (x, y)) in row.iter_mut().zip(up).enumerate() {
-            let ds = s[k * n + pa] - s[k * n + cv];
-            *x -= b[cv] * ds;
-            *y += a[cv] * ds;
-        }
-    }
-    m.solve_again_rows(rows, kk);
-    for cv in 0..n {
-        for k in 0..kk {
-            s[k * n + cv] += rows[cv * kk + k];
-        }
-    }
-}

@@ -104,36 +104,3 @@ fn forgetting_scales_tangents() {
     // Without forgetting the tangent tends to 1 (v follows e one to one).
     assert!(got < 0.7, "forgetting must shrink the tangent below 1");
 }
-
-/// On a branched tree, step 2' runs laid out by row when every parameter is a mechanism's, and
-/// column by column otherwise (c_m adds a term of the cable's own): the columns of the
-/// mechanisms' parameters are the same to the bit either way.
-#[test]
-fn row_and_column_tangent_solves_agree_to_the_bit() {
-    let mechanisms = [
-        ParamSpec::mechanism("hh", "gnabar").in_region(Region::Tag(3)),
-        ParamSpec::mechanism("hh", "gkbar"),
-        ParamSpec::mechanism("hh", "gl"),
-    ];
-    let run = |with_cm: bool| {
-        let mut cell = branched_hh();
-        for spec in mechanisms.iter().cloned() {
-            cell.add_parameter(spec).unwrap();
-        }
-        if with_cm {
-            cell.add_parameter(ParamSpec::cm()).unwrap();
-        }
-        cell.init().unwrap();
-        let mut out = Vec::new();
-        for _ in 0..400 {
-            cell.step().unwrap();
-            for k in 0..mechanisms.len() {
-                out.extend(cell.tangent(k).iter().map(|x| x.to_bits()));
-            }
-        }
-        out
-    };
-    let (rows, columns) = (run(false), run(true));
-    assert!(rows.iter().any(|&x| f64::from_bits(x) != 0.0));
-    assert!(rows == columns, "the two layouts of step 2' differ");
-}
