@@ -303,4 +303,3 @@ impl Cell {
         self.check_finite()
     }
 }
-

@@ -92,12 +92,28 @@ impl Arrays {
     /// Every number the calls wrote: the forward accumulators and ion arrays, and the tangent
     /// accumulators and ion tangents of all directions.
     fn outputs(&self) -> Vec<f64> {
-        let mut out = [&self.i, &self.g, &self.di, &self.dg].map(|x| x.to_vec()).concat();
+        let mut out = [&self.i, &self.g, &self.di, &self.dg]
+            .map(|x| x.to_vec())
+            .concat();
         for ion in &self.ions {
-            out.extend([&ion.current, &ion.current_dv, &ion.rev, &ion.inside, &ion.outside].into_iter().flatten());
+            out.extend(
+                [
+                    &ion.current,
+                    &ion.current_dv,
+                    &ion.rev,
+                    &ion.inside,
+                    &ion.outside,
+                ]
+                .into_iter()
+                .flatten(),
+            );
         }
         for ion in &self.tan_ions {
-            out.extend([&ion.current, &ion.rev, &ion.inside, &ion.outside].into_iter().flatten());
+            out.extend(
+                [&ion.current, &ion.rev, &ion.inside, &ion.outside]
+                    .into_iter()
+                    .flatten(),
+            );
         }
         out
     }
@@ -157,33 +173,58 @@ fn run(mut m: Box<dyn Mechanism>, param: usize, second: Option<Seed>) -> Vec<f64
             out.extend_from_slice(m.field(f));
         }
     };
-    call(m.as_mut(), &mut a, &seeds, Phase::Init, &mut |m, ctx, tan| {
-        m.init_tangent(ctx, tan);
-        m.init(ctx);
-    });
+    call(
+        m.as_mut(),
+        &mut a,
+        &seeds,
+        Phase::Init,
+        &mut |m, ctx, tan| {
+            m.init_tangent(ctx, tan);
+            m.init(ctx);
+        },
+    );
     record(m.as_ref(), &a, &mut out);
     // State tangents that differ from entry to entry, as after steps with moving parameters.
     let rows = m.state_tangents().len();
-    m.state_tangents_mut().copy_from_slice(&spread(rows, 0.05, 0.01));
+    m.state_tangents_mut()
+        .copy_from_slice(&spread(rows, 0.05, 0.01));
     for step in 0..3 {
         if step == 1 && m.info().net_receive {
-            call(m.as_mut(), &mut a, &seeds, Phase::Event, &mut |m, ctx, tan| {
-                m.net_receive_tangent(ctx, tan, 1, 0.005, &[]);
-                m.net_receive(ctx, 1, 0.005);
-            });
+            call(
+                m.as_mut(),
+                &mut a,
+                &seeds,
+                Phase::Event,
+                &mut |m, ctx, tan| {
+                    m.net_receive_tangent(ctx, tan, 1, 0.005, &[]);
+                    m.net_receive(ctx, 1, 0.005);
+                },
+            );
             record(m.as_ref(), &a, &mut out);
         }
-        call(m.as_mut(), &mut a, &seeds, Phase::Currents, &mut |m, ctx, tan| {
-            m.currents(ctx);
-            m.currents_tangent(ctx, tan);
-        });
+        call(
+            m.as_mut(),
+            &mut a,
+            &seeds,
+            Phase::Currents,
+            &mut |m, ctx, tan| {
+                m.currents(ctx);
+                m.currents_tangent(ctx, tan);
+            },
+        );
         record(m.as_ref(), &a, &mut out);
-        call(m.as_mut(), &mut a, &seeds, Phase::States, &mut |m, ctx, tan| {
-            m.states_tangent(ctx, tan);
-            if !m.fused_states() {
-                m.states(ctx);
-            }
-        });
+        call(
+            m.as_mut(),
+            &mut a,
+            &seeds,
+            Phase::States,
+            &mut |m, ctx, tan| {
+                m.states_tangent(ctx, tan);
+                if !m.fused_states() {
+                    m.states(ctx);
+                }
+            },
+        );
         record(m.as_ref(), &a, &mut out);
     }
     out

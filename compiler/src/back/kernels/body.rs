@@ -144,7 +144,8 @@ impl KernelWriter<'_> {
         };
         // The outputs inside the loop with every seed zero; an accumulation of a zero is left
         // out (it would add nothing).
-        let reads_seed = |ar: &ExprArena, e: ExprId| free_vars(ar, e).iter().any(|v| seeds.contains(v));
+        let reads_seed =
+            |ar: &ExprArena, e: ExprId| free_vars(ar, e).iter().any(|v| seeds.contains(v));
         let specialise = outputs
             .iter()
             .any(|&(root, in_loop, _)| in_loop && reads_seed(ar, root));
