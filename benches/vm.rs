@@ -3,7 +3,8 @@
 //! build-time path (the same files compiled to Rust by the build script), in one interleaved run:
 //! the time to compile the inferior-olive cell's ten channel files at run time for each engine,
 //! and the speed of the three paths on model B(1000) with hh and on the IO cell (C4A, one CV per
-//! section, its ten channel mechanisms), forward and with K = 3 tangents. Times are thread CPU
+//! section, its ten channel mechanisms), forward and with K = 3 tangents (and K = 12 on the IO cell:
+//! the twelve conductances of the fitting example). Times are thread CPU
 //! time (read with `clock_gettime(CLOCK_THREAD_CPUTIME_ID)`: other load on the machine distorts
 //! them less than wall time), best of the rounds, the order of the paths rotating from round to
 //! round; the ratio is a run-time engine's speed over the build-time path's.
@@ -14,7 +15,7 @@ use std::path::Path;
 
 use gradmod::fit;
 use gradmod::library::{Catalogue as Source, Library};
-use gradmod_runtime::{Cell, ParamSpec};
+use gradmod_runtime::{Cell, ParamSpec, Region};
 use gradmod_testkit::models::model_b_with as model_b;
 use gradmod_vm::{Catalogue, Engine, EngineChoice};
 
@@ -59,6 +60,14 @@ fn io_cell(library: &Library, k: usize) -> Cell {
     )
     .unwrap();
     let mut cell = fit::io_cell(library, &swc, fit::Cvs::PerSection, 0.025, &[1.0; 12]).unwrap();
+    if k == 12 {
+        // The twelve conductances of the fitting example, each in its region.
+        for (_, m, p, tags, _) in fit::IO_REFERENCE {
+            let spec = ParamSpec::mechanism(m, p).in_region(Region::Tag(tags[0]));
+            cell.add_parameter(spec.log_scaled()).unwrap();
+        }
+        return cell;
+    }
     let params = [("io_cal", "gbar"), ("io_na_s", "gbar"), ("io_kdr", "gbar")];
     for &(m, p) in &params[..k] {
         cell.add_parameter(ParamSpec::mechanism(m, p)).unwrap();
@@ -111,11 +120,12 @@ fn main() {
     ];
 
     type Row<'a> = (&'a str, &'a dyn Fn(&Library) -> Cell, usize);
-    let rows: [Row; 4] = [
+    let rows: [Row; 5] = [
         ("B(1000) hh, forward", &|m| b1000(m, 0), 2000),
         ("B(1000) hh, K = 3", &|m| b1000(m, 3), 2000),
         ("IO cell (C4A), forward", &|m| io_cell(m, 0), 20000),
         ("IO cell (C4A), K = 3", &|m| io_cell(m, 3), 20000),
+        ("IO cell (C4A), K = 12", &|m| io_cell(m, 12), 20000),
     ];
     // `profile=I[:PATH[:STEPS]]` runs only row I, on the build-time path (`build`), the
     // evaluator (`evaluator`) or the JIT (`jit`, the default), for STEPS steps (ten times the

@@ -219,6 +219,22 @@ impl Cell {
             let r = k * n..(k + 1) * n;
             let col = &mut scratch[r.clone()];
             let (s, di, dg) = (&self.s[r.clone()], &self.di[r.clone()], &self.dg[r]);
+            if let ParamTarget::Mechanism { .. } = p.target {
+                // One pass: a row is set, with its own axial term, before its children (which
+                // follow it) add to it, so every entry sees the operations of the two passes
+                // below in their order.
+                if n > 0 {
+                    col[0] = -di[0] - dg[0] * delta[0];
+                }
+                for cv in 1..n {
+                    let pa = parent[cv];
+                    let ds = s[pa] - s[cv];
+                    let x = -di[cv] - dg[cv] * delta[cv];
+                    col[cv] = x - b[cv] * ds;
+                    col[pa] += a[cv] * ds;
+                }
+                continue;
+            }
             for cv in 0..n {
                 col[cv] = -di[cv] - dg[cv] * delta[cv];
             }

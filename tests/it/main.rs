@@ -27,5 +27,6 @@ mod run_pointer;
 mod run_reference;
 mod sentinel;
 mod slope;
+mod tangent_specialised;
 mod vm_corpus;
 mod vm_equivalence;

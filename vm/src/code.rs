@@ -204,11 +204,15 @@ impl Code {
     }
 
     /// Every kernel's name and its number of operations per call, per chunk of instances and
-    /// per chunk and tangent direction (a measure of the code's size).
+    /// per chunk and tangent direction (both variants of that part together: a measure of the
+    /// code's size).
     pub fn kernel_sizes(&self) -> Vec<(&'static str, [usize; 3])> {
         self.kernels
             .iter()
-            .map(|(name, _, p)| (name, [p.pre.len(), p.outer.len(), p.inner.len()]))
+            .map(|(name, _, p)| {
+                let unseeded = p.unseeded.as_ref().map_or(0, Vec::len);
+                (name, [p.pre.len(), p.outer.len(), p.inner.len() + unseeded])
+            })
             .collect()
     }
 }

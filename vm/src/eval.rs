@@ -219,7 +219,8 @@ fn run_any(
         if !p.inner.is_empty() {
             for k in 0..ndir {
                 chunk.k = k;
-                for op in &p.inner {
+                let seeded = tan.as_ref().is_some_and(|t| t.seeds[k].is_some());
+                for op in p.per_direction(seeded) {
                     exec.op(op, chunk, tan.as_deref_mut());
                 }
             }

@@ -141,6 +141,11 @@ pub struct Program {
     pub outer: Vec<Op>,
     /// Operations run once per chunk and tangent direction.
     pub inner: Vec<Op>,
+    /// Operations run once per chunk and tangent direction instead of [`Program::inner`] for a
+    /// direction that moves no parameter of the mechanism (its seeds are all zero): the plan's
+    /// [`Body::unseeded`]. They read only what the per-call and per-instance parts computed and
+    /// their own results, never what `inner` computed.
+    pub unseeded: Option<Vec<Op>>,
     /// The registers [`Program::pre`] writes, broadcast after it runs.
     pub pre_regs: Vec<Reg>,
     /// Constants: the caller fills each register with its value in every lane before the
@@ -157,7 +162,28 @@ pub struct Program {
 impl Program {
     /// Whether the kernel does nothing.
     pub fn is_empty(&self) -> bool {
-        self.outer.is_empty() && self.inner.is_empty()
+        self.outer.is_empty()
+            && self.inner.is_empty()
+            && self.unseeded.as_ref().is_none_or(Vec::is_empty)
+    }
+
+    /// The per-direction operations for direction k: [`Program::unseeded`] where there is such a
+    /// part and `seeded` (k moves a parameter of the mechanism) is false, else
+    /// [`Program::inner`].
+    pub fn per_direction(&self, seeded: bool) -> &[Op] {
+        match &self.unseeded {
+            Some(ops) if !seeded => ops,
+            _ => &self.inner,
+        }
+    }
+
+    /// Every operation: the per-call part, the per-instance part, then the per-direction parts.
+    pub fn ops(&self) -> impl Iterator<Item = &Op> {
+        self.pre
+            .iter()
+            .chain(&self.outer)
+            .chain(&self.inner)
+            .chain(self.unseeded.iter().flatten())
     }
 
     /// Renames every register `r` to `f(r)`.
@@ -167,6 +193,7 @@ impl Program {
             .iter_mut()
             .chain(&mut self.outer)
             .chain(&mut self.inner)
+            .chain(self.unseeded.iter_mut().flatten())
         {
             op.regs_mut().into_iter().for_each(|r| *r = f(*r));
         }
@@ -190,21 +217,36 @@ pub fn compile(body: &Body, arena: &ExprArena, point: bool) -> Program {
         next: 0,
     };
     let mut sections: [Vec<Op>; 3] = Default::default();
+    let mut after_outer = (HashMap::new(), HashMap::new());
     for (section, items) in [&body.pre, &body.outer, &body.inner]
         .into_iter()
         .enumerate()
     {
+        if section == 2 {
+            after_outer = (b.vars.clone(), b.memo.clone());
+        }
         let mut ops = Vec::new();
         for item in items {
             b.item(item, &mut ops);
         }
         sections[section] = ops;
     }
+    // The specialised per-direction part runs instead of the general one: it starts from what
+    // the per-instance part left, and computes again what it shares with the general part.
+    let unseeded = body.unseeded.as_ref().map(|items| {
+        (b.vars, b.memo) = after_outer;
+        let mut ops = Vec::new();
+        for item in items {
+            b.item(item, &mut ops);
+        }
+        ops
+    });
     let [pre, outer, inner] = sections;
     let mut program = Program {
         pre,
         outer,
         inner,
+        unseeded,
         pre_regs: Vec::new(),
         constants: b.constants,
         registers: 0,
@@ -216,7 +258,13 @@ pub fn compile(body: &Body, arena: &ExprArena, point: bool) -> Program {
 
 /// Whether a body loads an ion array (or its tangent) that it also stores.
 fn reads_what_it_writes(body: &Body) -> bool {
-    let items = || body.pre.iter().chain(&body.outer).chain(&body.inner);
+    let items = || {
+        body.pre
+            .iter()
+            .chain(&body.outer)
+            .chain(&body.inner)
+            .chain(body.unseeded.iter().flatten())
+    };
     let mut read: Vec<(bool, usize, IonRole)> = Vec::new();
     for item in items() {
         if let Item::Load { from, .. } = item {
@@ -367,7 +415,11 @@ fn allocate(p: &mut Program, count: Reg) {
     for &(r, _) in &p.constants {
         last[r as usize] = PINNED;
     }
-    let ops: Vec<&Op> = p.pre.iter().chain(&p.outer).chain(&p.inner).collect();
+    // The two per-direction parts are laid out one after the other: each reads only its own
+    // results and values of the earlier parts, which a read in either keeps to the end of the
+    // chunk, so that a register is never shared between a value of the per-instance part and
+    // one of either per-direction part.
+    let ops: Vec<&Op> = p.ops().collect();
     for (pos, op) in ops.iter().enumerate() {
         if let Some(d) = op.writes() {
             if pos < npre {
@@ -419,7 +471,13 @@ fn allocate(p: &mut Program, count: Reg) {
         }
     }
     let map = |r: &mut Reg| *r = phys[*r as usize].unwrap_or(0);
-    for op in p.pre.iter_mut().chain(&mut p.outer).chain(&mut p.inner) {
+    for op in p
+        .pre
+        .iter_mut()
+        .chain(&mut p.outer)
+        .chain(&mut p.inner)
+        .chain(p.unseeded.iter_mut().flatten())
+    {
         op.regs_mut().into_iter().for_each(map);
     }
     p.pre_regs = p.pre.iter().filter_map(Op::writes).collect();

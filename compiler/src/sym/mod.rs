@@ -29,5 +29,6 @@ pub use eval::{eval, eval_many};
 pub use linear::is_linear_in;
 pub use print::{to_nmodl, to_nmodl_with};
 pub use rewrite::{
-    depends_on, free_vars, simplify, simplify_many, substitute, substitute_many, substitute_tangent,
+    depends_on, free_vars, simplify, simplify_many, substitute, substitute_many,
+    substitute_tangent, substitute_zeros,
 };

@@ -95,3 +95,66 @@ pub fn depends_on(ar: &ExprArena, e: ExprId, var: VarId) -> bool {
         .into_iter()
         .any(|id| ar.get(id) == target)
 }
+
+/// `roots` with every variable in `zeros` replaced by the constant 0, and the zeros carried
+/// through only by rules that are exact for finite operands, every other node rebuilt as it is
+/// (without the smart constructors): `x·0 → 0`, `0/x → 0`, `x + 0 → x`, `x − 0 → x`,
+/// `0 − x → −x`, `−0 → 0`, `c ? 0 : 0 → 0` and a select on the constant 0 to its other branch.
+///
+/// This is how a tangent kernel is specialised for the directions whose input tangents in
+/// `zeros` (the parameter seeds) vanish: the result computes, for finite values of the other
+/// operands, what the original computes with those inputs 0, to the bit except for the sign of
+/// a zero (`x·0` is `-0` for negative `x`, and `-0 + 0` is `+0`). Where an operand the rules
+/// drop is infinite or NaN, the original gives NaN and the result does not: as for the
+/// builder's `x·0 → 0`, a tangent term that is structurally absent is zero wherever the
+/// expression differentiated is defined. `0/x` is dropped on the same ground: the derivative
+/// rules divide tangents only by primal values.
+pub fn substitute_zeros(
+    ar: &mut ExprArena,
+    roots: &[ExprId],
+    zeros: &std::collections::HashSet<VarId>,
+) -> Vec<ExprId> {
+    use crate::ir::expr::UnOp;
+    let zero = ar.num(0.0);
+    let order = ar.reachable(roots);
+    let mut map: HashMap<ExprId, ExprId> = HashMap::with_capacity(order.len());
+    for id in order {
+        let node = ar.get(id);
+        let is_zero = |e: ExprId| e == zero;
+        let new = match node {
+            Expr::Var(v) if zeros.contains(&v) => zero,
+            Expr::Num(_) | Expr::Var(_) => id,
+            _ if node.children().all(|c| map[&c] == c) => id,
+            Expr::Binary(op, a, b) => {
+                let (a, b) = (map[&a], map[&b]);
+                match op {
+                    BinOp::Mul if is_zero(a) || is_zero(b) => zero,
+                    BinOp::Div if is_zero(a) => zero,
+                    BinOp::Add if is_zero(a) => b,
+                    BinOp::Add | BinOp::Sub if is_zero(b) => a,
+                    BinOp::Sub if is_zero(a) => ar.unary(UnOp::Neg, b),
+                    _ => ar.binary(op, a, b),
+                }
+            }
+            Expr::Unary(UnOp::Neg, a) if is_zero(map[&a]) => zero,
+            Expr::Unary(op, a) => ar.unary(op, map[&a]),
+            Expr::Call(f, a) => ar.call(f, map[&a]),
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let (c, t, o) = (map[&cond], map[&then], map[&otherwise]);
+                if is_zero(c) {
+                    o
+                } else if is_zero(t) && is_zero(o) {
+                    zero
+                } else {
+                    ar.select(c, t, o)
+                }
+            }
+        };
+        map.insert(id, new);
+    }
+    roots.iter().map(|r| map[r]).collect()
+}

@@ -435,3 +435,27 @@ fn shared_dags_are_differentiated_once_per_node() {
     let plan = cse(&ar, &[e, d]);
     assert!(plan.temps.len() >= 59);
 }
+
+#[test]
+fn zero_substitution_drops_only_the_terms_of_the_zeros() {
+    let (mut ar, mut names) = setup();
+    // Built raw: the identities of the smart constructors (y·1 → y) must not be applied.
+    let text = "(x*y + dp*z) - dp/y + (0 - dp)*x + (y*1 + dp) + select(z > 0, dp, -dp)";
+    let e = parse(&mut ar, &mut names, text, false);
+    let dp = names.id("dp");
+    let zeros = std::collections::HashSet::from([dp]);
+    let out = sym::substitute_zeros(&mut ar, &[e], &zeros)[0];
+    assert_eq!(show(&ar, &names, out), "x * y + y * 1");
+    // For finite values the result is the original with dp = 0, to the bit.
+    for xs in [[1.5, -2.0, 0.25], [-3.0, 7.0, -1.0], [1e-300, 3.0, 2.0]] {
+        let original = eval_at(&ar, e, &[xs[0], xs[1], xs[2], 0.0]);
+        assert_eq!(
+            eval_at(&ar, out, &xs).to_bits(),
+            original.to_bits(),
+            "{xs:?}"
+        );
+    }
+    // What reads no zero keeps its id.
+    let other = parse(&mut ar, &mut names, "x*1 + y", false);
+    assert_eq!(sym::substitute_zeros(&mut ar, &[other], &zeros)[0], other);
+}

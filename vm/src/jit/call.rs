@@ -38,6 +38,8 @@ pub(crate) struct Scratch {
     tan_ions: Vec<[*mut f64; 4]>,
     /// The frame's table of seed factors, `[k][field]`.
     seeds: Vec<*const f64>,
+    /// The frame's table of which directions move a parameter of the mechanism, `[k]`.
+    seeded: Vec<u64>,
 }
 
 // SAFETY: the tables' pointers are written at the start of a kernel call and dereferenced only
@@ -65,6 +67,7 @@ impl Backend for JitCode {
         s.ions = Vec::with_capacity(nslots);
         s.tan_ions = Vec::with_capacity(nslots);
         s.seeds = Vec::with_capacity(data.directions * nfields);
+        s.seeded = Vec::with_capacity(data.directions);
     }
 
     fn run(
@@ -113,6 +116,7 @@ impl Backend for JitCode {
             tan_ions: std::ptr::null(),
             seeds: std::ptr::null(),
             dweight: std::ptr::null(),
+            seeded: std::ptr::null(),
         };
         // The checks first, on shared views of the arrays; then the pointers.
         let lengths = Lengths {
@@ -162,6 +166,10 @@ impl Backend for JitCode {
             if kernel.needs.arrays.iter().any(|(b, _)| *b == Base::Seeds) {
                 seed_table(s, tan, frame.ni, frame.nfields, name);
                 frame.seeds = s.seeds.as_ptr();
+            }
+            if kernel.needs.arrays.iter().any(|(b, _)| *b == Base::Seeded) {
+                seeded_table(s, tan, name);
+                frame.seeded = s.seeded.as_ptr();
             }
             frame.tan_s = tan.s.as_ptr();
             frame.tan_di = tan.di.as_mut_ptr();
@@ -221,6 +229,20 @@ fn seed_table(s: &mut Scratch, tan: &Tangents, ni: usize, nfields: usize, name: 
             });
         }
     }
+}
+
+/// Fills the table `s.seeded` for every direction of `tan`: 1 where the direction moves a
+/// parameter of the mechanism, else 0.
+fn seeded_table(s: &mut Scratch, tan: &Tangents, name: &str) {
+    assert!(
+        tan.seeds.len() >= tan.k,
+        "`{name}`: {} seeds for {} tangent directions",
+        tan.seeds.len(),
+        tan.k
+    );
+    s.seeded.clear();
+    s.seeded
+        .extend(tan.seeds[..tan.k].iter().map(|x| u64::from(x.is_some())));
 }
 
 /// The arrays a kernel call may index, for their lengths.
@@ -294,8 +316,9 @@ fn check(kernel: &Kernel, frame: &Frame, lengths: &Lengths, name: &str) {
             Base::Sigma => k * frame.states * frame.ni,
             Base::Carried => k * frame.ncarried * frame.ni,
             Base::DWeight => k,
-            Base::Seeds => {
-                // The table is filled for every direction of the tangents (`seed_table`).
+            Base::Seeds | Base::Seeded => {
+                // The tables are filled for every direction of the tangents (`seed_table`,
+                // `seeded_table`).
                 assert!(
                     k <= frame.ndir,
                     "`{name}`: seeds of direction {} used with {} directions",

@@ -86,6 +86,9 @@ pub(crate) struct Frame {
     pub seeds: *const *const f64,
     /// d(weight)/dθ_k, or zeros.
     pub dweight: *const f64,
+    /// `[k]`: 1 where direction k moves a parameter of the mechanism (it has a seed), else 0;
+    /// the kernel runs its specialised per-direction part where 0.
+    pub seeded: *const u64,
 }
 
 /// A value of the frame that a kernel loads once, in its entry block: a size, a scalar, or the
@@ -124,6 +127,8 @@ pub(crate) enum Base {
     TanIon(usize, usize),
     Seeds,
     DWeight,
+    /// The table of [`Frame::seeded`].
+    Seeded,
 }
 
 /// Where a value of the frame lies, as it is loaded.
@@ -169,6 +174,7 @@ impl Base {
             B::TanDg => int(offset_of!(Frame, tan_dg)),
             B::Seeds => int(offset_of!(Frame, seeds)),
             B::DWeight => int(offset_of!(Frame, dweight)),
+            B::Seeded => int(offset_of!(Frame, seeded)),
             B::Field(f) => Slot::Table(offset_of!(Frame, fields), f),
             B::Ion(s, r) => Slot::Table(offset_of!(Frame, ions), s * 5 + r),
             B::TanIon(s, r) => Slot::Table(offset_of!(Frame, tan_ions), s * 4 + r),
@@ -188,6 +194,7 @@ impl Base {
                 | B::TanIon(..)
                 | B::Seeds
                 | B::DWeight
+                | B::Seeded
         )
     }
 }
@@ -314,7 +321,20 @@ impl Needs {
     pub fn of(p: &Program, tangent: bool) -> Needs {
         let mut needs = Needs::default();
         let mut found = Vec::new();
-        let sections = [(&p.pre, false), (&p.outer, false), (&p.inner, true)];
+        if p.unseeded.is_some() {
+            let all = Dirs {
+                first: false,
+                all: true,
+            };
+            needs.arrays.push((Base::Seeded, all));
+        }
+        let unseeded: &[Op] = p.unseeded.as_deref().unwrap_or_default();
+        let sections = [
+            (&p.pre[..], false),
+            (&p.outer[..], false),
+            (&p.inner[..], true),
+            (unseeded, true),
+        ];
         for (ops, inner) in sections {
             for op in ops {
                 found.clear();
@@ -404,8 +424,7 @@ pub(crate) fn validate(p: &Program, shape: &Shape) -> Result<(), String> {
                 _ => true,
             })
     };
-    let ops = p.pre.iter().chain(&p.outer).chain(&p.inner);
-    match ops.into_iter().find(|op| !ok(op)) {
+    match p.ops().find(|op| !ok(op)) {
         Some(op) => Err(format!(
             "`{}`: {op:?} names storage the mechanism does not have",
             shape.info.name

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{Block, FuncRef, InstBuilder, Value};
+use cranelift_codegen::ir::{Block, FuncRef, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::FunctionBuilder;
 
 use gradmod_compiler::ir::{BinOp, Func, UnOp};
@@ -81,6 +81,7 @@ pub(super) struct Gen<'a, 'f> {
 }
 
 /// The per-instance values of the loop over instances that the loop over directions may reuse.
+#[derive(Clone, Copy)]
 pub(super) struct PerInstance {
     cv: Option<Value>,
     w: Option<Value>,
@@ -143,7 +144,10 @@ impl<'a, 'f> Gen<'a, 'f> {
         if !p.inner.is_empty() {
             need.push(Base::Ndir);
         }
-        for op in p.pre.iter().chain(&p.outer).chain(&p.inner) {
+        if p.unseeded.is_some() {
+            need.push(Base::Seeded);
+        }
+        for op in p.ops() {
             bases(op, tangent, &mut need);
         }
         for base in need {
@@ -193,6 +197,7 @@ impl<'a, 'f> Gen<'a, 'f> {
         // constants). Pure operations on the same operands give the same bits wherever they
         // run.
         let hoisted = self.hoist(&p.inner);
+        let hoisted_unseeded = p.unseeded.as_ref().map(|u| self.hoist(u));
         let jnext = self.b.ins().iadd_imm_s(jp, step);
         let saved = self.saved_per_instance();
         if p.inner.is_empty() {
@@ -216,16 +221,55 @@ impl<'a, 'f> Gen<'a, 'f> {
         // The CV and weight loaded in the per-instance part dominate the per-direction part;
         // those first loaded here are loaded again per direction (cheap, and rare).
         self.restore_per_instance(saved);
-        for (op, h) in p.inner.iter().zip(&hoisted) {
-            match (h, op.writes()) {
-                (Some(v), Some(dst)) => self.set(dst, v),
-                _ => self.op(op),
+        match (&p.unseeded, &hoisted_unseeded) {
+            (Some(unseeded), Some(hoisted_unseeded)) => {
+                // The general part where direction k moves a parameter of the mechanism, the
+                // specialised one elsewhere; values made in one branch are not used in the
+                // other.
+                let general = self.b.create_block();
+                let special = self.b.create_block();
+                let join = self.b.create_block();
+                let table = self.bases[&Base::Seeded];
+                let at = self.addr(table, kp);
+                let flag = self.b.ins().load(I64, MemFlagsData::trusted(), at, 0);
+                self.b.ins().brif(flag, general, &[], special, &[]);
+                let before = (
+                    self.regs.clone(),
+                    self.vregs.clone(),
+                    self.consts.clone(),
+                    self.vconsts.clone(),
+                );
+                for (block, ops, hoisted) in [
+                    (general, &p.inner, &hoisted),
+                    (special, unseeded, hoisted_unseeded),
+                ] {
+                    self.b.switch_to_block(block);
+                    self.new_block();
+                    self.restore_per_instance(saved);
+                    self.directions(ops, hoisted);
+                    self.b.ins().jump(join, &[]);
+                    (self.regs, self.vregs, self.consts, self.vconsts) = before.clone();
+                }
+                self.b.switch_to_block(join);
+                self.new_block();
             }
+            _ => self.directions(&p.inner, &hoisted),
         }
         let knext = self.b.ins().iadd_imm_s(kp, 1);
         self.b.ins().jump(khead, &[knext.into()]);
         self.b.switch_to_block(kexit);
         self.b.ins().jump(head, &[jnext.into()]);
+    }
+
+    /// Emits the per-direction operations `ops`, with the values `hoisted` computed for them
+    /// before the loop over directions.
+    fn directions(&mut self, ops: &[Op], hoisted: &[Option<Val>]) {
+        for (op, h) in ops.iter().zip(hoisted) {
+            match (h, op.writes()) {
+                (Some(v), Some(dst)) => self.set(dst, v),
+                _ => self.op(op),
+            }
+        }
     }
 
     /// Emits, where the builder is, every operation of `inner` that is pure arithmetic on values

@@ -166,7 +166,7 @@ extern "C" fn draw(key: u64, instance: u64, code: u64, dt: f64) -> f64 {
 /// The library functions `p` calls.
 fn libm_used(p: &Program) -> Vec<&'static str> {
     let mut names = Vec::new();
-    for op in p.pre.iter().chain(&p.outer).chain(&p.inner) {
+    for op in p.ops() {
         let name = match *op {
             Op::Binary { op: BinOp::Pow, .. } => "pow",
             Op::Binary {

@@ -6,12 +6,12 @@
 //! arrays at the instance's CV, or as constants. With tangents, everything that does not depend
 //! on a tangent input is computed once per instance, outside the loop over directions k.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::layout::{Layout, ion_binding};
 use super::{Body, Item, Sink, Source, Temp};
 use crate::ir::{Builtin, Expr, ExprArena, ExprId, Module, VarId, VarKind};
-use crate::sym::cse;
+use crate::sym::{cse, free_vars, substitute_zeros};
 
 /// An output of a kernel: its value, whether it belongs inside the loop over tangent
 /// directions, and its sink.
@@ -26,13 +26,14 @@ pub type Loader<'a> = &'a dyn Fn(VarId) -> Option<Source>;
 /// loop over directions, and the loop only forms the sums. The coefficients are the symbolic
 /// derivatives of the output with respect to each tangent input; an output in which a
 /// coefficient still reads a tangent input is kept as it is. `coef` makes a new coefficient
-/// temporary.
+/// temporary; equal coefficients share one. Returns the coefficient bindings and the outputs
+/// rewritten, in their order.
 fn linearize(
     ar: &mut ExprArena,
     outputs: Vec<Output>,
     tangent: &dyn Fn(VarId) -> bool,
     coef: &mut dyn FnMut() -> VarId,
-) -> Vec<Output> {
+) -> (Vec<Output>, Vec<Output>) {
     let tangent_inputs = |ar: &ExprArena, e: ExprId| -> Vec<VarId> {
         let mut vs: Vec<VarId> = ar
             .reachable(&[e])
@@ -47,6 +48,7 @@ fn linearize(
     };
     let mut out = Vec::with_capacity(outputs.len());
     let mut coefficients: Vec<Output> = Vec::new();
+    let mut named: HashMap<ExprId, VarId> = HashMap::new();
     for (root, in_loop, sink) in outputs {
         let inputs = if in_loop {
             tangent_inputs(ar, root)
@@ -73,8 +75,11 @@ fn linearize(
                 Expr::Num(n) if n.0 == 1.0 => d,
                 Expr::Num(_) | Expr::Var(_) => ar.binary(crate::ir::BinOp::Mul, c, d),
                 _ => {
-                    let t = coef();
-                    coefficients.push((c, false, Sink::Let(t)));
+                    let t = *named.entry(c).or_insert_with(|| {
+                        let t = coef();
+                        coefficients.push((c, false, Sink::Let(t)));
+                        t
+                    });
                     let cv = ar.var(t);
                     ar.binary(crate::ir::BinOp::Mul, cv, d)
                 }
@@ -87,8 +92,19 @@ fn linearize(
         let root = sum.unwrap_or_else(|| ar.num(0.0));
         out.push((root, in_loop, sink));
     }
-    coefficients.extend(out);
-    coefficients
+    (coefficients, out)
+}
+
+/// The variables (module variables and temporaries) that computing `roots` reads through the
+/// bindings of `lets`: the free variables of the roots, and of every binding so read.
+fn needed(ar: &ExprArena, lets: &[(VarId, ExprId)], roots: &[ExprId]) -> HashSet<VarId> {
+    let mut need: HashSet<VarId> = roots.iter().flat_map(|&r| free_vars(ar, r)).collect();
+    for &(t, e) in lets.iter().rev() {
+        if need.contains(&t) {
+            need.extend(free_vars(ar, e));
+        }
+    }
+    need
 }
 
 /// Builds kernel bodies of one module.
@@ -102,13 +118,16 @@ pub struct KernelWriter<'a> {
 impl KernelWriter<'_> {
     /// The body computing `outputs` (value and sink) over `ar`. Variables for which `tangent`
     /// holds are tangent inputs: code depending on them goes in [`Body::inner`], loaded by
-    /// `load`. Sinks whose flag is true go inside the loop over directions.
+    /// `load`. Sinks whose flag is true go inside the loop over directions. `seeds` are the
+    /// tangent inputs that are parameter seeds: where the part inside the loop reads one, the
+    /// body also gets that part specialised for seeds that are all zero ([`Body::unseeded`]).
     pub fn body(
         &self,
         ar: &mut ExprArena,
         outputs: Vec<Output>,
         load: Loader,
         tangent: &dyn Fn(VarId) -> bool,
+        seeds: &HashSet<VarId>,
     ) -> Body {
         let nvars = self.m.vars.len();
         // Temporaries are numbered after the module's variables.
@@ -123,8 +142,35 @@ impl KernelWriter<'_> {
             temps.push(kind);
             VarId(base + temps.len() as u32 - 1)
         };
-        let outputs = linearize(ar, outputs, tangent, &mut || fresh(Temp::Coefficient));
-        let roots: Vec<ExprId> = outputs.iter().map(|o| o.0).collect();
+        // The outputs inside the loop with every seed zero; an accumulation of a zero is left
+        // out (it would add nothing).
+        let reads_seed =
+            |ar: &ExprArena, e: ExprId| free_vars(ar, e).iter().any(|v| seeds.contains(v));
+        let specialise = outputs
+            .iter()
+            .any(|&(root, in_loop, _)| in_loop && reads_seed(ar, root));
+        let unseeded: Vec<Output> = if specialise {
+            let inner: Vec<&Output> = outputs.iter().filter(|o| o.1).collect();
+            let roots: Vec<ExprId> = inner.iter().map(|o| o.0).collect();
+            let folded = substitute_zeros(ar, &roots, seeds);
+            let zero = ar.num(0.0);
+            inner
+                .iter()
+                .zip(folded)
+                .filter(|&(o, x)| !(o.2.accumulates() && x == zero))
+                .map(|(o, x)| (x, true, o.2))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let ngeneral = outputs.len();
+        let all: Vec<Output> = outputs.into_iter().chain(unseeded).collect();
+        let (coefficients, mut rewritten) =
+            linearize(ar, all, tangent, &mut || fresh(Temp::Coefficient));
+        let unseeded = rewritten.split_off(ngeneral);
+        let outputs: Vec<Output> = coefficients.into_iter().chain(rewritten).collect();
+        let nfirst = outputs.len();
+        let roots: Vec<ExprId> = outputs.iter().chain(&unseeded).map(|o| o.0).collect();
         let plan = cse(ar, &roots);
         let chain = plan.to_let_chain(ar, &roots, &mut || fresh(Temp::Shared));
         body.temps = temps.into_inner();
@@ -154,15 +200,32 @@ impl KernelWriter<'_> {
                 uniform_temps.contains(&v) || (v.index() < nvars && self.uniform(v, tangent))
             })
         };
+        // What each variant of the loop's part reads: the general part the stores inside the
+        // loop of `outputs`, the specialised one those of `unseeded`.
+        let (first_roots, unseeded_roots) = chain.roots.split_at(nfirst);
+        let general_inner: Vec<ExprId> = outputs
+            .iter()
+            .zip(first_roots)
+            .filter(|(o, _)| o.1)
+            .map(|(_, &r)| r)
+            .collect();
+        let need_general = needed(ar, &chain.lets, &general_inner);
+        let need_unseeded = needed(ar, &chain.lets, unseeded_roots);
         let mut lets_pre = Vec::new();
         let mut lets_outer = Vec::new();
         let mut lets_inner = Vec::new();
+        let mut lets_unseeded = Vec::new();
         for &(t, e) in &chain.lets {
             reads.extend(free(e, ar).into_iter().filter(|v| v.index() < nvars));
             let item = Item::Let { var: t, value: e };
             if is_inner(e, &inner_vars) {
                 inner_vars.insert(t);
-                lets_inner.push(item);
+                if !specialise || need_general.contains(&t) {
+                    lets_inner.push(item);
+                }
+                if need_unseeded.contains(&t) {
+                    lets_unseeded.push(item);
+                }
             } else if is_uniform(e, &uniform_temps) {
                 uniform_temps.insert(t);
                 lets_pre.push(item);
@@ -172,7 +235,7 @@ impl KernelWriter<'_> {
         }
         let mut stores_outer = Vec::new();
         let mut stores_inner = Vec::new();
-        for (&(_, in_loop, sink), &root) in outputs.iter().zip(&chain.roots) {
+        for (&(_, in_loop, sink), &root) in outputs.iter().zip(first_roots) {
             reads.extend(free(root, ar).into_iter().filter(|v| v.index() < nvars));
             let item = Item::Store { value: root, sink };
             if in_loop {
@@ -181,9 +244,15 @@ impl KernelWriter<'_> {
                 stores_outer.push(item);
             }
         }
+        let mut stores_unseeded = Vec::new();
+        for (&(_, _, sink), &root) in unseeded.iter().zip(unseeded_roots) {
+            reads.extend(free(root, ar).into_iter().filter(|v| v.index() < nvars));
+            stores_unseeded.push(Item::Store { value: root, sink });
+        }
         let mut loads_pre = Vec::new();
         let mut loads_outer = Vec::new();
         let mut loads_inner = Vec::new();
+        let mut loads_unseeded = Vec::new();
         for v in reads {
             let from = load(v).unwrap_or_else(|| self.default_load(v));
             match from {
@@ -196,7 +265,12 @@ impl KernelWriter<'_> {
             }
             let item = Item::Load { var: v, from };
             if tangent(v) {
-                loads_inner.push(item);
+                if !specialise || need_general.contains(&v) {
+                    loads_inner.push(item);
+                }
+                if need_unseeded.contains(&v) {
+                    loads_unseeded.push(item);
+                }
             } else if self.uniform(v, tangent) {
                 loads_pre.push(item);
             } else {
@@ -206,6 +280,8 @@ impl KernelWriter<'_> {
         body.pre = [loads_pre, lets_pre].concat();
         body.outer = [loads_outer, lets_outer, stores_outer].concat();
         body.inner = [loads_inner, lets_inner, stores_inner].concat();
+        body.unseeded =
+            specialise.then(|| [loads_unseeded, lets_unseeded, stores_unseeded].concat());
         body
     }
 

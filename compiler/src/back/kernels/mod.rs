@@ -176,6 +176,13 @@ pub struct Body {
     pub outer: Vec<Item>,
     /// Loads, lets and stores that do: run once per tangent direction k.
     pub inner: Vec<Item>,
+    /// The per-direction part specialised for a direction k whose parameter seeds are all zero
+    /// for this mechanism (k moves no parameter of it): [`Body::inner`] with every seed 0 and the
+    /// terms it multiplies folded away ([`crate::sym::substitute_zeros`]), so that it computes
+    /// what `inner` computes for such a k, to the bit for finite values (up to the sign of a
+    /// zero). Run instead of `inner` for every k without a seed; `None` when `inner` reads no
+    /// seed, so that the two would be the same.
+    pub unseeded: Option<Vec<Item>>,
     /// Whether the code reads the instance's CV.
     pub uses_cv: bool,
     /// Whether the code reads the instance's weight.
@@ -191,7 +198,9 @@ pub struct Body {
 impl Body {
     /// Whether the body does nothing.
     pub fn is_empty(&self) -> bool {
-        self.outer.is_empty() && self.inner.is_empty()
+        self.outer.is_empty()
+            && self.inner.is_empty()
+            && self.unseeded.as_ref().is_none_or(Vec::is_empty)
     }
 
     /// Whether `v` is one of this body's temporaries rather than a variable of the module.

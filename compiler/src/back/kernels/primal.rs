@@ -1,6 +1,8 @@
 //! The forward kernels: `init` (INITIAL), `currents` (BREAKPOINT without its SOLVE), `states`
 //! (the solved blocks) and `net_receive`.
 
+use std::collections::HashSet;
+
 use super::Body;
 use super::body::{KernelWriter, Output};
 use super::exec::{Env, Exec, Solves};
@@ -86,7 +88,7 @@ pub fn init(kw: &KernelWriter, ex: &mut Exec) -> Body {
 }
 
 fn finish(kw: &KernelWriter, ex: &mut Exec, outputs: Vec<Output>, flags: Body) -> Body {
-    let body = kw.body(&mut ex.ar, outputs, &|_| None, &|_| false);
+    let body = kw.body(&mut ex.ar, outputs, &|_| None, &|_| false, &HashSet::new());
     merge(body, flags)
 }
 
@@ -232,7 +234,7 @@ pub fn net_receive(kw: &KernelWriter, ex: &mut Exec) -> Option<Body> {
         }
     };
     Some(merge(
-        kw.body(&mut ex.ar, outputs, &load, &|_| false),
+        kw.body(&mut ex.ar, outputs, &load, &|_| false, &HashSet::new()),
         flags,
     ))
 }

@@ -139,9 +139,14 @@ impl<'a> TangentWriter<'a> {
         let mut flags = Body::default();
         let outputs = sinks(ex, &env, &mut flags);
         let load = |v: VarId| self.load(v);
+        // The tangent inputs read as parameter seeds in this kernel.
+        let seeds: HashSet<VarId> = m
+            .var_ids()
+            .filter(|&v| self.is_tangent(v) && matches!(self.load(v), Some(Source::Seed(_))))
+            .collect();
         let body = self
             .kw
-            .body(&mut ex.ar, outputs, &load, &|v| self.is_tangent(v));
+            .body(&mut ex.ar, outputs, &load, &|v| self.is_tangent(v), &seeds);
         merge(body, flags)
     }
 

@@ -42,6 +42,23 @@ struct Printed {
     pre: TokenStream,
     outer: TokenStream,
     inner: TokenStream,
+    /// The per-direction part for directions without a seed ([`Body::unseeded`]).
+    unseeded: Option<TokenStream>,
+}
+
+/// The per-direction part: `inner`, or, where there is a specialised `unseeded` part, the one
+/// of the two that direction k needs: `inner` where k moves a parameter of the mechanism.
+pub(super) fn per_direction(inner: &TokenStream, unseeded: Option<&TokenStream>) -> TokenStream {
+    match unseeded {
+        None => inner.clone(),
+        Some(unseeded) => quote! {
+            if tan.seeds[k].is_some() {
+                #inner
+            } else {
+                #unseeded
+            }
+        },
+    }
 }
 
 /// Prints the kernels of one module.
@@ -272,6 +289,7 @@ impl<'a> KernelPrinter<'a> {
             pre: items(&body.pre),
             outer: items(&body.outer),
             inner: items(&body.inner),
+            unseeded: body.unseeded.as_deref().map(items),
         };
         self.helpers.borrow_mut().extend(writer.helpers());
         printed
@@ -393,9 +411,9 @@ impl<'a> KernelPrinter<'a> {
     /// A tangent kernel: the loop over instances with the loop over directions inside.
     pub fn tangent(&self, body: &Body) -> TokenStream {
         let p = self.print(body);
-        let idx = Self::idx(&p.inner);
-        let inner = &p.inner;
-        let k_loop = if inner.is_empty() {
+        let inner = per_direction(&p.inner, p.unseeded.as_ref());
+        let idx = Self::idx(&inner);
+        let k_loop = if p.inner.is_empty() && p.unseeded.as_ref().is_none_or(|u| u.is_empty()) {
             None
         } else {
             Some(quote! {
@@ -412,8 +430,8 @@ impl<'a> KernelPrinter<'a> {
     /// The tangent NET_RECEIVE kernel, for one instance.
     pub fn net_receive_tangent(&self, body: &Body) -> TokenStream {
         let p = self.print(body);
-        let idx = Self::idx(&p.inner);
-        let inner = &p.inner;
+        let inner = per_direction(&p.inner, p.unseeded.as_ref());
+        let idx = Self::idx(&inner);
         let k_loop = quote! {
             for k in 0..tan.k {
                 #idx

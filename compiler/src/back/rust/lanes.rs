@@ -181,7 +181,8 @@ impl KernelPrinter<'_> {
         }
     }
 
-    /// The parts of `body` over lanes: before the loop, per instance, per tangent direction.
+    /// The parts of `body` over lanes: before the loop, per instance, per tangent direction (the
+    /// general part or the specialised one, as direction k needs).
     fn lane_parts(&self, body: &Body) -> [TokenStream; 3] {
         let name = self.namer(body);
         let writer = ExprWriter::new_lanes(&self.kernels.arena, &name);
@@ -201,7 +202,11 @@ impl KernelPrinter<'_> {
             });
             quote!(#(#stmts)*)
         };
-        let parts = [items(&body.pre), items(&body.outer), items(&body.inner)];
+        let inner = super::kernel::per_direction(
+            &items(&body.inner),
+            body.unseeded.as_deref().map(items).as_ref(),
+        );
+        let parts = [items(&body.pre), items(&body.outer), inner];
         self.helpers.borrow_mut().extend(writer.helpers());
         parts
     }
