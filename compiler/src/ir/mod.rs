@@ -18,7 +18,7 @@ mod var;
 pub use expr::{BinOp, Expr, ExprArena, ExprId, Func, Num, UnOp, VarId};
 pub use stmt::{Block, BlockId, BlockKind, NetReceive, SolveMethod, Stmt, StmtKind, Term};
 pub use validate::validate;
-pub use var::{Builtin, IonId, IonRole, IonUse, Scope, VarKind, Variable};
+pub use var::{Array, ArrayId, Builtin, IonId, IonRole, IonUse, Scope, VarKind, Variable};
 
 use crate::diag::Span;
 
@@ -85,6 +85,8 @@ pub struct Module {
     pub ions: Vec<IonUse>,
     /// Every block, indexed by [`BlockId`].
     pub blocks: Vec<Block>,
+    /// The arrays that some statement indexes at run time, indexed by [`ArrayId`].
+    pub arrays: Vec<Array>,
     /// The INITIAL block, if any.
     pub initial: Option<BlockId>,
     /// The BREAKPOINT block, if any.
@@ -134,6 +136,7 @@ impl Module {
             exprs: ExprArena::new(),
             ions: Vec::new(),
             blocks: Vec::new(),
+            arrays: Vec::new(),
             initial: None,
             breakpoint: None,
             net_receive: None,
@@ -167,6 +170,24 @@ impl Module {
     pub fn add_block(&mut self, block: Block) -> BlockId {
         self.blocks.push(block);
         BlockId(self.blocks.len() as u32 - 1)
+    }
+
+    /// The array behind `id`.
+    pub fn array(&self, id: ArrayId) -> &Array {
+        &self.arrays[id.index()]
+    }
+
+    /// The array whose elements are `elems`, added if the module has none yet.
+    pub fn array_of(&mut self, name: &str, elems: &[VarId], span: Span) -> ArrayId {
+        if let Some(i) = self.arrays.iter().position(|a| a.elems == elems) {
+            return ArrayId(i as u32);
+        }
+        self.arrays.push(Array {
+            name: name.to_string(),
+            elems: elems.to_vec(),
+            span,
+        });
+        ArrayId(self.arrays.len() as u32 - 1)
     }
 
     /// The ids of all variables, in declaration order.

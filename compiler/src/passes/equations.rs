@@ -210,10 +210,18 @@ impl Collect {
                     let total = subst(m, *total, env);
                     self.conserve.push((terms.clone(), total, s.span));
                 }
-                StmtKind::While { .. } => {
+                StmtKind::While { .. } | StmtKind::Loop { .. } => {
                     return Err(Diagnostic::error(
                         s.span,
-                        "a while loop in a block solved implicitly is not supported",
+                        "a loop in a block solved implicitly is not supported",
+                    )
+                    .into());
+                }
+                StmtKind::GetElement { .. } | StmtKind::SetElement { .. } => {
+                    return Err(Diagnostic::error(
+                        s.span,
+                        "an array element at an index known only at run time in a block \
+                         solved implicitly is not supported",
                     )
                     .into());
                 }

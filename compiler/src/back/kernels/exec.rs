@@ -99,6 +99,16 @@ impl<'m> Exec<'m> {
                 }
             },
             StmtKind::While { .. } => self.unsupported(s, "while loop"),
+            StmtKind::Loop { .. } => {
+                self.unsupported_loop(s, "FROM loop with bounds known only at run time")
+            }
+            StmtKind::GetElement { array, .. } | StmtKind::SetElement { array, .. } => {
+                let name = &self.m.array(*array).name;
+                self.unsupported_loop(
+                    s,
+                    &format!("array element `{name}[...]` at an index known only at run time"),
+                )
+            }
             StmtKind::NetSend { .. } => self.unsupported(s, "net_send"),
             StmtKind::NetEvent { .. } => self.unsupported(s, "net_event"),
             StmtKind::Watch { .. } => self.unsupported(s, "WATCH"),
@@ -121,6 +131,18 @@ impl<'m> Exec<'m> {
             Diagnostic::error(s.span, format!("unsupported construct: {what}"))
                 .with_label(format!("{what} is not supported"))
                 .with_note("the runtime's mechanism interface has no such call"),
+        );
+    }
+
+    fn unsupported_loop(&mut self, s: &Stmt, what: &str) {
+        self.diags.push(
+            Diagnostic::error(s.span, format!("unsupported construct: {what}"))
+                .with_label(format!("{what} is not supported by the kernel plans yet"))
+                .with_note(
+                    "the IR, the passes and the interpreter run it; the kernel plans every \
+                     executable back end consumes are straight-line code (docs/DESIGN.md, \
+                     \"Loops and arrays indexed at run time\")",
+                ),
         );
     }
 
