@@ -111,6 +111,8 @@ pub struct Module {
     pub slope: Slope,
     /// Where the mechanism's name was declared.
     pub span: Span,
+    /// The index of variable names behind [`Module::fresh_var_name`].
+    var_names: names::NameIndex,
 }
 
 /// How a current's slope dI/dv is computed (the conductance of the linearised membrane current
@@ -147,6 +149,7 @@ impl Module {
             threadsafe: false,
             slope: Slope::Symbolic,
             span,
+            var_names: names::NameIndex::default(),
         }
     }
 
