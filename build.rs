@@ -15,6 +15,11 @@ fn main() {
         .dir("tests/mechanisms")
         .name("test_mechanisms")
         .build();
+    // Mechanisms that draw random numbers (tests/it/random_draws.rs).
+    Builder::new()
+        .dir("tests/random_mechanisms")
+        .name("random_mechanisms")
+        .build();
     let corpus = Path::new("tests/corpus/files");
     let mut files: Vec<PathBuf> = std::fs::read_dir(corpus)
         .into_iter()

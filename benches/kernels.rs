@@ -108,6 +108,7 @@ impl Arrays {
             diam: &self.diam,
             ions: &mut self.ions,
             ion_slots: &self.slots,
+            random: Default::default(),
         };
         let mut tan = Tangents {
             k: K,

@@ -300,6 +300,10 @@ impl Library {
                 for (label, role) in [
                     ("parameters", FieldRole::Parameter),
                     ("states", FieldRole::State),
+                    (
+                        "pointers (bind with pointers = { NAME = \"v@LOCATION\" })",
+                        FieldRole::Pointer,
+                    ),
                 ] {
                     let list = fields(role);
                     if !list.is_empty() {

@@ -200,6 +200,7 @@ pub fn simulate(built: Built, progress: bool) -> Result<Simulated, gradmod_runti
         cells,
         connections,
         gap_junctions,
+        pointer_links,
         tstop,
         dt,
         sample_every,
@@ -213,10 +214,18 @@ pub fn simulate(built: Built, progress: bool) -> Result<Simulated, gradmod_runti
         progress,
     };
     let single = cells.len() == 1 && connections.is_empty() && gap_junctions.is_empty();
-    let (traces, spikes) = run_cells(cells, shells, controllers, connections, gap_junctions, run)?;
+    let wiring = (connections, gap_junctions, pointer_links);
+    let (traces, spikes) = run_cells(cells, shells, controllers, wiring, run)?;
     // A single cell's spikes are reported only when it is controlled, as before.
     Ok((traces, if single { Vec::new() } else { spikes }))
 }
+
+/// A network's wiring: connections, gap junctions and POINTERs fed from other cells.
+type Wiring = (
+    Vec<gradmod_runtime::Connection>,
+    Vec<crate::model::build::GapJunction>,
+    Vec<crate::model::build::PointerLink>,
+);
 
 /// How long to run and how often to sample.
 #[derive(Clone, Copy)]
@@ -234,10 +243,10 @@ fn run_cells(
     cells: Vec<Cell>,
     shells: Vec<Columns>,
     mut controllers: Vec<Option<Controller>>,
-    connections: Vec<gradmod_runtime::Connection>,
-    gap_junctions: Vec<crate::model::build::GapJunction>,
+    wiring: Wiring,
     run: Run,
 ) -> Result<Simulated, gradmod_runtime::Error> {
+    let (connections, gap_junctions, pointer_links) = wiring;
     let Run {
         total,
         every,
@@ -280,6 +289,9 @@ fn run_cells(
     }
     for (a, b, g) in gap_junctions {
         net.add_gap_junction(a, b, g)?;
+    }
+    for (source, target, binding) in pointer_links {
+        net.link_pointer(source, target, binding)?;
     }
     // The network runs in chunks after which every controller that is due updates its cell, and
     // the recorders sample: the greatest common divisor of the update and sampling intervals.
@@ -411,8 +423,7 @@ pub fn simulate_controlled(
         cells,
         shells,
         controllers,
-        built.connections,
-        built.gap_junctions,
+        (built.connections, built.gap_junctions, built.pointer_links),
         run,
     )?)
 }

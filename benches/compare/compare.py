@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""gradmod, Arbor, NEURON and Jaxley side by side on model B(N) of docs/MODELS.md, in one run.
+"""gradmod, Arbor, NEURON and Jaxley side by side on model B(N) of docs/MODELS.md and on the IO
+cell, in one run.
 
 Jobs (each in a fresh worker process, so that memory is measured per job and no simulator's state
 leaks into another's):
@@ -9,6 +10,12 @@ leaks into another's):
             to gnabar, gkbar and gl: gradmod with K = 3 tangents (one run), Jaxley's
             jax.value_and_grad (compiled once, untimed, then timed), NEURON by central differences
             (the run at the parameters and six perturbed runs). Arbor has no gradients.
+
+  io        the inferior-olive cell of models/io_cell.toml (C4A, ten channel files of mod_files/,
+            one CV per section) over 100 ms: gradmod forward and with K = 3 and K = 12 tangents (its
+            first three and all twelve [[parameter]] entries), NEURON forward on the same cell built
+            from the same model file and the same .mod files (nrnivmodl); the sizes option takes
+            `io` beside the numbers N.
 
 Timed: the simulation only (model building, initialisation and JAX's compilation excluded), wall
 time, best of the rounds. Rounds are interleaved (every simulator and job once per round) so that a
@@ -21,7 +28,7 @@ fadvance(). Arbor 0.12: its own hh, cv_policy_fixed_per_branch(N), context(threa
 HH channel, float64 on the CPU, XLA restricted to one thread.
 
 Usage (from the repository root):
-    python3 benches/compare/compare.py [--rounds 3] [--sizes 1000,10000] [--only gradmod,neuron]
+    python3 benches/compare/compare.py [--rounds 3] [--sizes 1000,10000,io] [--only gradmod,neuron]
         [--jobs forward,gradient] [--no-venv]
 
 The script creates a virtual environment under target/compare-venv with neuron, arbor and jaxley
@@ -39,6 +46,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+IO_MODEL = ROOT / "models" / "io_cell.toml"
 VENV = ROOT / "target" / "compare-venv"
 WORK = ROOT / "target" / "compare"
 PINS = ["neuron==9.0.2", "arbor==0.12.2", "jaxley==0.14.0", "numpy"]
@@ -115,13 +123,60 @@ at = "cable({(n - 0.5) / n!r})"
     return text
 
 
+def toml_tables(text):
+    """The text of a TOML file cut before every table header: a list of (header, text)."""
+    chunks, header, lines = [], None, []
+    for line in text.splitlines(keepends=True):
+        if line.lstrip().startswith("["):
+            chunks.append((header, "".join(lines)))
+            header, lines = line.split("#")[0].strip(), []
+        lines.append(line)
+    chunks.append((header, "".join(lines)))
+    return chunks
+
+
+def io_model(k):
+    """models/io_cell.toml with only its first k [[parameter]] entries, its SWC path made absolute."""
+    import tomllib
+
+    text = IO_MODEL.read_text()
+    swc = tomllib.loads(text)["morphology"]["swc"]
+    text = text.replace(f'"{swc}"', f'"{(IO_MODEL.parent / swc).resolve()}"')
+    out, seen = [], 0
+    for header, chunk in toml_tables(text):
+        if header == "[[parameter]]":
+            seen += 1
+            if seen > k:
+                continue
+        out.append(chunk)
+    return "".join(out)
+
+
+IO_JOBS = {"forward": 0, "k3": 3, "k12": 12}
+
+
+def last_value(csv_path, column):
+    """The last value of a column of gradmod's traces.csv."""
+    import csv
+
+    with open(csv_path) as f:
+        rows = list(csv.reader(line for line in f if not line.startswith("#")))
+    return float(rows[-1][rows[0].index(column)])
+
+
 def gradmod_job(exe, n, job):
     """Runs `gradmod run` as a child; returns its printed simulation time and peak memory."""
     WORK.mkdir(parents=True, exist_ok=True)
     model = WORK / f"B{n}_{job}.toml"
-    model.write_text(model_toml(n, PARAMS if job == "gradient" else ()))
+    extra = []
+    if n == "io":
+        model.write_text(io_model(IO_JOBS[job]))
+        extra = ["--set", f"tstop={TSTOP}"]
+    else:
+        model.write_text(model_toml(n, PARAMS if job == "gradient" else ()))
+    out_dir = WORK / f"out_{n}_{job}"
     with open(WORK / "gradmod.log", "w+") as log:
-        child = subprocess.Popen([str(exe), "run", str(model), "--no-plot", "--out", str(WORK / f"out_{n}_{job}")],
+        child = subprocess.Popen([str(exe), "run", str(model), "--no-plot", "--out", str(out_dir), *extra],
                                  cwd=ROOT, stdout=log)
         _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
@@ -132,7 +187,10 @@ def gradmod_job(exe, n, job):
     m = re.search(r"simulated in ([0-9.]+) s", out)
     if m is None:
         raise RuntimeError("gradmod run printed no simulation time:\n" + out)
-    return {"seconds": float(m.group(1)), "maxrss_mb": usage.ru_maxrss / 1024.0}
+    rec = {"seconds": float(m.group(1)), "maxrss_mb": usage.ru_maxrss / 1024.0}
+    if n == "io":
+        rec["v_end"] = last_value(out_dir / "traces.csv", "v_soma")
+    return rec
 
 
 def neuron_worker(n, job):
@@ -175,6 +233,69 @@ def neuron_worker(n, job):
         down[k] -= eps
         grad.append((loss(simulate(up)) - loss(simulate(down))) / (2 * eps))
     worker_result(time.perf_counter() - t0, {"loss": value, "grad": grad})
+
+
+def neuron_io_mechanisms():
+    """Compiles the IO cell's .mod files (those of mod_files/ its model names) with nrnivmodl, once."""
+    import tomllib
+
+    names = sorted({m["name"] for m in tomllib.loads(IO_MODEL.read_text())["mechanism"]})
+    folder = WORK / "io_neuron"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / f"{name}.mod").write_text((ROOT / "mod_files" / f"{name}.mod").read_text())
+    if not list(folder.rglob("libnrnmech.so")):
+        nrnivmodl = Path(sys.executable).parent / "nrnivmodl"
+        subprocess.run([str(nrnivmodl)], cwd=folder, check=True, stdout=subprocess.DEVNULL)
+
+
+def neuron_io_worker(job):
+    """The IO cell built in NEURON from models/io_cell.toml: Import3d, the extra sections, one CV per
+    section, the mechanisms by region tag with their parameters; forward run only."""
+    import tomllib
+
+    from neuron import h
+
+    if job != "forward":
+        raise SystemExit("NEURON's IO cell runs forward only here")
+    model = tomllib.loads(IO_MODEL.read_text())
+    h.nrn_load_dll(str(next((WORK / "io_neuron").rglob("libnrnmech.so"))))
+    h.load_file("stdrun.hoc")
+    h.load_file("import3d.hoc")
+    reader = h.Import3d_SWC_read()
+    reader.input(str((IO_MODEL.parent / model["morphology"]["swc"]).resolve()))
+    gui = h.Import3d_GUI(reader, False)
+    gui.instantiate(None)
+    extra = []
+    for spec in model.get("section", []):
+        sec = h.Section(name=spec["name"])
+        parent = {s.name(): s for s in h.allsec()}[spec["parent"]]
+        sec.connect(parent(spec["at"]), 0)
+        sec.L, sec.diam = spec["length"], spec["diameter"]
+        extra.append(sec)
+    tags = {"soma": 1, "axon": 2, "dend": 3, "apic": 4}
+    cable, sim = model["cable"], model["simulation"]
+    for sec in h.allsec():
+        sec.nseg = model["discretization"]["nseg"]
+        sec.cm, sec.Ra = cable["cm"], cable["Ra"]
+    for mech in model["mechanism"]:
+        tag = model["regions"][mech["region"]]["tag"] if "region" in mech else None
+        for sec in h.allsec():
+            if tag is not None and tags.get(sec.name().split("[")[0]) != tag:
+                continue
+            sec.insert(mech["name"])
+            for seg in sec:
+                for key, value in mech.get("parameters", {}).items():
+                    setattr(seg, f"{key}_{mech['name']}", value)
+    h.dt, h.steps_per_ms, h.celsius, h.secondorder = sim["dt"], 1.0 / sim["dt"], sim["celsius"], 0
+    h.CVode().active(0)
+    soma = {s.name(): s for s in h.allsec()}["soma[0]"]
+    steps = int(round(TSTOP / sim["dt"]))
+    h.finitialize(sim["v_init"])
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        h.fadvance()
+    worker_result(time.perf_counter() - t0, {"v_end": soma(0.5).v})
 
 
 def arbor_worker(n, job):
@@ -290,6 +411,8 @@ def main():
     a = ap.parse_args()
     if a.worker:
         sim, n, job = a.worker
+        if n == "io":
+            return neuron_io_worker(job)
         {"neuron": neuron_worker, "arbor": arbor_worker, "jaxley": jaxley_worker}[sim](int(n), job)
         return
     if not a.no_venv and Path(sys.prefix).resolve() != VENV.resolve():
@@ -299,9 +422,19 @@ def main():
     WORK.mkdir(parents=True, exist_ok=True)
     exe = gradmod_binary()
     sims = [s for s in SIMULATORS if s in a.only.split(",")]
-    sizes = [int(s) for s in a.sizes.split(",")]
+    sizes = [s if s == "io" else int(s) for s in a.sizes.split(",")]
     jobs = [j for j in ("forward", "gradient") if j in a.jobs.split(",")]
-    cases = [(s, n, j) for n in sizes for j in jobs for s in sims if not (s == "arbor" and j == "gradient")]
+    cases = []
+    for n in sizes:
+        for j in jobs:
+            if n != "io":
+                cases += [(s, n, j) for s in sims if not (s == "arbor" and j == "gradient")]
+            elif j == "forward":
+                cases += [(s, n, j) for s in sims if s in ("gradmod", "neuron")]
+            elif "gradmod" in sims:
+                cases += [("gradmod", n, "k3"), ("gradmod", n, "k12")]
+    if "io" in sizes and "neuron" in sims:
+        neuron_io_mechanisms()
     load_start = os.getloadavg()
     best = {}
     for r in range(a.rounds):
@@ -318,6 +451,9 @@ def main():
           f"interleaved rounds; load average {load_start[0]:.2f} -> {load_end[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"{'model':<9} {'job':<9} {'simulator':<9} {'seconds':>9} {'peak MB':>9} {'gradmod faster by':>18}")
     for n in sizes:
+        if n == "io":
+            print_io(best, sims)
+            continue
         for job in jobs:
             g = best.get(("gradmod", n, job))
             for sim in sims:
@@ -332,6 +468,25 @@ def main():
                 print(f"{'':9} {'':9} gradmod K=3 / forward: {g['seconds'] / fwd['seconds']:.2f}")
     print("(gradient: gradmod one run with K = 3 tangents; NEURON 7 runs for central differences;"
           " Jaxley jitted value_and_grad; peak MB: the process's peak resident memory)")
+
+
+def print_io(best, sims):
+    """The IO cell's rows: forward against NEURON, and the cost of K = 3 and K = 12 tangents."""
+    fwd = best.get(("gradmod", "io", "forward"))
+    for sim, job in [("gradmod", "forward"), ("neuron", "forward"), ("gradmod", "k3"), ("gradmod", "k12")]:
+        rec = best.get((sim, "io", job))
+        if rec is None:
+            continue
+        if sim == "neuron" and fwd:
+            note = f"{rec['seconds'] / fwd['seconds']:.2f}x"
+        elif job != "forward" and fwd:
+            note = f"{job.upper()}/forward {rec['seconds'] / fwd['seconds']:.2f}"
+        else:
+            note = ""
+        print(f"{'IO cell':<9} {job:<9} {sim:<9} {rec['seconds']:>9.3f} {rec['maxrss_mb']:>9.1f} {note:>18}")
+    nrn = best.get(("neuron", "io", "forward"))
+    if fwd and nrn:
+        print(f"{'':9} {'':9} v_soma at {TSTOP} ms: gradmod {fwd['v_end']:.9f} mV, NEURON {nrn['v_end']:.9f} mV")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,10 @@ pub struct Settings {
     pub ra: f64,
     /// Default initial membrane potential (mV).
     pub v_init: f64,
+    /// The seed of the cell's random streams (WHITE_NOISE, normrand, ...): every mechanism
+    /// instance draws from its own stream, a pure function of this seed, the mechanism's
+    /// position on the cell, the instance, the stream and the step (see [`crate::random`]).
+    pub seed: u64,
 }
 
 impl Default for Settings {
@@ -33,6 +37,7 @@ impl Default for Settings {
             cm: 1.0,
             ra: 100.0,
             v_init: -65.0,
+            seed: 0,
         }
     }
 }
@@ -113,6 +118,8 @@ pub struct Cell {
     pub(crate) finite_every: u64,
     /// The time of the last scan that found every value finite.
     pub(crate) finite_clean_t: Option<f64>,
+    /// What the POINTERs of the mechanisms' instances are bound to (`pointers.rs`).
+    pub(crate) pointers: Vec<crate::pointers::PointerBinding>,
 }
 
 impl Cell {
@@ -166,6 +173,7 @@ impl Cell {
             fields_dirty: false,
             finite_every: crate::sentinel::DEFAULT_CHECK_EVERY,
             finite_clean_t: None,
+            pointers: Vec::new(),
         })
     }
 
@@ -564,7 +572,7 @@ impl Cell {
             name: format!("{}.{}", info.name, field),
         })?;
         let ni = m.instance_count();
-        let ns = info.state_count();
+        let ns = info.sigma_rows();
         let start = (k * ns + pos) * ni;
         Ok(&m.state_tangents()[start..start + ni])
     }

@@ -109,9 +109,10 @@ impl Cell {
         let limit = self.t + dt / 2.0;
         let kk = self.params.len();
         let n = self.layout.len();
+        self.fill_pointers();
         while let Some(ev) = self.events.pop_due(limit) {
             let slot = &mut self.mechs[ev.mech.0];
-            let mut ctx = phase_context!(self, slot, ev.time);
+            let mut ctx = phase_context!(self, slot, ev.time, ev.mech.0, Event);
             if kk > 0 {
                 let mut tan = phase_tangents!(self, slot, kk, n);
                 slot.mech

@@ -470,7 +470,7 @@ fn state_slot(cell: &Cell, r: &StateRef, what: &str) -> Result<(MechId, usize, u
             name: format!("{}[{}]", info.name, r.instance),
         });
     }
-    Ok((mech, f, pos * ni + r.instance, info.state_count() * ni))
+    Ok((mech, f, pos * ni + r.instance, info.sigma_rows() * ni))
 }
 
 /// For parameters tied across cells: replaces each controller's gradient by the mean over all of

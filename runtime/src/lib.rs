@@ -24,7 +24,9 @@ pub mod noise;
 pub mod optim;
 pub mod params;
 mod phase;
+pub mod pointers;
 pub mod probe;
+pub mod random;
 pub mod sentinel;
 pub mod solver;
 mod step;
@@ -35,4 +37,5 @@ pub use morphology::{Morphology, Point, Section, SectionId, region::Region, swc:
 pub use network::{Connection, Network};
 pub use optim::{Adam, TraceLoss};
 pub use params::ParamSpec;
+pub use pointers::{PointerId, PointerSource};
 pub use probe::{Probe, Recorder};

@@ -14,7 +14,8 @@
 //!
 //! Tangents (docs/DESIGN.md, steps 1'–3'): for K parameters θ_k the runtime keeps S_k = dv/dθ_k per CV, and
 //! each mechanism keeps σ_k = ds/dθ_k for its own states in one flat buffer laid out
-//! `[k][state][instance]` (states numbered in the order of the state fields in `MechanismInfo::fields`).
+//! `[k][state][instance]` (states numbered in the order of the state fields in `MechanismInfo::fields`,
+//! followed by one row per POINTER field, which the runtime fills).
 
 /// Whether a mechanism is distributed over membrane area or sits at a point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,6 +35,11 @@ pub enum FieldRole {
     State,
     /// An `ASSIGNED` variable: computed by the kernels (currents, rates); readable by probes.
     Assigned,
+    /// A `POINTER`: an assigned variable the kernels read but never write, whose value the
+    /// runtime copies in from what the model binds it to (v at a CV of this cell or of another
+    /// cell of a network) before every kernel call. Its tangents form extra rows of σ, after the
+    /// states' rows, which the runtime writes the same way and the kernels only read.
+    Pointer,
 }
 
 /// Metadata of one field of a mechanism.
@@ -159,6 +165,33 @@ impl MechanismInfo {
             .count()
     }
 
+    /// Number of pointer fields (their tangents are the rows of σ after the states').
+    pub fn pointer_count(&self) -> usize {
+        self.fields
+            .iter()
+            .filter(|f| f.role == FieldRole::Pointer)
+            .count()
+    }
+
+    /// The number of rows of σ: the states, then the pointers.
+    pub fn sigma_rows(&self) -> usize {
+        self.state_count() + self.pointer_count()
+    }
+
+    /// The σ row of a pointer field (after every state's row), if the field is a pointer.
+    pub fn pointer_row(&self, field: usize) -> Option<usize> {
+        if self.fields.get(field)?.role != FieldRole::Pointer {
+            return None;
+        }
+        Some(
+            self.state_count()
+                + self.fields[..field]
+                    .iter()
+                    .filter(|f| f.role == FieldRole::Pointer)
+                    .count(),
+        )
+    }
+
     /// Position of a field among the states (its index in the σ layout), if it is a state.
     pub fn state_position(&self, field: usize) -> Option<usize> {
         if self.fields.get(field)?.role != FieldRole::State {
@@ -226,6 +259,9 @@ pub struct Context<'a> {
     pub ions: &'a mut [IonArrays],
     /// For each ion the mechanism declares, in declaration order, its index into `ions`.
     pub ion_slots: &'a [usize],
+    /// The random draws of this call: instance j's number of stream s (see [`crate::random`]).
+    /// The same in a kernel and its tangent twin, so tangents hold the noise fixed.
+    pub random: crate::random::Draws,
 }
 
 /// For tangent column k: which parameter θ_k moves and how much per instance.

@@ -4,8 +4,12 @@
 //! smallest connection delay, so no spike can be due inside the epoch that produced it; spikes are then
 //! exchanged in a fixed order (cell, then time, then detector, then connection). With gap junctions the
 //! epoch is one step: before each step every junction passes each side the partner's v_n (and tangents),
-//! and the junction current g·(v_{n+1} − v_partner,n) is implicit in the own side only. Results are
-//! identical whatever the number of threads.
+//! and the junction current g·(v_{n+1} − v_partner,n) is implicit in the own side only. POINTERs
+//! bound to the v of another cell (a gap junction written as a .mod file) work the same way: the
+//! epoch is one step, and before each step the network copies, in link order and on one thread,
+//! the source cell's v_n and S_n into the pointer, which holds them through the whole step (its
+//! currents and its states). Every cell then steps from that snapshot, so results are identical
+//! whatever the number of threads.
 
 use std::collections::HashMap;
 
@@ -13,6 +17,7 @@ use rayon::prelude::*;
 
 use crate::cell::{Cell, MechId};
 use crate::error::{Error, Result, check_finite};
+use crate::pointers::{PointerId, PointerSource};
 
 /// A connection from a spike detector to a point process instance.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -42,6 +47,14 @@ struct GapJunction {
     gap_b: usize,
 }
 
+/// A POINTER of one cell bound to the v of a CV of another cell.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct PointerLink {
+    source: (usize, usize),
+    target_cell: usize,
+    binding: PointerId,
+}
+
 /// Recorded spike of a network: (cell, detector, time in ms).
 pub type NetSpike = (usize, usize, f64);
 
@@ -51,6 +64,7 @@ pub struct Network {
     cells: Vec<Cell>,
     connections: Vec<Connection>,
     gaps: Vec<GapJunction>,
+    pointer_links: Vec<PointerLink>,
     spikes: Vec<NetSpike>,
     scratch: Vec<f64>,
     /// The connections of each (source cell, detector), in connection order, kept up to date by
@@ -135,6 +149,69 @@ impl Network {
         Ok(())
     }
 
+    /// Binds POINTER `pointer` of instance `instance` of mechanism `mech` on cell `target_cell` to
+    /// the membrane potential at CV `source_cv` of cell `source_cell` (the same cell or another).
+    pub fn bind_pointer(
+        &mut self,
+        target_cell: usize,
+        mech: MechId,
+        instance: usize,
+        pointer: &str,
+        source: (usize, usize),
+    ) -> Result<()> {
+        let n = self.cells.len();
+        if target_cell >= n || source.0 >= n {
+            return Err(Error::UnknownName {
+                kind: "cell",
+                name: format!("{} or {}", target_cell, source.0),
+            });
+        }
+        if source.1 >= self.cells[source.0].cv_count() {
+            return Err(Error::Invalid(format!(
+                "POINTER {pointer}: CV {} is out of range on cell {}",
+                source.1, source.0
+            )));
+        }
+        if source.0 == target_cell {
+            self.cells[target_cell].bind_pointer(
+                mech,
+                instance,
+                pointer,
+                PointerSource::Cv(source.1),
+            )?;
+            return Ok(());
+        }
+        let external = PointerSource::External {
+            value: 0.0,
+            tangents: Vec::new(),
+        };
+        let binding = self.cells[target_cell].bind_pointer(mech, instance, pointer, external)?;
+        self.link_pointer(source, target_cell, binding)
+    }
+
+    /// Feeds the external pointer binding `binding` of cell `target_cell` (made with
+    /// [`PointerSource::External`]) the membrane potential at CV `source.1` of cell `source.0`.
+    pub fn link_pointer(
+        &mut self,
+        source: (usize, usize),
+        target_cell: usize,
+        binding: PointerId,
+    ) -> Result<()> {
+        let n = self.cells.len();
+        if target_cell >= n || source.0 >= n || source.1 >= self.cells[source.0].cv_count() {
+            return Err(Error::Invalid(format!(
+                "pointer link from cell {} CV {} to cell {target_cell}: no such cell or CV",
+                source.0, source.1
+            )));
+        }
+        self.pointer_links.push(PointerLink {
+            source,
+            target_cell,
+            binding,
+        });
+        Ok(())
+    }
+
     /// Initialises every cell and clears recorded spikes.
     pub fn init(&mut self) -> Result<()> {
         let dts: Vec<f64> = self.cells.iter().map(|c| c.settings().dt).collect();
@@ -144,12 +221,22 @@ impl Network {
             ));
         }
         self.spikes.clear();
+        // INITIAL reads a pointer into another cell at that cell's v_init, with zero tangents.
+        for j in 0..self.pointer_links.len() {
+            let PointerLink {
+                source,
+                target_cell,
+                binding,
+            } = self.pointer_links[j];
+            let v = self.cells[source.0].v_init[source.1];
+            self.cells[target_cell].set_pointer_value(binding, v, &[]);
+        }
         self.cells.par_iter_mut().try_for_each(|c| c.init())
     }
 
     /// Steps per epoch: the smallest delay in whole steps (one step with gap junctions).
     fn epoch_steps(&self, dt: f64) -> u64 {
-        if !self.gaps.is_empty() {
+        if !self.gaps.is_empty() || !self.pointer_links.is_empty() {
             return 1;
         }
         let min_delay = self
@@ -182,6 +269,7 @@ impl Network {
             }
             let end = now.saturating_add(epoch).min(total);
             self.exchange_gaps();
+            self.exchange_pointers();
             self.cells.par_iter_mut().try_for_each(|c| {
                 while c.step_count() < end {
                     c.step()?;
@@ -206,6 +294,26 @@ impl Network {
                 self.cells[to.0].set_gap_partner(gap, v, &s);
                 self.scratch = s;
             }
+        }
+    }
+
+    /// Copies each linked source's v_n and S_n into the pointer bound to it.
+    fn exchange_pointers(&mut self) {
+        for j in 0..self.pointer_links.len() {
+            let PointerLink {
+                source,
+                target_cell,
+                binding,
+            } = self.pointer_links[j];
+            let src = &self.cells[source.0];
+            let v = src.v()[source.1];
+            self.scratch.clear();
+            for k in 0..src.parameter_count() {
+                self.scratch.push(src.tangent(k)[source.1]);
+            }
+            let s = std::mem::take(&mut self.scratch);
+            self.cells[target_cell].set_pointer_value(binding, v, &s);
+            self.scratch = s;
         }
     }
 

@@ -195,45 +195,8 @@ fn seed_bits(seed: f64) -> u64 {
     }
 }
 
-/// SplitMix64's output function.
-fn mix64(mut x: u64) -> u64 {
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
-
-/// The 64-bit word at position `index` of the stream (seed, stream): SplitMix64 started from a key
-/// hashed from both, so every (seed, stream) pair has its own starting point.
-pub fn random_word(seed: u64, stream: u64, index: u64) -> u64 {
-    word_at(stream_key(seed, stream), index)
-}
-
-/// The starting key of the stream (seed, stream).
-fn stream_key(seed: u64, stream: u64) -> u64 {
-    mix64(mix64(seed ^ 0x6a09_e667_f3bc_c909) ^ stream.wrapping_mul(GOLDEN))
-}
-
-/// The word at position `index` of the stream with starting key `key`.
-fn word_at(key: u64, index: u64) -> u64 {
-    mix64(key.wrapping_add(index.wrapping_add(1).wrapping_mul(GOLDEN)))
-}
-
-/// The standard normal number at counter `n` of the stream (seed, stream), by Box–Muller from
-/// the words 2n and 2n + 1.
-pub fn normal(seed: u64, stream: u64, n: u64) -> f64 {
-    normal_at(stream_key(seed, stream), n)
-}
-
-/// [`normal`] for the stream with starting key `key`.
-fn normal_at(key: u64, n: u64) -> f64 {
-    let to_unit = |w: u64| (w >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-    // u1 in (0, 1] so that its logarithm is finite.
-    let u1 = 1.0 - to_unit(word_at(key, 2 * n));
-    let u2 = to_unit(word_at(key, 2 * n + 1));
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-}
+pub use crate::random::{normal, random_word};
+use crate::random::{normal_at, stream_key};
 
 impl Mechanism for OuNoise {
     fn info(&self) -> &'static MechanismInfo {

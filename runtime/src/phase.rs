@@ -7,9 +7,10 @@
 //! [`Context`]: crate::mechanism::Context
 //! [`Tangents`]: crate::mechanism::Tangents
 
-/// `Context` for `$slot` of cell `$cell` at time `$t`.
+/// `Context` for `$slot` (mechanism `$m` of cell `$cell`) at time `$t` in phase `$phase` (a
+/// [`crate::random::Phase`], which with the step counter keys the call's random draws).
 macro_rules! phase_context {
-    ($cell:ident, $slot:ident, $t:expr) => {
+    ($cell:ident, $slot:ident, $t:expr, $m:expr, $phase:ident) => {
         crate::mechanism::Context {
             dt: $cell.settings.dt,
             t: $t,
@@ -21,6 +22,13 @@ macro_rules! phase_context {
             diam: &$cell.layout.diam,
             ions: &mut $cell.ions.arrays,
             ion_slots: &$slot.ion_slots,
+            random: crate::random::Draws::new(
+                $cell.settings.seed,
+                $m,
+                $cell.steps,
+                crate::random::Phase::$phase,
+                $t,
+            ),
         }
     };
 }

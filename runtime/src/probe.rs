@@ -69,7 +69,7 @@ impl Probe {
             } => {
                 let m = cell.mechanism(mech);
                 let ni = m.instance_count();
-                let ns = m.info().state_count();
+                let ns = m.info().sigma_rows();
                 m.state_tangents()[(k * ns + state) * ni + instance]
             }
             Probe::Ion { species, var, cv } => {

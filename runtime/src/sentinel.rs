@@ -107,7 +107,7 @@ impl Cell {
             let ni = m.instance_count();
             let mut states = Vec::new();
             for (f, fi) in info.fields.iter().enumerate() {
-                if fi.role != FieldRole::State {
+                if !matches!(fi.role, FieldRole::State | FieldRole::Pointer) {
                     continue;
                 }
                 states.push(fi.name);

@@ -7,8 +7,9 @@ use crate::phase::{phase_context, phase_tangents};
 
 impl Cell {
     /// Initialises the simulation (NEURON `finitialize`): t = 0, v = v_init, ions at their defaults
-    /// (Nernst where concentrations are read), every mechanism's `INITIAL`, and the tangents of all of
-    /// that. Checks every parameter for finiteness first.
+    /// (Nernst where concentrations are read), every mechanism's `INITIAL`, then every `BREAKPOINT`
+    /// once (currents at t = 0), and the tangents of all of that. Checks every parameter for
+    /// finiteness first.
     pub fn init(&mut self) -> Result<()> {
         self.check_parameters()?;
         let n = self.layout.len();
@@ -27,12 +28,14 @@ impl Cell {
         for slot in &mut self.mechs {
             slot.mech.set_tangent_count(kk);
         }
+        self.check_pointers()?;
+        self.fill_pointers();
         // Each mechanism's tangent of INITIAL runs first, from the same values INITIAL reads:
         // INITIAL may overwrite what it reads (Exp2Syn clamps its parameter tau1). Mechanisms
         // run in NEURON's order (concentration writers first), here and in every phase.
         for &m in &self.order {
             let slot = &mut self.mechs[m];
-            let mut ctx = phase_context!(self, slot, 0.0);
+            let mut ctx = phase_context!(self, slot, 0.0, m, Init);
             if kk > 0 {
                 let mut tan = phase_tangents!(self, slot, kk, n);
                 slot.mech.init_tangent(&mut ctx, &mut tan);
@@ -40,6 +43,11 @@ impl Cell {
             slot.mech.init(&mut ctx);
         }
         self.init_events();
+        // NEURON's finitialize ends by evaluating every BREAKPOINT once (setup_tree_matrix), so
+        // that currents, conductances and whatever BREAKPOINT assigns hold their values at t = 0
+        // when the first sample is recorded. The first step evaluates them again, from the same
+        // values, before it uses them.
+        self.currents_phase(0.0);
         self.fields_dirty = false;
         self.initialised = true;
         self.finite_clean_t = None;
@@ -103,6 +111,7 @@ impl Cell {
     fn currents_phase(&mut self, t_mid: f64) {
         let n = self.layout.len();
         let kk = self.params.len();
+        self.fill_pointers();
         self.ions.update_reversal(self.settings.celsius, false);
         self.i.fill(0.0);
         self.g.fill(0.0);
@@ -114,7 +123,7 @@ impl Cell {
         }
         for &m in &self.order {
             let slot = &mut self.mechs[m];
-            let mut ctx = phase_context!(self, slot, t_mid);
+            let mut ctx = phase_context!(self, slot, t_mid, m, Currents);
             slot.mech.currents(&mut ctx);
             if kk > 0 {
                 let mut tan = phase_tangents!(self, slot, kk, n);
@@ -167,9 +176,10 @@ impl Cell {
     fn states_phase(&mut self) {
         let n = self.layout.len();
         let kk = self.params.len();
+        self.fill_pointers();
         for &m in &self.order {
             let slot = &mut self.mechs[m];
-            let mut ctx = phase_context!(self, slot, self.t);
+            let mut ctx = phase_context!(self, slot, self.t, m, States);
             if kk > 0 {
                 let mut tan = phase_tangents!(self, slot, kk, n);
                 slot.mech.states_tangent(&mut ctx, &mut tan);

@@ -585,6 +585,7 @@ pub fn io_cell(
         cm: 1.0,
         ra: 100.0,
         v_init: -60.0,
+        seed: 0,
     };
     let mut cell = Cell::new(morph, settings).map_err(|e| e.to_string())?;
     let (soma, axon, dend) = (Region::Tag(1), Region::Tag(2), Region::Tag(3));

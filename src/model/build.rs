@@ -17,6 +17,10 @@ use crate::library::Library;
 /// A gap junction between (cell, CV) and (cell, CV), with its conductance (µS).
 pub type GapJunction = ((usize, usize), (usize, usize), f64);
 
+/// A POINTER of a network cell fed v of another cell: source (cell, CV), target cell, and the
+/// target's external binding.
+pub type PointerLink = ((usize, usize), usize, gradmod_runtime::PointerId);
+
 /// A `--set KEY=VALUE` override of a model value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Override {
@@ -92,6 +96,8 @@ pub struct Built {
     pub connections: Vec<gradmod_runtime::Connection>,
     /// Gap junctions of a network: (cell, CV), (cell, CV), conductance (µS).
     pub gap_junctions: Vec<GapJunction>,
+    /// POINTERs of network cells bound to v of other cells.
+    pub pointer_links: Vec<PointerLink>,
     /// Simulated time (ms).
     pub tstop: f64,
     /// Time step (ms).
@@ -112,6 +118,8 @@ pub(crate) struct SimSettings {
     pub steps: u64,
     pub allow_large: bool,
     pub allow_nonfinite: bool,
+    /// The seed of the random streams (`[simulation] seed`).
+    pub seed: u64,
 }
 
 /// Builds a model (a cell, or a network whose cells come from their own files) with a mechanism
@@ -126,10 +134,12 @@ pub fn build(
     let built = if model.file.cells.is_empty() {
         let library = &super::library_for(model, library)?;
         let cell = build_cell(model, "", &sim, library, overrides, &mut used)?;
+        super::pointers::check_bound(model, &cell, None)?;
         Built {
             cells: vec![cell],
             connections: Vec::new(),
             gap_junctions: Vec::new(),
+            pointer_links: Vec::new(),
             tstop: sim.tstop,
             dt: sim.dt,
             sample_every: sim.sample_every,
@@ -180,6 +190,7 @@ fn simulation(
         steps: 0,
         allow_large: s.allow_large,
         allow_nonfinite: s.allow_nonfinite,
+        seed: s.seed,
     };
     for (o, u) in overrides.iter().zip(used.iter_mut()) {
         let slot = match o.key.as_str() {
@@ -188,6 +199,20 @@ fn simulation(
             "celsius" | "simulation.celsius" => &mut sim.celsius,
             "v_init" | "simulation.v_init" => &mut sim.v_init,
             "forgetting" | "simulation.forgetting" => &mut sim.forgetting,
+            "seed" | "simulation.seed" => {
+                if !(o.value >= 0.0 && o.value < 2f64.powi(53) && o.value.fract() == 0.0) {
+                    return Err(model.source.error(
+                        "simulation.seed",
+                        format!(
+                            "--set {}: the seed must be an integer in [0, 2^53), got {}",
+                            o.key, o.value
+                        ),
+                    ));
+                }
+                sim.seed = o.value as u64;
+                *u = true;
+                continue;
+            }
             "sample_every" | "simulation.sample_every" => {
                 sim.sample_every = o.value as u64;
                 *u = true;
@@ -344,6 +369,7 @@ pub(crate) fn build_cell(
         cm,
         ra,
         v_init: sim.v_init,
+        seed: cell_seed(sim.seed, name),
     };
     let mut cell =
         Cell::new(morph.clone(), settings).map_err(|e| src.error("cable", e.to_string()))?;
@@ -489,6 +515,7 @@ fn paint_mechanisms(
     library: &Library,
 ) -> Result<(), ModelError> {
     let (f, src) = (&model.file, &model.source);
+    super::pointers::refuse_painted(src, f)?;
     let mut order: Vec<&str> = Vec::new();
     let mut entries = Vec::new();
     for (i, m) in f.mechanisms.iter().enumerate() {
@@ -612,6 +639,7 @@ fn place_point_processes(
                 let key = format!("point_process[{i}].parameters.{}", field.get_ref());
                 set_instance(src, cell, id, instance, field, v.0, &key)?;
             }
+            super::pointers::bind_point_process(src, cell, id, instance, p, i)?;
             for (j, e) in p.events.iter().enumerate() {
                 cell.schedule(e.time.0, id, instance, e.weight.0)
                     .map_err(at(
@@ -675,4 +703,14 @@ fn add_clamps(
         names.push(name);
     }
     Ok(names)
+}
+
+/// The seed of the cell called `name` in a model seeded with `seed`: the model's seed hashed with
+/// the name (FNV-1a), so that each cell of a network has its own streams whatever the order the
+/// cells are built or run in.
+pub(crate) fn cell_seed(seed: u64, name: &str) -> u64 {
+    let h = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    gradmod_runtime::random::stream_key(seed, h)
 }

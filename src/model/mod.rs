@@ -12,6 +12,7 @@ mod mod_files;
 mod morphology;
 mod network;
 pub mod params;
+mod pointers;
 mod probes;
 mod regions;
 pub mod schema;

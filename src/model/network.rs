@@ -8,7 +8,10 @@ use super::{Model, ModelError};
 use crate::library::Library;
 
 /// Splits `CELL.REST` into the cell's index and the rest.
-fn split_cell<'a>(cells: &[BuiltCell], text: &'a str) -> Result<(usize, &'a str), String> {
+pub(crate) fn split_cell<'a>(
+    cells: &[BuiltCell],
+    text: &'a str,
+) -> Result<(usize, &'a str), String> {
     let (name, rest) = text
         .split_once('.')
         .ok_or_else(|| format!("`{text}`: expected CELL.NAME, such as pre.spike"))?;
@@ -20,9 +23,10 @@ fn split_cell<'a>(cells: &[BuiltCell], text: &'a str) -> Result<(usize, &'a str)
     Ok((i, rest))
 }
 
-/// Whether a network has no gap junctions.
+/// Whether a network has no gap junctions and no POINTERs into other cells (both carry tangents
+/// across cells by index).
 fn gap_free(f: &super::ModelFile) -> bool {
-    f.gap_junctions.is_empty()
+    f.gap_junctions.is_empty() && f.pointers.is_empty()
 }
 
 /// Builds every cell of a network model and resolves its wiring.
@@ -52,6 +56,7 @@ pub(crate) fn build_network(
         ));
     }
     let mut cells: Vec<BuiltCell> = Vec::new();
+    let mut subs: Vec<Model> = Vec::new();
     for (i, c) in f.cells.iter().enumerate() {
         let key = format!("cell[{i}].model");
         if c.name.is_empty() || c.name.contains('.') || cells.iter().any(|b| b.name == c.name) {
@@ -109,7 +114,7 @@ pub(crate) fn build_network(
                 c.model.span(),
                 &key,
                 format!(
-                    "cells joined by gap junctions share their parameters θ_k (tangents cross \
+                    "cells joined by gap junctions or POINTERs share their parameters θ_k (tangents cross \
                      junctions by index), so they need the same [[parameter]] list: `{}` has [{}], \
                      `{}` has [{}]",
                     first.name,
@@ -120,6 +125,7 @@ pub(crate) fn build_network(
             ));
         }
         cells.push(cell);
+        subs.push(sub);
     }
     let mut connections = Vec::new();
     for (i, c) in f.connections.iter().enumerate() {
@@ -182,10 +188,15 @@ pub(crate) fn build_network(
         }
         gap_junctions.push((ends[0], ends[1], g.g.0));
     }
+    let pointer_links = super::pointers::bind_network(model, &mut cells)?;
+    for (cell, sub) in cells.iter().zip(&subs) {
+        super::pointers::check_bound(sub, cell, Some(model))?;
+    }
     Ok(Built {
         cells,
         connections,
         gap_junctions,
+        pointer_links,
         tstop: sim.tstop,
         dt: sim.dt,
         sample_every: sim.sample_every,

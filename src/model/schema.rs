@@ -96,6 +96,9 @@ pub struct ModelFile {
     /// `[[gap_junction]]`: gap junctions between cells of a network.
     #[serde(default, rename = "gap_junction")]
     pub gap_junctions: Vec<GapJunction>,
+    /// `[[pointer]]`: POINTERs of a network's point processes bound to v of a cell.
+    #[serde(default, rename = "pointer")]
+    pub pointers: Vec<PointerLink>,
     /// `[homeostasis]`: online control, read by `gradmod run` itself (src/homeostasis.rs).
     pub homeostasis: Option<toml::Value>,
     /// `[[noise]]`: Ornstein–Uhlenbeck current sources, read by `gradmod run` itself.
@@ -138,6 +141,10 @@ pub struct Simulation {
     pub allow_nonfinite: bool,
     /// Allow work beyond the limits of [`crate::model::limits`] (`--allow-large` does the same).
     pub allow_large: bool,
+    /// The seed of the random streams of mechanisms that draw random numbers (WHITE_NOISE,
+    /// normrand, RANDOM variables): an integer below 2^53. Each cell's seed is derived from it
+    /// and the cell's name, and each mechanism instance has its own stream.
+    pub seed: u64,
 }
 
 impl Default for Simulation {
@@ -151,6 +158,7 @@ impl Default for Simulation {
             forgetting: Num(0.0),
             allow_nonfinite: false,
             allow_large: false,
+            seed: 0,
         }
     }
 }
@@ -277,6 +285,9 @@ pub struct Mechanism {
     /// Parameter values in that region.
     #[serde(default)]
     pub parameters: BTreeMap<Spanned<String>, Num>,
+    /// POINTER bindings: not supported on painted mechanisms (an error names them).
+    #[serde(default)]
+    pub pointers: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 /// `[[point_process]]`: one point process instance.
@@ -295,6 +306,10 @@ pub struct PointProcess {
     /// Events delivered to `NET_RECEIVE`.
     #[serde(default)]
     pub events: Vec<Event>,
+    /// What each POINTER of the mechanism is bound to, such as `{ vgap = "v@dend(0.5)" }`: the
+    /// membrane potential at a location of this cell.
+    #[serde(default)]
+    pub pointers: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 /// An event delivered to a point process.
@@ -394,4 +409,15 @@ pub struct GapJunction {
     pub b: Spanned<String>,
     /// Conductance (µS).
     pub g: Num,
+}
+
+/// `[[pointer]]`: binds a POINTER of a point process of one cell of a network to the membrane
+/// potential at a location of a cell (another, or the same).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointerLink {
+    /// The pointer, `CELL.LABEL.POINTER`, such as `a.gap.vgap`.
+    pub to: Spanned<String>,
+    /// What it points to, `v@CELL.LOCATION`, such as `v@b.soma(0.5)`.
+    pub from: Spanned<String>,
 }

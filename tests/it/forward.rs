@@ -201,3 +201,29 @@ fn mechanisms_named_with_rust_keywords_compile_and_run() {
         ]
     );
 }
+
+/// NEURON's finitialize evaluates every BREAKPOINT once after INITIAL, so that what BREAKPOINT
+/// assigns (hh's `gna`, the ion current `ina`) holds its value at t = 0, when the first sample is
+/// recorded; the first step then starts from the same values.
+#[test]
+fn breakpoint_runs_once_at_initialisation_as_in_neuron() {
+    let mut m = Morphology::new();
+    m.add_cylinder("soma", 1, 20.0, 20.0, None, 1).unwrap();
+    let mut cell = Cell::new(m, Settings::default()).unwrap();
+    let hh = cell.insert(generated("hh"), &Region::All).unwrap();
+    cell.init().unwrap();
+    let field = |name: &str| cell.field(hh, name).unwrap()[0];
+    let (gnabar, mm, h) = (field("gnabar"), field("m"), field("h"));
+    let gna = field("gna");
+    assert!(gna > 0.0, "gna at t = 0 is {gna}: BREAKPOINT did not run");
+    assert_eq!(gna, gnabar * mm * mm * mm * h);
+    let cv = cell.mechanism(hh).nodes()[0];
+    let na = cell.ion_index("na").unwrap();
+    let ions = cell.ions();
+    let expected = gna * (cell.v()[cv] - ions.arrays[na].rev[cv]);
+    let ina = ions.arrays[na].current[cv];
+    assert!(
+        (ina - expected).abs() <= 1e-15 * expected.abs(),
+        "ina at t = 0: {ina} against gna (v - ena) = {expected}"
+    );
+}

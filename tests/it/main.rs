@@ -4,6 +4,7 @@
 
 mod models;
 
+mod events;
 mod fit_cli;
 mod fit_io;
 mod forward;
@@ -17,10 +18,12 @@ mod homeostasis_observer;
 mod homeostasis_run;
 mod mod_files;
 mod own_mechanisms;
+mod random_draws;
 mod run_cli;
 mod run_errors;
 mod run_network;
 mod run_order;
+mod run_pointer;
 mod run_reference;
 mod sentinel;
 mod slope;

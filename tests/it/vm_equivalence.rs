@@ -8,7 +8,9 @@ use std::path::Path;
 
 use crate::models::{catalogue, generated, test_mechanisms};
 use gradmod_runtime::mechanism::{FieldRole, Mechanism, MechanismKind};
-use gradmod_runtime::{Cell, Morphology, ParamSpec, Probe, Recorder, Region, Settings};
+use gradmod_runtime::{
+    Cell, Morphology, ParamSpec, PointerSource, Probe, Recorder, Region, Settings,
+};
 use gradmod_vm::{Catalogue, Engine, EngineChoice};
 
 /// Both engines, each forced (a JIT that cannot be set up fails the test rather than falling
@@ -50,6 +52,15 @@ pub fn protocol(mech: Box<dyn Mechanism>, celsius: f64) -> Result<Vec<Vec<f64>>,
     .map_err(|e| e.to_string())?;
     cell.add_iclamp("soma", 0.5, 5.0, 20.0, 0.2)
         .map_err(|e| e.to_string())?;
+    // Every POINTER points to v at the soma's 0-end (a node of its own, coupled to the middle),
+    // so it differs from the instance's own v and carries tangents.
+    let end = cell.cv_at("soma", 0.0).map_err(|e| e.to_string())?;
+    for f in info.fields.iter().filter(|f| f.role == FieldRole::Pointer) {
+        for j in 0..cell.mechanism(id).instance_count() {
+            cell.bind_pointer(id, j, f.name, PointerSource::Cv(end))
+                .map_err(|e| e.to_string())?;
+        }
+    }
     if info.net_receive {
         for t in [2.0, 8.0, 15.0] {
             cell.schedule(t, id, 0, 0.005).map_err(|e| e.to_string())?;
@@ -105,9 +116,9 @@ fn max_relative_difference(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
 }
 
 /// Mechanisms whose defaults do nothing: the test clamp and NEURON's IClamp inject 0 nA for
-/// 0 ms.
+/// 0 ms, and NEURON's SEClamp clamps for 0 ms (dur1 = dur2 = dur3 = 0).
 fn inert(name: &str) -> bool {
-    matches!(name, "Clamp" | "IClamp")
+    matches!(name, "Clamp" | "IClamp" | "SEClamp")
 }
 
 fn load(dir: &str, engine: EngineChoice) -> Catalogue {

@@ -526,6 +526,13 @@ impl Exec<'_, '_, '_, '_> {
                 gather(d, ion_array(ion, role), 0);
             }
             Source::Const(x) => d.fill(x),
+            Source::Draw(draw) => {
+                let (random, dt) = (self.ctx.random, self.ctx.dt);
+                let dist = draw_code(draw.dist);
+                for (i, d) in d.iter_mut().enumerate() {
+                    *d = random.draw(j0 + i, draw.stream.0, dist, dt);
+                }
+            }
             Source::Weight => d.fill(self.event.weight),
             Source::Flag => d.fill(0.0),
             Source::Sigma(pos) => {
@@ -665,5 +672,16 @@ impl Exec<'_, '_, '_, '_> {
                 }
             }
         }
+    }
+}
+
+/// The number [`gradmod_runtime::random::Draws::draw`] takes for a distribution.
+pub(crate) fn draw_code(dist: gradmod_compiler::ir::Dist) -> u32 {
+    use gradmod_compiler::ir::Dist;
+    match dist {
+        Dist::Uniform => 0,
+        Dist::Normal => 1,
+        Dist::Exponential => 2,
+        Dist::WhiteNoise => 3,
     }
 }

@@ -54,6 +54,7 @@ fn convert(info: &Info) -> MechanismInfo {
                 Role::Parameter => FieldRole::Parameter,
                 Role::State => FieldRole::State,
                 Role::Assigned => FieldRole::Assigned,
+                Role::Pointer => FieldRole::Pointer,
             },
             lower: f.limits.map(|l| l.0),
             upper: f.limits.map(|l| l.1),

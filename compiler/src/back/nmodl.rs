@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use crate::ir::{
-    Block, BlockKind, Builtin, ExprId, MechKind, Module, Scope, SolveMethod, Stmt, StmtKind, Term,
-    VarId, VarKind, Variable,
+    Block, BlockKind, Builtin, Dist, ExprId, MechKind, Module, Scope, SolveMethod, Stmt, StmtKind,
+    Term, VarId, VarKind, Variable,
 };
 
 /// Prints `m` as a complete NMODL file.
@@ -34,7 +34,60 @@ pub fn print_block(m: &Module, id: crate::ir::BlockId) -> String {
 
 /// Prints one expression of `m` in NMODL syntax.
 pub fn print_expr(m: &Module, e: ExprId) -> String {
-    crate::sym::to_nmodl(&m.exprs, e, &|v: VarId| m.var(v).name.clone())
+    crate::sym::to_nmodl(&m.exprs, e, &|v: VarId| var_text(m, v))
+}
+
+/// The name of the RANDOM variable the printed `random_*` calls draw from.
+const RANDOM_VAR: &str = "gm_random";
+
+/// The call a random variable other than white noise was lowered from, by the name lowering gave
+/// it (the function's name, with `_1`, `_2`, ... for later call sites).
+fn random_call(name: &str) -> Option<&'static str> {
+    let base = match name.rsplit_once('_') {
+        Some((b, n)) if !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()) => b,
+        _ => name,
+    };
+    Some(match base {
+        "normrand" => "normrand(0, 1)",
+        "exprand" => "exprand(1)",
+        "scop_random" => "scop_random()",
+        "unirand" => "unirand()",
+        "random_uniform" => "random_uniform(gm_random)",
+        "random_normal" => "random_normal(gm_random)",
+        "random_negexp" => "random_negexp(gm_random)",
+        _ => return None,
+    })
+}
+
+/// How a variable is written in an expression: its name, or for a random draw other than white
+/// noise the call that makes it (each call site is a stream of its own, as when it was lowered).
+fn var_text(m: &Module, v: VarId) -> String {
+    let var = m.var(v);
+    match var.kind {
+        VarKind::Random(d) if d.dist != Dist::WhiteNoise => random_call(&var.name).map_or_else(
+            || match d.dist {
+                Dist::Uniform => "scop_random()".to_string(),
+                Dist::Normal => "normrand(0, 1)".to_string(),
+                _ => "exprand(1)".to_string(),
+            },
+            str::to_string,
+        ),
+        _ => var.name.clone(),
+    }
+}
+
+/// Whether block `b` reads a WHITE_NOISE variable (it is then solved by `METHOD stochastic`).
+fn reads_white_noise(m: &Module, b: &Block) -> bool {
+    let mut found = false;
+    for s in &b.body {
+        s.for_each_expr(&mut |e| {
+            found |= m.exprs.reachable(&[e]).into_iter().any(|id| {
+                matches!(m.exprs.get(id), crate::ir::Expr::Var(v)
+                    if matches!(m.var(v).kind, VarKind::Random(d) if d.dist == Dist::WhiteNoise))
+            });
+        });
+    }
+    found
 }
 
 /// A test selecting the variables of one declaration block.
@@ -123,6 +176,13 @@ impl Printer<'_> {
         if m.threadsafe {
             self.line(1, "THREADSAFE");
         }
+        let ranvar = m
+            .random_vars()
+            .into_iter()
+            .any(|v| random_call(&m.var(v).name).is_some_and(|c| c.contains(RANDOM_VAR)));
+        if ranvar {
+            self.line(1, &format!("RANDOM {RANDOM_VAR}"));
+        }
         for ion in &m.ions {
             let mut text = format!("USEION {}", ion.species);
             if !ion.read.is_empty() {
@@ -144,6 +204,9 @@ impl Printer<'_> {
             };
             self.line(1, &format!("{kw} {}", self.names(&m.nonspecific)));
         }
+        if !m.pointers.is_empty() {
+            self.line(1, &format!("POINTER {}", self.names(&m.pointers)));
+        }
         let declared = |v: &Variable| {
             matches!(
                 v.kind,
@@ -162,7 +225,7 @@ impl Printer<'_> {
         });
         let range = range
             .into_iter()
-            .filter(|&v| !m.nonspecific.contains(&v))
+            .filter(|&v| !m.nonspecific.contains(&v) && !m.pointers.contains(&v))
             .collect::<Vec<_>>();
         if !range.is_empty() {
             self.line(1, &format!("RANGE {}", self.names(&range)));
@@ -191,6 +254,15 @@ impl Printer<'_> {
                 ) || matches!(v.kind, VarKind::Builtin(b) if b != Builtin::Celsius && b != Builtin::T && b != Builtin::Dt)
             }),
         ];
+        let white: Vec<VarId> =
+            m.vars_where(|v| matches!(v.kind, VarKind::Random(d) if d.dist == Dist::WhiteNoise));
+        if !white.is_empty() {
+            self.out.push('\n');
+            self.line(
+                0,
+                &format!("WHITE_NOISE {{ {} }}", self.names(&white).replace(',', "")),
+            );
+        }
         for (kw, pred) in sections {
             let vars = m.vars_where(pred);
             if vars.is_empty() {
@@ -381,6 +453,9 @@ impl Printer<'_> {
                 let name = &m.block(*block).name;
                 let text = match method {
                     SolveMethod::Direct => format!("SOLVE {name}"),
+                    SolveMethod::Euler if reads_white_noise(m, m.block(*block)) => {
+                        format!("SOLVE {name} METHOD stochastic")
+                    }
                     _ => format!("SOLVE {name} {}", method.nmodl()),
                 };
                 self.line(indent, &text);

@@ -18,7 +18,9 @@ mod var;
 pub use expr::{BinOp, Expr, ExprArena, ExprId, Func, Num, UnOp, VarId};
 pub use stmt::{Block, BlockId, BlockKind, NetReceive, SolveMethod, Stmt, StmtKind, Term};
 pub use validate::validate;
-pub use var::{Array, ArrayId, Builtin, IonId, IonRole, IonUse, Scope, VarKind, Variable};
+pub use var::{
+    Array, ArrayId, Builtin, Dist, Draw, IonId, IonRole, IonUse, Scope, StreamId, VarKind, Variable,
+};
 
 use crate::diag::Span;
 
@@ -96,6 +98,10 @@ pub struct Module {
     /// The NONSPECIFIC_CURRENT (or ELECTRODE_CURRENT) variables: ASSIGNED currents that add to
     /// the membrane current without belonging to an ion.
     pub nonspecific: Vec<VarId>,
+    /// The POINTER variables: ASSIGNED range variables the mechanism reads but never writes,
+    /// whose values the runtime copies in from what the model binds them to (v at a location)
+    /// before every kernel call, with their tangents (docs/DESIGN.md, "POINTER variables").
+    pub pointers: Vec<VarId>,
     /// After the `conductance` pass: each current written (ion or nonspecific) with the ASSIGNED
     /// variable holding its slope d(current)/dv.
     pub conductances: Vec<(VarId, VarId)>,
@@ -143,6 +149,7 @@ impl Module {
             breakpoint: None,
             net_receive: None,
             nonspecific: Vec::new(),
+            pointers: Vec::new(),
             conductances: Vec::new(),
             tangent: None,
             electrode_current: false,
@@ -219,6 +226,11 @@ impl Module {
             let v = self.var(id);
             v.name == name && v.kind != VarKind::Local
         })
+    }
+
+    /// The random variables ([`VarKind::Random`]), in stream order.
+    pub fn random_vars(&self) -> Vec<VarId> {
+        self.vars_where(|v| matches!(v.kind, VarKind::Random(_)))
     }
 
     /// The builtin variable `b`, if the module uses it.

@@ -165,7 +165,10 @@ fn check_stmts(m: &Module, kind: BlockKind, stmts: &[Stmt], diags: &mut Diagnost
                     SolveMethod::Cnexp | SolveMethod::Euler | SolveMethod::Derivimplicit => {
                         target.kind == BlockKind::Derivative
                     }
-                    SolveMethod::Sparse => target.kind == BlockKind::Kinetic,
+                    // Arbor (not NEURON) accepts METHOD sparse on a DERIVATIVE block: backward Euler.
+                    SolveMethod::Sparse => {
+                        matches!(target.kind, BlockKind::Kinetic | BlockKind::Derivative)
+                    }
                     SolveMethod::Direct => matches!(
                         target.kind,
                         BlockKind::Procedure | BlockKind::Linear | BlockKind::NonLinear

@@ -125,6 +125,52 @@ pub enum VarKind {
     /// variable, made by the tangent pass: an input of a tangent map (of v, a state, a parameter,
     /// an ion variable read) or an output (of a state, a current, a conductance, a concentration).
     Tangent(super::VarId),
+    /// A random draw: read-only, with one value per instance and kernel call (pure within the
+    /// call, so every read of it in one call, and the tangent kernel run beside the primal one,
+    /// sees the same number), drawn by the runtime from the instance's counter-based stream.
+    /// Its derivative with respect to everything is zero (pathwise tangents).
+    Random(Draw),
+}
+
+/// A random-number stream of a module: each WHITE_NOISE variable and each call site of a random
+/// function (`normrand`, `random_uniform`, ...) has its own, numbered from 0 in a module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StreamId(pub u32);
+
+/// The distribution of a random draw (arguments such as a mean or bounds are applied by the
+/// expression that reads the draw).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dist {
+    /// Uniform on [0, 1).
+    Uniform,
+    /// Standard normal N(0, 1).
+    Normal,
+    /// Exponential with mean 1.
+    Exponential,
+    /// Arbor's WHITE_NOISE: a standard normal divided by sqrt(dt), so that explicit Euler on
+    /// `x' = f + g*W` is Euler-Maruyama with the Wiener increment g*sqrt(dt)*N(0, 1).
+    WhiteNoise,
+}
+
+impl Dist {
+    /// A short name for generated code and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dist::Uniform => "uniform",
+            Dist::Normal => "normal",
+            Dist::Exponential => "exponential",
+            Dist::WhiteNoise => "white_noise",
+        }
+    }
+}
+
+/// A random draw: which stream, and from which distribution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Draw {
+    /// The stream.
+    pub stream: StreamId,
+    /// The distribution.
+    pub dist: Dist,
 }
 
 /// Whether a PARAMETER or ASSIGNED variable has one value per instance or one per mechanism.

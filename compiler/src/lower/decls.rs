@@ -88,15 +88,7 @@ impl Lowerer<'_> {
                         );
                     }
                 }
-                ItemKind::WhiteNoise(decls) => {
-                    if let Some(d) = decls.first() {
-                        self.unsupported(
-                            d.span,
-                            "WHITE_NOISE",
-                            "stochastic (white-noise) inputs are not supported yet.",
-                        );
-                    }
-                }
+                ItemKind::WhiteNoise(decls) => self.white_noise(decls),
                 _ => {}
             }
         }
@@ -348,26 +340,49 @@ impl Lowerer<'_> {
                 }
             }
             NeuronKind::ThreadSafe(_) => self.m.threadsafe = true,
-            NeuronKind::Pointer(names) => self.unsupported(
-                names_span(names, s.span),
-                "POINTER",
-                "POINTER variables (references into other mechanisms' data) are not supported.",
-            ),
+            NeuronKind::Pointer(names) => {
+                for n in names {
+                    let v = match self.globals.get(&n.name) {
+                        Some(Binding::Var(v)) => *v,
+                        Some(_) => {
+                            self.error(n.span, format!("the POINTER `{}` must be a scalar", n.name));
+                            continue;
+                        }
+                        None => {
+                            // NEURON declares an undeclared POINTER name ASSIGNED; so do we.
+                            let var =
+                                Variable::new(&n.name, VarKind::Assigned, Scope::Range, n.span);
+                            self.declare(n, None, var);
+                            match self.globals.get(&n.name) {
+                                Some(Binding::Var(v)) => *v,
+                                _ => continue,
+                            }
+                        }
+                    };
+                    if self.m.vars[v.index()].kind != VarKind::Assigned {
+                        self.error(
+                            n.span,
+                            format!("the POINTER `{}` must be declared ASSIGNED", n.name),
+                        );
+                        continue;
+                    }
+                    if !self.m.pointers.contains(&v) {
+                        self.m.vars[v.index()].scope = Scope::Range;
+                        self.m.pointers.push(v);
+                    }
+                }
+            }
             NeuronKind::BbcorePointer(names) => self.unsupported(
                 names_span(names, s.span),
                 "BBCOREPOINTER",
-                "BBCOREPOINTER variables are not supported.",
+                "BBCOREPOINTER variables (opaque handles, such as random streams, that VERBATIM code uses) are not supported.",
             ),
             NeuronKind::External(names) => self.unsupported(
                 names_span(names, s.span),
                 "EXTERNAL",
                 "EXTERNAL variables (hoc globals of other mechanisms) are not supported.",
             ),
-            NeuronKind::Random(names) => self.unsupported(
-                names_span(names, s.span),
-                "RANDOM",
-                "random-number streams are not supported yet.",
-            ),
+            NeuronKind::Random(names) => self.random_decls(names),
         }
     }
 
@@ -388,10 +403,20 @@ impl Lowerer<'_> {
         for (names, write) in [(&u.read, false), (&u.write, true)] {
             for n in names {
                 let Some(role) = ion_role(&species, &n.name) else {
-                    self.error(
-                        n.span,
-                        format!("`{}` is not a variable of the ion {species} (expected i{species}, e{species}, {species}i or {species}o)", n.name),
-                    );
+                    let message = if n.name == format!("{species}d") {
+                        // Arbor's dialect: the concentration its ion diffusion moves, which a
+                        // NEURON mechanism has no counterpart of.
+                        format!(
+                            "`{}` is Arbor's diffusive concentration of the ion {species}, which NEURON does not have (expected i{species}, e{species}, {species}i or {species}o)",
+                            n.name
+                        )
+                    } else {
+                        format!(
+                            "`{}` is not a variable of the ion {species} (expected i{species}, e{species}, {species}i or {species}o)",
+                            n.name
+                        )
+                    };
+                    self.error(n.span, message);
                     continue;
                 };
                 let v = self.ion_var(n, ion, role);

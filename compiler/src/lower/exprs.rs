@@ -52,14 +52,7 @@ fn func2(name: &str) -> Option<BinOp> {
 /// NEURON library functions with effects or hidden state, rejected by name.
 fn unsupported_call(name: &str) -> Option<&'static str> {
     Some(match name {
-        "normrand" | "scop_random" | "exprand" | "erand" | "unirand" | "poisrand" | "set_seed"
-        | "scop_random_seed" | "nrn_random_pick" | "random_negexp" | "random_normal"
-        | "random_uniform" | "nrnran123_normal" | "nrnran123_dblpick" => {
-            "random numbers are not supported yet."
-        }
         "net_move" => "moving a pending event is not supported.",
-        "at_time" => "at_time() is a CVODE discontinuity hint, not supported.",
-        "nrn_pointing" => "POINTER variables are not supported.",
         _ => return None,
     })
 }
@@ -211,7 +204,31 @@ impl Lowerer<'_> {
             let b = self.expr(&args[1], out);
             return Some(build::binary(&mut self.m.exprs, op, a, b));
         }
-        if let Some(why) = unsupported_call(name) {
+        if let Some(x) = self.random_call(func, args, span, out) {
+            return Some(x);
+        }
+        if name == "at_time" {
+            return Some(self.at_time(args, span, out));
+        }
+        if name == "nrn_pointing" {
+            // The runtime refuses to run a mechanism with an unbound POINTER, so every pointer
+            // a kernel sees is bound: nrn_pointing(p) is 1.
+            let is_pointer = matches!(
+                (args.len(), args.first().map(|a| &a.kind)),
+                (1, Some(ExprKind::Name(id)))
+                    if matches!(self.resolve(&id.name), Some(Binding::Var(v)) if self.m.pointers.contains(&v))
+            );
+            if !is_pointer {
+                self.error(
+                    span,
+                    "`nrn_pointing` takes one argument, a POINTER variable",
+                );
+            }
+            return Some(self.m.exprs.num(1.0));
+        }
+        if let Some(why) =
+            unsupported_call(name).or_else(|| super::random::unsupported_random(name))
+        {
             self.unsupported(func.span, &format!("{name}()"), why);
             return Some(self.m.exprs.num(0.0));
         }
@@ -220,6 +237,32 @@ impl Lowerer<'_> {
                 .with_label("not a FUNCTION or PROCEDURE of this file, nor a library function"),
         );
         Some(self.m.exprs.num(0.0))
+    }
+
+    /// `at_time(te)`: for CVODE a hint that the solution is discontinuous at `te`; with NEURON's
+    /// fixed step (its `at_time` in `fadvance`), 1 when `te - 1e-11` lies in `(t - dt, t]` and 0
+    /// otherwise, with `t` the time the calling block sees. It has no effect beside its value,
+    /// and its derivative is 0 (a step function of `te`, `t` and `dt`).
+    fn at_time(&mut self, args: &[ast::Expr], span: Span, out: &mut Vec<ir::Stmt>) -> ExprId {
+        if args.len() != 1 {
+            self.error(
+                span,
+                format!("`at_time` takes 1 argument, not {}", args.len()),
+            );
+            return self.m.exprs.num(0.0);
+        }
+        let te = self.expr(&args[0], out);
+        let t = self.builtin_var(Builtin::T, span);
+        let t = self.m.exprs.var(t);
+        let dt = self.builtin_var(Builtin::Dt, span);
+        let dt = self.m.exprs.var(dt);
+        let ar = &mut self.m.exprs;
+        let eps = build::num(ar, 1e-11);
+        let x = build::binary(ar, BinOp::Sub, te, eps);
+        let upper = build::binary(ar, BinOp::Le, x, t);
+        let start = build::binary(ar, BinOp::Sub, t, dt);
+        let lower = build::binary(ar, BinOp::Gt, x, start);
+        build::binary(ar, BinOp::And, upper, lower)
     }
 
     /// Lowers a call statement.
@@ -281,6 +324,13 @@ impl Lowerer<'_> {
                             format!("`{}` is not a declared variable", target.name),
                         );
                     }
+                }
+            }
+            // As a statement `at_time` has no effect (its value is the only thing it gives with
+            // the fixed step); its argument is still evaluated, as NEURON does.
+            "at_time" if !self.callables.contains_key("at_time") => {
+                if arity(self, 1) {
+                    let _ = self.expr(&args[0], out);
                 }
             }
             name if is_output(name) => {}

@@ -10,6 +10,7 @@
 
 mod decls;
 mod exprs;
+mod random;
 mod starts;
 mod stmts;
 pub mod units;
@@ -81,6 +82,10 @@ struct Lowerer<'a> {
     context: ir::BlockKind,
     /// `f_flux` and `b_flux`: the forward and backward fluxes of the last reaction lowered.
     fluxes: Option<(ExprId, ExprId)>,
+    /// The names of NEURON 9's RANDOM variables.
+    randoms: HashSet<String>,
+    /// The DERIVATIVE blocks solved by `METHOD stochastic`.
+    stochastic: HashSet<String>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -99,6 +104,8 @@ impl<'a> Lowerer<'a> {
             taken: HashSet::new(),
             context: ir::BlockKind::Initial,
             fluxes: None,
+            randoms: HashSet::new(),
+            stochastic: HashSet::new(),
         }
     }
 
@@ -109,6 +116,7 @@ impl<'a> Lowerer<'a> {
         }
         self.blocks();
         self.state_starts();
+        self.check_random();
     }
 
     fn error(&mut self, span: Span, message: impl Into<String>) {

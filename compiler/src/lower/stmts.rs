@@ -461,10 +461,33 @@ impl<'a> Lowerer<'a> {
         let v = self.m.var(var);
         let why = match v.kind {
             VarKind::Constant => "it is a CONSTANT",
-            VarKind::Builtin(Builtin::V) => {
-                "the membrane potential belongs to the simulator (only a PROCEDURE may change its own copy)"
-            }
+            // NEURON lets INITIAL and NET_RECEIVE set the node's voltage (a start value, a reset
+            // after a spike); gradmod's runtime keeps v to itself, so these are rejected by name.
+            VarKind::Builtin(Builtin::V) => match self.context {
+                BlockKind::Initial => {
+                    "the membrane potential belongs to the simulator: NEURON sets the node's voltage from INITIAL, which gradmod does not support (start the simulation at this voltage instead)"
+                }
+                BlockKind::NetReceive => {
+                    "the membrane potential belongs to the simulator: NEURON resets the node's voltage from NET_RECEIVE, which gradmod does not support"
+                }
+                _ => {
+                    "the membrane potential belongs to the simulator (only a PROCEDURE may change its own copy)"
+                }
+            },
             VarKind::Builtin(_) => "it belongs to the simulator",
+            _ if self.m.pointers.contains(&var) => {
+                let name = v.name.clone();
+                self.unsupported(
+                    span,
+                    "writing through a POINTER",
+                    &format!(
+                        "`{name}` is a POINTER: gradmod binds pointers to values the mechanism \
+                         reads (v at a location), and writing into another mechanism's data or a \
+                         network weight is not supported."
+                    ),
+                );
+                return false;
+            }
             _ => return true,
         };
         let name = v.name.clone();
@@ -886,6 +909,7 @@ impl<'a> Lowerer<'a> {
             Some(ast::SolveMethod::Method(m)) => match (m.name.as_str(), kind) {
                 ("cnexp", _) => SolveMethod::Cnexp,
                 ("euler", _) => SolveMethod::Euler,
+                ("stochastic", BlockKind::Derivative) => self.stochastic_method(&block.name),
                 ("derivimplicit", _) => SolveMethod::Derivimplicit,
                 ("sparse", _) => SolveMethod::Sparse,
                 // With a fixed step NEURON calls a PROCEDURE solved `after_cvode` or `cvode_t`
@@ -898,7 +922,8 @@ impl<'a> Lowerer<'a> {
                     self.unsupported(
                         m.span,
                         &format!("METHOD {other}"),
-                        "supported methods are cnexp, derivimplicit, euler and sparse.",
+                        "supported methods are cnexp, derivimplicit, euler, sparse and (for DERIVATIVE \
+                         blocks) stochastic.",
                     );
                     return;
                 }

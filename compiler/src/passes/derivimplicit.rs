@@ -1,5 +1,7 @@
 //! `derivimplicit` and `sparse`: DERIVATIVE blocks solved with METHOD derivimplicit and KINETIC
-//! blocks solved with METHOD sparse become one backward-Euler step by Newton's method
+//! blocks solved with METHOD sparse (and DERIVATIVE blocks solved with METHOD sparse, which NEURON
+//! refuses and Arbor solves by the same backward-Euler step: exactly when linear in the states, else
+//! with [`ARBOR_SPARSE_ITERATIONS`] Newton iterations, as Arbor's modcc writes them) become one backward-Euler step by Newton's method
 //! ([`super::implicit`]), followed by the block's assignments at the new states. The block becomes
 //! a PROCEDURE that the SOLVE runs directly.
 
@@ -9,30 +11,41 @@ use crate::ir::{BlockKind, Module, SolveMethod};
 use super::equations::{assignments, equations};
 use super::implicit::backward_euler;
 
+/// Newton iterations Arbor's modcc writes for METHOD sparse on a DERIVATIVE block that is not linear
+/// in its states.
+pub const ARBOR_SPARSE_ITERATIONS: usize = 3;
+
 /// Runs the pass on every SOLVE ... METHOD derivimplicit.
 pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
-    solve_implicitly(m, SolveMethod::Derivimplicit, BlockKind::Derivative)
+    solve_implicitly(m, SolveMethod::Derivimplicit, &[BlockKind::Derivative])
 }
 
 /// Runs the pass on every SOLVE ... METHOD sparse.
 pub fn run_sparse(m: &mut Module) -> Result<(), Diagnostics> {
-    solve_implicitly(m, SolveMethod::Sparse, BlockKind::Kinetic)
+    solve_implicitly(
+        m,
+        SolveMethod::Sparse,
+        &[BlockKind::Kinetic, BlockKind::Derivative],
+    )
 }
 
 fn solve_implicitly(
     m: &mut Module,
     method: SolveMethod,
-    kind: BlockKind,
+    kinds: &[BlockKind],
 ) -> Result<(), Diagnostics> {
     for (target, meth) in super::solves(m) {
-        if meth != method || m.block(target).kind != kind {
+        if meth != method || !kinds.contains(&m.block(target).kind) {
             continue;
         }
         let eqs = equations(m, target)?;
         let dt = super::cnexp::dt_var(m);
         let dt = m.exprs.var(dt);
         let span = m.block(target).span;
-        let mut body = backward_euler(m, &eqs, dt, None, span);
+        let iterations = (method == SolveMethod::Sparse
+            && m.block(target).kind == BlockKind::Derivative)
+            .then_some(ARBOR_SPARSE_ITERATIONS);
+        let mut body = backward_euler(m, &eqs, dt, iterations, span);
         body.extend(assignments(&m.block(target).body));
         let block = &mut m.blocks[target.index()];
         block.body = body;

@@ -24,6 +24,9 @@ pub struct Equations {
     /// `sum(c V x) - total` (V the COMPARTMENT size of x, 1 if it has none), zero when the law
     /// holds.
     pub conserve: Vec<(usize, ExprId)>,
+    /// The residuals `lhs - rhs` of a LINEAR or NONLINEAR block's equations `~ lhs = rhs`, in
+    /// order (empty for other blocks).
+    pub residuals: Vec<ExprId>,
 }
 
 /// Reads the equations of block `id`.
@@ -34,6 +37,7 @@ pub fn equations(m: &mut Module, id: BlockId) -> Result<Equations, Diagnostics> 
         rates: HashMap::new(),
         volume: HashMap::new(),
         conserve: vec![],
+        residuals: vec![],
     };
     let mut env = HashMap::new();
     cx.stmts(m, &body, &mut env, false)?;
@@ -86,6 +90,7 @@ pub fn equations(m: &mut Module, id: BlockId) -> Result<Equations, Diagnostics> 
         states: cx.states,
         rates,
         conserve,
+        residuals: cx.residuals,
     })
 }
 
@@ -94,6 +99,7 @@ struct Collect {
     rates: HashMap<VarId, ExprId>,
     volume: HashMap<VarId, ExprId>,
     conserve: Vec<(Vec<Term>, ExprId, Span)>,
+    residuals: Vec<ExprId>,
 }
 
 impl Collect {
@@ -225,12 +231,14 @@ impl Collect {
                     )
                     .into());
                 }
-                StmtKind::Equation { .. } => {
-                    return Err(Diagnostic::error(
-                        s.span,
-                        "LINEAR and NONLINEAR equations are not supported here",
-                    )
-                    .into());
+                StmtKind::Equation { lhs, rhs } => {
+                    let (l, r) = (subst(m, *lhs, env), subst(m, *rhs, env));
+                    let residual = build::sub(&mut m.exprs, l, r);
+                    // The unknowns are the STATEs the equations read, equation by equation.
+                    for v in crate::sym::free_vars(&m.exprs, residual) {
+                        self.state(m, v);
+                    }
+                    self.residuals.push(residual);
                 }
                 StmtKind::Solve { .. }
                 | StmtKind::NetSend { .. }

@@ -20,8 +20,8 @@ use super::equations::Equations;
 /// Newton iterations for a system that is not linear in its states.
 pub const NONLINEAR_ITERATIONS: usize = 10;
 
-/// The statements of `iterations` Newton steps (one for a linear system when `iterations` is
-/// `None`, else [`NONLINEAR_ITERATIONS`]) of backward Euler with step `dt`.
+/// The statements of Newton's method on backward Euler with step `dt` (see [`newton`] for the
+/// number of iterations).
 pub fn backward_euler(
     m: &mut Module,
     eqs: &Equations,
@@ -55,14 +55,34 @@ pub fn backward_euler(
         };
         residuals.push(r);
     }
-    let jac = jacobian(&mut m.exprs, &residuals, &eqs.states);
+    out.extend(newton(m, &eqs.states, &residuals, iterations, span));
+    out
+}
+
+/// The statements of Newton's method on `residuals(states) = 0` from the states' current values:
+/// one step for a system linear in its states (exact), else `iterations` steps
+/// ([`NONLINEAR_ITERATIONS`] when `None`). The solver of `derivimplicit`, `sparse`, STEADYSTATE
+/// and LINEAR/NONLINEAR blocks.
+pub fn newton(
+    m: &mut Module,
+    states: &[VarId],
+    residuals: &[ExprId],
+    iterations: Option<usize>,
+    span: Span,
+) -> Vec<Stmt> {
+    let mut out = Vec::new();
+    let jac = jacobian(&mut m.exprs, residuals, states);
     let linear = jac
         .iter()
         .flatten()
-        .all(|&e| eqs.states.iter().all(|&s| !depends_on(&m.exprs, e, s)));
-    let iterations = iterations.unwrap_or(if linear { 1 } else { NONLINEAR_ITERATIONS });
+        .all(|&e| states.iter().all(|&s| !depends_on(&m.exprs, e, s)));
+    let iterations = match iterations {
+        _ if linear => 1,
+        Some(n) => n,
+        None => NONLINEAR_ITERATIONS,
+    };
     for _ in 0..iterations {
-        newton_step(m, &eqs.states, &residuals, &jac, span, &mut out);
+        newton_step(m, states, residuals, &jac, span, &mut out);
     }
     out
 }
@@ -111,6 +131,14 @@ fn newton_step(
     }
     let zero = |m: &Module, e: ExprId| m.exprs.as_num(e) == Some(0.0);
     for k in 0..n {
+        // A pivot that is zero by construction (an equation that does not read the unknown of
+        // its row, common in LINEAR blocks) is exchanged for the first row below that reads it.
+        if zero(m, a[k][k])
+            && let Some(i) = (k + 1..n).find(|&i| !zero(m, a[i][k]))
+        {
+            a.swap(k, i);
+            b.swap(k, i);
+        }
         for i in k + 1..n {
             if zero(m, a[i][k]) {
                 continue;

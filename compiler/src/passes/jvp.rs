@@ -176,7 +176,15 @@ impl Jvp<'_> {
                     let mut then = self.stmts(m, then, &mut tt)?;
                     let mut to = t.clone();
                     let mut otherwise = self.stmts(m, otherwise, &mut to)?;
-                    let keys: BTreeSet<VarId> = tt.keys().chain(to.keys()).copied().collect();
+                    // A tangent the if/else leaves zero in both branches (a variable assigned a
+                    // constant in each) is absent from both, and must be removed from `t` too:
+                    // the keys are those of the tangents before the statement as well.
+                    let keys: BTreeSet<VarId> = t
+                        .keys()
+                        .chain(tt.keys())
+                        .chain(to.keys())
+                        .copied()
+                        .collect();
                     for k in keys {
                         let (a, b) = (tt.get(&k).copied(), to.get(&k).copied());
                         if a == b {

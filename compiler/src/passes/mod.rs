@@ -11,6 +11,7 @@ pub mod equations;
 pub mod euler;
 pub mod implicit;
 pub mod jvp;
+pub mod linear;
 pub mod steadystate;
 pub mod tangent;
 
@@ -27,6 +28,7 @@ pub const PIPELINE: &[(&str, Pass)] = &[
     ("euler", euler::run),
     ("derivimplicit", derivimplicit::run),
     ("sparse", derivimplicit::run_sparse),
+    ("linear", linear::run),
     ("conductance", conductance::run),
     ("tangent", tangent::run),
 ];

@@ -1,5 +1,6 @@
 //! `steadystate`: `SOLVE block STEADYSTATE sparse` (or `derivimplicit`), which Markov channels
-//! use in INITIAL, becomes a new PROCEDURE of backward-Euler steps with NEURON's huge time step
+//! use in INITIAL (and Arbor's tests in BREAKPOINT, where each time step takes the states to their
+//! equilibrium), becomes a new PROCEDURE of backward-Euler steps with NEURON's huge time step
 //! (1e9 ms), which takes a scheme to its equilibrium while keeping what it conserves. It runs
 //! before the other solver passes, which rewrite the block itself for the time steps.
 
@@ -17,11 +18,13 @@ pub const STEPS: usize = 3;
 
 /// Runs the pass.
 pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
-    let Some(init) = m.initial else { return Ok(()) };
-    let mut body = std::mem::take(&mut m.blocks[init.index()].body);
-    let result = rewrite(m, &mut body);
-    m.blocks[init.index()].body = body;
-    result
+    for id in [m.initial, m.breakpoint].into_iter().flatten() {
+        let mut body = std::mem::take(&mut m.blocks[id.index()].body);
+        let result = rewrite(m, &mut body);
+        m.blocks[id.index()].body = body;
+        result?;
+    }
+    Ok(())
 }
 
 fn rewrite(m: &mut Module, stmts: &mut [Stmt]) -> Result<(), Diagnostics> {

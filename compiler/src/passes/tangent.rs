@@ -48,6 +48,8 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
             }
         }
     }
+    // A POINTER's tangent is the tangent of what it is bound to, which the runtime supplies.
+    inputs.extend(m.pointers.iter().copied());
     let weight = m
         .net_receive
         .as_ref()

@@ -59,7 +59,7 @@ fn implicit_updates_solve_backward_euler() {
             .iter()
             .find(|(_, meth)| matches!(meth, SolveMethod::Derivimplicit | SolveMethod::Sparse))?;
         let mut m1 = m0.clone();
-        passes::run(&mut m1, Some("sparse")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+        passes::run(&mut m1, Some("linear")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
         let states = m0.states();
         let mut rng = Rng(0x0123_4567_89AB_CDEF);
         let dt = 0.025;
@@ -155,7 +155,7 @@ fn steady_states_have_vanishing_derivatives() {
         }
         let target = steady?;
         let mut m1 = m0.clone();
-        passes::run(&mut m1, Some("sparse")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+        passes::run(&mut m1, Some("linear")).unwrap_or_else(|d| panic!("{name}: {d:?}"));
         let mut rng = Rng(0xFEED_FACE_CAFE_BEEF);
         for _ in 0..10 {
             let mut mach = Machine::new(&m1);
@@ -214,7 +214,7 @@ fn small_implicit_steps_converge_to_the_ode_solution() {
                 matches!(meth, SolveMethod::Derivimplicit | SolveMethod::Sparse)
             })?;
             let mut m1 = m0.clone();
-            passes::run(&mut m1, Some("sparse")).unwrap();
+            passes::run(&mut m1, Some("linear")).unwrap();
             let states = m0.states();
             let mut rng = Rng(0x5EED);
             let mut init = Machine::new(&m1);

@@ -73,6 +73,8 @@ pub trait Real:
     fn select(c: Self::Mask, a: Self, b: Self) -> Self;
     /// `array[j..j + W]`.
     fn load(array: &[f64], j: usize) -> Self;
+    /// `f(j + l)` in every lane l (a random draw of each lane's instance).
+    fn from_instances(j: usize, f: impl Fn(usize) -> f64) -> Self;
     /// `array[j..j + W] = self`.
     fn store(self, array: &mut [f64], j: usize);
     /// `array[offset + node[j + l]]` for every lane l.
@@ -133,6 +135,10 @@ impl Real for f64 {
     #[inline(always)]
     fn load(array: &[f64], j: usize) -> Self {
         array[j]
+    }
+    #[inline(always)]
+    fn from_instances(j: usize, f: impl Fn(usize) -> f64) -> Self {
+        f(j)
     }
     #[inline(always)]
     fn store(self, array: &mut [f64], j: usize) {
@@ -261,6 +267,10 @@ impl Real for F64x4 {
     #[inline(always)]
     fn load(array: &[f64], j: usize) -> Self {
         F64x4(array[j..j + 4].try_into().unwrap())
+    }
+    #[inline(always)]
+    fn from_instances(j: usize, f: impl Fn(usize) -> f64) -> Self {
+        F64x4([f(j), f(j + 1), f(j + 2), f(j + 3)])
     }
     #[inline(always)]
     fn store(self, array: &mut [f64], j: usize) {

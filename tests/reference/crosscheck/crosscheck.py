@@ -342,6 +342,11 @@ def nocmodl_errors(jobs, folder):
     return failed
 
 
+def nrnivmodl():
+    """NEURON's nrnivmodl: on the PATH, or beside this Python (a virtual environment not activated)."""
+    return shutil.which("nrnivmodl") or str(pathlib.Path(sys.executable).parent / "nrnivmodl")
+
+
 def build(batch, folder):
     """Builds a batch with nrnivmodl in `folder` (keeping what an earlier build there compiled):
     (library or None, output). make goes on after errors (-k), so that one build names every file
@@ -358,7 +363,7 @@ def build(batch, folder):
             shutil.copy(job["copy"], mod)
     env = dict(os.environ, MAKEFLAGS="-k")
     try:
-        b = subprocess.run([shutil.which("nrnivmodl"), "."], cwd=folder, capture_output=True,
+        b = subprocess.run([nrnivmodl(), "."], cwd=folder, capture_output=True,
                            text=True, timeout=TIMEOUT * max(1, len(batch) // 4), env=env)
         output, ok = b.stderr + b.stdout, b.returncode == 0
     except subprocess.TimeoutExpired:

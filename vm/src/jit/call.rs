@@ -93,6 +93,7 @@ impl Backend for JitCode {
             nfields: info.fields.len(),
             t: ctx.t,
             dt: ctx.dt,
+            random_key: ctx.random.key(),
             celsius: ctx.celsius,
             ev_weight: call.event.weight,
             node: std::ptr::null(),

@@ -44,6 +44,8 @@ pub(crate) struct Frame {
     pub t: f64,
     /// The time step.
     pub dt: f64,
+    /// The key of the call's random draws ([`gradmod_runtime::random::Draws::key`]).
+    pub random_key: u64,
     /// The temperature.
     pub celsius: f64,
     /// The NET_RECEIVE weight.
@@ -100,6 +102,7 @@ pub(crate) enum Base {
     Nfields,
     T,
     Dt,
+    RandomKey,
     Celsius,
     EvWeight,
     Node,
@@ -149,6 +152,7 @@ impl Base {
             B::Nfields => int(offset_of!(Frame, nfields)),
             B::T => float(offset_of!(Frame, t)),
             B::Dt => float(offset_of!(Frame, dt)),
+            B::RandomKey => int(offset_of!(Frame, random_key)),
             B::Celsius => float(offset_of!(Frame, celsius)),
             B::EvWeight => float(offset_of!(Frame, ev_weight)),
             B::Node => int(offset_of!(Frame, node)),
@@ -225,6 +229,7 @@ pub(crate) fn bases(op: &Op, tangent: bool, out: &mut Vec<Base>) {
             Source::Diam => out.extend([B::Node, B::Diam]),
             Source::Ion(s, r) => out.extend([B::Node, B::Ion(s, ion_index(r))]),
             Source::Const(_) | Source::Flag => {}
+            Source::Draw(_) => out.extend([B::RandomKey, B::Dt]),
             Source::Weight => out.push(B::EvWeight),
             Source::Sigma(_) => out.extend([B::Sigma, B::States, B::Ni]),
             Source::Carried(_) => out.extend([B::Carried, B::Ncarried, B::Ni]),

@@ -2,9 +2,11 @@
 //!
 //! A kernel becomes one function `extern "C" fn(*const Frame)` that runs the per-call part
 //! once, then for each instance j in `first..end` the per-instance part and, for each tangent
-//! direction k below `ndir`, the per-direction part. Instances run one at a time, in order, so a
-//! point process that reads an ion array it also writes sees what the earlier instances stored,
-//! as the evaluator's serial mode guarantees. Registers become SSA values (Cranelift allocates
+//! direction k below `ndir`, the per-direction part. The kernels that run every step first run
+//! over blocks of four instances where the CPU allows (`lanes.rs`), then one instance at a time,
+//! in order, for the rest; a point process that reads an ion array it also writes runs one
+//! instance at a time throughout, so that it sees what the earlier instances stored, as the
+//! evaluator's serial mode guarantees. Registers become SSA values (Cranelift allocates
 //! machine registers and spills), not an array in memory.
 //!
 //! The operations are those of the program, in its order, with the semantics of
@@ -18,12 +20,13 @@ use std::collections::HashMap;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{FuncRef, InstBuilder, Value};
+use cranelift_codegen::ir::{Block, FuncRef, InstBuilder, Value};
 use cranelift_frontend::FunctionBuilder;
 
 use gradmod_compiler::ir::{BinOp, Func, UnOp};
 
 use super::frame::{Base, bases};
+use super::lanes::{LaneFuncs, Lanes};
 use crate::program::{Op, Program};
 
 /// The generator of one kernel's body.
@@ -58,6 +61,39 @@ pub(super) struct Gen<'a, 'f> {
     pub seed_row: Option<Value>,
     /// `(k * rows + row) * ni + j` in the current block, by the base of `rows` and the row.
     pub rows: HashMap<(Base, usize), Value>,
+    /// What the kernel needs to run over lanes, where it does (see `lanes.rs`).
+    pub lanes: Option<LaneFuncs>,
+    /// Whether the operations being emitted are over lanes (in the loop over four instances).
+    pub vector: bool,
+    /// The lanes of each register written so far in the loop over lanes.
+    pub vregs: Vec<Option<Lanes>>,
+    /// Float constants over lanes by their bits, in the loop over lanes.
+    pub vconsts: HashMap<u64, Value>,
+    /// The CVs of the current four instances, once loaded in the current block.
+    pub vcv: Option<[Value; 4]>,
+    /// Whether the current four instances sit on consecutive CVs, once computed in the current
+    /// block.
+    pub vrun: Option<Value>,
+    /// The weights of the current four instances, once loaded in the current block.
+    pub vw: Option<Lanes>,
+    /// `k * ncv` in the current block of the loop over lanes.
+    pub koff: Option<Value>,
+}
+
+/// The per-instance values of the loop over instances that the loop over directions may reuse.
+pub(super) struct PerInstance {
+    cv: Option<Value>,
+    w: Option<Value>,
+    vcv: Option<[Value; 4]>,
+    vrun: Option<Value>,
+    vw: Option<Lanes>,
+}
+
+/// A register's value: one f64, or four lanes in two vectors of two.
+#[derive(Clone, Copy)]
+pub(super) enum Val {
+    One(Value),
+    Four(Lanes),
 }
 
 impl<'a, 'f> Gen<'a, 'f> {
@@ -70,6 +106,7 @@ impl<'a, 'f> Gen<'a, 'f> {
         tangent: bool,
         pool: &'a [f64],
         funcs: HashMap<&'static str, FuncRef>,
+        lanes: Option<LaneFuncs>,
     ) {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
@@ -92,6 +129,14 @@ impl<'a, 'f> Gen<'a, 'f> {
             tan_idx: None,
             seed_row: None,
             rows: HashMap::new(),
+            lanes,
+            vector: false,
+            vregs: vec![None; p.registers],
+            vconsts: HashMap::new(),
+            vcv: None,
+            vrun: None,
+            vw: None,
+            koff: None,
         };
         // Every loop-invariant pointer and scalar, loaded once in the entry block.
         let mut need = vec![Base::First, Base::End];
@@ -109,72 +154,84 @@ impl<'a, 'f> Gen<'a, 'f> {
         for op in &p.pre {
             g.op(op);
         }
-        // The loop over instances: for j in first..end.
-        let jhead = g.b.create_block();
-        let jbody = g.b.create_block();
+        // The loop over four instances at a time, where the kernel runs over lanes (see
+        // `lanes.rs`), then the loop over one instance at a time for the rest: for j in
+        // start..end.
+        let shead = g.b.create_block();
+        let sbody = g.b.create_block();
         let exit = g.b.create_block();
-        let jp = g.b.append_block_param(jhead, I64);
+        let sp = g.b.append_block_param(shead, I64);
         let first = g.bases[&Base::First];
-        g.b.ins().jump(jhead, &[first.into()]);
-        g.b.switch_to_block(jhead);
+        if g.lanes.is_some() {
+            g.lane_loop(p, first, shead);
+        } else {
+            g.b.ins().jump(shead, &[first.into()]);
+        }
+        g.b.switch_to_block(shead);
         let end = g.bases[&Base::End];
-        let more = g.b.ins().icmp(IntCC::UnsignedLessThan, jp, end);
-        g.b.ins().brif(more, jbody, &[], exit, &[]);
-        g.b.switch_to_block(jbody);
-        g.j = jp;
+        let more = g.b.ins().icmp(IntCC::UnsignedLessThan, sp, end);
+        g.b.ins().brif(more, sbody, &[], exit, &[]);
+        g.b.switch_to_block(sbody);
+        g.j = sp;
         g.new_block();
+        g.body(p, sp, shead, 1);
+        g.b.switch_to_block(exit);
+        g.b.ins().return_(&[]);
+        g.b.seal_all_blocks();
+    }
+
+    /// Emits, in the current block (the body of the loop over instances, for the instances from
+    /// `jp` on), the per-instance part and the loop over directions, then the jump back to
+    /// `head` with the next instance, `step` on.
+    pub(super) fn body(&mut self, p: &Program, jp: Value, head: Block, step: i64) {
         for op in &p.outer {
-            g.op(op);
+            self.op(op);
         }
         // Arithmetic of the per-direction part that reads no per-direction value is the same for
         // every k: it is computed once per instance, before the loop over directions
         // (Cranelift's own loop-invariant code motion does not hoist computations that involve
         // constants). Pure operations on the same operands give the same bits wherever they
         // run.
-        let hoisted = g.hoist(&p.inner);
-        let jnext = g.b.ins().iadd_imm_s(jp, 1);
-        let (cv, w) = (g.cv, g.w);
+        let hoisted = self.hoist(&p.inner);
+        let jnext = self.b.ins().iadd_imm_s(jp, step);
+        let saved = self.saved_per_instance();
         if p.inner.is_empty() {
-            g.b.ins().jump(jhead, &[jnext.into()]);
-        } else {
-            // The loop over directions: for k in 0..ndir.
-            let khead = g.b.create_block();
-            let kbody = g.b.create_block();
-            let kexit = g.b.create_block();
-            let kp = g.b.append_block_param(khead, I64);
-            let zero = g.b.ins().iconst(I64, 0);
-            g.b.ins().jump(khead, &[zero.into()]);
-            g.b.switch_to_block(khead);
-            let ndir = g.bases[&Base::Ndir];
-            let more = g.b.ins().icmp(IntCC::UnsignedLessThan, kp, ndir);
-            g.b.ins().brif(more, kbody, &[], kexit, &[]);
-            g.b.switch_to_block(kbody);
-            g.k = kp;
-            g.new_block();
-            // The CV and weight loaded in the per-instance part dominate the per-direction part;
-            // those first loaded here are loaded again per direction (cheap, and rare).
-            g.cv = cv;
-            g.w = w;
-            for (op, h) in p.inner.iter().zip(&hoisted) {
-                match (h, op.writes()) {
-                    (Some(v), Some(dst)) => g.regs[dst as usize] = Some(*v),
-                    _ => g.op(op),
-                }
-            }
-            let knext = g.b.ins().iadd_imm_s(kp, 1);
-            g.b.ins().jump(khead, &[knext.into()]);
-            g.b.switch_to_block(kexit);
-            g.b.ins().jump(jhead, &[jnext.into()]);
+            self.b.ins().jump(head, &[jnext.into()]);
+            return;
         }
-        g.b.switch_to_block(exit);
-        g.b.ins().return_(&[]);
-        g.b.seal_all_blocks();
+        // The loop over directions: for k in 0..ndir.
+        let khead = self.b.create_block();
+        let kbody = self.b.create_block();
+        let kexit = self.b.create_block();
+        let kp = self.b.append_block_param(khead, I64);
+        let zero = self.b.ins().iconst(I64, 0);
+        self.b.ins().jump(khead, &[zero.into()]);
+        self.b.switch_to_block(khead);
+        let ndir = self.bases[&Base::Ndir];
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, kp, ndir);
+        self.b.ins().brif(more, kbody, &[], kexit, &[]);
+        self.b.switch_to_block(kbody);
+        self.k = kp;
+        self.new_block();
+        // The CV and weight loaded in the per-instance part dominate the per-direction part;
+        // those first loaded here are loaded again per direction (cheap, and rare).
+        self.restore_per_instance(saved);
+        for (op, h) in p.inner.iter().zip(&hoisted) {
+            match (h, op.writes()) {
+                (Some(v), Some(dst)) => self.set(dst, v),
+                _ => self.op(op),
+            }
+        }
+        let knext = self.b.ins().iadd_imm_s(kp, 1);
+        self.b.ins().jump(khead, &[knext.into()]);
+        self.b.switch_to_block(kexit);
+        self.b.ins().jump(head, &[jnext.into()]);
     }
 
     /// Emits, where the builder is, every operation of `inner` that is pure arithmetic on values
     /// computed outside `inner` or by operations so emitted; the value of each (or `None`).
-    fn hoist(&mut self, inner: &[Op]) -> Vec<Option<Value>> {
-        let saved = self.regs.clone();
+    fn hoist(&mut self, inner: &[Op]) -> Vec<Option<Val>> {
+        let saved = (self.regs.clone(), self.vregs.clone());
         // Whether each register holds a per-direction value at this point of `inner`.
         let mut variant = vec![false; self.regs.len()];
         let mut out = Vec::with_capacity(inner.len());
@@ -185,7 +242,7 @@ impl<'a, 'f> Gen<'a, 'f> {
                 Some(dst) if invariant => {
                     self.op(op);
                     variant[dst as usize] = false;
-                    out.push(self.regs[dst as usize]);
+                    out.push(self.get(dst));
                 }
                 Some(dst) => {
                     variant[dst as usize] = true;
@@ -194,8 +251,45 @@ impl<'a, 'f> Gen<'a, 'f> {
                 None => out.push(None),
             }
         }
-        self.regs = saved;
+        (self.regs, self.vregs) = saved;
         out
+    }
+
+    /// The value of register `r` as last written, in the current mode.
+    fn get(&self, r: u32) -> Option<Val> {
+        if self.vector {
+            self.vregs[r as usize].map(Val::Four)
+        } else {
+            self.regs[r as usize].map(Val::One)
+        }
+    }
+
+    /// Sets register `r` to `v`.
+    fn set(&mut self, r: u32, v: &Val) {
+        match *v {
+            Val::One(v) => self.regs[r as usize] = Some(v),
+            Val::Four(v) => self.vregs[r as usize] = Some(v),
+        }
+    }
+
+    /// The per-instance values the loop over directions may reuse.
+    fn saved_per_instance(&self) -> PerInstance {
+        PerInstance {
+            cv: self.cv,
+            w: self.w,
+            vcv: self.vcv,
+            vrun: self.vrun,
+            vw: self.vw,
+        }
+    }
+
+    /// Restores what [`Gen::saved_per_instance`] saved, after [`Gen::new_block`].
+    fn restore_per_instance(&mut self, s: PerInstance) {
+        self.cv = s.cv;
+        self.w = s.w;
+        self.vcv = s.vcv;
+        self.vrun = s.vrun;
+        self.vw = s.vw;
     }
 
     /// Forgets the values computed in the previous block that do not dominate the next.
@@ -205,6 +299,10 @@ impl<'a, 'f> Gen<'a, 'f> {
         self.tan_idx = None;
         self.seed_row = None;
         self.rows.clear();
+        self.vcv = None;
+        self.vrun = None;
+        self.vw = None;
+        self.koff = None;
     }
 
     /// The float constant `x` (created in the entry block's successors where first used; every
@@ -236,7 +334,7 @@ impl<'a, 'f> Gen<'a, 'f> {
     }
 
     /// A call of the library function `name`.
-    fn call(&mut self, name: &'static str, args: &[Value]) -> Value {
+    pub(super) fn call(&mut self, name: &'static str, args: &[Value]) -> Value {
         let f = self.funcs[name];
         let inst = self.b.ins().call(f, args);
         self.b.inst_results(inst)[0]
@@ -244,6 +342,9 @@ impl<'a, 'f> Gen<'a, 'f> {
 
     /// Emits one operation.
     pub fn op(&mut self, op: &Op) {
+        if self.vector {
+            return self.vop(op);
+        }
         let (dst, v) = match *op {
             Op::Load { dst, from } => (dst, self.load(from)),
             Op::Unary { op, dst, a } => {

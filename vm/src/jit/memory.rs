@@ -36,7 +36,7 @@ impl Gen<'_, '_> {
     }
 
     /// The address of the f64 (or pointer) at `index` of the array at `base`.
-    fn addr(&mut self, base: Value, index: Value) -> Value {
+    pub(super) fn addr(&mut self, base: Value, index: Value) -> Value {
         let bytes = self.b.ins().ishl_imm_u(index, 3);
         self.b.ins().iadd(base, bytes)
     }
@@ -105,7 +105,7 @@ impl Gen<'_, '_> {
 
     /// The index of the current instance in row `row` of direction k of an array of
     /// `rows_base` rows per direction: `(k * rows + row) * ni + j`.
-    fn row_index(&mut self, rows_base: Base, row: usize) -> Value {
+    pub(super) fn row_index(&mut self, rows_base: Base, row: usize) -> Value {
         if let Some(&i) = self.rows.get(&(rows_base, row)) {
             return i;
         }
@@ -132,6 +132,14 @@ impl Gen<'_, '_> {
             Source::Dt => self.bases[&B::Dt],
             Source::Celsius => self.bases[&B::Celsius],
             Source::Const(x) => self.fconst(x),
+            Source::Draw(d) => {
+                let key = self.bases[&B::RandomKey];
+                let dt = self.bases[&B::Dt];
+                let code = i64::from(d.stream.0) * 4 + i64::from(crate::eval::draw_code(d.dist));
+                let code = self.b.ins().iconst(I64, code);
+                let j = self.j;
+                self.call(super::module::DRAW, &[key, j, code, dt])
+            }
             Source::Weight => self.bases[&B::EvWeight],
             Source::Flag => self.fconst(0.0),
             Source::Sigma(pos) => {
@@ -150,19 +158,7 @@ impl Gen<'_, '_> {
                 self.load_at(B::TanS, i)
             }
             Source::Seed(field) => {
-                let kn = match self.seed_row {
-                    Some(kn) => kn,
-                    None => {
-                        let nf = self.bases[&B::Nfields];
-                        let kn = self.b.ins().imul(self.k, nf);
-                        self.seed_row = Some(kn);
-                        kn
-                    }
-                };
-                let slot = self.b.ins().iadd_imm_s(kn, field as i64);
-                let seeds = self.bases[&B::Seeds];
-                let a = self.addr(seeds, slot);
-                let factor = self.b.ins().load(I64, FLAGS, a, 0);
+                let factor = self.seed_factor(field);
                 let a = self.addr(factor, self.j);
                 self.b.ins().load(F64, FLAGS, a, 0)
             }
@@ -171,6 +167,24 @@ impl Gen<'_, '_> {
                 self.load_at(B::TanIon(s, tan_index(r)), i)
             }
         }
+    }
+
+    /// The address of direction k's seed factors for `field` (one per instance): the frame's
+    /// seed table at `k * nfields + field`.
+    pub(super) fn seed_factor(&mut self, field: usize) -> Value {
+        let kn = match self.seed_row {
+            Some(kn) => kn,
+            None => {
+                let nf = self.bases[&Base::Nfields];
+                let kn = self.b.ins().imul(self.k, nf);
+                self.seed_row = Some(kn);
+                kn
+            }
+        };
+        let slot = self.b.ins().iadd_imm_s(kn, field as i64);
+        let seeds = self.bases[&Base::Seeds];
+        let a = self.addr(seeds, slot);
+        self.b.ins().load(I64, FLAGS, a, 0)
     }
 
     /// The current CV's value in the per-CV array `base`.

@@ -1,7 +1,7 @@
 //! The JIT: a mechanism's register code compiled to native code with Cranelift.
 //!
 //! Each kernel of a [`Code`] becomes one native function over a [`frame::Frame`] (lowered by
-//! `lower.rs` and `memory.rs`), compiled into one Cranelift module per mechanism (`module.rs`),
+//! `lower.rs` and `memory.rs`, over four instances at a time by `lanes.rs`), compiled into one Cranelift module per mechanism (`module.rs`),
 //! and called by `call.rs`, which checks before each call that every index the kernel will form
 //! is within the array it indexes. The native code computes what the evaluator computes, to the
 //! bit: the same operations in the same order with the same library functions.
@@ -12,6 +12,7 @@
 
 mod call;
 mod frame;
+mod lanes;
 mod lower;
 mod memory;
 mod module;
@@ -104,7 +105,13 @@ impl JitCode {
             }
             validate(p, &code.shape)?;
             let symbol = format!("gradmod_{mech}_{name}");
-            let id = c.define(p, tangent, &code.constants, &symbol)?;
+            let id = c.define(
+                p,
+                tangent,
+                &code.constants,
+                &symbol,
+                lanes::over_lanes(name, p),
+            )?;
             Ok::<_, String>(Some((id, tangent, Needs::of(p, tangent))))
         })?;
         c.module

@@ -14,6 +14,7 @@ use cranelift_module::{FuncId, Linkage, Module, default_libcall_names};
 
 use gradmod_compiler::ir::{BinOp, Func};
 
+use super::lanes::LaneFuncs;
 use super::lower::Gen;
 use crate::program::{Op, Program};
 
@@ -106,6 +107,62 @@ unsafe extern "C" fn exp_fma(x: f64) -> f64 {
     gradmod_runtime::lanes::exp_lanes([x])[0]
 }
 
+/// The symbol of the lanes' four-wide exp.
+const EXP4: &str = "gradmod_exp4";
+
+/// The four-wide exp kernels over lanes call, where they run over lanes (see `lanes.rs`).
+fn exp4_symbol() -> Option<*const u8> {
+    #[cfg(target_arch = "x86_64")]
+    if gradmod_runtime::lanes::wide() {
+        return Some(exp4 as unsafe extern "C" fn(*mut [f64; 4]) as *const u8);
+    }
+    None
+}
+
+/// `exp` of four lanes in place, by the lanes' method compiled for AVX2 and FMA, as the
+/// build-time kernels compute it: equal to libm's `exp` lane by lane.
+///
+/// The lanes are read and written as two vectors of two, as the kernel stores and loads them
+/// (volatile, so that the compiler neither merges nor splits them): a load that spans two stores
+/// is not forwarded from them, and waits until they reach the cache.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA (which [`gradmod_runtime::lanes::wide`] guarantees), and `x`
+/// must point to four writable f64 aligned to 16 bytes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe extern "C" fn exp4(x: *mut [f64; 4]) {
+    use std::arch::x86_64::{__m128d, _mm_set_pd, _mm_storeu_pd};
+    let v = x.cast::<__m128d>();
+    let mut a = [0.0; 4];
+    // SAFETY: the caller passes four writable f64, aligned to 16 bytes.
+    unsafe {
+        _mm_storeu_pd(a.as_mut_ptr(), v.read_volatile());
+        _mm_storeu_pd(a.as_mut_ptr().add(2), v.add(1).read_volatile());
+    }
+    let y = gradmod_runtime::lanes::exp_lanes(a);
+    // SAFETY: as above.
+    unsafe {
+        v.write_volatile(_mm_set_pd(y[1], y[0]));
+        v.add(1).write_volatile(_mm_set_pd(y[3], y[2]));
+    }
+}
+
+/// The symbol of [`draw`], the function a kernel calls for a random draw.
+pub(super) const DRAW: &str = "gradmod_draw";
+
+/// A random draw for the JIT: instance `instance`'s number of the stream and distribution packed
+/// in `code` (stream * 4 + [`crate::eval::draw_code`]) in the call keyed `key`, exactly as the
+/// evaluator and the generated Rust draw it.
+extern "C" fn draw(key: u64, instance: u64, code: u64, dt: f64) -> f64 {
+    gradmod_runtime::random::Draws::from_key(key).draw(
+        instance as usize,
+        (code >> 2) as u32,
+        (code & 3) as u32,
+        dt,
+    )
+}
+
 /// The library functions `p` calls.
 fn libm_used(p: &Program) -> Vec<&'static str> {
     let mut names = Vec::new();
@@ -118,6 +175,10 @@ fn libm_used(p: &Program) -> Vec<&'static str> {
             Op::Binary {
                 op: BinOp::Fmod, ..
             } => "fmod",
+            Op::Load {
+                from: gradmod_compiler::back::kernels::Source::Draw(_),
+                ..
+            } => DRAW,
             Op::Call { f, .. } => match f {
                 // exprelr is computed from expm1; the rest are inline or not library calls.
                 Func::Exprelr => "expm1",
@@ -174,6 +235,8 @@ pub(super) struct Compiler {
     ctx: cranelift_codegen::Context,
     fctx: FunctionBuilderContext,
     libm: HashMap<&'static str, FuncId>,
+    /// The lanes' four-wide exp, where kernels run over lanes.
+    exp4: Option<FuncId>,
 }
 
 impl Compiler {
@@ -183,8 +246,24 @@ impl Compiler {
         for (name, ptr) in libm_symbols() {
             jb.symbol(name, ptr);
         }
+        if let Some(ptr) = exp4_symbol() {
+            jb.symbol(EXP4, ptr);
+        }
+        jb.symbol(
+            DRAW,
+            draw as extern "C" fn(u64, u64, u64, f64) -> f64 as *const u8,
+        );
         let mut module = JITModule::new(jb);
         let mut libm = HashMap::new();
+        let mut sig = module.make_signature();
+        sig.params
+            .extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I64)]);
+        sig.params.push(AbiParam::new(F64));
+        sig.returns.push(AbiParam::new(F64));
+        let id = module
+            .declare_function(DRAW, Linkage::Import, &sig)
+            .map_err(|e| format!("declaring {DRAW}: {e}"))?;
+        libm.insert(DRAW, id);
         for &(name, args) in &LIBM {
             let mut sig = module.make_signature();
             sig.params.extend((0..args).map(|_| AbiParam::new(F64)));
@@ -194,12 +273,24 @@ impl Compiler {
                 .map_err(|e| format!("declaring {name}: {e}"))?;
             libm.insert(name, id);
         }
+        let exp4 = match exp4_symbol() {
+            Some(_) => {
+                let mut sig = module.make_signature();
+                sig.params.push(AbiParam::new(I64));
+                let id = module
+                    .declare_function(EXP4, Linkage::Import, &sig)
+                    .map_err(|e| format!("declaring {EXP4}: {e}"))?;
+                Some(id)
+            }
+            None => None,
+        };
         let ctx = module.make_context();
         Ok(Compiler {
             module,
             ctx,
             fctx: FunctionBuilderContext::new(),
             libm,
+            exp4,
         })
     }
 
@@ -211,6 +302,7 @@ impl Compiler {
         tangent: bool,
         pool: &[f64],
         name: &str,
+        over_lanes: bool,
     ) -> Result<FuncId, String> {
         let mut sig = self.module.make_signature();
         sig.params.push(AbiParam::new(I64));
@@ -229,7 +321,14 @@ impl Compiler {
                 (name, f)
             })
             .collect();
-        Gen::generate(&mut b, p, tangent, pool, funcs);
+        let lanes = over_lanes.then(|| {
+            let exp4 = self
+                .exp4
+                .filter(|_| libm_used(p).contains(&"exp"))
+                .map(|id| self.module.declare_func_in_func(id, b.func));
+            LaneFuncs::new(&mut b, exp4)
+        });
+        Gen::generate(&mut b, p, tangent, pool, funcs, lanes);
         b.finalize(target);
         let defined = self.module.define_function(id, &mut self.ctx);
         self.module.clear_context(&mut self.ctx);

@@ -380,8 +380,35 @@ fn check_supported(m: &Module) -> Result<(), Diagnostics> {
         MechKind::Point => {}
         MechKind::Artificial => return Err(here("an ARTIFICIAL_CELL").into()),
     }
+    if let Some(&p) = m.pointers.first() {
+        return Err(Diagnostic::error(
+            m.var(p).span,
+            format!(
+                "POINTER `{}` is not supported by the Arbor back end (mechanism `{}`): Arbor has \
+                 no pointers into other mechanisms or locations",
+                m.var(p).name,
+                m.name
+            ),
+        )
+        .into());
+    }
     events::check_net_receive(m)?;
     for v in &m.vars {
+        if let VarKind::Random(d) = v.kind {
+            let what = if d.dist == crate::ir::Dist::WhiteNoise {
+                "WHITE_NOISE (the tangents of Arbor's METHOD stochastic are not derived yet)"
+            } else {
+                "a random function (Arbor's NMODL has only WHITE_NOISE)"
+            };
+            return Err(Diagnostic::error(
+                v.span,
+                format!(
+                    "`{}`: {what} is not supported by the Arbor back end (mechanism `{}`)",
+                    v.name, m.name
+                ),
+            )
+            .into());
+        }
         if let VarKind::Builtin(b @ (Builtin::T | Builtin::Dt | Builtin::Area)) = v.kind {
             return Err(Diagnostic::error(
                 v.span,

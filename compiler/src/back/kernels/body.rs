@@ -239,6 +239,7 @@ impl KernelWriter<'_> {
             },
             VarKind::Ion { ion, role } => Source::Ion(ion.index(), role),
             VarKind::Constant => Source::Const(var.value.unwrap_or(0.0)),
+            VarKind::Random(d) => Source::Draw(d),
             // A LOCAL read before it is assigned holds 0, as in the interpreter.
             VarKind::Local | VarKind::Tangent(_) => Source::Const(0.0),
         }

@@ -76,6 +76,13 @@ impl<'m> Exec<'m> {
                 otherwise,
             } => {
                 let c = self.substitute(*cond, env);
+                // A constant condition runs only the branch taken, so that what the other branch
+                // holds (e.g. `if (0) { net_event(t) }`) is never executed, as in NEURON.
+                if let Some(x) = self.ar.as_num(c) {
+                    let taken = if x != 0.0 { then } else { otherwise };
+                    self.run(taken, env, solves);
+                    return;
+                }
                 let mut a = env.clone();
                 self.run(then, &mut a, solves);
                 let mut b = env.clone();

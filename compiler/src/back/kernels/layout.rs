@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::ir::{IonRole, MechKind, Module, VarId, VarKind};
+use crate::ir::{Builtin, IonRole, MechKind, Module, VarId, VarKind};
 
 /// The role of a field, as the runtime's `FieldRole`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,6 +15,9 @@ pub enum Role {
     State,
     /// An ASSIGNED variable.
     Assigned,
+    /// A POINTER: an ASSIGNED variable whose value (and tangent) the runtime copies in from
+    /// what the model binds it to, before every kernel call.
+    Pointer,
 }
 
 /// One per-instance array of the mechanism.
@@ -29,12 +32,14 @@ pub struct Field {
 /// The storage of a module's variables.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Layout {
-    /// The fields: parameters, then states, then assigned variables, each in declaration order.
-    /// Their positions are the field indices of the runtime's `MechanismInfo::fields`.
+    /// The fields: parameters, then states, then assigned variables, then pointers, each in
+    /// declaration order. Their positions are the field indices of the runtime's
+    /// `MechanismInfo::fields`.
     pub fields: Vec<Field>,
     /// The field index of each variable stored in a field.
     pub field_of: HashMap<VarId, usize>,
-    /// The states in σ order (the order of their fields).
+    /// The rows of σ: the states in the order of their fields, then the pointers (whose tangent
+    /// rows the runtime writes and the kernels only read).
     pub states: Vec<VarId>,
 }
 
@@ -48,13 +53,21 @@ impl Layout {
             (Role::Assigned, VarKind::Assigned),
         ] {
             for var in m.vars_where(|v| v.kind == kind) {
-                fields.push(Field { var, role });
+                if !m.pointers.contains(&var) {
+                    fields.push(Field { var, role });
+                }
             }
+        }
+        for &var in &m.pointers {
+            fields.push(Field {
+                var,
+                role: Role::Pointer,
+            });
         }
         let field_of = fields.iter().enumerate().map(|(i, f)| (f.var, i)).collect();
         let states = fields
             .iter()
-            .filter(|f| f.role == Role::State)
+            .filter(|f| matches!(f.role, Role::State | Role::Pointer))
             .map(|f| f.var)
             .collect();
         Layout {
@@ -64,7 +77,7 @@ impl Layout {
         }
     }
 
-    /// The position of state `v` in σ.
+    /// The position of state (or pointer) `v` in σ.
     pub fn state_position(&self, v: VarId) -> Option<usize> {
         self.states.iter().position(|&s| s == v)
     }
@@ -164,12 +177,26 @@ pub fn info(m: &Module, layout: &Layout, diags: &mut Diagnostics) -> Info {
     let point = match m.kind {
         MechKind::Density => false,
         MechKind::Point => true,
+        // An artificial cell runs as a point process placed like one: it has no membrane
+        // current and reads nothing of the cell, so where it sits does not change any result.
         MechKind::Artificial => {
-            diags.push(
-                Diagnostic::error(m.span, "unsupported construct: ARTIFICIAL_CELL")
-                    .with_label("ARTIFICIAL_CELL is not supported")
-                    .with_note("the runtime has no artificial cells; declare the mechanism as a POINT_PROCESS"),
-            );
+            let touches = if !m.nonspecific.is_empty() || !m.ions.is_empty() {
+                Some("a membrane current or an ion")
+            } else if [Builtin::V, Builtin::Area, Builtin::Diam]
+                .iter()
+                .any(|&b| m.builtin(b).is_some())
+            {
+                Some("v, area or diam")
+            } else {
+                None
+            };
+            if let Some(what) = touches {
+                diags.push(
+                    Diagnostic::error(m.span, format!("an ARTIFICIAL_CELL cannot use {what}"))
+                        .with_label("an artificial cell has no membrane")
+                        .with_note("declare the mechanism as a POINT_PROCESS"),
+                );
+            }
             true
         }
     };

@@ -69,6 +69,9 @@ pub enum Source {
     TanIon(usize, IonRole),
     /// d(weight)/dθ_k of the NET_RECEIVE weight, 0 when the weight depends on no θ.
     DWeight,
+    /// A random draw of instance j in this kernel call (docs/DESIGN.md, "Random numbers"): the
+    /// runtime's counter-based stream of the instance, at the draw's stream id.
+    Draw(crate::ir::Draw),
 }
 
 /// What a kernel does with the value of an output.

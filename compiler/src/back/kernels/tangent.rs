@@ -74,6 +74,10 @@ impl<'a> TangentWriter<'a> {
         Some(match m.var(p).kind {
             VarKind::Builtin(Builtin::V) => Source::TanV,
             VarKind::State => Source::Sigma(self.kw.layout.state_position(p).unwrap_or(0)),
+            // The runtime writes a pointer's tangent into its row of σ.
+            VarKind::Assigned if m.pointers.contains(&p) => {
+                Source::Sigma(self.kw.layout.state_position(p).unwrap_or(0))
+            }
             VarKind::Assigned if self.maps.carried.contains(&p) => Source::Carried(self.carried(p)),
             // A parameter some block assigns: its seed on entry to INITIAL, then what the blocks
             // leave.
@@ -144,7 +148,11 @@ impl<'a> TangentWriter<'a> {
     /// The σ stores of every state tangent output.
     fn sigma_stores(&self, ex: &mut Exec, env: &Env, flags: &mut Body) -> Vec<Output> {
         let mut out: Vec<Output> = Vec::new();
+        // A pointer's row of σ is the runtime's to write.
         for &s in &self.kw.layout.states {
+            if self.kw.m.pointers.contains(&s) {
+                continue;
+            }
             let Some(&t) = self.tangent_of.get(&s) else {
                 continue;
             };
@@ -187,6 +195,9 @@ impl<'a> TangentWriter<'a> {
         let mut env = initial_env(self.kw.m, ex);
         // States start from constants: their tangents start at zero.
         for s in &self.kw.layout.states {
+            if self.kw.m.pointers.contains(s) {
+                continue;
+            }
             if let Some(&t) = self.tangent_of.get(s) {
                 let zero = ex.ar.num(0.0);
                 env.values.insert(t, zero);

@@ -132,6 +132,7 @@ impl<'a> KernelPrinter<'a> {
                 quote!(tan.ions[#slot].#array[idx])
             }
             Source::DWeight => quote!(if dweight.is_empty() { 0.0 } else { dweight[k] }),
+            Source::Draw(d) => draw(d, quote!(j)),
         }
     }
 
@@ -434,5 +435,17 @@ impl<'a> KernelPrinter<'a> {
             self.sigma.iter_mut().for_each(|x| *x = 0.0);
             #carried
         }
+    }
+}
+
+/// The random draw `d` of instance `j` in this kernel call.
+pub(super) fn draw(d: crate::ir::Draw, j: TokenStream) -> TokenStream {
+    use crate::ir::Dist;
+    let s = d.stream.0;
+    match d.dist {
+        Dist::Uniform => quote!(ctx.random.uniform(#j, #s)),
+        Dist::Normal => quote!(ctx.random.normal(#j, #s)),
+        Dist::Exponential => quote!(ctx.random.exponential(#j, #s)),
+        Dist::WhiteNoise => quote!(ctx.random.white_noise(#j, #s, ctx.dt)),
     }
 }

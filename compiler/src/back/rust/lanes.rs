@@ -41,6 +41,10 @@ impl KernelPrinter<'_> {
                 let id = self.field_ident(f);
                 quote!(Lanes::load(&self.#id, j))
             }
+            Source::Draw(d) => {
+                let one = super::kernel::draw(d, quote!(i));
+                quote!(Lanes::from_instances(j, |i| #one))
+            }
             Source::V => gather(quote!(ctx.v), quote!(0)),
             Source::T => quote!(Lanes::splat(ctx.t)),
             Source::Dt => quote!(Lanes::splat(ctx.dt)),

@@ -52,6 +52,7 @@ pub fn info(info: &Info) -> TokenStream {
             Role::Parameter => quote!(FieldRole::Parameter),
             Role::State => quote!(FieldRole::State),
             Role::Assigned => quote!(FieldRole::Assigned),
+            Role::Pointer => quote!(FieldRole::Pointer),
         };
         let bound = |x: Option<f64>| match x {
             Some(x) => {

@@ -291,6 +291,7 @@ fn structure(
             Role::Parameter => "parameter",
             Role::State => "state",
             Role::Assigned => "assigned",
+            Role::Pointer => "pointer",
         };
         let unit = v
             .unit
@@ -338,7 +339,7 @@ fn structure(
             quote!(self.dcarried.clear();),
         )
     };
-    let is_state = |v| m.var(v).kind == VarKind::State;
+    let is_state = |v| m.var(v).kind == VarKind::State || m.pointers.contains(&v);
     debug_assert!(layout.states.iter().all(|&s| is_state(s)));
     quote! {
         #[doc = #doc]
