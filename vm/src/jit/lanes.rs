@@ -195,6 +195,12 @@ impl Gen<'_, '_> {
     pub(super) fn vop(&mut self, op: &Op) {
         let (dst, v) = match *op {
             Op::Load { dst, from } => (dst, self.vload(from)),
+            // `JitCode::new` leaves sequential kernels to the evaluator.
+            Op::Copy { .. }
+            | Op::LoopStart { .. }
+            | Op::LoopEnd { .. }
+            | Op::GetElement { .. }
+            | Op::SetElement { .. } => unreachable!("a sequential kernel in the JIT"),
             Op::Unary { op, dst, a } => {
                 let a = self.vreg(a);
                 let v = match op {

@@ -347,6 +347,12 @@ impl<'a, 'f> Gen<'a, 'f> {
         }
         let (dst, v) = match *op {
             Op::Load { dst, from } => (dst, self.load(from)),
+            // `JitCode::new` leaves sequential kernels to the evaluator.
+            Op::Copy { .. }
+            | Op::LoopStart { .. }
+            | Op::LoopEnd { .. }
+            | Op::GetElement { .. }
+            | Op::SetElement { .. } => unreachable!("a sequential kernel in the JIT"),
             Op::Unary { op, dst, a } => {
                 let a = self.reg(a);
                 let v = match op {

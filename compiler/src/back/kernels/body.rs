@@ -9,6 +9,7 @@
 use std::collections::HashSet;
 
 use super::layout::{Layout, ion_binding};
+use super::seq::Seq;
 use super::{Body, Item, Sink, Source, Temp};
 use crate::ir::{Builtin, Expr, ExprArena, ExprId, Module, VarId, VarKind};
 use crate::sym::cse;
@@ -89,6 +90,85 @@ fn linearize(
     }
     coefficients.extend(out);
     coefficients
+}
+
+/// `items` without the temporaries nothing reads (`let`s and element reads) and the loop
+/// slots nothing but their own assignments reads, to a fixed point.
+fn prune(ar: &ExprArena, mut items: Vec<Item>) -> Vec<Item> {
+    loop {
+        let mut used: HashSet<VarId> = HashSet::new();
+        let mut keep = vec![true; items.len()];
+        for (i, item) in items.iter().enumerate().rev() {
+            keep[i] = match *item {
+                Item::Let { var, .. } | Item::GetElement { var, .. } => used.contains(&var),
+                _ => true,
+            };
+            if keep[i] {
+                for e in item.exprs() {
+                    for id in ar.reachable(&[e]) {
+                        if let Expr::Var(v) = ar.get(id) {
+                            used.insert(v);
+                        }
+                    }
+                }
+            }
+        }
+        // A slot is needed where something other than its own assignments reads it.
+        let mut read: HashSet<VarId> = HashSet::new();
+        for (item, &k) in items.iter().zip(&keep) {
+            if !k {
+                continue;
+            }
+            let own = match *item {
+                Item::Set { var, .. } => Some(var),
+                _ => None,
+            };
+            for e in item.exprs() {
+                for id in ar.reachable(&[e]) {
+                    if let Expr::Var(v) = ar.get(id)
+                        && Some(v) != own
+                    {
+                        read.insert(v);
+                    }
+                }
+            }
+        }
+        for (item, k) in items.iter().zip(keep.iter_mut()) {
+            if let Item::Set { var, .. } = *item {
+                *k &= read.contains(&var);
+            }
+        }
+        // An element write is needed where a read of its array may follow it: after it, or
+        // anywhere after the start of the outermost loop around it.
+        let mut outermost: Option<usize> = None;
+        let mut depth = 0;
+        for i in 0..items.len() {
+            match items[i] {
+                Item::LoopStart { .. } => {
+                    if depth == 0 {
+                        outermost = Some(i);
+                    }
+                    depth += 1;
+                }
+                Item::LoopEnd => depth -= 1,
+                Item::SetElement { array, .. } => {
+                    let from = if depth > 0 { outermost.unwrap_or(i) } else { i };
+                    keep[i] &= items.iter().zip(&keep).skip(from).any(|(item, &k)| {
+                        k && matches!(*item, Item::GetElement { array: a, .. } if a == array)
+                    });
+                }
+                _ => {}
+            }
+        }
+        if keep.iter().all(|&k| k) {
+            return items;
+        }
+        items = items
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(item, k)| k.then_some(item))
+            .collect();
+    }
 }
 
 /// Builds kernel bodies of one module.
@@ -206,6 +286,96 @@ impl KernelWriter<'_> {
         body.pre = [loads_pre, lets_pre].concat();
         body.outer = [loads_outer, lets_outer, stores_outer].concat();
         body.inner = [loads_inner, lets_inner, stores_inner].concat();
+        body
+    }
+
+    /// The body of a sequential kernel ([`Seq`]): loads of every variable of the module the
+    /// code reads, the items in program order, then the CSE'd `let`s and stores of `outputs`.
+    /// A tangent body (one that reads a tangent input or stores in the loop over directions)
+    /// runs everything but the loads of primal values once per direction: primal stores then
+    /// store the same values, computed from the loads, in every direction.
+    pub fn body_seq(
+        &self,
+        ar: &mut ExprArena,
+        seq: Seq,
+        outputs: Vec<Output>,
+        load: Loader,
+        tangent: &dyn Fn(VarId) -> bool,
+    ) -> Body {
+        let nvars = self.m.vars.len();
+        let base = nvars as u32;
+        let arrays: Vec<(crate::ir::ArrayId, usize)> = seq
+            .arrays()
+            .into_iter()
+            .map(|a| (a, self.m.array(a).elems.len()))
+            .collect();
+        let temps = std::cell::RefCell::new(seq.temps);
+        let fresh = || {
+            let mut temps = temps.borrow_mut();
+            temps.push(Temp::Shared);
+            VarId(base + temps.len() as u32 - 1)
+        };
+        let roots: Vec<ExprId> = outputs.iter().map(|o| o.0).collect();
+        let plan = cse(ar, &roots);
+        let chain = plan.to_let_chain(ar, &roots, &mut || fresh());
+        let mut items = seq.items;
+        let mut tangent_body = outputs.iter().any(|o| o.1);
+        for &(t, e) in &chain.lets {
+            items.push(Item::Let { var: t, value: e });
+        }
+        for (&(_, _, sink), &root) in outputs.iter().zip(&chain.roots) {
+            items.push(Item::Store { value: root, sink });
+        }
+        let items = prune(ar, items);
+        let arrays = arrays
+            .into_iter()
+            .filter(|&(a, _)| {
+                items.iter().any(|i| {
+                    matches!(*i, Item::GetElement { array, .. } | Item::SetElement { array, .. } if array == a)
+                })
+            })
+            .collect();
+        let mut reads: std::collections::BTreeSet<VarId> = Default::default();
+        let roots: Vec<ExprId> = items.iter().flat_map(Item::exprs).collect();
+        for id in ar.reachable(&roots) {
+            if let Expr::Var(v) = ar.get(id)
+                && v.index() < nvars
+            {
+                reads.insert(v);
+            }
+        }
+        let mut body = Body {
+            first_temp: base,
+            temps: temps.into_inner(),
+            arrays,
+            ..Body::default()
+        };
+        let mut primal_loads = Vec::new();
+        let mut tangent_loads = Vec::new();
+        for v in reads {
+            let from = load(v).unwrap_or_else(|| self.default_load(v));
+            match from {
+                Source::V | Source::Area | Source::Diam | Source::TanV => body.uses_cv = true,
+                Source::Ion(slot, _) | Source::TanIon(slot, _) => {
+                    body.uses_cv = true;
+                    body.ion_slots.insert(slot);
+                }
+                _ => {}
+            }
+            let item = Item::Load { var: v, from };
+            if tangent(v) {
+                tangent_body = true;
+                tangent_loads.push(item);
+            } else {
+                primal_loads.push(item);
+            }
+        }
+        if tangent_body {
+            body.outer = primal_loads;
+            body.inner = [tangent_loads, items].concat();
+        } else {
+            body.outer = [primal_loads, items].concat();
+        }
         body
     }
 
