@@ -2,8 +2,9 @@
 //! (`compiler/tests/parse_extra/runtime_loop.mod`): lowering keeps them as loops, the IR
 //! interpreter runs them, the tangent of a parameter used inside such a loop equals the central
 //! finite difference, an index out of range is an error naming the mechanism and the array, and
-//! the kernel plans reject them by name.
+//! the kernel plans keep them as loops (sequential bodies).
 
+use gradmod_compiler::back::kernels::{Body, Item, plan};
 use gradmod_compiler::driver::{back_end_stages, load_source};
 use gradmod_compiler::interp::{InterpError, Machine};
 use gradmod_compiler::ir::{Builtin, Module, StmtKind, VarId};
@@ -123,13 +124,33 @@ fn an_index_out_of_range_names_the_mechanism_and_the_array() {
 }
 
 #[test]
-fn kernel_plans_reject_run_time_loops_by_name() {
+fn kernel_plans_keep_run_time_loops_as_loops() {
     let mut m = lowered();
-    let err = back_end_stages(&mut m).unwrap_err();
-    let first = &err.0.iter().find(|d| d.is_error()).unwrap().message;
-    assert!(
-        first.starts_with("unsupported construct: FROM loop with bounds known only at run time")
-            || first.starts_with("unsupported construct: array element"),
-        "{first}"
-    );
+    back_end_stages(&mut m).expect("the back-end stages accept run-time loops");
+    let ks = plan(&m, None).expect("the kernel plans accept run-time loops");
+    // INITIAL, BREAKPOINT and NET_RECEIVE loop or index at run time; the SOLVE does not.
+    assert!(ks.init.is_sequential());
+    assert!(ks.currents.is_sequential());
+    assert!(!ks.states.is_sequential());
+    assert!(ks.net_receive.as_ref().is_some_and(|b| b.is_sequential()));
+    let loops = |b: &Body| {
+        b.outer
+            .iter()
+            .chain(&b.inner)
+            .filter(|i| matches!(i, Item::LoopStart { .. }))
+            .count()
+    };
+    // One loop in INITIAL, and one in BREAKPOINT's current and in its tangent.
+    assert_eq!(loops(&ks.init), 1);
+    assert_eq!(loops(&ks.currents), 1);
+    let tangent = ks.tangent.as_ref().expect("tangent kernels");
+    assert_eq!(loops(&tangent.currents), 1);
+    // The local arrays are the two arrays (and in the tangent kernels their tangent arrays).
+    let names: Vec<&str> = ks
+        .currents
+        .arrays
+        .iter()
+        .map(|&(a, _)| m.array(a).name.as_str())
+        .collect();
+    assert!(names.contains(&"w") && names.contains(&"ts"), "{names:?}");
 }
