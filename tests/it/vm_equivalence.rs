@@ -131,21 +131,9 @@ fn load(dir: &str, engine: EngineChoice) -> Catalogue {
 fn compare_all(dir: &str, names: &[&str], build_time: &dyn Fn(&str) -> Option<Box<dyn Mechanism>>) {
     let mut failures = Vec::new();
     for (choice, engine) in ENGINES {
-        // The JIT leaves kernels with run-time loops to the evaluator: where it is forced, the
-        // mechanisms are loaded with the automatic choice, and only those may fall back.
-        let auto = choice == EngineChoice::Jit;
-        let vm = load(dir, if auto { EngineChoice::Auto } else { choice });
+        let vm = load(dir, choice);
         assert!(vm.names().all(|n| names.contains(&n)));
-        for m in vm.mechanisms() {
-            let loops = m.fallback().is_some_and(|why| why.contains("FROM loops"));
-            assert!(
-                m.engine() == engine || (auto && loops),
-                "{}: on the {} ({:?})",
-                m.name(),
-                m.engine(),
-                m.fallback()
-            );
-        }
+        assert!(vm.mechanisms().iter().all(|m| m.engine() == engine));
         failures.extend(compare(&vm, build_time));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -103,12 +103,6 @@ impl JitCode {
             if p.is_empty() {
                 return Ok(None);
             }
-            if p.sequential {
-                return Err(format!(
-                    "its kernel {name} has FROM loops with run-time bounds or arrays indexed \
-                     at run time, which the JIT does not compile yet (the evaluator runs them)"
-                ));
-            }
             validate(p, &code.shape)?;
             let symbol = format!("gradmod_{mech}_{name}");
             let id = c.define(
