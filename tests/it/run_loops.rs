@@ -80,3 +80,42 @@ fn net_receive_appends_at_a_run_time_index() {
     assert_eq!(last[5], 0.7 * gmax, "w[6]");
     assert_eq!(last[6], 0.0, "ts[7] is never written");
 }
+
+/// A fifth event writes `ts[8]` of an 8-element array: the write fills the kernel's copy of the
+/// array with NaN, the elements are stored, and the run stops where v turns non-finite, with an
+/// error naming the mechanism's first non-finite field, an element of the array; the build-time
+/// Rust and both run-time engines stop alike.
+#[test]
+fn an_index_out_of_range_stops_the_run_naming_the_mechanism() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = root.join("tests/mechanisms/runloop.mod");
+    let mut makers: Vec<(
+        String,
+        Box<dyn Fn() -> Box<dyn gradmod_runtime::mechanism::Mechanism>>,
+    )> = vec![("build time".into(), Box::new(|| generated("RunLoop")))];
+    for choice in [
+        gradmod_vm::EngineChoice::Jit,
+        gradmod_vm::EngineChoice::Evaluator,
+    ] {
+        let vm = gradmod_vm::Catalogue::load_with(std::slice::from_ref(&file), choice)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let loaded = vm.mechanisms()[0].clone();
+        makers.push((format!("{choice:?}"), Box::new(move || loaded.make())));
+    }
+    for (what, make) in makers {
+        let mut cell = model_a(0.0, generated("hh"));
+        let syn = cell.place(make(), &[("axon", 0.3)]).unwrap();
+        for t in [1.0, 2.0, 3.0, 4.0, 5.0] {
+            cell.schedule(t, syn, 0, 0.5).unwrap();
+        }
+        let err = cell
+            .run(10.0, None)
+            .expect_err("a write out of range must stop the run")
+            .to_string();
+        assert!(
+            err.contains("first non-finite field: RunLoop.w[0] = NaN (instance 0)"),
+            "{what}: {err}"
+        );
+        println!("{what}: {err}");
+    }
+}
