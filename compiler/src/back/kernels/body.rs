@@ -22,6 +22,10 @@ pub type Output = (ExprId, bool, Sink);
 /// what the kernel needs.
 pub type Loader<'a> = &'a dyn Fn(VarId) -> Option<Source>;
 
+/// The largest product of an output's tangent inputs and its expression's node count that
+/// [`linearize`] differentiates.
+const LINEARIZE_BUDGET: usize = 2_000_000;
+
 /// Rewrites each output that is linear in the tangent inputs, Σ c_i · d_i, so that its
 /// coefficients c_i (which read only primal values) are computed once per instance, outside the
 /// loop over directions, and the loop only forms the sums. The coefficients are the symbolic
@@ -54,7 +58,10 @@ fn linearize(
         } else {
             Vec::new()
         };
-        if inputs.is_empty() {
+        // Each coefficient is a symbolic derivative of the whole output: where that would
+        // traverse too much (the written-out Newton iterations of a large kinetic scheme, whose
+        // outputs read every state's tangent), the output is kept as it is.
+        if inputs.is_empty() || inputs.len() * ar.reachable(&[root]).len() > LINEARIZE_BUDGET {
             out.push((root, in_loop, sink));
             continue;
         }
