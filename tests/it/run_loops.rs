@@ -81,6 +81,9 @@ fn net_receive_appends_at_a_run_time_index() {
     assert_eq!(last[6], 0.0, "ts[7] is never written");
 }
 
+/// A new mechanism, from one of the paths that compile it.
+type Maker = Box<dyn Fn() -> Box<dyn gradmod_runtime::mechanism::Mechanism>>;
+
 /// A fifth event writes `ts[8]` of an 8-element array: the write fills the kernel's copy of the
 /// array with NaN, the elements are stored, and the run stops where v turns non-finite, with an
 /// error naming the mechanism's first non-finite field, an element of the array; the build-time
@@ -89,10 +92,8 @@ fn net_receive_appends_at_a_run_time_index() {
 fn an_index_out_of_range_stops_the_run_naming_the_mechanism() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let file = root.join("tests/mechanisms/runloop.mod");
-    let mut makers: Vec<(
-        String,
-        Box<dyn Fn() -> Box<dyn gradmod_runtime::mechanism::Mechanism>>,
-    )> = vec![("build time".into(), Box::new(|| generated("RunLoop")))];
+    let mut makers: Vec<(String, Maker)> =
+        vec![("build time".into(), Box::new(|| generated("RunLoop")))];
     for choice in [
         gradmod_vm::EngineChoice::Jit,
         gradmod_vm::EngineChoice::Evaluator,

@@ -544,7 +544,10 @@ impl Exec<'_, '_, '_, '_> {
                     let (x, end) = (self.regs[from as usize][0], self.regs[to as usize][0]);
                     self.regs[counter as usize][0] = x;
                     self.regs[last as usize][0] = end;
-                    if !(x <= end) {
+                    // NaN bounds run no iteration, as `x <= end` fails.
+                    if x.partial_cmp(&end)
+                        .is_none_or(|o| o == std::cmp::Ordering::Greater)
+                    {
                         pc = exit as usize;
                         continue;
                     }
