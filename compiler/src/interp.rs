@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::ir::{BlockId, ExprId, Module, SolveMethod, Stmt, StmtKind, VarId};
+use crate::ir::{ArrayId, BlockId, ExprId, Module, SolveMethod, Stmt, StmtKind, VarId};
 use crate::sym::eval;
 
 /// Why a block could not run.
@@ -17,6 +17,17 @@ pub enum InterpError {
     Unsupported(String),
     /// A while loop ran more than [`MAX_ITERATIONS`] times.
     Runaway,
+    /// An array was indexed outside its bounds at run time.
+    IndexOutOfRange {
+        /// The mechanism.
+        mechanism: String,
+        /// The array.
+        array: String,
+        /// The index (before truncation to an integer).
+        index: f64,
+        /// The array's length.
+        len: usize,
+    },
 }
 
 impl fmt::Display for InterpError {
@@ -24,6 +35,17 @@ impl fmt::Display for InterpError {
         match self {
             InterpError::Unsupported(what) => write!(f, "the interpreter cannot run {what}"),
             InterpError::Runaway => write!(f, "a while loop ran more than {MAX_ITERATIONS} times"),
+            InterpError::IndexOutOfRange {
+                mechanism,
+                array,
+                index,
+                len,
+            } => write!(
+                f,
+                "mechanism `{mechanism}`: index {index} of array `{array}` is out of range (its \
+                 elements are 0 to {})",
+                len.saturating_sub(1)
+            ),
         }
     }
 }
@@ -103,6 +125,23 @@ impl<'m> Machine<'m> {
         Ok(())
     }
 
+    /// The element of `array` at the value of `index` (truncated toward zero, as NEURON's C
+    /// does), or the error that names the array.
+    fn element(&self, array: ArrayId, index: ExprId) -> Result<VarId, InterpError> {
+        let a = self.m.array(array);
+        let x = self.eval(index);
+        let i = x.trunc();
+        if !(i >= 0.0 && i < a.elems.len() as f64) {
+            return Err(InterpError::IndexOutOfRange {
+                mechanism: self.m.name.clone(),
+                array: a.name.clone(),
+                index: x,
+                len: a.elems.len(),
+            });
+        }
+        Ok(a.elems[i as usize])
+    }
+
     fn stmt(&mut self, s: &Stmt) -> Result<(), InterpError> {
         match &s.kind {
             StmtKind::Assign { var, value } => self.values[var.index()] = self.eval(*value),
@@ -130,6 +169,36 @@ impl<'m> Machine<'m> {
                     }
                     self.stmts(body)?;
                 }
+            }
+            StmtKind::Loop {
+                var,
+                from,
+                to,
+                body,
+            } => {
+                let (mut i, last) = (self.eval(*from), self.eval(*to));
+                let mut n = 0;
+                while i <= last {
+                    n += 1;
+                    if n > MAX_ITERATIONS {
+                        return Err(InterpError::Runaway);
+                    }
+                    self.values[var.index()] = i;
+                    self.stmts(body)?;
+                    i += 1.0;
+                }
+            }
+            StmtKind::GetElement { var, array, index } => {
+                let e = self.element(*array, *index)?;
+                self.values[var.index()] = self.values[e.index()];
+            }
+            StmtKind::SetElement {
+                array,
+                index,
+                value,
+            } => {
+                let e = self.element(*array, *index)?;
+                self.values[e.index()] = self.eval(*value);
             }
             StmtKind::Solve { .. } if self.skip_solves => {}
             StmtKind::Solve {

@@ -41,6 +41,10 @@ pub enum Error {
         t: f64,
         /// CV at which it happened.
         cv: usize,
+        /// The first non-finite field of a mechanism, if any (its name, field, value and
+        /// instance): often where the value came from, e.g. an array element a write out of
+        /// range filled with NaN.
+        field: Option<String>,
     },
     /// A simulation in which a state, an ion variable or a tangent became non-finite (found by the
     /// numerical sentinel, `sentinel.rs`).
@@ -73,11 +77,15 @@ impl fmt::Display for Error {
                 "{object} = {}: {message}",
                 crate::mechanism::short_number(*value)
             ),
-            Error::Diverged { t, cv } => {
+            Error::Diverged { t, cv, field } => {
                 write!(
                     f,
                     "membrane potential became non-finite at t = {t} ms in CV {cv}"
-                )
+                )?;
+                match field {
+                    Some(field) => write!(f, " (first non-finite field: {field})"),
+                    None => Ok(()),
+                }
             }
             Error::NonFinite {
                 t,

@@ -82,6 +82,32 @@ impl Cell {
         }
     }
 
+    /// The first non-finite field of any role (ASSIGNED and RANGE variables included) of any
+    /// mechanism, described as `mechanism.field = value (instance i)`: the cause a diverged
+    /// membrane potential reports. Array elements (`x[2]`) are looked at first: a write out of
+    /// range fills an array with NaN, which then reaches what is computed from it.
+    pub(crate) fn first_nonfinite_field(&self) -> Option<String> {
+        for elements in [true, false] {
+            for slot in &self.mechs {
+                let m = &slot.mech;
+                let info = m.info();
+                for (f, fi) in info.fields.iter().enumerate() {
+                    if fi.name.contains('[') != elements {
+                        continue;
+                    }
+                    let values = m.field(f);
+                    if let Some(i) = first_bad(values) {
+                        return Some(format!(
+                            "{}.{} = {} (instance {i})",
+                            info.name, fi.name, values[i]
+                        ));
+                    }
+                }
+            }
+        }
+        None
+    }
+
     /// The first non-finite value: its CV and a description of it.
     fn find_nonfinite(&self) -> Option<(usize, String)> {
         let n = self.layout.len();

@@ -92,7 +92,12 @@ impl Cell {
         self.t = self.steps as f64 * dt;
         if bad {
             let cv = self.v.iter().position(|v| !v.is_finite()).unwrap_or(0);
-            return Err(Error::Diverged { t: self.t, cv });
+            let field = self.first_nonfinite_field();
+            return Err(Error::Diverged {
+                t: self.t,
+                cv,
+                field,
+            });
         }
 
         // 3. States with v_{n+1}.

@@ -21,6 +21,7 @@ mod own_mechanisms;
 mod random_draws;
 mod run_cli;
 mod run_errors;
+mod run_loops;
 mod run_network;
 mod run_order;
 mod run_pointer;

@@ -202,7 +202,7 @@ fn run_any(
         let x = exec.regs[r as usize][0];
         exec.regs[r as usize][..w].fill(x);
     }
-    let step = if p.serial { 1 } else { LANES };
+    let step = if p.serial || p.sequential { 1 } else { LANES };
     let ndir = tan.as_ref().map_or(0, |t| t.k);
     let mut j0 = first;
     while j0 < end {
@@ -213,6 +213,17 @@ fn run_any(
             w: width(n),
             k: 0,
         };
+        if p.sequential {
+            exec.run_sequential(&p.outer, chunk, tan.as_deref_mut());
+            if !p.inner.is_empty() {
+                for k in 0..ndir {
+                    chunk.k = k;
+                    exec.run_sequential(&p.inner, chunk, tan.as_deref_mut());
+                }
+            }
+            j0 += n;
+            continue;
+        }
         for op in &p.outer {
             exec.op(op, chunk, tan.as_deref_mut());
         }
@@ -480,6 +491,83 @@ impl Exec<'_, '_, '_, '_> {
                 }
             }
             Op::Store { src, sink } => self.store(src, sink, c, tan),
+            Op::Copy { dst, src } => {
+                let x = self.regs[src as usize][0];
+                self.regs[dst as usize][0] = x;
+            }
+            Op::GetElement {
+                dst,
+                base,
+                len,
+                index,
+            } => {
+                let i = self.regs[index as usize][0].trunc();
+                self.regs[dst as usize][0] = if i >= 0.0 && i < f64::from(len) {
+                    self.regs[base as usize + i as usize][0]
+                } else {
+                    f64::NAN
+                };
+            }
+            Op::SetElement {
+                base,
+                len,
+                index,
+                src,
+            } => {
+                let i = self.regs[index as usize][0].trunc();
+                let x = self.regs[src as usize][0];
+                if i >= 0.0 && i < f64::from(len) {
+                    self.regs[base as usize + i as usize][0] = x;
+                } else {
+                    for r in base..base + len {
+                        self.regs[r as usize][0] = f64::NAN;
+                    }
+                }
+            }
+            // Jumps are the sequential runner's (`Exec::run_sequential`).
+            Op::LoopStart { .. } | Op::LoopEnd { .. } => {}
+        }
+    }
+
+    /// The operations of a sequential kernel for one instance (lane 0), in order, with the
+    /// loops' jumps.
+    fn run_sequential(&mut self, ops: &[Op], c: Chunk, mut tan: Option<&mut Tangents>) {
+        let mut pc = 0;
+        while pc < ops.len() {
+            match ops[pc] {
+                Op::LoopStart {
+                    counter,
+                    last,
+                    from,
+                    to,
+                    exit,
+                } => {
+                    let (x, end) = (self.regs[from as usize][0], self.regs[to as usize][0]);
+                    self.regs[counter as usize][0] = x;
+                    self.regs[last as usize][0] = end;
+                    // NaN bounds run no iteration, as `x <= end` fails.
+                    if x.partial_cmp(&end)
+                        .is_none_or(|o| o == std::cmp::Ordering::Greater)
+                    {
+                        pc = exit as usize;
+                        continue;
+                    }
+                }
+                Op::LoopEnd {
+                    counter,
+                    last,
+                    body,
+                } => {
+                    let x = self.regs[counter as usize][0] + 1.0;
+                    self.regs[counter as usize][0] = x;
+                    if x <= self.regs[last as usize][0] {
+                        pc = body as usize;
+                        continue;
+                    }
+                }
+                ref op => self.op(op, c, tan.as_deref_mut()),
+            }
+            pc += 1;
         }
     }
 
@@ -487,7 +575,13 @@ impl Exec<'_, '_, '_, '_> {
     fn scalar(&mut self, op: &Op, c: Chunk, tan: Option<&mut Tangents>) {
         let r = |regs: &[Lanes], x: Reg| regs[x as usize][0];
         let (dst, value) = match *op {
-            Op::Load { .. } | Op::Store { .. } => return self.op(op, c, tan),
+            Op::Load { .. }
+            | Op::Store { .. }
+            | Op::Copy { .. }
+            | Op::GetElement { .. }
+            | Op::SetElement { .. }
+            | Op::LoopStart { .. }
+            | Op::LoopEnd { .. } => return self.op(op, c, tan),
             Op::Unary { op, dst, a } => (dst, apply_unary(op, r(self.regs, a))),
             Op::Binary { op, dst, a, b } => (
                 dst,

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 
 use gradmod_compiler::back::kernels::{Body, Item, Sink, Source};
-use gradmod_compiler::ir::{BinOp, Expr, ExprArena, ExprId, Func, IonRole, UnOp, VarId};
+use gradmod_compiler::ir::{ArrayId, BinOp, Expr, ExprArena, ExprId, Func, IonRole, UnOp, VarId};
 use gradmod_compiler::sym::eval::{constant_exponent, is_int_exponent};
 
 /// Instances per chunk: the length of every register.
@@ -90,6 +90,60 @@ pub enum Op {
         /// What to do with it.
         sink: Sink,
     },
+    /// `dst = src` (a loop's slot, or an element of a local array zeroed).
+    Copy {
+        /// The destination.
+        dst: Reg,
+        /// The source.
+        src: Reg,
+    },
+    /// `counter = from; last = to`, then to the operation after the matching
+    /// [`Op::LoopEnd`] (at `exit`) unless `counter <= last`.
+    LoopStart {
+        /// The counter.
+        counter: Reg,
+        /// The last value, evaluated once.
+        last: Reg,
+        /// The first value.
+        from: Reg,
+        /// The bound.
+        to: Reg,
+        /// The position of the operation after the loop.
+        exit: u32,
+    },
+    /// `counter += 1`, then back to `body` (the first operation of the loop's body) while
+    /// `counter <= last`.
+    LoopEnd {
+        /// The counter.
+        counter: Reg,
+        /// The last value.
+        last: Reg,
+        /// The position of the body's first operation.
+        body: u32,
+    },
+    /// `dst = regs[base + trunc(index)]` for a local array of `len` registers from `base`;
+    /// NaN for an index out of range.
+    GetElement {
+        /// The destination.
+        dst: Reg,
+        /// The array's first register.
+        base: Reg,
+        /// Its length.
+        len: u32,
+        /// The index.
+        index: Reg,
+    },
+    /// `regs[base + trunc(index)] = src`; every element NaN for an index out of range.
+    SetElement {
+        /// The array's first register.
+        base: Reg,
+        /// Its length.
+        len: u32,
+        /// The index.
+        index: Reg,
+        /// The value.
+        src: Reg,
+    },
 }
 
 impl Op {
@@ -100,7 +154,11 @@ impl Op {
             Op::Unary { a, .. } | Op::Powi { a, .. } | Op::Call { a, .. } => [Some(a), None, None],
             Op::Binary { a, b, .. } => [Some(a), Some(b), None],
             Op::Select { c, t, o, .. } => [Some(c), Some(t), Some(o)],
-            Op::Store { src, .. } => [Some(src), None, None],
+            Op::Store { src, .. } | Op::Copy { src, .. } => [Some(src), None, None],
+            Op::LoopStart { from, to, .. } => [Some(from), Some(to), None],
+            Op::LoopEnd { counter, last, .. } => [Some(counter), Some(last), None],
+            Op::GetElement { index, .. } => [Some(index), None, None],
+            Op::SetElement { index, src, .. } => [Some(index), Some(src), None],
         };
         r.into_iter().flatten()
     }
@@ -113,9 +171,24 @@ impl Op {
             | Op::Binary { dst, .. }
             | Op::Powi { dst, .. }
             | Op::Call { dst, .. }
-            | Op::Select { dst, .. } => Some(dst),
-            Op::Store { .. } => None,
+            | Op::Select { dst, .. }
+            | Op::Copy { dst, .. }
+            | Op::GetElement { dst, .. } => Some(dst),
+            Op::LoopStart { counter, .. } => Some(counter),
+            Op::Store { .. } | Op::LoopEnd { .. } | Op::SetElement { .. } => None,
         }
+    }
+
+    /// Whether the operation belongs to a sequential kernel (loops and local arrays).
+    pub fn is_sequential(&self) -> bool {
+        matches!(
+            self,
+            Op::Copy { .. }
+                | Op::LoopStart { .. }
+                | Op::LoopEnd { .. }
+                | Op::GetElement { .. }
+                | Op::SetElement { .. }
+        )
     }
 
     /// Every register the operation names, mutably (for renaming).
@@ -128,6 +201,21 @@ impl Op {
             Op::Binary { dst, a, b, .. } => vec![dst, a, b],
             Op::Select { dst, c, t, o } => vec![dst, c, t, o],
             Op::Store { src, .. } => vec![src],
+            Op::Copy { dst, src } => vec![dst, src],
+            Op::LoopStart {
+                counter,
+                last,
+                from,
+                to,
+                ..
+            } => vec![counter, last, from, to],
+            Op::LoopEnd { counter, last, .. } => vec![counter, last],
+            Op::GetElement {
+                dst, base, index, ..
+            } => vec![dst, base, index],
+            Op::SetElement {
+                base, index, src, ..
+            } => vec![base, index, src],
         }
     }
 }
@@ -157,6 +245,10 @@ pub struct Program {
     /// share a CV and that reads an ion array it also writes, so that each instance sees what
     /// the earlier ones stored, as in a loop over instances.
     pub serial: bool,
+    /// Whether the kernel has loops and local arrays ([`Op::is_sequential`]): it runs one
+    /// instance at a time, its operations in order with jumps, and its registers are never
+    /// shared (a loop's body runs more than once).
+    pub sequential: bool,
 }
 
 impl Program {
@@ -215,9 +307,17 @@ pub fn compile(body: &Body, arena: &ExprArena, point: bool) -> Program {
         memo: HashMap::new(),
         constants: Vec::new(),
         next: 0,
+        scopes: Vec::new(),
     };
     let mut sections: [Vec<Op>; 3] = Default::default();
     let mut after_outer = (HashMap::new(), HashMap::new());
+    // The local arrays: consecutive registers, zeroed where the part holding the loops starts.
+    let mut arrays = HashMap::new();
+    for &(a, n) in &body.arrays {
+        arrays.insert(a, (b.next, n as u32));
+        b.next += n as Reg;
+    }
+    let array_part = if body.inner.is_empty() { 1 } else { 2 };
     for (section, items) in [&body.pre, &body.outer, &body.inner]
         .into_iter()
         .enumerate()
@@ -226,8 +326,17 @@ pub fn compile(body: &Body, arena: &ExprArena, point: bool) -> Program {
             after_outer = (b.vars.clone(), b.memo.clone());
         }
         let mut ops = Vec::new();
+        if section == array_part && !arrays.is_empty() {
+            let zero = b.constant(0.0);
+            for &(base, n) in arrays.values() {
+                for r in base..base + n {
+                    ops.push(Op::Copy { dst: r, src: zero });
+                }
+            }
+        }
+        let mut open: Vec<usize> = Vec::new();
         for item in items {
-            b.item(item, &mut ops);
+            b.seq_item(item, &arrays, &mut open, &mut ops);
         }
         sections[section] = ops;
     }
@@ -251,8 +360,15 @@ pub fn compile(body: &Body, arena: &ExprArena, point: bool) -> Program {
         constants: b.constants,
         registers: 0,
         serial: point && reads_what_it_writes(body),
+        sequential: body.is_sequential(),
     };
-    allocate(&mut program, b.next);
+    if program.sequential {
+        // Every virtual register is its own: nothing to share across a loop's iterations.
+        program.registers = b.next as usize;
+        program.pre_regs = program.pre.iter().filter_map(Op::writes).collect();
+    } else {
+        allocate(&mut program, b.next);
+    }
     program
 }
 
@@ -294,6 +410,8 @@ struct Builder<'a> {
     memo: HashMap<ExprId, Reg>,
     constants: Vec<(Reg, f64)>,
     next: Reg,
+    /// The memo as it was where each open loop started.
+    scopes: Vec<HashMap<ExprId, Reg>>,
 }
 
 impl Builder<'_> {
@@ -329,6 +447,99 @@ impl Builder<'_> {
                     sink => ops.push(Op::Store { src, sink }),
                 }
             }
+            Item::Set { .. }
+            | Item::LoopStart { .. }
+            | Item::LoopEnd
+            | Item::GetElement { .. }
+            | Item::SetElement { .. } => unreachable!("handled by seq_item"),
+        }
+    }
+
+    /// One item of a body that may be sequential: loops open and close (`open` holds the
+    /// positions of the open loops' starts), and what the loop's body computes is forgotten
+    /// after it (it is computed inside, and may never run).
+    fn seq_item(
+        &mut self,
+        item: &Item,
+        arrays: &HashMap<ArrayId, (Reg, u32)>,
+        open: &mut Vec<usize>,
+        ops: &mut Vec<Op>,
+    ) {
+        match *item {
+            Item::Set { var, value } => {
+                let src = self.expr(value, ops);
+                let dst = match self.vars.get(&var) {
+                    Some(&r) => r,
+                    None => {
+                        let r = self.fresh();
+                        self.vars.insert(var, r);
+                        r
+                    }
+                };
+                if dst != src {
+                    ops.push(Op::Copy { dst, src });
+                }
+            }
+            Item::LoopStart { counter, from, to } => {
+                let from = self.expr(from, ops);
+                let to = self.expr(to, ops);
+                let (c, last) = (self.fresh(), self.fresh());
+                self.vars.insert(counter, c);
+                open.push(ops.len());
+                self.scopes.push(self.memo.clone());
+                ops.push(Op::LoopStart {
+                    counter: c,
+                    last,
+                    from,
+                    to,
+                    exit: 0,
+                });
+            }
+            Item::LoopEnd => {
+                let start = open.pop().expect("a loop end closes an open loop");
+                let Op::LoopStart { counter, last, .. } = ops[start] else {
+                    unreachable!("a loop's start is a LoopStart");
+                };
+                ops.push(Op::LoopEnd {
+                    counter,
+                    last,
+                    body: start as u32 + 1,
+                });
+                let exit = ops.len() as u32;
+                if let Op::LoopStart { exit: e, .. } = &mut ops[start] {
+                    *e = exit;
+                }
+                self.memo = self.scopes.pop().unwrap_or_default();
+            }
+            Item::GetElement { var, array, index } => {
+                let (base, len) = arrays[&array];
+                let index = self.expr(index, ops);
+                let dst = self.fresh();
+                ops.push(Op::GetElement {
+                    dst,
+                    base,
+                    len,
+                    index,
+                });
+                self.vars.insert(var, dst);
+            }
+            Item::SetElement {
+                array,
+                index,
+                value,
+            } => {
+                let (base, len) = arrays[&array];
+                let index = self.expr(index, ops);
+                let src = self.expr(value, ops);
+                ops.push(Op::SetElement {
+                    base,
+                    len,
+                    index,
+                    src,
+                });
+                // Values read from the array before are still what they were.
+            }
+            _ => self.item(item, ops),
         }
     }
 

@@ -419,6 +419,36 @@ impl Printer<'_> {
                 self.stmts(body, indent + 1);
                 self.line(indent, "}");
             }
+            StmtKind::Loop {
+                var,
+                from,
+                to,
+                body,
+            } => {
+                let text = format!(
+                    "FROM {} = {} TO {} {{",
+                    self.name(*var),
+                    self.expr(*from),
+                    self.expr(*to)
+                );
+                self.line(indent, &text);
+                self.stmts(body, indent + 1);
+                self.line(indent, "}");
+            }
+            StmtKind::GetElement { var, array, index } => {
+                let a = &m.array(*array).name;
+                let text = format!("{} = {a}[{}]", self.name(*var), self.expr(*index));
+                self.line(indent, &text);
+            }
+            StmtKind::SetElement {
+                array,
+                index,
+                value,
+            } => {
+                let a = &m.array(*array).name;
+                let text = format!("{a}[{}] = {}", self.expr(*index), self.expr(*value));
+                self.line(indent, &text);
+            }
             StmtKind::Solve { block, method } => {
                 let name = &m.block(*block).name;
                 let text = match method {

@@ -18,7 +18,9 @@ mod var;
 pub use expr::{BinOp, Expr, ExprArena, ExprId, Func, Num, UnOp, VarId};
 pub use stmt::{Block, BlockId, BlockKind, NetReceive, SolveMethod, Stmt, StmtKind, Term};
 pub use validate::validate;
-pub use var::{Builtin, Dist, Draw, IonId, IonRole, IonUse, Scope, StreamId, VarKind, Variable};
+pub use var::{
+    Array, ArrayId, Builtin, Dist, Draw, IonId, IonRole, IonUse, Scope, StreamId, VarKind, Variable,
+};
 
 use crate::diag::Span;
 
@@ -85,6 +87,8 @@ pub struct Module {
     pub ions: Vec<IonUse>,
     /// Every block, indexed by [`BlockId`].
     pub blocks: Vec<Block>,
+    /// The arrays that some statement indexes at run time, indexed by [`ArrayId`].
+    pub arrays: Vec<Array>,
     /// The INITIAL block, if any.
     pub initial: Option<BlockId>,
     /// The BREAKPOINT block, if any.
@@ -113,6 +117,8 @@ pub struct Module {
     pub slope: Slope,
     /// Where the mechanism's name was declared.
     pub span: Span,
+    /// The index of variable names behind [`Module::fresh_var_name`].
+    var_names: names::NameIndex,
 }
 
 /// How a current's slope dI/dv is computed (the conductance of the linearised membrane current
@@ -138,6 +144,7 @@ impl Module {
             exprs: ExprArena::new(),
             ions: Vec::new(),
             blocks: Vec::new(),
+            arrays: Vec::new(),
             initial: None,
             breakpoint: None,
             net_receive: None,
@@ -149,6 +156,7 @@ impl Module {
             threadsafe: false,
             slope: Slope::Symbolic,
             span,
+            var_names: names::NameIndex::default(),
         }
     }
 
@@ -172,6 +180,24 @@ impl Module {
     pub fn add_block(&mut self, block: Block) -> BlockId {
         self.blocks.push(block);
         BlockId(self.blocks.len() as u32 - 1)
+    }
+
+    /// The array behind `id`.
+    pub fn array(&self, id: ArrayId) -> &Array {
+        &self.arrays[id.index()]
+    }
+
+    /// The array whose elements are `elems`, added if the module has none yet.
+    pub fn array_of(&mut self, name: &str, elems: &[VarId], span: Span) -> ArrayId {
+        if let Some(i) = self.arrays.iter().position(|a| a.elems == elems) {
+            return ArrayId(i as u32);
+        }
+        self.arrays.push(Array {
+            name: name.to_string(),
+            elems: elems.to_vec(),
+            span,
+        });
+        ArrayId(self.arrays.len() as u32 - 1)
     }
 
     /// The ids of all variables, in declaration order.

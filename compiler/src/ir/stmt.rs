@@ -3,7 +3,7 @@
 //! Statements are the only things with effects. They form trees (if/else, while) whose
 //! expressions point into the module's expression DAG.
 
-use super::{ExprId, VarId};
+use super::{ArrayId, ExprId, VarId};
 use crate::diag::Span;
 
 /// A block of the module: an index into [`super::Module::blocks`].
@@ -191,6 +191,38 @@ pub enum StmtKind {
         /// The loop body.
         body: Vec<Stmt>,
     },
+    /// `FROM var = from TO to { body }` with bounds known only at run time: `var` takes the
+    /// values `from`, `from + 1`, ... while it is at most `to` (both evaluated once, before the
+    /// first iteration). Loops with constant bounds are unrolled in lowering instead.
+    Loop {
+        /// The loop variable (a LOCAL).
+        var: VarId,
+        /// The first value.
+        from: ExprId,
+        /// The last value.
+        to: ExprId,
+        /// The loop body.
+        body: Vec<Stmt>,
+    },
+    /// `var = array[index]` with an index known only at run time (truncated to an integer). An
+    /// index outside the array is a run-time error that names the mechanism and the array.
+    GetElement {
+        /// The variable assigned.
+        var: VarId,
+        /// The array read.
+        array: ArrayId,
+        /// The index.
+        index: ExprId,
+    },
+    /// `array[index] = value` with an index known only at run time (truncated to an integer).
+    SetElement {
+        /// The array written.
+        array: ArrayId,
+        /// The index.
+        index: ExprId,
+        /// The new value.
+        value: ExprId,
+    },
     /// `SOLVE block METHOD method`.
     Solve {
         /// The block solved.
@@ -271,6 +303,16 @@ impl Stmt {
                 f(*cond);
                 body.iter().for_each(|s| s.for_each_expr(f));
             }
+            StmtKind::Loop { from, to, body, .. } => {
+                f(*from);
+                f(*to);
+                body.iter().for_each(|s| s.for_each_expr(f));
+            }
+            StmtKind::GetElement { index, .. } => f(*index),
+            StmtKind::SetElement { index, value, .. } => {
+                f(*index);
+                f(*value);
+            }
             StmtKind::Solve { .. } => {}
             StmtKind::NetSend { delay, flag } => {
                 f(*delay);
@@ -294,7 +336,9 @@ impl Stmt {
                 .iter()
                 .chain(otherwise)
                 .for_each(|s| s.for_each_stmt(f)),
-            StmtKind::While { body, .. } => body.iter().for_each(|s| s.for_each_stmt(f)),
+            StmtKind::While { body, .. } | StmtKind::Loop { body, .. } => {
+                body.iter().for_each(|s| s.for_each_stmt(f))
+            }
             _ => {}
         }
     }

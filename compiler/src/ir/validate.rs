@@ -133,6 +133,26 @@ fn check_stmts(m: &Module, kind: BlockKind, stmts: &[Stmt], diags: &mut Diagnost
                 check_stmts(m, kind, otherwise, diags);
             }
             StmtKind::While { body, .. } => check_stmts(m, kind, body, diags),
+            StmtKind::Loop { var, body, .. } => {
+                if m.var(*var).kind != VarKind::Local {
+                    diags.push(Diagnostic::error(
+                        s.span,
+                        format!(
+                            "internal: the loop variable `{}` is not a LOCAL",
+                            m.var(*var).name
+                        ),
+                    ));
+                }
+                check_stmts(m, kind, body, diags);
+            }
+            StmtKind::GetElement { array, .. } | StmtKind::SetElement { array, .. } => {
+                if m.arrays.get(array.index()).is_none() {
+                    diags.push(Diagnostic::error(
+                        s.span,
+                        "internal: a statement names an array out of range",
+                    ));
+                }
+            }
             StmtKind::Solve { block, method } => {
                 let Some(target) = m.blocks.get(block.index()) else {
                     diags.push(Diagnostic::error(

@@ -215,3 +215,27 @@ impl Variable {
         }
     }
 }
+
+/// An array of a module: an index into [`super::Module::arrays`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ArrayId(pub u32);
+
+impl ArrayId {
+    /// The index of this array in its module's array table.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// An array variable (`x[4]`): one variable per element, so that an element at a constant
+/// index is an ordinary variable; statements that index it at run time
+/// ([`super::StmtKind::GetElement`], [`super::StmtKind::SetElement`]) name the array.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Array {
+    /// Its name as written (`x`).
+    pub name: String,
+    /// Its elements, in index order.
+    pub elems: Vec<super::VarId>,
+    /// Where it was declared.
+    pub span: Span,
+}

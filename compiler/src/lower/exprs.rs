@@ -70,10 +70,7 @@ impl Lowerer<'_> {
             ExprKind::Number(n) => build::num(&mut self.m.exprs, n.value),
             ExprKind::Name(id) => self.name(id),
             ExprKind::Index { array, index } => match self.resolve(&array.name) {
-                Some(Binding::Array(vs)) => match self.element(&array.name, &vs, index, out) {
-                    Some(v) => self.m.exprs.var(v),
-                    None => self.m.exprs.num(0.0),
-                },
+                Some(Binding::Array(vs)) => self.element_value(array, &vs, index, out),
                 Some(_) => {
                     self.error(array.span, format!("`{}` is not an array", array.name));
                     self.m.exprs.num(0.0)

@@ -184,10 +184,52 @@ impl<'a> Lowerer<'a> {
                 index,
                 value,
             } => {
+                if let (Some(Binding::Array(vs)), Some(i)) = (self.resolve(&target.name), index)
+                    && let Err(idx) = self.index(&target.name, &vs, i, out)
+                {
+                    let Some(idx) = idx else { return };
+                    if !vs.iter().all(|&v| self.assignable(v, target.span)) {
+                        return;
+                    }
+                    let array = self.m.array_of(&target.name, &vs, target.span);
+                    let value = self.expr(value, out);
+                    Self::push(
+                        out,
+                        StmtKind::SetElement {
+                            array,
+                            index: idx,
+                            value,
+                        },
+                        span,
+                    );
+                    return;
+                }
                 let Some(var) = self.target(target, index.as_ref(), out) else {
                     return;
                 };
                 if !self.assignable(var, target.span) {
+                    return;
+                }
+                // `x = a[i]` with `i` known only at run time reads the element into `x` itself.
+                if let ast::ExprKind::Index { array, index: i } = &value.kind
+                    && let Some(Binding::Array(vs)) = self.resolve(&array.name)
+                {
+                    match self.index(&array.name, &vs, i, out) {
+                        Ok(e) => {
+                            let value = self.m.exprs.var(e);
+                            Self::push(out, StmtKind::Assign { var, value }, span);
+                        }
+                        Err(None) => {}
+                        Err(Some(idx)) => {
+                            let array = self.m.array_of(&array.name, &vs, array.span);
+                            let kind = StmtKind::GetElement {
+                                var,
+                                array,
+                                index: idx,
+                            };
+                            Self::push(out, kind, span);
+                        }
+                    }
                     return;
                 }
                 let value = self.expr(value, out);
@@ -492,6 +534,64 @@ impl<'a> Lowerer<'a> {
     }
 
     /// The element `name[index]` of an array, with a constant index.
+    /// The element of array `name` (elements `vs`) that `index` names: `Ok` with the element
+    /// for a constant index, `Err(Some(index))` for an index known only at run time, and
+    /// `Err(None)` after an error (a constant index outside the array).
+    pub(super) fn index(
+        &mut self,
+        name: &str,
+        vs: &[VarId],
+        index: &ast::Expr,
+        out: &mut Vec<ir::Stmt>,
+    ) -> Result<VarId, Option<ir::ExprId>> {
+        let i = self.expr(index, out);
+        let Some(x) = self.m.exprs.as_num(i) else {
+            return Err(Some(i));
+        };
+        if x < 0.0 || x.fract() != 0.0 || x as usize >= vs.len() {
+            self.error(
+                index.span,
+                format!("the index {x} is outside `{name}[0..{}]`", vs.len()),
+            );
+            return Err(None);
+        }
+        Ok(vs[x as usize])
+    }
+
+    /// The value of `name[index]`: the element for a constant index, else a LOCAL that a
+    /// [`StmtKind::GetElement`] (to `out`) assigns.
+    pub(super) fn element_value(
+        &mut self,
+        name: &ast::Ident,
+        vs: &[VarId],
+        index: &ast::Expr,
+        out: &mut Vec<ir::Stmt>,
+    ) -> ir::ExprId {
+        match self.index(&name.name, vs, index, out) {
+            Ok(v) => self.m.exprs.var(v),
+            Err(None) => self.m.exprs.num(0.0),
+            Err(Some(idx)) => {
+                let array = self.m.array_of(&name.name, vs, name.span);
+                let var = self.add_var(Variable::new(
+                    format!("{}_elem", name.name),
+                    VarKind::Local,
+                    ir::Scope::Range,
+                    index.span,
+                ));
+                Self::push(
+                    out,
+                    StmtKind::GetElement {
+                        var,
+                        array,
+                        index: idx,
+                    },
+                    index.span,
+                );
+                self.m.exprs.var(var)
+            }
+        }
+    }
+
     pub(super) fn element(
         &mut self,
         name: &str,
@@ -684,27 +784,44 @@ impl<'a> Lowerer<'a> {
         body: &ast::Block,
         out: &mut Vec<ir::Stmt>,
     ) {
-        let bound = |l: &mut Self, e: &ast::Expr| {
-            let id = l.expr(e, &mut Vec::new());
-            let x = l.m.exprs.as_num(id).filter(|x| x.fract() == 0.0);
-            if x.is_none() {
-                l.error(
-                    e.span,
-                    "FROM loop bounds must be integer constants (numbers or DEFINEd names)",
-                );
-            }
-            x.map(|x| x as i64)
-        };
-        let (Some(a), Some(b)) = (bound(self, from), bound(self, to)) else {
-            return;
+        // Bounds are evaluated once, before the loop, as NEURON does.
+        let (lo, hi) = (self.expr(from, out), self.expr(to, out));
+        let int = |l: &Self, e: ir::ExprId| {
+            l.m.exprs
+                .as_num(e)
+                .filter(|x| x.fract() == 0.0)
+                .map(|x| x as i64)
         };
         let step = match by {
-            Some(e) => match bound(self, e) {
-                Some(0) | None => return,
-                Some(s) => s,
-            },
-            None => 1,
+            None => Some(1),
+            Some(e) => {
+                let id = self.expr(e, &mut Vec::new());
+                let s = int(self, id);
+                if s.is_none() || s == Some(0) {
+                    self.error(
+                        e.span,
+                        "a FROM loop's BY step must be a nonzero integer constant",
+                    );
+                    return;
+                }
+                s
+            }
         };
+        let (Some(a), Some(b), Some(step)) = (int(self, lo), int(self, hi), step) else {
+            if step != Some(1) {
+                self.error(
+                    var.span,
+                    "a FROM loop with bounds known only at run time must step by 1",
+                );
+                return;
+            }
+            self.run_time_loop(var, lo, hi, body, var.span, out);
+            return;
+        };
+        if step == 1 && b - a > MAX_UNROLL {
+            self.run_time_loop(var, lo, hi, body, var.span, out);
+            return;
+        }
         if (b - a) / step > MAX_UNROLL {
             self.error(
                 var.span,
@@ -721,6 +838,43 @@ impl<'a> Lowerer<'a> {
             self.scopes.pop();
             i += step;
         }
+    }
+
+    /// A FROM loop kept as a loop ([`StmtKind::Loop`]): its variable is a new LOCAL.
+    fn run_time_loop(
+        &mut self,
+        var: &ast::Ident,
+        from: ir::ExprId,
+        to: ir::ExprId,
+        body: &ast::Block,
+        span: Span,
+        out: &mut Vec<ir::Stmt>,
+    ) {
+        // The loop variable is the LOCAL of that name when there is one, as in NEURON.
+        let v = match self.resolve(&var.name) {
+            Some(Binding::Var(v)) if self.m.var(v).kind == VarKind::Local => v,
+            _ => self.add_var(Variable::new(
+                &var.name,
+                VarKind::Local,
+                ir::Scope::Range,
+                var.span,
+            )),
+        };
+        self.scopes.push(HashMap::new());
+        self.bind_local(&var.name, Binding::Var(v));
+        let mut inner = Vec::new();
+        self.stmts(&body.stmts, &mut inner);
+        self.scopes.pop();
+        Self::push(
+            out,
+            StmtKind::Loop {
+                var: v,
+                from,
+                to,
+                body: inner,
+            },
+            span,
+        );
     }
 
     fn solve(

@@ -58,7 +58,21 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
                 .collect::<Vec<_>>();
             (body, slopes)
         }
-        Slope::Neuron => finite_difference(m, body, v, &currents),
+        Slope::Neuron => {
+            let mut sets = false;
+            for s in &body {
+                s.for_each_stmt(&mut |s| sets |= matches!(s.kind, StmtKind::SetElement { .. }));
+            }
+            if sets {
+                return Err(crate::diag::Diagnostic::error(
+                    m.block(bp).span,
+                    "NEURON's slope (--slope neuron) of a BREAKPOINT that writes an array \
+                     element at a run-time index is not supported",
+                )
+                .into());
+            }
+            finite_difference(m, body, v, &currents)
+        }
     };
     for (c, value) in currents.into_iter().zip(slopes) {
         let name = m.fresh_var_name(&format!("d{}_dv", m.var(c).name));
@@ -93,7 +107,9 @@ fn finite_difference(
     let mut assigned = Vec::new();
     for s in &body {
         s.for_each_stmt(&mut |s| {
-            if let StmtKind::Assign { var, .. } = s.kind
+            if let StmtKind::Assign { var, .. }
+            | StmtKind::GetElement { var, .. }
+            | StmtKind::Loop { var, .. } = s.kind
                 && !assigned.contains(&var)
             {
                 assigned.push(var);
@@ -166,6 +182,22 @@ fn shifted(
             StmtKind::While { cond, body } => StmtKind::While {
                 cond: sub(m, *cond),
                 body: shifted(m, body, map, shadow),
+            },
+            StmtKind::Loop {
+                var,
+                from,
+                to,
+                body,
+            } => StmtKind::Loop {
+                var: shadow.get(var).copied().unwrap_or(*var),
+                from: sub(m, *from),
+                to: sub(m, *to),
+                body: shifted(m, body, map, shadow),
+            },
+            StmtKind::GetElement { var, array, index } => StmtKind::GetElement {
+                var: shadow.get(var).copied().unwrap_or(*var),
+                array: *array,
+                index: sub(m, *index),
             },
             StmtKind::Solve { .. } => continue,
             other => other.clone(),

@@ -64,6 +64,12 @@ fn sweep(m: &Module, body: Vec<Stmt>, live: &mut HashSet<VarId>) -> Vec<Stmt> {
             live.remove(var);
         }
         s.for_each_expr(&mut |e| live.extend(free_vars(&m.exprs, e)));
+        // A read at a run-time index may read any element of its array.
+        s.for_each_stmt(&mut |t| {
+            if let StmtKind::GetElement { array, .. } = t.kind {
+                live.extend(m.array(array).elems.iter().copied());
+            }
+        });
         kept.push(s);
     }
     kept.reverse();

@@ -2,13 +2,15 @@
 //! blocks solved with METHOD sparse (and DERIVATIVE blocks solved with METHOD sparse, which NEURON
 //! refuses and Arbor solves by the same backward-Euler step: exactly when linear in the states, else
 //! with [`ARBOR_SPARSE_ITERATIONS`] Newton iterations, as Arbor's modcc writes them) become one backward-Euler step by Newton's method
-//! ([`super::implicit`]), followed by the block's assignments at the new states. The block becomes
+//! ([`super::implicit`]), followed by the block's assignments at the new states. A prologue of
+//! loops (and the statements before them) that reads no STATE runs once, before the Newton
+//! iterations ([`super::equations::equations_after_prologue`]). The block becomes
 //! a PROCEDURE that the SOLVE runs directly.
 
 use crate::diag::Diagnostics;
 use crate::ir::{BlockKind, Module, SolveMethod};
 
-use super::equations::{assignments, equations};
+use super::equations::{assignments, equations_after_prologue};
 use super::implicit::backward_euler;
 
 /// Newton iterations Arbor's modcc writes for METHOD sparse on a DERIVATIVE block that is not linear
@@ -38,15 +40,17 @@ fn solve_implicitly(
         if meth != method || !kinds.contains(&m.block(target).kind) {
             continue;
         }
-        let eqs = equations(m, target)?;
+        let (prologue, eqs) = equations_after_prologue(m, target)?;
         let dt = super::cnexp::dt_var(m);
         let dt = m.exprs.var(dt);
         let span = m.block(target).span;
         let iterations = (method == SolveMethod::Sparse
             && m.block(target).kind == BlockKind::Derivative)
             .then_some(ARBOR_SPARSE_ITERATIONS);
-        let mut body = backward_euler(m, &eqs, dt, iterations, span);
-        body.extend(assignments(&m.block(target).body));
+        let rest = m.block(target).body[prologue.len()..].to_vec();
+        let mut body = prologue;
+        body.extend(backward_euler(m, &eqs, dt, iterations, span));
+        body.extend(assignments(&rest));
         let block = &mut m.blocks[target.index()];
         block.body = body;
         block.kind = BlockKind::Procedure;

@@ -32,6 +32,96 @@ pub struct Equations {
 /// Reads the equations of block `id`.
 pub fn equations(m: &mut Module, id: BlockId) -> Result<Equations, Diagnostics> {
     let body = m.block(id).body.clone();
+    equations_of(m, &body)
+}
+
+/// Splits the statements of block `id` into a prologue, which the solver runs once before its
+/// Newton iterations, and the equations of the rest. The prologue ends with the block's last
+/// statement that holds a loop or an array element at a run-time index (a FROM loop with
+/// run-time bounds, say, in a function the block calls); it must precede every equation and read
+/// no STATE, so that its values are those of the step's start, the same at every iterate, as in
+/// NEURON. A block without such statements has an empty prologue.
+pub fn equations_after_prologue(
+    m: &mut Module,
+    id: BlockId,
+) -> Result<(Vec<Stmt>, Equations), Diagnostics> {
+    let body = m.block(id).body.clone();
+    let (prologue, rest) = split_prologue(m, &body)?;
+    let eqs = equations_of(m, rest)?;
+    Ok((prologue.to_vec(), eqs))
+}
+
+/// Whether `s` is, or holds, a loop or an array element at a run-time index.
+fn holds_loop(s: &Stmt) -> bool {
+    let mut found = false;
+    s.for_each_stmt(&mut |t| {
+        found |= matches!(
+            t.kind,
+            StmtKind::Loop { .. }
+                | StmtKind::While { .. }
+                | StmtKind::GetElement { .. }
+                | StmtKind::SetElement { .. }
+        )
+    });
+    found
+}
+
+/// The prologue of `body` (see [`equations_after_prologue`]) and the rest.
+fn split_prologue<'s>(
+    m: &Module,
+    body: &'s [Stmt],
+) -> Result<(&'s [Stmt], &'s [Stmt]), Diagnostics> {
+    let Some(last) = body.iter().rposition(holds_loop) else {
+        return Ok((&[], body));
+    };
+    let (prologue, rest) = body.split_at(last + 1);
+    for s in prologue {
+        let mut problem: Option<(Span, &str)> = None;
+        s.for_each_stmt(&mut |t| {
+            if problem.is_some() {
+                return;
+            }
+            match t.kind {
+                StmtKind::Assign { .. }
+                | StmtKind::If { .. }
+                | StmtKind::Loop { .. }
+                | StmtKind::While { .. }
+                | StmtKind::GetElement { .. }
+                | StmtKind::SetElement { .. } => {
+                    let mut reads_state = false;
+                    t.for_each_expr(&mut |e| {
+                        reads_state |= crate::sym::free_vars(&m.exprs, e)
+                            .into_iter()
+                            .any(|v| m.var(v).kind == VarKind::State);
+                    });
+                    if reads_state {
+                        problem = Some((t.span, "reads a STATE"));
+                    }
+                }
+                _ => problem = Some((t.span, "comes after an equation")),
+            }
+        });
+        if let Some((span, why)) = problem {
+            return Err(Diagnostic::error(
+                span,
+                format!(
+                    "a loop in a block solved implicitly must come before its equations and \
+                     read no STATE, but this statement {why}"
+                ),
+            )
+            .with_label(format!("this statement {why}"))
+            .with_note(
+                "the loop and what comes before it run once, before the Newton iterations, \
+                 with the values of the step's start",
+            )
+            .into());
+        }
+    }
+    Ok((prologue, rest))
+}
+
+/// The equations of `body`.
+fn equations_of(m: &mut Module, body: &[Stmt]) -> Result<Equations, Diagnostics> {
     let mut cx = Collect {
         states: vec![],
         rates: HashMap::new(),
@@ -40,7 +130,7 @@ pub fn equations(m: &mut Module, id: BlockId) -> Result<Equations, Diagnostics> 
         residuals: vec![],
     };
     let mut env = HashMap::new();
-    cx.stmts(m, &body, &mut env, false)?;
+    cx.stmts(m, body, &mut env, false)?;
     let mut rates = Vec::with_capacity(cx.states.len());
     for &s in &cx.states {
         let r = cx
@@ -216,10 +306,18 @@ impl Collect {
                     let total = subst(m, *total, env);
                     self.conserve.push((terms.clone(), total, s.span));
                 }
-                StmtKind::While { .. } => {
+                StmtKind::While { .. } | StmtKind::Loop { .. } => {
                     return Err(Diagnostic::error(
                         s.span,
-                        "a while loop in a block solved implicitly is not supported",
+                        "a loop in a block solved implicitly is not supported",
+                    )
+                    .into());
+                }
+                StmtKind::GetElement { .. } | StmtKind::SetElement { .. } => {
+                    return Err(Diagnostic::error(
+                        s.span,
+                        "an array element at an index known only at run time in a block \
+                         solved implicitly is not supported",
                     )
                     .into());
                 }

@@ -9,8 +9,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::diag::{Diagnostic, Diagnostics};
-use crate::ir::{ExprId, Module, Scope, Stmt, StmtKind, VarId, VarKind, Variable};
+use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::ir::{Array, ArrayId, ExprId, Module, Scope, Stmt, StmtKind, VarId, VarKind, Variable};
 use crate::sym::tangent;
 
 /// The tangent of each variable that has one, as an expression (absent means zero).
@@ -19,114 +19,325 @@ pub type Tangents = HashMap<VarId, ExprId>;
 /// Differentiates `stmts` forward, given the tangents of their inputs in `t`; returns the
 /// statements with their tangents interleaved (in new LOCALs named `<prefix><variable>`), and leaves in `t` the tangents at the end.
 /// SOLVE statements are kept and not differentiated (they belong to another map).
+///
+/// Arrays indexed at run time get tangent arrays (LOCAL elements `<prefix><array>[i]`): before
+/// a statement indexes an array at run time, the tangent array is made to hold the current
+/// tangent of every element, so the tangent statement can index it as the primal one indexes
+/// the array. A FROM loop with run-time bounds is differentiated statement by statement: the
+/// tangents of the variables its body assigns live in LOCALs assigned before the loop and at
+/// the end of every iteration.
 pub fn jvp(
     m: &mut Module,
     stmts: Vec<Stmt>,
     t: &mut Tangents,
     prefix: &str,
 ) -> Result<Vec<Stmt>, Diagnostics> {
-    let mut out = Vec::with_capacity(stmts.len() * 2);
+    Jvp {
+        prefix,
+        arrays: HashMap::new(),
+    }
+    .stmts(m, stmts, t)
+}
+
+/// The state of one differentiation: the tangent array of each array indexed at run time.
+struct Jvp<'p> {
+    prefix: &'p str,
+    arrays: HashMap<ArrayId, ArrayId>,
+}
+
+/// The arrays that `stmts` index at run time.
+fn indexed_arrays(stmts: &[Stmt]) -> BTreeSet<ArrayId> {
+    let mut out = BTreeSet::new();
     for s in stmts {
-        let span = s.span;
-        match s.kind {
-            StmtKind::Assign { var, value } => {
-                let d = tangent(&mut m.exprs, &[value], &|v| t.get(&v).copied())[0];
-                if m.exprs.as_num(d) == Some(0.0) {
+        s.for_each_stmt(&mut |s| {
+            if let StmtKind::GetElement { array, .. } | StmtKind::SetElement { array, .. } = s.kind
+            {
+                out.insert(array);
+            }
+        });
+    }
+    out
+}
+
+/// The variables `stmts` assign (loop variables included).
+fn assigned_vars(stmts: &[Stmt]) -> BTreeSet<VarId> {
+    let mut out = BTreeSet::new();
+    for s in stmts {
+        s.for_each_stmt(&mut |s| match s.kind {
+            StmtKind::Assign { var, .. }
+            | StmtKind::GetElement { var, .. }
+            | StmtKind::Loop { var, .. } => {
+                out.insert(var);
+            }
+            _ => {}
+        });
+    }
+    out
+}
+
+fn assign(var: VarId, value: ExprId, span: Span) -> Stmt {
+    Stmt {
+        kind: StmtKind::Assign { var, value },
+        span,
+    }
+}
+
+impl Jvp<'_> {
+    /// The tangent array of `a`, made on first use.
+    fn tangent_array(&mut self, m: &mut Module, a: ArrayId) -> ArrayId {
+        if let Some(&d) = self.arrays.get(&a) {
+            return d;
+        }
+        let base = m.fresh_var_name(&format!("{}{}", self.prefix, m.array(a).name));
+        let span = m.array(a).span;
+        let elems = (0..m.array(a).elems.len())
+            .map(|i| {
+                let name = format!("{base}[{i}]");
+                m.add_var(Variable::new(name, VarKind::Local, Scope::Range, span))
+            })
+            .collect();
+        m.arrays.push(Array {
+            name: base,
+            elems,
+            span,
+        });
+        let d = ArrayId(m.arrays.len() as u32 - 1);
+        self.arrays.insert(a, d);
+        d
+    }
+
+    /// Makes the tangent array of `a` hold the current tangent of each element (assignments to
+    /// `out`), and records it in `t` as where those tangents now live.
+    fn sync(
+        &mut self,
+        m: &mut Module,
+        a: ArrayId,
+        t: &mut Tangents,
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) {
+        let d = self.tangent_array(m, a);
+        let zero = m.exprs.num(0.0);
+        for i in 0..m.array(a).elems.len() {
+            let (e, de) = (m.array(a).elems[i], m.array(d).elems[i]);
+            let dv = m.exprs.var(de);
+            let current = t.get(&e).copied().unwrap_or(zero);
+            if current != dv {
+                out.push(assign(de, current, span));
+                t.insert(e, dv);
+            }
+        }
+    }
+
+    fn stmts(
+        &mut self,
+        m: &mut Module,
+        stmts: Vec<Stmt>,
+        t: &mut Tangents,
+    ) -> Result<Vec<Stmt>, Diagnostics> {
+        let prefix = self.prefix;
+        let mut out = Vec::with_capacity(stmts.len() * 2);
+        for s in stmts {
+            let span = s.span;
+            match s.kind {
+                StmtKind::Assign { var, value } => {
+                    let d = tangent(&mut m.exprs, &[value], &|v| t.get(&v).copied())[0];
+                    if m.exprs.as_num(d) == Some(0.0) {
+                        t.remove(&var);
+                    } else {
+                        let dvar = tangent_local(m, var, prefix);
+                        out.push(Stmt {
+                            kind: StmtKind::Assign {
+                                var: dvar,
+                                value: d,
+                            },
+                            span,
+                        });
+                        t.insert(var, m.exprs.var(dvar));
+                    }
+                    out.push(Stmt {
+                        kind: StmtKind::Assign { var, value },
+                        span,
+                    });
+                }
+                StmtKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    // Tangent arrays are brought up to date before the branches, so that the branches
+                    // do not each copy every element.
+                    let mut both = then.clone();
+                    both.extend(otherwise.iter().cloned());
+                    for a in indexed_arrays(&both) {
+                        self.sync(m, a, t, span, &mut out);
+                    }
+                    let mut tt = t.clone();
+                    let mut then = self.stmts(m, then, &mut tt)?;
+                    let mut to = t.clone();
+                    let mut otherwise = self.stmts(m, otherwise, &mut to)?;
+                    // A tangent the if/else leaves zero in both branches (a variable assigned a
+                    // constant in each) is absent from both, and must be removed from `t` too:
+                    // the keys are those of the tangents before the statement as well.
+                    let keys: BTreeSet<VarId> = t
+                        .keys()
+                        .chain(tt.keys())
+                        .chain(to.keys())
+                        .copied()
+                        .collect();
+                    for k in keys {
+                        let (a, b) = (tt.get(&k).copied(), to.get(&k).copied());
+                        if a == b {
+                            match a {
+                                Some(e) => t.insert(k, e),
+                                None => t.remove(&k),
+                            };
+                            continue;
+                        }
+                        let merged = tangent_local(m, k, prefix);
+                        let zero = m.exprs.num(0.0);
+                        then.push(Stmt {
+                            kind: StmtKind::Assign {
+                                var: merged,
+                                value: a.unwrap_or(zero),
+                            },
+                            span,
+                        });
+                        otherwise.push(Stmt {
+                            kind: StmtKind::Assign {
+                                var: merged,
+                                value: b.unwrap_or(zero),
+                            },
+                            span,
+                        });
+                        t.insert(k, m.exprs.var(merged));
+                    }
+                    out.push(Stmt {
+                        kind: StmtKind::If {
+                            cond,
+                            then,
+                            otherwise,
+                        },
+                        span,
+                    });
+                }
+                StmtKind::Loop {
+                    var,
+                    from,
+                    to,
+                    body,
+                } => {
+                    let arrays = indexed_arrays(&body);
+                    for &a in &arrays {
+                        self.sync(m, a, t, span, &mut out);
+                    }
+                    let in_arrays: BTreeSet<VarId> = arrays
+                        .iter()
+                        .flat_map(|&a| m.array(a).elems.clone())
+                        .collect();
+                    // The tangent of each scalar the body assigns lives in one LOCAL across
+                    // iterations.
+                    let zero = m.exprs.num(0.0);
+                    let mut scalars = Vec::new();
+                    for x in assigned_vars(&body) {
+                        if x == var || in_arrays.contains(&x) {
+                            continue;
+                        }
+                        let c = tangent_local(m, x, prefix);
+                        out.push(assign(c, t.get(&x).copied().unwrap_or(zero), span));
+                        t.insert(x, m.exprs.var(c));
+                        scalars.push((x, c));
+                    }
                     t.remove(&var);
-                } else {
+                    let mut tb = t.clone();
+                    let mut body = self.stmts(m, body, &mut tb)?;
+                    for &a in &arrays {
+                        self.sync(m, a, &mut tb, span, &mut body);
+                    }
+                    for &(x, c) in &scalars {
+                        let value = tb.get(&x).copied().unwrap_or(zero);
+                        if value != m.exprs.var(c) {
+                            body.push(assign(c, value, span));
+                        }
+                    }
+                    out.push(Stmt {
+                        kind: StmtKind::Loop {
+                            var,
+                            from,
+                            to,
+                            body,
+                        },
+                        span,
+                    });
+                }
+                StmtKind::GetElement { var, array, index } => {
+                    self.sync(m, array, t, span, &mut out);
+                    let d = self.tangent_array(m, array);
                     let dvar = tangent_local(m, var, prefix);
                     out.push(Stmt {
-                        kind: StmtKind::Assign {
+                        kind: StmtKind::GetElement {
                             var: dvar,
-                            value: d,
+                            array: d,
+                            index,
                         },
                         span,
                     });
                     t.insert(var, m.exprs.var(dvar));
+                    out.push(Stmt {
+                        kind: StmtKind::GetElement { var, array, index },
+                        span,
+                    });
                 }
-                out.push(Stmt {
-                    kind: StmtKind::Assign { var, value },
-                    span,
-                });
-            }
-            StmtKind::If {
-                cond,
-                then,
-                otherwise,
-            } => {
-                let mut tt = t.clone();
-                let mut then = jvp(m, then, &mut tt, prefix)?;
-                let mut to = t.clone();
-                let mut otherwise = jvp(m, otherwise, &mut to, prefix)?;
-                // A tangent the if/else leaves zero in both branches (a variable assigned a
-                // constant in each) is absent from both, and must be removed from `t` too: the
-                // keys are those of the tangents before the statement as well.
-                let keys: BTreeSet<VarId> = t
-                    .keys()
-                    .chain(tt.keys())
-                    .chain(to.keys())
-                    .copied()
-                    .collect();
-                for k in keys {
-                    let (a, b) = (tt.get(&k).copied(), to.get(&k).copied());
-                    if a == b {
-                        match a {
-                            Some(e) => t.insert(k, e),
-                            None => t.remove(&k),
-                        };
-                        continue;
-                    }
-                    let merged = tangent_local(m, k, prefix);
-                    let zero = m.exprs.num(0.0);
-                    then.push(Stmt {
-                        kind: StmtKind::Assign {
-                            var: merged,
-                            value: a.unwrap_or(zero),
+                StmtKind::SetElement {
+                    array,
+                    index,
+                    value,
+                } => {
+                    self.sync(m, array, t, span, &mut out);
+                    let d = self.tangent_array(m, array);
+                    let dvalue = tangent(&mut m.exprs, &[value], &|v| t.get(&v).copied())[0];
+                    out.push(Stmt {
+                        kind: StmtKind::SetElement {
+                            array: d,
+                            index,
+                            value: dvalue,
                         },
                         span,
                     });
-                    otherwise.push(Stmt {
-                        kind: StmtKind::Assign {
-                            var: merged,
-                            value: b.unwrap_or(zero),
+                    out.push(Stmt {
+                        kind: StmtKind::SetElement {
+                            array,
+                            index,
+                            value,
                         },
                         span,
                     });
-                    t.insert(k, m.exprs.var(merged));
                 }
-                out.push(Stmt {
-                    kind: StmtKind::If {
-                        cond,
-                        then,
-                        otherwise,
-                    },
-                    span,
-                });
-            }
-            StmtKind::While { .. } => {
-                return Err(Diagnostic::error(span, "a while loop cannot be differentiated yet")
+                StmtKind::While { .. } => {
+                    return Err(Diagnostic::error(span, "a while loop cannot be differentiated yet")
                     .with_note("gradmod differentiates straight-line code and if/else; unroll the loop with FROM")
                     .into());
-            }
-            StmtKind::Solve { .. }
-            | StmtKind::NetSend { .. }
-            | StmtKind::NetEvent { .. }
-            | StmtKind::Watch { .. } => out.push(Stmt { kind: s.kind, span }),
-            StmtKind::Ode { .. }
-            | StmtKind::Reaction { .. }
-            | StmtKind::Flux { .. }
-            | StmtKind::Conserve { .. }
-            | StmtKind::Compartment { .. }
-            | StmtKind::Equation { .. } => {
-                return Err(Diagnostic::error(
-                    span,
-                    "internal: an equation reached differentiation before its solver pass",
-                )
-                .into());
+                }
+                StmtKind::Solve { .. }
+                | StmtKind::NetSend { .. }
+                | StmtKind::NetEvent { .. }
+                | StmtKind::Watch { .. } => out.push(Stmt { kind: s.kind, span }),
+                StmtKind::Ode { .. }
+                | StmtKind::Reaction { .. }
+                | StmtKind::Flux { .. }
+                | StmtKind::Conserve { .. }
+                | StmtKind::Compartment { .. }
+                | StmtKind::Equation { .. } => {
+                    return Err(Diagnostic::error(
+                        span,
+                        "internal: an equation reached differentiation before its solver pass",
+                    )
+                    .into());
+                }
             }
         }
+        Ok(out)
     }
-    Ok(out)
 }
 
 /// A new LOCAL to hold a tangent of `of`, named `<prefix><name>` (made unique).

@@ -231,10 +231,14 @@ fn carried(m: &Module) -> Result<Vec<VarId>, Diagnostics> {
         let mut defined = HashSet::new();
         upward_exposed(m, body, &mut defined, &mut exposed);
         for s in body {
-            s.for_each_stmt(&mut |s| {
-                if let StmtKind::Assign { var, .. } = s.kind {
+            s.for_each_stmt(&mut |s| match s.kind {
+                StmtKind::Assign { var, .. } | StmtKind::GetElement { var, .. } => {
                     written.insert(var);
                 }
+                StmtKind::SetElement { array, .. } => {
+                    written.extend(m.array(array).elems.iter().copied());
+                }
+                _ => {}
             });
         }
     }
@@ -277,6 +281,31 @@ fn upward_exposed(
                 let mut b = defined.clone();
                 upward_exposed(m, otherwise, &mut b, exposed);
                 *defined = a.intersection(&b).copied().collect();
+            }
+            StmtKind::GetElement { var, array, index } => {
+                read(*index, defined, exposed);
+                // Any element may be read: those not assigned on every path before are exposed.
+                for &e in &m.array(*array).elems {
+                    if !defined.contains(&e) {
+                        exposed.insert(e);
+                    }
+                }
+                defined.insert(*var);
+            }
+            StmtKind::Loop {
+                var,
+                from,
+                to,
+                body,
+            } => {
+                read(*from, defined, exposed);
+                read(*to, defined, exposed);
+                // The body may run more than once (or not at all), as a while loop's.
+                let mut a = HashSet::from([*var]);
+                upward_exposed(m, body, &mut a, exposed);
+                let mut b = defined.clone();
+                b.insert(*var);
+                upward_exposed(m, body, &mut b, exposed);
             }
             StmtKind::While { cond, body } => {
                 read(*cond, defined, exposed);

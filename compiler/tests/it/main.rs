@@ -39,6 +39,7 @@ mod parse_diagnostics;
 mod parse_regressions;
 mod passes_conserve;
 mod passes_implicit;
+mod passes_loops;
 mod passes_solvers;
 mod passes_tangent;
 mod source_text;

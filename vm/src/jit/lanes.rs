@@ -63,6 +63,7 @@ pub(super) fn over_lanes(name: &str, p: &Program) -> bool {
         name,
         "currents" | "states" | "currents_tangent" | "states_tangent"
     ) && !p.serial
+        && !p.sequential
         && gradmod_runtime::lanes::wide()
 }
 
@@ -195,6 +196,12 @@ impl Gen<'_, '_> {
     pub(super) fn vop(&mut self, op: &Op) {
         let (dst, v) = match *op {
             Op::Load { dst, from } => (dst, self.vload(from)),
+            // Sequential programs never run over lanes (`over_lanes`).
+            Op::Copy { .. }
+            | Op::LoopStart { .. }
+            | Op::LoopEnd { .. }
+            | Op::GetElement { .. }
+            | Op::SetElement { .. } => unreachable!("a sequential kernel over lanes"),
             Op::Unary { op, dst, a } => {
                 let a = self.vreg(a);
                 let v = match op {

@@ -19,8 +19,10 @@
 use std::collections::HashMap;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{Block, FuncRef, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::types::{F64, I64};
+use cranelift_codegen::ir::{
+    Block, FuncRef, InstBuilder, MemFlagsData, StackSlot, StackSlotData, StackSlotKind, Value,
+};
 use cranelift_frontend::FunctionBuilder;
 
 use gradmod_compiler::ir::{BinOp, Func, UnOp};
@@ -78,6 +80,12 @@ pub(super) struct Gen<'a, 'f> {
     pub vw: Option<Lanes>,
     /// `k * ncv` in the current block of the loop over lanes.
     pub koff: Option<Value>,
+    /// Where the registers of a sequential program live (8 bytes each): its loops run a body
+    /// more than once, so registers are memory rather than SSA values.
+    pub mem: Option<StackSlot>,
+    /// The open loops of a sequential program: the body and exit blocks, and the constants
+    /// created before the loop (those created inside it do not dominate its exit).
+    pub loops: Vec<(Block, Block, HashMap<u64, Value>)>,
 }
 
 /// The per-instance values of the loop over instances that the loop over directions may reuse.
@@ -138,7 +146,14 @@ impl<'a, 'f> Gen<'a, 'f> {
             vrun: None,
             vw: None,
             koff: None,
+            mem: None,
+            loops: Vec::new(),
         };
+        if p.sequential {
+            let size = u32::try_from(8 * p.registers.max(1)).unwrap_or(u32::MAX);
+            let slot = StackSlotData::new(StackSlotKind::ExplicitSlot, size, 3);
+            g.mem = Some(g.b.create_sized_stack_slot(slot));
+        }
         // Every loop-invariant pointer and scalar, loaded once in the entry block.
         let mut need = vec![Base::First, Base::End];
         if !p.inner.is_empty() {
@@ -196,7 +211,12 @@ impl<'a, 'f> Gen<'a, 'f> {
         // (Cranelift's own loop-invariant code motion does not hoist computations that involve
         // constants). Pure operations on the same operands give the same bits wherever they
         // run.
-        let hoisted = self.hoist(&p.inner);
+        let hoisted = if p.sequential {
+            vec![None; p.inner.len()]
+        } else {
+            self.hoist(&p.inner)
+        };
+        // A sequential program has no specialised part (see the kernel plans).
         let hoisted_unseeded = p.unseeded.as_ref().map(|u| self.hoist(u));
         let jnext = self.b.ins().iadd_imm_s(jp, step);
         let saved = self.saved_per_instance();
@@ -367,7 +387,138 @@ impl<'a, 'f> Gen<'a, 'f> {
         if r < self.pool.len() {
             return self.fconst(self.pool[r]);
         }
+        if let Some(slot) = self.mem {
+            return self.b.ins().stack_load(I64, F64, slot, (8 * r) as i32);
+        }
         self.regs[r].expect("a register read before it is written")
+    }
+
+    /// Writes `v` to register `r`.
+    fn write(&mut self, r: u32, v: Value) {
+        match self.mem {
+            Some(slot) => {
+                self.b.ins().stack_store(I64, v, slot, (8 * r) as i32);
+            }
+            None => self.regs[r as usize] = Some(v),
+        }
+    }
+
+    /// The operations of sequential programs: copies, loops and local arrays (registers from
+    /// `base`, in the stack slot).
+    fn seq_op(&mut self, op: &Op) {
+        let slot = self
+            .mem
+            .expect("a sequential program's registers are memory");
+        let le = |g: &mut Self, a: Value, b: Value| g.b.ins().fcmp(FloatCC::LessThanOrEqual, a, b);
+        match *op {
+            Op::Copy { dst, src } => {
+                let v = self.reg(src);
+                self.write(dst, v);
+            }
+            Op::LoopStart {
+                counter,
+                last,
+                from,
+                to,
+                ..
+            } => {
+                let (x, end) = (self.reg(from), self.reg(to));
+                self.write(counter, x);
+                self.write(last, end);
+                let (body, exit) = (self.b.create_block(), self.b.create_block());
+                let go = le(self, x, end);
+                self.b.ins().brif(go, body, &[], exit, &[]);
+                self.loops.push((body, exit, self.consts.clone()));
+                self.b.switch_to_block(body);
+                self.new_block();
+            }
+            Op::LoopEnd { counter, last, .. } => {
+                let (body, exit, consts) = self.loops.pop().expect("a loop end closes a loop");
+                let one = self.fconst(1.0);
+                let c = self.reg(counter);
+                let x = self.b.ins().fadd(c, one);
+                self.write(counter, x);
+                let end = self.reg(last);
+                let go = le(self, x, end);
+                self.b.ins().brif(go, body, &[], exit, &[]);
+                self.b.switch_to_block(exit);
+                self.new_block();
+                self.consts = consts;
+            }
+            Op::GetElement {
+                dst,
+                base,
+                len,
+                index,
+            } => {
+                let (ok, at) = self.element(slot, base, len, index);
+                let x = self.b.ins().load(F64, MemFlagsData::trusted(), at, 0);
+                let nan = self.fconst(f64::NAN);
+                let v = self.b.ins().select(ok, x, nan);
+                self.write(dst, v);
+            }
+            Op::SetElement {
+                base,
+                len,
+                index,
+                src,
+            } => {
+                let x = self.reg(src);
+                let (ok, at) = self.element(slot, base, len, index);
+                let (store, poison, join) = (
+                    self.b.create_block(),
+                    self.b.create_block(),
+                    self.b.create_block(),
+                );
+                self.b.ins().brif(ok, store, &[], poison, &[]);
+                self.b.switch_to_block(store);
+                self.b.ins().store(MemFlagsData::trusted(), x, at, 0);
+                self.b.ins().jump(join, &[]);
+                // Out of range: every element NaN, in a loop over the elements.
+                self.b.switch_to_block(poison);
+                let head = self.b.create_block();
+                let step = self.b.create_block();
+                let i = self.b.append_block_param(head, I64);
+                let zero = self.b.ins().iconst(I64, 0);
+                self.b.ins().jump(head, &[zero.into()]);
+                self.b.switch_to_block(head);
+                let more = self
+                    .b
+                    .ins()
+                    .icmp_imm_u(IntCC::UnsignedLessThan, i, i64::from(len));
+                self.b.ins().brif(more, step, &[], join, &[]);
+                self.b.switch_to_block(step);
+                let nan = self.b.ins().f64const(f64::NAN);
+                let first = self.b.ins().stack_addr(I64, slot, 8 * base as i32);
+                let off = self.b.ins().imul_imm_s(i, 8);
+                let a = self.b.ins().iadd(first, off);
+                self.b.ins().store(MemFlagsData::trusted(), nan, a, 0);
+                let next = self.b.ins().iadd_imm_s(i, 1);
+                self.b.ins().jump(head, &[next.into()]);
+                self.b.switch_to_block(join);
+                self.new_block();
+            }
+            _ => unreachable!("not an operation of sequential programs"),
+        }
+    }
+
+    /// Whether the truncated `index` is within `len` elements, and the address of the element
+    /// (of element 0 where it is not).
+    fn element(&mut self, slot: StackSlot, base: u32, len: u32, index: u32) -> (Value, Value) {
+        let x = self.reg(index);
+        let i = self.b.ins().trunc(x);
+        let zero = self.fconst(0.0);
+        let n = self.fconst(f64::from(len));
+        let lo = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, i, zero);
+        let hi = self.b.ins().fcmp(FloatCC::LessThan, i, n);
+        let ok = self.b.ins().band(lo, hi);
+        let k = self.b.ins().fcvt_to_sint_sat(I64, i);
+        let none = self.b.ins().iconst(I64, 0);
+        let k = self.b.ins().select(ok, k, none);
+        let first = self.b.ins().stack_addr(I64, slot, 8 * base as i32);
+        let off = self.b.ins().imul_imm_s(k, 8);
+        let at = self.b.ins().iadd(first, off);
+        (ok, at)
     }
 
     /// 1.0 where `c` holds, else 0.0.
@@ -391,6 +542,11 @@ impl<'a, 'f> Gen<'a, 'f> {
         }
         let (dst, v) = match *op {
             Op::Load { dst, from } => (dst, self.load(from)),
+            Op::Copy { .. }
+            | Op::LoopStart { .. }
+            | Op::LoopEnd { .. }
+            | Op::GetElement { .. }
+            | Op::SetElement { .. } => return self.seq_op(op),
             Op::Unary { op, dst, a } => {
                 let a = self.reg(a);
                 let v = match op {
@@ -428,7 +584,7 @@ impl<'a, 'f> Gen<'a, 'f> {
                 return;
             }
         };
-        self.regs[dst as usize] = Some(v);
+        self.write(dst, v);
     }
 
     /// `apply_binary(op, a, b, false)`.

@@ -280,6 +280,10 @@ pub fn statement_name(k: &StmtKind) -> &'static str {
         StmtKind::Equation { .. } => "an equation (LINEAR/NONLINEAR `~`)",
         StmtKind::If { .. } => "if/else",
         StmtKind::While { .. } => "a while loop",
+        StmtKind::Loop { .. } => "a FROM loop with bounds known only at run time",
+        StmtKind::GetElement { .. } | StmtKind::SetElement { .. } => {
+            "an array element at an index known only at run time"
+        }
         StmtKind::Solve { .. } => "SOLVE",
         StmtKind::NetSend { .. } => "net_send",
         StmtKind::NetEvent { .. } => "net_event",

@@ -9,6 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::layout::{Layout, ion_binding};
+use super::seq::Seq;
 use super::{Body, Item, Sink, Source, Temp};
 use crate::ir::{Builtin, Expr, ExprArena, ExprId, Module, VarId, VarKind};
 use crate::sym::{cse, free_vars, substitute_zeros};
@@ -20,6 +21,10 @@ pub type Output = (ExprId, bool, Sink);
 /// How a variable that a kernel reads gets its value, when the default (by its kind) is not
 /// what the kernel needs.
 pub type Loader<'a> = &'a dyn Fn(VarId) -> Option<Source>;
+
+/// The largest product of an output's tangent inputs and its expression's node count that
+/// [`linearize`] differentiates.
+const LINEARIZE_BUDGET: usize = 2_000_000;
 
 /// Rewrites each output that is linear in the tangent inputs, Σ c_i · d_i, so that its
 /// coefficients c_i (which read only primal values) are computed once per instance, outside the
@@ -55,7 +60,10 @@ fn linearize(
         } else {
             Vec::new()
         };
-        if inputs.is_empty() {
+        // Each coefficient is a symbolic derivative of the whole output: where that would
+        // traverse too much (the written-out Newton iterations of a large kinetic scheme, whose
+        // outputs read every state's tangent), the output is kept as it is.
+        if inputs.is_empty() || inputs.len() * ar.reachable(&[root]).len() > LINEARIZE_BUDGET {
             out.push((root, in_loop, sink));
             continue;
         }
@@ -105,6 +113,85 @@ fn needed(ar: &ExprArena, lets: &[(VarId, ExprId)], roots: &[ExprId]) -> HashSet
         }
     }
     need
+}
+
+/// `items` without the temporaries nothing reads (`let`s and element reads) and the loop
+/// slots nothing but their own assignments reads, to a fixed point.
+fn prune(ar: &ExprArena, mut items: Vec<Item>) -> Vec<Item> {
+    loop {
+        let mut used: HashSet<VarId> = HashSet::new();
+        let mut keep = vec![true; items.len()];
+        for (i, item) in items.iter().enumerate().rev() {
+            keep[i] = match *item {
+                Item::Let { var, .. } | Item::GetElement { var, .. } => used.contains(&var),
+                _ => true,
+            };
+            if keep[i] {
+                for e in item.exprs() {
+                    for id in ar.reachable(&[e]) {
+                        if let Expr::Var(v) = ar.get(id) {
+                            used.insert(v);
+                        }
+                    }
+                }
+            }
+        }
+        // A slot is needed where something other than its own assignments reads it.
+        let mut read: HashSet<VarId> = HashSet::new();
+        for (item, &k) in items.iter().zip(&keep) {
+            if !k {
+                continue;
+            }
+            let own = match *item {
+                Item::Set { var, .. } => Some(var),
+                _ => None,
+            };
+            for e in item.exprs() {
+                for id in ar.reachable(&[e]) {
+                    if let Expr::Var(v) = ar.get(id)
+                        && Some(v) != own
+                    {
+                        read.insert(v);
+                    }
+                }
+            }
+        }
+        for (item, k) in items.iter().zip(keep.iter_mut()) {
+            if let Item::Set { var, .. } = *item {
+                *k &= read.contains(&var);
+            }
+        }
+        // An element write is needed where a read of its array may follow it: after it, or
+        // anywhere after the start of the outermost loop around it.
+        let mut outermost: Option<usize> = None;
+        let mut depth = 0;
+        for i in 0..items.len() {
+            match items[i] {
+                Item::LoopStart { .. } => {
+                    if depth == 0 {
+                        outermost = Some(i);
+                    }
+                    depth += 1;
+                }
+                Item::LoopEnd => depth -= 1,
+                Item::SetElement { array, .. } => {
+                    let from = if depth > 0 { outermost.unwrap_or(i) } else { i };
+                    keep[i] &= items.iter().zip(&keep).skip(from).any(|(item, &k)| {
+                        k && matches!(*item, Item::GetElement { array: a, .. } if a == array)
+                    });
+                }
+                _ => {}
+            }
+        }
+        if keep.iter().all(|&k| k) {
+            return items;
+        }
+        items = items
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(item, k)| k.then_some(item))
+            .collect();
+    }
 }
 
 /// Builds kernel bodies of one module.
@@ -282,6 +369,96 @@ impl KernelWriter<'_> {
         body.inner = [loads_inner, lets_inner, stores_inner].concat();
         body.unseeded =
             specialise.then(|| [loads_unseeded, lets_unseeded, stores_unseeded].concat());
+        body
+    }
+
+    /// The body of a sequential kernel ([`Seq`]): loads of every variable of the module the
+    /// code reads, the items in program order, then the CSE'd `let`s and stores of `outputs`.
+    /// A tangent body (one that reads a tangent input or stores in the loop over directions)
+    /// runs everything but the loads of primal values once per direction: primal stores then
+    /// store the same values, computed from the loads, in every direction.
+    pub fn body_seq(
+        &self,
+        ar: &mut ExprArena,
+        seq: Seq,
+        outputs: Vec<Output>,
+        load: Loader,
+        tangent: &dyn Fn(VarId) -> bool,
+    ) -> Body {
+        let nvars = self.m.vars.len();
+        let base = nvars as u32;
+        let arrays: Vec<(crate::ir::ArrayId, usize)> = seq
+            .arrays()
+            .into_iter()
+            .map(|a| (a, self.m.array(a).elems.len()))
+            .collect();
+        let temps = std::cell::RefCell::new(seq.temps);
+        let fresh = || {
+            let mut temps = temps.borrow_mut();
+            temps.push(Temp::Shared);
+            VarId(base + temps.len() as u32 - 1)
+        };
+        let roots: Vec<ExprId> = outputs.iter().map(|o| o.0).collect();
+        let plan = cse(ar, &roots);
+        let chain = plan.to_let_chain(ar, &roots, &mut || fresh());
+        let mut items = seq.items;
+        let mut tangent_body = outputs.iter().any(|o| o.1);
+        for &(t, e) in &chain.lets {
+            items.push(Item::Let { var: t, value: e });
+        }
+        for (&(_, _, sink), &root) in outputs.iter().zip(&chain.roots) {
+            items.push(Item::Store { value: root, sink });
+        }
+        let items = prune(ar, items);
+        let arrays = arrays
+            .into_iter()
+            .filter(|&(a, _)| {
+                items.iter().any(|i| {
+                    matches!(*i, Item::GetElement { array, .. } | Item::SetElement { array, .. } if array == a)
+                })
+            })
+            .collect();
+        let mut reads: std::collections::BTreeSet<VarId> = Default::default();
+        let roots: Vec<ExprId> = items.iter().flat_map(Item::exprs).collect();
+        for id in ar.reachable(&roots) {
+            if let Expr::Var(v) = ar.get(id)
+                && v.index() < nvars
+            {
+                reads.insert(v);
+            }
+        }
+        let mut body = Body {
+            first_temp: base,
+            temps: temps.into_inner(),
+            arrays,
+            ..Body::default()
+        };
+        let mut primal_loads = Vec::new();
+        let mut tangent_loads = Vec::new();
+        for v in reads {
+            let from = load(v).unwrap_or_else(|| self.default_load(v));
+            match from {
+                Source::V | Source::Area | Source::Diam | Source::TanV => body.uses_cv = true,
+                Source::Ion(slot, _) | Source::TanIon(slot, _) => {
+                    body.uses_cv = true;
+                    body.ion_slots.insert(slot);
+                }
+                _ => {}
+            }
+            let item = Item::Load { var: v, from };
+            if tangent(v) {
+                tangent_body = true;
+                tangent_loads.push(item);
+            } else {
+                primal_loads.push(item);
+            }
+        }
+        if tangent_body {
+            body.outer = primal_loads;
+            body.inner = [tangent_loads, items].concat();
+        } else {
+            body.outer = [primal_loads, items].concat();
+        }
         body
     }
 

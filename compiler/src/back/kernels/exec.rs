@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use super::seq::{Seq, needs_seq};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::ir::{Expr, ExprArena, ExprId, Module, SolveMethod, Stmt, StmtKind, VarId};
 
@@ -64,7 +65,22 @@ impl<'m> Exec<'m> {
         }
     }
 
-    fn stmt(&mut self, s: &Stmt, env: &mut Env, solves: Solves) {
+    /// Runs `stmts` from `env` as [`Exec::run`] does, unless they hold loops or run-time
+    /// element accesses: then in program order, returning the items emitted ([`Seq`]), with the
+    /// arrays read back into their elements at the end.
+    pub fn run_block(&mut self, stmts: &[Stmt], env: &mut Env, solves: Solves) -> Option<Seq> {
+        if !needs_seq(self.m, stmts, solves) {
+            self.run(stmts, env, solves);
+            return None;
+        }
+        let mut seq = Seq::new(self.m.vars.len() as u32);
+        seq.run(self, stmts, env, solves);
+        seq.finish(self, env);
+        Some(seq)
+    }
+
+    /// Runs one statement symbolically.
+    pub fn stmt(&mut self, s: &Stmt, env: &mut Env, solves: Solves) {
         match &s.kind {
             StmtKind::Assign { var, value } => {
                 let e = self.substitute(*value, env);
@@ -106,6 +122,16 @@ impl<'m> Exec<'m> {
                 }
             },
             StmtKind::While { .. } => self.unsupported(s, "while loop"),
+            StmtKind::Loop { .. } => {
+                self.unsupported_loop(s, "FROM loop with bounds known only at run time")
+            }
+            StmtKind::GetElement { array, .. } | StmtKind::SetElement { array, .. } => {
+                let name = &self.m.array(*array).name;
+                self.unsupported_loop(
+                    s,
+                    &format!("array element `{name}[...]` at an index known only at run time"),
+                )
+            }
             StmtKind::NetSend { .. } => self.unsupported(s, "net_send"),
             StmtKind::NetEvent { .. } => self.unsupported(s, "net_event"),
             StmtKind::Watch { .. } => self.unsupported(s, "WATCH"),
@@ -128,6 +154,18 @@ impl<'m> Exec<'m> {
             Diagnostic::error(s.span, format!("unsupported construct: {what}"))
                 .with_label(format!("{what} is not supported"))
                 .with_note("the runtime's mechanism interface has no such call"),
+        );
+    }
+
+    fn unsupported_loop(&mut self, s: &Stmt, what: &str) {
+        self.diags.push(
+            Diagnostic::error(s.span, format!("unsupported construct: {what}"))
+                .with_label(format!("{what} is not supported by the kernel plans yet"))
+                .with_note(
+                    "the IR, the passes and the interpreter run it; the kernel plans every \
+                     executable back end consumes are straight-line code (docs/DESIGN.md, \
+                     \"Loops and arrays indexed at run time\")",
+                ),
         );
     }
 

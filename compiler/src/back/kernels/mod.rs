@@ -20,12 +20,13 @@ mod body;
 mod exec;
 pub mod layout;
 mod primal;
+mod seq;
 mod tangent;
 
 use std::collections::{BTreeSet, HashSet};
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::ir::{ExprArena, ExprId, IonRole, Module, VarId};
+use crate::ir::{ArrayId, ExprArena, ExprId, IonRole, Module, VarId};
 use body::KernelWriter;
 use exec::Exec;
 pub use layout::{Info, Layout};
@@ -156,6 +157,63 @@ pub enum Item {
         /// What to do with it.
         sink: Sink,
     },
+    /// `var = value` for a loop's slot `var` (a temporary that, unlike the others, is assigned
+    /// more than once: first before its loop, then at the end of each iteration).
+    Set {
+        /// The slot.
+        var: VarId,
+        /// Its new value.
+        value: ExprId,
+    },
+    /// The start of a FROM loop: `counter` takes `from`, `from + 1`, ... while it is at most
+    /// `to`, both bounds evaluated once, before the first iteration. The items up to the
+    /// matching [`Item::LoopEnd`] are its body.
+    LoopStart {
+        /// The counter (a temporary).
+        counter: VarId,
+        /// The first value.
+        from: ExprId,
+        /// The last value.
+        to: ExprId,
+    },
+    /// The end of the innermost open loop's body: the counter steps by 1.
+    LoopEnd,
+    /// `var = array[index]` for the kernel's local copy of `array`, the index truncated toward
+    /// zero; an index out of range reads NaN, so that the run stops at the first non-finite
+    /// value (docs/DESIGN.md, "Loops and arrays indexed at run time").
+    GetElement {
+        /// The temporary bound.
+        var: VarId,
+        /// The array.
+        array: ArrayId,
+        /// The index.
+        index: ExprId,
+    },
+    /// `array[index] = value` in the kernel's local copy of `array`, the index truncated toward
+    /// zero; an index out of range sets every element to NaN.
+    SetElement {
+        /// The array.
+        array: ArrayId,
+        /// The index.
+        index: ExprId,
+        /// The value.
+        value: ExprId,
+    },
+}
+
+impl Item {
+    /// The expressions the item reads.
+    pub fn exprs(&self) -> Vec<ExprId> {
+        match *self {
+            Item::Load { .. } | Item::LoopEnd => vec![],
+            Item::Let { value, .. } | Item::Store { value, .. } | Item::Set { value, .. } => {
+                vec![value]
+            }
+            Item::LoopStart { from, to, .. } => vec![from, to],
+            Item::GetElement { index, .. } => vec![index],
+            Item::SetElement { index, value, .. } => vec![index, value],
+        }
+    }
 }
 
 /// What a temporary of a body names, for back ends that name them.
@@ -193,6 +251,9 @@ pub struct Body {
     pub temps: Vec<Temp>,
     /// The id of the first temporary (the number of the module's variables).
     pub first_temp: u32,
+    /// The arrays the body indexes at run time, with their lengths: each a local array of the
+    /// part that holds the loops (zero-filled where that part starts).
+    pub arrays: Vec<(ArrayId, usize)>,
 }
 
 impl Body {
@@ -206,6 +267,16 @@ impl Body {
     /// Whether `v` is one of this body's temporaries rather than a variable of the module.
     pub fn is_temp(&self, v: VarId) -> bool {
         v.0 >= self.first_temp
+    }
+
+    /// Whether the body runs in program order with loops or run-time element accesses
+    /// ([`Item::LoopStart`], [`Item::GetElement`], ...): such a body has no per-call part, and
+    /// runs one instance at a time.
+    pub fn is_sequential(&self) -> bool {
+        self.outer
+            .iter()
+            .chain(&self.inner)
+            .any(|i| !matches!(i, Item::Load { .. } | Item::Let { .. } | Item::Store { .. }))
     }
 }
 

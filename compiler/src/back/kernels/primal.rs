@@ -4,9 +4,10 @@
 use std::collections::HashSet;
 
 use super::Body;
-use super::body::{KernelWriter, Output};
+use super::body::{KernelWriter, Loader, Output};
 use super::exec::{Env, Exec, Solves};
 use super::layout::ion_binding;
+use super::seq::Seq;
 use super::{Sink, Source};
 use crate::diag::Diagnostic;
 use crate::ir::{IonRole, Module, StmtKind, VarId, VarKind};
@@ -78,17 +79,29 @@ pub fn initial_env(m: &Module, ex: &mut Exec) -> Env {
 pub fn init(kw: &KernelWriter, ex: &mut Exec) -> Body {
     let m = kw.m;
     let mut env = initial_env(m, ex);
-    if let Some(b) = m.initial {
-        ex.run(&m.block(b).body, &mut env, Solves::Inline);
-    }
+    let seq = match m.initial {
+        Some(b) => ex.run_block(&m.block(b).body, &mut env, Solves::Inline),
+        None => None,
+    };
     // Every state is stored: those INITIAL leaves alone at their start values.
     let mut flags = Body::default();
     let outputs = stores(kw, &mut ex.ar, &env, &mut flags);
-    finish(kw, ex, outputs, flags)
+    finish(kw, ex, seq, outputs, flags, &|_| None)
 }
 
-fn finish(kw: &KernelWriter, ex: &mut Exec, outputs: Vec<Output>, flags: Body) -> Body {
-    let body = kw.body(&mut ex.ar, outputs, &|_| None, &|_| false, &HashSet::new());
+/// The body of `outputs`, after the items of `seq` where the block was sequential.
+pub fn finish(
+    kw: &KernelWriter,
+    ex: &mut Exec,
+    seq: Option<Seq>,
+    outputs: Vec<Output>,
+    flags: Body,
+    load: Loader,
+) -> Body {
+    let body = match seq {
+        Some(seq) => kw.body_seq(&mut ex.ar, seq, outputs, load, &|_| false),
+        None => kw.body(&mut ex.ar, outputs, load, &|_| false, &HashSet::new()),
+    };
     merge(body, flags)
 }
 
@@ -96,16 +109,17 @@ fn finish(kw: &KernelWriter, ex: &mut Exec, outputs: Vec<Output>, flags: Body) -
 pub fn currents(kw: &KernelWriter, ex: &mut Exec) -> Body {
     let m = kw.m;
     let mut env = Env::default();
-    if let Some(b) = m.breakpoint {
-        ex.run(&m.block(b).body, &mut env, Solves::Skip);
-    }
+    let seq = match m.breakpoint {
+        Some(b) => ex.run_block(&m.block(b).body, &mut env, Solves::Skip),
+        None => None,
+    };
     let mut flags = Body::default();
     let mut outputs = stores(kw, &mut ex.ar, &env, &mut flags);
     for (value, sink) in current_sinks(kw, &mut flags, false) {
         let x = env.get(&mut ex.ar, value);
         outputs.push((x, false, sink));
     }
-    finish(kw, ex, outputs, flags)
+    finish(kw, ex, seq, outputs, flags, &|_| None)
 }
 
 /// The accumulations of the currents and conductances a mechanism writes: `(variable, sink)`,
@@ -191,10 +205,10 @@ pub fn states(kw: &KernelWriter, ex: &mut Exec) -> Body {
     let m = kw.m;
     let solves = solved_body(m, ex);
     let mut env = Env::default();
-    ex.run(&solves, &mut env, Solves::Inline);
+    let seq = ex.run_block(&solves, &mut env, Solves::Inline);
     let mut flags = Body::default();
     let outputs = stores(kw, &mut ex.ar, &env, &mut flags);
-    finish(kw, ex, outputs, flags)
+    finish(kw, ex, seq, outputs, flags, &|_| None)
 }
 
 /// `net_receive`: the NET_RECEIVE body for one instance. Returns `None` without NET_RECEIVE.
@@ -219,7 +233,7 @@ pub fn net_receive(kw: &KernelWriter, ex: &mut Exec) -> Option<Body> {
         );
     }
     let mut env = Env::default();
-    ex.run(&m.block(nr.body).body, &mut env, Solves::Inline);
+    let seq = ex.run_block(&m.block(nr.body).body, &mut env, Solves::Inline);
     let mut flags = Body::default();
     let outputs = stores(kw, &mut ex.ar, &env, &mut flags);
     let weight = nr.args.first().copied();
@@ -233,8 +247,5 @@ pub fn net_receive(kw: &KernelWriter, ex: &mut Exec) -> Option<Body> {
             None
         }
     };
-    Some(merge(
-        kw.body(&mut ex.ar, outputs, &load, &|_| false, &HashSet::new()),
-        flags,
-    ))
+    Some(finish(kw, ex, seq, outputs, flags, &load))
 }

@@ -135,7 +135,7 @@ impl<'a> TangentWriter<'a> {
         sinks: &dyn Fn(&mut Exec, &Env, &mut Body) -> Vec<Output>,
     ) -> Body {
         let m = self.kw.m;
-        ex.run(&m.block(block).body, &mut env, Solves::Inline);
+        let seq = ex.run_block(&m.block(block).body, &mut env, Solves::Inline);
         let mut flags = Body::default();
         let outputs = sinks(ex, &env, &mut flags);
         let load = |v: VarId| self.load(v);
@@ -144,9 +144,12 @@ impl<'a> TangentWriter<'a> {
             .var_ids()
             .filter(|&v| self.is_tangent(v) && matches!(self.load(v), Some(Source::Seed(_))))
             .collect();
-        let body = self
-            .kw
-            .body(&mut ex.ar, outputs, &load, &|v| self.is_tangent(v), &seeds);
+        let tangent = |v: VarId| self.is_tangent(v);
+        // A sequential body has no part without seeds: it runs whole for every direction.
+        let body = match seq {
+            Some(seq) => self.kw.body_seq(&mut ex.ar, seq, outputs, &load, &tangent),
+            None => self.kw.body(&mut ex.ar, outputs, &load, &tangent, &seeds),
+        };
         merge(body, flags)
     }
 

@@ -2,7 +2,7 @@
 //! tangent directions.
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use proc_macro2::{Ident, Literal, TokenStream, TokenTree};
 use quote::quote;
@@ -11,7 +11,25 @@ use super::expr::{ExprWriter, Helper, number};
 use super::layout::{Idents, ion_array};
 use super::names::ident;
 use crate::back::kernels::{Body, Item, Kernels, Sink, Source, Temp};
-use crate::ir::{Module, VarId};
+use crate::ir::{ArrayId, Module, VarId};
+
+/// The position of the [`Item::LoopEnd`] that closes the loop opened at `start`.
+fn matching_end(list: &[Item], start: usize) -> usize {
+    let mut depth = 0;
+    for (i, item) in list.iter().enumerate().skip(start) {
+        match item {
+            Item::LoopStart { .. } => depth += 1,
+            Item::LoopEnd => {
+                depth -= 1;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => {}
+        }
+    }
+    list.len()
+}
 
 /// Whether `ts` mentions the identifier `name` anywhere.
 pub fn mentions(ts: &TokenStream, name: &str) -> bool {
@@ -263,12 +281,85 @@ impl<'a> KernelPrinter<'a> {
         }
     }
 
+    /// The identifiers of the local arrays of `body` and of the loops' last values, fresh beside
+    /// the module's variables and the body's temporaries.
+    fn seq_names(&self, body: &Body) -> (HashMap<ArrayId, Ident>, HashMap<VarId, Ident>) {
+        let mut names = self.idents.names.clone();
+        for i in 0..body.temps.len() {
+            for prefix in ["c", "t"] {
+                names.fresh(&format!("{prefix}{i}"));
+            }
+        }
+        let arrays = body
+            .arrays
+            .iter()
+            .map(|&(a, _)| {
+                let n = &self.m.array(a).name;
+                (a, ident(&names.fresh(&format!("{n}_local"))))
+            })
+            .collect();
+        let ends = body
+            .outer
+            .iter()
+            .chain(&body.inner)
+            .filter_map(|item| match *item {
+                Item::LoopStart { counter, .. } => {
+                    Some((counter, ident(&names.fresh(&format!("end{}", counter.0)))))
+                }
+                _ => None,
+            })
+            .collect();
+        (arrays, ends)
+    }
+
     /// The three parts of `body` as Rust statements.
     fn print(&self, body: &Body) -> Printed {
         let name = self.namer(body);
         let writer = ExprWriter::new(&self.kernels.arena, &name);
-        let items = |list: &[Item]| -> TokenStream {
-            let stmts = list.iter().map(|item| match *item {
+        let (arrays, ends) = self.seq_names(body);
+        let mut slots: HashSet<VarId> = HashSet::new();
+        let mut items = |list: &[Item]| -> TokenStream {
+            self.items(list, &name, &writer, (&arrays, &ends), &mut slots)
+        };
+        let mut printed = Printed {
+            pre: items(&body.pre),
+            outer: items(&body.outer),
+            inner: items(&body.inner),
+            unseeded: body.unseeded.as_deref().map(&mut items),
+        };
+        // The local arrays start zero-filled in the part that holds the loops.
+        let decls: TokenStream = body
+            .arrays
+            .iter()
+            .map(|&(a, n)| {
+                let id = &arrays[&a];
+                quote!(let mut #id = [0.0f64; #n];)
+            })
+            .collect();
+        if !body.inner.is_empty() && !body.arrays.is_empty() {
+            let inner = std::mem::take(&mut printed.inner);
+            printed.inner = quote!(#decls #inner);
+        } else if !body.arrays.is_empty() {
+            let outer = std::mem::take(&mut printed.outer);
+            printed.outer = quote!(#decls #outer);
+        }
+        self.helpers.borrow_mut().extend(writer.helpers());
+        printed
+    }
+
+    /// `list` as Rust statements, a loop's body nested in its `while`.
+    fn items(
+        &self,
+        list: &[Item],
+        name: &dyn Fn(VarId) -> Ident,
+        writer: &ExprWriter,
+        (arrays, ends): (&HashMap<ArrayId, Ident>, &HashMap<VarId, Ident>),
+        slots: &mut HashSet<VarId>,
+    ) -> TokenStream {
+        let mut out = TokenStream::new();
+        let mut i = 0;
+        while i < list.len() {
+            let stmt = match list[i] {
                 Item::Load { var, from } => {
                     let id = name(var);
                     let value = self.source(from);
@@ -280,19 +371,64 @@ impl<'a> KernelPrinter<'a> {
                     quote!(let #id = #value;)
                 }
                 Item::Store { value, sink } => {
-                    self.store(sink, writer.value(value), writer.factor(value), &name)
+                    self.store(sink, writer.value(value), writer.factor(value), name)
                 }
-            });
-            quote!(#(#stmts)*)
-        };
-        let printed = Printed {
-            pre: items(&body.pre),
-            outer: items(&body.outer),
-            inner: items(&body.inner),
-            unseeded: body.unseeded.as_deref().map(items),
-        };
-        self.helpers.borrow_mut().extend(writer.helpers());
-        printed
+                Item::Set { var, value } => {
+                    let (id, value) = (name(var), writer.value(value));
+                    if slots.insert(var) {
+                        quote!(let mut #id: f64 = #value;)
+                    } else {
+                        quote!(#id = #value;)
+                    }
+                }
+                Item::LoopStart { counter, from, to } => {
+                    let end = matching_end(list, i);
+                    let inner = self.items(&list[i + 1..end], name, writer, (arrays, ends), slots);
+                    i = end;
+                    let (c, last) = (name(counter), &ends[&counter]);
+                    let (from, to) = (writer.value(from), writer.value(to));
+                    quote! {
+                        let mut #c: f64 = #from;
+                        let #last: f64 = #to;
+                        while #c <= #last {
+                            #inner
+                            #c += 1.0;
+                        }
+                    }
+                }
+                Item::LoopEnd => TokenStream::new(),
+                Item::GetElement { var, array, index } => {
+                    let (id, a, index) = (name(var), &arrays[&array], writer.value(index));
+                    let n = self.m.array(array).elems.len() as f64;
+                    quote! {
+                        let #id = {
+                            let ix = f64::trunc(#index);
+                            if ix >= 0.0 && ix < #n { #a[ix as usize] } else { f64::NAN }
+                        };
+                    }
+                }
+                Item::SetElement {
+                    array,
+                    index,
+                    value,
+                } => {
+                    let (a, index, value) =
+                        (&arrays[&array], writer.value(index), writer.value(value));
+                    let len = self.m.array(array).elems.len();
+                    let n = len as f64;
+                    quote! {
+                        {
+                            let ix = f64::trunc(#index);
+                            let x = #value;
+                            if ix >= 0.0 && ix < #n { #a[ix as usize] = x; } else { #a = [f64::NAN; #len]; }
+                        }
+                    }
+                }
+            };
+            out.extend(stmt);
+            i += 1;
+        }
+        out
     }
 
     pub(super) fn slot_loads(&self, body: &Body) -> Vec<TokenStream> {

@@ -199,6 +199,14 @@ impl KernelPrinter<'_> {
                     quote!(let #id = #value;)
                 }
                 Item::Store { value, sink } => self.lane_store(sink, writer.value(value), &name),
+                // Sequential bodies are printed one instance at a time (`Body::is_sequential`).
+                Item::Set { .. }
+                | Item::LoopStart { .. }
+                | Item::LoopEnd
+                | Item::GetElement { .. }
+                | Item::SetElement { .. } => {
+                    unreachable!("a sequential body printed over lanes")
+                }
             });
             quote!(#(#stmts)*)
         };

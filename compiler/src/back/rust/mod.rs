@@ -73,14 +73,23 @@ pub fn generate(
     // The kernels of every step run over lanes of instances; their generic bodies and wide entries
     // go into an inherent `impl` (`lane_fns`).
     let mut lane_fns = Vec::new();
-    let mut over_lanes = |method: &str, body: &kernels::Body, tangent: bool| match kp
-        .lane_kernel(method, body, tangent)
-    {
-        Some(k) => {
-            lane_fns.push(k.functions);
-            k.method
+    // A sequential body (loops, run-time element accesses) runs one instance at a time.
+    let mut over_lanes = |method: &str, body: &kernels::Body, tangent: bool| {
+        if body.is_sequential() {
+            let code = if tangent {
+                kp.tangent(body)
+            } else {
+                kp.primal(body)
+            };
+            return kernel_fn(method, code, tangent);
         }
-        None => kernel_fn(method, TokenStream::new(), tangent),
+        match kp.lane_kernel(method, body, tangent) {
+            Some(k) => {
+                lane_fns.push(k.functions);
+                k.method
+            }
+            None => kernel_fn(method, TokenStream::new(), tangent),
+        }
     };
     let currents = over_lanes("currents", &ks.currents, false);
     let states = over_lanes("states", &ks.states, false);

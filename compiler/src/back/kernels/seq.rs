@@ -1,0 +1,429 @@
+//! Sequential kernel bodies: symbolic execution that emits items in program order where a
+//! block holds FROM loops with run-time bounds or arrays indexed at run time
+//! (docs/DESIGN.md, "Loops and arrays indexed at run time").
+//!
+//! Straight-line statements are executed symbolically as everywhere else ([`Exec`]); a loop,
+//! and a run-time element access, become items ([`Item::LoopStart`], [`Item::Set`],
+//! [`Item::GetElement`], ...) in the order the statements run them. Every expression an item
+//! reads denotes the values at the item's position:
+//!
+//! - a variable of the module is its value at the start of the kernel (it is loaded first);
+//! - a temporary bound by [`Item::Let`] or [`Item::GetElement`] never changes;
+//! - a loop's slots ([`Item::Set`]) are read only inside that loop, before the assignments that
+//!   end an iteration; after the loop, each slot is copied into a new temporary.
+//!
+//! An array indexed at run time lives in a local array of the kernel. Its elements are copied in
+//! from their values (`x[2]` is an ordinary variable) before the first run-time access, and read
+//! back after the last, so that code reading an element at a constant index, and the stores of
+//! ASSIGNED and STATE elements, see what the loops wrote.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::exec::{Env, Exec, Solves};
+use super::{Item, Temp};
+use crate::diag::Diagnostic;
+use crate::ir::{ArrayId, ExprId, SolveMethod, Stmt, StmtKind, VarId, VarKind};
+
+/// The items of a sequential body and the temporaries they bind.
+#[derive(Clone, Debug, Default)]
+pub struct Seq {
+    /// The items, in program order.
+    pub items: Vec<Item>,
+    /// The temporaries: temporary i is `VarId(base + i)`.
+    pub temps: Vec<Temp>,
+    base: u32,
+    /// Per array indexed at run time: whether the local array holds the truth (its elements'
+    /// values in the environment are stale), and the values it is known to hold.
+    arrays: HashMap<ArrayId, Local>,
+    /// The condition under which the statements being run execute (inside if/else), if any.
+    guard: Option<ExprId>,
+    /// How deep in loops and branches the statements being run are.
+    depth: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Local {
+    live: bool,
+    known: Option<Vec<ExprId>>,
+}
+
+/// Whether `stmts` (and the blocks their SOLVEs run directly) hold a FROM loop with run-time
+/// bounds or an array element at a run-time index.
+pub fn needs_seq(m: &crate::ir::Module, stmts: &[Stmt], solves: Solves) -> bool {
+    let mut found = false;
+    for s in stmts {
+        s.for_each_stmt(&mut |t| match t.kind {
+            StmtKind::Loop { .. } | StmtKind::GetElement { .. } | StmtKind::SetElement { .. } => {
+                found = true
+            }
+            StmtKind::Solve {
+                block,
+                method: SolveMethod::Direct,
+            } if solves == Solves::Inline => {
+                found |= needs_seq(m, &m.block(block).body, solves);
+            }
+            _ => {}
+        });
+    }
+    found
+}
+
+/// Whether a statement (or one nested in it) is a loop or a run-time element access.
+fn imperative(s: &Stmt) -> bool {
+    let mut found = false;
+    s.for_each_stmt(&mut |t| {
+        found |= matches!(
+            t.kind,
+            StmtKind::Loop { .. } | StmtKind::GetElement { .. } | StmtKind::SetElement { .. }
+        )
+    });
+    found
+}
+
+/// The arrays `stmts` index at run time.
+fn indexed(stmts: &[Stmt]) -> BTreeSet<ArrayId> {
+    let mut out = BTreeSet::new();
+    for s in stmts {
+        s.for_each_stmt(&mut |t| {
+            if let StmtKind::GetElement { array, .. } | StmtKind::SetElement { array, .. } = t.kind
+            {
+                out.insert(array);
+            }
+        });
+    }
+    out
+}
+
+/// The variables `stmts` assign, loop variables and element reads included.
+fn assigned(stmts: &[Stmt]) -> BTreeSet<VarId> {
+    let mut out = BTreeSet::new();
+    for s in stmts {
+        s.for_each_stmt(&mut |t| match t.kind {
+            StmtKind::Assign { var, .. }
+            | StmtKind::GetElement { var, .. }
+            | StmtKind::Loop { var, .. } => {
+                out.insert(var);
+            }
+            _ => {}
+        });
+    }
+    out
+}
+
+impl Seq {
+    /// An empty sequence whose temporaries are numbered from `base`.
+    pub fn new(base: u32) -> Self {
+        Seq {
+            base,
+            ..Seq::default()
+        }
+    }
+
+    /// The arrays the items index, in id order.
+    pub fn arrays(&self) -> Vec<ArrayId> {
+        let mut out: Vec<ArrayId> = self.arrays.keys().copied().collect();
+        out.sort_unstable();
+        out
+    }
+
+    fn temp(&mut self) -> VarId {
+        self.temps.push(Temp::Shared);
+        VarId(self.base + self.temps.len() as u32 - 1)
+    }
+
+    /// Makes the local array of `a` hold the truth, copying in the elements whose values it is
+    /// not known to hold.
+    fn sync(&mut self, ex: &mut Exec, env: &Env, a: ArrayId) {
+        let local = self.arrays.entry(a).or_default().clone();
+        if local.live {
+            return;
+        }
+        let elems = ex.m.array(a).elems.clone();
+        let mut values = Vec::with_capacity(elems.len());
+        for (i, &e) in elems.iter().enumerate() {
+            let v = env.get(&mut ex.ar, e);
+            if local.known.as_ref().map(|k| k[i]) != Some(v) {
+                let index = ex.ar.num(i as f64);
+                self.items.push(Item::SetElement {
+                    array: a,
+                    index,
+                    value: v,
+                });
+            }
+            values.push(v);
+        }
+        self.arrays.insert(
+            a,
+            Local {
+                live: true,
+                known: Some(values),
+            },
+        );
+    }
+
+    /// Reads the local array of `a` back into its elements' values.
+    fn read_back(&mut self, ex: &mut Exec, env: &mut Env, a: ArrayId) {
+        if !self.arrays.get(&a).is_some_and(|l| l.live) {
+            return;
+        }
+        let elems = ex.m.array(a).elems.clone();
+        let mut values = Vec::with_capacity(elems.len());
+        for (i, &e) in elems.iter().enumerate() {
+            let t = self.temp();
+            let index = ex.ar.num(i as f64);
+            self.items.push(Item::GetElement {
+                var: t,
+                array: a,
+                index,
+            });
+            let v = ex.ar.var(t);
+            env.values.insert(e, v);
+            values.push(v);
+        }
+        self.arrays.insert(
+            a,
+            Local {
+                live: false,
+                known: Some(values),
+            },
+        );
+    }
+
+    /// Reads back every array whose elements are stored (ASSIGNED, STATE or PARAMETER elements),
+    /// at the end of a kernel.
+    pub fn finish(&mut self, ex: &mut Exec, env: &mut Env) {
+        for a in self.arrays() {
+            let stored = ex.m.array(a).elems.iter().any(|&e| {
+                matches!(
+                    ex.m.var(e).kind,
+                    VarKind::Assigned | VarKind::State | VarKind::Parameter
+                )
+            });
+            if stored {
+                self.read_back(ex, env, a);
+            }
+        }
+    }
+
+    /// Runs `stmts` from `env`, emitting items.
+    pub fn run(&mut self, ex: &mut Exec, stmts: &[Stmt], env: &mut Env, solves: Solves) {
+        for s in stmts {
+            self.stmt(ex, s, env, solves);
+        }
+    }
+
+    /// The live arrays one of whose elements `s` names as a variable (a constant index).
+    fn touched_live(&self, ex: &Exec, s: &Stmt) -> Vec<ArrayId> {
+        let mut vars: BTreeSet<VarId> = assigned(std::slice::from_ref(s));
+        s.for_each_expr(&mut |e| vars.extend(crate::sym::free_vars(&ex.ar, e)));
+        self.arrays()
+            .into_iter()
+            .filter(|a| self.arrays[a].live)
+            .filter(|&a| ex.m.array(a).elems.iter().any(|e| vars.contains(e)))
+            .collect()
+    }
+
+    fn unsupported(ex: &mut Exec, s: &Stmt, what: &str) {
+        ex.diags.push(
+            Diagnostic::error(s.span, format!("unsupported construct: {what}"))
+                .with_label(format!("{what} is not supported"))
+                .with_note(
+                    "docs/DESIGN.md, \"Loops and arrays indexed at run time\", says what the \
+                     kernel plans run",
+                ),
+        );
+    }
+
+    fn stmt(&mut self, ex: &mut Exec, s: &Stmt, env: &mut Env, solves: Solves) {
+        // Code that reads or writes an element at a constant index sees the local array.
+        for a in self.touched_live(ex, s) {
+            if self.depth > 0 {
+                let name = ex.m.array(a).name.clone();
+                Self::unsupported(
+                    ex,
+                    s,
+                    &format!(
+                        "array `{name}` indexed at a constant index inside a loop or branch \
+                         that also indexes it at run time"
+                    ),
+                );
+                return;
+            }
+            self.read_back(ex, env, a);
+        }
+        match &s.kind {
+            StmtKind::Solve {
+                block,
+                method: SolveMethod::Direct,
+            } if solves == Solves::Inline => {
+                let body = ex.m.block(*block).body.clone();
+                self.run(ex, &body, env, solves);
+            }
+            _ if !imperative(s) => ex.stmt(s, env, solves),
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let c = ex.substitute(*cond, env);
+                if let Some(x) = ex.ar.as_num(c) {
+                    let taken = if x != 0.0 { then } else { otherwise };
+                    self.run(ex, taken, env, solves);
+                    return;
+                }
+                let mut both = then.clone();
+                both.extend(otherwise.iter().cloned());
+                for a in indexed(&both) {
+                    self.sync(ex, env, a);
+                }
+                let zero = ex.ar.num(0.0);
+                let outer = self.guard;
+                let (g_then, g_else) = match outer {
+                    None => {
+                        let not = ex.ar.unary(crate::ir::UnOp::Not, c);
+                        (c, not)
+                    }
+                    Some(g) => (ex.ar.select(c, g, zero), ex.ar.select(c, zero, g)),
+                };
+                self.depth += 1;
+                let mut a = env.clone();
+                self.guard = Some(g_then);
+                self.run(ex, then, &mut a, solves);
+                let mut b = env.clone();
+                self.guard = Some(g_else);
+                self.run(ex, otherwise, &mut b, solves);
+                self.guard = outer;
+                self.depth -= 1;
+                let keys: BTreeSet<VarId> =
+                    a.values.keys().chain(b.values.keys()).copied().collect();
+                for k in keys {
+                    let (x, y) = (a.get(&mut ex.ar, k), b.get(&mut ex.ar, k));
+                    let merged = if x == y { x } else { ex.ar.select(c, x, y) };
+                    env.values.insert(k, merged);
+                }
+            }
+            StmtKind::Loop {
+                var,
+                from,
+                to,
+                body,
+            } => self.for_loop(ex, s, (*var, *from, *to, body), env, solves),
+            StmtKind::GetElement { var, array, index } => {
+                self.sync(ex, env, *array);
+                let index = ex.substitute(*index, env);
+                let t = self.temp();
+                self.items.push(Item::GetElement {
+                    var: t,
+                    array: *array,
+                    index,
+                });
+                let v = ex.ar.var(t);
+                env.values.insert(*var, v);
+            }
+            StmtKind::SetElement {
+                array,
+                index,
+                value,
+            } => {
+                self.sync(ex, env, *array);
+                let mut index = ex.substitute(*index, env);
+                let mut value = ex.substitute(*value, env);
+                if let Some(g) = self.guard {
+                    // Under a condition the element is written with its own value where the
+                    // condition fails, at index 0, so that an index out of range faults only
+                    // where the statement runs.
+                    let zero = ex.ar.num(0.0);
+                    index = ex.ar.select(g, index, zero);
+                    let t = self.temp();
+                    self.items.push(Item::GetElement {
+                        var: t,
+                        array: *array,
+                        index,
+                    });
+                    let old = ex.ar.var(t);
+                    value = ex.ar.select(g, value, old);
+                }
+                self.items.push(Item::SetElement {
+                    array: *array,
+                    index,
+                    value,
+                });
+                if let Some(l) = self.arrays.get_mut(array) {
+                    l.known = None;
+                }
+            }
+            _ => ex.stmt(s, env, solves),
+        }
+    }
+
+    fn for_loop(
+        &mut self,
+        ex: &mut Exec,
+        s: &Stmt,
+        (var, from, to, body): (VarId, ExprId, ExprId, &[Stmt]),
+        env: &mut Env,
+        solves: Solves,
+    ) {
+        let arrays = indexed(body);
+        for &a in &arrays {
+            self.sync(ex, env, a);
+        }
+        let from = ex.substitute(from, env);
+        let mut to = ex.substitute(to, env);
+        if let Some(g) = self.guard {
+            // Under a condition that fails, the loop runs no iteration.
+            let one = ex.ar.num(1.0);
+            let none = ex.ar.binary(crate::ir::BinOp::Sub, from, one);
+            to = ex.ar.select(g, to, none);
+        }
+        let mut carried: Vec<VarId> = assigned(body).into_iter().collect();
+        if !carried.contains(&var) {
+            carried.push(var);
+        }
+        let counter = self.temp();
+        let mut slots = Vec::with_capacity(carried.len());
+        for &v in &carried {
+            let slot = self.temp();
+            let value = env.get(&mut ex.ar, v);
+            self.items.push(Item::Set { var: slot, value });
+            slots.push(slot);
+        }
+        self.items.push(Item::LoopStart { counter, from, to });
+        let mut inner = env.clone();
+        for (&v, &slot) in carried.iter().zip(&slots) {
+            let x = ex.ar.var(slot);
+            inner.values.insert(v, x);
+        }
+        let c = ex.ar.var(counter);
+        inner.values.insert(var, c);
+        let guard = self.guard.take();
+        self.depth += 1;
+        self.run(ex, body, &mut inner, solves);
+        self.depth -= 1;
+        self.guard = guard;
+        // The values an iteration leaves, all computed before any slot changes.
+        let mut next = Vec::new();
+        for (&v, &slot) in carried.iter().zip(&slots) {
+            let value = inner.get(&mut ex.ar, v);
+            if value == ex.ar.var(slot) {
+                continue;
+            }
+            let t = self.temp();
+            self.items.push(Item::Let { var: t, value });
+            next.push((slot, t));
+        }
+        for (slot, t) in next {
+            let value = ex.ar.var(t);
+            self.items.push(Item::Set { var: slot, value });
+        }
+        self.items.push(Item::LoopEnd);
+        for (&v, &slot) in carried.iter().zip(&slots) {
+            let t = self.temp();
+            let value = ex.ar.var(slot);
+            self.items.push(Item::Let { var: t, value });
+            let x = ex.ar.var(t);
+            env.values.insert(v, x);
+        }
+        let _ = s;
+    }
+}
