@@ -8,7 +8,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::seq::{Seq, needs_seq};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::ir::{Expr, ExprArena, ExprId, Module, SolveMethod, Stmt, StmtKind, VarId};
 
@@ -63,20 +62,6 @@ impl<'m> Exec<'m> {
         for s in stmts {
             self.stmt(s, env, solves);
         }
-    }
-
-    /// Runs `stmts` from `env` as [`Exec::run`] does, unless they hold loops or run-time
-    /// element accesses: then in program order, returning the items emitted ([`Seq`]), with the
-    /// arrays read back into their elements at the end.
-    pub fn run_block(&mut self, stmts: &[Stmt], env: &mut Env, solves: Solves) -> Option<Seq> {
-        if !needs_seq(self.m, stmts, solves) {
-            self.run(stmts, env, solves);
-            return None;
-        }
-        let mut seq = Seq::new(self.m.vars.len() as u32);
-        seq.run(self, stmts, env, solves);
-        seq.finish(self, env);
-        Some(seq)
     }
 
     /// Runs one statement symbolically.

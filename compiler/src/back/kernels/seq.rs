@@ -47,6 +47,22 @@ struct Local {
     known: Option<Vec<ExprId>>,
 }
 
+impl Exec<'_> {
+    /// Runs `stmts` from `env` as [`Exec::run`] does, unless they hold loops or run-time
+    /// element accesses: then in program order, returning the items emitted ([`Seq`]), with the
+    /// arrays read back into their elements at the end.
+    pub fn run_block(&mut self, stmts: &[Stmt], env: &mut Env, solves: Solves) -> Option<Seq> {
+        if !needs_seq(self.m, stmts, solves) {
+            self.run(stmts, env, solves);
+            return None;
+        }
+        let mut seq = Seq::new(self.m.vars.len() as u32);
+        seq.run(self, stmts, env, solves);
+        seq.finish(self, env);
+        Some(seq)
+    }
+}
+
 /// Whether `stmts` (and the blocks their SOLVEs run directly) hold a FROM loop with run-time
 /// bounds or an array element at a run-time index.
 pub fn needs_seq(m: &crate::ir::Module, stmts: &[Stmt], solves: Solves) -> bool {
