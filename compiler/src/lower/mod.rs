@@ -9,6 +9,7 @@
 //! their location; nothing that changes a model's meaning is dropped silently.
 
 mod decls;
+mod elements;
 mod exprs;
 mod random;
 mod starts;
