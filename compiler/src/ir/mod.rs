@@ -16,7 +16,10 @@ mod validate;
 mod var;
 
 pub use expr::{BinOp, Expr, ExprArena, ExprId, Func, Num, UnOp, VarId};
-pub use stmt::{Block, BlockId, BlockKind, NetReceive, SolveMethod, Stmt, StmtKind, Term};
+pub use stmt::{
+    Block, BlockId, BlockKind, NetReceive, SolveMethod, Stmt, StmtKind, Term, assigned_vars,
+    indexed_arrays,
+};
 pub use validate::validate;
 pub use var::{
     Array, ArrayId, Builtin, Dist, Draw, IonId, IonRole, IonUse, Scope, StreamId, VarKind, Variable,

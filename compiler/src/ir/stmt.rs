@@ -3,6 +3,8 @@
 //! Statements are the only things with effects. They form trees (if/else, while) whose
 //! expressions point into the module's expression DAG.
 
+use std::collections::BTreeSet;
+
 use super::{ArrayId, ExprId, VarId};
 use crate::diag::Span;
 
@@ -342,4 +344,35 @@ impl Stmt {
             _ => {}
         }
     }
+}
+
+/// The arrays `stmts` index at run time (nested statements included).
+pub fn indexed_arrays(stmts: &[Stmt]) -> BTreeSet<ArrayId> {
+    let mut out = BTreeSet::new();
+    for s in stmts {
+        s.for_each_stmt(&mut |t| {
+            if let StmtKind::GetElement { array, .. } | StmtKind::SetElement { array, .. } = t.kind
+            {
+                out.insert(array);
+            }
+        });
+    }
+    out
+}
+
+/// The variables `stmts` assign: assignments, element reads and loop variables (nested
+/// statements included).
+pub fn assigned_vars(stmts: &[Stmt]) -> BTreeSet<VarId> {
+    let mut out = BTreeSet::new();
+    for s in stmts {
+        s.for_each_stmt(&mut |t| match t.kind {
+            StmtKind::Assign { var, .. }
+            | StmtKind::GetElement { var, .. }
+            | StmtKind::Loop { var, .. } => {
+                out.insert(var);
+            }
+            _ => {}
+        });
+    }
+    out
 }

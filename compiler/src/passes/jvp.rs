@@ -10,7 +10,10 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::diag::{Diagnostic, Diagnostics, Span};
-use crate::ir::{Array, ArrayId, ExprId, Module, Scope, Stmt, StmtKind, VarId, VarKind, Variable};
+use crate::ir::{
+    Array, ArrayId, ExprId, Module, Scope, Stmt, StmtKind, VarId, VarKind, Variable, assigned_vars,
+    indexed_arrays,
+};
 use crate::sym::tangent;
 
 /// The tangent of each variable that has one, as an expression (absent means zero).
@@ -43,36 +46,6 @@ pub fn jvp(
 struct Jvp<'p> {
     prefix: &'p str,
     arrays: HashMap<ArrayId, ArrayId>,
-}
-
-/// The arrays that `stmts` index at run time.
-fn indexed_arrays(stmts: &[Stmt]) -> BTreeSet<ArrayId> {
-    let mut out = BTreeSet::new();
-    for s in stmts {
-        s.for_each_stmt(&mut |s| {
-            if let StmtKind::GetElement { array, .. } | StmtKind::SetElement { array, .. } = s.kind
-            {
-                out.insert(array);
-            }
-        });
-    }
-    out
-}
-
-/// The variables `stmts` assign (loop variables included).
-fn assigned_vars(stmts: &[Stmt]) -> BTreeSet<VarId> {
-    let mut out = BTreeSet::new();
-    for s in stmts {
-        s.for_each_stmt(&mut |s| match s.kind {
-            StmtKind::Assign { var, .. }
-            | StmtKind::GetElement { var, .. }
-            | StmtKind::Loop { var, .. } => {
-                out.insert(var);
-            }
-            _ => {}
-        });
-    }
-    out
 }
 
 fn assign(var: VarId, value: ExprId, span: Span) -> Stmt {

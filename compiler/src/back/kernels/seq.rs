@@ -22,7 +22,9 @@ use std::collections::{BTreeSet, HashMap};
 use super::exec::{Env, Exec, Solves};
 use super::{Item, Temp};
 use crate::diag::Diagnostic;
-use crate::ir::{ArrayId, ExprId, SolveMethod, Stmt, StmtKind, VarId, VarKind};
+use crate::ir::{
+    ArrayId, ExprId, SolveMethod, Stmt, StmtKind, VarId, VarKind, assigned_vars, indexed_arrays,
+};
 
 /// The items of a sequential body and the temporaries they bind.
 #[derive(Clone, Debug, Default)]
@@ -94,36 +96,6 @@ fn imperative(s: &Stmt) -> bool {
         )
     });
     found
-}
-
-/// The arrays `stmts` index at run time.
-fn indexed(stmts: &[Stmt]) -> BTreeSet<ArrayId> {
-    let mut out = BTreeSet::new();
-    for s in stmts {
-        s.for_each_stmt(&mut |t| {
-            if let StmtKind::GetElement { array, .. } | StmtKind::SetElement { array, .. } = t.kind
-            {
-                out.insert(array);
-            }
-        });
-    }
-    out
-}
-
-/// The variables `stmts` assign, loop variables and element reads included.
-fn assigned(stmts: &[Stmt]) -> BTreeSet<VarId> {
-    let mut out = BTreeSet::new();
-    for s in stmts {
-        s.for_each_stmt(&mut |t| match t.kind {
-            StmtKind::Assign { var, .. }
-            | StmtKind::GetElement { var, .. }
-            | StmtKind::Loop { var, .. } => {
-                out.insert(var);
-            }
-            _ => {}
-        });
-    }
-    out
 }
 
 impl Seq {
@@ -230,7 +202,7 @@ impl Seq {
 
     /// The live arrays one of whose elements `s` names as a variable (a constant index).
     fn touched_live(&self, ex: &Exec, s: &Stmt) -> Vec<ArrayId> {
-        let mut vars: BTreeSet<VarId> = assigned(std::slice::from_ref(s));
+        let mut vars: BTreeSet<VarId> = assigned_vars(std::slice::from_ref(s));
         s.for_each_expr(&mut |e| vars.extend(crate::sym::free_vars(&ex.ar, e)));
         self.arrays()
             .into_iter()
@@ -289,7 +261,7 @@ impl Seq {
                 }
                 let mut both = then.clone();
                 both.extend(otherwise.iter().cloned());
-                for a in indexed(&both) {
+                for a in indexed_arrays(&both) {
                     self.sync(ex, env, a);
                 }
                 let zero = ex.ar.num(0.0);
@@ -380,7 +352,7 @@ impl Seq {
         env: &mut Env,
         solves: Solves,
     ) {
-        let arrays = indexed(body);
+        let arrays = indexed_arrays(body);
         for &a in &arrays {
             self.sync(ex, env, a);
         }
@@ -392,7 +364,7 @@ impl Seq {
             let none = ex.ar.binary(crate::ir::BinOp::Sub, from, one);
             to = ex.ar.select(g, to, none);
         }
-        let mut carried: Vec<VarId> = assigned(body).into_iter().collect();
+        let mut carried: Vec<VarId> = assigned_vars(body).into_iter().collect();
         if !carried.contains(&var) {
             carried.push(var);
         }
