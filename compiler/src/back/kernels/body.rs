@@ -342,14 +342,7 @@ impl KernelWriter<'_> {
         let mut loads_unseeded = Vec::new();
         for v in reads {
             let from = load(v).unwrap_or_else(|| self.default_load(v));
-            match from {
-                Source::V | Source::Area | Source::Diam | Source::TanV => body.uses_cv = true,
-                Source::Ion(slot, _) | Source::TanIon(slot, _) => {
-                    body.uses_cv = true;
-                    body.ion_slots.insert(slot);
-                }
-                _ => {}
-            }
+            body.note_load(from);
             let item = Item::Load { var: v, from };
             if tangent(v) {
                 if !specialise || need_general.contains(&v) {
@@ -437,14 +430,7 @@ impl KernelWriter<'_> {
         let mut tangent_loads = Vec::new();
         for v in reads {
             let from = load(v).unwrap_or_else(|| self.default_load(v));
-            match from {
-                Source::V | Source::Area | Source::Diam | Source::TanV => body.uses_cv = true,
-                Source::Ion(slot, _) | Source::TanIon(slot, _) => {
-                    body.uses_cv = true;
-                    body.ion_slots.insert(slot);
-                }
-                _ => {}
-            }
+            body.note_load(from);
             let item = Item::Load { var: v, from };
             if tangent(v) {
                 tangent_body = true;

@@ -257,6 +257,18 @@ pub struct Body {
 }
 
 impl Body {
+    /// Records what a load from `from` needs: the instance's CV, and the ion slot it reads.
+    pub(crate) fn note_load(&mut self, from: Source) {
+        match from {
+            Source::V | Source::Area | Source::Diam | Source::TanV => self.uses_cv = true,
+            Source::Ion(slot, _) | Source::TanIon(slot, _) => {
+                self.uses_cv = true;
+                self.ion_slots.insert(slot);
+            }
+            _ => {}
+        }
+    }
+
     /// Whether the body does nothing.
     pub fn is_empty(&self) -> bool {
         self.outer.is_empty()
