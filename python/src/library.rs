@@ -146,7 +146,9 @@ impl Library {
             match f.role {
                 FieldRole::Parameter => params.set_item(f.name, (f.default, f.unit))?,
                 FieldRole::State => states.push(f.name),
-                FieldRole::Assigned | FieldRole::Pointer => assigned.push(f.name),
+                FieldRole::Assigned | FieldRole::Pointer | FieldRole::Voltage => {
+                    assigned.push(f.name)
+                }
             }
         }
         d.set_item("parameters", params)?;

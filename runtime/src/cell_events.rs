@@ -119,7 +119,29 @@ impl Cell {
                     .net_receive_tangent(&mut ctx, &mut tan, ev.instance, ev.weight, &[]);
             }
             slot.mech.net_receive(&mut ctx, ev.instance, ev.weight);
+            if let Some(field) = slot.mech.info().voltage_field() {
+                self.set_voltage_from(ev.mech.0, field, ev.instance);
+            }
         }
+    }
+
+    /// Writes the membrane potential instance `j` of mechanism `m` set in its NET_RECEIVE (field
+    /// `field`) into v at its CV, and its tangents (the last row of σ) into S_k, as NEURON writes
+    /// the block's copy of v back into the node; then refreshes the pointers, which may read it.
+    fn set_voltage_from(&mut self, m: usize, field: usize, j: usize) {
+        let mech = &self.mechs[m].mech;
+        let cv = mech.nodes()[j];
+        self.v[cv] = mech.field(field)[j];
+        let kk = self.params.len();
+        if kk > 0 {
+            let (n, ni) = (self.layout.len(), mech.instance_count());
+            let rows = mech.info().sigma_rows();
+            let sigma = mech.state_tangents();
+            for k in 0..kk {
+                self.s[k * n + cv] = sigma[(k * rows + rows - 1) * ni + j];
+            }
+        }
+        self.fill_pointers();
     }
 
     /// Adds gap-junction currents (and conductances) to the accumulators, and their tangents.

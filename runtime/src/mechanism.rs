@@ -40,6 +40,10 @@ pub enum FieldRole {
     /// cell of a network) before every kernel call. Its tangents form extra rows of σ, after the
     /// states' rows, which the runtime writes the same way and the kernels only read.
     Pointer,
+    /// The membrane potential a `NET_RECEIVE` block sets (`v = vreset`): the kernel copies v in,
+    /// changes it, and after every event the runtime writes the instance's value into v at its
+    /// CV and its tangents (the last row of σ, after the pointers') into S_k there.
+    Voltage,
 }
 
 /// Metadata of one field of a mechanism.
@@ -173,9 +177,18 @@ impl MechanismInfo {
             .count()
     }
 
-    /// The number of rows of σ: the states, then the pointers.
+    /// The number of rows of σ: the states, then the pointers, then the voltage NET_RECEIVE
+    /// sets.
     pub fn sigma_rows(&self) -> usize {
-        self.state_count() + self.pointer_count()
+        self.state_count() + self.pointer_count() + usize::from(self.voltage_field().is_some())
+    }
+
+    /// The field through which `NET_RECEIVE` sets the membrane potential, if any (its tangent is
+    /// the last row of σ).
+    pub fn voltage_field(&self) -> Option<usize> {
+        self.fields
+            .iter()
+            .position(|f| f.role == FieldRole::Voltage)
     }
 
     /// The σ row of a pointer field (after every state's row), if the field is a pointer.

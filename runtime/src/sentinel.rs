@@ -133,7 +133,7 @@ impl Cell {
             let ni = m.instance_count();
             let mut states = Vec::new();
             for (f, fi) in info.fields.iter().enumerate() {
-                if !matches!(fi.role, FieldRole::State | FieldRole::Pointer) {
+                if !matches!(fi.role, FieldRole::State | FieldRole::Pointer | FieldRole::Voltage) {
                     continue;
                 }
                 states.push(fi.name);

@@ -5,6 +5,8 @@
 //!   t - dt < te - 1e-11 <= t (tests/mechanisms/attime.mod).
 //! - `ARTIFICIAL_CELL`: a point process without membrane, here counting events
 //!   (tests/mechanisms/counter.mod).
+//! - `v = ...` in NET_RECEIVE: the node's membrane potential set by an event, kicks and
+//!   integrate-and-fire resets (tests/mechanisms/vkick.mod).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -147,5 +149,87 @@ fn artificial_cell_with_a_membrane_is_rejected() {
         assert!(!out.status.success(), "{name} was accepted");
         assert!(err.contains(what), "{name}: {err}");
         assert!(err.contains(&format!("{name}:1:")), "{name}: {err}");
+    }
+}
+
+/// NET_RECEIVE that sets v (kicks and resets, two of them in one step, a current step): v, the
+/// state the reset moves and the v each event saw equal NEURON's on both engines.
+#[test]
+fn net_receive_sets_v_as_in_neuron() {
+    let path = data("vkick.csv");
+    let neuron: Vec<Vec<f64>> = (1..4).map(|j| column(&path, j)).collect();
+    // The kick at 1 ms moves v by 5 mV within the step that delivers it, the reset at 5 ms to
+    // about vreset = -60 mV.
+    assert!(neuron[0][41] - neuron[0][40] > 4.9);
+    assert!((neuron[0][201] + 60.0).abs() < 0.1 && neuron[0][200] > -56.0);
+    for engine in ["jit", "evaluator"] {
+        let traces = run(&data("vkick.toml"), engine);
+        for (j, name) in ["v", "u", "seen"].iter().enumerate() {
+            let d = max_diff(&column(&traces, j + 1), &neuron[j]);
+            println!("vkick ({engine}): max |{name} - NEURON| {d:.1e}");
+            assert!(d < 1e-9, "{engine} {name}: {d:e}");
+        }
+    }
+}
+
+/// Model A with VKick at the soma: kicks, a kick that fires a spike and resets. The tangents with
+/// respect to vreset (v jumps to it, so S_k jumps to 1 at the soma), the adaptation increment d,
+/// its current's gu and hh's gkbar match finite differences; event times are held fixed.
+#[test]
+fn net_receive_setting_v_tangents_match_finite_differences() {
+    let build = || {
+        let mut cell = model_a(0.0, generated("hh"));
+        let p = cell.place(generated("VKick"), &[("soma", 0.5)]).unwrap();
+        cell.set_field(p, "gu", &Region::All, 0.05).unwrap();
+        for (time, weight) in [(2.0, 6.0), (6.0, -1.0), (9.0, 30.0), (13.0, -1.0), (15.0, 4.0)] {
+            cell.schedule(time, p, 0, weight).unwrap();
+        }
+        cell
+    };
+    let (s, a) = model_a_probes(&build());
+    let specs = vec![
+        ParamSpec::mechanism("VKick", "vreset"),
+        ParamSpec::mechanism("VKick", "d"),
+        ParamSpec::mechanism("VKick", "gu"),
+        ParamSpec::mechanism("hh", "gkbar"),
+    ];
+    check(&build, &specs, &[s, a], 20.0, &[1e-6; 4], 1e-6);
+}
+
+/// INITIAL that assigns v works on a copy, as NEURON's `nrn_init` does (`v = _v; initmodel()`,
+/// never written back): later statements of INITIAL read the assigned value, and so does a
+/// PROCEDURE it calls, but the node keeps the voltage it started at (NEURON 9.0.2 keeps -70 mV
+/// after `finitialize(-70)` with Arbor's lif.mod inserted, which sets `v = V_rev` = -65 mV).
+#[test]
+fn initial_assigning_v_changes_only_its_copy() {
+    use gradmod_runtime::{Cell, Morphology, Settings};
+    let dir = std::env::temp_dir().join(format!("gradmod-vinit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("vinit.mod");
+    std::fs::write(
+        &path,
+        "NEURON { SUFFIX vinit RANGE x, y, vstart }\n\
+         PARAMETER { vstart = -50 (mV) }\n\
+         ASSIGNED { v (mV) x (mV) y (mV) }\n\
+         INITIAL { x = v v = vstart y = 0 twice() }\n\
+         PROCEDURE twice() { y = 2 * v }\n",
+    )
+    .unwrap();
+    for engine in [gradmod_vm::EngineChoice::Jit, gradmod_vm::EngineChoice::Evaluator] {
+        let vm = gradmod_vm::Catalogue::load_with(std::slice::from_ref(&path), engine).unwrap();
+        let mut m = Morphology::new();
+        m.add_cylinder("soma", 1, 20.0, 20.0, None, 1).unwrap();
+        let mut cell = Cell::new(m, Settings::default()).unwrap();
+        let id = cell
+            .insert(vm.mechanisms()[0].make(), &Region::All)
+            .unwrap();
+        cell.add_parameter(ParamSpec::mechanism("vinit", "vstart"))
+            .unwrap();
+        cell.init().unwrap();
+        let cv = cell.cv_at("soma", 0.5).unwrap();
+        assert_eq!(cell.v()[cv], -65.0, "the node keeps its voltage");
+        assert_eq!(cell.field(id, "x").unwrap()[0], -65.0);
+        assert_eq!(cell.field(id, "y").unwrap()[0], -100.0);
+        assert_eq!(cell.tangent(0)[cv], 0.0, "and its tangent");
     }
 }

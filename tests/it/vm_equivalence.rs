@@ -84,7 +84,7 @@ pub fn protocol(mech: Box<dyn Mechanism>, celsius: f64) -> Result<Vec<Vec<f64>>,
         field,
         instance: 0,
     }));
-    for state in 0..info.state_count() {
+    for state in 0..info.sigma_rows() {
         probes.extend((0..kk).map(|k| Probe::StateTangent {
             mech: id,
             state,

@@ -3,6 +3,8 @@
 
 - attime.toml: a passive soma with AtTimePulse (attime.mod), one-step current pulses from at_time().
 - counter.toml: the artificial cell EventCounter (counter.mod) receiving three events.
+- vkick.toml: a passive soma with VKick (vkick.mod), whose NET_RECEIVE sets v, an event train and a
+  current step.
 
 Settings as in the other reference data: dt 0.025 ms, finitialize(-65), fixed step, secondorder 0,
 celsius 6.3, cm 1, Ra 100. Row k is the state after k fadvance() calls.
@@ -59,10 +61,24 @@ for time, weight in events:
     ncs.append((n, time))
 fih = h.FInitializeHandler(lambda: [n.event(time) for n, time in ncs])
 run(240, [("total", c._ref_total), ("n", c._ref_n)], out + "/counter.csv")
+del fih, ncs, c
+
+# vkick.toml: a new soma (the earlier ones stay, unconnected and passive, which changes nothing)
+s = soma()
+k = h.VKick(s(0.5))
+stim = h.IClamp(s(0.5)); stim.delay = 2.0; stim.dur = 8.0; stim.amp = 0.02
+events = [(1.0, 5.0), (3.0125, 3.0), (5.0, -1.0), (7.5, 4.0), (7.505, -1.0), (9.01, -1.0)]
+ncs = []
+for time, weight in events:
+    n = h.NetCon(None, k)
+    n.weight[0] = weight
+    ncs.append((n, time))
+fih = h.FInitializeHandler(lambda: [n.event(time) for n, time in ncs])
+run(480, [("v", s(0.5)._ref_v), ("u", k._ref_u), ("seen", k._ref_seen)], out + "/vkick.csv")
 """
 
 with tempfile.TemporaryDirectory() as tmp:
-    for name in ["attime.mod", "counter.mod"]:
+    for name in ["attime.mod", "counter.mod", "vkick.mod"]:
         shutil.copy(MECHS / name, tmp)
     subprocess.run(["nrnivmodl", "."], cwd=tmp, check=True, capture_output=True)
     lib = next(pathlib.Path(tmp).glob("x86_64/.libs/libnrnmech.so"), None) or next(

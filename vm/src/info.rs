@@ -55,6 +55,7 @@ fn convert(info: &Info) -> MechanismInfo {
                 Role::State => FieldRole::State,
                 Role::Assigned => FieldRole::Assigned,
                 Role::Pointer => FieldRole::Pointer,
+                Role::Voltage => FieldRole::Voltage,
             },
             lower: f.limits.map(|l| l.0),
             upper: f.limits.map(|l| l.1),

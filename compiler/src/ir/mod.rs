@@ -105,6 +105,12 @@ pub struct Module {
     /// whose values the runtime copies in from what the model binds them to (v at a location)
     /// before every kernel call, with their tangents (docs/DESIGN.md, "POINTER variables").
     pub pointers: Vec<VarId>,
+    /// The STATE through which NET_RECEIVE sets the membrane potential at the instance's node
+    /// (`v = vreset` in an integrate-and-fire reset): NET_RECEIVE starts by copying v into it,
+    /// reads and writes it for `v`, and the runtime copies it and its tangent (its row of σ, after
+    /// the pointers') into v and S_k at the node after every event, as NEURON writes its copy
+    /// back into the node (docs/DESIGN.md, "The membrane potential set by a mechanism").
+    pub voltage: Option<VarId>,
     /// After the `conductance` pass: each current written (ion or nonspecific) with the ASSIGNED
     /// variable holding its slope d(current)/dv.
     pub conductances: Vec<(VarId, VarId)>,
@@ -153,6 +159,7 @@ impl Module {
             net_receive: None,
             nonspecific: Vec::new(),
             pointers: Vec::new(),
+            voltage: None,
             conductances: Vec::new(),
             tangent: None,
             electrode_current: false,

@@ -393,6 +393,14 @@ impl Lowerer<'_> {
             };
             scope.insert(p.name.name.clone(), binding);
         }
+        // A block that works on a copy of `v` (INITIAL or NET_RECEIVE that assign it) shares it
+        // with what it calls, as NEURON's mechanism-wide copy is shared.
+        if !scope.contains_key("v")
+            && let Some(Binding::Var(copy)) = self.resolve("v")
+            && !matches!(self.m.var(copy).kind, VarKind::Builtin(Builtin::V))
+        {
+            scope.insert("v".to_string(), Binding::Var(copy));
+        }
         // A PROCEDURE may assign `v` (Hay's NaTa_t does): it then changes a copy of its own.
         if assigned.contains("v") && !scope.contains_key("v") {
             let v = self.builtin_var(Builtin::V, span);
@@ -421,7 +429,7 @@ impl Lowerer<'_> {
 }
 
 /// The names a statement list assigns (at any depth).
-fn assigned_names(stmts: &[ast::Stmt]) -> std::collections::HashSet<String> {
+pub(super) fn assigned_names(stmts: &[ast::Stmt]) -> std::collections::HashSet<String> {
     fn walk(stmts: &[ast::Stmt], out: &mut std::collections::HashSet<String>) {
         for s in stmts {
             match &s.kind {
@@ -440,6 +448,18 @@ fn assigned_names(stmts: &[ast::Stmt]) -> std::collections::HashSet<String> {
                 | ast::StmtKind::From { body, .. }
                 | ast::StmtKind::Block(body) => walk(&body.stmts, out),
                 ast::StmtKind::Protect(inner) => walk(std::slice::from_ref(inner), out),
+                // `state_discontinuity(x, value)` assigns x.
+                ast::StmtKind::Call(call) => {
+                    if let ast::ExprKind::Call { func, args } = &call.kind
+                        && func.name == "state_discontinuity"
+                        && let Some(ast::Expr {
+                            kind: ast::ExprKind::Name(target),
+                            ..
+                        }) = args.first()
+                    {
+                        out.insert(target.name.clone());
+                    }
+                }
                 _ => {}
             }
         }

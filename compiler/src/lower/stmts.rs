@@ -50,6 +50,11 @@ impl<'a> Lowerer<'a> {
         let saved_context = std::mem::replace(&mut self.context, kind);
         self.scopes.push(params.iter().cloned().collect());
         let mut body = Vec::new();
+        if matches!(kind, BlockKind::Initial | BlockKind::NetReceive)
+            && super::exprs::assigned_names(stmts).contains("v")
+        {
+            self.voltage_copy(kind, span, &mut body);
+        }
         self.stmts(stmts, &mut body);
         self.scopes = saved_scopes;
         self.context = saved_context;
@@ -59,6 +64,30 @@ impl<'a> Lowerer<'a> {
             body,
             span,
         })
+    }
+
+    /// Binds `v` in the innermost scope to a copy of the membrane potential, for a block that
+    /// assigns it, as NEURON's generated code does: INITIAL works on a copy of the node's v that
+    /// it never writes back (NEURON's `nrn_init` sets the copy and runs INITIAL, and the node
+    /// keeps the voltage `finitialize` gave it), while NET_RECEIVE writes its copy back into the
+    /// node after the block (`NODEV(_pnt->node) = v`). The latter copy is the module's
+    /// [`ir::Module::voltage`], a STATE the runtime reads after every event.
+    fn voltage_copy(&mut self, kind: BlockKind, span: Span, out: &mut Vec<ir::Stmt>) {
+        let v = self.builtin_var(Builtin::V, span);
+        let var = if kind == BlockKind::NetReceive {
+            let mut var = Variable::new("v_net_receive", VarKind::State, Scope::Range, span);
+            var.unit = Some("mV".to_string());
+            let id = self.add_var(var);
+            self.m.voltage = Some(id);
+            id
+        } else {
+            self.add_var(Variable::new("v", VarKind::Local, Scope::Range, span))
+        };
+        let value = self.m.exprs.var(v);
+        Self::push(out, StmtKind::Assign { var, value }, span);
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.insert("v".to_string(), Binding::Var(var));
+        }
     }
 
     /// The block a SOLVE names, lowered on first use.
@@ -458,19 +487,11 @@ impl<'a> Lowerer<'a> {
         let v = self.m.var(var);
         let why = match v.kind {
             VarKind::Constant => "it is a CONSTANT",
-            // NEURON lets INITIAL and NET_RECEIVE set the node's voltage (a start value, a reset
-            // after a spike); gradmod's runtime keeps v to itself, so these are rejected by name.
-            VarKind::Builtin(Builtin::V) => match self.context {
-                BlockKind::Initial => {
-                    "the membrane potential belongs to the simulator: NEURON sets the node's voltage from INITIAL, which gradmod does not support (start the simulation at this voltage instead)"
-                }
-                BlockKind::NetReceive => {
-                    "the membrane potential belongs to the simulator: NEURON resets the node's voltage from NET_RECEIVE, which gradmod does not support"
-                }
-                _ => {
-                    "the membrane potential belongs to the simulator (only a PROCEDURE may change its own copy)"
-                }
-            },
+            // INITIAL and NET_RECEIVE that assign v work on a copy (`voltage_copy`), so `v`
+            // never names the node's voltage there.
+            VarKind::Builtin(Builtin::V) => {
+                "the membrane potential belongs to the simulator (INITIAL, NET_RECEIVE and a PROCEDURE may change their own copy)"
+            }
             VarKind::Builtin(_) => "it belongs to the simulator",
             _ if self.m.pointers.contains(&var) => {
                 let name = v.name.clone();

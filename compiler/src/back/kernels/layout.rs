@@ -18,6 +18,9 @@ pub enum Role {
     /// A POINTER: an ASSIGNED variable whose value (and tangent) the runtime copies in from
     /// what the model binds it to, before every kernel call.
     Pointer,
+    /// The membrane potential NET_RECEIVE sets ([`Module::voltage`]): a state-like copy of v
+    /// that the runtime writes back into v (and its tangent into S_k) after every event.
+    Voltage,
 }
 
 /// One per-instance array of the mechanism.
@@ -33,13 +36,13 @@ pub struct Field {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Layout {
     /// The fields: parameters, then states, then assigned variables, then pointers, each in
-    /// declaration order. Their positions are the field indices of the runtime's
+    /// declaration order, then the voltage NET_RECEIVE sets, if any. Their positions are the field indices of the runtime's
     /// `MechanismInfo::fields`.
     pub fields: Vec<Field>,
     /// The field index of each variable stored in a field.
     pub field_of: HashMap<VarId, usize>,
     /// The rows of σ: the states in the order of their fields, then the pointers (whose tangent
-    /// rows the runtime writes and the kernels only read).
+    /// rows the runtime writes and the kernels only read), then the voltage NET_RECEIVE sets.
     pub states: Vec<VarId>,
 }
 
@@ -53,7 +56,7 @@ impl Layout {
             (Role::Assigned, VarKind::Assigned),
         ] {
             for var in m.vars_where(|v| v.kind == kind) {
-                if !m.pointers.contains(&var) {
+                if !m.pointers.contains(&var) && m.voltage != Some(var) {
                     fields.push(Field { var, role });
                 }
             }
@@ -64,10 +67,16 @@ impl Layout {
                 role: Role::Pointer,
             });
         }
+        if let Some(var) = m.voltage {
+            fields.push(Field {
+                var,
+                role: Role::Voltage,
+            });
+        }
         let field_of = fields.iter().enumerate().map(|(i, f)| (f.var, i)).collect();
         let states = fields
             .iter()
-            .filter(|f| matches!(f.role, Role::State | Role::Pointer))
+            .filter(|f| matches!(f.role, Role::State | Role::Pointer | Role::Voltage))
             .map(|f| f.var)
             .collect();
         Layout {

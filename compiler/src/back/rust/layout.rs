@@ -53,6 +53,7 @@ pub fn info(info: &Info) -> TokenStream {
             Role::State => quote!(FieldRole::State),
             Role::Assigned => quote!(FieldRole::Assigned),
             Role::Pointer => quote!(FieldRole::Pointer),
+            Role::Voltage => quote!(FieldRole::Voltage),
         };
         let bound = |x: Option<f64>| match x {
             Some(x) => {

@@ -301,6 +301,7 @@ fn structure(
             Role::State => "state",
             Role::Assigned => "assigned",
             Role::Pointer => "pointer",
+            Role::Voltage => "voltage",
         };
         let unit = v
             .unit
