@@ -392,6 +392,18 @@ fn check_supported(m: &Module) -> Result<(), Diagnostics> {
         )
         .into());
     }
+    if let Some(v) = m.voltage {
+        return Err(Diagnostic::error(
+            m.var(v).span,
+            format!(
+                "NET_RECEIVE of `{}` sets v, which the Arbor back end does not support: Arbor's \
+                 NET_RECEIVE cannot write the membrane potential (a VOLTAGE_PROCESS would have to \
+                 carry the reset and its tangent)",
+                m.name
+            ),
+        )
+        .into());
+    }
     events::check_net_receive(m)?;
     for v in &m.vars {
         if let VarKind::Random(d) = v.kind {
