@@ -119,7 +119,11 @@ impl Cell {
                     .net_receive_tangent(&mut ctx, &mut tan, ev.instance, ev.weight, &[]);
             }
             slot.mech.net_receive(&mut ctx, ev.instance, ev.weight);
-            if let Some(field) = slot.mech.info().voltage_field() {
+            let info = slot.mech.info();
+            if info.pointer_count() > 0 {
+                self.write_back_pointers(ev.mech.0, ev.instance);
+            }
+            if let Some(field) = self.mechs[ev.mech.0].mech.info().voltage_field() {
                 self.set_voltage_from(ev.mech.0, field, ev.instance);
             }
         }

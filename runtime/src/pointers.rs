@@ -20,6 +20,16 @@ use crate::mechanism::FieldRole;
 pub enum PointerSource {
     /// The membrane potential (mV) at this CV of the same cell; its tangent is S_k there.
     Cv(usize),
+    /// A STATE field of an instance of another mechanism of the same cell (a synapse's weight
+    /// that a weight adjuster sets); its tangent is the state's row of σ.
+    Field {
+        /// The mechanism.
+        mech: MechId,
+        /// The field (a STATE of the mechanism).
+        field: usize,
+        /// The instance.
+        instance: usize,
+    },
     /// A value set from outside the cell (by a network, the v of a CV of another cell), with
     /// one tangent per column k.
     External {
@@ -80,6 +90,25 @@ impl Cell {
                 info.name,
                 self.layout.len()
             )));
+        }
+        if let PointerSource::Field {
+            mech,
+            field: target,
+            instance: j,
+        } = source
+        {
+            let t = self.mechs.get(mech.0).ok_or_else(|| {
+                Error::Invalid(format!("POINTER {}.{pointer}: no mechanism {}", info.name, mech.0))
+            })?;
+            let tinfo = t.mech.info();
+            let ok = tinfo.state_position(target).is_some() && j < t.mech.instance_count();
+            if !ok || mech == id {
+                return Err(Error::Invalid(format!(
+                    "POINTER {}.{pointer}: the target must be a STATE of an instance of another \
+                     mechanism (field {target} of {}[{j}] is not)",
+                    info.name, tinfo.name
+                )));
+            }
         }
         if self
             .pointers
@@ -158,11 +187,31 @@ impl Cell {
         let kk = self.params.len();
         let n = self.layout.len();
         for b in &self.pointers {
-            let mech = &mut self.mechs[b.mech].mech;
             let value = match &b.source {
                 PointerSource::Cv(cv) => self.v[*cv],
+                PointerSource::Field {
+                    mech,
+                    field,
+                    instance,
+                } => self.mechs[mech.0].mech.field(*field)[*instance],
                 PointerSource::External { value, .. } => *value,
             };
+            let target_sigma = match &b.source {
+                PointerSource::Field {
+                    mech,
+                    field,
+                    instance,
+                } if kk > 0 => {
+                    let t = &self.mechs[mech.0].mech;
+                    let (rows, ni) = (t.info().sigma_rows(), t.instance_count());
+                    let pos = t.info().state_position(*field).expect("checked when bound");
+                    (0..kk)
+                        .map(|k| t.state_tangents()[(k * rows + pos) * ni + instance])
+                        .collect()
+                }
+                _ => Vec::new(),
+            };
+            let mech = &mut self.mechs[b.mech].mech;
             mech.field_mut(b.field)[b.instance] = value;
             if kk == 0 {
                 continue;
@@ -177,12 +226,68 @@ impl Cell {
             for k in 0..kk {
                 let t = match &b.source {
                     PointerSource::Cv(cv) => self.s[k * n + cv],
+                    PointerSource::Field { .. } => target_sigma[k],
                     PointerSource::External { tangents, .. } => {
                         tangents.get(k).copied().unwrap_or(0.0)
                     }
                 };
                 sigma[(k * rows + row) * ni + b.instance] = t;
             }
+        }
+    }
+
+    /// After NET_RECEIVE of instance `j` of mechanism `m`: copies each of its pointers' values
+    /// (and their tangents, the pointers' rows of σ) back into what they are bound to, as NEURON's
+    /// pointers write their targets directly, then refreshes every pointer. A pointer NET_RECEIVE
+    /// did not write holds what [`Cell::fill_pointers`] copied in, so writing it back changes
+    /// nothing. A value fed from another cell (`External`) is not written back.
+    pub(crate) fn write_back_pointers(&mut self, m: usize, j: usize) {
+        let kk = self.params.len();
+        let n = self.layout.len();
+        let mut wrote = false;
+        for b in self.pointers.iter().filter(|b| b.mech == m && b.instance == j) {
+            let mech = &self.mechs[m].mech;
+            let value = mech.field(b.field)[j];
+            let info = mech.info();
+            let (rows, row, ni) = (
+                info.sigma_rows(),
+                info.pointer_row(b.field).expect("a pointer field"),
+                mech.instance_count(),
+            );
+            let tangents: Vec<f64> = if kk > 0 {
+                (0..kk)
+                    .map(|k| mech.state_tangents()[(k * rows + row) * ni + j])
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            match b.source {
+                PointerSource::Cv(cv) => {
+                    self.v[cv] = value;
+                    for (k, t) in tangents.iter().enumerate() {
+                        self.s[k * n + cv] = *t;
+                    }
+                }
+                PointerSource::Field {
+                    mech,
+                    field,
+                    instance,
+                } => {
+                    let t = &mut self.mechs[mech.0].mech;
+                    t.field_mut(field)[instance] = value;
+                    let (rows, ni) = (t.info().sigma_rows(), t.instance_count());
+                    let pos = t.info().state_position(field).expect("checked when bound");
+                    let sigma = t.state_tangents_mut();
+                    for (k, x) in tangents.iter().enumerate() {
+                        sigma[(k * rows + pos) * ni + instance] = *x;
+                    }
+                }
+                PointerSource::External { .. } => continue,
+            }
+            wrote = true;
+        }
+        if wrote {
+            self.fill_pointers();
         }
     }
 }

@@ -322,6 +322,7 @@ fn place_point_processes(
 ) -> Result<HashMap<String, (MechId, usize)>, ModelError> {
     let (f, src) = (&model.file, &model.source);
     let mut labels = HashMap::new();
+    let mut bindings = Vec::new();
     let all_labels = point_process_labels(f);
     let mut order: Vec<&str> = Vec::new();
     for p in &f.point_processes {
@@ -369,7 +370,7 @@ fn place_point_processes(
                 let key = format!("point_process[{i}].parameters.{}", field.get_ref());
                 set_instance(src, cell, id, instance, field, v.0, &key)?;
             }
-            super::pointers::bind_point_process(src, cell, id, instance, p, i)?;
+            bindings.push((id, instance, i));
             for (j, e) in p.events.iter().enumerate() {
                 cell.schedule(e.time.0, id, instance, e.weight.0)
                     .map_err(at(
@@ -379,6 +380,11 @@ fn place_point_processes(
                     ))?;
             }
         }
+    }
+    // POINTERs are bound once every point process is placed: one may point into another.
+    for (id, instance, i) in bindings {
+        let p = &f.point_processes[i];
+        super::pointers::bind_point_process(src, cell, &labels, id, instance, p, i)?;
     }
     Ok(labels)
 }

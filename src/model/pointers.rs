@@ -1,7 +1,10 @@
 //! POINTER bindings of a model file: `pointers = { NAME = "v@LOCATION" }` on a `[[point_process]]`
-//! (v at a location of the same cell), and `[[pointer]]` entries of a network
+//! (v at a location of the same cell) or `pointers = { NAME = "LABEL.STATE" }` (a STATE of another
+//! point process of the same cell, which NET_RECEIVE may write), and `[[pointer]]` entries of a network
 //! (`to = "CELL.LABEL.POINTER"`, `from = "v@CELL.LOCATION"`), with the check that every POINTER of
 //! every placed point process is bound, located at the entry that places it.
+
+use std::collections::HashMap;
 
 use gradmod_runtime::{Cell, MechId, PointerSource};
 use toml::Spanned;
@@ -15,8 +18,9 @@ fn v_location(text: &str) -> Result<&str, String> {
     match text.split_once('@') {
         Some(("v", loc)) => Ok(loc),
         Some((var, _)) => Err(format!(
-            "`{text}`: a POINTER can be bound to the membrane potential only (`v@LOCATION`); \
-             pointers to `{var}` (another mechanism's variable or an ion) are not supported"
+            "`{text}`: a POINTER can be bound to the membrane potential only at a location \
+             (`v@LOCATION`), or to a STATE of another point process (`LABEL.STATE`); pointers to \
+             `{var}` at a location (a density mechanism's variable or an ion) are not supported"
         )),
         None => Err(format!(
             "`{text}`: expected `v@LOCATION`, such as `v@soma(0.5)`"
@@ -24,10 +28,42 @@ fn v_location(text: &str) -> Result<&str, String> {
     }
 }
 
-/// Binds the POINTERs a `[[point_process]]` entry names to v at locations of its cell.
+/// A target written `LABEL.STATE`: a STATE of the point process labelled LABEL.
+fn field_target(
+    cell: &Cell,
+    labels: &HashMap<String, (MechId, usize)>,
+    text: &str,
+) -> Result<PointerSource, String> {
+    let (label, field) = text
+        .split_once('.')
+        .ok_or_else(|| format!("`{text}`: expected `v@LOCATION` or `LABEL.STATE`"))?;
+    let &(mech, instance) = labels
+        .get(label)
+        .ok_or_else(|| format!("`{text}`: no point process is labelled `{label}`"))?;
+    let info = cell.mechanism(mech).info();
+    let field = info
+        .field_index(field)
+        .filter(|&f| info.state_position(f).is_some())
+        .ok_or_else(|| {
+            format!(
+                "`{text}`: `{field}` is not a STATE of `{label}` ({}); a POINTER can be bound to \
+                 v at a location or to a STATE of another point process",
+                info.name
+            )
+        })?;
+    Ok(PointerSource::Field {
+        mech,
+        field,
+        instance,
+    })
+}
+
+/// Binds the POINTERs a `[[point_process]]` entry names to v at locations of its cell or to
+/// STATEs of other point processes of it.
 pub(crate) fn bind_point_process(
     src: &Source,
     cell: &mut Cell,
+    labels: &HashMap<String, (MechId, usize)>,
     id: MechId,
     instance: usize,
     p: &PointProcess,
@@ -35,6 +71,13 @@ pub(crate) fn bind_point_process(
 ) -> Result<(), ModelError> {
     for (name, target) in &p.pointers {
         let key = format!("point_process[{i}].pointers.{}", name.get_ref());
+        if !target.get_ref().contains('@') {
+            let source = field_target(cell, labels, target.get_ref())
+                .map_err(|m| src.error_at(target.span(), &key, m))?;
+            cell.bind_pointer(id, instance, name.get_ref(), source)
+                .map_err(at(src, name.span(), &key))?;
+            continue;
+        }
         let loc = v_location(target.get_ref()).map_err(|m| src.error_at(target.span(), &key, m))?;
         let cv = cv_at(
             src,

@@ -25,6 +25,7 @@ mod run_loops;
 mod run_network;
 mod run_order;
 mod run_pointer;
+mod run_pointer_write;
 mod run_reference;
 mod sentinel;
 mod slope;

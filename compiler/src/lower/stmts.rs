@@ -493,15 +493,18 @@ impl<'a> Lowerer<'a> {
                 "the membrane potential belongs to the simulator (INITIAL, NET_RECEIVE and a PROCEDURE may change their own copy)"
             }
             VarKind::Builtin(_) => "it belongs to the simulator",
-            _ if self.m.pointers.contains(&var) => {
+            // NET_RECEIVE may write through a POINTER (pyNN's weight adjusters set a synapse's
+            // weight); the runtime copies the value and its tangent into the target after the
+            // event. Elsewhere many instances would write one target within a kernel call.
+            _ if self.m.pointers.contains(&var) && self.context != BlockKind::NetReceive => {
                 let name = v.name.clone();
                 self.unsupported(
                     span,
-                    "writing through a POINTER",
+                    "writing through a POINTER outside NET_RECEIVE",
                     &format!(
-                        "`{name}` is a POINTER: gradmod binds pointers to values the mechanism \
-                         reads (v at a location), and writing into another mechanism's data or a \
-                         network weight is not supported."
+                        "`{name}` is a POINTER: gradmod writes through a pointer only in \
+                         NET_RECEIVE, where one instance runs at a time and the runtime copies \
+                         the value into what the pointer is bound to after the event."
                     ),
                 );
                 return false;

@@ -178,6 +178,8 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
         let body = jvp(m, body, &mut t, "d_")?;
         let mut outs = m.states();
         outs.extend(maps.carried.iter().copied());
+        // A POINTER NET_RECEIVE writes: its tangent goes to the target with its value.
+        outs.extend(m.pointers.iter().copied());
         maps.net_receive = Some(finish(
             m,
             "NET_RECEIVE_tangent",
@@ -219,8 +221,10 @@ fn carried(m: &Module) -> Result<Vec<VarId>, Diagnostics> {
     }
     // A PARAMETER a block assigns (Exp2Syn's INITIAL clamps tau1 below tau2) is carried too:
     // after that block its value, and so its tangent, is no longer the seed's.
+    // A POINTER's tangent lives in its row of σ, which NET_RECEIVE stores where it writes it.
     let candidate = |v: VarId| {
         matches!(m.var(v).kind, VarKind::Assigned | VarKind::Parameter)
+            && !m.pointers.contains(&v)
             && !m
                 .ions
                 .iter()

@@ -40,8 +40,8 @@ fn bbcorepointer_and_verbatim_are_unsupported() {
 }
 
 #[test]
-fn writing_through_a_pointer_is_unsupported() {
-    let text = "NEURON {\n    POINT_PROCESS p\n    POINTER wsyn\n}\nASSIGNED { wsyn }\nNET_RECEIVE(w) {\n    wsyn = wsyn + w\n}\n";
+fn writing_through_a_pointer_outside_net_receive_is_unsupported() {
+    let text = "NEURON {\n    POINT_PROCESS p\n    POINTER wsyn\n}\nASSIGNED { wsyn }\nBREAKPOINT {\n    wsyn = wsyn + 1\n}\nNET_RECEIVE(w) {\n    wsyn = wsyn + w\n}\n";
     assert_snapshot!(diagnostics("write_pointer.mod", text));
 }
 

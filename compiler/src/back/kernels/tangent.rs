@@ -177,6 +177,30 @@ impl<'a> TangentWriter<'a> {
         out
     }
 
+    /// The σ stores of the POINTERs `block` writes (NET_RECEIVE only): the runtime copies the
+    /// value and this tangent into what the pointer is bound to after the call.
+    fn pointer_stores(&self, ex: &mut Exec, env: &Env, block: BlockId) -> Vec<Output> {
+        let m = self.kw.m;
+        let mut out: Vec<Output> = Vec::new();
+        for &p in &m.pointers {
+            let Some(&t) = self.tangent_of.get(&p) else {
+                continue;
+            };
+            let assigned = m
+                .block(block)
+                .body
+                .iter()
+                .any(|s| matches!(s.kind, StmtKind::Assign { var, .. } if var == t));
+            if !assigned {
+                continue;
+            }
+            let x = env.get(&mut ex.ar, t);
+            let pos = self.kw.layout.state_position(p).unwrap_or(0);
+            out.push((x, true, Sink::Sigma(pos)));
+        }
+        out
+    }
+
     /// Stores of the tangents of concentrations written (not states).
     fn conc_stores(&self, ex: &mut Exec, env: &Env, flags: &mut Body) -> Vec<Output> {
         let m = self.kw.m;
@@ -268,6 +292,7 @@ impl<'a> TangentWriter<'a> {
         self.kw.m.net_receive.as_ref()?;
         Some(self.body(ex, block, Env::default(), &|ex, env, flags| {
             let mut out = self.sigma_stores(ex, env, flags);
+            out.extend(self.pointer_stores(ex, env, block));
             out.extend(self.carried_stores(ex, env, block));
             out
         }))
