@@ -219,6 +219,9 @@ pub enum NeuronKind {
     PointProcess(Ident),
     /// `ARTIFICIAL_CELL name`.
     ArtificialCell(Ident),
+    /// `JUNCTION_PROCESS name`: Arbor's gap-junction mechanism, whose current reads the peer's
+    /// potential `v_peer`.
+    JunctionProcess(Ident),
     /// `USEION name READ ... WRITE ... VALENCE n REPRESENTS curie`.
     UseIon(UseIon),
     /// `NONSPECIFIC_CURRENT i, ...`.

@@ -98,7 +98,10 @@ impl Cell {
         } = source
         {
             let t = self.mechs.get(mech.0).ok_or_else(|| {
-                Error::Invalid(format!("POINTER {}.{pointer}: no mechanism {}", info.name, mech.0))
+                Error::Invalid(format!(
+                    "POINTER {}.{pointer}: no mechanism {}",
+                    info.name, mech.0
+                ))
             })?;
             let tinfo = t.mech.info();
             let ok = tinfo.state_position(target).is_some() && j < t.mech.instance_count();
@@ -245,7 +248,11 @@ impl Cell {
         let kk = self.params.len();
         let n = self.layout.len();
         let mut wrote = false;
-        for b in self.pointers.iter().filter(|b| b.mech == m && b.instance == j) {
+        for b in self
+            .pointers
+            .iter()
+            .filter(|b| b.mech == m && b.instance == j)
+        {
             let mech = &self.mechs[m].mech;
             let value = mech.field(b.field)[j];
             let info = mech.info();

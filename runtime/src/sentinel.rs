@@ -133,7 +133,10 @@ impl Cell {
             let ni = m.instance_count();
             let mut states = Vec::new();
             for (f, fi) in info.fields.iter().enumerate() {
-                if !matches!(fi.role, FieldRole::State | FieldRole::Pointer | FieldRole::Voltage) {
+                if !matches!(
+                    fi.role,
+                    FieldRole::State | FieldRole::Pointer | FieldRole::Voltage
+                ) {
                     continue;
                 }
                 states.push(fi.name);

@@ -181,7 +181,13 @@ fn net_receive_setting_v_tangents_match_finite_differences() {
         let mut cell = model_a(0.0, generated("hh"));
         let p = cell.place(generated("VKick"), &[("soma", 0.5)]).unwrap();
         cell.set_field(p, "gu", &Region::All, 0.05).unwrap();
-        for (time, weight) in [(2.0, 6.0), (6.0, -1.0), (9.0, 30.0), (13.0, -1.0), (15.0, 4.0)] {
+        for (time, weight) in [
+            (2.0, 6.0),
+            (6.0, -1.0),
+            (9.0, 30.0),
+            (13.0, -1.0),
+            (15.0, 4.0),
+        ] {
             cell.schedule(time, p, 0, weight).unwrap();
         }
         cell
@@ -215,7 +221,10 @@ fn initial_assigning_v_changes_only_its_copy() {
          PROCEDURE twice() { y = 2 * v }\n",
     )
     .unwrap();
-    for engine in [gradmod_vm::EngineChoice::Jit, gradmod_vm::EngineChoice::Evaluator] {
+    for engine in [
+        gradmod_vm::EngineChoice::Jit,
+        gradmod_vm::EngineChoice::Evaluator,
+    ] {
         let vm = gradmod_vm::Catalogue::load_with(std::slice::from_ref(&path), engine).unwrap();
         let mut m = Morphology::new();
         m.add_cylinder("soma", 1, 20.0, 20.0, None, 1).unwrap();

@@ -183,3 +183,51 @@ fn painted_pointer_is_an_error_at_its_entry() {
     assert!(e.contains("mechanism[0].pointers.vx"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Arbor's gap junction `gj.mod` (JUNCTION_PROCESS, from the corpus) is a point process whose
+/// POINTER `v_peer` the model binds to the peer's v: put in place of gapjunction.mod in the gap
+/// pair (same conductance, its current written i = g*(v - v_peer) instead of an electrode current),
+/// both cells equal NEURON's traces, and its tangents are those of the POINTER junction to the bit.
+/// Skipped when the corpus has not been fetched (tests/corpus/fetch.sh).
+#[test]
+fn arbor_junction_process_is_a_pointer_gap_junction() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let gj = root.join("tests/corpus/files/arbor__mechanisms_default_gj.mod");
+    if !gj.exists() {
+        println!("note: the corpus has not been fetched (tests/corpus/fetch.sh); skipped");
+        return;
+    }
+    let tmp = std::env::temp_dir().join(format!("gradmod-junction-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let rewrite = |name: &str| {
+        let text = std::fs::read_to_string(dir().join(name)).unwrap();
+        let text = text
+            .replace(
+                "paths = [\"../../mechanisms/gapjunction.mod\"]",
+                &format!("paths = [{:?}]", gj.to_str().unwrap()),
+            )
+            .replace(
+                "name = \"GapJunction\"",
+                "name = \"gj\"\nparameters = { g = 0.002 }",
+            )
+            .replace("GapJunction.g", "gj.g")
+            .replace(".vgap", ".v_peer");
+        std::fs::write(tmp.join(name), text).unwrap();
+    };
+    for name in ["gap_pair.toml", "cell_a.toml", "cell_b.toml"] {
+        rewrite(name);
+    }
+    let m = model::Model::load(&tmp.join("gap_pair.toml")).unwrap();
+    let built = model::build(&m, &Library::builtin(), &[]).unwrap_or_else(|e| panic!("{e}"));
+    let cells = run::simulate(built, false).unwrap().0;
+    let pointer = simulate(&[]);
+    let (ra, rb) = reference();
+    for (c, r) in [(0, &ra), (1, &rb)] {
+        let d = max_abs_diff(&cells[c].1.values[0], r);
+        println!("gj.mod, cell {}: max |v - NEURON| {d:e} mV", cells[c].0);
+        assert!(d < 1e-7, "{d}");
+        assert_eq!(cells[c].1.values, pointer[c].1.values);
+        assert_eq!(cells[c].1.tangents, pointer[c].1.tangents);
+    }
+    std::fs::remove_dir_all(&tmp).unwrap();
+}

@@ -36,6 +36,7 @@ impl Lowerer<'_> {
         let mut units = UnitTable::new();
         let mut neuron = Vec::new();
         let mut kind_seen = false;
+        let mut junction = None;
         for item in &file.items {
             match &item.kind {
                 ItemKind::Title(t) => self.m.title = Some(t.clone()),
@@ -49,13 +50,17 @@ impl Lowerer<'_> {
                             NeuronKind::Suffix(n) => (MechKind::Density, n),
                             NeuronKind::PointProcess(n) => (MechKind::Point, n),
                             NeuronKind::ArtificialCell(n) => (MechKind::Artificial, n),
+                            NeuronKind::JunctionProcess(n) => {
+                                junction = Some(n.span);
+                                (MechKind::Point, n)
+                            }
                             _ => {
                                 neuron.push(s);
                                 continue;
                             }
                         };
                         if kind_seen {
-                            self.error(s.span, "a second SUFFIX, POINT_PROCESS or ARTIFICIAL_CELL");
+                            self.error(s.span, "a second SUFFIX, POINT_PROCESS, ARTIFICIAL_CELL or JUNCTION_PROCESS");
                         }
                         kind_seen = true;
                         self.m.kind = kind;
@@ -94,6 +99,22 @@ impl Lowerer<'_> {
         }
         for s in neuron {
             self.neuron_stmt(s);
+        }
+        // Arbor's JUNCTION_PROCESS is a point process whose current reads the potential at the
+        // other end of its gap junction, `v_peer`: here a POINTER (mV) the model binds to v at
+        // the peer's location, as a gap junction written for NEURON reads it.
+        if let Some(span) = junction {
+            let v_peer = ast::Ident {
+                name: "v_peer".to_string(),
+                span,
+            };
+            self.neuron_stmt(&ast::NeuronStmt {
+                kind: NeuronKind::Pointer(vec![v_peer]),
+                span,
+            });
+            if let Some(Binding::Var(v)) = self.globals.get("v_peer") {
+                self.m.vars[v.index()].unit = Some("mV".to_string());
+            }
         }
         self.other_items();
     }
@@ -277,6 +298,7 @@ impl Lowerer<'_> {
             NeuronKind::Suffix(_)
             | NeuronKind::PointProcess(_)
             | NeuronKind::ArtificialCell(_)
+            | NeuronKind::JunctionProcess(_)
             | NeuronKind::Represents(_) => {}
             NeuronKind::UseIon(u) => self.use_ion(u, s.span),
             NeuronKind::NonspecificCurrent(names) | NeuronKind::ElectrodeCurrent(names) => {

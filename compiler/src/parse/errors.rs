@@ -238,6 +238,7 @@ pub(super) fn is_keyword(rule: Rule) -> bool {
             | k_INCLUDE
             | k_INDEPENDENT
             | k_INITIAL
+            | k_JUNCTION_PROCESS
             | k_KINETIC
             | k_LAG
             | k_LINEAR
@@ -588,9 +589,9 @@ fn convert_with(
 fn dialect_note(text: &str, at: usize, found: &str) -> Option<&'static str> {
     let before = text[..at].trim_end();
     match found {
-        "`JUNCTION_PROCESS`" | "`VOLTAGE_PROCESS`" => Some(
-            "JUNCTION_PROCESS and VOLTAGE_PROCESS are Arbor's dialect (a gap junction, a voltage \
-             process writing `v`), which NEURON does not accept",
+        "`VOLTAGE_PROCESS`" => Some(
+            "VOLTAGE_PROCESS is Arbor's dialect (a process writing `v` after the voltage solve), \
+             which NEURON does not accept and gradmod does not support",
         ),
         _ if before.ends_with("VALENCE") => Some(
             "a VALENCE naming a variable is Arbor's dialect (the variable reads the ion's charge); \
