@@ -767,7 +767,8 @@ fn summary(m: &Module) -> String {
         "{kind} {}, {} parameters, {} states, ions [{}]",
         m.name,
         m.parameters().len(),
-        m.states().len(),
+        // The copy of v a NET_RECEIVE sets is a STATE of the module, not one of the file.
+        m.states().iter().filter(|&&s| Some(s) != m.voltage).count(),
         ions.join(", ")
     )
 }
