@@ -508,6 +508,9 @@ impl Cell {
                 ParamTarget::Cm => self.params[k].factors(&self.cm),
                 ParamTarget::Ra => self.params[k].factors(&self.ra),
                 ParamTarget::Clamp(c) => self.params[k].factors(&[self.clamps[c].amp]),
+                ParamTarget::NetCon(c) => {
+                    self.params[k].factors(&[self.events.netcons[c].start[0]])
+                }
             };
             self.params[k].factor = factor;
         }

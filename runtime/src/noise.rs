@@ -63,6 +63,7 @@ static INFO: MechanismInfo = MechanismInfo {
     fields: &FIELDS,
     ions: &[],
     net_receive: false,
+    net_args: &[],
 };
 
 /// Parameters of an OU current source, for [`Cell::add_ou_noise`].

@@ -43,6 +43,7 @@ impl Cell {
             slot.mech.init(&mut ctx);
         }
         self.init_events();
+        self.init_netcons();
         // NEURON's finitialize ends by evaluating every BREAKPOINT once (setup_tree_matrix), so
         // that currents, conductances and whatever BREAKPOINT assigns hold their values at t = 0
         // when the first sample is recorded. The first step evaluates them again, from the same
@@ -224,7 +225,7 @@ impl Cell {
             let r = k * n..(k + 1) * n;
             let col = &mut scratch[r.clone()];
             let (s, di, dg) = (&self.s[r.clone()], &self.di[r.clone()], &self.dg[r]);
-            if let ParamTarget::Mechanism { .. } = p.target {
+            if let ParamTarget::Mechanism { .. } | ParamTarget::NetCon(_) = p.target {
                 // One pass: a row is set, with its own axial term, before its children (which
                 // follow it) add to it, so every entry sees the operations of the two passes
                 // below in their order.
@@ -270,7 +271,7 @@ impl Cell {
                         }
                     }
                 }
-                ParamTarget::Mechanism { .. } => {}
+                ParamTarget::Mechanism { .. } | ParamTarget::NetCon(_) => {}
             }
             for cv in 1..n {
                 let pa = parent[cv];

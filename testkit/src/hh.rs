@@ -46,6 +46,7 @@ static INFO: MechanismInfo = MechanismInfo {
     fields: &FIELDS,
     ions: &IONS,
     net_receive: false,
+    net_args: &[],
 };
 
 const GNABAR: usize = 0;

@@ -15,6 +15,7 @@ static INFO: MechanismInfo = MechanismInfo {
     fields: &FIELDS,
     ions: &[],
     net_receive: false,
+    net_args: &[],
 };
 
 const G: usize = 0;

@@ -89,5 +89,12 @@ fn convert(info: &Info) -> MechanismInfo {
         fields: Box::leak(fields.into_boxed_slice()),
         ions: Box::leak(ions.into_boxed_slice()),
         net_receive: info.net_receive,
+        net_args: Box::leak(
+            info.net_args
+                .iter()
+                .map(|a| leak_str(a))
+                .collect::<Vec<_>>()
+                .into_boxed_slice(),
+        ),
     }
 }

@@ -96,6 +96,7 @@ mod observer {
         fields: &FIELDS,
         ions: &[],
         net_receive: false,
+        net_args: &[],
     };
 
     #[derive(Default)]

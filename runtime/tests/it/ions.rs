@@ -35,6 +35,7 @@ static CALEAK: MechanismInfo = MechanismInfo {
     fields: &CALEAK_FIELDS,
     ions: &CALEAK_IONS,
     net_receive: false,
+    net_args: &[],
 };
 
 impl Mechanism for CaLeak {
@@ -128,6 +129,7 @@ static CAD: MechanismInfo = MechanismInfo {
     fields: &CAD_FIELDS,
     ions: &CAD_IONS,
     net_receive: false,
+    net_args: &[],
 };
 
 const F: f64 = gradmod_runtime::ions::FARADAY;

@@ -156,6 +156,7 @@ fn code(cases: &[Case]) -> Code {
         fields: Box::leak(fields.into_boxed_slice()),
         ions: &[],
         net_receive: false,
+        net_args: &[],
     }));
     let mut outer = vec![
         Op::Load {
@@ -193,6 +194,7 @@ fn code(cases: &[Case]) -> Code {
             init,
             states: Program::default(),
             net_receive: None,
+            net_init: None,
             tangent: None,
         },
         constants: Vec::new(),

@@ -124,6 +124,9 @@ pub struct Info {
     pub ions: Vec<IonMeta>,
     /// Whether it has a NET_RECEIVE block.
     pub net_receive: bool,
+    /// The names of the NET_RECEIVE arguments, the weight first (the values each connection
+    /// keeps).
+    pub net_args: Vec<String>,
 }
 
 /// The metadata of `m`; what the runtime cannot represent is reported in `diags`.
@@ -206,6 +209,11 @@ pub fn info(m: &Module, layout: &Layout, diags: &mut Diagnostics) -> Info {
         fields,
         ions,
         net_receive: m.net_receive.is_some(),
+        net_args: m
+            .net_receive
+            .iter()
+            .flat_map(|nr| nr.args.iter().map(|&a| m.var(a).name.clone()))
+            .collect(),
     }
 }
 

@@ -54,8 +54,9 @@ pub enum Source {
     Ion(usize, IonRole),
     /// A constant.
     Const(f64),
-    /// The NET_RECEIVE weight argument.
-    Weight,
+    /// NET_RECEIVE argument `.0` of the event's connection (0 is the weight; the others are
+    /// the values the connection keeps).
+    Arg(usize),
     /// The NET_RECEIVE flag: 0 for events from connections.
     Flag,
     /// The tangent of v in direction k (S_k at the CV).
@@ -68,8 +69,8 @@ pub enum Source {
     Seed(usize),
     /// An ion variable's tangent in direction k at the instance's CV.
     TanIon(usize, IonRole),
-    /// d(weight)/dθ_k of the NET_RECEIVE weight, 0 when the weight depends on no θ.
-    DWeight,
+    /// The tangent in direction k of NET_RECEIVE argument `.0` of the event's connection.
+    TanArg(usize),
     /// A random draw of instance j in this kernel call (docs/DESIGN.md, "Random numbers"): the
     /// runtime's counter-based stream of the instance, at the draw's stream id.
     Draw(crate::ir::Draw),
@@ -121,6 +122,10 @@ pub enum Sink {
     TanIon(usize, IonRole),
     /// Stores the tangent in direction k of the carried variable at this position.
     Carried(usize),
+    /// Stores NET_RECEIVE argument `.0` of the event's connection (a value kept per connection).
+    Arg(usize),
+    /// Stores the tangent in direction k of NET_RECEIVE argument `.0` of the event's connection.
+    TanArg(usize),
 }
 
 impl Sink {
@@ -304,6 +309,8 @@ pub struct TangentKernels {
     pub states: Body,
     /// The derivative of NET_RECEIVE, for one instance.
     pub net_receive: Option<Body>,
+    /// The derivative of the INITIAL nested in NET_RECEIVE, for one connection.
+    pub net_init: Option<Body>,
     /// Whether `states` also advances the states (the primal update is then skipped).
     pub fused: bool,
     /// The number of carried variables whose tangents the mechanism keeps per instance.
@@ -327,6 +334,8 @@ pub struct Kernels {
     pub states: Body,
     /// NET_RECEIVE, for one instance; `None` without NET_RECEIVE.
     pub net_receive: Option<Body>,
+    /// The INITIAL nested in NET_RECEIVE, for one connection; `None` without it.
+    pub net_init: Option<Body>,
     /// The tangent kernels; `None` when the module has no tangent maps.
     pub tangent: Option<TangentKernels>,
 }
@@ -357,6 +366,7 @@ pub fn plan(m: &Module, parameters: Option<&[String]>) -> Result<Kernels, Diagno
     let currents = primal::currents(&kw, &mut ex);
     let states = primal::states(&kw, &mut ex);
     let net_receive = primal::net_receive(&kw, &mut ex);
+    let net_init = primal::net_init(&kw, &mut ex);
     let tangent = m.tangent.as_ref().map(|maps| {
         let seeded: HashSet<VarId> = m
             .parameters()
@@ -369,6 +379,7 @@ pub fn plan(m: &Module, parameters: Option<&[String]>) -> Result<Kernels, Diagno
             currents: tw.currents(&mut ex),
             states: tw.states(&mut ex),
             net_receive: tw.net_receive(&mut ex),
+            net_init: tw.net_init(&mut ex),
             fused: maps.state.is_some(),
             carried: maps.carried.len(),
         }
@@ -385,6 +396,7 @@ pub fn plan(m: &Module, parameters: Option<&[String]>) -> Result<Kernels, Diagno
         currents,
         states,
         net_receive,
+        net_init,
         tangent,
     })
 }

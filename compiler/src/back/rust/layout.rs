@@ -104,6 +104,7 @@ pub fn info(info: &Info) -> TokenStream {
     let name = &info.name;
     let (nf, ni) = (info.fields.len(), info.ions.len());
     let net_receive = info.net_receive;
+    let net_args = &info.net_args;
     quote! {
         static FIELDS: [FieldInfo; #nf] = [#(#fields),*];
 
@@ -116,6 +117,7 @@ pub fn info(info: &Info) -> TokenStream {
             fields: &FIELDS,
             ions: &IONS,
             net_receive: #net_receive,
+            net_args: &[#(#net_args),*],
         };
     }
 }
