@@ -80,8 +80,9 @@ impl Cell {
         self.events.spikes.clear();
     }
 
-    /// Delivers the events due at the start of the step from t (time ≤ t + dt/2).
-    pub(crate) fn deliver_events(&mut self) {
+    /// Delivers the events due at the start of the step from t (time ≤ t + dt/2), and queues
+    /// the self-events their `NET_RECEIVE` sends (those due too are delivered in this step).
+    pub(crate) fn deliver_events(&mut self) -> Result<()> {
         let dt = self.settings.dt;
         let limit = self.t + dt / 2.0;
         let kk = self.params.len();
@@ -89,6 +90,7 @@ impl Cell {
         self.fill_pointers();
         while let Some(ev) = self.events.pop_due(limit) {
             let slot = &mut self.mechs[ev.mech.0];
+            slot.emit.fill(0.0);
             let mut ctx = phase_context!(self, slot, ev.time, ev.mech.0, Event);
             // A self-event from INITIAL has no connection: its values are zeros.
             let (args, dargs) = match ev.netcon {
@@ -115,7 +117,14 @@ impl Cell {
                     .net_receive_tangent(&mut ctx, &mut tan, ev.instance, &mut args);
             }
             slot.mech.net_receive(&mut ctx, ev.instance, &mut args);
+            if ev.from_self && slot.movable[ev.instance] == Some(ev.seq) {
+                slot.movable[ev.instance] = None;
+            }
+            if slot.mech.info().emit_slots > 0 {
+                self.take_requests(ev.mech.0, ev.instance, ev.time, ev.netcon)?;
+            }
         }
+        Ok(())
     }
 
     /// Adds gap-junction currents (and conductances) to the accumulators, and their tangents.

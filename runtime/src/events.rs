@@ -27,6 +27,8 @@ pub struct Event {
     pub netcon: Option<usize>,
     /// The flag: 0 for an event from a connection, the `net_send` flag for a self-event.
     pub flag: f64,
+    /// Whether `net_send` queued it (a self-event, dropped at initialisation).
+    pub from_self: bool,
 }
 
 /// A connection onto a point process (NEURON's NetCon): its target and the values it keeps,

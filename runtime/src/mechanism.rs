@@ -152,6 +152,9 @@ pub struct MechanismInfo {
     /// The names of the `NET_RECEIVE` arguments, the weight first: the values each connection
     /// keeps ([`EventArgs::args`]). Empty without `NET_RECEIVE`.
     pub net_args: &'static [&'static str],
+    /// The number of event statements (`net_send`, `net_move`) of `INITIAL` or of
+    /// `NET_RECEIVE`, whichever has more: each instance's slots in [`Context::emit`].
+    pub emit_slots: usize,
 }
 
 impl MechanismInfo {
@@ -265,6 +268,12 @@ pub struct Context<'a> {
     /// The random draws of this call: instance j's number of stream s (see [`crate::random`]).
     /// The same in a kernel and its tangent twin, so tangents hold the noise fixed.
     pub random: crate::random::Draws,
+    /// The event requests of `init` and `net_receive`: per instance j, from
+    /// `j * 3 * emit_slots`, three values per event statement i (in program order) of the
+    /// block: its kind where it ran (1 `net_send`, 2 `net_move`; 0 where it did not run), the
+    /// delay (`net_send`) or time (`net_move`), and the flag. The runtime reads them after the
+    /// call. Empty for mechanisms without event statements.
+    pub emit: &'a mut [f64],
 }
 
 /// For tangent column k: which parameter θ_k moves and how much per instance.

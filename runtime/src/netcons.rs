@@ -50,7 +50,7 @@ impl Cell {
         let con = self.netcon(nc)?;
         let (mech, instance) = (con.mech, con.instance);
         check_finite(|| format!("event time for connection {}", nc.0), time)?;
-        self.push_event(time, mech, instance, Some(nc.0), 0.0);
+        self.push_event(time, mech, instance, Some(nc.0), 0.0, false);
         Ok(())
     }
 
@@ -62,17 +62,85 @@ impl Cell {
         instance: usize,
         netcon: Option<usize>,
         flag: f64,
-    ) {
+        from_self: bool,
+    ) -> u64 {
         let e = &mut self.events;
+        let seq = e.seq;
         e.queue.push(Event {
             time,
-            seq: e.seq,
+            seq,
             mech,
             instance,
             netcon,
             flag,
+            from_self,
         });
         e.seq += 1;
+        seq
+    }
+
+    /// Queues what the last `init` or `net_receive` of mechanism `m` requested for instance `j`
+    /// (its [`crate::mechanism::Context::emit`] entries), at time `t`: `net_send` queues a
+    /// self-event carrying the connection `netcon` of the event being handled (as NEURON's
+    /// carries its weight vector), `net_move` moves the instance's pending self-event.
+    pub(crate) fn take_requests(
+        &mut self,
+        m: usize,
+        j: usize,
+        t: f64,
+        netcon: Option<usize>,
+    ) -> Result<()> {
+        let slots = self.mechs[m].mech.info().emit_slots;
+        for i in 0..slots {
+            let at = (j * slots + i) * 3;
+            let [kind, a, b] = [0, 1, 2].map(|p| self.mechs[m].emit[at + p]);
+            let name = self.mechs[m].mech.info().name;
+            if kind == 1.0 {
+                let time = t + a;
+                if !(a >= 0.0 && time.is_finite()) {
+                    return Err(Error::BadValue {
+                        object: format!("net_send of {name}[{j}] at t = {t} ms"),
+                        value: a,
+                        message: "the delay must be finite and not negative".into(),
+                    });
+                }
+                let seq = self.push_event(time, MechId(m), j, netcon, b, true);
+                self.mechs[m].movable[j] = Some(seq);
+            } else if kind == 2.0 {
+                self.move_event(m, j, t, a)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `net_move(time)` of instance `j` of mechanism `m` at `t`: its pending self-event is
+    /// delivered at `time` instead, after the events already queued for that time.
+    fn move_event(&mut self, m: usize, j: usize, t: f64, time: f64) -> Result<()> {
+        let name = self.mechs[m].mech.info().name;
+        let Some(seq) = self.mechs[m].movable[j] else {
+            return Err(Error::Invalid(format!(
+                "net_move of {name}[{j}] at t = {t} ms: no self-event is pending"
+            )));
+        };
+        if !(time >= t && time.is_finite()) {
+            return Err(Error::BadValue {
+                object: format!("net_move of {name}[{j}] at t = {t} ms"),
+                value: time,
+                message: "the new time must be finite and not before t".into(),
+            });
+        }
+        let mut events = std::mem::take(&mut self.events.queue).into_vec();
+        let new_seq = self.events.seq;
+        self.events.seq += 1;
+        for e in &mut events {
+            if e.seq == seq {
+                e.time = time;
+                e.seq = new_seq;
+            }
+        }
+        self.events.queue = events.into();
+        self.mechs[m].movable[j] = Some(new_seq);
+        Ok(())
     }
 
     fn netcon(&self, nc: NetConId) -> Result<&NetCon> {

@@ -64,6 +64,7 @@ static INFO: MechanismInfo = MechanismInfo {
     ions: &[],
     net_receive: false,
     net_args: &[],
+    emit_slots: 0,
 };
 
 /// Parameters of an OU current source, for [`Cell::add_ou_noise`].

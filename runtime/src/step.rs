@@ -33,14 +33,23 @@ impl Cell {
         // Each mechanism's tangent of INITIAL runs first, from the same values INITIAL reads:
         // INITIAL may overwrite what it reads (Exp2Syn clamps its parameter tau1). Mechanisms
         // run in NEURON's order (concentration writers first), here and in every phase.
-        for &m in &self.order {
+        // Self-events of an earlier run are dropped; INITIAL may send new ones.
+        self.events.queue.retain(|e| !e.from_self);
+        for &m in &self.order.clone() {
             let slot = &mut self.mechs[m];
+            slot.emit.fill(0.0);
+            slot.movable.fill(None);
             let mut ctx = phase_context!(self, slot, 0.0, m, Init);
             if kk > 0 {
                 let mut tan = phase_tangents!(self, slot, kk, n);
                 slot.mech.init_tangent(&mut ctx, &mut tan);
             }
             slot.mech.init(&mut ctx);
+            if slot.mech.info().emit_slots > 0 {
+                for j in 0..slot.mech.instance_count() {
+                    self.take_requests(m, j, 0.0, None)?;
+                }
+            }
         }
         self.init_events();
         self.init_netcons();
@@ -73,7 +82,7 @@ impl Cell {
 
         // 0. Events due by t_n + dt/2.
         if self.events.any_due(t_mid) {
-            self.deliver_events();
+            self.deliver_events()?;
         }
 
         // 1. Currents and conductances at v_n, s_n (and their tangents).

@@ -47,6 +47,7 @@ static INFO: MechanismInfo = MechanismInfo {
     ions: &IONS,
     net_receive: false,
     net_args: &[],
+    emit_slots: 0,
 };
 
 const GNABAR: usize = 0;

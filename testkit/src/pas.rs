@@ -16,6 +16,7 @@ static INFO: MechanismInfo = MechanismInfo {
     ions: &[],
     net_receive: false,
     net_args: &[],
+    emit_slots: 0,
 };
 
 const G: usize = 0;

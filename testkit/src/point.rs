@@ -17,6 +17,7 @@ static SHUNT: MechanismInfo = MechanismInfo {
     ions: &[],
     net_receive: false,
     net_args: &[],
+    emit_slots: 0,
 };
 
 static EXPSYN_FIELDS: [FieldInfo; 4] = [
@@ -33,6 +34,7 @@ static EXPSYN: MechanismInfo = MechanismInfo {
     ions: &[],
     net_receive: true,
     net_args: &["weight"],
+    emit_slots: 0,
 };
 
 /// A point conductance i = g (v − e) in nA (g in µS), without states.

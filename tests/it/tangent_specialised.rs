@@ -139,6 +139,7 @@ fn call(
         ions: &mut a.ions,
         ion_slots: &a.slots,
         random: Draws::new(1, 0, 3, phase, 1.0),
+        emit: &mut [],
     };
     let mut tan = Tangents {
         k: K,

@@ -56,6 +56,7 @@ impl Backend for Code {
             states: self.shape.states,
             carried: &mut data.carried,
             ncarried: self.shape.carried,
+            emit_stride: 3 * self.shape.info.emit_slots,
         };
         run(p, regs, &mut st, ctx, tan, call.first, call.end, call.event);
     }
@@ -77,6 +78,8 @@ pub struct Storage<'a> {
     pub carried: &'a mut [f64],
     /// The number of carried variables.
     pub ncarried: usize,
+    /// The number of event-request entries per instance in the context's `emit`.
+    pub emit_stride: usize,
 }
 
 /// Where one chunk is: its first instance, its length, the lanes computed (its length rounded up
@@ -716,6 +719,12 @@ impl Exec<'_, '_, '_, '_> {
             }
             // An event's kernel runs for one instance: a chunk of one.
             Sink::Arg(i) => self.event.args[i] = x[0],
+            Sink::Emit(off) => {
+                let stride = self.st.emit_stride;
+                for (i, &x) in x.iter().enumerate() {
+                    ctx.emit[(j0 + i) * stride + off] = x;
+                }
+            }
             Sink::TanArg(i) => {
                 if tan.is_some() {
                     let nargs = self.event.args.len();

@@ -97,6 +97,7 @@ mod observer {
         ions: &[],
         net_receive: false,
         net_args: &[],
+        emit_slots: 0,
     };
 
     #[derive(Default)]

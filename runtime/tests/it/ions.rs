@@ -36,6 +36,7 @@ static CALEAK: MechanismInfo = MechanismInfo {
     ions: &CALEAK_IONS,
     net_receive: false,
     net_args: &[],
+    emit_slots: 0,
 };
 
 impl Mechanism for CaLeak {
@@ -130,6 +131,7 @@ static CAD: MechanismInfo = MechanismInfo {
     ions: &CAD_IONS,
     net_receive: false,
     net_args: &[],
+    emit_slots: 0,
 };
 
 const F: f64 = gradmod_runtime::ions::FARADAY;

@@ -118,6 +118,8 @@ impl Backend for JitCode {
             seeds: std::ptr::null(),
             args: std::ptr::null_mut(),
             dargs: std::ptr::null_mut(),
+            emit: std::ptr::null_mut(),
+            emit_stride: 3 * info.emit_slots,
             seeded: std::ptr::null(),
         };
         // The checks first, on shared views of the arrays; then the pointers.
@@ -138,6 +140,7 @@ impl Backend for JitCode {
         frame.g = ctx.g.as_mut_ptr();
         frame.area = ctx.area.as_ptr();
         frame.diam = ctx.diam.as_ptr();
+        frame.emit = ctx.emit.as_mut_ptr();
         frame.args = event.args.as_mut_ptr();
         frame.dargs = event.dargs.as_mut_ptr();
         s.fields.clear();
@@ -288,6 +291,7 @@ impl Lengths<'_, '_, '_> {
                 [&ion.current, &ion.rev, &ion.inside, &ion.outside][r].len()
             }
             Base::Args => self.args,
+            Base::Emit => self.ctx.emit.len(),
             Base::DArgs => self.dargs,
             // The seed table is checked as it is filled (`seed_table`); other bases are not
             // arrays of the runtime.
@@ -316,6 +320,7 @@ fn check(kernel: &Kernel, frame: &Frame, lengths: &Lengths, name: &str) {
             Base::Carried => k * frame.ncarried * frame.ni,
             Base::Args => frame.nargs,
             Base::DArgs => k * frame.nargs,
+            Base::Emit => frame.end * frame.emit_stride,
             Base::Seeds | Base::Seeded => {
                 // The tables are filled for every direction of the tangents (`seed_table`,
                 // `seeded_table`).

@@ -90,6 +90,10 @@ pub(crate) struct Frame {
     pub args: *mut f64,
     /// Their tangents, `[k][arg]`.
     pub dargs: *mut f64,
+    /// The event requests, `[instance][emit_stride]`.
+    pub emit: *mut f64,
+    /// The number of event-request entries per instance, `3 * emit_slots`.
+    pub emit_stride: usize,
     /// `[k]`: 1 where direction k moves a parameter of the mechanism (it has a seed), else 0;
     /// the kernel runs its specialised per-direction part where 0.
     pub seeded: *const u64,
@@ -133,6 +137,8 @@ pub(crate) enum Base {
     Seeds,
     Args,
     DArgs,
+    Emit,
+    EmitStride,
     /// The table of [`Frame::seeded`].
     Seeded,
 }
@@ -182,6 +188,8 @@ impl Base {
             B::Seeds => int(offset_of!(Frame, seeds)),
             B::Args => int(offset_of!(Frame, args)),
             B::DArgs => int(offset_of!(Frame, dargs)),
+            B::Emit => int(offset_of!(Frame, emit)),
+            B::EmitStride => int(offset_of!(Frame, emit_stride)),
             B::Seeded => int(offset_of!(Frame, seeded)),
             B::Field(f) => Slot::Table(offset_of!(Frame, fields), f),
             B::Ion(s, r) => Slot::Table(offset_of!(Frame, ions), s * 5 + r),
@@ -265,6 +273,7 @@ pub(crate) fn bases(op: &Op, tangent: bool, out: &mut Vec<Base>) {
             Sink::Sigma(_) => out.extend([B::Sigma, B::States, B::Ni]),
             Sink::Carried(_) => out.extend([B::Carried, B::Ncarried, B::Ni]),
             Sink::Arg(_) => out.push(B::Args),
+            Sink::Emit(_) => out.extend([B::Emit, B::EmitStride]),
             Sink::Current { tangent: false, .. } => out.extend([B::Node, B::Weight, B::I]),
             Sink::IonCurrent {
                 tangent: false,
@@ -394,6 +403,7 @@ fn is_array(b: Base) -> bool {
             | B::Celsius
             | B::EvFlag
             | B::Nargs
+            | B::EmitStride
     )
 }
 
@@ -436,6 +446,10 @@ pub(crate) fn validate(p: &Program, shape: &Shape) -> Result<(), String> {
                 sink: Sink::Arg(i) | Sink::TanArg(i),
                 ..
             } => i < nargs,
+            Op::Store {
+                sink: Sink::Emit(off),
+                ..
+            } => off < 3 * shape.info.emit_slots,
             _ => true,
         };
         sources_ok

@@ -620,7 +620,7 @@ impl Gen<'_, '_> {
                 let i = self.row_index(B::Ncarried, pos);
                 self.vstore_at(B::Carried, i, x);
             }
-            Sink::Arg(_) | Sink::TanArg(_) => {
+            Sink::Arg(_) | Sink::TanArg(_) | Sink::Emit(_) => {
                 unreachable!("an event's values in a kernel over lanes")
             }
             Sink::Current {

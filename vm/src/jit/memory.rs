@@ -263,6 +263,13 @@ impl Gen<'_, '_> {
                 let i = self.b.ins().iconst(I64, i as i64);
                 self.store_at(B::Args, i, x);
             }
+            Sink::Emit(off) => {
+                // `j * 3 * emit_slots + off`.
+                let stride = self.bases[&B::EmitStride];
+                let js = self.b.ins().imul(self.j, stride);
+                let i = self.b.ins().iadd_imm_s(js, off as i64);
+                self.store_at(B::Emit, i, x);
+            }
             // Without tangents, tangent sinks do nothing, as in the evaluator.
             _ if !self.tangent => {}
             Sink::TanArg(i) => {

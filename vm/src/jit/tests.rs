@@ -157,6 +157,7 @@ fn code(cases: &[Case]) -> Code {
         ions: &[],
         net_receive: false,
         net_args: &[],
+        emit_slots: 0,
     }));
     let mut outer = vec![
         Op::Load {
@@ -235,6 +236,7 @@ impl Cvs {
             ions: &mut [],
             ion_slots: &[],
             random: Default::default(),
+            emit: &mut [],
         }
     }
 }

@@ -127,6 +127,9 @@ pub struct Info {
     /// The names of the NET_RECEIVE arguments, the weight first (the values each connection
     /// keeps).
     pub net_args: Vec<String>,
+    /// The number of event statements (net_send, net_move) of INITIAL or of NET_RECEIVE,
+    /// whichever has more: the slots of event requests each instance has.
+    pub emit_slots: usize,
 }
 
 /// The metadata of `m`; what the runtime cannot represent is reported in `diags`.
@@ -214,6 +217,7 @@ pub fn info(m: &Module, layout: &Layout, diags: &mut Diagnostics) -> Info {
             .iter()
             .flat_map(|nr| nr.args.iter().map(|&a| m.var(a).name.clone()))
             .collect(),
+        emit_slots: 0,
     }
 }
 

@@ -28,6 +28,7 @@ use std::collections::{BTreeSet, HashSet};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::ir::{ArrayId, ExprArena, ExprId, IonRole, Module, VarId};
 use body::KernelWriter;
+pub use exec::EmitKind;
 use exec::Exec;
 pub use layout::{Info, Layout};
 
@@ -124,6 +125,11 @@ pub enum Sink {
     Carried(usize),
     /// Stores NET_RECEIVE argument `.0` of the event's connection (a value kept per connection).
     Arg(usize),
+    /// Stores entry `.0` of the instance's event requests: the entries of event statement i are
+    /// `3 i` (its [`EmitKind`] code where it ran, else 0), `3 i + 1` (the delay of net_send,
+    /// the time of net_move) and `3 i + 2` (the flag of net_send); an instance's requests are
+    /// [`Info::emit_slots`] `* 3` entries from `j * emit_slots * 3` in the context's `emit`.
+    Emit(usize),
     /// Stores the tangent in direction k of NET_RECEIVE argument `.0` of the event's connection.
     TanArg(usize),
 }
@@ -363,10 +369,16 @@ pub fn plan(m: &Module, parameters: Option<&[String]>) -> Result<Kernels, Diagno
     let kw = KernelWriter { m, layout: &layout };
     let mut ex = Exec::new(m);
     let init = primal::init(&kw, &mut ex);
+    let init_emits = ex.emitted;
     let currents = primal::currents(&kw, &mut ex);
+    primal::no_emits(&mut ex, "BREAKPOINT");
     let states = primal::states(&kw, &mut ex);
+    primal::no_emits(&mut ex, "the blocks BREAKPOINT solves");
     let net_receive = primal::net_receive(&kw, &mut ex);
+    let receive_emits = ex.emitted;
     let net_init = primal::net_init(&kw, &mut ex);
+    let mut info = info;
+    info.emit_slots = init_emits.max(receive_emits);
     let tangent = m.tangent.as_ref().map(|maps| {
         let seeded: HashSet<VarId> = m
             .parameters()
@@ -380,7 +392,11 @@ pub fn plan(m: &Module, parameters: Option<&[String]>) -> Result<Kernels, Diagno
             states: tw.states(&mut ex),
             net_receive: tw.net_receive(&mut ex),
             net_init: tw.net_init(&mut ex),
-            fused: maps.state.is_some(),
+            fused: {
+                // Tangent kernels request no events: the primal kernels do.
+                ex.emits.clear();
+                maps.state.is_some()
+            },
             carried: maps.carried.len(),
         }
     });

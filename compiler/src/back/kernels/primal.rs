@@ -85,8 +85,44 @@ pub fn init(kw: &KernelWriter, ex: &mut Exec) -> Body {
     };
     // Every state is stored: those INITIAL leaves alone at their start values.
     let mut flags = Body::default();
-    let outputs = stores(kw, &mut ex.ar, &env, &mut flags);
+    let mut outputs = stores(kw, &mut ex.ar, &env, &mut flags);
+    outputs.extend(emit_stores(ex));
     finish(kw, ex, seq, outputs, flags, &|_| None)
+}
+
+/// The stores of the event statements the last block ran ([`Sink::Emit`]), which it takes.
+fn emit_stores(ex: &mut Exec) -> Vec<Output> {
+    let emits = std::mem::take(&mut ex.emits);
+    ex.emitted = emits.len();
+    let mut out = Vec::with_capacity(3 * emits.len());
+    for (i, e) in emits.iter().enumerate() {
+        let code = ex.ar.num(e.kind as u8 as f64);
+        let kind = match e.cond {
+            None => code,
+            Some(c) => {
+                let zero = ex.ar.num(0.0);
+                ex.ar.select(c, code, zero)
+            }
+        };
+        out.push((kind, false, Sink::Emit(3 * i)));
+        out.push((e.a, false, Sink::Emit(3 * i + 1)));
+        out.push((e.b, false, Sink::Emit(3 * i + 2)));
+    }
+    out
+}
+
+/// Rejects the event statements of a block that cannot send events (they were run last).
+pub fn no_emits(ex: &mut Exec, block: &str) {
+    for e in std::mem::take(&mut ex.emits) {
+        ex.diags.push(
+            Diagnostic::error(
+                e.span,
+                format!("unsupported construct: net_send or net_move in {block}"),
+            )
+            .with_label("only INITIAL and NET_RECEIVE send events")
+            .with_note("NEURON sends self-events from INITIAL and NET_RECEIVE"),
+        );
+    }
 }
 
 /// The body of `outputs`, after the items of `seq` where the block was sequential.
@@ -227,6 +263,7 @@ pub fn net_init(kw: &KernelWriter, ex: &mut Exec) -> Option<Body> {
     let block = m.net_receive.as_ref()?.initial?;
     let mut env = Env::default();
     let seq = ex.run_block(&m.block(block).body, &mut env, Solves::Inline);
+    no_emits(ex, "the INITIAL nested in NET_RECEIVE");
     Some(event_body(kw, ex, seq, &env))
 }
 
@@ -236,6 +273,7 @@ fn event_body(kw: &KernelWriter, ex: &mut Exec, seq: Option<Seq>, env: &Env) -> 
     let mut flags = Body::default();
     let mut outputs = stores(kw, &mut ex.ar, env, &mut flags);
     outputs.extend(arg_stores(kw.m, &mut ex.ar, env, false));
+    outputs.extend(emit_stores(ex));
     finish(kw, ex, seq, outputs, flags, &|v| event_load(kw.m, v))
 }
 

@@ -253,6 +253,10 @@ impl<'a> KernelPrinter<'a> {
                 quote!(#target = #x;)
             }
             Sink::Arg(i) => quote!(ev.args[#i] = #x;),
+            Sink::Emit(off) => {
+                let stride = 3 * self.kernels.info.emit_slots;
+                quote!(ctx.emit[j * #stride + #off] = #x;)
+            }
             Sink::TanArg(i) => {
                 let n = self.kernels.info.net_args.len();
                 quote!(ev.dargs[k * #n + #i] = #x;)

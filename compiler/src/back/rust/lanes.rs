@@ -173,7 +173,7 @@ impl KernelPrinter<'_> {
                 let at = strided_index(self.carried_rows(), pos);
                 quote!(Lanes::store(#x, &mut self.dcarried, #at);)
             }
-            Sink::Arg(_) | Sink::TanArg(_) => {
+            Sink::Arg(_) | Sink::TanArg(_) | Sink::Emit(_) => {
                 unreachable!("an event's values in a kernel over lanes")
             }
         }
