@@ -10,7 +10,8 @@
 
 Settings as in the other reference data: dt 0.025 ms, finitialize(-65), fixed step, secondorder 0,
 cm 1, Ra 100, a soma of 20 x 20 um with pas (g 1e-4, e -65); 1200 steps (30 ms). Every 4th step is
-kept: row r is the state after 4 r fadvance() calls; the NetCons' values are read after each call. The parameters, weights and event times are
+kept: row r is what Vector.record samples after 4 r fadvance() calls (before the events fadvance
+delivers at its end, which the next step of gradmod delivers at its start). The parameters, weights and event times are
 those of tests/it/netcons.rs.
 
 Usage: python3 tests/reference/netcons.py   (needs `pip install neuron`; compiles the mechanisms
@@ -41,18 +42,18 @@ def soma():
     return s
 
 def run(columns, path, trains):
-    # trains: (NetCon, times); each NetCon delivers its events, queued at finitialize in order.
+    # columns: (name, pointer) recorded by Vector.record, which samples before the events
+    # fadvance delivers at its end; trains: (NetCon, times), queued at finitialize in order.
     h.dt = 0.025; h.celsius = 6.3; h.secondorder = 0; h.CVode().active(0)
     fih = h.FInitializeHandler(lambda: [nc.event(t) for nc, times in trains for t in times])
+    vecs = [h.Vector().record(ref) for _, ref in columns]
     h.finitialize(-65.0)
-    rows = [[0.0] + [f() for _, f in columns]]
-    for k in range(STEPS):
+    for _ in range(STEPS):
         h.fadvance()
-        rows.append([(k + 1) * 0.025] + [f() for _, f in columns])
     with open(path, "w") as f:
         f.write("t," + ",".join(name for name, _ in columns) + "\n")
-        for r in rows[::4]:
-            f.write(",".join(repr(float(x)) for x in r) + "\n")
+        for i in range(0, STEPS + 1, 4):
+            f.write(repr(i * 0.025) + "," + ",".join(repr(float(v[i])) for v in vecs) + "\n")
     del fih
 
 # tmgsyn.csv
@@ -63,10 +64,10 @@ trains = []
 for w, times in [(0.004, [1.0, 2.3, 4.05, 7.7, 8.2, 15.0, 22.6]), (0.009, [3.1, 4.4, 6.35, 12.9, 13.3, 19.0])]:
     nc = h.NetCon(None, syn); nc.weight[0] = w
     trains.append((nc, times))
-cols = [("v", lambda: s(0.5).v), ("g", lambda: syn.g)]
+cols = [("v", s(0.5)._ref_v), ("g", syn._ref_g)]
 for j, (nc, _) in enumerate(trains):
     for a, name in enumerate(["y", "z", "u", "tsyn"]):
-        cols.append((f"nc{j}_{name}", (lambda nc=nc, a=a: nc.weight[a + 1])))
+        cols.append((f"nc{j}_{name}", nc._ref_weight[a + 1]))
 run(cols, out + "/tmgsyn.csv", trains)
 del trains, cols, syn
 h("forall delete_section()")
@@ -78,18 +79,20 @@ trains = []
 for w, times in [(0.003, [1.0, 2.0, 6.0, 6.9]), (0.005, [2.5, 9.0, 9.7, 14.2])]:
     nc = h.NetCon(None, p); nc.weight[0] = w
     trains.append((nc, times))
-cols = [("v", lambda: s(0.5).v), ("g", lambda: p.g), ("nself", lambda: p.nself)]
+cols = [("v", s(0.5)._ref_v), ("g", p._ref_g), ("nself", p._ref_nself)]
 for j, (nc, _) in enumerate(trains):
     for a, name in enumerate(["count", "last"]):
-        cols.append((f"nc{j}_{name}", (lambda nc=nc, a=a: nc.weight[a + 1])))
+        cols.append((f"nc{j}_{name}", nc._ref_weight[a + 1]))
 run(cols, out + "/selfevent.csv", trains)
 del trains, cols, p
 h("forall delete_section()")
 
-# mover.csv
+# mover.csv (the passive soma is there because gradmod places the cell on it, and so that
+# Vector.record has a section to record with)
+s = soma()
 c = h.Mover()
 nc = h.NetCon(None, c); nc.weight[0] = 1.0
-run([("n", lambda: c.n), ("tlast", lambda: c.tlast)], out + "/mover.csv", [(nc, [2.0, 5.5, 6.0, 14.0])])
+run([("n", c._ref_n), ("tlast", c._ref_tlast)], out + "/mover.csv", [(nc, [2.0, 5.5, 6.0, 14.0])])
 """
 
 with tempfile.TemporaryDirectory() as tmp:
