@@ -109,6 +109,7 @@ impl Arrays {
             ions: &mut self.ions,
             ion_slots: &self.slots,
             random: Default::default(),
+            emit: &mut [],
         };
         let mut tan = Tangents {
             k: K,

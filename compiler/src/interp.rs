@@ -65,6 +65,11 @@ pub enum Event {
         /// The flag.
         flag: f64,
     },
+    /// `net_move(time)`.
+    NetMove {
+        /// The new delivery time (ms).
+        time: f64,
+    },
     /// `net_event(t)`.
     NetEvent {
         /// The spike time.
@@ -219,6 +224,10 @@ impl<'m> Machine<'m> {
             StmtKind::NetEvent { time } => {
                 let time = self.eval(*time);
                 self.events.push(Event::NetEvent { time });
+            }
+            StmtKind::NetMove { time } => {
+                let time = self.eval(*time);
+                self.events.push(Event::NetMove { time });
             }
             StmtKind::Watch { .. } => {}
             StmtKind::Reaction {

@@ -119,13 +119,19 @@ class Cell:
         at: str,
         label: Optional[str] = None,
         events: Optional[Iterable[Any]] = None,
+        netcons: Optional[Iterable[Any]] = None,
         **parameters: float,
     ) -> "Cell":
         """Places a point process at a location (``dend(0.3)``), with parameter values and
-        events: (time, weight) pairs delivered to its NET_RECEIVE."""
+        events: (time, weight) pairs delivered to its NET_RECEIVE, each through a connection of
+        its own; and connections (NetCons): (weight, times) pairs, each one connection whose
+        values NET_RECEIVE keeps (its arguments after the weight) across its events."""
         ev = None
         if events is not None:
             ev = [{"time": t, "weight": w} for t, w in events]
+        ncs = None
+        if netcons is not None:
+            ncs = [{"weight": w, "times": list(times)} for w, times in netcons]
         return self._append(
             "point_process",
             {
@@ -133,6 +139,7 @@ class Cell:
                 "at": at,
                 "label": label,
                 "events": ev,
+                "netcons": ncs,
                 "parameters": parameters or None,
             },
         )

@@ -76,6 +76,11 @@ pub(crate) struct MechSlot {
     pub mech: Box<dyn Mechanism>,
     pub ion_slots: Vec<usize>,
     pub seeds: Vec<Option<Seed>>,
+    /// The event requests of the last `init` or `net_receive` ([`crate::mechanism::Context::emit`]).
+    pub emit: Vec<f64>,
+    /// Per instance, the sequence number of its pending self-event that `net_move` moves (the
+    /// last one `net_send` queued, until it is delivered).
+    pub movable: Vec<Option<u64>>,
 }
 
 /// A neuron: morphology, discretisation, mechanisms, stimuli, state and tangents.
@@ -324,10 +329,13 @@ impl Cell {
             self.ions.mark_use(sp, ion, nodes);
             ion_slots.push(sp);
         }
+        let emit = vec![0.0; nodes.len() * 3 * info.emit_slots];
         self.mechs.push(MechSlot {
             mech,
             ion_slots,
             seeds: Vec::new(),
+            emit,
+            movable: vec![None; nodes.len()],
         });
         self.order = run_order(&self.mechs);
         Ok(MechId(self.mechs.len() - 1))
@@ -508,6 +516,9 @@ impl Cell {
                 ParamTarget::Cm => self.params[k].factors(&self.cm),
                 ParamTarget::Ra => self.params[k].factors(&self.ra),
                 ParamTarget::Clamp(c) => self.params[k].factors(&[self.clamps[c].amp]),
+                ParamTarget::NetCon(c) => {
+                    self.params[k].factors(&[self.events.netcons[c].start[0]])
+                }
             };
             self.params[k].factor = factor;
         }

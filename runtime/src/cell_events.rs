@@ -2,11 +2,15 @@
 
 use crate::cell::{Cell, MechId};
 use crate::error::{Error, Result, check_finite};
-use crate::events::{Detector, Event, GapInput, Spike};
+use crate::events::{Detector, GapInput, Spike};
+use crate::mechanism::EventArgs;
 use crate::phase::{phase_context, phase_tangents};
 
 impl Cell {
-    /// Schedules a `NET_RECEIVE` of `weight` for instance `instance` of point process `mech` at `time`.
+    /// Schedules a `NET_RECEIVE` of `weight` for instance `instance` of point process `mech` at
+    /// `time`, through a connection of its own (as a NetCon per event in NEURON: the values
+    /// `NET_RECEIVE` keeps per connection start afresh for each such event). Events that share
+    /// a connection are delivered with [`Cell::connect`] and [`Cell::deliver`].
     pub fn schedule(
         &mut self,
         time: f64,
@@ -14,35 +18,8 @@ impl Cell {
         instance: usize,
         weight: f64,
     ) -> Result<()> {
-        let slot = self.mechs.get(mech.0).ok_or_else(|| Error::UnknownName {
-            kind: "mechanism",
-            name: mech.0.to_string(),
-        })?;
-        let info = slot.mech.info();
-        if !info.net_receive {
-            return Err(Error::Invalid(format!(
-                "`{}` has no NET_RECEIVE block and cannot receive events",
-                info.name
-            )));
-        }
-        if instance >= slot.mech.instance_count() {
-            return Err(Error::UnknownName {
-                kind: "instance",
-                name: format!("{}[{instance}]", info.name),
-            });
-        }
-        check_finite(|| format!("event time for {}", info.name), time)?;
-        check_finite(|| format!("event weight for {}", info.name), weight)?;
-        let e = &mut self.events;
-        e.queue.push(Event {
-            time,
-            seq: e.seq,
-            mech,
-            instance,
-            weight,
-        });
-        e.seq += 1;
-        Ok(())
+        let nc = self.connect(mech, instance, weight)?;
+        self.deliver(time, nc)
     }
 
     /// Adds a spike detector at a CV; returns its index.
@@ -103,8 +80,9 @@ impl Cell {
         self.events.spikes.clear();
     }
 
-    /// Delivers the events due at the start of the step from t (time ≤ t + dt/2).
-    pub(crate) fn deliver_events(&mut self) {
+    /// Delivers the events due at the start of the step from t (time ≤ t + dt/2), and queues
+    /// the self-events their `NET_RECEIVE` sends (those due too are delivered in this step).
+    pub(crate) fn deliver_events(&mut self) -> Result<()> {
         let dt = self.settings.dt;
         let limit = self.t + dt / 2.0;
         let kk = self.params.len();
@@ -112,21 +90,51 @@ impl Cell {
         self.fill_pointers();
         while let Some(ev) = self.events.pop_due(limit) {
             let slot = &mut self.mechs[ev.mech.0];
+            slot.emit.fill(0.0);
             let mut ctx = phase_context!(self, slot, ev.time, ev.mech.0, Event);
+            // A self-event from INITIAL has no connection: its values are zeros.
+            let (args, dargs) = match ev.netcon {
+                Some(c) => {
+                    let nc = &mut self.events.netcons[c];
+                    (&mut nc.args[..], &mut nc.dargs[..])
+                }
+                None => {
+                    let z = &mut self.events.zeros;
+                    z.clear();
+                    z.resize(slot.mech.info().net_args.len().max(1) * (kk + 1), 0.0);
+                    let (a, d) = z.split_at_mut(slot.mech.info().net_args.len().max(1));
+                    (a, d)
+                }
+            };
+            let mut args = EventArgs {
+                flag: ev.flag,
+                args,
+                dargs,
+            };
             if kk > 0 {
                 let mut tan = phase_tangents!(self, slot, kk, n);
                 slot.mech
-                    .net_receive_tangent(&mut ctx, &mut tan, ev.instance, ev.weight, &[]);
+                    .net_receive_tangent(&mut ctx, &mut tan, ev.instance, &mut args);
             }
-            slot.mech.net_receive(&mut ctx, ev.instance, ev.weight);
-            let info = slot.mech.info();
-            if info.pointer_count() > 0 {
+            slot.mech.net_receive(&mut ctx, ev.instance, &mut args);
+            if ev.from_self && slot.movable[ev.instance] == Some(ev.seq) {
+                slot.movable[ev.instance] = None;
+            }
+            let (pointers, emits) = {
+                let info = slot.mech.info();
+                (info.pointer_count() > 0, info.emit_slots > 0)
+            };
+            if pointers {
                 self.write_back_pointers(ev.mech.0, ev.instance);
             }
             if let Some(field) = self.mechs[ev.mech.0].mech.info().voltage_field() {
                 self.set_voltage_from(ev.mech.0, field, ev.instance);
             }
+            if emits {
+                self.take_requests(ev.mech.0, ev.instance, ev.time, ev.netcon)?;
+            }
         }
+        Ok(())
     }
 
     /// Writes the membrane potential instance `j` of mechanism `m` set in its NET_RECEIVE (field

@@ -21,9 +21,37 @@ pub struct Event {
     pub mech: MechId,
     /// Target instance.
     pub instance: usize,
-    /// Connection weight passed to `NET_RECEIVE`.
-    pub weight: f64,
+    /// The connection whose values `NET_RECEIVE` gets (a self-event carries those of the event
+    /// that sent it, as in NEURON); `None` for a self-event sent from `INITIAL`, which gets
+    /// zeros.
+    pub netcon: Option<usize>,
+    /// The flag: 0 for an event from a connection, the `net_send` flag for a self-event.
+    pub flag: f64,
+    /// Whether `net_send` queued it (a self-event, dropped at initialisation).
+    pub from_self: bool,
 }
+
+/// A connection onto a point process (NEURON's NetCon): its target and the values it keeps,
+/// one per `NET_RECEIVE` argument (the weight, then the values the block keeps per connection),
+/// with their tangents.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetCon {
+    /// Target mechanism.
+    pub mech: MechId,
+    /// Target instance.
+    pub instance: usize,
+    /// The values at initialisation, before the `INITIAL` nested in `NET_RECEIVE` runs: the
+    /// weight, then zeros.
+    pub(crate) start: Vec<f64>,
+    /// The current values.
+    pub(crate) args: Vec<f64>,
+    /// Their tangents, `[k][arg]`.
+    pub(crate) dargs: Vec<f64>,
+}
+
+/// The index of a [`NetCon`] on its cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NetConId(pub usize);
 
 impl Eq for Event {}
 
@@ -81,6 +109,9 @@ pub struct GapInput {
 #[derive(Clone, Debug, Default)]
 pub struct CellEvents {
     pub(crate) queue: BinaryHeap<Event>,
+    pub(crate) netcons: Vec<NetCon>,
+    /// Zeros: the values of a self-event that no connection sent, and their tangents.
+    pub(crate) zeros: Vec<f64>,
     pub(crate) seq: u64,
     pub(crate) detectors: Vec<Detector>,
     pub(crate) spikes: Vec<Spike>,

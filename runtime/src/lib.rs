@@ -29,11 +29,13 @@ pub mod probe;
 pub mod random;
 pub mod sentinel;
 pub mod solver;
+mod netcons;
 mod step;
 
 pub use cell::{Cell, ClampId, IClamp, MechId, Settings};
 pub use error::{Error, Result};
 pub use morphology::{Morphology, Point, Section, SectionId, region::Region, swc::read_swc};
+pub use events::NetConId;
 pub use network::{Connection, Network};
 pub use optim::{Adam, TraceLoss};
 pub use params::ParamSpec;

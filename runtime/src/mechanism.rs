@@ -153,6 +153,12 @@ pub struct MechanismInfo {
     pub ions: &'static [IonUse],
     /// Whether the mechanism has a `NET_RECEIVE` block.
     pub net_receive: bool,
+    /// The names of the `NET_RECEIVE` arguments, the weight first: the values each connection
+    /// keeps ([`EventArgs::args`]). Empty without `NET_RECEIVE`.
+    pub net_args: &'static [&'static str],
+    /// The number of event statements (`net_send`, `net_move`) of `INITIAL` or of
+    /// `NET_RECEIVE`, whichever has more: each instance's slots in [`Context::emit`].
+    pub emit_slots: usize,
 }
 
 impl MechanismInfo {
@@ -275,6 +281,12 @@ pub struct Context<'a> {
     /// The random draws of this call: instance j's number of stream s (see [`crate::random`]).
     /// The same in a kernel and its tangent twin, so tangents hold the noise fixed.
     pub random: crate::random::Draws,
+    /// The event requests of `init` and `net_receive`: per instance j, from
+    /// `j * 3 * emit_slots`, three values per event statement i (in program order) of the
+    /// block: its kind where it ran (1 `net_send`, 2 `net_move`; 0 where it did not run), the
+    /// delay (`net_send`) or time (`net_move`), and the flag. The runtime reads them after the
+    /// call. Empty for mechanisms without event statements.
+    pub emit: &'a mut [f64],
 }
 
 /// For tangent column k: which parameter θ_k moves and how much per instance.
@@ -306,12 +318,27 @@ pub struct Tangents<'a> {
     pub seeds: &'a [Option<Seed>],
 }
 
+/// One event as `NET_RECEIVE` sees it, or one connection as the `INITIAL` block nested in
+/// `NET_RECEIVE` sees it: the values the connection keeps (NEURON's weight vector of a NetCon)
+/// and their tangents, which the kernels read and write.
+#[derive(Debug, Default)]
+pub struct EventArgs<'a> {
+    /// The flag: 0 for an event from a connection, the `net_send` flag for a self-event.
+    pub flag: f64,
+    /// The connection's values, one per `NET_RECEIVE` argument ([`MechanismInfo::net_args`]):
+    /// the weight, then the values kept per connection.
+    pub args: &'a mut [f64],
+    /// Their tangents, `[k][arg]`; empty without tangents.
+    pub dargs: &'a mut [f64],
+}
+
 /// A compiled mechanism: kernels over all its instances, one call per phase.
 ///
 /// Kernels must not allocate: all buffers are sized by [`Mechanism::allocate`] and
 /// [`Mechanism::set_tangent_count`]. Call order (K = number of tangent columns):
 /// - initialisation: `set_tangent_count(K)`, then `init_tangent` if K > 0, then `init` (the
 ///   tangent first, so that it sees what INITIAL reads even where INITIAL overwrites it);
+/// - then, once per connection: `net_init_tangent` (K > 0), then `net_init`;
 /// - each step: `net_receive_tangent` (K > 0) then `net_receive` for every due event; `currents`
 ///   then `currents_tangent` (K > 0), both with v_n, s_n; the voltage solve; then `states_tangent`
 ///   (K > 0) followed by `states` (skipped when K > 0 and `fused_states()`), both with v_{n+1}.
@@ -358,8 +385,24 @@ pub trait Mechanism: Send {
     /// The `SOLVE`: advance states from t_n to t_{n+1} with v_{n+1}.
     fn states(&mut self, ctx: &mut Context);
 
-    /// `NET_RECEIVE` for one instance with the connection's weight.
-    fn net_receive(&mut self, _ctx: &mut Context, _instance: usize, _weight: f64) {}
+    /// `NET_RECEIVE` for one instance, with the values of the connection the event came
+    /// through (which it may change) and the event's flag.
+    fn net_receive(&mut self, _ctx: &mut Context, _instance: usize, _ev: &mut EventArgs) {}
+
+    /// The `INITIAL` block nested in `NET_RECEIVE`, for one connection to `instance`: sets the
+    /// values the connection keeps. Called at initialisation after `init`, once per connection.
+    fn net_init(&mut self, _ctx: &mut Context, _instance: usize, _ev: &mut EventArgs) {}
+
+    /// Derivative of `net_init`: sets `ev.dargs` from the seeds (and `ev.dargs` on entry, whose
+    /// weight column the runtime seeds). Called before `net_init`.
+    fn net_init_tangent(
+        &mut self,
+        _ctx: &mut Context,
+        _tan: &mut Tangents,
+        _instance: usize,
+        _ev: &mut EventArgs,
+    ) {
+    }
 
     /// Derivative of `init`: set σ from S (and the seeds). Called before `init`, so the fields
     /// still hold what INITIAL reads; it must not rely on values `init` computes.
@@ -381,16 +424,15 @@ pub trait Mechanism: Send {
         false
     }
 
-    /// Derivative of `net_receive`; `dweight[k]` is d(weight)/dθ_k, or `dweight` is empty when the
-    /// weight does not depend on any θ (the runtime's connections today). Called before
-    /// `net_receive`, so the fields still hold the values before the event.
+    /// Derivative of `net_receive`: reads `ev.args` and `ev.dargs` (`[k][arg]`, the tangents
+    /// of the connection's values) and updates σ and `ev.dargs`. Called before `net_receive`, so
+    /// the fields and `ev.args` still hold the values before the event.
     fn net_receive_tangent(
         &mut self,
         _ctx: &mut Context,
         _tan: &mut Tangents,
         _instance: usize,
-        _weight: f64,
-        _dweight: &[f64],
+        _ev: &mut EventArgs,
     ) {
     }
 }

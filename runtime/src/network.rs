@@ -63,6 +63,8 @@ pub type NetSpike = (usize, usize, f64);
 pub struct Network {
     cells: Vec<Cell>,
     connections: Vec<Connection>,
+    /// The target cell's connection (NetCon) of each connection, which keeps its values.
+    netcons: Vec<crate::events::NetConId>,
     gaps: Vec<GapJunction>,
     pointer_links: Vec<PointerLink>,
     spikes: Vec<NetSpike>,
@@ -92,6 +94,12 @@ impl Network {
     /// One cell, mutably (for parameters and probes between runs).
     pub fn cell_mut(&mut self, i: usize) -> &mut Cell {
         &mut self.cells[i]
+    }
+
+    /// The target cell's connection (NetCon) that connection `c` delivers through: its values,
+    /// and the parameter of its weight ([`crate::ParamSpec::netcon_weight`] on that cell).
+    pub fn netcon_of(&self, c: usize) -> Option<crate::events::NetConId> {
+        self.netcons.get(c).copied()
     }
 
     /// All spikes so far, in exchange order.
@@ -133,11 +141,13 @@ impl Network {
                 info.name, c.instance, c.target_cell
             )));
         }
+        let nc = self.cells[c.target_cell].connect(c.mech, c.instance, c.weight)?;
         self.by_source
             .entry((c.source_cell, c.detector))
             .or_default()
             .push(self.connections.len());
         self.connections.push(c);
+        self.netcons.push(nc);
         Ok(())
     }
 
@@ -327,12 +337,7 @@ impl Network {
                 self.spikes.push((ci, s.detector, s.time));
                 for &c in self.by_source.get(&(ci, s.detector)).into_iter().flatten() {
                     let con = self.connections[c];
-                    self.cells[con.target_cell].schedule(
-                        s.time + con.delay,
-                        con.mech,
-                        con.instance,
-                        con.weight,
-                    )?;
+                    self.cells[con.target_cell].deliver(s.time + con.delay, self.netcons[c])?;
                 }
             }
         }

@@ -63,6 +63,8 @@ static INFO: MechanismInfo = MechanismInfo {
     fields: &FIELDS,
     ions: &[],
     net_receive: false,
+    net_args: &[],
+    emit_slots: 0,
 };
 
 /// Parameters of an OU current source, for [`Cell::add_ou_noise`].

@@ -23,6 +23,8 @@ pub enum TargetSpec {
     Ra,
     /// Amplitude (nA) of one IClamp.
     IClampAmp(ClampId),
+    /// The weight of one connection onto a point process.
+    NetConWeight(crate::events::NetConId),
 }
 
 /// Declaration of a parameter θ_k.
@@ -60,6 +62,11 @@ impl ParamSpec {
         Self::new(TargetSpec::IClampAmp(id))
     }
 
+    /// The weight of a connection.
+    pub fn netcon_weight(id: crate::events::NetConId) -> Self {
+        Self::new(TargetSpec::NetConWeight(id))
+    }
+
     fn new(target: TargetSpec) -> Self {
         Self {
             target,
@@ -88,6 +95,7 @@ pub(crate) enum ParamTarget {
     Cm,
     Ra,
     Clamp(usize),
+    NetCon(usize),
 }
 
 /// A resolved parameter: which elements it moves (instances, CVs, sections or one clamp).
@@ -154,6 +162,12 @@ impl TangentParam {
                     vec![c.amp],
                 )
             }
+            TargetSpec::NetConWeight(id) => (
+                format!("connection {} weight", id.0),
+                ParamTarget::NetCon(id.0),
+                vec![true],
+                vec![cell.netcon_weight(*id)?],
+            ),
         };
         let first = mask.iter().position(|&m| m).ok_or_else(|| {
             Error::Invalid(format!("parameter {name}: its region selects nothing"))
@@ -239,6 +253,11 @@ impl TangentParam {
                 let v = self.value(0);
                 check(v)?;
                 cell.clamps[c].amp = v;
+            }
+            ParamTarget::NetCon(c) => {
+                let v = self.value(0);
+                check(v)?;
+                cell.events.netcons[c].start[0] = v;
             }
         }
         Ok(())

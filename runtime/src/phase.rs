@@ -22,6 +22,7 @@ macro_rules! phase_context {
             diam: &$cell.layout.diam,
             ions: &mut $cell.ions.arrays,
             ion_slots: &$slot.ion_slots,
+            emit: &mut $slot.emit,
             random: crate::random::Draws::new(
                 $cell.settings.seed,
                 $m,

@@ -33,16 +33,26 @@ impl Cell {
         // Each mechanism's tangent of INITIAL runs first, from the same values INITIAL reads:
         // INITIAL may overwrite what it reads (Exp2Syn clamps its parameter tau1). Mechanisms
         // run in NEURON's order (concentration writers first), here and in every phase.
-        for &m in &self.order {
+        // Self-events of an earlier run are dropped; INITIAL may send new ones.
+        self.events.queue.retain(|e| !e.from_self);
+        for &m in &self.order.clone() {
             let slot = &mut self.mechs[m];
+            slot.emit.fill(0.0);
+            slot.movable.fill(None);
             let mut ctx = phase_context!(self, slot, 0.0, m, Init);
             if kk > 0 {
                 let mut tan = phase_tangents!(self, slot, kk, n);
                 slot.mech.init_tangent(&mut ctx, &mut tan);
             }
             slot.mech.init(&mut ctx);
+            if slot.mech.info().emit_slots > 0 {
+                for j in 0..slot.mech.instance_count() {
+                    self.take_requests(m, j, 0.0, None)?;
+                }
+            }
         }
         self.init_events();
+        self.init_netcons();
         // NEURON's finitialize ends by evaluating every BREAKPOINT once (setup_tree_matrix), so
         // that currents, conductances and whatever BREAKPOINT assigns hold their values at t = 0
         // when the first sample is recorded. The first step evaluates them again, from the same
@@ -72,7 +82,7 @@ impl Cell {
 
         // 0. Events due by t_n + dt/2.
         if self.events.any_due(t_mid) {
-            self.deliver_events();
+            self.deliver_events()?;
         }
 
         // 1. Currents and conductances at v_n, s_n (and their tangents).
@@ -224,7 +234,7 @@ impl Cell {
             let r = k * n..(k + 1) * n;
             let col = &mut scratch[r.clone()];
             let (s, di, dg) = (&self.s[r.clone()], &self.di[r.clone()], &self.dg[r]);
-            if let ParamTarget::Mechanism { .. } = p.target {
+            if let ParamTarget::Mechanism { .. } | ParamTarget::NetCon(_) = p.target {
                 // One pass: a row is set, with its own axial term, before its children (which
                 // follow it) add to it, so every entry sees the operations of the two passes
                 // below in their order.
@@ -270,7 +280,7 @@ impl Cell {
                         }
                     }
                 }
-                ParamTarget::Mechanism { .. } => {}
+                ParamTarget::Mechanism { .. } | ParamTarget::NetCon(_) => {}
             }
             for cv in 1..n {
                 let pa = parent[cv];

@@ -164,11 +164,11 @@ pub(crate) fn build_cell(
         }
     }
     paint_mechanisms(model, &mut cell, &regions, library)?;
-    let labels = place_point_processes(model, &mut cell, library)?;
+    let (labels, netcons) = place_point_processes(model, &mut cell, library)?;
     let clamps = add_clamps(model, &mut cell, &set.clamps)?;
     super::params::apply_overrides(&mut cell, &set.parameters)?;
     let (parameters, log_scaled, initial) =
-        super::params::add_parameters(model, &mut cell, &regions, &clamps)?;
+        super::params::add_parameters(model, &mut cell, &regions, &clamps, &netcons)?;
     let probes = super::probes::add_probes(model, &cell, &labels, parameters.len())?;
     let mut detectors = HashMap::new();
     for (i, d) in f.detectors.iter().enumerate() {
@@ -313,16 +313,23 @@ fn set_instance(
     Ok(())
 }
 
+/// The instances of the point processes by label, and their connections by name.
+type Placed = (
+    HashMap<String, (MechId, usize)>,
+    HashMap<String, gradmod_runtime::NetConId>,
+);
+
 /// Places point processes (all instances of one mechanism together), sets their parameters and
-/// schedules their events; returns the instances by label.
+/// schedules their events; returns the instances by label and the connections by name.
 fn place_point_processes(
     model: &Model,
     cell: &mut Cell,
     library: &Library,
-) -> Result<HashMap<String, (MechId, usize)>, ModelError> {
+) -> Result<Placed, ModelError> {
     let (f, src) = (&model.file, &model.source);
     let mut labels = HashMap::new();
     let mut bindings = Vec::new();
+    let mut netcons = HashMap::new();
     let all_labels = point_process_labels(f);
     let mut order: Vec<&str> = Vec::new();
     for p in &f.point_processes {
@@ -379,6 +386,25 @@ fn place_point_processes(
                         &format!("point_process[{i}].events[{j}]"),
                     ))?;
             }
+            for (j, nc) in p.netcons.iter().enumerate() {
+                let key = format!("point_process[{i}].netcons[{j}]");
+                let e = at(src, p.name.span(), &key);
+                let con = cell.connect(id, instance, nc.weight.0).map_err(&e)?;
+                for t in &nc.times {
+                    cell.deliver(t.0, con).map_err(&e)?;
+                }
+                let name = nc
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("{label}.netcon[{j}]"));
+                if netcons.insert(name.clone(), con).is_some() {
+                    return Err(src.error_at(
+                        p.name.span(),
+                        format!("{key}.name"),
+                        format!("the connection name `{name}` is used twice"),
+                    ));
+                }
+            }
         }
     }
     // POINTERs are bound once every point process is placed: one may point into another.
@@ -386,7 +412,7 @@ fn place_point_processes(
         let p = &f.point_processes[i];
         super::pointers::bind_point_process(src, cell, &labels, id, instance, p, i)?;
     }
-    Ok(labels)
+    Ok((labels, netcons))
 }
 
 /// The IClamps' names, in the model's order: `name`, or `IClamp` for a lone clamp and

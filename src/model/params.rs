@@ -92,6 +92,7 @@ pub(crate) fn add_parameters(
     cell: &mut Cell,
     regions: &Regions,
     clamps: &[String],
+    netcons: &std::collections::HashMap<String, gradmod_runtime::NetConId>,
 ) -> Result<Declared, ModelError> {
     let (f, src) = (&model.file, &model.source);
     let mut names = Vec::new();
@@ -107,10 +108,23 @@ pub(crate) fn add_parameters(
                     src.error_at(
                         p.target.span(),
                         &key,
-                        format!("`{target}`: expected MECH.PARAM, cm, Ra or CLAMP.amp"),
+                        format!(
+                            "`{target}`: expected MECH.PARAM, cm, Ra, CLAMP.amp or NETCON.weight"
+                        ),
                     )
                 })?;
-                if let Some(c) = clamps.iter().position(|n| n == head) {
+                if let Some(&nc) = netcons.get(head) {
+                    if field != "weight" {
+                        return Err(src.error_at(
+                            p.target.span(),
+                            &key,
+                            format!(
+                                "only the weight of a connection is differentiable: `{head}.weight`"
+                            ),
+                        ));
+                    }
+                    ParamSpec::netcon_weight(nc)
+                } else if let Some(c) = clamps.iter().position(|n| n == head) {
                     if field != "amp" {
                         return Err(src.error_at(
                             p.target.span(),
@@ -159,6 +173,7 @@ pub(crate) fn add_parameters(
                 .ok()
                 .and_then(|id| first_value(cell, id, field, &region)),
             TargetSpec::IClampAmp(c) => cell.clamps().get(c.0).map(|c| c.amp),
+            TargetSpec::NetConWeight(nc) => cell.netcon_weight(*nc).ok(),
             TargetSpec::Cm | TargetSpec::Ra => None,
         });
         let name = parameter_name(p);

@@ -303,13 +303,31 @@ pub struct PointProcess {
     /// Parameter values of this instance.
     #[serde(default)]
     pub parameters: BTreeMap<Spanned<String>, Num>,
-    /// Events delivered to `NET_RECEIVE`.
+    /// Events delivered to `NET_RECEIVE`, each through a connection of its own.
     #[serde(default)]
     pub events: Vec<Event>,
+    /// Connections (NEURON's NetCons) onto this point process, each with its weight and the
+    /// times of the events it delivers; the values `NET_RECEIVE` keeps per connection (its
+    /// arguments after the weight) are kept per entry.
+    #[serde(default)]
+    pub netcons: Vec<NetConSpec>,
     /// What each POINTER of the mechanism is bound to, such as `{ vgap = "v@dend(0.5)" }`: the
     /// membrane potential at a location of this cell.
     #[serde(default)]
     pub pointers: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+/// A connection onto a point process, with the times of the events it delivers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetConSpec {
+    /// Name for parameters (`NAME.weight`); default `LABEL.netcon[i]`.
+    pub name: Option<String>,
+    /// Weight passed to `NET_RECEIVE`.
+    pub weight: Num,
+    /// Delivery times (ms).
+    #[serde(default)]
+    pub times: Vec<Num>,
 }
 
 /// An event delivered to a point process.

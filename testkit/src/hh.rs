@@ -46,6 +46,8 @@ static INFO: MechanismInfo = MechanismInfo {
     fields: &FIELDS,
     ions: &IONS,
     net_receive: false,
+    net_args: &[],
+    emit_slots: 0,
 };
 
 const GNABAR: usize = 0;

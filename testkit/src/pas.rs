@@ -15,6 +15,8 @@ static INFO: MechanismInfo = MechanismInfo {
     fields: &FIELDS,
     ions: &[],
     net_receive: false,
+    net_args: &[],
+    emit_slots: 0,
 };
 
 const G: usize = 0;

@@ -2,7 +2,7 @@
 //! both with tangents.
 
 use gradmod_runtime::mechanism::{
-    Context, FieldInfo, FieldRole, Mechanism, MechanismInfo, MechanismKind, Tangents,
+    Context, EventArgs, FieldInfo, FieldRole, Mechanism, MechanismInfo, MechanismKind, Tangents,
 };
 
 static SHUNT_FIELDS: [FieldInfo; 2] = [
@@ -16,6 +16,8 @@ static SHUNT: MechanismInfo = MechanismInfo {
     fields: &SHUNT_FIELDS,
     ions: &[],
     net_receive: false,
+    net_args: &[],
+    emit_slots: 0,
 };
 
 static EXPSYN_FIELDS: [FieldInfo; 4] = [
@@ -31,6 +33,8 @@ static EXPSYN: MechanismInfo = MechanismInfo {
     fields: &EXPSYN_FIELDS,
     ions: &[],
     net_receive: true,
+    net_args: &["weight"],
+    emit_slots: 0,
 };
 
 /// A point conductance i = g (v − e) in nA (g in µS), without states.
@@ -153,8 +157,8 @@ impl Mechanism for ExpSyn {
             self.fields[2][j] *= (-ctx.dt / self.fields[0][j]).exp();
         }
     }
-    fn net_receive(&mut self, _ctx: &mut Context, instance: usize, weight: f64) {
-        self.fields[2][instance] += weight;
+    fn net_receive(&mut self, _ctx: &mut Context, instance: usize, ev: &mut EventArgs) {
+        self.fields[2][instance] += ev.args[0];
     }
     fn init_tangent(&mut self, _ctx: &mut Context, _tan: &mut Tangents) {
         self.sigma.fill(0.0);
@@ -200,12 +204,12 @@ impl Mechanism for ExpSyn {
         _ctx: &mut Context,
         tan: &mut Tangents,
         instance: usize,
-        _weight: f64,
-        dweight: &[f64],
+        ev: &mut EventArgs,
     ) {
         let ni = self.node.len();
+        let nargs = ev.args.len();
         for k in 0..tan.k {
-            self.sigma[k * ni + instance] += dweight.get(k).copied().unwrap_or(0.0);
+            self.sigma[k * ni + instance] += ev.dargs.get(k * nargs).copied().unwrap_or(0.0);
         }
     }
 }

@@ -17,6 +17,7 @@ mod homeostasis_control;
 mod homeostasis_observer;
 mod homeostasis_run;
 mod mod_files;
+mod netcons;
 mod own_mechanisms;
 mod random_draws;
 mod run_cli;

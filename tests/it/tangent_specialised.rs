@@ -11,7 +11,7 @@ use std::path::Path;
 
 use crate::models::{catalogue, test_mechanisms};
 use gradmod_runtime::mechanism::{
-    Context, FieldRole, IonArrays, IonTangents, Mechanism, MechanismKind, Seed, Tangents,
+    Context, EventArgs, FieldRole, IonArrays, IonTangents, Mechanism, MechanismKind, Seed, Tangents,
 };
 use gradmod_runtime::random::{Draws, Phase};
 use gradmod_vm::{Catalogue, EngineChoice};
@@ -139,6 +139,7 @@ fn call(
         ions: &mut a.ions,
         ion_slots: &a.slots,
         random: Draws::new(1, 0, 3, phase, 1.0),
+        emit: &mut [],
     };
     let mut tan = Tangents {
         k: K,
@@ -196,8 +197,17 @@ fn run(mut m: Box<dyn Mechanism>, param: usize, second: Option<Seed>) -> Vec<f64
                 &seeds,
                 Phase::Event,
                 &mut |m, ctx, tan| {
-                    m.net_receive_tangent(ctx, tan, 1, 0.005, &[]);
-                    m.net_receive(ctx, 1, 0.005);
+                    let nargs = m.info().net_args.len().max(1);
+                    let mut args = vec![0.0; nargs];
+                    args[0] = 0.005;
+                    let mut dargs = vec![0.0; nargs * tan.k];
+                    let mut ev = EventArgs {
+                        flag: 0.0,
+                        args: &mut args,
+                        dargs: &mut dargs,
+                    };
+                    m.net_receive_tangent(ctx, tan, 1, &mut ev);
+                    m.net_receive(ctx, 1, &mut ev);
                 },
             );
             record(m.as_ref(), &a, &mut out);

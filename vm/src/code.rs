@@ -33,6 +33,8 @@ pub struct KernelSet<K> {
     pub states: K,
     /// NET_RECEIVE, for a mechanism that has one.
     pub net_receive: Option<K>,
+    /// The INITIAL nested in NET_RECEIVE, for a mechanism that has one.
+    pub net_init: Option<K>,
     /// The tangent kernels, for a mechanism that has any.
     pub tangent: Option<TangentSet<K>>,
 }
@@ -48,6 +50,8 @@ pub struct TangentSet<K> {
     pub states: K,
     /// The tangent of NET_RECEIVE.
     pub net_receive: Option<K>,
+    /// The tangent of the INITIAL nested in NET_RECEIVE.
+    pub net_init: Option<K>,
 }
 
 impl<K> KernelSet<K> {
@@ -59,6 +63,7 @@ impl<K> KernelSet<K> {
             ("currents", false, Some(&self.currents)),
             ("states", false, Some(&self.states)),
             ("net_receive", false, self.net_receive.as_ref()),
+            ("net_init", false, self.net_init.as_ref()),
             ("init_tangent", true, t.and_then(|t| t.init.as_ref())),
             ("currents_tangent", true, t.map(|t| &t.currents)),
             ("states_tangent", true, t.map(|t| &t.states)),
@@ -67,6 +72,11 @@ impl<K> KernelSet<K> {
                 true,
                 t.and_then(|t| t.net_receive.as_ref()),
             ),
+            (
+                "net_init_tangent",
+                true,
+                t.and_then(|t| t.net_init.as_ref()),
+            ),
         ]
         .into_iter()
         .filter_map(|(name, tangent, k)| k.map(|k| (name, tangent, k)))
@@ -74,24 +84,27 @@ impl<K> KernelSet<K> {
 
     /// Every kernel, mutably, in the order of [`KernelSet::iter`].
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut K> {
-        let (ti, tc, ts, tn) = match self.tangent.as_mut() {
+        let (ti, tc, ts, tn, tni) = match self.tangent.as_mut() {
             Some(t) => (
                 t.init.as_mut(),
                 Some(&mut t.currents),
                 Some(&mut t.states),
                 t.net_receive.as_mut(),
+                t.net_init.as_mut(),
             ),
-            None => (None, None, None, None),
+            None => (None, None, None, None, None),
         };
         [
             Some(&mut self.init),
             Some(&mut self.currents),
             Some(&mut self.states),
             self.net_receive.as_mut(),
+            self.net_init.as_mut(),
             ti,
             tc,
             ts,
             tn,
+            tni,
         ]
         .into_iter()
         .flatten()
@@ -109,6 +122,7 @@ impl<K> KernelSet<K> {
             currents: opt("currents", false, Some(&self.currents))?.expect("present"),
             states: opt("states", false, Some(&self.states))?.expect("present"),
             net_receive: opt("net_receive", false, self.net_receive.as_ref())?,
+            net_init: opt("net_init", false, self.net_init.as_ref())?,
             tangent: match &self.tangent {
                 None => None,
                 Some(t) => Some(TangentSet {
@@ -116,6 +130,7 @@ impl<K> KernelSet<K> {
                     currents: opt("currents_tangent", true, Some(&t.currents))?.expect("present"),
                     states: opt("states_tangent", true, Some(&t.states))?.expect("present"),
                     net_receive: opt("net_receive_tangent", true, t.net_receive.as_ref())?,
+                    net_init: opt("net_init_tangent", true, t.net_init.as_ref())?,
                 }),
             },
         })
@@ -150,6 +165,7 @@ impl Code {
             currents: program(&t.currents),
             states: program(&t.states),
             net_receive: t.net_receive.as_ref().map(program),
+            net_init: t.net_init.as_ref().map(program),
         });
         let mut code = Code {
             shape: Shape {
@@ -163,6 +179,7 @@ impl Code {
                 currents: program(&kernels.currents),
                 states: program(&kernels.states),
                 net_receive: kernels.net_receive.as_ref().map(program),
+                net_init: kernels.net_init.as_ref().map(program),
                 tangent,
             },
             constants: Vec::new(),

@@ -56,6 +56,7 @@ impl Backend for Code {
             states: self.shape.states,
             carried: &mut data.carried,
             ncarried: self.shape.carried,
+            emit_stride: 3 * self.shape.info.emit_slots,
         };
         run(p, regs, &mut st, ctx, tan, call.first, call.end, call.event);
     }
@@ -77,6 +78,8 @@ pub struct Storage<'a> {
     pub carried: &'a mut [f64],
     /// The number of carried variables.
     pub ncarried: usize,
+    /// The number of event-request entries per instance in the context's `emit`.
+    pub emit_stride: usize,
 }
 
 /// Where one chunk is: its first instance, its length, the lanes computed (its length rounded up
@@ -628,8 +631,8 @@ impl Exec<'_, '_, '_, '_> {
                     *d = random.draw(j0 + i, draw.stream.0, dist, dt);
                 }
             }
-            Source::Weight => d.fill(self.event.weight),
-            Source::Flag => d.fill(0.0),
+            Source::Arg(i) => d.fill(self.event.args[i]),
+            Source::Flag => d.fill(self.event.flag),
             Source::Sigma(pos) => {
                 let at = (k * self.st.states + pos) * ni + j0;
                 copy(d, &self.st.sigma[at..at + n]);
@@ -638,9 +641,15 @@ impl Exec<'_, '_, '_, '_> {
                 let at = (k * self.st.ncarried + pos) * ni + j0;
                 copy(d, &self.st.carried[at..at + n]);
             }
-            Source::DWeight => {
-                let dw = self.event.dweight;
-                d.fill(if dw.is_empty() { 0.0 } else { dw[k] });
+            Source::TanArg(i) => {
+                // Without tangents, tangent sources read 0.
+                let n = self.event.args.len();
+                let x = if tan.is_some() {
+                    self.event.dargs[k * n + i]
+                } else {
+                    0.0
+                };
+                d.fill(x);
             }
             Source::TanV | Source::Seed(_) | Source::TanIon(..) => {
                 let Some(tan) = tan else {
@@ -707,6 +716,20 @@ impl Exec<'_, '_, '_, '_> {
             Sink::Carried(pos) => {
                 let at = (k * self.st.ncarried + pos) * ni + j0;
                 copy(&mut self.st.carried[at..at + n], x);
+            }
+            // An event's kernel runs for one instance: a chunk of one.
+            Sink::Arg(i) => self.event.args[i] = x[0],
+            Sink::Emit(off) => {
+                let stride = self.st.emit_stride;
+                for (i, &x) in x.iter().enumerate() {
+                    ctx.emit[(j0 + i) * stride + off] = x;
+                }
+            }
+            Sink::TanArg(i) => {
+                if tan.is_some() {
+                    let nargs = self.event.args.len();
+                    self.event.dargs[k * nargs + i] = x[0];
+                }
             }
             Sink::Current {
                 tangent: false,

@@ -90,5 +90,13 @@ fn convert(info: &Info) -> MechanismInfo {
         fields: Box::leak(fields.into_boxed_slice()),
         ions: Box::leak(ions.into_boxed_slice()),
         net_receive: info.net_receive,
+        emit_slots: info.emit_slots,
+        net_args: Box::leak(
+            info.net_args
+                .iter()
+                .map(|a| leak_str(a))
+                .collect::<Vec<_>>()
+                .into_boxed_slice(),
+        ),
     }
 }

@@ -7,27 +7,21 @@
 use std::fmt::Debug;
 use std::sync::Arc;
 
-use gradmod_runtime::mechanism::{Context, Mechanism, MechanismInfo, Tangents};
+use gradmod_runtime::mechanism::{Context, EventArgs, Mechanism, MechanismInfo, Tangents};
 
 use crate::code::{KernelSet, Shape};
 
-/// The arguments of an event delivery.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Event<'a> {
-    /// The connection's weight.
-    pub weight: f64,
-    /// d(weight)/dθ_k, or empty.
-    pub dweight: &'a [f64],
-}
+/// The values of an event delivery: the flag, and the connection's values and tangents.
+pub type Event<'a> = EventArgs<'a>;
 
 /// Which instances a kernel call covers, and the event it delivers.
-#[derive(Clone, Copy, Debug)]
+#[derive(Debug)]
 pub(crate) struct Call<'a> {
     /// The first instance.
     pub first: usize,
     /// One past the last instance.
     pub end: usize,
-    /// The event (a zero weight outside NET_RECEIVE).
+    /// The event (no values outside NET_RECEIVE and its nested INITIAL).
     pub event: Event<'a>,
 }
 
@@ -218,12 +212,31 @@ impl<B: Backend> Mechanism for Instances<B> {
         self.run(|k| Some(&k.states), ctx, None, None, Event::default());
     }
 
-    fn net_receive(&mut self, ctx: &mut Context, instance: usize, weight: f64) {
-        let event = Event {
-            weight,
-            dweight: &[],
-        };
+    fn net_receive(&mut self, ctx: &mut Context, instance: usize, ev: &mut EventArgs) {
+        let event = reborrow(ev);
         self.run(|k| k.net_receive.as_ref(), ctx, None, Some(instance), event);
+    }
+
+    fn net_init(&mut self, ctx: &mut Context, instance: usize, ev: &mut EventArgs) {
+        let event = reborrow(ev);
+        self.run(|k| k.net_init.as_ref(), ctx, None, Some(instance), event);
+    }
+
+    fn net_init_tangent(
+        &mut self,
+        ctx: &mut Context,
+        tan: &mut Tangents,
+        instance: usize,
+        ev: &mut EventArgs,
+    ) {
+        let event = reborrow(ev);
+        self.run(
+            |k| k.tangent.as_ref()?.net_init.as_ref(),
+            ctx,
+            Some(tan),
+            Some(instance),
+            event,
+        );
     }
 
     fn init_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents) {
@@ -277,10 +290,9 @@ impl<B: Backend> Mechanism for Instances<B> {
         ctx: &mut Context,
         tan: &mut Tangents,
         instance: usize,
-        weight: f64,
-        dweight: &[f64],
+        ev: &mut EventArgs,
     ) {
-        let event = Event { weight, dweight };
+        let event = reborrow(ev);
         self.run(
             |k| k.tangent.as_ref()?.net_receive.as_ref(),
             ctx,
@@ -288,5 +300,14 @@ impl<B: Backend> Mechanism for Instances<B> {
             Some(instance),
             event,
         );
+    }
+}
+
+/// A shorter-lived view of `ev`, for one kernel call.
+fn reborrow<'a>(ev: &'a mut EventArgs) -> Event<'a> {
+    EventArgs {
+        flag: ev.flag,
+        args: &mut *ev.args,
+        dargs: &mut *ev.dargs,
     }
 }

@@ -467,6 +467,9 @@ impl Printer<'_> {
             StmtKind::NetEvent { time } => {
                 self.line(indent, &format!("net_event({})", self.expr(*time)))
             }
+            StmtKind::NetMove { time } => {
+                self.line(indent, &format!("net_move({})", self.expr(*time)))
+            }
             StmtKind::Watch { cond, flag } => self.line(
                 indent,
                 &format!("WATCH ({}) {}", self.expr(*cond), self.expr(*flag)),

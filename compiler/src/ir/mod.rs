@@ -49,7 +49,7 @@ pub enum MechKind {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TangentMaps {
     /// `(primal, tangent)` for every input a kernel may read: v, the states, the parameters, the
-    /// ion variables read, the NET_RECEIVE weight and the carried ASSIGNED variables.
+    /// ion variables read, the NET_RECEIVE arguments and the carried ASSIGNED variables.
     pub inputs: Vec<(VarId, VarId)>,
     /// `(primal, tangent)` for every output: the states (σ, also inputs), the currents written,
     /// their conductances, ion concentrations written that are not states, and the carried
@@ -63,8 +63,11 @@ pub struct TangentMaps {
     /// The derivative of the state update (step 3'): assigns the tangents of the states. It
     /// also advances the states, so a back end runs it in place of the primal update.
     pub state: Option<BlockId>,
-    /// The derivative of NET_RECEIVE.
+    /// The derivative of NET_RECEIVE: assigns the tangents of the states and of the
+    /// NET_RECEIVE arguments (the connection's values) it sets.
     pub net_receive: Option<BlockId>,
+    /// The derivative of the INITIAL nested in NET_RECEIVE, likewise.
+    pub net_init: Option<BlockId>,
     /// ASSIGNED variables whose values cross from one kernel to another (or from one step to
     /// the next): read by some kernel before it assigns them, and assigned by some kernel, such
     /// as a factor computed in INITIAL and used in NET_RECEIVE. Their tangents are inputs and

@@ -239,6 +239,11 @@ pub enum StmtKind {
         /// The flag delivered with the event.
         flag: ExprId,
     },
+    /// `net_move(time)`: the instance's pending self-event moves to `time`.
+    NetMove {
+        /// The new delivery time (ms).
+        time: ExprId,
+    },
     /// `net_event(t)`: the cell spikes (artificial cells).
     NetEvent {
         /// The spike time.
@@ -320,7 +325,7 @@ impl Stmt {
                 f(*delay);
                 f(*flag);
             }
-            StmtKind::NetEvent { time } => f(*time),
+            StmtKind::NetEvent { time } | StmtKind::NetMove { time } => f(*time),
             StmtKind::Watch { cond, flag } => {
                 f(*cond);
                 f(*flag);

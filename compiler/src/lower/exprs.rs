@@ -49,14 +49,6 @@ fn func2(name: &str) -> Option<BinOp> {
     })
 }
 
-/// NEURON library functions with effects or hidden state, rejected by name.
-fn unsupported_call(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "net_move" => "moving a pending event is not supported.",
-        _ => return None,
-    })
-}
-
 /// Calls with no effect on the simulation (output only); they are dropped.
 fn is_output(name: &str) -> bool {
     matches!(name, "printf" | "fprintf" | "print" | "fflush")
@@ -227,7 +219,7 @@ impl Lowerer<'_> {
             return Some(self.m.exprs.num(1.0));
         }
         if let Some(why) =
-            unsupported_call(name).or_else(|| super::random::unsupported_random(name))
+            super::random::unsupported_random(name)
         {
             self.unsupported(func.span, &format!("{name}()"), why);
             return Some(self.m.exprs.num(0.0));
@@ -289,6 +281,15 @@ impl Lowerer<'_> {
                     let flag = self.expr(&args[1], out);
                     out.push(ir::Stmt {
                         kind: StmtKind::NetSend { delay, flag },
+                        span,
+                    });
+                }
+            }
+            "net_move" if !self.callables.contains_key("net_move") => {
+                if arity(self, 1) {
+                    let time = self.expr(&args[0], out);
+                    out.push(ir::Stmt {
+                        kind: StmtKind::NetMove { time },
                         span,
                     });
                 }

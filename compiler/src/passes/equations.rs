@@ -333,6 +333,7 @@ impl Collect {
                 StmtKind::Solve { .. }
                 | StmtKind::NetSend { .. }
                 | StmtKind::NetEvent { .. }
+                | StmtKind::NetMove { .. }
                 | StmtKind::Watch { .. } => {
                     return Err(Diagnostic::error(
                         s.span,

@@ -294,6 +294,7 @@ impl Jvp<'_> {
                 StmtKind::Solve { .. }
                 | StmtKind::NetSend { .. }
                 | StmtKind::NetEvent { .. }
+                | StmtKind::NetMove { .. }
                 | StmtKind::Watch { .. } => out.push(Stmt { kind: s.kind, span }),
                 StmtKind::Ode { .. }
                 | StmtKind::Reaction { .. }

@@ -2,7 +2,8 @@
 //! 1'-3'), by symbolic differentiation of its statements ([`super::jvp`]).
 //!
 //! Inputs are the tangents of v, of the states (σ), of the parameters (the seeds dp/dθ_k), of the
-//! ion variables read and of the NET_RECEIVE weight; outputs are the tangents of the states, of
+//! ion variables read and of the NET_RECEIVE arguments (the values of the event's connection);
+//! outputs are the tangents of the states, of
 //! the currents and conductances written, and of the ion concentrations written. ASSIGNED
 //! variables that carry a value from one kernel to another (a factor set in INITIAL and read in
 //! NET_RECEIVE, a running value kept across steps) are treated like states: their tangents are
@@ -32,6 +33,7 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
         current: None,
         state: None,
         net_receive: None,
+        net_init: None,
         carried: vec![],
     };
     maps.carried = carried(m)?;
@@ -50,11 +52,13 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
     }
     // A POINTER's tangent is the tangent of what it is bound to, which the runtime supplies.
     inputs.extend(m.pointers.iter().copied());
-    let weight = m
+    // The NET_RECEIVE arguments: the values each connection keeps, the weight first.
+    let args: Vec<VarId> = m
         .net_receive
         .as_ref()
-        .and_then(|nr| nr.args.first().copied());
-    inputs.extend(weight);
+        .map(|nr| nr.args.clone())
+        .unwrap_or_default();
+    inputs.extend(args.iter().copied());
     for &c in &maps.carried {
         if !inputs.contains(&c) {
             inputs.push(c);
@@ -173,13 +177,14 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
         }
     }
     if let Some(nr) = m.net_receive.clone() {
+        let mut outs = m.states();
+        outs.extend(maps.carried.iter().copied());
+        outs.extend(args.iter().copied());
+        // A POINTER NET_RECEIVE writes: its tangent goes to the target with its value.
+        outs.extend(m.pointers.iter().copied());
         let body = m.block(nr.body).body.clone();
         let mut t = seed(m, true);
         let body = jvp(m, body, &mut t, "d_")?;
-        let mut outs = m.states();
-        outs.extend(maps.carried.iter().copied());
-        // A POINTER NET_RECEIVE writes: its tangent goes to the target with its value.
-        outs.extend(m.pointers.iter().copied());
         maps.net_receive = Some(finish(
             m,
             "NET_RECEIVE_tangent",
@@ -188,6 +193,19 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
             &outs,
             &tangent_of,
         ));
+        if let Some(init) = nr.initial {
+            let body = m.block(init).body.clone();
+            let mut t = seed(m, true);
+            let body = jvp(m, body, &mut t, "d_")?;
+            maps.net_init = Some(finish(
+                m,
+                "NET_RECEIVE_INITIAL_tangent",
+                body,
+                &t,
+                &outs,
+                &tangent_of,
+            ));
+        }
     }
     m.tangent = Some(maps);
     Ok(())
@@ -218,6 +236,9 @@ fn carried(m: &Module) -> Result<Vec<VarId>, Diagnostics> {
     }
     if let Some(nr) = &m.net_receive {
         bodies.push(m.block(nr.body).body.clone());
+        if let Some(init) = nr.initial {
+            bodies.push(m.block(init).body.clone());
+        }
     }
     // A PARAMETER a block assigns (Exp2Syn's INITIAL clamps tau1 below tau2) is carried too:
     // after that block its value, and so its tangent, is no longer the seed's.

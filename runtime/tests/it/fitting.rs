@@ -96,6 +96,8 @@ mod observer {
         fields: &FIELDS,
         ions: &[],
         net_receive: false,
+        net_args: &[],
+        emit_slots: 0,
     };
 
     #[derive(Default)]

@@ -35,6 +35,8 @@ static CALEAK: MechanismInfo = MechanismInfo {
     fields: &CALEAK_FIELDS,
     ions: &CALEAK_IONS,
     net_receive: false,
+    net_args: &[],
+    emit_slots: 0,
 };
 
 impl Mechanism for CaLeak {
@@ -128,6 +130,8 @@ static CAD: MechanismInfo = MechanismInfo {
     fields: &CAD_FIELDS,
     ions: &CAD_IONS,
     net_receive: false,
+    net_args: &[],
+    emit_slots: 0,
 };
 
 const F: f64 = gradmod_runtime::ions::FARADAY;

@@ -28,7 +28,7 @@ use crate::instances::{Backend, Call, Data};
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     /// Zeros, at least one per instance and per direction: the seed factor of a direction that
-    /// moves no field of the mechanism, and d(weight)/dθ when the weight depends on no θ.
+    /// moves no field of the mechanism.
     zeros: Vec<f64>,
     /// The frame's table of field pointers.
     fields: Vec<*mut f64>,
@@ -84,7 +84,7 @@ impl Backend for JitCode {
         let name = info.name;
         // A forward kernel runs without tangents, as in the evaluator.
         let tan = if kernel.tangent { tan } else { None };
-        let dweight = call.event.dweight;
+        let event = call.event;
         let mut frame = Frame {
             first: call.first,
             end: call.end,
@@ -98,7 +98,8 @@ impl Backend for JitCode {
             dt: ctx.dt,
             random_key: ctx.random.key(),
             celsius: ctx.celsius,
-            ev_weight: call.event.weight,
+            ev_flag: event.flag,
+            nargs: info.net_args.len(),
             node: std::ptr::null(),
             weight: std::ptr::null(),
             fields: std::ptr::null(),
@@ -115,7 +116,10 @@ impl Backend for JitCode {
             tan_dg: std::ptr::null_mut(),
             tan_ions: std::ptr::null(),
             seeds: std::ptr::null(),
-            dweight: std::ptr::null(),
+            args: std::ptr::null_mut(),
+            dargs: std::ptr::null_mut(),
+            emit: std::ptr::null_mut(),
+            emit_stride: 3 * info.emit_slots,
             seeded: std::ptr::null(),
         };
         // The checks first, on shared views of the arrays; then the pointers.
@@ -123,11 +127,8 @@ impl Backend for JitCode {
             data,
             ctx,
             tan: tan.as_deref(),
-            dweight: if dweight.is_empty() {
-                s.zeros.len()
-            } else {
-                dweight.len()
-            },
+            args: event.args.len(),
+            dargs: event.dargs.len(),
         };
         check(kernel, &frame, &lengths, name);
         frame.node = data.node.as_ptr();
@@ -139,11 +140,9 @@ impl Backend for JitCode {
         frame.g = ctx.g.as_mut_ptr();
         frame.area = ctx.area.as_ptr();
         frame.diam = ctx.diam.as_ptr();
-        frame.dweight = if dweight.is_empty() {
-            s.zeros.as_ptr()
-        } else {
-            dweight.as_ptr()
-        };
+        frame.emit = ctx.emit.as_mut_ptr();
+        frame.args = event.args.as_mut_ptr();
+        frame.dargs = event.dargs.as_mut_ptr();
         s.fields.clear();
         s.fields
             .extend(data.fields.iter_mut().map(|f| f.as_mut_ptr()));
@@ -250,8 +249,10 @@ struct Lengths<'c, 'a, 't> {
     data: &'c Data,
     ctx: &'c Context<'a>,
     tan: Option<&'c Tangents<'t>>,
-    /// The length of what `Frame::dweight` points to.
-    dweight: usize,
+    /// The number of the event's values (`Frame::args`).
+    args: usize,
+    /// The number of their tangents (`Frame::dargs`).
+    dargs: usize,
 }
 
 impl Lengths<'_, '_, '_> {
@@ -289,7 +290,9 @@ impl Lengths<'_, '_, '_> {
                 let ion = tan_ion(slot)?;
                 [&ion.current, &ion.rev, &ion.inside, &ion.outside][r].len()
             }
-            Base::DWeight => self.dweight,
+            Base::Args => self.args,
+            Base::Emit => self.ctx.emit.len(),
+            Base::DArgs => self.dargs,
             // The seed table is checked as it is filled (`seed_table`); other bases are not
             // arrays of the runtime.
             _ => return None,
@@ -315,7 +318,9 @@ fn check(kernel: &Kernel, frame: &Frame, lengths: &Lengths, name: &str) {
             }
             Base::Sigma => k * frame.states * frame.ni,
             Base::Carried => k * frame.ncarried * frame.ni,
-            Base::DWeight => k,
+            Base::Args => frame.nargs,
+            Base::DArgs => k * frame.nargs,
+            Base::Emit => frame.end * frame.emit_stride,
             Base::Seeds | Base::Seeded => {
                 // The tables are filled for every direction of the tangents (`seed_table`,
                 // `seeded_table`).

@@ -48,8 +48,10 @@ pub(crate) struct Frame {
     pub random_key: u64,
     /// The temperature.
     pub celsius: f64,
-    /// The NET_RECEIVE weight.
-    pub ev_weight: f64,
+    /// The event's flag (NET_RECEIVE).
+    pub ev_flag: f64,
+    /// The number of NET_RECEIVE arguments: the stride of `dargs`.
+    pub nargs: usize,
     /// The CV of every instance.
     pub node: *const usize,
     /// The weight of every instance.
@@ -84,8 +86,14 @@ pub(crate) struct Frame {
     /// `[k * nfields + field]`: the seed factor of direction k when it moves `field`, else an
     /// array of zeros (one value per instance either way).
     pub seeds: *const *const f64,
-    /// d(weight)/dθ_k, or zeros.
-    pub dweight: *const f64,
+    /// The values of the event's connection, one per NET_RECEIVE argument.
+    pub args: *mut f64,
+    /// Their tangents, `[k][arg]`.
+    pub dargs: *mut f64,
+    /// The event requests, `[instance][emit_stride]`.
+    pub emit: *mut f64,
+    /// The number of event-request entries per instance, `3 * emit_slots`.
+    pub emit_stride: usize,
     /// `[k]`: 1 where direction k moves a parameter of the mechanism (it has a seed), else 0;
     /// the kernel runs its specialised per-direction part where 0.
     pub seeded: *const u64,
@@ -107,7 +115,8 @@ pub(crate) enum Base {
     Dt,
     RandomKey,
     Celsius,
-    EvWeight,
+    EvFlag,
+    Nargs,
     Node,
     Weight,
     Field(usize),
@@ -126,7 +135,10 @@ pub(crate) enum Base {
     /// An ion slot's tangent array, by slot and [`tan_index`].
     TanIon(usize, usize),
     Seeds,
-    DWeight,
+    Args,
+    DArgs,
+    Emit,
+    EmitStride,
     /// The table of [`Frame::seeded`].
     Seeded,
 }
@@ -159,7 +171,8 @@ impl Base {
             B::Dt => float(offset_of!(Frame, dt)),
             B::RandomKey => int(offset_of!(Frame, random_key)),
             B::Celsius => float(offset_of!(Frame, celsius)),
-            B::EvWeight => float(offset_of!(Frame, ev_weight)),
+            B::EvFlag => float(offset_of!(Frame, ev_flag)),
+            B::Nargs => int(offset_of!(Frame, nargs)),
             B::Node => int(offset_of!(Frame, node)),
             B::Weight => int(offset_of!(Frame, weight)),
             B::Sigma => int(offset_of!(Frame, sigma)),
@@ -173,7 +186,10 @@ impl Base {
             B::TanDi => int(offset_of!(Frame, tan_di)),
             B::TanDg => int(offset_of!(Frame, tan_dg)),
             B::Seeds => int(offset_of!(Frame, seeds)),
-            B::DWeight => int(offset_of!(Frame, dweight)),
+            B::Args => int(offset_of!(Frame, args)),
+            B::DArgs => int(offset_of!(Frame, dargs)),
+            B::Emit => int(offset_of!(Frame, emit)),
+            B::EmitStride => int(offset_of!(Frame, emit_stride)),
             B::Seeded => int(offset_of!(Frame, seeded)),
             B::Field(f) => Slot::Table(offset_of!(Frame, fields), f),
             B::Ion(s, r) => Slot::Table(offset_of!(Frame, ions), s * 5 + r),
@@ -193,7 +209,7 @@ impl Base {
                 | B::TanDg
                 | B::TanIon(..)
                 | B::Seeds
-                | B::DWeight
+                | B::DArgs
                 | B::Seeded
         )
     }
@@ -235,13 +251,14 @@ pub(crate) fn bases(op: &Op, tangent: bool, out: &mut Vec<Base>) {
             Source::Area => out.extend([B::Node, B::Area]),
             Source::Diam => out.extend([B::Node, B::Diam]),
             Source::Ion(s, r) => out.extend([B::Node, B::Ion(s, ion_index(r))]),
-            Source::Const(_) | Source::Flag => {}
+            Source::Const(_) => {}
+            Source::Flag => out.push(B::EvFlag),
             Source::Draw(_) => out.extend([B::RandomKey, B::Dt]),
-            Source::Weight => out.push(B::EvWeight),
+            Source::Arg(_) => out.push(B::Args),
             Source::Sigma(_) => out.extend([B::Sigma, B::States, B::Ni]),
             Source::Carried(_) => out.extend([B::Carried, B::Ncarried, B::Ni]),
-            Source::DWeight => out.push(B::DWeight),
             _ if !tangent => {}
+            Source::TanArg(_) => out.extend([B::DArgs, B::Nargs]),
             Source::TanV => out.extend([B::Node, B::TanS, B::Ncv]),
             Source::Seed(_) => out.extend([B::Seeds, B::Nfields]),
             Source::TanIon(s, r) => out.extend([B::Node, B::Ncv, B::TanIon(s, tan_index(r))]),
@@ -255,6 +272,8 @@ pub(crate) fn bases(op: &Op, tangent: bool, out: &mut Vec<Base>) {
             Sink::Ion(s, r) => out.extend([B::Node, B::Ion(s, ion_index(r))]),
             Sink::Sigma(_) => out.extend([B::Sigma, B::States, B::Ni]),
             Sink::Carried(_) => out.extend([B::Carried, B::Ncarried, B::Ni]),
+            Sink::Arg(_) => out.push(B::Args),
+            Sink::Emit(_) => out.extend([B::Emit, B::EmitStride]),
             Sink::Current { tangent: false, .. } => out.extend([B::Node, B::Weight, B::I]),
             Sink::IonCurrent {
                 tangent: false,
@@ -285,6 +304,7 @@ pub(crate) fn bases(op: &Op, tangent: bool, out: &mut Vec<Base>) {
                 B::TanIon(s, tan_index(r)),
             ]),
             Sink::TanIon(s, r) => out.extend([B::Node, B::Ncv, B::TanIon(s, tan_index(r))]),
+            Sink::TanArg(_) => out.extend([B::DArgs, B::Nargs]),
         },
         _ => {}
     }
@@ -381,7 +401,9 @@ fn is_array(b: Base) -> bool {
             | B::T
             | B::Dt
             | B::Celsius
-            | B::EvWeight
+            | B::EvFlag
+            | B::Nargs
+            | B::EmitStride
     )
 }
 
@@ -391,6 +413,7 @@ fn is_array(b: Base) -> bool {
 pub(crate) fn validate(p: &Program, shape: &Shape) -> Result<(), String> {
     let nfields = shape.info.fields.len();
     let nslots = shape.info.ions.len();
+    let nargs = shape.info.net_args.len();
     let ok = |op: &Op| {
         let mut found = Vec::new();
         bases(op, true, &mut found);
@@ -415,6 +438,18 @@ pub(crate) fn validate(p: &Program, shape: &Shape) -> Result<(), String> {
                 sink: Sink::Carried(r),
                 ..
             } => r < shape.carried,
+            Op::Load {
+                from: Source::Arg(i) | Source::TanArg(i),
+                ..
+            }
+            | Op::Store {
+                sink: Sink::Arg(i) | Sink::TanArg(i),
+                ..
+            } => i < nargs,
+            Op::Store {
+                sink: Sink::Emit(off),
+                ..
+            } => off < 3 * shape.info.emit_slots,
             _ => true,
         };
         sources_ok

@@ -578,8 +578,10 @@ impl Gen<'_, '_> {
                 });
                 self.pack(xs)
             }
-            Source::Weight => self.splat(self.bases[&B::EvWeight]),
-            Source::Flag => self.vconst(0.0),
+            // Kernels that read an event run one instance at a time (`over_lanes`).
+            Source::Arg(_) | Source::TanArg(_) | Source::Flag => {
+                unreachable!("an event's values in a kernel over lanes")
+            }
             Source::Sigma(pos) => {
                 let i = self.row_index(B::States, pos);
                 self.vload_at(B::Sigma, i)
@@ -587,10 +589,6 @@ impl Gen<'_, '_> {
             Source::Carried(pos) => {
                 let i = self.row_index(B::Ncarried, pos);
                 self.vload_at(B::Carried, i)
-            }
-            Source::DWeight => {
-                let x = self.load(from);
-                self.splat(x)
             }
             _ if !self.tangent => self.vconst(0.0),
             Source::TanV => self.gather(B::TanS, true),
@@ -621,6 +619,9 @@ impl Gen<'_, '_> {
             Sink::Carried(pos) => {
                 let i = self.row_index(B::Ncarried, pos);
                 self.vstore_at(B::Carried, i, x);
+            }
+            Sink::Arg(_) | Sink::TanArg(_) | Sink::Emit(_) => {
+                unreachable!("an event's values in a kernel over lanes")
             }
             Sink::Current {
                 tangent: false,

@@ -140,8 +140,11 @@ impl Gen<'_, '_> {
                 let j = self.j;
                 self.call(super::module::DRAW, &[key, j, code, dt])
             }
-            Source::Weight => self.bases[&B::EvWeight],
-            Source::Flag => self.fconst(0.0),
+            Source::Arg(i) => {
+                let i = self.b.ins().iconst(I64, i as i64);
+                self.load_at(B::Args, i)
+            }
+            Source::Flag => self.bases[&B::EvFlag],
             Source::Sigma(pos) => {
                 let i = self.row_index(B::States, pos);
                 self.load_at(B::Sigma, i)
@@ -150,9 +153,12 @@ impl Gen<'_, '_> {
                 let i = self.row_index(B::Ncarried, pos);
                 self.load_at(B::Carried, i)
             }
-            Source::DWeight => self.load_at(B::DWeight, self.k),
             // Without tangents, tangent sources read 0, as in the evaluator.
             _ if !self.tangent => self.fconst(0.0),
+            Source::TanArg(i) => {
+                let i = self.darg_index(i);
+                self.load_at(B::DArgs, i)
+            }
             Source::TanV => {
                 let i = self.tan_index();
                 self.load_at(B::TanS, i)
@@ -167,6 +173,13 @@ impl Gen<'_, '_> {
                 self.load_at(B::TanIon(s, tan_index(r)), i)
             }
         }
+    }
+
+    /// The index of argument `i` in direction k of the connection's tangents: `k * nargs + i`.
+    fn darg_index(&mut self, i: usize) -> Value {
+        let nargs = self.bases[&Base::Nargs];
+        let kn = self.b.ins().imul(self.k, nargs);
+        self.b.ins().iadd_imm_s(kn, i as i64)
     }
 
     /// The address of direction k's seed factors for `field` (one per instance): the frame's
@@ -246,8 +259,23 @@ impl Gen<'_, '_> {
                     None => self.accumulate(B::G, cv, x, negate),
                 }
             }
+            Sink::Arg(i) => {
+                let i = self.b.ins().iconst(I64, i as i64);
+                self.store_at(B::Args, i, x);
+            }
+            Sink::Emit(off) => {
+                // `j * 3 * emit_slots + off`.
+                let stride = self.bases[&B::EmitStride];
+                let js = self.b.ins().imul(self.j, stride);
+                let i = self.b.ins().iadd_imm_s(js, off as i64);
+                self.store_at(B::Emit, i, x);
+            }
             // Without tangents, tangent sinks do nothing, as in the evaluator.
             _ if !self.tangent => {}
+            Sink::TanArg(i) => {
+                let i = self.darg_index(i);
+                self.store_at(B::DArgs, i, x);
+            }
             Sink::Current { negate, .. } => {
                 let i = self.tan_index();
                 self.accumulate(B::TanDi, i, x, negate);

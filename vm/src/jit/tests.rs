@@ -156,6 +156,8 @@ fn code(cases: &[Case]) -> Code {
         fields: Box::leak(fields.into_boxed_slice()),
         ions: &[],
         net_receive: false,
+        net_args: &[],
+        emit_slots: 0,
     }));
     let mut outer = vec![
         Op::Load {
@@ -193,6 +195,7 @@ fn code(cases: &[Case]) -> Code {
             init,
             states: Program::default(),
             net_receive: None,
+            net_init: None,
             tangent: None,
         },
         constants: Vec::new(),
@@ -233,6 +236,7 @@ impl Cvs {
             ions: &mut [],
             ion_slots: &[],
             random: Default::default(),
+            emit: &mut [],
         }
     }
 }

@@ -287,6 +287,7 @@ pub fn statement_name(k: &StmtKind) -> &'static str {
         StmtKind::Solve { .. } => "SOLVE",
         StmtKind::NetSend { .. } => "net_send",
         StmtKind::NetEvent { .. } => "net_event",
+        StmtKind::NetMove { .. } => "net_move",
         StmtKind::Watch { .. } => "WATCH",
     }
 }

@@ -14,8 +14,9 @@ use crate::ir::{Module, StmtKind, VarKind};
 use super::derive::{self, DirVars, Direction};
 use super::print;
 
-/// Fails on a NET_RECEIVE the back end does not translate: one with an INITIAL block, or with
-/// statements other than assignments and if/else.
+/// Fails on a NET_RECEIVE the back end does not translate: one with an INITIAL block or with
+/// arguments after the weight (Arbor keeps no values per connection), or with statements other
+/// than assignments and if/else.
 pub fn check_net_receive(m: &Module) -> Result<(), Diagnostics> {
     let Some(nr) = &m.net_receive else {
         return Ok(());
@@ -25,6 +26,15 @@ pub fn check_net_receive(m: &Module) -> Result<(), Diagnostics> {
             nr.span,
             "an INITIAL block inside NET_RECEIVE is not supported by the Arbor back end",
         )
+        .into());
+    }
+    if nr.args.len() > 1 {
+        return Err(Diagnostic::error(
+            nr.span,
+            "NET_RECEIVE arguments after the weight (values kept per connection) are not \
+             supported by the Arbor back end",
+        )
+        .with_note("Arbor passes only the weight to NET_RECEIVE and keeps no values per connection")
         .into());
     }
     for s in &m.block(nr.body).body {

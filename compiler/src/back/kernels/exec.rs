@@ -37,6 +37,31 @@ impl Env {
     }
 }
 
+/// What an event statement asks of the runtime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmitKind {
+    /// `net_send(delay, flag)`: a self-event after `delay` with `flag`.
+    Send = 1,
+    /// `net_move(time)`: the pending self-event moves to `time`.
+    Move = 2,
+}
+
+/// An event statement met while running a block: its kind, the condition under which it runs
+/// (`None`: always) and its two arguments, as values at the statement.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Emit {
+    /// What it does.
+    pub kind: EmitKind,
+    /// The path condition of the if/else branches it sits in.
+    pub cond: Option<ExprId>,
+    /// The delay (net_send) or the new time (net_move).
+    pub a: ExprId,
+    /// The flag (net_send), else 0.
+    pub b: ExprId,
+    /// Where it was written.
+    pub span: crate::diag::Span,
+}
+
 /// Runs blocks of one module symbolically on a copy of its arena.
 pub struct Exec<'m> {
     /// The module.
@@ -45,6 +70,14 @@ pub struct Exec<'m> {
     pub ar: ExprArena,
     /// Problems found: statements the runtime interface cannot express.
     pub diags: Diagnostics,
+    /// The event statements run so far, in program order.
+    pub emits: Vec<Emit>,
+    /// The path condition of the statements being run (inside if/else), if any.
+    pub path: Option<ExprId>,
+    /// How deep in loops of run-time bounds the statements being run are.
+    pub loops: usize,
+    /// The number of event statements the last primal kernel stored.
+    pub emitted: usize,
 }
 
 impl<'m> Exec<'m> {
@@ -54,6 +87,10 @@ impl<'m> Exec<'m> {
             m,
             ar: m.exprs.clone(),
             diags: Diagnostics::new(),
+            emits: Vec::new(),
+            path: None,
+            loops: 0,
+            emitted: 0,
         }
     }
 
@@ -84,10 +121,15 @@ impl<'m> Exec<'m> {
                     self.run(taken, env, solves);
                     return;
                 }
+                let (p_then, p_else) = self.branch_paths(c);
+                let outer = self.path;
                 let mut a = env.clone();
+                self.path = Some(p_then);
                 self.run(then, &mut a, solves);
                 let mut b = env.clone();
+                self.path = Some(p_else);
                 self.run(otherwise, &mut b, solves);
+                self.path = outer;
                 let keys: BTreeSet<VarId> =
                     a.values.keys().chain(b.values.keys()).copied().collect();
                 for k in keys {
@@ -117,7 +159,15 @@ impl<'m> Exec<'m> {
                     &format!("array element `{name}[...]` at an index known only at run time"),
                 )
             }
-            StmtKind::NetSend { .. } => self.unsupported(s, "net_send"),
+            StmtKind::NetSend { delay, flag } => {
+                let (a, b) = (self.substitute(*delay, env), self.substitute(*flag, env));
+                self.emit(s, EmitKind::Send, a, b);
+            }
+            StmtKind::NetMove { time } => {
+                let a = self.substitute(*time, env);
+                let b = self.ar.num(0.0);
+                self.emit(s, EmitKind::Move, a, b);
+            }
             StmtKind::NetEvent { .. } => self.unsupported(s, "net_event"),
             StmtKind::Watch { .. } => self.unsupported(s, "WATCH"),
             StmtKind::Ode { .. }
@@ -132,6 +182,39 @@ impl<'m> Exec<'m> {
                 ));
             }
         }
+    }
+
+    /// The path conditions of the two branches of an if/else on `c`, within the current path.
+    pub fn branch_paths(&mut self, c: ExprId) -> (ExprId, ExprId) {
+        match self.path {
+            None => {
+                let not = self.ar.unary(crate::ir::UnOp::Not, c);
+                (c, not)
+            }
+            Some(g) => {
+                let zero = self.ar.num(0.0);
+                (self.ar.select(c, g, zero), self.ar.select(c, zero, g))
+            }
+        }
+    }
+
+    /// Records an event statement, which must not sit in a loop of run-time bounds.
+    pub fn emit(&mut self, s: &Stmt, kind: EmitKind, a: ExprId, b: ExprId) {
+        if self.loops > 0 {
+            let what = match kind {
+                EmitKind::Send => "net_send",
+                EmitKind::Move => "net_move",
+            };
+            self.unsupported(s, &format!("{what} inside a FROM loop of run-time bounds"));
+            return;
+        }
+        self.emits.push(Emit {
+            kind,
+            cond: self.path,
+            a,
+            b,
+            span: s.span,
+        });
     }
 
     fn unsupported(&mut self, s: &Stmt, what: &str) {

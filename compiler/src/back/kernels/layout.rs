@@ -133,6 +133,12 @@ pub struct Info {
     pub ions: Vec<IonMeta>,
     /// Whether it has a NET_RECEIVE block.
     pub net_receive: bool,
+    /// The names of the NET_RECEIVE arguments, the weight first (the values each connection
+    /// keeps).
+    pub net_args: Vec<String>,
+    /// The number of event statements (net_send, net_move) of INITIAL or of NET_RECEIVE,
+    /// whichever has more: the slots of event requests each instance has.
+    pub emit_slots: usize,
 }
 
 /// The metadata of `m`; what the runtime cannot represent is reported in `diags`.
@@ -215,6 +221,12 @@ pub fn info(m: &Module, layout: &Layout, diags: &mut Diagnostics) -> Info {
         fields,
         ions,
         net_receive: m.net_receive.is_some(),
+        net_args: m
+            .net_receive
+            .iter()
+            .flat_map(|nr| nr.args.iter().map(|&a| m.var(a).name.clone()))
+            .collect(),
+        emit_slots: 0,
     }
 }
 

@@ -28,6 +28,7 @@ use std::collections::{BTreeSet, HashSet};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::ir::{ArrayId, ExprArena, ExprId, IonRole, Module, VarId};
 use body::KernelWriter;
+pub use exec::EmitKind;
 use exec::Exec;
 pub use layout::{Info, Layout};
 
@@ -54,8 +55,9 @@ pub enum Source {
     Ion(usize, IonRole),
     /// A constant.
     Const(f64),
-    /// The NET_RECEIVE weight argument.
-    Weight,
+    /// NET_RECEIVE argument `.0` of the event's connection (0 is the weight; the others are
+    /// the values the connection keeps).
+    Arg(usize),
     /// The NET_RECEIVE flag: 0 for events from connections.
     Flag,
     /// The tangent of v in direction k (S_k at the CV).
@@ -68,8 +70,8 @@ pub enum Source {
     Seed(usize),
     /// An ion variable's tangent in direction k at the instance's CV.
     TanIon(usize, IonRole),
-    /// d(weight)/dθ_k of the NET_RECEIVE weight, 0 when the weight depends on no θ.
-    DWeight,
+    /// The tangent in direction k of NET_RECEIVE argument `.0` of the event's connection.
+    TanArg(usize),
     /// A random draw of instance j in this kernel call (docs/DESIGN.md, "Random numbers"): the
     /// runtime's counter-based stream of the instance, at the draw's stream id.
     Draw(crate::ir::Draw),
@@ -121,6 +123,15 @@ pub enum Sink {
     TanIon(usize, IonRole),
     /// Stores the tangent in direction k of the carried variable at this position.
     Carried(usize),
+    /// Stores NET_RECEIVE argument `.0` of the event's connection (a value kept per connection).
+    Arg(usize),
+    /// Stores entry `.0` of the instance's event requests: the entries of event statement i are
+    /// `3 i` (its [`EmitKind`] code where it ran, else 0), `3 i + 1` (the delay of net_send,
+    /// the time of net_move) and `3 i + 2` (the flag of net_send); an instance's requests are
+    /// [`Info::emit_slots`] `* 3` entries from `j * emit_slots * 3` in the context's `emit`.
+    Emit(usize),
+    /// Stores the tangent in direction k of NET_RECEIVE argument `.0` of the event's connection.
+    TanArg(usize),
 }
 
 impl Sink {
@@ -304,6 +315,8 @@ pub struct TangentKernels {
     pub states: Body,
     /// The derivative of NET_RECEIVE, for one instance.
     pub net_receive: Option<Body>,
+    /// The derivative of the INITIAL nested in NET_RECEIVE, for one connection.
+    pub net_init: Option<Body>,
     /// Whether `states` also advances the states (the primal update is then skipped).
     pub fused: bool,
     /// The number of carried variables whose tangents the mechanism keeps per instance.
@@ -327,6 +340,8 @@ pub struct Kernels {
     pub states: Body,
     /// NET_RECEIVE, for one instance; `None` without NET_RECEIVE.
     pub net_receive: Option<Body>,
+    /// The INITIAL nested in NET_RECEIVE, for one connection; `None` without it.
+    pub net_init: Option<Body>,
     /// The tangent kernels; `None` when the module has no tangent maps.
     pub tangent: Option<TangentKernels>,
 }
@@ -354,9 +369,16 @@ pub fn plan(m: &Module, parameters: Option<&[String]>) -> Result<Kernels, Diagno
     let kw = KernelWriter { m, layout: &layout };
     let mut ex = Exec::new(m);
     let init = primal::init(&kw, &mut ex);
+    let init_emits = ex.emitted;
     let currents = primal::currents(&kw, &mut ex);
+    primal::no_emits(&mut ex, "BREAKPOINT");
     let states = primal::states(&kw, &mut ex);
+    primal::no_emits(&mut ex, "the blocks BREAKPOINT solves");
     let net_receive = primal::net_receive(&kw, &mut ex);
+    let receive_emits = ex.emitted;
+    let net_init = primal::net_init(&kw, &mut ex);
+    let mut info = info;
+    info.emit_slots = init_emits.max(receive_emits);
     let tangent = m.tangent.as_ref().map(|maps| {
         let seeded: HashSet<VarId> = m
             .parameters()
@@ -369,7 +391,12 @@ pub fn plan(m: &Module, parameters: Option<&[String]>) -> Result<Kernels, Diagno
             currents: tw.currents(&mut ex),
             states: tw.states(&mut ex),
             net_receive: tw.net_receive(&mut ex),
-            fused: maps.state.is_some(),
+            net_init: tw.net_init(&mut ex),
+            fused: {
+                // Tangent kernels request no events: the primal kernels do.
+                ex.emits.clear();
+                maps.state.is_some()
+            },
             carried: maps.carried.len(),
         }
     });
@@ -385,6 +412,7 @@ pub fn plan(m: &Module, parameters: Option<&[String]>) -> Result<Kernels, Diagno
         currents,
         states,
         net_receive,
+        net_init,
         tangent,
     })
 }

@@ -85,8 +85,44 @@ pub fn init(kw: &KernelWriter, ex: &mut Exec) -> Body {
     };
     // Every state is stored: those INITIAL leaves alone at their start values.
     let mut flags = Body::default();
-    let outputs = stores(kw, &mut ex.ar, &env, &mut flags);
+    let mut outputs = stores(kw, &mut ex.ar, &env, &mut flags);
+    outputs.extend(emit_stores(ex));
     finish(kw, ex, seq, outputs, flags, &|_| None)
+}
+
+/// The stores of the event statements the last block ran ([`Sink::Emit`]), which it takes.
+fn emit_stores(ex: &mut Exec) -> Vec<Output> {
+    let emits = std::mem::take(&mut ex.emits);
+    ex.emitted = emits.len();
+    let mut out = Vec::with_capacity(3 * emits.len());
+    for (i, e) in emits.iter().enumerate() {
+        let code = ex.ar.num(e.kind as u8 as f64);
+        let kind = match e.cond {
+            None => code,
+            Some(c) => {
+                let zero = ex.ar.num(0.0);
+                ex.ar.select(c, code, zero)
+            }
+        };
+        out.push((kind, false, Sink::Emit(3 * i)));
+        out.push((e.a, false, Sink::Emit(3 * i + 1)));
+        out.push((e.b, false, Sink::Emit(3 * i + 2)));
+    }
+    out
+}
+
+/// Rejects the event statements of a block that cannot send events (they were run last).
+pub fn no_emits(ex: &mut Exec, block: &str) {
+    for e in std::mem::take(&mut ex.emits) {
+        ex.diags.push(
+            Diagnostic::error(
+                e.span,
+                format!("unsupported construct: net_send or net_move in {block}"),
+            )
+            .with_label("only INITIAL and NET_RECEIVE send events")
+            .with_note("NEURON sends self-events from INITIAL and NET_RECEIVE"),
+        );
+    }
 }
 
 /// The body of `outputs`, after the items of `seq` where the block was sequential.
@@ -212,40 +248,80 @@ pub fn states(kw: &KernelWriter, ex: &mut Exec) -> Body {
 }
 
 /// `net_receive`: the NET_RECEIVE body for one instance. Returns `None` without NET_RECEIVE.
+/// Its arguments are the values of the event's connection: read from and stored back to it.
 pub fn net_receive(kw: &KernelWriter, ex: &mut Exec) -> Option<Body> {
     let m = kw.m;
     let nr = m.net_receive.as_ref()?;
-    if let Some(b) = nr.initial {
-        ex.diags.push(
-            Diagnostic::error(
-                m.block(b).span,
-                "unsupported construct: INITIAL inside NET_RECEIVE",
-            )
-            .with_label("INITIAL inside NET_RECEIVE is not supported")
-            .with_note("the runtime keeps no values per connection"),
-        );
-    }
-    if nr.args.len() > 1 {
-        ex.diags.push(
-            Diagnostic::error(nr.span, "unsupported construct: NET_RECEIVE arguments after the weight")
-                .with_label("NET_RECEIVE arguments after the weight are not supported")
-                .with_note("the runtime passes only the weight to NET_RECEIVE and keeps no values per connection"),
-        );
-    }
     let mut env = Env::default();
     let seq = ex.run_block(&m.block(nr.body).body, &mut env, Solves::Inline);
+    Some(event_body(kw, ex, seq, &env))
+}
+
+/// `net_init`: the INITIAL block nested in NET_RECEIVE, for one connection; `None` without it.
+pub fn net_init(kw: &KernelWriter, ex: &mut Exec) -> Option<Body> {
+    let m = kw.m;
+    let block = m.net_receive.as_ref()?.initial?;
+    let mut env = Env::default();
+    let seq = ex.run_block(&m.block(block).body, &mut env, Solves::Inline);
+    no_emits(ex, "the INITIAL nested in NET_RECEIVE");
+    Some(event_body(kw, ex, seq, &env))
+}
+
+/// The body of a block run with a connection's values: the fields it changes and the
+/// arguments it assigns, stored back to the connection.
+fn event_body(kw: &KernelWriter, ex: &mut Exec, seq: Option<Seq>, env: &Env) -> Body {
     let mut flags = Body::default();
-    let outputs = stores(kw, &mut ex.ar, &env, &mut flags);
-    let weight = nr.args.first().copied();
-    let flag = nr.flag;
-    let load = move |v: VarId| {
-        if Some(v) == weight {
-            Some(Source::Weight)
-        } else if v == flag {
-            Some(Source::Flag)
-        } else {
-            None
-        }
+    let mut outputs = stores(kw, &mut ex.ar, env, &mut flags);
+    outputs.extend(arg_stores(kw.m, &mut ex.ar, env, false));
+    outputs.extend(emit_stores(ex));
+    finish(kw, ex, seq, outputs, flags, &|v| event_load(kw.m, v))
+}
+
+/// How a block run for an event reads the NET_RECEIVE arguments and the flag.
+pub fn event_load(m: &Module, v: VarId) -> Option<Source> {
+    let nr = m.net_receive.as_ref()?;
+    if let Some(i) = nr.args.iter().position(|&a| a == v) {
+        Some(Source::Arg(i))
+    } else if v == nr.flag {
+        Some(Source::Flag)
+    } else {
+        None
+    }
+}
+
+/// The stores of the NET_RECEIVE arguments `env` changed (or, with `tangent`, of their
+/// tangents, given as the tangent variables' values).
+pub fn arg_stores(
+    m: &Module,
+    ar: &mut crate::ir::ExprArena,
+    env: &Env,
+    tangent: bool,
+) -> Vec<Output> {
+    let mut out = Vec::new();
+    let Some(nr) = m.net_receive.as_ref() else {
+        return out;
     };
-    Some(finish(kw, ex, seq, outputs, flags, &load))
+    for (i, &a) in nr.args.iter().enumerate() {
+        let var = if tangent {
+            match m.var_ids().find(|&t| m.var(t).kind == VarKind::Tangent(a)) {
+                Some(t) => t,
+                None => continue,
+            }
+        } else {
+            a
+        };
+        let Some(&value) = env.values.get(&var) else {
+            continue;
+        };
+        if value == ar.var(var) {
+            continue;
+        }
+        let sink = if tangent {
+            Sink::TanArg(i)
+        } else {
+            Sink::Arg(i)
+        };
+        out.push((value, tangent, sink));
+    }
+    out
 }

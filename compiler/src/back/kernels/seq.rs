@@ -274,13 +274,17 @@ impl Seq {
                     Some(g) => (ex.ar.select(c, g, zero), ex.ar.select(c, zero, g)),
                 };
                 self.depth += 1;
+                let outer_path = ex.path;
                 let mut a = env.clone();
                 self.guard = Some(g_then);
+                ex.path = Some(g_then);
                 self.run(ex, then, &mut a, solves);
                 let mut b = env.clone();
                 self.guard = Some(g_else);
+                ex.path = Some(g_else);
                 self.run(ex, otherwise, &mut b, solves);
                 self.guard = outer;
+                ex.path = outer_path;
                 self.depth -= 1;
                 let keys: BTreeSet<VarId> =
                     a.values.keys().chain(b.values.keys()).copied().collect();
@@ -386,7 +390,9 @@ impl Seq {
         inner.values.insert(var, c);
         let guard = self.guard.take();
         self.depth += 1;
+        ex.loops += 1;
         self.run(ex, body, &mut inner, solves);
+        ex.loops -= 1;
         self.depth -= 1;
         self.guard = guard;
         // The values an iteration leaves, all computed before any slot changes.

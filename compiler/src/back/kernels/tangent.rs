@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use super::body::{KernelWriter, Output};
 use super::exec::{Env, Exec, Solves};
 use super::layout::ion_binding;
-use super::primal::{current_sinks, initial_env, merge, stores};
+use super::primal::{arg_stores, current_sinks, event_load, initial_env, merge, stores};
 use super::{Body, Sink, Source};
 use crate::ir::{BlockId, Builtin, IonRole, StmtKind, TangentMaps, VarId, VarKind};
 
@@ -56,17 +56,8 @@ impl<'a> TangentWriter<'a> {
     /// How an input tangent is read in direction k, for instance j at CV cv.
     fn load(&self, v: VarId) -> Option<Source> {
         let m = self.kw.m;
-        let weight = m
-            .net_receive
-            .as_ref()
-            .and_then(|nr| nr.args.first().copied());
-        if let Some(nr) = &m.net_receive {
-            if Some(v) == weight {
-                return Some(Source::Weight);
-            }
-            if v == nr.flag {
-                return Some(Source::Flag);
-            }
+        if let Some(from) = event_load(m, v) {
+            return Some(from);
         }
         let VarKind::Tangent(p) = m.var(v).kind else {
             return None;
@@ -90,7 +81,10 @@ impl<'a> TangentWriter<'a> {
             VarKind::Ion { ion, role } if role != IonRole::Conductance => {
                 Source::TanIon(ion.index(), role)
             }
-            _ if Some(p) == weight => Source::DWeight,
+            VarKind::Local => match event_load(m, p) {
+                Some(Source::Arg(i)) => Source::TanArg(i),
+                _ => Source::Const(0.0),
+            },
             _ => Source::Const(0.0),
         })
     }
@@ -290,11 +284,24 @@ impl<'a> TangentWriter<'a> {
     pub fn net_receive(&self, ex: &mut Exec) -> Option<Body> {
         let block = self.maps.net_receive?;
         self.kw.m.net_receive.as_ref()?;
-        Some(self.body(ex, block, Env::default(), &|ex, env, flags| {
+        Some(self.event_body(ex, block))
+    }
+
+    /// `net_init_tangent` for one connection, if NET_RECEIVE has a nested INITIAL.
+    pub fn net_init(&self, ex: &mut Exec) -> Option<Body> {
+        let block = self.maps.net_init?;
+        Some(self.event_body(ex, block))
+    }
+
+    /// The tangent of a block run for one event (or connection): σ, the carried tangents and
+    /// the tangents of the connection's values it changes.
+    fn event_body(&self, ex: &mut Exec, block: BlockId) -> Body {
+        self.body(ex, block, Env::default(), &|ex, env, flags| {
             let mut out = self.sigma_stores(ex, env, flags);
             out.extend(self.pointer_stores(ex, env, block));
             out.extend(self.carried_stores(ex, env, block));
+            out.extend(arg_stores(self.kw.m, &mut ex.ar, env, true));
             out
-        }))
+        })
     }
 }

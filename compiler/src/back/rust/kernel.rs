@@ -153,8 +153,8 @@ impl<'a> KernelPrinter<'a> {
                 quote!(ctx.ions[#slot].#array[cv])
             }
             Source::Const(x) => number(x),
-            Source::Weight => quote!(weight),
-            Source::Flag => quote!(0.0),
+            Source::Arg(i) => quote!(ev.args[#i]),
+            Source::Flag => quote!(ev.flag),
             Source::TanV => quote!(tan.s[idx]),
             Source::Sigma(pos) => self.sigma(pos),
             Source::Carried(pos) => self.carried(pos),
@@ -166,7 +166,10 @@ impl<'a> KernelPrinter<'a> {
                 let (slot, array) = (self.slot_ident(slot), ion_array(role));
                 quote!(tan.ions[#slot].#array[idx])
             }
-            Source::DWeight => quote!(if dweight.is_empty() { 0.0 } else { dweight[k] }),
+            Source::TanArg(i) => {
+                let n = self.kernels.info.net_args.len();
+                quote!(ev.dargs[k * #n + #i])
+            }
             Source::Draw(d) => draw(d, quote!(j)),
         }
     }
@@ -248,6 +251,15 @@ impl<'a> KernelPrinter<'a> {
             Sink::Carried(pos) => {
                 let target = self.carried(pos);
                 quote!(#target = #x;)
+            }
+            Sink::Arg(i) => quote!(ev.args[#i] = #x;),
+            Sink::Emit(off) => {
+                let stride = 3 * self.kernels.info.emit_slots;
+                quote!(ctx.emit[j * #stride + #off] = #x;)
+            }
+            Sink::TanArg(i) => {
+                let n = self.kernels.info.net_args.len();
+                quote!(ev.dargs[k * #n + #i] = #x;)
             }
         }
     }

@@ -59,8 +59,10 @@ impl KernelPrinter<'_> {
                 let x = number(x);
                 quote!(Lanes::splat(#x))
             }
-            Source::Weight => quote!(Lanes::splat(weight)),
-            Source::Flag => quote!(Lanes::splat(0.0)),
+            // Kernels that read an event run one instance at a time, never over lanes.
+            Source::Arg(_) | Source::TanArg(_) | Source::Flag => {
+                unreachable!("an event's values in a kernel over lanes")
+            }
             Source::TanV => gather(quote!(tan.s), quote!(k * ncv)),
             Source::Sigma(pos) => {
                 let at = strided_index(self.state_rows(), pos);
@@ -77,13 +79,6 @@ impl KernelPrinter<'_> {
             Source::TanIon(slot, role) => {
                 let (slot, array) = (self.slot_ident(slot), ion_array(role));
                 gather(quote!(&tan.ions[#slot].#array), quote!(k * ncv))
-            }
-            Source::DWeight => {
-                quote!(Lanes::splat(if dweight.is_empty() {
-                    0.0
-                } else {
-                    dweight[k]
-                }))
             }
         }
     }
@@ -177,6 +172,9 @@ impl KernelPrinter<'_> {
             Sink::Carried(pos) => {
                 let at = strided_index(self.carried_rows(), pos);
                 quote!(Lanes::store(#x, &mut self.dcarried, #at);)
+            }
+            Sink::Arg(_) | Sink::TanArg(_) | Sink::Emit(_) => {
+                unreachable!("an event's values in a kernel over lanes")
             }
         }
     }

@@ -105,6 +105,8 @@ pub fn info(info: &Info) -> TokenStream {
     let name = &info.name;
     let (nf, ni) = (info.fields.len(), info.ions.len());
     let net_receive = info.net_receive;
+    let net_args = &info.net_args;
+    let emit_slots = info.emit_slots;
     quote! {
         static FIELDS: [FieldInfo; #nf] = [#(#fields),*];
 
@@ -117,6 +119,8 @@ pub fn info(info: &Info) -> TokenStream {
             fields: &FIELDS,
             ions: &IONS,
             net_receive: #net_receive,
+            net_args: &[#(#net_args),*],
+            emit_slots: #emit_slots,
         };
     }
 }

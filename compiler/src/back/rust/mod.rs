@@ -93,19 +93,27 @@ pub fn generate(
     };
     let currents = over_lanes("currents", &ks.currents, false);
     let states = over_lanes("states", &ks.states, false);
-    let net_receive = ks.net_receive.as_ref().map(|body| {
-        let code = kp.net_receive(body);
-        let (ctx, instance, weight) = (
+    let event_fn = |name: &str, code: TokenStream| {
+        let f = names::ident(name);
+        let (ctx, instance, ev) = (
             param(&code, "ctx"),
             param(&code, "instance"),
-            param(&code, "weight"),
+            param(&code, "ev"),
         );
         quote! {
-            fn net_receive(&mut self, #ctx: &mut Context, #instance: usize, #weight: f64) {
+            fn #f(&mut self, #ctx: &mut Context, #instance: usize, #ev: &mut EventArgs) {
                 #code
             }
         }
-    });
+    };
+    let net_receive = ks
+        .net_receive
+        .as_ref()
+        .map(|body| event_fn("net_receive", kp.net_receive(body)));
+    let net_init = ks
+        .net_init
+        .as_ref()
+        .map(|body| event_fn("net_init", kp.net_receive(body)));
     let tangents = match &ks.tangent {
         Some(tk) => {
             let init = match &tk.init {
@@ -115,28 +123,35 @@ pub fn generate(
             let init = kernel_fn("init_tangent", init, true);
             let currents = over_lanes("currents_tangent", &tk.currents, true);
             let states = over_lanes("states_tangent", &tk.states, true);
-            let nr = tk.net_receive.as_ref().map(|body| {
+            let event_tangent_fn = |name: &str, body: &kernels::Body| {
                 let code = kp.net_receive_tangent(body);
-                let (ctx, tan, instance, weight, dweight) = (
+                let f = names::ident(name);
+                let (ctx, tan, instance, ev) = (
                     param(&code, "ctx"),
                     param(&code, "tan"),
                     param(&code, "instance"),
-                    param(&code, "weight"),
-                    param(&code, "dweight"),
+                    param(&code, "ev"),
                 );
                 quote! {
-                    fn net_receive_tangent(
+                    fn #f(
                         &mut self,
                         #ctx: &mut Context,
                         #tan: &mut Tangents,
                         #instance: usize,
-                        #weight: f64,
-                        #dweight: &[f64],
+                        #ev: &mut EventArgs,
                     ) {
                         #code
                     }
                 }
-            });
+            };
+            let nr = tk
+                .net_receive
+                .as_ref()
+                .map(|body| event_tangent_fn("net_receive_tangent", body));
+            let ni = tk
+                .net_init
+                .as_ref()
+                .map(|body| event_tangent_fn("net_init_tangent", body));
             let fused = tk.fused;
             quote! {
                 #init
@@ -146,6 +161,7 @@ pub fn generate(
                     #fused
                 }
                 #nr
+                #ni
             }
         }
         None => {
@@ -193,9 +209,14 @@ pub fn generate(
     } else {
         TokenStream::new()
     };
+    let event_args = if ks.net_receive.is_some() {
+        quote!(EventArgs,)
+    } else {
+        TokenStream::new()
+    };
     let file = quote! {
         use gradmod_runtime::mechanism::{
-            Context, FieldInfo, FieldRole, IonUse, #ion_var Mechanism, MechanismInfo,
+            Context, #event_args FieldInfo, FieldRole, IonUse, #ion_var Mechanism, MechanismInfo,
             MechanismKind, Tangents,
         };
 
@@ -237,6 +258,7 @@ pub fn generate(
             #currents
             #states
             #net_receive
+            #net_init
             #tangents
         }
 

@@ -1,0 +1,218 @@
+//! Connections onto point processes (NEURON's NetCon): the values each keeps, one per
+//! `NET_RECEIVE` argument, their initialisation by the `INITIAL` block nested in `NET_RECEIVE`,
+//! and the tangents of both (docs/DESIGN.md, "Events").
+
+use crate::cell::{Cell, MechId};
+use crate::error::{Error, Result, check_finite};
+use crate::events::{Event, NetCon, NetConId};
+use crate::mechanism::EventArgs;
+use crate::params::ParamTarget;
+use crate::phase::{phase_context, phase_tangents};
+
+impl Cell {
+    /// Adds a connection of weight `weight` onto instance `instance` of point process `mech`;
+    /// its other values (the `NET_RECEIVE` arguments after the weight) start at 0 and are set
+    /// by the `INITIAL` block nested in `NET_RECEIVE` at each initialisation.
+    pub fn connect(&mut self, mech: MechId, instance: usize, weight: f64) -> Result<NetConId> {
+        let slot = self.mechs.get(mech.0).ok_or_else(|| Error::UnknownName {
+            kind: "mechanism",
+            name: mech.0.to_string(),
+        })?;
+        let info = slot.mech.info();
+        if !info.net_receive {
+            return Err(Error::Invalid(format!(
+                "`{}` has no NET_RECEIVE block and cannot receive events",
+                info.name
+            )));
+        }
+        if instance >= slot.mech.instance_count() {
+            return Err(Error::UnknownName {
+                kind: "instance",
+                name: format!("{}[{instance}]", info.name),
+            });
+        }
+        check_finite(|| format!("connection weight for {}", info.name), weight)?;
+        let mut start = vec![0.0; info.net_args.len().max(1)];
+        start[0] = weight;
+        self.events.netcons.push(NetCon {
+            mech,
+            instance,
+            args: start.clone(),
+            dargs: Vec::new(),
+            start,
+        });
+        Ok(NetConId(self.events.netcons.len() - 1))
+    }
+
+    /// Schedules an event through connection `nc` at `time`: `NET_RECEIVE` of its target with
+    /// the connection's values at delivery and flag 0.
+    pub fn deliver(&mut self, time: f64, nc: NetConId) -> Result<()> {
+        let con = self.netcon(nc)?;
+        let (mech, instance) = (con.mech, con.instance);
+        check_finite(|| format!("event time for connection {}", nc.0), time)?;
+        self.push_event(time, mech, instance, Some(nc.0), 0.0, false);
+        Ok(())
+    }
+
+    /// Queues an event, after every event already queued for the same time.
+    pub(crate) fn push_event(
+        &mut self,
+        time: f64,
+        mech: MechId,
+        instance: usize,
+        netcon: Option<usize>,
+        flag: f64,
+        from_self: bool,
+    ) -> u64 {
+        let e = &mut self.events;
+        let seq = e.seq;
+        e.queue.push(Event {
+            time,
+            seq,
+            mech,
+            instance,
+            netcon,
+            flag,
+            from_self,
+        });
+        e.seq += 1;
+        seq
+    }
+
+    /// Queues what the last `init` or `net_receive` of mechanism `m` requested for instance `j`
+    /// (its [`crate::mechanism::Context::emit`] entries), at time `t`: `net_send` queues a
+    /// self-event carrying the connection `netcon` of the event being handled (as NEURON's
+    /// carries its weight vector), `net_move` moves the instance's pending self-event.
+    pub(crate) fn take_requests(
+        &mut self,
+        m: usize,
+        j: usize,
+        t: f64,
+        netcon: Option<usize>,
+    ) -> Result<()> {
+        let slots = self.mechs[m].mech.info().emit_slots;
+        for i in 0..slots {
+            let at = (j * slots + i) * 3;
+            let [kind, a, b] = [0, 1, 2].map(|p| self.mechs[m].emit[at + p]);
+            let name = self.mechs[m].mech.info().name;
+            if kind == 1.0 {
+                let time = t + a;
+                if !(a >= 0.0 && time.is_finite()) {
+                    return Err(Error::BadValue {
+                        object: format!("net_send of {name}[{j}] at t = {t} ms"),
+                        value: a,
+                        message: "the delay must be finite and not negative".into(),
+                    });
+                }
+                let seq = self.push_event(time, MechId(m), j, netcon, b, true);
+                self.mechs[m].movable[j] = Some(seq);
+            } else if kind == 2.0 {
+                self.move_event(m, j, t, a)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `net_move(time)` of instance `j` of mechanism `m` at `t`: its pending self-event is
+    /// delivered at `time` instead, after the events already queued for that time.
+    fn move_event(&mut self, m: usize, j: usize, t: f64, time: f64) -> Result<()> {
+        let name = self.mechs[m].mech.info().name;
+        let Some(seq) = self.mechs[m].movable[j] else {
+            return Err(Error::Invalid(format!(
+                "net_move of {name}[{j}] at t = {t} ms: no self-event is pending"
+            )));
+        };
+        if !(time >= t && time.is_finite()) {
+            return Err(Error::BadValue {
+                object: format!("net_move of {name}[{j}] at t = {t} ms"),
+                value: time,
+                message: "the new time must be finite and not before t".into(),
+            });
+        }
+        let mut events = std::mem::take(&mut self.events.queue).into_vec();
+        let new_seq = self.events.seq;
+        self.events.seq += 1;
+        for e in &mut events {
+            if e.seq == seq {
+                e.time = time;
+                e.seq = new_seq;
+            }
+        }
+        self.events.queue = events.into();
+        self.mechs[m].movable[j] = Some(new_seq);
+        Ok(())
+    }
+
+    fn netcon(&self, nc: NetConId) -> Result<&NetCon> {
+        self.events
+            .netcons
+            .get(nc.0)
+            .ok_or_else(|| Error::UnknownName {
+                kind: "connection",
+                name: nc.0.to_string(),
+            })
+    }
+
+    /// The number of connections.
+    pub fn netcon_count(&self) -> usize {
+        self.events.netcons.len()
+    }
+
+    /// The current values of connection `nc`, one per `NET_RECEIVE` argument (the weight first).
+    pub fn netcon_values(&self, nc: NetConId) -> Result<&[f64]> {
+        Ok(&self.netcon(nc)?.args)
+    }
+
+    /// The tangents of the values of connection `nc`, `[k][arg]`.
+    pub fn netcon_tangents(&self, nc: NetConId) -> Result<&[f64]> {
+        Ok(&self.netcon(nc)?.dargs)
+    }
+
+    /// The weight connection `nc` starts each run with.
+    pub fn netcon_weight(&self, nc: NetConId) -> Result<f64> {
+        Ok(self.netcon(nc)?.start[0])
+    }
+
+    /// Sets the weight connection `nc` starts each run with.
+    pub fn set_netcon_weight(&mut self, nc: NetConId, weight: f64) -> Result<()> {
+        check_finite(|| format!("weight of connection {}", nc.0), weight)?;
+        self.netcon(nc)?;
+        self.events.netcons[nc.0].start[0] = weight;
+        self.fields_dirty = true;
+        Ok(())
+    }
+
+    /// Initialises every connection: its values from their start (the weight, then zeros), their
+    /// tangents from the parameters (a weight's own column is its dp/dθ), then the `INITIAL`
+    /// nested in `NET_RECEIVE` and its tangent, connection by connection.
+    pub(crate) fn init_netcons(&mut self) {
+        let kk = self.params.len();
+        let n = self.layout.len();
+        for c in 0..self.events.netcons.len() {
+            let nc = &mut self.events.netcons[c];
+            let nargs = nc.start.len();
+            nc.args.clone_from(&nc.start);
+            nc.dargs.clear();
+            nc.dargs.resize(kk * nargs, 0.0);
+            for (k, p) in self.params.iter().enumerate() {
+                if p.target == ParamTarget::NetCon(c) {
+                    nc.dargs[k * nargs] = p.factor[0];
+                }
+            }
+            let (mech, instance) = (nc.mech, nc.instance);
+            let slot = &mut self.mechs[mech.0];
+            let mut ctx = phase_context!(self, slot, 0.0, mech.0, Init);
+            let nc = &mut self.events.netcons[c];
+            let mut ev = EventArgs {
+                flag: 0.0,
+                args: &mut nc.args,
+                dargs: &mut nc.dargs,
+            };
+            if kk > 0 {
+                let mut tan = phase_tangents!(self, slot, kk, n);
+                slot.mech.net_init_tangent(&mut ctx, &mut tan, instance, &mut ev);
+            }
+            slot.mech.net_init(&mut ctx, instance, &mut ev);
+        }
+    }
+}
