@@ -4,7 +4,9 @@
 
 mod models;
 
+mod diffusion;
 mod events;
+
 mod fit_cli;
 mod fit_io;
 mod forward;
@@ -29,5 +31,6 @@ mod run_reference;
 mod sentinel;
 mod slope;
 mod tangent_specialised;
+mod valence;
 mod vm_corpus;
 mod vm_equivalence;

@@ -127,6 +127,7 @@ fn ion_var(role: IonRole) -> TokenStream {
         IonRole::Current => quote!(IonVar::Current),
         IonRole::Reversal => quote!(IonVar::Reversal),
         IonRole::ConcIn => quote!(IonVar::Inside),
+        IonRole::ConcDiff => quote!(IonVar::Diffusive),
         IonRole::ConcOut | IonRole::Conductance => quote!(IonVar::Outside),
     }
 }
@@ -138,6 +139,7 @@ pub fn ion_array(role: IonRole) -> Ident {
         IonRole::Reversal => "rev",
         IonRole::ConcIn => "inside",
         IonRole::ConcOut => "outside",
+        IonRole::ConcDiff => "diffusive",
         IonRole::Conductance => "current_dv",
     })
 }
