@@ -21,6 +21,7 @@ mod homeostasis_run;
 mod mod_files;
 mod own_mechanisms;
 mod random_draws;
+mod random_setseq;
 mod run_cli;
 mod run_errors;
 mod run_loops;
