@@ -41,7 +41,8 @@ fn two_declared_valences_of_one_species_are_refused() {
     let dir = std::env::temp_dir().join(format!("gradmod-valence-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("ca1.mod"), text).unwrap();
-    let cat = gradmod_vm::Catalogue::load(&[dir.clone()]).unwrap_or_else(|e| panic!("{e}"));
+    let cat =
+        gradmod_vm::Catalogue::load(std::slice::from_ref(&dir)).unwrap_or_else(|e| panic!("{e}"));
     let mech = cat.mechanisms()[0].make();
     let err = cell.insert(mech, &Region::All).unwrap_err().to_string();
     std::fs::remove_dir_all(&dir).ok();

@@ -425,6 +425,27 @@ impl Lowerer<'_> {
         }
     }
 
+    /// `DESTRUCTOR`: NEURON runs it when an instance is freed, and its C code (VERBATIM) frees
+    /// what other C code made (vectors, random streams), which gradmod rejects where it is
+    /// made. Empty or VERBATIM only, it has no meaning here and is ignored; NMODL statements in
+    /// it are rejected by name (a value set as the instance goes away has no reader here).
+    fn destructor(&mut self, body: &ast::Block, span: Span) {
+        let meaningful = body.stmts.iter().any(|s| {
+            !matches!(
+                s.kind,
+                ast::StmtKind::Verbatim(_) | ast::StmtKind::MutexLock | ast::StmtKind::MutexUnlock
+            )
+        });
+        if meaningful {
+            self.unsupported(
+                span,
+                "DESTRUCTOR",
+                "a DESTRUCTOR with NMODL statements is not supported (one holding only VERBATIM, \
+                 C code that frees what C code made, is ignored).",
+            );
+        }
+    }
+
     /// Arbor's `VALENCE zx`: `zx` becomes a CONSTANT holding the species' valence, the
     /// runtime's for the species (2 for ca, 1 for every other species, as
     /// `runtime::ions::defaults` has them), which the mechanism's metadata then declares, so
@@ -534,7 +555,7 @@ impl Lowerer<'_> {
                     "BEFORE and AFTER blocks are not supported.",
                 ),
                 ItemKind::Constructor(_) => self.unsupported(item.span, "CONSTRUCTOR", "CONSTRUCTOR blocks (C code run when an instance is created) are not supported."),
-                ItemKind::Destructor(_) => self.unsupported(item.span, "DESTRUCTOR", "DESTRUCTOR blocks are not supported."),
+                ItemKind::Destructor(body) => self.destructor(body, item.span),
                 ItemKind::Verbatim(text) if !text.trim().is_empty() => {
                     self.unsupported(item.span, "VERBATIM", "VERBATIM blocks hold C code, which gradmod cannot compile or differentiate.")
                 }

@@ -117,10 +117,10 @@ impl Lowerer<'_> {
         span: Span,
         out: &mut Vec<ir::Stmt>,
     ) -> ExprId {
-        let ranvar = match args.first().map(|a| &a.kind) {
-            Some(ExprKind::Name(id)) if self.randoms.contains(&id.name) => true,
-            _ => false,
-        };
+        let ranvar = matches!(
+            args.first().map(|a| &a.kind),
+            Some(ExprKind::Name(id)) if self.randoms.contains(&id.name)
+        );
         if args.len() != 2 || !ranvar {
             self.error(
                 span,

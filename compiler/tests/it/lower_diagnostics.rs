@@ -142,6 +142,17 @@ fn random_setseq_restarts_in_initial_only() {
     }
 }
 
+/// A DESTRUCTOR holding only VERBATIM (C code freeing what C code made) is ignored; one with
+/// NMODL statements is rejected by name.
+#[test]
+fn destructor_with_only_verbatim_is_ignored() {
+    let verbatim = with_head("DESTRUCTOR {\nVERBATIM\n    free(_p_x);\nENDVERBATIM\n}\n");
+    let front = load_source("d.mod", &verbatim);
+    assert!(front.module.is_some(), "{}", front.render());
+    let text = diagnostics("d.mod", &with_head("DESTRUCTOR {\n    g = 0\n}\n"));
+    assert!(text.contains("unsupported construct: DESTRUCTOR"), "{text}");
+}
+
 #[test]
 fn wrong_arity() {
     assert_snapshot!(diagnostics(
