@@ -59,12 +59,14 @@ impl Arrays {
             rev: vec![-20.0; N],
             inside: vec![5e-5; N],
             outside: vec![2.0; N],
+            diffusive: vec![5e-5; N],
         };
         let tan_ion = || IonTangents {
             current: vec![0.0; K * N],
             rev: vec![0.0; K * N],
             inside: vec![0.0; K * N],
             outside: vec![0.0; K * N],
+            diffusive: vec![0.0; K * N],
         };
         let params: Vec<usize> = (0..info.fields.len())
             .filter(|&f| info.fields[f].role == FieldRole::Parameter)

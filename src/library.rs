@@ -315,6 +315,7 @@ impl Library {
                     IonVar::Reversal => format!("e{species}"),
                     IonVar::Inside => format!("{species}i"),
                     IonVar::Outside => format!("{species}o"),
+                    IonVar::Diffusive => format!("{species}d"),
                 };
                 let ions: Vec<String> = info
                     .ions

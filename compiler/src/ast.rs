@@ -258,6 +258,8 @@ pub struct UseIon {
     pub write: Vec<Ident>,
     /// `VALENCE n`, if written.
     pub valence: Option<Number>,
+    /// `VALENCE zx` (Arbor's dialect): a name that reads the species' valence.
+    pub valence_name: Option<Ident>,
     /// `REPRESENTS curie`, if written (the ontology term as text).
     pub represents: Option<String>,
 }

@@ -160,6 +160,7 @@ impl Library {
             IonVar::Reversal => format!("e{s}"),
             IonVar::Inside => format!("{s}i"),
             IonVar::Outside => format!("{s}o"),
+            IonVar::Diffusive => format!("{s}d"),
         };
         for i in info.ions {
             let e = PyDict::new(py);

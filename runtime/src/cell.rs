@@ -325,7 +325,10 @@ impl Cell {
         let n = self.layout.len();
         let mut ion_slots = Vec::with_capacity(info.ions.len());
         for ion in info.ions {
-            let sp = self.ions.register(ion, n);
+            let sp = self
+                .ions
+                .register(ion, n)
+                .map_err(|e| Error::Invalid(format!("mechanism `{}`: {e}", info.name)))?;
             self.ions.mark_use(sp, ion, nodes);
             ion_slots.push(sp);
         }
@@ -604,6 +607,20 @@ impl Cell {
                 kind: "ion",
                 name: name.into(),
             })
+    }
+
+    /// Sets the axial diffusivity (µm²/ms; 0: none) of the diffusive concentration `Xd` of a
+    /// species some mechanism of the cell uses (docs/DESIGN.md, "Ion diffusion").
+    pub fn set_diffusivity(&mut self, species: &str, diffusivity: f64) -> Result<()> {
+        self.before_init("set a diffusivity")?;
+        if !(diffusivity.is_finite() && diffusivity >= 0.0) {
+            return Err(Error::Invalid(format!(
+                "the diffusivity of the ion `{species}` must be finite and at least 0, not {diffusivity}"
+            )));
+        }
+        let i = self.ion_index(species)?;
+        self.ions.species[i].diffusivity = diffusivity;
+        Ok(())
     }
 
     /// The ion store (concentrations, reversal potentials, currents and their tangents).

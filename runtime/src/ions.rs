@@ -60,6 +60,8 @@ pub struct IonSpecies {
     pub name: String,
     /// Valence.
     pub valence: i32,
+    /// Whether a mechanism declared the valence (`VALENCE z`) rather than it being the default.
+    pub valence_declared: bool,
     /// Default inner concentration (mM).
     pub default_inside: f64,
     /// Default outer concentration (mM).
@@ -75,6 +77,10 @@ pub struct IonSpecies {
     /// Whether some mechanism writes a concentration or the reversal potential. Otherwise the
     /// tangents of the reversal potential and the concentrations stay zero.
     pub values_written: bool,
+    /// Whether some mechanism reads or writes the diffusive concentration Xd (Arbor's).
+    pub diffusive_used: bool,
+    /// Axial diffusivity of Xd (µm²/ms, NEURON's unit of LONGITUDINAL_DIFFUSION); 0: none.
+    pub diffusivity: f64,
 }
 
 /// All ion species of a cell: metadata, per-CV values and tangents.
@@ -86,18 +92,34 @@ pub struct IonStore {
     pub arrays: Vec<IonArrays>,
     /// Tangent columns, indexed like `species`.
     pub tangents: Vec<IonTangents>,
+    /// The axial diffusion of Xd, per species that diffuses (built by [`IonStore::initialise`]).
+    pub(crate) diffusion: Vec<Option<crate::diffusion::Diffusion>>,
 }
 
 impl IonStore {
-    /// Returns the index of a species, registering it (with NEURON's defaults) if new.
-    pub fn register(&mut self, ion: &IonUse, ncv: usize) -> usize {
+    /// Returns the index of a species, registering it (with NEURON's defaults) if new. As in
+    /// NEURON, a declared valence replaces the default one, and two declared valences must
+    /// agree (otherwise the error names both).
+    pub fn register(&mut self, ion: &IonUse, ncv: usize) -> Result<usize, String> {
         if let Some(i) = self.species.iter().position(|s| s.name == ion.name) {
-            return i;
+            let s = &mut self.species[i];
+            if let Some(z) = ion.valence {
+                if s.valence_declared && s.valence != z {
+                    return Err(format!(
+                        "the valence of the ion `{}` is declared {z} here and {} by another mechanism",
+                        ion.name, s.valence
+                    ));
+                }
+                s.valence = z;
+                s.valence_declared = true;
+            }
+            return Ok(i);
         }
         let (ci, co, e, z) = defaults(ion.name);
         self.species.push(IonSpecies {
             name: ion.name.to_string(),
             valence: ion.valence.unwrap_or(z),
+            valence_declared: ion.valence.is_some(),
             default_inside: ci,
             default_outside: co,
             default_rev: e,
@@ -105,6 +127,8 @@ impl IonStore {
             nernst_step: vec![false; ncv],
             any_step: false,
             values_written: false,
+            diffusive_used: false,
+            diffusivity: 0.0,
         });
         self.arrays.push(IonArrays {
             current: vec![0.0; ncv],
@@ -112,9 +136,11 @@ impl IonStore {
             rev: vec![e; ncv],
             inside: vec![ci; ncv],
             outside: vec![co; ncv],
+            diffusive: vec![ci; ncv],
         });
         self.tangents.push(IonTangents::default());
-        self.species.len() - 1
+        self.diffusion.push(None);
+        Ok(self.species.len() - 1)
     }
 
     /// Records, for the CVs a mechanism sits on, whether it reads or writes concentrations.
@@ -129,12 +155,20 @@ impl IonStore {
         }
         s.any_step |= writes && !nodes.is_empty();
         s.values_written |= (writes || ion.writes(IonVar::Reversal)) && !nodes.is_empty();
+        s.diffusive_used |=
+            (ion.reads(IonVar::Diffusive) || ion.writes(IonVar::Diffusive)) && !nodes.is_empty();
     }
 
     /// Sizes the tangent columns for K parameters (zeroed).
     pub fn set_tangent_count(&mut self, k: usize, ncv: usize) {
         for t in &mut self.tangents {
-            for col in [&mut t.current, &mut t.rev, &mut t.inside, &mut t.outside] {
+            for col in [
+                &mut t.current,
+                &mut t.rev,
+                &mut t.inside,
+                &mut t.outside,
+                &mut t.diffusive,
+            ] {
                 col.clear();
                 col.resize(k * ncv, 0.0);
             }
@@ -146,12 +180,20 @@ impl IonStore {
         for (s, a) in self.species.iter().zip(&mut self.arrays) {
             a.inside.fill(s.default_inside);
             a.outside.fill(s.default_outside);
+            // Arbor starts the diffusive concentration at the inner one.
+            a.diffusive.fill(s.default_inside);
             a.rev.fill(s.default_rev);
             a.current.fill(0.0);
             a.current_dv.fill(0.0);
         }
         for t in &mut self.tangents {
-            for col in [&mut t.current, &mut t.rev, &mut t.inside, &mut t.outside] {
+            for col in [
+                &mut t.current,
+                &mut t.rev,
+                &mut t.inside,
+                &mut t.outside,
+                &mut t.diffusive,
+            ] {
                 col.fill(0.0);
             }
         }
@@ -216,6 +258,7 @@ impl IonStore {
                     col.iter_mut().for_each(|x| *x *= factor);
                 }
             }
+            t.diffusive.iter_mut().for_each(|x| *x *= factor);
         }
     }
 }

@@ -11,6 +11,7 @@
 pub mod cell;
 mod cell_events;
 pub mod control;
+pub mod diffusion;
 pub mod discretization;
 pub mod error;
 pub mod events;

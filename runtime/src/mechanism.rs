@@ -112,6 +112,8 @@ pub enum IonVar {
     Inside,
     /// The outer concentration `Xo` (mM).
     Outside,
+    /// Arbor's diffusive concentration `Xd` (mM), which the runtime diffuses along the cable.
+    Diffusive,
 }
 
 /// How a mechanism uses one ion species (NEURON `USEION X READ ... WRITE ... VALENCE z`).
@@ -238,6 +240,8 @@ pub struct IonArrays {
     pub inside: Vec<f64>,
     /// Outer concentration Xo (mM).
     pub outside: Vec<f64>,
+    /// Diffusive concentration Xd (mM, Arbor's): written by mechanisms, diffused by the runtime.
+    pub diffusive: Vec<f64>,
 }
 
 /// Tangent columns of one ion species, each laid out `[k][cv]`.
@@ -251,6 +255,8 @@ pub struct IonTangents {
     pub inside: Vec<f64>,
     /// d(Xo)/dθ_k, written by mechanisms that write Xo.
     pub outside: Vec<f64>,
+    /// d(Xd)/dθ_k, written by mechanisms that write Xd and diffused with it by the runtime.
+    pub diffusive: Vec<f64>,
 }
 
 /// The per-phase view a kernel works on. Arrays are indexed by CV (through the mechanism's node

@@ -39,6 +39,15 @@ pub enum Probe {
         /// Instance index.
         instance: usize,
     },
+    /// dXd/dθ_k, the tangent of the diffusive concentration (Arbor's `Xd`) of a CV.
+    DiffusiveTangent {
+        /// Species index ([`Cell::ion_index`]).
+        species: usize,
+        /// Parameter index.
+        k: usize,
+        /// The CV.
+        cv: usize,
+    },
     /// An ion variable of a CV.
     Ion {
         /// Species index ([`Cell::ion_index`]).
@@ -72,6 +81,9 @@ impl Probe {
                 let ns = m.info().sigma_rows();
                 m.state_tangents()[(k * ns + state) * ni + instance]
             }
+            Probe::DiffusiveTangent { species, k, cv } => {
+                cell.ions().tangents[species].diffusive[k * cell.cv_count() + cv]
+            }
             Probe::Ion { species, var, cv } => {
                 let a = &cell.ions().arrays[species];
                 match var {
@@ -79,6 +91,7 @@ impl Probe {
                     IonVar::Reversal => a.rev[cv],
                     IonVar::Inside => a.inside[cv],
                     IonVar::Outside => a.outside[cv],
+                    IonVar::Diffusive => a.diffusive[cv],
                 }
             }
         }

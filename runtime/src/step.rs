@@ -21,6 +21,7 @@ impl Cell {
         self.v.copy_from_slice(&self.v_init);
         self.ions.set_tangent_count(kk, n);
         self.ions.initialise(self.settings.celsius);
+        self.ions.build_diffusion(&self.layout);
         self.s = vec![0.0; kk * n];
         self.di = vec![0.0; kk * n];
         self.dg = vec![0.0; kk * n];
@@ -109,6 +110,9 @@ impl Cell {
                 field,
             });
         }
+
+        // 2b. Arbor's diffusive concentrations (and their tangents) diffuse along the cable.
+        self.ions.diffuse(dt);
 
         // 3. States with v_{n+1}.
         self.states_phase();

@@ -165,6 +165,13 @@ pub(crate) fn build_cell(
     }
     paint_mechanisms(model, &mut cell, &regions, library)?;
     let (labels, netcons) = place_point_processes(model, &mut cell, library)?;
+    for (i, ion) in f.ions.iter().enumerate() {
+        if let Some(d) = ion.diffusivity {
+            cell.set_diffusivity(ion.name.get_ref(), d.0).map_err(|e| {
+                src.error_at(ion.name.span(), format!("ion[{i}].name"), e.to_string())
+            })?;
+        }
+    }
     let clamps = add_clamps(model, &mut cell, &set.clamps)?;
     super::params::apply_overrides(&mut cell, &set.parameters)?;
     let (parameters, log_scaled, initial) =

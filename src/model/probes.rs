@@ -42,16 +42,17 @@ pub(crate) fn add_probes(
                 "reversal" => IonVar::Reversal,
                 "inside" => IonVar::Inside,
                 "outside" => IonVar::Outside,
+                "diffusive" => IonVar::Diffusive,
                 _ => {
                     return Err(var_err(format!(
-                        "`{var}` is not an ion variable: use current, reversal, inside or outside"
+                        "`{var}` is not an ion variable: use current, reversal, inside, outside or diffusive"
                     )));
                 }
             };
             unit = match var {
                 IonVar::Current => "mA/cm2",
                 IonVar::Reversal => "mV",
-                IonVar::Inside | IonVar::Outside => "mM",
+                IonVar::Inside | IonVar::Outside | IonVar::Diffusive => "mM",
             }
             .into();
             let species = cell
@@ -112,6 +113,17 @@ pub(crate) fn add_probes(
         let tangents = match (value, state, want) {
             (_, _, Some((false, _))) => Vec::new(),
             (Probe::Voltage { cv }, _, _) => (0..k).map(|k| Probe::Tangent { k, cv }).collect(),
+            (
+                Probe::Ion {
+                    species,
+                    var: IonVar::Diffusive,
+                    cv,
+                },
+                _,
+                _,
+            ) => (0..k)
+                .map(|k| Probe::DiffusiveTangent { species, k, cv })
+                .collect(),
             (_, Some((mech, s, instance)), _) => (0..k)
                 .map(|k| Probe::StateTangent {
                     mech,
@@ -124,7 +136,9 @@ pub(crate) fn add_probes(
                 return Err(src.error_at(
                     span,
                     format!("{key}.tangents"),
-                    format!("`{variable}` has no tangents: only v and STATE fields do"),
+                    format!(
+                        "`{variable}` has no tangents: only v, STATE fields and diffusive concentrations do"
+                    ),
                 ));
             }
             (_, None, None) => Vec::new(),

@@ -75,6 +75,9 @@ pub struct ModelFile {
     /// `[[point_process]]`: point processes at locations.
     #[serde(default, rename = "point_process")]
     pub point_processes: Vec<PointProcess>,
+    /// `[[ion]]`: properties of ion species (the diffusivity of Arbor's `Xd`).
+    #[serde(default, rename = "ion")]
+    pub ions: Vec<Ion>,
     /// `[[iclamp]]`: current clamps.
     #[serde(default, rename = "iclamp")]
     pub iclamps: Vec<IClamp>,
@@ -226,6 +229,16 @@ pub struct Cable {
     pub overrides: Vec<CableOverride>,
 }
 
+/// `[[ion]]`: an ion species some mechanism of the cell uses.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ion {
+    /// The species (`ca`, `x`, ...).
+    pub name: Spanned<String>,
+    /// Axial diffusivity of the diffusive concentration `Xd` (µm²/ms; 0, the default: none).
+    pub diffusivity: Option<Num>,
+}
+
 /// `[[cable.override]]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -365,9 +378,10 @@ pub struct Probe {
     /// Location, such as `axon(1)`.
     pub at: Spanned<String>,
     /// `v` (default), a mechanism field `MECH.FIELD`, or an ion variable `ion.NAME.VAR` (VAR one of
-    /// `current`, `reversal`, `inside`, `outside`).
+    /// `current`, `reversal`, `inside`, `outside`, `diffusive`).
     pub variable: Option<Spanned<String>>,
-    /// Record the tangents with respect to every parameter (default: yes for `v` and states).
+    /// Record the tangents with respect to every parameter (default: yes for `v`, states and
+    /// diffusive concentrations).
     pub tangents: Option<Spanned<bool>>,
 }
 

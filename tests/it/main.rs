@@ -4,7 +4,9 @@
 
 mod models;
 
+mod diffusion;
 mod events;
+
 mod fit_cli;
 mod fit_io;
 mod forward;
@@ -20,6 +22,7 @@ mod mod_files;
 mod netcons;
 mod own_mechanisms;
 mod random_draws;
+mod random_setseq;
 mod run_cli;
 mod run_errors;
 mod run_loops;
@@ -31,5 +34,6 @@ mod run_reference;
 mod sentinel;
 mod slope;
 mod tangent_specialised;
+mod valence;
 mod vm_corpus;
 mod vm_equivalence;

@@ -210,7 +210,7 @@ fn probes_of_missing_things() {
             ),
             &[]
         ),
-        "model.toml:38:12: probe[0].tangents: `hh.gna` has no tangents: only v and STATE fields do"
+        "model.toml:38:12: probe[0].tangents: `hh.gna` has no tangents: only v, STATE fields and diffusive concentrations do"
     );
 }
 

@@ -62,6 +62,7 @@ impl Arrays {
                     rev: vec![rev; NCV],
                     inside: vec![inside; NCV],
                     outside: vec![outside; NCV],
+                    diffusive: vec![inside; NCV],
                 }
             })
             .collect();
@@ -72,6 +73,7 @@ impl Arrays {
                 rev: spread(K * NCV, 0.3, 0.1),
                 inside: spread(K * NCV, 1e-6, 2e-6),
                 outside: spread(K * NCV, 0.01, 0.02),
+                diffusive: spread(K * NCV, 0.01, 0.03),
             })
             .collect();
         Arrays {

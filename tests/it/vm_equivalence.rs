@@ -118,7 +118,13 @@ fn max_relative_difference(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
 /// Mechanisms whose defaults do nothing: the test clamp and NEURON's IClamp inject 0 nA for
 /// 0 ms, and NEURON's SEClamp clamps for 0 ms (dur1 = dur2 = dur3 = 0).
 fn inert(name: &str) -> bool {
-    matches!(name, "Clamp" | "IClamp" | "SEClamp")
+    // xd_inject's parameter moves only the diffusive concentration, valence_read's only the
+    // reversal potential of an ion that carries no current, and negexp_draw's only its draws,
+    // none of which moves v (tests/it/diffusion.rs checks xd_inject's tangents).
+    matches!(
+        name,
+        "Clamp" | "IClamp" | "SEClamp" | "xd_inject" | "valence_read" | "negexp_draw"
+    )
 }
 
 fn load(dir: &str, engine: EngineChoice) -> Catalogue {

@@ -316,6 +316,7 @@ fn ion_array(ion: &IonArrays, role: IonRole) -> &[f64] {
         IonRole::Reversal => &ion.rev,
         IonRole::ConcIn => &ion.inside,
         IonRole::ConcOut => &ion.outside,
+        IonRole::ConcDiff => &ion.diffusive,
         IonRole::Conductance => &ion.current_dv,
     }
 }
@@ -326,6 +327,7 @@ fn ion_array_mut(ion: &mut IonArrays, role: IonRole) -> &mut [f64] {
         IonRole::Reversal => &mut ion.rev,
         IonRole::ConcIn => &mut ion.inside,
         IonRole::ConcOut => &mut ion.outside,
+        IonRole::ConcDiff => &mut ion.diffusive,
         IonRole::Conductance => &mut ion.current_dv,
     }
 }
@@ -337,6 +339,7 @@ fn tan_array(ion: &IonTangents, role: IonRole) -> &[f64] {
         IonRole::Reversal => &ion.rev,
         IonRole::ConcIn => &ion.inside,
         IonRole::ConcOut => &ion.outside,
+        IonRole::ConcDiff => &ion.diffusive,
     }
 }
 
@@ -346,6 +349,7 @@ fn tan_array_mut(ion: &mut IonTangents, role: IonRole) -> &mut [f64] {
         IonRole::Reversal => &mut ion.rev,
         IonRole::ConcIn => &mut ion.inside,
         IonRole::ConcOut => &mut ion.outside,
+        IonRole::ConcDiff => &mut ion.diffusive,
     }
 }
 

@@ -38,6 +38,7 @@ fn ion_var(role: IonRole) -> Option<IonVar> {
         IonRole::Reversal => IonVar::Reversal,
         IonRole::ConcIn => IonVar::Inside,
         IonRole::ConcOut => IonVar::Outside,
+        IonRole::ConcDiff => IonVar::Diffusive,
         IonRole::Conductance => return None,
     })
 }

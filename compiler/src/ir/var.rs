@@ -26,6 +26,9 @@ pub enum IonRole {
     ConcOut,
     /// The derivative of the ionic current with respect to v, `diX/dv` (Arbor's `diX_dv`).
     Conductance,
+    /// Arbor's diffusive concentration `Xd` (mM): one value per CV, which mechanisms read and
+    /// write and which the runtime diffuses along the cable with the species' diffusivity.
+    ConcDiff,
 }
 
 /// A USEION declaration.

@@ -415,9 +415,13 @@ impl Lowerer<'_> {
             return;
         }
         let ion = IonId(self.m.ions.len() as u32);
+        let mut valence = u.valence.as_ref().map(|n| n.value);
+        if let Some(n) = &u.valence_name {
+            valence = Some(self.named_valence(n, &species));
+        }
         self.m.ions.push(IonUse {
             species: species.clone(),
-            valence: u.valence.as_ref().map(|n| n.value),
+            valence,
             read: vec![],
             write: vec![],
             span,
@@ -425,19 +429,10 @@ impl Lowerer<'_> {
         for (names, write) in [(&u.read, false), (&u.write, true)] {
             for n in names {
                 let Some(role) = ion_role(&species, &n.name) else {
-                    let message = if n.name == format!("{species}d") {
-                        // Arbor's dialect: the concentration its ion diffusion moves, which a
-                        // NEURON mechanism has no counterpart of.
-                        format!(
-                            "`{}` is Arbor's diffusive concentration of the ion {species}, which NEURON does not have (expected i{species}, e{species}, {species}i or {species}o)",
-                            n.name
-                        )
-                    } else {
-                        format!(
-                            "`{}` is not a variable of the ion {species} (expected i{species}, e{species}, {species}i or {species}o)",
-                            n.name
-                        )
-                    };
+                    let message = format!(
+                        "`{}` is not a variable of the ion {species} (expected i{species}, e{species}, {species}i, {species}o or Arbor's {species}d)",
+                        n.name
+                    );
                     self.error(n.span, message);
                     continue;
                 };
@@ -450,6 +445,72 @@ impl Lowerer<'_> {
                 }
             }
         }
+    }
+
+    /// `DESTRUCTOR`: NEURON runs it when an instance is freed, and its C code (VERBATIM) frees
+    /// what other C code made (vectors, random streams), which gradmod rejects where it is
+    /// made. Empty or VERBATIM only, it has no meaning here and is ignored; NMODL statements in
+    /// it are rejected by name (a value set as the instance goes away has no reader here).
+    fn destructor(&mut self, body: &ast::Block, span: Span) {
+        let meaningful = body.stmts.iter().any(|s| {
+            !matches!(
+                s.kind,
+                ast::StmtKind::Verbatim(_) | ast::StmtKind::MutexLock | ast::StmtKind::MutexUnlock
+            )
+        });
+        if meaningful {
+            self.unsupported(
+                span,
+                "DESTRUCTOR",
+                "a DESTRUCTOR with NMODL statements is not supported (one holding only VERBATIM, \
+                 C code that frees what C code made, is ignored).",
+            );
+        }
+    }
+
+    /// Arbor's `VALENCE zx`: `zx` becomes a CONSTANT holding the species' valence, the
+    /// runtime's for the species (2 for ca, 1 for every other species, as
+    /// `runtime::ions::defaults` has them), which the mechanism's metadata then declares, so
+    /// that a cell whose mechanisms declare another valence for the species is refused.
+    fn named_valence(&mut self, n: &ast::Ident, species: &str) -> f64 {
+        let z = if species == "ca" { 2.0 } else { 1.0 };
+        if self.globals.contains_key(&n.name) {
+            self.error(
+                n.span,
+                format!(
+                    "`{}` names the valence of the ion {species} and is declared elsewhere too",
+                    n.name
+                ),
+            );
+            return z;
+        }
+        let mut var = Variable::new(&n.name, VarKind::Constant, Scope::Global, n.span);
+        var.value = Some(z);
+        let id = self.add_var(var);
+        self.globals.insert(n.name.clone(), Binding::Var(id));
+        z
+    }
+
+    /// Makes a diffusive concentration the mechanism writes (Arbor's `Xd`) a STATE bound to the
+    /// ion, when a DERIVATIVE block gives it a derivative (Arbor's `decay`: `xd' = -tau*xd`).
+    /// The state is read from the ion at the start of each kernel, as the runtime diffuses it
+    /// between steps, and stored to it after.
+    pub(super) fn diffusive_state(&mut self, v: VarId) {
+        let VarKind::Ion {
+            ion,
+            role: IonRole::ConcDiff,
+        } = self.m.vars[v.index()].kind
+        else {
+            return;
+        };
+        let entry = &mut self.m.ions[ion.index()];
+        if !entry.write.contains(&v) {
+            return;
+        }
+        if !entry.read.contains(&v) {
+            entry.read.push(v);
+        }
+        self.m.vars[v.index()].kind = VarKind::State;
     }
 
     /// The variable of an ion quantity: the declared one, re-kinded (a declared STATE stays a
@@ -473,7 +534,7 @@ impl Lowerer<'_> {
                     match role {
                         IonRole::Current => "mA/cm2",
                         IonRole::Reversal => "mV",
-                        IonRole::ConcIn | IonRole::ConcOut => "mM",
+                        IonRole::ConcIn | IonRole::ConcOut | IonRole::ConcDiff => "mM",
                         IonRole::Conductance => "S/cm2",
                     }
                     .to_string(),
@@ -516,7 +577,7 @@ impl Lowerer<'_> {
                     "BEFORE and AFTER blocks are not supported.",
                 ),
                 ItemKind::Constructor(_) => self.unsupported(item.span, "CONSTRUCTOR", "CONSTRUCTOR blocks (C code run when an instance is created) are not supported."),
-                ItemKind::Destructor(_) => self.unsupported(item.span, "DESTRUCTOR", "DESTRUCTOR blocks are not supported."),
+                ItemKind::Destructor(body) => self.destructor(body, item.span),
                 ItemKind::Verbatim(text) if !text.trim().is_empty() => {
                     self.unsupported(item.span, "VERBATIM", "VERBATIM blocks hold C code, which gradmod cannot compile or differentiate.")
                 }
@@ -537,6 +598,8 @@ pub(super) fn ion_role(species: &str, name: &str) -> Option<IonRole> {
         Some(IonRole::ConcIn)
     } else if name.strip_suffix('o') == Some(species) {
         Some(IonRole::ConcOut)
+    } else if name.strip_suffix('d') == Some(species) {
+        Some(IonRole::ConcDiff)
     } else {
         None
     }

@@ -202,6 +202,9 @@ impl Lowerer<'_> {
         if name == "at_time" {
             return Some(self.at_time(args, span, out));
         }
+        if name == "random_setseq" {
+            return Some(self.random_setseq(args, span, out));
+        }
         if name == "nrn_pointing" {
             // The runtime refuses to run a mechanism with an unbound POINTER, so every pointer
             // a kernel sees is bound: nrn_pointing(p) is 1.

@@ -11,8 +11,10 @@
 //!
 //! Because a draw is one value per kernel call, a draw read inside a `while` loop would give the
 //! same number at every iteration; that is rejected by name. Reseeding calls (`set_seed`,
-//! `random_setseq`, `random_setids`) are rejected by name: the streams are seeded from the
-//! simulation's seed.
+//! `random_setids`) are rejected by name: the streams are seeded from the simulation's seed.
+//! `random_setseq(r, 0)` in INITIAL (NEURON's own NetStim restarts its stream so) is accepted
+//! and does nothing: a stream's position is the step counter and phase of the kernel call,
+//! which every run starts from the beginning; any other position is rejected by name.
 
 use std::collections::HashSet;
 
@@ -55,7 +57,7 @@ fn random_function(name: &str) -> Option<(Dist, Shape)> {
 /// Random functions with hidden state gradmod does not model, rejected by name with a reason.
 pub(super) fn unsupported_random(name: &str) -> Option<&'static str> {
     Some(match name {
-        "set_seed" | "scop_random_seed" | "random_setseq" | "random_setids" => {
+        "set_seed" | "scop_random_seed" | "random_setids" => {
             "streams are seeded from the simulation's seed ([simulation] seed), not by the mechanism."
         }
         "poisrand" | "erand" | "nrn_random_pick" | "nrnran123_normal" | "nrnran123_dblpick" => {
@@ -102,6 +104,41 @@ impl Lowerer<'_> {
             span,
         );
         self.add_var(var)
+    }
+
+    /// `random_setseq(ranvar, x)`: NEURON moves the stream of `ranvar` to position x. gradmod's
+    /// streams have no position of their own (a draw is keyed by the step counter and phase of
+    /// its kernel call), and every run starts them from the beginning, so position 0 set in
+    /// INITIAL, NetStim's `seed(0)`, is what they do already; it lowers to nothing (the call's
+    /// value, 0). Another position, or a call outside INITIAL, is rejected by name.
+    pub(super) fn random_setseq(
+        &mut self,
+        args: &[ast::Expr],
+        span: Span,
+        out: &mut Vec<ir::Stmt>,
+    ) -> ExprId {
+        let ranvar = matches!(
+            args.first().map(|a| &a.kind),
+            Some(ExprKind::Name(id)) if self.randoms.contains(&id.name)
+        );
+        if args.len() != 2 || !ranvar {
+            self.error(
+                span,
+                "`random_setseq` takes a RANDOM variable and a position",
+            );
+            return self.m.exprs.num(0.0);
+        }
+        let x = self.expr(&args[1], out);
+        if self.context != BlockKind::Initial || self.m.exprs.as_num(x) != Some(0.0) {
+            self.unsupported(
+                span,
+                "random_setseq()",
+                "only random_setseq(r, 0) in INITIAL is supported (it restarts the stream, as \
+                 every run does); streams have no other position (docs/DESIGN.md, \"Random \
+                 numbers\").",
+            );
+        }
+        self.m.exprs.num(0.0)
     }
 
     /// Lowers a call of a random function, or returns None when `name` is not one.

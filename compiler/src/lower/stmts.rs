@@ -279,6 +279,7 @@ impl<'a> Lowerer<'a> {
                 let Some(var) = self.target(state, index.as_ref(), out) else {
                     return;
                 };
+                self.diffusive_state(var);
                 if self.m.var(var).kind != VarKind::State {
                     self.error(
                         state.span,

@@ -331,6 +331,7 @@ fn describe(rule: Rule) -> Option<String> {
         ion_read => "`READ`",
         ion_write => "`WRITE`",
         ion_valence => "`VALENCE`",
+        valence_name => "a valence name (Arbor's)",
         ion_represents => "`REPRESENTS`",
         call | name_ref => "a name",
         args => "`(`",
@@ -585,17 +586,13 @@ fn convert_with(
 }
 
 /// A note for text that is not NMODL as NEURON reads it but another tool's dialect: Arbor's
-/// mechanism kinds and named valences, or a template to be filled in before use.
+/// mechanism kinds, or a template to be filled in before use.
 fn dialect_note(text: &str, at: usize, found: &str) -> Option<&'static str> {
     let before = text[..at].trim_end();
     match found {
         "`VOLTAGE_PROCESS`" => Some(
             "VOLTAGE_PROCESS is Arbor's dialect (a process writing `v` after the voltage solve), \
              which NEURON does not accept and gradmod does not support",
-        ),
-        _ if before.ends_with("VALENCE") => Some(
-            "a VALENCE naming a variable is Arbor's dialect (the variable reads the ion's charge); \
-             NEURON's VALENCE is a number",
         ),
         "`{`" if before.ends_with('{') || text[at..].starts_with("{{") => Some(
             "`{{ ... }}` and `{% ... %}` are template placeholders: the file is a template to be \

@@ -237,15 +237,19 @@ impl Builder<'_> {
                 let mut read = Vec::new();
                 let mut write = Vec::new();
                 let mut valence = None;
+                let mut valence_name = None;
                 let mut represents = None;
                 for k in kids(inner) {
                     match k.as_rule() {
                         Rule::name => ion = Some(self.ident(&k)),
                         Rule::ion_read => read.extend(names(self, k)),
                         Rule::ion_write => write.extend(names(self, k)),
-                        Rule::ion_valence => {
-                            valence = kids(k).next().map(|n| self.signed_number(n));
-                        }
+                        Rule::ion_valence => match kids(k).next() {
+                            Some(n) if n.as_rule() == Rule::valence_name => {
+                                valence_name = Some(self.ident(&n));
+                            }
+                            n => valence = n.map(|n| self.signed_number(n)),
+                        },
                         Rule::ion_represents => {
                             represents = kids(k).next().map(|n| n.as_str().to_string());
                         }
@@ -257,6 +261,7 @@ impl Builder<'_> {
                     read,
                     write,
                     valence,
+                    valence_name,
                     represents,
                 })
             }

@@ -44,7 +44,18 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
     inputs.extend(m.states());
     inputs.extend(m.parameters());
     for ion in &m.ions {
-        for &r in &ion.read {
+        // A diffusive concentration a mechanism writes is also read: Arbor's mechanisms add to
+        // the value at their CV (`xd = xd + beta`), so its tangent flows through.
+        let written_xd = ion.write.iter().copied().filter(|&w| {
+            matches!(
+                m.var(w).kind,
+                VarKind::Ion {
+                    role: IonRole::ConcDiff,
+                    ..
+                }
+            )
+        });
+        for r in ion.read.iter().copied().chain(written_xd) {
             if !inputs.contains(&r) {
                 inputs.push(r);
             }
@@ -168,7 +179,7 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
                 matches!(
                     m.var(x).kind,
                     VarKind::Ion {
-                        role: IonRole::ConcIn | IonRole::ConcOut,
+                        role: IonRole::ConcIn | IonRole::ConcOut | IonRole::ConcDiff,
                         ..
                     }
                 )

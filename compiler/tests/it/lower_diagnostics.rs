@@ -113,6 +113,46 @@ fn random_numbers_misused_are_rejected_by_name() {
     ));
 }
 
+/// `random_setseq(r, 0)` in INITIAL (NEURON's NetStim calls it through `seed(0)`) restarts the
+/// stream, as every run does: the module is the one without the call. Another position, or the
+/// call outside INITIAL, is rejected by name.
+#[test]
+fn random_setseq_restarts_in_initial_only() {
+    let module = |initial: &str, breakpoint: &str| {
+        format!(
+            "NEURON {{ SUFFIX rs RANDOM r RANGE x }}\nASSIGNED {{ x }}\nPROCEDURE seed(p) {{\n    random_setseq(r, p)\n}}\nINITIAL {{\n{initial}    x = 0\n}}\nBREAKPOINT {{\n{breakpoint}    x = random_uniform(r)\n}}\n"
+        )
+    };
+    let print = |text: &str| {
+        let front = load_source("rs.mod", text);
+        let m = front
+            .module
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}", front.render()));
+        gradmod_compiler::back::nmodl::print_module(m)
+    };
+    assert_eq!(print(&module("    seed(0)\n", "")), print(&module("", "")));
+    for (initial, breakpoint) in [("    seed(2)\n", ""), ("", "    seed(0)\n")] {
+        let text = diagnostics("rs.mod", &module(initial, breakpoint));
+        assert!(
+            text.contains("unsupported construct: random_setseq()")
+                && text.contains("only random_setseq(r, 0) in INITIAL"),
+            "{text}"
+        );
+    }
+}
+
+/// A DESTRUCTOR holding only VERBATIM (C code freeing what C code made) is ignored; one with
+/// NMODL statements is rejected by name.
+#[test]
+fn destructor_with_only_verbatim_is_ignored() {
+    let verbatim = with_head("DESTRUCTOR {\nVERBATIM\n    free(_p_x);\nENDVERBATIM\n}\n");
+    let front = load_source("d.mod", &verbatim);
+    assert!(front.module.is_some(), "{}", front.render());
+    let text = diagnostics("d.mod", &with_head("DESTRUCTOR {\n    g = 0\n}\n"));
+    assert!(text.contains("unsupported construct: DESTRUCTOR"), "{text}");
+}
+
 #[test]
 fn wrong_arity() {
     assert_snapshot!(diagnostics(

@@ -33,9 +33,9 @@ pub(crate) struct Scratch {
     /// The frame's table of field pointers.
     fields: Vec<*mut f64>,
     /// The frame's table of ion arrays, per slot.
-    ions: Vec<[*mut f64; 5]>,
+    ions: Vec<[*mut f64; 6]>,
     /// The frame's table of ion tangent arrays, per slot.
-    tan_ions: Vec<[*mut f64; 4]>,
+    tan_ions: Vec<[*mut f64; 5]>,
     /// The frame's table of seed factors, `[k][field]`.
     seeds: Vec<*const f64>,
     /// The frame's table of which directions move a parameter of the mechanism, `[k]`.
@@ -150,13 +150,14 @@ impl Backend for JitCode {
         s.ions.clear();
         for slot in 0..info.ions.len() {
             let ion = ctx.ion_slots.get(slot).and_then(|&i| ctx.ions.get_mut(i));
-            s.ions.push(ion.map_or([std::ptr::null_mut(); 5], |ion| {
+            s.ions.push(ion.map_or([std::ptr::null_mut(); 6], |ion| {
                 [
                     ion.current.as_mut_ptr(),
                     ion.current_dv.as_mut_ptr(),
                     ion.rev.as_mut_ptr(),
                     ion.inside.as_mut_ptr(),
                     ion.outside.as_mut_ptr(),
+                    ion.diffusive.as_mut_ptr(),
                 ]
             }));
         }
@@ -177,12 +178,13 @@ impl Backend for JitCode {
             for slot in 0..info.ions.len() {
                 let ion = ctx.ion_slots.get(slot).and_then(|&i| tan.ions.get_mut(i));
                 s.tan_ions
-                    .push(ion.map_or([std::ptr::null_mut(); 4], |ion| {
+                    .push(ion.map_or([std::ptr::null_mut(); 5], |ion| {
                         [
                             ion.current.as_mut_ptr(),
                             ion.rev.as_mut_ptr(),
                             ion.inside.as_mut_ptr(),
                             ion.outside.as_mut_ptr(),
+                            ion.diffusive.as_mut_ptr(),
                         ]
                     }));
             }
@@ -278,6 +280,7 @@ impl Lengths<'_, '_, '_> {
                     &ion.rev,
                     &ion.inside,
                     &ion.outside,
+                    &ion.diffusive,
                 ][r]
                     .len()
             }
@@ -288,7 +291,14 @@ impl Lengths<'_, '_, '_> {
             Base::TanDg => self.tan?.dg.len(),
             Base::TanIon(slot, r) => {
                 let ion = tan_ion(slot)?;
-                [&ion.current, &ion.rev, &ion.inside, &ion.outside][r].len()
+                [
+                    &ion.current,
+                    &ion.rev,
+                    &ion.inside,
+                    &ion.outside,
+                    &ion.diffusive,
+                ][r]
+                    .len()
             }
             Base::Args => self.args,
             Base::Emit => self.ctx.emit.len(),

@@ -73,16 +73,17 @@ pub(crate) struct Frame {
     /// The diameter per CV.
     pub diam: *const f64,
     /// Per ion slot, the arrays [`ion_index`] orders: current, current_dv, rev, inside,
-    /// outside.
-    pub ions: *const [*mut f64; 5],
+    /// outside, diffusive.
+    pub ions: *const [*mut f64; 6],
     /// S_k, `[k][cv]`.
     pub tan_s: *const f64,
     /// The dI_k accumulator, `[k][cv]`.
     pub tan_di: *mut f64,
     /// The dg_k accumulator, `[k][cv]`.
     pub tan_dg: *mut f64,
-    /// Per ion slot, the tangent arrays [`tan_index`] orders: current, rev, inside, outside.
-    pub tan_ions: *const [*mut f64; 4],
+    /// Per ion slot, the tangent arrays [`tan_index`] orders: current, rev, inside, outside,
+    /// diffusive.
+    pub tan_ions: *const [*mut f64; 5],
     /// `[k * nfields + field]`: the seed factor of direction k when it moves `field`, else an
     /// array of zeros (one value per instance either way).
     pub seeds: *const *const f64,
@@ -192,8 +193,8 @@ impl Base {
             B::EmitStride => int(offset_of!(Frame, emit_stride)),
             B::Seeded => int(offset_of!(Frame, seeded)),
             B::Field(f) => Slot::Table(offset_of!(Frame, fields), f),
-            B::Ion(s, r) => Slot::Table(offset_of!(Frame, ions), s * 5 + r),
-            B::TanIon(s, r) => Slot::Table(offset_of!(Frame, tan_ions), s * 4 + r),
+            B::Ion(s, r) => Slot::Table(offset_of!(Frame, ions), s * 6 + r),
+            B::TanIon(s, r) => Slot::Table(offset_of!(Frame, tan_ions), s * 5 + r),
         }
     }
 
@@ -223,6 +224,7 @@ pub(crate) fn ion_index(role: IonRole) -> usize {
         IonRole::Reversal => 2,
         IonRole::ConcIn => 3,
         IonRole::ConcOut => 4,
+        IonRole::ConcDiff => 5,
     }
 }
 
@@ -234,6 +236,7 @@ pub(crate) fn tan_index(role: IonRole) -> usize {
         IonRole::Reversal => 1,
         IonRole::ConcIn => 2,
         IonRole::ConcOut => 3,
+        IonRole::ConcDiff => 4,
     }
 }
 

@@ -405,6 +405,28 @@ fn check_supported(m: &Module) -> Result<(), Diagnostics> {
         .into());
     }
     events::check_net_receive(m)?;
+    // A diffusive concentration of the mechanism's own (Arbor's `Xd`, a STATE once it has a
+    // derivative): the emitted mechanisms carry dv/dθ in diffusive concentrations, and the
+    // tangents through a mechanism's own are not derived.
+    for ion in &m.ions {
+        if let Some(&v) = ion
+            .read
+            .iter()
+            .chain(&ion.write)
+            .find(|&&v| m.var(v).name == format!("{}d", ion.species))
+        {
+            return Err(Diagnostic::error(
+                m.var(v).span,
+                format!(
+                    "the diffusive concentration `{}` is not supported by the Arbor back end \
+                     (mechanism `{}`): the tangents through it are not derived",
+                    m.var(v).name,
+                    m.name
+                ),
+            )
+            .into());
+        }
+    }
     for v in &m.vars {
         if let VarKind::Random(d) = v.kind {
             let what = if d.dist == crate::ir::Dist::WhiteNoise {

@@ -258,6 +258,8 @@ fn ion_role(species: &str, name: &str) -> Option<IonRole> {
         Some(IonRole::ConcIn)
     } else if name.strip_suffix('o') == Some(species) {
         Some(IonRole::ConcOut)
+    } else if name.strip_suffix('d') == Some(species) {
+        Some(IonRole::ConcDiff)
     } else {
         None
     }

@@ -40,7 +40,8 @@ pub fn stores(
             }
             VarKind::Ion {
                 ion,
-                role: role @ (IonRole::ConcIn | IonRole::ConcOut | IonRole::Reversal),
+                role:
+                    role @ (IonRole::ConcIn | IonRole::ConcOut | IonRole::ConcDiff | IonRole::Reversal),
             } => {
                 body_flags.uses_cv = true;
                 body_flags.ion_slots.insert(ion.index());

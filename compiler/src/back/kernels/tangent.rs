@@ -62,6 +62,13 @@ impl<'a> TangentWriter<'a> {
         let VarKind::Tangent(p) = m.var(v).kind else {
             return None;
         };
+        // A diffusive concentration kept as a state: the runtime diffuses its tangent in the
+        // ion's column between steps, so it is read from there.
+        if m.var(p).kind == VarKind::State
+            && let Some((ion, IonRole::ConcDiff, true, _)) = ion_binding(m, p)
+        {
+            return Some(Source::TanIon(ion, IonRole::ConcDiff));
+        }
         Some(match m.var(p).kind {
             VarKind::Builtin(Builtin::V) => Source::TanV,
             VarKind::State => Source::Sigma(self.kw.layout.state_position(p).unwrap_or(0)),
@@ -202,7 +209,7 @@ impl<'a> TangentWriter<'a> {
         for &(p, t) in &self.maps.outputs {
             if let VarKind::Ion {
                 ion,
-                role: role @ (IonRole::ConcIn | IonRole::ConcOut),
+                role: role @ (IonRole::ConcIn | IonRole::ConcOut | IonRole::ConcDiff),
             } = m.var(p).kind
             {
                 flags.uses_cv = true;
@@ -253,9 +260,33 @@ impl<'a> TangentWriter<'a> {
                     out.push((x, true, sink));
                 }
             }
+            out.extend(self.diffusive_stores(ex, env, flags));
             out.extend(self.carried_stores(ex, env, block));
             out
         })
+    }
+
+    /// Stores of the tangents of diffusive concentrations (Arbor's `Xd`) that BREAKPOINT
+    /// changes outside its SOLVE, as Arbor's injection mechanisms do.
+    fn diffusive_stores(&self, ex: &mut Exec, env: &Env, flags: &mut Body) -> Vec<Output> {
+        let m = self.kw.m;
+        let mut out: Vec<Output> = Vec::new();
+        for &(p, t) in &self.maps.outputs {
+            if let VarKind::Ion {
+                ion,
+                role: IonRole::ConcDiff,
+            } = m.var(p).kind
+            {
+                let x = env.get(&mut ex.ar, t);
+                if x == ex.ar.var(t) {
+                    continue;
+                }
+                flags.uses_cv = true;
+                flags.ion_slots.insert(ion.index());
+                out.push((x, true, Sink::TanIon(ion.index(), IonRole::ConcDiff)));
+            }
+        }
+        out
     }
 
     /// `states_tangent`, fused: it advances the states as `states` does and their tangents.

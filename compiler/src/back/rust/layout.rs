@@ -132,6 +132,7 @@ fn ion_var(role: IonRole) -> TokenStream {
         IonRole::Current => quote!(IonVar::Current),
         IonRole::Reversal => quote!(IonVar::Reversal),
         IonRole::ConcIn => quote!(IonVar::Inside),
+        IonRole::ConcDiff => quote!(IonVar::Diffusive),
         IonRole::ConcOut | IonRole::Conductance => quote!(IonVar::Outside),
     }
 }
@@ -143,6 +144,7 @@ pub fn ion_array(role: IonRole) -> Ident {
         IonRole::Reversal => "rev",
         IonRole::ConcIn => "inside",
         IonRole::ConcOut => "outside",
+        IonRole::ConcDiff => "diffusive",
         IonRole::Conductance => "current_dv",
     })
 }
