@@ -105,7 +105,10 @@ fn paths(dir: &Path, name: &str) -> Vec<(String, Box<dyn Mechanism>)> {
     if let Some(m) = crate::models::test_mechanisms::by_name(name) {
         out.push(("build time".to_string(), m));
     }
-    for (choice, engine) in [(EngineChoice::Jit, "jit"), (EngineChoice::Evaluator, "evaluator")] {
+    for (choice, engine) in [
+        (EngineChoice::Jit, "jit"),
+        (EngineChoice::Evaluator, "evaluator"),
+    ] {
         let cat = Catalogue::load_with(&[dir], choice).unwrap_or_else(|e| panic!("{e}"));
         out.push((engine.to_string(), cat.make(name).unwrap()));
     }
@@ -232,6 +235,9 @@ fn tsodyks_markram_tangents_match_finite_differences() {
         let (scale, err) = gradmod_testkit::fd::deviation(&tangents[k], &plus, &minus, h);
         println!("tmgsyn tangent {k}: max |tangent| {scale:.3e}, max error {err:.1e}");
         assert!(scale > 0.0, "parameter {k}: every tangent is zero");
-        assert!(err <= 1e-6 * scale, "parameter {k}: error {err:e} of {scale:e}");
+        assert!(
+            err <= 1e-6 * scale,
+            "parameter {k}: error {err:e} of {scale:e}"
+        );
     }
 }
