@@ -210,7 +210,8 @@ impl Cell {
             };
             if kk > 0 {
                 let mut tan = phase_tangents!(self, slot, kk, n);
-                slot.mech.net_init_tangent(&mut ctx, &mut tan, instance, &mut ev);
+                slot.mech
+                    .net_init_tangent(&mut ctx, &mut tan, instance, &mut ev);
             }
             slot.mech.net_init(&mut ctx, instance, &mut ev);
         }

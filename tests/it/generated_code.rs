@@ -84,7 +84,7 @@ fn gradmod_compile_reports_errors_on_the_mod_file() {
     let bad = dir.join("bad_compile.mod");
     std::fs::write(
         &bad,
-        "NEURON { POINT_PROCESS syn }\nNET_RECEIVE(w) { net_send(1, 1) }\n",
+        "NEURON { POINT_PROCESS syn }\nNET_RECEIVE(w) { net_event(t) }\n",
     )
     .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_gradmod"))
@@ -97,5 +97,5 @@ fn gradmod_compile_reports_errors_on_the_mod_file() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad_compile.mod:2"), "{err}");
-    assert!(err.contains("net_send"), "{err}");
+    assert!(err.contains("net_event"), "{err}");
 }

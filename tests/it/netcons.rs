@@ -105,7 +105,10 @@ fn paths(dir: &Path, name: &str) -> Vec<(String, Box<dyn Mechanism>)> {
     if let Some(m) = crate::models::test_mechanisms::by_name(name) {
         out.push(("build time".to_string(), m));
     }
-    for (choice, engine) in [(EngineChoice::Jit, "jit"), (EngineChoice::Evaluator, "evaluator")] {
+    for (choice, engine) in [
+        (EngineChoice::Jit, "jit"),
+        (EngineChoice::Evaluator, "evaluator"),
+    ] {
         let cat = Catalogue::load_with(&[dir], choice).unwrap_or_else(|e| panic!("{e}"));
         out.push((engine.to_string(), cat.make(name).unwrap()));
     }
@@ -232,6 +235,74 @@ fn tsodyks_markram_tangents_match_finite_differences() {
         let (scale, err) = gradmod_testkit::fd::deviation(&tangents[k], &plus, &minus, h);
         println!("tmgsyn tangent {k}: max |tangent| {scale:.3e}, max error {err:.1e}");
         assert!(scale > 0.0, "parameter {k}: every tangent is zero");
-        assert!(err <= 1e-6 * scale, "parameter {k}: error {err:e} of {scale:e}");
+        assert!(
+            err <= 1e-6 * scale,
+            "parameter {k}: error {err:e} of {scale:e}"
+        );
     }
+}
+
+/// The columns of a CSV file with one header line, by name.
+fn csv_columns(path: &Path) -> std::collections::HashMap<String, Vec<f64>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+    let mut cols: std::collections::HashMap<String, Vec<f64>> =
+        header.iter().map(|h| (h.clone(), Vec::new())).collect();
+    for l in lines {
+        for (h, x) in header.iter().zip(l.split(',')) {
+            cols.get_mut(h).unwrap().push(x.parse().unwrap());
+        }
+    }
+    cols
+}
+
+/// `gradmod run` of the model text `toml` (the reference model's, its mechanism path made
+/// absolute); the output folder.
+fn run_model(toml: &str, tag: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mech = root.join("tests/mechanisms/selfevent.mod");
+    let toml = toml.replace("../../../mechanisms/selfevent.mod", mech.to_str().unwrap());
+    let tmp = std::env::temp_dir();
+    let model = tmp.join(format!("gradmod-netcons-{tag}-{}.toml", std::process::id()));
+    std::fs::write(&model, toml).unwrap();
+    let out = tmp.join(format!("gradmod-netcons-{tag}-{}", std::process::id()));
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_gradmod"))
+        .args(["run", model.to_str().unwrap(), "--no-plot", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    out
+}
+
+/// A model file's `netcons` entries are connections: SelfPulse driven through two of them by
+/// `gradmod run` equals NEURON, and the tangent of v with respect to a connection's weight (a
+/// `[[parameter]]` named by the connection) equals a central difference of two runs.
+#[test]
+fn model_file_connections_match_neuron_and_their_weights_differentiate() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/data/events");
+    let text = std::fs::read_to_string(dir.join("selfevent.toml")).unwrap();
+    let base = run_model(&text, "base");
+    let ours = csv_columns(&base.join("traces.csv"));
+    let neuron = csv_columns(&dir.join("selfevent.csv"));
+    for c in ["v", "g"] {
+        let d = crate::models::max_abs_diff(&ours[c], &neuron[c]);
+        println!("selfevent.toml: max |{c} - NEURON| {d:.1e}");
+        assert!(d < 1e-9, "{c}: {d:e}");
+    }
+    let tangent = &csv_columns(&base.join("tangents.csv"))["d(v)/d(second.weight)"];
+    let h = 0.005 * 1e-5;
+    let moved = |w: f64, tag: &str| {
+        let t = text.replace("weight = 0.005", &format!("weight = {w:?}"));
+        csv_columns(&run_model(&t, tag).join("traces.csv"))["v"].clone()
+    };
+    let (plus, minus) = (moved(0.005 + h, "plus"), moved(0.005 - h, "minus"));
+    let (scale, err) = gradmod_testkit::fd::deviation(tangent, &plus, &minus, h);
+    println!("selfevent.toml: d(v)/d(second.weight) up to {scale:.3e}, error {err:.1e}");
+    assert!(scale > 1.0 && err <= 1e-6 * scale, "{err:e} of {scale:e}");
 }

@@ -645,16 +645,11 @@ impl Exec<'_, '_, '_, '_> {
                 let at = (k * self.st.ncarried + pos) * ni + j0;
                 copy(d, &self.st.carried[at..at + n]);
             }
-            Source::TanArg(i) => {
-                // Without tangents, tangent sources read 0.
-                let n = self.event.args.len();
-                let x = if tan.is_some() {
-                    self.event.dargs[k * n + i]
-                } else {
-                    0.0
-                };
-                d.fill(x);
-            }
+            // Without tangents, tangent sources read 0.
+            Source::TanArg(i) => d.fill(match tan {
+                Some(_) => self.event.dargs[k * self.event.args.len() + i],
+                None => 0.0,
+            }),
             Source::TanV | Source::Seed(_) | Source::TanIon(..) => {
                 let Some(tan) = tan else {
                     d.fill(0.0);
@@ -729,12 +724,10 @@ impl Exec<'_, '_, '_, '_> {
                     ctx.emit[(j0 + i) * stride + off] = x;
                 }
             }
-            Sink::TanArg(i) => {
-                if tan.is_some() {
-                    let nargs = self.event.args.len();
-                    self.event.dargs[k * nargs + i] = x[0];
-                }
+            Sink::TanArg(i) if tan.is_some() => {
+                self.event.dargs[k * self.event.args.len() + i] = x[0];
             }
+            Sink::TanArg(_) => {}
             Sink::Current {
                 tangent: false,
                 negate,

@@ -194,7 +194,7 @@ fn check_stmts(m: &Module, kind: BlockKind, stmts: &[Stmt], diags: &mut Diagnost
             | StmtKind::Equation { .. }
             | StmtKind::NetSend { .. }
             | StmtKind::NetEvent { .. }
-                | StmtKind::NetMove { .. }
+            | StmtKind::NetMove { .. }
             | StmtKind::Watch { .. } => {}
         }
     }

@@ -221,9 +221,7 @@ impl Lowerer<'_> {
             }
             return Some(self.m.exprs.num(1.0));
         }
-        if let Some(why) =
-            super::random::unsupported_random(name)
-        {
+        if let Some(why) = super::random::unsupported_random(name) {
             self.unsupported(func.span, &format!("{name}()"), why);
             return Some(self.m.exprs.num(0.0));
         }

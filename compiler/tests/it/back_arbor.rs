@@ -63,6 +63,20 @@ fn unsupported_constructs_are_rejected_by_name_and_place() {
         "{err}"
     );
     assert!(err.contains("sends.mod:6:"), "{err}");
+    // Values kept per connection: Arbor passes the weight alone.
+    let text = "NEURON { POINT_PROCESS keeps NONSPECIFIC_CURRENT i }\n\
+                PARAMETER { g = 1 }\nASSIGNED { v i }\nBREAKPOINT { i = g * v }\n\
+                NET_RECEIVE(w, n) {\n    n = n + 1\n}\n";
+    let front = load_source("keeps.mod", text);
+    let m = front.module.as_ref().expect("accepted");
+    let err = emit(m, &[], "keeps.mod")
+        .unwrap_err()
+        .render(&front.sources);
+    assert!(
+        err.contains("NET_RECEIVE arguments after the weight (values kept per connection) are not"),
+        "{err}"
+    );
+    assert!(err.contains("keeps.mod:5:"), "{err}");
     let err = emit_file("hh", &[dir("hh", "gbar")]).unwrap_err();
     assert!(
         err.contains("mechanism `hh` has no PARAMETER `gbar`"),

@@ -72,13 +72,18 @@ DERIVATIVE st { self' = (j - self)/k }
 
 #[test]
 fn unsupported_statements_are_reported_on_the_mod_file() {
-    let text = "NEURON { POINT_PROCESS syn }
+    // Only INITIAL and NET_RECEIVE send events.
+    let text = "NEURON { POINT_PROCESS syn NONSPECIFIC_CURRENT i }
 PARAMETER { d = 1 }
-NET_RECEIVE(w) { net_send(d, 1) }
+ASSIGNED { i }
+BREAKPOINT { i = 0 net_send(d, 1) }
 ";
     let err = compile("syn.mod", text).unwrap_err();
-    assert!(err.contains("net_send"), "{err}");
-    assert!(err.contains("syn.mod:3"), "{err}");
+    assert!(
+        err.contains("unsupported construct: net_send or net_move in BREAKPOINT"),
+        "{err}"
+    );
+    assert!(err.contains("syn.mod:4"), "{err}");
 }
 
 #[test]

@@ -216,8 +216,10 @@ def gradmod_run(lib, d, celsius, set_=None, tangents=True):
         cell.paint(d["name"])
         variable = lambda s: f"{d['name']}.{s}"  # noqa: E731
     else:
-        events = [(t, WEIGHT) for t in EVENTS] if d["net_receive"] else None
-        cell.place(d["name"], "soma(0.5)", label="pp", events=events)
+        # One connection delivers every event, as the one NetCon does in NEURON: the values
+        # NET_RECEIVE keeps per connection carry from one event to the next.
+        netcons = [(WEIGHT, EVENTS)] if d["net_receive"] else None
+        cell.place(d["name"], "soma(0.5)", label="pp", netcons=netcons)
         variable = lambda s: f"pp.{s}"  # noqa: E731
     cell.iclamp("soma(0.5)", **STIM)
     cell.probe("v", "soma(0.5)")

@@ -512,13 +512,22 @@ impl<'a> KernelPrinter<'a> {
             TokenStream::new()
         };
         let (pre, outer) = (&p.pre, &p.outer);
-        quote! {
-            #(#slots)*
-            #pre
-            let j = instance;
+        let rest = quote! {
             #cv
             #outer
             #inner
+        };
+        // The nested INITIAL of NET_RECEIVE may touch the connection's values alone.
+        let j = if mentions(&rest, "j") {
+            quote!(let j = instance;)
+        } else {
+            TokenStream::new()
+        };
+        quote! {
+            #(#slots)*
+            #pre
+            #j
+            #rest
         }
     }
 
