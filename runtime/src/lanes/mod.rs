@@ -1,11 +1,12 @@
 //! Numbers over lanes of instances, for generated kernels.
 //!
-//! A generated kernel is written once over a type `L: Real` and compiled twice: over `f64` (one
-//! instance at a time, every function from libm) and, where the CPU has AVX2 and FMA, over
-//! [`F64x4`] (four instances at a time, in a function compiled for those features), with the
-//! instances the four-lane loop leaves over done by the `f64` version. Every operation of [`F64x4`]
-//! is the `f64` operation lane by lane, in the same order, and its `exp` equals glibc's to the bit
-//! (see `exp.rs`), so both versions give the same numbers, and so does the run-time engine.
+//! A generated kernel is written once over a type `L: Real` and compiled for each width: over `f64`
+//! (one instance at a time, every function from libm); where the CPU has AVX2 and FMA, over
+//! [`F64x4`] (four instances at a time, in a function compiled for those features); where it also
+//! has AVX-512, over [`F64x8`] (eight at a time, in a function compiled for AVX-512), the instances
+//! a wide loop leaves over done by the narrower versions. Every operation of the wide types is the
+//! `f64` operation lane by lane, in the same order, and their `exp` equals glibc's to the bit (see
+//! `exp.rs`), so every version gives the same numbers, and so does the run-time engine.
 //!
 //! Loads and stores go through the instance index `j` (fields, σ) or through the node index
 //! (arrays per CV: a gather, a scatter, or an accumulation in instance order).
@@ -309,6 +310,44 @@ mod tests {
             "{} differ, e.g. {:?}",
             bad.len(),
             &bad[..bad.len().min(5)]
+        );
+    }
+
+    #[test]
+    fn eight_lanes_follow_f64_lane_by_lane() {
+        let a = F64x8([1.0, -2.0, 0.5, 3.0, -0.25, 7.0, 1e-3, -9.0]);
+        let b = F64x8([3.0, 0.25, -0.5, 1.0, 2.0, -7.0, 1e3, 4.0]);
+        let s = F64x8::select(a.cmp(b, |x, y| x < y), a / b, a * b - a);
+        for l in 0..8 {
+            let want = if a.0[l] < b.0[l] {
+                a.0[l] / b.0[l]
+            } else {
+                a.0[l] * b.0[l] - a.0[l]
+            };
+            assert_eq!(s.0[l].to_bits(), want.to_bits());
+        }
+        // A block whose lanes share CVs accumulates in instance order; a run of eight consecutive
+        // CVs takes the contiguous path, with the same sums.
+        let node = [0, 2, 2, 1, 0, 3, 3, 3];
+        let w = F64x8([1.0, 0.5, 2.0, 1.0, 3.0, 0.25, 0.5, 1.5]);
+        let mut acc = vec![0.0; 4];
+        a.accumulate_at(&mut acc, &F64x8::block(&node, 0), w, 0, false);
+        let mut want = vec![0.0; 4];
+        for l in 0..8 {
+            want[node[l]] += w.0[l] * a.0[l];
+        }
+        assert_eq!(acc, want);
+        let run: Vec<usize> = (5..13).collect();
+        let mut fast = vec![1.0; 14];
+        a.accumulate_at(&mut fast, &F64x8::block(&run, 0), w, 1, true);
+        let mut want = vec![1.0; 14];
+        for l in 0..8 {
+            want[6 + l] -= w.0[l] * a.0[l];
+        }
+        assert_eq!(fast, want);
+        assert_eq!(
+            F64x8::gather_at(&want, &F64x8::block(&run, 0), 1).0,
+            want[6..14]
         );
     }
 

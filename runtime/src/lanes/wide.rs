@@ -225,9 +225,10 @@ macro_rules! lanes {
             type Output = $name;
             #[inline(always)]
             fn $f(self, o: $name) -> $name {
-                let mut out = self.0;
+                let (a, b) = (self.0, o.0);
+                let mut out = [0.0; $w];
                 for l in 0..$w {
-                    out[l] = out[l] $op o.0[l];
+                    out[l] = a[l] $op b[l];
                 }
                 $name(out)
             }

@@ -229,3 +229,75 @@ fn mark(
         same.insert(n, value);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::Func;
+
+    /// `v` (instance-dependent) is variable 0, `celsius` (uniform) variable 1.
+    fn uniform(v: VarId) -> bool {
+        v.0 == 1
+    }
+
+    #[test]
+    fn divisions_become_products_and_reciprocals_are_shared() {
+        let mut ar = ExprArena::new();
+        let (v, celsius) = (ar.var(VarId(0)), ar.var(VarId(1)));
+        let one = ar.num(1.0);
+        // alpha = exp(v/10), sum = alpha + v, q10 = celsius^2.
+        let ten = ar.num(10.0);
+        let scaled = ar.binary(BinOp::Div, v, ten);
+        let alpha = ar.call(Func::Exp, scaled);
+        let sum = ar.binary(BinOp::Add, alpha, v);
+        let two = ar.num(2.0);
+        let q10 = ar.binary(BinOp::Pow, celsius, two);
+        // minf = alpha/sum, mtau = 1/(q10·sum), rate = -1/mtau, per = v/celsius.
+        let minf = ar.binary(BinOp::Div, alpha, sum);
+        let prod = ar.binary(BinOp::Mul, q10, sum);
+        let mtau = ar.binary(BinOp::Div, one, prod);
+        let minus = ar.num(-1.0);
+        let rate = ar.binary(BinOp::Div, minus, mtau);
+        let per = ar.binary(BinOp::Div, v, celsius);
+        let roots = [minf, mtau, rate, per];
+        let (out, hoist) = reduce(&mut ar, &roots, &[true; 4], &uniform);
+
+        // v/10 became 0.1·v; -1/(1/(q10·sum)) became -(q10·sum).
+        let tenth = ar.num(0.1);
+        let scaled2 = ar.binary(BinOp::Mul, tenth, v);
+        let alpha2 = ar.call(Func::Exp, scaled2);
+        let sum2 = ar.binary(BinOp::Add, alpha2, v);
+        let inv_sum = ar.binary(BinOp::Div, one, sum2);
+        let inv_q10 = ar.binary(BinOp::Div, one, q10);
+        assert_eq!(out[0], ar.binary(BinOp::Mul, alpha2, inv_sum));
+        assert_eq!(out[1], ar.binary(BinOp::Mul, inv_q10, inv_sum));
+        let prod2 = ar.binary(BinOp::Mul, q10, sum2);
+        assert_eq!(out[2], ar.unary(UnOp::Neg, prod2));
+        let inv_celsius = ar.binary(BinOp::Div, one, celsius);
+        assert_eq!(out[3], ar.binary(BinOp::Mul, v, inv_celsius));
+        // The reciprocals of uniform values are computed once per call, q10 with them.
+        assert!(hoist.contains(&inv_q10) && hoist.contains(&inv_celsius));
+        assert!(hoist.contains(&q10));
+        // The values agree with the divisions to rounding.
+        let at = |ar: &ExprArena, e: ExprId| {
+            crate::sym::eval(ar, e, &|var| if var.0 == 0 { -30.0 } else { 6.3 })
+        };
+        for (&before, &after) in roots.iter().zip(&out) {
+            let (b, a) = (at(&ar, before), at(&ar, after));
+            assert!((a - b).abs() <= 4.0 * f64::EPSILON * b.abs(), "{b} vs {a}");
+        }
+    }
+
+    #[test]
+    fn a_reciprocal_only_tangent_outputs_compute_is_not_shared() {
+        let mut ar = ExprArena::new();
+        let v = ar.var(VarId(0));
+        let one = ar.num(1.0);
+        let x = ar.binary(BinOp::Add, v, one);
+        let q = ar.binary(BinOp::Div, v, x);
+        let r = ar.binary(BinOp::Div, one, x);
+        // Only the second output (not primal) computes 1/x: v/x stays a division.
+        let (out, _) = reduce(&mut ar, &[q, r], &[true, false], &uniform);
+        assert_eq!(out, vec![q, r]);
+    }
+}
