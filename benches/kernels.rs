@@ -1,9 +1,10 @@
 //! The generated kernels one at a time: nanoseconds of thread CPU time per instance and call of
 //! `currents`, `states`, `currents_tangent` and `states_tangent` (K = 3 tangent columns, seeded on
 //! the mechanism's first three parameters) for hh and the IO cell's channels, over 1024 instances
-//! on consecutive CVs with membrane potentials spread from -80 to 20 mV. The kernels run four
-//! instances at a time where the CPU has AVX2 and FMA; `GRADMOD_NO_LANES=1` runs them one at a
-//! time, for comparison.
+//! on consecutive CVs with membrane potentials spread from -80 to 20 mV. The kernels run eight
+//! instances at a time where the CPU has AVX-512, four where it has AVX2 and FMA;
+//! `GRADMOD_NO_AVX512=1` keeps them at four, `GRADMOD_NO_LANES=1` runs them one at a time, for
+//! comparison.
 //!
 //! Run with `cargo bench --bench kernels` (`-- calls=N`, default 2000).
 
@@ -134,11 +135,17 @@ fn main() {
                 .map(|n| n.parse().expect("calls=N"))
         })
         .unwrap_or(2000usize);
-    let lanes = gradmod_runtime::lanes::wide();
+    let lanes = if gradmod_runtime::lanes::wide8() {
+        8
+    } else if gradmod_runtime::lanes::wide() {
+        4
+    } else {
+        1
+    };
     println!(
         "ns of thread CPU time per instance and call, {N} instances, K = {K}, {calls} calls \
          ({} lanes)",
-        if lanes { 4 } else { 1 }
+        lanes
     );
     println!(
         "  {:<10} {:>9} {:>9} {:>17} {:>15}",

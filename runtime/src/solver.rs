@@ -206,6 +206,29 @@ impl HinesMatrix {
             }
             return;
         }
+        // Up to four columns per pass, as for the cable: each column sees the operations it sees
+        // alone, in their order.
+        for group in rhs.chunks_mut(4 * n) {
+            match group.len() / n {
+                4 => self.tree_sweeps::<4>(group),
+                3 => self.tree_sweeps::<3>(group),
+                2 => self.tree_sweeps::<2>(group),
+                _ => self.tree_sweeps::<1>(group),
+            }
+        }
+    }
+
+    /// The elimination and back substitution of a branched tree for `C` columns of `n` rows stored
+    /// one after another in `cols`, with the factorisation of the last [`HinesMatrix::solve`].
+    #[inline(always)]
+    fn tree_sweeps<const C: usize>(&self, cols: &mut [f64]) {
+        let n = self.len();
+        let mut rest = &mut cols[..C * n];
+        let mut col: [&mut [f64]; C] = std::array::from_fn(|_| {
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(n);
+            rest = tail;
+            head
+        });
         let (parent, mult, b, d, inv_d) = (
             &self.parent[..n],
             &self.mult[..n],
@@ -217,21 +240,21 @@ impl HinesMatrix {
             let p = parent[i];
             if p != NO_PARENT {
                 let m = mult[i];
-                for col in rhs.chunks_exact_mut(n) {
-                    col[p] -= m * col[i];
+                for x in col.iter_mut() {
+                    x[p] -= m * x[i];
                 }
             }
         }
         for i in 0..n {
             let p = parent[i];
             if p == NO_PARENT {
-                for col in rhs.chunks_exact_mut(n) {
-                    col[i] /= d[i];
+                for x in col.iter_mut() {
+                    x[i] /= d[i];
                 }
             } else {
                 let (b, inv) = (b[i], inv_d[i]);
-                for col in rhs.chunks_exact_mut(n) {
-                    col[i] = (col[i] - b * col[p]) * inv;
+                for x in col.iter_mut() {
+                    x[i] = (x[i] - b * x[p]) * inv;
                 }
             }
         }

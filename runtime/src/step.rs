@@ -237,23 +237,7 @@ impl Cell {
         for (k, p) in self.params.iter().enumerate() {
             let r = k * n..(k + 1) * n;
             let col = &mut scratch[r.clone()];
-            let (s, di, dg) = (&self.s[r.clone()], &self.di[r.clone()], &self.dg[r]);
-            if let ParamTarget::Mechanism { .. } | ParamTarget::NetCon(_) = p.target {
-                // One pass: a row is set, with its own axial term, before its children (which
-                // follow it) add to it, so every entry sees the operations of the two passes
-                // below in their order.
-                if n > 0 {
-                    col[0] = -di[0] - dg[0] * delta[0];
-                }
-                for cv in 1..n {
-                    let pa = parent[cv];
-                    let ds = s[pa] - s[cv];
-                    let x = -di[cv] - dg[cv] * delta[cv];
-                    col[cv] = x - b[cv] * ds;
-                    col[pa] += a[cv] * ds;
-                }
-                continue;
-            }
+            let (di, dg) = (&self.di[r.clone()], &self.dg[r]);
             for cv in 0..n {
                 col[cv] = -di[cv] - dg[cv] * delta[cv];
             }
@@ -286,13 +270,12 @@ impl Cell {
                 }
                 ParamTarget::Mechanism { .. } | ParamTarget::NetCon(_) => {}
             }
-            for cv in 1..n {
-                let pa = parent[cv];
-                let ds = s[pa] - s[cv];
-                col[cv] -= b[cv] * ds;
-                col[pa] += a[cv] * ds;
-            }
         }
+        // The axial terms −A S_k of every column in one pass over the CVs: each column's
+        // updates of a row and of its parent form a chain through memory (a parent's entry is
+        // read back right after a child wrote it), and the columns' chains, independent of each
+        // other, overlap. Every entry sees the operations it saw column by column, in their order.
+        axial_terms(scratch, &self.s[..kk * n], parent, a, b, n);
         m.solve_again_many(scratch, kk);
         for (x, d) in self.s[..kk * n].iter_mut().zip(scratch.iter()) {
             *x += d;
@@ -320,5 +303,51 @@ impl Cell {
             }
         }
         self.check_finite()
+    }
+}
+
+/// Subtracts A S from each of the columns of `cols` (`[k][cv]`, n rows each): for every CV below
+/// the root, `col[cv] -= b[cv] (S[pa] − S[cv])` and `col[pa] += a[cv] (S[pa] − S[cv])`, in the order
+/// of the CVs, up to four columns per pass.
+fn axial_terms(cols: &mut [f64], s: &[f64], parent: &[usize], a: &[f64], b: &[f64], n: usize) {
+    if n == 0 {
+        return;
+    }
+    for (group, sg) in cols.chunks_mut(4 * n).zip(s.chunks(4 * n)) {
+        match group.len() / n {
+            4 => axial_group::<4>(group, sg, parent, a, b, n),
+            3 => axial_group::<3>(group, sg, parent, a, b, n),
+            2 => axial_group::<2>(group, sg, parent, a, b, n),
+            _ => axial_group::<1>(group, sg, parent, a, b, n),
+        }
+    }
+}
+
+/// [`axial_terms`] for `C` columns together.
+#[inline(always)]
+fn axial_group<const C: usize>(
+    cols: &mut [f64],
+    s: &[f64],
+    parent: &[usize],
+    a: &[f64],
+    b: &[f64],
+    n: usize,
+) {
+    let mut rest = &mut cols[..C * n];
+    let col: [&mut [f64]; C] = std::array::from_fn(|_| {
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(n);
+        rest = tail;
+        head
+    });
+    let sc: [&[f64]; C] = std::array::from_fn(|c| &s[c * n..(c + 1) * n]);
+    let (parent, a, b) = (&parent[..n], &a[..n], &b[..n]);
+    for cv in 1..n {
+        let pa = parent[cv];
+        let (ai, bi) = (a[cv], b[cv]);
+        for c in 0..C {
+            let ds = sc[c][pa] - sc[c][cv];
+            col[c][cv] -= bi * ds;
+            col[c][pa] += ai * ds;
+        }
     }
 }

@@ -1,20 +1,23 @@
 //! Numbers over lanes of instances, for generated kernels.
 //!
-//! A generated kernel is written once over a type `L: Real` and compiled twice: over `f64` (one
-//! instance at a time, every function from libm) and, where the CPU has AVX2 and FMA, over
-//! [`F64x4`] (four instances at a time, in a function compiled for those features), with the
-//! instances the four-lane loop leaves over done by the `f64` version. Every operation of [`F64x4`]
-//! is the `f64` operation lane by lane, in the same order, and its `exp` equals glibc's to the bit
-//! (see `exp.rs`), so both versions give the same numbers, and so does the run-time engine.
+//! A generated kernel is written once over a type `L: Real` and compiled for each width: over `f64`
+//! (one instance at a time, every function from libm); where the CPU has AVX2 and FMA, over
+//! [`F64x4`] (four instances at a time, in a function compiled for those features); where it also
+//! has AVX-512, over [`F64x8`] (eight at a time, in a function compiled for AVX-512), the instances
+//! a wide loop leaves over done by the narrower versions. Every operation of the wide types is the
+//! `f64` operation lane by lane, in the same order, and their `exp` equals glibc's to the bit (see
+//! `exp.rs`), so every version gives the same numbers, and so does the run-time engine.
 //!
 //! Loads and stores go through the instance index `j` (fields, σ) or through the node index
 //! (arrays per CV: a gather, a scatter, or an accumulation in instance order).
 
 mod exp;
+mod wide;
 
 use std::ops::{Add, Div, Mul, Neg, Rem, Sub};
 
 pub use exp::exp_lanes;
+pub use wide::{Block4, Block8, F64x4, F64x8};
 
 /// Whether kernels may run four lanes at a time: an x86-64 CPU with AVX2 and FMA under glibc,
 /// whose `exp` the lanes reproduce. Detected once.
@@ -27,6 +30,27 @@ pub fn wide() -> bool {
             std::is_x86_feature_detected!("avx2")
                 && std::is_x86_feature_detected!("fma")
                 && std::env::var_os("GRADMOD_NO_LANES").is_none()
+        })
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu")))]
+    {
+        false
+    }
+}
+
+/// Whether kernels may run eight lanes at a time: [`wide`], and a CPU with AVX-512 (F, VL, DQ).
+/// `GRADMOD_NO_AVX512=1` keeps them at four lanes, for comparison. Detected once.
+pub fn wide8() -> bool {
+    #[cfg(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu"))]
+    {
+        use std::sync::OnceLock;
+        static WIDE8: OnceLock<bool> = OnceLock::new();
+        *WIDE8.get_or_init(|| {
+            wide()
+                && std::is_x86_feature_detected!("avx512f")
+                && std::is_x86_feature_detected!("avx512vl")
+                && std::is_x86_feature_detected!("avx512dq")
+                && std::env::var_os("GRADMOD_NO_AVX512").is_none()
         })
     }
     #[cfg(not(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu")))]
@@ -88,6 +112,25 @@ pub trait Real:
         node: &[usize],
         weight: &[f64],
         j: usize,
+        offset: usize,
+        negate: bool,
+    );
+    /// Where the instances `j..j + W` sit: their CVs, and whether those are consecutive. Computed
+    /// once per block of instances, so that the block's many per-CV accesses (one per tangent
+    /// direction and array) neither reload the node index nor test it again.
+    type Block: Copy;
+    /// The [`Real::Block`] of instances `j..j + W`.
+    fn block(node: &[usize], j: usize) -> Self::Block;
+    /// [`Real::gather`] through a block.
+    fn gather_at(array: &[f64], b: &Self::Block, offset: usize) -> Self;
+    /// [`Real::scatter`] through a block.
+    fn scatter_at(self, array: &mut [f64], b: &Self::Block, offset: usize);
+    /// [`Real::accumulate`] through a block, with the block's weights `w` (loaded once).
+    fn accumulate_at(
+        self,
+        array: &mut [f64],
+        b: &Self::Block,
+        w: Self,
         offset: usize,
         negate: bool,
     );
@@ -169,165 +212,26 @@ impl Real for f64 {
             array[at] += weight[j] * self;
         }
     }
-}
-
-/// The first of four consecutive CVs when instances `j..j + 4` sit on them (as the instances of a
-/// density mechanism on a cable do), so that their per-CV values are contiguous.
-#[inline(always)]
-fn run_of_four(node: &[usize], j: usize) -> Option<usize> {
-    let n = &node[j..j + 4];
-    let cv = n[0];
-    (n[1] == cv.wrapping_add(1) && n[2] == cv.wrapping_add(2) && n[3] == cv.wrapping_add(3))
-        .then_some(cv)
-}
-
-/// Four lanes of `f64`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct F64x4(pub [f64; 4]);
-
-macro_rules! lanewise {
-    ($trait:ident, $f:ident, $op:tt) => {
-        impl $trait for F64x4 {
-            type Output = F64x4;
-            #[inline(always)]
-            fn $f(self, o: F64x4) -> F64x4 {
-                let (a, b) = (self.0, o.0);
-                F64x4([a[0] $op b[0], a[1] $op b[1], a[2] $op b[2], a[3] $op b[3]])
-            }
-        }
-    };
-}
-lanewise!(Add, add, +);
-lanewise!(Sub, sub, -);
-lanewise!(Mul, mul, *);
-lanewise!(Div, div, /);
-lanewise!(Rem, rem, %);
-
-impl Neg for F64x4 {
-    type Output = F64x4;
+    type Block = usize;
     #[inline(always)]
-    fn neg(self) -> F64x4 {
-        let a = self.0;
-        F64x4([-a[0], -a[1], -a[2], -a[3]])
-    }
-}
-
-impl Real for F64x4 {
-    type Mask = [bool; 4];
-    const W: usize = 4;
-    #[inline(always)]
-    fn splat(x: f64) -> Self {
-        F64x4([x; 4])
+    fn block(node: &[usize], j: usize) -> usize {
+        node[j]
     }
     #[inline(always)]
-    fn map(self, f: impl Fn(f64) -> f64) -> Self {
-        F64x4(self.0.map(f))
+    fn gather_at(array: &[f64], b: &usize, offset: usize) -> Self {
+        array[offset + b]
     }
     #[inline(always)]
-    fn zip(self, o: Self, f: impl Fn(f64, f64) -> f64) -> Self {
-        let (a, b) = (self.0, o.0);
-        F64x4([f(a[0], b[0]), f(a[1], b[1]), f(a[2], b[2]), f(a[3], b[3])])
+    fn scatter_at(self, array: &mut [f64], b: &usize, offset: usize) {
+        array[offset + b] = self;
     }
     #[inline(always)]
-    fn exp(self) -> Self {
-        F64x4(exp_lanes(self.0))
-    }
-    #[inline(always)]
-    fn cmp(self, o: Self, op: impl Fn(f64, f64) -> bool) -> [bool; 4] {
-        let (a, b) = (self.0, o.0);
-        [
-            op(a[0], b[0]),
-            op(a[1], b[1]),
-            op(a[2], b[2]),
-            op(a[3], b[3]),
-        ]
-    }
-    #[inline(always)]
-    fn and(a: [bool; 4], b: [bool; 4]) -> [bool; 4] {
-        [a[0] & b[0], a[1] & b[1], a[2] & b[2], a[3] & b[3]]
-    }
-    #[inline(always)]
-    fn or(a: [bool; 4], b: [bool; 4]) -> [bool; 4] {
-        [a[0] | b[0], a[1] | b[1], a[2] | b[2], a[3] | b[3]]
-    }
-    #[inline(always)]
-    fn not(a: [bool; 4]) -> [bool; 4] {
-        a.map(|x| !x)
-    }
-    #[inline(always)]
-    fn select(c: [bool; 4], a: Self, b: Self) -> Self {
-        let (a, b) = (a.0, b.0);
-        F64x4([
-            if c[0] { a[0] } else { b[0] },
-            if c[1] { a[1] } else { b[1] },
-            if c[2] { a[2] } else { b[2] },
-            if c[3] { a[3] } else { b[3] },
-        ])
-    }
-    #[inline(always)]
-    fn load(array: &[f64], j: usize) -> Self {
-        F64x4(array[j..j + 4].try_into().unwrap())
-    }
-    #[inline(always)]
-    fn from_instances(j: usize, f: impl Fn(usize) -> f64) -> Self {
-        F64x4([f(j), f(j + 1), f(j + 2), f(j + 3)])
-    }
-    #[inline(always)]
-    fn store(self, array: &mut [f64], j: usize) {
-        array[j..j + 4].copy_from_slice(&self.0);
-    }
-    #[inline(always)]
-    fn gather(array: &[f64], node: &[usize], j: usize, offset: usize) -> Self {
-        if let Some(cv) = run_of_four(node, j) {
-            return Self::load(array, offset + cv);
-        }
-        let n = &node[j..j + 4];
-        F64x4([
-            array[offset + n[0]],
-            array[offset + n[1]],
-            array[offset + n[2]],
-            array[offset + n[3]],
-        ])
-    }
-    #[inline(always)]
-    fn scatter(self, array: &mut [f64], node: &[usize], j: usize, offset: usize) {
-        if let Some(cv) = run_of_four(node, j) {
-            return self.store(array, offset + cv);
-        }
-        for (l, &cv) in node[j..j + 4].iter().enumerate() {
-            array[offset + cv] = self.0[l];
-        }
-    }
-    #[inline(always)]
-    fn accumulate(
-        self,
-        array: &mut [f64],
-        node: &[usize],
-        weight: &[f64],
-        j: usize,
-        offset: usize,
-        negate: bool,
-    ) {
-        let w = &weight[j..j + 4];
-        if let Some(cv) = run_of_four(node, j) {
-            // Four distinct CVs: the lanes' additions are independent, and their order does not
-            // matter.
-            let a = &mut array[offset + cv..offset + cv + 4];
-            for l in 0..4 {
-                if negate {
-                    a[l] -= w[l] * self.0[l];
-                } else {
-                    a[l] += w[l] * self.0[l];
-                }
-            }
-            return;
-        }
-        for (l, &cv) in node[j..j + 4].iter().enumerate() {
-            if negate {
-                array[offset + cv] -= w[l] * self.0[l];
-            } else {
-                array[offset + cv] += w[l] * self.0[l];
-            }
+    fn accumulate_at(self, array: &mut [f64], b: &usize, w: Self, offset: usize, negate: bool) {
+        let at = offset + b;
+        if negate {
+            array[at] -= w * self;
+        } else {
+            array[at] += w * self;
         }
     }
 }
@@ -406,6 +310,44 @@ mod tests {
             "{} differ, e.g. {:?}",
             bad.len(),
             &bad[..bad.len().min(5)]
+        );
+    }
+
+    #[test]
+    fn eight_lanes_follow_f64_lane_by_lane() {
+        let a = F64x8([1.0, -2.0, 0.5, 3.0, -0.25, 7.0, 1e-3, -9.0]);
+        let b = F64x8([3.0, 0.25, -0.5, 1.0, 2.0, -7.0, 1e3, 4.0]);
+        let s = F64x8::select(a.cmp(b, |x, y| x < y), a / b, a * b - a);
+        for l in 0..8 {
+            let want = if a.0[l] < b.0[l] {
+                a.0[l] / b.0[l]
+            } else {
+                a.0[l] * b.0[l] - a.0[l]
+            };
+            assert_eq!(s.0[l].to_bits(), want.to_bits());
+        }
+        // A block whose lanes share CVs accumulates in instance order; a run of eight consecutive
+        // CVs takes the contiguous path, with the same sums.
+        let node = [0, 2, 2, 1, 0, 3, 3, 3];
+        let w = F64x8([1.0, 0.5, 2.0, 1.0, 3.0, 0.25, 0.5, 1.5]);
+        let mut acc = vec![0.0; 4];
+        a.accumulate_at(&mut acc, &F64x8::block(&node, 0), w, 0, false);
+        let mut want = vec![0.0; 4];
+        for l in 0..8 {
+            want[node[l]] += w.0[l] * a.0[l];
+        }
+        assert_eq!(acc, want);
+        let run: Vec<usize> = (5..13).collect();
+        let mut fast = vec![1.0; 14];
+        a.accumulate_at(&mut fast, &F64x8::block(&run, 0), w, 1, true);
+        let mut want = vec![1.0; 14];
+        for l in 0..8 {
+            want[6 + l] -= w.0[l] * a.0[l];
+        }
+        assert_eq!(fast, want);
+        assert_eq!(
+            F64x8::gather_at(&want, &F64x8::block(&run, 0), 1).0,
+            want[6..14]
         );
     }
 

@@ -9,10 +9,11 @@
 use std::collections::{HashMap, HashSet};
 
 use super::layout::{Layout, ion_binding};
+use super::reduce::reduce;
 use super::seq::Seq;
 use super::{Body, Item, Sink, Source, Temp};
 use crate::ir::{Builtin, Expr, ExprArena, ExprId, Module, VarId, VarKind};
-use crate::sym::{cse, free_vars, substitute_zeros};
+use crate::sym::{cse, cse_with, free_vars, substitute_zeros};
 
 /// An output of a kernel: its value, whether it belongs inside the loop over tangent
 /// directions, and its sink.
@@ -258,7 +259,16 @@ impl KernelWriter<'_> {
         let outputs: Vec<Output> = coefficients.into_iter().chain(rewritten).collect();
         let nfirst = outputs.len();
         let roots: Vec<ExprId> = outputs.iter().chain(&unseeded).map(|o| o.0).collect();
-        let plan = cse(ar, &roots);
+        // A temporary (a coefficient of the tangent inputs) is taken to depend on the instance.
+        let primal: Vec<bool> = outputs
+            .iter()
+            .chain(&unseeded)
+            .map(|&(_, in_loop, sink)| !in_loop && !matches!(sink, Sink::Let(_)))
+            .collect();
+        let (roots, hoist) = reduce(ar, &roots, &primal, &|v| {
+            v.index() < nvars && self.uniform(v, tangent)
+        });
+        let plan = cse_with(ar, &roots, &|_, id| hoist.contains(&id));
         let chain = plan.to_let_chain(ar, &roots, &mut || fresh(Temp::Shared));
         body.temps = temps.into_inner();
 

@@ -20,6 +20,7 @@ mod body;
 mod exec;
 pub mod layout;
 mod primal;
+mod reduce;
 mod seq;
 mod tangent;
 

@@ -2,11 +2,13 @@
 //!
 //! The loop kernels that run every step (`currents`, `states` and their tangents) are printed once
 //! as a generic function over `Lanes: Real` that works `Lanes::W` instances at a time, from a given
-//! first instance, and returns where it stopped. The trait method calls it over four lanes in a
-//! function compiled for AVX2 and FMA where the CPU has them, then over `f64` for the instances
-//! left over; elsewhere over `f64` alone. Loads of per-CV values are gathers through the node
+//! first instance, and returns where it stopped. The trait method calls it over eight lanes in a
+//! function compiled for AVX-512 where the CPU has it (then over four and one for the instances
+//! left over), else over four lanes in a function compiled for AVX2 and FMA where the CPU has
+//! them, then over `f64`; elsewhere over `f64` alone. Loads of per-CV values are gathers through the node
 //! index, stores to them scatters, and accumulations run in instance order, as in the run-time
-//! engine.
+//! engine. The CVs of a block of instances (and whether they are consecutive) and the instances'
+//! weights are read once per block, before the loop over tangent directions, as the JIT does.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -25,6 +27,45 @@ fn strided_index(rows: usize, pos: usize) -> TokenStream {
     quote!((k * #n + #pos) * ni + j)
 }
 
+/// Whether `body` reads or writes values per CV (and so needs the block's CVs, computed once per
+/// block of instances), and whether it accumulates (and so needs the instances' weights).
+fn per_cv_access(body: &Body) -> (bool, bool) {
+    let (mut per_cv, mut weighted) = (false, false);
+    let all = body
+        .outer
+        .iter()
+        .chain(&body.inner)
+        .chain(body.unseeded.iter().flatten());
+    for item in all {
+        match *item {
+            Item::Load { from, .. } => {
+                per_cv |= matches!(
+                    from,
+                    Source::V
+                        | Source::Area
+                        | Source::Diam
+                        | Source::Ion(..)
+                        | Source::TanV
+                        | Source::TanIon(..)
+                );
+            }
+            Item::Store { sink, .. } => {
+                weighted |= sink.accumulates();
+                per_cv |= sink.accumulates()
+                    || matches!(
+                        sink,
+                        Sink::FieldAndIon(..)
+                            | Sink::Ion(..)
+                            | Sink::SigmaAndTanIon(..)
+                            | Sink::TanIon(..)
+                    );
+            }
+            _ => {}
+        }
+    }
+    (per_cv, weighted)
+}
+
 /// A kernel printed over lanes: the trait method and the inherent functions it calls.
 pub struct LaneKernel {
     /// The `Mechanism` method.
@@ -35,7 +76,7 @@ pub struct LaneKernel {
 
 impl KernelPrinter<'_> {
     fn lane_source(&self, from: Source) -> TokenStream {
-        let gather = |array: TokenStream, offset: TokenStream| quote!(Lanes::gather(#array, &self.node, j, #offset));
+        let gather = |array: TokenStream, offset: TokenStream| quote!(Lanes::gather_at(#array, &cv, #offset));
         match from {
             Source::Field(f) => {
                 let id = self.field_ident(f);
@@ -86,7 +127,7 @@ impl KernelPrinter<'_> {
     fn lane_store(&self, sink: Sink, x: TokenStream, name: &dyn Fn(VarId) -> Ident) -> TokenStream {
         let acc = |array: TokenStream, tangent: bool, negate: bool| {
             let offset = if tangent { quote!(k * ncv) } else { quote!(0) };
-            quote!(Lanes::accumulate(acc, #array, &self.node, &self.weight, j, #offset, #negate);)
+            quote!(Lanes::accumulate_at(acc, #array, &cv, w, #offset, #negate);)
         };
         let pick = |tangent: bool, a: TokenStream, b: TokenStream| if tangent { b } else { a };
         match sink {
@@ -104,12 +145,12 @@ impl KernelPrinter<'_> {
                 quote!({
                     let acc = #x;
                     Lanes::store(acc, &mut self.#id, j);
-                    Lanes::scatter(acc, &mut ctx.ions[#slot].#array, &self.node, j, 0);
+                    Lanes::scatter_at(acc, &mut ctx.ions[#slot].#array, &cv, 0);
                 })
             }
             Sink::Ion(slot, role) => {
                 let (slot, array) = (self.slot_ident(slot), ion_array(role));
-                quote!(Lanes::scatter(#x, &mut ctx.ions[#slot].#array, &self.node, j, 0);)
+                quote!(Lanes::scatter_at(#x, &mut ctx.ions[#slot].#array, &cv, 0);)
             }
             Sink::Current { tangent, negate } => {
                 let a = acc(
@@ -162,12 +203,12 @@ impl KernelPrinter<'_> {
                 quote!({
                     let acc = #x;
                     Lanes::store(acc, &mut self.sigma, #at);
-                    Lanes::scatter(acc, &mut tan.ions[#slot].#array, &self.node, j, k * ncv);
+                    Lanes::scatter_at(acc, &mut tan.ions[#slot].#array, &cv, k * ncv);
                 })
             }
             Sink::TanIon(slot, role) => {
                 let (slot, array) = (self.slot_ident(slot), ion_array(role));
-                quote!(Lanes::scatter(#x, &mut tan.ions[#slot].#array, &self.node, j, k * ncv);)
+                quote!(Lanes::scatter_at(#x, &mut tan.ions[#slot].#array, &cv, k * ncv);)
             }
             Sink::Carried(pos) => {
                 let at = strided_index(self.carried_rows(), pos);
@@ -225,6 +266,9 @@ impl KernelPrinter<'_> {
             return None;
         }
         let slots = self.slot_loads(body);
+        let (per_cv, weighted) = per_cv_access(body);
+        let block = per_cv.then(|| quote!(let cv = Lanes::block(&self.node, j);));
+        let weights = weighted.then(|| quote!(let w = Lanes::load(&self.weight, j);));
         let k_loop = if inner.is_empty() {
             TokenStream::new()
         } else {
@@ -235,6 +279,8 @@ impl KernelPrinter<'_> {
             #pre
             let mut j = start;
             while j + Lanes::W <= self.node.len() {
+                #block
+                #weights
                 #outer
                 #k_loop
                 j += Lanes::W;
@@ -244,6 +290,7 @@ impl KernelPrinter<'_> {
         let f = ident(method);
         let generic = format_ident!("{}_lanes", method);
         let wide = format_ident!("{}_wide", method);
+        let wide8 = format_ident!("{}_wide8", method);
         let ctx = super::param(&code, "ctx");
         let (tan_param, tan_arg) = if tangent {
             let tan = super::param(&code, "tan");
@@ -270,10 +317,25 @@ impl KernelPrinter<'_> {
                 let j = self.#generic::<gradmod_runtime::lanes::F64x4>(ctx #tan_arg, 0);
                 self.#generic::<f64>(ctx #tan_arg, j);
             }
+            #[cfg_attr(
+                target_arch = "x86_64",
+                target_feature(enable = "avx2,fma,avx512f,avx512vl,avx512dq")
+            )]
+            fn #wide8(&mut self, ctx: &mut Context #tan_plain) {
+                let j = self.#generic::<gradmod_runtime::lanes::F64x8>(ctx #tan_arg, 0);
+                let j = self.#generic::<gradmod_runtime::lanes::F64x4>(ctx #tan_arg, j);
+                self.#generic::<f64>(ctx #tan_arg, j);
+            }
         };
         let method = quote! {
             fn #f(&mut self, ctx: &mut Context #tan_plain) {
-                if gradmod_runtime::lanes::wide() {
+                if gradmod_runtime::lanes::wide8() {
+                    // Safety: `wide8()` checked that the CPU has AVX2, FMA and AVX-512.
+                    #[allow(unused_unsafe)]
+                    unsafe {
+                        self.#wide8(ctx #tan_arg)
+                    }
+                } else if gradmod_runtime::lanes::wide() {
                     // Safety: `wide()` checked that the CPU has AVX2 and FMA.
                     #[allow(unused_unsafe)]
                     unsafe {
