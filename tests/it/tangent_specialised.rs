@@ -34,6 +34,7 @@ struct Arrays {
     di: Vec<f64>,
     dg: Vec<f64>,
     tan_ions: Vec<IonTangents>,
+    emit: Vec<f64>,
 }
 
 /// A value per CV and direction that differs from entry to entry.
@@ -88,6 +89,8 @@ impl Arrays {
             di: vec![0.0; K * NCV],
             dg: vec![0.0; K * NCV],
             tan_ions,
+            // Three values per event statement of INITIAL or NET_RECEIVE, per instance.
+            emit: vec![0.0; 3 * m.info().emit_slots * NCV],
         }
     }
 
@@ -141,7 +144,7 @@ fn call(
         ions: &mut a.ions,
         ion_slots: &a.slots,
         random: Draws::new(1, 0, 3, phase, 1.0),
-        emit: &mut [],
+        emit: &mut a.emit,
     };
     let mut tan = Tangents {
         k: K,
