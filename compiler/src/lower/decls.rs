@@ -363,6 +363,7 @@ impl Lowerer<'_> {
             }
             NeuronKind::ThreadSafe(_) => self.m.threadsafe = true,
             NeuronKind::Pointer(names) => {
+                let random_pointers = super::returns::random_pointers(self.file);
                 for n in names {
                     let v = match self.globals.get(&n.name) {
                         Some(Binding::Var(v)) => *v,
@@ -388,7 +389,9 @@ impl Lowerer<'_> {
                         );
                         continue;
                     }
-                    if !self.m.pointers.contains(&v) {
+                    // A POINTER that holds a hoc Random object for the idiom of `returns.rs`
+                    // stays an ASSIGNED variable, bound to nothing.
+                    if !self.m.pointers.contains(&v) && !random_pointers.contains(&n.name) {
                         self.m.vars[v.index()].scope = Scope::Range;
                         self.m.pointers.push(v);
                     }
@@ -578,9 +581,16 @@ impl Lowerer<'_> {
                 ),
                 ItemKind::Constructor(_) => self.unsupported(item.span, "CONSTRUCTOR", "CONSTRUCTOR blocks (C code run when an instance is created) are not supported."),
                 ItemKind::Destructor(body) => self.destructor(body, item.span),
-                ItemKind::Verbatim(text) if !text.trim().is_empty() => {
-                    self.unsupported(item.span, "VERBATIM", "VERBATIM blocks hold C code, which gradmod cannot compile or differentiate.")
-                }
+                // Header text (preprocessor lines, prototypes) declares C names for other C
+                // code, which is translated or rejected where it stands: it is ignored.
+                ItemKind::Verbatim(text) => match super::verbatim::classify(text) {
+                    super::verbatim::Verbatim::Header => {}
+                    super::verbatim::Verbatim::Return(_) => self.error(item.span, "`return` outside a block"),
+                    super::verbatim::Verbatim::Code(what) => self.verbatim_code(what, item.span),
+                    super::verbatim::Verbatim::RandomOpen { .. } | super::verbatim::Verbatim::Close => {
+                        self.verbatim_code(None, item.span)
+                    }
+                },
                 ItemKind::PostEvent { .. } => self.unsupported(item.span, "POST_EVENT", "POST_EVENT blocks (spike-timing plasticity) are not supported yet."),
                 _ => {}
             }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::returns::Exit;
 use super::{Binding, Lowerer};
 use crate::ast::{self, BinaryOp, ExprKind, UnaryOp};
 use crate::diag::{Diagnostic, Span};
@@ -423,7 +424,13 @@ impl Lowerer<'_> {
         });
         let saved = std::mem::replace(&mut self.scopes, vec![scope]);
         self.call_stack.push(name);
+        let exit = ret.map_or(Exit::Procedure, Exit::Function);
+        let saved_returns = self.begin_body(exit, &c.body.stmts, c.body.span, out);
+        // A loop around the call does not hold the `return`s of the body.
+        let loops = std::mem::take(&mut self.loops);
         self.stmts(&c.body.stmts, out);
+        self.loops = loops;
+        self.end_body(saved_returns);
         self.call_stack.pop();
         self.scopes = saved;
         ret.map(|r| self.m.exprs.var(r))

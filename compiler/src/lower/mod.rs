@@ -12,9 +12,11 @@ mod decls;
 mod elements;
 mod exprs;
 mod random;
+mod returns;
 mod starts;
 mod stmts;
 pub mod units;
+mod verbatim;
 
 use std::collections::{HashMap, HashSet};
 
@@ -87,6 +89,12 @@ struct Lowerer<'a> {
     randoms: HashSet<String>,
     /// The DERIVATIVE blocks solved by `METHOD stochastic`.
     stochastic: HashSet<String>,
+    /// How a `return` leaves the body being lowered (`returns.rs`).
+    returns: Option<returns::Returns>,
+    /// The number of loops the statement being lowered is in.
+    loops: usize,
+    /// The openings of the hoc Random idiom's NMODL fallback not closed yet (`returns.rs`).
+    random_fallbacks: Vec<Span>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -107,6 +115,9 @@ impl<'a> Lowerer<'a> {
             fluxes: None,
             randoms: HashSet::new(),
             stochastic: HashSet::new(),
+            returns: None,
+            loops: 0,
+            random_fallbacks: Vec::new(),
         }
     }
 

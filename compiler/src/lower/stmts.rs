@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use super::returns::Exit;
 use super::{Binding, Lowerer};
 use crate::ast::{self, ItemKind};
 use crate::diag::{Diagnostic, Span};
@@ -55,7 +56,9 @@ impl<'a> Lowerer<'a> {
         {
             self.voltage_copy(kind, span, &mut body);
         }
+        let saved_returns = self.begin_body(Exit::of_block(kind), stmts, span, &mut body);
         self.stmts(stmts, &mut body);
+        self.end_body(saved_returns);
         self.scopes = saved_scopes;
         self.context = saved_context;
         self.m.add_block(Block {
@@ -171,9 +174,9 @@ impl<'a> Lowerer<'a> {
     /// Lowers statements in a new scope, appending to `out`.
     pub(super) fn stmts(&mut self, stmts: &[ast::Stmt], out: &mut Vec<ir::Stmt>) {
         self.scopes.push(HashMap::new());
-        for s in stmts {
-            self.stmt(s, out);
-        }
+        let open = self.random_fallbacks.len();
+        self.stmt_list(stmts, out);
+        self.unclosed_random_fallbacks(open);
         self.scopes.pop();
     }
 
@@ -181,7 +184,7 @@ impl<'a> Lowerer<'a> {
         out.push(ir::Stmt { kind, span });
     }
 
-    fn stmt(&mut self, s: &ast::Stmt, out: &mut Vec<ir::Stmt>) {
+    pub(super) fn stmt(&mut self, s: &ast::Stmt, out: &mut Vec<ir::Stmt>) {
         use ast::StmtKind as S;
         let span = s.span;
         match &s.kind {
@@ -323,7 +326,9 @@ impl<'a> Lowerer<'a> {
                     self.error(cond.span, "a FUNCTION call in a while condition is not supported (assign it to a LOCAL in the loop)");
                 }
                 let mut b = Vec::new();
+                self.loops += 1;
                 self.stmts(&body.stmts, &mut b);
+                self.loops -= 1;
                 Self::push(out, StmtKind::While { cond: c, body: b }, span);
             }
             S::From {
@@ -332,7 +337,11 @@ impl<'a> Lowerer<'a> {
                 to,
                 by,
                 body,
-            } => self.unroll(var, from, to, by.as_ref(), body, out),
+            } => {
+                self.loops += 1;
+                self.unroll(var, from, to, by.as_ref(), body, out);
+                self.loops -= 1;
+            }
             S::Solve {
                 block,
                 method,
@@ -444,12 +453,7 @@ impl<'a> Lowerer<'a> {
                 "FOR_NETCONS",
                 "loops over a cell's incoming connections are not supported.",
             ),
-            S::Verbatim(text) => {
-                let t = text.trim();
-                if !(t.is_empty() || t == "return 0;") {
-                    self.unsupported(span, "VERBATIM", "VERBATIM blocks hold C code, which gradmod cannot compile or differentiate.");
-                }
-            }
+            S::Verbatim(text) => self.verbatim_stmt(text, span, out),
             S::MutexLock | S::MutexUnlock => {}
             S::Protect(inner) => self.stmt(inner, out),
             S::Lag { .. } => self.unsupported(span, "LAG", "LAG statements are not supported."),
