@@ -5,6 +5,7 @@
 mod models;
 
 mod diffusion;
+mod early_return;
 mod events;
 
 mod fit_cli;

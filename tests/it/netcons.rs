@@ -17,7 +17,7 @@ use gradmod_runtime::{Cell, MechId, Morphology, NetConId, ParamSpec, Region, Set
 use gradmod_vm::{Catalogue, EngineChoice};
 
 /// The NEURON trace `file` of data/events: its header and rows.
-fn reference(file: &str) -> (Vec<String>, Vec<Vec<f64>>) {
+pub(crate) fn reference(file: &str) -> (Vec<String>, Vec<Vec<f64>>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/reference/data/events")
         .join(file);
@@ -31,7 +31,7 @@ fn reference(file: &str) -> (Vec<String>, Vec<Vec<f64>>) {
 }
 
 /// A 20 µm × 20 µm soma with pas, as in the reference scripts.
-fn soma() -> Cell {
+pub(crate) fn soma() -> Cell {
     let mut m = Morphology::new();
     m.add_cylinder("soma", 1, 20.0, 20.0, None, 1).unwrap();
     let mut cell = Cell::new(m, Settings::default()).unwrap();
@@ -43,7 +43,7 @@ fn soma() -> Cell {
 }
 
 /// `mech` at soma(0.5) with `params`, and one connection per train of (weight, times).
-fn with_trains(
+pub(crate) fn with_trains(
     mech: Box<dyn Mechanism>,
     params: &[(&str, f64)],
     trains: &[(f64, &[f64])],
@@ -66,7 +66,7 @@ fn with_trains(
 
 /// What a column of the reference data is, read from the cell: `v`, a field of the mechanism, or
 /// `ncJ_NAME`, the value of NET_RECEIVE argument NAME kept by connection J.
-fn read(cell: &Cell, id: MechId, ncs: &[NetConId], column: &str) -> f64 {
+pub(crate) fn read(cell: &Cell, id: MechId, ncs: &[NetConId], column: &str) -> f64 {
     if column == "v" {
         return cell.v()[cell.cv_at("soma", 0.5).unwrap()];
     }
@@ -81,7 +81,12 @@ fn read(cell: &Cell, id: MechId, ncs: &[NetConId], column: &str) -> f64 {
 
 /// Runs the reference protocol (1200 steps, every 4th recorded) and returns the largest
 /// difference from NEURON per column.
-fn compare(cell: &mut Cell, id: MechId, ncs: &[NetConId], file: &str) -> Vec<(String, f64)> {
+pub(crate) fn compare(
+    cell: &mut Cell,
+    id: MechId,
+    ncs: &[NetConId],
+    file: &str,
+) -> Vec<(String, f64)> {
     let (header, rows) = reference(file);
     let mut worst = vec![0.0f64; header.len()];
     cell.init().unwrap();
@@ -100,7 +105,7 @@ fn compare(cell: &mut Cell, id: MechId, ncs: &[NetConId], file: &str) -> Vec<(St
 }
 
 /// The three paths a test mechanism can take: generated Rust, the JIT and the evaluator.
-fn paths(dir: &Path, name: &str) -> Vec<(String, Box<dyn Mechanism>)> {
+pub(crate) fn paths(dir: &Path, name: &str) -> Vec<(String, Box<dyn Mechanism>)> {
     let mut out = Vec::new();
     if let Some(m) = crate::models::test_mechanisms::by_name(name) {
         out.push(("build time".to_string(), m));
