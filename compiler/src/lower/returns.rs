@@ -84,7 +84,7 @@ impl Lowerer<'_> {
             );
             flag
         });
-        std::mem::replace(&mut self.returns, Some(Returns { exit, flag }))
+        self.returns.replace(Returns { exit, flag })
     }
 
     /// Ends the body [`Self::begin_body`] started.
