@@ -2,7 +2,7 @@
 //! attaching the rate objective, the adapted parameters and the controller to a built cell.
 //!
 //! ```toml
-//! [[noise]]                 # an Ornstein–Uhlenbeck current source (runtime `ou_noise`)
+//! [[noise]]                 # an Ornstein–Uhlenbeck current source (`ou_noise`, [`OU_NOISE`])
 //! section = "soma"          # at section(x)
 //! x = 0.5
 //! mean = 0.02               # nA, before the gain
@@ -41,11 +41,15 @@
 //! file, line, column and key as every other key's do.
 
 use gradmod_runtime::control::{ControlSettings, Controller, ObjectiveSpec, StateRef};
-use gradmod_runtime::noise::OuParams;
+use gradmod_runtime::noise::{OuParams, OuSource};
 use gradmod_runtime::{Cell, MechId, ParamSpec, Region};
 use serde::Deserialize;
 
 use crate::library::Library;
+
+/// The `[[noise]]` sources: the runtime's OU current source, as the mechanism `ou_noise` (its
+/// parameters `ou_noise.gain`, `mean`, `sigma`, `tau` may be adapted or differentiated).
+pub static OU_NOISE: OuSource = OuSource::named("ou_noise");
 
 /// Gradient mode's objective: the state `e` of instance 0 of the built-in observer
 /// `rate_objective` (mod_files/rate_objective.mod), whose e' = (f − f_target)²/2.
@@ -282,7 +286,7 @@ pub fn add_noise(
         .map(|(i, n)| {
             let mut p = OuParams::from(n);
             p.seed += seed_offset;
-            cell.add_ou_noise(&n.section, n.x, p)
+            cell.add_ou_noise(&OU_NOISE, &n.section, n.x, p)
                 .map_err(|e| format!("noise[{i}]: {e}"))
         })
         .collect()

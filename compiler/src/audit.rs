@@ -23,13 +23,10 @@ enum Kernel {
 /// The audit of `m` (a lowered module): primal maps, then for each parameter in `wrt` (every
 /// PARAMETER when `None`) the tangent maps specialised to it.
 pub fn audit(m: &Module, file: &str, wrt: Option<&[String]>) -> Result<String, Diagnostics> {
-    let mut full = m.clone();
-    passes::run(&mut full, None)?;
+    let passed = passes::run_all(m.clone())?;
+    let maps = passed.tangent().clone();
+    let full = passed.into_module();
     let params = selected(&full, wrt)?;
-    let maps = full
-        .tangent
-        .clone()
-        .expect("the pipeline ends with the tangent pass");
     let mut out = String::new();
     let names: Vec<&str> = params.iter().map(|&p| full.var(p).name.as_str()).collect();
     writeln!(out, ": gradmod audit of {file}: mechanism {}", full.name).unwrap();

@@ -271,13 +271,13 @@ pub fn compile_file(
     let shown = path.display().to_string();
     let front = driver::load_source(&shown, &text);
     let sources = front.sources.clone();
-    let mut m = front.into_module()?;
-    passes::run(&mut m, None).map_err(|d| d.render(&sources))?;
+    let m = front.into_module()?;
+    let passed = passes::run_all(m).map_err(|d| d.render(&sources))?;
     let opts = Options {
-        parameters: parameters(&m.name),
+        parameters: parameters(&passed.name),
     };
     let file_name = path.file_name().unwrap_or_default().to_string_lossy();
-    rust::generate(&m, &file_name, &text, &opts).map_err(|d| d.render(&sources))
+    rust::generate(&passed, &file_name, &text, &opts).map_err(|d| d.render(&sources))
 }
 
 /// `name` in snake case, the style of module names: `ExpSyn` becomes `exp_syn`.

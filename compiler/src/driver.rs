@@ -68,9 +68,8 @@ pub fn load_source(name: &str, text: &str) -> Frontend {
 /// The stages after the front end: every pass, then the kernel plans with every parameter
 /// differentiated. Both back ends run these (the Rust back end plans inside
 /// [`crate::back::rust::generate`], with the parameters asked for).
-pub fn back_end_stages(m: &mut Module) -> Result<Kernels, Diagnostics> {
-    passes::run(m, None)?;
-    kernels::plan(m, None)
+pub fn back_end_stages(m: Module) -> Result<Kernels, Diagnostics> {
+    kernels::plan(&passes::run_all(m)?, None)
 }
 
 /// The result of running every stage before a back end on one file.
@@ -103,10 +102,10 @@ impl Frontend {
     /// one; their errors join the front end's diagnostics.
     pub fn check(self) -> Checked {
         let mut diags = self.diags;
-        let kernels = self.module.as_ref().and_then(|m| {
-            let mut m = m.clone();
-            back_end_stages(&mut m).map_err(|d| diags.extend(d)).ok()
-        });
+        let kernels = self
+            .module
+            .as_ref()
+            .and_then(|m| back_end_stages(m.clone()).map_err(|d| diags.extend(d)).ok());
         Checked {
             sources: self.sources,
             module: self.module,

@@ -14,13 +14,16 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data).into_owned();
     let front = load_source("fuzz.mod", &text);
     let _ = front.render();
-    let Some(mut m) = front.module else {
+    let Some(m) = front.module else {
         return;
     };
-    if let Err(d) = passes::run(&mut m, None) {
-        let _ = d.render(&front.sources);
-        return;
-    }
+    let m = match passes::run_all(m) {
+        Ok(m) => m,
+        Err(d) => {
+            let _ = d.render(&front.sources);
+            return;
+        }
+    };
     match generate(&m, "fuzz.mod", &text, &Options { parameters: None }) {
         Ok(g) => {
             if let Ok(dir) = std::env::var("GRADMOD_FUZZ_SAVE") {

@@ -3,6 +3,7 @@
 
 use crate::discretization::CvLayout;
 use crate::error::{Error, Result, check_finite};
+pub use crate::ids::{ClampId, MechId};
 use crate::ions::IonStore;
 use crate::mechanism::{FieldRole, Mechanism, MechanismKind, Seed};
 use crate::morphology::{Morphology, SectionId, region::Region};
@@ -42,13 +43,9 @@ impl Default for Settings {
     }
 }
 
-/// Handle of a mechanism placed on a cell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct MechId(pub usize);
-
-/// Handle of an IClamp on a cell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ClampId(pub usize);
+/// Steps between two scans for non-finite values by default (`sentinel.rs`). A value that turns
+/// non-finite is reported at most this many steps later (and stops the run there).
+pub const DEFAULT_CHECK_EVERY: u64 = 16;
 
 /// A current clamp (NEURON `IClamp`): `amp` nA from `delay` for `dur` ms, positive depolarising.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -176,7 +173,7 @@ impl Cell {
             initialised: false,
             events: Default::default(),
             fields_dirty: false,
-            finite_every: crate::sentinel::DEFAULT_CHECK_EVERY,
+            finite_every: DEFAULT_CHECK_EVERY,
             finite_clean_t: None,
             pointers: Vec::new(),
         })

@@ -104,28 +104,3 @@ impl Diffusion {
         }
     }
 }
-
-impl crate::ions::IonStore {
-    /// Builds the diffusion systems of the species with a diffusivity that some mechanism uses
-    /// the diffusive concentration of.
-    pub(crate) fn build_diffusion(&mut self, layout: &CvLayout) {
-        for (s, slot) in self.species.iter().zip(&mut self.diffusion) {
-            *slot = (s.diffusivity > 0.0 && s.diffusive_used)
-                .then(|| Diffusion::new(layout, s.diffusivity));
-        }
-    }
-
-    /// Diffuses every species' Xd (and its tangents) over one step dt.
-    pub(crate) fn diffuse(&mut self, dt: f64) {
-        for ((sys, a), t) in self
-            .diffusion
-            .iter_mut()
-            .zip(&mut self.arrays)
-            .zip(&mut self.tangents)
-        {
-            if let Some(sys) = sys {
-                sys.step(dt, &mut a.diffusive, &mut t.diffusive);
-            }
-        }
-    }
-}

@@ -8,7 +8,7 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use crate::cell::MechId;
+use crate::ids::MechId;
 
 /// An event waiting for delivery to a point process.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -49,9 +49,7 @@ pub struct NetCon {
     pub(crate) dargs: Vec<f64>,
 }
 
-/// The index of a [`NetCon`] on its cell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct NetConId(pub usize);
+pub use crate::ids::NetConId;
 
 impl Eq for Event {}
 

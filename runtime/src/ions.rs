@@ -5,6 +5,8 @@
 //! concentration the reversal potential is set by Nernst at initialisation; where one writes a
 //! concentration, also at the start of every step.
 
+use crate::diffusion::Diffusion;
+use crate::discretization::CvLayout;
 use crate::mechanism::{IonArrays, IonTangents, IonUse, IonVar};
 
 /// Faraday constant (C/mol), CODATA 2018 as in NEURON 9.
@@ -93,7 +95,7 @@ pub struct IonStore {
     /// Tangent columns, indexed like `species`.
     pub tangents: Vec<IonTangents>,
     /// The axial diffusion of Xd, per species that diffuses (built by [`IonStore::initialise`]).
-    pub(crate) diffusion: Vec<Option<crate::diffusion::Diffusion>>,
+    pub(crate) diffusion: Vec<Option<Diffusion>>,
 }
 
 impl IonStore {
@@ -259,6 +261,31 @@ impl IonStore {
                 }
             }
             t.diffusive.iter_mut().for_each(|x| *x *= factor);
+        }
+    }
+}
+
+impl IonStore {
+    /// Builds the diffusion systems of the species with a diffusivity that some mechanism uses
+    /// the diffusive concentration of.
+    pub(crate) fn build_diffusion(&mut self, layout: &CvLayout) {
+        for (s, slot) in self.species.iter().zip(&mut self.diffusion) {
+            *slot = (s.diffusivity > 0.0 && s.diffusive_used)
+                .then(|| Diffusion::new(layout, s.diffusivity));
+        }
+    }
+
+    /// Diffuses every species' Xd (and its tangents) over one step dt.
+    pub(crate) fn diffuse(&mut self, dt: f64) {
+        for ((sys, a), t) in self
+            .diffusion
+            .iter_mut()
+            .zip(&mut self.arrays)
+            .zip(&mut self.tangents)
+        {
+            if let Some(sys) = sys {
+                sys.step(dt, &mut a.diffusive, &mut t.diffusive);
+            }
         }
     }
 }

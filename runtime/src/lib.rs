@@ -10,11 +10,14 @@
 
 pub mod cell;
 mod cell_events;
+mod cell_params;
+mod cell_pointers;
 pub mod control;
 pub mod diffusion;
 pub mod discretization;
 pub mod error;
 pub mod events;
+mod ids;
 pub mod include;
 pub mod ions;
 pub mod lanes;

@@ -1,7 +1,8 @@
 //! An Ornstein–Uhlenbeck current source: a point process injecting I = gain·(mean + sigma·z), where
 //! z is a unit-variance OU process with correlation time tau, drawn from a counter-based generator.
 //!
-//! The source is an ordinary [`Mechanism`] (named `ou_noise`), written by hand: its parameters
+//! The source is an ordinary [`Mechanism`], written by hand, whose name the program that places it
+//! gives ([`OuSource::named`]: the runtime names no mechanism). Its parameters
 //! `gain`, `mean` (nA), `sigma` (nA) and `tau` (ms) are differentiable like any mechanism parameter,
 //! with hand-written tangents (dI/dgain = mean + sigma·z, dI/dmean = gain, dI/dsigma = gain·z, and
 //! dI/dtau through the tangent of z). Its `seed` chooses the random stream.
@@ -57,15 +58,36 @@ static FIELDS: [FieldInfo; NFIELDS] = [
     FieldInfo::new("i", "nA", 0.0, FieldRole::Assigned),
 ];
 
-static INFO: MechanismInfo = MechanismInfo {
-    name: OuNoise::NAME,
-    kind: MechanismKind::Point,
-    fields: &FIELDS,
-    ions: &[],
-    net_receive: false,
-    net_args: &[],
-    emit_slots: 0,
-};
+/// The OU source as a mechanism of a given name: its metadata. The runtime names no mechanism,
+/// so the program that places sources declares one, as
+/// `static NOISE: OuSource = OuSource::named("ou_noise");`, and passes it to
+/// [`Cell::add_ou_noise`]; models then name the source's parameters `ou_noise.gain` and so on.
+#[derive(Debug)]
+pub struct OuSource {
+    info: MechanismInfo,
+}
+
+impl OuSource {
+    /// The OU source named `name`.
+    pub const fn named(name: &'static str) -> Self {
+        OuSource {
+            info: MechanismInfo {
+                name,
+                kind: MechanismKind::Point,
+                fields: &FIELDS,
+                ions: &[],
+                net_receive: false,
+                net_args: &[],
+                emit_slots: 0,
+            },
+        }
+    }
+
+    /// Its mechanism name.
+    pub fn name(&self) -> &'static str {
+        self.info.name
+    }
+}
 
 /// Parameters of an OU current source, for [`Cell::add_ou_noise`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -96,8 +118,10 @@ impl Default for OuParams {
 }
 
 /// The OU current source mechanism (one instance per placement).
-#[derive(Clone, Debug, Default)]
-pub struct OuNoise {
+#[derive(Clone, Debug)]
+struct OuNoise {
+    /// Its metadata, under the name its program gave it.
+    info: &'static MechanismInfo,
     node: Vec<usize>,
     weight: Vec<f64>,
     fields: [Vec<f64>; NFIELDS],
@@ -154,12 +178,18 @@ impl Decay {
 }
 
 impl OuNoise {
-    /// The mechanism's name, as [`Cell::mechanism_id`] finds it.
-    pub const NAME: &'static str = "ou_noise";
-
-    /// A new, unplaced source.
-    pub fn new() -> Self {
-        Self::default()
+    /// A new, unplaced source, described by `source`.
+    fn new(source: &'static OuSource) -> Self {
+        OuNoise {
+            info: &source.info,
+            node: Vec::new(),
+            weight: Vec::new(),
+            fields: Default::default(),
+            counter: 0,
+            dz: Vec::new(),
+            decays: Vec::new(),
+            keys: Vec::new(),
+        }
     }
 
     /// The standard normal ξ of instance j at counter n (the stream key is hashed again only when
@@ -202,7 +232,7 @@ use crate::random::{normal_at, stream_key};
 
 impl Mechanism for OuNoise {
     fn info(&self) -> &'static MechanismInfo {
-        &INFO
+        self.info
     }
 
     fn allocate(&mut self, nodes: &[usize], weights: &[f64]) {
@@ -330,12 +360,19 @@ impl Mechanism for OuNoise {
 }
 
 impl Cell {
-    /// Places an OU current source at (section, x) with the given parameters; returns its handle.
-    /// Its parameters can be declared differentiable with
-    /// `ParamSpec::mechanism("ou_noise", "gain")` (or `mean`, `sigma`, `tau`) and read or written
-    /// like any mechanism field. Several sources on one cell are instances of one mechanism only
-    /// if placed in one call; use a different seed per cell for independent streams.
-    pub fn add_ou_noise(&mut self, section: &str, x: f64, p: OuParams) -> Result<MechId> {
+    /// Places an OU current source at (section, x) with the given parameters, as a mechanism
+    /// named as `source` says; returns its handle. Its parameters can be declared differentiable
+    /// with `ParamSpec::mechanism(source.name(), "gain")` (or `mean`, `sigma`, `tau`) and read or
+    /// written like any mechanism field. Several sources on one cell are instances of one
+    /// mechanism only if placed in one call; use a different seed per cell for independent
+    /// streams.
+    pub fn add_ou_noise(
+        &mut self,
+        source: &'static OuSource,
+        section: &str,
+        x: f64,
+        p: OuParams,
+    ) -> Result<MechId> {
         for (name, v) in [
             ("mean", p.mean),
             ("sigma", p.sigma),
@@ -358,7 +395,7 @@ impl Cell {
                 message: "must be below 2^53".into(),
             });
         }
-        let id = self.place(Box::new(OuNoise::new()), &[(section, x)])?;
+        let id = self.place(Box::new(OuNoise::new(source)), &[(section, x)])?;
         let m = self.mechs[id.0].mech.as_mut();
         for (field, v) in [
             (GAIN, p.gain),

@@ -10,12 +10,9 @@
 //! [`Cell::set_finite_check`]`(0)`.
 
 use crate::cell::Cell;
+pub use crate::cell::DEFAULT_CHECK_EVERY;
 use crate::error::{Error, Result};
 use crate::mechanism::{FieldRole, IonVar};
-
-/// Steps between two scans by default. A value that turns non-finite is reported at most this
-/// many steps later (and stops the run there).
-pub const DEFAULT_CHECK_EVERY: u64 = 16;
 
 /// The index of the first non-finite value of a slice, if any.
 fn first_bad(xs: &[f64]) -> Option<usize> {

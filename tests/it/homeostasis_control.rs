@@ -299,6 +299,7 @@ fn the_direction_state_supplies_the_sensitivity() {
         .unwrap();
     let obj = cell.mechanism_id("rate_objective").unwrap();
     cell.add_ou_noise(
+        &gradmod::homeostasis::OU_NOISE,
         "soma",
         0.5,
         gradmod_runtime::noise::OuParams {

@@ -20,6 +20,7 @@ fn noisy_hh(sigma: f64, seed: u64) -> Cell {
     cell.insert(generated("excitability"), &Region::All)
         .unwrap();
     cell.add_ou_noise(
+        &gradmod::homeostasis::OU_NOISE,
         "soma",
         0.5,
         OuParams {

@@ -160,7 +160,8 @@ impl Code {
     pub fn new(kernels: &Kernels, info: &'static MechanismInfo) -> Self {
         let point = kernels.info.point;
         let program = |b: &Body| compile(b, &kernels.arena, point);
-        let tangent = kernels.tangent.as_ref().map(|t| TangentSet {
+        let t = &kernels.tangent;
+        let tangent = Some(TangentSet {
             init: t.init.as_ref().map(program),
             currents: program(&t.currents),
             states: program(&t.states),
@@ -171,8 +172,8 @@ impl Code {
             shape: Shape {
                 info,
                 states: kernels.layout.states.len(),
-                carried: kernels.tangent.as_ref().map_or(0, |t| t.carried),
-                fused: kernels.tangent.as_ref().is_some_and(|t| t.fused),
+                carried: t.carried,
+                fused: t.fused,
             },
             kernels: KernelSet {
                 init: program(&kernels.init),

@@ -429,7 +429,7 @@ fn compile(front: Frontend, slope: Slope, uncached: bool) -> Result<Arc<Compiled
     }
     m.slope = slope;
     // The stages `gradmod check` runs after the front end, so that it accepts what loads.
-    let ks = driver::back_end_stages(&mut m).map_err(|d| failed(&d))?;
+    let ks = driver::back_end_stages(m).map_err(|d| failed(&d))?;
     let info = intern(&ks.info);
     let compiled = Arc::new(Compiled {
         hash,

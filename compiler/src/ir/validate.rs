@@ -5,7 +5,7 @@ use super::{BlockKind, Expr, Module, SolveMethod, Stmt, StmtKind, VarKind};
 use crate::diag::{Diagnostic, Diagnostics};
 
 /// Checks that every id is in range, that every assignment targets a variable that may be
-/// assigned, that ODEs name states, and that SOLVE statements name blocks their method can solve.
+/// assigned, that ODEs name states, that an ion's states are STATEs it reads or writes, and that SOLVE statements name blocks their method can solve.
 pub fn validate(m: &Module) -> Result<(), Diagnostics> {
     let mut diags = Diagnostics::new();
     for id in 0..m.exprs.len() {
@@ -70,6 +70,24 @@ pub fn validate(m: &Module) -> Result<(), Diagnostics> {
                 diags.push(Diagnostic::error(
                     nr.span,
                     "internal: a NET_RECEIVE argument is not a local",
+                ));
+            }
+        }
+    }
+    for ion in &m.ions {
+        for &(v, _) in &ion.states {
+            let kept = m
+                .vars
+                .get(v.index())
+                .is_some_and(|x| x.kind == VarKind::State)
+                && (ion.read.contains(&v) || ion.write.contains(&v));
+            if !kept {
+                diags.push(Diagnostic::error(
+                    ion.span,
+                    format!(
+                        "internal: a state of the ion {} is not a STATE it reads or writes",
+                        ion.species
+                    ),
                 ));
             }
         }

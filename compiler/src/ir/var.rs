@@ -42,6 +42,11 @@ pub struct IonUse {
     pub read: Vec<super::VarId>,
     /// The variables the mechanism writes.
     pub write: Vec<super::VarId>,
+    /// The mechanism's own STATEs among `read` and `write` that hold a quantity of this ion (a
+    /// concentration it integrates, as calcium accumulation does, or an Arbor diffusive
+    /// concentration it decays), with the role of each, as lowering resolved it from the USEION
+    /// names. Such a state is loaded from the ion when read and stored to it when written.
+    pub states: Vec<(super::VarId, IonRole)>,
     /// Where it was declared.
     pub span: Span,
 }

@@ -427,6 +427,7 @@ impl Lowerer<'_> {
             valence,
             read: vec![],
             write: vec![],
+            states: vec![],
             span,
         });
         for (names, write) in [(&u.read, false), (&u.write, true)] {
@@ -513,6 +514,7 @@ impl Lowerer<'_> {
         if !entry.read.contains(&v) {
             entry.read.push(v);
         }
+        entry.states.push((v, IonRole::ConcDiff));
         self.m.vars[v.index()].kind = VarKind::State;
     }
 
@@ -523,7 +525,12 @@ impl Lowerer<'_> {
             Some(Binding::Var(v)) => {
                 let v = *v;
                 let var = &mut self.m.vars[v.index()];
-                if var.kind != VarKind::State {
+                if var.kind == VarKind::State {
+                    let states = &mut self.m.ions[ion.index()].states;
+                    if !states.contains(&(v, role)) {
+                        states.push((v, role));
+                    }
+                } else {
                     var.kind = VarKind::Ion { ion, role };
                     var.scope = Scope::Range;
                     var.value = None;

@@ -16,7 +16,7 @@ pub mod steadystate;
 pub mod tangent;
 
 use crate::diag::Diagnostics;
-use crate::ir::{self, BlockId, Module, SolveMethod, StmtKind};
+use crate::ir::{self, BlockId, Module, SolveMethod, StmtKind, TangentMaps};
 
 /// A pass: rewrites a module in place, or explains why it cannot.
 pub type Pass = fn(&mut Module) -> Result<(), Diagnostics>;
@@ -51,6 +51,55 @@ pub fn run(m: &mut Module, until: Option<&str>) -> Result<(), Diagnostics> {
         }
     }
     Ok(())
+}
+
+/// A module that has been through every pass of [`PIPELINE`], validated after each: its SOLVEs
+/// are explicit updates, its currents have their slopes and its tangent maps are made. Only
+/// [`run_all`] makes one, so the back ends, which take it, need not check any of this (as naga's
+/// back ends take the module with the validator's `ModuleInfo`). It reads as the [`Module`] it
+/// holds, which it does not let change.
+#[derive(Clone, Debug)]
+pub struct Passed {
+    module: Module,
+    tangent: TangentMaps,
+}
+
+impl Passed {
+    /// The module after the passes.
+    pub fn module(&self) -> &Module {
+        &self.module
+    }
+
+    /// Its tangent maps (also in [`Module::tangent`], for printing).
+    pub fn tangent(&self) -> &TangentMaps {
+        &self.tangent
+    }
+
+    /// The module, to change it further (a pass is no longer vouched for).
+    pub fn into_module(self) -> Module {
+        self.module
+    }
+}
+
+impl std::ops::Deref for Passed {
+    type Target = Module;
+
+    fn deref(&self) -> &Module {
+        &self.module
+    }
+}
+
+/// Runs the whole pipeline on `m`: what the back ends take.
+pub fn run_all(mut m: Module) -> Result<Passed, Diagnostics> {
+    run(&mut m, None)?;
+    let Some(tangent) = m.tangent.clone() else {
+        let d = crate::diag::Diagnostic::error(
+            m.span,
+            "internal: the pipeline ended without tangent maps",
+        );
+        return Err(d.into());
+    };
+    Ok(Passed { module: m, tangent })
 }
 
 /// Every SOLVE statement of INITIAL and BREAKPOINT with the method asked for: `(block holding the

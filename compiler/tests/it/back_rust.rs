@@ -25,8 +25,8 @@ fn mod_files() -> Vec<PathBuf> {
 fn compile(name: &str, text: &str) -> Result<String, String> {
     let front = driver::load_source(name, text);
     let sources = front.sources.clone();
-    let mut m = front.into_module()?;
-    passes::run(&mut m, None).map_err(|d| d.render(&sources))?;
+    let m = front.into_module()?;
+    let m = passes::run_all(m).map_err(|d| d.render(&sources))?;
     generate(&m, name, text, &Options::default())
         .map(|g| g.code)
         .map_err(|d| d.render(&sources))

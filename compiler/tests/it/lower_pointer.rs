@@ -17,7 +17,7 @@ DERIVATIVE states { s' = (vgap - v) * 0.01 - s }\n";
 #[test]
 fn pointer_is_a_read_only_tangent_input_and_a_sigma_row() {
     let front = load_source("gap.mod", GAP);
-    let mut m = front.module.expect("accepted");
+    let m = front.module.expect("accepted");
     assert_eq!(m.pointers.len(), 1);
     let p = m.pointers[0];
     assert_eq!(m.var(p).name, "vgap");
@@ -30,8 +30,8 @@ fn pointer_is_a_read_only_tangent_input_and_a_sigma_row() {
             && matches!(m.exprs.get(value), Expr::Num(Num(x)) if x == 1.0))
     });
     assert!(one, "nrn_pointing(vgap) lowers to 1");
-    passes::run(&mut m, None).unwrap();
-    let maps = m.tangent.as_ref().unwrap();
+    let m = passes::run_all(m).unwrap();
+    let maps = m.tangent();
     assert!(
         maps.inputs.iter().any(|&(x, _)| x == p),
         "vgap's tangent is an input"

@@ -125,8 +125,8 @@ fn an_index_out_of_range_names_the_mechanism_and_the_array() {
 
 #[test]
 fn kernel_plans_keep_run_time_loops_as_loops() {
-    let mut m = lowered();
-    back_end_stages(&mut m).expect("the back-end stages accept run-time loops");
+    back_end_stages(lowered()).expect("the back-end stages accept run-time loops");
+    let m = passes::run_all(lowered()).expect("the passes accept run-time loops");
     let ks = plan(&m, None).expect("the kernel plans accept run-time loops");
     // INITIAL, BREAKPOINT and NET_RECEIVE loop or index at run time; the SOLVE does not.
     assert!(ks.init.is_sequential());
@@ -143,7 +143,7 @@ fn kernel_plans_keep_run_time_loops_as_loops() {
     // One loop in INITIAL, and one in BREAKPOINT's current and in its tangent.
     assert_eq!(loops(&ks.init), 1);
     assert_eq!(loops(&ks.currents), 1);
-    let tangent = ks.tangent.as_ref().expect("tangent kernels");
+    let tangent = &ks.tangent;
     assert_eq!(loops(&tangent.currents), 1);
     // The local arrays are the two arrays (and in the tangent kernels their tangent arrays).
     let names: Vec<&str> = ks

@@ -1,12 +1,15 @@
 //! The Ornstein–Uhlenbeck current source: its statistics, its tangents against central finite
 //! differences of full simulations, and bit-for-bit reproducibility whatever the thread count.
 
-use gradmod_runtime::noise::{OuParams, normal};
+use gradmod_runtime::noise::{OuParams, OuSource, normal};
 use gradmod_runtime::{
     Cell, Connection, Morphology, Network, ParamSpec, Probe, Recorder, Region, Settings,
 };
 use gradmod_testkit::hh::Hh;
 use gradmod_testkit::point::ExpSyn;
+
+/// The OU source, under the name the tests give it.
+static OU_NOISE: OuSource = OuSource::named("ou_noise");
 
 /// A one-compartment HH cell (soma 20 µm × 20 µm) driven by an OU source.
 fn noisy_cell(seed: u64, sigma: f64) -> Cell {
@@ -15,6 +18,7 @@ fn noisy_cell(seed: u64, sigma: f64) -> Cell {
     let mut cell = Cell::new(m, Settings::default()).unwrap();
     cell.insert(Box::new(Hh::new()), &Region::All).unwrap();
     cell.add_ou_noise(
+        &OU_NOISE,
         "soma",
         0.5,
         OuParams {
@@ -207,14 +211,15 @@ fn bad_parameters_are_rejected() {
         tau: 0.0,
         ..OuParams::default()
     };
-    let err = cell.add_ou_noise("soma", 0.5, bad).unwrap_err();
+    let err = cell.add_ou_noise(&OU_NOISE, "soma", 0.5, bad).unwrap_err();
     assert!(err.to_string().contains("tau"), "{err}");
     let err = cell
-        .add_ou_noise("nowhere", 0.5, OuParams::default())
+        .add_ou_noise(&OU_NOISE, "nowhere", 0.5, OuParams::default())
         .unwrap_err();
     assert!(err.to_string().contains("nowhere"), "{err}");
     // The seed is not differentiable.
-    cell.add_ou_noise("soma", 0.5, OuParams::default()).unwrap();
+    cell.add_ou_noise(&OU_NOISE, "soma", 0.5, OuParams::default())
+        .unwrap();
     let err = cell
         .add_parameter(ParamSpec::mechanism("ou_noise", "seed"))
         .unwrap_err();

@@ -15,46 +15,20 @@
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::{F64, F64X2, I64};
-use cranelift_codegen::ir::{
-    Block, ConstantData, Endianness, FuncRef, InstBuilder, MemFlagsData, StackSlot, StackSlotData,
-    StackSlotKind, Value,
-};
-use cranelift_frontend::FunctionBuilder;
+use cranelift_codegen::ir::{Block, ConstantData, Endianness, InstBuilder, MemFlagsData, Value};
 
 use gradmod_compiler::back::kernels::{Sink, Source};
 use gradmod_compiler::ir::{BinOp, Func, UnOp};
 
 use super::frame::{Base, ion_index, tan_index};
-use super::lower::Gen;
+use super::lower::{Gen, LaneFuncs, Lanes};
 use crate::program::{Op, Program};
-
-/// Four lanes: two vectors of two f64.
-pub(super) type Lanes = [Value; 2];
 
 /// Loads and stores of vectors: they cannot trap, but are aligned to 8 bytes only.
 const VFLAGS: MemFlagsData = MemFlagsData::new().with_notrap();
 
 /// Loads and stores of single values, aligned and non-trapping (see `call.rs`).
 const FLAGS: MemFlagsData = MemFlagsData::trusted();
-
-/// What a kernel that runs over lanes calls and uses.
-#[derive(Clone, Copy)]
-pub(super) struct LaneFuncs {
-    /// `exp` of four lanes in place, `extern "C" fn(*mut [f64; 4])`, where the kernel calls exp.
-    exp4: Option<FuncRef>,
-    /// 32 bytes of stack for the four lanes passed to `exp4`.
-    slot: StackSlot,
-}
-
-impl LaneFuncs {
-    /// The lanes' set-up in the function `b` builds, with `exp4` declared in it where the
-    /// kernel calls exp.
-    pub fn new(b: &mut FunctionBuilder, exp4: Option<FuncRef>) -> Self {
-        let slot =
-            b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 32, 4));
-        LaneFuncs { exp4, slot }
-    }
-}
 
 /// Whether the kernel `name` (register code `p`) runs over lanes on this machine: the kernels
 /// that run every step, as at build time, unless one instance must see what earlier ones stored.
@@ -574,7 +548,7 @@ impl Gen<'_, '_> {
                 let j = self.j;
                 let xs = [0i64, 1, 2, 3].map(|l| {
                     let jl = self.b.ins().iadd_imm_s(j, l);
-                    self.call(super::module::DRAW, &[key, jl, code, dt])
+                    self.call(super::symbols::DRAW, &[key, jl, code, dt])
                 });
                 self.pack(xs)
             }

@@ -28,8 +28,29 @@ use cranelift_frontend::FunctionBuilder;
 use gradmod_compiler::ir::{BinOp, Func, UnOp};
 
 use super::frame::{Base, bases};
-use super::lanes::{LaneFuncs, Lanes};
 use crate::program::{Op, Program};
+
+/// Four lanes: two vectors of two f64.
+pub(super) type Lanes = [Value; 2];
+
+/// What a kernel that runs over lanes (`lanes.rs`) calls and uses.
+#[derive(Clone, Copy)]
+pub(super) struct LaneFuncs {
+    /// `exp` of four lanes in place, `extern "C" fn(*mut [f64; 4])`, where the kernel calls exp.
+    pub exp4: Option<FuncRef>,
+    /// 32 bytes of stack for the four lanes passed to `exp4`.
+    pub slot: StackSlot,
+}
+
+impl LaneFuncs {
+    /// The lanes' set-up in the function `b` builds, with `exp4` declared in it where the
+    /// kernel calls exp.
+    pub fn new(b: &mut FunctionBuilder, exp4: Option<FuncRef>) -> Self {
+        let slot =
+            b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 32, 4));
+        LaneFuncs { exp4, slot }
+    }
+}
 
 /// The generator of one kernel's body.
 pub(super) struct Gen<'a, 'f> {

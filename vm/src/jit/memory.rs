@@ -138,7 +138,7 @@ impl Gen<'_, '_> {
                 let code = i64::from(d.stream.0) * 4 + i64::from(crate::eval::draw_code(d.dist));
                 let code = self.b.ins().iconst(I64, code);
                 let j = self.j;
-                self.call(super::module::DRAW, &[key, j, code, dt])
+                self.call(super::symbols::DRAW, &[key, j, code, dt])
             }
             Source::Arg(i) => {
                 let i = self.b.ins().iconst(I64, i as i64);

@@ -16,6 +16,7 @@ mod lanes;
 mod lower;
 mod memory;
 mod module;
+mod symbols;
 #[cfg(test)]
 mod tests;
 

@@ -251,14 +251,7 @@ impl<'m> Exec<'m> {
             let new = match node {
                 Expr::Num(_) => id,
                 Expr::Var(v) => env.values.get(&v).copied().unwrap_or(id),
-                Expr::Unary(op, a) => ar.unary(op, map[&a]),
-                Expr::Binary(op, a, b) => ar.binary(op, map[&a], map[&b]),
-                Expr::Call(f, a) => ar.call(f, map[&a]),
-                Expr::Select {
-                    cond,
-                    then,
-                    otherwise,
-                } => ar.select(map[&cond], map[&then], map[&otherwise]),
+                node => super::reduce::rebuild(ar, node, &map),
             };
             map.insert(id, new);
         }

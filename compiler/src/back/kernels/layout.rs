@@ -230,37 +230,14 @@ pub fn info(m: &Module, layout: &Layout, diags: &mut Diagnostics) -> Info {
     }
 }
 
-/// For a STATE or ASSIGNED variable that a USEION names (a concentration a mechanism keeps as a
-/// state, as calcium accumulation does): its ion, role, and whether the mechanism reads and
-/// writes it. Such a variable is loaded from the ion arrays when read, and stored to both its
-/// field and the ion arrays when written.
+/// For a STATE that a USEION names (a concentration a mechanism keeps as a state, as calcium
+/// accumulation does; [`crate::ir::IonUse::states`]): its ion, role, and whether the mechanism
+/// reads and writes it. Such a variable is loaded from the ion arrays when read, and stored to
+/// both its field and the ion arrays when written.
 pub fn ion_binding(m: &Module, v: VarId) -> Option<(usize, IonRole, bool, bool)> {
-    if matches!(m.var(v).kind, VarKind::Ion { .. }) {
-        return None;
-    }
     m.ions.iter().enumerate().find_map(|(i, ion)| {
+        let &(_, role) = ion.states.iter().find(|&&(s, _)| s == v)?;
         let (read, write) = (ion.read.contains(&v), ion.write.contains(&v));
-        if !read && !write {
-            return None;
-        }
-        let role = ion_role(&ion.species, &m.var(v).name)?;
-        Some((i, role, read, write))
+        (read || write).then_some((i, role, read, write))
     })
-}
-
-/// The role of `name` as a variable of `species`, if it is one (as USEION names them).
-fn ion_role(species: &str, name: &str) -> Option<IonRole> {
-    if name.strip_prefix('i') == Some(species) {
-        Some(IonRole::Current)
-    } else if name.strip_prefix('e') == Some(species) {
-        Some(IonRole::Reversal)
-    } else if name.strip_suffix('i') == Some(species) {
-        Some(IonRole::ConcIn)
-    } else if name.strip_suffix('o') == Some(species) {
-        Some(IonRole::ConcOut)
-    } else if name.strip_suffix('d') == Some(species) {
-        Some(IonRole::ConcDiff)
-    } else {
-        None
-    }
 }

@@ -27,7 +27,8 @@ mod tangent;
 use std::collections::{BTreeSet, HashSet};
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::ir::{ArrayId, ExprArena, ExprId, IonRole, Module, VarId};
+use crate::ir::{ArrayId, ExprArena, ExprId, IonRole, VarId};
+use crate::passes::Passed;
 use body::KernelWriter;
 pub use exec::EmitKind;
 use exec::Exec;
@@ -343,17 +344,16 @@ pub struct Kernels {
     pub net_receive: Option<Body>,
     /// The INITIAL nested in NET_RECEIVE, for one connection; `None` without it.
     pub net_init: Option<Body>,
-    /// The tangent kernels; `None` when the module has no tangent maps.
-    pub tangent: Option<TangentKernels>,
+    /// The tangent kernels.
+    pub tangent: TangentKernels,
 }
 
-/// The kernels of `m`, which must have gone through the passes ([`crate::passes::run`]).
-/// `parameters` names the parameters that get tangent seeds (`None`: every parameter); the
-/// others are constants to the tangent kernels. Statements the runtime interface cannot express
-/// (net_send, WATCH, while loops) are errors at their source location.
-pub fn plan(m: &Module, parameters: Option<&[String]>) -> Result<Kernels, Diagnostics> {
-    // Nothing is planned from a module the validator has not accepted.
-    crate::ir::validate(m)?;
+/// The kernels of a module after the passes. `parameters` names the parameters that get tangent
+/// seeds (`None`: every parameter); the others are constants to the tangent kernels. Statements
+/// the runtime interface cannot express (net_send, WATCH, while loops) are errors at their source
+/// location.
+pub fn plan(passed: &Passed, parameters: Option<&[String]>) -> Result<Kernels, Diagnostics> {
+    let m = passed.module();
     let layout = Layout::new(m);
     let mut diags = Diagnostics::new();
     if let Some(names) = parameters {
@@ -380,7 +380,8 @@ pub fn plan(m: &Module, parameters: Option<&[String]>) -> Result<Kernels, Diagno
     let net_init = primal::net_init(&kw, &mut ex);
     let mut info = info;
     info.emit_slots = init_emits.max(receive_emits);
-    let tangent = m.tangent.as_ref().map(|maps| {
+    let tangent = {
+        let maps = passed.tangent();
         let seeded: HashSet<VarId> = m
             .parameters()
             .into_iter()
@@ -400,7 +401,7 @@ pub fn plan(m: &Module, parameters: Option<&[String]>) -> Result<Kernels, Diagno
             },
             carried: maps.carried.len(),
         }
-    });
+    };
     diags.extend(std::mem::take(&mut ex.diags));
     if diags.has_errors() {
         return Err(diags);

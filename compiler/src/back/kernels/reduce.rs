@@ -118,7 +118,7 @@ pub(super) fn reduce(
 }
 
 /// `node` with its operands replaced by their images under `map`, without simplification.
-fn rebuild(ar: &mut ExprArena, node: Expr, map: &HashMap<ExprId, ExprId>) -> ExprId {
+pub(super) fn rebuild(ar: &mut ExprArena, node: Expr, map: &HashMap<ExprId, ExprId>) -> ExprId {
     match node {
         Expr::Num(_) | Expr::Var(_) => ar.intern(node),
         Expr::Unary(op, a) => ar.unary(op, map[&a]),

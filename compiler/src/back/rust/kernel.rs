@@ -125,7 +125,7 @@ impl<'a> KernelPrinter<'a> {
 
     /// The number of rows of the carried tangents.
     pub(super) fn carried_rows(&self) -> usize {
-        self.kernels.tangent.as_ref().map_or(0, |t| t.carried)
+        self.kernels.tangent.carried
     }
 
     fn sigma(&self, pos: usize) -> TokenStream {
@@ -601,7 +601,7 @@ impl<'a> KernelPrinter<'a> {
 
     /// Zeroes σ and the carried tangents (INITIAL sets nothing from anything a parameter moves).
     pub fn zero_sigma(&self) -> TokenStream {
-        let carried = if self.kernels.tangent.as_ref().is_none_or(|t| t.carried == 0) {
+        let carried = if self.kernels.tangent.carried == 0 {
             TokenStream::new()
         } else {
             quote!(self.dcarried.iter_mut().for_each(|x| *x = 0.0);)

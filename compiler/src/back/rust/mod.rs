@@ -1,8 +1,7 @@
 //! The Rust back end: one Rust file per mechanism, implementing the runtime's `Mechanism` trait.
 //!
-//! The module must have gone through [`crate::passes::run`]: every SOLVE is then an explicit
-//! update, BREAKPOINT ends with the conductances `d<current>_dv`, and [`Module::tangent`] holds
-//! the tangent maps. The file holds a struct of arrays (one `Vec<f64>` per parameter, state and
+//! The module has gone through the passes ([`Passed`]): every SOLVE is an explicit update,
+//! BREAKPOINT ends with the conductances `d<current>_dv`, and the tangent maps are made. The file holds a struct of arrays (one `Vec<f64>` per parameter, state and
 //! assigned variable, the node index and weight of every instance, and σ laid out
 //! `[k][state][instance]`), the `INFO` metadata static, and `impl Mechanism` whose kernels loop
 //! over instances with straight-line, CSE'd code (no allocation). The kernels are the module's
@@ -25,6 +24,7 @@ use quote::quote;
 use crate::back::kernels::{self, layout::Role};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::ir::{Module, VarKind};
+use crate::passes::Passed;
 use kernel::KernelPrinter;
 use layout::Idents;
 
@@ -57,15 +57,16 @@ pub fn fingerprint(text: &str) -> u64 {
     h
 }
 
-/// Generates the Rust file of `m`, which must have gone through the passes. `file_name` (for
-/// example `hh.mod`) and `source` (the text it was compiled from) go into the header.
+/// Generates the Rust file of a module after the passes. `file_name` (for example `hh.mod`) and
+/// `source` (the text it was compiled from) go into the header.
 pub fn generate(
-    m: &Module,
+    passed: &Passed,
     file_name: &str,
     source: &str,
     opts: &Options,
 ) -> Result<Generated, Diagnostics> {
-    let ks = kernels::plan(m, opts.parameters.as_deref())?;
+    let m = passed.module();
+    let ks = kernels::plan(passed, opts.parameters.as_deref())?;
     let idents = Idents::new(m);
     let info = layout::info(&ks.info);
     let kp = KernelPrinter::new(m, &ks, &idents);
@@ -114,74 +115,59 @@ pub fn generate(
         .net_init
         .as_ref()
         .map(|body| event_fn("net_init", kp.net_receive(body)));
-    let tangents = match &ks.tangent {
-        Some(tk) => {
-            let init = match &tk.init {
-                Some(body) => kp.tangent(body),
-                None => kp.zero_sigma(),
-            };
-            let init = kernel_fn("init_tangent", init, true);
-            let currents = over_lanes("currents_tangent", &tk.currents, true);
-            let states = over_lanes("states_tangent", &tk.states, true);
-            let event_tangent_fn = |name: &str, body: &kernels::Body| {
-                let code = kp.net_receive_tangent(body);
-                let f = names::ident(name);
-                let (ctx, tan, instance, ev) = (
-                    param(&code, "ctx"),
-                    param(&code, "tan"),
-                    param(&code, "instance"),
-                    param(&code, "ev"),
-                );
-                quote! {
-                    fn #f(
-                        &mut self,
-                        #ctx: &mut Context,
-                        #tan: &mut Tangents,
-                        #instance: usize,
-                        #ev: &mut EventArgs,
-                    ) {
-                        #code
-                    }
-                }
-            };
-            let nr = tk
-                .net_receive
-                .as_ref()
-                .map(|body| event_tangent_fn("net_receive_tangent", body));
-            let ni = tk
-                .net_init
-                .as_ref()
-                .map(|body| event_tangent_fn("net_init_tangent", body));
-            let fused = tk.fused;
+    let tangents = {
+        let tk = &ks.tangent;
+        let init = match &tk.init {
+            Some(body) => kp.tangent(body),
+            None => kp.zero_sigma(),
+        };
+        let init = kernel_fn("init_tangent", init, true);
+        let currents = over_lanes("currents_tangent", &tk.currents, true);
+        let states = over_lanes("states_tangent", &tk.states, true);
+        let event_tangent_fn = |name: &str, body: &kernels::Body| {
+            let code = kp.net_receive_tangent(body);
+            let f = names::ident(name);
+            let (ctx, tan, instance, ev) = (
+                param(&code, "ctx"),
+                param(&code, "tan"),
+                param(&code, "instance"),
+                param(&code, "ev"),
+            );
             quote! {
-                #init
-                #currents
-                #states
-                fn fused_states(&self) -> bool {
-                    #fused
-                }
-                #nr
-                #ni
-            }
-        }
-        None => {
-            let msg = format!("`{}` was compiled without tangent maps", m.name);
-            quote! {
-                fn init_tangent(&mut self, _ctx: &mut Context, _tan: &mut Tangents) {
-                    panic!(#msg)
-                }
-                fn currents_tangent(&mut self, _ctx: &mut Context, _tan: &mut Tangents) {
-                    panic!(#msg)
-                }
-                fn states_tangent(&mut self, _ctx: &mut Context, _tan: &mut Tangents) {
-                    panic!(#msg)
+                fn #f(
+                    &mut self,
+                    #ctx: &mut Context,
+                    #tan: &mut Tangents,
+                    #instance: usize,
+                    #ev: &mut EventArgs,
+                ) {
+                    #code
                 }
             }
+        };
+        let nr = tk
+            .net_receive
+            .as_ref()
+            .map(|body| event_tangent_fn("net_receive_tangent", body));
+        let ni = tk
+            .net_init
+            .as_ref()
+            .map(|body| event_tangent_fn("net_init_tangent", body));
+        let fused = tk.fused;
+        quote! {
+            #init
+            #currents
+            #states
+            fn fused_states(&self) -> bool {
+                #fused
+            }
+            #nr
+            #ni
         }
     };
     let helpers = kp.helpers();
     let helpers = expr::helpers_module(&helpers);
-    let ncarried = m.tangent.as_ref().map_or(0, |t| t.carried.len());
+    let ncarried = passed.tangent().carried.len();
     let items = structure(m, &ks.layout, &idents, ncarried);
     let size_carried = if ncarried == 0 {
         TokenStream::new()
