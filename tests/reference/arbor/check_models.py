@@ -30,15 +30,9 @@ def hh_cell(cable, cat_params, diff, stim, extra=None, celsius=6.3):
     """A cable cell with the emitted mechanisms `cat_params` {name: params} on every region."""
     dec = A.decor()
     dec.set_property(Vm=-65 * U.mV, cm=0.01 * U.F / U.m2, rL=100 * U.Ohm * U.cm, tempK=(celsius + 273.15) * U.Kelvin)
-    # One diffusivity for the whole cell, chosen for the thinnest section; each section's
-    # mechanisms scale the axial term by rho = d / d_ref (docs/arbor.md).
-    d_ref = min(d for _, _, d, _ in cable.sections)
-    for ion in diff:
-        dec.set_ion(ion, int_con=0 * U.mM, diff=G.diffusivity(d_ref, 100.0, 1.0) * U.m2 / U.s)
-    for name, length, diam, ncv in cable.sections:
-        for mech, params in cat_params.items():
-            p = dict(params, gm_dt=DT, gm_cm=1.0, gm_rho=diam / d_ref, gm_axial=float(len(cat_params) == 1))
-            dec.paint(f'"{name}"', A.density(f"gm::{mech}", p))
+    # Per-span diffusivities and per-CV scales that make the species' diffusion the exact axial
+    # solve (gm_arbor.cv_scales, docs/arbor.md).
+    cable.paint_gradient(dec, diff, [(None, m, p) for m, p in cat_params.items()], 100.0, 1.0, DT)
     if stim:
         where, delay, dur, amp = stim
         dec.place(where, A.i_clamp(delay * U.ms, dur * U.ms, amp * U.nA))
