@@ -52,6 +52,30 @@ def test_diffusivity_makes_diffusion_equal_the_cable(tmp_path):
         assert off > 1e-3, (diam, off)
 
 
+def test_scales_make_diffusion_the_axial_solve_on_any_cvs(tmp_path):
+    # CVs of 5 and 20 µm, and model A's 20 µm soma on a 1 µm axon of 40 µm CVs: one diffusivity
+    # (right for 10 µm CVs of one diameter) is far off; the per-span diffusivities and per-CV
+    # scales of gm_arbor.cv_scales reproduce the cable to rounding.
+    cat = G.build_catalogue(GRADMOD, [os.path.join(ROOT, "mod_files/pas.mod")], ["pas.e"], str(tmp_path))
+    for name, sections in D.CHAINS.items():
+        before = D.relax_chain(cat, sections, scaled=False)
+        after = D.relax_chain(cat, sections, scaled=True)
+        assert before > 1e-2, (name, before)
+        assert after < 1e-12, (name, after)
+
+
+def test_model_a_agrees_with_finite_differences(hh_cat):
+    # The soma-axon junction is exact in the axial term; what is left is the splitting of the
+    # membrane conductance from the axial solve (docs/arbor.md).
+    cable = G.Cable([("soma", 20.0, 20.0, 1), ("axon", 400.0, 1.0, 10)])
+    hh = {"hh": {"gnabar": 0.12, "gkbar": 0.036, "gl": 0.0003}}
+    stim = (cable.loc("soma", 0.5), 10.0, 1.0, 0.5)
+    err_soma = fd_error(hh_cat, cable, hh, "hh", "gnabar", stim, 30.0, 0)
+    err_end = fd_error(hh_cat, cable, hh, "hh", "gnabar", stim, 30.0, -1)
+    assert err_soma < 1e-2, err_soma
+    assert err_end < 6e-2, err_end
+
+
 def test_hh_on_one_compartment_is_the_derivative_of_arbors_step(hh_cat):
     soma = G.Cable([("soma", 20.0, 20.0, 1)])
     hh = {"hh": {"gnabar": 0.12, "gkbar": 0.036, "gl": 0.0003}}
