@@ -154,6 +154,22 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
                 .collect(),
         }
     });
+    // A point process keeps its conductance (µS), v and the tangents of the conductance too,
+    // for its term -dg/dθ (v' - v) in DERIVATIVE.
+    let point_kept = (point && !currents.is_empty()).then(|| {
+        let add = |m: &mut Module, name: &str| {
+            let name = m.fresh_var_name(name);
+            m.add_var(Variable::new(name, VarKind::Assigned, Scope::Range, span))
+        };
+        PointKept {
+            g: add(&mut m, "gm_g"),
+            v: add(&mut m, "gm_v0"),
+            dg: dirs
+                .iter()
+                .map(|d| add(&mut m, &format!("gm_dg_{}", d.tag())))
+                .collect(),
+        }
+    });
     let prefixes: Vec<String> = dirs.iter().map(|d| format!("d_{}_", d.tag())).collect();
 
     // INITIAL: the states' initial values and their tangents (v starts independent of θ).
@@ -194,6 +210,11 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
             head.append(&mut body);
             body = head;
         }
+        if let (Some(keep), Some(area)) = (&point_kept, area) {
+            let mut head = point_head(&mut m, &dvs, keep, [dt, cm, area], span);
+            head.append(&mut body);
+            body = head;
+        }
         let (stmts, ends) = derive::jvp_many(&mut m, &body, seeds, &prefixes)?;
         let integrated: Vec<VarId> = odes.iter().map(|&(x, _)| x).collect();
         let mut stmts: Vec<Stmt> = stmts
@@ -216,6 +237,9 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         // No states, but dv/dθ still needs the axial correction and the term in dg/dθ once
         // Arbor's diffusion has run: a DERIVATIVE block without equations does it.
         let stmts = axial_head(&mut m, &dvs, keep, [dt, cm, post, axial], span);
+        derivative = Some((m.fresh_var_name("gm_step"), stmts));
+    } else if let (Some(keep), Some(area)) = (&point_kept, area) {
+        let stmts = point_head(&mut m, &dvs, keep, [dt, cm, area], span);
         derivative = Some((m.fresh_var_name("gm_step"), stmts));
     }
 
@@ -269,6 +293,18 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         && m.breakpoint.is_some()
     {
         let ends = point_ends.take().unwrap_or_default();
+        if let Some(keep) = &point_kept {
+            let g = point_g.unwrap_or_else(|| m.exprs.num(0.0));
+            breakpoint.push(assign(keep.g, g, span));
+            let v = m.builtin(Builtin::V).map(|v| m.exprs.var(v));
+            let v = v.unwrap_or_else(|| m.exprs.num(0.0));
+            breakpoint.push(assign(keep.v, v, span));
+            for (t, &dg_var) in ends.iter().zip(&keep.dg) {
+                let t2 = t.clone();
+                let dg = crate::sym::tangent(&mut m.exprs, &[g], &|x| t2.get(&x).copied())[0];
+                breakpoint.push(assign(dg_var, dg, span));
+            }
+        }
         for (dv, t) in dvs.iter().zip(&ends) {
             let di = sum_currents(&mut m, &currents, t);
             let e = &mut m.exprs;
@@ -506,6 +542,56 @@ struct Kept {
     /// STATEs holding dv/dθ at the start of the step, for probes: Arbor samples after
     /// BREAKPOINT, when the species already holds part of the next step's value.
     probe: Vec<VarId>,
+}
+
+/// The variables a point process's BREAKPOINT keeps for DERIVATIVE.
+struct PointKept {
+    g: VarId,
+    v: VarId,
+    dg: Vec<VarId>,
+}
+
+/// The statements that open a point process's DERIVATIVE: its term -dg/dθ (v' - v) of the
+/// derivative of Arbor's voltage step, semi-implicit in its own conductance g (µS) on the CV's
+/// capacitance c_m · area, in the species' scale:
+/// `X <- X - pre 1e5 dt dg (v' - v) / (c_m area + 1e5 dt g)`. `params` are dt, c_m and area.
+fn point_head(
+    m: &mut Module,
+    dvs: &[derive::DirVars],
+    keep: &PointKept,
+    params: [VarId; 3],
+    span: crate::diag::Span,
+) -> Vec<Stmt> {
+    let [dt, cm, area] = params;
+    let mut head = vec![];
+    for (dv, &dg) in dvs.iter().zip(&keep.dg) {
+        let v = m.builtin(Builtin::V).map(|v| m.exprs.var(v));
+        let e = &mut m.exprs;
+        let (x, pre, dtv, cmv, area, g, v0, dg) = (
+            e.var(dv.s),
+            e.var(dv.pre),
+            e.var(dt),
+            e.var(cm),
+            e.var(area),
+            e.var(keep.g),
+            e.var(keep.v),
+            e.var(dg),
+        );
+        let v = v.unwrap_or(v0);
+        let k = e.num(1e5);
+        let kdt = e.binary(BinOp::Mul, k, dtv);
+        let step = e.binary(BinOp::Sub, v, v0);
+        let di = e.binary(BinOp::Mul, dg, step);
+        let num = e.binary(BinOp::Mul, kdt, di);
+        let cap = e.binary(BinOp::Mul, cmv, area);
+        let kdtg = e.binary(BinOp::Mul, kdt, g);
+        let den = e.binary(BinOp::Add, cap, kdtg);
+        let q = e.binary(BinOp::Div, num, den);
+        let q = e.binary(BinOp::Mul, pre, q);
+        let value = e.binary(BinOp::Sub, x, q);
+        head.push(assign(dv.s, value, span));
+    }
+    head
 }
 
 /// The sum of the tangents `t` of the currents.
