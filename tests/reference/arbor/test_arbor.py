@@ -52,6 +52,17 @@ def test_diffusivity_makes_diffusion_equal_the_cable(tmp_path):
         assert off > 1e-3, (diam, off)
 
 
+def test_face_coefficient_law():
+    # Arbor 0.12's face coefficient is 1e10 D L / ∫ dx / A over the span between the CVs'
+    # midpoints (faces.py): on a uniform cylinder it does not fall with the CVs' length.
+    import faces as F
+
+    for g in F.GEOMETRIES:
+        k, law, conservation = F.measure(*g)
+        assert abs(k / law - 1) < 1e-9, (g, k, law)
+        assert abs(conservation - 1) < 1e-9, (g, conservation)
+
+
 def test_scales_make_diffusion_the_axial_solve_on_any_cvs(tmp_path):
     # CVs of 5 and 20 µm, and model A's 20 µm soma on a 1 µm axon of 40 µm CVs: one diffusivity
     # (right for 10 µm CVs of one diameter) is far off; the per-span diffusivities and per-CV
