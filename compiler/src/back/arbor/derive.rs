@@ -126,12 +126,7 @@ pub fn add_direction_vars(m: &mut Module, dirs: &[Direction], pre: VarId) -> Vec
             } else {
                 None
             };
-            DirVars {
-                s,
-                pre,
-                sigma,
-                own,
-            }
+            DirVars { s, pre, sigma, own }
         })
         .collect()
 }
