@@ -86,7 +86,9 @@ def geometry():
     return A.morphology(tree), labels, policy, loc
 
 
-def cell():
+def cell(carrying):
+    """The cable cell; `carrying` names the mechanisms that carry a current, of which the first on
+    each CV gets gm_axial = 1 (it applies the scales and the axial correction)."""
     morph, labels, policy, loc = geometry()
     sim, secs = MODEL["simulation"], MODEL["sections"]
     ra, cm = MODEL["Ra"], MODEL["cm"]
@@ -108,8 +110,9 @@ def cell():
             dec.paint(f"(cable 0 {mids[k]!r} {mids[k + 1]!r})", ion=ion, diff=dk * U.m2 / U.s)
     for i, (s, _h, _d, a, b) in enumerate(cvs):
         here = [m for m in MODEL["mechanisms"] if m["region"] in ("all", s["name"])]
+        axial = next((m["name"] for m in here if m["name"] in carrying), None)
         for m in here:
-            p = dict(m["parameters"], gm_dt=sim["dt"], gm_cm=cm, gm_pre=pre[i], gm_post=post[i], gm_axial=float(len(here) == 1))
+            p = dict(m["parameters"], gm_dt=sim["dt"], gm_cm=cm, gm_pre=pre[i], gm_post=post[i], gm_axial=float(m["name"] == axial))
             dec.paint(f"(cable 0 {a!r} {b!r})", A.density(f"gm::{m['name']}", p))
     for c in MODEL["iclamps"]:
         dec.place(loc(c["section"], c["x"]), A.i_clamp(c["delay"] * U.ms, c["dur"] * U.ms, c["amp"] * U.nA))
@@ -119,9 +122,11 @@ def cell():
 class Recipe(A.recipe):
     def __init__(self, catalogue):
         A.recipe.__init__(self)
-        self.cell, self.loc = cell()
+        info = A.load_catalogue(os.path.abspath(catalogue))
+        carrying = {name for name in info if any(k.startswith("gm_dv_") for k in info[name].state)}
+        self.cell, self.loc = cell(carrying)
         self.props = A.neuron_cable_properties()
-        self.props.catalogue.extend(A.load_catalogue(os.path.abspath(catalogue)), "gm::")
+        self.props.catalogue.extend(info, "gm::")
         for ion in MODEL["ions"]:
             self.props.set_ion(ion, valence=1, int_con=0 * U.mM, ext_con=0 * U.mM, rev_pot=0 * U.mV)
 

@@ -95,6 +95,13 @@ def build_catalogue(gradmod, files, wrt, workdir, name="gm"):
     return os.path.join(workdir, f"{name}-catalogue.so")
 
 
+def current_carrying(catalogue_path):
+    """The mechanisms of an emitted catalogue that carry a current (they have the probe STATEs
+    gm_dv_*, and a correction in DERIVATIVE)."""
+    info = A.load_catalogue(catalogue_path)
+    return {name for name in info if any(k.startswith("gm_dv_") for k in info[name].state)}
+
+
 class Cable:
     """An unbranched cable of cylinders [(name, length, diameter, ncv)], each section a region
     named after it, with CV boundaries at every section's end and ncv equal CVs in each."""
@@ -133,11 +140,12 @@ class Cable:
             x += length
         return out
 
-    def paint_gradient(self, dec, ions, mechs, ra, cm, dt):
+    def paint_gradient(self, dec, ions, mechs, ra, cm, dt, carrying=None):
         """Paints the dv/dθ species' diffusivities and the emitted density mechanisms `mechs`
         [(region name or None for all, mechanism, parameters)] per CV with the scales of
-        cv_scales (gm_dt, gm_cm, gm_pre, gm_post and gm_axial, which is 1 where one mechanism is
-        on the CV). Returns the per-CV scales (pre, post)."""
+        cv_scales (gm_dt, gm_cm, gm_pre, gm_post, and gm_axial = 1 on the first mechanism of
+        the CV that carries a current: the names in `carrying`, every one if None; that one
+        applies the scales and the axial correction). Returns the per-CV scales (pre, post)."""
         cvs = self.cvs()
         pre, post, face_d = cv_scales([c[1] for c in cvs], [c[2] for c in cvs], ra, cm, dt)
         mids = [(c[3] + c[4]) / 2 for c in cvs]
@@ -147,8 +155,9 @@ class Cable:
                 dec.paint(f"(cable 0 {mids[k]!r} {mids[k + 1]!r})", ion=ion, diff=dk * U.m2 / U.s)
         for i, (sec, _h, _d, a, b) in enumerate(cvs):
             here = [(mech, p) for region, mech, p in mechs if region in (None, sec)]
+            axial = next((mech for mech, _ in here if carrying is None or mech in carrying), None)
             for mech, params in here:
-                p = dict(params, gm_dt=dt, gm_cm=cm, gm_pre=pre[i], gm_post=post[i], gm_axial=float(len(here) == 1))
+                p = dict(params, gm_dt=dt, gm_cm=cm, gm_pre=pre[i], gm_post=post[i], gm_axial=float(mech == axial))
                 dec.paint(f"(cable 0 {a!r} {b!r})", A.density(f"gm::{mech}", p))
         return pre, post
 

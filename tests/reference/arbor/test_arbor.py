@@ -87,6 +87,20 @@ def test_model_a_agrees_with_finite_differences(hh_cat):
     assert err_end < 6e-2, err_end
 
 
+def test_model_a_with_two_mechanisms_per_cv(tmp_path):
+    # hh and pas on every CV of model A: one of them (hh, the first) applies the scales; with
+    # none doing it (gm_axial = 0 on both) the errors were 1.3e-1 and 2.9e-1.
+    files = [os.path.join(ROOT, "mod_files/hh.mod"), os.path.join(ROOT, "mod_files/pas.mod")]
+    cat = G.build_catalogue(GRADMOD, files, ["hh.gnabar", "hh.gkbar", "hh.gl", "pas.e", "pas.g"], str(tmp_path))
+    cable = G.Cable([("soma", 20.0, 20.0, 1), ("axon", 400.0, 1.0, 10)])
+    mechs = {"hh": {"gnabar": 0.12, "gkbar": 0.036, "gl": 0.0003}, "pas": {"g": 1e-5, "e": -65.0}}
+    stim = (cable.loc("soma", 0.5), 10.0, 1.0, 0.5)
+    err_soma = fd_error(cat, cable, mechs, "hh", "gnabar", stim, 30.0, 0)
+    err_end = fd_error(cat, cable, mechs, "hh", "gnabar", stim, 30.0, -1)
+    assert err_soma < 1e-2, err_soma
+    assert err_end < 6e-2, err_end
+
+
 def test_hh_on_one_compartment_is_the_derivative_of_arbors_step(hh_cat):
     soma = G.Cable([("soma", 20.0, 20.0, 1)])
     hh = {"hh": {"gnabar": 0.12, "gkbar": 0.036, "gl": 0.0003}}

@@ -34,8 +34,9 @@ pub const PRE_PARAM: &str = "gm_pre";
 /// solve's dv/dθ is B times the species, which the recipe sets with [`PRE_PARAM`].
 pub const POST_PARAM: &str = "gm_post";
 
-/// The name of the PARAMETER (0 or 1) that lets a mechanism correct the axial part of dv/dθ; the
-/// recipe sets it to 1 where the mechanism is the only current-carrying one on its CVs.
+/// The name of the PARAMETER (0 or 1) that lets a mechanism apply the CV's scales and correct the
+/// axial part of dv/dθ after Arbor's diffusion; the recipe sets it to 1 on exactly one
+/// current-carrying mechanism of each CV.
 pub const AXIAL_PARAM: &str = "gm_axial";
 
 /// The name of the PARAMETER of a point process holding the area (µm²) of the CV it is placed
