@@ -18,10 +18,40 @@ U = A.units
 MODEL = json.loads(r"""@MODEL@""")
 
 
-def diffusivity(d_um, ra, cm):
-    """The diffusivity (m²/s) at which Arbor's ion diffusion equals its cable equation on a
-    cylinder of diameter d_um: 1e-4 d / (4 Ra cm)."""
-    return 1e-4 * d_um / (4.0 * ra * cm)
+def cv_scales(lengths, diams, ra, cm, dt):
+    """The scales and diffusivities that make Arbor 0.12's diffusion of a dv/dθ species the exact
+    solve of the axial tangent equation on a chain of cylindrical CVs (µm, Ω·cm, µF/cm², ms):
+    face coefficients k_ij = u_i u_j g_ij, with W_i (1 - u_i²/ρ_i) = u_i Σ_j g_ij (u_i - u_j),
+    gm_pre = u sqrt(κ)/ρ, gm_post = u/sqrt(κ) (docs/arbor.md). Returns (pre, post, face_d), the
+    last per span between neighbouring CVs' midpoints, in m²/s."""
+    h, d = np.asarray(lengths, float), np.asarray(diams, float)
+    n = len(h)
+    xs, area = np.pi * d**2 / 4, np.pi * d * h
+    w, c = area * d / 4 / dt, area * cm * 1e-5 / dt
+    rho = w / c
+    half = (h / 2) / xs
+    g = 100.0 / (ra * (half[:-1] + half[1:]))
+    u = np.sqrt(rho)
+    for _ in range(100):
+        f = w * (1 - u**2 / rho)
+        jac = np.diag(-2 * w * u / rho)
+        for k in range(n - 1):
+            i, j = k, k + 1
+            f[i] -= u[i] * g[k] * (u[i] - u[j])
+            f[j] -= u[j] * g[k] * (u[j] - u[i])
+            jac[i, i] -= g[k] * (2 * u[i] - u[j])
+            jac[i, j] += g[k] * u[i]
+            jac[j, j] -= g[k] * (2 * u[j] - u[i])
+            jac[j, i] += g[k] * u[j]
+        du = np.linalg.solve(jac, -f)
+        u = u + du
+        if np.max(np.abs(du / u)) < 1e-15:
+            break
+    if np.any(u <= 0):
+        raise ValueError("no positive scales for this chain of CVs")
+    kappa = rho[np.argmin(d)]
+    face_d = u[:-1] * u[1:] * g * (half[:-1] + half[1:]) / (1e10 * (h[:-1] + h[1:]) / 2)
+    return np.sqrt(u**2 * kappa) / rho, u / np.sqrt(kappa), face_d
 
 
 def geometry():
@@ -56,20 +86,34 @@ def geometry():
     return A.morphology(tree), labels, policy, loc
 
 
-def cell():
+def cell(carrying):
+    """The cable cell; `carrying` names the mechanisms that carry a current, of which the first on
+    each CV gets gm_axial = 1 (it applies the scales and the axial correction)."""
     morph, labels, policy, loc = geometry()
     sim, secs = MODEL["simulation"], MODEL["sections"]
     ra, cm = MODEL["Ra"], MODEL["cm"]
-    d_ref = min(s["diameter"] for s in secs)
+    # One CV per segment of each section: (section, length, diameter, start, end on the branch).
+    cvs, x = [], 0.0
+    total = sum(s["length"] for s in secs)
+    for s in secs:
+        h = s["length"] / s["nseg"]
+        for k in range(s["nseg"]):
+            cvs.append((s, h, s["diameter"], (x + k * h) / total, (x + (k + 1) * h) / total))
+        x += s["length"]
+    pre, post, face_d = cv_scales([c[1] for c in cvs], [c[2] for c in cvs], ra, cm, sim["dt"])
+    mids = [(c[3] + c[4]) / 2 for c in cvs]
     dec = A.decor()
     dec.set_property(Vm=sim["v_init"] * U.mV, cm=cm * 0.01 * U.F / U.m2, rL=ra * U.Ohm * U.cm, tempK=(sim["celsius"] + 273.15) * U.Kelvin)
     for ion in MODEL["ions"]:
-        dec.set_ion(ion, int_con=0 * U.mM, diff=diffusivity(d_ref, ra, cm) * U.m2 / U.s)
-    for s in secs:
+        dec.set_ion(ion, int_con=0 * U.mM, diff=(face_d[0] if len(face_d) else 1e-9) * U.m2 / U.s)
+        for k, dk in enumerate(face_d):
+            dec.paint(f"(cable 0 {mids[k]!r} {mids[k + 1]!r})", ion=ion, diff=dk * U.m2 / U.s)
+    for i, (s, _h, _d, a, b) in enumerate(cvs):
         here = [m for m in MODEL["mechanisms"] if m["region"] in ("all", s["name"])]
+        axial = next((m["name"] for m in here if m["name"] in carrying), None)
         for m in here:
-            p = dict(m["parameters"], gm_dt=sim["dt"], gm_cm=cm, gm_rho=s["diameter"] / d_ref, gm_axial=float(len(here) == 1))
-            dec.paint(f'"{s["name"]}"', A.density(f"gm::{m['name']}", p))
+            p = dict(m["parameters"], gm_dt=sim["dt"], gm_cm=cm, gm_pre=pre[i], gm_post=post[i], gm_axial=float(m["name"] == axial))
+            dec.paint(f"(cable 0 {a!r} {b!r})", A.density(f"gm::{m['name']}", p))
     for c in MODEL["iclamps"]:
         dec.place(loc(c["section"], c["x"]), A.i_clamp(c["delay"] * U.ms, c["dur"] * U.ms, c["amp"] * U.nA))
     return A.cable_cell(morph, dec, labels, policy), loc
@@ -78,9 +122,11 @@ def cell():
 class Recipe(A.recipe):
     def __init__(self, catalogue):
         A.recipe.__init__(self)
-        self.cell, self.loc = cell()
+        info = A.load_catalogue(os.path.abspath(catalogue))
+        carrying = {name for name in info if any(k.startswith("gm_dv_") for k in info[name].state)}
+        self.cell, self.loc = cell(carrying)
         self.props = A.neuron_cable_properties()
-        self.props.catalogue.extend(A.load_catalogue(os.path.abspath(catalogue)), "gm::")
+        self.props.catalogue.extend(info, "gm::")
         for ion in MODEL["ions"]:
             self.props.set_ion(ion, valence=1, int_con=0 * U.mM, ext_con=0 * U.mM, rev_pot=0 * U.mV)
 

@@ -30,15 +30,9 @@ def hh_cell(cable, cat_params, diff, stim, extra=None, celsius=6.3):
     """A cable cell with the emitted mechanisms `cat_params` {name: params} on every region."""
     dec = A.decor()
     dec.set_property(Vm=-65 * U.mV, cm=0.01 * U.F / U.m2, rL=100 * U.Ohm * U.cm, tempK=(celsius + 273.15) * U.Kelvin)
-    # One diffusivity for the whole cell, chosen for the thinnest section; each section's
-    # mechanisms scale the axial term by rho = d / d_ref (docs/arbor.md).
-    d_ref = min(d for _, _, d, _ in cable.sections)
-    for ion in diff:
-        dec.set_ion(ion, int_con=0 * U.mM, diff=G.diffusivity(d_ref, 100.0, 1.0) * U.m2 / U.s)
-    for name, length, diam, ncv in cable.sections:
-        for mech, params in cat_params.items():
-            p = dict(params, gm_dt=DT, gm_cm=1.0, gm_rho=diam / d_ref, gm_axial=float(len(cat_params) == 1))
-            dec.paint(f'"{name}"', A.density(f"gm::{mech}", p))
+    # Per-span diffusivities and per-CV scales that make the species' diffusion the exact axial
+    # solve (gm_arbor.cv_scales, docs/arbor.md).
+    cable.paint_gradient(dec, diff, [(None, m, p) for m, p in cat_params.items()], 100.0, 1.0, DT)
     if stim:
         where, delay, dur, amp = stim
         dec.place(where, A.i_clamp(delay * U.ms, dur * U.ms, amp * U.nA))
@@ -97,6 +91,37 @@ def compare(label, cat, cable, mechs, wrt, stim, tstop, probes, gm=None, rel_h=1
     return lines
 
 
+def synapse_check(cat, weight, tstop=30.0):
+    """hh and an ExpSyn (tau 2 ms, events at 5 and 15 ms of `weight` µS) on one 20 µm by 20 µm
+    compartment: dv/dθ along hh.gnabar and along the weight scale against central differences."""
+    soma = G.Cable([("soma", 20.0, 20.0, 1)])
+    ions = ["dv_hh_gnabar", "dv_ExpSyn_weight"]
+
+    def run(gnabar=0.12, scale=1.0):
+        dec = A.decor()
+        dec.set_property(Vm=-65 * U.mV, cm=0.01 * U.F / U.m2, rL=100 * U.Ohm * U.cm, tempK=(6.3 + 273.15) * U.Kelvin)
+        soma.paint_gradient(dec, ions, [(None, "hh", {"gnabar": gnabar, "gkbar": 0.036, "gl": 0.0003})], 100.0, 1.0, DT)
+        syn = {"tau": 2.0, "gm_dt": DT, "gm_cm": 1.0, "gm_area": np.pi * 20.0 * 20.0, "gm_pre": 1.0}
+        dec.place(soma.loc("soma", 0.5), A.synapse("gm::ExpSyn", syn), "syn")
+        cell = A.cable_cell(soma.morph, dec, soma.labels, soma.policy)
+        gens = {0: [A.event_generator("syn", weight * scale, A.explicit_schedule([5.0 * U.ms, 15.0 * U.ms]))]}
+        probes = lambda gid: [A.cable_probe_membrane_voltage_cell("v")] + [  # noqa: E731
+            A.cable_probe_density_state_cell("gm::hh", "gm_" + ion, ion) for ion in ions
+        ]
+        rec = G.Recipe([cell], G.properties(cat, ions), probes, generators=gens)
+        return G.run(rec, tstop, DT, [("v", 0, "v")] + [(ion, 0, ion) for ion in ions])
+
+    base = run()
+    lines = []
+    for ion, (plus, minus, h) in zip(ions, [(run(gnabar=0.12 * (1 + 1e-4)), run(gnabar=0.12 * (1 - 1e-4)), 0.12e-4), (run(scale=1 + 1e-4), run(scale=1 - 1e-4), 1e-4)]):
+        fd = (plus["v"][:, 1] - minus["v"][:, 1]) / (2 * h)
+        err = G.rel_err(base[ion][:, 1], fd)
+        line = f"ExpSyn-1CV w={weight} v d/d{ion[3:].replace('_', '.', 1)}: arbor tangent vs arbor FD {err:.2e}"
+        print(line, flush=True)
+        lines.append(line)
+    return lines
+
+
 def main():
     gradmod, work = sys.argv[1], sys.argv[2]
     quick = len(sys.argv) > 3
@@ -128,6 +153,11 @@ def main():
         lines += compare("IO-1CV", cat, soma, {m: params}, wrt, stim, 20.0, [("v", 0)], only=[(m, "gbar")])
     trio = {m: {"gbar": info[m].parameters["gbar"].default} for m in ["io_na_s", "io_kdr", "io_h"]}
     lines += compare("IO-1CV-3mech", cat, soma, trio, wrt, stim, 20.0, [("v", 0)], only=[(m, "gbar") for m in trio])
+    # hh and a weak and a strong ExpSyn on one compartment (the synapse's share of the step is
+    # taken after or before hh's).
+    cat = G.build_catalogue(gradmod, [os.path.join(ROOT, "mod_files/hh.mod"), os.path.join(ROOT, "mod_files/expsyn.mod")], ["hh.gnabar", "ExpSyn.weight"], os.path.join(work, "syn"))
+    for weight in (0.005, 0.05):
+        lines += synapse_check(cat, weight)
     with open(os.path.join(HERE, "agreement.txt" if not quick else "agreement_quick.txt"), "w") as f:
         f.write("# relative error max_t |a - b| / max_t |b|, dt = 0.025 ms, central differences with h = 1e-4 theta;\n")
         f.write(f"# A and B100 to {tstop} ms, the IO compartments to 20 ms (written by check_models.py)\n")

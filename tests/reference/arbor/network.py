@@ -46,12 +46,10 @@ class Ring(G.Recipe):
         cable = self.cable
         dec = A.decor()
         dec.set_property(Vm=-65 * U.mV, cm=0.01 * U.F / U.m2, rL=100 * U.Ohm * U.cm, tempK=(6.3 + 273.15) * U.Kelvin)
-        for ion in IONS:
-            dec.set_ion(ion, int_con=0 * U.mM, diff=G.diffusivity(1.0, 100.0, 1.0) * U.m2 / U.s)
-        for name, _length, diam, _ncv in cable.sections:
-            p = {"gnabar": gnabar, "gkbar": 0.036, "gl": 0.0003, "gm_dt": DT, "gm_cm": 1.0, "gm_rho": diam / 1.0, "gm_axial": 1.0}
-            dec.paint(f'"{name}"', A.density("gm::hh", p))
-        dec.place(self.soma, A.synapse("gm::ExpSyn", {"tau": 2.0, "gm_dt": DT, "gm_cm": 1.0, "gm_area": np.pi * 20.0 * 20.0}), "syn")
+        hh = {"gnabar": gnabar, "gkbar": 0.036, "gl": 0.0003}
+        pre, _post = cable.paint_gradient(dec, IONS, [(None, "hh", hh)], 100.0, 1.0, DT)
+        syn = {"tau": 2.0, "gm_dt": DT, "gm_cm": 1.0, "gm_area": np.pi * 20.0 * 20.0, "gm_pre": pre[cable.cv_of("soma", 0.5)]}
+        dec.place(self.soma, A.synapse("gm::ExpSyn", syn), "syn")
         dec.place(self.soma, A.threshold_detector(-10 * U.mV), "det")
         if gid < 5:
             dec.place(self.soma, A.i_clamp(10 * U.ms, 1 * U.ms, 0.5 * U.nA))

@@ -38,8 +38,11 @@ impl Direction {
 /// concentration) and one tangent per state.
 #[derive(Clone, Debug)]
 pub struct DirVars {
-    /// `dv_<mech>_<param>d`, the diffusive concentration holding dv/dθ.
+    /// `dv_<mech>_<param>d`, the diffusive concentration holding dv/dθ times the CV's scale
+    /// `gm_pre` (see [`super::PRE_PARAM`]).
     pub s: VarId,
+    /// The PARAMETER `gm_pre`: dv/dθ is `s / pre`.
+    pub pre: VarId,
     /// The tangent of each state (and written concentration), by the state.
     pub sigma: Vec<(VarId, VarId)>,
     /// The parameter of this module being differentiated, if it is one of its own.
@@ -99,8 +102,9 @@ pub fn carried(m: &Module) -> Vec<VarId> {
     written
 }
 
-/// Adds the variables of every direction to `m`.
-pub fn add_direction_vars(m: &mut Module, dirs: &[Direction]) -> Vec<DirVars> {
+/// Adds the variables of every direction to `m`; `pre` is the PARAMETER by which each species
+/// holds dv/dθ scaled.
+pub fn add_direction_vars(m: &mut Module, dirs: &[Direction], pre: VarId) -> Vec<DirVars> {
     let mut states = integrated(m);
     states.extend(carried(m));
     dirs.iter()
@@ -122,16 +126,22 @@ pub fn add_direction_vars(m: &mut Module, dirs: &[Direction]) -> Vec<DirVars> {
             } else {
                 None
             };
-            DirVars { s, sigma, own }
+            DirVars { s, pre, sigma, own }
         })
         .collect()
+}
+
+/// dv/dθ as an expression: the species' value over the CV's scale.
+pub fn s_value(m: &mut Module, dv: &DirVars) -> ExprId {
+    let (x, pre) = (m.exprs.var(dv.s), m.exprs.var(dv.pre));
+    m.exprs.binary(crate::ir::BinOp::Div, x, pre)
 }
 
 /// The seeds of one direction: v moves with S, states with σ, the own parameter at rate one.
 fn seeds(m: &mut Module, dv: &DirVars, with_states: bool, with_v: bool) -> Tangents {
     let mut t = Tangents::new();
     if with_v && let Some(v) = m.builtin(Builtin::V) {
-        let e = m.exprs.var(dv.s);
+        let e = s_value(m, dv);
         t.insert(v, e);
     }
     if with_states {

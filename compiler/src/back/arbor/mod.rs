@@ -10,6 +10,7 @@
 pub mod derive;
 pub mod events;
 pub mod print;
+mod step;
 
 use crate::back::nmodl::fmt_num;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -18,18 +19,24 @@ use crate::ir::{
     VarKind, Variable,
 };
 pub use derive::Direction;
+use step::{Kept, PointKept, axial_head, point_head, semi_implicit, sum_currents};
 
 /// The name of the PARAMETER holding the simulation's time step (ms), which the recipe sets.
 pub const DT_PARAM: &str = "gm_dt";
 /// The name of the PARAMETER holding the membrane capacitance (µF/cm²), which the recipe sets.
 pub const CM_PARAM: &str = "gm_cm";
 
-/// The name of the PARAMETER holding the CV's volume-to-area ratio divided by the one the dv/dθ
-/// species' diffusivity was chosen for (d / d_ref on cylinders), which the recipe sets.
-pub const RHO_PARAM: &str = "gm_rho";
+/// The name of the PARAMETER holding the scale A of the CV: its dv/dθ species holds A · dv/dθ
+/// between steps, which the recipe sets (1 on a uniform cable; see docs/arbor.md).
+pub const PRE_PARAM: &str = "gm_pre";
 
-/// The name of the PARAMETER (0 or 1) that lets a mechanism correct the axial part of dv/dθ; the
-/// recipe sets it to 1 where the mechanism is the only current-carrying one on its CVs.
+/// The name of the PARAMETER holding the scale B of the CV: after Arbor's diffusion the axial
+/// solve's dv/dθ is B times the species, which the recipe sets with [`PRE_PARAM`].
+pub const POST_PARAM: &str = "gm_post";
+
+/// The name of the PARAMETER (0 or 1) that lets a mechanism apply the CV's scales and correct the
+/// axial part of dv/dθ after Arbor's diffusion; the recipe sets it to 1 on exactly one
+/// current-carrying mechanism of each CV.
 pub const AXIAL_PARAM: &str = "gm_axial";
 
 /// The name of the PARAMETER of a point process holding the area (µm²) of the CV it is placed
@@ -65,8 +72,15 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
     let method = solve_method(m);
     let primal_integrated = derive::integrated(m);
     let mut m = m.clone();
-    let dvs = derive::add_direction_vars(&mut m, dirs);
     let span = m.span;
+    let pre = m.add_var(Variable::new(
+        PRE_PARAM,
+        VarKind::Parameter,
+        Scope::Range,
+        span,
+    ));
+    m.vars[pre.index()].value = Some(1.0);
+    let dvs = derive::add_direction_vars(&mut m, dirs, pre);
     // The ODEs as written, and the time step as a parameter the recipe sets.
     let derivative_block = derive::derivative_block(&m);
     let mut odes = vec![];
@@ -88,13 +102,13 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         span,
     ));
     m.vars[cm.index()].value = Some(1.0);
-    let rho = m.add_var(Variable::new(
-        RHO_PARAM,
+    let post = m.add_var(Variable::new(
+        POST_PARAM,
         VarKind::Parameter,
         Scope::Range,
         span,
     ));
-    m.vars[rho.index()].value = Some(1.0);
+    m.vars[post.index()].value = Some(1.0);
     let axial = m.add_var(Variable::new(
         AXIAL_PARAM,
         VarKind::Parameter,
@@ -143,6 +157,22 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
                 .collect(),
         }
     });
+    // A point process keeps its conductance (µS), v and the tangents of the conductance too,
+    // for its term -dg/dθ (v' - v) in DERIVATIVE.
+    let point_kept = (point && !currents.is_empty()).then(|| {
+        let add = |m: &mut Module, name: &str| {
+            let name = m.fresh_var_name(name);
+            m.add_var(Variable::new(name, VarKind::Assigned, Scope::Range, span))
+        };
+        PointKept {
+            g: add(&mut m, "gm_g"),
+            v: add(&mut m, "gm_v0"),
+            dg: dirs
+                .iter()
+                .map(|d| add(&mut m, &format!("gm_dg_{}", d.tag())))
+                .collect(),
+        }
+    });
     let prefixes: Vec<String> = dirs.iter().map(|d| format!("d_{}_", d.tag())).collect();
 
     // INITIAL: the states' initial values and their tangents (v starts independent of θ).
@@ -178,48 +208,13 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         let (mut body, _) = derive::split_odes(&m, &m.block(d).body.clone())?;
         let block_span = m.block(d).span;
         body.extend(derive::arbor_cnexp(&mut m, &odes, dt, block_span)?);
-        // The rest of the derivative of Arbor's voltage step, -dg (v' - v), through the same
-        // semi-implicit factor, now that v' is known; the state tangents then read the result.
         if let Some(keep) = &kept {
-            let mut head = vec![];
-            let g = m.exprs.var(keep.g);
-            for ((dv, &dg), &xin) in dvs.iter().zip(&keep.dg).zip(&keep.xin) {
-                // Arbor's diffusion moved S from the value BREAKPOINT left, x, by the axial
-                // term; in the derivative of the voltage step that term is divided by
-                // 1 + 1000 dt g / c_m as well, and scaled by rho, the CV's volume-to-area ratio
-                // relative to the one the diffusivity was chosen for:
-                // S <- x + rho (S - x) c_m / (c_m + 1000 dt g). This is right only where this
-                // mechanism is the only one on the CV that carries a current (x is the value
-                // after every mechanism's BREAKPOINT only then).
-                let e = &mut m.exprs;
-                let (x, sv, cmv, dtv) = (e.var(xin), e.var(dv.s), e.var(cm), e.var(dt));
-                let k = e.num(1000.0);
-                let kdt = e.binary(BinOp::Mul, k, dtv);
-                let kdtg = e.binary(BinOp::Mul, kdt, g);
-                let den = e.binary(BinOp::Add, cmv, kdtg);
-                let moved = e.binary(BinOp::Sub, sv, x);
-                let rho = e.var(rho);
-                let factor = e.binary(BinOp::Mul, rho, cmv);
-                let factor = e.binary(BinOp::Div, factor, den);
-                // Only the one mechanism per CV that the recipe marks with gm_axial = 1 applies
-                // it: factor 1 + gm_axial (rho c_m / (c_m + 1000 dt g) - 1).
-                let one = e.num(1.0);
-                let change = e.binary(BinOp::Sub, factor, one);
-                let axial = e.var(axial);
-                let change = e.binary(BinOp::Mul, axial, change);
-                let factor = e.binary(BinOp::Add, one, change);
-                let scaled = e.binary(BinOp::Mul, moved, factor);
-                let value = e.binary(BinOp::Add, x, scaled);
-                head.push(assign(dv.s, value, span));
-                let e = &mut m.exprs;
-                let (dg, v0) = (e.var(dg), e.var(keep.v));
-                let v = m.builtin(Builtin::V).map(|v| m.exprs.var(v));
-                let v = v.unwrap_or(v0);
-                let dv_step = m.exprs.binary(BinOp::Sub, v, v0);
-                let di = m.exprs.binary(BinOp::Mul, dg, dv_step);
-                let step = semi_implicit(&mut m, dv.s, di, g, dt, cm);
-                head.push(assign(dv.s, step, span));
-            }
+            let mut head = axial_head(&mut m, &dvs, keep, [dt, cm, post, axial], span);
+            head.append(&mut body);
+            body = head;
+        }
+        if let (Some(keep), Some(area)) = (&point_kept, area) {
+            let mut head = point_head(&mut m, &dvs, keep, [dt, cm, area], span);
             head.append(&mut body);
             body = head;
         }
@@ -241,6 +236,14 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
             stmts.push(ode(x, rhs, span));
         }
         derivative = Some((name, stmts));
+    } else if let Some(keep) = &kept {
+        // No states, but dv/dθ still needs the axial correction and the term in dg/dθ once
+        // Arbor's diffusion has run: a DERIVATIVE block without equations does it.
+        let stmts = axial_head(&mut m, &dvs, keep, [dt, cm, post, axial], span);
+        derivative = Some((m.fresh_var_name("gm_step"), stmts));
+    } else if let (Some(keep), Some(area)) = (&point_kept, area) {
+        let stmts = point_head(&mut m, &dvs, keep, [dt, cm, area], span);
+        derivative = Some((m.fresh_var_name("gm_step"), stmts));
     }
 
     // BREAKPOINT: the currents, then each direction's dv/dθ advanced by the membrane part of
@@ -277,12 +280,12 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
                 let t2 = t.clone();
                 let dg = crate::sym::tangent(&mut m.exprs, &[g], &|x| t2.get(&x).copied())[0];
                 breakpoint.push(assign(dg_var, dg, span));
-                let s_now = m.exprs.var(dv.s);
+                let s_now = derive::s_value(&mut m, dv);
                 breakpoint.push(assign(keep.probe[k], s_now, span));
                 let di = sum_currents(&mut m, &currents, t);
-                let step = semi_implicit(&mut m, dv.s, di, g_kept, dt, cm);
+                let step = semi_implicit(&mut m, dv, di, g_kept, dt, cm);
                 breakpoint.push(assign(dv.s, step, span));
-                let s_after = m.exprs.var(dv.s);
+                let s_after = derive::s_value(&mut m, dv);
                 breakpoint.push(assign(keep.xin[k], s_after, span));
             }
         }
@@ -293,6 +296,18 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         && m.breakpoint.is_some()
     {
         let ends = point_ends.take().unwrap_or_default();
+        if let Some(keep) = &point_kept {
+            let g = point_g.unwrap_or_else(|| m.exprs.num(0.0));
+            breakpoint.push(assign(keep.g, g, span));
+            let v = m.builtin(Builtin::V).map(|v| m.exprs.var(v));
+            let v = v.unwrap_or_else(|| m.exprs.num(0.0));
+            breakpoint.push(assign(keep.v, v, span));
+            for (t, &dg_var) in ends.iter().zip(&keep.dg) {
+                let t2 = t.clone();
+                let dg = crate::sym::tangent(&mut m.exprs, &[g], &|x| t2.get(&x).copied())[0];
+                breakpoint.push(assign(dg_var, dg, span));
+            }
+        }
         for (dv, t) in dvs.iter().zip(&ends) {
             let di = sum_currents(&mut m, &currents, t);
             let e = &mut m.exprs;
@@ -308,6 +323,8 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
             let kdtg = e.binary(BinOp::Mul, kdt, g);
             let den = e.binary(BinOp::Add, den, kdtg);
             let q = e.binary(BinOp::Div, num, den);
+            let pre = e.var(dv.pre);
+            let q = e.binary(BinOp::Mul, pre, q);
             let value = e.binary(BinOp::Sub, s_now, q);
             breakpoint.push(assign(dv.s, value, span));
         }
@@ -518,42 +535,6 @@ fn currents(m: &Module) -> Vec<VarId> {
     out
 }
 
-/// The variables BREAKPOINT keeps for DERIVATIVE.
-struct Kept {
-    g: VarId,
-    v: VarId,
-    dg: Vec<VarId>,
-    /// The value of dv/dθ that BREAKPOINT leaves to Arbor's diffusion.
-    xin: Vec<VarId>,
-    /// STATEs holding dv/dθ at the start of the step, for probes: Arbor samples after
-    /// BREAKPOINT, when the species already holds part of the next step's value.
-    probe: Vec<VarId>,
-}
-
-/// The sum of the tangents `t` of the currents.
-fn sum_currents(m: &mut Module, currents: &[VarId], t: &crate::passes::jvp::Tangents) -> ExprId {
-    let mut acc = m.exprs.num(0.0);
-    for c in currents {
-        if let Some(&e) = t.get(c) {
-            acc = m.exprs.binary(BinOp::Add, acc, e);
-        }
-    }
-    acc
-}
-
-/// `S - 1000 dt dI / (cm + 1000 dt g)`.
-fn semi_implicit(m: &mut Module, s: VarId, di: ExprId, g: ExprId, dt: VarId, cm: VarId) -> ExprId {
-    let e = &mut m.exprs;
-    let (s, dt, cm) = (e.var(s), e.var(dt), e.var(cm));
-    let k = e.num(1000.0);
-    let kdt = e.binary(BinOp::Mul, k, dt);
-    let num = e.binary(BinOp::Mul, kdt, di);
-    let kdtg = e.binary(BinOp::Mul, kdt, g);
-    let den = e.binary(BinOp::Add, cm, kdtg);
-    let q = e.binary(BinOp::Div, num, den);
-    e.binary(BinOp::Sub, s, q)
-}
-
 fn assign(var: VarId, value: ExprId, span: crate::diag::Span) -> Stmt {
     Stmt {
         kind: StmtKind::Assign { var, value },
@@ -596,23 +577,24 @@ fn header(m: &Module, dirs: &[Direction], source: &str, method: Option<SolveMeth
          for the states (modcc's (1,1) Padé form of the exponential), given v and dv/dθ at the\n\
          end of the step.\n\
          \n\
-         dv/dθ is the diffusive concentration of the ion species dv_<mech>_<param>. BREAKPOINT\n\
-         adds this mechanism's share of the membrane term of the derivative of Arbor's voltage\n\
-         step, S <- S - 1000 {DT_PARAM} dI/({CM_PARAM} + 1000 {DT_PARAM} g); Arbor's ion diffusion adds\n\
-         the axial term; DERIVATIVE adds the term in dg/dθ (v' - v) once v' is known and, where\n\
-         {AXIAL_PARAM} = 1, rescales the axial term by {RHO_PARAM} {CM_PARAM}/({CM_PARAM} + 1000 {DT_PARAM} g).\n\
-         The recipe sets {DT_PARAM} (the time step, ms), {CM_PARAM} (uF/cm2), {RHO_PARAM} (d/d_ref),\n\
-         {AXIAL_PARAM} and the species' diffusivity 1e-4 d_ref/(4 Ra cm) m2/s (docs/arbor.md).\n\
+         dv/dθ is the diffusive concentration of the ion species dv_<mech>_<param> divided by\n\
+         {PRE_PARAM}. BREAKPOINT adds this mechanism's share of the membrane term of the derivative\n\
+         of Arbor's voltage step, S <- S - 1000 {DT_PARAM} dI/({CM_PARAM} + 1000 {DT_PARAM} g); Arbor's ion\n\
+         diffusion adds the axial term, which {POST_PARAM} times the species is exactly, given the\n\
+         CV scales {PRE_PARAM}, {POST_PARAM} and the diffusivities of docs/arbor.md; where {AXIAL_PARAM} = 1\n\
+         DERIVATIVE divides that axial increment by 1 + 1000 {DT_PARAM} g/{CM_PARAM}, and every mechanism\n\
+         adds its term in dg/dθ (v' - v) once v' is known. The recipe sets {DT_PARAM} (the time\n\
+         step, ms), {CM_PARAM} (uF/cm2), {PRE_PARAM}, {POST_PARAM}, {AXIAL_PARAM} and the diffusivities.\n\
          \n\
          Exact, then: on one compartment with one mechanism, dv/dθ and the state tangents are the\n\
-         derivative of Arbor's step (equal to its finite differences). Approximate: across CVs\n\
-         the axial term is split from the membrane term (a few per cent in spikes on a uniform\n\
-         cable), poorly so where the diameter changes between CVs, and several current-carrying\n\
-         mechanisms on one CV take their shares one after another. Every mechanism on the cell\n\
-         must be emitted with the same directions, or its share of dI/dθ is missing. Ion\n\
-         variables this mechanism reads (reversal potentials, concentrations) are taken as\n\
-         independent of θ. STATE gm_dv_<mech>_<param> holds dv/dθ at the start of the step, for\n\
-         probes.\n\
+         derivative of Arbor's step (equal to its finite differences), and on a passive cable of\n\
+         any CV lengths and diameters the axial term is. Approximate: across CVs the axial term\n\
+         is split from the membrane term (one diffusion solve with a fixed matrix cannot take\n\
+         the membrane conductance), and several current-carrying mechanisms on one CV take\n\
+         their shares one after another. Every mechanism on the cell must be emitted with the\n\
+         same directions, or its share of dI/dθ is missing. Ion variables this mechanism reads\n\
+         (reversal potentials, concentrations) are taken as independent of θ. STATE\n\
+         gm_dv_<mech>_<param> holds dv/dθ at the start of the step, for probes.\n\
          {method_note}\
          ENDCOMMENT\n\n",
         name = m.name,
