@@ -125,6 +125,12 @@ pub struct CellEvents {
     pub(crate) links: Vec<crate::spiking::SourceLink>,
     /// The armed WATCH conditions, in the order they are tested.
     pub(crate) armed: Vec<crate::spiking::Armed>,
+    /// NEURON's clock: t as NEURON's fixed step accumulates it, by two additions of dt/2 per
+    /// step (its rounding drifts from the multiple of dt gradmod's t is). NEURON delivers the
+    /// events due by its clock before it tests the WATCH conditions, so whether an event on
+    /// the grid (at t_n exactly) precedes the test depends on that rounding; the runtime
+    /// decides it the same way.
+    pub(crate) clock: f64,
 }
 
 impl CellEvents {

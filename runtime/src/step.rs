@@ -37,6 +37,7 @@ impl Cell {
         // Self-events of an earlier run are dropped; INITIAL may send new ones.
         self.events.queue.retain(|e| !e.from_self);
         self.events.armed.clear();
+        self.events.clock = 0.0;
         for &m in &self.order.clone() {
             let slot = &mut self.mechs[m];
             slot.emit.fill(0.0);
@@ -88,10 +89,12 @@ impl Cell {
         let t_mid = self.t + dt / 2.0;
 
         // 0. Events due by t_n + dt/2. Armed WATCH conditions are tested after those due by
-        // t_n and before the others, as NEURON's fixed step does (docs/DESIGN.md, "Events").
+        // t_n (by NEURON's clock) and before the others, as NEURON's fixed step does
+        // (docs/DESIGN.md, "Events").
         if !self.events.armed.is_empty() {
-            if self.events.any_due(self.t) {
-                self.deliver_events(self.t)?;
+            let clock = self.events.clock;
+            if self.events.any_due(clock) {
+                self.deliver_events(clock)?;
             }
             self.check_watches();
         }
@@ -114,6 +117,8 @@ impl Cell {
         }
         self.steps += 1;
         self.t = self.steps as f64 * dt;
+        self.events.clock += 0.5 * dt;
+        self.events.clock += 0.5 * dt;
         if bad {
             let cv = self.v.iter().position(|v| !v.is_finite()).unwrap_or(0);
             let field = self.first_nonfinite_field();
