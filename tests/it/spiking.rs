@@ -118,6 +118,12 @@ fn protocol(name: &str, mech: Box<dyn Mechanism>) -> Protocol {
                 vec![(0.004, vec![30.0, 30.2, 61.0])],
                 (5.0, 50.0, 0.03),
             ),
+            "watchfire_armed" => (
+                soma(1.0, Some((1e-4, -65.0))),
+                vec![("vth", -66.0)],
+                vec![(-0.003, vec![10.0])],
+                (0.0, 0.0, 0.0),
+            ),
             _ => unreachable!("{name}"),
         };
     let id = cell.place(mech, &[("soma", 0.5)]).unwrap();
@@ -250,6 +256,24 @@ fn watch_over_a_state_matches_neuron_on_every_path() {
     }
 }
 
+/// A condition that already holds when it is armed is no crossing (NEURON's WatchCondition
+/// starts from its value at activation): WatchFire armed above its threshold at t = 0 fires
+/// only after a kick below it, on the recovery, as in NEURON.
+#[test]
+fn a_condition_holding_when_armed_fires_only_after_falling_as_in_neuron() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mechanisms/watchfire.mod");
+    for (engine, mech) in engines(&file, "WatchFire", Slope::Symbolic) {
+        let mut p = protocol("watchfire_armed", mech);
+        check(
+            &engine,
+            "watchfire_armed",
+            compare(&mut p, "watchfire_armed"),
+            1e-6,
+        );
+    }
+    assert_eq!(reference_spikes("watchfire_armed").len(), 1);
+}
+
 /// v of the Izhikevich protocol every step, and its tangents for `specs` (parameter `set.0`
 /// moved to `set.1`), until `steps`.
 fn izhikevich_run(
@@ -367,4 +391,55 @@ fn netstim_drives_a_synapse_through_a_model_file_connection_as_in_neuron() {
     let (scale, err) = gradmod_testkit::fd::deviation(tangent, &plus, &minus, h);
     println!("netstim.toml: d(v)/d(input.weight) up to {scale:.3e}, error {err:.1e}");
     assert!(scale > 1.0 && err <= 1e-6 * scale, "{err:e} of {scale:e}");
+}
+
+/// A network whose connection has a point process as its source (`from = "CELL.LABEL"`): a cell
+/// holding only NetStim drives the ExpSyn of an hh cell, which then follows NEURON's trace of
+/// the single-cell model (the same spikes, through a connection of the same delay).
+#[test]
+fn a_network_connection_from_a_point_process_matches_neuron() {
+    let Some(netstim) = corpus_file("neuron__neuron_.data_share_modfile_netstim.mod") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("gradmod-spiking-net-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let soma = "[[section]]\nname = \"soma\"\nlength = 20.0\ndiameter = 20.0\n";
+    let stim = format!(
+        "[mechanisms]\npaths = [{:?}]\n{soma}[[mechanism]]\nname = \"pas\"\n\
+         [[point_process]]\nname = \"NetStim\"\nat = \"soma(0.5)\"\nlabel = \"stim\"\n\
+         parameters = {{ start = 5.0, interval = 7.0, number = 8, noise = 0.0 }}\n",
+        netstim.to_str().unwrap()
+    );
+    let post = format!(
+        "{soma}[[mechanism]]\nname = \"hh\"\n[[point_process]]\nname = \"ExpSyn\"\n\
+         at = \"soma(0.5)\"\nlabel = \"syn\"\nparameters = {{ tau = 2.0, e = 0.0 }}\n\
+         [[probe]]\nname = \"v\"\nat = \"soma(0.5)\"\ntangents = false\n"
+    );
+    let net = "[simulation]\ntstop = 80.0\nsample_every = 8\n\
+               [[cell]]\nname = \"pre\"\nmodel = \"stim.toml\"\n\
+               [[cell]]\nname = \"post\"\nmodel = \"post.toml\"\n\
+               [[connection]]\nfrom = \"pre.stim\"\nto = \"post.syn\"\nweight = 0.004\ndelay = 1.0\n";
+    std::fs::write(dir.join("stim.toml"), stim).unwrap();
+    std::fs::write(dir.join("post.toml"), post).unwrap();
+    std::fs::write(dir.join("network.toml"), net).unwrap();
+    let out = dir.join("out");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_gradmod"))
+        .args([
+            "run",
+            dir.join("network.toml").to_str().unwrap(),
+            "--no-plot",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let ours = columns(&out.join("post").join("traces.csv"));
+    let d = crate::models::max_abs_diff(&ours["v"], &reference("netstim")["v"]);
+    println!("network: max |v - NEURON| {d:.1e}");
+    assert!(d < 1e-6, "{d:e}");
 }

@@ -10,6 +10,8 @@ conditions, into data/spiking/:
   clamp through self-events) on a soma with pas (its leak), driven by a current step: v, w.
 - watchfire.csv: WatchFire (tests/mechanisms/watchfire.mod, WATCH on a condition over a state)
   on the soma with pas, a current step and two kicks: v, a, nspike.
+- watchfire_armed.csv: WatchFire whose condition already holds when it is armed at t = 0 (no
+  crossing for NEURON), kicked below it at 10 ms: it fires once, on the recovery.
 - netstim.csv: NEURON's NetStim (noise 0) driving an ExpSyn on an hh soma through a NetCon of
   delay 1 ms (the model tests/reference/data/spiking/netstim.toml): v, hh's m, h, n, the
   synapse's g.
@@ -111,6 +113,17 @@ wf = h.WatchFire(s(0.5))
 nc = h.NetCon(None, wf); nc.weight[0] = 0.004
 run("watchfire", [("v", s(0.5)._ref_v), ("a", wf._ref_a), ("nspike", wf._ref_nspike)], [wf],
     [(nc, [30.0, 30.2, 61.0])], (s, 5.0, 50.0, 0.03))
+del wf, nc
+h("forall delete_section()")
+
+# watchfire_armed.csv: the condition already holds when armed at t = 0 (v_init -65 > vth -66),
+# which NEURON's WatchCondition does not take for a crossing; a kick down and the recovery
+# through the threshold then fire it once.
+s = soma(pas=(1e-4, -65.0))
+wf = h.WatchFire(s(0.5)); wf.vth = -66.0
+nc = h.NetCon(None, wf); nc.weight[0] = -0.003
+run("watchfire_armed", [("v", s(0.5)._ref_v), ("a", wf._ref_a), ("nspike", wf._ref_nspike)], [wf],
+    [(nc, [10.0])])
 del wf, nc
 h("forall delete_section()")
 
