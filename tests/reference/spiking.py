@@ -12,6 +12,10 @@ conditions, into data/spiking/:
   on the soma with pas, a current step and two kicks: v, a, nspike.
 - watchfire_armed.csv: WatchFire whose condition already holds when it is armed at t = 0 (no
   crossing for NEURON), kicked below it at 10 ms: it fires once, on the recovery.
+- invlfire.csv: NEURON's IntervalFire (tests/corpus/files/neuron__neuron_.data_share_nrn_demo_\
+  release_invlfire.mod: net_send, net_move, net_event), kicked through a connection: m.
+- initkick.csv: InitKick (tests/mechanisms/initkick.mod), whose INITIAL sends a self-event at
+  t = 0 that finitialize delivers before its last BREAKPOINT: v, g, i, n from the first sample.
 - netstim.csv: NEURON's NetStim (noise 0) driving an ExpSyn on an hh soma through a NetCon of
   delay 1 ms (the model tests/reference/data/spiking/netstim.toml): v, hh's m, h, n, the
   synapse's g.
@@ -41,6 +45,8 @@ FILES = {
     "izhikevich.mod": CORPUS / "pynn__pyNN_neuron_nmodl_izhikevich.mod",
     "adexp.mod": CORPUS / "pynn__pyNN_neuron_nmodl_adexp.mod",
     "watchfire.mod": ROOT / "tests" / "mechanisms" / "watchfire.mod",
+    "initkick.mod": ROOT / "tests" / "mechanisms" / "initkick.mod",
+    "invlfire.mod": CORPUS / "neuron__neuron_.data_share_nrn_demo_release_invlfire.mod",
 }
 
 CHILD = r"""
@@ -125,6 +131,22 @@ nc = h.NetCon(None, wf); nc.weight[0] = -0.003
 run("watchfire_armed", [("v", s(0.5)._ref_v), ("a", wf._ref_a), ("nspike", wf._ref_nspike)], [wf],
     [(nc, [10.0])])
 del wf, nc
+h("forall delete_section()")
+
+# invlfire.csv: NEURON's IntervalFire (an artificial cell: self-events at times of a logarithm,
+# net_move, net_event), placed on the soma as gradmod places it, kicked through a connection.
+s = soma(pas=(1e-4, -65.0))
+fire = h.IntervalFire(s(0.5))
+nc = h.NetCon(None, fire); nc.weight[0] = 0.4
+run("invlfire", [("v", s(0.5)._ref_v), ("m", fire._ref_m)], [fire], [(nc, [3.0, 3.5, 22.0, 40.0])])
+del fire, nc
+h("forall delete_section()")
+
+# initkick.csv: INITIAL's net_send(0, 1) is delivered by finitialize, before its last BREAKPOINT.
+s = soma(pas=(1e-4, -65.0))
+ik = h.InitKick(s(0.5))
+run("initkick", [("v", s(0.5)._ref_v), ("g", ik._ref_g), ("i", ik._ref_i), ("n", ik._ref_n)], [])
+del ik
 h("forall delete_section()")
 
 # netstim.csv
