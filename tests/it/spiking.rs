@@ -96,48 +96,50 @@ struct Protocol {
     source: usize,
 }
 
+/// Connections of a protocol: each a weight and its event times.
+type Trains = Vec<(f64, Vec<f64>)>;
+
 /// The protocol `name` with `mech` as its point process.
 fn protocol(name: &str, mech: Box<dyn Mechanism>) -> Protocol {
-    let (mut cell, params, trains, clamp): (Cell, Vec<(&str, f64)>, Vec<(f64, Vec<f64>)>, _) =
-        match name {
-            "izhikevich" => (
-                soma(1.0, None),
-                vec![("Cm", std::f64::consts::PI * 20.0 * 20.0 * 1e-5)],
-                vec![(3.0, vec![40.0, 40.3])],
-                (5.0, 70.0, 0.1),
-            ),
-            "adexp" => (
-                soma(20.0, Some((0.0024, -70.6))),
-                vec![],
-                vec![],
-                (5.0, 70.0, 0.8),
-            ),
-            "watchfire" => (
-                soma(1.0, Some((1e-4, -65.0))),
-                vec![],
-                vec![(0.004, vec![30.0, 30.2, 61.0])],
-                (5.0, 50.0, 0.03),
-            ),
-            "invlfire" => (
-                soma(1.0, Some((1e-4, -65.0))),
-                vec![],
-                vec![(0.4, vec![3.0, 3.5, 22.0, 40.0])],
-                (0.0, 0.0, 0.0),
-            ),
-            "initkick" => (
-                soma(1.0, Some((1e-4, -65.0))),
-                vec![],
-                vec![],
-                (0.0, 0.0, 0.0),
-            ),
-            "watchfire_armed" => (
-                soma(1.0, Some((1e-4, -65.0))),
-                vec![("vth", -66.0)],
-                vec![(-0.003, vec![10.0])],
-                (0.0, 0.0, 0.0),
-            ),
-            _ => unreachable!("{name}"),
-        };
+    let (mut cell, params, trains, clamp): (Cell, Vec<(&str, f64)>, Trains, _) = match name {
+        "izhikevich" => (
+            soma(1.0, None),
+            vec![("Cm", std::f64::consts::PI * 20.0 * 20.0 * 1e-5)],
+            vec![(3.0, vec![40.0, 40.3])],
+            (5.0, 70.0, 0.1),
+        ),
+        "adexp" => (
+            soma(20.0, Some((0.0024, -70.6))),
+            vec![],
+            vec![],
+            (5.0, 70.0, 0.8),
+        ),
+        "watchfire" => (
+            soma(1.0, Some((1e-4, -65.0))),
+            vec![],
+            vec![(0.004, vec![30.0, 30.2, 61.0])],
+            (5.0, 50.0, 0.03),
+        ),
+        "invlfire" => (
+            soma(1.0, Some((1e-4, -65.0))),
+            vec![],
+            vec![(0.4, vec![3.0, 3.5, 22.0, 40.0])],
+            (0.0, 0.0, 0.0),
+        ),
+        "initkick" => (
+            soma(1.0, Some((1e-4, -65.0))),
+            vec![],
+            vec![],
+            (0.0, 0.0, 0.0),
+        ),
+        "watchfire_armed" => (
+            soma(1.0, Some((1e-4, -65.0))),
+            vec![("vth", -66.0)],
+            vec![(-0.003, vec![10.0])],
+            (0.0, 0.0, 0.0),
+        ),
+        _ => unreachable!("{name}"),
+    };
     let id = cell.place(mech, &[("soma", 0.5)]).unwrap();
     for (p, x) in params {
         cell.set_field(id, p, &Region::All, x).unwrap();
@@ -163,19 +165,20 @@ fn compare(p: &mut Protocol, name: &str) -> (Vec<(String, f64)>, Vec<f64>) {
     let cv = p.cell.cv_at("soma", 0.5).unwrap();
     let mut worst = vec![0.0f64; names.len()];
     p.cell.init().unwrap();
+    let expected: Vec<&Vec<f64>> = names.iter().map(|c| &neuron[*c]).collect();
     for r in 0..neuron["t"].len() {
         if r > 0 {
             for _ in 0..8 {
                 p.cell.step().unwrap();
             }
         }
-        for (j, c) in names.iter().enumerate() {
+        for (j, (c, column)) in names.iter().zip(&expected).enumerate() {
             let ours = if c.as_str() == "v" {
                 p.cell.v()[cv]
             } else {
                 p.cell.field(p.id, c).unwrap()[0]
             };
-            let d = (ours - neuron[*c][r]).abs();
+            let d = (ours - column[r]).abs();
             worst[j] = worst[j].max(if d.is_nan() { f64::INFINITY } else { d });
         }
     }

@@ -159,11 +159,9 @@ pub fn watch(kw: &KernelWriter, ex: &mut Exec) -> Option<Body> {
         return None;
     }
     let mut env = Env::default();
-    if let Some(copy) = m.voltage {
-        if let Some(v) = m.builtin(Builtin::V) {
-            let node_v = ex.ar.var(v);
-            env.values.insert(copy, node_v);
-        }
+    if let (Some(copy), Some(v)) = (m.voltage, m.builtin(Builtin::V)) {
+        let node_v = ex.ar.var(v);
+        env.values.insert(copy, node_v);
     }
     let mut outputs = Vec::new();
     for (i, w) in ex.watches.clone().into_iter().enumerate() {
