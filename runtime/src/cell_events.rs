@@ -35,6 +35,7 @@ impl Cell {
             cv,
             threshold,
             above: false,
+            emitter: None,
         });
         Ok(self.events.detectors.len() - 1)
     }
@@ -80,11 +81,9 @@ impl Cell {
         self.events.spikes.clear();
     }
 
-    /// Delivers the events due at the start of the step from t (time ≤ t + dt/2), and queues
-    /// the self-events their `NET_RECEIVE` sends (those due too are delivered in this step).
-    pub(crate) fn deliver_events(&mut self) -> Result<()> {
-        let dt = self.settings.dt;
-        let limit = self.t + dt / 2.0;
+    /// Delivers the events due by `limit` (at the start of the step from t, t + dt/2), and
+    /// queues the self-events their `NET_RECEIVE` sends (those due too are delivered now).
+    pub(crate) fn deliver_events(&mut self, limit: f64) -> Result<()> {
         let kk = self.params.len();
         let n = self.layout.len();
         self.fill_pointers();
@@ -171,17 +170,20 @@ impl Cell {
         }
     }
 
-    /// Records threshold crossings from below after a step.
+    /// Records threshold crossings from below after a step (and queues them through the
+    /// connections of this cell they feed).
     pub(crate) fn detect_spikes(&mut self) {
-        for (j, d) in self.events.detectors.iter_mut().enumerate() {
-            let above = self.v[d.cv] >= d.threshold;
-            if above && !d.above {
-                self.events.spikes.push(Spike {
-                    detector: j,
-                    time: self.t,
-                });
+        for j in 0..self.events.detectors.len() {
+            let d = &mut self.events.detectors[j];
+            if d.emitter.is_some() {
+                continue;
             }
+            let above = self.v[d.cv] >= d.threshold;
+            let crossed = above && !d.above;
             d.above = above;
+            if crossed {
+                self.spike(j, self.t);
+            }
         }
     }
 }

@@ -27,7 +27,8 @@ pub struct Event {
     pub netcon: Option<usize>,
     /// The flag: 0 for an event from a connection, the `net_send` flag for a self-event.
     pub flag: f64,
-    /// Whether `net_send` queued it (a self-event, dropped at initialisation).
+    /// Whether the run queued it (dropped at initialisation): a self-event of `net_send`, a
+    /// WATCH condition's, or a spike of a source of the same cell through a connection.
     pub from_self: bool,
 }
 
@@ -78,6 +79,10 @@ pub struct Detector {
     pub threshold: f64,
     /// Whether v was above threshold after the last step.
     pub(crate) above: bool,
+    /// For the spike source of a point process (its `net_event` calls, see
+    /// [`crate::Cell::event_source`]): the mechanism and instance. Such a detector watches no
+    /// voltage.
+    pub(crate) emitter: Option<(MechId, usize)>,
 }
 
 /// A spike: detector index and time (ms).
@@ -114,6 +119,16 @@ pub struct CellEvents {
     pub(crate) detectors: Vec<Detector>,
     pub(crate) spikes: Vec<Spike>,
     pub(crate) gaps: Vec<GapInput>,
+    /// Connections from the cell's own spike sources to its own connections.
+    pub(crate) links: Vec<crate::spiking::SourceLink>,
+    /// The armed WATCH conditions, in the order they are tested.
+    pub(crate) armed: Vec<crate::spiking::Armed>,
+    /// NEURON's clock: t as NEURON's fixed step accumulates it, by two additions of dt/2 per
+    /// step (its rounding drifts from the multiple of dt gradmod's t is). NEURON delivers the
+    /// events due by its clock before it tests the WATCH conditions, so whether an event on
+    /// the grid (at t_n exactly) precedes the test depends on that rounding; the runtime
+    /// decides it the same way.
+    pub(crate) clock: f64,
 }
 
 impl CellEvents {

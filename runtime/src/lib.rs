@@ -34,6 +34,7 @@ pub mod probe;
 pub mod random;
 pub mod sentinel;
 pub mod solver;
+mod spiking;
 mod step;
 
 pub use cell::{Cell, ClampId, IClamp, MechId, Settings};

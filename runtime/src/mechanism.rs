@@ -158,8 +158,9 @@ pub struct MechanismInfo {
     /// The names of the `NET_RECEIVE` arguments, the weight first: the values each connection
     /// keeps ([`EventArgs::args`]). Empty without `NET_RECEIVE`.
     pub net_args: &'static [&'static str],
-    /// The number of event statements (`net_send`, `net_move`) of `INITIAL` or of
-    /// `NET_RECEIVE`, whichever has more: each instance's slots in [`Context::emit`].
+    /// The number of event statements (`net_send`, `net_move`, `net_event`, `WATCH`) of
+    /// `INITIAL` or of `NET_RECEIVE`, whichever has more: each instance's slots in
+    /// [`Context::emit`].
     pub emit_slots: usize,
 }
 
@@ -289,9 +290,11 @@ pub struct Context<'a> {
     pub random: crate::random::Draws,
     /// The event requests of `init` and `net_receive`: per instance j, from
     /// `j * 3 * emit_slots`, three values per event statement i (in program order) of the
-    /// block: its kind where it ran (1 `net_send`, 2 `net_move`; 0 where it did not run), the
-    /// delay (`net_send`) or time (`net_move`), and the flag. The runtime reads them after the
-    /// call. Empty for mechanisms without event statements.
+    /// block: its kind where it ran (1 `net_send`, 2 `net_move`, 3 `net_event`, 4 `WATCH` whose
+    /// condition is false when armed, 5 one whose condition holds; 0 where it did not run), the
+    /// delay (`net_send`), time (`net_move`, `net_event`) or condition index (`WATCH`), and the
+    /// flag. The runtime reads them after the call. `watch` writes the conditions' values here
+    /// too. Empty for mechanisms without event statements.
     pub emit: &'a mut [f64],
 }
 
@@ -397,6 +400,12 @@ pub trait Mechanism: Send {
 
     /// The `INITIAL` block nested in `NET_RECEIVE`, for one connection to `instance`: sets the
     /// values the connection keeps. Called at initialisation after `init`, once per connection.
+    /// Evaluates the `WATCH` conditions of every instance: entry i of instance j's event
+    /// requests in [`Context::emit`] (from `j * 3 * emit_slots`) becomes the value of condition
+    /// i, positive where it holds. The runtime calls it at the start of each step, for
+    /// mechanisms with armed conditions (docs/DESIGN.md, "Events").
+    fn watch(&mut self, _ctx: &mut Context) {}
+
     fn net_init(&mut self, _ctx: &mut Context, _instance: usize, _ev: &mut EventArgs) {}
 
     /// Derivative of `net_init`: sets `ev.dargs` from the seeds (and `ev.dargs` on entry, whose

@@ -82,7 +82,8 @@ impl Cell {
     /// Queues what the last `init` or `net_receive` of mechanism `m` requested for instance `j`
     /// (its [`crate::mechanism::Context::emit`] entries), at time `t`: `net_send` queues a
     /// self-event carrying the connection `netcon` of the event being handled (as NEURON's
-    /// carries its weight vector), `net_move` moves the instance's pending self-event.
+    /// carries its weight vector), `net_move` moves the instance's pending self-event,
+    /// `net_event` spikes, `WATCH` arms a condition.
     pub(crate) fn take_requests(
         &mut self,
         m: usize,
@@ -91,6 +92,7 @@ impl Cell {
         netcon: Option<usize>,
     ) -> Result<()> {
         let slots = self.mechs[m].mech.info().emit_slots;
+        let mut first_watch = true;
         for i in 0..slots {
             let at = (j * slots + i) * 3;
             let [kind, a, b] = [0, 1, 2].map(|p| self.mechs[m].emit[at + p]);
@@ -108,6 +110,11 @@ impl Cell {
                 self.mechs[m].movable[j] = Some(seq);
             } else if kind == 2.0 {
                 self.move_event(m, j, t, a)?;
+            } else if kind == 3.0 {
+                self.net_event(m, j, t, a)?;
+            } else if kind == 4.0 || kind == 5.0 {
+                self.arm_watch(m, j, a as usize, b, kind == 5.0, first_watch);
+                first_watch = false;
             }
         }
         Ok(())

@@ -36,6 +36,8 @@ impl Cell {
         // run in NEURON's order (concentration writers first), here and in every phase.
         // Self-events of an earlier run are dropped; INITIAL may send new ones.
         self.events.queue.retain(|e| !e.from_self);
+        self.events.armed.clear();
+        self.events.clock = 0.0;
         for &m in &self.order.clone() {
             let slot = &mut self.mechs[m];
             slot.emit.fill(0.0);
@@ -54,6 +56,11 @@ impl Cell {
         }
         self.init_events();
         self.init_netcons();
+        // NEURON's finitialize delivers the events due at t = 0 (INITIAL's `net_send(0, flag)`)
+        // before its last BREAKPOINT, so the first sample shows what they did.
+        if self.events.any_due(0.0) {
+            self.deliver_events(0.0)?;
+        }
         // NEURON's finitialize ends by evaluating every BREAKPOINT once (setup_tree_matrix), so
         // that currents, conductances and whatever BREAKPOINT assigns hold their values at t = 0
         // when the first sample is recorded. The first step evaluates them again, from the same
@@ -81,9 +88,18 @@ impl Cell {
         let dt = self.settings.dt;
         let t_mid = self.t + dt / 2.0;
 
-        // 0. Events due by t_n + dt/2.
+        // 0. Events due by t_n + dt/2. Armed WATCH conditions are tested after those due by
+        // t_n (by NEURON's clock) and before the others, as NEURON's fixed step does
+        // (docs/DESIGN.md, "Events").
+        if !self.events.armed.is_empty() {
+            let clock = self.events.clock;
+            if self.events.any_due(clock) {
+                self.deliver_events(clock)?;
+            }
+            self.check_watches();
+        }
         if self.events.any_due(t_mid) {
-            self.deliver_events()?;
+            self.deliver_events(t_mid)?;
         }
 
         // 1. Currents and conductances at v_n, s_n (and their tangents).
@@ -101,6 +117,8 @@ impl Cell {
         }
         self.steps += 1;
         self.t = self.steps as f64 * dt;
+        self.events.clock += 0.5 * dt;
+        self.events.clock += 0.5 * dt;
         if bad {
             let cv = self.v.iter().position(|v| !v.is_finite()).unwrap_or(0);
             let field = self.first_nonfinite_field();

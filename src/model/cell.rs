@@ -164,7 +164,7 @@ pub(crate) fn build_cell(
         }
     }
     paint_mechanisms(model, &mut cell, &regions, library)?;
-    let (labels, netcons) = place_point_processes(model, &mut cell, library)?;
+    let (labels, netcons, links) = place_point_processes(model, &mut cell, library)?;
     for (i, ion) in f.ions.iter().enumerate() {
         if let Some(d) = ion.diffusivity {
             cell.set_diffusivity(ion.name.get_ref(), d.0).map_err(|e| {
@@ -193,6 +193,7 @@ pub(crate) fn build_cell(
             ));
         }
     }
+    link_sources(model, &mut cell, &labels, &detectors, &links)?;
     if sim.forgetting != 0.0 {
         cell.set_forgetting(sim.forgetting)
             .map_err(|e| src.error("simulation.forgetting", e.to_string()))?;
@@ -320,11 +321,64 @@ fn set_instance(
     Ok(())
 }
 
-/// The instances of the point processes by label, and their connections by name.
+/// The instances of the point processes by label, their connections by name, and the
+/// connections with a source of the cell: (connection, point-process entry, netcons entry).
 type Placed = (
     HashMap<String, (MechId, usize)>,
     HashMap<String, gradmod_runtime::NetConId>,
+    Vec<(gradmod_runtime::NetConId, usize, usize)>,
 );
+
+/// The spike source of this cell that `name` names: a `[[detector]]`, or a point process
+/// (its `net_event` calls); `Err` holds the message.
+pub(crate) fn spike_source(
+    cell: &mut Cell,
+    labels: &HashMap<String, (MechId, usize)>,
+    detectors: &HashMap<String, usize>,
+    name: &str,
+) -> Result<usize, String> {
+    match (detectors.get(name), labels.get(name)) {
+        (Some(_), Some(_)) => Err(format!(
+            "`{name}` is both a [[detector]] and a point process label: rename one"
+        )),
+        (Some(&d), None) => Ok(d),
+        (None, Some(&(mech, instance))) => {
+            cell.event_source(mech, instance).map_err(|e| e.to_string())
+        }
+        (None, None) => Err(format!(
+            "no [[detector]] and no point process labelled `{name}` (a source is a detector or \
+             a point process that calls net_event)"
+        )),
+    }
+}
+
+/// Connects the `netcons` entries with `from` to their source on this cell.
+fn link_sources(
+    model: &Model,
+    cell: &mut Cell,
+    labels: &HashMap<String, (MechId, usize)>,
+    detectors: &HashMap<String, usize>,
+    links: &[(gradmod_runtime::NetConId, usize, usize)],
+) -> Result<(), ModelError> {
+    let (f, src) = (&model.file, &model.source);
+    for &(con, i, j) in links {
+        let nc = &f.point_processes[i].netcons[j];
+        let from = nc
+            .from
+            .as_ref()
+            .expect("only entries with a source are linked");
+        let key = format!("point_process[{i}].netcons[{j}].from");
+        let source = spike_source(cell, labels, detectors, from.get_ref())
+            .map_err(|m| src.error_at(from.span(), &key, m))?;
+        let delay = nc.delay.map_or(1.0, |d| d.0);
+        cell.connect_source(source, con, delay).map_err(at(
+            src,
+            from.span(),
+            &format!("point_process[{i}].netcons[{j}].delay"),
+        ))?;
+    }
+    Ok(())
+}
 
 /// Places point processes (all instances of one mechanism together), sets their parameters and
 /// schedules their events; returns the instances by label and the connections by name.
@@ -337,6 +391,7 @@ fn place_point_processes(
     let mut labels = HashMap::new();
     let mut bindings = Vec::new();
     let mut netcons = HashMap::new();
+    let mut links = Vec::new();
     let all_labels = point_process_labels(f);
     let mut order: Vec<&str> = Vec::new();
     for p in &f.point_processes {
@@ -400,6 +455,15 @@ fn place_point_processes(
                 for t in &nc.times {
                     cell.deliver(t.0, con).map_err(&e)?;
                 }
+                if nc.from.is_some() {
+                    links.push((con, i, j));
+                } else if nc.delay.is_some() {
+                    return Err(src.error_at(
+                        p.name.span(),
+                        format!("{key}.delay"),
+                        "a delay needs a source: `from` names a detector or a point process",
+                    ));
+                }
                 let name = nc
                     .name
                     .clone()
@@ -419,7 +483,7 @@ fn place_point_processes(
         let p = &f.point_processes[i];
         super::pointers::bind_point_process(src, cell, &labels, id, instance, p, i)?;
     }
-    Ok((labels, netcons))
+    Ok((labels, netcons, links))
 }
 
 /// The IClamps' names, in the model's order: `name`, or `IClamp` for a lone clamp and

@@ -1,5 +1,6 @@
-//! Networks: `[[cell]]` entries naming other model files, `[[connection]]` from detectors to point
-//! processes, and `[[gap_junction]]` between locations.
+//! Networks: `[[cell]]` entries naming other model files, `[[connection]]` from detectors (or
+//! point processes that spike with `net_event`) to point processes, and `[[gap_junction]]`
+//! between locations.
 
 use gradmod_runtime::Connection;
 
@@ -126,12 +127,10 @@ pub(crate) fn build_network(
         let from_err = |m: String| src.error_at(c.from.span(), format!("{key}.from"), m);
         let to_err = |m: String| src.error_at(c.to.span(), format!("{key}.to"), m);
         let (source_cell, det) = split_cell(&cells, c.from.get_ref()).map_err(from_err)?;
-        let detector = *cells[source_cell].detectors.get(det).ok_or_else(|| {
-            from_err(format!(
-                "cell `{}` has no [[detector]] named `{det}`",
-                cells[source_cell].name
-            ))
-        })?;
+        let source = &mut cells[source_cell];
+        let detector =
+            super::cell::spike_source(&mut source.cell, &source.labels, &source.detectors, det)
+                .map_err(|m| from_err(format!("cell `{}`: {m}", source.name)))?;
         let (target_cell, label) = split_cell(&cells, c.to.get_ref()).map_err(to_err)?;
         let &(mech, instance) = cells[target_cell].labels.get(label).ok_or_else(|| {
             to_err(format!(

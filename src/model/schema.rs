@@ -341,6 +341,12 @@ pub struct NetConSpec {
     /// Delivery times (ms).
     #[serde(default)]
     pub times: Vec<Num>,
+    /// A source of this cell whose spikes the connection delivers: a `[[detector]]` name, or
+    /// the label of a point process that spikes with `net_event` (NetStim, an
+    /// integrate-and-fire cell).
+    pub from: Option<Spanned<String>>,
+    /// The delay after each spike of `from` (ms, default 1 as NEURON's NetCon).
+    pub delay: Option<Num>,
 }
 
 /// An event delivered to a point process.

@@ -84,7 +84,7 @@ fn gradmod_compile_reports_errors_on_the_mod_file() {
     let bad = dir.join("bad_compile.mod");
     std::fs::write(
         &bad,
-        "NEURON { POINT_PROCESS syn }\nNET_RECEIVE(w) { net_event(t) }\n",
+        "NEURON { POINT_PROCESS syn }\nBREAKPOINT { net_event(t) }\n",
     )
     .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_gradmod"))

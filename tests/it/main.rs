@@ -34,6 +34,7 @@ mod run_pointer_write;
 mod run_reference;
 mod sentinel;
 mod slope;
+mod spiking;
 mod tangent_specialised;
 mod valence;
 mod vm_corpus;

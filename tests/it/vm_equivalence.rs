@@ -120,10 +120,19 @@ fn max_relative_difference(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
 fn inert(name: &str) -> bool {
     // xd_inject's parameter moves only the diffusive concentration, valence_read's only the
     // reversal potential of an ion that carries no current, and negexp_draw's only its draws,
-    // none of which moves v (tests/it/diffusion.rs checks xd_inject's tangents).
+    // none of which moves v (tests/it/diffusion.rs checks xd_inject's tangents). The
+    // parameters of the artificial cells NetStim and IntervalFire move only the times of their
+    // events and spikes, which the tangents hold fixed.
     matches!(
         name,
-        "Clamp" | "IClamp" | "SEClamp" | "xd_inject" | "valence_read" | "negexp_draw"
+        "Clamp"
+            | "IClamp"
+            | "SEClamp"
+            | "xd_inject"
+            | "valence_read"
+            | "negexp_draw"
+            | "NetStim"
+            | "IntervalFire"
     )
 }
 

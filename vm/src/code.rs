@@ -35,6 +35,8 @@ pub struct KernelSet<K> {
     pub net_receive: Option<K>,
     /// The INITIAL nested in NET_RECEIVE, for a mechanism that has one.
     pub net_init: Option<K>,
+    /// The WATCH conditions, for a mechanism that has any.
+    pub watch: Option<K>,
     /// The tangent kernels, for a mechanism that has any.
     pub tangent: Option<TangentSet<K>>,
 }
@@ -64,6 +66,7 @@ impl<K> KernelSet<K> {
             ("states", false, Some(&self.states)),
             ("net_receive", false, self.net_receive.as_ref()),
             ("net_init", false, self.net_init.as_ref()),
+            ("watch", false, self.watch.as_ref()),
             ("init_tangent", true, t.and_then(|t| t.init.as_ref())),
             ("currents_tangent", true, t.map(|t| &t.currents)),
             ("states_tangent", true, t.map(|t| &t.states)),
@@ -100,6 +103,7 @@ impl<K> KernelSet<K> {
             Some(&mut self.states),
             self.net_receive.as_mut(),
             self.net_init.as_mut(),
+            self.watch.as_mut(),
             ti,
             tc,
             ts,
@@ -123,6 +127,7 @@ impl<K> KernelSet<K> {
             states: opt("states", false, Some(&self.states))?.expect("present"),
             net_receive: opt("net_receive", false, self.net_receive.as_ref())?,
             net_init: opt("net_init", false, self.net_init.as_ref())?,
+            watch: opt("watch", false, self.watch.as_ref())?,
             tangent: match &self.tangent {
                 None => None,
                 Some(t) => Some(TangentSet {
@@ -181,6 +186,7 @@ impl Code {
                 states: program(&kernels.states),
                 net_receive: kernels.net_receive.as_ref().map(program),
                 net_init: kernels.net_init.as_ref().map(program),
+                watch: kernels.watch.as_ref().map(program),
                 tangent,
             },
             constants: Vec::new(),

@@ -222,6 +222,10 @@ impl<B: Backend> Mechanism for Instances<B> {
         self.run(|k| k.net_init.as_ref(), ctx, None, Some(instance), event);
     }
 
+    fn watch(&mut self, ctx: &mut Context) {
+        self.run(|k| k.watch.as_ref(), ctx, None, None, Event::default());
+    }
+
     fn net_init_tangent(
         &mut self,
         ctx: &mut Context,

@@ -196,6 +196,7 @@ fn code(cases: &[Case]) -> Code {
             states: Program::default(),
             net_receive: None,
             net_init: None,
+            watch: None,
             tangent: None,
         },
         constants: Vec::new(),

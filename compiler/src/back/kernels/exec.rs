@@ -44,6 +44,35 @@ pub enum EmitKind {
     Send = 1,
     /// `net_move(time)`: the pending self-event moves to `time`.
     Move = 2,
+    /// `net_event(te)`: the instance spikes at `te`, through its outgoing connections.
+    Event = 3,
+    /// `WATCH (cond) flag`: arms condition i of the instance with `flag`. Its code is 4 where the
+    /// condition is false when armed and 5 where it is already true (NEURON's WatchCondition
+    /// starts from the condition's value at activation and fires on a false-to-true change).
+    Watch = 4,
+}
+
+impl EmitKind {
+    /// The statement's name in NMODL.
+    pub fn name(self) -> &'static str {
+        match self {
+            EmitKind::Send => "net_send",
+            EmitKind::Move => "net_move",
+            EmitKind::Event => "net_event",
+            EmitKind::Watch => "WATCH",
+        }
+    }
+}
+
+/// A `WATCH` condition: its value, positive where the condition holds (`a - b` for `a > b`),
+/// over the instance's variables, and where it was written. Its index in [`Exec::watches`] is
+/// the one the kernels and the runtime name it by.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WatchCond {
+    /// The value, positive where the condition holds.
+    pub value: ExprId,
+    /// Where it was written.
+    pub span: crate::diag::Span,
 }
 
 /// An event statement met while running a block: its kind, the condition under which it runs
@@ -54,10 +83,13 @@ pub struct Emit {
     pub kind: EmitKind,
     /// The path condition of the if/else branches it sits in.
     pub cond: Option<ExprId>,
-    /// The delay (net_send) or the new time (net_move).
+    /// The delay (net_send), the new time (net_move), the spike time (net_event) or the
+    /// condition's index (WATCH).
     pub a: ExprId,
-    /// The flag (net_send), else 0.
+    /// The flag (net_send, WATCH), else 0.
     pub b: ExprId,
+    /// For WATCH, the condition's value at the statement (its code is 5 where it is positive).
+    pub above: Option<ExprId>,
     /// Where it was written.
     pub span: crate::diag::Span,
 }
@@ -78,6 +110,8 @@ pub struct Exec<'m> {
     pub loops: usize,
     /// The number of event statements the last primal kernel stored.
     pub emitted: usize,
+    /// The WATCH conditions met so far, each once, in the order first met.
+    pub watches: Vec<WatchCond>,
 }
 
 impl<'m> Exec<'m> {
@@ -91,6 +125,7 @@ impl<'m> Exec<'m> {
             path: None,
             loops: 0,
             emitted: 0,
+            watches: Vec::new(),
         }
     }
 
@@ -168,8 +203,12 @@ impl<'m> Exec<'m> {
                 let b = self.ar.num(0.0);
                 self.emit(s, EmitKind::Move, a, b);
             }
-            StmtKind::NetEvent { .. } => self.unsupported(s, "net_event"),
-            StmtKind::Watch { .. } => self.unsupported(s, "WATCH"),
+            StmtKind::NetEvent { time } => {
+                let a = self.substitute(*time, env);
+                let b = self.ar.num(0.0);
+                self.emit(s, EmitKind::Event, a, b);
+            }
+            StmtKind::Watch { cond, flag } => self.watch(s, *cond, *flag, env),
             StmtKind::Ode { .. }
             | StmtKind::Reaction { .. }
             | StmtKind::Flux { .. }
@@ -200,11 +239,12 @@ impl<'m> Exec<'m> {
 
     /// Records an event statement, which must not sit in a loop of run-time bounds.
     pub fn emit(&mut self, s: &Stmt, kind: EmitKind, a: ExprId, b: ExprId) {
+        self.emit_with(s, kind, a, b, None);
+    }
+
+    fn emit_with(&mut self, s: &Stmt, kind: EmitKind, a: ExprId, b: ExprId, above: Option<ExprId>) {
         if self.loops > 0 {
-            let what = match kind {
-                EmitKind::Send => "net_send",
-                EmitKind::Move => "net_move",
-            };
+            let what = kind.name();
             self.unsupported(s, &format!("{what} inside a FROM loop of run-time bounds"));
             return;
         }
@@ -213,8 +253,45 @@ impl<'m> Exec<'m> {
             cond: self.path,
             a,
             b,
+            above,
             span: s.span,
         });
+    }
+
+    /// `WATCH (cond) flag`: the condition becomes a value positive where it holds (NEURON
+    /// accepts only a comparison there), recorded once in [`Exec::watches`]; the statement
+    /// arms it with its flag and its value at this point.
+    fn watch(&mut self, s: &Stmt, cond: ExprId, flag: ExprId, env: &Env) {
+        use crate::ir::BinOp;
+        let value = match self.ar.get(cond) {
+            Expr::Binary(BinOp::Gt | BinOp::Ge, a, b) => self.ar.binary(BinOp::Sub, a, b),
+            Expr::Binary(BinOp::Lt | BinOp::Le, a, b) => self.ar.binary(BinOp::Sub, b, a),
+            _ => {
+                self.diags.push(
+                    Diagnostic::error(s.span, "unsupported construct: WATCH condition")
+                        .with_label("not a comparison")
+                        .with_note(
+                            "NEURON's WATCH takes a comparison, `(a > b)` or `(a < b)`, whose \
+                             sides it compares after each step",
+                        ),
+                );
+                return;
+            }
+        };
+        let index = match self.watches.iter().position(|w| w.span == s.span) {
+            Some(i) => i,
+            None => {
+                self.watches.push(WatchCond {
+                    value,
+                    span: s.span,
+                });
+                self.watches.len() - 1
+            }
+        };
+        let a = self.ar.num(index as f64);
+        let b = self.substitute(flag, env);
+        let above = self.substitute(value, env);
+        self.emit_with(s, EmitKind::Watch, a, b, Some(above));
     }
 
     fn unsupported(&mut self, s: &Stmt, what: &str) {

@@ -129,7 +129,9 @@ pub enum Sink {
     Arg(usize),
     /// Stores entry `.0` of the instance's event requests: the entries of event statement i are
     /// `3 i` (its [`EmitKind`] code where it ran, else 0), `3 i + 1` (the delay of net_send,
-    /// the time of net_move) and `3 i + 2` (the flag of net_send); an instance's requests are
+    /// the time of net_move or net_event, the index of a WATCH condition) and `3 i + 2` (the
+    /// flag of net_send or WATCH); in the `watch` kernel, entry i holds the value of WATCH
+    /// condition i. An instance's requests are
     /// [`Info::emit_slots`] `* 3` entries from `j * emit_slots * 3` in the context's `emit`.
     Emit(usize),
     /// Stores the tangent in direction k of NET_RECEIVE argument `.0` of the event's connection.
@@ -344,6 +346,9 @@ pub struct Kernels {
     pub net_receive: Option<Body>,
     /// The INITIAL nested in NET_RECEIVE, for one connection; `None` without it.
     pub net_init: Option<Body>,
+    /// The WATCH conditions of every instance, evaluated after each step into the event
+    /// requests; `None` without WATCH.
+    pub watch: Option<Body>,
     /// The tangent kernels.
     pub tangent: TangentKernels,
 }
@@ -371,6 +376,7 @@ pub fn plan(passed: &Passed, parameters: Option<&[String]>) -> Result<Kernels, D
     let mut ex = Exec::new(m);
     let init = primal::init(&kw, &mut ex);
     let init_emits = ex.emitted;
+    primal::init_checks(&mut ex);
     let currents = primal::currents(&kw, &mut ex);
     primal::no_emits(&mut ex, "BREAKPOINT");
     let states = primal::states(&kw, &mut ex);
@@ -378,6 +384,7 @@ pub fn plan(passed: &Passed, parameters: Option<&[String]>) -> Result<Kernels, D
     let net_receive = primal::net_receive(&kw, &mut ex);
     let receive_emits = ex.emitted;
     let net_init = primal::net_init(&kw, &mut ex);
+    let watch = primal::watch(&kw, &mut ex);
     let mut info = info;
     info.emit_slots = init_emits.max(receive_emits);
     let tangent = {
@@ -415,6 +422,7 @@ pub fn plan(passed: &Passed, parameters: Option<&[String]>) -> Result<Kernels, D
         states,
         net_receive,
         net_init,
+        watch,
         tangent,
     })
 }

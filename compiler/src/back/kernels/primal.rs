@@ -5,12 +5,13 @@ use std::collections::HashSet;
 
 use super::Body;
 use super::body::{KernelWriter, Loader, Output};
+use super::exec::EmitKind;
 use super::exec::{Env, Exec, Solves};
 use super::layout::ion_binding;
 use super::seq::Seq;
 use super::{Sink, Source};
 use crate::diag::Diagnostic;
-use crate::ir::{IonRole, Module, StmtKind, VarId, VarKind};
+use crate::ir::{BinOp, Builtin, Expr, IonRole, Module, StmtKind, VarId, VarKind};
 
 /// The outputs every kernel has: each stored variable whose value changed, written back to its
 /// field or (for concentrations and reversal potentials) to the ion arrays at the instance's CV.
@@ -97,7 +98,14 @@ fn emit_stores(ex: &mut Exec) -> Vec<Output> {
     ex.emitted = emits.len();
     let mut out = Vec::with_capacity(3 * emits.len());
     for (i, e) in emits.iter().enumerate() {
-        let code = ex.ar.num(e.kind as u8 as f64);
+        let mut code = ex.ar.num(e.kind as u8 as f64);
+        if let Some(above) = e.above {
+            // WATCH: 5 where the condition already holds when armed, else 4.
+            let zero = ex.ar.num(0.0);
+            let holds = ex.ar.binary(BinOp::Gt, above, zero);
+            let five = ex.ar.num(EmitKind::Watch as u8 as f64 + 1.0);
+            code = ex.ar.select(holds, five, code);
+        }
         let kind = match e.cond {
             None => code,
             Some(c) => {
@@ -115,15 +123,71 @@ fn emit_stores(ex: &mut Exec) -> Vec<Output> {
 /// Rejects the event statements of a block that cannot send events (they were run last).
 pub fn no_emits(ex: &mut Exec, block: &str) {
     for e in std::mem::take(&mut ex.emits) {
+        let what = e.kind.name();
         ex.diags.push(
-            Diagnostic::error(
-                e.span,
-                format!("unsupported construct: net_send or net_move in {block}"),
-            )
-            .with_label("only INITIAL and NET_RECEIVE send events")
-            .with_note("NEURON sends self-events from INITIAL and NET_RECEIVE"),
+            Diagnostic::error(e.span, format!("unsupported construct: {what} in {block}"))
+                .with_label("only INITIAL and NET_RECEIVE send events")
+                .with_note("NEURON sends events from INITIAL and NET_RECEIVE (WATCH: NET_RECEIVE)"),
         );
     }
+}
+
+/// Rejects the WATCH statements of INITIAL (they were run last): NEURON arms conditions only
+/// from NET_RECEIVE.
+fn no_watches(ex: &mut Exec) {
+    for e in ex.emits.iter().filter(|e| e.kind == EmitKind::Watch) {
+        ex.diags.push(
+            Diagnostic::error(e.span, "unsupported construct: WATCH in INITIAL")
+                .with_label("WATCH is armed from NET_RECEIVE")
+                .with_note(
+                    "NEURON allows WATCH only in NET_RECEIVE; INITIAL can send a self-event \
+                     (`net_send(0, flag)`) whose NET_RECEIVE arms it",
+                ),
+        );
+    }
+}
+
+/// `watch`: the value of every WATCH condition of every instance, positive where it holds,
+/// stored in the instance's event requests (entry i for condition i of [`Exec::watches`]);
+/// the runtime evaluates it after each step for the instances with armed conditions. `None`
+/// without WATCH. A condition reads the instance's variables and the node's v as NEURON's
+/// does (NET_RECEIVE's copy of v is the node's v here); it may not read the block's
+/// arguments, its flag or its locals.
+pub fn watch(kw: &KernelWriter, ex: &mut Exec) -> Option<Body> {
+    let m = kw.m;
+    if ex.watches.is_empty() {
+        return None;
+    }
+    let mut env = Env::default();
+    if let (Some(copy), Some(v)) = (m.voltage, m.builtin(Builtin::V)) {
+        let node_v = ex.ar.var(v);
+        env.values.insert(copy, node_v);
+    }
+    let mut outputs = Vec::new();
+    for (i, w) in ex.watches.clone().into_iter().enumerate() {
+        let value = ex.substitute(w.value, &env);
+        let bad = ex
+            .ar
+            .reachable(&[value])
+            .into_iter()
+            .find_map(|e| match ex.ar.get(e) {
+                Expr::Var(x) if event_load(m, x).is_some() || m.var(x).kind == VarKind::Local => {
+                    Some(x)
+                }
+                _ => None,
+            });
+        if let Some(x) = bad {
+            let name = &m.var(x).name;
+            ex.diags.push(
+                Diagnostic::error(w.span, format!("unsupported construct: WATCH condition reading `{name}`"))
+                    .with_label(format!("`{name}` is not a variable of the instance"))
+                    .with_note("the condition is tested after each step, outside NET_RECEIVE: it may read the instance's variables and v"),
+            );
+            continue;
+        }
+        outputs.push((value, false, Sink::Emit(i)));
+    }
+    Some(finish(kw, ex, None, outputs, Body::default(), &|_| None))
 }
 
 /// The body of `outputs`, after the items of `seq` where the block was sequential.
@@ -256,6 +320,11 @@ pub fn net_receive(kw: &KernelWriter, ex: &mut Exec) -> Option<Body> {
     let mut env = Env::default();
     let seq = ex.run_block(&m.block(nr.body).body, &mut env, Solves::Inline);
     Some(event_body(kw, ex, seq, &env))
+}
+
+/// Rejects the WATCH statements INITIAL ran; called after `init`.
+pub fn init_checks(ex: &mut Exec) {
+    no_watches(ex);
 }
 
 /// `net_init`: the INITIAL block nested in NET_RECEIVE, for one connection; `None` without it.

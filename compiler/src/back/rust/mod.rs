@@ -71,6 +71,10 @@ pub fn generate(
     let info = layout::info(&ks.info);
     let kp = KernelPrinter::new(m, &ks, &idents);
     let init = kernel_fn("init", kp.primal(&ks.init), false);
+    let watch = ks
+        .watch
+        .as_ref()
+        .map(|body| kernel_fn("watch", kp.primal(body), false));
     // The kernels of every step run over lanes of instances; their generic bodies and wide entries
     // go into an inherent `impl` (`lane_fns`).
     let mut lane_fns = Vec::new();
@@ -245,6 +249,7 @@ pub fn generate(
             #states
             #net_receive
             #net_init
+            #watch
             #tangents
         }
 

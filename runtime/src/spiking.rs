@@ -1,0 +1,192 @@
+//! Point processes that spike: `net_event` (an artificial or integrate-and-fire cell's spike,
+//! sent through its outgoing connections) and `WATCH` conditions (self-events when a condition
+//! becomes true), as NEURON's fixed step does them (docs/DESIGN.md, "Events").
+
+use crate::cell::{Cell, MechId};
+use crate::error::{Error, Result, check_finite};
+use crate::events::{Detector, NetConId, Spike};
+use crate::phase::phase_context;
+
+/// A connection from a spike source of a cell (a threshold detector or a point process that
+/// calls `net_event`) to a connection ([`NetConId`]) of the same cell, with its delay.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct SourceLink {
+    /// The source: a detector index.
+    pub source: usize,
+    /// The connection the spike is delivered through.
+    pub netcon: usize,
+    /// The delay (ms).
+    pub delay: f64,
+}
+
+/// An armed `WATCH` condition of one instance (NEURON's WatchCondition).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Armed {
+    /// The mechanism.
+    pub mech: usize,
+    /// The instance.
+    pub instance: usize,
+    /// The condition's index (its entry in the `watch` kernel's output).
+    pub index: usize,
+    /// The flag of the self-event it delivers.
+    pub flag: f64,
+    /// Whether the condition held when last tested: it fires on a change from false to true.
+    pub above: bool,
+}
+
+impl Cell {
+    /// The spike source of instance `instance` of point process `mech`: a detector index whose
+    /// spikes are the instance's `net_event` calls (the same index for every call with the same
+    /// instance). Connections of a network name it like a threshold detector's; a point process
+    /// that never calls `net_event` never spikes.
+    pub fn event_source(&mut self, mech: MechId, instance: usize) -> Result<usize> {
+        let slot = self.mechs.get(mech.0).ok_or_else(|| Error::UnknownName {
+            kind: "mechanism",
+            name: mech.0.to_string(),
+        })?;
+        if instance >= slot.mech.instance_count() {
+            return Err(Error::UnknownName {
+                kind: "instance",
+                name: format!("{}[{instance}]", slot.mech.info().name),
+            });
+        }
+        let key = Some((mech, instance));
+        if let Some(d) = self.events.detectors.iter().position(|d| d.emitter == key) {
+            return Ok(d);
+        }
+        let cv = slot.mech.nodes()[instance];
+        self.events.detectors.push(Detector {
+            cv,
+            threshold: 0.0,
+            above: false,
+            emitter: key,
+        });
+        Ok(self.events.detectors.len() - 1)
+    }
+
+    /// Delivers every spike of detector `source` of this cell (a threshold detector or an
+    /// [`Cell::event_source`]) through connection `nc` of this cell, `delay` ms after the spike,
+    /// as a NetCon from a source of the same cell does in NEURON.
+    pub fn connect_source(&mut self, source: usize, nc: NetConId, delay: f64) -> Result<()> {
+        if source >= self.events.detectors.len() {
+            return Err(Error::UnknownName {
+                kind: "detector",
+                name: source.to_string(),
+            });
+        }
+        if nc.0 >= self.events.netcons.len() {
+            return Err(Error::UnknownName {
+                kind: "connection",
+                name: nc.0.to_string(),
+            });
+        }
+        check_finite(|| format!("delay of connection {}", nc.0), delay)?;
+        if delay < 0.0 {
+            return Err(Error::BadValue {
+                object: format!("delay of connection {}", nc.0),
+                value: delay,
+                message: "must not be negative".into(),
+            });
+        }
+        self.events.links.push(SourceLink {
+            source,
+            netcon: nc.0,
+            delay,
+        });
+        Ok(())
+    }
+
+    /// Records a spike of detector `d` at `time` and queues it through the connections of this
+    /// cell it feeds, in the order they were made.
+    pub(crate) fn spike(&mut self, d: usize, time: f64) {
+        self.events.spikes.push(Spike { detector: d, time });
+        for i in 0..self.events.links.len() {
+            let link = self.events.links[i];
+            if link.source == d {
+                let nc = &self.events.netcons[link.netcon];
+                let (mech, instance) = (nc.mech, nc.instance);
+                // Queued by the run: dropped at initialisation, as a self-event is.
+                self.push_event(
+                    time + link.delay,
+                    mech,
+                    instance,
+                    Some(link.netcon),
+                    0.0,
+                    true,
+                );
+            }
+        }
+    }
+
+    /// `net_event(te)` of instance `j` of mechanism `m` at `t`: a spike of its source, if any
+    /// connection or recording asked for one.
+    pub(crate) fn net_event(&mut self, m: usize, j: usize, t: f64, te: f64) -> Result<()> {
+        if !te.is_finite() {
+            let name = self.mechs[m].mech.info().name;
+            return Err(Error::BadValue {
+                object: format!("net_event of {name}[{j}] at t = {t} ms"),
+                value: te,
+                message: "the spike time must be finite".into(),
+            });
+        }
+        let key = Some((MechId(m), j));
+        if let Some(d) = self.events.detectors.iter().position(|d| d.emitter == key) {
+            self.spike(d, te);
+        }
+        Ok(())
+    }
+
+    /// Arms condition `index` of instance `j` of mechanism `m` with `flag`; `above` is whether
+    /// it holds now. `first` (the first WATCH statement of this NET_RECEIVE call) disarms the
+    /// instance's other conditions first, as NEURON's `_nrn_watch_activate` does; the condition
+    /// goes to the end of the list, which is the order they are tested in.
+    pub(crate) fn arm_watch(
+        &mut self,
+        m: usize,
+        j: usize,
+        index: usize,
+        flag: f64,
+        above: bool,
+        first: bool,
+    ) {
+        let armed = &mut self.events.armed;
+        armed.retain(|a| !(a.mech == m && a.instance == j && (first || a.index == index)));
+        armed.push(Armed {
+            mech: m,
+            instance: j,
+            index,
+            flag,
+            above,
+        });
+    }
+
+    /// Tests the armed WATCH conditions at the start of a step (after the events due by t,
+    /// before the others, as NEURON's `check_thresh` runs between them): each that changed from
+    /// false to true queues a self-event at t with its flag, which NET_RECEIVE gets with the
+    /// values of no connection (zeros), in the order the conditions were armed.
+    pub(crate) fn check_watches(&mut self) {
+        let t = self.t;
+        let mut tested: Vec<usize> = Vec::new();
+        for a in &self.events.armed {
+            if !tested.contains(&a.mech) {
+                tested.push(a.mech);
+            }
+        }
+        self.fill_pointers();
+        for &m in &tested {
+            let slot = &mut self.mechs[m];
+            let mut ctx = phase_context!(self, slot, t, m, Event);
+            slot.mech.watch(&mut ctx);
+        }
+        for i in 0..self.events.armed.len() {
+            let a = self.events.armed[i];
+            let slots = self.mechs[a.mech].mech.info().emit_slots;
+            let value = self.mechs[a.mech].emit[a.instance * 3 * slots + a.index];
+            let holds = value > 0.0;
+            if holds && !a.above {
+                self.push_event(t, MechId(a.mech), a.instance, None, a.flag, true);
+            }
+            self.events.armed[i].above = holds;
+        }
+    }
+}
