@@ -32,6 +32,7 @@ pub mod random;
 pub mod sentinel;
 pub mod solver;
 mod step;
+mod voltage_process;
 
 pub use cell::{Cell, ClampId, IClamp, MechId, Settings};
 pub use error::{Error, Result};

@@ -161,6 +161,11 @@ pub struct MechanismInfo {
     /// The number of event statements (`net_send`, `net_move`) of `INITIAL` or of
     /// `NET_RECEIVE`, whichever has more: each instance's slots in [`Context::emit`].
     pub emit_slots: usize,
+    /// Whether the mechanism is a voltage process (Arbor's `VOLTAGE_PROCESS`): a density
+    /// mechanism without currents whose `states` kernel sets the membrane potential through its
+    /// [`MechanismInfo::voltage_field`]. The runtime runs it after the voltage solve and every
+    /// other mechanism's states, then writes the field and its tangents into v and S_k.
+    pub voltage_process: bool,
 }
 
 impl MechanismInfo {

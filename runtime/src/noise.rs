@@ -65,6 +65,7 @@ static INFO: MechanismInfo = MechanismInfo {
     net_receive: false,
     net_args: &[],
     emit_slots: 0,
+    voltage_process: false,
 };
 
 /// Parameters of an OU current source, for [`Cell::add_ou_noise`].

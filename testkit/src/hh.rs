@@ -48,6 +48,7 @@ static INFO: MechanismInfo = MechanismInfo {
     net_receive: false,
     net_args: &[],
     emit_slots: 0,
+    voltage_process: false,
 };
 
 const GNABAR: usize = 0;

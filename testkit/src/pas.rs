@@ -17,6 +17,7 @@ static INFO: MechanismInfo = MechanismInfo {
     net_receive: false,
     net_args: &[],
     emit_slots: 0,
+    voltage_process: false,
 };
 
 const G: usize = 0;

@@ -37,3 +37,4 @@ mod tangent_specialised;
 mod valence;
 mod vm_corpus;
 mod vm_equivalence;
+mod voltage_process;

@@ -114,6 +114,12 @@ pub struct Module {
     /// the pointers') into v and S_k at the node after every event, as NEURON writes its copy
     /// back into the node (docs/DESIGN.md, "The membrane potential set by a mechanism").
     pub voltage: Option<VarId>,
+    /// Whether the mechanism is Arbor's `VOLTAGE_PROCESS`: a density mechanism without currents
+    /// whose BREAKPOINT sets the membrane potential after the voltage solve of every step. Its
+    /// BREAKPOINT is lowered to `SOLVE` of a PROCEDURE that assigns [`Module::voltage`], so that
+    /// it is the mechanism's `states` kernel, which the runtime runs after every other
+    /// mechanism's (docs/DESIGN.md, "The membrane potential set by a mechanism").
+    pub voltage_process: bool,
     /// After the `conductance` pass: each current written (ion or nonspecific) with the ASSIGNED
     /// variable holding its slope d(current)/dv.
     pub conductances: Vec<(VarId, VarId)>,
@@ -163,6 +169,7 @@ impl Module {
             nonspecific: Vec::new(),
             pointers: Vec::new(),
             voltage: None,
+            voltage_process: false,
             conductances: Vec::new(),
             tangent: None,
             electrode_current: false,

@@ -116,6 +116,7 @@ impl<'a> Lowerer<'a> {
             return;
         }
         self.blocks();
+        self.check_voltage_process();
         self.state_starts();
         self.check_random();
     }

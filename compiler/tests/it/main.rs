@@ -33,6 +33,7 @@ mod lower_pointer;
 mod lower_published;
 mod lower_roundtrip;
 mod lower_state_starts;
+mod lower_voltage_process;
 mod parse_ast;
 mod parse_corpus;
 mod parse_diagnostics;

@@ -98,6 +98,7 @@ mod observer {
         net_receive: false,
         net_args: &[],
         emit_slots: 0,
+        voltage_process: false,
     };
 
     #[derive(Default)]

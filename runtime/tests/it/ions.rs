@@ -37,6 +37,7 @@ static CALEAK: MechanismInfo = MechanismInfo {
     net_receive: false,
     net_args: &[],
     emit_slots: 0,
+    voltage_process: false,
 };
 
 impl Mechanism for CaLeak {
@@ -132,6 +133,7 @@ static CAD: MechanismInfo = MechanismInfo {
     net_receive: false,
     net_args: &[],
     emit_slots: 0,
+    voltage_process: false,
 };
 
 const F: f64 = gradmod_runtime::ions::FARADAY;

@@ -158,6 +158,7 @@ fn code(cases: &[Case]) -> Code {
         net_receive: false,
         net_args: &[],
         emit_slots: 0,
+        voltage_process: false,
     }));
     let mut outer = vec![
         Op::Load {

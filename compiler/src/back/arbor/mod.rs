@@ -392,6 +392,13 @@ fn check_supported(m: &Module) -> Result<(), Diagnostics> {
         )
         .into());
     }
+    if m.voltage_process {
+        return Err(here(
+            "a VOLTAGE_PROCESS (the tangent of the v it sets would have to replace dv/dθ, which \
+             the emitted mechanisms carry in diffusive concentrations)",
+        )
+        .into());
+    }
     if let Some(v) = m.voltage {
         return Err(Diagnostic::error(
             m.var(v).span,

@@ -139,6 +139,9 @@ pub struct Info {
     /// The number of event statements (net_send, net_move) of INITIAL or of NET_RECEIVE,
     /// whichever has more: the slots of event requests each instance has.
     pub emit_slots: usize,
+    /// Whether it is a VOLTAGE_PROCESS ([`Module::voltage_process`]): its `states` kernel sets
+    /// v through its voltage field, after the voltage solve and every other mechanism's states.
+    pub voltage_process: bool,
 }
 
 /// The metadata of `m`; what the runtime cannot represent is reported in `diags`.
@@ -227,6 +230,7 @@ pub fn info(m: &Module, layout: &Layout, diags: &mut Diagnostics) -> Info {
             .flat_map(|nr| nr.args.iter().map(|&a| m.var(a).name.clone()))
             .collect(),
         emit_slots: 0,
+        voltage_process: m.voltage_process,
     }
 }
 

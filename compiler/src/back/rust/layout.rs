@@ -107,6 +107,7 @@ pub fn info(info: &Info) -> TokenStream {
     let net_receive = info.net_receive;
     let net_args = &info.net_args;
     let emit_slots = info.emit_slots;
+    let voltage_process = info.voltage_process;
     quote! {
         static FIELDS: [FieldInfo; #nf] = [#(#fields),*];
 
@@ -121,6 +122,7 @@ pub fn info(info: &Info) -> TokenStream {
             net_receive: #net_receive,
             net_args: &[#(#net_args),*],
             emit_slots: #emit_slots,
+            voltage_process: #voltage_process,
         };
     }
 }
