@@ -27,6 +27,7 @@ pub mod optim;
 pub mod params;
 mod phase;
 pub mod pointers;
+mod post_event;
 pub mod probe;
 pub mod random;
 pub mod sentinel;

@@ -166,6 +166,10 @@ pub struct MechanismInfo {
     /// [`MechanismInfo::voltage_field`]. The runtime runs it after the voltage solve and every
     /// other mechanism's states, then writes the field and its tangents into v and S_k.
     pub voltage_process: bool,
+    /// Whether the mechanism has Arbor's `POST_EVENT` block: at every spike of the cell it sits
+    /// on, each instance gets an event with the flag [`crate::events::POST_EVENT_FLAG`], which
+    /// its `NET_RECEIVE` kernel runs the block for.
+    pub post_event: bool,
 }
 
 impl MechanismInfo {

@@ -66,6 +66,7 @@ static INFO: MechanismInfo = MechanismInfo {
     net_args: &[],
     emit_slots: 0,
     voltage_process: false,
+    post_event: false,
 };
 
 /// Parameters of an OU current source, for [`Cell::add_ou_noise`].

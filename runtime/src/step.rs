@@ -119,7 +119,9 @@ impl Cell {
         self.states_phase();
         self.voltage_process_phase();
         if !self.events.detectors.is_empty() {
+            let before = self.events.spikes.len();
             self.detect_spikes();
+            self.queue_post_events(before);
         }
         if kk > 0 && self.forgetting > 0.0 {
             self.forget();

@@ -49,6 +49,7 @@ static INFO: MechanismInfo = MechanismInfo {
     net_args: &[],
     emit_slots: 0,
     voltage_process: false,
+    post_event: false,
 };
 
 const GNABAR: usize = 0;

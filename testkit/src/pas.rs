@@ -18,6 +18,7 @@ static INFO: MechanismInfo = MechanismInfo {
     net_args: &[],
     emit_slots: 0,
     voltage_process: false,
+    post_event: false,
 };
 
 const G: usize = 0;

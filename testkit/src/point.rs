@@ -19,6 +19,7 @@ static SHUNT: MechanismInfo = MechanismInfo {
     net_args: &[],
     emit_slots: 0,
     voltage_process: false,
+    post_event: false,
 };
 
 static EXPSYN_FIELDS: [FieldInfo; 4] = [
@@ -37,6 +38,7 @@ static EXPSYN: MechanismInfo = MechanismInfo {
     net_args: &["weight"],
     emit_slots: 0,
     voltage_process: false,
+    post_event: false,
 };
 
 /// A point conductance i = g (v − e) in nA (g in µS), without states.

@@ -21,6 +21,7 @@ mod homeostasis_run;
 mod mod_files;
 mod netcons;
 mod own_mechanisms;
+mod post_event;
 mod random_draws;
 mod random_setseq;
 mod run_cli;

@@ -93,6 +93,7 @@ fn convert(info: &Info) -> MechanismInfo {
         net_receive: info.net_receive,
         emit_slots: info.emit_slots,
         voltage_process: info.voltage_process,
+        post_event: info.post_event,
         net_args: Box::leak(
             info.net_args
                 .iter()

@@ -586,7 +586,6 @@ impl Lowerer<'_> {
                 ItemKind::Verbatim(text) if !text.trim().is_empty() => {
                     self.unsupported(item.span, "VERBATIM", "VERBATIM blocks hold C code, which gradmod cannot compile or differentiate.")
                 }
-                ItemKind::PostEvent { .. } => self.unsupported(item.span, "POST_EVENT", "POST_EVENT blocks (spike-timing plasticity) are not supported yet."),
                 _ => {}
             }
         }

@@ -11,6 +11,7 @@
 mod decls;
 mod elements;
 mod exprs;
+mod post_event;
 mod random;
 mod starts;
 mod stmts;
@@ -116,6 +117,7 @@ impl<'a> Lowerer<'a> {
             return;
         }
         self.blocks();
+        self.post_event();
         self.check_voltage_process();
         self.state_starts();
         self.check_random();

@@ -45,7 +45,7 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Lowers a list of statements as a block of its own, with `params` bound in its scope.
-    fn block(
+    pub(super) fn block(
         &mut self,
         name: &str,
         kind: BlockKind,

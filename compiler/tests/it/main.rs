@@ -30,6 +30,7 @@ mod back_rust;
 mod lower_corpus;
 mod lower_diagnostics;
 mod lower_pointer;
+mod lower_post_event;
 mod lower_published;
 mod lower_roundtrip;
 mod lower_state_starts;

@@ -99,6 +99,7 @@ mod observer {
         net_args: &[],
         emit_slots: 0,
         voltage_process: false,
+        post_event: false,
     };
 
     #[derive(Default)]

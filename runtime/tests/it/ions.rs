@@ -38,6 +38,7 @@ static CALEAK: MechanismInfo = MechanismInfo {
     net_args: &[],
     emit_slots: 0,
     voltage_process: false,
+    post_event: false,
 };
 
 impl Mechanism for CaLeak {
@@ -134,6 +135,7 @@ static CAD: MechanismInfo = MechanismInfo {
     net_args: &[],
     emit_slots: 0,
     voltage_process: false,
+    post_event: false,
 };
 
 const F: f64 = gradmod_runtime::ions::FARADAY;

@@ -159,6 +159,7 @@ fn code(cases: &[Case]) -> Code {
         net_args: &[],
         emit_slots: 0,
         voltage_process: false,
+        post_event: false,
     }));
     let mut outer = vec![
         Op::Load {

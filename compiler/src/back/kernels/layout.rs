@@ -142,6 +142,9 @@ pub struct Info {
     /// Whether it is a VOLTAGE_PROCESS ([`Module::voltage_process`]): its `states` kernel sets
     /// v through its voltage field, after the voltage solve and every other mechanism's states.
     pub voltage_process: bool,
+    /// Whether it has a POST_EVENT block ([`Module::post_event`]): the runtime sends each
+    /// instance an event with the flag [`crate::ir::POST_EVENT_FLAG`] when the cell spikes.
+    pub post_event: bool,
 }
 
 /// The metadata of `m`; what the runtime cannot represent is reported in `diags`.
@@ -231,6 +234,7 @@ pub fn info(m: &Module, layout: &Layout, diags: &mut Diagnostics) -> Info {
             .collect(),
         emit_slots: 0,
         voltage_process: m.voltage_process,
+        post_event: m.post_event,
     }
 }
 

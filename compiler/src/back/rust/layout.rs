@@ -108,6 +108,7 @@ pub fn info(info: &Info) -> TokenStream {
     let net_args = &info.net_args;
     let emit_slots = info.emit_slots;
     let voltage_process = info.voltage_process;
+    let post_event = info.post_event;
     quote! {
         static FIELDS: [FieldInfo; #nf] = [#(#fields),*];
 
@@ -123,6 +124,7 @@ pub fn info(info: &Info) -> TokenStream {
             net_args: &[#(#net_args),*],
             emit_slots: #emit_slots,
             voltage_process: #voltage_process,
+            post_event: #post_event,
         };
     }
 }
