@@ -758,6 +758,7 @@ fn report(front: &driver::Checked, name: &str) -> bool {
 
 fn summary(m: &Module) -> String {
     let kind = match m.kind {
+        MechKind::Density if m.voltage_process => "VOLTAGE_PROCESS",
         MechKind::Density => "SUFFIX",
         MechKind::Point => "POINT_PROCESS",
         MechKind::Artificial => "ARTIFICIAL_CELL",

@@ -222,6 +222,9 @@ pub enum NeuronKind {
     /// `JUNCTION_PROCESS name`: Arbor's gap-junction mechanism, whose current reads the peer's
     /// potential `v_peer`.
     JunctionProcess(Ident),
+    /// `VOLTAGE_PROCESS name`: Arbor's process that sets the membrane potential in its
+    /// BREAKPOINT, after the voltage solve of each step.
+    VoltageProcess(Ident),
     /// `USEION name READ ... WRITE ... VALENCE n REPRESENTS curie`.
     UseIon(UseIon),
     /// `NONSPECIFIC_CURRENT i, ...`.

@@ -10,6 +10,10 @@ use std::collections::BinaryHeap;
 
 use crate::ids::MechId;
 
+/// The flag of the event that runs a mechanism's `POST_EVENT` block (Arbor's spike-timing
+/// plasticity) through its `NET_RECEIVE` kernel: the compiler's `ir::POST_EVENT_FLAG`.
+pub const POST_EVENT_FLAG: f64 = -1.0e300;
+
 /// An event waiting for delivery to a point process.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Event {

@@ -30,12 +30,14 @@ pub mod optim;
 pub mod params;
 mod phase;
 pub mod pointers;
+mod post_event;
 pub mod probe;
 pub mod random;
 pub mod sentinel;
 pub mod solver;
 mod spiking;
 mod step;
+mod voltage_process;
 
 pub use cell::{Cell, ClampId, IClamp, MechId, Settings};
 pub use error::{Error, Result};

@@ -162,6 +162,15 @@ pub struct MechanismInfo {
     /// `INITIAL` or of `NET_RECEIVE`, whichever has more: each instance's slots in
     /// [`Context::emit`].
     pub emit_slots: usize,
+    /// Whether the mechanism is a voltage process (Arbor's `VOLTAGE_PROCESS`): a density
+    /// mechanism without currents whose `states` kernel sets the membrane potential through its
+    /// [`MechanismInfo::voltage_field`]. The runtime runs it after the voltage solve and every
+    /// other mechanism's states, then writes the field and its tangents into v and S_k.
+    pub voltage_process: bool,
+    /// Whether the mechanism has Arbor's `POST_EVENT` block: at every spike of the cell it sits
+    /// on, each instance gets an event with the flag [`crate::events::POST_EVENT_FLAG`], which
+    /// its `NET_RECEIVE` kernel runs the block for.
+    pub post_event: bool,
 }
 
 impl MechanismInfo {

@@ -79,6 +79,8 @@ impl OuSource {
                 net_receive: false,
                 net_args: &[],
                 emit_slots: 0,
+                voltage_process: false,
+                post_event: false,
             },
         }
     }

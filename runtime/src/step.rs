@@ -132,10 +132,14 @@ impl Cell {
         // 2b. Arbor's diffusive concentrations (and their tangents) diffuse along the cable.
         self.ions.diffuse(dt);
 
-        // 3. States with v_{n+1}.
+        // 3. States with v_{n+1}; then voltage processes set v where they sit (Arbor's order:
+        // after every state update, before the threshold test).
         self.states_phase();
+        self.voltage_process_phase();
         if !self.events.detectors.is_empty() {
+            let before = self.events.spikes.len();
             self.detect_spikes();
+            self.queue_post_events(before);
         }
         if kk > 0 && self.forgetting > 0.0 {
             self.forget();
@@ -215,6 +219,9 @@ impl Cell {
         let kk = self.params.len();
         self.fill_pointers();
         for &m in &self.order {
+            if self.is_voltage_process(m) {
+                continue;
+            }
             let slot = &mut self.mechs[m];
             let mut ctx = phase_context!(self, slot, self.t, m, States);
             if kk > 0 {

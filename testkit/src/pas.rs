@@ -17,6 +17,8 @@ static INFO: MechanismInfo = MechanismInfo {
     net_receive: false,
     net_args: &[],
     emit_slots: 0,
+    voltage_process: false,
+    post_event: false,
 };
 
 const G: usize = 0;

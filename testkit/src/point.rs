@@ -18,6 +18,8 @@ static SHUNT: MechanismInfo = MechanismInfo {
     net_receive: false,
     net_args: &[],
     emit_slots: 0,
+    voltage_process: false,
+    post_event: false,
 };
 
 static EXPSYN_FIELDS: [FieldInfo; 4] = [
@@ -35,6 +37,8 @@ static EXPSYN: MechanismInfo = MechanismInfo {
     net_receive: true,
     net_args: &["weight"],
     emit_slots: 0,
+    voltage_process: false,
+    post_event: false,
 };
 
 /// A point conductance i = g (v − e) in nA (g in µS), without states.

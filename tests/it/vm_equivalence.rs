@@ -28,8 +28,8 @@ mod corpus {
 
 /// The traces of the single-compartment protocol for `mech`, with every PARAMETER of it
 /// differentiated: a 20 µm × 20 µm soma with `pas`, a 0.2 nA step from 5 to 25 ms, events of
-/// weight 0.005 at 2, 8 and 15 ms for a mechanism with NET_RECEIVE; recorded every step: v,
-/// its tangents, every field of the mechanism and every state tangent.
+/// weight 0.005 at 2, 8 and 15 ms for a mechanism with NET_RECEIVE (and a detector at -60 mV,
+/// which the step crosses, for one with POST_EVENT); recorded every step: v, its tangents, every field of the mechanism and every state tangent.
 pub fn protocol(mech: Box<dyn Mechanism>, celsius: f64) -> Result<Vec<Vec<f64>>, String> {
     let info = mech.info();
     let name = info.name;
@@ -60,6 +60,12 @@ pub fn protocol(mech: Box<dyn Mechanism>, celsius: f64) -> Result<Vec<Vec<f64>>,
             cell.bind_pointer(id, j, f.name, PointerSource::Cv(end))
                 .map_err(|e| e.to_string())?;
         }
+    }
+    // A mechanism with POST_EVENT gets a detector that the current step crosses (at about
+    // 6 ms), so that its POST_EVENT runs between the events.
+    if info.post_event {
+        let cv = cell.cv_at("soma", 0.5).map_err(|e| e.to_string())?;
+        cell.add_detector(cv, -60.0).map_err(|e| e.to_string())?;
     }
     if info.net_receive {
         for t in [2.0, 8.0, 15.0] {

@@ -92,6 +92,8 @@ fn convert(info: &Info) -> MechanismInfo {
         ions: Box::leak(ions.into_boxed_slice()),
         net_receive: info.net_receive,
         emit_slots: info.emit_slots,
+        voltage_process: info.voltage_process,
+        post_event: info.post_event,
         net_args: Box::leak(
             info.net_args
                 .iter()

@@ -114,6 +114,18 @@ pub struct Module {
     /// the pointers') into v and S_k at the node after every event, as NEURON writes its copy
     /// back into the node (docs/DESIGN.md, "The membrane potential set by a mechanism").
     pub voltage: Option<VarId>,
+    /// Whether the mechanism is Arbor's `VOLTAGE_PROCESS`: a density mechanism without currents
+    /// whose BREAKPOINT sets the membrane potential after the voltage solve of every step. Its
+    /// BREAKPOINT is lowered to `SOLVE` of a PROCEDURE that assigns [`Module::voltage`], so that
+    /// it is the mechanism's `states` kernel, which the runtime runs after every other
+    /// mechanism's (docs/DESIGN.md, "The membrane potential set by a mechanism").
+    pub voltage_process: bool,
+    /// Whether the mechanism has Arbor's `POST_EVENT(time)` block, run for every instance when
+    /// the cell it sits on spikes. Its statements are the branch of NET_RECEIVE taken when the
+    /// flag is [`POST_EVENT_FLAG`], with `time` the spike time (the event's `t`), so that it is
+    /// the NET_RECEIVE kernel on every back end; the runtime queues such an event for every
+    /// instance at each spike of the cell (docs/DESIGN.md, "Events").
+    pub post_event: bool,
     /// After the `conductance` pass: each current written (ion or nonspecific) with the ASSIGNED
     /// variable holding its slope d(current)/dv.
     pub conductances: Vec<(VarId, VarId)>,
@@ -132,6 +144,11 @@ pub struct Module {
     /// The index of variable names behind [`Module::fresh_var_name`].
     var_names: names::NameIndex,
 }
+
+/// The flag of the event through which the runtime runs a POST_EVENT block (the NET_RECEIVE
+/// branch that holds it): a value no `net_send` of a published file uses. The runtime's
+/// `events::POST_EVENT_FLAG` is the same number.
+pub const POST_EVENT_FLAG: f64 = -1.0e300;
 
 /// How a current's slope dI/dv is computed (the conductance of the linearised membrane current
 /// in the voltage solve).
@@ -163,6 +180,8 @@ impl Module {
             nonspecific: Vec::new(),
             pointers: Vec::new(),
             voltage: None,
+            voltage_process: false,
+            post_event: false,
             conductances: Vec::new(),
             tangent: None,
             electrode_current: false,

@@ -54,13 +54,17 @@ impl Lowerer<'_> {
                                 junction = Some(n.span);
                                 (MechKind::Point, n)
                             }
+                            NeuronKind::VoltageProcess(n) => {
+                                self.m.voltage_process = true;
+                                (MechKind::Density, n)
+                            }
                             _ => {
                                 neuron.push(s);
                                 continue;
                             }
                         };
                         if kind_seen {
-                            self.error(s.span, "a second SUFFIX, POINT_PROCESS, ARTIFICIAL_CELL or JUNCTION_PROCESS");
+                            self.error(s.span, "a second SUFFIX, POINT_PROCESS, ARTIFICIAL_CELL, JUNCTION_PROCESS or VOLTAGE_PROCESS");
                         }
                         kind_seen = true;
                         self.m.kind = kind;
@@ -299,6 +303,7 @@ impl Lowerer<'_> {
             | NeuronKind::PointProcess(_)
             | NeuronKind::ArtificialCell(_)
             | NeuronKind::JunctionProcess(_)
+            | NeuronKind::VoltageProcess(_)
             | NeuronKind::Represents(_) => {}
             NeuronKind::UseIon(u) => self.use_ion(u, s.span),
             NeuronKind::NonspecificCurrent(names) | NeuronKind::ElectrodeCurrent(names) => {
@@ -598,7 +603,6 @@ impl Lowerer<'_> {
                         self.verbatim_code(None, item.span)
                     }
                 },
-                ItemKind::PostEvent { .. } => self.unsupported(item.span, "POST_EVENT", "POST_EVENT blocks (spike-timing plasticity) are not supported yet."),
                 _ => {}
             }
         }

@@ -11,6 +11,7 @@
 mod decls;
 mod elements;
 mod exprs;
+mod post_event;
 mod random;
 mod returns;
 mod starts;
@@ -127,6 +128,8 @@ impl<'a> Lowerer<'a> {
             return;
         }
         self.blocks();
+        self.post_event();
+        self.check_voltage_process();
         self.state_starts();
         self.check_random();
     }

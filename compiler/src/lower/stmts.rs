@@ -11,6 +11,9 @@ use crate::ir::{
     VarId, VarKind, Variable,
 };
 
+/// The name of the PROCEDURE a VOLTAGE_PROCESS's BREAKPOINT becomes.
+const VOLTAGE_PROCESS_BLOCK: &str = "voltage_process";
+
 impl<'a> Lowerer<'a> {
     /// Lowers INITIAL, BREAKPOINT, NET_RECEIVE and every named block.
     pub(super) fn blocks(&mut self) {
@@ -20,6 +23,10 @@ impl<'a> Lowerer<'a> {
                 ItemKind::Initial(b) => {
                     let id = self.block("INITIAL", BlockKind::Initial, &b.stmts, b.span, &[]);
                     self.m.initial = Some(id);
+                }
+                ItemKind::Breakpoint(b) if self.m.voltage_process => {
+                    let id = self.voltage_process(b);
+                    self.m.breakpoint = Some(id);
                 }
                 ItemKind::Breakpoint(b) => {
                     let id = self.block("BREAKPOINT", BlockKind::Breakpoint, &b.stmts, b.span, &[]);
@@ -39,7 +46,7 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Lowers a list of statements as a block of its own, with `params` bound in its scope.
-    fn block(
+    pub(super) fn block(
         &mut self,
         name: &str,
         kind: BlockKind,
@@ -51,9 +58,14 @@ impl<'a> Lowerer<'a> {
         let saved_context = std::mem::replace(&mut self.context, kind);
         self.scopes.push(params.iter().cloned().collect());
         let mut body = Vec::new();
-        if matches!(kind, BlockKind::Initial | BlockKind::NetReceive)
-            && super::exprs::assigned_names(stmts).contains("v")
-        {
+        let copies_v = match kind {
+            BlockKind::Initial | BlockKind::NetReceive => {
+                super::exprs::assigned_names(stmts).contains("v")
+            }
+            BlockKind::Procedure => self.m.voltage_process && name == VOLTAGE_PROCESS_BLOCK,
+            _ => false,
+        };
+        if copies_v {
             self.voltage_copy(kind, span, &mut body);
         }
         let saved_returns = self.begin_body(Exit::of_block(kind), stmts, span, &mut body);
@@ -77,8 +89,13 @@ impl<'a> Lowerer<'a> {
     /// [`ir::Module::voltage`], a STATE the runtime reads after every event.
     fn voltage_copy(&mut self, kind: BlockKind, span: Span, out: &mut Vec<ir::Stmt>) {
         let v = self.builtin_var(Builtin::V, span);
-        let var = if kind == BlockKind::NetReceive {
-            let mut var = Variable::new("v_net_receive", VarKind::State, Scope::Range, span);
+        let var = if matches!(kind, BlockKind::NetReceive | BlockKind::Procedure) {
+            let name = if kind == BlockKind::NetReceive {
+                "v_net_receive"
+            } else {
+                "v_process"
+            };
+            let mut var = Variable::new(name, VarKind::State, Scope::Range, span);
             var.unit = Some("mV".to_string());
             let id = self.add_var(var);
             self.m.voltage = Some(id);
@@ -90,6 +107,77 @@ impl<'a> Lowerer<'a> {
         Self::push(out, StmtKind::Assign { var, value }, span);
         if let Some(scope) = self.scopes.last_mut() {
             scope.insert("v".to_string(), Binding::Var(var));
+        }
+    }
+
+    /// Lowers the BREAKPOINT of a VOLTAGE_PROCESS (Arbor's v_clamp, v_limit): its statements
+    /// become a PROCEDURE that works on a copy of v ([`ir::Module::voltage`], as NET_RECEIVE's
+    /// copy), and BREAKPOINT solves that PROCEDURE, so that it is the mechanism's `states`
+    /// kernel. The runtime runs it after the voltage solve and every other mechanism's states,
+    /// and writes the copy and its tangent into v and S_k at the instance's CV, as Arbor runs a
+    /// voltage process's BREAKPOINT after its cable solve and state updates.
+    fn voltage_process(&mut self, b: &ast::Block) -> BlockId {
+        let body = self.block(
+            VOLTAGE_PROCESS_BLOCK,
+            BlockKind::Procedure,
+            &b.stmts,
+            b.span,
+            &[],
+        );
+        let mut stmts = Vec::new();
+        let method = SolveMethod::Direct;
+        Self::push(
+            &mut stmts,
+            StmtKind::Solve {
+                block: body,
+                method,
+            },
+            b.span,
+        );
+        self.m.add_block(Block {
+            name: "BREAKPOINT".to_string(),
+            kind: BlockKind::Breakpoint,
+            body: stmts,
+            span: b.span,
+        })
+    }
+
+    /// Reports what a VOLTAGE_PROCESS cannot hold: a membrane current (the process sets v after
+    /// the voltage solve, where no current enters it) and a NET_RECEIVE (which would set v
+    /// through the same copy).
+    pub(super) fn check_voltage_process(&mut self) {
+        if !self.m.voltage_process {
+            return;
+        }
+        let current = self.m.nonspecific.first().copied().or_else(|| {
+            self.m
+                .ions
+                .iter()
+                .flat_map(|u| &u.write)
+                .copied()
+                .find(|&w| {
+                    matches!(
+                        self.m.var(w).kind,
+                        VarKind::Ion {
+                            role: ir::IonRole::Current,
+                            ..
+                        }
+                    )
+                })
+        });
+        if let Some(c) = current {
+            let (span, name) = (self.m.var(c).span, self.m.var(c).name.clone());
+            self.error(
+                span,
+                format!(
+                    "a VOLTAGE_PROCESS sets the membrane potential and has no current, \
+                     but `{name}` is one"
+                ),
+            );
+        }
+        if let Some(nr) = &self.m.net_receive {
+            let span = self.m.block(nr.body).span;
+            self.error(span, "a VOLTAGE_PROCESS cannot have a NET_RECEIVE block");
         }
     }
 

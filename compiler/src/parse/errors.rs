@@ -274,6 +274,7 @@ pub(super) fn is_keyword(rule: Rule) -> bool {
             | k_UNITS
             | k_USEION
             | k_VALENCE
+            | k_VOLTAGE_PROCESS
             | k_WATCH
             | k_WHITE_NOISE
             | k_WITH

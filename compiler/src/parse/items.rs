@@ -220,6 +220,7 @@ impl Builder<'_> {
             Rule::point_process => NeuronKind::PointProcess(names(self, inner).pop()?),
             Rule::artificial_cell => NeuronKind::ArtificialCell(names(self, inner).pop()?),
             Rule::junction_process => NeuronKind::JunctionProcess(names(self, inner).pop()?),
+            Rule::voltage_process => NeuronKind::VoltageProcess(names(self, inner).pop()?),
             Rule::nonspecific_current => NeuronKind::NonspecificCurrent(names(self, inner)),
             Rule::electrode_current => NeuronKind::ElectrodeCurrent(names(self, inner)),
             Rule::range => NeuronKind::Range(names(self, inner)),

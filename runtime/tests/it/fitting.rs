@@ -98,6 +98,8 @@ mod observer {
         net_receive: false,
         net_args: &[],
         emit_slots: 0,
+        voltage_process: false,
+        post_event: false,
     };
 
     #[derive(Default)]

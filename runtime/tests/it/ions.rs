@@ -37,6 +37,8 @@ static CALEAK: MechanismInfo = MechanismInfo {
     net_receive: false,
     net_args: &[],
     emit_slots: 0,
+    voltage_process: false,
+    post_event: false,
 };
 
 impl Mechanism for CaLeak {
@@ -132,6 +134,8 @@ static CAD: MechanismInfo = MechanismInfo {
     net_receive: false,
     net_args: &[],
     emit_slots: 0,
+    voltage_process: false,
+    post_event: false,
 };
 
 const F: f64 = gradmod_runtime::ions::FARADAY;

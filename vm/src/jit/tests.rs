@@ -158,6 +158,8 @@ fn code(cases: &[Case]) -> Code {
         net_receive: false,
         net_args: &[],
         emit_slots: 0,
+        voltage_process: false,
+        post_event: false,
     }));
     let mut outer = vec![
         Op::Load {

@@ -409,6 +409,20 @@ fn check_supported(m: &Module) -> Result<(), Diagnostics> {
         )
         .into());
     }
+    if m.post_event {
+        return Err(here(
+            "a POST_EVENT block (its tangents would have to be carried through Arbor's own \
+             POST_EVENT, which the back end does not emit yet)",
+        )
+        .into());
+    }
+    if m.voltage_process {
+        return Err(here(
+            "a VOLTAGE_PROCESS (the tangent of the v it sets would have to replace dv/dθ, which \
+             the emitted mechanisms carry in diffusive concentrations)",
+        )
+        .into());
+    }
     if let Some(v) = m.voltage {
         return Err(Diagnostic::error(
             m.var(v).span,

@@ -139,6 +139,12 @@ pub struct Info {
     /// The number of event statements (net_send, net_move) of INITIAL or of NET_RECEIVE,
     /// whichever has more: the slots of event requests each instance has.
     pub emit_slots: usize,
+    /// Whether it is a VOLTAGE_PROCESS ([`Module::voltage_process`]): its `states` kernel sets
+    /// v through its voltage field, after the voltage solve and every other mechanism's states.
+    pub voltage_process: bool,
+    /// Whether it has a POST_EVENT block ([`Module::post_event`]): the runtime sends each
+    /// instance an event with the flag [`crate::ir::POST_EVENT_FLAG`] when the cell spikes.
+    pub post_event: bool,
 }
 
 /// The metadata of `m`; what the runtime cannot represent is reported in `diags`.
@@ -227,6 +233,8 @@ pub fn info(m: &Module, layout: &Layout, diags: &mut Diagnostics) -> Info {
             .flat_map(|nr| nr.args.iter().map(|&a| m.var(a).name.clone()))
             .collect(),
         emit_slots: 0,
+        voltage_process: m.voltage_process,
+        post_event: m.post_event,
     }
 }
 

@@ -107,6 +107,8 @@ pub fn info(info: &Info) -> TokenStream {
     let net_receive = info.net_receive;
     let net_args = &info.net_args;
     let emit_slots = info.emit_slots;
+    let voltage_process = info.voltage_process;
+    let post_event = info.post_event;
     quote! {
         static FIELDS: [FieldInfo; #nf] = [#(#fields),*];
 
@@ -121,6 +123,8 @@ pub fn info(info: &Info) -> TokenStream {
             net_receive: #net_receive,
             net_args: &[#(#net_args),*],
             emit_slots: #emit_slots,
+            voltage_process: #voltage_process,
+            post_event: #post_event,
         };
     }
 }
