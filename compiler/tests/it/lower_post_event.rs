@@ -18,7 +18,7 @@ fn post_event_is_the_flagged_branch_of_net_receive() {
     );
     let front = load_source("syn.mod", &text);
     let rendered = front.render();
-    let mut m = front.module.unwrap_or_else(|| panic!("{rendered}"));
+    let m = front.module.unwrap_or_else(|| panic!("{rendered}"));
     assert!(m.post_event);
     let nr = m.net_receive.clone().unwrap();
     let body = &m.block(nr.body).body;
@@ -46,8 +46,8 @@ fn post_event_is_the_flagged_branch_of_net_receive() {
         panic!("not an assignment: {:?}", then[0])
     };
     assert_eq!(m.exprs.get(value), Expr::Var(t));
-    passes::run(&mut m, None).unwrap();
-    let ks = kernels::plan(&m, None).unwrap();
+    let passed = passes::run_all(m).unwrap();
+    let ks = kernels::plan(&passed, None).unwrap();
     assert!(ks.info.post_event && ks.info.net_receive);
 }
 

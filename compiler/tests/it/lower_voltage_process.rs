@@ -16,7 +16,7 @@ BREAKPOINT {\n    v = max(min(v, hi), lo)\n}\n";
 #[test]
 fn breakpoint_solves_a_procedure_that_sets_the_copy_of_v() {
     let front = load_source("lim.mod", LIMIT);
-    let mut m = front.module.expect("accepted");
+    let m = front.module.expect("accepted");
     assert!(m.voltage_process);
     let copy = m.voltage.expect("a copy of v");
     let bp = m.block(m.breakpoint.unwrap());
@@ -34,8 +34,8 @@ fn breakpoint_solves_a_procedure_that_sets_the_copy_of_v() {
         .filter(|s| matches!(s.kind, StmtKind::Assign { var, .. } if var == copy))
         .count();
     assert_eq!(assigned, 2, "the copy is taken, then set");
-    passes::run(&mut m, None).unwrap();
-    let ks = kernels::plan(&m, None).unwrap();
+    let passed = passes::run_all(m).unwrap();
+    let ks = kernels::plan(&passed, None).unwrap();
     assert!(ks.info.voltage_process);
     let last = ks.layout.fields.last().unwrap();
     assert_eq!((last.var, last.role), (copy, Role::Voltage));
