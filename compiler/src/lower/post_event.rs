@@ -32,7 +32,12 @@ impl Lowerer<'_> {
             return;
         };
         if self.m.kind == ir::MechKind::Density {
-            self.error(span, "POST_EVENT is only allowed in a POINT_PROCESS");
+            self.unsupported(
+                span,
+                "POST_EVENT in a density mechanism",
+                "gradmod runs POST_EVENT for the instances of point processes (Arbor's STDP \
+                 synapses); a density mechanism's instances are not yet sent the cell's spikes.",
+            );
             return;
         }
         if super::exprs::assigned_names(&body.stmts).contains("v") {

@@ -1,6 +1,6 @@
 //! Arbor's POST_EVENT: lowered into NET_RECEIVE as the branch taken when the flag is
 //! `POST_EVENT_FLAG`, with its argument the event's `t`; a mechanism without NET_RECEIVE gets
-//! one; a POST_EVENT in a density mechanism is an error.
+//! one; a POST_EVENT in a density mechanism is rejected by name.
 
 use gradmod_compiler::back::kernels;
 use gradmod_compiler::driver::load_source;
@@ -67,7 +67,7 @@ fn post_event_without_net_receive_gets_one_and_density_is_refused() {
     let out = front.render();
     assert!(front.module.is_none(), "{out}");
     assert!(
-        out.contains("POST_EVENT is only allowed in a POINT_PROCESS"),
+        out.contains("unsupported construct: POST_EVENT in a density mechanism"),
         "{out}"
     );
 }
