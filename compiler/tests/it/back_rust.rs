@@ -80,7 +80,7 @@ BREAKPOINT { i = 0 net_send(d, 1) }
 ";
     let err = compile("syn.mod", text).unwrap_err();
     assert!(
-        err.contains("unsupported construct: net_send or net_move in BREAKPOINT"),
+        err.contains("unsupported construct: net_send in BREAKPOINT"),
         "{err}"
     );
     assert!(err.contains("syn.mod:4"), "{err}");
