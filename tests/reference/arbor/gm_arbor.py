@@ -4,6 +4,7 @@ unbranched cable cells of cylinders, and run them with probes of v and of the dv
 Units follow gradmod's model files: µm, mV, ms, nA, S/cm², µF/cm², Ω·cm.
 """
 
+import ast
 import os
 import subprocess
 import sys
@@ -21,56 +22,24 @@ def diffusivity(diam_um, ra_ohm_cm, cm_uf_cm2, beta=1.0):
     return beta * 1e-4 * diam_um / (4.0 * ra_ohm_cm * cm_uf_cm2)
 
 
-def cv_scales(lengths, diams, ra, cm, dt):
-    """The scales and diffusivities that make Arbor 0.12's diffusion of a dv/dθ species the exact
-    solve of the axial tangent equation, (C/dt + G) S' = (C/dt) S, on an unbranched chain of
-    cylindrical CVs (lengths and diameters in µm, Ra in Ω·cm, cm in µF/cm², dt in ms).
+def _recipe_function(name):
+    """A function of the script `gradmod emit arbor --model` writes (src/arbor_recipe.py), taken
+    from its source so that the checks here and the emitted model share one definition (the script
+    itself cannot be imported: it holds the model as a template)."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "src", "arbor_recipe.py")
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read(), filename=path)
+    (node,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
+    scope = {"np": np}
+    exec(compile(ast.Module(body=[node], type_ignores=[]), path, "exec"), scope)
+    return scope[name]
 
-    Arbor solves (W + K) X' = W X with W_i = V_i/dt (V_i the CV's volume, µm³) and the face
-    coefficient k = 1e10 · L / ∫ dx / (D A) between the midpoints of neighbouring CVs (L their
-    distance, A the cross-section, D in m²/s; measured, docs/arbor.md). With the species holding
-    X = pre · S and S' = post · X', the solve is the cable's exactly when
-    k_ij = u_i u_j g_ij, pre_i = sqrt(u_i² κ) / ρ_i, post_i = u_i / sqrt(κ) and
-    W_i (1 - u_i² / ρ_i) = u_i Σ_j g_ij (u_i - u_j), where g_ij is the cable's face conductance
-    (µS), ρ_i = W_i / c_i the CV's volume over its capacitance (c_i = C_i/dt in µS), κ the ρ of
-    the thinnest CV (pre = post = 1 on a uniform cable). u comes from Newton's method (starting
-    at u = sqrt(ρ)), the diffusivity of each span between two midpoints from k.
 
-    Returns (pre, post, face_d): per CV, per CV, per face (m²/s, the span from the midpoint of
-    CV i to that of CV i + 1)."""
-    h, d = np.asarray(lengths, float), np.asarray(diams, float)
-    n = len(h)
-    xs = np.pi * d**2 / 4
-    area = np.pi * d * h
-    w = area * d / 4 / dt
-    c = area * cm * 1e-5 / dt
-    rho = w / c
-    half = (h / 2) / xs
-    g = 100.0 / (ra * (half[:-1] + half[1:]))
-    u = np.sqrt(rho)
-    for _ in range(100):
-        f = w * (1 - u**2 / rho)
-        jac = np.diag(-2 * w * u / rho)
-        for k in range(n - 1):
-            i, j = k, k + 1
-            f[i] -= u[i] * g[k] * (u[i] - u[j])
-            f[j] -= u[j] * g[k] * (u[j] - u[i])
-            jac[i, i] -= g[k] * (2 * u[i] - u[j])
-            jac[i, j] += g[k] * u[i]
-            jac[j, j] -= g[k] * (2 * u[j] - u[i])
-            jac[j, i] += g[k] * u[j]
-        du = np.linalg.solve(jac, -f) if n > 1 or jac[0, 0] != 0 else np.zeros(n)
-        u = u + du
-        if np.max(np.abs(du / u)) < 1e-15:
-            break
-    if np.any(u <= 0):
-        raise ValueError("no positive scales for this chain of CVs")
-    kappa = rho[np.argmin(d)]
-    pre = np.sqrt(u**2 * kappa) / rho
-    post = u / np.sqrt(kappa)
-    dist = (h[:-1] + h[1:]) / 2
-    face_d = u[:-1] * u[1:] * g * (half[:-1] + half[1:]) / (1e10 * dist)
-    return pre, post, face_d
+# The scales and diffusivities that make Arbor 0.12's diffusion of a dv/dθ species the exact
+# solve of the axial tangent equation, (C/dt + G) S' = (C/dt) S, on an unbranched chain of
+# cylindrical CVs (docs/arbor.md derives them): returns (pre, post, face_d) per CV, per CV and
+# per span between neighbouring CVs' midpoints (m²/s).
+cv_scales = _recipe_function("cv_scales")
 
 
 def build_catalogue(gradmod, files, wrt, workdir, name="gm"):
