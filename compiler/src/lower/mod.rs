@@ -18,6 +18,7 @@ mod starts;
 mod stmts;
 pub mod units;
 mod verbatim;
+mod voltage_process;
 
 use std::collections::{HashMap, HashSet};
 
