@@ -41,3 +41,33 @@ pub fn reference_column(file: &str, column: &str) -> Vec<f64> {
         .map(|l| l.split(',').nth(j).unwrap().parse().unwrap())
         .collect()
 }
+
+/// `gradmod run --no-plot` of the model text `toml`, after each `(from, to)` of `paths` replaces a
+/// relative path of the text by an absolute one; the output folder (in the system's temporary
+/// directory, named after `tag` and the process). Fails the test with gradmod's message if the
+/// run fails.
+pub fn run_model_text(
+    toml: &str,
+    paths: &[(&str, &std::path::Path)],
+    tag: &str,
+) -> std::path::PathBuf {
+    let mut toml = toml.to_string();
+    for (from, to) in paths {
+        toml = toml.replace(from, to.to_str().unwrap());
+    }
+    let tmp = std::env::temp_dir();
+    let model = tmp.join(format!("gradmod-{tag}-{}.toml", std::process::id()));
+    std::fs::write(&model, toml).unwrap();
+    let out = tmp.join(format!("gradmod-{tag}-{}", std::process::id()));
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_gradmod"))
+        .args(["run", model.to_str().unwrap(), "--no-plot", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    out
+}

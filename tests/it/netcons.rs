@@ -265,24 +265,9 @@ fn csv_columns(path: &Path) -> std::collections::HashMap<String, Vec<f64>> {
 /// `gradmod run` of the model text `toml` (the reference model's, its mechanism path made
 /// absolute); the output folder.
 fn run_model(toml: &str, tag: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mech = root.join("tests/mechanisms/selfevent.mod");
-    let toml = toml.replace("../../../mechanisms/selfevent.mod", mech.to_str().unwrap());
-    let tmp = std::env::temp_dir();
-    let model = tmp.join(format!("gradmod-netcons-{tag}-{}.toml", std::process::id()));
-    std::fs::write(&model, toml).unwrap();
-    let out = tmp.join(format!("gradmod-netcons-{tag}-{}", std::process::id()));
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_gradmod"))
-        .args(["run", model.to_str().unwrap(), "--no-plot", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    out
+    let mech = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mechanisms/selfevent.mod");
+    let paths = [("../../../mechanisms/selfevent.mod", mech.as_path())];
+    crate::models::run_model_text(toml, &paths, &format!("netcons-{tag}"))
 }
 
 /// A model file's `netcons` entries are connections: SelfPulse driven through two of them by

@@ -394,25 +394,11 @@ fn izhikevich_tangents_match_finite_differences() {
 /// `gradmod run` of the model text `toml` (its path to NEURON's netstim.mod made absolute); the
 /// output folder.
 fn run_model(toml: &str, tag: &str, netstim: &Path) -> PathBuf {
-    let toml = toml.replace(
+    let paths = [(
         "../../../corpus/files/neuron__neuron_.data_share_modfile_netstim.mod",
-        netstim.to_str().unwrap(),
-    );
-    let tmp = std::env::temp_dir();
-    let model = tmp.join(format!("gradmod-spiking-{tag}-{}.toml", std::process::id()));
-    std::fs::write(&model, toml).unwrap();
-    let out = tmp.join(format!("gradmod-spiking-{tag}-{}", std::process::id()));
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_gradmod"))
-        .args(["run", model.to_str().unwrap(), "--no-plot", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    out
+        netstim,
+    )];
+    crate::models::run_model_text(toml, &paths, &format!("spiking-{tag}"))
 }
 
 /// NetStim driving an ExpSyn on an hh soma through a connection of the model file equals
