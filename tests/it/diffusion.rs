@@ -7,7 +7,6 @@
 use std::path::PathBuf;
 
 use gradmod::output::Traces;
-use gradmod::{Library, model, run};
 
 fn model_file() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/arbor/diffusion.toml")
@@ -15,13 +14,7 @@ fn model_file() -> PathBuf {
 
 /// The traces of the diffusion model with overrides.
 fn simulate(overrides: &[String]) -> Traces {
-    let m = model::Model::load(&model_file()).unwrap();
-    let overrides: Vec<_> = overrides
-        .iter()
-        .map(|s| model::Override::parse(s).unwrap())
-        .collect();
-    let built = model::build(&m, &Library::builtin(), &overrides).unwrap_or_else(|e| panic!("{e}"));
-    run::simulate(built, false).unwrap().0.remove(0).1
+    crate::models::simulate_model_file(&model_file(), overrides)
 }
 
 /// Arbor's Xd per CV (columns x0..x4), by row.

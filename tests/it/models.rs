@@ -71,3 +71,29 @@ pub fn run_model_text(
     );
     out
 }
+
+/// Column `j` of a CSV file with one header line.
+pub fn csv_column(path: &std::path::Path, j: usize) -> Vec<f64> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(j).unwrap().parse().unwrap())
+        .collect()
+}
+
+/// The traces of the first cell of the model file at `path`, built over the built-in library
+/// with the `--set` overrides `overrides`.
+pub fn simulate_model_file(
+    path: &std::path::Path,
+    overrides: &[String],
+) -> gradmod::output::Traces {
+    use gradmod::{Library, model, run};
+    let m = model::Model::load(path).unwrap();
+    let overrides: Vec<_> = overrides
+        .iter()
+        .map(|s| model::Override::parse(s).unwrap())
+        .collect();
+    let built = model::build(&m, &Library::builtin(), &overrides).unwrap_or_else(|e| panic!("{e}"));
+    run::simulate(built, false).unwrap().0.remove(0).1
+}

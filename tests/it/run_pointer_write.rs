@@ -5,11 +5,11 @@
 //! pointer into the synapse's weight, against central finite differences. Skipped when the corpus
 //! has not been fetched (tests/corpus/fetch.sh).
 
+use crate::models::{csv_column, max_abs_diff};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use gradmod::output::Traces;
-use gradmod::{Library, model, run};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/data/pointer_write")
@@ -24,24 +24,6 @@ fn corpus_fetched() -> bool {
     file.exists()
 }
 
-/// Column `j` of a CSV file with one header line.
-fn column(path: &Path, j: usize) -> Vec<f64> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').nth(j).unwrap().parse().unwrap())
-        .collect()
-}
-
-fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
-}
-
 /// v, the synapse's conductance and weight, and the adjuster's deltaw equal NEURON's, with the
 /// JIT and with the evaluator; the weight moves (up after pre-then-post pairs, down after
 /// post-then-pre), so the pointer is written.
@@ -51,7 +33,7 @@ fn pointer_write_matches_neuron() {
         return;
     }
     let reference = dir().join("songabbott.csv");
-    let w = column(&reference, 3);
+    let w = csv_column(&reference, 3);
     let (up, down) = (
         w.windows(2).any(|p| p[1] > p[0] + 1e-4),
         w.windows(2).any(|p| p[1] < p[0] - 1e-4),
@@ -76,8 +58,8 @@ fn pointer_write_matches_neuron() {
         );
         for (j, name) in ["v", "g", "w", "deltaw"].iter().enumerate() {
             let d = max_abs_diff(
-                &column(&out.join("traces.csv"), j + 1),
-                &column(&reference, j + 1),
+                &csv_column(&out.join("traces.csv"), j + 1),
+                &csv_column(&reference, j + 1),
             );
             println!("{engine}: max |{name} - NEURON| {d:.1e}");
             assert!(d < 1e-9, "{engine} {name}: {d:e}");
@@ -87,13 +69,8 @@ fn pointer_write_matches_neuron() {
 
 /// Runs the model with overrides (the default engine).
 fn simulate(overrides: &[&str]) -> Traces {
-    let m = model::Model::load(&dir().join("songabbott.toml")).unwrap();
-    let overrides: Vec<_> = overrides
-        .iter()
-        .map(|s| model::Override::parse(s).unwrap())
-        .collect();
-    let built = model::build(&m, &Library::builtin(), &overrides).unwrap_or_else(|e| panic!("{e}"));
-    run::simulate(built, false).unwrap().0.remove(0).1
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    crate::models::simulate_model_file(&dir().join("songabbott.toml"), &overrides)
 }
 
 /// The tangents of v and of the synapse's g and w with respect to the adjuster's aLTP and tauLTD

@@ -3,6 +3,7 @@
 //! current, tests/reference/data/ghk/) gradmod then reproduces NEURON's trace to rounding, which
 //! the exact slope cannot; for model A, whose currents are linear in v, both agree with NEURON.
 
+use crate::models::{csv_column, max_abs_diff};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -32,32 +33,15 @@ fn run(model: &Path, slope: &str, name: &str) -> Vec<f64> {
         "{}",
         String::from_utf8_lossy(&status.stderr)
     );
-    column(&out.join("traces.csv"), 1)
-}
-
-fn column(path: &Path, j: usize) -> Vec<f64> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').nth(j).unwrap().parse().unwrap())
-        .collect()
-}
-
-fn max_diff(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
+    csv_column(&out.join("traces.csv"), 1)
 }
 
 #[test]
 fn neuron_slope_reproduces_neuron_on_a_ghk_current() {
-    let neuron = column(&data("ghk/neuron.csv"), 1);
+    let neuron = csv_column(&data("ghk/neuron.csv"), 1);
     let model = data("ghk/ghk.toml");
-    let fd = max_diff(&run(&model, "neuron", "ghk-neuron"), &neuron);
-    let exact = max_diff(&run(&model, "symbolic", "ghk-symbolic"), &neuron);
+    let fd = max_abs_diff(&run(&model, "neuron", "ghk-neuron"), &neuron);
+    let exact = max_abs_diff(&run(&model, "symbolic", "ghk-symbolic"), &neuron);
     println!(
         "GHK: |v - NEURON| {fd:.1e} mV with NEURON's slope, {exact:.1e} mV with the exact one"
     );
@@ -70,10 +54,10 @@ fn neuron_slope_reproduces_neuron_on_a_ghk_current() {
 
 #[test]
 fn both_slopes_agree_with_neuron_on_model_a() {
-    let neuron = column(&data("A_hh_axon.csv"), 1);
+    let neuron = csv_column(&data("A_hh_axon.csv"), 1);
     let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/A_hh_axon.toml");
     for slope in ["symbolic", "neuron"] {
-        let d = max_diff(&run(&model, slope, &format!("a-{slope}")), &neuron);
+        let d = max_abs_diff(&run(&model, slope, &format!("a-{slope}")), &neuron);
         assert!(d < 1e-9, "{slope}: {d:e}");
     }
 }

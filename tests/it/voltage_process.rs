@@ -7,7 +7,6 @@
 use std::path::PathBuf;
 
 use gradmod::output::Traces;
-use gradmod::{Library, model, run};
 
 fn model_file(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -17,13 +16,7 @@ fn model_file(name: &str) -> PathBuf {
 
 /// The traces of model `name` with overrides.
 fn simulate(name: &str, overrides: &[String]) -> Traces {
-    let m = model::Model::load(&model_file(name)).unwrap();
-    let overrides: Vec<_> = overrides
-        .iter()
-        .map(|s| model::Override::parse(s).unwrap())
-        .collect();
-    let built = model::build(&m, &Library::builtin(), &overrides).unwrap_or_else(|e| panic!("{e}"));
-    run::simulate(built, false).unwrap().0.remove(0).1
+    crate::models::simulate_model_file(&model_file(name), overrides)
 }
 
 /// Arbor's v per probe (the columns after t), by row: every fourth step.
