@@ -15,7 +15,9 @@
 use std::collections::HashMap;
 
 use gradmod_compiler::back::kernels::{Body, Item, Sink, Source};
-use gradmod_compiler::ir::{ArrayId, BinOp, Expr, ExprArena, ExprId, Func, IonRole, UnOp, VarId};
+use gradmod_compiler::ir::{
+    ArrayId, BinOp, Expr, ExprArena, ExprId, Func, IonRole, TempId, UnOp, VarId,
+};
 use gradmod_compiler::sym::eval::{constant_exponent, is_int_exponent};
 
 /// Instances per chunk: the length of every register.
@@ -304,13 +306,14 @@ pub fn compile(body: &Body, arena: &ExprArena, point: bool) -> Program {
     let mut b = Builder {
         arena,
         vars: HashMap::new(),
+        temps: HashMap::new(),
         memo: HashMap::new(),
         constants: Vec::new(),
         next: 0,
         scopes: Vec::new(),
     };
     let mut sections: [Vec<Op>; 3] = Default::default();
-    let mut after_outer = (HashMap::new(), HashMap::new());
+    let mut after_outer = (HashMap::new(), HashMap::new(), HashMap::new());
     // The local arrays: consecutive registers, zeroed where the part holding the loops starts.
     let mut arrays = HashMap::new();
     for &(a, n) in &body.arrays {
@@ -323,7 +326,7 @@ pub fn compile(body: &Body, arena: &ExprArena, point: bool) -> Program {
         .enumerate()
     {
         if section == 2 {
-            after_outer = (b.vars.clone(), b.memo.clone());
+            after_outer = (b.vars.clone(), b.temps.clone(), b.memo.clone());
         }
         let mut ops = Vec::new();
         if section == array_part && !arrays.is_empty() {
@@ -343,7 +346,7 @@ pub fn compile(body: &Body, arena: &ExprArena, point: bool) -> Program {
     // The specialised per-direction part runs instead of the general one: it starts from what
     // the per-instance part left, and computes again what it shares with the general part.
     let unseeded = body.unseeded.as_ref().map(|items| {
-        (b.vars, b.memo) = after_outer;
+        (b.vars, b.temps, b.memo) = after_outer;
         let mut ops = Vec::new();
         for item in items {
             b.item(item, &mut ops);
@@ -404,8 +407,10 @@ fn reads_what_it_writes(body: &Body) -> bool {
 /// Builds register code with virtual registers, one per value.
 struct Builder<'a> {
     arena: &'a ExprArena,
-    /// The register holding each variable loaded or bound.
+    /// The register holding each variable loaded.
     vars: HashMap<VarId, Reg>,
+    /// The register holding each temporary bound.
+    temps: HashMap<TempId, Reg>,
     /// The register holding each expression computed so far.
     memo: HashMap<ExprId, Reg>,
     constants: Vec<(Reg, f64)>,
@@ -435,14 +440,14 @@ impl Builder<'_> {
             }
             Item::Let { var, value } => {
                 let r = self.expr(value, ops);
-                self.vars.insert(var, r);
+                self.temps.insert(var, r);
             }
             Item::Store { value, sink } => {
                 let src = self.expr(value, ops);
                 match sink {
                     // A coefficient bound once per instance: later values read its register.
                     Sink::Let(t) => {
-                        self.vars.insert(t, src);
+                        self.temps.insert(t, src);
                     }
                     sink => ops.push(Op::Store { src, sink }),
                 }
@@ -468,11 +473,11 @@ impl Builder<'_> {
         match *item {
             Item::Set { var, value } => {
                 let src = self.expr(value, ops);
-                let dst = match self.vars.get(&var) {
+                let dst = match self.temps.get(&var) {
                     Some(&r) => r,
                     None => {
                         let r = self.fresh();
-                        self.vars.insert(var, r);
+                        self.temps.insert(var, r);
                         r
                     }
                 };
@@ -484,7 +489,7 @@ impl Builder<'_> {
                 let from = self.expr(from, ops);
                 let to = self.expr(to, ops);
                 let (c, last) = (self.fresh(), self.fresh());
-                self.vars.insert(counter, c);
+                self.temps.insert(counter, c);
                 open.push(ops.len());
                 self.scopes.push(self.memo.clone());
                 ops.push(Op::LoopStart {
@@ -521,7 +526,7 @@ impl Builder<'_> {
                     len,
                     index,
                 });
-                self.vars.insert(var, dst);
+                self.temps.insert(var, dst);
             }
             Item::SetElement {
                 array,
@@ -567,6 +572,12 @@ impl Builder<'_> {
             Expr::Var(v) => match self.vars.get(&v) {
                 Some(&r) => r,
                 // A variable no load names reads as 0, as a LOCAL read before it is assigned.
+                None => self.constant(0.0),
+            },
+            // A plan binds every temporary before it reads it; one unbound would read as 0,
+            // as a variable does.
+            Expr::Temp(t) => match self.temps.get(&t) {
+                Some(&r) => r,
                 None => self.constant(0.0),
             },
             Expr::Unary(op, a) => {

@@ -12,6 +12,20 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct VarId(pub u32);
 
+/// A temporary of a kernel plan ([`crate::back::kernels`]): a value the plan's code binds once
+/// (a shared subexpression, a coefficient, a loop's counter or slot, an element read), numbered
+/// per kernel body. Never a variable of the module: a module's statements hold no temporaries
+/// (the validator rejects them), so no stage before the kernel plans sees one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TempId(pub u32);
+
+impl TempId {
+    /// The index of this temporary among its body's temporaries.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// An expression: an index into an [`ExprArena`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ExprId(pub u32);
@@ -220,6 +234,8 @@ pub enum Expr {
     Num(Num),
     /// The current value of a variable.
     Var(VarId),
+    /// The value of a kernel plan's temporary (only in the expressions of kernel plans).
+    Temp(TempId),
     /// A unary operator applied to an expression.
     Unary(UnOp, ExprId),
     /// A binary operator applied to two expressions.
@@ -241,7 +257,7 @@ impl Expr {
     /// The operands of this node, in order (condition, then, otherwise for a select).
     pub fn children(&self) -> impl Iterator<Item = ExprId> + use<> {
         let (ids, n) = match *self {
-            Expr::Num(_) | Expr::Var(_) => ([ExprId(0); 3], 0),
+            Expr::Num(_) | Expr::Var(_) | Expr::Temp(_) => ([ExprId(0); 3], 0),
             Expr::Unary(_, a) | Expr::Call(_, a) => ([a, a, a], 1),
             Expr::Binary(_, a, b) => ([a, b, b], 2),
             Expr::Select {
@@ -357,6 +373,11 @@ impl ExprArena {
     /// A variable reference.
     pub fn var(&mut self, v: VarId) -> ExprId {
         self.intern(Expr::Var(v))
+    }
+
+    /// A reference to a kernel plan's temporary.
+    pub fn temp(&mut self, t: TempId) -> ExprId {
+        self.intern(Expr::Temp(t))
     }
 
     /// `a op b`, without simplification.

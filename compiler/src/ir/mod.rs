@@ -15,7 +15,7 @@ mod stmt;
 mod validate;
 mod var;
 
-pub use expr::{BinOp, Expr, ExprArena, ExprId, Func, Num, UnOp, VarId};
+pub use expr::{BinOp, Expr, ExprArena, ExprId, Func, Num, TempId, UnOp, VarId};
 pub use stmt::{
     Block, BlockId, BlockKind, NetReceive, SolveMethod, Stmt, StmtKind, Term, assigned_vars,
     indexed_arrays,

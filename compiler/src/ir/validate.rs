@@ -32,6 +32,14 @@ pub fn validate(m: &Module) -> Result<(), Diagnostics> {
                     ));
                 }
             }
+            Expr::Temp(t) => diags.push(Diagnostic::error(
+                m.span,
+                format!(
+                    "internal: expression {id} names temporary {} (temporaries belong to kernel \
+                     plans, not to a module)",
+                    t.0
+                ),
+            )),
             Expr::Unary(_, a) | Expr::Call(_, a) => check_child(a),
             Expr::Binary(_, a, b) => {
                 check_child(a);

@@ -395,6 +395,7 @@ pub fn rebuild_node(ar: &mut ExprArena, node: Expr, map: impl Fn(ExprId) -> Expr
     match node {
         Expr::Num(Num(x)) => ar.num(x),
         Expr::Var(v) => ar.var(v),
+        Expr::Temp(t) => ar.temp(t),
         Expr::Unary(op, a) => unary(ar, op, map(a)),
         Expr::Binary(op, a, b) => binary(ar, op, map(a), map(b)),
         Expr::Call(f, a) => call(ar, f, map(a)),

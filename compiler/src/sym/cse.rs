@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::ir::expr::{Expr, ExprArena, ExprId, UnOp, VarId};
+use crate::ir::expr::{Expr, ExprArena, ExprId, TempId, UnOp};
 
 /// The shared subexpressions to name when emitting a set of roots.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -19,22 +19,24 @@ pub struct CsePlan {
     set: HashSet<ExprId>,
 }
 
-/// Straight-line code: `let v = e;` for each binding in order, then the roots, all expressed over
-/// the original variables and the bound ones.
+/// Straight-line code: `let t = e;` for each binding in order, then the roots, all expressed over
+/// the original variables and the temporaries bound.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LetChain {
-    /// The bindings in evaluation order; each expression reads only variables bound before it
-    /// (or the expression's own free variables).
-    pub lets: Vec<(VarId, ExprId)>,
-    /// The roots, rewritten to read the bound variables.
+    /// The bindings in evaluation order; each expression reads only temporaries bound before it
+    /// (and the expression's own free variables).
+    pub lets: Vec<(TempId, ExprId)>,
+    /// The roots, rewritten to read the temporaries.
     pub roots: Vec<ExprId>,
 }
 
-/// Whether a node is too cheap to be worth a name: a constant, a variable, or the negation of one.
+/// Whether a node is too cheap to be worth a name: a constant, a variable, a temporary, or the
+/// negation of one.
 fn trivial(ar: &ExprArena, e: ExprId) -> bool {
+    let leaf = |x: Expr| matches!(x, Expr::Num(_) | Expr::Var(_) | Expr::Temp(_));
     match ar.get(e) {
-        Expr::Num(_) | Expr::Var(_) => true,
-        Expr::Unary(UnOp::Neg, a) => matches!(ar.get(a), Expr::Num(_) | Expr::Var(_)),
+        x if leaf(x) => true,
+        Expr::Unary(UnOp::Neg, a) => leaf(ar.get(a)),
         _ => false,
     }
 }
@@ -76,25 +78,25 @@ impl CsePlan {
         self.set.contains(&e)
     }
 
-    /// The plan as straight-line code: each temporary gets a fresh variable from `fresh` (called
-    /// once per temporary, in order), and every expression is rewritten to read those variables
-    /// instead of recomputing the shared nodes. Nodes are interned as they are, unsimplified, so
+    /// The plan as straight-line code: each shared node gets a fresh temporary from `fresh`
+    /// (called once per node, in order), and every expression is rewritten to read those
+    /// temporaries instead of recomputing the shared nodes. Nodes are interned as they are, unsimplified, so
     /// the code computes exactly what the roots compute.
     pub fn to_let_chain(
         &self,
         ar: &mut ExprArena,
         roots: &[ExprId],
-        fresh: &mut dyn FnMut() -> VarId,
+        fresh: &mut dyn FnMut() -> TempId,
     ) -> LetChain {
         let order = ar.reachable(roots);
         // `inline[id]`: the node rewritten with its operands replaced by their names if any.
-        // `named[id]`: what a user of the node refers to (the temporary's variable, or `inline`).
+        // `named[id]`: what a user of the node refers to (its temporary, or `inline`).
         let mut named: HashMap<ExprId, ExprId> = HashMap::with_capacity(order.len());
         let mut lets = Vec::with_capacity(self.temps.len());
         for id in order {
             let node = ar.get(id);
             let inline = match node {
-                Expr::Num(_) | Expr::Var(_) => id,
+                Expr::Num(_) | Expr::Var(_) | Expr::Temp(_) => id,
                 Expr::Unary(op, a) => ar.unary(op, named[&a]),
                 Expr::Binary(op, a, b) => ar.binary(op, named[&a], named[&b]),
                 Expr::Call(f, a) => ar.call(f, named[&a]),
@@ -105,9 +107,9 @@ impl CsePlan {
                 } => ar.select(named[&cond], named[&then], named[&otherwise]),
             };
             let name = if self.is_temp(id) {
-                let v = fresh();
-                lets.push((v, inline));
-                ar.var(v)
+                let t = fresh();
+                lets.push((t, inline));
+                ar.temp(t)
             } else {
                 inline
             };

@@ -129,7 +129,9 @@ fn derivative_of(
 ) -> ExprId {
     let node = ar.get(e);
     match node {
-        Expr::Num(_) => zero,
+        // A kernel plan's temporary is bound after every derivative is taken, from values no
+        // variable being differentiated moves (a coefficient of the tangent inputs).
+        Expr::Num(_) | Expr::Temp(_) => zero,
         Expr::Var(v) => seed(v).unwrap_or(zero),
         Expr::Unary(UnOp::Neg, a) => neg(ar, d[&a]),
         Expr::Unary(UnOp::Not, _) => zero,

@@ -164,6 +164,8 @@ pub fn eval_dual(arena: &ExprArena, e: ExprId, env: &dyn Fn(VarId) -> Dual) -> D
         let x = match node {
             Expr::Num(n) => Dual::constant(n.0),
             Expr::Var(v) => env(v),
+            // A temporary has no value outside its kernel plan.
+            Expr::Temp(_) => Dual::constant(f64::NAN),
             Expr::Unary(op, a) => dual_unary(op, val[&a]),
             Expr::Binary(op, a, b) => {
                 dual_binary(op, val[&a], val[&b], exponent_is_const(arena, node))

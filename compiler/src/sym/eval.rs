@@ -172,6 +172,8 @@ pub fn eval_many(arena: &ExprArena, roots: &[ExprId], env: &dyn Fn(VarId) -> f64
         let x = match node {
             Expr::Num(n) => n.0,
             Expr::Var(v) => env(v),
+            // A temporary has no value outside its kernel plan.
+            Expr::Temp(_) => f64::NAN,
             _ if !ready => {
                 stack.push((id, true));
                 stack.extend(

@@ -39,7 +39,7 @@ pub fn is_linear_in(ar: &mut ExprArena, e: ExprId, var: VarId) -> Option<(ExprId
                 let one = ar.num(1.0);
                 Some(Some((one, zero)))
             }
-            Expr::Var(_) => None,
+            Expr::Var(_) | Expr::Temp(_) => None,
             _ if !node.children().any(|c| lin[&c].is_some()) => None,
             Expr::Unary(UnOp::Neg, a) => {
                 let (_, l) = parts(a);

@@ -113,7 +113,7 @@ pub fn to_nmodl_with(
             Expr::Num(n) => format_num(n.0).1,
             Expr::Unary(..) => UNARY,
             Expr::Binary(op, ..) => infix(op).map_or(ATOM, |(_, p)| p),
-            Expr::Var(_) | Expr::Call(..) | Expr::Select { .. } => ATOM,
+            Expr::Var(_) | Expr::Temp(_) | Expr::Call(..) | Expr::Select { .. } => ATOM,
         }
     };
     let mut out = String::new();
@@ -141,6 +141,7 @@ pub fn to_nmodl_with(
         match ar.get(id) {
             Expr::Num(n) => out.push_str(&format_num(n.0).0),
             Expr::Var(v) => out.push_str(&names(v)),
+            Expr::Temp(t) => out.push_str(&format!("tmp{}", t.0)),
             Expr::Unary(op, a) => {
                 operand(&mut stack, a, prec(a) <= UNARY);
                 stack.push(Task::Text(if op == UnOp::Neg { "-" } else { "!" }));

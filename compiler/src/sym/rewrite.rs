@@ -123,7 +123,7 @@ pub fn substitute_zeros(
         let is_zero = |e: ExprId| e == zero;
         let new = match node {
             Expr::Var(v) if zeros.contains(&v) => zero,
-            Expr::Num(_) | Expr::Var(_) => id,
+            Expr::Num(_) | Expr::Var(_) | Expr::Temp(_) => id,
             _ if node.children().all(|c| map[&c] == c) => id,
             Expr::Binary(op, a, b) => {
                 let (a, b) = (map[&a], map[&b]);

@@ -258,6 +258,7 @@ pub fn value_and_error_scale(ar: &ExprArena, e: ExprId, env: &dyn Fn(VarId) -> f
         let r = match node {
             Expr::Num(n) => (n.0, 0.0),
             Expr::Var(v) => (env(v), 0.0),
+            Expr::Temp(_) => unreachable!("no temporaries in generated trees"),
             Expr::Unary(op, a) => {
                 let (x, s) = val[&a];
                 let d = dual_unary(op, Dual::new(x, 1.0));
@@ -319,6 +320,7 @@ pub fn dual_and_error_scale(
         let r = match node {
             Expr::Num(n) => (n.0, 0.0, 0.0),
             Expr::Var(v) => (env(v), if v == var { 1.0 } else { 0.0 }, 0.0),
+            Expr::Temp(_) => unreachable!("no temporaries in generated trees"),
             Expr::Unary(op, a) => {
                 let va = val[&a];
                 let p = dual_unary(op, Dual::new(va.0, 1.0));

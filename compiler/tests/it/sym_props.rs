@@ -15,7 +15,7 @@ use crate::sym_common::value_and_error_scale as scale;
 use crate::sym_common::{
     Names, Tree, dual_and_error_scale, eval_at, parse, point_strategy, tree_strategy,
 };
-use gradmod_compiler::ir::expr::{BinOp, Expr, ExprArena, ExprId, Func, UnOp, VarId};
+use gradmod_compiler::ir::expr::{BinOp, Expr, ExprArena, ExprId, Func, TempId, UnOp, VarId};
 use gradmod_compiler::sym::{
     self, build, depends_on, diff, dual, eval, eval_many, free_vars, is_linear_in, substitute,
     to_nmodl,
@@ -250,7 +250,7 @@ fn every_entry_point_accepts_every_expression() {
             let j = sym::jacobian(&mut ar, &[e, s], &[VarId(0), VarId(1)]);
             let _ = is_linear_in(&mut ar, e, VarId(0));
             let plan = sym::cse(&ar, &[e, s, d, j[0][0]]);
-            let _ = plan.to_let_chain(&mut ar, &[e, d], &mut || VarId(99));
+            let _ = plan.to_let_chain(&mut ar, &[e, d], &mut || TempId(99));
             let _ = to_nmodl(&ar, e, &|v| format!("v{}", v.0));
             let _ = to_nmodl(&ar, d, &|v| format!("v{}", v.0));
             for xs in &points {
@@ -367,6 +367,28 @@ fn printing_round_trips_through_parsing() {
         .unwrap();
 }
 
+/// `e` with every temporary replaced by its definition in `temps` (itself free of temporaries),
+/// rebuilt without simplification; a temporary not yet bound is an error of the let chain.
+fn bind_temps(ar: &mut ExprArena, e: ExprId, temps: &HashMap<TempId, ExprId>) -> ExprId {
+    let mut map: HashMap<ExprId, ExprId> = HashMap::new();
+    for id in ar.reachable(&[e]) {
+        let new = match ar.get(id) {
+            Expr::Temp(t) => *temps.get(&t).expect("read before binding"),
+            Expr::Num(_) | Expr::Var(_) => id,
+            Expr::Unary(op, a) => ar.unary(op, map[&a]),
+            Expr::Binary(op, a, b) => ar.binary(op, map[&a], map[&b]),
+            Expr::Call(f, a) => ar.call(f, map[&a]),
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => ar.select(map[&cond], map[&then], map[&otherwise]),
+        };
+        map.insert(id, new);
+    }
+    map[&e]
+}
+
 #[test]
 fn cse_let_chains_compute_the_roots() {
     let temps = Cell::new(0usize);
@@ -378,23 +400,23 @@ fn cse_let_chains_compute_the_roots() {
             roots.extend((0..NVARS).map(|k| diff(&mut ar, e, VarId(k as u32))));
             let plan = sym::cse(&ar, &roots);
             temps.set(temps.get() + plan.temps.len());
-            let mut next = 100u32;
+            let mut next = 0u32;
             let chain = plan.to_let_chain(&mut ar, &roots, &mut || {
                 next += 1;
-                VarId(next - 1)
+                TempId(next - 1)
             });
             prop_assert_eq!(chain.lets.len(), plan.temps.len());
             for xs in &points {
                 let want = eval_many(&ar, &roots, &|v| xs[v.index()]);
-                let mut env: HashMap<VarId, f64> =
-                    (0..NVARS).map(|k| (VarId(k as u32), xs[k])).collect();
-                for &(v, def) in &chain.lets {
+                let mut temps: HashMap<TempId, ExprId> = HashMap::new();
+                for &(t, def) in &chain.lets {
                     // Every read is of an input or an earlier binding.
-                    let x = eval(&ar, def, &|u| *env.get(&u).expect("read before binding"));
-                    env.insert(v, x);
+                    let def = bind_temps(&mut ar, def, &temps);
+                    temps.insert(t, def);
                 }
                 for (r, w) in chain.roots.iter().zip(&want) {
-                    let got = eval(&ar, *r, &|u| env[&u]);
+                    let r = bind_temps(&mut ar, *r, &temps);
+                    let got = eval(&ar, r, &|u| xs[u.index()]);
                     prop_assert!(same(got, *w), "root {got} vs {w}");
                 }
             }

@@ -57,7 +57,7 @@ fn hoist(
     }
     let node = m.exprs.get(e);
     let result = match node {
-        Expr::Num(_) | Expr::Var(_) => e,
+        Expr::Num(_) | Expr::Var(_) | Expr::Temp(_) => e,
         Expr::Unary(op, a) => {
             let a = hoist(m, a, out, memo, span);
             m.exprs.intern(Expr::Unary(op, a))

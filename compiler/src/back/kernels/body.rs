@@ -11,8 +11,8 @@ use std::collections::{HashMap, HashSet};
 use super::layout::{Layout, ion_binding};
 use super::reduce::reduce;
 use super::seq::Seq;
-use super::{Body, Item, Sink, Source, Temp};
-use crate::ir::{Builtin, Expr, ExprArena, ExprId, Module, VarId, VarKind};
+use super::{Body, Item, Sink, Source, TempKind};
+use crate::ir::{Builtin, Expr, ExprArena, ExprId, Module, TempId, VarId, VarKind};
 use crate::sym::{cse, cse_with, free_vars, substitute_zeros};
 
 /// An output of a kernel: its value, whether it belongs inside the loop over tangent
@@ -38,7 +38,7 @@ fn linearize(
     ar: &mut ExprArena,
     outputs: Vec<Output>,
     tangent: &dyn Fn(VarId) -> bool,
-    coef: &mut dyn FnMut() -> VarId,
+    coef: &mut dyn FnMut() -> TempId,
 ) -> (Vec<Output>, Vec<Output>) {
     let tangent_inputs = |ar: &ExprArena, e: ExprId| -> Vec<VarId> {
         let mut vs: Vec<VarId> = ar
@@ -54,7 +54,7 @@ fn linearize(
     };
     let mut out = Vec::with_capacity(outputs.len());
     let mut coefficients: Vec<Output> = Vec::new();
-    let mut named: HashMap<ExprId, VarId> = HashMap::new();
+    let mut named: HashMap<ExprId, TempId> = HashMap::new();
     for (root, in_loop, sink) in outputs {
         let inputs = if in_loop {
             tangent_inputs(ar, root)
@@ -89,7 +89,7 @@ fn linearize(
                         coefficients.push((c, false, Sink::Let(t)));
                         t
                     });
-                    let cv = ar.var(t);
+                    let cv = ar.temp(t);
                     ar.binary(crate::ir::BinOp::Mul, cv, d)
                 }
             };
@@ -104,13 +104,52 @@ fn linearize(
     (coefficients, out)
 }
 
-/// The variables (module variables and temporaries) that computing `roots` reads through the
-/// bindings of `lets`: the free variables of the roots, and of every binding so read.
-fn needed(ar: &ExprArena, lets: &[(VarId, ExprId)], roots: &[ExprId]) -> HashSet<VarId> {
-    let mut need: HashSet<VarId> = roots.iter().flat_map(|&r| free_vars(ar, r)).collect();
+/// The temporaries `e` reads.
+fn free_temps(ar: &ExprArena, e: ExprId) -> impl Iterator<Item = TempId> + '_ {
+    ar.reachable(&[e])
+        .into_iter()
+        .filter_map(|id| match ar.get(id) {
+            Expr::Temp(t) => Some(t),
+            _ => None,
+        })
+}
+
+/// The variables and the temporaries `e` reads, in one traversal.
+fn leaves(ar: &ExprArena, e: ExprId) -> (Vec<VarId>, Vec<TempId>) {
+    let (mut vars, mut temps) = (Vec::new(), Vec::new());
+    for id in ar.reachable(&[e]) {
+        match ar.get(id) {
+            Expr::Var(v) => vars.push(v),
+            Expr::Temp(t) => temps.push(t),
+            _ => {}
+        }
+    }
+    (vars, temps)
+}
+
+/// What computing some roots reads through the bindings of a let chain.
+#[derive(Default)]
+struct Needed {
+    /// The module's variables read.
+    vars: HashSet<VarId>,
+    /// The temporaries read.
+    temps: HashSet<TempId>,
+}
+
+/// The variables and temporaries that computing `roots` reads through the bindings of `lets`:
+/// the free variables and temporaries of the roots, and of every binding so read.
+fn needed(ar: &ExprArena, lets: &[(TempId, ExprId)], roots: &[ExprId]) -> Needed {
+    let mut need = Needed::default();
+    let note = |need: &mut Needed, e: ExprId| {
+        need.vars.extend(free_vars(ar, e));
+        need.temps.extend(free_temps(ar, e));
+    };
+    for &r in roots {
+        note(&mut need, r);
+    }
     for &(t, e) in lets.iter().rev() {
-        if need.contains(&t) {
-            need.extend(free_vars(ar, e));
+        if need.temps.contains(&t) {
+            note(&mut need, e);
         }
     }
     need
@@ -120,7 +159,7 @@ fn needed(ar: &ExprArena, lets: &[(VarId, ExprId)], roots: &[ExprId]) -> HashSet
 /// slots nothing but their own assignments reads, to a fixed point.
 fn prune(ar: &ExprArena, mut items: Vec<Item>) -> Vec<Item> {
     loop {
-        let mut used: HashSet<VarId> = HashSet::new();
+        let mut used: HashSet<TempId> = HashSet::new();
         let mut keep = vec![true; items.len()];
         for (i, item) in items.iter().enumerate().rev() {
             keep[i] = match *item {
@@ -129,16 +168,12 @@ fn prune(ar: &ExprArena, mut items: Vec<Item>) -> Vec<Item> {
             };
             if keep[i] {
                 for e in item.exprs() {
-                    for id in ar.reachable(&[e]) {
-                        if let Expr::Var(v) = ar.get(id) {
-                            used.insert(v);
-                        }
-                    }
+                    used.extend(free_temps(ar, e));
                 }
             }
         }
         // A slot is needed where something other than its own assignments reads it.
-        let mut read: HashSet<VarId> = HashSet::new();
+        let mut read: HashSet<TempId> = HashSet::new();
         for (item, &k) in items.iter().zip(&keep) {
             if !k {
                 continue;
@@ -148,13 +183,7 @@ fn prune(ar: &ExprArena, mut items: Vec<Item>) -> Vec<Item> {
                 _ => None,
             };
             for e in item.exprs() {
-                for id in ar.reachable(&[e]) {
-                    if let Expr::Var(v) = ar.get(id)
-                        && Some(v) != own
-                    {
-                        read.insert(v);
-                    }
-                }
+                read.extend(free_temps(ar, e).filter(|&t| Some(t) != own));
             }
         }
         for (item, k) in items.iter().zip(keep.iter_mut()) {
@@ -217,18 +246,12 @@ impl KernelWriter<'_> {
         tangent: &dyn Fn(VarId) -> bool,
         seeds: &HashSet<VarId>,
     ) -> Body {
-        let nvars = self.m.vars.len();
-        // Temporaries are numbered after the module's variables.
-        let base = nvars as u32;
-        let mut body = Body {
-            first_temp: base,
-            ..Body::default()
-        };
+        let mut body = Body::default();
         let temps = std::cell::RefCell::new(Vec::new());
-        let fresh = |kind: Temp| {
+        let fresh = |kind: TempKind| {
             let mut temps = temps.borrow_mut();
             temps.push(kind);
-            VarId(base + temps.len() as u32 - 1)
+            TempId(temps.len() as u32 - 1)
         };
         // The outputs inside the loop with every seed zero; an accumulation of a zero is left
         // out (it would add nothing).
@@ -254,7 +277,7 @@ impl KernelWriter<'_> {
         let ngeneral = outputs.len();
         let all: Vec<Output> = outputs.into_iter().chain(unseeded).collect();
         let (coefficients, mut rewritten) =
-            linearize(ar, all, tangent, &mut || fresh(Temp::Coefficient));
+            linearize(ar, all, tangent, &mut || fresh(TempKind::Coefficient));
         let unseeded = rewritten.split_off(ngeneral);
         let outputs: Vec<Output> = coefficients.into_iter().chain(rewritten).collect();
         let nfirst = outputs.len();
@@ -265,38 +288,17 @@ impl KernelWriter<'_> {
             .chain(&unseeded)
             .map(|&(_, in_loop, sink)| !in_loop && !matches!(sink, Sink::Let(_)))
             .collect();
-        let (roots, hoist) = reduce(ar, &roots, &primal, &|v| {
-            v.index() < nvars && self.uniform(v, tangent)
-        });
+        let (roots, hoist) = reduce(ar, &roots, &primal, &|v| self.uniform(v, tangent));
         let plan = cse_with(ar, &roots, &|_, id| hoist.contains(&id));
-        let chain = plan.to_let_chain(ar, &roots, &mut || fresh(Temp::Shared));
+        let chain = plan.to_let_chain(ar, &roots, &mut || fresh(TempKind::Shared));
         body.temps = temps.into_inner();
 
         // Which temporaries depend on tangent inputs, and which variables are read.
-        let mut inner_vars: HashSet<VarId> = HashSet::new();
+        let mut inner_temps: HashSet<TempId> = HashSet::new();
         let mut reads: std::collections::BTreeSet<VarId> = Default::default();
-        let free = |e: ExprId, ar: &ExprArena| -> Vec<VarId> {
-            ar.reachable(&[e])
-                .into_iter()
-                .filter_map(|id| match ar.get(id) {
-                    Expr::Var(v) => Some(v),
-                    _ => None,
-                })
-                .collect()
-        };
-        let is_inner = |e: ExprId, inner_vars: &HashSet<VarId>| {
-            free(e, ar)
-                .into_iter()
-                .any(|v| inner_vars.contains(&v) || (v.index() < nvars && tangent(v)))
-        };
         // Values that are the same for every instance (from t, dt, celsius and constants) are
         // computed once, before the loop over instances.
-        let mut uniform_temps: HashSet<VarId> = HashSet::new();
-        let is_uniform = |e: ExprId, uniform_temps: &HashSet<VarId>| {
-            free(e, ar).into_iter().all(|v| {
-                uniform_temps.contains(&v) || (v.index() < nvars && self.uniform(v, tangent))
-            })
-        };
+        let mut uniform_temps: HashSet<TempId> = HashSet::new();
         // What each variant of the loop's part reads: the general part the stores inside the
         // loop of `outputs`, the specialised one those of `unseeded`.
         let (first_roots, unseeded_roots) = chain.roots.split_at(nfirst);
@@ -313,17 +315,22 @@ impl KernelWriter<'_> {
         let mut lets_inner = Vec::new();
         let mut lets_unseeded = Vec::new();
         for &(t, e) in &chain.lets {
-            reads.extend(free(e, ar).into_iter().filter(|v| v.index() < nvars));
+            let (vars, temps) = leaves(ar, e);
             let item = Item::Let { var: t, value: e };
-            if is_inner(e, &inner_vars) {
-                inner_vars.insert(t);
-                if !specialise || need_general.contains(&t) {
+            let is_inner = temps.iter().any(|t| inner_temps.contains(t))
+                || vars.iter().any(|&v| tangent(v));
+            let is_uniform = temps.iter().all(|t| uniform_temps.contains(t))
+                && vars.iter().all(|&v| self.uniform(v, tangent));
+            reads.extend(vars);
+            if is_inner {
+                inner_temps.insert(t);
+                if !specialise || need_general.temps.contains(&t) {
                     lets_inner.push(item);
                 }
-                if need_unseeded.contains(&t) {
+                if need_unseeded.temps.contains(&t) {
                     lets_unseeded.push(item);
                 }
-            } else if is_uniform(e, &uniform_temps) {
+            } else if is_uniform {
                 uniform_temps.insert(t);
                 lets_pre.push(item);
             } else {
@@ -333,7 +340,7 @@ impl KernelWriter<'_> {
         let mut stores_outer = Vec::new();
         let mut stores_inner = Vec::new();
         for (&(_, in_loop, sink), &root) in outputs.iter().zip(first_roots) {
-            reads.extend(free(root, ar).into_iter().filter(|v| v.index() < nvars));
+            reads.extend(free_vars(ar, root));
             let item = Item::Store { value: root, sink };
             if in_loop {
                 stores_inner.push(item);
@@ -343,7 +350,7 @@ impl KernelWriter<'_> {
         }
         let mut stores_unseeded = Vec::new();
         for (&(_, _, sink), &root) in unseeded.iter().zip(unseeded_roots) {
-            reads.extend(free(root, ar).into_iter().filter(|v| v.index() < nvars));
+            reads.extend(free_vars(ar, root));
             stores_unseeded.push(Item::Store { value: root, sink });
         }
         let mut loads_pre = Vec::new();
@@ -355,10 +362,10 @@ impl KernelWriter<'_> {
             body.note_load(from);
             let item = Item::Load { var: v, from };
             if tangent(v) {
-                if !specialise || need_general.contains(&v) {
+                if !specialise || need_general.vars.contains(&v) {
                     loads_inner.push(item);
                 }
-                if need_unseeded.contains(&v) {
+                if need_unseeded.vars.contains(&v) {
                     loads_unseeded.push(item);
                 }
             } else if self.uniform(v, tangent) {
@@ -388,8 +395,6 @@ impl KernelWriter<'_> {
         load: Loader,
         tangent: &dyn Fn(VarId) -> bool,
     ) -> Body {
-        let nvars = self.m.vars.len();
-        let base = nvars as u32;
         let arrays: Vec<(crate::ir::ArrayId, usize)> = seq
             .arrays()
             .into_iter()
@@ -398,8 +403,8 @@ impl KernelWriter<'_> {
         let temps = std::cell::RefCell::new(seq.temps);
         let fresh = || {
             let mut temps = temps.borrow_mut();
-            temps.push(Temp::Shared);
-            VarId(base + temps.len() as u32 - 1)
+            temps.push(TempKind::Shared);
+            TempId(temps.len() as u32 - 1)
         };
         let roots: Vec<ExprId> = outputs.iter().map(|o| o.0).collect();
         let plan = cse(ar, &roots);
@@ -424,14 +429,11 @@ impl KernelWriter<'_> {
         let mut reads: std::collections::BTreeSet<VarId> = Default::default();
         let roots: Vec<ExprId> = items.iter().flat_map(Item::exprs).collect();
         for id in ar.reachable(&roots) {
-            if let Expr::Var(v) = ar.get(id)
-                && v.index() < nvars
-            {
+            if let Expr::Var(v) = ar.get(id) {
                 reads.insert(v);
             }
         }
         let mut body = Body {
-            first_temp: base,
             temps: temps.into_inner(),
             arrays,
             ..Body::default()

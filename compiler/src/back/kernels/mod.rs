@@ -27,7 +27,7 @@ mod tangent;
 use std::collections::{BTreeSet, HashSet};
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::ir::{ArrayId, ExprArena, ExprId, IonRole, VarId};
+use crate::ir::{ArrayId, ExprArena, ExprId, IonRole, TempId, VarId};
 use crate::passes::Passed;
 use body::KernelWriter;
 pub use exec::EmitKind;
@@ -83,7 +83,7 @@ pub enum Source {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Sink {
     /// Binds the value to a temporary (a coefficient computed once per instance).
-    Let(VarId),
+    Let(TempId),
     /// Stores the value in a field at instance j.
     Field(usize),
     /// Stores the value in a field and in an ion array at the CV (a state that is an ion
@@ -161,7 +161,7 @@ pub enum Item {
     /// `let var = value` for a shared subexpression (`var` is a temporary).
     Let {
         /// The temporary.
-        var: VarId,
+        var: TempId,
         /// Its value.
         value: ExprId,
     },
@@ -176,7 +176,7 @@ pub enum Item {
     /// more than once: first before its loop, then at the end of each iteration).
     Set {
         /// The slot.
-        var: VarId,
+        var: TempId,
         /// Its new value.
         value: ExprId,
     },
@@ -185,7 +185,7 @@ pub enum Item {
     /// matching [`Item::LoopEnd`] are its body.
     LoopStart {
         /// The counter (a temporary).
-        counter: VarId,
+        counter: TempId,
         /// The first value.
         from: ExprId,
         /// The last value.
@@ -198,7 +198,7 @@ pub enum Item {
     /// value (docs/DESIGN.md, "Loops and arrays indexed at run time").
     GetElement {
         /// The temporary bound.
-        var: VarId,
+        var: TempId,
         /// The array.
         array: ArrayId,
         /// The index.
@@ -233,7 +233,7 @@ impl Item {
 
 /// What a temporary of a body names, for back ends that name them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Temp {
+pub enum TempKind {
     /// The coefficient of a tangent input in an output linear in the tangent inputs.
     Coefficient,
     /// A shared subexpression.
@@ -262,10 +262,8 @@ pub struct Body {
     pub uses_weight: bool,
     /// The ion slots (positions in the module's USEIONs) the code reads or writes.
     pub ion_slots: BTreeSet<usize>,
-    /// The temporaries: temporary i is `VarId(first_temp + i)`, past the module's variables.
-    pub temps: Vec<Temp>,
-    /// The id of the first temporary (the number of the module's variables).
-    pub first_temp: u32,
+    /// The temporaries, indexed by [`TempId`]: what each names.
+    pub temps: Vec<TempKind>,
     /// The arrays the body indexes at run time, with their lengths: each a local array of the
     /// part that holds the loops (zero-filled where that part starts).
     pub arrays: Vec<(ArrayId, usize)>,
@@ -289,11 +287,6 @@ impl Body {
         self.outer.is_empty()
             && self.inner.is_empty()
             && self.unseeded.as_ref().is_none_or(Vec::is_empty)
-    }
-
-    /// Whether `v` is one of this body's temporaries rather than a variable of the module.
-    pub fn is_temp(&self, v: VarId) -> bool {
-        v.0 >= self.first_temp
     }
 
     /// Whether the body runs in program order with loops or run-time element accesses

@@ -97,7 +97,9 @@ pub(super) fn reduce(
     // A uniform node is hoisted where something that depends on the instance uses it (or it is
     // a root); a uniform node under another uniform node goes with its user.
     let order = ar.reachable(&roots);
-    let trivial = |ar: &ExprArena, id: ExprId| matches!(ar.get(id), Expr::Num(_) | Expr::Var(_));
+    let trivial = |ar: &ExprArena, id: ExprId| {
+        matches!(ar.get(id), Expr::Num(_) | Expr::Var(_) | Expr::Temp(_))
+    };
     let mut hoist: HashSet<ExprId> = HashSet::new();
     for &id in &order {
         if same[&id] {
@@ -120,7 +122,7 @@ pub(super) fn reduce(
 /// `node` with its operands replaced by their images under `map`, without simplification.
 pub(super) fn rebuild(ar: &mut ExprArena, node: Expr, map: &HashMap<ExprId, ExprId>) -> ExprId {
     match node {
-        Expr::Num(_) | Expr::Var(_) => ar.intern(node),
+        Expr::Num(_) | Expr::Var(_) | Expr::Temp(_) => ar.intern(node),
         Expr::Unary(op, a) => ar.unary(op, map[&a]),
         Expr::Binary(op, a, b) => ar.binary(op, map[&a], map[&b]),
         Expr::Call(f, a) => ar.call(f, map[&a]),
@@ -224,6 +226,9 @@ fn mark(
         let value = match node {
             Expr::Num(_) => true,
             Expr::Var(v) => uniform(v),
+            // A temporary (a coefficient of the tangent inputs) is taken to depend on the
+            // instance.
+            Expr::Temp(_) => false,
             _ => node.children().all(|c| same[&c]),
         };
         same.insert(n, value);

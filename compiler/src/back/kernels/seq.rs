@@ -20,10 +20,11 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::exec::{Env, Exec, Solves};
-use super::{Item, Temp};
+use super::{Item, TempKind};
 use crate::diag::Diagnostic;
 use crate::ir::{
-    ArrayId, ExprId, SolveMethod, Stmt, StmtKind, VarId, VarKind, assigned_vars, indexed_arrays,
+    ArrayId, ExprId, SolveMethod, Stmt, StmtKind, TempId, VarId, VarKind, assigned_vars,
+    indexed_arrays,
 };
 
 /// The items of a sequential body and the temporaries they bind.
@@ -31,9 +32,8 @@ use crate::ir::{
 pub struct Seq {
     /// The items, in program order.
     pub items: Vec<Item>,
-    /// The temporaries: temporary i is `VarId(base + i)`.
-    pub temps: Vec<Temp>,
-    base: u32,
+    /// The temporaries, indexed by [`TempId`].
+    pub temps: Vec<TempKind>,
     /// Per array indexed at run time: whether the local array holds the truth (its elements'
     /// values in the environment are stale), and the values it is known to hold.
     arrays: HashMap<ArrayId, Local>,
@@ -58,7 +58,7 @@ impl Exec<'_> {
             self.run(stmts, env, solves);
             return None;
         }
-        let mut seq = Seq::new(self.m.vars.len() as u32);
+        let mut seq = Seq::default();
         seq.run(self, stmts, env, solves);
         seq.finish(self, env);
         Some(seq)
@@ -99,14 +99,6 @@ fn imperative(s: &Stmt) -> bool {
 }
 
 impl Seq {
-    /// An empty sequence whose temporaries are numbered from `base`.
-    pub fn new(base: u32) -> Self {
-        Seq {
-            base,
-            ..Seq::default()
-        }
-    }
-
     /// The arrays the items index, in id order.
     pub fn arrays(&self) -> Vec<ArrayId> {
         let mut out: Vec<ArrayId> = self.arrays.keys().copied().collect();
@@ -114,9 +106,9 @@ impl Seq {
         out
     }
 
-    fn temp(&mut self) -> VarId {
-        self.temps.push(Temp::Shared);
-        VarId(self.base + self.temps.len() as u32 - 1)
+    fn temp(&mut self) -> TempId {
+        self.temps.push(TempKind::Shared);
+        TempId(self.temps.len() as u32 - 1)
     }
 
     /// Makes the local array of `a` hold the truth, copying in the elements whose values it is
@@ -164,7 +156,7 @@ impl Seq {
                 array: a,
                 index,
             });
-            let v = ex.ar.var(t);
+            let v = ex.ar.temp(t);
             env.values.insert(e, v);
             values.push(v);
         }
@@ -309,7 +301,7 @@ impl Seq {
                     array: *array,
                     index,
                 });
-                let v = ex.ar.var(t);
+                let v = ex.ar.temp(t);
                 env.values.insert(*var, v);
             }
             StmtKind::SetElement {
@@ -332,7 +324,7 @@ impl Seq {
                         array: *array,
                         index,
                     });
-                    let old = ex.ar.var(t);
+                    let old = ex.ar.temp(t);
                     value = ex.ar.select(g, value, old);
                 }
                 self.items.push(Item::SetElement {
@@ -383,10 +375,10 @@ impl Seq {
         self.items.push(Item::LoopStart { counter, from, to });
         let mut inner = env.clone();
         for (&v, &slot) in carried.iter().zip(&slots) {
-            let x = ex.ar.var(slot);
+            let x = ex.ar.temp(slot);
             inner.values.insert(v, x);
         }
-        let c = ex.ar.var(counter);
+        let c = ex.ar.temp(counter);
         inner.values.insert(var, c);
         let guard = self.guard.take();
         self.depth += 1;
@@ -399,7 +391,7 @@ impl Seq {
         let mut next = Vec::new();
         for (&v, &slot) in carried.iter().zip(&slots) {
             let value = inner.get(&mut ex.ar, v);
-            if value == ex.ar.var(slot) {
+            if value == ex.ar.temp(slot) {
                 continue;
             }
             let t = self.temp();
@@ -407,15 +399,15 @@ impl Seq {
             next.push((slot, t));
         }
         for (slot, t) in next {
-            let value = ex.ar.var(t);
+            let value = ex.ar.temp(t);
             self.items.push(Item::Set { var: slot, value });
         }
         self.items.push(Item::LoopEnd);
         for (&v, &slot) in carried.iter().zip(&slots) {
             let t = self.temp();
-            let value = ex.ar.var(slot);
+            let value = ex.ar.temp(slot);
             self.items.push(Item::Let { var: t, value });
-            let x = ex.ar.var(t);
+            let x = ex.ar.temp(t);
             env.values.insert(v, x);
         }
         let _ = s;

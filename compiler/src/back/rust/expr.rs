@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
-use crate::ir::{BinOp, Expr, ExprArena, ExprId, Func, UnOp, VarId};
+use crate::ir::{BinOp, Expr, ExprArena, ExprId, Func, TempId, UnOp, VarId};
 use crate::sym::eval::{constant_exponent, is_int_exponent};
 
 /// Binding strength of an emitted expression: an operand weaker than its position requires is
@@ -46,10 +46,18 @@ pub enum Helper {
     Signum,
 }
 
-/// Writes expressions of one arena, naming variables through `name`.
+/// How an [`ExprWriter`] names the leaves of expressions.
+pub trait Names {
+    /// The identifier of a variable of the module.
+    fn var(&self, v: VarId) -> Ident;
+    /// The identifier of a temporary of the kernel body being written.
+    fn temp(&self, t: TempId) -> Ident;
+}
+
+/// Writes expressions of one arena, naming variables and temporaries through `names`.
 pub struct ExprWriter<'a> {
     ar: &'a ExprArena,
-    name: &'a dyn Fn(VarId) -> Ident,
+    names: &'a dyn Names,
     helpers: RefCell<BTreeSet<Helper>>,
     /// Whether values are of the generic lane type `Lanes: gradmod_runtime::lanes::Real`
     /// (conditions are masks, branches selects) rather than `f64`.
@@ -58,10 +66,10 @@ pub struct ExprWriter<'a> {
 
 impl<'a> ExprWriter<'a> {
     /// A writer over `ar`.
-    pub fn new(ar: &'a ExprArena, name: &'a dyn Fn(VarId) -> Ident) -> Self {
+    pub fn new(ar: &'a ExprArena, names: &'a dyn Names) -> Self {
         ExprWriter {
             ar,
-            name,
+            names,
             helpers: RefCell::new(BTreeSet::new()),
             lanes: false,
         }
@@ -70,10 +78,10 @@ impl<'a> ExprWriter<'a> {
     /// A writer over `ar` whose values are of the lane type `Lanes` (see
     /// `gradmod_runtime::lanes`): the same operations lane by lane, both arms of a condition
     /// evaluated and one selected per lane.
-    pub fn new_lanes(ar: &'a ExprArena, name: &'a dyn Fn(VarId) -> Ident) -> Self {
+    pub fn new_lanes(ar: &'a ExprArena, names: &'a dyn Names) -> Self {
         ExprWriter {
             lanes: true,
-            ..Self::new(ar, name)
+            ..Self::new(ar, names)
         }
     }
 
@@ -187,7 +195,11 @@ impl<'a> ExprWriter<'a> {
             }
             Expr::Num(n) => constant(n.0),
             Expr::Var(v) => {
-                let id = (self.name)(v);
+                let id = self.names.var(v);
+                (quote!(#id), Prec::Atom)
+            }
+            Expr::Temp(t) => {
+                let id = self.names.temp(t);
                 (quote!(#id), Prec::Atom)
             }
             Expr::Unary(UnOp::Neg, a) => {

@@ -7,11 +7,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use proc_macro2::{Ident, Literal, TokenStream, TokenTree};
 use quote::quote;
 
-use super::expr::{ExprWriter, Helper, number};
+use super::expr::{ExprWriter, Helper, Names, number};
 use super::layout::{Idents, ion_array};
 use super::names::ident;
-use crate::back::kernels::{Body, Item, Kernels, Sink, Source, Temp};
-use crate::ir::{ArrayId, Module, VarId};
+use crate::back::kernels::{Body, Item, Kernels, Sink, Source, TempKind};
+use crate::ir::{ArrayId, Module, TempId, VarId};
 
 /// The position of the [`Item::LoopEnd`] that closes the loop opened at `start`.
 fn matching_end(list: &[Item], start: usize) -> usize {
@@ -76,6 +76,23 @@ pub(super) fn per_direction(inner: &TokenStream, unseeded: Option<&TokenStream>)
                 #unseeded
             }
         },
+    }
+}
+
+/// The identifiers of one body's code: the module's variables by their own names, the body's
+/// temporaries by fresh ones.
+pub(super) struct BodyNames<'a> {
+    idents: &'a Idents,
+    temps: Vec<Ident>,
+}
+
+impl Names for BodyNames<'_> {
+    fn var(&self, v: VarId) -> Ident {
+        self.idents.var(v)
+    }
+
+    fn temp(&self, t: TempId) -> Ident {
+        self.temps[t.index()].clone()
     }
 }
 
@@ -180,14 +197,14 @@ impl<'a> KernelPrinter<'a> {
         sink: Sink,
         x: TokenStream,
         f: TokenStream,
-        name: &dyn Fn(VarId) -> Ident,
+        names: &BodyNames,
     ) -> TokenStream {
         let accumulator = |tangent: bool, i: TokenStream, di: TokenStream| {
             if tangent { di } else { i }
         };
         match sink {
             Sink::Let(t) => {
-                let id = name(t);
+                let id = names.temp(t);
                 quote!(let #id = #x;)
             }
             Sink::Field(field) => {
@@ -272,30 +289,25 @@ impl<'a> KernelPrinter<'a> {
             .enumerate()
             .map(|(i, kind)| {
                 let prefix = match kind {
-                    Temp::Coefficient => "c",
-                    Temp::Shared => "t",
+                    TempKind::Coefficient => "c",
+                    TempKind::Shared => "t",
                 };
                 ident(&names.fresh(&format!("{prefix}{i}")))
             })
             .collect()
     }
 
-    /// The identifier of each variable in `body`: its temporaries' fresh names, else the
-    /// variable's own.
-    pub(super) fn namer<'b>(&'b self, body: &'b Body) -> impl Fn(VarId) -> Ident + 'b {
-        let temp_names = self.temp_names(body);
-        move |v: VarId| {
-            if body.is_temp(v) {
-                temp_names[(v.0 - body.first_temp) as usize].clone()
-            } else {
-                self.idents.var(v)
-            }
+    /// The identifiers of `body`'s code: its temporaries' fresh names, and the variables' own.
+    pub(super) fn namer<'b>(&'b self, body: &Body) -> BodyNames<'b> {
+        BodyNames {
+            idents: self.idents,
+            temps: self.temp_names(body),
         }
     }
 
     /// The identifiers of the local arrays of `body` and of the loops' last values, fresh beside
     /// the module's variables and the body's temporaries.
-    fn seq_names(&self, body: &Body) -> (HashMap<ArrayId, Ident>, HashMap<VarId, Ident>) {
+    fn seq_names(&self, body: &Body) -> (HashMap<ArrayId, Ident>, HashMap<TempId, Ident>) {
         let mut names = self.idents.names.clone();
         for i in 0..body.temps.len() {
             for prefix in ["c", "t"] {
@@ -329,7 +341,7 @@ impl<'a> KernelPrinter<'a> {
         let name = self.namer(body);
         let writer = ExprWriter::new(&self.kernels.arena, &name);
         let (arrays, ends) = self.seq_names(body);
-        let mut slots: HashSet<VarId> = HashSet::new();
+        let mut slots: HashSet<TempId> = HashSet::new();
         let mut items = |list: &[Item]| -> TokenStream {
             self.items(list, &name, &writer, (&arrays, &ends), &mut slots)
         };
@@ -363,22 +375,22 @@ impl<'a> KernelPrinter<'a> {
     fn items(
         &self,
         list: &[Item],
-        name: &dyn Fn(VarId) -> Ident,
+        name: &BodyNames,
         writer: &ExprWriter,
-        (arrays, ends): (&HashMap<ArrayId, Ident>, &HashMap<VarId, Ident>),
-        slots: &mut HashSet<VarId>,
+        (arrays, ends): (&HashMap<ArrayId, Ident>, &HashMap<TempId, Ident>),
+        slots: &mut HashSet<TempId>,
     ) -> TokenStream {
         let mut out = TokenStream::new();
         let mut i = 0;
         while i < list.len() {
             let stmt = match list[i] {
                 Item::Load { var, from } => {
-                    let id = name(var);
+                    let id = name.var(var);
                     let value = self.source(from);
                     quote!(let #id = #value;)
                 }
                 Item::Let { var, value } => {
-                    let id = name(var);
+                    let id = name.temp(var);
                     let value = writer.value(value);
                     quote!(let #id = #value;)
                 }
@@ -386,7 +398,7 @@ impl<'a> KernelPrinter<'a> {
                     self.store(sink, writer.value(value), writer.factor(value), name)
                 }
                 Item::Set { var, value } => {
-                    let (id, value) = (name(var), writer.value(value));
+                    let (id, value) = (name.temp(var), writer.value(value));
                     if slots.insert(var) {
                         quote!(let mut #id: f64 = #value;)
                     } else {
@@ -397,7 +409,7 @@ impl<'a> KernelPrinter<'a> {
                     let end = matching_end(list, i);
                     let inner = self.items(&list[i + 1..end], name, writer, (arrays, ends), slots);
                     i = end;
-                    let (c, last) = (name(counter), &ends[&counter]);
+                    let (c, last) = (name.temp(counter), &ends[&counter]);
                     let (from, to) = (writer.value(from), writer.value(to));
                     quote! {
                         let mut #c: f64 = #from;
@@ -410,7 +422,7 @@ impl<'a> KernelPrinter<'a> {
                 }
                 Item::LoopEnd => TokenStream::new(),
                 Item::GetElement { var, array, index } => {
-                    let (id, a, index) = (name(var), &arrays[&array], writer.value(index));
+                    let (id, a, index) = (name.temp(var), &arrays[&array], writer.value(index));
                     let n = self.m.array(array).elems.len() as f64;
                     quote! {
                         let #id = {

@@ -10,15 +10,14 @@
 //! engine. The CVs of a block of instances (and whether they are consecutive) and the instances'
 //! weights are read once per block, before the loop over tangent directions, as the JIT does.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::expr::{ExprWriter, number};
-use super::kernel::KernelPrinter;
+use super::expr::{ExprWriter, Names, number};
+use super::kernel::{BodyNames, KernelPrinter};
 use super::layout::ion_array;
 use super::names::ident;
 use crate::back::kernels::{Body, Item, Sink, Source};
-use crate::ir::VarId;
 
 /// The index of element (k, `pos`, j) of an array laid out `[k][row][instance]`.
 fn strided_index(rows: usize, pos: usize) -> TokenStream {
@@ -124,7 +123,7 @@ impl KernelPrinter<'_> {
         }
     }
 
-    fn lane_store(&self, sink: Sink, x: TokenStream, name: &dyn Fn(VarId) -> Ident) -> TokenStream {
+    fn lane_store(&self, sink: Sink, x: TokenStream, names: &BodyNames) -> TokenStream {
         let acc = |array: TokenStream, tangent: bool, negate: bool| {
             let offset = if tangent { quote!(k * ncv) } else { quote!(0) };
             quote!(Lanes::accumulate_at(acc, #array, &cv, w, #offset, #negate);)
@@ -132,7 +131,7 @@ impl KernelPrinter<'_> {
         let pick = |tangent: bool, a: TokenStream, b: TokenStream| if tangent { b } else { a };
         match sink {
             Sink::Let(t) => {
-                let id = name(t);
+                let id = names.temp(t);
                 quote!(let #id = #x;)
             }
             Sink::Field(field) => {
@@ -228,12 +227,12 @@ impl KernelPrinter<'_> {
         let items = |list: &[Item]| -> TokenStream {
             let stmts = list.iter().map(|item| match *item {
                 Item::Load { var, from } => {
-                    let id = name(var);
+                    let id = name.var(var);
                     let value = self.lane_source(from);
                     quote!(let #id = #value;)
                 }
                 Item::Let { var, value } => {
-                    let id = name(var);
+                    let id = name.temp(var);
                     let value = writer.value(value);
                     quote!(let #id = #value;)
                 }
