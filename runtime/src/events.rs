@@ -124,9 +124,9 @@ pub struct CellEvents {
     pub(crate) spikes: Vec<Spike>,
     pub(crate) gaps: Vec<GapInput>,
     /// Connections from the cell's own spike sources to its own connections.
-    pub(crate) links: Vec<crate::spiking::SourceLink>,
+    pub(crate) links: Vec<SourceLink>,
     /// The armed WATCH conditions, in the order they are tested.
-    pub(crate) armed: Vec<crate::spiking::Armed>,
+    pub(crate) armed: Vec<Armed>,
     /// NEURON's clock: t as NEURON's fixed step accumulates it, by two additions of dt/2 per
     /// step (its rounding drifts from the multiple of dt gradmod's t is). NEURON delivers the
     /// events due by its clock before it tests the WATCH conditions, so whether an event on
@@ -149,4 +149,31 @@ impl CellEvents {
             None
         }
     }
+}
+
+/// A connection from a spike source of a cell (a threshold detector or a point process that
+/// calls `net_event`) to a connection ([`NetConId`]) of the same cell, with its delay.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct SourceLink {
+    /// The source: a detector index.
+    pub source: usize,
+    /// The connection the spike is delivered through.
+    pub netcon: usize,
+    /// The delay (ms).
+    pub delay: f64,
+}
+
+/// An armed `WATCH` condition of one instance (NEURON's WatchCondition).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Armed {
+    /// The mechanism.
+    pub mech: usize,
+    /// The instance.
+    pub instance: usize,
+    /// The condition's index (its entry in the `watch` kernel's output).
+    pub index: usize,
+    /// The flag of the self-event it delivers.
+    pub flag: f64,
+    /// Whether the condition held when last tested: it fires on a change from false to true.
+    pub above: bool,
 }

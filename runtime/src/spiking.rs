@@ -4,35 +4,8 @@
 
 use crate::cell::{Cell, MechId};
 use crate::error::{Error, Result, check_finite};
-use crate::events::{Detector, NetConId, Spike};
+use crate::events::{Armed, Detector, NetConId, SourceLink, Spike};
 use crate::phase::phase_context;
-
-/// A connection from a spike source of a cell (a threshold detector or a point process that
-/// calls `net_event`) to a connection ([`NetConId`]) of the same cell, with its delay.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct SourceLink {
-    /// The source: a detector index.
-    pub source: usize,
-    /// The connection the spike is delivered through.
-    pub netcon: usize,
-    /// The delay (ms).
-    pub delay: f64,
-}
-
-/// An armed `WATCH` condition of one instance (NEURON's WatchCondition).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Armed {
-    /// The mechanism.
-    pub mech: usize,
-    /// The instance.
-    pub instance: usize,
-    /// The condition's index (its entry in the `watch` kernel's output).
-    pub index: usize,
-    /// The flag of the self-event it delivers.
-    pub flag: f64,
-    /// Whether the condition held when last tested: it fires on a change from false to true.
-    pub above: bool,
-}
 
 impl Cell {
     /// The spike source of instance `instance` of point process `mech`: a detector index whose
