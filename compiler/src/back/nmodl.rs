@@ -4,30 +4,24 @@
 //! round trip over every accepted file), and after the passes it is the readable form of update
 //! maps and tangents that `gradmod audit` shows and `--emit-mod` writes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write;
 
 use crate::ir::{
-    Block, BlockKind, Builtin, Dist, ExprId, MechKind, Module, Scope, SolveMethod, Stmt, StmtKind,
-    Term, VarId, VarKind, Variable,
+    ArrayId, Block, BlockKind, Builtin, Dist, ExprId, MechKind, Module, Scope, SolveMethod, Stmt,
+    StmtKind, Term, VarId, VarKind, Variable,
 };
 
 /// Prints `m` as a complete NMODL file.
 pub fn print_module(m: &Module) -> String {
-    let mut p = Printer {
-        m,
-        out: String::new(),
-    };
+    let mut p = Printer::new(m);
     p.module();
     p.out
 }
 
 /// Prints one block of `m` (with its LOCAL declarations) as NMODL.
 pub fn print_block(m: &Module, id: crate::ir::BlockId) -> String {
-    let mut p = Printer {
-        m,
-        out: String::new(),
-    };
+    let mut p = Printer::new(m);
     p.block(m.block(id), 0, None);
     p.out
 }
@@ -95,10 +89,34 @@ type VarFilter = fn(&Variable) -> bool;
 
 struct Printer<'a> {
     m: &'a Module,
+    /// The array and the index of every array element, from the module's array table.
+    elements: HashMap<VarId, (ArrayId, usize)>,
     out: String,
 }
 
-impl Printer<'_> {
+impl<'a> Printer<'a> {
+    fn new(m: &'a Module) -> Self {
+        let elements = m
+            .arrays
+            .iter()
+            .enumerate()
+            .flat_map(|(a, array)| {
+                let a = ArrayId(a as u32);
+                array.elems.iter().enumerate().map(move |(i, &v)| (v, (a, i)))
+            })
+            .collect();
+        Printer {
+            m,
+            elements,
+            out: String::new(),
+        }
+    }
+
+    /// The array `v` is an element of, and its index, if it is one.
+    fn element(&self, v: VarId) -> Option<(ArrayId, usize)> {
+        self.elements.get(&v).copied()
+    }
+
     fn line(&mut self, indent: usize, text: &str) {
         for _ in 0..indent {
             self.out.push_str("    ");
@@ -114,7 +132,30 @@ impl Printer<'_> {
     /// Names for a list (RANGE, GLOBAL, LOCAL): an array once, by its base name, or with its size
     /// when `sized` (declarations).
     fn names_with(&self, vs: &[VarId], sized: bool) -> String {
-        array_names(self.m, vs, sized).join(", ")
+        self.array_names(vs, sized).join(", ")
+    }
+
+    /// The names of `vs` with arrays collapsed: the elements of `x[3]` become `x` (or `x[3]`
+    /// when `sized`), listed where the first of them is.
+    fn array_names(&self, vs: &[VarId], sized: bool) -> Vec<String> {
+        let mut seen: HashSet<ArrayId> = HashSet::new();
+        let mut out = Vec::new();
+        for &v in vs {
+            let Some((a, _)) = self.element(v) else {
+                out.push(self.m.var(v).name.clone());
+                continue;
+            };
+            if !seen.insert(a) {
+                continue;
+            }
+            let array = self.m.array(a);
+            out.push(if sized {
+                format!("{}[{}]", array.name, array.elems.len())
+            } else {
+                array.name.clone()
+            });
+        }
+        out
     }
 
     fn names(&self, vs: &[VarId]) -> String {
@@ -213,16 +254,16 @@ impl Printer<'_> {
                 VarKind::Parameter | VarKind::Assigned | VarKind::State
             )
         };
-        let range: Vec<VarId> = m.vars_where(|v| {
-            declared(v)
-                && v.scope == Scope::Range
-                && v.kind != VarKind::State
-                && !v.name.contains('[')
-                || (v.kind != VarKind::State
+        let range: Vec<VarId> = m
+            .var_ids()
+            .filter(|&id| {
+                let v = m.var(id);
+                declared(v)
                     && v.scope == Scope::Range
-                    && v.name.ends_with("[0]")
-                    && matches!(v.kind, VarKind::Parameter | VarKind::Assigned))
-        });
+                    && v.kind != VarKind::State
+                    && self.element(id).is_none_or(|(_, i)| i == 0)
+            })
+            .collect();
         let range = range
             .into_iter()
             .filter(|&v| !m.nonspecific.contains(&v) && !m.pointers.contains(&v))
@@ -273,10 +314,10 @@ impl Printer<'_> {
             for v in vars {
                 let var = m.var(v);
                 // An array is declared once, at its first element, with its size.
-                if var.name.contains('[') && !var.name.ends_with("[0]") {
+                if self.element(v).is_some_and(|(_, i)| i != 0) {
                     continue;
                 }
-                let mut text = match array_names(m, &[v], true).pop() {
+                let mut text = match self.array_names(&[v], true).pop() {
                     Some(sized) => sized,
                     None => var.name.clone(),
                 };
@@ -476,41 +517,6 @@ impl Printer<'_> {
             ),
         }
     }
-}
-
-/// The names of `vs` with arrays collapsed: `x[0]`, `x[1]`, `x[2]` become `x` (or `x[3]` when
-/// `sized`), listed where their first element is.
-fn array_names(m: &Module, vs: &[VarId], sized: bool) -> Vec<String> {
-    let mut out = Vec::new();
-    for &v in vs {
-        let name = &m.var(v).name;
-        if !name.contains('[') {
-            out.push(name.clone());
-            continue;
-        }
-        if !name.ends_with("[0]") {
-            continue;
-        }
-        let base = base_name(name);
-        if sized {
-            let n = m
-                .vars
-                .iter()
-                .filter(|w| {
-                    w.kind == m.var(v).kind && base_name(&w.name) == base && w.name.contains('[')
-                })
-                .count();
-            out.push(format!("{base}[{n}]"));
-        } else {
-            out.push(base.to_string());
-        }
-    }
-    out
-}
-
-/// The name of the array an element `x[2]` belongs to, or the name itself.
-fn base_name(name: &str) -> &str {
-    name.split('[').next().unwrap_or(name)
 }
 
 fn with_unit(v: &Variable) -> String {

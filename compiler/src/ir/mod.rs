@@ -93,7 +93,8 @@ pub struct Module {
     pub ions: Vec<IonUse>,
     /// Every block, indexed by [`BlockId`].
     pub blocks: Vec<Block>,
-    /// The arrays that some statement indexes at run time, indexed by [`ArrayId`].
+    /// Every array of the module (declared, LOCAL, or a tangent array a pass added), indexed by
+    /// [`ArrayId`]: an element's array is known from here, never from its name.
     pub arrays: Vec<Array>,
     /// The INITIAL block, if any.
     pub initial: Option<BlockId>,

@@ -264,16 +264,7 @@ impl Lowerer<'_> {
         }
         let binding = match size {
             None => Binding::Var(self.add_var(var)),
-            Some(n) => {
-                let ids = (0..n)
-                    .map(|i| {
-                        let mut elem = var.clone();
-                        elem.name = format!("{}[{i}]", var.name);
-                        self.add_var(elem)
-                    })
-                    .collect();
-                Binding::Array(ids)
-            }
+            Some(n) => Binding::Array(self.add_array(&var, n)),
         };
         self.globals.insert(name.name.clone(), binding);
     }

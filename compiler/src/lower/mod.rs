@@ -166,6 +166,23 @@ impl<'a> Lowerer<'a> {
         self.m.add_var(var)
     }
 
+    /// Adds an array of `n` elements like `var` under a unique name (`x`, or `x_1` for the
+    /// second copy of an inlined LOCAL array), its elements named `x[0]`, `x[1]`, ..., and
+    /// registers it in the module's array table, so that later stages know each element's array
+    /// from the IR rather than from its name.
+    fn add_array(&mut self, var: &ir::Variable, n: usize) -> Vec<VarId> {
+        let base = self.fresh_name(&var.name);
+        let elems: Vec<VarId> = (0..n)
+            .map(|i| {
+                let mut elem = var.clone();
+                elem.name = self.fresh_name(&format!("{base}[{i}]"));
+                self.m.add_var(elem)
+            })
+            .collect();
+        self.m.array_of(&base, &elems, var.span);
+        elems
+    }
+
     /// Looks a name up: local scopes innermost first, then module-level names.
     fn resolve(&self, name: &str) -> Option<Binding> {
         for scope in self.scopes.iter().rev() {

@@ -210,15 +210,7 @@ impl<'a> Lowerer<'a> {
                         Variable::new(&v.name.name, VarKind::Local, Scope::Range, v.name.span);
                     let binding = match size {
                         None => Binding::Var(self.add_var(var)),
-                        Some(n) => Binding::Array(
-                            (0..n)
-                                .map(|i| {
-                                    let mut elem = var.clone();
-                                    elem.name = format!("{}[{i}]", v.name.name);
-                                    self.add_var(elem)
-                                })
-                                .collect(),
-                        ),
+                        Some(n) => Binding::Array(self.add_array(&var, n)),
                     };
                     self.bind_local(&v.name.name, binding);
                 }

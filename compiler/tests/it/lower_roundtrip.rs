@@ -75,3 +75,42 @@ fn print_parse_lower_is_a_fixed_point() {
     eprintln!("round trip: {} accepted files stable", stable.len());
     assert!(stable.len() >= 2);
 }
+
+/// Prints `text` lowered, parses and lowers the printed text, and checks that printing it again
+/// gives the same text and the same variable table.
+fn assert_round_trip(text: &str) -> String {
+    let loaded = load_source("given.mod", text);
+    let Some(m) = loaded.module else {
+        panic!("{}", loaded.render());
+    };
+    let printed = print_module(&m);
+    let again = load_source("printed.mod", &printed);
+    let Some(m2) = again.module else {
+        panic!(
+            "the printed IR does not lower again:\n{}\n{printed}",
+            again.render()
+        );
+    };
+    assert_eq!(printed, print_module(&m2), "printing is not a fixed point");
+    assert_eq!(var_table(&m), var_table(&m2), "the variable tables differ");
+    printed
+}
+
+/// A FUNCTION with a LOCAL array, inlined twice: each inlined copy is an array of its own, printed
+/// as one (`LOCAL x_1[2]`, read as `x_1[0]`), not as elements with the suffix after the index.
+#[test]
+fn inlined_local_arrays_print_as_arrays() {
+    let printed = assert_round_trip(
+        "NEURON { SUFFIX twice RANGE y }
+         ASSIGNED { y }
+         FUNCTION f(a) {
+             LOCAL x[2]
+             x[0] = a
+             x[1] = 2 * a
+             f = x[0] * x[1]
+         }
+         INITIAL { y = f(1) + f(3) }",
+    );
+    assert!(!printed.contains("]_"), "{printed}");
+    assert!(printed.contains("x_1[2]"), "{printed}");
+}
