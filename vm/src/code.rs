@@ -37,8 +37,8 @@ pub struct KernelSet<K> {
     pub net_init: Option<K>,
     /// The WATCH conditions, for a mechanism that has any.
     pub watch: Option<K>,
-    /// The tangent kernels, for a mechanism that has any.
-    pub tangent: Option<TangentSet<K>>,
+    /// The tangent kernels (every module that has been through the passes has them).
+    pub tangent: TangentSet<K>,
 }
 
 /// The tangent kernels of a [`KernelSet`].
@@ -59,7 +59,7 @@ pub struct TangentSet<K> {
 impl<K> KernelSet<K> {
     /// Every kernel with its name and whether it runs with tangents, in a fixed order.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, bool, &K)> {
-        let t = self.tangent.as_ref();
+        let t = &self.tangent;
         [
             ("init", false, Some(&self.init)),
             ("currents", false, Some(&self.currents)),
@@ -67,19 +67,11 @@ impl<K> KernelSet<K> {
             ("net_receive", false, self.net_receive.as_ref()),
             ("net_init", false, self.net_init.as_ref()),
             ("watch", false, self.watch.as_ref()),
-            ("init_tangent", true, t.and_then(|t| t.init.as_ref())),
-            ("currents_tangent", true, t.map(|t| &t.currents)),
-            ("states_tangent", true, t.map(|t| &t.states)),
-            (
-                "net_receive_tangent",
-                true,
-                t.and_then(|t| t.net_receive.as_ref()),
-            ),
-            (
-                "net_init_tangent",
-                true,
-                t.and_then(|t| t.net_init.as_ref()),
-            ),
+            ("init_tangent", true, t.init.as_ref()),
+            ("currents_tangent", true, Some(&t.currents)),
+            ("states_tangent", true, Some(&t.states)),
+            ("net_receive_tangent", true, t.net_receive.as_ref()),
+            ("net_init_tangent", true, t.net_init.as_ref()),
         ]
         .into_iter()
         .filter_map(|(name, tangent, k)| k.map(|k| (name, tangent, k)))
@@ -87,16 +79,7 @@ impl<K> KernelSet<K> {
 
     /// Every kernel, mutably, in the order of [`KernelSet::iter`].
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut K> {
-        let (ti, tc, ts, tn, tni) = match self.tangent.as_mut() {
-            Some(t) => (
-                t.init.as_mut(),
-                Some(&mut t.currents),
-                Some(&mut t.states),
-                t.net_receive.as_mut(),
-                t.net_init.as_mut(),
-            ),
-            None => (None, None, None, None, None),
-        };
+        let t = &mut self.tangent;
         [
             Some(&mut self.init),
             Some(&mut self.currents),
@@ -104,11 +87,11 @@ impl<K> KernelSet<K> {
             self.net_receive.as_mut(),
             self.net_init.as_mut(),
             self.watch.as_mut(),
-            ti,
-            tc,
-            ts,
-            tn,
-            tni,
+            t.init.as_mut(),
+            Some(&mut t.currents),
+            Some(&mut t.states),
+            t.net_receive.as_mut(),
+            t.net_init.as_mut(),
         ]
         .into_iter()
         .flatten()
@@ -120,24 +103,38 @@ impl<K> KernelSet<K> {
         &self,
         mut f: impl FnMut(&'static str, bool, &K) -> Result<L, E>,
     ) -> Result<KernelSet<L>, E> {
-        let mut opt = |name, tangent, k: Option<&K>| k.map(|k| f(name, tangent, k)).transpose();
+        let t = &self.tangent;
+        // Each kernel is converted once, in the order of `iter`.
+        let init = f("init", false, &self.init)?;
+        let currents = f("currents", false, &self.currents)?;
+        let states = f("states", false, &self.states)?;
+        let net_receive = self.net_receive.as_ref().map(|k| f("net_receive", false, k)).transpose()?;
+        let net_init = self.net_init.as_ref().map(|k| f("net_init", false, k)).transpose()?;
+        let watch = self.watch.as_ref().map(|k| f("watch", false, k)).transpose()?;
+        let tangent_init = t.init.as_ref().map(|k| f("init_tangent", true, k)).transpose()?;
+        let tangent = TangentSet {
+            init: tangent_init,
+            currents: f("currents_tangent", true, &t.currents)?,
+            states: f("states_tangent", true, &t.states)?,
+            net_receive: t
+                .net_receive
+                .as_ref()
+                .map(|k| f("net_receive_tangent", true, k))
+                .transpose()?,
+            net_init: t
+                .net_init
+                .as_ref()
+                .map(|k| f("net_init_tangent", true, k))
+                .transpose()?,
+        };
         Ok(KernelSet {
-            init: opt("init", false, Some(&self.init))?.expect("present"),
-            currents: opt("currents", false, Some(&self.currents))?.expect("present"),
-            states: opt("states", false, Some(&self.states))?.expect("present"),
-            net_receive: opt("net_receive", false, self.net_receive.as_ref())?,
-            net_init: opt("net_init", false, self.net_init.as_ref())?,
-            watch: opt("watch", false, self.watch.as_ref())?,
-            tangent: match &self.tangent {
-                None => None,
-                Some(t) => Some(TangentSet {
-                    init: opt("init_tangent", true, t.init.as_ref())?,
-                    currents: opt("currents_tangent", true, Some(&t.currents))?.expect("present"),
-                    states: opt("states_tangent", true, Some(&t.states))?.expect("present"),
-                    net_receive: opt("net_receive_tangent", true, t.net_receive.as_ref())?,
-                    net_init: opt("net_init_tangent", true, t.net_init.as_ref())?,
-                }),
-            },
+            init,
+            currents,
+            states,
+            net_receive,
+            net_init,
+            watch,
+            tangent,
         })
     }
 }
@@ -166,13 +163,13 @@ impl Code {
         let point = kernels.info.point;
         let program = |b: &Body| compile(b, &kernels.arena, point);
         let t = &kernels.tangent;
-        let tangent = Some(TangentSet {
+        let tangent = TangentSet {
             init: t.init.as_ref().map(program),
             currents: program(&t.currents),
             states: program(&t.states),
             net_receive: t.net_receive.as_ref().map(program),
             net_init: t.net_init.as_ref().map(program),
-        });
+        };
         let mut code = Code {
             shape: Shape {
                 info,

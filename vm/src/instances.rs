@@ -235,7 +235,7 @@ impl<B: Backend> Mechanism for Instances<B> {
     ) {
         let event = reborrow(ev);
         self.run(
-            |k| k.tangent.as_ref()?.net_init.as_ref(),
+            |k| k.tangent.net_init.as_ref(),
             ctx,
             Some(tan),
             Some(instance),
@@ -244,13 +244,10 @@ impl<B: Backend> Mechanism for Instances<B> {
     }
 
     fn init_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents) {
-        let Some(t) = &self.code.kernels().tangent else {
-            return;
-        };
-        if t.init.is_some() {
+        if self.code.kernels().tangent.init.is_some() {
             let e = Event::default();
             self.run(
-                |k| k.tangent.as_ref()?.init.as_ref(),
+                |k| k.tangent.init.as_ref(),
                 ctx,
                 Some(tan),
                 None,
@@ -266,7 +263,7 @@ impl<B: Backend> Mechanism for Instances<B> {
     fn currents_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents) {
         let e = Event::default();
         self.run(
-            |k| Some(&k.tangent.as_ref()?.currents),
+            |k| Some(&k.tangent.currents),
             ctx,
             Some(tan),
             None,
@@ -277,7 +274,7 @@ impl<B: Backend> Mechanism for Instances<B> {
     fn states_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents) {
         let e = Event::default();
         self.run(
-            |k| Some(&k.tangent.as_ref()?.states),
+            |k| Some(&k.tangent.states),
             ctx,
             Some(tan),
             None,
@@ -298,7 +295,7 @@ impl<B: Backend> Mechanism for Instances<B> {
     ) {
         let event = reborrow(ev);
         self.run(
-            |k| k.tangent.as_ref()?.net_receive.as_ref(),
+            |k| k.tangent.net_receive.as_ref(),
             ctx,
             Some(tan),
             Some(instance),

@@ -12,7 +12,7 @@ use gradmod_runtime::mechanism::{
 };
 
 use super::JitCode;
-use crate::code::{Code, KernelSet, Shape};
+use crate::code::{Code, KernelSet, Shape, TangentSet};
 use crate::engine::{Engine, EngineChoice};
 use crate::instances::Instances;
 use crate::load::Catalogue;
@@ -199,7 +199,13 @@ fn code(cases: &[Case]) -> Code {
             net_receive: None,
             net_init: None,
             watch: None,
-            tangent: None,
+            tangent: TangentSet {
+                init: None,
+                currents: Program::default(),
+                states: Program::default(),
+                net_receive: None,
+                net_init: None,
+            },
         },
         constants: Vec::new(),
         registers: 2 + cases.len(),
