@@ -1,6 +1,7 @@
 //! A cell: a discretised morphology with cable properties, mechanisms, ions, stimuli and tangent
 //! parameters. Building and parameter access live here; the time step lives in `step.rs`.
 
+use crate::cable::Cable;
 use crate::discretization::CvLayout;
 use crate::error::{Error, Result, check_finite};
 pub use crate::ids::{ClampId, MechId};
@@ -8,7 +9,6 @@ use crate::ions::IonStore;
 use crate::mechanism::{FieldRole, Mechanism, MechanismKind, Seed};
 use crate::morphology::{Morphology, SectionId, region::Region};
 use crate::params::{ParamSpec, ParamTarget, TangentParam};
-use crate::solver::HinesMatrix;
 
 /// Global settings of a cell's simulation.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -82,22 +82,11 @@ pub(crate) struct MechSlot {
 
 /// A neuron: morphology, discretisation, mechanisms, stimuli, state and tangents.
 pub struct Cell {
-    pub(crate) morph: Morphology,
-    pub(crate) layout: CvLayout,
+    /// The cable and its tangent columns (`cable.rs`).
+    pub(crate) cable: Cable,
     pub(crate) settings: Settings,
-    /// Membrane capacitance per CV (µF/cm²).
-    pub(crate) cm: Vec<f64>,
-    /// Axial resistivity per section (Ω·cm).
-    pub(crate) ra: Vec<f64>,
-    pub(crate) v_init: Vec<f64>,
     pub(crate) t: f64,
     pub(crate) steps: u64,
-    pub(crate) v: Vec<f64>,
-    pub(crate) i: Vec<f64>,
-    pub(crate) g: Vec<f64>,
-    pub(crate) rhs: Vec<f64>,
-    pub(crate) delta: Vec<f64>,
-    pub(crate) matrix: HinesMatrix,
     /// The mechanisms in the order they were placed (a `MechId` indexes this).
     pub(crate) mechs: Vec<MechSlot>,
     /// The order the phases run the mechanisms in (indices into `mechs`): see `run_order`.
@@ -105,11 +94,6 @@ pub struct Cell {
     pub(crate) ions: IonStore,
     pub(crate) clamps: Vec<IClamp>,
     pub(crate) params: Vec<TangentParam>,
-    /// Tangent columns S, dI, dg and the right-hand sides of step 2', all `[k][cv]`.
-    pub(crate) s: Vec<f64>,
-    pub(crate) di: Vec<f64>,
-    pub(crate) dg: Vec<f64>,
-    pub(crate) scratch: Vec<f64>,
     pub(crate) forgetting: f64,
     pub(crate) initialised: bool,
     pub(crate) events: crate::events::CellEvents,
@@ -143,32 +127,16 @@ impl Cell {
         check_positive("cm", settings.cm)?;
         check_positive("Ra", settings.ra)?;
         let layout = CvLayout::new(&morph);
-        let n = layout.len();
-        let nsec = morph.sections().len();
         Ok(Self {
-            matrix: HinesMatrix::new(layout.parent.clone()),
-            morph,
-            layout,
+            cable: Cable::new(morph, layout, settings.cm, settings.ra, settings.v_init),
             settings,
-            cm: vec![settings.cm; n],
-            ra: vec![settings.ra; nsec],
-            v_init: vec![settings.v_init; n],
             t: 0.0,
             steps: 0,
-            v: vec![settings.v_init; n],
-            i: vec![0.0; n],
-            g: vec![0.0; n],
-            rhs: vec![0.0; n],
-            delta: vec![0.0; n],
             mechs: Vec::new(),
             order: Vec::new(),
             ions: IonStore::default(),
             clamps: Vec::new(),
             params: Vec::new(),
-            s: Vec::new(),
-            di: Vec::new(),
-            dg: Vec::new(),
-            scratch: Vec::new(),
             forgetting: 0.0,
             initialised: false,
             events: Default::default(),
@@ -181,12 +149,12 @@ impl Cell {
 
     /// The morphology.
     pub fn morphology(&self) -> &Morphology {
-        &self.morph
+        &self.cable.morph
     }
 
     /// The CV layout.
     pub fn layout(&self) -> &CvLayout {
-        &self.layout
+        &self.cable.layout
     }
 
     /// Global settings.
@@ -196,12 +164,12 @@ impl Cell {
 
     /// Number of CVs.
     pub fn cv_count(&self) -> usize {
-        self.layout.len()
+        self.cable.layout.len()
     }
 
     /// The CV at position x of a named section (NEURON's node for `sec(x)`).
     pub fn cv_at(&self, section: &str, x: f64) -> Result<usize> {
-        let id = self.morph.find(section)?;
+        let id = self.cable.morph.find(section)?;
         if !(0.0..=1.0).contains(&x) {
             return Err(Error::BadValue {
                 object: format!("position on section `{section}`"),
@@ -209,24 +177,28 @@ impl Cell {
                 message: "must lie in [0, 1]".into(),
             });
         }
-        Ok(self.layout.node_at(id, x))
+        Ok(self.cable.layout.node_at(id, x))
     }
 
     /// Segment-centre CVs whose centre lies in a region.
     pub fn cvs_in(&self, region: &Region) -> Result<Vec<usize>> {
-        region.validate(&self.morph)?;
-        Ok((0..self.layout.len())
+        region.validate(&self.cable.morph)?;
+        Ok((0..self.cable.layout.len())
             .filter(|&cv| {
-                self.layout.is_segment[cv]
-                    && region.contains(&self.morph, self.layout.section[cv], self.layout.x[cv])
+                self.cable.layout.is_segment[cv]
+                    && region.contains(
+                        &self.cable.morph,
+                        self.cable.layout.section[cv],
+                        self.cable.layout.x[cv],
+                    )
             })
             .collect())
     }
 
     fn sections_in(&self, region: &Region) -> Result<Vec<usize>> {
-        region.validate(&self.morph)?;
-        Ok((0..self.morph.sections().len())
-            .filter(|&s| region.contains(&self.morph, SectionId(s), 0.5))
+        region.validate(&self.cable.morph)?;
+        Ok((0..self.cable.morph.sections().len())
+            .filter(|&s| region.contains(&self.cable.morph, SectionId(s), 0.5))
             .collect())
     }
 
@@ -244,7 +216,7 @@ impl Cell {
     pub fn set_cm(&mut self, region: &Region, cm: f64) -> Result<()> {
         check_positive("cm", cm)?;
         for cv in self.cvs_in(region)? {
-            self.cm[cv] = cm;
+            self.cable.cm[cv] = cm;
         }
         Ok(())
     }
@@ -253,7 +225,7 @@ impl Cell {
     pub fn set_ra(&mut self, region: &Region, ra: f64) -> Result<()> {
         check_positive("Ra", ra)?;
         for s in self.sections_in(region)? {
-            self.ra[s] = ra;
+            self.cable.ra[s] = ra;
         }
         Ok(())
     }
@@ -262,7 +234,7 @@ impl Cell {
     pub fn set_v_init(&mut self, region: &Region, v: f64) -> Result<()> {
         check_finite(|| "v_init".into(), v)?;
         for cv in self.cvs_in(region)? {
-            self.v_init[cv] = v;
+            self.cable.v_init[cv] = v;
         }
         Ok(())
     }
@@ -270,10 +242,14 @@ impl Cell {
     /// Sets the initial membrane potential (mV) of one CV (including zero-area end nodes).
     pub fn set_v_init_cv(&mut self, cv: usize, v: f64) -> Result<()> {
         check_finite(|| format!("v_init of CV {cv}"), v)?;
-        let slot = self.v_init.get_mut(cv).ok_or_else(|| Error::UnknownName {
-            kind: "CV",
-            name: cv.to_string(),
-        })?;
+        let slot = self
+            .cable
+            .v_init
+            .get_mut(cv)
+            .ok_or_else(|| Error::UnknownName {
+                kind: "CV",
+                name: cv.to_string(),
+            })?;
         *slot = v;
         Ok(())
     }
@@ -305,7 +281,7 @@ impl Cell {
         }
         let weights: Vec<f64> = nodes
             .iter()
-            .map(|&n| 100.0 / self.layout.matrix_area[n])
+            .map(|&n| 100.0 / self.cable.layout.matrix_area[n])
             .collect();
         self.add_mechanism(mech, &nodes, &weights)
     }
@@ -319,7 +295,7 @@ impl Cell {
         self.before_init("placing a mechanism")?;
         let info = mech.info();
         mech.allocate(nodes, weights);
-        let n = self.layout.len();
+        let n = self.cable.layout.len();
         let mut ion_slots = Vec::with_capacity(info.ions.len());
         for ion in info.ions {
             let sp = self
@@ -410,12 +386,18 @@ impl Cell {
     /// Whether each instance of a mechanism sits on a CV in a region (point processes: the CV's
     /// section and position).
     pub(crate) fn instance_mask(&self, id: MechId, region: &Region) -> Result<Vec<bool>> {
-        region.validate(&self.morph)?;
+        region.validate(&self.cable.morph)?;
         Ok(self.mechs[id.0]
             .mech
             .nodes()
             .iter()
-            .map(|&cv| region.contains(&self.morph, self.layout.section[cv], self.layout.x[cv]))
+            .map(|&cv| {
+                region.contains(
+                    &self.cable.morph,
+                    self.cable.layout.section[cv],
+                    self.cable.layout.x[cv],
+                )
+            })
             .collect())
     }
 
@@ -513,8 +495,8 @@ impl Cell {
                 ParamTarget::Mechanism { mech, field } => {
                     self.params[k].factors(self.mechs[mech.0].mech.field(field))
                 }
-                ParamTarget::Cm => self.params[k].factors(&self.cm),
-                ParamTarget::Ra => self.params[k].factors(&self.ra),
+                ParamTarget::Cm => self.params[k].factors(&self.cable.cm),
+                ParamTarget::Ra => self.params[k].factors(&self.cable.ra),
                 ParamTarget::Clamp(c) => self.params[k].factors(&[self.clamps[c].amp]),
                 ParamTarget::NetCon(c) => {
                     self.params[k].factors(&[self.events.netcons[c].start[0]])
@@ -540,21 +522,21 @@ impl Cell {
 
     /// Recomputes the axial coefficients a, b from Ra.
     pub(crate) fn update_axial(&mut self) {
-        let l = &self.layout;
+        let l = &self.cable.layout;
         for cv in 0..l.len() {
             let p = l.parent[cv];
             if p == crate::discretization::NO_PARENT {
                 continue;
             }
-            let ri = self.ra[l.section[cv].0] * l.ri_per_ra[cv];
-            self.matrix.b[cv] = -1e2 / (ri * l.matrix_area[cv]);
-            self.matrix.a[cv] = -1e2 / (ri * l.matrix_area[p]);
+            let ri = self.cable.ra[l.section[cv].0] * l.ri_per_ra[cv];
+            self.cable.matrix.b[cv] = -1e2 / (ri * l.matrix_area[cv]);
+            self.cable.matrix.a[cv] = -1e2 / (ri * l.matrix_area[p]);
         }
     }
 
     /// Membrane potential per CV (mV).
     pub fn v(&self) -> &[f64] {
-        &self.v
+        &self.cable.v
     }
 
     /// Current time (ms).
@@ -569,8 +551,8 @@ impl Cell {
 
     /// Tangent column S_k = dv/dθ_k per CV.
     pub fn tangent(&self, k: usize) -> &[f64] {
-        let n = self.layout.len();
-        &self.s[k * n..(k + 1) * n]
+        let n = self.cable.layout.len();
+        &self.cable.s[k * n..(k + 1) * n]
     }
 
     /// Tangent dσ/dθ_k of state field `field` of a mechanism, per instance.

@@ -74,7 +74,7 @@ impl Cell {
 
     /// Resets detectors and clears pending spikes at initialisation.
     pub(crate) fn init_events(&mut self) {
-        let v = &self.v;
+        let v = &self.cable.v;
         for d in &mut self.events.detectors {
             d.above = v[d.cv] >= d.threshold;
         }
@@ -85,7 +85,7 @@ impl Cell {
     /// queues the self-events their `NET_RECEIVE` sends (those due too are delivered now).
     pub(crate) fn deliver_events(&mut self, limit: f64) -> Result<()> {
         let kk = self.params.len();
-        let n = self.layout.len();
+        let n = self.cable.layout.len();
         self.fill_pointers();
         while let Some(ev) = self.events.pop_due(limit) {
             let slot = &mut self.mechs[ev.mech.0];
@@ -142,30 +142,25 @@ impl Cell {
     fn set_voltage_from(&mut self, m: usize, field: usize, j: usize) {
         let mech = &self.mechs[m].mech;
         let cv = mech.nodes()[j];
-        self.v[cv] = mech.field(field)[j];
         let kk = self.params.len();
-        if kk > 0 {
-            let (n, ni) = (self.layout.len(), mech.instance_count());
-            let rows = mech.info().sigma_rows();
-            let sigma = mech.state_tangents();
-            for k in 0..kk {
-                self.s[k * n + cv] = sigma[(k * rows + rows - 1) * ni + j];
-            }
-        }
+        let (ni, rows) = (mech.instance_count(), mech.info().sigma_rows());
+        let sigma = mech.state_tangents();
+        let tangent = |k: usize| sigma[(k * rows + rows - 1) * ni + j];
+        self.cable.set_v(cv, mech.field(field)[j], kk, tangent);
         self.fill_pointers();
     }
 
     /// Adds gap-junction currents (and conductances) to the accumulators, and their tangents.
     pub(crate) fn gap_currents(&mut self) {
-        let n = self.layout.len();
+        let n = self.cable.layout.len();
         let kk = self.params.len();
         for gap in &self.events.gaps {
-            let w = 1e2 / self.layout.matrix_area[gap.cv];
-            self.i[gap.cv] += w * gap.g * (self.v[gap.cv] - gap.v_other);
-            self.g[gap.cv] += w * gap.g;
+            let w = 1e2 / self.cable.layout.matrix_area[gap.cv];
+            self.cable.i[gap.cv] += w * gap.g * (self.cable.v[gap.cv] - gap.v_other);
+            self.cable.g[gap.cv] += w * gap.g;
             for k in 0..kk {
                 let so = gap.s_other.get(k).copied().unwrap_or(0.0);
-                self.di[k * n + gap.cv] += w * gap.g * (self.s[k * n + gap.cv] - so);
+                self.cable.di[k * n + gap.cv] += w * gap.g * (self.cable.s[k * n + gap.cv] - so);
             }
         }
     }
@@ -178,7 +173,7 @@ impl Cell {
             if d.emitter.is_some() {
                 continue;
             }
-            let above = self.v[d.cv] >= d.threshold;
+            let above = self.cable.v[d.cv] >= d.threshold;
             let crossed = above && !d.above;
             d.above = above;
             if crossed {

@@ -38,14 +38,14 @@ impl TangentParam {
                 let cvs = cell.cvs_in(&region)?;
                 let mut mask = vec![false; cell.cv_count()];
                 cvs.iter().for_each(|&c| mask[c] = true);
-                ("cm".into(), ParamTarget::Cm, mask, cell.cm.clone())
+                ("cm".into(), ParamTarget::Cm, mask, cell.cable.cm.clone())
             }
             TargetSpec::Ra => {
-                region.validate(&cell.morph)?;
-                let mask = (0..cell.morph.sections().len())
-                    .map(|s| region.contains(&cell.morph, crate::SectionId(s), 0.5))
+                region.validate(&cell.cable.morph)?;
+                let mask = (0..cell.cable.morph.sections().len())
+                    .map(|s| region.contains(&cell.cable.morph, crate::SectionId(s), 0.5))
                     .collect();
-                ("Ra".into(), ParamTarget::Ra, mask, cell.ra.clone())
+                ("Ra".into(), ParamTarget::Ra, mask, cell.cable.ra.clone())
             }
             TargetSpec::IClampAmp(id) => {
                 let c = cell.clamps.get(id.0).ok_or_else(|| Error::UnknownName {
@@ -118,9 +118,9 @@ impl TangentParam {
                             });
                         }
                         if is_cm {
-                            cell.cm[j] = v;
+                            cell.cable.cm[j] = v;
                         } else {
-                            cell.ra[j] = v;
+                            cell.cable.ra[j] = v;
                         }
                     }
                 }

@@ -36,12 +36,12 @@ impl Cell {
             });
         }
         if let PointerSource::Cv(cv) = source
-            && cv >= self.layout.len()
+            && cv >= self.cable.layout.len()
         {
             return Err(Error::Invalid(format!(
                 "POINTER {}.{pointer}: CV {cv} is out of range ({} CVs)",
                 info.name,
-                self.layout.len()
+                self.cable.layout.len()
             )));
         }
         if let PointerSource::Field {
@@ -141,10 +141,10 @@ impl Cell {
     /// rows (S_k at the CV, or the external tangents).
     pub(crate) fn fill_pointers(&mut self) {
         let kk = self.params.len();
-        let n = self.layout.len();
+        let n = self.cable.layout.len();
         for b in &self.pointers {
             let value = match &b.source {
-                PointerSource::Cv(cv) => self.v[*cv],
+                PointerSource::Cv(cv) => self.cable.v[*cv],
                 PointerSource::Field {
                     mech,
                     field,
@@ -181,7 +181,7 @@ impl Cell {
             let sigma = mech.state_tangents_mut();
             for k in 0..kk {
                 let t = match &b.source {
-                    PointerSource::Cv(cv) => self.s[k * n + cv],
+                    PointerSource::Cv(cv) => self.cable.s[k * n + cv],
                     PointerSource::Field { .. } => target_sigma[k],
                     PointerSource::External { tangents, .. } => {
                         tangents.get(k).copied().unwrap_or(0.0)
@@ -199,7 +199,6 @@ impl Cell {
     /// nothing. A value fed from another cell (`External`) is not written back.
     pub(crate) fn write_back_pointers(&mut self, m: usize, j: usize) {
         let kk = self.params.len();
-        let n = self.layout.len();
         let mut wrote = false;
         for b in self
             .pointers
@@ -223,10 +222,7 @@ impl Cell {
             };
             match b.source {
                 PointerSource::Cv(cv) => {
-                    self.v[cv] = value;
-                    for (k, t) in tangents.iter().enumerate() {
-                        self.s[k * n + cv] = *t;
-                    }
+                    self.cable.set_v(cv, value, tangents.len(), |k| tangents[k]);
                 }
                 PointerSource::Field {
                     mech,

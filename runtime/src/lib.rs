@@ -8,6 +8,7 @@
 // Numerical kernels index several parallel arrays by CV; range loops read best there.
 #![allow(clippy::needless_range_loop)]
 
+mod cable;
 pub mod cell;
 mod cell_events;
 mod cell_params;

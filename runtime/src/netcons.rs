@@ -194,7 +194,7 @@ impl Cell {
     /// nested in `NET_RECEIVE` and its tangent, connection by connection.
     pub(crate) fn init_netcons(&mut self) {
         let kk = self.params.len();
-        let n = self.layout.len();
+        let n = self.cable.layout.len();
         for c in 0..self.events.netcons.len() {
             let nc = &mut self.events.netcons[c];
             let nargs = nc.start.len();

@@ -238,7 +238,7 @@ impl Network {
                 target_cell,
                 binding,
             } = self.pointer_links[j];
-            let v = self.cells[source.0].v_init[source.1];
+            let v = self.cells[source.0].cable.v_init[source.1];
             self.cells[target_cell].set_pointer_value(binding, v, &[]);
         }
         self.cells.par_iter_mut().try_for_each(|c| c.init())

@@ -45,9 +45,9 @@ impl Cell {
 
     /// `section(x)` of a CV.
     fn cv_place(&self, cv: usize) -> String {
-        let sec = self.layout.section[cv].0;
-        let name = &self.morph.sections()[sec].name;
-        format!("{name}({})", self.layout.x[cv])
+        let sec = self.cable.layout.section[cv].0;
+        let name = &self.cable.morph.sections()[sec].name;
+        format!("{name}({})", self.cable.layout.x[cv])
     }
 
     /// Scans the whole state now, unless the sentinel is off; an error names the first non-finite
@@ -107,20 +107,20 @@ impl Cell {
 
     /// The first non-finite value: its CV and a description of it.
     fn find_nonfinite(&self) -> Option<(usize, String)> {
-        let n = self.layout.len();
+        let n = self.cable.layout.len();
         let pname = |k: usize| {
             self.params
                 .get(k)
                 .map_or_else(|| format!("parameter {k}"), |p| format!("`{}`", p.name))
         };
-        if let Some(cv) = first_bad(&self.v[..n]) {
-            return Some((cv, format!("v = {}", self.v[cv])));
+        if let Some(cv) = first_bad(&self.cable.v[..n]) {
+            return Some((cv, format!("v = {}", self.cable.v[cv])));
         }
-        if let Some(j) = first_bad(&self.s) {
+        if let Some(j) = first_bad(&self.cable.s) {
             let (k, cv) = (j / n, j % n);
             return Some((
                 cv,
-                format!("dv/dθ = {} for the parameter {}", self.s[j], pname(k)),
+                format!("dv/dθ = {} for the parameter {}", self.cable.s[j], pname(k)),
             ));
         }
         for slot in &self.mechs {

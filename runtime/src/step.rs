@@ -12,20 +12,20 @@ impl Cell {
     /// finiteness first.
     pub fn init(&mut self) -> Result<()> {
         self.check_parameters()?;
-        let n = self.layout.len();
+        let n = self.cable.layout.len();
         let kk = self.params.len();
         self.update_axial();
         self.refresh_seeds();
         self.t = 0.0;
         self.steps = 0;
-        self.v.copy_from_slice(&self.v_init);
+        self.cable.v.copy_from_slice(&self.cable.v_init);
         self.ions.set_tangent_count(kk, n);
         self.ions.initialise(self.settings.celsius);
-        self.ions.build_diffusion(&self.layout);
-        self.s = vec![0.0; kk * n];
-        self.di = vec![0.0; kk * n];
-        self.dg = vec![0.0; kk * n];
-        self.scratch = vec![0.0; kk * n];
+        self.ions.build_diffusion(&self.cable.layout);
+        self.cable.s = vec![0.0; kk * n];
+        self.cable.di = vec![0.0; kk * n];
+        self.cable.dg = vec![0.0; kk * n];
+        self.cable.scratch = vec![0.0; kk * n];
         for slot in &mut self.mechs {
             slot.mech.set_tangent_count(kk);
         }
@@ -111,7 +111,7 @@ impl Cell {
             self.tangent_voltage_step(t_mid);
         }
         let mut bad = false;
-        for (v, d) in self.v.iter_mut().zip(&self.delta) {
+        for (v, d) in self.cable.v.iter_mut().zip(&self.cable.delta) {
             *v += d;
             bad |= !v.is_finite();
         }
@@ -120,7 +120,12 @@ impl Cell {
         self.events.clock += 0.5 * dt;
         self.events.clock += 0.5 * dt;
         if bad {
-            let cv = self.v.iter().position(|v| !v.is_finite()).unwrap_or(0);
+            let cv = self
+                .cable
+                .v
+                .iter()
+                .position(|v| !v.is_finite())
+                .unwrap_or(0);
             let field = self.first_nonfinite_field();
             return Err(Error::Diverged {
                 t: self.t,
@@ -150,16 +155,16 @@ impl Cell {
     /// Step 1 (and 1'): clears the accumulators, then every mechanism's currents (and their
     /// tangents) at v_n, s_n, and the gap-junction currents.
     fn currents_phase(&mut self, t_mid: f64) {
-        let n = self.layout.len();
+        let n = self.cable.layout.len();
         let kk = self.params.len();
         self.fill_pointers();
         self.ions.update_reversal(self.settings.celsius, false);
-        self.i.fill(0.0);
-        self.g.fill(0.0);
+        self.cable.i.fill(0.0);
+        self.cable.g.fill(0.0);
         self.ions.clear_currents();
         if kk > 0 {
-            self.di.fill(0.0);
-            self.dg.fill(0.0);
+            self.cable.di.fill(0.0);
+            self.cable.dg.fill(0.0);
             self.ions.clear_current_tangents();
         }
         for &m in &self.order {
@@ -178,16 +183,16 @@ impl Cell {
 
     /// Step 2: assembles M and r and solves M Δ = r into `delta` (keeping the factorisation).
     fn voltage_solve(&mut self, t_mid: f64) {
-        let n = self.layout.len();
+        let n = self.cable.layout.len();
         let cfac = 1e-3 / self.settings.dt;
-        let l = &self.layout;
-        let m = &mut self.matrix;
-        let rhs = &mut self.rhs[..n];
+        let l = &self.cable.layout;
+        let m = &mut self.cable.matrix;
+        let rhs = &mut self.cable.rhs[..n];
         let d = &mut m.d[..n];
         let (i, g, cm, seg) = (
-            &self.i[..n],
-            &self.g[..n],
-            &self.cm[..n],
+            &self.cable.i[..n],
+            &self.cable.g[..n],
+            &self.cable.cm[..n],
             &l.is_segment[..n],
         );
         for cv in 0..n {
@@ -199,7 +204,7 @@ impl Cell {
                 rhs[c.cv] += 1e2 * c.amp / l.matrix_area[c.cv];
             }
         }
-        let (a, b, v) = (&m.a[..n], &m.b[..n], &self.v[..n]);
+        let (a, b, v) = (&m.a[..n], &m.b[..n], &self.cable.v[..n]);
         for cv in 1..n {
             let p = l.parent[cv];
             let dv = v[p] - v[cv];
@@ -208,14 +213,14 @@ impl Cell {
             d[cv] -= b[cv];
             d[p] -= a[cv];
         }
-        m.solve(&mut self.rhs);
-        std::mem::swap(&mut self.delta, &mut self.rhs);
+        m.solve(&mut self.cable.rhs);
+        std::mem::swap(&mut self.cable.delta, &mut self.cable.rhs);
     }
 
     /// Step 3 (and 3'): state tangents first (they need s_n), then the states themselves (unless
     /// the mechanism's tangent kernel advanced them too).
     fn states_phase(&mut self) {
-        let n = self.layout.len();
+        let n = self.cable.layout.len();
         let kk = self.params.len();
         self.fill_pointers();
         for &m in &self.order {
@@ -238,7 +243,7 @@ impl Cell {
     /// Forgetting: multiplies every tangent by 1 − λ·dt.
     fn forget(&mut self) {
         let f = 1.0 - self.forgetting * self.settings.dt;
-        self.s.iter_mut().for_each(|x| *x *= f);
+        self.cable.s.iter_mut().for_each(|x| *x *= f);
         for slot in &mut self.mechs {
             slot.mech
                 .state_tangents_mut()
@@ -251,18 +256,18 @@ impl Cell {
     /// Step 2': M ΔS_k = −(A S_k + dI_k − dI_stim,k) − (dg_k + dC_k/dt) ∘ Δ − dA_k v_{n+1}, with the
     /// factorisation of the forward step; all K columns are solved in one pair of sweeps.
     fn tangent_voltage_step(&mut self, t_mid: f64) {
-        let n = self.layout.len();
+        let n = self.cable.layout.len();
         let kk = self.params.len();
         let cfac = 1e-3 / self.settings.dt;
-        let l = &self.layout;
-        let m = &self.matrix;
+        let l = &self.cable.layout;
+        let m = &self.cable.matrix;
         let (parent, a, b) = (&l.parent[..n], &m.a[..n], &m.b[..n]);
-        let (delta, v) = (&self.delta[..n], &self.v[..n]);
-        let scratch = &mut self.scratch[..kk * n];
+        let (delta, v) = (&self.cable.delta[..n], &self.cable.v[..n]);
+        let scratch = &mut self.cable.scratch[..kk * n];
         for (k, p) in self.params.iter().enumerate() {
             let r = k * n..(k + 1) * n;
             let col = &mut scratch[r.clone()];
-            let (di, dg) = (&self.di[r.clone()], &self.dg[r]);
+            let (di, dg) = (&self.cable.di[r.clone()], &self.cable.dg[r]);
             for cv in 0..n {
                 col[cv] = -di[cv] - dg[cv] * delta[cv];
             }
@@ -285,7 +290,7 @@ impl Cell {
                         let sec = l.section[cv].0;
                         let f = p.factor[sec];
                         if f != 0.0 {
-                            let rel = -f / self.ra[sec];
+                            let rel = -f / self.cable.ra[sec];
                             let pa = parent[cv];
                             let dw = (v[pa] + delta[pa]) - (v[cv] + delta[cv]);
                             col[cv] -= rel * b[cv] * dw;
@@ -300,9 +305,9 @@ impl Cell {
         // updates of a row and of its parent form a chain through memory (a parent's entry is
         // read back right after a child wrote it), and the columns' chains, independent of each
         // other, overlap. Every entry sees the operations it saw column by column, in their order.
-        axial_terms(scratch, &self.s[..kk * n], parent, a, b, n);
+        axial_terms(scratch, &self.cable.s[..kk * n], parent, a, b, n);
         m.solve_again_many(scratch, kk);
-        for (x, d) in self.s[..kk * n].iter_mut().zip(scratch.iter()) {
+        for (x, d) in self.cable.s[..kk * n].iter_mut().zip(scratch.iter()) {
             *x += d;
         }
     }

@@ -20,7 +20,7 @@ impl Cell {
     /// of a CV's v becomes the tangent of the value it is set to: 0 for a constant, the seed of
     /// a clamp's parameter, through `min`/`max` the tangent of the branch taken.
     pub(crate) fn voltage_process_phase(&mut self) {
-        let n = self.layout.len();
+        let n = self.cable.layout.len();
         let kk = self.params.len();
         let mut any = false;
         for &m in &self.order.clone() {
@@ -56,15 +56,13 @@ impl Cell {
         let Some(field) = mech.info().voltage_field() else {
             return;
         };
-        let (n, ni, kk) = (self.layout.len(), mech.instance_count(), self.params.len());
+        let (ni, kk) = (mech.instance_count(), self.params.len());
         let rows = mech.info().sigma_rows();
         let values = mech.field(field);
         let sigma = mech.state_tangents();
         for (j, &cv) in mech.nodes().iter().enumerate() {
-            self.v[cv] = values[j];
-            for k in 0..kk {
-                self.s[k * n + cv] = sigma[(k * rows + rows - 1) * ni + j];
-            }
+            let tangent = |k: usize| sigma[(k * rows + rows - 1) * ni + j];
+            self.cable.set_v(cv, values[j], kk, tangent);
         }
     }
 }
