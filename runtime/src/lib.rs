@@ -35,7 +35,7 @@ mod post_event;
 pub mod probe;
 pub mod random;
 pub mod sentinel;
-pub mod solver;
+mod solver;
 mod spiking;
 mod step;
 mod voltage_process;

@@ -10,7 +10,7 @@ use crate::discretization::NO_PARENT;
 
 /// A tree matrix in NEURON's a/b/d form with its eliminated factors.
 #[derive(Clone, Debug)]
-pub struct HinesMatrix {
+pub(crate) struct HinesMatrix {
     /// Parent of each row; `parent[i] < i`, [`NO_PARENT`] for the root.
     parent: Vec<usize>,
     /// Whether the tree is one unbranched cable with parent(i) = i − 1, as for a single section.
@@ -29,7 +29,7 @@ pub struct HinesMatrix {
 
 impl HinesMatrix {
     /// A matrix for the given tree with zero coefficients.
-    pub fn new(parent: Vec<usize>) -> Self {
+    pub(crate) fn new(parent: Vec<usize>) -> Self {
         let n = parent.len();
         let chain = parent
             .iter()
@@ -46,24 +46,14 @@ impl HinesMatrix {
         }
     }
 
-    /// Parent of each row; `parent[i] < i`, [`NO_PARENT`] for the root.
-    pub fn parent(&self) -> &[usize] {
-        &self.parent
-    }
-
     /// Number of rows.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.parent.len()
-    }
-
-    /// Whether the matrix has no rows.
-    pub fn is_empty(&self) -> bool {
-        self.parent.is_empty()
     }
 
     /// Eliminates the matrix (overwriting `d`) and solves `M x = rhs` in place.
     #[inline]
-    pub fn solve(&mut self, rhs: &mut [f64]) {
+    pub(crate) fn solve(&mut self, rhs: &mut [f64]) {
         if self.chain {
             self.solve_chain(rhs);
             return;
@@ -156,29 +146,11 @@ impl HinesMatrix {
         }
     }
 
-    /// Solves `M x = rhs` in place with the factorisation of the last [`HinesMatrix::solve`].
-    pub fn solve_again(&self, rhs: &mut [f64]) {
-        let n = self.len();
-        if self.chain {
-            self.solve_again_many(&mut rhs[..n], 1);
-            return;
-        }
-        let (parent, mult) = (&self.parent[..n], &self.mult[..n]);
-        let rhs = &mut rhs[..n];
-        for i in (0..n).rev() {
-            let p = parent[i];
-            if p != NO_PARENT {
-                rhs[p] -= mult[i] * rhs[i];
-            }
-        }
-        self.back_substitute(rhs);
-    }
-
     /// Solves `M X = R` in place for `cols` right-hand sides stored one after another (`[col][row]`),
     /// with the factorisation of the last [`HinesMatrix::solve`]. The columns are swept together, so
     /// the sweeps' dependency chains overlap.
     #[inline]
-    pub fn solve_again_many(&self, rhs: &mut [f64], cols: usize) {
+    pub(crate) fn solve_again_many(&self, rhs: &mut [f64], cols: usize) {
         let n = self.len();
         debug_assert_eq!(rhs.len(), cols * n);
         if n == 0 {
