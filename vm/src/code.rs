@@ -108,10 +108,26 @@ impl<K> KernelSet<K> {
         let init = f("init", false, &self.init)?;
         let currents = f("currents", false, &self.currents)?;
         let states = f("states", false, &self.states)?;
-        let net_receive = self.net_receive.as_ref().map(|k| f("net_receive", false, k)).transpose()?;
-        let net_init = self.net_init.as_ref().map(|k| f("net_init", false, k)).transpose()?;
-        let watch = self.watch.as_ref().map(|k| f("watch", false, k)).transpose()?;
-        let tangent_init = t.init.as_ref().map(|k| f("init_tangent", true, k)).transpose()?;
+        let net_receive = self
+            .net_receive
+            .as_ref()
+            .map(|k| f("net_receive", false, k))
+            .transpose()?;
+        let net_init = self
+            .net_init
+            .as_ref()
+            .map(|k| f("net_init", false, k))
+            .transpose()?;
+        let watch = self
+            .watch
+            .as_ref()
+            .map(|k| f("watch", false, k))
+            .transpose()?;
+        let tangent_init = t
+            .init
+            .as_ref()
+            .map(|k| f("init_tangent", true, k))
+            .transpose()?;
         let tangent = TangentSet {
             init: tangent_init,
             currents: f("currents_tangent", true, &t.currents)?,

@@ -246,13 +246,7 @@ impl<B: Backend> Mechanism for Instances<B> {
     fn init_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents) {
         if self.code.kernels().tangent.init.is_some() {
             let e = Event::default();
-            self.run(
-                |k| k.tangent.init.as_ref(),
-                ctx,
-                Some(tan),
-                None,
-                e,
-            );
+            self.run(|k| k.tangent.init.as_ref(), ctx, Some(tan), None, e);
         } else {
             // INITIAL's tangent is zero.
             self.data.sigma.fill(0.0);
@@ -262,24 +256,12 @@ impl<B: Backend> Mechanism for Instances<B> {
 
     fn currents_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents) {
         let e = Event::default();
-        self.run(
-            |k| Some(&k.tangent.currents),
-            ctx,
-            Some(tan),
-            None,
-            e,
-        );
+        self.run(|k| Some(&k.tangent.currents), ctx, Some(tan), None, e);
     }
 
     fn states_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents) {
         let e = Event::default();
-        self.run(
-            |k| Some(&k.tangent.states),
-            ctx,
-            Some(tan),
-            None,
-            e,
-        );
+        self.run(|k| Some(&k.tangent.states), ctx, Some(tan), None, e);
     }
 
     fn fused_states(&self) -> bool {

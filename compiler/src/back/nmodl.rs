@@ -102,7 +102,11 @@ impl<'a> Printer<'a> {
             .enumerate()
             .flat_map(|(a, array)| {
                 let a = ArrayId(a as u32);
-                array.elems.iter().enumerate().map(move |(i, &v)| (v, (a, i)))
+                array
+                    .elems
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, &v)| (v, (a, i)))
             })
             .collect();
         Printer {

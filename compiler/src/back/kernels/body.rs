@@ -317,8 +317,8 @@ impl KernelWriter<'_> {
         for &(t, e) in &chain.lets {
             let (vars, temps) = leaves(ar, e);
             let item = Item::Let { var: t, value: e };
-            let is_inner = temps.iter().any(|t| inner_temps.contains(t))
-                || vars.iter().any(|&v| tangent(v));
+            let is_inner =
+                temps.iter().any(|t| inner_temps.contains(t)) || vars.iter().any(|&v| tangent(v));
             let is_uniform = temps.iter().all(|t| uniform_temps.contains(t))
                 && vars.iter().all(|&v| self.uniform(v, tangent));
             reads.extend(vars);

@@ -192,13 +192,7 @@ impl<'a> KernelPrinter<'a> {
     }
 
     /// The statement storing `x` (as an operand of a product: `f`) in `sink`.
-    fn store(
-        &self,
-        sink: Sink,
-        x: TokenStream,
-        f: TokenStream,
-        names: &BodyNames,
-    ) -> TokenStream {
+    fn store(&self, sink: Sink, x: TokenStream, f: TokenStream, names: &BodyNames) -> TokenStream {
         let accumulator = |tangent: bool, i: TokenStream, di: TokenStream| {
             if tangent { di } else { i }
         };
