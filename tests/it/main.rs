@@ -36,6 +36,7 @@ mod run_reference;
 mod sentinel;
 mod slope;
 mod spiking;
+mod vecstim;
 mod tangent_specialised;
 mod valence;
 mod vm_corpus;

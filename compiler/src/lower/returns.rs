@@ -154,6 +154,14 @@ impl Lowerer<'_> {
                 self.random_fallbacks.pop();
             }
             Verbatim::Close => self.verbatim_code(None, span),
+            Verbatim::VectorElement { index, value, .. } => {
+                self.vector_element(&index, &value, span, out)
+            }
+            // CoreNEURON's data transfer is C functions at the top level only.
+            Verbatim::CoreNeuron => self.verbatim_code(
+                Some("serialising data for CoreNEURON (bbcore_write, bbcore_read)"),
+                span,
+            ),
             Verbatim::Code(what) => self.verbatim_code(what, span),
         }
     }
@@ -258,15 +266,22 @@ impl Lowerer<'_> {
 }
 
 /// The POINTERs that hold a hoc Random object in the idiom [`Verbatim::RandomOpen`]
-/// recognises: they are ordinary ASSIGNED variables in gradmod, bound to nothing.
-pub(super) fn random_pointers(file: &ast::File) -> std::collections::HashSet<String> {
+/// recognises, or a hoc Vector in [`Verbatim::VectorElement`]: they are ordinary ASSIGNED
+/// variables in gradmod, bound to nothing.
+pub(super) fn idiom_pointers(file: &ast::File) -> std::collections::HashSet<String> {
     fn walk(stmts: &[ast::Stmt], out: &mut std::collections::HashSet<String>) {
         use ast::StmtKind as S;
         for s in stmts {
             match &s.kind {
                 S::Verbatim(text) => {
-                    if let Verbatim::RandomOpen { pointer, .. } = verbatim::classify(text) {
-                        out.insert(pointer);
+                    match verbatim::classify(text) {
+                        Verbatim::RandomOpen { pointer, .. } => {
+                            out.insert(pointer);
+                        }
+                        Verbatim::VectorElement { holder, .. } => {
+                            out.insert(holder);
+                        }
+                        _ => {}
                     }
                 }
                 S::If {
