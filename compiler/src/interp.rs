@@ -300,4 +300,3 @@ pub fn vector_element(vector: &[f64], index: f64) -> f64 {
         f64::NAN
     }
 }
-

@@ -19,9 +19,18 @@ const MODEL_PATH: &str = "../../../corpus/files/hnn_core__hnn_core_mod_vecevent.
 const FILES: &[(&str, &str)] = &[
     ("hnn_core__hnn_core_mod_vecevent.mod", "VecStim"),
     ("neurodamus__neurodamus_data_mod_vecevent.mod", "VecStim"),
-    ("snudda__snudda_data_neurons_mechanisms_vecevent.mod", "VecStim"),
-    ("snudda__snudda_data_neurons_mechanisms.OLD_vecevent.mod", "VecStim"),
-    ("dendrotweaks__dendrotweaks_biophys_default_mod_vecstim.mod", "VecStim"),
+    (
+        "snudda__snudda_data_neurons_mechanisms_vecevent.mod",
+        "VecStim",
+    ),
+    (
+        "snudda__snudda_data_neurons_mechanisms.OLD_vecevent.mod",
+        "VecStim",
+    ),
+    (
+        "dendrotweaks__dendrotweaks_biophys_default_mod_vecstim.mod",
+        "VecStim",
+    ),
     (
         "nrn_patch__patch_extensions_mod_VecStim.mod",
         "glia__patch_extensions__VecStim__0",
@@ -102,7 +111,10 @@ fn the_weight_tangent_through_a_vecstim_equals_central_differences() {
         let t = text.replace("weight = 0.004", &format!("weight = {w:?}"));
         columns(&crate::models::run_model_text(&t, &[], tag).join("traces.csv"))["v"].clone()
     };
-    let (plus, minus) = (moved(0.004 + h, "vecstim-plus"), moved(0.004 - h, "vecstim-minus"));
+    let (plus, minus) = (
+        moved(0.004 + h, "vecstim-plus"),
+        moved(0.004 - h, "vecstim-minus"),
+    );
     let (scale, err) = gradmod_testkit::fd::deviation(tangent, &plus, &minus, h);
     println!("vecstim: d(v)/d(input.weight) up to {scale:.3e}, error {err:.1e}");
     assert!(scale > 1.0 && err <= 1e-6 * scale, "{err:e} of {scale:e}");
@@ -134,7 +146,10 @@ fn vecstim_spike_times_are_neurons_on_both_engines() {
             .unwrap();
         // Without its vector the instance is refused, by name, before anything runs.
         let err = cell.init().unwrap_err().to_string();
-        assert!(err.contains("instance 0 of `VecStim` has no vector"), "{err}");
+        assert!(
+            err.contains("instance 0 of `VecStim` has no vector"),
+            "{err}"
+        );
         cell.set_vector(id, 0, times.clone()).unwrap();
         let source = cell.event_source(id, 0).unwrap();
         cell.init().unwrap();
@@ -164,9 +179,16 @@ fn a_vecstim_without_its_vector_is_refused_by_name() {
     let Some(file) = corpus_file(FILES[0].0) else {
         return;
     };
-    let text = model_text(&file, FILES[0].1).replace("[[vector]]\npoint_process = \"stim\"\n", "[[x]]\n");
-    let text = text.replace("[[x]]\nvalues = [3.0, 10.5, 10.51, 24.0, 24.8, 41.3, 60.0, 95.0]\n", "");
-    let model = std::env::temp_dir().join(format!("gradmod-vecstim-missing-{}.toml", std::process::id()));
+    let text =
+        model_text(&file, FILES[0].1).replace("[[vector]]\npoint_process = \"stim\"\n", "[[x]]\n");
+    let text = text.replace(
+        "[[x]]\nvalues = [3.0, 10.5, 10.51, 24.0, 24.8, 41.3, 60.0, 95.0]\n",
+        "",
+    );
+    let model = std::env::temp_dir().join(format!(
+        "gradmod-vecstim-missing-{}.toml",
+        std::process::id()
+    ));
     std::fs::write(&model, &text).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_gradmod"))
         .args(["run", model.to_str().unwrap(), "--no-plot", "--out"])

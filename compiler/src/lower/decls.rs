@@ -373,7 +373,10 @@ impl Lowerer<'_> {
                     let v = match self.globals.get(&n.name) {
                         Some(Binding::Var(v)) => *v,
                         Some(_) => {
-                            self.error(n.span, format!("the POINTER `{}` must be a scalar", n.name));
+                            self.error(
+                                n.span,
+                                format!("the POINTER `{}` must be a scalar", n.name),
+                            );
                             continue;
                         }
                         None => {

@@ -273,17 +273,15 @@ pub(super) fn idiom_pointers(file: &ast::File) -> std::collections::HashSet<Stri
         use ast::StmtKind as S;
         for s in stmts {
             match &s.kind {
-                S::Verbatim(text) => {
-                    match verbatim::classify(text) {
-                        Verbatim::RandomOpen { pointer, .. } => {
-                            out.insert(pointer);
-                        }
-                        Verbatim::VectorElement { holder, .. } => {
-                            out.insert(holder);
-                        }
-                        _ => {}
+                S::Verbatim(text) => match verbatim::classify(text) {
+                    Verbatim::RandomOpen { pointer, .. } => {
+                        out.insert(pointer);
                     }
-                }
+                    Verbatim::VectorElement { holder, .. } => {
+                        out.insert(holder);
+                    }
+                    _ => {}
+                },
                 S::If {
                     then, otherwise, ..
                 } => {

@@ -33,7 +33,8 @@ impl Lowerer<'_> {
         span: Span,
         out: &mut Vec<ir::Stmt>,
     ) {
-        let (Some(index), Some(value)) = (self.vector_var(index, span), self.vector_var(value, span))
+        let (Some(index), Some(value)) =
+            (self.vector_var(index, span), self.vector_var(value, span))
         else {
             return;
         };

@@ -370,7 +370,9 @@ fn vector_element(tokens: &[&str]) -> Option<Verbatim> {
         );
         p
     };
-    let space = pattern(&["*", "(", "(", "void", "*", "*", ")", "(", "&", "$holder", ")", ")"]);
+    let space = pattern(&[
+        "*", "(", "(", "void", "*", "*", ")", "(", "&", "$holder", ")", ")",
+    ]);
     let pointer = pattern(&["(", "void", "*", ")", "(", "$holder", ")"]);
     let (bound, holder) = if let Some(b) = match_named(&plain, &space) {
         let h = b["holder"].clone();

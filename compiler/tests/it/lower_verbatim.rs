@@ -150,7 +150,10 @@ fn vecstim_reads_its_vector_as_neurons_c_does() {
     let front = load_source("vecevent.mod", VECSTIM);
     let rendered = front.render();
     let m = front.module.unwrap_or_else(|| panic!("{rendered}"));
-    assert!(m.pointers.is_empty(), "the Vector's holder is bound to nothing");
+    assert!(
+        m.pointers.is_empty(),
+        "the Vector's holder is bound to nothing"
+    );
     let (index, etime) = (m.lookup("index").unwrap(), m.lookup("etime").unwrap());
     let t = m.builtin(gradmod_compiler::ir::Builtin::T).unwrap();
     let receive = m.net_receive.as_ref().unwrap();
@@ -158,7 +161,10 @@ fn vecstim_reads_its_vector_as_neurons_c_does() {
     let mut mm = Machine::new(&m);
     mm.vector = vec![2.5, 7.0];
     mm.run(m.initial.unwrap()).unwrap();
-    assert_eq!((mm.values[index.index()], mm.values[etime.index()]), (1.0, 2.5));
+    assert_eq!(
+        (mm.values[index.index()], mm.values[etime.index()]),
+        (1.0, 2.5)
+    );
     assert!(
         matches!(mm.events[..], [Event::NetSend { delay, flag, .. }] if delay == 2.5 && flag == 1.0),
         "{:?}",
