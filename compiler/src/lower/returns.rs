@@ -169,8 +169,10 @@ impl Lowerer<'_> {
     /// Rejects VERBATIM C code, named by what it does when its text tells.
     pub(super) fn verbatim_code(&mut self, what: Option<&str>, span: Span) {
         let why = "VERBATIM blocks hold C code, which gradmod cannot compile or differentiate; \
-                   it translates only header text (preprocessor lines, prototypes), `return` \
-                   and the hoc Random idiom of NEURON before 9 (see DESIGN.md, \"VERBATIM\").";
+                   it translates only header text (preprocessor lines, prototypes), `return`, \
+                   the hoc Random idiom of NEURON before 9 and VecStim's read of its hoc \
+                   Vector, and ignores CoreNEURON's bbcore_write and bbcore_read (see \
+                   DESIGN.md, \"VERBATIM\").";
         match what {
             Some(what) => self.unsupported(span, &format!("VERBATIM {what}"), why),
             None => self.unsupported(span, "VERBATIM", why),
