@@ -412,7 +412,7 @@ impl Lowerer<'_> {
             // to nothing, declared ASSIGNED where the file does not, as NEURON does.
             NeuronKind::BbcorePointer(names) => {
                 for n in names {
-                    if self.globals.get(&n.name).is_none() {
+                    if !self.globals.contains_key(&n.name) {
                         let var = Variable::new(&n.name, VarKind::Assigned, Scope::Range, n.span);
                         self.declare(n, None, var);
                     }
