@@ -113,6 +113,7 @@ impl Arrays {
             ion_slots: &self.slots,
             random: Default::default(),
             emit: &mut [],
+            vectors: &[],
         };
         let mut tan = Tangents {
             k: K,

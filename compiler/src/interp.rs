@@ -95,6 +95,8 @@ pub struct Machine<'m> {
     /// Whether SOLVE statements are skipped (to evaluate the currents of BREAKPOINT alone, as the
     /// runtime's current phase does).
     pub skip_solves: bool,
+    /// The instance's vector, which [`StmtKind::VectorRead`] reads.
+    pub vector: Vec<f64>,
 }
 
 impl<'m> Machine<'m> {
@@ -109,6 +111,7 @@ impl<'m> Machine<'m> {
             volumes: HashMap::new(),
             conserve: Vec::new(),
             skip_solves: false,
+            vector: Vec::new(),
         }
     }
 
@@ -197,6 +200,12 @@ impl<'m> Machine<'m> {
                 let e = self.element(*array, *index)?;
                 self.values[var.index()] = self.values[e.index()];
             }
+            StmtKind::VectorRead { var, index } => {
+                self.values[var.index()] = match index {
+                    None => self.vector.len() as f64,
+                    Some(i) => vector_element(&self.vector, self.eval(*i)),
+                };
+            }
             StmtKind::SetElement {
                 array,
                 index,
@@ -278,5 +287,16 @@ impl<'m> Machine<'m> {
             }
         }
         Ok(())
+    }
+}
+
+/// Element `index` (truncated toward zero) of `vector`, or NaN outside it: what every back end
+/// computes for [`StmtKind::VectorRead`].
+pub fn vector_element(vector: &[f64], index: f64) -> f64 {
+    let i = index.trunc();
+    if i >= 0.0 && i < vector.len() as f64 {
+        vector[i as usize]
+    } else {
+        f64::NAN
     }
 }

@@ -144,6 +144,13 @@ class Cell:
             },
         )
 
+    def vector(self, point_process: str, values: Iterable[float]) -> "Cell":
+        """Gives the point process labelled ``point_process`` its vector, for a mechanism that
+        reads one: the spike times of a VecStim (NEURON's ``vs.play(vec)``)."""
+        return self._append(
+            "vector", {"point_process": point_process, "values": [float(x) for x in values]}
+        )
+
     def iclamp(
         self, at: str, delay: float, dur: float, amp: float, name: Optional[str] = None
     ) -> "Cell":

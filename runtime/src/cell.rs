@@ -78,6 +78,8 @@ pub(crate) struct MechSlot {
     /// Per instance, the sequence number of its pending self-event that `net_move` moves (the
     /// last one `net_send` queued, until it is delivered).
     pub movable: Vec<Option<u64>>,
+    /// Per instance, its vector, for a mechanism that reads one ([`Cell::set_vector`]).
+    pub vectors: Vec<Option<Vec<f64>>>,
 }
 
 /// A neuron: morphology, discretisation, mechanisms, stimuli, state and tangents.
@@ -312,6 +314,7 @@ impl Cell {
             seeds: Vec::new(),
             emit,
             movable: vec![None; nodes.len()],
+            vectors: Vec::new(),
         });
         self.order = run_order(&self.mechs);
         Ok(MechId(self.mechs.len() - 1))

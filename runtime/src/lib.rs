@@ -13,6 +13,7 @@ pub mod cell;
 mod cell_events;
 mod cell_params;
 mod cell_pointers;
+mod cell_vectors;
 pub mod control;
 pub mod diffusion;
 pub mod discretization;

@@ -171,6 +171,9 @@ pub struct MechanismInfo {
     /// on, each instance gets an event with the flag [`crate::events::POST_EVENT_FLAG`], which
     /// its `NET_RECEIVE` kernel runs the block for.
     pub post_event: bool,
+    /// Whether a kernel reads the instance's vector ([`Context::vector_element`]): every
+    /// instance needs one ([`crate::cell::Cell::set_vector`]) before the run starts.
+    pub vector: bool,
 }
 
 impl MechanismInfo {
@@ -305,6 +308,44 @@ pub struct Context<'a> {
     /// flag. The runtime reads them after the call. `watch` writes the conditions' values here
     /// too. Empty for mechanisms without event statements.
     pub emit: &'a mut [f64],
+    /// Per instance, its vector ([`MechanismInfo::vector`]); empty for mechanisms that read
+    /// none. Read through [`Context::vector_element`] and [`Context::vector_size`].
+    pub vectors: &'a [Option<Vec<f64>>],
+}
+
+impl Context<'_> {
+    /// Element `index` (truncated toward zero) of instance `j`'s vector, or NaN outside it (or
+    /// where the instance has none).
+    pub fn vector_element(&self, j: usize, index: f64) -> f64 {
+        vector_element(self.vectors, j, index)
+    }
+
+    /// The number of elements of instance `j`'s vector (NaN where it has none).
+    pub fn vector_size(&self, j: usize) -> f64 {
+        vector_size(self.vectors, j)
+    }
+}
+
+/// Element `index` (truncated toward zero) of instance `j`'s vector in `vectors`, or NaN
+/// outside it or where the instance has none: what every engine computes for a vector read.
+pub fn vector_element(vectors: &[Option<Vec<f64>>], j: usize, index: f64) -> f64 {
+    let Some(Some(v)) = vectors.get(j) else {
+        return f64::NAN;
+    };
+    let i = index.trunc();
+    if i >= 0.0 && i < v.len() as f64 {
+        v[i as usize]
+    } else {
+        f64::NAN
+    }
+}
+
+/// The number of elements of instance `j`'s vector in `vectors` (NaN where it has none).
+pub fn vector_size(vectors: &[Option<Vec<f64>>], j: usize) -> f64 {
+    match vectors.get(j) {
+        Some(Some(v)) => v.len() as f64,
+        _ => f64::NAN,
+    }
 }
 
 /// For tangent column k: which parameter θ_k moves and how much per instance.

@@ -81,6 +81,7 @@ impl OuSource {
                 emit_slots: 0,
                 voltage_process: false,
                 post_event: false,
+                vector: false,
             },
         }
     }

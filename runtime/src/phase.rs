@@ -23,6 +23,7 @@ macro_rules! phase_context {
             ions: &mut $cell.ions.arrays,
             ion_slots: &$slot.ion_slots,
             emit: &mut $slot.emit,
+            vectors: &$slot.vectors,
             random: crate::random::Draws::new(
                 $cell.settings.seed,
                 $m,

@@ -12,6 +12,7 @@ impl Cell {
     /// finiteness first.
     pub fn init(&mut self) -> Result<()> {
         self.check_parameters()?;
+        self.check_vectors()?;
         let n = self.cable.layout.len();
         let kk = self.params.len();
         self.update_axial();

@@ -19,6 +19,7 @@ mod pointers;
 mod probes;
 mod regions;
 pub mod schema;
+mod vectors;
 
 use std::fmt;
 use std::ops::Range;

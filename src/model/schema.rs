@@ -102,6 +102,9 @@ pub struct ModelFile {
     /// `[[pointer]]`: POINTERs of a network's point processes bound to v of a cell.
     #[serde(default, rename = "pointer")]
     pub pointers: Vec<PointerLink>,
+    /// `[[vector]]`: the vectors of point processes that read one (VecStim's spike times).
+    #[serde(default, rename = "vector")]
+    pub vectors: Vec<Vector>,
     /// `[homeostasis]`: online control, run by `gradmod run` (src/homeostasis.rs).
     pub homeostasis: Option<crate::homeostasis::Homeostasis>,
     /// `[[noise]]`: Ornstein–Uhlenbeck current sources, run by `gradmod run`.
@@ -458,4 +461,16 @@ pub struct PointerLink {
     pub to: Spanned<String>,
     /// What it points to, `v@CELL.LOCATION`, such as `v@b.soma(0.5)`.
     pub from: Spanned<String>,
+}
+
+/// `[[vector]]`: the vector of a point process whose mechanism reads one, such as the spike
+/// times of a VecStim (NEURON's `vs.play(vec)`), given to the instance before the run.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vector {
+    /// The label of the point process, as `[[point_process]] label`.
+    pub point_process: Spanned<String>,
+    /// The values, in order (for VecStim, spike times in ms).
+    #[serde(default)]
+    pub values: Vec<Num>,
 }

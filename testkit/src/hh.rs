@@ -50,6 +50,7 @@ static INFO: MechanismInfo = MechanismInfo {
     emit_slots: 0,
     voltage_process: false,
     post_event: false,
+    vector: false,
 };
 
 const GNABAR: usize = 0;

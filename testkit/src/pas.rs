@@ -19,6 +19,7 @@ static INFO: MechanismInfo = MechanismInfo {
     emit_slots: 0,
     voltage_process: false,
     post_event: false,
+    vector: false,
 };
 
 const G: usize = 0;

@@ -20,6 +20,7 @@ static SHUNT: MechanismInfo = MechanismInfo {
     emit_slots: 0,
     voltage_process: false,
     post_event: false,
+    vector: false,
 };
 
 static EXPSYN_FIELDS: [FieldInfo; 4] = [
@@ -39,6 +40,7 @@ static EXPSYN: MechanismInfo = MechanismInfo {
     emit_slots: 0,
     voltage_process: false,
     post_event: false,
+    vector: false,
 };
 
 /// A point conductance i = g (v − e) in nA (g in µS), without states.

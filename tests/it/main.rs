@@ -38,6 +38,7 @@ mod slope;
 mod spiking;
 mod tangent_specialised;
 mod valence;
+mod vecstim;
 mod vm_corpus;
 mod vm_equivalence;
 mod voltage_process;

@@ -145,6 +145,7 @@ fn call(
         ion_slots: &a.slots,
         random: Draws::new(1, 0, 3, phase, 1.0),
         emit: &mut a.emit,
+        vectors: &[],
     };
     let mut tan = Tangents {
         k: K,

@@ -61,6 +61,13 @@ pub fn protocol(mech: Box<dyn Mechanism>, celsius: f64) -> Result<Vec<Vec<f64>>,
                 .map_err(|e| e.to_string())?;
         }
     }
+    // A mechanism that reads a vector (VecStim) plays spike times, two of them in one step.
+    if info.vector {
+        for j in 0..cell.mechanism(id).instance_count() {
+            cell.set_vector(id, j, vec![1.0, 4.5, 4.51, 12.0, 29.0])
+                .map_err(|e| e.to_string())?;
+        }
+    }
     // A mechanism with POST_EVENT gets a detector that the current step crosses (at about
     // 6 ms), so that its POST_EVENT runs between the events.
     if info.post_event {

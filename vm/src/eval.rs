@@ -331,6 +331,16 @@ impl Exec<'_, '_, '_, '_> {
                     f64::NAN
                 };
             }
+            Op::VectorRead { dst, index } => {
+                let vectors = self.ctx.vectors;
+                self.regs[dst as usize][0] = match index {
+                    Some(i) => {
+                        let i = self.regs[i as usize][0];
+                        gradmod_runtime::mechanism::vector_element(vectors, c.j0, i)
+                    }
+                    None => gradmod_runtime::mechanism::vector_size(vectors, c.j0),
+                };
+            }
             Op::SetElement {
                 base,
                 len,
@@ -402,6 +412,7 @@ impl Exec<'_, '_, '_, '_> {
             | Op::Store { .. }
             | Op::Copy { .. }
             | Op::GetElement { .. }
+            | Op::VectorRead { .. }
             | Op::SetElement { .. }
             | Op::LoopStart { .. }
             | Op::LoopEnd { .. } => return self.op(op, c, tan),

@@ -94,6 +94,7 @@ fn convert(info: &Info) -> MechanismInfo {
         emit_slots: info.emit_slots,
         voltage_process: info.voltage_process,
         post_event: info.post_event,
+        vector: info.vector,
         net_args: Box::leak(
             info.net_args
                 .iter()

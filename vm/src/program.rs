@@ -135,6 +135,14 @@ pub enum Op {
         /// The index.
         index: Reg,
     },
+    /// `dst = vector[trunc(index)]` of the instance's vector, NaN outside it; its size where
+    /// `index` is `None` (sequential kernels only: one instance at a time).
+    VectorRead {
+        /// The destination.
+        dst: Reg,
+        /// The index, or `None` for the number of elements.
+        index: Option<Reg>,
+    },
     /// `regs[base + trunc(index)] = src`; every element NaN for an index out of range.
     SetElement {
         /// The array's first register.
@@ -160,6 +168,7 @@ impl Op {
             Op::LoopStart { from, to, .. } => [Some(from), Some(to), None],
             Op::LoopEnd { counter, last, .. } => [Some(counter), Some(last), None],
             Op::GetElement { index, .. } => [Some(index), None, None],
+            Op::VectorRead { index, .. } => [index, None, None],
             Op::SetElement { index, src, .. } => [Some(index), Some(src), None],
         };
         r.into_iter().flatten()
@@ -175,7 +184,8 @@ impl Op {
             | Op::Call { dst, .. }
             | Op::Select { dst, .. }
             | Op::Copy { dst, .. }
-            | Op::GetElement { dst, .. } => Some(dst),
+            | Op::GetElement { dst, .. }
+            | Op::VectorRead { dst, .. } => Some(dst),
             Op::LoopStart { counter, .. } => Some(counter),
             Op::Store { .. } | Op::LoopEnd { .. } | Op::SetElement { .. } => None,
         }
@@ -190,6 +200,7 @@ impl Op {
                 | Op::LoopEnd { .. }
                 | Op::GetElement { .. }
                 | Op::SetElement { .. }
+                | Op::VectorRead { .. }
         )
     }
 
@@ -218,6 +229,11 @@ impl Op {
             Op::SetElement {
                 base, index, src, ..
             } => vec![base, index, src],
+            Op::VectorRead { dst, index } => {
+                let mut regs = vec![dst];
+                regs.extend(index.as_mut());
+                regs
+            }
         }
     }
 }
@@ -456,6 +472,7 @@ impl Builder<'_> {
             | Item::LoopStart { .. }
             | Item::LoopEnd
             | Item::GetElement { .. }
+            | Item::VectorRead { .. }
             | Item::SetElement { .. } => unreachable!("handled by seq_item"),
         }
     }
@@ -526,6 +543,12 @@ impl Builder<'_> {
                     len,
                     index,
                 });
+                self.temps.insert(var, dst);
+            }
+            Item::VectorRead { var, index } => {
+                let index = index.map(|i| self.expr(i, ops));
+                let dst = self.fresh();
+                ops.push(Op::VectorRead { dst, index });
                 self.temps.insert(var, dst);
             }
             Item::SetElement {

@@ -485,6 +485,13 @@ impl<'a> Printer<'a> {
                 let text = format!("{} = {a}[{}]", self.name(*var), self.expr(*index));
                 self.line(indent, &text);
             }
+            StmtKind::VectorRead { var, index } => {
+                let text = match index {
+                    Some(i) => format!("{} = vector_element({})", self.name(*var), self.expr(*i)),
+                    None => format!("{} = vector_size()", self.name(*var)),
+                };
+                self.line(indent, &text);
+            }
             StmtKind::SetElement {
                 array,
                 index,

@@ -225,6 +225,17 @@ pub enum StmtKind {
         /// The new value.
         value: ExprId,
     },
+    /// `var = vector[index]`, or `var = size of vector` when `index` is `None`: a read of the
+    /// instance's vector, a list of numbers of run-time length that the model description gives
+    /// each instance (NEURON's hoc Vector of `VecStim.play(vec)`; DESIGN.md, "Vectors"). The
+    /// index is truncated toward zero; outside the vector the value is NaN. The vector is data,
+    /// not a function of any parameter, so the tangent of `var` is 0.
+    VectorRead {
+        /// The variable assigned (a LOCAL).
+        var: VarId,
+        /// The index, or `None` for the number of elements.
+        index: Option<ExprId>,
+    },
     /// `SOLVE block METHOD method`.
     Solve {
         /// The block solved.
@@ -316,6 +327,11 @@ impl Stmt {
                 body.iter().for_each(|s| s.for_each_expr(f));
             }
             StmtKind::GetElement { index, .. } => f(*index),
+            StmtKind::VectorRead { index, .. } => {
+                if let Some(i) = index {
+                    f(*i);
+                }
+            }
             StmtKind::SetElement { index, value, .. } => {
                 f(*index);
                 f(*value);
@@ -373,6 +389,7 @@ pub fn assigned_vars(stmts: &[Stmt]) -> BTreeSet<VarId> {
         s.for_each_stmt(&mut |t| match t.kind {
             StmtKind::Assign { var, .. }
             | StmtKind::GetElement { var, .. }
+            | StmtKind::VectorRead { var, .. }
             | StmtKind::Loop { var, .. } => {
                 out.insert(var);
             }

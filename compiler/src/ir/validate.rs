@@ -179,6 +179,14 @@ fn check_stmts(m: &Module, kind: BlockKind, stmts: &[Stmt], diags: &mut Diagnost
                     ));
                 }
             }
+            StmtKind::VectorRead { var, .. } => {
+                if m.var(*var).kind != VarKind::Local {
+                    diags.push(Diagnostic::error(
+                        s.span,
+                        "internal: a vector read assigns a variable that is not a LOCAL",
+                    ));
+                }
+            }
             StmtKind::Solve { block, method } => {
                 let Some(target) = m.blocks.get(block.index()) else {
                     diags.push(Diagnostic::error(

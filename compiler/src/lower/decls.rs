@@ -359,12 +359,15 @@ impl Lowerer<'_> {
             }
             NeuronKind::ThreadSafe(_) => self.m.threadsafe = true,
             NeuronKind::Pointer(names) => {
-                let random_pointers = super::returns::random_pointers(self.file);
+                let idiom_pointers = super::returns::idiom_pointers(self.file);
                 for n in names {
                     let v = match self.globals.get(&n.name) {
                         Some(Binding::Var(v)) => *v,
                         Some(_) => {
-                            self.error(n.span, format!("the POINTER `{}` must be a scalar", n.name));
+                            self.error(
+                                n.span,
+                                format!("the POINTER `{}` must be a scalar", n.name),
+                            );
                             continue;
                         }
                         None => {
@@ -385,19 +388,27 @@ impl Lowerer<'_> {
                         );
                         continue;
                     }
-                    // A POINTER that holds a hoc Random object for the idiom of `returns.rs`
-                    // stays an ASSIGNED variable, bound to nothing.
-                    if !self.m.pointers.contains(&v) && !random_pointers.contains(&n.name) {
+                    // A POINTER that holds a hoc Random object or a hoc Vector for an idiom of
+                    // `verbatim.rs` stays an ASSIGNED variable, bound to nothing.
+                    if !self.m.pointers.contains(&v) && !idiom_pointers.contains(&n.name) {
                         self.m.vars[v.index()].scope = Scope::Range;
                         self.m.pointers.push(v);
                     }
                 }
             }
-            NeuronKind::BbcorePointer(names) => self.unsupported(
-                names_span(names, s.span),
-                "BBCOREPOINTER",
-                "BBCOREPOINTER variables (opaque handles, such as random streams, that VERBATIM code uses) are not supported.",
-            ),
+            // A BBCOREPOINTER marks a handle (a hoc Vector, a random stream) whose data
+            // CoreNEURON's transfer functions (bbcore_write, bbcore_read) copy; only VERBATIM C
+            // reads it, which is translated or rejected where it stands. The declaration
+            // itself means nothing without CoreNEURON: the name is an ASSIGNED variable bound
+            // to nothing, declared ASSIGNED where the file does not, as NEURON does.
+            NeuronKind::BbcorePointer(names) => {
+                for n in names {
+                    if !self.globals.contains_key(&n.name) {
+                        let var = Variable::new(&n.name, VarKind::Assigned, Scope::Range, n.span);
+                        self.declare(n, None, var);
+                    }
+                }
+            }
             NeuronKind::External(names) => self.unsupported(
                 names_span(names, s.span),
                 "EXTERNAL",
@@ -590,7 +601,13 @@ impl Lowerer<'_> {
                     super::verbatim::Verbatim::Header => {}
                     super::verbatim::Verbatim::Return(_) => self.error(item.span, "`return` outside a block"),
                     super::verbatim::Verbatim::Code(what) => self.verbatim_code(what, item.span),
-                    super::verbatim::Verbatim::RandomOpen { .. } | super::verbatim::Verbatim::Close => {
+                    // bbcore_write and bbcore_read copy a BBCOREPOINTER's data to CoreNEURON and
+                    // back; NEURON calls them only when it hands the model to CoreNEURON, which
+                    // gradmod has no counterpart of: ignored.
+                    super::verbatim::Verbatim::CoreNeuron => {}
+                    super::verbatim::Verbatim::RandomOpen { .. }
+                    | super::verbatim::Verbatim::Close
+                    | super::verbatim::Verbatim::VectorElement { .. } => {
                         self.verbatim_code(None, item.span)
                     }
                 },

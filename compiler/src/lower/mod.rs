@@ -17,6 +17,7 @@ mod returns;
 mod starts;
 mod stmts;
 pub mod units;
+mod vector;
 mod verbatim;
 mod voltage_process;
 

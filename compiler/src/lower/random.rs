@@ -31,6 +31,11 @@ use crate::sym::build;
 enum Shape {
     /// `f()`: the draw itself.
     Plain,
+    /// `scop_random()` or `scop_random(x)`: the draw itself, any argument ignored. scopmath's
+    /// `double scop_random(void)` takes none, but NEURON before 9 declared it `double
+    /// scop_random();` in C, which let older files (snudda's `scop_random(1)`) pass one that
+    /// the function never read; NEURON 9's C++ rejects such a call.
+    IgnoredArg,
     /// `f(mean, sd)`: `mean + sd * draw`.
     MeanSd,
     /// `f(mean)`: `mean * draw`.
@@ -44,7 +49,8 @@ enum Shape {
 /// The random library functions gradmod lowers: distribution and argument shape.
 fn random_function(name: &str) -> Option<(Dist, Shape)> {
     Some(match name {
-        "scop_random" | "unirand" => (Dist::Uniform, Shape::Plain),
+        "scop_random" => (Dist::Uniform, Shape::IgnoredArg),
+        "unirand" => (Dist::Uniform, Shape::Plain),
         "normrand" => (Dist::Normal, Shape::MeanSd),
         "exprand" => (Dist::Exponential, Shape::Scale),
         "random_uniform" => (Dist::Uniform, Shape::Ranvar),
@@ -169,6 +175,7 @@ impl Lowerer<'_> {
         };
         let allowed: &[usize] = match shape {
             Shape::Plain => &[0],
+            Shape::IgnoredArg => &[0, 1],
             Shape::MeanSd => &[2],
             Shape::Scale => &[1],
             Shape::Ranvar => &[0, 2],
@@ -186,6 +193,12 @@ impl Lowerer<'_> {
             );
             return Some(self.m.exprs.num(0.0));
         }
+        // The argument of `scop_random(x)` is not evaluated, as the C function never read it.
+        let rest = if matches!(shape, Shape::IgnoredArg) {
+            &[]
+        } else {
+            rest
+        };
         let vals: Vec<ExprId> = rest.iter().map(|a| self.expr(a, out)).collect();
         let v = self.random_var(name, dist, func.span);
         let ar = &mut self.m.exprs;
@@ -239,8 +252,10 @@ impl Lowerer<'_> {
                     problems.push((
                         w.span,
                         "random draw in a while loop",
-                        "a draw has one value per time step and instance, so a loop drawing \
-                         until a condition holds would never end; draw outside the loop.",
+                        "a draw has one value per kernel call and instance: a loop drawing \
+                         until a condition holds would never end, and a counting loop would \
+                         read the same number in every iteration (draws per iteration are not \
+                         supported); draw outside the loop.",
                     ));
                 }
             }

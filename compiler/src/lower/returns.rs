@@ -154,6 +154,14 @@ impl Lowerer<'_> {
                 self.random_fallbacks.pop();
             }
             Verbatim::Close => self.verbatim_code(None, span),
+            Verbatim::VectorElement { index, value, .. } => {
+                self.vector_element(&index, &value, span, out)
+            }
+            // CoreNEURON's data transfer is C functions at the top level only.
+            Verbatim::CoreNeuron => self.verbatim_code(
+                Some("serialising data for CoreNEURON (bbcore_write, bbcore_read)"),
+                span,
+            ),
             Verbatim::Code(what) => self.verbatim_code(what, span),
         }
     }
@@ -161,8 +169,10 @@ impl Lowerer<'_> {
     /// Rejects VERBATIM C code, named by what it does when its text tells.
     pub(super) fn verbatim_code(&mut self, what: Option<&str>, span: Span) {
         let why = "VERBATIM blocks hold C code, which gradmod cannot compile or differentiate; \
-                   it translates only header text (preprocessor lines, prototypes), `return` \
-                   and the hoc Random idiom of NEURON before 9 (see DESIGN.md, \"VERBATIM\").";
+                   it translates only header text (preprocessor lines, prototypes), `return`, \
+                   the hoc Random idiom of NEURON before 9 and VecStim's read of its hoc \
+                   Vector, and ignores CoreNEURON's bbcore_write and bbcore_read (see \
+                   DESIGN.md, \"VERBATIM\").";
         match what {
             Some(what) => self.unsupported(span, &format!("VERBATIM {what}"), why),
             None => self.unsupported(span, "VERBATIM", why),
@@ -258,17 +268,22 @@ impl Lowerer<'_> {
 }
 
 /// The POINTERs that hold a hoc Random object in the idiom [`Verbatim::RandomOpen`]
-/// recognises: they are ordinary ASSIGNED variables in gradmod, bound to nothing.
-pub(super) fn random_pointers(file: &ast::File) -> std::collections::HashSet<String> {
+/// recognises, or a hoc Vector in [`Verbatim::VectorElement`]: they are ordinary ASSIGNED
+/// variables in gradmod, bound to nothing.
+pub(super) fn idiom_pointers(file: &ast::File) -> std::collections::HashSet<String> {
     fn walk(stmts: &[ast::Stmt], out: &mut std::collections::HashSet<String>) {
         use ast::StmtKind as S;
         for s in stmts {
             match &s.kind {
-                S::Verbatim(text) => {
-                    if let Verbatim::RandomOpen { pointer, .. } = verbatim::classify(text) {
+                S::Verbatim(text) => match verbatim::classify(text) {
+                    Verbatim::RandomOpen { pointer, .. } => {
                         out.insert(pointer);
                     }
-                }
+                    Verbatim::VectorElement { holder, .. } => {
+                        out.insert(holder);
+                    }
+                    _ => {}
+                },
                 S::If {
                     then, otherwise, ..
                 } => {

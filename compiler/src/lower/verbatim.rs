@@ -15,9 +15,17 @@
 //!   own generator otherwise, written as a VERBATIM that opens `if (_p_rng) { ... } else {`, the
 //!   NMODL of the fallback, and a VERBATIM holding `}`. gradmod has one stream per instance, so
 //!   the fallback is what runs (`RandomOpen` and `Close`).
+//! - *the hoc Vector idiom of VecStim* (`vector_capacity`, `vector_vec`): the body of the
+//!   `element()` PROCEDURE that reads element `index` of the instance's vector into `etime`
+//!   and advances `index` (`VectorElement`), lowered by `vector.rs` into reads of the vector
+//!   the model description gives each instance;
+//! - *CoreNEURON's data transfer*: top-level `bbcore_write` and `bbcore_read` functions, which
+//!   only CoreNEURON calls (`CoreNeuron`), ignored.
 //!
 //! Anything else is C code, rejected with a name for what it does when the text calls a known
 //! part of NEURON's C interface (a hoc Random object, a hoc Vector, ...).
+
+use std::collections::HashMap;
 
 /// The value of a `return` in VERBATIM text.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,6 +62,32 @@ pub(super) enum Verbatim {
     },
     /// `}` alone: the end of the fallback [`Verbatim::RandomOpen`] opened.
     Close,
+    /// The body of VecStim's `element()` (NEURON's `vecevent.mod` and its copies), comments and
+    /// casts such as `(IvocVect*)` aside, with any names for the C locals:
+    ///
+    /// ```c
+    /// { void* vv; int i, size; double* px;
+    ///   i = (int)index;
+    ///   if (i >= 0) {
+    ///     vv = *((void**)(&space));          /* or: vv = (void*)(_p_ptr); */
+    ///     if (vv) {
+    ///       size = vector_capacity(vv); px = vector_vec(vv);
+    ///       if (i < size) { etime = px[i]; index += 1.; } else { index = -1.; }
+    ///     } else { index = -1.; }
+    ///   }
+    /// }
+    /// ```
+    VectorElement {
+        /// The variable that holds the Vector (`space`, or `ptr` of `_p_ptr`).
+        holder: String,
+        /// The variable holding the index of the next element (`index`).
+        index: String,
+        /// The variable the element is read into (`etime`).
+        value: String,
+    },
+    /// Top-level definitions of `bbcore_write` and `bbcore_read` alone: CoreNEURON's transfer of
+    /// a BBCOREPOINTER's data, which NEURON never calls without CoreNEURON.
+    CoreNeuron,
     /// C code, with what it does when the text tells (`calling nrn_random_pick (a hoc Random
     /// object)`).
     Code(Option<&'static str>),
@@ -74,6 +108,12 @@ pub(super) fn classify(text: &str) -> Verbatim {
     }
     if let Some(open) = random_open(&tokens) {
         return open;
+    }
+    if let Some(element) = vector_element(&tokens) {
+        return element;
+    }
+    if is_core_neuron(&tokens) {
+        return Verbatim::CoreNeuron;
     }
     Verbatim::Code(describe(&code))
 }
@@ -277,6 +317,122 @@ fn random_open(tokens: &[&str]) -> Option<Verbatim> {
     })
 }
 
+/// Matches `pattern` against all of `tokens`: `$x` matches an identifier, the same one at every
+/// `$x`; anything else matches itself. Returns the identifiers bound.
+fn match_named(tokens: &[&str], pattern: &[&str]) -> Option<HashMap<String, String>> {
+    if tokens.len() != pattern.len() {
+        return None;
+    }
+    let mut bound: HashMap<String, String> = HashMap::new();
+    for (t, p) in tokens.iter().zip(pattern) {
+        if let Some(name) = p.strip_prefix('$') {
+            if !is_identifier(t) {
+                return None;
+            }
+            match bound.get(name) {
+                Some(b) if b != t => return None,
+                Some(_) => {}
+                None => {
+                    bound.insert(name.to_string(), t.to_string());
+                }
+            }
+        } else if t != p {
+            return None;
+        }
+    }
+    Some(bound)
+}
+
+/// The body of VecStim's `element()` (see [`Verbatim::VectorElement`]).
+fn vector_element(tokens: &[&str]) -> Option<Verbatim> {
+    // Casts to NEURON's Vector class change nothing.
+    let mut plain: Vec<&str> = Vec::with_capacity(tokens.len());
+    let mut k = 0;
+    while k < tokens.len() {
+        if tokens[k..].starts_with(&["(", "IvocVect", "*", ")"]) {
+            k += 4;
+        } else {
+            plain.push(tokens[k]);
+            k += 1;
+        }
+    }
+    let pattern = |holder: &[&'static str]| -> Vec<&'static str> {
+        let mut p: Vec<&'static str> = "{ void * $vv ; int $i , $size ; double * $px ; \
+             $i = ( int ) $index ; if ( $i > = 0 ) { $vv ="
+            .split_whitespace()
+            .collect();
+        p.extend_from_slice(holder);
+        p.extend(
+            "; if ( $vv ) { $size = vector_capacity ( $vv ) ; $px = vector_vec ( $vv ) ; \
+             if ( $i < $size ) { $value = $px [ $i ] ; $index + = 1. ; } \
+             else { $index = - 1. ; } } else { $index = - 1. ; } } }"
+                .split_whitespace(),
+        );
+        p
+    };
+    let space = pattern(&[
+        "*", "(", "(", "void", "*", "*", ")", "(", "&", "$holder", ")", ")",
+    ]);
+    let pointer = pattern(&["(", "void", "*", ")", "(", "$holder", ")"]);
+    let (bound, holder) = if let Some(b) = match_named(&plain, &space) {
+        let h = b["holder"].clone();
+        (b, h)
+    } else {
+        let b = match_named(&plain, &pointer)?;
+        let h = b["holder"].strip_prefix("_p_")?.to_string();
+        (b, h)
+    };
+    Some(Verbatim::VectorElement {
+        holder,
+        index: bound["index"].clone(),
+        value: bound["value"].clone(),
+    })
+}
+
+/// Whether the tokens are nothing but definitions `static void bbcore_write(...) { ... }` and
+/// `static void bbcore_read(...) { ... }` (see [`Verbatim::CoreNeuron`]).
+fn is_core_neuron(tokens: &[&str]) -> bool {
+    let mut rest = tokens;
+    let mut any = false;
+    while !rest.is_empty() {
+        let Some((_, after)) = match_tokens(rest, &["static", "void", "ID", "("]) else {
+            return false;
+        };
+        if !matches!(rest[2], "bbcore_write" | "bbcore_read") {
+            return false;
+        }
+        // The parameter list, then the body: brace-balanced.
+        let Some(close) = after.iter().position(|&t| t == ")") else {
+            return false;
+        };
+        let body = &after[close + 1..];
+        if body.first() != Some(&"{") {
+            return false;
+        }
+        let mut depth = 0usize;
+        let mut end = None;
+        for (i, &t) in body.iter().enumerate() {
+            match t {
+                "{" => depth += 1,
+                "}" => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(end) = end else {
+            return false;
+        };
+        rest = &body[end + 1..];
+        any = true;
+    }
+    any
+}
+
 /// What C code does, named by the first part of NEURON's C interface it uses.
 fn describe(code: &str) -> Option<&'static str> {
     const KNOWN: &[(&[&str], &str)] = &[
@@ -369,6 +525,53 @@ mod tests {
         assert!(matches!(classify(other), Verbatim::Code(_)));
         let more = "if (_p_rng) { value = nrn_random_pick(_p_rng); x = 1; } else {";
         assert!(matches!(classify(more), Verbatim::Code(_)));
+    }
+
+    #[test]
+    fn the_vecstim_element_idiom_is_recognised() {
+        let space = "\n  { void* vv; int i, size; double* px;\n\ti = (int)index;\n\tif (i >= 0) {\n\t\tvv = *((void**)(&space));\n\t\tif (vv) {\n\t\t\tsize = vector_capacity(vv);\n\t\t\tpx = vector_vec(vv);\n\t\t\tif (i < size) {\n\t\t\t\tetime = px[i];\n\t\t\t\tindex += 1.;\n\t\t\t}else{\n\t\t\t\tindex = -1.;\n\t\t\t}\n\t\t}else{\n\t\t\tindex = -1.;\n\t\t}\n\t}\n  }\n";
+        assert_eq!(
+            classify(space),
+            Verbatim::VectorElement {
+                holder: "space".into(),
+                index: "index".into(),
+                value: "etime".into()
+            }
+        );
+        // snudda's copy: a BBCOREPOINTER or POINTER `ptr`, casts to IvocVect, other names.
+        let pointer = "{ void* v; int k, n; double* x; k = (int)j; if (k >= 0) { \
+            v = (void*)(_p_ptr); if (v) { n = vector_capacity((IvocVect*)v); \
+            x = vector_vec((IvocVect*)v); if (k < n) { t0 = x[k]; j += 1.; } \
+            else { j = -1.; } } else { j = -1.; } } }";
+        assert_eq!(
+            classify(pointer),
+            Verbatim::VectorElement {
+                holder: "ptr".into(),
+                index: "j".into(),
+                value: "t0".into()
+            }
+        );
+        // The same C with one name changed where it must stay the same is C code.
+        let wrong = pointer.replace("t0 = x[k]", "t0 = x[n]");
+        assert_eq!(
+            classify(&wrong),
+            Verbatim::Code(Some("reading a hoc Vector (vector_arg, vector_vec)"))
+        );
+        let play = "void** vv; vv = (void**)(&space); *vv = (void*)0; \
+            if (ifarg(1)) { *vv = vector_arg(1); }";
+        assert!(matches!(classify(play), Verbatim::Code(Some(_))));
+    }
+
+    #[test]
+    fn core_neuron_transfer_functions_are_recognised() {
+        let text = "\nstatic void bbcore_write(double* xarray, int* iarray, int* xoffset, \
+            int* ioffset, _threadargsproto_) {\n  int i, dsize; dsize = 0;\n  if (_p_ptr) \
+            { dsize = vector_capacity(_p_ptr); }\n  *ioffset += 1;\n}\n\
+            static void bbcore_read(double* xarray, int* iarray, int* xoffset, int* ioffset, \
+            _threadargsproto_) {\n  if (!_p_ptr) { _p_ptr = vector_new1(1); }\n}\n";
+        assert_eq!(classify(text), Verbatim::CoreNeuron);
+        let other = "static void helper(int x) { printf(\"%d\", x); }";
+        assert_eq!(classify(other), Verbatim::Code(Some("printing (printf)")));
     }
 
     #[test]

@@ -313,6 +313,14 @@ impl Collect {
                     )
                     .into());
                 }
+                StmtKind::VectorRead { .. } => {
+                    return Err(Diagnostic::error(
+                        s.span,
+                        "a read of the instance's vector in a block solved implicitly is not \
+                         supported",
+                    )
+                    .into());
+                }
                 StmtKind::GetElement { .. } | StmtKind::SetElement { .. } => {
                     return Err(Diagnostic::error(
                         s.span,

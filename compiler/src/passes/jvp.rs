@@ -286,6 +286,14 @@ impl Jvp<'_> {
                         span,
                     });
                 }
+                StmtKind::VectorRead { var, index } => {
+                    // The vector is data, not a function of any parameter.
+                    t.remove(&var);
+                    out.push(Stmt {
+                        kind: StmtKind::VectorRead { var, index },
+                        span,
+                    });
+                }
                 StmtKind::While { .. } => {
                     return Err(Diagnostic::error(span, "a while loop cannot be differentiated yet")
                     .with_note("gradmod differentiates straight-line code and if/else; unroll the loop with FROM")

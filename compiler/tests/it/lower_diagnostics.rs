@@ -34,7 +34,7 @@ fn recursion_is_rejected_by_name() {
 }
 
 #[test]
-fn bbcorepointer_and_verbatim_are_unsupported() {
+fn a_bbcorepointer_is_ignored_and_verbatim_unsupported() {
     let text = "NEURON {\n    POINT_PROCESS p\n    BBCOREPOINTER donor\n}\nASSIGNED { donor }\nVERBATIM\nstatic int counter;\nENDVERBATIM\n";
     assert_snapshot!(diagnostics("bbcorepointer.mod", text));
 }

@@ -61,3 +61,26 @@ fn a_procedure_solved_after_cvode_is_called_where_the_states_advance() {
         rejected(&text)
     );
 }
+
+/// `scop_random(1)` (snudda's older synapses, written for NEURON before 9, whose C declaration
+/// `double scop_random();` let a call pass an argument the function never read) is the same
+/// uniform draw as `scop_random()`, its argument never evaluated.
+#[test]
+fn scop_random_with_an_ignored_argument_is_scop_random() {
+    let file = |call: &str| {
+        format!(
+            "NEURON {{ POINT_PROCESS s RANGE u }}\nASSIGNED {{ u }}\n\
+             FUNCTION urand() {{\n    urand = {call}\n}}\n\
+             NET_RECEIVE (w) {{\n    u = urand()\n}}\n"
+        )
+    };
+    let with_argument = after_passes(&file("scop_random(1)"));
+    assert_eq!(with_argument, after_passes(&file("scop_random()")));
+    assert!(with_argument.contains("u = "), "{with_argument}");
+    let front = load_source("p.mod", &file("scop_random(1, 2)"));
+    let rendered = front.render();
+    assert!(
+        rendered.contains("`scop_random` takes 0 or 1 arguments, not 2"),
+        "{rendered}"
+    );
+}

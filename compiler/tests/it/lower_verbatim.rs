@@ -128,3 +128,83 @@ fn hoc_random_idiom_lowers_to_its_fallback() {
     let e = first_error(lone);
     assert!(e.contains("unsupported construct: VERBATIM"), "{e}");
 }
+
+/// VecStim as NEURON's vecevent.mod writes it (the Vector held in a BBCOREPOINTER, the
+/// CoreNEURON transfer functions at the top level).
+const VECSTIM: &str = "NEURON { THREADSAFE ARTIFICIAL_CELL VecStim BBCOREPOINTER ptr }\n\
+ASSIGNED { index etime (ms) ptr }\n\
+INITIAL { index = 0 element() if (index > 0) { net_send(etime - t, 1) } }\n\
+NET_RECEIVE (w) { if (flag == 1) { net_event(t) element() if (index > 0) { net_send(etime - t, 1) } } }\n\
+DESTRUCTOR {\nVERBATIM\n\tvoid* vv = (void*)(_p_ptr);\n\tif (vv) { hoc_obj_unref(*vector_pobj(vv)); }\nENDVERBATIM\n}\n\
+PROCEDURE element() {\nVERBATIM\n  { void* vv; int i, size; double* px;\n\ti = (int)index;\n\tif (i >= 0) {\n\t\tvv = (void*)(_p_ptr);\n\t\tif (vv) {\n\t\t\tsize = vector_capacity(vv);\n\t\t\tpx = vector_vec(vv);\n\t\t\tif (i < size) {\n\t\t\t\tetime = px[i];\n\t\t\t\tindex += 1.;\n\t\t\t}else{\n\t\t\t\tindex = -1.;\n\t\t\t}\n\t\t}else{\n\t\t\tindex = -1.;\n\t\t}\n\t}\n  }\nENDVERBATIM\n}\n\
+PROCEDURE play() {\nVERBATIM\n\tvoid** pv; void* ptmp = NULL;\n\tif (ifarg(1)) { ptmp = vector_arg(1); hoc_obj_ref(*vector_pobj(ptmp)); }\n\tpv = (void**)(&_p_ptr);\n\t*pv = ptmp;\nENDVERBATIM\n}\n\
+VERBATIM\nstatic void bbcore_write(double* xarray, int* iarray, int* xoffset, int* ioffset, _threadargsproto_) {\n  int dsize = 0;\n  if (_p_ptr) { dsize = vector_capacity(_p_ptr); }\n  *ioffset += 1; *xoffset += dsize;\n}\n\
+static void bbcore_read(double* xarray, int* iarray, int* xoffset, int* ioffset, _threadargsproto_) {\n  *xoffset += 0;\n}\nENDVERBATIM\n";
+
+/// VecStim's `element()` reads the instance's vector as NEURON's C reads the hoc Vector: INITIAL
+/// reads the first element and sends a self-event to it; past the last element `index` is -1
+/// and no event follows; an empty vector sends none. The BBCOREPOINTER is no POINTER.
+#[test]
+fn vecstim_reads_its_vector_as_neurons_c_does() {
+    use gradmod_compiler::interp::Event;
+    let front = load_source("vecevent.mod", VECSTIM);
+    let rendered = front.render();
+    let m = front.module.unwrap_or_else(|| panic!("{rendered}"));
+    assert!(
+        m.pointers.is_empty(),
+        "the Vector's holder is bound to nothing"
+    );
+    let (index, etime) = (m.lookup("index").unwrap(), m.lookup("etime").unwrap());
+    let t = m.builtin(gradmod_compiler::ir::Builtin::T).unwrap();
+    let receive = m.net_receive.as_ref().unwrap();
+    let (body, flag) = (receive.body, receive.flag);
+    let mut mm = Machine::new(&m);
+    mm.vector = vec![2.5, 7.0];
+    mm.run(m.initial.unwrap()).unwrap();
+    assert_eq!(
+        (mm.values[index.index()], mm.values[etime.index()]),
+        (1.0, 2.5)
+    );
+    assert!(
+        matches!(mm.events[..], [Event::NetSend { delay, flag, .. }] if delay == 2.5 && flag == 1.0),
+        "{:?}",
+        mm.events
+    );
+    // The two events of the vector, then nothing more.
+    for (at, next_index, next_etime, sends) in [(2.5, 2.0, 7.0, 1), (7.0, -1.0, 7.0, 0)] {
+        mm.events.clear();
+        mm.values[t.index()] = at;
+        mm.values[flag.index()] = 1.0;
+        mm.run(body).unwrap();
+        assert_eq!(
+            (mm.values[index.index()], mm.values[etime.index()]),
+            (next_index, next_etime)
+        );
+        let sent = mm
+            .events
+            .iter()
+            .filter(|e| matches!(e, Event::NetSend { .. }))
+            .count();
+        assert_eq!(sent, sends, "{:?}", mm.events);
+    }
+    let mut empty = Machine::new(&m);
+    empty.run(m.initial.unwrap()).unwrap();
+    assert_eq!(empty.values[index.index()], -1.0);
+    assert!(empty.events.is_empty(), "{:?}", empty.events);
+    // The whole file passes every stage.
+    let checked = gradmod_compiler::driver::check_source("vecevent.mod", VECSTIM);
+    assert!(checked.accepted(), "{}", checked.render());
+    assert!(checked.kernels.unwrap().info.vector);
+}
+
+/// C that reads a hoc Vector otherwise than VecStim's `element()` stays rejected by name, and
+/// `bbcore_write` inside a block is C code.
+#[test]
+fn other_vector_code_stays_rejected() {
+    let changed = VECSTIM.replace("etime = px[i];", "etime = px[i] + 1.0;");
+    let e = first_error(&changed);
+    assert!(
+        e.contains("unsupported construct: VERBATIM reading a hoc Vector"),
+        "{e}"
+    );
+}

@@ -100,6 +100,7 @@ mod observer {
         emit_slots: 0,
         voltage_process: false,
         post_event: false,
+        vector: false,
     };
 
     #[derive(Default)]

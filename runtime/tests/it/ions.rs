@@ -39,6 +39,7 @@ static CALEAK: MechanismInfo = MechanismInfo {
     emit_slots: 0,
     voltage_process: false,
     post_event: false,
+    vector: false,
 };
 
 impl Mechanism for CaLeak {
@@ -136,6 +137,7 @@ static CAD: MechanismInfo = MechanismInfo {
     emit_slots: 0,
     voltage_process: false,
     post_event: false,
+    vector: false,
 };
 
 const F: f64 = gradmod_runtime::ions::FARADAY;

@@ -121,6 +121,8 @@ impl Backend for JitCode {
             emit: std::ptr::null_mut(),
             emit_stride: 3 * info.emit_slots,
             seeded: std::ptr::null(),
+            vectors: ctx.vectors.as_ptr(),
+            nvectors: ctx.vectors.len(),
         };
         // The checks first, on shared views of the arrays; then the pointers.
         let lengths = Lengths {

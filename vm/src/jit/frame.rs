@@ -98,6 +98,10 @@ pub(crate) struct Frame {
     /// `[k]`: 1 where direction k moves a parameter of the mechanism (it has a seed), else 0;
     /// the kernel runs its specialised per-direction part where 0.
     pub seeded: *const u64,
+    /// Per instance, its vector ([`gradmod_runtime::mechanism::Context::vectors`]).
+    pub vectors: *const Option<Vec<f64>>,
+    /// The number of entries of [`Frame::vectors`].
+    pub nvectors: usize,
 }
 
 /// A value of the frame that a kernel loads once, in its entry block: a size, a scalar, or the
@@ -142,6 +146,8 @@ pub(crate) enum Base {
     EmitStride,
     /// The table of [`Frame::seeded`].
     Seeded,
+    Vectors,
+    Nvectors,
 }
 
 /// Where a value of the frame lies, as it is loaded.
@@ -192,6 +198,8 @@ impl Base {
             B::Emit => int(offset_of!(Frame, emit)),
             B::EmitStride => int(offset_of!(Frame, emit_stride)),
             B::Seeded => int(offset_of!(Frame, seeded)),
+            B::Vectors => int(offset_of!(Frame, vectors)),
+            B::Nvectors => int(offset_of!(Frame, nvectors)),
             B::Field(f) => Slot::Table(offset_of!(Frame, fields), f),
             B::Ion(s, r) => Slot::Table(offset_of!(Frame, ions), s * 6 + r),
             B::TanIon(s, r) => Slot::Table(offset_of!(Frame, tan_ions), s * 5 + r),
@@ -309,6 +317,7 @@ pub(crate) fn bases(op: &Op, tangent: bool, out: &mut Vec<Base>) {
             Sink::TanIon(s, r) => out.extend([B::Node, B::Ncv, B::TanIon(s, tan_index(r))]),
             Sink::TanArg(_) => out.extend([B::DArgs, B::Nargs]),
         },
+        Op::VectorRead { .. } => out.extend([B::Vectors, B::Nvectors]),
         _ => {}
     }
 }

@@ -175,6 +175,7 @@ impl Gen<'_, '_> {
             | Op::LoopStart { .. }
             | Op::LoopEnd { .. }
             | Op::GetElement { .. }
+            | Op::VectorRead { .. }
             | Op::SetElement { .. } => unreachable!("a sequential kernel over lanes"),
             Op::Unary { op, dst, a } => {
                 let a = self.vreg(a);

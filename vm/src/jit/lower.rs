@@ -478,6 +478,18 @@ impl<'a, 'f> Gen<'a, 'f> {
                 let v = self.b.ins().select(ok, x, nan);
                 self.write(dst, v);
             }
+            Op::VectorRead { dst, index } => {
+                let vectors = self.bases[&Base::Vectors];
+                let n = self.bases[&Base::Nvectors];
+                let (x, size) = match index {
+                    Some(i) => (self.reg(i), 0),
+                    None => (self.fconst(0.0), 1),
+                };
+                let size = self.b.ins().iconst(I64, size);
+                let j = self.j;
+                let v = self.call(super::symbols::VECTOR, &[vectors, n, j, x, size]);
+                self.write(dst, v);
+            }
             Op::SetElement {
                 base,
                 len,
@@ -567,6 +579,7 @@ impl<'a, 'f> Gen<'a, 'f> {
             | Op::LoopStart { .. }
             | Op::LoopEnd { .. }
             | Op::GetElement { .. }
+            | Op::VectorRead { .. }
             | Op::SetElement { .. } => return self.seq_op(op),
             Op::Unary { op, dst, a } => {
                 let a = self.reg(a);

@@ -13,7 +13,9 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module, default_libcall_names};
 
 use super::lower::{Gen, LaneFuncs};
-use super::symbols::{DRAW, EXP4, LIBM, draw, exp4_symbol, libm_symbols, libm_used};
+use super::symbols::{
+    DRAW, EXP4, LIBM, VECTOR, draw, exp4_symbol, libm_symbols, libm_used, vector,
+};
 use crate::program::Program;
 
 /// The host's instruction set with the kernels' settings, made once per process; why the JIT
@@ -75,6 +77,11 @@ impl Compiler {
             DRAW,
             draw as extern "C" fn(u64, u64, u64, f64) -> f64 as *const u8,
         );
+        jb.symbol(
+            VECTOR,
+            vector as extern "C" fn(*const Option<Vec<f64>>, u64, u64, f64, u64) -> f64
+                as *const u8,
+        );
         let mut module = JITModule::new(jb);
         let mut libm = HashMap::new();
         let mut sig = module.make_signature();
@@ -86,6 +93,15 @@ impl Compiler {
             .declare_function(DRAW, Linkage::Import, &sig)
             .map_err(|e| format!("declaring {DRAW}: {e}"))?;
         libm.insert(DRAW, id);
+        let mut sig = module.make_signature();
+        sig.params.extend([AbiParam::new(I64); 3]);
+        sig.params.push(AbiParam::new(F64));
+        sig.params.push(AbiParam::new(I64));
+        sig.returns.push(AbiParam::new(F64));
+        let id = module
+            .declare_function(VECTOR, Linkage::Import, &sig)
+            .map_err(|e| format!("declaring {VECTOR}: {e}"))?;
+        libm.insert(VECTOR, id);
         for &(name, args) in &LIBM {
             let mut sig = module.make_signature();
             sig.params.extend((0..args).map(|_| AbiParam::new(F64)));

@@ -151,6 +151,34 @@ pub(super) extern "C" fn draw(key: u64, instance: u64, code: u64, dt: f64) -> f6
     )
 }
 
+/// The symbol of [`vector`], the function a kernel calls to read the instance's vector.
+pub(super) const VECTOR: &str = "gradmod_vector";
+
+/// A read of instance `instance`'s vector for the JIT: element `index` (truncated toward zero,
+/// NaN outside the vector), or its size where `size` is 1, exactly as the evaluator reads it.
+/// `vectors` and `n` are [`gradmod_runtime::mechanism::Context::vectors`] as a pointer and a
+/// length.
+pub(super) extern "C" fn vector(
+    vectors: *const Option<Vec<f64>>,
+    n: u64,
+    instance: u64,
+    index: f64,
+    size: u64,
+) -> f64 {
+    let vectors: &[Option<Vec<f64>>] = if n == 0 {
+        &[]
+    } else {
+        // SAFETY: the frame holds the context's slice of vectors, which outlives the call.
+        unsafe { std::slice::from_raw_parts(vectors, n as usize) }
+    };
+    let j = instance as usize;
+    if size != 0 {
+        gradmod_runtime::mechanism::vector_size(vectors, j)
+    } else {
+        gradmod_runtime::mechanism::vector_element(vectors, j, index)
+    }
+}
+
 /// The library functions `p` calls.
 pub(super) fn libm_used(p: &Program) -> Vec<&'static str> {
     let mut names = Vec::new();
@@ -167,6 +195,7 @@ pub(super) fn libm_used(p: &Program) -> Vec<&'static str> {
                 from: gradmod_compiler::back::kernels::Source::Draw(_),
                 ..
             } => DRAW,
+            Op::VectorRead { .. } => VECTOR,
             Op::Call { f, .. } => match f {
                 // exprelr is computed from expm1; the rest are inline or not library calls.
                 Func::Exprelr => "expm1",

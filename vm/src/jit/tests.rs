@@ -160,6 +160,7 @@ fn code(cases: &[Case]) -> Code {
         emit_slots: 0,
         voltage_process: false,
         post_event: false,
+        vector: false,
     }));
     let mut outer = vec![
         Op::Load {
@@ -246,6 +247,7 @@ impl Cvs {
             ion_slots: &[],
             random: Default::default(),
             emit: &mut [],
+            vectors: &[],
         }
     }
 }

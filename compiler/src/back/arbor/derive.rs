@@ -294,6 +294,7 @@ pub fn statement_name(k: &StmtKind) -> &'static str {
         StmtKind::GetElement { .. } | StmtKind::SetElement { .. } => {
             "an array element at an index known only at run time"
         }
+        StmtKind::VectorRead { .. } => "a read of the instance's vector (VecStim)",
         StmtKind::Solve { .. } => "SOLVE",
         StmtKind::NetSend { .. } => "net_send",
         StmtKind::NetEvent { .. } => "net_event",

@@ -163,7 +163,9 @@ fn prune(ar: &ExprArena, mut items: Vec<Item>) -> Vec<Item> {
         let mut keep = vec![true; items.len()];
         for (i, item) in items.iter().enumerate().rev() {
             keep[i] = match *item {
-                Item::Let { var, .. } | Item::GetElement { var, .. } => used.contains(&var),
+                Item::Let { var, .. }
+                | Item::GetElement { var, .. }
+                | Item::VectorRead { var, .. } => used.contains(&var),
                 _ => true,
             };
             if keep[i] {

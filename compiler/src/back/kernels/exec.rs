@@ -187,6 +187,9 @@ impl<'m> Exec<'m> {
             StmtKind::Loop { .. } => {
                 self.unsupported_loop(s, "FROM loop with bounds known only at run time")
             }
+            StmtKind::VectorRead { .. } => {
+                self.unsupported_loop(s, "a read of the instance's vector")
+            }
             StmtKind::GetElement { array, .. } | StmtKind::SetElement { array, .. } => {
                 let name = &self.m.array(*array).name;
                 self.unsupported_loop(

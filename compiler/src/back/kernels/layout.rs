@@ -145,6 +145,9 @@ pub struct Info {
     /// Whether it has a POST_EVENT block ([`Module::post_event`]): the runtime sends each
     /// instance an event with the flag [`crate::ir::POST_EVENT_FLAG`] when the cell spikes.
     pub post_event: bool,
+    /// Whether a kernel reads the instance's vector ([`crate::ir::StmtKind::VectorRead`]): the
+    /// model description must give every instance one.
+    pub vector: bool,
 }
 
 /// The metadata of `m`; what the runtime cannot represent is reported in `diags`.
@@ -235,7 +238,21 @@ pub fn info(m: &Module, layout: &Layout, diags: &mut Diagnostics) -> Info {
         emit_slots: 0,
         voltage_process: m.voltage_process,
         post_event: m.post_event,
+        vector: reads_vector(m),
     }
+}
+
+/// Whether a block of `m` reads the instance's vector.
+fn reads_vector(m: &Module) -> bool {
+    let mut found = false;
+    for b in &m.blocks {
+        for s in &b.body {
+            s.for_each_stmt(&mut |t| {
+                found |= matches!(t.kind, crate::ir::StmtKind::VectorRead { .. })
+            });
+        }
+    }
+    found
 }
 
 /// For a STATE that a USEION names (a concentration a mechanism keeps as a state, as calcium

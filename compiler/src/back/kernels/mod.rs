@@ -204,6 +204,15 @@ pub enum Item {
         /// The index.
         index: ExprId,
     },
+    /// `var = vector[index]` of the instance's vector (`vector size` when `index` is `None`),
+    /// the index truncated toward zero; outside the vector the value is NaN (docs/DESIGN.md,
+    /// "Vectors"). Only sequential bodies hold it, so it runs one instance at a time.
+    VectorRead {
+        /// The temporary bound.
+        var: TempId,
+        /// The index, or `None` for the number of elements.
+        index: Option<ExprId>,
+    },
     /// `array[index] = value` in the kernel's local copy of `array`, the index truncated toward
     /// zero; an index out of range sets every element to NaN.
     SetElement {
@@ -226,6 +235,7 @@ impl Item {
             }
             Item::LoopStart { from, to, .. } => vec![from, to],
             Item::GetElement { index, .. } => vec![index],
+            Item::VectorRead { index, .. } => index.into_iter().collect(),
             Item::SetElement { index, value, .. } => vec![index, value],
         }
     }

@@ -71,9 +71,10 @@ pub fn needs_seq(m: &crate::ir::Module, stmts: &[Stmt], solves: Solves) -> bool 
     let mut found = false;
     for s in stmts {
         s.for_each_stmt(&mut |t| match t.kind {
-            StmtKind::Loop { .. } | StmtKind::GetElement { .. } | StmtKind::SetElement { .. } => {
-                found = true
-            }
+            StmtKind::Loop { .. }
+            | StmtKind::GetElement { .. }
+            | StmtKind::SetElement { .. }
+            | StmtKind::VectorRead { .. } => found = true,
             StmtKind::Solve {
                 block,
                 method: SolveMethod::Direct,
@@ -92,7 +93,10 @@ fn imperative(s: &Stmt) -> bool {
     s.for_each_stmt(&mut |t| {
         found |= matches!(
             t.kind,
-            StmtKind::Loop { .. } | StmtKind::GetElement { .. } | StmtKind::SetElement { .. }
+            StmtKind::Loop { .. }
+                | StmtKind::GetElement { .. }
+                | StmtKind::SetElement { .. }
+                | StmtKind::VectorRead { .. }
         )
     });
     found
@@ -301,6 +305,13 @@ impl Seq {
                     array: *array,
                     index,
                 });
+                let v = ex.ar.temp(t);
+                env.values.insert(*var, v);
+            }
+            StmtKind::VectorRead { var, index } => {
+                let index = index.map(|i| ex.substitute(i, env));
+                let t = self.temp();
+                self.items.push(Item::VectorRead { var: t, index });
                 let v = ex.ar.temp(t);
                 env.values.insert(*var, v);
             }

@@ -425,6 +425,16 @@ impl<'a> KernelPrinter<'a> {
                         };
                     }
                 }
+                Item::VectorRead { var, index } => {
+                    let id = name.temp(var);
+                    match index {
+                        Some(index) => {
+                            let index = writer.value(index);
+                            quote!(let #id = ctx.vector_element(j, #index);)
+                        }
+                        None => quote!(let #id = ctx.vector_size(j);),
+                    }
+                }
                 Item::SetElement {
                     array,
                     index,

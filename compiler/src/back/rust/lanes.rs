@@ -242,6 +242,7 @@ impl KernelPrinter<'_> {
                 | Item::LoopStart { .. }
                 | Item::LoopEnd
                 | Item::GetElement { .. }
+                | Item::VectorRead { .. }
                 | Item::SetElement { .. } => {
                     unreachable!("a sequential body printed over lanes")
                 }

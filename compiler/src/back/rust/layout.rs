@@ -109,6 +109,7 @@ pub fn info(info: &Info) -> TokenStream {
     let emit_slots = info.emit_slots;
     let voltage_process = info.voltage_process;
     let post_event = info.post_event;
+    let vector = info.vector;
     quote! {
         static FIELDS: [FieldInfo; #nf] = [#(#fields),*];
 
@@ -125,6 +126,7 @@ pub fn info(info: &Info) -> TokenStream {
             emit_slots: #emit_slots,
             voltage_process: #voltage_process,
             post_event: #post_event,
+            vector: #vector,
         };
     }
 }
