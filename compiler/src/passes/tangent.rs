@@ -16,7 +16,7 @@ use std::collections::HashSet;
 
 use crate::ir::{
     Block, BlockId, BlockKind, Builtin, Expr, ExprId, IonRole, Module, Scope, SolveMethod, Stmt,
-    StmtKind, TangentMaps, VarId, VarKind, Variable,
+    StmtKind, TangentMaps, VarId, VarKind, Variable, assigned_vars,
 };
 
 use super::jvp::{Tangents, jvp};
@@ -130,10 +130,22 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
             Some(init) => inline_solves(m, &m.block(init).body.clone(), true)?,
             None => vec![],
         };
+        // The ion variables INITIAL assigns: a concentration or reversal potential it sets is
+        // what the first step starts from (TTXDynamicsSwitch sets `ttxi` only there). Those it
+        // leaves alone keep the tangents the runtime holds.
+        let assigned = assigned_vars(&body);
         let mut t = seed(m, false);
         let body = jvp(m, body, &mut t, "d_")?;
         let mut outs = m.states();
         outs.extend(maps.carried.iter().copied());
+        for &x in &outputs {
+            if matches!(m.var(x).kind, VarKind::Ion { .. })
+                && assigned.contains(&x)
+                && !outs.contains(&x)
+            {
+                outs.push(x);
+            }
+        }
         maps.init = Some(finish(m, "INITIAL_tangent", body, &t, &outs, &tangent_of));
     }
     // BREAKPOINT without its SOLVE: currents and conductances.
