@@ -1,8 +1,10 @@
 //! Tangents of the ion variables a mechanism writes outside its states, against central finite
 //! differences of two full simulations: a concentration set in INITIAL only (`cainit`, as
 //! neurodamus's TTXDynamicsSwitch sets `ttxi`) and a reversal potential written in INITIAL and
-//! BREAKPOINT (`ecaw`, as Arbor's `write_eX`), each read by a calcium leak (`cacur`), on the
-//! mechanisms of `tests/ion_writes/` loaded at run time by both engines.
+//! BREAKPOINT (`ecaw`, as Arbor's `write_eX`), each read by a calcium leak (`cacur`), and a
+//! current written and read back by the mechanism's own state update (`capool`, as NEURON's
+//! `capmpr.mod` reads `ica` in its KINETIC block), on the mechanisms of `tests/ion_writes/` loaded
+//! at run time by both engines.
 
 use std::path::Path;
 
@@ -56,6 +58,20 @@ fn a_written_reversal_potential_carries_its_tangent() {
         let specs = [
             ParamSpec::mechanism("ecaw", "e0"),
             ParamSpec::mechanism("cacur", "gbar"),
+        ];
+        check(&build, &specs, &[cv], 5.0, &[1e-5; 2], 1e-6);
+    }
+}
+
+#[test]
+fn a_written_current_read_by_the_state_update_carries_its_tangent() {
+    for engine in [EngineChoice::Evaluator, EngineChoice::Jit] {
+        let cat = catalogue(engine);
+        let build = || soma(&cat, &["capool"]);
+        let cv = build().cv_at("soma", 0.5).unwrap();
+        let specs = [
+            ParamSpec::mechanism("capool", "gp"),
+            ParamSpec::mechanism("capool", "k"),
         ];
         check(&build, &specs, &[cv], 5.0, &[1e-5; 2], 1e-6);
     }

@@ -55,7 +55,19 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
                 }
             )
         });
-        for r in ion.read.iter().copied().chain(written_xd) {
+        // An ion current or concentration a mechanism writes but does not declare READ is read
+        // from the ion where a block reads it before assigning it, as its value is (capmpr's
+        // KINETIC reads `ica`), so its tangent is the ion's tangent.
+        let written = ion.write.iter().copied().filter(|&w| {
+            !matches!(
+                m.var(w).kind,
+                VarKind::Ion {
+                    role: IonRole::Conductance | IonRole::ConcDiff,
+                    ..
+                }
+            )
+        });
+        for r in ion.read.iter().copied().chain(written_xd).chain(written) {
             if !inputs.contains(&r) {
                 inputs.push(r);
             }
