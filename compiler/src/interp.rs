@@ -92,6 +92,10 @@ pub struct Machine<'m> {
     pub volumes: HashMap<VarId, f64>,
     /// The CONSERVE laws met: the weighted states and the total.
     pub conserve: Vec<(Vec<(VarId, f64)>, f64)>,
+    /// When set, the outcome of every `if` condition tested is appended, in order (true where
+    /// the first branch ran): runs from nearby values that take the same branches are on one
+    /// smooth piece of the block's map, and a finite difference across pieces is no derivative.
+    pub branches: Option<Vec<bool>>,
     /// Whether SOLVE statements are skipped (to evaluate the currents of BREAKPOINT alone, as the
     /// runtime's current phase does).
     pub skip_solves: bool,
@@ -110,6 +114,7 @@ impl<'m> Machine<'m> {
             events: Vec::new(),
             volumes: HashMap::new(),
             conserve: Vec::new(),
+            branches: None,
             skip_solves: false,
             vector: Vec::new(),
         }
@@ -162,7 +167,11 @@ impl<'m> Machine<'m> {
                 then,
                 otherwise,
             } => {
-                if self.eval(*cond) != 0.0 {
+                let taken = self.eval(*cond) != 0.0;
+                if let Some(b) = &mut self.branches {
+                    b.push(taken);
+                }
+                if taken {
                     self.stmts(then)?;
                 } else {
                     self.stmts(otherwise)?;

@@ -19,6 +19,7 @@ mod hardening;
 mod homeostasis_control;
 mod homeostasis_observer;
 mod homeostasis_run;
+mod ion_writes;
 mod mod_files;
 mod netcons;
 mod own_mechanisms;

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 
 use crate::ir::{
     Block, BlockId, BlockKind, Builtin, Expr, ExprId, IonRole, Module, Scope, SolveMethod, Stmt,
-    StmtKind, TangentMaps, VarId, VarKind, Variable,
+    StmtKind, TangentMaps, VarId, VarKind, Variable, assigned_vars,
 };
 
 use super::jvp::{Tangents, jvp};
@@ -55,7 +55,19 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
                 }
             )
         });
-        for r in ion.read.iter().copied().chain(written_xd) {
+        // An ion current or concentration a mechanism writes but does not declare READ is read
+        // from the ion where a block reads it before assigning it, as its value is (capmpr's
+        // KINETIC reads `ica`), so its tangent is the ion's tangent.
+        let written = ion.write.iter().copied().filter(|&w| {
+            !matches!(
+                m.var(w).kind,
+                VarKind::Ion {
+                    role: IonRole::Conductance | IonRole::ConcDiff,
+                    ..
+                }
+            )
+        });
+        for r in ion.read.iter().copied().chain(written_xd).chain(written) {
             if !inputs.contains(&r) {
                 inputs.push(r);
             }
@@ -130,10 +142,22 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
             Some(init) => inline_solves(m, &m.block(init).body.clone(), true)?,
             None => vec![],
         };
+        // The ion variables INITIAL assigns: a concentration or reversal potential it sets is
+        // what the first step starts from (TTXDynamicsSwitch sets `ttxi` only there). Those it
+        // leaves alone keep the tangents the runtime holds.
+        let assigned = assigned_vars(&body);
         let mut t = seed(m, false);
         let body = jvp(m, body, &mut t, "d_")?;
         let mut outs = m.states();
         outs.extend(maps.carried.iter().copied());
+        for &x in &outputs {
+            if matches!(m.var(x).kind, VarKind::Ion { .. })
+                && assigned.contains(&x)
+                && !outs.contains(&x)
+            {
+                outs.push(x);
+            }
+        }
         maps.init = Some(finish(m, "INITIAL_tangent", body, &t, &outs, &tangent_of));
     }
     // BREAKPOINT without its SOLVE: currents and conductances.

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use gradmod_compiler::driver::load_source;
 use gradmod_compiler::interp::Machine;
 use gradmod_compiler::ir::SolveMethod;
-use gradmod_compiler::ir::{BlockId, Builtin, IonRole, Module, StmtKind, VarKind};
+use gradmod_compiler::ir::{
+    BlockId, Builtin, IonRole, Module, StmtKind, VarId, VarKind, assigned_vars,
+};
 
 pub fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -231,9 +233,18 @@ impl Rng {
     }
 }
 
-/// Sets an operating point: v, states, concentrations and the builtins.
+/// Sets an operating point: v, states, concentrations and the builtins, and the values a
+/// user sets (see [`user_set`]).
 pub fn operating_point(m: &Module, mach: &mut Machine, rng: &mut Rng) {
+    // Drawn from a generator of their own, so that the other draws stay those of a module
+    // without such values.
+    let mut own = Rng(rng.0 ^ 0x2545_F491_4F6C_DD1D);
+    let set_by_user = user_set(m);
     for id in m.var_ids() {
+        if set_by_user.contains(&id) {
+            mach.values[id.index()] = own.uniform(0.5, 1.5);
+            continue;
+        }
         let x = match m.var(id).kind {
             VarKind::Builtin(Builtin::V) => rng.uniform(-100.0, 50.0),
             VarKind::Builtin(Builtin::Dt) => 0.025,
@@ -262,4 +273,22 @@ pub fn operating_point(m: &Module, mach: &mut Machine, rng: &mut Rng) {
         };
         mach.values[id.index()] = x;
     }
+}
+
+/// The variables a model's user sets rather than the file: PARAMETERs declared without a
+/// value, and ASSIGNED variables that no block assigns (nrv's `caextscale` reads `L` and `nseg`,
+/// set from Python). NEURON starts both at 0, where such a file divides by zero (snudda's
+/// `tmglut_double` by its time constants `tau1_ampa`, which snudda sets per synapse).
+pub fn user_set(m: &Module) -> std::collections::BTreeSet<VarId> {
+    let mut assigned = std::collections::BTreeSet::new();
+    for b in &m.blocks {
+        assigned.extend(assigned_vars(&b.body));
+    }
+    m.var_ids()
+        .filter(|&v| match m.var(v).kind {
+            VarKind::Parameter => m.var(v).value.is_none(),
+            VarKind::Assigned => !assigned.contains(&v),
+            _ => false,
+        })
+        .collect()
 }

@@ -53,6 +53,28 @@ fn cnexp_and_euler_agree_with_direct_integration() {
             for _ in 0..20 {
                 let mut before = Machine::new(m0);
                 operating_point(m0, &mut before, &mut rng);
+                // INITIAL sets what the block needs (Arbor's `hh` its `q10`, which is 0 before,
+                // where cnexp's update is 0/0 as NEURON's is), and so does BREAKPOINT's current
+                // part, which runs before each update (dbbs `Cav1_2` computes `mTau` there); the
+                // states stay where the operating point put them. A file whose INITIAL the
+                // interpreter cannot run is compared without it.
+                if let Some(i) = m1.initial {
+                    let mut init = Machine::new(&m1);
+                    init.values[..before.values.len()].copy_from_slice(&before.values);
+                    let ran = init.run(i).is_ok() && {
+                        init.skip_solves = true;
+                        m1.breakpoint.is_none_or(|b| init.run(b).is_ok())
+                    };
+                    if ran {
+                        let drawn: Vec<f64> =
+                            states.iter().map(|s| before.values[s.index()]).collect();
+                        let n = before.values.len();
+                        before.values.copy_from_slice(&init.values[..n]);
+                        for (s, x) in states.iter().zip(drawn) {
+                            before.values[s.index()] = x;
+                        }
+                    }
+                }
                 let dt = 0.025;
                 // The map under test.
                 let mut after = Machine::new(&m1);

@@ -221,6 +221,29 @@ impl<'a> TangentWriter<'a> {
         out
     }
 
+    /// Stores of the tangents of the reversal potentials `block` assigns (Arbor's `write_eX`
+    /// sets `ex` in INITIAL and BREAKPOINT), which the mechanisms after it read.
+    fn reversal_stores(&self, ex: &mut Exec, env: &Env, flags: &mut Body) -> Vec<Output> {
+        let m = self.kw.m;
+        let mut out: Vec<Output> = Vec::new();
+        for &(p, t) in &self.maps.outputs {
+            if let VarKind::Ion {
+                ion,
+                role: IonRole::Reversal,
+            } = m.var(p).kind
+            {
+                let x = env.get(&mut ex.ar, t);
+                if x == ex.ar.var(t) {
+                    continue;
+                }
+                flags.uses_cv = true;
+                flags.ion_slots.insert(ion.index());
+                out.push((x, true, Sink::TanIon(ion.index(), IonRole::Reversal)));
+            }
+        }
+        out
+    }
+
     /// `init_tangent`; `None` when INITIAL has no tangent map, so that σ and the carried
     /// tangents are zeroed.
     pub fn init(&self, ex: &mut Exec) -> Option<Body> {
@@ -240,6 +263,7 @@ impl<'a> TangentWriter<'a> {
         let body = self.body(ex, block, env, &|ex, env, flags| {
             let mut out = self.sigma_stores(ex, env, flags);
             out.extend(self.conc_stores(ex, env, flags));
+            out.extend(self.reversal_stores(ex, env, flags));
             out.extend(self.carried_stores(ex, env, block));
             out
         });
@@ -261,6 +285,7 @@ impl<'a> TangentWriter<'a> {
                 }
             }
             out.extend(self.diffusive_stores(ex, env, flags));
+            out.extend(self.reversal_stores(ex, env, flags));
             out.extend(self.carried_stores(ex, env, block));
             out
         })
