@@ -21,6 +21,7 @@ mod homeostasis_observer;
 mod homeostasis_run;
 mod mod_files;
 mod netcons;
+mod newton_kinetic;
 mod own_mechanisms;
 mod post_event;
 mod random_draws;
