@@ -9,8 +9,11 @@
 //! - the calretinin variant of the published cdp5 family (22 states, from the corpus; skipped
 //!   when the corpus is not fetched) on both engines of the run-time path.
 //!
-//! The generated code of each stays linear in the scheme's size (compiler/tests/it/passes_implicit.rs
-//! bounds it).
+//! "Agree" is the crosscheck's "exact": v within 1e-6 mV, each state within 1e-6 of its largest
+//! value. NEURON iterates Newton's method until the increments sum below 1e-6, gradmod takes ten
+//! iterations, so the traces differ by what NEURON's last iteration left: 6e-8 mV on cabuf (whose
+//! influx moves calcium fast), 4e-13 mV on cdp5 CR. The generated code of each stays linear in the
+//! scheme's size (compiler/tests/it/passes_implicit.rs bounds it).
 
 use std::path::{Path, PathBuf};
 
@@ -113,7 +116,7 @@ fn a_large_nonlinear_kinetic_scheme_gives_neurons_traces() {
     for (engine, mech) in paths {
         for (column, d) in compare(mech, "cabuf.csv") {
             println!("cabuf ({engine}): max |{column} - NEURON| {d:.1e}");
-            assert!(d < 1e-9, "{engine}: {column} differs from NEURON by {d:e}");
+            assert!(d < 1e-6, "{engine}: {column} differs from NEURON by {d:e}");
         }
     }
 }
@@ -143,7 +146,7 @@ fn the_published_cdp5_calretinin_scheme_gives_neurons_traces_on_both_engines() {
     for (engine, mech) in engines(&file, "glia__dbbs__cdp5__CR") {
         for (column, d) in compare(mech, "cdp5_CR.csv") {
             println!("cdp5 CR ({engine}): max |{column} - NEURON| {d:.1e}");
-            assert!(d < 1e-9, "{engine}: {column} differs from NEURON by {d:e}");
+            assert!(d < 1e-6, "{engine}: {column} differs from NEURON by {d:e}");
         }
     }
 }

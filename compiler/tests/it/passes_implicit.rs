@@ -325,9 +325,14 @@ fn the_code_of_a_large_nonlinear_scheme_grows_linearly_with_its_states() {
         let text = buffers(k);
         let m = driver::load_source("buf.mod", &text).into_module().unwrap();
         let m = passes::run_all(m).unwrap();
-        let code = generate(&m, "buf.mod", &text, &Options::default()).unwrap().code;
+        let code = generate(&m, "buf.mod", &text, &Options::default())
+            .unwrap()
+            .code;
         // Newton's method kept as loops: the iterations and the factorisation are `while` loops.
-        assert!(code.contains("while"), "{k} buffers: no loop in the generated code");
+        assert!(
+            code.contains("while"),
+            "{k} buffers: no loop in the generated code"
+        );
         code.len()
     };
     let (small, large) = (size(8), size(16));
