@@ -22,6 +22,7 @@ mod homeostasis_run;
 mod ion_writes;
 mod mod_files;
 mod netcons;
+mod newton_kinetic;
 mod own_mechanisms;
 mod post_event;
 mod random_draws;

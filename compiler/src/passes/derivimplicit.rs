@@ -11,7 +11,7 @@ use crate::diag::Diagnostics;
 use crate::ir::{BlockKind, Module, SolveMethod};
 
 use super::equations::{assignments, equations_after_prologue};
-use super::implicit::backward_euler;
+use super::implicit::{Iterations, backward_euler};
 
 /// Newton iterations Arbor's modcc writes for METHOD sparse on a DERIVATIVE block that is not linear
 /// in its states.
@@ -44,9 +44,10 @@ fn solve_implicitly(
         let dt = super::cnexp::dt_var(m);
         let dt = m.exprs.var(dt);
         let span = m.block(target).span;
-        let iterations = (method == SolveMethod::Sparse
-            && m.block(target).kind == BlockKind::Derivative)
-            .then_some(ARBOR_SPARSE_ITERATIONS);
+        let iterations = Iterations::UnlessLinear(
+            (method == SolveMethod::Sparse && m.block(target).kind == BlockKind::Derivative)
+                .then_some(ARBOR_SPARSE_ITERATIONS),
+        );
         let rest = m.block(target).body[prologue.len()..].to_vec();
         let mut body = prologue;
         body.extend(backward_euler(m, &eqs, dt, iterations, span));

@@ -6,7 +6,9 @@
 //! (symbolic) to LOCALs, eliminates without pivoting (the matrix of a kinetic scheme is an
 //! M-matrix, whose leading minors do not vanish) and updates the states. A system linear in its
 //! states is solved by one iteration exactly; a nonlinear one gets a fixed number of iterations,
-//! so that the tangent pass differentiates exactly what is computed.
+//! so that the tangent pass differentiates exactly what is computed. A nonlinear system of at
+//! least [`LOOP_MIN_UNKNOWNS`] unknowns keeps its iterations and its elimination as loops over
+//! kernel-local arrays ([`dense`]) instead of writing them out.
 
 // Gaussian elimination reads best with explicit row and column indices.
 #![allow(clippy::needless_range_loop)]
@@ -17,8 +19,23 @@ use crate::sym::{build, depends_on, jacobian};
 
 use super::equations::Equations;
 
+mod dense;
+
+pub use dense::LOOP_MIN_UNKNOWNS;
+
 /// Newton iterations for a system that is not linear in its states.
 pub const NONLINEAR_ITERATIONS: usize = 10;
+
+/// How many Newton iterations a solve takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Iterations {
+    /// One for a system linear in its states (which solves it exactly), else the number given
+    /// ([`NONLINEAR_ITERATIONS`] when `None`).
+    UnlessLinear(Option<usize>),
+    /// Exactly this many, linear or not (NEURON's STEADYSTATE takes a second iteration of a
+    /// linear system: its convergence test needs an increment below 1e-6).
+    Exactly(usize),
+}
 
 /// The statements of Newton's method on backward Euler with step `dt` (see [`newton`] for the
 /// number of iterations).
@@ -26,7 +43,7 @@ pub fn backward_euler(
     m: &mut Module,
     eqs: &Equations,
     dt: ExprId,
-    iterations: Option<usize>,
+    iterations: Iterations,
     span: Span,
 ) -> Vec<Stmt> {
     let n = eqs.states.len();
@@ -60,31 +77,54 @@ pub fn backward_euler(
 }
 
 /// The statements of Newton's method on `residuals(states) = 0` from the states' current values:
-/// one step for a system linear in its states (exact), else `iterations` steps
-/// ([`NONLINEAR_ITERATIONS`] when `None`). The solver of `derivimplicit`, `sparse`, STEADYSTATE
-/// and LINEAR/NONLINEAR blocks.
+/// as many steps as `iterations` says. The solver of `derivimplicit`, `sparse`, STEADYSTATE
+/// and LINEAR/NONLINEAR blocks. The steps are written out, unless the system is nonlinear with
+/// at least [`LOOP_MIN_UNKNOWNS`] unknowns: then they are loops over kernel-local arrays
+/// (`dense.rs`), so that the code grows with the system's entries rather than with their
+/// elimination times the iterations.
 pub fn newton(
     m: &mut Module,
     states: &[VarId],
     residuals: &[ExprId],
-    iterations: Option<usize>,
+    iterations: Iterations,
     span: Span,
 ) -> Vec<Stmt> {
     let mut out = Vec::new();
     let jac = jacobian(&mut m.exprs, residuals, states);
-    let linear = jac
-        .iter()
-        .flatten()
-        .all(|&e| states.iter().all(|&s| !depends_on(&m.exprs, e, s)));
+    let linear = is_linear(m, states, &jac);
     let iterations = match iterations {
-        _ if linear => 1,
-        Some(n) => n,
-        None => NONLINEAR_ITERATIONS,
+        Iterations::Exactly(n) => n,
+        Iterations::UnlessLinear(_) if linear => 1,
+        Iterations::UnlessLinear(Some(n)) => n,
+        Iterations::UnlessLinear(None) => NONLINEAR_ITERATIONS,
     };
+    if iterations > 1 && !linear && states.len() >= LOOP_MIN_UNKNOWNS {
+        return dense::newton_loop(m, states, residuals, &jac, iterations, span);
+    }
     for _ in 0..iterations {
         newton_step(m, states, residuals, &jac, span, &mut out);
     }
     out
+}
+
+/// Whether the Jacobian `jac` of a system reads none of its `states`.
+fn is_linear(m: &Module, states: &[VarId], jac: &[Vec<ExprId>]) -> bool {
+    jac.iter()
+        .flatten()
+        .all(|&e| states.iter().all(|&s| !depends_on(&m.exprs, e, s)))
+}
+
+/// Whether the equations `eqs` are linear in their states.
+pub fn equations_are_linear(m: &mut Module, eqs: &Equations) -> bool {
+    let mut residuals = Vec::with_capacity(eqs.states.len());
+    for i in 0..eqs.states.len() {
+        match eqs.conserve.iter().find(|(j, _)| *j == i) {
+            Some(&(_, law)) => residuals.push(law),
+            None => residuals.push(eqs.rates[i]),
+        }
+    }
+    let jac = jacobian(&mut m.exprs, &residuals, &eqs.states);
+    is_linear(m, &eqs.states, &jac)
 }
 
 fn assign(var: VarId, value: ExprId, span: Span) -> Stmt {

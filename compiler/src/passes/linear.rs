@@ -17,7 +17,7 @@ use crate::ir::{BlockKind, ExprId, Module, SolveMethod, VarId};
 use crate::sym::jacobian;
 
 use super::equations::{assignments, equations};
-use super::implicit::newton;
+use super::implicit::{Iterations, newton};
 
 /// Runs the pass on every SOLVE of a LINEAR or NONLINEAR block.
 pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
@@ -51,7 +51,13 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
             .into());
         }
         let residuals = pivot_order(m, &eqs.states, &eqs.residuals);
-        let mut body = newton(m, &eqs.states, &residuals, None, span);
+        let mut body = newton(
+            m,
+            &eqs.states,
+            &residuals,
+            Iterations::UnlessLinear(None),
+            span,
+        );
         body.extend(assignments(&m.block(target).body));
         let block = &mut m.blocks[target.index()];
         block.body = body;

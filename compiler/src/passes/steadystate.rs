@@ -1,20 +1,36 @@
 //! `steadystate`: `SOLVE block STEADYSTATE sparse` (or `derivimplicit`), which Markov channels
 //! use in INITIAL (and Arbor's tests in BREAKPOINT, where each time step takes the states to their
 //! equilibrium), becomes a new PROCEDURE of backward-Euler steps with NEURON's huge time step
-//! (1e9 ms), which takes a scheme to its equilibrium while keeping what it conserves. It runs
-//! before the other solver passes, which rewrite the block itself for the time steps.
+//! (1e9 ms), which takes a scheme close to its equilibrium while keeping what it conserves. It
+//! runs before the other solver passes, which rewrite the block itself for the time steps.
+//!
+//! The steps are NEURON's (`_ss_sparse` of its scopmath library), so that the states start where
+//! NEURON's do, which is not the equilibrium itself but one step of 1e9 ms towards it:
+//!
+//! - a scheme linear in its states: one backward-Euler step from the values INITIAL gave, by
+//!   Newton's method until the increment is below 1e-6, which takes a linear system two
+//!   iterations (the second moves the states by rounding only);
+//! - a nonlinear scheme: one Newton iteration of a backward-Euler step from those values, then a
+//!   whole backward-Euler step from there ([`super::implicit::NONLINEAR_ITERATIONS`] iterations,
+//!   where NEURON iterates until the increment is below 1e-6).
+//!
+//! NEURON also sets states below zero to zero between iterations (and, for a nonlinear scheme,
+//! repeats its first stage while a state is below -1e-6); the schemes it is used on keep their
+//! states non-negative, and gradmod does not (a tangent through such a clamp would be that of a
+//! branch taken by rounding). `STEADYSTATE derivimplicit` takes the same steps.
 
 use crate::diag::Diagnostics;
 use crate::ir::{Block, BlockKind, Module, SolveMethod, Stmt, StmtKind};
 
 use super::equations::{assignments, equations};
-use super::implicit::backward_euler;
+use super::implicit::{Iterations, backward_euler, equations_are_linear};
 
 /// NEURON's time step for STEADYSTATE (ms).
 pub const STEADY_DT: f64 = 1e9;
 
-/// Backward-Euler steps taken with [`STEADY_DT`].
-pub const STEPS: usize = 3;
+/// Newton iterations NEURON's steady state gives a system linear in its states: its test of
+/// convergence (a sum of increments below 1e-6) passes after the second.
+pub const LINEAR_ITERATIONS: usize = 2;
 
 /// Runs the pass.
 pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
@@ -40,8 +56,13 @@ fn rewrite(m: &mut Module, stmts: &mut [Stmt]) -> Result<(), Diagnostics> {
                 let dt = m.exprs.num(STEADY_DT);
                 let span = m.block(target).span;
                 let mut body = Vec::new();
-                for _ in 0..STEPS {
-                    body.extend(backward_euler(m, &eqs, dt, None, span));
+                if equations_are_linear(m, &eqs) {
+                    let steps = Iterations::Exactly(LINEAR_ITERATIONS);
+                    body.extend(backward_euler(m, &eqs, dt, steps, span));
+                } else {
+                    body.extend(backward_euler(m, &eqs, dt, Iterations::Exactly(1), span));
+                    let rest = Iterations::UnlessLinear(None);
+                    body.extend(backward_euler(m, &eqs, dt, rest, span));
                 }
                 body.extend(assignments(&m.block(target).body));
                 let name = m.fresh_block_name(&format!("{}_steadystate", m.block(target).name));

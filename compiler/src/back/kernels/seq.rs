@@ -27,6 +27,16 @@ use crate::ir::{
     indexed_arrays,
 };
 
+/// The fewest zeros copied into a local array that one loop writes rather than one item each.
+const ZERO_LOOP_MIN: usize = 16;
+
+/// Whether the value `v` of the array element `e` is zero: the constant, or a LOCAL (or
+/// tangent) never assigned, which every back end reads as zero.
+fn is_zero(ex: &mut Exec, e: VarId, v: ExprId) -> bool {
+    ex.ar.as_num(v) == Some(0.0)
+        || (v == ex.ar.var(e) && matches!(ex.m.var(e).kind, VarKind::Local | VarKind::Tangent(_)))
+}
+
 /// The items of a sequential body and the temporaries they bind.
 #[derive(Clone, Debug, Default)]
 pub struct Seq {
@@ -123,18 +133,39 @@ impl Seq {
             return;
         }
         let elems = ex.m.array(a).elems.clone();
-        let mut values = Vec::with_capacity(elems.len());
-        for (i, &e) in elems.iter().enumerate() {
-            let v = env.get(&mut ex.ar, e);
-            if local.known.as_ref().map(|k| k[i]) != Some(v) {
-                let index = ex.ar.num(i as f64);
+        let values: Vec<ExprId> = elems.iter().map(|&e| env.get(&mut ex.ar, e)).collect();
+        let stale: Vec<usize> = (0..elems.len())
+            .filter(|&i| local.known.as_ref().map(|k| k[i]) != Some(values[i]))
+            .collect();
+        // Zeros are written by one loop where they are many (the matrix of Newton's method kept
+        // as loops, and the tangent arrays, start so), so that the code stays linear.
+        let zeros: Vec<usize> = stale
+            .iter()
+            .copied()
+            .filter(|&i| is_zero(ex, elems[i], values[i]))
+            .collect();
+        let zeroed = zeros.len() >= ZERO_LOOP_MIN;
+        if zeroed {
+            let counter = self.temp();
+            let (from, to) = (ex.ar.num(0.0), ex.ar.num((elems.len() - 1) as f64));
+            self.items.push(Item::LoopStart { counter, from, to });
+            let (index, value) = (ex.ar.temp(counter), ex.ar.num(0.0));
+            self.items.push(Item::SetElement {
+                array: a,
+                index,
+                value,
+            });
+            self.items.push(Item::LoopEnd);
+        }
+        for i in stale {
+            if !(zeroed && zeros.binary_search(&i).is_ok()) {
+                let (index, v) = (ex.ar.num(i as f64), values[i]);
                 self.items.push(Item::SetElement {
                     array: a,
                     index,
                     value: v,
                 });
             }
-            values.push(v);
         }
         self.arrays.insert(
             a,

@@ -416,13 +416,20 @@ impl<'a> KernelPrinter<'a> {
                 }
                 Item::LoopEnd => TokenStream::new(),
                 Item::GetElement { var, array, index } => {
-                    let (id, a, index) = (name.temp(var), &arrays[&array], writer.value(index));
                     let n = self.m.array(array).elems.len() as f64;
-                    quote! {
-                        let #id = {
-                            let ix = f64::trunc(#index);
-                            if ix >= 0.0 && ix < #n { #a[ix as usize] } else { f64::NAN }
-                        };
+                    let constant = self.kernels.arena.as_num(index);
+                    let (id, a, index) = (name.temp(var), &arrays[&array], writer.value(index));
+                    match constant {
+                        Some(i) if i >= 0.0 && i.trunc() < n => {
+                            let i = i.trunc() as usize;
+                            quote!(let #id = #a[#i];)
+                        }
+                        _ => quote! {
+                            let #id = {
+                                let ix = f64::trunc(#index);
+                                if ix >= 0.0 && ix < #n { #a[ix as usize] } else { f64::NAN }
+                            };
+                        },
                     }
                 }
                 Item::VectorRead { var, index } => {
@@ -440,16 +447,24 @@ impl<'a> KernelPrinter<'a> {
                     index,
                     value,
                 } => {
+                    let len = self.m.array(array).elems.len();
+                    let constant = self.kernels.arena.as_num(index);
                     let (a, index, value) =
                         (&arrays[&array], writer.value(index), writer.value(value));
-                    let len = self.m.array(array).elems.len();
                     let n = len as f64;
-                    quote! {
-                        {
-                            let ix = f64::trunc(#index);
-                            let x = #value;
-                            if ix >= 0.0 && ix < #n { #a[ix as usize] = x; } else { #a = [f64::NAN; #len]; }
+                    match constant {
+                        // An index known in range (a copy into the local array) needs no check.
+                        Some(i) if i >= 0.0 && i.trunc() < n => {
+                            let i = i.trunc() as usize;
+                            quote!(#a[#i] = #value;)
                         }
+                        _ => quote! {
+                            {
+                                let ix = f64::trunc(#index);
+                                let x = #value;
+                                if ix >= 0.0 && ix < #n { #a[ix as usize] = x; } else { #a = [f64::NAN; #len]; }
+                            }
+                        },
                     }
                 }
             };
