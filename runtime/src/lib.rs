@@ -9,6 +9,7 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod cell;
+mod cell_before_after;
 mod cell_events;
 mod cell_params;
 mod cell_pointers;

@@ -190,6 +190,8 @@ fn code(cases: &[Case]) -> Code {
             states: 0,
             carried: 0,
             fused: false,
+            ba: &[],
+            carried_fields: &[],
         },
         kernels: KernelSet {
             // The currents run the same operations: over lanes where the CPU has them.
@@ -199,6 +201,7 @@ fn code(cases: &[Case]) -> Code {
             net_receive: None,
             net_init: None,
             watch: None,
+            ba: Vec::new(),
             tangent: None,
         },
         constants: Vec::new(),
