@@ -376,7 +376,11 @@ pub enum BaPoint {
 /// - then, once per connection: `net_init_tangent` (K > 0), then `net_init`;
 /// - each step: `net_receive_tangent` (K > 0) then `net_receive` for every due event; `currents`
 ///   then `currents_tangent` (K > 0), both with v_n, s_n; the voltage solve; then `states_tangent`
-///   (K > 0) followed by `states` (skipped when K > 0 and `fused_states()`), both with v_{n+1}.
+///   (K > 0) followed by `states` (skipped when K > 0 and `fused_states()`), both with v_{n+1};
+/// - the BEFORE and AFTER blocks of [`Mechanism::before_after`] at their points (BEFORE INITIAL
+///   before the initialisation's `init`s, AFTER INITIAL after them, BEFORE BREAKPOINT before
+///   each `currents`, AFTER SOLVE and then BEFORE STEP after the states), instance by instance:
+///   `ba_tangent` when K > 0 (fused), else `ba`.
 ///
 /// Signs: currents are outward positive (NEURON's convention for `NONSPECIFIC_CURRENT` and ion
 /// currents). An `ELECTRODE_CURRENT` (injected, inward positive) is accumulated with the opposite

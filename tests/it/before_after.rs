@@ -264,3 +264,63 @@ fn dipole_tangents_equal_central_differences() {
         }
     }
 }
+
+/// pyNN's gif.mod (from the corpus; skipped without it), whose AFTER SOLVE draws `rand` every
+/// step, against NEURON (tests/reference/gif.py): with a threshold so low that the draws do not
+/// decide the spikes, v equals NEURON's to rounding and the states, the refractory flag and so
+/// every spike time exactly, on both engines; `rand` is a fresh draw in (0, 1) at every sample,
+/// as NEURON's AFTER SOLVE makes one per step.
+#[test]
+fn gif_draws_every_step_and_spikes_as_in_neuron() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !root
+        .join("tests/corpus/files/pynn__pyNN_neuron_nmodl_gif.mod")
+        .exists()
+    {
+        println!("note: the corpus has not been fetched (tests/corpus/fetch.sh); skipped");
+        return;
+    }
+    let dir = root.join("tests/reference/data/gif");
+    let reference = dir.join("gif.csv");
+    for engine in ["jit", "evaluator"] {
+        let out = std::env::temp_dir().join(format!("gradmod-gif-{engine}-{}", std::process::id()));
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_gradmod"))
+            .env("GRADMOD_ENGINE", engine)
+            .args(["run", dir.join("gif.toml").to_str().unwrap()])
+            .args(["--no-plot", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        let traces = out.join("traces.csv");
+        // Measured: v 7.1e-15 mV; eta1, gamma2 and isrefrac equal.
+        for (j, (name, tol)) in [
+            ("v", 1e-12),
+            ("eta1", 0.0),
+            ("gamma2", 0.0),
+            ("isrefrac", 0.0),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let ours = crate::models::csv_column(&traces, j + 1);
+            let theirs = crate::models::csv_column(&reference, j + 1);
+            let d = crate::models::max_abs_diff(&ours, &theirs);
+            println!("{engine}: {name} differs from NEURON's by {d:.2e}");
+            assert!(d <= *tol, "{engine}: {name} differs by {d:e}");
+        }
+        let spikes = crate::models::csv_column(&reference, 4)
+            .windows(2)
+            .filter(|w| w[1] > w[0])
+            .count();
+        assert!(spikes >= 10, "{spikes} spikes");
+        let rand = crate::models::csv_column(&traces, 5);
+        assert!(rand.iter().all(|&r| r > 0.0 && r < 1.0));
+        assert!(rand.windows(2).all(|w| w[0] != w[1]), "a draw every step");
+        let _ = std::fs::remove_dir_all(&out);
+    }
+}
