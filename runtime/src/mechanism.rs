@@ -378,7 +378,8 @@ pub enum BaPoint {
 ///   then `currents_tangent` (K > 0), both with v_n, s_n; the voltage solve; then `states_tangent`
 ///   (K > 0) followed by `states` (skipped when K > 0 and `fused_states()`), both with v_{n+1};
 /// - the BEFORE and AFTER blocks of [`Mechanism::before_after`] at their points (BEFORE INITIAL
-///   before the initialisation's `init`s, AFTER INITIAL after them, BEFORE BREAKPOINT before
+///   before the initialisation's `init`s, AFTER INITIAL after them and the `net_init`s,
+///   BEFORE BREAKPOINT before
 ///   each `currents`, AFTER SOLVE and then BEFORE STEP after the states), instance by instance:
 ///   `ba_tangent` when K > 0 (fused), else `ba`.
 ///

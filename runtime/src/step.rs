@@ -56,9 +56,11 @@ impl Cell {
                 }
             }
         }
-        self.before_after_phase(BaPoint::AfterInitial, 0.0);
         self.init_events();
         self.init_netcons();
+        // NEURON runs AFTER INITIAL after the NetCons' INITIAL blocks and before the events
+        // due at t = 0 (checked in NEURON 9.0.2).
+        self.before_after_phase(BaPoint::AfterInitial, 0.0);
         // NEURON's finitialize delivers the events due at t = 0 (INITIAL's `net_send(0, flag)`)
         // before its last BREAKPOINT, so the first sample shows what they did.
         if self.events.any_due(0.0) {
