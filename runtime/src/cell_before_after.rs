@@ -3,7 +3,7 @@
 //! turn, copying the instance's POINTERs in before its call and out after it, as NEURON's
 //! pointers read and write their targets directly. So many instances that add into one target
 //! (hnn-core's dipoles summing into one point process's `Qsum`) accumulate there in order, and
-//! the tangents travel with the values (docs/DESIGN.md, "BEFORE and AFTER blocks").
+//! the tangents travel with the values (docs/DESIGN.md, "Events").
 
 use crate::cell::Cell;
 use crate::mechanism::BaPoint;

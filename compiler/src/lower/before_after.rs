@@ -1,6 +1,6 @@
 //! Lowering of BEFORE and AFTER blocks: each becomes a block of kind
 //! [`BlockKind::BeforeAfter`] listed in [`ir::Module::ba`] under the point of NEURON's step it
-//! runs at (docs/DESIGN.md, "BEFORE and AFTER blocks").
+//! runs at (docs/DESIGN.md, "Events").
 
 use super::Lowerer;
 use crate::ast;
