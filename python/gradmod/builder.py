@@ -124,14 +124,17 @@ class Cell:
     ) -> "Cell":
         """Places a point process at a location (``dend(0.3)``), with parameter values and
         events: (time, weight) pairs delivered to its NET_RECEIVE, each through a connection of
-        its own; and connections (NetCons): (weight, times) pairs, each one connection whose
-        values NET_RECEIVE keeps (its arguments after the weight) across its events."""
+        its own; and connections (NetCons), each one connection whose values NET_RECEIVE keeps
+        (its arguments after the weight) across its events: a (weight, times) pair, or a dict
+        with the keys of a model file's ``netcons`` entry: ``weight``, and optionally ``times``
+        (ms), ``from_`` (or ``from``: a detector or the label of a point process of this cell
+        whose spikes it delivers), ``delay`` (ms after each spike, default 1) and ``name``."""
         ev = None
         if events is not None:
             ev = [{"time": t, "weight": w} for t, w in events]
         ncs = None
         if netcons is not None:
-            ncs = [{"weight": w, "times": list(times)} for w, times in netcons]
+            ncs = [_netcon(i, nc) for i, nc in enumerate(netcons)]
         return self._append(
             "point_process",
             {
@@ -271,3 +274,21 @@ class Network:
     def model(self, library: Optional[Library] = None) -> Model:
         """The ``gradmod.Model`` of this network."""
         return Model.from_dict(self._d, base_dir=os.getcwd(), library=library)
+
+
+def _netcon(i: int, nc: Any) -> dict:
+    """One entry of ``place(netcons=...)`` as the model file's ``netcons`` entry: a (weight,
+    times) pair, or a dict of its keys (``from_`` for ``from``), which the model's schema then
+    checks as it checks a model file (unknown keys, a delay without a source, a source that is
+    not a detector or point process of the cell)."""
+    if not isinstance(nc, dict):
+        weight, times = nc
+        return {"weight": weight, "times": list(times)}
+    out = dict(nc)
+    if "from_" in out:
+        if "from" in out:
+            raise ValueError(f"netcons[{i}]: the source is given twice (from and from_)")
+        out["from"] = out.pop("from_")
+    if "times" in out:
+        out["times"] = list(out["times"])
+    return out

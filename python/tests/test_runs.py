@@ -116,3 +116,74 @@ def test_a_network_built_in_python_runs_with_spikes():
     cells = {name for name, _, _ in r.spikes}
     assert cells == {"pre", "post"}, r.spikes
     assert r.cells["post"].traces.max() > 0
+
+
+MODEL_WITH_A_SELF_CONNECTION = """
+[simulation]
+tstop = 40.0
+
+[[section]]
+name = "soma"
+length = 20.0
+diameter = 20.0
+
+[[mechanism]]
+name = "hh"
+
+[[point_process]]
+name = "ExpSyn"
+at = "soma(0.5)"
+label = "syn"
+parameters = { tau = 2.0, e = -80.0 }
+netcons = [{ weight = 0.02, from = "spike", delay = 3.0 }, { weight = 0.01, times = [30.0] }]
+
+[[iclamp]]
+at = "soma(0.5)"
+delay = 5.0
+dur = 1.0
+amp = 0.5
+
+[[detector]]
+name = "spike"
+at = "soma(0.5)"
+threshold = 0.0
+
+[[probe]]
+name = "v"
+at = "soma(0.5)"
+
+[[parameter]]
+target = "hh.gnabar"
+"""
+
+
+def test_netcons_with_a_source_and_a_delay_equal_the_model_file(tmp_path):
+    path = tmp_path / "selfcon.toml"
+    path.write_text(MODEL_WITH_A_SELF_CONNECTION)
+    expected = gradmod.Model.load(path).run()
+
+    def cell(netcons):
+        c = gradmod.Cell()
+        c.simulation(tstop=40.0)
+        c.section("soma", length=20.0, diameter=20.0)
+        c.paint("hh")
+        c.place("ExpSyn", "soma(0.5)", label="syn", netcons=netcons, tau=2.0, e=-80.0)
+        c.iclamp("soma(0.5)", delay=5.0, dur=1.0, amp=0.5)
+        c.detector("spike", "soma(0.5)", threshold=0.0)
+        c.probe("v", "soma(0.5)")
+        c.parameter("hh.gnabar")
+        return c
+
+    r = cell([{"weight": 0.02, "from_": "spike", "delay": 3.0}, (0.01, [30.0])]).model().run()
+    np.testing.assert_array_equal(r.traces, expected.traces)
+    np.testing.assert_array_equal(r.tangents, expected.tangents)
+    # The inhibitory connection from the cell's own spike changes the trace after it.
+    alone = cell([(0.01, [30.0])]).model().run()
+    assert np.abs(alone.traces - r.traces).max() > 0.1
+    # The model file's checks: a delay needs a source, and the source must exist.
+    with pytest.raises(Exception, match="a delay needs a source"):
+        cell([{"weight": 0.02, "delay": 3.0}]).model().run()
+    with pytest.raises(Exception, match="nowhere"):
+        cell([{"weight": 0.02, "from_": "nowhere"}]).model().run()
+    with pytest.raises(ValueError, match="given twice"):
+        cell([{"weight": 0.02, "from_": "spike", "from": "spike"}])

@@ -57,11 +57,12 @@ impl Cell {
                 ))
             })?;
             let tinfo = t.mech.info();
-            let ok = tinfo.state_position(target).is_some() && j < t.mech.instance_count();
+            let ok = tangent_row(&*t.mech, target).is_some() && j < t.mech.instance_count();
             if !ok || mech == id {
                 return Err(Error::Invalid(format!(
-                    "POINTER {}.{pointer}: the target must be a STATE of an instance of another \
-                     mechanism (field {target} of {}[{j}] is not)",
+                    "POINTER {}.{pointer}: the target must be a STATE, or an ASSIGNED variable \
+                     whose value crosses from step to step, of an instance of another mechanism \
+                     (field {target} of {}[{j}] is not)",
                     info.name, tinfo.name
                 )));
             }
@@ -138,57 +139,57 @@ impl Cell {
     }
 
     /// Copies every bound value into its pointer field, and its tangents into the pointer's σ
-    /// rows (S_k at the CV, or the external tangents).
+    /// rows (S_k at the CV, the target's tangents, or the external tangents).
     pub(crate) fn fill_pointers(&mut self) {
+        for b in 0..self.pointers.len() {
+            self.fill_binding(b);
+        }
+    }
+
+    /// [`Cell::fill_pointers`] for the pointers of instance `j` of mechanism `m` alone.
+    pub(crate) fn fill_instance_pointers(&mut self, m: usize, j: usize) {
+        for b in 0..self.pointers.len() {
+            if self.pointers[b].mech == m && self.pointers[b].instance == j {
+                self.fill_binding(b);
+            }
+        }
+    }
+
+    /// Copies the value of binding `b` into its pointer field and its tangents into its σ row.
+    fn fill_binding(&mut self, b: usize) {
         let kk = self.params.len();
         let n = self.cable.layout.len();
-        for b in &self.pointers {
-            let value = match &b.source {
-                PointerSource::Cv(cv) => self.cable.v[*cv],
+        let (b, mechs, v, s) = (&self.pointers[b], &mut self.mechs, &self.cable.v, &self.cable.s);
+        let value = match &b.source {
+            PointerSource::Cv(cv) => v[*cv],
+            PointerSource::Field {
+                mech,
+                field,
+                instance,
+            } => mechs[mech.0].mech.field(*field)[*instance],
+            PointerSource::External { value, .. } => *value,
+        };
+        mechs[b.mech].mech.field_mut(b.field)[b.instance] = value;
+        if kk == 0 {
+            return;
+        }
+        let info = mechs[b.mech].mech.info();
+        let (rows, row) = (
+            info.sigma_rows(),
+            info.pointer_row(b.field).expect("a pointer field"),
+        );
+        let ni = mechs[b.mech].mech.instance_count();
+        for k in 0..kk {
+            let t = match &b.source {
+                PointerSource::Cv(cv) => s[k * n + cv],
                 PointerSource::Field {
                     mech,
                     field,
                     instance,
-                } => self.mechs[mech.0].mech.field(*field)[*instance],
-                PointerSource::External { value, .. } => *value,
+                } => field_tangent(&*mechs[mech.0].mech, *field, *instance, k),
+                PointerSource::External { tangents, .. } => tangents.get(k).copied().unwrap_or(0.0),
             };
-            let target_sigma = match &b.source {
-                PointerSource::Field {
-                    mech,
-                    field,
-                    instance,
-                } if kk > 0 => {
-                    let t = &self.mechs[mech.0].mech;
-                    let (rows, ni) = (t.info().sigma_rows(), t.instance_count());
-                    let pos = t.info().state_position(*field).expect("checked when bound");
-                    (0..kk)
-                        .map(|k| t.state_tangents()[(k * rows + pos) * ni + instance])
-                        .collect()
-                }
-                _ => Vec::new(),
-            };
-            let mech = &mut self.mechs[b.mech].mech;
-            mech.field_mut(b.field)[b.instance] = value;
-            if kk == 0 {
-                continue;
-            }
-            let info = mech.info();
-            let (rows, row) = (
-                info.sigma_rows(),
-                info.pointer_row(b.field).expect("a pointer field"),
-            );
-            let ni = mech.instance_count();
-            let sigma = mech.state_tangents_mut();
-            for k in 0..kk {
-                let t = match &b.source {
-                    PointerSource::Cv(cv) => self.cable.s[k * n + cv],
-                    PointerSource::Field { .. } => target_sigma[k],
-                    PointerSource::External { tangents, .. } => {
-                        tangents.get(k).copied().unwrap_or(0.0)
-                    }
-                };
-                sigma[(k * rows + row) * ni + b.instance] = t;
-            }
+            mechs[b.mech].mech.state_tangents_mut()[(k * rows + row) * ni + b.instance] = t;
         }
     }
 
@@ -198,6 +199,14 @@ impl Cell {
     /// did not write holds what [`Cell::fill_pointers`] copied in, so writing it back changes
     /// nothing. A value fed from another cell (`External`) is not written back.
     pub(crate) fn write_back_pointers(&mut self, m: usize, j: usize) {
+        if self.write_back_instance(m, j) {
+            self.fill_pointers();
+        }
+    }
+
+    /// Copies the pointers of instance `j` of mechanism `m` (values and tangents) into their
+    /// targets; returns whether any was written.
+    pub(crate) fn write_back_instance(&mut self, m: usize, j: usize) -> bool {
         let kk = self.params.len();
         let mut wrote = false;
         for b in self
@@ -231,19 +240,56 @@ impl Cell {
                 } => {
                     let t = &mut self.mechs[mech.0].mech;
                     t.field_mut(field)[instance] = value;
-                    let (rows, ni) = (t.info().sigma_rows(), t.instance_count());
-                    let pos = t.info().state_position(field).expect("checked when bound");
-                    let sigma = t.state_tangents_mut();
                     for (k, x) in tangents.iter().enumerate() {
-                        sigma[(k * rows + pos) * ni + instance] = *x;
+                        set_field_tangent(&mut **t, field, instance, k, *x);
                     }
                 }
                 PointerSource::External { .. } => continue,
             }
             wrote = true;
         }
-        if wrote {
-            self.fill_pointers();
-        }
+        wrote
+    }
+}
+
+/// Where the tangents of field `field` of `mech` are kept: `(true, rows, row)` for a STATE (its
+/// row of σ), `(false, rows, row)` for a carried ASSIGNED variable (its row of the carried
+/// tangents); `None` for a field whose tangent is not kept.
+fn tangent_row(
+    mech: &dyn crate::mechanism::Mechanism,
+    field: usize,
+) -> Option<(bool, usize, usize)> {
+    let info = mech.info();
+    if let Some(pos) = info.state_position(field) {
+        return Some((true, info.sigma_rows(), pos));
+    }
+    let carried = mech.carried_fields();
+    let pos = carried.iter().position(|&f| f == field)?;
+    Some((false, carried.len(), pos))
+}
+
+/// Tangent `k` of field `field` of instance `j` of `mech` (a field [`tangent_row`] accepts).
+fn field_tangent(mech: &dyn crate::mechanism::Mechanism, field: usize, j: usize, k: usize) -> f64 {
+    let ni = mech.instance_count();
+    match tangent_row(mech, field) {
+        Some((true, rows, row)) => mech.state_tangents()[(k * rows + row) * ni + j],
+        Some((false, rows, row)) => mech.carried_tangents()[(k * rows + row) * ni + j],
+        None => 0.0,
+    }
+}
+
+/// Sets tangent `k` of field `field` of instance `j` of `mech` to `x`.
+fn set_field_tangent(
+    mech: &mut dyn crate::mechanism::Mechanism,
+    field: usize,
+    j: usize,
+    k: usize,
+    x: f64,
+) {
+    let ni = mech.instance_count();
+    match tangent_row(mech, field) {
+        Some((true, rows, row)) => mech.state_tangents_mut()[(k * rows + row) * ni + j] = x,
+        Some((false, rows, row)) => mech.carried_tangents_mut()[(k * rows + row) * ni + j] = x,
+        None => {}
     }
 }

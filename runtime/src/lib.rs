@@ -10,6 +10,7 @@
 
 mod cable;
 pub mod cell;
+mod cell_before_after;
 mod cell_events;
 mod cell_params;
 mod cell_pointers;

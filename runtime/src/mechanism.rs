@@ -391,6 +391,23 @@ pub struct EventArgs<'a> {
     pub dargs: &'a mut [f64],
 }
 
+/// A point of NEURON's time step at which a mechanism's BEFORE and AFTER blocks run (NEURON's
+/// `nrn_ba`; docs/NEURON_SCHEME.md gives the order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BaPoint {
+    /// `BEFORE INITIAL`: at initialisation, before every INITIAL block.
+    BeforeInitial,
+    /// `AFTER INITIAL`: at initialisation, after every INITIAL block.
+    AfterInitial,
+    /// `BEFORE BREAKPOINT`: before each evaluation of the currents (at initialisation and in
+    /// every step, after the events).
+    BeforeBreakpoint,
+    /// `AFTER SOLVE`: after every mechanism's state update.
+    AfterSolve,
+    /// `BEFORE STEP`: at the end of initialisation and of every step, before the sample.
+    BeforeStep,
+}
+
 /// A compiled mechanism: kernels over all its instances, one call per phase.
 ///
 /// Kernels must not allocate: all buffers are sized by [`Mechanism::allocate`] and
@@ -400,7 +417,12 @@ pub struct EventArgs<'a> {
 /// - then, once per connection: `net_init_tangent` (K > 0), then `net_init`;
 /// - each step: `net_receive_tangent` (K > 0) then `net_receive` for every due event; `currents`
 ///   then `currents_tangent` (K > 0), both with v_n, s_n; the voltage solve; then `states_tangent`
-///   (K > 0) followed by `states` (skipped when K > 0 and `fused_states()`), both with v_{n+1}.
+///   (K > 0) followed by `states` (skipped when K > 0 and `fused_states()`), both with v_{n+1};
+/// - the BEFORE and AFTER blocks of [`Mechanism::before_after`] at their points (BEFORE INITIAL
+///   before the initialisation's `init`s, AFTER INITIAL after them and the `net_init`s,
+///   BEFORE BREAKPOINT before
+///   each `currents`, AFTER SOLVE and then BEFORE STEP after the states), instance by instance:
+///   `ba_tangent` when K > 0 (fused), else `ba`.
 ///
 /// Signs: currents are outward positive (NEURON's convention for `NONSPECIFIC_CURRENT` and ion
 /// currents). An `ELECTRODE_CURRENT` (injected, inward positive) is accumulated with the opposite
@@ -487,6 +509,45 @@ pub trait Mechanism: Send {
     /// exponentials between Φ and its derivatives. Default: false.
     fn fused_states(&self) -> bool {
         false
+    }
+
+    /// The points at which the mechanism has a BEFORE or AFTER block. Default: none.
+    fn before_after(&self) -> &'static [BaPoint] {
+        &[]
+    }
+
+    /// The BEFORE or AFTER block at `point`, for one instance (the runtime calls it for every
+    /// instance in order, copying the instance's POINTERs in before and out after each call).
+    fn ba(&mut self, _ctx: &mut Context, _point: BaPoint, _instance: usize) {}
+
+    /// The tangent of [`Mechanism::ba`], fused: it also runs the block, so the runtime calls
+    /// it in place of `ba` when K > 0. It updates σ (POINTER rows included) and the carried
+    /// tangents.
+    fn ba_tangent(
+        &mut self,
+        _ctx: &mut Context,
+        _tan: &mut Tangents,
+        _point: BaPoint,
+        _instance: usize,
+    ) {
+    }
+
+    /// The fields whose tangents the mechanism keeps beside σ (carried ASSIGNED variables:
+    /// values a kernel reads before it assigns them), in the order of their rows of
+    /// [`Mechanism::carried_tangents`]; a POINTER may be bound to one of them. Default: none
+    /// exposed.
+    fn carried_fields(&self) -> &[usize] {
+        &[]
+    }
+
+    /// The tangents of [`Mechanism::carried_fields`], `[k][carried][instance]`.
+    fn carried_tangents(&self) -> &[f64] {
+        &[]
+    }
+
+    /// Mutable tangents of [`Mechanism::carried_fields`].
+    fn carried_tangents_mut(&mut self) -> &mut [f64] {
+        &mut []
     }
 
     /// Derivative of `net_receive`: reads `ev.args` and `ev.dargs` (`[k][arg]`, the tangents

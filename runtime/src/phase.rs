@@ -8,9 +8,13 @@
 //! [`Tangents`]: crate::mechanism::Tangents
 
 /// `Context` for `$slot` (mechanism `$m` of cell `$cell`) at time `$t` in phase `$phase` (a
-/// [`crate::random::Phase`], which with the step counter keys the call's random draws).
+/// [`crate::random::Phase`], which with the step counter keys the call's random draws; named, or
+/// a value after the word `value`).
 macro_rules! phase_context {
     ($cell:ident, $slot:ident, $t:expr, $m:expr, $phase:ident) => {
+        phase_context!($cell, $slot, $t, $m, value crate::random::Phase::$phase)
+    };
+    ($cell:ident, $slot:ident, $t:expr, $m:expr, value $phase:expr) => {
         crate::mechanism::Context {
             dt: $cell.settings.dt,
             t: $t,
@@ -28,7 +32,7 @@ macro_rules! phase_context {
                 $cell.settings.seed,
                 $m,
                 $cell.steps,
-                crate::random::Phase::$phase,
+                $phase,
                 $t,
             ),
         }

@@ -6,8 +6,9 @@
 //! write; its tangents are the rows of σ after the states' rows. A pointer is bound to the membrane
 //! potential at a CV, either of its own cell ([`PointerSource::Cv`]) or of another cell of a
 //! network ([`PointerSource::External`], whose value and tangents the network sets before each
-//! step). Before `init`, `currents`, `states` and every event the cell copies each bound value into
-//! the pointer's field and each tangent into its σ rows, so a pointer to a CV of the own cell
+//! step). Before `init`, `currents`, `states`, every event and every BEFORE or AFTER block the
+//! cell copies each bound value into the pointer's field and each tangent into its σ rows (NET_RECEIVE
+//! and the BEFORE and AFTER blocks may write them back), so a pointer to a CV of the own cell
 //! reads, as NEURON's pointers do, the value of the phase: v_n (and S_n) during the currents and
 //! events, v_{n+1} (and S_{n+1}) during the states. A pointer into another cell holds the other
 //! cell's v_n during the whole step (see `network.rs`). The cell's side (binding, and the copies)
@@ -21,7 +22,11 @@ pub enum PointerSource {
     /// The membrane potential (mV) at this CV of the same cell; its tangent is S_k there.
     Cv(usize),
     /// A STATE field of an instance of another mechanism of the same cell (a synapse's weight
-    /// that a weight adjuster sets); its tangent is the state's row of σ.
+    /// that a weight adjuster sets), its tangent the state's row of σ; or a carried ASSIGNED
+    /// field the mechanism exposes ([`Mechanism::carried_fields`]), its tangent that field's row
+    /// of the carried tangents.
+    ///
+    /// [`Mechanism::carried_fields`]: crate::mechanism::Mechanism::carried_fields
     Field {
         /// The mechanism.
         mech: MechId,

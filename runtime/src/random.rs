@@ -68,6 +68,16 @@ pub enum Phase {
     Currents = 3,
     /// The SOLVE (states).
     States = 4,
+    /// BEFORE INITIAL.
+    BeforeInitial = 5,
+    /// AFTER INITIAL.
+    AfterInitial = 6,
+    /// BEFORE BREAKPOINT.
+    BeforeBreakpoint = 7,
+    /// AFTER SOLVE.
+    AfterSolve = 8,
+    /// BEFORE STEP.
+    BeforeStep = 9,
 }
 
 /// The random draws of one kernel call: instance j's number of stream s is a pure function of

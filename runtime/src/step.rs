@@ -2,6 +2,7 @@
 
 use crate::cell::Cell;
 use crate::error::{Error, Result};
+use crate::mechanism::BaPoint;
 use crate::params::ParamTarget;
 use crate::phase::{phase_context, phase_tangents};
 
@@ -32,6 +33,7 @@ impl Cell {
         }
         self.check_pointers()?;
         self.fill_pointers();
+        self.before_after_phase(BaPoint::BeforeInitial, 0.0);
         // Each mechanism's tangent of INITIAL runs first, from the same values INITIAL reads:
         // INITIAL may overwrite what it reads (Exp2Syn clamps its parameter tau1). Mechanisms
         // run in NEURON's order (concentration writers first), here and in every phase.
@@ -57,6 +59,9 @@ impl Cell {
         }
         self.init_events();
         self.init_netcons();
+        // NEURON runs AFTER INITIAL after the NetCons' INITIAL blocks and before the events
+        // due at t = 0 (checked in NEURON 9.0.2).
+        self.before_after_phase(BaPoint::AfterInitial, 0.0);
         // NEURON's finitialize delivers the events due at t = 0 (INITIAL's `net_send(0, flag)`)
         // before its last BREAKPOINT, so the first sample shows what they did.
         if self.events.any_due(0.0) {
@@ -66,7 +71,9 @@ impl Cell {
         // that currents, conductances and whatever BREAKPOINT assigns hold their values at t = 0
         // when the first sample is recorded. The first step evaluates them again, from the same
         // values, before it uses them.
+        self.before_after_phase(BaPoint::BeforeBreakpoint, 0.0);
         self.currents_phase(0.0);
+        self.before_after_phase(BaPoint::BeforeStep, 0.0);
         self.fields_dirty = false;
         self.initialised = true;
         self.finite_clean_t = None;
@@ -103,7 +110,9 @@ impl Cell {
             self.deliver_events(t_mid)?;
         }
 
-        // 1. Currents and conductances at v_n, s_n (and their tangents).
+        // 1. Currents and conductances at v_n, s_n (and their tangents), after the BEFORE
+        // BREAKPOINT blocks.
+        self.before_after_phase(BaPoint::BeforeBreakpoint, t_mid);
         self.currents_phase(t_mid);
 
         // 2. Voltage: M Δ = r with M = diag(1e-3 cm/dt + g) + axial, r = I_stim − I − A v.
@@ -142,6 +151,10 @@ impl Cell {
         // after every state update, before the threshold test).
         self.states_phase();
         self.voltage_process_phase();
+        // 3b. AFTER SOLVE, then BEFORE STEP, at t_{n+1} with v_{n+1} (NEURON's order, before
+        // its threshold test and the sample).
+        self.before_after_phase(BaPoint::AfterSolve, self.t);
+        self.before_after_phase(BaPoint::BeforeStep, self.t);
         if !self.events.detectors.is_empty() {
             let before = self.events.spikes.len();
             self.detect_spikes();

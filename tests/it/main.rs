@@ -4,6 +4,7 @@
 
 mod models;
 
+mod before_after;
 mod diffusion;
 mod early_return;
 mod events;

@@ -68,6 +68,13 @@ pub fn protocol(mech: Box<dyn Mechanism>, celsius: f64) -> Result<Vec<Vec<f64>>,
                 .map_err(|e| e.to_string())?;
         }
     }
+    // hnn-core's dipoles divide by their axial resistance ri, 0 by default, as in NEURON
+    // (tests/it/before_after.rs runs them as hnn-core sets them up).
+    if matches!(name, "dipole" | "Dipole") {
+        cell.field_mut(id, "ri")
+            .map_err(|e| e.to_string())?
+            .fill(1.0);
+    }
     // A mechanism with POST_EVENT gets a detector that the current step crosses (at about
     // 6 ms), so that its POST_EVENT runs between the events.
     if info.post_event {

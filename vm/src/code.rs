@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use gradmod_compiler::back::kernels::{Body, Kernels};
-use gradmod_runtime::mechanism::MechanismInfo;
+use gradmod_compiler::ir::BaPoint;
+use gradmod_runtime::mechanism::{BaPoint as RtBaPoint, MechanismInfo};
 
 use crate::program::{Program, Reg, compile};
 
@@ -19,6 +20,21 @@ pub struct Shape {
     pub carried: usize,
     /// Whether the states' tangent kernel also advances the states.
     pub fused: bool,
+    /// The points at which the mechanism has BEFORE or AFTER blocks.
+    pub ba: &'static [RtBaPoint],
+    /// The field of each carried variable, in the order of its rows of carried tangents.
+    pub carried_fields: &'static [usize],
+}
+
+/// The runtime's name of a point of the step at which BEFORE and AFTER blocks run.
+pub fn runtime_point(p: BaPoint) -> RtBaPoint {
+    match p {
+        BaPoint::BeforeInitial => RtBaPoint::BeforeInitial,
+        BaPoint::AfterInitial => RtBaPoint::AfterInitial,
+        BaPoint::BeforeBreakpoint => RtBaPoint::BeforeBreakpoint,
+        BaPoint::AfterSolve => RtBaPoint::AfterSolve,
+        BaPoint::BeforeStep => RtBaPoint::BeforeStep,
+    }
 }
 
 /// One value per kernel the runtime calls: `K` is what a kernel is to an engine (register code,
@@ -37,6 +53,8 @@ pub struct KernelSet<K> {
     pub net_init: Option<K>,
     /// The WATCH conditions, for a mechanism that has any.
     pub watch: Option<K>,
+    /// The BEFORE and AFTER blocks, each for one instance.
+    pub ba: Vec<(BaPoint, K)>,
     /// The tangent kernels (every module that has been through the passes has them).
     pub tangent: TangentSet<K>,
 }
@@ -54,6 +72,8 @@ pub struct TangentSet<K> {
     pub net_receive: Option<K>,
     /// The tangent of the INITIAL nested in NET_RECEIVE.
     pub net_init: Option<K>,
+    /// The tangents of the BEFORE and AFTER blocks, fused (each also runs its block).
+    pub ba: Vec<(BaPoint, K)>,
 }
 
 impl<K> KernelSet<K> {
@@ -75,6 +95,8 @@ impl<K> KernelSet<K> {
         ]
         .into_iter()
         .filter_map(|(name, tangent, k)| k.map(|k| (name, tangent, k)))
+        .chain(self.ba.iter().map(|(p, k)| (p.kernel_name(), false, k)))
+        .chain(t.ba.iter().map(|(p, k)| (p.tangent_kernel_name(), true, k)))
     }
 
     /// Every kernel, mutably, in the order of [`KernelSet::iter`].
@@ -95,6 +117,8 @@ impl<K> KernelSet<K> {
         ]
         .into_iter()
         .flatten()
+        .chain(self.ba.iter_mut().map(|(_, k)| k))
+        .chain(t.ba.iter_mut().map(|(_, k)| k))
     }
 
     /// The same set with every kernel converted by `f`, which is given the kernel's name and
@@ -142,6 +166,20 @@ impl<K> KernelSet<K> {
                 .as_ref()
                 .map(|k| f("net_init_tangent", true, k))
                 .transpose()?,
+            ba: Vec::new(),
+        };
+        let ba = self
+            .ba
+            .iter()
+            .map(|(p, k)| Ok((*p, f(p.kernel_name(), false, k)?)))
+            .collect::<Result<_, E>>()?;
+        let tangent = TangentSet {
+            ba: t
+                .ba
+                .iter()
+                .map(|(p, k)| Ok((*p, f(p.tangent_kernel_name(), true, k)?)))
+                .collect::<Result<_, E>>()?,
+            ..tangent
         };
         Ok(KernelSet {
             init,
@@ -150,6 +188,7 @@ impl<K> KernelSet<K> {
             net_receive,
             net_init,
             watch,
+            ba,
             tangent,
         })
     }
@@ -185,6 +224,7 @@ impl Code {
             states: program(&t.states),
             net_receive: t.net_receive.as_ref().map(program),
             net_init: t.net_init.as_ref().map(program),
+            ba: t.ba.iter().map(|(p, b)| (*p, program(b))).collect(),
         };
         let mut code = Code {
             shape: Shape {
@@ -192,6 +232,16 @@ impl Code {
                 states: kernels.layout.states.len(),
                 carried: t.carried,
                 fused: t.fused,
+                // Leaked once per loaded mechanism, as its metadata is.
+                ba: Box::leak(
+                    kernels
+                        .ba
+                        .iter()
+                        .map(|&(p, _)| runtime_point(p))
+                        .collect::<Vec<_>>()
+                        .into_boxed_slice(),
+                ),
+                carried_fields: Box::leak(t.carried_fields.clone().into_boxed_slice()),
             },
             kernels: KernelSet {
                 init: program(&kernels.init),
@@ -200,6 +250,7 @@ impl Code {
                 net_receive: kernels.net_receive.as_ref().map(program),
                 net_init: kernels.net_init.as_ref().map(program),
                 watch: kernels.watch.as_ref().map(program),
+                ba: kernels.ba.iter().map(|(p, b)| (*p, program(b))).collect(),
                 tangent,
             },
             constants: Vec::new(),

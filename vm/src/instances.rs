@@ -7,7 +7,7 @@
 use std::fmt::Debug;
 use std::sync::Arc;
 
-use gradmod_runtime::mechanism::{Context, EventArgs, Mechanism, MechanismInfo, Tangents};
+use gradmod_runtime::mechanism::{BaPoint, Context, EventArgs, Mechanism, MechanismInfo, Tangents};
 
 use crate::code::{KernelSet, Shape};
 
@@ -268,6 +268,46 @@ impl<B: Backend> Mechanism for Instances<B> {
         self.code.shape().fused
     }
 
+    fn before_after(&self) -> &'static [BaPoint] {
+        self.code.shape().ba
+    }
+
+    fn ba(&mut self, ctx: &mut Context, point: BaPoint, instance: usize) {
+        let Some(i) = self.code.shape().ba.iter().position(|&p| p == point) else {
+            return;
+        };
+        let (code, data, scratch) = (&*self.code, &mut self.data, &mut self.scratch);
+        let k = &code.kernels().ba[i].1;
+        run_one(code, k, scratch, data, ctx, None, instance);
+    }
+
+    fn ba_tangent(
+        &mut self,
+        ctx: &mut Context,
+        tan: &mut Tangents,
+        point: BaPoint,
+        instance: usize,
+    ) {
+        let Some(i) = self.code.shape().ba.iter().position(|&p| p == point) else {
+            return;
+        };
+        let (code, data, scratch) = (&*self.code, &mut self.data, &mut self.scratch);
+        let k = &code.kernels().tangent.ba[i].1;
+        run_one(code, k, scratch, data, ctx, Some(tan), instance);
+    }
+
+    fn carried_fields(&self) -> &[usize] {
+        self.code.shape().carried_fields
+    }
+
+    fn carried_tangents(&self) -> &[f64] {
+        &self.data.carried
+    }
+
+    fn carried_tangents_mut(&mut self) -> &mut [f64] {
+        &mut self.data.carried
+    }
+
     fn net_receive_tangent(
         &mut self,
         ctx: &mut Context,
@@ -284,6 +324,30 @@ impl<B: Backend> Mechanism for Instances<B> {
             event,
         );
     }
+}
+
+/// Runs kernel `k` of `code` on instance `instance` alone, outside any event.
+fn run_one<B: Backend>(
+    code: &B,
+    k: &B::Kernel,
+    scratch: &mut B::Scratch,
+    data: &mut Data,
+    ctx: &mut Context,
+    tan: Option<&mut Tangents>,
+    instance: usize,
+) {
+    let n = data.node.len();
+    assert!(
+        instance < n,
+        "`{}`: instance {instance} of {n}",
+        code.shape().info.name
+    );
+    let call = Call {
+        first: instance,
+        end: instance + 1,
+        event: Event::default(),
+    };
+    code.run(k, scratch, data, ctx, tan, call);
 }
 
 /// A shorter-lived view of `ev`, for one kernel call.

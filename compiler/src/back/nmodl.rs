@@ -347,6 +347,7 @@ impl<'a> Printer<'a> {
         let head = match block.kind {
             BlockKind::Initial | BlockKind::Breakpoint => block.kind.keyword().to_string(),
             BlockKind::Procedure => format!("PROCEDURE {}()", block.name),
+            BlockKind::BeforeAfter => block.name.clone(),
             kind => format!("{} {}", kind.keyword(), block.name),
         };
         self.line(indent, &format!("{head} {{"));

@@ -17,8 +17,8 @@ mod var;
 
 pub use expr::{BinOp, Expr, ExprArena, ExprId, Func, Num, TempId, UnOp, VarId};
 pub use stmt::{
-    Block, BlockId, BlockKind, NetReceive, SolveMethod, Stmt, StmtKind, Term, assigned_vars,
-    indexed_arrays,
+    BaPoint, Block, BlockId, BlockKind, NetReceive, SolveMethod, Stmt, StmtKind, Term,
+    assigned_vars, indexed_arrays,
 };
 pub use validate::validate;
 pub use var::{
@@ -68,6 +68,10 @@ pub struct TangentMaps {
     pub net_receive: Option<BlockId>,
     /// The derivative of the INITIAL nested in NET_RECEIVE, likewise.
     pub net_init: Option<BlockId>,
+    /// The derivative of each BEFORE or AFTER block, for one instance: it also runs the block
+    /// (a back end runs it in place of the primal block), assigning the tangents of the states,
+    /// carried ASSIGNED variables and POINTERs the block sets.
+    pub ba: Vec<(BaPoint, BlockId)>,
     /// ASSIGNED variables whose values cross from one kernel to another (or from one step to
     /// the next): read by some kernel before it assigns them, and assigned by some kernel, such
     /// as a factor computed in INITIAL and used in NET_RECEIVE. Their tangents are inputs and
@@ -102,6 +106,8 @@ pub struct Module {
     pub breakpoint: Option<BlockId>,
     /// The NET_RECEIVE block, if any.
     pub net_receive: Option<NetReceive>,
+    /// The BEFORE and AFTER blocks, at most one per point, in the order of [`BaPoint::ALL`].
+    pub ba: Vec<(BaPoint, BlockId)>,
     /// The NONSPECIFIC_CURRENT (or ELECTRODE_CURRENT) variables: ASSIGNED currents that add to
     /// the membrane current without belonging to an ion.
     pub nonspecific: Vec<VarId>,
@@ -178,6 +184,7 @@ impl Module {
             initial: None,
             breakpoint: None,
             net_receive: None,
+            ba: Vec::new(),
             nonspecific: Vec::new(),
             pointers: Vec::new(),
             voltage: None,

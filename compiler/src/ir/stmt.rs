@@ -38,6 +38,8 @@ pub enum BlockKind {
     Procedure,
     /// The body of NET_RECEIVE.
     NetReceive,
+    /// A BEFORE or AFTER block ([`BaPoint`]).
+    BeforeAfter,
 }
 
 impl BlockKind {
@@ -52,6 +54,75 @@ impl BlockKind {
             BlockKind::NonLinear => "NONLINEAR",
             BlockKind::Procedure => "PROCEDURE",
             BlockKind::NetReceive => "NET_RECEIVE",
+            BlockKind::BeforeAfter => "BEFORE/AFTER",
+        }
+    }
+}
+
+/// A point of NEURON's time step at which BEFORE and AFTER blocks run (NEURON's `nrn_ba`; the
+/// order is in docs/NEURON_SCHEME.md). Each block runs for every instance of its mechanism, one
+/// instance at a time, at its point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BaPoint {
+    /// `BEFORE INITIAL`: in `finitialize`, before any INITIAL block.
+    BeforeInitial,
+    /// `AFTER INITIAL`: in `finitialize`, after every INITIAL block.
+    AfterInitial,
+    /// `BEFORE BREAKPOINT`: before every evaluation of the currents (once per step, after the
+    /// events, and once in `finitialize`).
+    BeforeBreakpoint,
+    /// `AFTER SOLVE`: after every mechanism's state update.
+    AfterSolve,
+    /// `BEFORE STEP`: at the end of the step (and of `finitialize`), before the sample is
+    /// recorded.
+    BeforeStep,
+}
+
+impl BaPoint {
+    /// Every point, in the order of [`BaPoint::index`].
+    pub const ALL: [BaPoint; 5] = [
+        BaPoint::BeforeInitial,
+        BaPoint::AfterInitial,
+        BaPoint::BeforeBreakpoint,
+        BaPoint::AfterSolve,
+        BaPoint::BeforeStep,
+    ];
+
+    /// The position of the point in [`BaPoint::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The NMODL words that open a block of this point (`BEFORE BREAKPOINT`).
+    pub fn keyword(self) -> &'static str {
+        match self {
+            BaPoint::BeforeInitial => "BEFORE INITIAL",
+            BaPoint::AfterInitial => "AFTER INITIAL",
+            BaPoint::BeforeBreakpoint => "BEFORE BREAKPOINT",
+            BaPoint::AfterSolve => "AFTER SOLVE",
+            BaPoint::BeforeStep => "BEFORE STEP",
+        }
+    }
+
+    /// A name for the point's tangent kernel (`before_breakpoint_tangent`).
+    pub fn tangent_kernel_name(self) -> &'static str {
+        match self {
+            BaPoint::BeforeInitial => "before_initial_tangent",
+            BaPoint::AfterInitial => "after_initial_tangent",
+            BaPoint::BeforeBreakpoint => "before_breakpoint_tangent",
+            BaPoint::AfterSolve => "after_solve_tangent",
+            BaPoint::BeforeStep => "before_step_tangent",
+        }
+    }
+
+    /// A name for the point's kernel (`before_breakpoint`).
+    pub fn kernel_name(self) -> &'static str {
+        match self {
+            BaPoint::BeforeInitial => "before_initial",
+            BaPoint::AfterInitial => "after_initial",
+            BaPoint::BeforeBreakpoint => "before_breakpoint",
+            BaPoint::AfterSolve => "after_solve",
+            BaPoint::BeforeStep => "before_step",
         }
     }
 }

@@ -588,11 +588,6 @@ impl Lowerer<'_> {
                 ItemKind::FunctionTable { name, .. } => {
                     self.unsupported(name.span, "FUNCTION_TABLE", "functions whose values are supplied at run time are not supported.")
                 }
-                ItemKind::Before { .. } | ItemKind::After { .. } => self.unsupported(
-                    item.span,
-                    if matches!(item.kind, ItemKind::Before { .. }) { "BEFORE" } else { "AFTER" },
-                    "BEFORE and AFTER blocks are not supported.",
-                ),
                 ItemKind::Constructor(_) => self.unsupported(item.span, "CONSTRUCTOR", "CONSTRUCTOR blocks (C code run when an instance is created) are not supported."),
                 ItemKind::Destructor(body) => self.destructor(body, item.span),
                 // Header text (preprocessor lines, prototypes) declares C names for other C

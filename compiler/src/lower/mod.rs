@@ -8,6 +8,7 @@
 //! constant bounds are unrolled. Constructs gradmod does not support are rejected by name, at
 //! their location; nothing that changes a model's meaning is dropped silently.
 
+mod before_after;
 mod decls;
 mod elements;
 mod exprs;

@@ -45,7 +45,7 @@ impl Exit {
     /// How a `return` leaves a block of `kind`.
     pub(super) fn of_block(kind: BlockKind) -> Exit {
         match kind {
-            BlockKind::Initial | BlockKind::NetReceive => Exit::Void,
+            BlockKind::Initial | BlockKind::NetReceive | BlockKind::BeforeAfter => Exit::Void,
             BlockKind::Procedure => Exit::Procedure,
             BlockKind::Breakpoint => Exit::Forbidden("BREAKPOINT"),
             BlockKind::Derivative => Exit::Forbidden("a DERIVATIVE block"),

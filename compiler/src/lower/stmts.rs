@@ -31,9 +31,12 @@ impl<'a> Lowerer<'a> {
                     self.m.breakpoint = Some(id);
                 }
                 ItemKind::NetReceive { params, body } => self.net_receive(params, body, item.span),
+                ItemKind::Before { when, body } => self.before_after(true, *when, body, item.span),
+                ItemKind::After { when, body } => self.before_after(false, *when, body, item.span),
                 _ => {}
             }
         }
+        self.m.ba.sort_by_key(|&(point, _)| point);
         // Named blocks no SOLVE mentions are lowered too, so that their errors are reported.
         let mut names: Vec<&String> = self.named.keys().collect();
         names.sort();
@@ -506,17 +509,22 @@ impl<'a> Lowerer<'a> {
             }
             VarKind::Builtin(_) => "it belongs to the simulator",
             // NET_RECEIVE may write through a POINTER (pyNN's weight adjusters set a synapse's
-            // weight); the runtime copies the value and its tangent into the target after the
-            // event. Elsewhere many instances would write one target within a kernel call.
-            _ if self.m.pointers.contains(&var) && self.context != BlockKind::NetReceive => {
+            // weight), and so may BEFORE and AFTER blocks (hnn-core's dipoles sum into one
+            // target): they run one instance at a time, and the runtime copies the value and its
+            // tangent into the target after each. Elsewhere many instances would write one
+            // target within a kernel call.
+            _ if self.m.pointers.contains(&var)
+                && !matches!(self.context, BlockKind::NetReceive | BlockKind::BeforeAfter) =>
+            {
                 let name = v.name.clone();
                 self.unsupported(
                     span,
-                    "writing through a POINTER outside NET_RECEIVE",
+                    "writing through a POINTER outside NET_RECEIVE, BEFORE and AFTER",
                     &format!(
                         "`{name}` is a POINTER: gradmod writes through a pointer only in \
-                         NET_RECEIVE, where one instance runs at a time and the runtime copies \
-                         the value into what the pointer is bound to after the event."
+                         NET_RECEIVE and BEFORE/AFTER blocks, where one instance runs at a time \
+                         and the runtime copies the value into what the pointer is bound to \
+                         after it."
                     ),
                 );
                 return false;

@@ -34,6 +34,7 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
         state: None,
         net_receive: None,
         net_init: None,
+        ba: vec![],
         carried: vec![],
     };
     maps.carried = carried(m)?;
@@ -242,6 +243,28 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
             ));
         }
     }
+    // BEFORE and AFTER blocks: one instance at a time, like NET_RECEIVE, writing states,
+    // carried variables, concentrations and POINTERs (whose tangents go to the target).
+    for (point, block) in m.ba.clone() {
+        let mut outs = m.states();
+        outs.extend(maps.carried.iter().copied());
+        outs.extend(m.pointers.iter().copied());
+        outs.extend(outputs.iter().copied().filter(|&x| {
+            matches!(
+                m.var(x).kind,
+                VarKind::Ion {
+                    role: IonRole::ConcIn | IonRole::ConcOut | IonRole::ConcDiff,
+                    ..
+                }
+            )
+        }));
+        let body = m.block(block).body.clone();
+        let mut t = seed(m, true);
+        let body = jvp(m, body, &mut t, "d_")?;
+        let name = format!("{}_tangent", point.kernel_name());
+        let id = finish(m, &name, body, &t, &outs, &tangent_of);
+        maps.ba.push((point, id));
+    }
     m.tangent = Some(maps);
     Ok(())
 }
@@ -274,6 +297,9 @@ fn carried(m: &Module) -> Result<Vec<VarId>, Diagnostics> {
         if let Some(init) = nr.initial {
             bodies.push(m.block(init).body.clone());
         }
+    }
+    for &(_, block) in &m.ba {
+        bodies.push(m.block(block).body.clone());
     }
     // A PARAMETER a block assigns (Exp2Syn's INITIAL clamps tau1 below tau2) is carried too:
     // after that block its value, and so its tangent, is no longer the seed's.

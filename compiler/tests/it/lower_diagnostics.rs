@@ -46,6 +46,14 @@ fn writing_through_a_pointer_outside_net_receive_is_unsupported() {
 }
 
 #[test]
+fn before_after_blocks_at_points_neuron_has_not_or_twice() {
+    // NEURON runs BEFORE INITIAL, AFTER INITIAL, BEFORE BREAKPOINT, AFTER SOLVE and BEFORE
+    // STEP, each at most once per file.
+    let text = "NEURON {\n    POINT_PROCESS p\n    RANGE x\n}\nASSIGNED { x }\nAFTER BREAKPOINT {\n    x = 1\n}\nAFTER SOLVE {\n    x = 2\n}\nAFTER SOLVE {\n    x = 3\n}\n";
+    assert_snapshot!(diagnostics("before_after.mod", text));
+}
+
+#[test]
 fn ode_outside_derivative() {
     assert_snapshot!(diagnostics(
         "ode.mod",

@@ -191,6 +191,8 @@ fn code(cases: &[Case]) -> Code {
             states: 0,
             carried: 0,
             fused: false,
+            ba: &[],
+            carried_fields: &[],
         },
         kernels: KernelSet {
             // The currents run the same operations: over lanes where the CPU has them.
@@ -200,12 +202,14 @@ fn code(cases: &[Case]) -> Code {
             net_receive: None,
             net_init: None,
             watch: None,
+            ba: Vec::new(),
             tangent: TangentSet {
                 init: None,
                 currents: Program::default(),
                 states: Program::default(),
                 net_receive: None,
                 net_init: None,
+                ba: Vec::new(),
             },
         },
         constants: Vec::new(),

@@ -436,6 +436,18 @@ fn check_supported(m: &Module) -> Result<(), Diagnostics> {
         .into());
     }
     events::check_net_receive(m)?;
+    if let Some(&(point, block)) = m.ba.first() {
+        return Err(Diagnostic::error(
+            m.block(block).span,
+            format!(
+                "unsupported construct: {} in the Arbor back end",
+                point.keyword()
+            ),
+        )
+        .with_label("Arbor has no BEFORE or AFTER blocks")
+        .with_note("NEURON runs them at fixed points of its step; Arbor's step has no such hooks")
+        .into());
+    }
     // A diffusive concentration of the mechanism's own (Arbor's `Xd`, a STATE once it has a
     // derivative): the emitted mechanisms carry dv/dθ in diffusive concentrations, and the
     // tangents through a mechanism's own are not derived.

@@ -27,7 +27,7 @@ mod tangent;
 use std::collections::{BTreeSet, HashSet};
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::ir::{ArrayId, ExprArena, ExprId, IonRole, TempId, VarId};
+use crate::ir::{ArrayId, BaPoint, ExprArena, ExprId, IonRole, TempId, VarId};
 use crate::passes::Passed;
 use body::KernelWriter;
 pub use exec::EmitKind;
@@ -324,10 +324,15 @@ pub struct TangentKernels {
     pub net_receive: Option<Body>,
     /// The derivative of the INITIAL nested in NET_RECEIVE, for one connection.
     pub net_init: Option<Body>,
+    /// The tangent of each BEFORE or AFTER block, for one instance, in the order of the
+    /// module's blocks; each also runs its block (the primal one is then skipped).
+    pub ba: Vec<(BaPoint, Body)>,
     /// Whether `states` also advances the states (the primal update is then skipped).
     pub fused: bool,
     /// The number of carried variables whose tangents the mechanism keeps per instance.
     pub carried: usize,
+    /// The field of each carried variable, in the order of its rows of tangents.
+    pub carried_fields: Vec<usize>,
 }
 
 /// Every kernel of one module, with the arena their expressions live in.
@@ -352,6 +357,8 @@ pub struct Kernels {
     /// The WATCH conditions of every instance, evaluated after each step into the event
     /// requests; `None` without WATCH.
     pub watch: Option<Body>,
+    /// The BEFORE and AFTER blocks, each for one instance, in the order of [`BaPoint::ALL`].
+    pub ba: Vec<(BaPoint, Body)>,
     /// The tangent kernels.
     pub tangent: TangentKernels,
 }
@@ -388,6 +395,7 @@ pub fn plan(passed: &Passed, parameters: Option<&[String]>) -> Result<Kernels, D
     let receive_emits = ex.emitted;
     let net_init = primal::net_init(&kw, &mut ex);
     let watch = primal::watch(&kw, &mut ex);
+    let ba = primal::ba(&kw, &mut ex);
     let mut info = info;
     info.emit_slots = init_emits.max(receive_emits);
     let tangent = {
@@ -404,12 +412,14 @@ pub fn plan(passed: &Passed, parameters: Option<&[String]>) -> Result<Kernels, D
             states: tw.states(&mut ex),
             net_receive: tw.net_receive(&mut ex),
             net_init: tw.net_init(&mut ex),
+            ba: tw.ba(&mut ex),
             fused: {
                 // Tangent kernels request no events: the primal kernels do.
                 ex.emits.clear();
                 maps.state.is_some()
             },
             carried: maps.carried.len(),
+            carried_fields: maps.carried.iter().map(|c| layout.field_of[c]).collect(),
         }
     };
     diags.extend(std::mem::take(&mut ex.diags));
@@ -426,6 +436,7 @@ pub fn plan(passed: &Passed, parameters: Option<&[String]>) -> Result<Kernels, D
         net_receive,
         net_init,
         watch,
+        ba,
         tangent,
     })
 }

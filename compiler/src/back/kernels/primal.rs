@@ -1,5 +1,5 @@
 //! The forward kernels: `init` (INITIAL), `currents` (BREAKPOINT without its SOLVE), `states`
-//! (the solved blocks) and `net_receive`.
+//! (the solved blocks), `net_receive` and the BEFORE and AFTER blocks.
 
 use std::collections::HashSet;
 
@@ -11,7 +11,7 @@ use super::layout::ion_binding;
 use super::seq::Seq;
 use super::{Sink, Source};
 use crate::diag::Diagnostic;
-use crate::ir::{BinOp, Builtin, Expr, IonRole, Module, StmtKind, VarId, VarKind};
+use crate::ir::{BaPoint, BinOp, Builtin, Expr, IonRole, Module, StmtKind, VarId, VarKind};
 
 /// The outputs every kernel has: each stored variable whose value changed, written back to its
 /// field or (for concentrations and reversal potentials) to the ion arrays at the instance's CV.
@@ -320,6 +320,24 @@ pub fn net_receive(kw: &KernelWriter, ex: &mut Exec) -> Option<Body> {
     let mut env = Env::default();
     let seq = ex.run_block(&m.block(nr.body).body, &mut env, Solves::Inline);
     Some(event_body(kw, ex, seq, &env))
+}
+
+/// The BEFORE and AFTER blocks, each for one instance (the runtime calls them one instance at a
+/// time, so that writes through POINTERs reach their targets in instance order, as NEURON's
+/// do): the fields they change, POINTERs included, which the runtime copies into their targets
+/// after the call. They send no events.
+pub fn ba(kw: &KernelWriter, ex: &mut Exec) -> Vec<(BaPoint, Body)> {
+    let m = kw.m;
+    let mut out = Vec::new();
+    for &(point, block) in &m.ba {
+        let mut env = Env::default();
+        let seq = ex.run_block(&m.block(block).body, &mut env, Solves::Inline);
+        no_emits(ex, point.keyword());
+        let mut flags = Body::default();
+        let outputs = stores(kw, &mut ex.ar, &env, &mut flags);
+        out.push((point, finish(kw, ex, seq, outputs, flags, &|_| None)));
+    }
+    out
 }
 
 /// Rejects the WATCH statements INITIAL ran; called after `init`.

@@ -17,7 +17,7 @@ use super::exec::{Env, Exec, Solves};
 use super::layout::ion_binding;
 use super::primal::{arg_stores, current_sinks, event_load, initial_env, merge, stores};
 use super::{Body, Sink, Source};
-use crate::ir::{BlockId, Builtin, IonRole, StmtKind, TangentMaps, VarId, VarKind};
+use crate::ir::{BaPoint, BlockId, Builtin, IonRole, StmtKind, TangentMaps, VarId, VarKind};
 
 /// Writes the tangent kernels of one module.
 pub struct TangentWriter<'a> {
@@ -178,7 +178,7 @@ impl<'a> TangentWriter<'a> {
         out
     }
 
-    /// The σ stores of the POINTERs `block` writes (NET_RECEIVE only): the runtime copies the
+    /// The σ stores of the POINTERs `block` writes (NET_RECEIVE, BEFORE, AFTER): the runtime copies the
     /// value and this tangent into what the pointer is bound to after the call.
     fn pointer_stores(&self, ex: &mut Exec, env: &Env, block: BlockId) -> Vec<Output> {
         let m = self.kw.m;
@@ -334,6 +334,33 @@ impl<'a> TangentWriter<'a> {
             out.extend(self.carried_stores(ex, env, block));
             out
         })
+    }
+
+    /// The tangent of each BEFORE or AFTER block, for one instance, fused: it runs the block
+    /// (its stores are the primal kernel's) and stores the tangents of the states, carried
+    /// variables, concentrations and POINTERs it sets.
+    pub fn ba(&self, ex: &mut Exec) -> Vec<(BaPoint, Body)> {
+        let mut out = Vec::new();
+        for &(point, block) in &self.maps.ba {
+            let body = self.body(ex, block, Env::default(), &|ex, env, flags| {
+                let primal = Env {
+                    values: env
+                        .values
+                        .iter()
+                        .filter(|(v, _)| !self.is_tangent(**v))
+                        .map(|(&v, &e)| (v, e))
+                        .collect(),
+                };
+                let mut out = stores(self.kw, &mut ex.ar, &primal, flags);
+                out.extend(self.sigma_stores(ex, env, flags));
+                out.extend(self.pointer_stores(ex, env, block));
+                out.extend(self.conc_stores(ex, env, flags));
+                out.extend(self.carried_stores(ex, env, block));
+                out
+            });
+            out.push((point, body));
+        }
+        out
     }
 
     /// `net_receive_tangent` for one instance, if the module has NET_RECEIVE.

@@ -12,6 +12,7 @@
 //! names are mangled ([`names`]), and statements the runtime interface cannot express (net_send,
 //! WATCH, while loops) are errors at their source location.
 
+mod before_after;
 mod expr;
 mod kernel;
 mod lanes;
@@ -169,6 +170,8 @@ pub fn generate(
             #ni
         }
     };
+    let before_after = before_after::methods(&kp, &ks);
+    let carried_access = before_after::carried(&ks);
     let helpers = kp.helpers();
     let helpers = expr::helpers_module(&helpers);
     let ncarried = passed.tangent().carried.len();
@@ -204,9 +207,14 @@ pub fn generate(
     } else {
         TokenStream::new()
     };
+    let ba_point = if ks.ba.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(BaPoint,)
+    };
     let file = quote! {
         use gradmod_runtime::mechanism::{
-            Context, #event_args FieldInfo, FieldRole, IonUse, #ion_var Mechanism, MechanismInfo,
+            #ba_point Context, #event_args FieldInfo, FieldRole, IonUse, #ion_var Mechanism, MechanismInfo,
             MechanismKind, Tangents,
         };
 
@@ -251,6 +259,8 @@ pub fn generate(
             #net_init
             #watch
             #tangents
+            #before_after
+            #carried_access
         }
 
         #lane_impl
