@@ -16,6 +16,7 @@ mod gradients;
 mod gradients_catalogue;
 mod gradients_model_c;
 mod hardening;
+mod longitudinal;
 mod homeostasis_control;
 mod homeostasis_observer;
 mod homeostasis_run;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use gradmod_compiler::back::kernels::{Body, Kernels};
-use gradmod_runtime::mechanism::MechanismInfo;
+use gradmod_runtime::mechanism::{Longitudinal, MechanismInfo};
 
 use crate::program::{Program, Reg, compile};
 
@@ -19,6 +19,8 @@ pub struct Shape {
     pub carried: usize,
     /// Whether the states' tangent kernel also advances the states.
     pub fused: bool,
+    /// The states the mechanism diffuses along the cable (LONGITUDINAL_DIFFUSION).
+    pub longitudinal: &'static [Longitudinal],
 }
 
 /// One value per kernel the runtime calls: `K` is what a kernel is to an engine (register code,
@@ -179,6 +181,7 @@ impl Code {
                 states: kernels.layout.states.len(),
                 carried: t.carried,
                 fused: t.fused,
+                longitudinal: crate::info::longitudinal(&kernels.info),
             },
             kernels: KernelSet {
                 init: program(&kernels.init),

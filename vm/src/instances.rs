@@ -289,6 +289,10 @@ impl<B: Backend> Mechanism for Instances<B> {
         self.code.shape().fused
     }
 
+    fn longitudinal(&self) -> &'static [gradmod_runtime::mechanism::Longitudinal] {
+        self.code.shape().longitudinal
+    }
+
     fn net_receive_tangent(
         &mut self,
         ctx: &mut Context,

@@ -190,6 +190,7 @@ fn code(cases: &[Case]) -> Code {
             states: 0,
             carried: 0,
             fused: false,
+            longitudinal: &[],
         },
         kernels: KernelSet {
             // The currents run the same operations: over lanes where the CPU has them.

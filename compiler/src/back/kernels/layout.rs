@@ -145,6 +145,9 @@ pub struct Info {
     /// Whether it has a POST_EVENT block ([`Module::post_event`]): the runtime sends each
     /// instance an event with the flag [`crate::ir::POST_EVENT_FLAG`] when the cell spikes.
     pub post_event: bool,
+    /// The species LONGITUDINAL_DIFFUSION moves ([`Module::longitudinal`]), as the field
+    /// indices of the diffusing state, of its coefficient and of its volume (all states).
+    pub longitudinal: Vec<[usize; 3]>,
 }
 
 /// The metadata of `m`; what the runtime cannot represent is reported in `diags`.
@@ -235,6 +238,14 @@ pub fn info(m: &Module, layout: &Layout, diags: &mut Diagnostics) -> Info {
         emit_slots: 0,
         voltage_process: m.voltage_process,
         post_event: m.post_event,
+        longitudinal: m
+            .longitudinal
+            .iter()
+            .filter_map(|l| {
+                let f = |v: VarId| layout.field_of.get(&v).copied();
+                Some([f(l.species)?, f(l.rate)?, f(l.volume)?])
+            })
+            .collect(),
     }
 }
 
