@@ -62,31 +62,53 @@ fn a_faster_diffusion_of_b_gives_neurons_traces() {
 #[test]
 fn tangents_equal_central_differences() {
     let base = simulate_model_file(&model_file(), &[]);
-    let params = [("ldifca.Dfb", 0.3), ("ldifca.DFree", 0.6), ("caleak.gca", 1e-4)];
+    // The relative steps: Dfb moves the concentrations little, and a smaller step would leave
+    // its central differences to rounding.
+    let params = [
+        ("ldifca.Dfb", 0.3, 1e-2),
+        ("ldifca.DFree", 0.6, 1e-4),
+        ("caleak.gca", 1e-4, 1e-4),
+    ];
     assert_eq!(base.parameters.len(), params.len());
-    for (k, (key, theta)) in params.into_iter().enumerate() {
-        let h = 1e-4 * theta;
+    for (k, (key, theta, step)) in params.into_iter().enumerate() {
+        let h = step * theta;
         let plus = simulate_model_file(&model_file(), &[format!("{key}={}", theta + h)]);
         let minus = simulate_model_file(&model_file(), &[format!("{key}={}", theta - h)]);
-        for (i, &p) in base.with_tangents.iter().enumerate() {
-            let name = &base.names[p];
-            let fd: Vec<f64> = plus.values[p]
+        // Per probe: the tangent, the central difference and its largest magnitude.
+        let columns: Vec<(&String, &Vec<f64>, Vec<f64>, f64)> = base
+            .with_tangents
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| {
+                let fd: Vec<f64> = plus.values[p]
+                    .iter()
+                    .zip(&minus.values[p])
+                    .map(|(a, b)| (a - b) / (2.0 * h))
+                    .collect();
+                let scale = fd.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+                (&base.names[p], &base.tangents[i][k], fd, scale)
+            })
+            .collect();
+        // Concentrations a parameter barely moves (b far from the calcium, by Dfb) have
+        // central differences at the level of rounding: the tolerance has a floor at 1e-7 of
+        // the largest concentration tangent.
+        let floor = 1e-7
+            * columns
                 .iter()
-                .zip(&minus.values[p])
-                .map(|(a, b)| (a - b) / (2.0 * h))
-                .collect();
-            let scale = fd.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-            let worst = crate::models::max_abs_diff(&base.tangents[i][k], &fd);
+                .filter(|c| c.0 != "v_soma")
+                .fold(0.0f64, |m, c| m.max(c.3));
+        for (name, tangent, fd, scale) in &columns {
+            let worst = crate::models::max_abs_diff(tangent, fd);
             println!("d{name}/d{key}: max |tangent - FD| {worst:.1e} of {scale:.1e}");
             assert!(
-                worst <= 1e-6 * scale + 1e-300,
+                worst <= 1e-6 * scale + floor,
                 "d{name}/d{key}: {worst:e} of {scale:e}"
             );
         }
-        // Every parameter moves the concentrations somewhere.
-        let moved = base.with_tangents.iter().enumerate().any(|(i, &p)| {
-            base.names[p].starts_with("b_") && base.tangents[i][k].iter().any(|&x| x != 0.0)
-        });
+        // Every parameter moves b somewhere.
+        let moved = columns
+            .iter()
+            .any(|c| c.0.starts_with("b_") && c.1.iter().any(|&x| x != 0.0));
         assert!(moved, "{key} moves no tangent of b");
     }
 }
