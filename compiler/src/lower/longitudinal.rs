@@ -114,7 +114,11 @@ impl Lowerer<'_> {
             );
             return;
         }
-        if self.longitudinal_pending.iter().any(|p| p.species == species) {
+        if self
+            .longitudinal_pending
+            .iter()
+            .any(|p| p.species == species)
+        {
             self.error(
                 at,
                 format!(
@@ -186,7 +190,10 @@ impl Lowerer<'_> {
                 span: p.span,
             });
             assigns.push(Stmt {
-                kind: StmtKind::Assign { var: vol, value: volume },
+                kind: StmtKind::Assign {
+                    var: vol,
+                    value: volume,
+                },
                 span: p.span,
             });
             self.m.longitudinal.push(Longitudinal {
@@ -238,7 +245,9 @@ impl Lowerer<'_> {
             let var = self.m.var(v);
             let ok = match var.kind {
                 VarKind::Parameter | VarKind::Constant => true,
-                VarKind::Builtin(b) => matches!(b, Builtin::Diam | Builtin::Area | Builtin::Celsius),
+                VarKind::Builtin(b) => {
+                    matches!(b, Builtin::Diam | Builtin::Area | Builtin::Celsius)
+                }
                 VarKind::Assigned => !self.m.blocks.iter().enumerate().any(|(i, b)| {
                     Some(ir::BlockId(i as u32)) != initial
                         && ir::assigned_vars(&b.body).contains(&v)
