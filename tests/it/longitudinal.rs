@@ -202,7 +202,10 @@ fn a_coefficient_that_changes_during_a_run_is_rejected() {
         .err()
         .expect("a coefficient that reads a STATE is rejected")
         .to_string();
-    assert!(err.contains("ca[1]") && err.contains("LONGITUDINAL_DIFFUSION"), "{err}");
+    assert!(
+        err.contains("ca[1]") && err.contains("LONGITUDINAL_DIFFUSION"),
+        "{err}"
+    );
     assert!(err.contains("ldifca.mod:"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
