@@ -198,10 +198,10 @@ fn a_coefficient_that_changes_during_a_run_is_rejected() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("ldifca.mod");
     std::fs::write(&path, text).unwrap();
-    let err = Catalogue::load_with(&[Path::new(&path)], EngineChoice::Evaluator)
-        .err()
-        .expect("a coefficient that reads a STATE is rejected")
-        .to_string();
+    let Err(err) = Catalogue::load_with(&[Path::new(&path)], EngineChoice::Evaluator) else {
+        panic!("a coefficient that reads a STATE is rejected");
+    };
+    let err = err.to_string();
     assert!(
         err.contains("ca[1]") && err.contains("LONGITUDINAL_DIFFUSION"),
         "{err}"
