@@ -108,6 +108,8 @@ pub struct Cell {
     pub(crate) finite_clean_t: Option<f64>,
     /// What the POINTERs of the mechanisms' instances are bound to (`pointers.rs`).
     pub(crate) pointers: Vec<crate::pointers::PointerBinding>,
+    /// The LONGITUDINAL_DIFFUSION systems of the mechanisms that have one (built by `init`).
+    pub(crate) longitudinal: Vec<crate::longitudinal::LongitudinalSystem>,
 }
 
 impl Cell {
@@ -146,6 +148,7 @@ impl Cell {
             finite_every: DEFAULT_CHECK_EVERY,
             finite_clean_t: None,
             pointers: Vec::new(),
+            longitudinal: Vec::new(),
         })
     }
 

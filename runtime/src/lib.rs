@@ -24,6 +24,7 @@ mod ids;
 pub mod include;
 pub mod ions;
 pub mod lanes;
+mod longitudinal;
 pub mod mechanism;
 pub mod morphology;
 mod netcons;

@@ -240,6 +240,20 @@ impl MechanismInfo {
     }
 }
 
+/// One STATE a mechanism diffuses along the cable (NMODL's `LONGITUDINAL_DIFFUSION`), as
+/// field indices: the runtime moves it between neighbouring instances after every state update
+/// (`crate::longitudinal`), with the coefficient and the volume held in two more state fields
+/// (whose rows of σ hold their tangents).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Longitudinal {
+    /// The field of the diffusing state.
+    pub species: usize,
+    /// The field of its coefficient (diffusion constant times the cross-section factor).
+    pub rate: usize,
+    /// The field of its volume (the COMPARTMENT's).
+    pub volume: usize,
+}
+
 /// Per-CV values of one ion species. All arrays have one entry per CV.
 #[derive(Clone, Debug, Default)]
 pub struct IonArrays {
@@ -548,6 +562,12 @@ pub trait Mechanism: Send {
     /// Mutable tangents of [`Mechanism::carried_fields`].
     fn carried_tangents_mut(&mut self) -> &mut [f64] {
         &mut []
+    }
+
+    /// The states the mechanism diffuses along the cable (`LONGITUDINAL_DIFFUSION`), which the
+    /// runtime moves after every mechanism's `states`. Default: none.
+    fn longitudinal(&self) -> &'static [Longitudinal] {
+        &[]
     }
 
     /// Derivative of `net_receive`: reads `ev.args` and `ev.dargs` (`[k][arg]`, the tangents

@@ -24,6 +24,7 @@ impl Cell {
         self.ions.set_tangent_count(kk, n);
         self.ions.initialise(self.settings.celsius);
         self.ions.build_diffusion(&self.cable.layout);
+        self.build_longitudinal()?;
         self.cable.s = vec![0.0; kk * n];
         self.cable.di = vec![0.0; kk * n];
         self.cable.dg = vec![0.0; kk * n];
@@ -150,6 +151,9 @@ impl Cell {
         // 3. States with v_{n+1}; then voltage processes set v where they sit (Arbor's order:
         // after every state update, before the threshold test).
         self.states_phase();
+        // 3b. LONGITUDINAL_DIFFUSION (and its tangents), after every state update, as NEURON's
+        // `long_difus_solve` follows the mechanisms' `state` calls.
+        self.longitudinal_phase();
         self.voltage_process_phase();
         // 3b. AFTER SOLVE, then BEFORE STEP, at t_{n+1} with v_{n+1} (NEURON's order, before
         // its threshold test and the sample).
@@ -251,6 +255,32 @@ impl Cell {
                 }
             }
             slot.mech.states(&mut ctx);
+        }
+    }
+
+    /// Builds the LONGITUDINAL_DIFFUSION systems of the mechanisms that diffuse states.
+    fn build_longitudinal(&mut self) -> Result<()> {
+        self.longitudinal.clear();
+        for (m, slot) in self.mechs.iter().enumerate() {
+            if !slot.mech.longitudinal().is_empty() {
+                self.longitudinal
+                    .push(crate::longitudinal::LongitudinalSystem::new(
+                        m,
+                        slot.mech.as_ref(),
+                        &self.cable.layout,
+                        &self.cable.morph,
+                    )?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Step 3b: diffuses the states of LONGITUDINAL_DIFFUSION along the cable.
+    fn longitudinal_phase(&mut self) {
+        let kk = self.params.len();
+        let dt = self.settings.dt;
+        for sys in &mut self.longitudinal {
+            sys.step(self.mechs[sys.mech].mech.as_mut(), dt, kk);
         }
     }
 

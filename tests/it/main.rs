@@ -21,6 +21,7 @@ mod homeostasis_control;
 mod homeostasis_observer;
 mod homeostasis_run;
 mod ion_writes;
+mod longitudinal;
 mod mod_files;
 mod netcons;
 mod newton_kinetic;

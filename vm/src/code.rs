@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use gradmod_compiler::back::kernels::{Body, Kernels};
 use gradmod_compiler::ir::BaPoint;
-use gradmod_runtime::mechanism::{BaPoint as RtBaPoint, MechanismInfo};
+use gradmod_runtime::mechanism::{BaPoint as RtBaPoint, Longitudinal, MechanismInfo};
 
 use crate::program::{Program, Reg, compile};
 
@@ -20,6 +20,8 @@ pub struct Shape {
     pub carried: usize,
     /// Whether the states' tangent kernel also advances the states.
     pub fused: bool,
+    /// The states the mechanism diffuses along the cable (LONGITUDINAL_DIFFUSION).
+    pub longitudinal: &'static [Longitudinal],
     /// The points at which the mechanism has BEFORE or AFTER blocks.
     pub ba: &'static [RtBaPoint],
     /// The field of each carried variable, in the order of its rows of carried tangents.
@@ -242,6 +244,7 @@ impl Code {
                         .into_boxed_slice(),
                 ),
                 carried_fields: Box::leak(t.carried_fields.clone().into_boxed_slice()),
+                longitudinal: crate::info::longitudinal(&kernels.info),
             },
             kernels: KernelSet {
                 init: program(&kernels.init),

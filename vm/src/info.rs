@@ -11,7 +11,7 @@ use gradmod_compiler::back::kernels::Info;
 use gradmod_compiler::back::kernels::layout::Role;
 use gradmod_compiler::ir::IonRole;
 use gradmod_runtime::mechanism::{
-    FieldInfo, FieldRole, IonUse, IonVar, MechanismInfo, MechanismKind,
+    FieldInfo, FieldRole, IonUse, IonVar, Longitudinal, MechanismInfo, MechanismKind,
 };
 
 /// Every metadata leaked so far, with what it was made from.
@@ -26,6 +26,25 @@ pub fn intern(info: &Info) -> &'static MechanismInfo {
     let m: &'static MechanismInfo = Box::leak(Box::new(convert(info)));
     table.push((info.clone(), m));
     m
+}
+
+/// The runtime's list of the states `info` diffuses along the cable: empty for almost every
+/// mechanism, and leaked (a few words per load) for those with LONGITUDINAL_DIFFUSION.
+pub fn longitudinal(info: &Info) -> &'static [Longitudinal] {
+    if info.longitudinal.is_empty() {
+        return &[];
+    }
+    Box::leak(
+        info.longitudinal
+            .iter()
+            .map(|&[species, rate, volume]| Longitudinal {
+                species,
+                rate,
+                volume,
+            })
+            .collect::<Vec<_>>()
+            .into_boxed_slice(),
+    )
 }
 
 fn leak_str(s: &str) -> &'static str {

@@ -308,6 +308,10 @@ impl<B: Backend> Mechanism for Instances<B> {
         &mut self.data.carried
     }
 
+    fn longitudinal(&self) -> &'static [gradmod_runtime::mechanism::Longitudinal] {
+        self.code.shape().longitudinal
+    }
+
     fn net_receive_tangent(
         &mut self,
         ctx: &mut Context,

@@ -133,6 +133,10 @@ pub struct Module {
     /// the NET_RECEIVE kernel on every back end; the runtime queues such an event for every
     /// instance at each spike of the cell (docs/DESIGN.md, "Events").
     pub post_event: bool,
+    /// The species LONGITUDINAL_DIFFUSION moves along the cable, one entry per STATE (an array
+    /// species has one per element), which the runtime diffuses after every mechanism's state
+    /// update (docs/DESIGN.md, "Longitudinal diffusion").
+    pub longitudinal: Vec<Longitudinal>,
     /// After the `conductance` pass: each current written (ion or nonspecific) with the ASSIGNED
     /// variable holding its slope d(current)/dv.
     pub conductances: Vec<(VarId, VarId)>,
@@ -150,6 +154,26 @@ pub struct Module {
     pub span: Span,
     /// The index of variable names behind [`Module::fresh_var_name`].
     var_names: names::NameIndex,
+}
+
+/// One STATE that `LONGITUDINAL_DIFFUSION` diffuses along the cable, as NEURON's `ldifus.cpp`
+/// does: after every state update, backward Euler on the tree of the mechanism's instances, with
+/// the flux between neighbours given by the statement's coefficient (the diffusion constant times
+/// a cross-section, per unit of the state) and the volume by the COMPARTMENT of the state.
+///
+/// The coefficient and the volume are STATEs of their own that the end of INITIAL assigns, so
+/// that the tangent kernels give their derivatives with respect to every parameter (as rows of
+/// σ) and the runtime reads both with the instance's fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Longitudinal {
+    /// The STATE that diffuses.
+    pub species: VarId,
+    /// The STATE holding the coefficient of the statement (µm²/ms times the area factor).
+    pub rate: VarId,
+    /// The STATE holding the volume of the state's COMPARTMENT (1 without one).
+    pub volume: VarId,
+    /// Where the statement is.
+    pub span: Span,
 }
 
 /// The flag of the event through which the runtime runs a POST_EVENT block (the NET_RECEIVE
@@ -190,6 +214,7 @@ impl Module {
             voltage: None,
             voltage_process: false,
             post_event: false,
+            longitudinal: Vec::new(),
             conductances: Vec::new(),
             tangent: None,
             electrode_current: false,

@@ -12,6 +12,7 @@ mod before_after;
 mod decls;
 mod elements;
 mod exprs;
+mod longitudinal;
 mod post_event;
 mod random;
 mod returns;
@@ -99,6 +100,8 @@ struct Lowerer<'a> {
     loops: usize,
     /// The openings of the hoc Random idiom's NMODL fallback not closed yet (`returns.rs`).
     random_fallbacks: Vec<Span>,
+    /// The species of LONGITUDINAL_DIFFUSION statements, until every block is lowered.
+    longitudinal_pending: Vec<longitudinal::Pending>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -122,6 +125,7 @@ impl<'a> Lowerer<'a> {
             returns: None,
             loops: 0,
             random_fallbacks: Vec::new(),
+            longitudinal_pending: Vec::new(),
         }
     }
 
@@ -131,6 +135,7 @@ impl<'a> Lowerer<'a> {
             return;
         }
         self.blocks();
+        self.finish_longitudinal();
         self.post_event();
         self.check_voltage_process();
         self.state_starts();

@@ -443,11 +443,11 @@ impl<'a> Lowerer<'a> {
                 volume,
                 species,
             } => self.compartment(index.as_ref(), volume, species, span, out),
-            S::LongitudinalDiffusion { .. } => self.unsupported(
-                span,
-                "LONGITUDINAL_DIFFUSION",
-                "diffusion of ions along the cable is not supported yet.",
-            ),
+            S::LongitudinalDiffusion {
+                index,
+                rate,
+                species,
+            } => self.longitudinal(index.as_ref(), rate, species, span, out),
             S::Watch(watches) => {
                 for w in watches {
                     let cond = self.expr(&w.cond, out);
@@ -489,7 +489,7 @@ impl<'a> Lowerer<'a> {
         flux
     }
 
-    fn in_kinetic(&mut self, span: Span, what: &str) -> bool {
+    pub(super) fn in_kinetic(&mut self, span: Span, what: &str) -> bool {
         if self.context == BlockKind::Kinetic {
             return true;
         }

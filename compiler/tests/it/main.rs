@@ -29,6 +29,7 @@ mod back_arbor;
 mod back_rust;
 mod lower_corpus;
 mod lower_diagnostics;
+mod lower_longitudinal;
 mod lower_pointer;
 mod lower_post_event;
 mod lower_published;

@@ -193,6 +193,7 @@ fn code(cases: &[Case]) -> Code {
             fused: false,
             ba: &[],
             carried_fields: &[],
+            longitudinal: &[],
         },
         kernels: KernelSet {
             // The currents run the same operations: over lanes where the CPU has them.

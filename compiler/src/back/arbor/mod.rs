@@ -448,6 +448,18 @@ fn check_supported(m: &Module) -> Result<(), Diagnostics> {
         .with_note("NEURON runs them at fixed points of its step; Arbor's step has no such hooks")
         .into());
     }
+    if let Some(l) = m.longitudinal.first() {
+        return Err(Diagnostic::error(
+            l.span,
+            format!(
+                "LONGITUDINAL_DIFFUSION of `{}` is not supported by the Arbor back end (mechanism \
+                 `{}`): Arbor diffuses ion concentrations only, not a mechanism's states",
+                m.var(l.species).name,
+                m.name
+            ),
+        )
+        .into());
+    }
     // A diffusive concentration of the mechanism's own (Arbor's `Xd`, a STATE once it has a
     // derivative): the emitted mechanisms carry dv/dθ in diffusive concentrations, and the
     // tangents through a mechanism's own are not derived.

@@ -148,6 +148,9 @@ pub struct Info {
     /// Whether a kernel reads the instance's vector ([`crate::ir::StmtKind::VectorRead`]): the
     /// model description must give every instance one.
     pub vector: bool,
+    /// The species LONGITUDINAL_DIFFUSION moves ([`Module::longitudinal`]), as the field
+    /// indices of the diffusing state, of its coefficient and of its volume (all states).
+    pub longitudinal: Vec<[usize; 3]>,
 }
 
 /// The metadata of `m`; what the runtime cannot represent is reported in `diags`.
@@ -239,6 +242,14 @@ pub fn info(m: &Module, layout: &Layout, diags: &mut Diagnostics) -> Info {
         voltage_process: m.voltage_process,
         post_event: m.post_event,
         vector: reads_vector(m),
+        longitudinal: m
+            .longitudinal
+            .iter()
+            .filter_map(|l| {
+                let f = |v: VarId| layout.field_of.get(&v).copied();
+                Some([f(l.species)?, f(l.rate)?, f(l.volume)?])
+            })
+            .collect(),
     }
 }
 
