@@ -159,7 +159,12 @@ impl Cell {
     fn fill_binding(&mut self, b: usize) {
         let kk = self.params.len();
         let n = self.cable.layout.len();
-        let (b, mechs, v, s) = (&self.pointers[b], &mut self.mechs, &self.cable.v, &self.cable.s);
+        let (b, mechs, v, s) = (
+            &self.pointers[b],
+            &mut self.mechs,
+            &self.cable.v,
+            &self.cable.s,
+        );
         let value = match &b.source {
             PointerSource::Cv(cv) => v[*cv],
             PointerSource::Field {
