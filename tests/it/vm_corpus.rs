@@ -7,7 +7,8 @@
 //! with the reason. (ASSIGNED variables may be: a published file may compute a time constant as
 //! infinite in INITIAL, before what it divides by is set, and recompute it before it is used, as
 //! NEURON does.) Where the JIT runs a file, the evaluator runs it too and every value of the
-//! protocol must be the same to the bit. Files the slow list (`*`) names are skipped.
+//! protocol must be the same to the bit. Files the slow lists (`*`, `vm_corpus_slow`) name are
+//! skipped.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -44,7 +45,9 @@ fn every_accepted_corpus_file_runs_through_the_run_time_path() {
         .filter(|n| n.ends_with(".mod"))
         .collect();
     files.sort();
-    let (slow, known) = (listed("*"), listed("vm_corpus"));
+    let (mut slow, known) = (listed("*"), listed("vm_corpus"));
+    // Files too slow for the evaluator in the debug profile (`vm_corpus_slow`), checked elsewhere.
+    slow.extend(listed("vm_corpus_slow"));
     files.retain(|f| !slow.contains_key(f));
     // The files are independent: two threads share them.
     let outcomes: Vec<(String, Option<Outcome>)> = std::thread::scope(|s| {
