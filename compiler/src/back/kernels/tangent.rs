@@ -221,16 +221,16 @@ impl<'a> TangentWriter<'a> {
         out
     }
 
-    /// Stores of the tangents of the reversal potentials `block` assigns (Arbor's `write_eX`
-    /// sets `ex` in INITIAL and BREAKPOINT), which the mechanisms after it read.
-    fn reversal_stores(&self, ex: &mut Exec, env: &Env, flags: &mut Body) -> Vec<Output> {
+    /// Stores of the tangents of the ion variables of `role` the block changes: reversal
+    /// potentials (Arbor's `write_eX` sets `ex` in INITIAL and BREAKPOINT), which the mechanisms
+    /// after it read, and diffusive concentrations (Arbor's `Xd`) that BREAKPOINT changes outside
+    /// its SOLVE, as Arbor's injection mechanisms do.
+    fn ion_stores(&self, ex: &mut Exec, env: &Env, flags: &mut Body, role: IonRole) -> Vec<Output> {
         let m = self.kw.m;
         let mut out: Vec<Output> = Vec::new();
         for &(p, t) in &self.maps.outputs {
-            if let VarKind::Ion {
-                ion,
-                role: IonRole::Reversal,
-            } = m.var(p).kind
+            if let VarKind::Ion { ion, role: r } = m.var(p).kind
+                && r == role
             {
                 let x = env.get(&mut ex.ar, t);
                 if x == ex.ar.var(t) {
@@ -238,7 +238,7 @@ impl<'a> TangentWriter<'a> {
                 }
                 flags.uses_cv = true;
                 flags.ion_slots.insert(ion.index());
-                out.push((x, true, Sink::TanIon(ion.index(), IonRole::Reversal)));
+                out.push((x, true, Sink::TanIon(ion.index(), role)));
             }
         }
         out
@@ -263,7 +263,7 @@ impl<'a> TangentWriter<'a> {
         let body = self.body(ex, block, env, &|ex, env, flags| {
             let mut out = self.sigma_stores(ex, env, flags);
             out.extend(self.conc_stores(ex, env, flags));
-            out.extend(self.reversal_stores(ex, env, flags));
+            out.extend(self.ion_stores(ex, env, flags, IonRole::Reversal));
             out.extend(self.carried_stores(ex, env, block));
             out
         });
@@ -284,34 +284,11 @@ impl<'a> TangentWriter<'a> {
                     out.push((x, true, sink));
                 }
             }
-            out.extend(self.diffusive_stores(ex, env, flags));
-            out.extend(self.reversal_stores(ex, env, flags));
+            out.extend(self.ion_stores(ex, env, flags, IonRole::ConcDiff));
+            out.extend(self.ion_stores(ex, env, flags, IonRole::Reversal));
             out.extend(self.carried_stores(ex, env, block));
             out
         })
-    }
-
-    /// Stores of the tangents of diffusive concentrations (Arbor's `Xd`) that BREAKPOINT
-    /// changes outside its SOLVE, as Arbor's injection mechanisms do.
-    fn diffusive_stores(&self, ex: &mut Exec, env: &Env, flags: &mut Body) -> Vec<Output> {
-        let m = self.kw.m;
-        let mut out: Vec<Output> = Vec::new();
-        for &(p, t) in &self.maps.outputs {
-            if let VarKind::Ion {
-                ion,
-                role: IonRole::ConcDiff,
-            } = m.var(p).kind
-            {
-                let x = env.get(&mut ex.ar, t);
-                if x == ex.ar.var(t) {
-                    continue;
-                }
-                flags.uses_cv = true;
-                flags.ion_slots.insert(ion.index());
-                out.push((x, true, Sink::TanIon(ion.index(), IonRole::ConcDiff)));
-            }
-        }
-        out
     }
 
     /// `states_tangent`, fused: it advances the states as `states` does and their tangents.
