@@ -82,6 +82,22 @@ pub fn csv_column(path: &std::path::Path, j: usize) -> Vec<f64> {
         .collect()
 }
 
+/// The columns of a CSV file with one header line, by name.
+pub fn csv_columns(path: &std::path::Path) -> std::collections::HashMap<String, Vec<f64>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+    let mut cols: std::collections::HashMap<String, Vec<f64>> = Default::default();
+    for l in lines {
+        for (name, x) in header.iter().zip(l.split(',')) {
+            cols.entry(name.clone())
+                .or_default()
+                .push(x.parse().unwrap());
+        }
+    }
+    cols
+}
+
 /// The traces of the first cell of the model file at `path`, built over the built-in library
 /// with the `--set` overrides `overrides`.
 pub fn simulate_model_file(

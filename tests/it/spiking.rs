@@ -23,25 +23,9 @@ use crate::models::generated;
 
 const DATA: &str = "tests/reference/data/spiking";
 
-/// The columns of a CSV file with one header line, by name.
-fn columns(path: &Path) -> HashMap<String, Vec<f64>> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    let mut lines = text.lines();
-    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
-    let mut cols: HashMap<String, Vec<f64>> = HashMap::new();
-    for l in lines {
-        for (name, x) in header.iter().zip(l.split(',')) {
-            cols.entry(name.clone())
-                .or_default()
-                .push(x.parse().unwrap());
-        }
-    }
-    cols
-}
-
 /// NEURON's trace `name`.csv.
 fn reference(name: &str) -> HashMap<String, Vec<f64>> {
-    columns(
+    crate::models::csv_columns(
         &Path::new(env!("CARGO_MANIFEST_DIR"))
             .join(DATA)
             .join(format!("{name}.csv")),
@@ -412,18 +396,18 @@ fn netstim_drives_a_synapse_through_a_model_file_connection_as_in_neuron() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(DATA);
     let text = std::fs::read_to_string(dir.join("netstim.toml")).unwrap();
     let base = run_model(&text, "base", &netstim);
-    let ours = columns(&base.join("traces.csv"));
+    let ours = crate::models::csv_columns(&base.join("traces.csv"));
     let neuron = reference("netstim");
     for c in ["v", "m", "h", "n", "g"] {
         let d = crate::models::max_abs_diff(&ours[c], &neuron[c]);
         println!("netstim.toml: max |{c} - NEURON| {d:.1e}");
         assert!(d < 1e-6, "{c}: {d:e}");
     }
-    let tangent = &columns(&base.join("tangents.csv"))["d(v)/d(input.weight)"];
+    let tangent = &crate::models::csv_columns(&base.join("tangents.csv"))["d(v)/d(input.weight)"];
     let h = 0.004 * 1e-6;
     let moved = |w: f64, tag: &str| {
         let t = text.replace("weight = 0.004", &format!("weight = {w:?}"));
-        columns(&run_model(&t, tag, &netstim).join("traces.csv"))["v"].clone()
+        crate::models::csv_columns(&run_model(&t, tag, &netstim).join("traces.csv"))["v"].clone()
     };
     let (plus, minus) = (moved(0.004 + h, "plus"), moved(0.004 - h, "minus"));
     let (scale, err) = gradmod_testkit::fd::deviation(tangent, &plus, &minus, h);
@@ -476,7 +460,7 @@ fn a_network_connection_from_a_point_process_matches_neuron() {
         "{}",
         String::from_utf8_lossy(&status.stderr)
     );
-    let ours = columns(&out.join("post").join("traces.csv"));
+    let ours = crate::models::csv_columns(&out.join("post").join("traces.csv"));
     let d = crate::models::max_abs_diff(&ours["v"], &reference("netstim")["v"]);
     println!("network: max |v - NEURON| {d:.1e}");
     assert!(d < 1e-6, "{d:e}");

@@ -4,7 +4,6 @@
 //! vecevent.mod) and NEURON's spike times; the tangent with respect to the connection's weight
 //! equals central differences; a point process without its vector is refused by name.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use gradmod_runtime::{Cell, Morphology, Region, Settings};
@@ -49,22 +48,6 @@ fn corpus_file(name: &str) -> Option<PathBuf> {
     }
 }
 
-/// The columns of a CSV file with one header line, by name.
-fn columns(path: &Path) -> HashMap<String, Vec<f64>> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    let mut lines = text.lines();
-    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
-    let mut cols: HashMap<String, Vec<f64>> = HashMap::new();
-    for l in lines {
-        for (name, x) in header.iter().zip(l.split(',')) {
-            cols.entry(name.clone())
-                .or_default()
-                .push(x.parse().unwrap());
-        }
-    }
-    cols
-}
-
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(DATA).join(name)
 }
@@ -81,13 +64,13 @@ fn model_text(file: &Path, mech: &str) -> String {
 /// as NEURON's VecStim does: v, m, h, n and g equal NEURON's trace.
 #[test]
 fn every_vecstim_file_drives_a_synapse_as_in_neuron() {
-    let neuron = columns(&data("vecstim.csv"));
+    let neuron = crate::models::csv_columns(&data("vecstim.csv"));
     for &(name, mech) in FILES {
         let Some(file) = corpus_file(name) else {
             return;
         };
         let out = crate::models::run_model_text(&model_text(&file, mech), &[], "vecstim-trace");
-        let ours = columns(&out.join("traces.csv"));
+        let ours = crate::models::csv_columns(&out.join("traces.csv"));
         for c in ["v", "m", "h", "n", "g"] {
             let d = crate::models::max_abs_diff(&ours[c], &neuron[c]);
             println!("{name}: max |{c} - NEURON| {d:.1e}");
@@ -105,11 +88,13 @@ fn the_weight_tangent_through_a_vecstim_equals_central_differences() {
     };
     let text = model_text(&file, FILES[0].1);
     let base = crate::models::run_model_text(&text, &[], "vecstim-base");
-    let tangent = &columns(&base.join("tangents.csv"))["d(v)/d(input.weight)"];
+    let tangent = &crate::models::csv_columns(&base.join("tangents.csv"))["d(v)/d(input.weight)"];
     let h = 0.004 * 1e-6;
     let moved = |w: f64, tag: &str| {
         let t = text.replace("weight = 0.004", &format!("weight = {w:?}"));
-        columns(&crate::models::run_model_text(&t, &[], tag).join("traces.csv"))["v"].clone()
+        crate::models::csv_columns(&crate::models::run_model_text(&t, &[], tag).join("traces.csv"))
+            ["v"]
+            .clone()
     };
     let (plus, minus) = (
         moved(0.004 + h, "vecstim-plus"),
