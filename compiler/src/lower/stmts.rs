@@ -271,6 +271,10 @@ impl<'a> Lowerer<'a> {
                     }
                     return;
                 }
+                if let Some(kind) = self.vector_read(var, value, out) {
+                    Self::push(out, kind, span);
+                    return;
+                }
                 let value = self.expr(value, out);
                 Self::push(out, StmtKind::Assign { var, value }, span);
             }

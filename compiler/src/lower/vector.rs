@@ -7,7 +7,7 @@
 //! whole body into NMODL statements around [`StmtKind::VectorRead`]:
 //!
 //! ```text
-//! i = trunc(index)                      : C's (int) cast
+//! if (index >= 0) { i = floor(index) } else { i = ceil(index) }   : C's (int) cast
 //! if (i >= 0) {
 //!     size = vector size
 //!     if (i < size) { x = vector[i]  etime = x  index = index + 1 } else { index = -1 }
@@ -17,9 +17,14 @@
 //! NEURON's C also sets `index = -1` where no Vector was given; gradmod's runtime refuses to run
 //! an instance without one (naming it), so that branch never runs and is left out. `play()`,
 //! which only hoc calls, is never lowered; nor is the DESTRUCTOR that releases the Vector.
+//!
+//! The NMODL printer writes a read as `x = vector_element(i)` or `x = vector_size()` (gradmod's
+//! own names, not NEURON's), which [`Lowerer::vector_read`] reads back, so that printed IR lowers
+//! to itself.
 
 use super::Binding;
 use super::Lowerer;
+use crate::ast;
 use crate::diag::Span;
 use crate::ir::{self, BinOp, Func, Scope, StmtKind, VarId, VarKind, Variable};
 use crate::sym::build;
@@ -48,7 +53,6 @@ impl Lowerer<'_> {
         let nonneg = build::binary(ar, BinOp::Ge, idx, zero);
         let down = build::call(ar, Func::Floor, idx);
         let up = build::call(ar, Func::Ceil, idx);
-        let truncated = build::select(ar, nonneg, down, up);
         let vi = ar.var(i);
         let in_vector = build::binary(ar, BinOp::Ge, vi, zero);
         let vsize = ar.var(size);
@@ -59,7 +63,12 @@ impl Lowerer<'_> {
         let minus_one = ar.num(-1.0);
         let stmt = |kind| ir::Stmt { kind, span };
         let assign = |var, value| stmt(StmtKind::Assign { var, value });
-        out.push(assign(i, truncated));
+        // The truncation as an `if`, not a select, so that the printed IR is NMODL.
+        out.push(stmt(StmtKind::If {
+            cond: nonneg,
+            then: vec![assign(i, down)],
+            otherwise: vec![assign(i, up)],
+        }));
         out.push(stmt(StmtKind::If {
             cond: in_vector,
             then: vec![
@@ -106,6 +115,34 @@ impl Lowerer<'_> {
                 );
                 None
             }
+        }
+    }
+
+    /// `var = vector_element(i)` or `var = vector_size()`, as the NMODL printer writes a
+    /// [`StmtKind::VectorRead`], unless the file defines a FUNCTION of that name.
+    pub(super) fn vector_read(
+        &mut self,
+        var: VarId,
+        value: &ast::Expr,
+        out: &mut Vec<ir::Stmt>,
+    ) -> Option<StmtKind> {
+        let ast::ExprKind::Call { func, args } = &value.kind else {
+            return None;
+        };
+        let name = func.name.as_str();
+        if self.callables.contains_key(name) {
+            return None;
+        }
+        match (name, args.as_slice()) {
+            ("vector_size", []) => Some(StmtKind::VectorRead { var, index: None }),
+            ("vector_element", [i]) => {
+                let index = self.expr(i, out);
+                Some(StmtKind::VectorRead {
+                    var,
+                    index: Some(index),
+                })
+            }
+            _ => None,
         }
     }
 }

@@ -133,7 +133,56 @@ pub fn exponent_is_const(arena: &ExprArena, node: Expr) -> bool {
 
 /// The value of `e` with every variable `v` taking the value `env(v)`.
 pub fn eval(arena: &ExprArena, e: ExprId, env: &dyn Fn(VarId) -> f64) -> f64 {
-    eval_many(arena, &[e], env)[0]
+    let mut budget = SMALL_NODES;
+    match eval_small(arena, e, env, &mut budget) {
+        Some(x) => x,
+        None => eval_many(arena, &[e], env)[0],
+    }
+}
+
+/// How many node visits [`eval_small`] makes before it gives up for [`eval_many`].
+const SMALL_NODES: u32 = 64;
+
+/// The value of a small expression by direct recursion, without the memo table of
+/// [`eval_many`] (whose allocation dominates the cost of the many small statements of an
+/// interpreted loop). `None` once `budget` node visits are spent: a large or much-shared
+/// expression is left to [`eval_many`], and the recursion never goes deeper than the budget.
+/// Only the branch a select takes is computed; the value is the same as the eager rule's.
+fn eval_small(
+    arena: &ExprArena,
+    e: ExprId,
+    env: &dyn Fn(VarId) -> f64,
+    budget: &mut u32,
+) -> Option<f64> {
+    if *budget == 0 {
+        return None;
+    }
+    *budget -= 1;
+    let node = arena.get(e);
+    Some(match node {
+        Expr::Num(n) => n.0,
+        Expr::Var(v) => env(v),
+        Expr::Temp(_) => f64::NAN,
+        Expr::Unary(op, a) => apply_unary(op, eval_small(arena, a, env, budget)?),
+        Expr::Binary(op, a, b) => {
+            let x = eval_small(arena, a, env, budget)?;
+            let y = eval_small(arena, b, env, budget)?;
+            apply_binary(op, x, y, exponent_is_const(arena, node))
+        }
+        Expr::Call(f, a) => apply_call(f, eval_small(arena, a, env, budget)?),
+        Expr::Select {
+            cond,
+            then,
+            otherwise,
+        } => {
+            // C semantics: any nonzero value, NaN included, is true.
+            if eval_small(arena, cond, env, budget)? != 0.0 {
+                eval_small(arena, then, env, budget)?
+            } else {
+                eval_small(arena, otherwise, env, budget)?
+            }
+        }
+    })
 }
 
 /// A hasher for arena ids: ids are dense small integers, so one multiplication spreads them well
