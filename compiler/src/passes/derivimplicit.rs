@@ -44,10 +44,13 @@ fn solve_implicitly(
         let dt = super::cnexp::dt_var(m);
         let dt = m.exprs.var(dt);
         let span = m.block(target).span;
-        let iterations = Iterations::UnlessLinear(
-            (method == SolveMethod::Sparse && m.block(target).kind == BlockKind::Derivative)
-                .then_some(ARBOR_SPARSE_ITERATIONS),
-        );
+        let iterations = match (method, m.block(target).kind) {
+            (SolveMethod::Sparse, BlockKind::Derivative) => {
+                Iterations::UnlessLinear(Some(ARBOR_SPARSE_ITERATIONS))
+            }
+            (SolveMethod::Sparse, _) => Iterations::Sparse,
+            _ => Iterations::UnlessLinear(None),
+        };
         let rest = m.block(target).body[prologue.len()..].to_vec();
         let mut body = prologue;
         body.extend(backward_euler(m, &eqs, dt, iterations, span));

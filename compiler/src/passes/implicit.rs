@@ -35,6 +35,11 @@ pub enum Iterations {
     /// Exactly this many, linear or not (NEURON's STEADYSTATE takes a second iteration of a
     /// linear system: its convergence test needs an increment below 1e-6).
     Exactly(usize),
+    /// NEURON's `sparse` (a KINETIC block solved by `sparse`): one for a linear system; for a
+    /// nonlinear one kept as loops, until converged as scopmath's `sparse_thread` decides
+    /// ([`dense::Stop::Sparse`]); written out, [`NONLINEAR_ITERATIONS`] (which converge further
+    /// than NEURON's test asks, without its clamp of negative states).
+    Sparse,
 }
 
 /// The statements of Newton's method on backward Euler with step `dt` (see [`newton`] for the
@@ -92,14 +97,20 @@ pub fn newton(
     let mut out = Vec::new();
     let jac = jacobian(&mut m.exprs, residuals, states);
     let linear = is_linear(m, states, &jac);
-    let iterations = match iterations {
-        Iterations::Exactly(n) => n,
-        Iterations::UnlessLinear(_) if linear => 1,
-        Iterations::UnlessLinear(Some(n)) => n,
-        Iterations::UnlessLinear(None) => NONLINEAR_ITERATIONS,
+    let (iterations, sparse) = match iterations {
+        Iterations::Exactly(n) => (n, false),
+        Iterations::UnlessLinear(_) | Iterations::Sparse if linear => (1, false),
+        Iterations::UnlessLinear(Some(n)) => (n, false),
+        Iterations::UnlessLinear(None) => (NONLINEAR_ITERATIONS, false),
+        Iterations::Sparse => (NONLINEAR_ITERATIONS, true),
     };
     if iterations > 1 && !linear && states.len() >= LOOP_MIN_UNKNOWNS {
-        return dense::newton_loop(m, states, residuals, &jac, iterations, span);
+        let stop = if sparse {
+            dense::Stop::Sparse
+        } else {
+            dense::Stop::Fixed(iterations)
+        };
+        return dense::newton_loop(m, states, residuals, &jac, stop, span);
     }
     for _ in 0..iterations {
         newton_step(m, states, residuals, &jac, span, &mut out);

@@ -206,6 +206,12 @@ pub const RERECORD: &str = "If the change is intended, record it: `cargo build` 
 `python3 tests/corpus/classify.py --gradmod target/debug/gradmod --write` (which also \
 rewrites the tables of tests/corpus/README.md).";
 
+/// Whether `m` (after the passes) holds Newton's method in loops that stop as NEURON's `sparse`
+/// does (docs/DESIGN.md, "Newton's method kept as a loop").
+pub fn stops_as_sparse(m: &Module) -> bool {
+    m.vars.iter().any(|v| v.name.starts_with("newton_err"))
+}
+
 /// The SOLVE statements of BREAKPOINT.
 pub fn breakpoint_solves(m: &Module) -> Vec<(BlockId, SolveMethod)> {
     let mut out = Vec::new();

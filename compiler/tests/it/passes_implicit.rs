@@ -4,7 +4,7 @@
 //! reactions (independent of the symbolic equations the passes build); conservation laws hold;
 //! and STEADYSTATE (NEURON's backward-Euler step of 1e9 ms) keeps what a scheme conserves.
 
-use crate::common::{Rng, breakpoint_solves, check_modules, operating_point};
+use crate::common::{Rng, breakpoint_solves, check_modules, operating_point, stops_as_sparse};
 use gradmod_compiler::interp::Machine;
 use gradmod_compiler::ir::{
     BlockId, Builtin, IonRole, Module, SolveMethod, StmtKind, VarId, VarKind,
@@ -42,6 +42,35 @@ fn derivatives(m: &Module, mach: &Machine, b: BlockId) -> (Vec<f64>, Laws) {
         })
         .collect();
     (d, laws)
+}
+
+/// For each state, the sum of magnitudes of its row of `I - dt·J`, with `J` the Jacobian of the
+/// derivatives of block `b` in the states at the machine's values (central differences).
+fn residual_jacobian_rows(
+    m: &Module,
+    mach: &Machine,
+    b: BlockId,
+    states: &[VarId],
+    dt: f64,
+) -> Vec<f64> {
+    let n = states.len();
+    let mut rows = vec![0.0; n];
+    for (j, &s) in states.iter().enumerate() {
+        let x = mach.values[s.index()];
+        let h = 1e-6 * x.abs().max(1e-9);
+        let at = |x: f64| {
+            let mut probe = mach.clone();
+            probe.values[s.index()] = x;
+            derivatives(m, &probe, b).0
+        };
+        let (up, down) = (at(x + h), at(x - h));
+        for i in 0..n {
+            let jac = (up[i] - down[i]) / (2.0 * h);
+            let identity = if i == j { 1.0 } else { 0.0 };
+            rows[i] += (identity - dt * jac).abs();
+        }
+    }
+    rows
 }
 
 /// The states whose equation a conservation law replaces (the last of each law).
@@ -103,6 +132,17 @@ fn implicit_updates_solve_backward_euler() {
             // then scales with dt times the derivatives at the start of the step.
             let (d_old, _) = derivatives(m0, &before, target);
             let size = size.max(dt * d_old.iter().fold(0.0_f64, |a, d| a.max(d.abs())));
+            // A scheme that stops as NEURON's `sparse` does (its loops' `newton_err`) is solved
+            // to increments summing to 1e-6, not to rounding: its states are within about that
+            // of the solution, so a residual within 1e-6 times the largest row sum of the
+            // residual's Jacobian I - dt·J (J by central differences of the derivatives).
+            let sparse = stops_as_sparse(&m1);
+            let converge = if sparse {
+                let row = residual_jacobian_rows(m0, &at_new, target, &states, dt);
+                1e-6 * row.iter().fold(1.0_f64, |a, &r| a.max(r))
+            } else {
+                0.0
+            };
             for (i, &s) in states.iter().enumerate() {
                 let (x0, x1) = (before.values[s.index()], after.values[s.index()]);
                 if skip.contains(&s) {
@@ -110,7 +150,7 @@ fn implicit_updates_solve_backward_euler() {
                 }
                 let residual = x1 - x0 - dt * d[i];
                 assert!(
-                    residual.abs() <= 1e-12 * size,
+                    residual.abs() <= 1e-12 * size + converge,
                     "{name}: backward Euler residual {residual:e} for {}",
                     m0.var(s).name
                 );
@@ -120,6 +160,11 @@ fn implicit_updates_solve_backward_euler() {
                     .iter()
                     .map(|&(v, c)| c * after.values[v.index()])
                     .sum();
+                // NEURON's `sparse` sets a state an iteration takes below zero to zero, which
+                // moves the total; from these random (not conserving) starts it happens.
+                if sparse && terms.iter().any(|&(v, _)| after.values[v.index()] == 0.0) {
+                    continue;
+                }
                 assert!(
                     (sum - total).abs() <= 1e-12 * total.abs().max(1.0),
                     "{name}: CONSERVE gives {sum}, not {total}"

@@ -2,7 +2,7 @@
 //! random directions, each tangent map (init, currents, state update, NET_RECEIVE), run by the IR
 //! interpreter, equals the central finite difference of its primal map.
 
-use crate::common::{Rng, check_modules, operating_point};
+use crate::common::{Rng, check_modules, operating_point, stops_as_sparse};
 use gradmod_compiler::interp::Machine;
 use gradmod_compiler::ir::{BlockId, Builtin, Module, StmtKind, VarId, VarKind};
 use gradmod_compiler::passes;
@@ -141,6 +141,14 @@ fn tangent_maps_equal_finite_differences_of_primal_maps() {
                             .any(|&step| branches(dir, step) != at_base)
                     };
                     if jumps(&dir) {
+                        // Newton's method that stops as NEURON's `sparse` does takes another
+                        // number of iterations, or clamps another state at zero, under a step of
+                        // any input: no input is a flag to hold, so the point is not compared
+                        // (tests/it/newton_kinetic.rs checks those tangents over whole runs).
+                        if stops_as_sparse(&m) {
+                            at_jumps += 1;
+                            continue;
+                        }
                         for i in 0..dir.len() {
                             if jumps(&dir[i..=i]) {
                                 dir[i].2 = 0.0;

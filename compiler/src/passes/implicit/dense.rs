@@ -15,21 +15,42 @@
 //! does, so that both forms eliminate the same rows in the same order.
 
 use crate::diag::Span;
-use crate::ir::{Array, ArrayId, ExprId, Module, Scope, Stmt, StmtKind, VarId, VarKind, Variable};
+use crate::ir::{
+    Array, ArrayId, BinOp, ExprId, Func, Module, Scope, Stmt, StmtKind, VarId, VarKind, Variable,
+};
 use crate::sym::build;
 
 /// The fewest unknowns of a nonlinear system that Newton's method solves in loops; smaller
 /// systems get the written-out form, whose code is as short and runs faster.
 pub const LOOP_MIN_UNKNOWNS: usize = 10;
 
-/// The statements of `iterations` Newton steps on `residuals(states) = 0`, with `jac` the
-/// Jacobian of the residuals in the states, as loops (see the module's documentation).
+/// When Newton's method in loops stops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// After exactly this many iterations.
+    Fixed(usize),
+    /// As NEURON's `sparse` (scopmath's `sparse_thread`): once the summed absolute increments of
+    /// an iteration are at most [`SPARSE_CONVERGE`], after at most [`SPARSE_MAX_ITERATIONS`]; a
+    /// state that an iteration takes below zero is set to zero.
+    Sparse,
+}
+
+/// NEURON's `CONVERGE` (scopmath's errcodes): the summed absolute increments at which `sparse`
+/// stops iterating.
+pub const SPARSE_CONVERGE: f64 = 1e-6;
+
+/// The iterations NEURON's `sparse` may take (its `MAXSTEPS` of 20, counted from 0, and one
+/// more: the iteration after which it gives up with an error).
+pub const SPARSE_MAX_ITERATIONS: usize = 21;
+
+/// The statements of Newton's method on `residuals(states) = 0`, stopping as `stop` says, with
+/// `jac` the Jacobian of the residuals in the states, as loops (see the module's documentation).
 pub fn newton_loop(
     m: &mut Module,
     states: &[VarId],
     residuals: &[ExprId],
     jac: &[Vec<ExprId>],
-    iterations: usize,
+    stop: Stop,
     span: Span,
 ) -> Vec<Stmt> {
     let n = states.len();
@@ -63,13 +84,54 @@ pub fn newton_loop(
         let index = g.num(i as f64);
         deltas.push(g.get(b, index, "newton_delta", &mut body));
     }
-    for (&s, d) in states.iter().zip(deltas) {
+    for (&s, &d) in states.iter().zip(&deltas) {
         let x = g.var(s);
         let value = build::add(&mut g.m.exprs, x, d);
         body.push(assign(s, value, span));
+        if stop == Stop::Sparse {
+            // `if (s < 0) { s = 0 }`, as sparse_thread keeps a nonlinear scheme's states.
+            let (x, zero) = (g.var(s), g.num(0.0));
+            let below = build::binary(&mut g.m.exprs, BinOp::Lt, x, zero);
+            body.push(Stmt {
+                kind: StmtKind::If {
+                    cond: below,
+                    then: vec![assign(s, zero, span)],
+                    otherwise: Vec::new(),
+                },
+                span,
+            });
+        }
     }
     let it = g.local("newton_iteration");
-    vec![g.for_loop(it, 1.0, iterations as f64, body)]
+    match stop {
+        Stop::Fixed(iterations) => vec![g.for_loop(it, 1.0, iterations as f64, body)],
+        Stop::Sparse => {
+            // The sum of the increments' magnitudes, as sparse_thread's `err`; every iteration
+            // after the one that brought it to SPARSE_CONVERGE does nothing.
+            let err = g.local("newton_err");
+            let mut sum = g.num(0.0);
+            for d in deltas {
+                let size = build::call(&mut g.m.exprs, Func::Fabs, d);
+                sum = build::add(&mut g.m.exprs, sum, size);
+            }
+            body.push(assign(err, sum, span));
+            let (errv, tol) = (g.var(err), g.num(SPARSE_CONVERGE));
+            let going = build::binary(&mut g.m.exprs, BinOp::Gt, errv, tol);
+            let guarded = Stmt {
+                kind: StmtKind::If {
+                    cond: going,
+                    then: body,
+                    otherwise: Vec::new(),
+                },
+                span,
+            };
+            let one = g.num(1.0);
+            vec![
+                assign(err, one, span),
+                g.for_loop(it, 1.0, SPARSE_MAX_ITERATIONS as f64, vec![guarded]),
+            ]
+        }
+    }
 }
 
 /// The equation that each row of the matrix holds: the written order, but where a pivot is
