@@ -268,10 +268,14 @@ impl<'a> Printer<'a> {
                     && self.element(id).is_none_or(|(_, i)| i == 0)
             })
             .collect();
-        let range = range
+        let mut range = range
             .into_iter()
             .filter(|&v| !m.nonspecific.contains(&v) && !m.pointers.contains(&v))
             .collect::<Vec<_>>();
+        // In the order the declaration blocks below print them (PARAMETER before ASSIGNED), which
+        // is the order that reading the printed file gives the variables: printing it again then
+        // gives the same list.
+        range.sort_by_key(|&v| m.var(v).kind != VarKind::Parameter);
         if !range.is_empty() {
             self.line(1, &format!("RANGE {}", self.names(&range)));
         }
@@ -296,7 +300,7 @@ impl<'a> Printer<'a> {
                 matches!(
                     v.kind,
                     VarKind::Assigned | VarKind::Ion { .. } | VarKind::Tangent(_)
-                ) || matches!(v.kind, VarKind::Builtin(b) if b != Builtin::Celsius && b != Builtin::T && b != Builtin::Dt)
+                ) || matches!(v.kind, VarKind::Builtin(b) if b != Builtin::Celsius)
             }),
         ];
         let white: Vec<VarId> =
