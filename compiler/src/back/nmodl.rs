@@ -178,8 +178,17 @@ impl<'a> Printer<'a> {
         }
         self.neuron_block();
         self.declarations();
-        for (i, block) in m.blocks.iter().enumerate() {
-            let id = crate::ir::BlockId(i as u32);
+        // INITIAL and BREAKPOINT first, as NEURON's translator wants the SOLVE statement before
+        // the block it solves; the other blocks by name, an order that does not depend on the
+        // order lowering made them in (reading the printed file may make them in another).
+        let top: Vec<crate::ir::BlockId> =
+            [m.initial, m.breakpoint].into_iter().flatten().collect();
+        let mut rest: Vec<crate::ir::BlockId> = (0..m.blocks.len() as u32)
+            .map(crate::ir::BlockId)
+            .filter(|id| !top.contains(id))
+            .collect();
+        rest.sort_by(|a, b| m.block(*a).name.cmp(&m.block(*b).name));
+        for id in top.iter().copied().chain(rest) {
             if m.net_receive
                 .as_ref()
                 .is_some_and(|nr| nr.body == id || nr.initial == Some(id))
@@ -187,7 +196,7 @@ impl<'a> Printer<'a> {
                 continue;
             }
             self.out.push('\n');
-            self.block(block, 0, None);
+            self.block(m.block(id), 0, None);
         }
         if let Some(nr) = &m.net_receive {
             self.out.push('\n');
