@@ -19,7 +19,10 @@ use crate::sym::{build, depends_on, jacobian};
 
 use super::equations::Equations;
 
+mod converge;
 mod dense;
+
+pub use converge::clamp_below;
 
 pub use dense::LOOP_MIN_UNKNOWNS;
 
@@ -35,6 +38,10 @@ pub enum Iterations {
     /// Exactly this many, linear or not (NEURON's STEADYSTATE takes a second iteration of a
     /// linear system: its convergence test needs an increment below 1e-6).
     Exactly(usize),
+    /// NEURON's `sparse` stop and clamp in either form, for STEADYSTATE's whole step of a
+    /// nonlinear scheme: the loop form's [`dense::Stop::Sparse`], or the written-out iteration
+    /// repeated under the same test (`converge.rs`). One iteration for a linear system.
+    UntilConverged,
     /// NEURON's `sparse` (a KINETIC block solved by `sparse`): one for a linear system; for a
     /// nonlinear one kept as loops, until converged as scopmath's `sparse_thread` decides
     /// ([`dense::Stop::Sparse`]); written out, [`NONLINEAR_ITERATIONS`] (which converge further
@@ -99,7 +106,13 @@ pub fn newton(
     let linear = is_linear(m, states, &jac);
     let (iterations, sparse) = match iterations {
         Iterations::Exactly(n) => (n, false),
-        Iterations::UnlessLinear(_) | Iterations::Sparse if linear => (1, false),
+        Iterations::UnlessLinear(_) | Iterations::Sparse | Iterations::UntilConverged if linear => {
+            (1, false)
+        }
+        Iterations::UntilConverged if states.len() < LOOP_MIN_UNKNOWNS => {
+            return converge::until_converged(m, states, residuals, &jac, span);
+        }
+        Iterations::UntilConverged => (NONLINEAR_ITERATIONS, true),
         Iterations::UnlessLinear(Some(n)) => (n, false),
         Iterations::UnlessLinear(None) => (NONLINEAR_ITERATIONS, false),
         Iterations::Sparse => (NONLINEAR_ITERATIONS, true),

@@ -10,20 +10,20 @@
 //! - a scheme linear in its states: one backward-Euler step from the values INITIAL gave, by
 //!   Newton's method until the increment is below 1e-6, which takes a linear system two
 //!   iterations (the second moves the states by rounding only);
-//! - a nonlinear scheme: one Newton iteration of a backward-Euler step from those values, then a
-//!   whole backward-Euler step from there ([`super::implicit::NONLINEAR_ITERATIONS`] iterations,
-//!   where NEURON iterates until the increment is below 1e-6).
+//! - a nonlinear scheme: one Newton iteration of a backward-Euler step from those values, states
+//!   below -1e-6 then set to zero (NEURON's `check_state`), and a whole backward-Euler step from
+//!   there as NEURON's `sparse` takes it: iterations until their increments sum to at most 1e-6,
+//!   each setting states below zero to zero ([`Iterations::UntilConverged`]).
 //!
-//! NEURON also sets states below zero to zero between iterations (and, for a nonlinear scheme,
-//! repeats its first stage while a state is below -1e-6); the schemes it is used on keep their
-//! states non-negative, and gradmod does not (a tangent through such a clamp would be that of a
-//! branch taken by rounding). `STEADYSTATE derivimplicit` takes the same steps.
+//! Where the check sets a state to zero, NEURON repeats its first stage (up to seven times);
+//! gradmod takes the whole step from the clamped states at once. `STEADYSTATE derivimplicit`
+//! takes the same steps.
 
 use crate::diag::Diagnostics;
 use crate::ir::{Block, BlockKind, Module, SolveMethod, Stmt, StmtKind};
 
 use super::equations::{assignments, equations};
-use super::implicit::{Iterations, backward_euler, equations_are_linear};
+use super::implicit::{Iterations, backward_euler, clamp_below, equations_are_linear};
 
 /// NEURON's time step for STEADYSTATE (ms).
 pub const STEADY_DT: f64 = 1e9;
@@ -61,7 +61,8 @@ fn rewrite(m: &mut Module, stmts: &mut [Stmt]) -> Result<(), Diagnostics> {
                     body.extend(backward_euler(m, &eqs, dt, steps, span));
                 } else {
                     body.extend(backward_euler(m, &eqs, dt, Iterations::Exactly(1), span));
-                    let rest = Iterations::UnlessLinear(None);
+                    body.extend(clamp_below(m, &eqs.states, -1e-6, span));
+                    let rest = Iterations::UntilConverged;
                     body.extend(backward_euler(m, &eqs, dt, rest, span));
                 }
                 body.extend(assignments(&m.block(target).body));
