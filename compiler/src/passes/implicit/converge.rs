@@ -50,8 +50,6 @@ pub fn until_converged(
     jac: &[Vec<ExprId>],
     span: Span,
 ) -> Vec<Stmt> {
-    let err = local(m, "newton_err", span);
-    let it = local(m, "newton_iteration", span);
     let mut body = Vec::new();
     // The states before the iteration: the increments are the differences after it.
     let mut before = Vec::with_capacity(states.len());
@@ -63,10 +61,32 @@ pub fn until_converged(
         before.push(b);
     }
     super::newton_step(m, states, residuals, jac, span, &mut body);
+    let increments: Vec<ExprId> = states
+        .iter()
+        .zip(&before)
+        .map(|(&s, &b)| {
+            let (x, x0) = (m.exprs.var(s), m.exprs.var(b));
+            build::sub(&mut m.exprs, x, x0)
+        })
+        .collect();
+    as_sparse_stops(m, states, &increments, body, span)
+}
+
+/// The loop of NEURON's `sparse` around `body`, one Newton iteration that moved `states` by
+/// `increments`: the body also sums the increments' magnitudes (`sparse_thread`'s `err`) and
+/// sets states below zero to zero, and runs only while the last sum is above
+/// [`SPARSE_CONVERGE`], at most [`SPARSE_MAX_ITERATIONS`] times.
+pub(super) fn as_sparse_stops(
+    m: &mut Module,
+    states: &[VarId],
+    increments: &[ExprId],
+    mut body: Vec<Stmt>,
+    span: Span,
+) -> Vec<Stmt> {
+    let err = local(m, "newton_err", span);
+    let it = local(m, "newton_iteration", span);
     let mut sum = m.exprs.num(0.0);
-    for (&s, &b) in states.iter().zip(&before) {
-        let (x, x0) = (m.exprs.var(s), m.exprs.var(b));
-        let d = build::sub(&mut m.exprs, x, x0);
+    for &d in increments {
         let size = build::call(&mut m.exprs, Func::Fabs, d);
         sum = build::add(&mut m.exprs, sum, size);
     }

@@ -15,9 +15,7 @@
 //! does, so that both forms eliminate the same rows in the same order.
 
 use crate::diag::Span;
-use crate::ir::{
-    Array, ArrayId, BinOp, ExprId, Func, Module, Scope, Stmt, StmtKind, VarId, VarKind, Variable,
-};
+use crate::ir::{Array, ArrayId, ExprId, Module, Scope, Stmt, StmtKind, VarId, VarKind, Variable};
 use crate::sym::build;
 
 /// The fewest unknowns of a nonlinear system that Newton's method solves in loops; smaller
@@ -88,49 +86,13 @@ pub fn newton_loop(
         let x = g.var(s);
         let value = build::add(&mut g.m.exprs, x, d);
         body.push(assign(s, value, span));
-        if stop == Stop::Sparse {
-            // `if (s < 0) { s = 0 }`, as sparse_thread keeps a nonlinear scheme's states.
-            let (x, zero) = (g.var(s), g.num(0.0));
-            let below = build::binary(&mut g.m.exprs, BinOp::Lt, x, zero);
-            body.push(Stmt {
-                kind: StmtKind::If {
-                    cond: below,
-                    then: vec![assign(s, zero, span)],
-                    otherwise: Vec::new(),
-                },
-                span,
-            });
-        }
     }
-    let it = g.local("newton_iteration");
     match stop {
-        Stop::Fixed(iterations) => vec![g.for_loop(it, 1.0, iterations as f64, body)],
-        Stop::Sparse => {
-            // The sum of the increments' magnitudes, as sparse_thread's `err`; every iteration
-            // after the one that brought it to SPARSE_CONVERGE does nothing.
-            let err = g.local("newton_err");
-            let mut sum = g.num(0.0);
-            for d in deltas {
-                let size = build::call(&mut g.m.exprs, Func::Fabs, d);
-                sum = build::add(&mut g.m.exprs, sum, size);
-            }
-            body.push(assign(err, sum, span));
-            let (errv, tol) = (g.var(err), g.num(SPARSE_CONVERGE));
-            let going = build::binary(&mut g.m.exprs, BinOp::Gt, errv, tol);
-            let guarded = Stmt {
-                kind: StmtKind::If {
-                    cond: going,
-                    then: body,
-                    otherwise: Vec::new(),
-                },
-                span,
-            };
-            let one = g.num(1.0);
-            vec![
-                assign(err, one, span),
-                g.for_loop(it, 1.0, SPARSE_MAX_ITERATIONS as f64, vec![guarded]),
-            ]
+        Stop::Fixed(iterations) => {
+            let it = g.local("newton_iteration");
+            vec![g.for_loop(it, 1.0, iterations as f64, body)]
         }
+        Stop::Sparse => super::converge::as_sparse_stops(g.m, states, &deltas, body, span),
     }
 }
 
