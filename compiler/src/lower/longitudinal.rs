@@ -17,7 +17,7 @@ use super::{Binding, Lowerer};
 use crate::ast;
 use crate::diag::Span;
 use crate::ir::{
-    self, Block, BlockKind, Builtin, ExprId, Longitudinal, MechKind, Scope, Stmt, StmtKind, VarId,
+    self, BlockKind, Builtin, ExprId, Longitudinal, MechKind, Scope, Stmt, StmtKind, VarId,
     VarKind, Variable,
 };
 use crate::sym::free_vars;
@@ -206,19 +206,7 @@ impl Lowerer<'_> {
         if assigns.is_empty() {
             return;
         }
-        let initial = match self.m.initial {
-            Some(b) => b,
-            None => {
-                let id = self.m.add_block(Block {
-                    name: "INITIAL".to_string(),
-                    kind: BlockKind::Initial,
-                    body: Vec::new(),
-                    span: Span::default(),
-                });
-                self.m.initial = Some(id);
-                id
-            }
-        };
+        let initial = self.initial_block();
         self.m.blocks[initial.index()].body.extend(assigns);
     }
 

@@ -167,6 +167,21 @@ impl<'a> Lowerer<'a> {
         candidate
     }
 
+    /// The module's INITIAL block, made (empty) if the file has none.
+    fn initial_block(&mut self) -> ir::BlockId {
+        if let Some(b) = self.m.initial {
+            return b;
+        }
+        let id = self.m.add_block(ir::Block {
+            name: "INITIAL".to_string(),
+            kind: ir::BlockKind::Initial,
+            body: Vec::new(),
+            span: crate::diag::Span::default(),
+        });
+        self.m.initial = Some(id);
+        id
+    }
+
     /// Adds a variable under a unique name.
     fn add_var(&mut self, mut var: ir::Variable) -> VarId {
         var.name = self.fresh_name(&var.name);

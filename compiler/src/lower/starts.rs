@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use super::{Binding, Lowerer};
 use crate::ast::{self, ItemKind};
 use crate::diag::Span;
-use crate::ir::{Block, BlockKind, Expr, ExprId, Stmt, StmtKind, VarId, VarKind};
+use crate::ir::{Expr, ExprId, Stmt, StmtKind, VarId, VarKind};
 
 impl Lowerer<'_> {
     /// Prepends `x = x0` (or `x = start`) to INITIAL for every state NEURON starts that way.
@@ -47,19 +47,7 @@ impl Lowerer<'_> {
         if starts.is_empty() {
             return;
         }
-        let initial = match self.m.initial {
-            Some(b) => b,
-            None => {
-                let id = self.m.add_block(Block {
-                    name: "INITIAL".to_string(),
-                    kind: BlockKind::Initial,
-                    body: Vec::new(),
-                    span: Span::default(),
-                });
-                self.m.initial = Some(id);
-                id
-            }
-        };
+        let initial = self.initial_block();
         // INITIAL may already start with these assignments (a module printed as NMODL and read
         // again): they are not repeated.
         let leading: HashSet<(VarId, ExprId)> = self.m.blocks[initial.index()]
