@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::models::{csv_column, generated, simulate_model_file, test_mechanisms};
-use gradmod_runtime::mechanism::{FieldRole, Mechanism};
+use gradmod_runtime::mechanism::Mechanism;
 use gradmod_runtime::{Cell, Morphology, ParamSpec, Probe, Recorder, Region, Settings};
 use gradmod_vm::{Catalogue, EngineChoice};
 
@@ -132,12 +132,7 @@ fn branched(ldifca: Box<dyn Mechanism>, caleak: Box<dyn Mechanism>) -> Vec<Vec<f
     let sections = Region::Sections(vec!["soma".into(), "b1".into()]);
     cell.insert(caleak, &sections).unwrap();
     cell.add_iclamp("soma", 0.5, 2.0, 5.0, 0.2).unwrap();
-    let params: Vec<&str> = info
-        .fields
-        .iter()
-        .filter(|f| f.role == FieldRole::Parameter)
-        .map(|f| f.name)
-        .collect();
+    let params = crate::models::parameter_names(info);
     for p in &params {
         cell.add_parameter(ParamSpec::mechanism("ldifca", p))
             .unwrap();

@@ -113,3 +113,12 @@ pub fn simulate_model_file(
     let built = model::build(&m, &Library::builtin(), &overrides).unwrap_or_else(|e| panic!("{e}"));
     run::simulate(built, false).unwrap().0.remove(0).1
 }
+
+/// The names of a mechanism's PARAMETER fields, in the order of its fields.
+pub fn parameter_names(info: &gradmod_runtime::mechanism::MechanismInfo) -> Vec<&'static str> {
+    info.fields
+        .iter()
+        .filter(|f| f.role == gradmod_runtime::mechanism::FieldRole::Parameter)
+        .map(|f| f.name)
+        .collect()
+}

@@ -86,12 +86,7 @@ pub fn protocol(mech: Box<dyn Mechanism>, celsius: f64) -> Result<Vec<Vec<f64>>,
             cell.schedule(t, id, 0, 0.005).map_err(|e| e.to_string())?;
         }
     }
-    let params: Vec<&str> = info
-        .fields
-        .iter()
-        .filter(|f| f.role == FieldRole::Parameter)
-        .map(|f| f.name)
-        .collect();
+    let params = crate::models::parameter_names(info);
     for p in &params {
         cell.add_parameter(ParamSpec::mechanism(name, p))
             .map_err(|e| e.to_string())?;
