@@ -46,3 +46,4 @@ mod vecstim;
 mod vm_corpus;
 mod vm_equivalence;
 mod voltage_process;
+mod while_loops;

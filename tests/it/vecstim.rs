@@ -30,6 +30,7 @@ const FILES: &[(&str, &str)] = &[
         "dendrotweaks__dendrotweaks_biophys_default_mod_vecstim.mod",
         "VecStim",
     ),
+    ("pynn__pyNN_neuron_nmodl_vecstim.mod", "VecStim"),
     (
         "nrn_patch__patch_extensions_mod_VecStim.mod",
         "glia__patch_extensions__VecStim__0",

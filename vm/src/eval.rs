@@ -358,7 +358,7 @@ impl Exec<'_, '_, '_, '_> {
                 }
             }
             // Jumps are the sequential runner's (`Exec::run_sequential`).
-            Op::LoopStart { .. } | Op::LoopEnd { .. } => {}
+            Op::LoopStart { .. } | Op::LoopEnd { .. } | Op::ExitUnless { .. } => {}
         }
     }
 
@@ -398,6 +398,12 @@ impl Exec<'_, '_, '_, '_> {
                         continue;
                     }
                 }
+                Op::ExitUnless { cond, exit } => {
+                    if self.regs[cond as usize][0] == 0.0 {
+                        pc = exit as usize;
+                        continue;
+                    }
+                }
                 ref op => self.op(op, c, tan.as_deref_mut()),
             }
             pc += 1;
@@ -415,7 +421,8 @@ impl Exec<'_, '_, '_, '_> {
             | Op::VectorRead { .. }
             | Op::SetElement { .. }
             | Op::LoopStart { .. }
-            | Op::LoopEnd { .. } => return self.op(op, c, tan),
+            | Op::LoopEnd { .. }
+            | Op::ExitUnless { .. } => return self.op(op, c, tan),
             Op::Unary { op, dst, a } => (dst, apply_unary(op, r(self.regs, a))),
             Op::Binary { op, dst, a, b } => (
                 dst,

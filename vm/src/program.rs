@@ -123,6 +123,14 @@ pub enum Op {
         /// The position of the body's first operation.
         body: u32,
     },
+    /// To the operation after the innermost open loop's [`Op::LoopEnd`] (at `exit`) unless
+    /// `cond` is nonzero: the test at the start of a while loop's body.
+    ExitUnless {
+        /// The condition to go on.
+        cond: Reg,
+        /// The position of the operation after the loop.
+        exit: u32,
+    },
     /// `dst = regs[base + trunc(index)]` for a local array of `len` registers from `base`;
     /// NaN for an index out of range.
     GetElement {
@@ -167,6 +175,7 @@ impl Op {
             Op::Store { src, .. } | Op::Copy { src, .. } => [Some(src), None, None],
             Op::LoopStart { from, to, .. } => [Some(from), Some(to), None],
             Op::LoopEnd { counter, last, .. } => [Some(counter), Some(last), None],
+            Op::ExitUnless { cond, .. } => [Some(cond), None, None],
             Op::GetElement { index, .. } => [Some(index), None, None],
             Op::VectorRead { index, .. } => [index, None, None],
             Op::SetElement { index, src, .. } => [Some(index), Some(src), None],
@@ -187,7 +196,10 @@ impl Op {
             | Op::GetElement { dst, .. }
             | Op::VectorRead { dst, .. } => Some(dst),
             Op::LoopStart { counter, .. } => Some(counter),
-            Op::Store { .. } | Op::LoopEnd { .. } | Op::SetElement { .. } => None,
+            Op::Store { .. }
+            | Op::LoopEnd { .. }
+            | Op::ExitUnless { .. }
+            | Op::SetElement { .. } => None,
         }
     }
 
@@ -198,6 +210,7 @@ impl Op {
             Op::Copy { .. }
                 | Op::LoopStart { .. }
                 | Op::LoopEnd { .. }
+                | Op::ExitUnless { .. }
                 | Op::GetElement { .. }
                 | Op::SetElement { .. }
                 | Op::VectorRead { .. }
@@ -223,6 +236,7 @@ impl Op {
                 ..
             } => vec![counter, last, from, to],
             Op::LoopEnd { counter, last, .. } => vec![counter, last],
+            Op::ExitUnless { cond, .. } => vec![cond],
             Op::GetElement {
                 dst, base, index, ..
             } => vec![dst, base, index],
@@ -471,6 +485,7 @@ impl Builder<'_> {
             Item::Set { .. }
             | Item::LoopStart { .. }
             | Item::LoopEnd
+            | Item::ExitUnless { .. }
             | Item::GetElement { .. }
             | Item::VectorRead { .. }
             | Item::SetElement { .. } => unreachable!("handled by seq_item"),
@@ -531,7 +546,23 @@ impl Builder<'_> {
                 if let Op::LoopStart { exit: e, .. } = &mut ops[start] {
                     *e = exit;
                 }
+                // The exits of this loop's body are the ones not yet placed (a nested loop
+                // placed its own when it closed).
+                for op in &mut ops[start + 1..] {
+                    if let Op::ExitUnless { exit: e, .. } = op
+                        && *e == u32::MAX
+                    {
+                        *e = exit;
+                    }
+                }
                 self.memo = self.scopes.pop().unwrap_or_default();
+            }
+            Item::ExitUnless { cond } => {
+                let cond = self.expr(cond, ops);
+                ops.push(Op::ExitUnless {
+                    cond,
+                    exit: u32::MAX,
+                });
             }
             Item::GetElement { var, array, index } => {
                 let (base, len) = arrays[&array];

@@ -26,7 +26,8 @@ pub type Tangents = HashMap<VarId, ExprId>;
 /// Arrays indexed at run time get tangent arrays (LOCAL elements `<prefix><array>[i]`): before
 /// a statement indexes an array at run time, the tangent array is made to hold the current
 /// tangent of every element, so the tangent statement can index it as the primal one indexes
-/// the array. A FROM loop with run-time bounds is differentiated statement by statement: the
+/// the array. A FROM loop with run-time bounds, and a while loop, is differentiated statement by
+/// statement (a while loop runs as often as the primal one): the
 /// tangents of the variables its body assigns live in LOCALs assigned before the loop and at
 /// the end of every iteration.
 pub fn jvp(
@@ -100,6 +101,56 @@ impl Jvp<'_> {
                 t.insert(e, dv);
             }
         }
+    }
+
+    /// The body of a loop (a FROM loop with counter `var`, or a while loop) differentiated:
+    /// the tangents of the scalars it assigns live in LOCALs assigned before the loop (pushed to
+    /// `out`) and at the end of every iteration, and the tangent arrays of the arrays it indexes
+    /// are up to date before it and at the end of every iteration.
+    fn loop_body(
+        &mut self,
+        m: &mut Module,
+        body: Vec<Stmt>,
+        var: Option<VarId>,
+        t: &mut Tangents,
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Vec<Stmt>, Diagnostics> {
+        let prefix = self.prefix;
+        let arrays = indexed_arrays(&body);
+        for &a in &arrays {
+            self.sync(m, a, t, span, out);
+        }
+        let in_arrays: BTreeSet<VarId> = arrays
+            .iter()
+            .flat_map(|&a| m.array(a).elems.clone())
+            .collect();
+        let zero = m.exprs.num(0.0);
+        let mut scalars = Vec::new();
+        for x in assigned_vars(&body) {
+            if Some(x) == var || in_arrays.contains(&x) {
+                continue;
+            }
+            let c = tangent_local(m, x, prefix);
+            out.push(assign(c, t.get(&x).copied().unwrap_or(zero), span));
+            t.insert(x, m.exprs.var(c));
+            scalars.push((x, c));
+        }
+        if let Some(var) = var {
+            t.remove(&var);
+        }
+        let mut tb = t.clone();
+        let mut body = self.stmts(m, body, &mut tb)?;
+        for &a in &arrays {
+            self.sync(m, a, &mut tb, span, &mut body);
+        }
+        for &(x, c) in &scalars {
+            let value = tb.get(&x).copied().unwrap_or(zero);
+            if value != m.exprs.var(c) {
+                body.push(assign(c, value, span));
+            }
+        }
+        Ok(body)
     }
 
     fn stmts(
@@ -200,39 +251,7 @@ impl Jvp<'_> {
                     to,
                     body,
                 } => {
-                    let arrays = indexed_arrays(&body);
-                    for &a in &arrays {
-                        self.sync(m, a, t, span, &mut out);
-                    }
-                    let in_arrays: BTreeSet<VarId> = arrays
-                        .iter()
-                        .flat_map(|&a| m.array(a).elems.clone())
-                        .collect();
-                    // The tangent of each scalar the body assigns lives in one LOCAL across
-                    // iterations.
-                    let zero = m.exprs.num(0.0);
-                    let mut scalars = Vec::new();
-                    for x in assigned_vars(&body) {
-                        if x == var || in_arrays.contains(&x) {
-                            continue;
-                        }
-                        let c = tangent_local(m, x, prefix);
-                        out.push(assign(c, t.get(&x).copied().unwrap_or(zero), span));
-                        t.insert(x, m.exprs.var(c));
-                        scalars.push((x, c));
-                    }
-                    t.remove(&var);
-                    let mut tb = t.clone();
-                    let mut body = self.stmts(m, body, &mut tb)?;
-                    for &a in &arrays {
-                        self.sync(m, a, &mut tb, span, &mut body);
-                    }
-                    for &(x, c) in &scalars {
-                        let value = tb.get(&x).copied().unwrap_or(zero);
-                        if value != m.exprs.var(c) {
-                            body.push(assign(c, value, span));
-                        }
-                    }
+                    let body = self.loop_body(m, body, Some(var), t, span, &mut out)?;
                     out.push(Stmt {
                         kind: StmtKind::Loop {
                             var,
@@ -240,6 +259,15 @@ impl Jvp<'_> {
                             to,
                             body,
                         },
+                        span,
+                    });
+                }
+                StmtKind::While { cond, body } => {
+                    // The loop runs as many times as the primal one: its condition is not
+                    // differentiated, as an if's is not.
+                    let body = self.loop_body(m, body, None, t, span, &mut out)?;
+                    out.push(Stmt {
+                        kind: StmtKind::While { cond, body },
                         span,
                     });
                 }
@@ -293,11 +321,6 @@ impl Jvp<'_> {
                         kind: StmtKind::VectorRead { var, index },
                         span,
                     });
-                }
-                StmtKind::While { .. } => {
-                    return Err(Diagnostic::error(span, "a while loop cannot be differentiated yet")
-                    .with_note("gradmod differentiates straight-line code and if/else; unroll the loop with FROM")
-                    .into());
                 }
                 StmtKind::Solve { .. }
                 | StmtKind::NetSend { .. }

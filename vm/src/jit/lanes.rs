@@ -174,6 +174,7 @@ impl Gen<'_, '_> {
             Op::Copy { .. }
             | Op::LoopStart { .. }
             | Op::LoopEnd { .. }
+            | Op::ExitUnless { .. }
             | Op::GetElement { .. }
             | Op::VectorRead { .. }
             | Op::SetElement { .. } => unreachable!("a sequential kernel over lanes"),

@@ -466,6 +466,16 @@ impl<'a, 'f> Gen<'a, 'f> {
                 self.new_block();
                 self.consts = consts;
             }
+            Op::ExitUnless { cond, .. } => {
+                let &(_, exit, _) = self.loops.last().expect("an exit inside a loop");
+                let c = self.reg(cond);
+                let zero = self.fconst(0.0);
+                let go = self.b.ins().fcmp(FloatCC::NotEqual, c, zero);
+                let on = self.b.create_block();
+                self.b.ins().brif(go, on, &[], exit, &[]);
+                self.b.switch_to_block(on);
+                self.new_block();
+            }
             Op::GetElement {
                 dst,
                 base,
@@ -578,6 +588,7 @@ impl<'a, 'f> Gen<'a, 'f> {
             Op::Copy { .. }
             | Op::LoopStart { .. }
             | Op::LoopEnd { .. }
+            | Op::ExitUnless { .. }
             | Op::GetElement { .. }
             | Op::VectorRead { .. }
             | Op::SetElement { .. } => return self.seq_op(op),

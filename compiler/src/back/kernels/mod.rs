@@ -193,6 +193,13 @@ pub enum Item {
     },
     /// The end of the innermost open loop's body: the counter steps by 1.
     LoopEnd,
+    /// Leaves the innermost open loop, to the item after its [`Item::LoopEnd`], unless `cond`
+    /// is nonzero. A while loop is a loop from 0 to infinity whose body starts with it; it
+    /// sits directly in its loop, never in a nested one.
+    ExitUnless {
+        /// The condition to go on.
+        cond: ExprId,
+    },
     /// `var = array[index]` for the kernel's local copy of `array`, the index truncated toward
     /// zero; an index out of range reads NaN, so that the run stops at the first non-finite
     /// value (docs/DESIGN.md, "Loops and arrays indexed at run time").
@@ -235,6 +242,7 @@ impl Item {
             }
             Item::LoopStart { from, to, .. } => vec![from, to],
             Item::GetElement { index, .. } => vec![index],
+            Item::ExitUnless { cond } => vec![cond],
             Item::VectorRead { index, .. } => index.into_iter().collect(),
             Item::SetElement { index, value, .. } => vec![index, value],
         }

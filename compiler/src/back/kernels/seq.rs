@@ -82,6 +82,7 @@ pub fn needs_seq(m: &crate::ir::Module, stmts: &[Stmt], solves: Solves) -> bool 
     for s in stmts {
         s.for_each_stmt(&mut |t| match t.kind {
             StmtKind::Loop { .. }
+            | StmtKind::While { .. }
             | StmtKind::GetElement { .. }
             | StmtKind::SetElement { .. }
             | StmtKind::VectorRead { .. } => found = true,
@@ -104,6 +105,7 @@ fn imperative(s: &Stmt) -> bool {
         found |= matches!(
             t.kind,
             StmtKind::Loop { .. }
+                | StmtKind::While { .. }
                 | StmtKind::GetElement { .. }
                 | StmtKind::SetElement { .. }
                 | StmtKind::VectorRead { .. }
@@ -326,7 +328,17 @@ impl Seq {
                 from,
                 to,
                 body,
-            } => self.for_loop(ex, s, (*var, *from, *to, body), env, solves),
+            } => {
+                let head = Head::Count {
+                    var: *var,
+                    from: *from,
+                    to: *to,
+                };
+                self.looped(ex, head, body, env, solves)
+            }
+            StmtKind::While { cond, body } => {
+                self.looped(ex, Head::While { cond: *cond }, body, env, solves)
+            }
             StmtKind::GetElement { var, array, index } => {
                 self.sync(ex, env, *array);
                 let index = ex.substitute(*index, env);
@@ -382,30 +394,32 @@ impl Seq {
         }
     }
 
-    fn for_loop(
-        &mut self,
-        ex: &mut Exec,
-        s: &Stmt,
-        (var, from, to, body): (VarId, ExprId, ExprId, &[Stmt]),
-        env: &mut Env,
-        solves: Solves,
-    ) {
+    /// A FROM loop or a while loop: the variables its body assigns live in slots across
+    /// iterations, and are copied into temporaries after it.
+    fn looped(&mut self, ex: &mut Exec, head: Head, body: &[Stmt], env: &mut Env, solves: Solves) {
         let arrays = indexed_arrays(body);
         for &a in &arrays {
             self.sync(ex, env, a);
         }
-        let from = ex.substitute(from, env);
-        let mut to = ex.substitute(to, env);
-        if let Some(g) = self.guard {
-            // Under a condition that fails, the loop runs no iteration.
-            let one = ex.ar.num(1.0);
-            let none = ex.ar.binary(crate::ir::BinOp::Sub, from, one);
-            to = ex.ar.select(g, to, none);
-        }
         let mut carried: Vec<VarId> = assigned_vars(body).into_iter().collect();
-        if !carried.contains(&var) {
-            carried.push(var);
-        }
+        let (from, to) = match head {
+            Head::Count { var, from, to } => {
+                if !carried.contains(&var) {
+                    carried.push(var);
+                }
+                let from = ex.substitute(from, env);
+                let mut to = ex.substitute(to, env);
+                if let Some(g) = self.guard {
+                    // Under a condition that fails, the loop runs no iteration.
+                    let one = ex.ar.num(1.0);
+                    let none = ex.ar.binary(crate::ir::BinOp::Sub, from, one);
+                    to = ex.ar.select(g, to, none);
+                }
+                (from, to)
+            }
+            // A while loop counts without bound; its condition ends it.
+            Head::While { .. } => (ex.ar.num(0.0), ex.ar.num(f64::INFINITY)),
+        };
         let counter = self.temp();
         let mut slots = Vec::with_capacity(carried.len());
         for &v in &carried {
@@ -420,8 +434,22 @@ impl Seq {
             let x = ex.ar.temp(slot);
             inner.values.insert(v, x);
         }
-        let c = ex.ar.temp(counter);
-        inner.values.insert(var, c);
+        match head {
+            Head::Count { var, .. } => {
+                let c = ex.ar.temp(counter);
+                inner.values.insert(var, c);
+            }
+            Head::While { cond } => {
+                // The condition, from the values the previous iteration left; under a condition
+                // that fails, the loop runs no iteration.
+                let mut cond = ex.substitute(cond, &inner);
+                if let Some(g) = self.guard {
+                    let zero = ex.ar.num(0.0);
+                    cond = ex.ar.select(g, cond, zero);
+                }
+                self.items.push(Item::ExitUnless { cond });
+            }
+        }
         let guard = self.guard.take();
         self.depth += 1;
         ex.loops += 1;
@@ -452,6 +480,18 @@ impl Seq {
             let x = ex.ar.temp(t);
             env.values.insert(v, x);
         }
-        let _ = s;
     }
+}
+
+/// How a loop runs: a FROM loop's counter and bounds, or a while loop's condition.
+#[derive(Clone, Copy)]
+enum Head {
+    Count {
+        var: VarId,
+        from: ExprId,
+        to: ExprId,
+    },
+    While {
+        cond: ExprId,
+    },
 }

@@ -394,7 +394,15 @@ impl<'a> KernelPrinter<'a> {
                 Item::Set { var, value } => {
                     let (id, value) = (name.temp(var), writer.value(value));
                     if slots.insert(var) {
-                        quote!(let mut #id: f64 = #value;)
+                        // A slot the loop never changes is bound once.
+                        let again = list[i + 1..]
+                            .iter()
+                            .any(|x| matches!(*x, Item::Set { var: w, .. } if w == var));
+                        if again {
+                            quote!(let mut #id: f64 = #value;)
+                        } else {
+                            quote!(let #id: f64 = #value;)
+                        }
                     } else {
                         quote!(#id = #value;)
                     }
@@ -415,6 +423,10 @@ impl<'a> KernelPrinter<'a> {
                     }
                 }
                 Item::LoopEnd => TokenStream::new(),
+                Item::ExitUnless { cond } => {
+                    let cond = writer.condition(cond);
+                    quote!(if !(#cond) { break; })
+                }
                 Item::GetElement { var, array, index } => {
                     let n = self.m.array(array).elems.len() as f64;
                     let constant = self.kernels.arena.as_num(index);

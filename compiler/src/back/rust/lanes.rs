@@ -241,6 +241,7 @@ impl KernelPrinter<'_> {
                 Item::Set { .. }
                 | Item::LoopStart { .. }
                 | Item::LoopEnd
+                | Item::ExitUnless { .. }
                 | Item::GetElement { .. }
                 | Item::VectorRead { .. }
                 | Item::SetElement { .. } => {
