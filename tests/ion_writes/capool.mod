@@ -1,6 +1,7 @@
 : A calcium current that its own state update reads back (as NEURON's demo capmpr.mod reads `ica`
 : in its KINETIC block): ica is written, not declared READ, so the DERIVATIVE block reads the
-: value the ion holds, which is this mechanism's current where no other mechanism writes ica.
+: mechanism's own copy, the current its last BREAKPOINT computed, as NEURON does, not the ion's
+: total (which another mechanism writing ica adds to).
 
 NEURON {
     SUFFIX capool

@@ -4,7 +4,8 @@
 //! BREAKPOINT (`ecaw`, as Arbor's `write_eX`), each read by a calcium leak (`cacur`), and a
 //! current written and read back by the mechanism's own state update (`capool`, as NEURON's
 //! `capmpr.mod` reads `ica` in its KINETIC block), on the mechanisms of `tests/ion_writes/` loaded
-//! at run time by both engines.
+//! at run time by both engines; that read is of the mechanism's own copy, as in NEURON, where
+//! another mechanism writes the same current.
 
 use std::path::Path;
 
@@ -72,6 +73,52 @@ fn a_written_current_read_by_the_state_update_carries_its_tangent() {
         let specs = [
             ParamSpec::mechanism("capool", "gp"),
             ParamSpec::mechanism("capool", "k"),
+        ];
+        check(&build, &specs, &[cv], 5.0, &[1e-5; 2], 1e-6);
+    }
+}
+
+/// capool reads back the ica it writes (not declared READ) beside cacur, which writes ica too: as
+/// in NEURON (tests/reference/own_current.py), capool reads its own copy, the current its last
+/// BREAKPOINT computed, not the ion's total, so its state ignores cacur's current. v, capool's c
+/// and the ion's total ica equal NEURON's trace on both engines, and the tangents equal central
+/// differences.
+#[test]
+fn a_written_current_is_read_back_as_the_mechanisms_own_copy() {
+    let reference = crate::models::csv_columns(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/reference/data/own_current/capool_cacur.csv"),
+    );
+    for engine in [EngineChoice::Evaluator, EngineChoice::Jit] {
+        let cat = catalogue(engine);
+        let build = || soma(&cat, &["capool", "cacur"]);
+        let mut cell = build();
+        let cv = cell.cv_at("soma", 0.5).unwrap();
+        let pool = gradmod_runtime::MechId(1);
+        let ca = cell.ion_index("ca").unwrap();
+        let mut ours: [Vec<f64>; 3] = Default::default();
+        cell.init().unwrap();
+        for r in 0..reference["v"].len() {
+            if r > 0 {
+                for _ in 0..4 {
+                    cell.step().unwrap();
+                }
+            }
+            ours[0].push(cell.v()[cv]);
+            ours[1].push(cell.field(pool, "c").unwrap()[0]);
+            ours[2].push(cell.ions().arrays[ca].current[cv]);
+        }
+        for (column, ours) in ["v", "c", "ica"].iter().zip(&ours) {
+            let d = crate::models::max_abs_diff(ours, &reference[*column]);
+            println!("capool + cacur ({engine:?}): max |{column} - NEURON| {d:.1e}");
+            assert!(
+                d < 1e-9,
+                "{engine:?}: {column} differs from NEURON by {d:e}"
+            );
+        }
+        let specs = [
+            ParamSpec::mechanism("capool", "gp"),
+            ParamSpec::mechanism("cacur", "gbar"),
         ];
         check(&build, &specs, &[cv], 5.0, &[1e-5; 2], 1e-6);
     }

@@ -420,6 +420,70 @@ impl Stmt {
         }
     }
 
+    /// Replaces every expression of this statement and of the statements nested in it by
+    /// `f` of it, in source order.
+    pub fn map_exprs(&mut self, f: &mut dyn FnMut(ExprId) -> ExprId) {
+        let mut one = |e: &mut ExprId| *e = f(*e);
+        match &mut self.kind {
+            StmtKind::Assign { value, .. } => one(value),
+            StmtKind::Ode { rhs, .. } => one(rhs),
+            StmtKind::Reaction {
+                forward, backward, ..
+            } => {
+                one(forward);
+                if let Some(b) = backward {
+                    one(b);
+                }
+            }
+            StmtKind::Flux { flux, .. } => one(flux),
+            StmtKind::Conserve { total, .. } => one(total),
+            StmtKind::Compartment { volume, .. } => one(volume),
+            StmtKind::Equation { lhs, rhs } => {
+                one(lhs);
+                one(rhs);
+            }
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                one(cond);
+                then.iter_mut()
+                    .chain(otherwise)
+                    .for_each(|s| s.map_exprs(f));
+            }
+            StmtKind::While { cond, body } => {
+                one(cond);
+                body.iter_mut().for_each(|s| s.map_exprs(f));
+            }
+            StmtKind::Loop { from, to, body, .. } => {
+                one(from);
+                one(to);
+                body.iter_mut().for_each(|s| s.map_exprs(f));
+            }
+            StmtKind::GetElement { index, .. } => one(index),
+            StmtKind::VectorRead { index, .. } => {
+                if let Some(i) = index {
+                    one(i);
+                }
+            }
+            StmtKind::SetElement { index, value, .. } => {
+                one(index);
+                one(value);
+            }
+            StmtKind::Solve { .. } => {}
+            StmtKind::NetSend { delay, flag } => {
+                one(delay);
+                one(flag);
+            }
+            StmtKind::NetEvent { time } | StmtKind::NetMove { time } => one(time),
+            StmtKind::Watch { cond, flag } => {
+                one(cond);
+                one(flag);
+            }
+        }
+    }
+
     /// Calls `f` on this statement and every statement nested in it, parents first.
     pub fn for_each_stmt<'s>(&'s self, f: &mut dyn FnMut(&'s Stmt)) {
         f(self);

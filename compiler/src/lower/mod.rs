@@ -13,6 +13,7 @@ mod decls;
 mod elements;
 mod exprs;
 mod longitudinal;
+mod own_currents;
 mod post_event;
 mod random;
 mod returns;
@@ -137,6 +138,7 @@ impl<'a> Lowerer<'a> {
         self.blocks();
         self.finish_longitudinal();
         self.post_event();
+        self.own_currents();
         self.check_voltage_process();
         self.state_starts();
         self.check_random();
