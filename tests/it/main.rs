@@ -37,6 +37,7 @@ mod run_order;
 mod run_pointer;
 mod run_pointer_write;
 mod run_reference;
+mod runge;
 mod sentinel;
 mod slope;
 mod spiking;

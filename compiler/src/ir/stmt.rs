@@ -147,6 +147,8 @@ pub enum SolveMethod {
     Cnexp,
     /// `METHOD euler`: explicit Euler.
     Euler,
+    /// `METHOD runge`: scopmath's fourth-order Runge-Kutta step.
+    Runge,
     /// `METHOD derivimplicit`: backward Euler solved by Newton.
     Derivimplicit,
     /// `METHOD sparse`: backward Euler on a kinetic scheme.
@@ -165,6 +167,7 @@ impl SolveMethod {
         match self {
             SolveMethod::Cnexp => "METHOD cnexp",
             SolveMethod::Euler => "METHOD euler",
+            SolveMethod::Runge => "METHOD runge",
             SolveMethod::Derivimplicit => "METHOD derivimplicit",
             SolveMethod::Sparse => "METHOD sparse",
             SolveMethod::Direct => "",

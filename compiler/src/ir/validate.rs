@@ -196,9 +196,10 @@ fn check_stmts(m: &Module, kind: BlockKind, stmts: &[Stmt], diags: &mut Diagnost
                     continue;
                 };
                 let ok = match method {
-                    SolveMethod::Cnexp | SolveMethod::Euler | SolveMethod::Derivimplicit => {
-                        target.kind == BlockKind::Derivative
-                    }
+                    SolveMethod::Cnexp
+                    | SolveMethod::Euler
+                    | SolveMethod::Runge
+                    | SolveMethod::Derivimplicit => target.kind == BlockKind::Derivative,
                     // Arbor (not NEURON) accepts METHOD sparse on a DERIVATIVE block: backward Euler.
                     SolveMethod::Sparse => {
                         matches!(target.kind, BlockKind::Kinetic | BlockKind::Derivative)

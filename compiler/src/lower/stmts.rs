@@ -730,12 +730,15 @@ impl<'a> Lowerer<'a> {
             Some(ast::SolveMethod::Method(m)) => match (m.name.as_str(), kind) {
                 ("cnexp", _) => SolveMethod::Cnexp,
                 ("euler", _) => SolveMethod::Euler,
+                ("runge", BlockKind::Derivative) => SolveMethod::Runge,
                 ("stochastic", BlockKind::Derivative) => self.stochastic_method(&block.name),
                 ("derivimplicit", _) => SolveMethod::Derivimplicit,
                 ("sparse", _) => SolveMethod::Sparse,
                 // With a fixed step NEURON calls a PROCEDURE solved `after_cvode` or `cvode_t`
                 // where it advances the states, as a SOLVE without METHOD.
                 ("after_cvode" | "cvode_t", BlockKind::Procedure) => SolveMethod::Direct,
+                // ... and integrates a DERIVATIVE block so solved by derivimplicit.
+                ("after_cvode" | "cvode_t", BlockKind::Derivative) => SolveMethod::Derivimplicit,
                 ("newton", BlockKind::NonLinear)
                 | (_, BlockKind::Linear)
                 | (_, BlockKind::NonLinear) => SolveMethod::Direct,
@@ -744,7 +747,7 @@ impl<'a> Lowerer<'a> {
                         m.span,
                         &format!("METHOD {other}"),
                         "supported methods are cnexp, derivimplicit, euler, sparse and (for DERIVATIVE \
-                         blocks) stochastic.",
+                         blocks) runge and stochastic.",
                     );
                     return;
                 }

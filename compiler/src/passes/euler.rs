@@ -36,7 +36,9 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
     Ok(())
 }
 
-fn rewrite(
+/// `body` with every `x' = f` replaced by `D_x = f` (a new LOCAL), recording (x, D_x, span) in
+/// `updates` in order of appearance.
+pub(super) fn rewrite(
     m: &mut Module,
     body: Vec<Stmt>,
     updates: &mut Vec<(VarId, VarId, crate::diag::Span)>,

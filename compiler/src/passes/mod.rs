@@ -12,6 +12,7 @@ pub mod euler;
 pub mod implicit;
 pub mod jvp;
 pub mod linear;
+pub mod runge;
 pub mod steadystate;
 pub mod tangent;
 
@@ -26,6 +27,7 @@ pub const PIPELINE: &[(&str, Pass)] = &[
     ("steadystate", steadystate::run),
     ("cnexp", cnexp::run),
     ("euler", euler::run),
+    ("runge", runge::run),
     ("derivimplicit", derivimplicit::run),
     ("sparse", derivimplicit::run_sparse),
     ("linear", linear::run),

@@ -79,8 +79,8 @@ fn solve_of_an_unknown_block() {
 #[test]
 fn unsupported_method() {
     let text =
-        with_head("BREAKPOINT {\n    SOLVE s METHOD runge\n}\nDERIVATIVE s {\n    m' = -m\n}\n");
-    assert_snapshot!(diagnostics("runge.mod", &text));
+        with_head("BREAKPOINT {\n    SOLVE s METHOD adams\n}\nDERIVATIVE s {\n    m' = -m\n}\n");
+    assert_snapshot!(diagnostics("adams.mod", &text));
 }
 
 #[test]
