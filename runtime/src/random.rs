@@ -137,6 +137,16 @@ impl Draws {
         self.normal(instance, stream) / dt.sqrt()
     }
 
+    /// The draws of the iteration numbered `iteration` (1, 2, ...) of the loops in this call: a
+    /// draw in a loop takes a number of its own in every iteration, independent of the call's
+    /// draws outside loops and of every other iteration's.
+    pub fn at(&self, iteration: f64) -> Draws {
+        let salt = iteration.to_bits() ^ 0x6c6f_6f70_6472_6177; // "loopdraw"
+        Draws {
+            key: mix64(self.key ^ salt.wrapping_mul(GOLDEN)),
+        }
+    }
+
     /// The draw of distribution `dist` (0 uniform, 1 normal, 2 exponential, 3 white noise), for
     /// back ends that pass the distribution as a number.
     pub fn draw(&self, instance: usize, stream: u32, dist: u32, dt: f64) -> f64 {

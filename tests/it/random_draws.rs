@@ -340,3 +340,77 @@ fn the_model_seed_and_set_seed_choose_the_streams() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("seed"));
 }
+
+/// LoopDraws (tests/random_mechanisms/loopdraws.mod) at a soma, sent `events` events 0.05 ms
+/// apart; returns its fields after the run: the 64 uniforms of INITIAL's FROM loop, their sum and
+/// sum of squares, the sum over the nested loops, and the counts of the while loop's draws.
+fn loop_draws(mech: Box<dyn Mechanism>, events: usize) -> (Vec<f64>, [f64; 5]) {
+    let mut m = Morphology::new();
+    m.add_cylinder("soma", 1, 20.0, 20.0, None, 1).unwrap();
+    let settings = Settings {
+        seed: 11,
+        ..Settings::default()
+    };
+    let mut cell = Cell::new(m, settings).unwrap();
+    let id = cell.place(mech, &[("soma", 0.5)]).unwrap();
+    let nc = cell.connect(id, 0, 1.0).unwrap();
+    for e in 0..events {
+        cell.deliver(0.05 * (e + 1) as f64, nc).unwrap();
+    }
+    cell.run(0.05 * (events + 1) as f64, None).unwrap();
+    let u = (0..64)
+        .map(|k| cell.field(id, &format!("u[{k}]")).unwrap()[0])
+        .collect();
+    let f = |name: &str| cell.field(id, name).unwrap()[0];
+    (
+        u,
+        [f("sum"), f("sumsq"), f("nested"), f("tries"), f("events")],
+    )
+}
+
+/// A draw in a loop takes a number of its own in each iteration (a FROM loop of run-time bounds,
+/// two nested loops, and a while loop that draws until a uniform falls below p), the same on the
+/// generated Rust, the JIT and the evaluator; the numbers have the statistics of independent
+/// uniforms (means within 5 standard errors).
+#[test]
+fn draws_in_loops_are_new_in_every_iteration() {
+    let events = 2000;
+    let (u, [sum, sumsq, nested, tries, n]) = loop_draws(build_time("LoopDraws"), events);
+    assert_eq!(n, events as f64);
+    let mut sorted = u.clone();
+    sorted.sort_by(f64::total_cmp);
+    assert!(
+        sorted.windows(2).all(|w| w[0] < w[1]),
+        "two iterations drew the same number: {u:?}"
+    );
+    assert!(u.iter().all(|&x| (0.0..1.0).contains(&x)));
+    assert_eq!(sum, u.iter().sum::<f64>());
+    assert_eq!(sumsq, u.iter().map(|x| x * x).sum::<f64>());
+    // The mean of n uniforms is 1/2 with standard error sqrt(1/12/n).
+    for (total, count) in [(sum, 64.0f64), (nested, 64.0)] {
+        let se = (1.0 / 12.0 / count).sqrt();
+        let mean = total / count;
+        println!("mean of {count} loop draws {mean:.4} (standard error {se:.4})");
+        assert!((mean - 0.5).abs() < 5.0 * se, "mean {mean}");
+    }
+    // Draws until one falls below p = 1/4: geometric, mean 4, variance 12, per event.
+    let mean = tries / n;
+    let se = (12.0 / n).sqrt();
+    println!("draws per event {mean:.4} (standard error {se:.4})");
+    assert!((mean - 4.0).abs() < 5.0 * se, "draws per event {mean}");
+    let want: Vec<u64> = u
+        .iter()
+        .chain(&[sum, nested, tries])
+        .map(|x| x.to_bits())
+        .collect();
+    for choice in [EngineChoice::Evaluator, EngineChoice::Jit] {
+        let (u, [sum, _, nested, tries, _]) =
+            loop_draws(run_time(choice).make("LoopDraws").unwrap(), events);
+        let got: Vec<u64> = u
+            .iter()
+            .chain(&[sum, nested, tries])
+            .map(|x| x.to_bits())
+            .collect();
+        assert!(got == want, "{choice:?} draws other numbers");
+    }
+}

@@ -331,6 +331,15 @@ impl Exec<'_, '_, '_, '_> {
                     f64::NAN
                 };
             }
+            Op::DrawAt {
+                dst,
+                draw,
+                iteration,
+            } => {
+                let (random, dt) = (self.ctx.random, self.ctx.dt);
+                let at = random.at(self.regs[iteration as usize][0]);
+                self.regs[dst as usize][0] = at.draw(c.j0, draw.stream.0, draw_code(draw.dist), dt);
+            }
             Op::VectorRead { dst, index } => {
                 let vectors = self.ctx.vectors;
                 self.regs[dst as usize][0] = match index {
@@ -419,6 +428,7 @@ impl Exec<'_, '_, '_, '_> {
             | Op::Copy { .. }
             | Op::GetElement { .. }
             | Op::VectorRead { .. }
+            | Op::DrawAt { .. }
             | Op::SetElement { .. }
             | Op::LoopStart { .. }
             | Op::LoopEnd { .. }

@@ -151,6 +151,16 @@ pub enum Op {
         /// The index, or `None` for the number of elements.
         index: Option<Reg>,
     },
+    /// `dst = ` the random draw `draw` of the instance in the loop iteration numbered by the
+    /// register `iteration` (sequential kernels only: one instance at a time).
+    DrawAt {
+        /// The destination.
+        dst: Reg,
+        /// The stream and distribution.
+        draw: gradmod_compiler::ir::Draw,
+        /// The iteration's number.
+        iteration: Reg,
+    },
     /// `regs[base + trunc(index)] = src`; every element NaN for an index out of range.
     SetElement {
         /// The array's first register.
@@ -178,6 +188,7 @@ impl Op {
             Op::ExitUnless { cond, .. } => [Some(cond), None, None],
             Op::GetElement { index, .. } => [Some(index), None, None],
             Op::VectorRead { index, .. } => [index, None, None],
+            Op::DrawAt { iteration, .. } => [Some(iteration), None, None],
             Op::SetElement { index, src, .. } => [Some(index), Some(src), None],
         };
         r.into_iter().flatten()
@@ -194,6 +205,7 @@ impl Op {
             | Op::Select { dst, .. }
             | Op::Copy { dst, .. }
             | Op::GetElement { dst, .. }
+            | Op::DrawAt { dst, .. }
             | Op::VectorRead { dst, .. } => Some(dst),
             Op::LoopStart { counter, .. } => Some(counter),
             Op::Store { .. }
@@ -214,6 +226,7 @@ impl Op {
                 | Op::GetElement { .. }
                 | Op::SetElement { .. }
                 | Op::VectorRead { .. }
+                | Op::DrawAt { .. }
         )
     }
 
@@ -248,6 +261,7 @@ impl Op {
                 regs.extend(index.as_mut());
                 regs
             }
+            Op::DrawAt { dst, iteration, .. } => vec![dst, iteration],
         }
     }
 }
@@ -488,6 +502,7 @@ impl Builder<'_> {
             | Item::ExitUnless { .. }
             | Item::GetElement { .. }
             | Item::VectorRead { .. }
+            | Item::Draw { .. }
             | Item::SetElement { .. } => unreachable!("handled by seq_item"),
         }
     }
@@ -580,6 +595,20 @@ impl Builder<'_> {
                 let index = index.map(|i| self.expr(i, ops));
                 let dst = self.fresh();
                 ops.push(Op::VectorRead { dst, index });
+                self.temps.insert(var, dst);
+            }
+            Item::Draw {
+                var,
+                draw,
+                iteration,
+            } => {
+                let iteration = self.expr(iteration, ops);
+                let dst = self.fresh();
+                ops.push(Op::DrawAt {
+                    dst,
+                    draw,
+                    iteration,
+                });
                 self.temps.insert(var, dst);
             }
             Item::SetElement {

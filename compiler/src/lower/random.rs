@@ -22,8 +22,7 @@ use super::Lowerer;
 use crate::ast::{self, ExprKind};
 use crate::diag::Span;
 use crate::ir::{
-    self, BlockKind, Dist, Draw, ExprId, Scope, SolveMethod, StmtKind, StreamId, VarId, VarKind,
-    Variable,
+    self, BlockKind, Dist, Draw, ExprId, Scope, SolveMethod, StreamId, VarId, VarKind, Variable,
 };
 use crate::sym::build;
 
@@ -219,8 +218,9 @@ impl Lowerer<'_> {
         })
     }
 
-    /// Checks where random variables are read, after every block is lowered: never in a `while`
-    /// loop, white noise only in DERIVATIVE blocks solved by `METHOD stochastic`.
+    /// Checks where random variables are read, after every block is lowered: white noise only in
+    /// DERIVATIVE blocks solved by `METHOD stochastic`. (A draw in a loop takes a number of its own
+    /// in each iteration: docs/DESIGN.md, "Random numbers".)
     pub(super) fn check_random(&mut self) {
         let random: HashSet<VarId> = self.m.random_vars().into_iter().collect();
         if random.is_empty() {
@@ -235,29 +235,9 @@ impl Lowerer<'_> {
             .collect();
         let mut problems: Vec<(Span, &str, &str)> = Vec::new();
         for block in &self.m.blocks {
-            let mut loops = Vec::new();
             let mut reads = Vec::new();
             for s in &block.body {
-                s.for_each_stmt(&mut |s| {
-                    if let StmtKind::While { .. } = s.kind {
-                        loops.push(s);
-                    }
-                });
                 s.for_each_expr(&mut |e| reads.push((e, s.span)));
-            }
-            for w in loops {
-                let mut found = false;
-                w.for_each_expr(&mut |e| found |= self.reads_any(e, &random));
-                if found {
-                    problems.push((
-                        w.span,
-                        "random draw in a while loop",
-                        "a draw has one value per kernel call and instance: a loop drawing \
-                         until a condition holds would never end, and a counting loop would \
-                         read the same number in every iteration (draws per iteration are not \
-                         supported); draw outside the loop.",
-                    ));
-                }
             }
             let stochastic =
                 block.kind == BlockKind::Derivative && self.stochastic.contains(&block.name);

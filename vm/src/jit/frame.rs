@@ -318,6 +318,7 @@ pub(crate) fn bases(op: &Op, tangent: bool, out: &mut Vec<Base>) {
             Sink::TanArg(_) => out.extend([B::DArgs, B::Nargs]),
         },
         Op::VectorRead { .. } => out.extend([B::Vectors, B::Nvectors]),
+        Op::DrawAt { .. } => out.extend([B::RandomKey, B::Dt]),
         _ => {}
     }
 }

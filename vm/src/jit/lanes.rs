@@ -177,6 +177,7 @@ impl Gen<'_, '_> {
             | Op::ExitUnless { .. }
             | Op::GetElement { .. }
             | Op::VectorRead { .. }
+            | Op::DrawAt { .. }
             | Op::SetElement { .. } => unreachable!("a sequential kernel over lanes"),
             Op::Unary { op, dst, a } => {
                 let a = self.vreg(a);

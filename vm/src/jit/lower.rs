@@ -488,6 +488,21 @@ impl<'a, 'f> Gen<'a, 'f> {
                 let v = self.b.ins().select(ok, x, nan);
                 self.write(dst, v);
             }
+            Op::DrawAt {
+                dst,
+                draw,
+                iteration,
+            } => {
+                let key = self.bases[&Base::RandomKey];
+                let dt = self.bases[&Base::Dt];
+                let code =
+                    i64::from(draw.stream.0) * 4 + i64::from(crate::eval::draw_code(draw.dist));
+                let code = self.b.ins().iconst(I64, code);
+                let it = self.reg(iteration);
+                let j = self.j;
+                let v = self.call(super::symbols::DRAW_AT, &[key, j, code, dt, it]);
+                self.write(dst, v);
+            }
             Op::VectorRead { dst, index } => {
                 let vectors = self.bases[&Base::Vectors];
                 let n = self.bases[&Base::Nvectors];
@@ -589,6 +604,7 @@ impl<'a, 'f> Gen<'a, 'f> {
             | Op::LoopStart { .. }
             | Op::LoopEnd { .. }
             | Op::ExitUnless { .. }
+            | Op::DrawAt { .. }
             | Op::GetElement { .. }
             | Op::VectorRead { .. }
             | Op::SetElement { .. } => return self.seq_op(op),

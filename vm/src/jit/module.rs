@@ -14,7 +14,7 @@ use cranelift_module::{FuncId, Linkage, Module, default_libcall_names};
 
 use super::lower::{Gen, LaneFuncs};
 use super::symbols::{
-    DRAW, EXP4, LIBM, VECTOR, draw, exp4_symbol, libm_symbols, libm_used, vector,
+    DRAW, DRAW_AT, EXP4, LIBM, VECTOR, draw, draw_at, exp4_symbol, libm_symbols, libm_used, vector,
 };
 use crate::program::Program;
 
@@ -78,6 +78,10 @@ impl Compiler {
             draw as extern "C" fn(u64, u64, u64, f64) -> f64 as *const u8,
         );
         jb.symbol(
+            DRAW_AT,
+            draw_at as extern "C" fn(u64, u64, u64, f64, f64) -> f64 as *const u8,
+        );
+        jb.symbol(
             VECTOR,
             vector as extern "C" fn(*const Option<Vec<f64>>, u64, u64, f64, u64) -> f64
                 as *const u8,
@@ -93,6 +97,14 @@ impl Compiler {
             .declare_function(DRAW, Linkage::Import, &sig)
             .map_err(|e| format!("declaring {DRAW}: {e}"))?;
         libm.insert(DRAW, id);
+        let mut sig = module.make_signature();
+        sig.params.extend([AbiParam::new(I64); 3]);
+        sig.params.extend([AbiParam::new(F64); 2]);
+        sig.returns.push(AbiParam::new(F64));
+        let id = module
+            .declare_function(DRAW_AT, Linkage::Import, &sig)
+            .map_err(|e| format!("declaring {DRAW_AT}: {e}"))?;
+        libm.insert(DRAW_AT, id);
         let mut sig = module.make_signature();
         sig.params.extend([AbiParam::new(I64); 3]);
         sig.params.push(AbiParam::new(F64));

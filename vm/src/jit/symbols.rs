@@ -151,6 +151,23 @@ pub(super) extern "C" fn draw(key: u64, instance: u64, code: u64, dt: f64) -> f6
     )
 }
 
+/// The symbol of [`draw_at`], the function a kernel calls for a random draw in a loop.
+pub(super) const DRAW_AT: &str = "gradmod_draw_at";
+
+/// A random draw in the loop iteration numbered `iteration`, as [`draw`] otherwise, exactly as
+/// the evaluator and the generated Rust draw it.
+pub(super) extern "C" fn draw_at(
+    key: u64,
+    instance: u64,
+    code: u64,
+    dt: f64,
+    iteration: f64,
+) -> f64 {
+    gradmod_runtime::random::Draws::from_key(key)
+        .at(iteration)
+        .draw(instance as usize, (code >> 2) as u32, (code & 3) as u32, dt)
+}
+
 /// The symbol of [`vector`], the function a kernel calls to read the instance's vector.
 pub(super) const VECTOR: &str = "gradmod_vector";
 
@@ -196,6 +213,7 @@ pub(super) fn libm_used(p: &Program) -> Vec<&'static str> {
                 ..
             } => DRAW,
             Op::VectorRead { .. } => VECTOR,
+            Op::DrawAt { .. } => DRAW_AT,
             Op::Call { f, .. } => match f {
                 // exprelr is computed from expm1; the rest are inline or not library calls.
                 Func::Exprelr => "expm1",

@@ -165,6 +165,7 @@ fn prune(ar: &ExprArena, mut items: Vec<Item>) -> Vec<Item> {
             keep[i] = match *item {
                 Item::Let { var, .. }
                 | Item::GetElement { var, .. }
+                | Item::Draw { var, .. }
                 | Item::VectorRead { var, .. } => used.contains(&var),
                 _ => true,
             };

@@ -220,6 +220,17 @@ pub enum Item {
         /// The index, or `None` for the number of elements.
         index: Option<ExprId>,
     },
+    /// `var = ` the random draw `draw` of the instance in the iteration numbered `iteration` of
+    /// the loops of this kernel call (docs/DESIGN.md, "Random numbers"): a draw read in a loop
+    /// takes a number of its own in each iteration. Only sequential bodies hold it.
+    Draw {
+        /// The temporary bound.
+        var: TempId,
+        /// The stream and distribution.
+        draw: crate::ir::Draw,
+        /// The running number of the iteration, counted over every loop of the call.
+        iteration: ExprId,
+    },
     /// `array[index] = value` in the kernel's local copy of `array`, the index truncated toward
     /// zero; an index out of range sets every element to NaN.
     SetElement {
@@ -243,6 +254,7 @@ impl Item {
             Item::LoopStart { from, to, .. } => vec![from, to],
             Item::GetElement { index, .. } => vec![index],
             Item::ExitUnless { cond } => vec![cond],
+            Item::Draw { iteration, .. } => vec![iteration],
             Item::VectorRead { index, .. } => index.into_iter().collect(),
             Item::SetElement { index, value, .. } => vec![index, value],
         }

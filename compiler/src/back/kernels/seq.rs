@@ -51,6 +51,10 @@ pub struct Seq {
     guard: Option<ExprId>,
     /// How deep in loops and branches the statements being run are.
     depth: usize,
+    /// The running number of the current loop iteration, counted over every iteration of every
+    /// loop that draws random numbers in this kernel call (the key of those draws); `None` before
+    /// the first such loop.
+    iteration: Option<ExprId>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -420,6 +424,22 @@ impl Seq {
             // A while loop counts without bound; its condition ends it.
             Head::While { .. } => (ex.ar.num(0.0), ex.ar.num(f64::INFINITY)),
         };
+        // A loop that reads random variables draws them anew in each iteration, keyed by a count
+        // of iterations that runs on over every such loop of the call.
+        let cond = match head {
+            Head::While { cond } => Some(cond),
+            Head::Count { .. } => None,
+        };
+        let randoms = random_vars(ex, body, cond);
+        let count = (!randoms.is_empty()).then(|| {
+            let slot = self.temp();
+            let start = self.iteration.unwrap_or_else(|| ex.ar.num(0.0));
+            self.items.push(Item::Set {
+                var: slot,
+                value: start,
+            });
+            slot
+        });
         let counter = self.temp();
         let mut slots = Vec::with_capacity(carried.len());
         for &v in &carried {
@@ -439,16 +459,36 @@ impl Seq {
                 let c = ex.ar.temp(counter);
                 inner.values.insert(var, c);
             }
-            Head::While { cond } => {
-                // The condition, from the values the previous iteration left; under a condition
-                // that fails, the loop runs no iteration.
-                let mut cond = ex.substitute(cond, &inner);
-                if let Some(g) = self.guard {
-                    let zero = ex.ar.num(0.0);
-                    cond = ex.ar.select(g, cond, zero);
-                }
-                self.items.push(Item::ExitUnless { cond });
+            Head::While { .. } => {}
+        }
+        if let Some(slot) = count {
+            let (current, one) = (ex.ar.temp(slot), ex.ar.num(1.0));
+            let next = ex.ar.binary(crate::ir::BinOp::Add, current, one);
+            self.items.push(Item::Set {
+                var: slot,
+                value: next,
+            });
+            self.iteration = Some(current);
+            for &(v, draw) in &randoms {
+                let t = self.temp();
+                self.items.push(Item::Draw {
+                    var: t,
+                    draw,
+                    iteration: current,
+                });
+                let x = ex.ar.temp(t);
+                inner.values.insert(v, x);
             }
+        }
+        if let Some(cond) = cond {
+            // The condition, from the values the previous iteration left (and this iteration's
+            // draws); under a condition that fails, the loop runs no iteration.
+            let mut cond = ex.substitute(cond, &inner);
+            if let Some(g) = self.guard {
+                let zero = ex.ar.num(0.0);
+                cond = ex.ar.select(g, cond, zero);
+            }
+            self.items.push(Item::ExitUnless { cond });
         }
         let guard = self.guard.take();
         self.depth += 1;
@@ -468,6 +508,14 @@ impl Seq {
             self.items.push(Item::Let { var: t, value });
             next.push((slot, t));
         }
+        // The count goes on from where the loops nested in this one left it.
+        if let (Some(slot), Some(value)) = (count, self.iteration)
+            && value != ex.ar.temp(slot)
+        {
+            let t = self.temp();
+            self.items.push(Item::Let { var: t, value });
+            next.push((slot, t));
+        }
         for (slot, t) in next {
             let value = ex.ar.temp(t);
             self.items.push(Item::Set { var: slot, value });
@@ -480,7 +528,32 @@ impl Seq {
             let x = ex.ar.temp(t);
             env.values.insert(v, x);
         }
+        if let Some(slot) = count {
+            let t = self.temp();
+            let value = ex.ar.temp(slot);
+            self.items.push(Item::Let { var: t, value });
+            self.iteration = Some(ex.ar.temp(t));
+        }
     }
+}
+
+/// The random variables `body` and a while loop's `cond` read (nested statements included), with
+/// their draws.
+fn random_vars(ex: &Exec, body: &[Stmt], cond: Option<ExprId>) -> Vec<(VarId, crate::ir::Draw)> {
+    let mut vars: BTreeSet<VarId> = cond
+        .map(|c| crate::sym::free_vars(&ex.ar, c))
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    for s in body {
+        s.for_each_expr(&mut |e| vars.extend(crate::sym::free_vars(&ex.ar, e)));
+    }
+    vars.into_iter()
+        .filter_map(|v| match ex.m.var(v).kind {
+            VarKind::Random(d) => Some((v, d)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// How a loop runs: a FROM loop's counter and bounds, or a while loop's condition.

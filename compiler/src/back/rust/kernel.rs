@@ -423,6 +423,15 @@ impl<'a> KernelPrinter<'a> {
                     }
                 }
                 Item::LoopEnd => TokenStream::new(),
+                Item::Draw {
+                    var,
+                    draw: d,
+                    iteration,
+                } => {
+                    let (id, iteration) = (name.temp(var), writer.value(iteration));
+                    let value = draw_in(d, quote!(j), quote!(ctx.random.at(#iteration)));
+                    quote!(let #id = #value;)
+                }
                 Item::ExitUnless { cond } => {
                     let cond = writer.condition(cond);
                     quote!(if !(#cond) { break; })
@@ -658,12 +667,17 @@ impl<'a> KernelPrinter<'a> {
 
 /// The random draw `d` of instance `j` in this kernel call.
 pub(super) fn draw(d: crate::ir::Draw, j: TokenStream) -> TokenStream {
+    draw_in(d, j, quote!(ctx.random))
+}
+
+/// The random draw `d` of instance `j` from the draws `random` (a `random::Draws`).
+fn draw_in(d: crate::ir::Draw, j: TokenStream, random: TokenStream) -> TokenStream {
     use crate::ir::Dist;
     let s = d.stream.0;
     match d.dist {
-        Dist::Uniform => quote!(ctx.random.uniform(#j, #s)),
-        Dist::Normal => quote!(ctx.random.normal(#j, #s)),
-        Dist::Exponential => quote!(ctx.random.exponential(#j, #s)),
-        Dist::WhiteNoise => quote!(ctx.random.white_noise(#j, #s, ctx.dt)),
+        Dist::Uniform => quote!(#random.uniform(#j, #s)),
+        Dist::Normal => quote!(#random.normal(#j, #s)),
+        Dist::Exponential => quote!(#random.exponential(#j, #s)),
+        Dist::WhiteNoise => quote!(#random.white_noise(#j, #s, ctx.dt)),
     }
 }

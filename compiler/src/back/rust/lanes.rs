@@ -242,6 +242,7 @@ impl KernelPrinter<'_> {
                 | Item::LoopStart { .. }
                 | Item::LoopEnd
                 | Item::ExitUnless { .. }
+                | Item::Draw { .. }
                 | Item::GetElement { .. }
                 | Item::VectorRead { .. }
                 | Item::SetElement { .. } => {
