@@ -247,7 +247,8 @@ impl<'m> Machine<'m> {
                 let time = self.eval(*time);
                 self.events.push(Event::NetMove { time });
             }
-            StmtKind::Watch { .. } => {}
+            // The interpreter runs one instance without connections.
+            StmtKind::Watch { .. } | StmtKind::ForNetcons { .. } => {}
             StmtKind::Reaction {
                 lhs,
                 rhs,

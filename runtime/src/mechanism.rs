@@ -429,7 +429,9 @@ pub enum BaPoint {
 /// - initialisation: `set_tangent_count(K)`, then `init_tangent` if K > 0, then `init` (the
 ///   tangent first, so that it sees what INITIAL reads even where INITIAL overwrites it);
 /// - then, once per connection: `net_init_tangent` (K > 0), then `net_init`;
-/// - each step: `net_receive_tangent` (K > 0) then `net_receive` for every due event; `currents`
+/// - each step: `net_receive_tangent` (K > 0) then `net_receive` for every due event (and, where
+///   it requested its FOR_NETCONS, `for_netcons_tangent` (K > 0) then `for_netcons` once per
+///   connection onto the instance); `currents`
 ///   then `currents_tangent` (K > 0), both with v_n, s_n; the voltage solve; then `states_tangent`
 ///   (K > 0) followed by `states` (skipped when K > 0 and `fused_states()`), both with v_{n+1};
 /// - the BEFORE and AFTER blocks of [`Mechanism::before_after`] at their points (BEFORE INITIAL
@@ -484,15 +486,31 @@ pub trait Mechanism: Send {
     /// through (which it may change) and the event's flag.
     fn net_receive(&mut self, _ctx: &mut Context, _instance: usize, _ev: &mut EventArgs) {}
 
-    /// The `INITIAL` block nested in `NET_RECEIVE`, for one connection to `instance`: sets the
-    /// values the connection keeps. Called at initialisation after `init`, once per connection.
     /// Evaluates the `WATCH` conditions of every instance: entry i of instance j's event
     /// requests in [`Context::emit`] (from `j * 3 * emit_slots`) becomes the value of condition
     /// i, positive where it holds. The runtime calls it at the start of each step, for
     /// mechanisms with armed conditions (docs/DESIGN.md, "Events").
     fn watch(&mut self, _ctx: &mut Context) {}
 
+    /// The `INITIAL` block nested in `NET_RECEIVE`, for one connection to `instance`: sets the
+    /// values the connection keeps. Called at initialisation after `init`, once per connection.
     fn net_init(&mut self, _ctx: &mut Context, _instance: usize, _ev: &mut EventArgs) {}
+
+    /// The body of `NET_RECEIVE`'s `FOR_NETCONS`, for one connection to `instance` (its values
+    /// in `ev`): called after a `net_receive` that requested it (an event request of kind 6),
+    /// once per connection onto the instance, in the order they were made.
+    fn for_netcons(&mut self, _ctx: &mut Context, _instance: usize, _ev: &mut EventArgs) {}
+
+    /// Derivative of `for_netcons`: sets `ev.dargs` from σ, the seeds and `ev.dargs` on entry.
+    /// Called before `for_netcons`.
+    fn for_netcons_tangent(
+        &mut self,
+        _ctx: &mut Context,
+        _tan: &mut Tangents,
+        _instance: usize,
+        _ev: &mut EventArgs,
+    ) {
+    }
 
     /// Derivative of `net_init`: sets `ev.dargs` from the seeds (and `ev.dargs` on entry, whose
     /// weight column the runtime seeds). Called before `net_init`.

@@ -115,6 +115,8 @@ impl Cell {
             } else if kind == 4.0 || kind == 5.0 {
                 self.arm_watch(m, j, a as usize, b, kind == 5.0, first_watch);
                 first_watch = false;
+            } else if kind == 6.0 {
+                self.for_netcons(m, j, t);
             }
         }
         Ok(())
@@ -187,6 +189,34 @@ impl Cell {
         self.events.netcons[nc.0].start[0] = weight;
         self.fields_dirty = true;
         Ok(())
+    }
+
+    /// `FOR_NETCONS` of instance `j` of mechanism `m` at `t`: its body (and tangent) once per
+    /// connection onto the instance, in the order the connections were made (NEURON's NetCon
+    /// list), with that connection's values.
+    fn for_netcons(&mut self, m: usize, j: usize, t: f64) {
+        let kk = self.params.len();
+        let n = self.cable.layout.len();
+        for c in 0..self.events.netcons.len() {
+            let nc = &self.events.netcons[c];
+            if nc.mech.0 != m || nc.instance != j {
+                continue;
+            }
+            let slot = &mut self.mechs[m];
+            let mut ctx = phase_context!(self, slot, t, m, Event);
+            let nc = &mut self.events.netcons[c];
+            let mut ev = EventArgs {
+                flag: 0.0,
+                args: &mut nc.args,
+                dargs: &mut nc.dargs,
+            };
+            if kk > 0 {
+                let mut tan = phase_tangents!(self, slot, kk, n);
+                slot.mech
+                    .for_netcons_tangent(&mut ctx, &mut tan, j, &mut ev);
+            }
+            slot.mech.for_netcons(&mut ctx, j, &mut ev);
+        }
     }
 
     /// Initialises every connection: its values from their start (the weight, then zeros), their

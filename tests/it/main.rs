@@ -11,6 +11,7 @@ mod events;
 
 mod fit_cli;
 mod fit_io;
+mod for_netcons;
 mod forward;
 mod generated_code;
 mod gradients;

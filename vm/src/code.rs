@@ -53,6 +53,8 @@ pub struct KernelSet<K> {
     pub net_receive: Option<K>,
     /// The INITIAL nested in NET_RECEIVE, for a mechanism that has one.
     pub net_init: Option<K>,
+    /// The body of NET_RECEIVE's FOR_NETCONS, for a mechanism that has one.
+    pub for_netcons: Option<K>,
     /// The WATCH conditions, for a mechanism that has any.
     pub watch: Option<K>,
     /// The BEFORE and AFTER blocks, each for one instance.
@@ -74,6 +76,8 @@ pub struct TangentSet<K> {
     pub net_receive: Option<K>,
     /// The tangent of the INITIAL nested in NET_RECEIVE.
     pub net_init: Option<K>,
+    /// The tangent of the body of NET_RECEIVE's FOR_NETCONS.
+    pub for_netcons: Option<K>,
     /// The tangents of the BEFORE and AFTER blocks, fused (each also runs its block).
     pub ba: Vec<(BaPoint, K)>,
 }
@@ -88,12 +92,14 @@ impl<K> KernelSet<K> {
             ("states", false, Some(&self.states)),
             ("net_receive", false, self.net_receive.as_ref()),
             ("net_init", false, self.net_init.as_ref()),
+            ("for_netcons", false, self.for_netcons.as_ref()),
             ("watch", false, self.watch.as_ref()),
             ("init_tangent", true, t.init.as_ref()),
             ("currents_tangent", true, Some(&t.currents)),
             ("states_tangent", true, Some(&t.states)),
             ("net_receive_tangent", true, t.net_receive.as_ref()),
             ("net_init_tangent", true, t.net_init.as_ref()),
+            ("for_netcons_tangent", true, t.for_netcons.as_ref()),
         ]
         .into_iter()
         .filter_map(|(name, tangent, k)| k.map(|k| (name, tangent, k)))
@@ -110,12 +116,14 @@ impl<K> KernelSet<K> {
             Some(&mut self.states),
             self.net_receive.as_mut(),
             self.net_init.as_mut(),
+            self.for_netcons.as_mut(),
             self.watch.as_mut(),
             t.init.as_mut(),
             Some(&mut t.currents),
             Some(&mut t.states),
             t.net_receive.as_mut(),
             t.net_init.as_mut(),
+            t.for_netcons.as_mut(),
         ]
         .into_iter()
         .flatten()
@@ -144,6 +152,11 @@ impl<K> KernelSet<K> {
             .as_ref()
             .map(|k| f("net_init", false, k))
             .transpose()?;
+        let for_netcons = self
+            .for_netcons
+            .as_ref()
+            .map(|k| f("for_netcons", false, k))
+            .transpose()?;
         let watch = self
             .watch
             .as_ref()
@@ -168,6 +181,11 @@ impl<K> KernelSet<K> {
                 .as_ref()
                 .map(|k| f("net_init_tangent", true, k))
                 .transpose()?,
+            for_netcons: t
+                .for_netcons
+                .as_ref()
+                .map(|k| f("for_netcons_tangent", true, k))
+                .transpose()?,
             ba: Vec::new(),
         };
         let ba = self
@@ -189,6 +207,7 @@ impl<K> KernelSet<K> {
             states,
             net_receive,
             net_init,
+            for_netcons,
             watch,
             ba,
             tangent,
@@ -226,6 +245,7 @@ impl Code {
             states: program(&t.states),
             net_receive: t.net_receive.as_ref().map(program),
             net_init: t.net_init.as_ref().map(program),
+            for_netcons: t.for_netcons.as_ref().map(program),
             ba: t.ba.iter().map(|(p, b)| (*p, program(b))).collect(),
         };
         let mut code = Code {
@@ -252,6 +272,7 @@ impl Code {
                 states: program(&kernels.states),
                 net_receive: kernels.net_receive.as_ref().map(program),
                 net_init: kernels.net_init.as_ref().map(program),
+                for_netcons: kernels.for_netcons.as_ref().map(program),
                 watch: kernels.watch.as_ref().map(program),
                 ba: kernels.ba.iter().map(|(p, b)| (*p, program(b))).collect(),
                 tangent,

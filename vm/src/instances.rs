@@ -226,6 +226,28 @@ impl<B: Backend> Mechanism for Instances<B> {
         self.run(|k| k.watch.as_ref(), ctx, None, None, Event::default());
     }
 
+    fn for_netcons(&mut self, ctx: &mut Context, instance: usize, ev: &mut EventArgs) {
+        let event = reborrow(ev);
+        self.run(|k| k.for_netcons.as_ref(), ctx, None, Some(instance), event);
+    }
+
+    fn for_netcons_tangent(
+        &mut self,
+        ctx: &mut Context,
+        tan: &mut Tangents,
+        instance: usize,
+        ev: &mut EventArgs,
+    ) {
+        let event = reborrow(ev);
+        self.run(
+            |k| k.tangent.for_netcons.as_ref(),
+            ctx,
+            Some(tan),
+            Some(instance),
+            event,
+        );
+    }
+
     fn net_init_tangent(
         &mut self,
         ctx: &mut Context,

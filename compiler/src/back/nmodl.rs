@@ -189,10 +189,9 @@ impl<'a> Printer<'a> {
             .collect();
         rest.sort_by(|a, b| m.block(*a).name.cmp(&m.block(*b).name));
         for id in top.iter().copied().chain(rest) {
-            if m.net_receive
-                .as_ref()
-                .is_some_and(|nr| nr.body == id || nr.initial == Some(id))
-            {
+            if m.net_receive.as_ref().is_some_and(|nr| {
+                nr.body == id || nr.initial == Some(id) || nr.for_netcons == Some(id)
+            }) {
                 continue;
             }
             self.out.push('\n');
@@ -530,6 +529,18 @@ impl<'a> Printer<'a> {
                 indent,
                 &format!("net_send({}, {})", self.expr(*delay), self.expr(*flag)),
             ),
+            StmtKind::ForNetcons { block } => {
+                // The body's arguments are NET_RECEIVE's, by position.
+                let Some(nr) = &m.net_receive else {
+                    return;
+                };
+                let args = self.names_with(&nr.args, false);
+                self.line(indent, &format!("FOR_NETCONS({args}) {{"));
+                let mut outer = nr.args.clone();
+                outer.push(nr.flag);
+                self.block_body(m.block(*block), indent + 1, &outer);
+                self.line(indent, "}");
+            }
             StmtKind::NetEvent { time } => {
                 self.line(indent, &format!("net_event({})", self.expr(*time)))
             }

@@ -68,6 +68,8 @@ pub struct TangentMaps {
     pub net_receive: Option<BlockId>,
     /// The derivative of the INITIAL nested in NET_RECEIVE, likewise.
     pub net_init: Option<BlockId>,
+    /// The derivative of the body of NET_RECEIVE's FOR_NETCONS, likewise, for one connection.
+    pub for_netcons: Option<BlockId>,
     /// The derivative of each BEFORE or AFTER block, for one instance: it also runs the block
     /// (a back end runs it in place of the primal block), assigning the tangents of the states,
     /// carried ASSIGNED variables and POINTERs the block sets.

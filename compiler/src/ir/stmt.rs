@@ -317,6 +317,12 @@ pub enum StmtKind {
         /// How.
         method: SolveMethod,
     },
+    /// `FOR_NETCONS(args) { ... }` in NET_RECEIVE: runs [`NetReceive::for_netcons`] over the
+    /// connections onto the instance, after the block.
+    ForNetcons {
+        /// The body, a block of its own whose arguments are NET_RECEIVE's.
+        block: BlockId,
+    },
     /// `net_send(delay, flag)`: a self-event after `delay` ms.
     NetSend {
         /// The delay (ms).
@@ -353,6 +359,10 @@ pub struct NetReceive {
     pub flag: VarId,
     /// The nested INITIAL block, run once per connection at initialisation, if any.
     pub initial: Option<BlockId>,
+    /// The body of its `FOR_NETCONS` statement, if any: run once per connection onto the
+    /// instance (in the order they were made) with that connection's values as the arguments,
+    /// after the body that requested it (docs/DESIGN.md, "Events").
+    pub for_netcons: Option<BlockId>,
     /// The body.
     pub body: BlockId,
     /// Where it was written.
@@ -410,7 +420,7 @@ impl Stmt {
                 f(*index);
                 f(*value);
             }
-            StmtKind::Solve { .. } => {}
+            StmtKind::Solve { .. } | StmtKind::ForNetcons { .. } => {}
             StmtKind::NetSend { delay, flag } => {
                 f(*delay);
                 f(*flag);
@@ -474,7 +484,7 @@ impl Stmt {
                 one(index);
                 one(value);
             }
-            StmtKind::Solve { .. } => {}
+            StmtKind::Solve { .. } | StmtKind::ForNetcons { .. } => {}
             StmtKind::NetSend { delay, flag } => {
                 one(delay);
                 one(flag);

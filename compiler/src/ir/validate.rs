@@ -231,6 +231,19 @@ fn check_stmts(m: &Module, kind: BlockKind, stmts: &[Stmt], diags: &mut Diagnost
             | StmtKind::NetEvent { .. }
             | StmtKind::NetMove { .. }
             | StmtKind::Watch { .. } => {}
+            // In NET_RECEIVE, or in its tangent, which keeps the statement.
+            StmtKind::ForNetcons { block } => {
+                let ok = m
+                    .net_receive
+                    .as_ref()
+                    .is_some_and(|nr| nr.for_netcons == Some(*block));
+                if !ok {
+                    diags.push(Diagnostic::error(
+                        s.span,
+                        "internal: FOR_NETCONS naming a block that is not NET_RECEIVE's loop body",
+                    ));
+                }
+            }
         }
     }
 }

@@ -12,6 +12,7 @@ mod before_after;
 mod decls;
 mod elements;
 mod exprs;
+mod for_netcons;
 mod longitudinal;
 mod own_currents;
 mod post_event;
@@ -103,6 +104,12 @@ struct Lowerer<'a> {
     random_fallbacks: Vec<Span>,
     /// The species of LONGITUDINAL_DIFFUSION statements, until every block is lowered.
     longitudinal_pending: Vec<longitudinal::Pending>,
+    /// NET_RECEIVE's arguments, while its body is lowered (FOR_NETCONS binds them).
+    net_args: Vec<VarId>,
+    /// The body of NET_RECEIVE's FOR_NETCONS, once lowered.
+    for_netcons_block: Option<BlockId>,
+    /// Whether a FOR_NETCONS body is being lowered.
+    in_for_netcons: bool,
 }
 
 impl<'a> Lowerer<'a> {
@@ -127,6 +134,9 @@ impl<'a> Lowerer<'a> {
             loops: 0,
             random_fallbacks: Vec::new(),
             longitudinal_pending: Vec::new(),
+            net_args: Vec::new(),
+            for_netcons_block: None,
+            in_for_netcons: false,
         }
     }
 

@@ -124,6 +124,7 @@ impl Lowerer<'_> {
             args: vec![weight],
             flag,
             initial: None,
+            for_netcons: None,
             body,
             span,
         };

@@ -173,6 +173,7 @@ impl<'a> Lowerer<'a> {
                 _ => rest.push(s.clone()),
             }
         }
+        self.net_args = args.clone();
         let body = self.block(
             "NET_RECEIVE",
             BlockKind::NetReceive,
@@ -180,10 +181,15 @@ impl<'a> Lowerer<'a> {
             body.span,
             &bound,
         );
+        let for_netcons = self.for_netcons_block;
+        if let Some(each) = for_netcons {
+            self.check_after_for_netcons(body, each);
+        }
         self.m.net_receive = Some(NetReceive {
             args,
             flag,
             initial,
+            for_netcons,
             body,
             span,
         });
@@ -462,11 +468,7 @@ impl<'a> Lowerer<'a> {
                     Self::push(out, StmtKind::Watch { cond, flag }, w.span);
                 }
             }
-            S::ForNetcons { .. } => self.unsupported(
-                span,
-                "FOR_NETCONS",
-                "loops over a cell's incoming connections are not supported.",
-            ),
+            S::ForNetcons { params, body } => self.for_netcons(params, body, span, out),
             S::Verbatim(text) => self.verbatim_stmt(text, span, out),
             S::MutexLock | S::MutexUnlock => {}
             S::Protect(inner) => self.stmt(inner, out),

@@ -339,6 +339,7 @@ impl Collect {
                     self.residuals.push(residual);
                 }
                 StmtKind::Solve { .. }
+                | StmtKind::ForNetcons { .. }
                 | StmtKind::NetSend { .. }
                 | StmtKind::NetEvent { .. }
                 | StmtKind::NetMove { .. }

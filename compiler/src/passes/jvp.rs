@@ -326,6 +326,7 @@ impl Jvp<'_> {
                 | StmtKind::NetSend { .. }
                 | StmtKind::NetEvent { .. }
                 | StmtKind::NetMove { .. }
+                | StmtKind::ForNetcons { .. }
                 | StmtKind::Watch { .. } => out.push(Stmt { kind: s.kind, span }),
                 StmtKind::Ode { .. }
                 | StmtKind::Reaction { .. }

@@ -34,6 +34,7 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
         state: None,
         net_receive: None,
         net_init: None,
+        for_netcons: None,
         ba: vec![],
         carried: vec![],
     };
@@ -236,6 +237,19 @@ pub fn run(m: &mut Module) -> Result<(), Diagnostics> {
             maps.net_init = Some(finish(
                 m,
                 "NET_RECEIVE_INITIAL_tangent",
+                body,
+                &t,
+                &outs,
+                &tangent_of,
+            ));
+        }
+        if let Some(each) = nr.for_netcons {
+            let body = m.block(each).body.clone();
+            let mut t = seed(m, true);
+            let body = jvp(m, body, &mut t, "d_")?;
+            maps.for_netcons = Some(finish(
+                m,
+                "FOR_NETCONS_tangent",
                 body,
                 &t,
                 &outs,

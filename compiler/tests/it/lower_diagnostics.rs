@@ -189,3 +189,44 @@ fn procedure_assigning_v_works_on_a_copy() {
     assert!(printed.contains("v_1 = v\n"), "{printed}");
     assert!(printed.contains("x = v_1\n"), "{printed}");
 }
+
+/// FOR_NETCONS is lowered in NET_RECEIVE only, with as many arguments as NET_RECEIVE (as NEURON
+/// requires), once; a NET_RECEIVE that uses after the statement what the loop's body writes is
+/// rejected by name (the runtime runs the body after the whole block).
+#[test]
+fn for_netcons_misused_is_rejected_by_name() {
+    let module = |receive: &str| {
+        format!(
+            "NEURON {{ POINT_PROCESS fn RANGE x }}\nASSIGNED {{ x }}\nINITIAL {{ x = 0 }}\nNET_RECEIVE (w, a) {{\n{receive}}}\n"
+        )
+    };
+    let cases = [
+        (
+            "    FOR_NETCONS (w1) {\n        x = w1\n    }\n",
+            "FOR_NETCONS has 1 arguments and NET_RECEIVE 2",
+        ),
+        (
+            "    FOR_NETCONS (w1, a1) {\n        a1 = 1\n    }\n    FOR_NETCONS (w2, a2) {\n        a2 = 2\n    }\n",
+            "unsupported construct: a second FOR_NETCONS",
+        ),
+        (
+            "    FOR_NETCONS (w1, a1) {\n        x = x + w1\n    }\n    a = x\n",
+            "unsupported construct: NET_RECEIVE using after FOR_NETCONS what its body uses",
+        ),
+        (
+            "    INITIAL {\n        FOR_NETCONS (w1, a1) {\n            a1 = 0\n        }\n    }\n",
+            "FOR_NETCONS belongs in NET_RECEIVE",
+        ),
+        ("    FOR_NETCONS (w1, a1) {\n        a1 = w\n    }\n", "`w`"),
+    ];
+    for (receive, want) in cases {
+        let text = diagnostics("fn.mod", &module(receive));
+        assert!(text.contains(want), "{receive}:\n{text}");
+    }
+    // Statements before the loop, and after it on other variables, are accepted.
+    let fine = module(
+        "    x = w\n    FOR_NETCONS (w1, a1) {\n        a1 = a1 + x\n    }\n    net_send(1, 2)\n",
+    );
+    let front = load_source("fn.mod", &fine);
+    assert!(front.module.is_some(), "{}", front.render());
+}

@@ -202,6 +202,7 @@ fn code(cases: &[Case]) -> Code {
             states: Program::default(),
             net_receive: None,
             net_init: None,
+            for_netcons: None,
             watch: None,
             ba: Vec::new(),
             tangent: TangentSet {
@@ -210,6 +211,7 @@ fn code(cases: &[Case]) -> Code {
                 states: Program::default(),
                 net_receive: None,
                 net_init: None,
+                for_netcons: None,
                 ba: Vec::new(),
             },
         },

@@ -297,6 +297,7 @@ pub fn statement_name(k: &StmtKind) -> &'static str {
         StmtKind::VectorRead { .. } => "a read of the instance's vector (VecStim)",
         StmtKind::Solve { .. } => "SOLVE",
         StmtKind::NetSend { .. } => "net_send",
+        StmtKind::ForNetcons { .. } => "FOR_NETCONS",
         StmtKind::NetEvent { .. } => "net_event",
         StmtKind::NetMove { .. } => "net_move",
         StmtKind::Watch { .. } => "WATCH",

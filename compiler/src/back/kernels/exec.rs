@@ -46,6 +46,9 @@ pub enum EmitKind {
     Move = 2,
     /// `net_event(te)`: the instance spikes at `te`, through its outgoing connections.
     Event = 3,
+    /// `FOR_NETCONS`: runs the body over the connections onto the instance after the block. Its
+    /// code is 6.
+    ForNetcons = 6,
     /// `WATCH (cond) flag`: arms condition i of the instance with `flag`. Its code is 4 where the
     /// condition is false when armed and 5 where it is already true (NEURON's WatchCondition
     /// starts from the condition's value at activation and fires on a false-to-true change).
@@ -60,6 +63,7 @@ impl EmitKind {
             EmitKind::Move => "net_move",
             EmitKind::Event => "net_event",
             EmitKind::Watch => "WATCH",
+            EmitKind::ForNetcons => "FOR_NETCONS",
         }
     }
 }
@@ -205,6 +209,10 @@ impl<'m> Exec<'m> {
                 let a = self.substitute(*time, env);
                 let b = self.ar.num(0.0);
                 self.emit(s, EmitKind::Move, a, b);
+            }
+            StmtKind::ForNetcons { .. } => {
+                let zero = self.ar.num(0.0);
+                self.emit(s, EmitKind::ForNetcons, zero, zero);
             }
             StmtKind::NetEvent { time } => {
                 let a = self.substitute(*time, env);

@@ -344,6 +344,8 @@ pub struct TangentKernels {
     pub net_receive: Option<Body>,
     /// The derivative of the INITIAL nested in NET_RECEIVE, for one connection.
     pub net_init: Option<Body>,
+    /// The derivative of the body of NET_RECEIVE's FOR_NETCONS, for one connection.
+    pub for_netcons: Option<Body>,
     /// The tangent of each BEFORE or AFTER block, for one instance, in the order of the
     /// module's blocks; each also runs its block (the primal one is then skipped).
     pub ba: Vec<(BaPoint, Body)>,
@@ -374,6 +376,8 @@ pub struct Kernels {
     pub net_receive: Option<Body>,
     /// The INITIAL nested in NET_RECEIVE, for one connection; `None` without it.
     pub net_init: Option<Body>,
+    /// The body of NET_RECEIVE's FOR_NETCONS, for one connection; `None` without it.
+    pub for_netcons: Option<Body>,
     /// The WATCH conditions of every instance, evaluated after each step into the event
     /// requests; `None` without WATCH.
     pub watch: Option<Body>,
@@ -414,6 +418,7 @@ pub fn plan(passed: &Passed, parameters: Option<&[String]>) -> Result<Kernels, D
     let net_receive = primal::net_receive(&kw, &mut ex);
     let receive_emits = ex.emitted;
     let net_init = primal::net_init(&kw, &mut ex);
+    let for_netcons = primal::for_netcons(&kw, &mut ex);
     let watch = primal::watch(&kw, &mut ex);
     let ba = primal::ba(&kw, &mut ex);
     let mut info = info;
@@ -432,6 +437,7 @@ pub fn plan(passed: &Passed, parameters: Option<&[String]>) -> Result<Kernels, D
             states: tw.states(&mut ex),
             net_receive: tw.net_receive(&mut ex),
             net_init: tw.net_init(&mut ex),
+            for_netcons: tw.for_netcons(&mut ex),
             ba: tw.ba(&mut ex),
             fused: {
                 // Tangent kernels request no events: the primal kernels do.
@@ -455,6 +461,7 @@ pub fn plan(passed: &Passed, parameters: Option<&[String]>) -> Result<Kernels, D
         states,
         net_receive,
         net_init,
+        for_netcons,
         watch,
         ba,
         tangent,

@@ -355,6 +355,16 @@ pub fn net_init(kw: &KernelWriter, ex: &mut Exec) -> Option<Body> {
     Some(event_body(kw, ex, seq, &env))
 }
 
+/// The body of NET_RECEIVE's FOR_NETCONS, for one connection; `None` without it.
+pub fn for_netcons(kw: &KernelWriter, ex: &mut Exec) -> Option<Body> {
+    let m = kw.m;
+    let block = m.net_receive.as_ref()?.for_netcons?;
+    let mut env = Env::default();
+    let seq = ex.run_block(&m.block(block).body, &mut env, Solves::Inline);
+    no_emits(ex, "FOR_NETCONS");
+    Some(event_body(kw, ex, seq, &env))
+}
+
 /// The body of a block run with a connection's values: the fields it changes and the
 /// arguments it assigns, stored back to the connection.
 fn event_body(kw: &KernelWriter, ex: &mut Exec, seq: Option<Seq>, env: &Env) -> Body {

@@ -353,6 +353,12 @@ impl<'a> TangentWriter<'a> {
         Some(self.event_body(ex, block))
     }
 
+    /// `for_netcons_tangent` for one connection, if NET_RECEIVE has a FOR_NETCONS.
+    pub fn for_netcons(&self, ex: &mut Exec) -> Option<Body> {
+        let block = self.maps.for_netcons?;
+        Some(self.event_body(ex, block))
+    }
+
     /// The tangent of a block run for one event (or connection): σ, the carried tangents and
     /// the tangents of the connection's values it changes.
     fn event_body(&self, ex: &mut Exec, block: BlockId) -> Body {

@@ -120,6 +120,10 @@ pub fn generate(
         .net_init
         .as_ref()
         .map(|body| event_fn("net_init", kp.net_receive(body)));
+    let for_netcons = ks
+        .for_netcons
+        .as_ref()
+        .map(|body| event_fn("for_netcons", kp.net_receive(body)));
     let tangents = {
         let tk = &ks.tangent;
         let init = match &tk.init {
@@ -158,6 +162,10 @@ pub fn generate(
             .net_init
             .as_ref()
             .map(|body| event_tangent_fn("net_init_tangent", body));
+        let fnc = tk
+            .for_netcons
+            .as_ref()
+            .map(|body| event_tangent_fn("for_netcons_tangent", body));
         let fused = tk.fused;
         let longitudinal = longitudinal_fn(&ks.info.longitudinal);
         quote! {
@@ -169,6 +177,7 @@ pub fn generate(
             }
             #nr
             #ni
+            #fnc
             #longitudinal
         }
     };
@@ -259,6 +268,7 @@ pub fn generate(
             #states
             #net_receive
             #net_init
+            #for_netcons
             #watch
             #tangents
             #before_after
