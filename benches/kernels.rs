@@ -114,6 +114,7 @@ impl Arrays {
             random: Default::default(),
             emit: &mut [],
             vectors: &[],
+            tables: &[],
         };
         let mut tan = Tangents {
             k: K,

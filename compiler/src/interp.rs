@@ -209,6 +209,11 @@ impl<'m> Machine<'m> {
                 let e = self.element(*array, *index)?;
                 self.values[var.index()] = self.values[e.index()];
             }
+            StmtKind::TableRead { .. } => {
+                return Err(InterpError::Unsupported(
+                    "a FUNCTION_TABLE (its values come from the model description)".into(),
+                ));
+            }
             StmtKind::VectorRead { var, index } => {
                 self.values[var.index()] = match index {
                     None => self.vector.len() as f64,

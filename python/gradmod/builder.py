@@ -154,6 +154,33 @@ class Cell:
             "vector", {"point_process": point_process, "values": [float(x) for x in values]}
         )
 
+    def function_table(
+        self,
+        mechanism: str,
+        name: str,
+        value: Optional[float] = None,
+        x: Optional[Iterable[float]] = None,
+        y: Optional[Iterable[float]] = None,
+        xmin: Optional[float] = None,
+        xmax: Optional[float] = None,
+    ) -> "Cell":
+        """Gives the FUNCTION_TABLE ``name`` of ``mechanism`` its values, as NEURON's hoc
+        ``table_name_mech(...)`` does: a constant ``value``, values ``y`` at increasing abscissae
+        ``x``, or values ``y`` at abscissae equally spaced from ``xmin`` to ``xmax``."""
+        floats = lambda v: None if v is None else [float(e) for e in v]  # noqa: E731
+        return self._append(
+            "function_table",
+            {
+                "mechanism": mechanism,
+                "name": name,
+                "value": value,
+                "x": floats(x),
+                "y": floats(y),
+                "xmin": xmin,
+                "xmax": xmax,
+            },
+        )
+
     def iclamp(
         self, at: str, delay: float, dur: float, amp: float, name: Optional[str] = None
     ) -> "Cell":

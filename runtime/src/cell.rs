@@ -80,6 +80,9 @@ pub(crate) struct MechSlot {
     pub movable: Vec<Option<u64>>,
     /// Per instance, its vector, for a mechanism that reads one ([`Cell::set_vector`]).
     pub vectors: Vec<Option<Vec<f64>>>,
+    /// The values of the mechanism's FUNCTION_TABLEs, one per name of
+    /// [`crate::mechanism::MechanismInfo::function_tables`].
+    pub tables: Vec<Option<crate::function_table::FunctionTable>>,
 }
 
 /// A neuron: morphology, discretisation, mechanisms, stimuli, state and tangents.
@@ -318,6 +321,7 @@ impl Cell {
             emit,
             movable: vec![None; nodes.len()],
             vectors: Vec::new(),
+            tables: vec![None; info.function_tables.len()],
         });
         self.order = run_order(&self.mechs);
         Ok(MechId(self.mechs.len() - 1))
@@ -338,6 +342,11 @@ impl Cell {
     /// A placed mechanism (for probes: fields, state tangents, nodes).
     pub fn mechanism(&self, id: MechId) -> &dyn Mechanism {
         self.mechs[id.0].mech.as_ref()
+    }
+
+    /// The number of mechanisms inserted or placed (their ids are 0 up to it).
+    pub fn mechanism_count(&self) -> usize {
+        self.mechs.len()
     }
 
     /// Index of a field of a mechanism.

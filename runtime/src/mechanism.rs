@@ -174,6 +174,10 @@ pub struct MechanismInfo {
     /// Whether a kernel reads the instance's vector ([`Context::vector_element`]): every
     /// instance needs one ([`crate::cell::Cell::set_vector`]) before the run starts.
     pub vector: bool,
+    /// The names of the mechanism's FUNCTION_TABLEs, whose values the model gives
+    /// ([`crate::cell::Cell::set_function_table`]) before the run starts; kernels read table k
+    /// through [`Context::function_table`].
+    pub function_tables: &'static [&'static str],
 }
 
 impl MechanismInfo {
@@ -325,6 +329,8 @@ pub struct Context<'a> {
     /// Per instance, its vector ([`MechanismInfo::vector`]); empty for mechanisms that read
     /// none. Read through [`Context::vector_element`] and [`Context::vector_size`].
     pub vectors: &'a [Option<Vec<f64>>],
+    /// The mechanism's FUNCTION_TABLEs, in the order of [`MechanismInfo::function_tables`].
+    pub tables: &'a [Option<crate::function_table::FunctionTable>],
 }
 
 impl Context<'_> {
@@ -337,6 +343,11 @@ impl Context<'_> {
     /// The number of elements of instance `j`'s vector (NaN where it has none).
     pub fn vector_size(&self, j: usize) -> f64 {
         vector_size(self.vectors, j)
+    }
+
+    /// FUNCTION_TABLE `k` of the mechanism at `x`, or its slope where `slope`.
+    pub fn function_table(&self, k: usize, x: f64, slope: bool) -> f64 {
+        crate::function_table::table_read(self.tables, k, x, slope)
     }
 }
 

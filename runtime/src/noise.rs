@@ -82,6 +82,7 @@ impl OuSource {
                 voltage_process: false,
                 post_event: false,
                 vector: false,
+                function_tables: &[],
             },
         }
     }

@@ -28,6 +28,7 @@ macro_rules! phase_context {
             ion_slots: &$slot.ion_slots,
             emit: &mut $slot.emit,
             vectors: &$slot.vectors,
+            tables: &$slot.tables,
             random: crate::random::Draws::new(
                 $cell.settings.seed,
                 $m,

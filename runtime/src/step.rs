@@ -14,6 +14,7 @@ impl Cell {
     pub fn init(&mut self) -> Result<()> {
         self.check_parameters()?;
         self.check_vectors()?;
+        self.check_function_tables()?;
         let n = self.cable.layout.len();
         let kk = self.params.len();
         self.update_axial();

@@ -166,6 +166,7 @@ pub(crate) fn build_cell(
     paint_mechanisms(model, &mut cell, &regions, library)?;
     let (labels, netcons, links) = place_point_processes(model, &mut cell, library)?;
     super::vectors::give_vectors(model, &mut cell, &labels)?;
+    super::function_tables::give_tables(model, &mut cell)?;
     for (i, ion) in f.ions.iter().enumerate() {
         if let Some(d) = ion.diffusivity {
             cell.set_diffusivity(ion.name.get_ref(), d.0).map_err(|e| {

@@ -9,6 +9,7 @@
 pub mod build;
 mod built;
 mod cell;
+mod function_tables;
 pub mod limits;
 mod mod_files;
 mod morphology;

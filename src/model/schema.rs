@@ -105,6 +105,9 @@ pub struct ModelFile {
     /// `[[vector]]`: the vectors of point processes that read one (VecStim's spike times).
     #[serde(default, rename = "vector")]
     pub vectors: Vec<Vector>,
+    /// `[[function_table]]`: the values of mechanisms' FUNCTION_TABLEs.
+    #[serde(default, rename = "function_table")]
+    pub function_tables: Vec<FunctionTableValues>,
     /// `[homeostasis]`: online control, run by `gradmod run` (src/homeostasis.rs).
     pub homeostasis: Option<crate::homeostasis::Homeostasis>,
     /// `[[noise]]`: Ornstein–Uhlenbeck current sources, run by `gradmod run`.
@@ -473,4 +476,26 @@ pub struct Vector {
     /// The values, in order (for VecStim, spike times in ms).
     #[serde(default)]
     pub values: Vec<Num>,
+}
+
+/// `[[function_table]]`: the values of a FUNCTION_TABLE of a mechanism, for every instance, as
+/// NEURON's hoc gives them: `value` (`table_f(value)`), `x` and `y` (`table_f(y, x)`), or
+/// `xmin`, `xmax` and `y` (`table_f(&y[0], n, xmin, xmax)`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionTableValues {
+    /// The mechanism, as `[[mechanism]] name` or `[[point_process]] name`.
+    pub mechanism: Spanned<String>,
+    /// The FUNCTION_TABLE's name.
+    pub name: Spanned<String>,
+    /// A constant value.
+    pub value: Option<Num>,
+    /// The abscissae, increasing.
+    pub x: Option<Vec<Num>>,
+    /// The values at the abscissae.
+    pub y: Option<Vec<Num>>,
+    /// The first of equally spaced abscissae.
+    pub xmin: Option<Num>,
+    /// The last of equally spaced abscissae.
+    pub xmax: Option<Num>,
 }

@@ -51,6 +51,7 @@ static INFO: MechanismInfo = MechanismInfo {
     voltage_process: false,
     post_event: false,
     vector: false,
+    function_tables: &[],
 };
 
 const GNABAR: usize = 0;

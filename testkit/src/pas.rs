@@ -20,6 +20,7 @@ static INFO: MechanismInfo = MechanismInfo {
     voltage_process: false,
     post_event: false,
     vector: false,
+    function_tables: &[],
 };
 
 const G: usize = 0;

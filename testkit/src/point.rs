@@ -21,6 +21,7 @@ static SHUNT: MechanismInfo = MechanismInfo {
     voltage_process: false,
     post_event: false,
     vector: false,
+    function_tables: &[],
 };
 
 static EXPSYN_FIELDS: [FieldInfo; 4] = [
@@ -41,6 +42,7 @@ static EXPSYN: MechanismInfo = MechanismInfo {
     voltage_process: false,
     post_event: false,
     vector: false,
+    function_tables: &[],
 };
 
 /// A point conductance i = g (v − e) in nA (g in µS), without states.

@@ -13,6 +13,7 @@ mod fit_cli;
 mod fit_io;
 mod for_netcons;
 mod forward;
+mod function_table;
 mod generated_code;
 mod gradients;
 mod gradients_catalogue;

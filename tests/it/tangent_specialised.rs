@@ -146,6 +146,7 @@ fn call(
         random: Draws::new(1, 0, 3, phase, 1.0),
         emit: &mut a.emit,
         vectors: &[],
+        tables: &[],
     };
     let mut tan = Tangents {
         k: K,

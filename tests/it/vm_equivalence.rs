@@ -68,6 +68,15 @@ pub fn protocol(mech: Box<dyn Mechanism>, celsius: f64) -> Result<Vec<Vec<f64>>,
                 .map_err(|e| e.to_string())?;
         }
     }
+    // A FUNCTION_TABLE gets values that rise with its argument from -100 to 20 (mV).
+    for name in info.function_tables {
+        let table = gradmod_runtime::function_table::FunctionTable::Points {
+            x: vec![-100.0, -60.0, -20.0, 20.0],
+            y: vec![0.5, 1.0, 2.0, 2.5],
+        };
+        cell.set_function_table(id, name, table)
+            .map_err(|e| e.to_string())?;
+    }
     // hnn-core's dipoles divide by their axial resistance ri, 0 by default, as in NEURON
     // (tests/it/before_after.rs runs them as hnn-core sets them up).
     if matches!(name, "dipole" | "Dipole") {

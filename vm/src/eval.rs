@@ -331,6 +331,15 @@ impl Exec<'_, '_, '_, '_> {
                     f64::NAN
                 };
             }
+            Op::TableRead {
+                dst,
+                table,
+                arg,
+                slope,
+            } => {
+                let x = self.regs[arg as usize][0];
+                self.regs[dst as usize][0] = self.ctx.function_table(table as usize, x, slope);
+            }
             Op::DrawAt {
                 dst,
                 draw,
@@ -429,6 +438,7 @@ impl Exec<'_, '_, '_, '_> {
             | Op::GetElement { .. }
             | Op::VectorRead { .. }
             | Op::DrawAt { .. }
+            | Op::TableRead { .. }
             | Op::SetElement { .. }
             | Op::LoopStart { .. }
             | Op::LoopEnd { .. }

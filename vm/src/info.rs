@@ -114,6 +114,13 @@ fn convert(info: &Info) -> MechanismInfo {
         voltage_process: info.voltage_process,
         post_event: info.post_event,
         vector: info.vector,
+        function_tables: Box::leak(
+            info.function_tables
+                .iter()
+                .map(|n| leak_str(n))
+                .collect::<Vec<&'static str>>()
+                .into_boxed_slice(),
+        ),
         net_args: Box::leak(
             info.net_args
                 .iter()

@@ -161,6 +161,17 @@ pub enum Op {
         /// The iteration's number.
         iteration: Reg,
     },
+    /// `dst = ` FUNCTION_TABLE `table` of the mechanism at `arg` (its slope where `slope`).
+    TableRead {
+        /// The destination.
+        dst: Reg,
+        /// The table's index in the mechanism.
+        table: u32,
+        /// The argument.
+        arg: Reg,
+        /// Whether this reads the slope.
+        slope: bool,
+    },
     /// `regs[base + trunc(index)] = src`; every element NaN for an index out of range.
     SetElement {
         /// The array's first register.
@@ -189,6 +200,7 @@ impl Op {
             Op::GetElement { index, .. } => [Some(index), None, None],
             Op::VectorRead { index, .. } => [index, None, None],
             Op::DrawAt { iteration, .. } => [Some(iteration), None, None],
+            Op::TableRead { arg, .. } => [Some(arg), None, None],
             Op::SetElement { index, src, .. } => [Some(index), Some(src), None],
         };
         r.into_iter().flatten()
@@ -206,6 +218,7 @@ impl Op {
             | Op::Copy { dst, .. }
             | Op::GetElement { dst, .. }
             | Op::DrawAt { dst, .. }
+            | Op::TableRead { dst, .. }
             | Op::VectorRead { dst, .. } => Some(dst),
             Op::LoopStart { counter, .. } => Some(counter),
             Op::Store { .. }
@@ -227,6 +240,7 @@ impl Op {
                 | Op::SetElement { .. }
                 | Op::VectorRead { .. }
                 | Op::DrawAt { .. }
+                | Op::TableRead { .. }
         )
     }
 
@@ -262,6 +276,7 @@ impl Op {
                 regs
             }
             Op::DrawAt { dst, iteration, .. } => vec![dst, iteration],
+            Op::TableRead { dst, arg, .. } => vec![dst, arg],
         }
     }
 }
@@ -503,6 +518,7 @@ impl Builder<'_> {
             | Item::GetElement { .. }
             | Item::VectorRead { .. }
             | Item::Draw { .. }
+            | Item::TableRead { .. }
             | Item::SetElement { .. } => unreachable!("handled by seq_item"),
         }
     }
@@ -595,6 +611,22 @@ impl Builder<'_> {
                 let index = index.map(|i| self.expr(i, ops));
                 let dst = self.fresh();
                 ops.push(Op::VectorRead { dst, index });
+                self.temps.insert(var, dst);
+            }
+            Item::TableRead {
+                var,
+                table,
+                arg,
+                slope,
+            } => {
+                let arg = self.expr(arg, ops);
+                let dst = self.fresh();
+                ops.push(Op::TableRead {
+                    dst,
+                    table: table as u32,
+                    arg,
+                    slope,
+                });
                 self.temps.insert(var, dst);
             }
             Item::Draw {

@@ -311,6 +311,18 @@ impl<'a> Printer<'a> {
                 ) || matches!(v.kind, VarKind::Builtin(b) if b != Builtin::Celsius)
             }),
         ];
+        for t in &m.function_tables {
+            let unit =
+                |u: &Option<String>| u.as_ref().map(|u| format!(" ({u})")).unwrap_or_default();
+            let args = if t.args == 0 {
+                String::new()
+            } else {
+                format!("x{}", unit(&t.arg_unit))
+            };
+            self.out.push('\n');
+            let text = format!("FUNCTION_TABLE {}({args}){}", t.name, unit(&t.unit));
+            self.line(0, &text);
+        }
         let white: Vec<VarId> =
             m.vars_where(|v| matches!(v.kind, VarKind::Random(d) if d.dist == Dist::WhiteNoise));
         if !white.is_empty() {
@@ -497,6 +509,21 @@ impl<'a> Printer<'a> {
                 let a = &m.array(*array).name;
                 let text = format!("{} = {a}[{}]", self.name(*var), self.expr(*index));
                 self.line(indent, &text);
+            }
+            StmtKind::TableRead {
+                var,
+                table,
+                arg,
+                slope,
+            } => {
+                let f = &m.function_tables[*table];
+                let call = match (f.args, *slope) {
+                    (0, _) => format!("{}()", f.name),
+                    (_, false) => format!("{}({})", f.name, self.expr(*arg)),
+                    // The slope has no NMODL spelling; the audit prints it so.
+                    (_, true) => format!("{}_slope({})", f.name, self.expr(*arg)),
+                };
+                self.line(indent, &format!("{} = {call}", self.name(*var)));
             }
             StmtKind::VectorRead { var, index } => {
                 let text = match index {

@@ -45,6 +45,23 @@ pub enum MechKind {
 ///
 /// A back end runs a tangent block once per direction k: it loads every input tangent (the
 /// runtime's S_k for v, the mechanism's σ_k for states, the seed dp/dθ_k for parameters, the
+/// A `FUNCTION_TABLE name(args) (unit)` of a module: a function of at most one argument whose
+/// values the model description supplies (NEURON's `table_name(...)` from hoc), interpolated by
+/// the runtime as NEURON's `hoc_func_table` does (docs/DESIGN.md, "FUNCTION_TABLE").
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionTable {
+    /// Its name.
+    pub name: String,
+    /// The number of arguments (1).
+    pub args: usize,
+    /// Its unit, if written.
+    pub unit: Option<String>,
+    /// The unit of its argument, if written.
+    pub arg_unit: Option<String>,
+    /// Where it was declared.
+    pub span: crate::diag::Span,
+}
+
 /// runtime's ion tangents), runs the block, and stores every output tangent.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TangentMaps {
@@ -117,6 +134,9 @@ pub struct Module {
     /// whose values the runtime copies in from what the model binds them to (v at a location)
     /// before every kernel call, with their tangents (docs/DESIGN.md, "POINTER variables").
     pub pointers: Vec<VarId>,
+    /// The FUNCTION_TABLEs: functions whose values the model description supplies, as a table
+    /// the runtime interpolates ([`StmtKind::TableRead`] names one by its index here).
+    pub function_tables: Vec<FunctionTable>,
     /// The STATE through which NET_RECEIVE sets the membrane potential at the instance's node
     /// (`v = vreset` in an integrate-and-fire reset): NET_RECEIVE starts by copying v into it,
     /// reads and writes it for `v`, and the runtime copies it and its tangent (its row of σ, after
@@ -213,6 +233,7 @@ impl Module {
             ba: Vec::new(),
             nonspecific: Vec::new(),
             pointers: Vec::new(),
+            function_tables: Vec::new(),
             voltage: None,
             voltage_process: false,
             post_event: false,

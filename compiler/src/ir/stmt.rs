@@ -310,6 +310,19 @@ pub enum StmtKind {
         /// The index, or `None` for the number of elements.
         index: Option<ExprId>,
     },
+    /// `var = f(arg)` for the FUNCTION_TABLE `f` ([`super::Module::function_tables`]`[table]`),
+    /// or `var = f'(arg)`, its slope, where `slope` (the derivative of the interpolation, which
+    /// the tangent passes write); the table is data, held fixed.
+    TableRead {
+        /// The variable assigned (a LOCAL).
+        var: VarId,
+        /// The index of the table in the module.
+        table: usize,
+        /// The argument (0 for a table without arguments).
+        arg: ExprId,
+        /// Whether this reads the slope rather than the value.
+        slope: bool,
+    },
     /// `SOLVE block METHOD method`.
     Solve {
         /// The block solved.
@@ -416,6 +429,7 @@ impl Stmt {
                     f(*i);
                 }
             }
+            StmtKind::TableRead { arg, .. } => f(*arg),
             StmtKind::SetElement { index, value, .. } => {
                 f(*index);
                 f(*value);
@@ -480,6 +494,7 @@ impl Stmt {
                     one(i);
                 }
             }
+            StmtKind::TableRead { arg, .. } => one(arg),
             StmtKind::SetElement { index, value, .. } => {
                 one(index);
                 one(value);
@@ -538,6 +553,7 @@ pub fn assigned_vars(stmts: &[Stmt]) -> BTreeSet<VarId> {
             StmtKind::Assign { var, .. }
             | StmtKind::GetElement { var, .. }
             | StmtKind::VectorRead { var, .. }
+            | StmtKind::TableRead { var, .. }
             | StmtKind::Loop { var, .. } => {
                 out.insert(var);
             }

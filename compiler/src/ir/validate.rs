@@ -179,6 +179,15 @@ fn check_stmts(m: &Module, kind: BlockKind, stmts: &[Stmt], diags: &mut Diagnost
                     ));
                 }
             }
+            StmtKind::TableRead { var, table, .. } => {
+                if m.var(*var).kind != VarKind::Local || *table >= m.function_tables.len() {
+                    diags.push(Diagnostic::error(
+                        s.span,
+                        "internal: a FUNCTION_TABLE read of a table out of range or into a \
+                         variable that is not a LOCAL",
+                    ));
+                }
+            }
             StmtKind::VectorRead { var, .. } => {
                 if m.var(*var).kind != VarKind::Local {
                     diags.push(Diagnostic::error(

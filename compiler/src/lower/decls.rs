@@ -585,8 +585,8 @@ impl Lowerer<'_> {
                         self.error(b.name.span, format!("the block `{}` is defined twice", b.name.name));
                     }
                 }
-                ItemKind::FunctionTable { name, .. } => {
-                    self.unsupported(name.span, "FUNCTION_TABLE", "functions whose values are supplied at run time are not supported.")
+                ItemKind::FunctionTable { name, params, units } => {
+                    self.function_table(name, params, units.as_ref())
                 }
                 ItemKind::Constructor(_) => self.unsupported(item.span, "CONSTRUCTOR", "CONSTRUCTOR blocks (C code run when an instance is created) are not supported."),
                 ItemKind::Destructor(body) => self.destructor(body, item.span),

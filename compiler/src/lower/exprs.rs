@@ -174,6 +174,9 @@ impl Lowerer<'_> {
         if let Some(&(c, is_function)) = self.callables.get(name) {
             return self.inline(c, is_function, args, span, out);
         }
+        if let Some(x) = self.table_call(name, args, span, out) {
+            return Some(x);
+        }
         if let Some(f) = func1(name) {
             if args.len() != 1 {
                 self.error(

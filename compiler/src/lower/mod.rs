@@ -13,6 +13,7 @@ mod decls;
 mod elements;
 mod exprs;
 mod for_netcons;
+mod function_table;
 mod longitudinal;
 mod own_currents;
 mod post_event;

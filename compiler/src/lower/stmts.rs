@@ -281,6 +281,10 @@ impl<'a> Lowerer<'a> {
                     Self::push(out, kind, span);
                     return;
                 }
+                if let Some(kind) = self.table_read_into(var, value, out) {
+                    Self::push(out, kind, span);
+                    return;
+                }
                 let value = self.expr(value, out);
                 Self::push(out, StmtKind::Assign { var, value }, span);
             }

@@ -313,6 +313,14 @@ impl Collect {
                     )
                     .into());
                 }
+                StmtKind::TableRead { .. } => {
+                    return Err(Diagnostic::error(
+                        s.span,
+                        "unsupported construct: a FUNCTION_TABLE in a block solved implicitly",
+                    )
+                    .with_note("call it outside the block (in a PROCEDURE of the SOLVE's caller)")
+                    .into());
+                }
                 StmtKind::VectorRead { .. } => {
                     return Err(Diagnostic::error(
                         s.span,

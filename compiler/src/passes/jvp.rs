@@ -314,6 +314,44 @@ impl Jvp<'_> {
                         span,
                     });
                 }
+                StmtKind::TableRead {
+                    var,
+                    table,
+                    arg,
+                    slope,
+                } => {
+                    // The value's tangent is the interpolation's slope times the argument's; the
+                    // slope is piecewise constant, its tangent 0.
+                    let darg = tangent(&mut m.exprs, &[arg], &|v| t.get(&v).copied())[0];
+                    if slope || m.exprs.as_num(darg) == Some(0.0) {
+                        t.remove(&var);
+                    } else {
+                        let s_var = tangent_local(m, var, "slope_");
+                        out.push(Stmt {
+                            kind: StmtKind::TableRead {
+                                var: s_var,
+                                table,
+                                arg,
+                                slope: true,
+                            },
+                            span,
+                        });
+                        let dvar = tangent_local(m, var, prefix);
+                        let sv = m.exprs.var(s_var);
+                        let value = crate::sym::build::mul(&mut m.exprs, sv, darg);
+                        out.push(assign(dvar, value, span));
+                        t.insert(var, m.exprs.var(dvar));
+                    }
+                    out.push(Stmt {
+                        kind: StmtKind::TableRead {
+                            var,
+                            table,
+                            arg,
+                            slope,
+                        },
+                        span,
+                    });
+                }
                 StmtKind::VectorRead { var, index } => {
                     // The vector is data, not a function of any parameter.
                     t.remove(&var);

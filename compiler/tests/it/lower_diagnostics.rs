@@ -230,3 +230,50 @@ fn for_netcons_misused_is_rejected_by_name() {
     let front = load_source("fn.mod", &fine);
     assert!(front.module.is_some(), "{}", front.render());
 }
+
+/// FUNCTION_TABLE: a table of no argument is an error (as in NEURON), one of two is rejected by
+/// name, a call must pass one argument, and a call in a block solved implicitly is rejected by
+/// name; a table of one argument read in a cnexp block is accepted.
+#[test]
+fn function_tables_misused_are_rejected_by_name() {
+    let module = |decl: &str, derivative: &str, method: &str| {
+        format!(
+            "NEURON {{ SUFFIX ft }}\nSTATE {{ n }}\nASSIGNED {{ v (mV) }}\n{decl}\nBREAKPOINT {{\n    SOLVE states METHOD {method}\n}}\nDERIVATIVE states {{\n{derivative}}}\n"
+        )
+    };
+    let cases = [
+        (
+            module("FUNCTION_TABLE f()", "    n' = f() - n\n", "cnexp"),
+            "FUNCTION_TABLE `f` must have one or more arguments",
+        ),
+        (
+            module("FUNCTION_TABLE f(x, y)", "    n' = f(v, v) - n\n", "cnexp"),
+            "unsupported construct: FUNCTION_TABLE of 2 arguments",
+        ),
+        (
+            module(
+                "FUNCTION_TABLE f(x (mV))",
+                "    n' = f(v, 1) - n\n",
+                "cnexp",
+            ),
+            "the FUNCTION_TABLE `f` takes 1 argument, not 2",
+        ),
+    ];
+    for (text, want) in cases {
+        let d = diagnostics("ft.mod", &text);
+        assert!(d.contains(want), "{text}\n{d}");
+    }
+    let fine = module("FUNCTION_TABLE f(x (mV))", "    n' = f(v) - n\n", "cnexp");
+    assert!(load_source("ft.mod", &fine).module.is_some());
+    let implicit = module(
+        "FUNCTION_TABLE f(x (mV))",
+        "    n' = f(v) - n\n",
+        "derivimplicit",
+    );
+    let checked = gradmod_compiler::driver::check_source("ft.mod", &implicit);
+    let text = format!("{checked:?}");
+    assert!(
+        text.contains("a FUNCTION_TABLE in a block solved implicitly"),
+        "{text}"
+    );
+}

@@ -101,6 +101,7 @@ mod observer {
         voltage_process: false,
         post_event: false,
         vector: false,
+        function_tables: &[],
     };
 
     #[derive(Default)]

@@ -40,6 +40,7 @@ static CALEAK: MechanismInfo = MechanismInfo {
     voltage_process: false,
     post_event: false,
     vector: false,
+    function_tables: &[],
 };
 
 impl Mechanism for CaLeak {
@@ -138,6 +139,7 @@ static CAD: MechanismInfo = MechanismInfo {
     voltage_process: false,
     post_event: false,
     vector: false,
+    function_tables: &[],
 };
 
 const F: f64 = gradmod_runtime::ions::FARADAY;

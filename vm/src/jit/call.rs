@@ -123,6 +123,8 @@ impl Backend for JitCode {
             seeded: std::ptr::null(),
             vectors: ctx.vectors.as_ptr(),
             nvectors: ctx.vectors.len(),
+            tables: ctx.tables.as_ptr(),
+            ntables: ctx.tables.len(),
         };
         // The checks first, on shared views of the arrays; then the pointers.
         let lengths = Lengths {

@@ -102,6 +102,10 @@ pub(crate) struct Frame {
     pub vectors: *const Option<Vec<f64>>,
     /// The number of entries of [`Frame::vectors`].
     pub nvectors: usize,
+    /// The mechanism's FUNCTION_TABLEs ([`gradmod_runtime::mechanism::Context::tables`]).
+    pub tables: *const Option<gradmod_runtime::function_table::FunctionTable>,
+    /// The number of entries of [`Frame::tables`].
+    pub ntables: usize,
 }
 
 /// A value of the frame that a kernel loads once, in its entry block: a size, a scalar, or the
@@ -148,6 +152,8 @@ pub(crate) enum Base {
     Seeded,
     Vectors,
     Nvectors,
+    Tables,
+    Ntables,
 }
 
 /// Where a value of the frame lies, as it is loaded.
@@ -200,6 +206,8 @@ impl Base {
             B::Seeded => int(offset_of!(Frame, seeded)),
             B::Vectors => int(offset_of!(Frame, vectors)),
             B::Nvectors => int(offset_of!(Frame, nvectors)),
+            B::Tables => int(offset_of!(Frame, tables)),
+            B::Ntables => int(offset_of!(Frame, ntables)),
             B::Field(f) => Slot::Table(offset_of!(Frame, fields), f),
             B::Ion(s, r) => Slot::Table(offset_of!(Frame, ions), s * 6 + r),
             B::TanIon(s, r) => Slot::Table(offset_of!(Frame, tan_ions), s * 5 + r),
@@ -319,6 +327,7 @@ pub(crate) fn bases(op: &Op, tangent: bool, out: &mut Vec<Base>) {
         },
         Op::VectorRead { .. } => out.extend([B::Vectors, B::Nvectors]),
         Op::DrawAt { .. } => out.extend([B::RandomKey, B::Dt]),
+        Op::TableRead { .. } => out.extend([B::Tables, B::Ntables]),
         _ => {}
     }
 }

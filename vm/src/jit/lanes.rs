@@ -178,6 +178,7 @@ impl Gen<'_, '_> {
             | Op::GetElement { .. }
             | Op::VectorRead { .. }
             | Op::DrawAt { .. }
+            | Op::TableRead { .. }
             | Op::SetElement { .. } => unreachable!("a sequential kernel over lanes"),
             Op::Unary { op, dst, a } => {
                 let a = self.vreg(a);

@@ -488,6 +488,20 @@ impl<'a, 'f> Gen<'a, 'f> {
                 let v = self.b.ins().select(ok, x, nan);
                 self.write(dst, v);
             }
+            Op::TableRead {
+                dst,
+                table,
+                arg,
+                slope,
+            } => {
+                let tables = self.bases[&Base::Tables];
+                let n = self.bases[&Base::Ntables];
+                let x = self.reg(arg);
+                let k = self.b.ins().iconst(I64, i64::from(table));
+                let s = self.b.ins().iconst(I64, i64::from(slope));
+                let v = self.call(super::symbols::TABLE, &[tables, n, k, x, s]);
+                self.write(dst, v);
+            }
             Op::DrawAt {
                 dst,
                 draw,
@@ -605,6 +619,7 @@ impl<'a, 'f> Gen<'a, 'f> {
             | Op::LoopEnd { .. }
             | Op::ExitUnless { .. }
             | Op::DrawAt { .. }
+            | Op::TableRead { .. }
             | Op::GetElement { .. }
             | Op::VectorRead { .. }
             | Op::SetElement { .. } => return self.seq_op(op),

@@ -14,9 +14,11 @@ use cranelift_module::{FuncId, Linkage, Module, default_libcall_names};
 
 use super::lower::{Gen, LaneFuncs};
 use super::symbols::{
-    DRAW, DRAW_AT, EXP4, LIBM, VECTOR, draw, draw_at, exp4_symbol, libm_symbols, libm_used, vector,
+    DRAW, DRAW_AT, EXP4, LIBM, TABLE, VECTOR, draw, draw_at, exp4_symbol, libm_symbols, libm_used,
+    table, vector,
 };
 use crate::program::Program;
+use gradmod_runtime::function_table::FunctionTable;
 
 /// The host's instruction set with the kernels' settings, made once per process; why the JIT
 /// cannot be used on this machine otherwise.
@@ -82,6 +84,11 @@ impl Compiler {
             draw_at as extern "C" fn(u64, u64, u64, f64, f64) -> f64 as *const u8,
         );
         jb.symbol(
+            TABLE,
+            table as extern "C" fn(*const Option<FunctionTable>, u64, u64, f64, u64) -> f64
+                as *const u8,
+        );
+        jb.symbol(
             VECTOR,
             vector as extern "C" fn(*const Option<Vec<f64>>, u64, u64, f64, u64) -> f64
                 as *const u8,
@@ -105,6 +112,15 @@ impl Compiler {
             .declare_function(DRAW_AT, Linkage::Import, &sig)
             .map_err(|e| format!("declaring {DRAW_AT}: {e}"))?;
         libm.insert(DRAW_AT, id);
+        let mut sig = module.make_signature();
+        sig.params.extend([AbiParam::new(I64); 3]);
+        sig.params.push(AbiParam::new(F64));
+        sig.params.push(AbiParam::new(I64));
+        sig.returns.push(AbiParam::new(F64));
+        let id = module
+            .declare_function(TABLE, Linkage::Import, &sig)
+            .map_err(|e| format!("declaring {TABLE}: {e}"))?;
+        libm.insert(TABLE, id);
         let mut sig = module.make_signature();
         sig.params.extend([AbiParam::new(I64); 3]);
         sig.params.push(AbiParam::new(F64));

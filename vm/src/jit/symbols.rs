@@ -168,6 +168,28 @@ pub(super) extern "C" fn draw_at(
         .draw(instance as usize, (code >> 2) as u32, (code & 3) as u32, dt)
 }
 
+/// The symbol of [`table`], the function a kernel calls to read a FUNCTION_TABLE.
+pub(super) const TABLE: &str = "gradmod_table";
+
+/// FUNCTION_TABLE `k` of the mechanism at `x` (its slope where `slope` is 1) for the JIT, exactly
+/// as the evaluator reads it. `tables` and `n` are
+/// [`gradmod_runtime::mechanism::Context::tables`] as a pointer and a length.
+pub(super) extern "C" fn table(
+    tables: *const Option<gradmod_runtime::function_table::FunctionTable>,
+    n: u64,
+    k: u64,
+    x: f64,
+    slope: u64,
+) -> f64 {
+    let tables: &[Option<gradmod_runtime::function_table::FunctionTable>] = if n == 0 {
+        &[]
+    } else {
+        // SAFETY: the frame holds the context's slice of tables, which outlives the call.
+        unsafe { std::slice::from_raw_parts(tables, n as usize) }
+    };
+    gradmod_runtime::function_table::table_read(tables, k as usize, x, slope != 0)
+}
+
 /// The symbol of [`vector`], the function a kernel calls to read the instance's vector.
 pub(super) const VECTOR: &str = "gradmod_vector";
 
@@ -214,6 +236,7 @@ pub(super) fn libm_used(p: &Program) -> Vec<&'static str> {
             } => DRAW,
             Op::VectorRead { .. } => VECTOR,
             Op::DrawAt { .. } => DRAW_AT,
+            Op::TableRead { .. } => TABLE,
             Op::Call { f, .. } => match f {
                 // exprelr is computed from expm1; the rest are inline or not library calls.
                 Func::Exprelr => "expm1",

@@ -161,6 +161,7 @@ fn code(cases: &[Case]) -> Code {
         voltage_process: false,
         post_event: false,
         vector: false,
+        function_tables: &[],
     }));
     let mut outer = vec![
         Op::Load {
@@ -255,6 +256,7 @@ impl Cvs {
             random: Default::default(),
             emit: &mut [],
             vectors: &[],
+            tables: &[],
         }
     }
 }

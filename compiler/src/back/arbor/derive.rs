@@ -295,6 +295,7 @@ pub fn statement_name(k: &StmtKind) -> &'static str {
             "an array element at an index known only at run time"
         }
         StmtKind::VectorRead { .. } => "a read of the instance's vector (VecStim)",
+        StmtKind::TableRead { .. } => "a FUNCTION_TABLE",
         StmtKind::Solve { .. } => "SOLVE",
         StmtKind::NetSend { .. } => "net_send",
         StmtKind::ForNetcons { .. } => "FOR_NETCONS",

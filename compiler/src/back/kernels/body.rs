@@ -166,6 +166,7 @@ fn prune(ar: &ExprArena, mut items: Vec<Item>) -> Vec<Item> {
                 Item::Let { var, .. }
                 | Item::GetElement { var, .. }
                 | Item::Draw { var, .. }
+                | Item::TableRead { var, .. }
                 | Item::VectorRead { var, .. } => used.contains(&var),
                 _ => true,
             };

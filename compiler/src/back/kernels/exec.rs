@@ -191,6 +191,7 @@ impl<'m> Exec<'m> {
             StmtKind::Loop { .. } => {
                 self.unsupported_loop(s, "FROM loop with bounds known only at run time")
             }
+            StmtKind::TableRead { .. } => self.unsupported_loop(s, "a FUNCTION_TABLE"),
             StmtKind::VectorRead { .. } => {
                 self.unsupported_loop(s, "a read of the instance's vector")
             }

@@ -148,6 +148,9 @@ pub struct Info {
     /// Whether a kernel reads the instance's vector ([`crate::ir::StmtKind::VectorRead`]): the
     /// model description must give every instance one.
     pub vector: bool,
+    /// The names of the FUNCTION_TABLEs ([`Module::function_tables`]), whose values the model
+    /// gives; kernels read table k by its index.
+    pub function_tables: Vec<String>,
     /// The species LONGITUDINAL_DIFFUSION moves ([`Module::longitudinal`]), as the field
     /// indices of the diffusing state, of its coefficient and of its volume (all states).
     pub longitudinal: Vec<[usize; 3]>,
@@ -242,6 +245,7 @@ pub fn info(m: &Module, layout: &Layout, diags: &mut Diagnostics) -> Info {
         voltage_process: m.voltage_process,
         post_event: m.post_event,
         vector: reads_vector(m),
+        function_tables: m.function_tables.iter().map(|t| t.name.clone()).collect(),
         longitudinal: m
             .longitudinal
             .iter()

@@ -231,6 +231,19 @@ pub enum Item {
         /// The running number of the iteration, counted over every loop of the call.
         iteration: ExprId,
     },
+    /// `var = ` FUNCTION_TABLE `table` of the mechanism at `arg` (its slope where `slope`),
+    /// interpolated by the runtime (docs/DESIGN.md, "FUNCTION_TABLE"). Only sequential bodies
+    /// hold it.
+    TableRead {
+        /// The temporary bound.
+        var: TempId,
+        /// The table's index in the module.
+        table: usize,
+        /// The argument.
+        arg: ExprId,
+        /// Whether this reads the slope.
+        slope: bool,
+    },
     /// `array[index] = value` in the kernel's local copy of `array`, the index truncated toward
     /// zero; an index out of range sets every element to NaN.
     SetElement {
@@ -255,6 +268,7 @@ impl Item {
             Item::GetElement { index, .. } => vec![index],
             Item::ExitUnless { cond } => vec![cond],
             Item::Draw { iteration, .. } => vec![iteration],
+            Item::TableRead { arg, .. } => vec![arg],
             Item::VectorRead { index, .. } => index.into_iter().collect(),
             Item::SetElement { index, value, .. } => vec![index, value],
         }

@@ -89,6 +89,7 @@ pub fn needs_seq(m: &crate::ir::Module, stmts: &[Stmt], solves: Solves) -> bool 
             | StmtKind::While { .. }
             | StmtKind::GetElement { .. }
             | StmtKind::SetElement { .. }
+            | StmtKind::TableRead { .. }
             | StmtKind::VectorRead { .. } => found = true,
             StmtKind::Solve {
                 block,
@@ -112,6 +113,7 @@ fn imperative(s: &Stmt) -> bool {
                 | StmtKind::While { .. }
                 | StmtKind::GetElement { .. }
                 | StmtKind::SetElement { .. }
+                | StmtKind::TableRead { .. }
                 | StmtKind::VectorRead { .. }
         )
     });
@@ -351,6 +353,23 @@ impl Seq {
                     var: t,
                     array: *array,
                     index,
+                });
+                let v = ex.ar.temp(t);
+                env.values.insert(*var, v);
+            }
+            StmtKind::TableRead {
+                var,
+                table,
+                arg,
+                slope,
+            } => {
+                let arg = ex.substitute(*arg, env);
+                let t = self.temp();
+                self.items.push(Item::TableRead {
+                    var: t,
+                    table: *table,
+                    arg,
+                    slope: *slope,
                 });
                 let v = ex.ar.temp(t);
                 env.values.insert(*var, v);

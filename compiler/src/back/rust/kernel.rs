@@ -432,6 +432,15 @@ impl<'a> KernelPrinter<'a> {
                     let value = draw_in(d, quote!(j), quote!(ctx.random.at(#iteration)));
                     quote!(let #id = #value;)
                 }
+                Item::TableRead {
+                    var,
+                    table,
+                    arg,
+                    slope,
+                } => {
+                    let (id, arg) = (name.temp(var), writer.value(arg));
+                    quote!(let #id = ctx.function_table(#table, #arg, #slope);)
+                }
                 Item::ExitUnless { cond } => {
                     let cond = writer.condition(cond);
                     quote!(if !(#cond) { break; })

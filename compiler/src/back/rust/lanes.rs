@@ -243,6 +243,7 @@ impl KernelPrinter<'_> {
                 | Item::LoopEnd
                 | Item::ExitUnless { .. }
                 | Item::Draw { .. }
+                | Item::TableRead { .. }
                 | Item::GetElement { .. }
                 | Item::VectorRead { .. }
                 | Item::SetElement { .. } => {

@@ -110,6 +110,7 @@ pub fn info(info: &Info) -> TokenStream {
     let voltage_process = info.voltage_process;
     let post_event = info.post_event;
     let vector = info.vector;
+    let function_tables = &info.function_tables;
     quote! {
         static FIELDS: [FieldInfo; #nf] = [#(#fields),*];
 
@@ -127,6 +128,7 @@ pub fn info(info: &Info) -> TokenStream {
             voltage_process: #voltage_process,
             post_event: #post_event,
             vector: #vector,
+            function_tables: &[#(#function_tables),*],
         };
     }
 }
