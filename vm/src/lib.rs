@@ -26,6 +26,7 @@ mod info;
 mod instances;
 mod jit;
 mod load;
+pub mod op;
 pub mod program;
 
 pub use code::{Code, KernelSet, Shape, TangentSet};
