@@ -409,11 +409,22 @@ impl Lowerer<'_> {
                     }
                 }
             }
-            NeuronKind::External(names) => self.unsupported(
-                names_span(names, s.span),
-                "EXTERNAL",
-                "EXTERNAL variables (hoc globals of other mechanisms) are not supported.",
-            ),
+            // EXTERNAL names a global of hoc or of another mechanism that the C code links to;
+            // the simulator's own (t, dt, celsius) read as they do without the declaration.
+            NeuronKind::External(names) => {
+                for n in names {
+                    if !matches!(n.name.as_str(), "t" | "dt" | "celsius") {
+                        self.unsupported(
+                            n.span,
+                            &format!("EXTERNAL {}", n.name),
+                            "an EXTERNAL variable is a global of hoc or of another mechanism, \
+                             which a mechanism cannot see in gradmod; only the simulator's t, dt \
+                             and celsius are known (declare a PARAMETER and set it in the model \
+                             instead).",
+                        );
+                    }
+                }
+            }
             NeuronKind::Random(names) => self.random_decls(names),
         }
     }
@@ -626,12 +637,5 @@ pub(super) fn ion_role(species: &str, name: &str) -> Option<IonRole> {
         Some(IonRole::ConcDiff)
     } else {
         None
-    }
-}
-
-fn names_span(names: &[ast::Ident], fallback: Span) -> Span {
-    match (names.first(), names.last()) {
-        (Some(a), Some(b)) => a.span.to(b.span),
-        _ => fallback,
     }
 }

@@ -86,3 +86,24 @@ fn scop_random_with_an_ignored_argument_is_scop_random() {
         "{rendered}"
     );
 }
+
+/// `EXTERNAL celsius` (and t, dt) names the simulator's own variable, which a mechanism reads
+/// without the declaration too: the module is the same. Another EXTERNAL, a global of hoc or of
+/// another mechanism, is rejected by name.
+#[test]
+fn external_simulator_variables_are_the_simulators() {
+    let text = |external: &str| {
+        format!(
+            "NEURON {{ SUFFIX q10 {external} RANGE x }}\nASSIGNED {{ x }}\nBREAKPOINT {{ x = 3^((celsius - 6.3) / 10) + t }}\n"
+        )
+    };
+    assert_eq!(
+        after_passes(&text("EXTERNAL celsius, t")),
+        after_passes(&text(""))
+    );
+    let errors = rejected(&text("EXTERNAL nai0_na_ion"));
+    assert!(
+        errors.contains("unsupported construct: EXTERNAL nai0_na_ion"),
+        "{errors}"
+    );
+}
