@@ -7,8 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::netcons::{compare, paths, with_trains};
-use gradmod_runtime::mechanism::Mechanism;
+use super::netcons::{compare, paths, tangent_deviations, with_trains};
 use gradmod_runtime::{NetConId, ParamSpec};
 use gradmod_vm::{Catalogue, EngineChoice};
 
@@ -35,32 +34,6 @@ fn early_returns_give_neurons_traces() {
     }
 }
 
-/// v at the soma, every step, and its tangents `[k][step]`.
-fn run(
-    mech: &dyn Fn() -> Box<dyn Mechanism>,
-    specs: &[ParamSpec],
-    set: Option<(usize, f64)>,
-) -> (Vec<f64>, Vec<Vec<f64>>) {
-    let (mut cell, _, _) = with_trains(mech(), &[], &TRAINS);
-    for s in specs {
-        cell.add_parameter(s.clone()).unwrap();
-    }
-    if let Some((k, x)) = set {
-        cell.set_parameter(k, x).unwrap();
-    }
-    let cv = cell.cv_at("soma", 0.5).unwrap();
-    let (mut values, mut tangents) = (Vec::new(), vec![Vec::new(); specs.len()]);
-    cell.init().unwrap();
-    for _ in 0..1200 {
-        cell.step().unwrap();
-        values.push(cell.v()[cv]);
-        for (k, t) in tangents.iter_mut().enumerate() {
-            t.push(cell.tangent(k)[cv]);
-        }
-    }
-    (values, tangents)
-}
-
 /// The tangents of v with respect to gain and tau of EarlyExit and to the weights of the
 /// connections equal central finite differences: the exits are taken on the path of the
 /// simulation (their conditions are data, held fixed), and what they skip contributes nothing.
@@ -76,13 +49,9 @@ fn early_return_tangents_match_finite_differences() {
         ParamSpec::netcon_weight(NetConId(1)),
         ParamSpec::netcon_weight(NetConId(2)),
     ];
-    let (_, tangents) = run(&mech, &specs, None);
     let theta = [1.5, 2.0, 0.003, 0.006, 0.01];
-    for k in 0..specs.len() {
-        let h = 1e-5 * theta[k];
-        let (plus, _) = run(&mech, &specs, Some((k, theta[k] + h)));
-        let (minus, _) = run(&mech, &specs, Some((k, theta[k] - h)));
-        let (scale, err) = gradmod_testkit::fd::deviation(&tangents[k], &plus, &minus, h);
+    let deviations = tangent_deviations(&mech, &TRAINS, &specs, &theta);
+    for (k, &(scale, err)) in deviations.iter().enumerate() {
         println!("EarlyExit tangent {k}: max |tangent| {scale:.3e}, max error {err:.1e}");
         if k == 2 {
             assert!(

@@ -6,8 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::netcons::{compare, paths, with_trains};
-use gradmod_runtime::mechanism::Mechanism;
+use super::netcons::{compare, paths, tangent_deviations, with_trains};
 use gradmod_runtime::{NetConId, ParamSpec};
 use gradmod_vm::{Catalogue, EngineChoice};
 
@@ -33,32 +32,6 @@ fn for_netcons_gives_neurons_traces_and_connection_values() {
     }
 }
 
-/// v at the soma, every step, and its tangents `[k][step]`.
-fn run(
-    mech: &dyn Fn() -> Box<dyn Mechanism>,
-    specs: &[ParamSpec],
-    set: Option<(usize, f64)>,
-) -> (Vec<f64>, Vec<Vec<f64>>) {
-    let (mut cell, _, _) = with_trains(mech(), &[], &TRAINS);
-    for s in specs {
-        cell.add_parameter(s.clone()).unwrap();
-    }
-    if let Some((k, x)) = set {
-        cell.set_parameter(k, x).unwrap();
-    }
-    let cv = cell.cv_at("soma", 0.5).unwrap();
-    let (mut values, mut tangents) = (Vec::new(), vec![Vec::new(); specs.len()]);
-    cell.init().unwrap();
-    for _ in 0..1200 {
-        cell.step().unwrap();
-        values.push(cell.v()[cv]);
-        for (k, t) in tangents.iter_mut().enumerate() {
-            t.push(cell.tangent(k)[cv]);
-        }
-    }
-    (values, tangents)
-}
-
 /// The tangents of v with respect to dA, tauA and tau and to the connections' weights equal
 /// central finite differences on both engines: the loop's changes to the connections' values
 /// carry their tangents into the events that follow. (The period moves event times, which the
@@ -76,13 +49,9 @@ fn for_netcons_tangents_match_finite_differences() {
             ParamSpec::netcon_weight(NetConId(1)),
             ParamSpec::netcon_weight(NetConId(2)),
         ];
-        let (_, tangents) = run(&mech, &specs, None);
         let theta: [f64; 6] = [0.3, 10.0, 2.0, 0.002, 0.004, 0.003];
-        for k in 0..specs.len() {
-            let h = 1e-5 * theta[k];
-            let (plus, _) = run(&mech, &specs, Some((k, theta[k] + h)));
-            let (minus, _) = run(&mech, &specs, Some((k, theta[k] - h)));
-            let (scale, err) = gradmod_testkit::fd::deviation(&tangents[k], &plus, &minus, h);
+        let deviations = tangent_deviations(&mech, &TRAINS, &specs, &theta);
+        for (k, &(scale, err)) in deviations.iter().enumerate() {
             println!(
                 "ForNetcons ({choice:?}) tangent {k}: max |tangent| {scale:.3e}, max error {err:.1e}"
             );

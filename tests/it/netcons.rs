@@ -64,6 +64,53 @@ pub(crate) fn with_trains(
     (cell, id, ncs)
 }
 
+/// v at soma(0.5) after each of 1200 steps of `mech` driven by `trains`, and its tangents
+/// `[k][step]` with respect to `specs`, parameter k first set to x where `set` is `Some((k, x))`.
+pub(crate) fn trace_and_tangents(
+    mech: Box<dyn Mechanism>,
+    trains: &[(f64, &[f64])],
+    specs: &[ParamSpec],
+    set: Option<(usize, f64)>,
+) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let (mut cell, _, _) = with_trains(mech, &[], trains);
+    for s in specs {
+        cell.add_parameter(s.clone()).unwrap();
+    }
+    if let Some((k, x)) = set {
+        cell.set_parameter(k, x).unwrap();
+    }
+    let cv = cell.cv_at("soma", 0.5).unwrap();
+    let (mut values, mut tangents) = (Vec::new(), vec![Vec::new(); specs.len()]);
+    cell.init().unwrap();
+    for _ in 0..1200 {
+        cell.step().unwrap();
+        values.push(cell.v()[cv]);
+        for (k, t) in tangents.iter_mut().enumerate() {
+            t.push(cell.tangent(k)[cv]);
+        }
+    }
+    (values, tangents)
+}
+
+/// For each of `specs` (whose values are `theta`): the largest |dv/dθ| over the run and its
+/// largest deviation from a central difference of two full runs (relative step 1e-5).
+pub(crate) fn tangent_deviations(
+    mech: &dyn Fn() -> Box<dyn Mechanism>,
+    trains: &[(f64, &[f64])],
+    specs: &[ParamSpec],
+    theta: &[f64],
+) -> Vec<(f64, f64)> {
+    let (_, tangents) = trace_and_tangents(mech(), trains, specs, None);
+    (0..specs.len())
+        .map(|k| {
+            let h = 1e-5 * theta[k].abs();
+            let (plus, _) = trace_and_tangents(mech(), trains, specs, Some((k, theta[k] + h)));
+            let (minus, _) = trace_and_tangents(mech(), trains, specs, Some((k, theta[k] - h)));
+            gradmod_testkit::fd::deviation(&tangents[k], &plus, &minus, h)
+        })
+        .collect()
+}
+
 /// What a column of the reference data is, read from the cell: `v`, a field of the mechanism, or
 /// `ncJ_NAME`, the value of NET_RECEIVE argument NAME kept by connection J.
 pub(crate) fn read(cell: &Cell, id: MechId, ncs: &[NetConId], column: &str) -> f64 {

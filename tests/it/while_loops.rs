@@ -7,9 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::netcons::{compare, paths, read, with_trains};
+use super::netcons::{compare, paths, read, tangent_deviations, with_trains};
 use gradmod_compiler::ir::Slope;
-use gradmod_runtime::mechanism::Mechanism;
 use gradmod_runtime::{NetConId, ParamSpec};
 use gradmod_vm::{Catalogue, EngineChoice};
 
@@ -79,32 +78,6 @@ fn while_loops_run_alike_on_every_path() {
     }
 }
 
-/// v at the soma, every step, and its tangents `[k][step]`.
-fn run(
-    mech: &dyn Fn() -> Box<dyn Mechanism>,
-    specs: &[ParamSpec],
-    set: Option<(usize, f64)>,
-) -> (Vec<f64>, Vec<Vec<f64>>) {
-    let (mut cell, _, _) = with_trains(mech(), &[], &TRAINS);
-    for s in specs {
-        cell.add_parameter(s.clone()).unwrap();
-    }
-    if let Some((k, x)) = set {
-        cell.set_parameter(k, x).unwrap();
-    }
-    let cv = cell.cv_at("soma", 0.5).unwrap();
-    let (mut values, mut tangents) = (Vec::new(), vec![Vec::new(); specs.len()]);
-    cell.init().unwrap();
-    for _ in 0..1200 {
-        cell.step().unwrap();
-        values.push(cell.v()[cv]);
-        for (k, t) in tangents.iter_mut().enumerate() {
-            t.push(cell.tangent(k)[cv]);
-        }
-    }
-    (values, tangents)
-}
-
 /// The tangents of v with respect to tau, vh and vk of WhileLoop and to the two nonzero weights
 /// equal central finite differences, on both engines: the loops run as often as on the
 /// simulated path (their conditions are data, held fixed), and the tangent of the series is the
@@ -121,13 +94,9 @@ fn while_loop_tangents_match_finite_differences() {
             ParamSpec::netcon_weight(NetConId(0)),
             ParamSpec::netcon_weight(NetConId(1)),
         ];
-        let (_, tangents) = run(&mech, &specs, None);
         let theta: [f64; 5] = [3.0, -50.0, 8.0, 0.004, 0.009];
-        for k in 0..specs.len() {
-            let h = 1e-5 * theta[k].abs();
-            let (plus, _) = run(&mech, &specs, Some((k, theta[k] + h)));
-            let (minus, _) = run(&mech, &specs, Some((k, theta[k] - h)));
-            let (scale, err) = gradmod_testkit::fd::deviation(&tangents[k], &plus, &minus, h);
+        let deviations = tangent_deviations(&mech, &TRAINS, &specs, &theta);
+        for (k, &(scale, err)) in deviations.iter().enumerate() {
             println!(
                 "WhileLoop ({choice:?}) tangent {k}: max |tangent| {scale:.3e}, max error {err:.1e}"
             );
