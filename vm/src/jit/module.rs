@@ -95,41 +95,24 @@ impl Compiler {
         );
         let mut module = JITModule::new(jb);
         let mut libm = HashMap::new();
-        let mut sig = module.make_signature();
-        sig.params
-            .extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I64)]);
-        sig.params.push(AbiParam::new(F64));
-        sig.returns.push(AbiParam::new(F64));
-        let id = module
-            .declare_function(DRAW, Linkage::Import, &sig)
-            .map_err(|e| format!("declaring {DRAW}: {e}"))?;
-        libm.insert(DRAW, id);
-        let mut sig = module.make_signature();
-        sig.params.extend([AbiParam::new(I64); 3]);
-        sig.params.extend([AbiParam::new(F64); 2]);
-        sig.returns.push(AbiParam::new(F64));
-        let id = module
-            .declare_function(DRAW_AT, Linkage::Import, &sig)
-            .map_err(|e| format!("declaring {DRAW_AT}: {e}"))?;
-        libm.insert(DRAW_AT, id);
-        let mut sig = module.make_signature();
-        sig.params.extend([AbiParam::new(I64); 3]);
-        sig.params.push(AbiParam::new(F64));
-        sig.params.push(AbiParam::new(I64));
-        sig.returns.push(AbiParam::new(F64));
-        let id = module
-            .declare_function(TABLE, Linkage::Import, &sig)
-            .map_err(|e| format!("declaring {TABLE}: {e}"))?;
-        libm.insert(TABLE, id);
-        let mut sig = module.make_signature();
-        sig.params.extend([AbiParam::new(I64); 3]);
-        sig.params.push(AbiParam::new(F64));
-        sig.params.push(AbiParam::new(I64));
-        sig.returns.push(AbiParam::new(F64));
-        let id = module
-            .declare_function(VECTOR, Linkage::Import, &sig)
-            .map_err(|e| format!("declaring {VECTOR}: {e}"))?;
-        libm.insert(VECTOR, id);
+        // The runtime's functions a kernel calls: their argument types (I64 for integers and
+        // pointers) and an f64 result.
+        let (int, float) = (AbiParam::new(I64), AbiParam::new(F64));
+        let imports: [(&'static str, Vec<AbiParam>); 4] = [
+            (DRAW, vec![int, int, int, float]),
+            (DRAW_AT, vec![int, int, int, float, float]),
+            (TABLE, vec![int, int, int, float, int]),
+            (VECTOR, vec![int, int, int, float, int]),
+        ];
+        for (name, params) in imports {
+            let mut sig = module.make_signature();
+            sig.params.extend(params);
+            sig.returns.push(float);
+            let id = module
+                .declare_function(name, Linkage::Import, &sig)
+                .map_err(|e| format!("declaring {name}: {e}"))?;
+            libm.insert(name, id);
+        }
         for &(name, args) in &LIBM {
             let mut sig = module.make_signature();
             sig.params.extend((0..args).map(|_| AbiParam::new(F64)));
