@@ -14,10 +14,8 @@ mechanism with nrnivmodl in a temporary folder, nrnivmodl taken from beside the 
 it is not on PATH)
 """
 import pathlib
-import shutil
-import subprocess
-import sys
-import tempfile
+
+from neuron_build import build_and_run
 
 HERE = pathlib.Path(__file__).resolve().parent
 DATA = HERE / "data" / "function_table"
@@ -54,13 +52,5 @@ with open(out + "/ftab.csv", "w") as f:
         f.write(repr(i * 0.025) + "," + ",".join(repr(float(v[i])) for v in vecs) + "\n")
 """
 
-nrnivmodl = shutil.which("nrnivmodl") or str(pathlib.Path(sys.executable).parent / "nrnivmodl")
-with tempfile.TemporaryDirectory() as tmp:
-    shutil.copy(ROOT / "tests" / "mechanisms" / "ftab.mod", tmp)
-    subprocess.run([nrnivmodl, "."], cwd=tmp, check=True, capture_output=True)
-    lib = next(pathlib.Path(tmp).glob("x86_64/.libs/libnrnmech.so"), None) or next(
-        pathlib.Path(tmp).glob("x86_64/libnrnmech*.so")
-    )
-    DATA.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-c", CHILD, str(lib), str(DATA)], check=True)
+build_and_run([ROOT / "tests" / "mechanisms" / "ftab.mod"], CHILD, DATA)
 print("wrote tests/reference/data/function_table/ftab.csv")
