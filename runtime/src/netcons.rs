@@ -195,27 +195,11 @@ impl Cell {
     /// connection onto the instance, in the order the connections were made (NEURON's NetCon
     /// list), with that connection's values.
     fn for_netcons(&mut self, m: usize, j: usize, t: f64) {
-        let kk = self.params.len();
-        let n = self.cable.layout.len();
         for c in 0..self.events.netcons.len() {
             let nc = &self.events.netcons[c];
-            if nc.mech.0 != m || nc.instance != j {
-                continue;
+            if nc.mech.0 == m && nc.instance == j {
+                self.connection_kernel(c, t, PerConnection::ForNetcons);
             }
-            let slot = &mut self.mechs[m];
-            let mut ctx = phase_context!(self, slot, t, m, Event);
-            let nc = &mut self.events.netcons[c];
-            let mut ev = EventArgs {
-                flag: 0.0,
-                args: &mut nc.args,
-                dargs: &mut nc.dargs,
-            };
-            if kk > 0 {
-                let mut tan = phase_tangents!(self, slot, kk, n);
-                slot.mech
-                    .for_netcons_tangent(&mut ctx, &mut tan, j, &mut ev);
-            }
-            slot.mech.for_netcons(&mut ctx, j, &mut ev);
         }
     }
 
@@ -224,7 +208,6 @@ impl Cell {
     /// nested in `NET_RECEIVE` and its tangent, connection by connection.
     pub(crate) fn init_netcons(&mut self) {
         let kk = self.params.len();
-        let n = self.cable.layout.len();
         for c in 0..self.events.netcons.len() {
             let nc = &mut self.events.netcons[c];
             let nargs = nc.start.len();
@@ -236,21 +219,51 @@ impl Cell {
                     nc.dargs[k * nargs] = p.factor[0];
                 }
             }
-            let (mech, instance) = (nc.mech, nc.instance);
-            let slot = &mut self.mechs[mech.0];
-            let mut ctx = phase_context!(self, slot, 0.0, mech.0, Init);
-            let nc = &mut self.events.netcons[c];
-            let mut ev = EventArgs {
-                flag: 0.0,
-                args: &mut nc.args,
-                dargs: &mut nc.dargs,
-            };
-            if kk > 0 {
-                let mut tan = phase_tangents!(self, slot, kk, n);
-                slot.mech
-                    .net_init_tangent(&mut ctx, &mut tan, instance, &mut ev);
-            }
-            slot.mech.net_init(&mut ctx, instance, &mut ev);
+            self.connection_kernel(c, 0.0, PerConnection::NetInit);
         }
     }
+
+    /// Runs a kernel for one connection `c` at `t`, with the connection's values and their
+    /// tangents in and out: its tangent first where the cell has tangents, then the kernel.
+    fn connection_kernel(&mut self, c: usize, t: f64, which: PerConnection) {
+        let kk = self.params.len();
+        let n = self.cable.layout.len();
+        let (mech, instance) = (self.events.netcons[c].mech, self.events.netcons[c].instance);
+        let phase = match which {
+            PerConnection::NetInit => crate::random::Phase::Init,
+            PerConnection::ForNetcons => crate::random::Phase::Event,
+        };
+        let slot = &mut self.mechs[mech.0];
+        let mut ctx = phase_context!(self, slot, t, mech.0, value phase);
+        let nc = &mut self.events.netcons[c];
+        let mut ev = EventArgs {
+            flag: 0.0,
+            args: &mut nc.args,
+            dargs: &mut nc.dargs,
+        };
+        if kk > 0 {
+            let mut tan = phase_tangents!(self, slot, kk, n);
+            match which {
+                PerConnection::NetInit => slot
+                    .mech
+                    .net_init_tangent(&mut ctx, &mut tan, instance, &mut ev),
+                PerConnection::ForNetcons => slot
+                    .mech
+                    .for_netcons_tangent(&mut ctx, &mut tan, instance, &mut ev),
+            }
+        }
+        match which {
+            PerConnection::NetInit => slot.mech.net_init(&mut ctx, instance, &mut ev),
+            PerConnection::ForNetcons => slot.mech.for_netcons(&mut ctx, instance, &mut ev),
+        }
+    }
+}
+
+/// The kernels the runtime runs once per connection.
+#[derive(Clone, Copy)]
+enum PerConnection {
+    /// The `INITIAL` nested in `NET_RECEIVE`, at initialisation.
+    NetInit,
+    /// The body of `FOR_NETCONS`, when `NET_RECEIVE` requests it.
+    ForNetcons,
 }
