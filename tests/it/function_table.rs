@@ -1,6 +1,6 @@
 //! FUNCTION_TABLE: ftab (tests/mechanisms/ftab.mod) reads its steady state, time constant and a
 //! scale from tables the model gives (at points, at equally spaced points, and a constant, the
-//! three ways NEURON's hoc fills them). Its trace equals NEURON's (tests/reference/function_table.py)
+//! three ways NEURON's hoc fills them); ftabi is the same solved by derivimplicit. Its trace equals NEURON's (tests/reference/function_table.py)
 //! on the build-time path and both engines of the run-time path; its tangents, through the
 //! interpolation's slope, equal central finite differences; a table left without values stops
 //! the run with an error naming it.
@@ -55,12 +55,22 @@ fn cell(mech: Box<dyn Mechanism>, skip: Option<&str>) -> Cell {
     cell
 }
 
+/// ftab (cnexp) and ftabi (derivimplicit, the table reads run once before the Newton
+/// iterations) give NEURON's traces on every path.
 #[test]
 fn function_tables_give_neurons_trace() {
+    for name in ["ftab", "ftabi"] {
+        trace_against_neuron(name);
+    }
+}
+
+fn trace_against_neuron(name: &str) {
     let reference = crate::models::csv_columns(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/data/function_table/ftab.csv"),
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("tests/reference/data/function_table/{name}.csv")),
     );
-    for (engine, mech) in paths(&file(), "ftab") {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/mechanisms/{name}.mod"));
+    for (engine, mech) in paths(&file, name) {
         let mut cell = cell(mech, None);
         let mut ours: [Vec<f64>; 2] = Default::default();
         cell.init().unwrap();
@@ -75,7 +85,7 @@ fn function_tables_give_neurons_trace() {
         }
         for (column, ours) in ["v", "n"].iter().zip(&ours) {
             let d = crate::models::max_abs_diff(ours, &reference[*column]);
-            println!("ftab ({engine}): max |{column} - NEURON| {d:.1e}");
+            println!("{name} ({engine}): max |{column} - NEURON| {d:.1e}");
             assert!(d < 1e-9, "{engine}: {column} differs from NEURON by {d:e}");
         }
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """NEURON's trace of ftab (tests/mechanisms/ftab.mod), whose FUNCTION_TABLEs hoc fills, into
-data/function_table/ftab.csv: ninf at points of v (`table_ninf_ftab(y, x)`), ntau at points
-equally spaced from VMIN to VMAX (`table_ntau_ftab(&y[0], n, VMIN, VMAX)`) and scale a constant
+data/function_table/ftab.csv, and of ftabi (the same solved by derivimplicit) into ftabi.csv:
+ninf at points of v (`table_ninf_ftab(y, x)`), ntau at points equally spaced from VMIN to VMAX (`table_ntau_ftab(&y[0], n, VMIN, VMAX)`) and scale a constant
 (`table_scale_ftab(SCALE)`), the values below; tests/it/function_table.rs gives gradmod the same.
 
 A soma of 20 x 20 um (one segment, cm 1, Ra 100) with ftab (its defaults) and an IClamp of
@@ -32,25 +32,28 @@ NINF_Y = [0.0, 0.01, 0.05, 0.3, 0.7, 0.9, 0.97]
 NTAU_Y = [1.0, 2.0, 4.0, 5.0, 3.0, 1.5, 1.0, 0.8]
 VMIN, VMAX = -90.0, 15.0
 SCALE = 1.5
-h.table_ninf_ftab(h.Vector(NINF_Y), h.Vector(NINF_X))
-ntau = h.Vector(NTAU_Y)
-h.table_ntau_ftab(ntau._ref_x[0], len(NTAU_Y), VMIN, VMAX)
-h.table_scale_ftab(SCALE)
-s = h.Section(name="soma")
-s.L = 20.0; s.diam = 20.0; s.nseg = 1; s.cm = 1.0; s.Ra = 100.0
-s.insert("ftab")
-clamp = h.IClamp(s(0.5)); clamp.delay = 2.0; clamp.dur = 18.0; clamp.amp = 0.3
-h.dt = 0.025; h.celsius = 6.3; h.secondorder = 0; h.CVode().active(0)
-columns = [("v", s(0.5)._ref_v), ("n", s(0.5)._ref_n_ftab)]
-vecs = [h.Vector().record(ref) for _, ref in columns]
-h.finitialize(-65.0)
-for _ in range(STEPS):
-    h.fadvance()
-with open(out + "/ftab.csv", "w") as f:
-    f.write("t," + ",".join(name for name, _ in columns) + "\n")
-    for i in range(0, STEPS + 1, 4):
-        f.write(repr(i * 0.025) + "," + ",".join(repr(float(v[i])) for v in vecs) + "\n")
+for mech in ["ftab", "ftabi"]:
+    getattr(h, f"table_ninf_{mech}")(h.Vector(NINF_Y), h.Vector(NINF_X))
+    ntau = h.Vector(NTAU_Y)
+    getattr(h, f"table_ntau_{mech}")(ntau._ref_x[0], len(NTAU_Y), VMIN, VMAX)
+    getattr(h, f"table_scale_{mech}")(SCALE)
+    s = h.Section(name="soma_" + mech)
+    s.L = 20.0; s.diam = 20.0; s.nseg = 1; s.cm = 1.0; s.Ra = 100.0
+    s.insert(mech)
+    clamp = h.IClamp(s(0.5)); clamp.delay = 2.0; clamp.dur = 18.0; clamp.amp = 0.3
+    h.dt = 0.025; h.celsius = 6.3; h.secondorder = 0; h.CVode().active(0)
+    columns = [("v", s(0.5)._ref_v), ("n", getattr(s(0.5), "_ref_n_" + mech))]
+    vecs = [h.Vector().record(ref) for _, ref in columns]
+    h.finitialize(-65.0)
+    for _ in range(STEPS):
+        h.fadvance()
+    with open(out + f"/{mech}.csv", "w") as f:
+        f.write("t," + ",".join(name for name, _ in columns) + "\n")
+        for i in range(0, STEPS + 1, 4):
+            f.write(repr(i * 0.025) + "," + ",".join(repr(float(v[i])) for v in vecs) + "\n")
+    h.delete_section(sec=s)
+    del clamp
 """
 
-build_and_run([ROOT / "tests" / "mechanisms" / "ftab.mod"], CHILD, DATA)
-print("wrote tests/reference/data/function_table/ftab.csv")
+build_and_run([ROOT / "tests" / "mechanisms" / m for m in ["ftab.mod", "ftabi.mod"]], CHILD, DATA)
+print("wrote tests/reference/data/function_table/ftab.csv and ftabi.csv")

@@ -37,7 +37,7 @@ pub fn equations(m: &mut Module, id: BlockId) -> Result<Equations, Diagnostics> 
 
 /// Splits the statements of block `id` into a prologue, which the solver runs once before its
 /// Newton iterations, and the equations of the rest. The prologue ends with the block's last
-/// statement that holds a loop or an array element at a run-time index (a FROM loop with
+/// statement that holds a loop, a FUNCTION_TABLE read or an array element at a run-time index (a FROM loop with
 /// run-time bounds, say, in a function the block calls); it must precede every equation and read
 /// no STATE, so that its values are those of the step's start, the same at every iterate, as in
 /// NEURON. A block without such statements has an empty prologue.
@@ -61,6 +61,7 @@ fn holds_loop(s: &Stmt) -> bool {
                 | StmtKind::While { .. }
                 | StmtKind::GetElement { .. }
                 | StmtKind::SetElement { .. }
+                | StmtKind::TableRead { .. }
         )
     });
     found
@@ -87,7 +88,8 @@ fn split_prologue<'s>(
                 | StmtKind::Loop { .. }
                 | StmtKind::While { .. }
                 | StmtKind::GetElement { .. }
-                | StmtKind::SetElement { .. } => {
+                | StmtKind::SetElement { .. }
+                | StmtKind::TableRead { .. } => {
                     let mut reads_state = false;
                     t.for_each_expr(&mut |e| {
                         reads_state |= crate::sym::free_vars(&m.exprs, e)
@@ -105,14 +107,14 @@ fn split_prologue<'s>(
             return Err(Diagnostic::error(
                 span,
                 format!(
-                    "a loop in a block solved implicitly must come before its equations and \
-                     read no STATE, but this statement {why}"
+                    "a loop or a FUNCTION_TABLE read in a block solved implicitly must come \
+                     before its equations and read no STATE, but this statement {why}"
                 ),
             )
             .with_label(format!("this statement {why}"))
             .with_note(
-                "the loop and what comes before it run once, before the Newton iterations, \
-                 with the values of the step's start",
+                "the loop (or table read) and what comes before it run once, before the Newton \
+                 iterations, with the values of the step's start",
             )
             .into());
         }
@@ -316,9 +318,13 @@ impl Collect {
                 StmtKind::TableRead { .. } => {
                     return Err(Diagnostic::error(
                         s.span,
-                        "unsupported construct: a FUNCTION_TABLE in a block solved implicitly",
+                        "unsupported construct: a FUNCTION_TABLE read after an equation of a \
+                         block solved implicitly",
                     )
-                    .with_note("call it outside the block (in a PROCEDURE of the SOLVE's caller)")
+                    .with_note(
+                        "a table read of a block solved implicitly runs once before the Newton \
+                         iterations: it must come before the equations and read no STATE",
+                    )
                     .into());
                 }
                 StmtKind::VectorRead { .. } => {
