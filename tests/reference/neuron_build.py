@@ -25,3 +25,57 @@ def build_and_run(mods, child, data, *args):
         )
         pathlib.Path(data).mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-c", child, str(lib), str(data), *args], check=True)
+
+
+# The protocol of the event tests (tests/it/netcons.rs, `with_trains`): a soma of 20 x 20 um (one
+# segment, cm 1, Ra 100) with pas (g 1e-4, e -65), the point process at soma(0.5) and one NetCon
+# per train (weight, event times); dt 0.025 ms, finitialize(-65), fixed step, secondorder 0,
+# celsius 6.3; 1200 steps (30 ms), every 4th kept (row r is what Vector.record samples after 4 r
+# fadvance() calls). The columns: v, the point process's `fields`, then for each connection j and
+# each name of `netcon_args` (its NET_RECEIVE arguments after the weight) `ncJ_NAME`.
+TRAINS_CHILD = r"""
+import json
+import sys
+from neuron import h
+h.nrn_load_dll(sys.argv[1])
+out = sys.argv[2]
+spec = json.loads(sys.argv[3])
+STEPS = 1200
+s = h.Section(name="soma")
+s.L = 20.0; s.diam = 20.0; s.nseg = 1; s.cm = 1.0; s.Ra = 100.0
+s.insert("pas"); s(0.5).pas.g = 1e-4; s(0.5).pas.e = -65.0
+syn = getattr(h, spec["mechanism"])(s(0.5))
+trains = []
+for w, times in spec["trains"]:
+    nc = h.NetCon(None, syn); nc.weight[0] = w
+    trains.append((nc, times))
+h.dt = 0.025; h.celsius = 6.3; h.secondorder = 0; h.CVode().active(0)
+fih = h.FInitializeHandler(lambda: [nc.event(t) for nc, times in trains for t in times])
+columns = [("v", s(0.5)._ref_v)] + [(f, getattr(syn, "_ref_" + f)) for f in spec["fields"]]
+for j, (nc, _) in enumerate(trains):
+    for i, a in enumerate(spec["netcon_args"]):
+        columns.append((f"nc{j}_{a}", nc._ref_weight[i + 1]))
+vecs = [h.Vector().record(ref) for _, ref in columns]
+h.finitialize(-65.0)
+for _ in range(STEPS):
+    h.fadvance()
+with open(out + "/" + spec["csv"], "w") as f:
+    f.write("t," + ",".join(name for name, _ in columns) + "\n")
+    for i in range(0, STEPS + 1, 4):
+        f.write(repr(i * 0.025) + "," + ",".join(repr(float(v[i])) for v in vecs) + "\n")
+"""
+
+
+def run_trains(mod, mechanism, trains, fields, netcon_args, data, csv):
+    """Runs the event tests' protocol (TRAINS_CHILD) on point process `mechanism` of file `mod`,
+    writing `csv` into `data`."""
+    import json
+
+    spec = {
+        "mechanism": mechanism,
+        "trains": trains,
+        "fields": fields,
+        "netcon_args": netcon_args,
+        "csv": csv,
+    }
+    build_and_run([mod], TRAINS_CHILD, data, json.dumps(spec))
