@@ -72,19 +72,13 @@ fn trace_against_neuron(name: &str) {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/mechanisms/{name}.mod"));
     for (engine, mech) in paths(&file, name) {
         let mut cell = cell(mech, None);
-        let mut ours: [Vec<f64>; 2] = Default::default();
-        cell.init().unwrap();
-        for r in 0..reference["v"].len() {
-            if r > 0 {
-                for _ in 0..4 {
-                    cell.step().unwrap();
-                }
-            }
-            ours[0].push(cell.v()[0]);
-            ours[1].push(cell.field(MechId(0), "n").unwrap()[0]);
-        }
-        for (column, ours) in ["v", "n"].iter().zip(&ours) {
-            let d = crate::models::max_abs_diff(ours, &reference[*column]);
+        let read = |c: &Cell, column: &str| match column {
+            "v" => c.v()[0],
+            field => c.field(MechId(0), field).unwrap()[0],
+        };
+        for (column, d) in
+            crate::models::against_reference(&mut cell, &reference, &["v", "n"], &read)
+        {
             println!("{name} ({engine}): max |{column} - NEURON| {d:.1e}");
             assert!(d < 1e-9, "{engine}: {column} differs from NEURON by {d:e}");
         }

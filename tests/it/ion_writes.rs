@@ -96,20 +96,14 @@ fn a_written_current_is_read_back_as_the_mechanisms_own_copy() {
         let cv = cell.cv_at("soma", 0.5).unwrap();
         let pool = gradmod_runtime::MechId(1);
         let ca = cell.ion_index("ca").unwrap();
-        let mut ours: [Vec<f64>; 3] = Default::default();
-        cell.init().unwrap();
-        for r in 0..reference["v"].len() {
-            if r > 0 {
-                for _ in 0..4 {
-                    cell.step().unwrap();
-                }
-            }
-            ours[0].push(cell.v()[cv]);
-            ours[1].push(cell.field(pool, "c").unwrap()[0]);
-            ours[2].push(cell.ions().arrays[ca].current[cv]);
-        }
-        for (column, ours) in ["v", "c", "ica"].iter().zip(&ours) {
-            let d = crate::models::max_abs_diff(ours, &reference[*column]);
+        let read = |c: &Cell, column: &str| match column {
+            "v" => c.v()[cv],
+            "c" => c.field(pool, "c").unwrap()[0],
+            _ => c.ions().arrays[ca].current[cv],
+        };
+        for (column, d) in
+            crate::models::against_reference(&mut cell, &reference, &["v", "c", "ica"], &read)
+        {
             println!("capool + cacur ({engine:?}): max |{column} - NEURON| {d:.1e}");
             assert!(
                 d < 1e-9,

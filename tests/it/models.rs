@@ -122,3 +122,32 @@ pub fn parameter_names(info: &gradmod_runtime::mechanism::MechanismInfo) -> Vec<
         .map(|f| f.name)
         .collect()
 }
+
+/// Runs `cell` from initialisation through the rows of a NEURON trace `reference` (a row every
+/// 4 steps, the first at t = 0, as the reference scripts sample) and returns, for each of
+/// `columns`, the largest difference between `read(cell, column)` and the trace.
+pub fn against_reference(
+    cell: &mut gradmod_runtime::Cell,
+    reference: &std::collections::HashMap<String, Vec<f64>>,
+    columns: &[&str],
+    read: &dyn Fn(&gradmod_runtime::Cell, &str) -> f64,
+) -> Vec<(String, f64)> {
+    let rows = reference["v"].len();
+    let mut ours = vec![Vec::with_capacity(rows); columns.len()];
+    cell.init().unwrap();
+    for r in 0..rows {
+        if r > 0 {
+            for _ in 0..4 {
+                cell.step().unwrap();
+            }
+        }
+        for (o, c) in ours.iter_mut().zip(columns) {
+            o.push(read(cell, c));
+        }
+    }
+    columns
+        .iter()
+        .zip(&ours)
+        .map(|(c, o)| (c.to_string(), max_abs_diff(o, &reference[*c])))
+        .collect()
+}

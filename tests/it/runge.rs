@@ -31,20 +31,13 @@ fn runge_steps_give_neurons_trace() {
     );
     for (engine, mech) in paths(&file(), "rk4") {
         let mut cell = cell(mech);
-        let mut ours: [Vec<f64>; 3] = Default::default();
-        cell.init().unwrap();
-        for r in 0..reference["v"].len() {
-            if r > 0 {
-                for _ in 0..4 {
-                    cell.step().unwrap();
-                }
-            }
-            ours[0].push(cell.v()[0]);
-            ours[1].push(cell.field(MechId(0), "m").unwrap()[0]);
-            ours[2].push(cell.field(MechId(0), "h").unwrap()[0]);
-        }
-        for (column, ours) in ["v", "m", "h"].iter().zip(&ours) {
-            let d = crate::models::max_abs_diff(ours, &reference[*column]);
+        let read = |c: &Cell, column: &str| match column {
+            "v" => c.v()[0],
+            field => c.field(MechId(0), field).unwrap()[0],
+        };
+        for (column, d) in
+            crate::models::against_reference(&mut cell, &reference, &["v", "m", "h"], &read)
+        {
             println!("rk4 ({engine}): max |{column} - NEURON| {d:.1e}");
             assert!(d < 1e-9, "{engine}: {column} differs from NEURON by {d:e}");
         }
