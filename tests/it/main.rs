@@ -23,6 +23,7 @@ mod homeostasis_control;
 mod homeostasis_observer;
 mod homeostasis_run;
 mod ion_writes;
+mod library_functions;
 mod longitudinal;
 mod mod_files;
 mod netcons;

@@ -166,11 +166,15 @@ pub enum Func {
     Step,
     /// Arbor's `signum(x)`.
     Signum,
+    /// `erf(x)`, the error function (the C library's, as NEURON's generated C calls it).
+    Erf,
+    /// `erfc(x) = 1 - erf(x)`, computed without cancellation for large `x`.
+    Erfc,
 }
 
 impl Func {
     /// Every function, in declaration order.
-    pub const ALL: [Func; 21] = [
+    pub const ALL: [Func; 23] = [
         Func::Exp,
         Func::Log,
         Func::Log10,
@@ -192,6 +196,8 @@ impl Func {
         Func::StepLeft,
         Func::Step,
         Func::Signum,
+        Func::Erf,
+        Func::Erfc,
     ];
 
     /// The function's name in NMODL source.
@@ -218,6 +224,8 @@ impl Func {
             Func::StepLeft => "step_left",
             Func::Step => "step",
             Func::Signum => "signum",
+            Func::Erf => "erf",
+            Func::Erfc => "erfc",
         }
     }
 

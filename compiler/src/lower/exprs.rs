@@ -34,6 +34,8 @@ fn func1(name: &str) -> Option<Func> {
         "step_left" => Func::StepLeft,
         "step" => Func::Step,
         "signum" => Func::Signum,
+        "erf" => Func::Erf,
+        "erfc" => Func::Erfc,
         _ => return None,
     })
 }
@@ -175,6 +177,9 @@ impl Lowerer<'_> {
             return self.inline(c, is_function, args, span, out);
         }
         if let Some(x) = self.table_call(name, args, span, out) {
+            return Some(x);
+        }
+        if let Some(x) = self.library_call(name, args, span, out) {
             return Some(x);
         }
         if let Some(f) = func1(name) {

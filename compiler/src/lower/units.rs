@@ -9,9 +9,9 @@
 
 use std::collections::HashMap;
 
-const ELECTRON_CHARGE: f64 = 1.602176634e-19;
-const AVOGADRO: f64 = 6.02214076e+23;
-const BOLTZMANN: f64 = 1.380649e-23;
+pub(super) const ELECTRON_CHARGE: f64 = 1.602176634e-19;
+pub(super) const AVOGADRO: f64 = 6.02214076e+23;
+pub(super) const BOLTZMANN: f64 = 1.380649e-23;
 const PLANCK: f64 = 6.62607015e-34;
 
 /// Named units and their scale relative to SI base units (with `mole` a pure number, as in

@@ -347,6 +347,19 @@ fn call_derivative(ar: &mut ExprArena, f: Func, e: ExprId, a: ExprId, da: ExprId
             let p = exprelr_prime(ar, a);
             mul(ar, p, da)
         }
+        // d erf(a) = 2/sqrt(pi) exp(-a^2) da, and erfc's is its negation.
+        Func::Erf | Func::Erfc => {
+            let a2 = pow(ar, a, two);
+            let m = neg(ar, a2);
+            let e = call(ar, Func::Exp, m);
+            let k = ar.num(if f == Func::Erf {
+                std::f64::consts::FRAC_2_SQRT_PI
+            } else {
+                -std::f64::consts::FRAC_2_SQRT_PI
+            });
+            let ke = mul(ar, k, e);
+            mul(ar, ke, da)
+        }
         Func::Floor | Func::Ceil | Func::StepRight | Func::StepLeft | Func::Step | Func::Signum => {
             ar.num(0.0)
         }

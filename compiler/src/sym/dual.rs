@@ -149,6 +149,8 @@ pub fn dual_call(f: Func, a: Dual) -> Dual {
         Func::Asin => 1.0 / (1.0 - x * x).sqrt(),
         Func::Acos => -1.0 / (1.0 - x * x).sqrt(),
         Func::Exprelr => exprelr_prime_value(x),
+        Func::Erf => std::f64::consts::FRAC_2_SQRT_PI * (-x * x).exp(),
+        Func::Erfc => -std::f64::consts::FRAC_2_SQRT_PI * (-x * x).exp(),
         Func::Floor | Func::Ceil | Func::StepRight | Func::StepLeft | Func::Step | Func::Signum => {
             0.0
         }

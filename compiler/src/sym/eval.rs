@@ -24,6 +24,26 @@ pub fn exprelr(x: f64) -> f64 {
     if 1.0 + x == 1.0 { 1.0 } else { x / x.exp_m1() }
 }
 
+/// The C library's error functions, which NEURON's generated C calls (Rust's `f64` has none on
+/// stable): `erf` and `erfc` give the same bits here, in generated Rust and in the run-time
+/// engines.
+mod libc_math {
+    unsafe extern "C" {
+        pub safe fn erf(x: f64) -> f64;
+        pub safe fn erfc(x: f64) -> f64;
+    }
+}
+
+/// `erf(x)`, the C library's.
+pub fn erf(x: f64) -> f64 {
+    libc_math::erf(x)
+}
+
+/// `erfc(x) = 1 - erf(x)`, the C library's.
+pub fn erfc(x: f64) -> f64 {
+    libc_math::erfc(x)
+}
+
 /// Arbor's `signum`: `1` above zero, `-1` below, `0` at zero and for NaN.
 pub fn signum(x: f64) -> f64 {
     if x > 0.0 {
@@ -112,6 +132,8 @@ pub fn apply_call(f: Func, x: f64) -> f64 {
         Func::StepLeft => truth(x > 0.0),
         Func::Step => 0.5 * (1.0 + signum(x)),
         Func::Signum => signum(x),
+        Func::Erf => erf(x),
+        Func::Erfc => erfc(x),
     }
 }
 

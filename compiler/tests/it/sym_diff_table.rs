@@ -70,6 +70,13 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("sinh(x)", "x", "cosh(x)"),
     ("cosh(2*x)", "x", "2*sinh(2*x)"),
     ("atan(x)", "x", "1/(1 + x^2)"),
+    (
+        "erf(x/y)",
+        "x",
+        "2/(sqrt(3.141592653589793)*y)*exp(-(x/y)^2)",
+    ),
+    ("erfc(x^2)", "x", "-4*x/sqrt(3.141592653589793)*exp(-x^4)"),
+    ("erf(x) + erfc(x)", "x", "0"),
     ("asin(x/4)", "x", "1/sqrt(16 - x^2)"),
     ("acos(x/4)", "x", "-1/sqrt(16 - x^2)"),
     ("fabs(x - 1)", "x", "(x - 1)/fabs(x - 1)"),

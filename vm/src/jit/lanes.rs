@@ -317,6 +317,8 @@ impl Gen<'_, '_> {
             Func::Atan => self.vcall("atan", &[x]),
             Func::Asin => self.vcall("asin", &[x]),
             Func::Acos => self.vcall("acos", &[x]),
+            Func::Erf => self.vcall("erf", &[x]),
+            Func::Erfc => self.vcall("erfc", &[x]),
             Func::Exprelr => {
                 let one = self.vconst(1.0);
                 let s = [0, 1].map(|h| self.b.ins().fadd(one[h], x[h]));

@@ -766,6 +766,8 @@ impl<'a, 'f> Gen<'a, 'f> {
             Func::Atan => self.call("atan", &[x]),
             Func::Asin => self.call("asin", &[x]),
             Func::Acos => self.call("acos", &[x]),
+            Func::Erf => self.call("erf", &[x]),
+            Func::Erfc => self.call("erfc", &[x]),
             // `if 1 + x == 1 { 1 } else { x / expm1(x) }`, both sides computed.
             Func::Exprelr => {
                 let one = self.fconst(1.0);

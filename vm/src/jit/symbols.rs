@@ -7,7 +7,7 @@ use gradmod_compiler::ir::{BinOp, Func};
 use crate::program::{Op, Program};
 
 /// The library functions kernels call, by symbol, with their number of arguments.
-pub(super) const LIBM: [(&str, usize); 16] = [
+pub(super) const LIBM: [(&str, usize); 18] = [
     ("exp", 1),
     ("log", 1),
     ("log10", 1),
@@ -21,6 +21,8 @@ pub(super) const LIBM: [(&str, usize); 16] = [
     ("asin", 1),
     ("acos", 1),
     ("expm1", 1),
+    ("erf", 1),
+    ("erfc", 1),
     ("pow", 2),
     ("atan2", 2),
     ("fmod", 2),
@@ -43,6 +45,8 @@ mod libm {
         pub safe fn asin(x: f64) -> f64;
         pub safe fn acos(x: f64) -> f64;
         pub safe fn expm1(x: f64) -> f64;
+        pub safe fn erf(x: f64) -> f64;
+        pub safe fn erfc(x: f64) -> f64;
         pub safe fn pow(x: f64, y: f64) -> f64;
         pub safe fn atan2(x: f64, y: f64) -> f64;
         pub safe fn fmod(x: f64, y: f64) -> f64;
@@ -50,7 +54,7 @@ mod libm {
 }
 
 /// The address of each function of [`LIBM`].
-pub(super) fn libm_symbols() -> [(&'static str, *const u8); 16] {
+pub(super) fn libm_symbols() -> [(&'static str, *const u8); 18] {
     let f1 = |f: extern "C" fn(f64) -> f64| f as *const u8;
     let f2 = |f: extern "C" fn(f64, f64) -> f64| f as *const u8;
     [
@@ -67,6 +71,8 @@ pub(super) fn libm_symbols() -> [(&'static str, *const u8); 16] {
         ("asin", f1(libm::asin)),
         ("acos", f1(libm::acos)),
         ("expm1", f1(libm::expm1)),
+        ("erf", f1(libm::erf)),
+        ("erfc", f1(libm::erfc)),
         ("pow", f2(libm::pow)),
         ("atan2", f2(libm::atan2)),
         ("fmod", f2(libm::fmod)),

@@ -7,7 +7,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::ir::{BinOp, Expr, ExprId, Module, Scope, Stmt, StmtKind, VarId, VarKind, Variable};
+use crate::ir::{
+    BinOp, Expr, ExprId, Func, Module, Scope, Stmt, StmtKind, VarId, VarKind, Variable,
+};
 
 /// Rewrites `stmts` so that no expression holds a `select`: each one becomes a LOCAL assigned by
 /// an if/else just before the statement that reads it.
@@ -124,6 +126,8 @@ pub fn check_exprs(m: &Module, stmts: &[Stmt]) -> Result<(), Diagnostics> {
                     let bad = match m.exprs.get(id) {
                         Expr::Binary(BinOp::Atan2, ..) => Some("atan2"),
                         Expr::Binary(BinOp::Fmod, ..) => Some("fmod"),
+                        Expr::Call(Func::Erf, _) => Some("erf"),
+                        Expr::Call(Func::Erfc, _) => Some("erfc"),
                         _ => None,
                     };
                     if let Some(name) = bad

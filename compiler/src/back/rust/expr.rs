@@ -44,6 +44,10 @@ pub enum Helper {
     Step,
     /// Arbor's `signum`.
     Signum,
+    /// The C library's `erf`.
+    Erf,
+    /// The C library's `erfc`.
+    Erfc,
 }
 
 /// How an [`ExprWriter`] names the leaves of expressions.
@@ -323,6 +327,8 @@ impl<'a> ExprWriter<'a> {
             Func::StepLeft => helper(Helper::StepLeft, "step_left"),
             Func::Step => helper(Helper::Step, "step"),
             Func::Signum => helper(Helper::Signum, "signum"),
+            Func::Erf => helper(Helper::Erf, "erf"),
+            Func::Erfc => helper(Helper::Erfc, "erfc"),
         }
     }
 }
@@ -395,7 +401,32 @@ pub fn helpers_module(helpers: &BTreeSet<Helper>) -> TokenStream {
                 if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { 0.0 }
             }
         },
+        Helper::Erf => quote! {
+            /// The C library's `erf`, as NEURON's generated C calls it.
+            pub fn erf(x: f64) -> f64 {
+                libc::erf(x)
+            }
+        },
+        Helper::Erfc => quote! {
+            /// The C library's `erfc`, as NEURON's generated C calls it.
+            pub fn erfc(x: f64) -> f64 {
+                libc::erfc(x)
+            }
+        },
     });
+    // `erf` and `erfc` are the C library's (Rust's `f64` has none on stable).
+    let libc = if helpers.contains(&Helper::Erf) || helpers.contains(&Helper::Erfc) {
+        quote! {
+            mod libc {
+                unsafe extern "C" {
+                    pub safe fn erf(x: f64) -> f64;
+                    pub safe fn erfc(x: f64) -> f64;
+                }
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
     // `step` calls `signum`.
     let signum = if helpers.contains(&Helper::Step) && !helpers.contains(&Helper::Signum) {
         quote! {
@@ -413,6 +444,7 @@ pub fn helpers_module(helpers: &BTreeSet<Helper>) -> TokenStream {
         mod nmodl_fns {
             #(#items)*
             #signum
+            #libc
         }
     }
 }
