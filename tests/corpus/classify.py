@@ -70,7 +70,6 @@ RULES = [
     (r"^unknown function `(\w+)`", r"call of `\1` (not a FUNCTION or PROCEDURE)"),
     (r"^the index of `\w+` must be a constant or a FROM loop variable",
      "array index neither a constant nor a FROM loop variable"),
-    (r"calls itself: recursion is not supported", "recursive FUNCTION"),
     (r"^expected a name, found `\{`", "not NMODL: a Jinja template"),
     (r"^expected .*, found `(.*)`$", r"syntax: unexpected `\1`"),
 ]

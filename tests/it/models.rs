@@ -51,6 +51,17 @@ pub fn run_model_text(
     paths: &[(&str, &std::path::Path)],
     tag: &str,
 ) -> std::path::PathBuf {
+    run_model_text_on(toml, paths, tag, None)
+}
+
+/// [`run_model_text`] with the run-time engine `engine` (`GRADMOD_ENGINE`: `jit` or `evaluator`)
+/// where one is given.
+pub fn run_model_text_on(
+    toml: &str,
+    paths: &[(&str, &std::path::Path)],
+    tag: &str,
+    engine: Option<&str>,
+) -> std::path::PathBuf {
     let mut toml = toml.to_string();
     for (from, to) in paths {
         toml = toml.replace(from, to.to_str().unwrap());
@@ -59,7 +70,11 @@ pub fn run_model_text(
     let model = tmp.join(format!("gradmod-{tag}-{}.toml", std::process::id()));
     std::fs::write(&model, toml).unwrap();
     let out = tmp.join(format!("gradmod-{tag}-{}", std::process::id()));
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_gradmod"))
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gradmod"));
+    if let Some(engine) = engine {
+        command.env("GRADMOD_ENGINE", engine);
+    }
+    let status = command
         .args(["run", model.to_str().unwrap(), "--no-plot", "--out"])
         .arg(&out)
         .output()

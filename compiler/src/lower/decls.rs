@@ -409,18 +409,20 @@ impl Lowerer<'_> {
                     }
                 }
             }
-            // EXTERNAL names a global of hoc or of another mechanism that the C code links to;
-            // the simulator's own (t, dt, celsius) read as they do without the declaration.
+            // EXTERNAL names a C global that the generated C links to (NEURON 9's mechanisms'
+            // variables are not: `EXTERNAL minf_hh` fails to load there with an undefined
+            // symbol); the simulator's own (t, dt, celsius) read as they do without it.
             NeuronKind::External(names) => {
                 for n in names {
                     if !matches!(n.name.as_str(), "t" | "dt" | "celsius") {
                         self.unsupported(
                             n.span,
                             &format!("EXTERNAL {}", n.name),
-                            "an EXTERNAL variable is a global of hoc or of another mechanism, \
-                             which a mechanism cannot see in gradmod; only the simulator's t, dt \
-                             and celsius are known (declare a PARAMETER and set it in the model \
-                             instead).",
+                            "an EXTERNAL variable is a C global that the mechanism links to: \
+                             NEURON 9 cannot load one that names another mechanism's variable \
+                             either (they are not C globals there), and gradmod has no hoc; only \
+                             the simulator's t, dt and celsius are known (declare a PARAMETER and \
+                             set it in the model instead).",
                         );
                     }
                 }

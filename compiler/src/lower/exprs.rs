@@ -1,7 +1,7 @@
 //! Lowering of expressions and calls: name resolution, library functions, and the inlining of
 //! user FUNCTIONs and PROCEDUREs.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::returns::Exit;
 use super::{Binding, Lowerer};
@@ -361,18 +361,8 @@ impl Lowerer<'_> {
         out: &mut Vec<ir::Stmt>,
     ) -> Option<ExprId> {
         let name = c.name.name.clone();
-        if self.call_stack.contains(&name) {
-            self.diags.push(
-                Diagnostic::error(
-                    span,
-                    format!("`{name}` calls itself: recursion is not supported"),
-                )
-                .with_note(format!(
-                    "call chain: {} -> {name}",
-                    self.call_stack.join(" -> ")
-                )),
-            );
-            return Some(self.m.exprs.num(0.0));
+        if self.call_stack.contains(&name) && !self.recurse(c, is_function, span, out) {
+            return Some(self.m.exprs.num(f64::NAN));
         }
         if args.len() != c.params.len() {
             self.error(
@@ -443,6 +433,74 @@ impl Lowerer<'_> {
         self.scopes = saved;
         ret.map(|r| self.m.exprs.var(r))
     }
+}
+
+/// How many calls deep a FUNCTION or PROCEDURE that calls itself is inlined, and how many copies
+/// of such bodies one file may make in all (docs/DESIGN.md, "Recursion").
+const RECURSION_DEPTH: usize = 8;
+const RECURSION_COPIES: usize = 256;
+
+impl Lowerer<'_> {
+    /// Whether a call of `c`, which is already being inlined, is inlined once more. Beyond
+    /// [`RECURSION_DEPTH`] nested calls (or [`RECURSION_COPIES`] copies) it is not: the call's
+    /// value is NaN and a PROCEDURE sets the module variables it assigns to NaN, so that a run
+    /// that reaches the cut-off stops with the sentinel's error rather than going on silently;
+    /// `check` warns once per FUNCTION or PROCEDURE.
+    fn recurse(
+        &mut self,
+        c: &ast::Callable,
+        is_function: bool,
+        span: Span,
+        out: &mut Vec<ir::Stmt>,
+    ) -> bool {
+        let name = &c.name.name;
+        let depth = self.call_stack.iter().filter(|n| *n == name).count();
+        if depth < RECURSION_DEPTH && self.recursion.0 < RECURSION_COPIES {
+            self.recursion.0 += 1;
+            return true;
+        }
+        if self.recursion.1.insert(name.clone()) {
+            self.diags.push(
+                Diagnostic::warning(
+                    span,
+                    format!(
+                        "`{name}` calls itself: it is inlined {depth} calls deep, and a call deeper \
+                         than that gives NaN"
+                    ),
+                )
+                .with_note(format!(
+                    "call chain: {} -> {name}; a NaN stops the run where it reaches a state, an \
+                     ion variable or an event time",
+                    self.call_stack.join(" -> ")
+                )),
+            );
+        }
+        if !is_function {
+            let params: HashSet<&str> = c.params.iter().map(|p| p.name.name.as_str()).collect();
+            let mut names: Vec<String> = assigned_names(&c.body.stmts).into_iter().collect();
+            names.sort();
+            for n in names {
+                if params.contains(n.as_str()) || declared_local(&c.body.stmts, &n) {
+                    continue;
+                }
+                if let Some(Binding::Var(var)) = self.globals.get(&n).cloned() {
+                    let value = self.m.exprs.num(f64::NAN);
+                    out.push(ir::Stmt {
+                        kind: StmtKind::Assign { var, value },
+                        span,
+                    });
+                }
+            }
+        }
+        false
+    }
+}
+
+/// Whether a statement list declares `name` LOCAL at its top level.
+fn declared_local(stmts: &[ast::Stmt], name: &str) -> bool {
+    stmts.iter().any(|s| {
+        matches!(&s.kind, ast::StmtKind::Local(vars) if vars.iter().any(|v| v.name.name == name))
+    })
 }
 
 /// The names a statement list assigns (at any depth).

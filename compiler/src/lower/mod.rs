@@ -86,8 +86,11 @@ struct Lowerer<'a> {
     lowered: HashMap<String, BlockId>,
     /// Local scopes, innermost last.
     scopes: Vec<HashMap<String, Binding>>,
-    /// The FUNCTIONs and PROCEDUREs being inlined, outermost first (to reject recursion).
+    /// The FUNCTIONs and PROCEDUREs being inlined, outermost first (to bound recursion).
     call_stack: Vec<String>,
+    /// The copies made so far of bodies that call themselves, and the FUNCTIONs and
+    /// PROCEDUREs whose recursion was cut off (each warned about once).
+    recursion: (usize, HashSet<String>),
     /// Every variable name used so far, to keep names unique.
     taken: HashSet<String>,
     /// The kind of block being lowered (what statements it may hold).
@@ -127,6 +130,7 @@ impl<'a> Lowerer<'a> {
             lowered: HashMap::new(),
             scopes: Vec::new(),
             call_stack: Vec::new(),
+            recursion: (0, HashSet::new()),
             taken: HashSet::new(),
             context: ir::BlockKind::Initial,
             fluxes: None,
