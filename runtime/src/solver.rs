@@ -25,6 +25,11 @@ pub(crate) struct HinesMatrix {
     mult: Vec<f64>,
     /// Reciprocals of the eliminated diagonal.
     inv_d: Vec<f64>,
+    /// For an unbranched cable, the coefficient of the unknown the back substitution comes from,
+    /// over the eliminated diagonal (`b[i] / d[i]` below the middle row, `a[i + 1] / d[i]` above),
+    /// so that each row of the back substitution is one product and one subtraction on its
+    /// dependency chain.
+    coupling: Vec<f64>,
 }
 
 impl HinesMatrix {
@@ -43,6 +48,7 @@ impl HinesMatrix {
             d: vec![0.0; n],
             mult: vec![0.0; n],
             inv_d: vec![0.0; n],
+            coupling: vec![0.0; n],
         }
     }
 
@@ -90,6 +96,7 @@ impl HinesMatrix {
         let mid = n / 2;
         let (a, b) = (&self.a[..n], &self.b[..n]);
         let (d, mult, inv_d) = (&mut self.d[..n], &mut self.mult[..n], &mut self.inv_d[..n]);
+        let coupling = &mut self.coupling[..n];
         let rhs = &mut rhs[..n];
         // Rows n - 1 ..= mid + 1 into the row above them, rows 0 ..= mid - 1 into the row below.
         let (mut dl, mut rl) = (d[n - 1], rhs[n - 1]);
@@ -100,13 +107,17 @@ impl HinesMatrix {
                 let i = n - 1 - t;
                 let inv = 1.0 / dl;
                 inv_d[i] = inv;
+                coupling[i] = b[i] * inv;
                 let m = a[i] * inv;
                 mult[i] = m;
                 if i - 1 == mid {
                     d[mid] -= m * b[i];
                     rhs[mid] -= m * rl;
                 } else {
-                    dl = d[i - 1] - m * b[i];
+                    // The pivot chain divides by the pivot directly (a division and a
+                    // subtraction per row), so that the reciprocal and the multiplier are
+                    // computed beside it rather than on it.
+                    dl = d[i - 1] - a[i] * b[i] / dl;
                     rl = rhs[i - 1] - m * rl;
                     d[i - 1] = dl;
                     rhs[i - 1] = rl;
@@ -116,13 +127,14 @@ impl HinesMatrix {
                 let i = t;
                 let inv = 1.0 / dr;
                 inv_d[i] = inv;
+                coupling[i] = a[i + 1] * inv;
                 let m = b[i + 1] * inv;
                 mult[i] = m;
                 if i + 1 == mid {
                     d[mid] -= m * a[i + 1];
                     rhs[mid] -= m * rr;
                 } else {
-                    dr = d[i + 1] - m * a[i + 1];
+                    dr = d[i + 1] - b[i + 1] * a[i + 1] / dr;
                     rr = rhs[i + 1] - m * rr;
                     d[i + 1] = dr;
                     rhs[i + 1] = rr;
@@ -135,12 +147,12 @@ impl HinesMatrix {
         for t in 0..lower.max(upper) {
             if t < lower {
                 let i = mid + 1 + t;
-                xl = (rhs[i] - b[i] * xl) * inv_d[i];
+                xl = rhs[i] * inv_d[i] - coupling[i] * xl;
                 rhs[i] = xl;
             }
             if t < upper {
                 let i = mid - 1 - t;
-                xr = (rhs[i] - a[i + 1] * xr) * inv_d[i];
+                xr = rhs[i] * inv_d[i] - coupling[i] * xr;
                 rhs[i] = xr;
             }
         }
@@ -163,8 +175,7 @@ impl HinesMatrix {
             // column sees the same operations in the same order as alone.
             let f = Factors {
                 mult: &self.mult[..n],
-                a: &self.a[..n],
-                b: &self.b[..n],
+                coupling: &self.coupling[..n],
                 d: &self.d[..n],
                 inv_d: &self.inv_d[..n],
             };
@@ -256,8 +267,7 @@ impl HinesMatrix {
 /// The factorisation of an unbranched cable by [`HinesMatrix::solve`], with the coefficients.
 struct Factors<'m> {
     mult: &'m [f64],
-    a: &'m [f64],
-    b: &'m [f64],
+    coupling: &'m [f64],
     d: &'m [f64],
     inv_d: &'m [f64],
 }
@@ -313,17 +323,17 @@ fn chain_sweeps<const C: usize>(cols: &mut [f64], n: usize, f: &Factors) {
     for t in 0..lower.max(upper) {
         if t < lower {
             let i = mid + 1 + t;
-            let (bi, inv) = (f.b[i], f.inv_d[i]);
+            let (u, inv) = (f.coupling[i], f.inv_d[i]);
             for c in 0..C {
-                xl[c] = (col[c][i] - bi * xl[c]) * inv;
+                xl[c] = col[c][i] * inv - u * xl[c];
                 col[c][i] = xl[c];
             }
         }
         if t < upper {
             let i = mid - 1 - t;
-            let (ai, inv) = (f.a[i + 1], f.inv_d[i]);
+            let (u, inv) = (f.coupling[i], f.inv_d[i]);
             for c in 0..C {
-                xr[c] = (col[c][i] - ai * xr[c]) * inv;
+                xr[c] = col[c][i] * inv - u * xr[c];
                 col[c][i] = xr[c];
             }
         }
