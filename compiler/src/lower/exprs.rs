@@ -362,7 +362,7 @@ impl Lowerer<'_> {
     ) -> Option<ExprId> {
         let name = c.name.name.clone();
         if self.call_stack.contains(&name) && !self.recurse(c, is_function, span, out) {
-            return Some(self.m.exprs.num(f64::NAN));
+            return Some(self.nan());
         }
         if args.len() != c.params.len() {
             self.error(
@@ -484,7 +484,7 @@ impl Lowerer<'_> {
                     continue;
                 }
                 if let Some(Binding::Var(var)) = self.globals.get(&n).cloned() {
-                    let value = self.m.exprs.num(f64::NAN);
+                    let value = self.nan();
                     out.push(ir::Stmt {
                         kind: StmtKind::Assign { var, value },
                         span,
@@ -493,6 +493,14 @@ impl Lowerer<'_> {
             }
         }
         false
+    }
+}
+
+impl Lowerer<'_> {
+    /// NaN, as `0/0`: the expression the NMODL printer writes for it and reads back.
+    fn nan(&mut self) -> ExprId {
+        let zero = self.m.exprs.num(0.0);
+        self.m.exprs.binary(BinOp::Div, zero, zero)
     }
 }
 

@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::exps::share;
 use super::layout::{Layout, ion_binding};
 use super::reduce::reduce;
 use super::seq::Seq;
@@ -292,7 +293,9 @@ impl KernelWriter<'_> {
             .chain(&unseeded)
             .map(|&(_, in_loop, sink)| !in_loop && !matches!(sink, Sink::Let(_)))
             .collect();
-        let (roots, hoist) = reduce(ar, &roots, &primal, &|v| self.uniform(v, tangent));
+        let uniform = |v| self.uniform(v, tangent);
+        let roots = share(ar, &roots, &primal, &uniform);
+        let (roots, hoist) = reduce(ar, &roots, &primal, &uniform);
         let plan = cse_with(ar, &roots, &|_, id| hoist.contains(&id));
         let chain = plan.to_let_chain(ar, &roots, &mut || fresh(TempKind::Shared));
         body.temps = temps.into_inner();

@@ -18,6 +18,7 @@
 
 mod body;
 mod exec;
+mod exps;
 pub mod layout;
 mod primal;
 mod reduce;
