@@ -76,7 +76,7 @@ fn from_base(ar: &mut ExprArena, bases: &[Base], scale: f64, offset: f64) -> Opt
                 continue;
             }
             let shift = offset - f64::from(n) * b.offset;
-            if !(shift.abs() <= MAX_SHIFT) {
+            if !shift.is_finite() || shift.abs() > MAX_SHIFT {
                 continue;
             }
             let power = match n {
