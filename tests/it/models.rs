@@ -166,3 +166,48 @@ pub fn against_reference(
         .map(|(c, o)| (c.to_string(), max_abs_diff(o, &reference[*c])))
         .collect()
 }
+
+/// The single-mechanism protocol of tests/reference/neuron_build.py (`run_pulse`): a 20 µm × 20 µm
+/// soma with `mech` alone and an IClamp of `amp` nA from 2 to 12 ms.
+pub fn soma_with_pulse(mech: Box<dyn Mechanism>, amp: f64) -> gradmod_runtime::Cell {
+    use gradmod_runtime::{Cell, Morphology, Region, Settings};
+    let mut m = Morphology::new();
+    m.add_cylinder("soma", 1, 20.0, 20.0, None, 1).unwrap();
+    let mut cell = Cell::new(m, Settings::default()).unwrap();
+    cell.insert(mech, &Region::All).unwrap();
+    cell.add_iclamp("soma", 0.5, 2.0, 10.0, amp).unwrap();
+    cell
+}
+
+/// Runs density mechanism `name` of `file` through the single-mechanism protocol with a pulse of
+/// `amp` nA on the build-time path, the JIT and the evaluator, and asserts that each of `columns`
+/// (v, or a field of the mechanism) stays within `tolerance(column)` of NEURON's trace in
+/// tests/reference/data/`csv`.
+pub fn pulse_against_neuron(
+    file: &std::path::Path,
+    name: &str,
+    amp: f64,
+    csv: &str,
+    columns: &[&str],
+    tolerance: &dyn Fn(&str) -> f64,
+) {
+    let reference = csv_columns(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/reference/data")
+            .join(csv),
+    );
+    for (engine, mech) in crate::netcons::paths(file, name) {
+        let mut cell = soma_with_pulse(mech, amp);
+        let read = |c: &gradmod_runtime::Cell, column: &str| match column {
+            "v" => c.v()[0],
+            field => c.field(gradmod_runtime::MechId(0), field).unwrap()[0],
+        };
+        for (column, d) in against_reference(&mut cell, &reference, columns, &read) {
+            println!("{name} ({engine}): max |{column} - NEURON| {d:.1e}");
+            assert!(
+                d < tolerance(&column),
+                "{engine}: {column} differs from NEURON by {d:e}"
+            );
+        }
+    }
+}

@@ -11,37 +11,14 @@ fadvance() calls. tests/it/library_functions.rs runs the same protocol.
 Usage: python3 tests/reference/library_functions.py   (needs `pip install neuron`; compiles the
 mechanism with nrnivmodl in a temporary folder)
 """
+
 import pathlib
 
-from neuron_build import build_and_run
+from neuron_build import run_pulse
 
 HERE = pathlib.Path(__file__).resolve().parent
-DATA = HERE / "data" / "library_functions"
 ROOT = HERE.parent.parent
 
-CHILD = r"""
-import sys
-from neuron import h
-h.nrn_load_dll(sys.argv[1])
-out = sys.argv[2]
-STEPS = 800
-s = h.Section(name="soma")
-s.L = 20.0; s.diam = 20.0; s.nseg = 1; s.cm = 1.0; s.Ra = 100.0
-s.insert("ghkerf")
-clamp = h.IClamp(s(0.5)); clamp.delay = 2.0; clamp.dur = 10.0; clamp.amp = 0.5
-h.dt = 0.025; h.celsius = 6.3; h.secondorder = 0; h.CVode().active(0)
-x = s(0.5)
-columns = [("v", x._ref_v), ("m", x._ref_m_ghkerf), ("gk", x._ref_gk_ghkerf),
-           ("tau", x._ref_tau_ghkerf)]
-vecs = [h.Vector().record(ref) for _, ref in columns]
-h.finitialize(-65.0)
-for _ in range(STEPS):
-    h.fadvance()
-with open(out + "/ghkerf.csv", "w") as f:
-    f.write("t," + ",".join(name for name, _ in columns) + "\n")
-    for i in range(0, STEPS + 1, 4):
-        f.write(repr(i * 0.025) + "," + ",".join(repr(float(v[i])) for v in vecs) + "\n")
-"""
-
-build_and_run([ROOT / "tests" / "mechanisms" / "ghkerf.mod"], CHILD, DATA)
+run_pulse(ROOT / "tests" / "mechanisms" / "ghkerf.mod", "ghkerf", ["m", "gk", "tau"], 0.5,
+          HERE / "data" / "library_functions", "ghkerf.csv")
 print("wrote tests/reference/data/library_functions/ghkerf.csv")

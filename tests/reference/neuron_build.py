@@ -79,3 +79,46 @@ def run_trains(mod, mechanism, trains, fields, netcon_args, data, csv):
         "csv": csv,
     }
     build_and_run([mod], TRAINS_CHILD, data, json.dumps(spec))
+
+
+# The protocol of the single-mechanism tests (tests/it/runge.rs, library_functions.rs,
+# recursion.rs; `models::soma_with_pulse`): a soma of 20 x 20 um (one segment, cm 1, Ra 100) with
+# the density mechanism only, its defaults, and an IClamp of `amp` nA at soma(0.5) from 2 to 12 ms;
+# dt 0.025 ms, finitialize(-65), fixed step, secondorder 0, celsius 6.3; 800 steps (20 ms), every
+# 4th kept (row r is what Vector.record samples after 4 r fadvance() calls). The columns: v, then
+# the mechanism's `fields`.
+PULSE_CHILD = r"""
+import json
+import sys
+from neuron import h
+h.nrn_load_dll(sys.argv[1])
+out = sys.argv[2]
+spec = json.loads(sys.argv[3])
+STEPS = 800
+s = h.Section(name="soma")
+s.L = 20.0; s.diam = 20.0; s.nseg = 1; s.cm = 1.0; s.Ra = 100.0
+s.insert(spec["suffix"])
+clamp = h.IClamp(s(0.5)); clamp.delay = 2.0; clamp.dur = 10.0; clamp.amp = spec["amp"]
+h.dt = 0.025; h.celsius = 6.3; h.secondorder = 0; h.CVode().active(0)
+x = s(0.5)
+columns = [("v", x._ref_v)] + [
+    (f, getattr(x, "_ref_" + f + "_" + spec["suffix"])) for f in spec["fields"]
+]
+vecs = [h.Vector().record(ref) for _, ref in columns]
+h.finitialize(-65.0)
+for _ in range(STEPS):
+    h.fadvance()
+with open(out + "/" + spec["csv"], "w") as f:
+    f.write("t," + ",".join(name for name, _ in columns) + "\n")
+    for i in range(0, STEPS + 1, 4):
+        f.write(repr(i * 0.025) + "," + ",".join(repr(float(v[i])) for v in vecs) + "\n")
+"""
+
+
+def run_pulse(mod, suffix, fields, amp, data, csv):
+    """Runs the single-mechanism protocol (PULSE_CHILD) on density mechanism `suffix` of file
+    `mod` with a pulse of `amp` nA, recording v and `fields` into `data`/`csv`."""
+    import json
+
+    spec = {"suffix": suffix, "fields": fields, "amp": amp, "csv": csv}
+    build_and_run([mod], PULSE_CHILD, data, json.dumps(spec))

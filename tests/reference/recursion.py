@@ -11,37 +11,14 @@ tests/it/recursion.rs runs the same protocol.
 Usage: python3 tests/reference/recursion.py   (needs `pip install neuron`; compiles the
 mechanism with nrnivmodl in a temporary folder)
 """
+
 import pathlib
 
-from neuron_build import build_and_run
+from neuron_build import run_pulse
 
 HERE = pathlib.Path(__file__).resolve().parent
-DATA = HERE / "data" / "recursion"
 ROOT = HERE.parent.parent
 
-CHILD = r"""
-import sys
-from neuron import h
-h.nrn_load_dll(sys.argv[1])
-out = sys.argv[2]
-STEPS = 800
-s = h.Section(name="soma")
-s.L = 20.0; s.diam = 20.0; s.nseg = 1; s.cm = 1.0; s.Ra = 100.0
-s.insert("recur")
-clamp = h.IClamp(s(0.5)); clamp.delay = 2.0; clamp.dur = 10.0; clamp.amp = 0.5
-h.dt = 0.025; h.celsius = 6.3; h.secondorder = 0; h.CVode().active(0)
-x = s(0.5)
-columns = [("v", x._ref_v), ("m", x._ref_m_recur), ("s", x._ref_s_recur),
-           ("c", x._ref_c_recur)]
-vecs = [h.Vector().record(ref) for _, ref in columns]
-h.finitialize(-65.0)
-for _ in range(STEPS):
-    h.fadvance()
-with open(out + "/recur.csv", "w") as f:
-    f.write("t," + ",".join(name for name, _ in columns) + "\n")
-    for i in range(0, STEPS + 1, 4):
-        f.write(repr(i * 0.025) + "," + ",".join(repr(float(v[i])) for v in vecs) + "\n")
-"""
-
-build_and_run([ROOT / "tests" / "mechanisms" / "recur.mod"], CHILD, DATA)
+run_pulse(ROOT / "tests" / "mechanisms" / "recur.mod", "recur", ["m", "s", "c"], 0.5,
+          HERE / "data" / "recursion", "recur.csv")
 print("wrote tests/reference/data/recursion/recur.csv")

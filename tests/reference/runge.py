@@ -11,35 +11,14 @@ Usage: python3 tests/reference/runge.py   (needs `pip install neuron`; compiles 
 with nrnivmodl in a temporary folder, nrnivmodl taken from beside the interpreter when it is not
 on PATH)
 """
+
 import pathlib
 
-from neuron_build import build_and_run
+from neuron_build import run_pulse
 
 HERE = pathlib.Path(__file__).resolve().parent
-DATA = HERE / "data" / "runge"
 ROOT = HERE.parent.parent
 
-CHILD = r"""
-import sys
-from neuron import h
-h.nrn_load_dll(sys.argv[1])
-out = sys.argv[2]
-STEPS = 800
-s = h.Section(name="soma")
-s.L = 20.0; s.diam = 20.0; s.nseg = 1; s.cm = 1.0; s.Ra = 100.0
-s.insert("rk4")
-clamp = h.IClamp(s(0.5)); clamp.delay = 2.0; clamp.dur = 10.0; clamp.amp = 0.1
-h.dt = 0.025; h.celsius = 6.3; h.secondorder = 0; h.CVode().active(0)
-columns = [("v", s(0.5)._ref_v), ("m", s(0.5)._ref_m_rk4), ("h", s(0.5)._ref_h_rk4)]
-vecs = [h.Vector().record(ref) for _, ref in columns]
-h.finitialize(-65.0)
-for _ in range(STEPS):
-    h.fadvance()
-with open(out + "/rk4.csv", "w") as f:
-    f.write("t," + ",".join(name for name, _ in columns) + "\n")
-    for i in range(0, STEPS + 1, 4):
-        f.write(repr(i * 0.025) + "," + ",".join(repr(float(v[i])) for v in vecs) + "\n")
-"""
-
-build_and_run([ROOT / "tests" / "mechanisms" / "rk4.mod"], CHILD, DATA)
+run_pulse(ROOT / "tests" / "mechanisms" / "rk4.mod", "rk4", ["m", "h"], 0.1,
+          HERE / "data" / "runge", "rk4.csv")
 print("wrote tests/reference/data/runge/rk4.csv")
