@@ -27,22 +27,41 @@ def build_and_run(mods, child, data, *args):
         subprocess.run([sys.executable, "-c", child, str(lib), str(data), *args], check=True)
 
 
-# The protocol of the event tests (tests/it/netcons.rs, `with_trains`): a soma of 20 x 20 um (one
-# segment, cm 1, Ra 100) with pas (g 1e-4, e -65), the point process at soma(0.5) and one NetCon
-# per train (weight, event times); dt 0.025 ms, finitialize(-65), fixed step, secondorder 0,
-# celsius 6.3; 1200 steps (30 ms), every 4th kept (row r is what Vector.record samples after 4 r
-# fadvance() calls). The columns: v, the point process's `fields`, then for each connection j and
-# each name of `netcon_args` (its NET_RECEIVE arguments after the weight) `ncJ_NAME`.
-TRAINS_CHILD = r"""
+# What the children of the protocols below share: the library and the output folder from the
+# arguments, a JSON spec, a soma of 20 x 20 um (one segment, cm 1, Ra 100); at the end, the
+# `columns` recorded, STEPS fixed steps from finitialize(-65) and every 4th row written to
+# spec["csv"].
+CHILD_HEAD = r"""
 import json
 import sys
 from neuron import h
 h.nrn_load_dll(sys.argv[1])
 out = sys.argv[2]
 spec = json.loads(sys.argv[3])
-STEPS = 1200
+"""
+SOMA = r"""
 s = h.Section(name="soma")
 s.L = 20.0; s.diam = 20.0; s.nseg = 1; s.cm = 1.0; s.Ra = 100.0
+"""
+CHILD_TAIL = r"""
+vecs = [h.Vector().record(ref) for _, ref in columns]
+h.finitialize(-65.0)
+for _ in range(STEPS):
+    h.fadvance()
+with open(out + "/" + spec["csv"], "w") as f:
+    f.write("t," + ",".join(name for name, _ in columns) + "\n")
+    for i in range(0, STEPS + 1, 4):
+        f.write(repr(i * 0.025) + "," + ",".join(repr(float(v[i])) for v in vecs) + "\n")
+"""
+
+
+# The protocol of the event tests (tests/it/netcons.rs, `with_trains`): a soma of 20 x 20 um (one
+# segment, cm 1, Ra 100) with pas (g 1e-4, e -65), the point process at soma(0.5) and one NetCon
+# per train (weight, event times); dt 0.025 ms, finitialize(-65), fixed step, secondorder 0,
+# celsius 6.3; 1200 steps (30 ms), every 4th kept (row r is what Vector.record samples after 4 r
+# fadvance() calls). The columns: v, the point process's `fields`, then for each connection j and
+# each name of `netcon_args` (its NET_RECEIVE arguments after the weight) `ncJ_NAME`.
+TRAINS_CHILD = CHILD_HEAD + "STEPS = 1200\n" + SOMA + r"""
 s.insert("pas"); s(0.5).pas.g = 1e-4; s(0.5).pas.e = -65.0
 syn = getattr(h, spec["mechanism"])(s(0.5))
 trains = []
@@ -55,15 +74,7 @@ columns = [("v", s(0.5)._ref_v)] + [(f, getattr(syn, "_ref_" + f)) for f in spec
 for j, (nc, _) in enumerate(trains):
     for i, a in enumerate(spec["netcon_args"]):
         columns.append((f"nc{j}_{a}", nc._ref_weight[i + 1]))
-vecs = [h.Vector().record(ref) for _, ref in columns]
-h.finitialize(-65.0)
-for _ in range(STEPS):
-    h.fadvance()
-with open(out + "/" + spec["csv"], "w") as f:
-    f.write("t," + ",".join(name for name, _ in columns) + "\n")
-    for i in range(0, STEPS + 1, 4):
-        f.write(repr(i * 0.025) + "," + ",".join(repr(float(v[i])) for v in vecs) + "\n")
-"""
+""" + CHILD_TAIL
 
 
 def run_trains(mod, mechanism, trains, fields, netcon_args, data, csv):
@@ -87,16 +98,7 @@ def run_trains(mod, mechanism, trains, fields, netcon_args, data, csv):
 # dt 0.025 ms, finitialize(-65), fixed step, secondorder 0, celsius 6.3; 800 steps (20 ms), every
 # 4th kept (row r is what Vector.record samples after 4 r fadvance() calls). The columns: v, then
 # the mechanism's `fields`.
-PULSE_CHILD = r"""
-import json
-import sys
-from neuron import h
-h.nrn_load_dll(sys.argv[1])
-out = sys.argv[2]
-spec = json.loads(sys.argv[3])
-STEPS = 800
-s = h.Section(name="soma")
-s.L = 20.0; s.diam = 20.0; s.nseg = 1; s.cm = 1.0; s.Ra = 100.0
+PULSE_CHILD = CHILD_HEAD + "STEPS = 800\n" + SOMA + r"""
 s.insert(spec["suffix"])
 clamp = h.IClamp(s(0.5)); clamp.delay = 2.0; clamp.dur = 10.0; clamp.amp = spec["amp"]
 h.dt = 0.025; h.celsius = 6.3; h.secondorder = 0; h.CVode().active(0)
@@ -104,15 +106,7 @@ x = s(0.5)
 columns = [("v", x._ref_v)] + [
     (f, getattr(x, "_ref_" + f + "_" + spec["suffix"])) for f in spec["fields"]
 ]
-vecs = [h.Vector().record(ref) for _, ref in columns]
-h.finitialize(-65.0)
-for _ in range(STEPS):
-    h.fadvance()
-with open(out + "/" + spec["csv"], "w") as f:
-    f.write("t," + ",".join(name for name, _ in columns) + "\n")
-    for i in range(0, STEPS + 1, 4):
-        f.write(repr(i * 0.025) + "," + ",".join(repr(float(v[i])) for v in vecs) + "\n")
-"""
+""" + CHILD_TAIL
 
 
 def run_pulse(mod, suffix, fields, amp, data, csv):
