@@ -159,3 +159,23 @@ pub(crate) fn split_cell<'a>(
         .ok_or_else(|| format!("no cell named `{name}` (cells: {})", names.join(", ")))?;
     Ok((i, rest))
 }
+
+/// The point processes' labels, in the model's order, each with its mechanism's name and its
+/// instance among that mechanism's entries: `label`, or `NAME[instance]`.
+pub(crate) fn point_process_labels(f: &super::ModelFile) -> Vec<(String, String, usize)> {
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    f.point_processes
+        .iter()
+        .map(|p| {
+            let name = p.name.get_ref().as_str();
+            let c = count.entry(name).or_default();
+            let instance = *c;
+            *c += 1;
+            let label = p
+                .label
+                .clone()
+                .unwrap_or_else(|| format!("{name}[{instance}]"));
+            (label, name.to_string(), instance)
+        })
+        .collect()
+}

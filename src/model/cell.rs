@@ -8,7 +8,7 @@ use gradmod_runtime::mechanism::{Mechanism, MechanismKind};
 use gradmod_runtime::{Cell, MechId, Morphology, Settings};
 use toml::Spanned;
 
-use super::built::{BuiltCell, SimSettings, at, cv_at, parameter_index};
+use super::built::{BuiltCell, SimSettings, at, cv_at, parameter_index, point_process_labels};
 use super::overrides::{self, CellNames, Override};
 use super::regions::Regions;
 use super::schema::Num;
@@ -500,26 +500,6 @@ fn clamp_names(f: &super::ModelFile) -> Vec<String> {
                 1 => "IClamp".into(),
                 _ => format!("IClamp[{i}]"),
             })
-        })
-        .collect()
-}
-
-/// The point processes' labels, in the model's order, each with its mechanism's name and its
-/// instance among that mechanism's entries: `label`, or `NAME[instance]`.
-pub(crate) fn point_process_labels(f: &super::ModelFile) -> Vec<(String, String, usize)> {
-    let mut count: HashMap<&str, usize> = HashMap::new();
-    f.point_processes
-        .iter()
-        .map(|p| {
-            let name = p.name.get_ref().as_str();
-            let c = count.entry(name).or_default();
-            let instance = *c;
-            *c += 1;
-            let label = p
-                .label
-                .clone()
-                .unwrap_or_else(|| format!("{name}[{instance}]"));
-            (label, name.to_string(), instance)
         })
         .collect()
 }

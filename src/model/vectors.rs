@@ -39,7 +39,7 @@ pub(crate) fn give_vectors(
         cell.set_vector(mech, instance, values)
             .map_err(at(src, v.point_process.span(), &key))?;
     }
-    let names = super::cell::point_process_labels(f);
+    let names = super::built::point_process_labels(f);
     for (i, (p, (label, _, _))) in f.point_processes.iter().zip(&names).enumerate() {
         let Some(&(m, j)) = labels.get(label) else {
             continue;

@@ -5,10 +5,17 @@
 //! (above [`SPARSE_CONVERGE`]), takes one iteration and sets each state it takes below zero to
 //! zero. The loop form of large systems does the same ([`super::dense::Stop::Sparse`]).
 
-use super::dense::{SPARSE_CONVERGE, SPARSE_MAX_ITERATIONS};
 use crate::diag::Span;
 use crate::ir::{BinOp, ExprId, Func, Module, Scope, Stmt, StmtKind, VarId, VarKind, Variable};
 use crate::sym::build;
+
+/// NEURON's `CONVERGE` (scopmath's errcodes): the summed absolute increments at which `sparse`
+/// stops iterating.
+pub const SPARSE_CONVERGE: f64 = 1e-6;
+
+/// The iterations NEURON's `sparse` may take (its `MAXSTEPS` of 20, counted from 0, and one
+/// more: the iteration after which it gives up with an error).
+pub const SPARSE_MAX_ITERATIONS: usize = 21;
 
 fn assign(var: VarId, value: ExprId, span: Span) -> Stmt {
     Stmt {

@@ -28,18 +28,11 @@ pub enum Stop {
     /// After exactly this many iterations.
     Fixed(usize),
     /// As NEURON's `sparse` (scopmath's `sparse_thread`): once the summed absolute increments of
-    /// an iteration are at most [`SPARSE_CONVERGE`], after at most [`SPARSE_MAX_ITERATIONS`]; a
+    /// an iteration are at most [`super::converge::SPARSE_CONVERGE`], after at most
+    /// [`super::converge::SPARSE_MAX_ITERATIONS`]; a
     /// state that an iteration takes below zero is set to zero.
     Sparse,
 }
-
-/// NEURON's `CONVERGE` (scopmath's errcodes): the summed absolute increments at which `sparse`
-/// stops iterating.
-pub const SPARSE_CONVERGE: f64 = 1e-6;
-
-/// The iterations NEURON's `sparse` may take (its `MAXSTEPS` of 20, counted from 0, and one
-/// more: the iteration after which it gives up with an error).
-pub const SPARSE_MAX_ITERATIONS: usize = 21;
 
 /// The statements of Newton's method on `residuals(states) = 0`, stopping as `stop` says, with
 /// `jac` the Jacobian of the residuals in the states, as loops (see the module's documentation).
