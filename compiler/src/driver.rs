@@ -55,6 +55,9 @@ pub fn load_source(name: &str, text: &str) -> Frontend {
     } else {
         let (module, more) = lower::lower(&sources, &ast);
         diags.extend(more);
+        if let Some(m) = &module {
+            diags.extend(passes::cnexp::warnings(m));
+        }
         module
     };
     Frontend {

@@ -5,6 +5,7 @@
 mod models;
 
 mod before_after;
+mod cnexp_nonlinear;
 mod diffusion;
 mod early_return;
 mod events;

@@ -123,24 +123,29 @@ pub(crate) fn solves(m: &Module) -> Vec<(BlockId, SolveMethod)> {
 /// Rewrites every `SOLVE target METHOD from` into `SOLVE target` (a SOLVE of a PROCEDURE), once the
 /// target holds explicit updates.
 pub(crate) fn retarget_solves(m: &mut Module, target: BlockId, from: SolveMethod) {
-    fn walk(stmts: &mut [ir::Stmt], target: BlockId, from: SolveMethod) {
+    change_solves(m, target, from, SolveMethod::Direct);
+}
+
+/// Makes every `SOLVE target METHOD from` of INITIAL and BREAKPOINT a `SOLVE target METHOD to`.
+pub(crate) fn change_solves(m: &mut Module, target: BlockId, from: SolveMethod, to: SolveMethod) {
+    fn walk(stmts: &mut [ir::Stmt], target: BlockId, from: SolveMethod, to: SolveMethod) {
         for s in stmts {
             match &mut s.kind {
                 StmtKind::Solve { block, method } if *block == target && *method == from => {
-                    *method = SolveMethod::Direct
+                    *method = to
                 }
                 StmtKind::If {
                     then, otherwise, ..
                 } => {
-                    walk(then, target, from);
-                    walk(otherwise, target, from);
+                    walk(then, target, from, to);
+                    walk(otherwise, target, from, to);
                 }
-                StmtKind::While { body, .. } => walk(body, target, from),
+                StmtKind::While { body, .. } => walk(body, target, from, to),
                 _ => {}
             }
         }
     }
     for id in [m.initial, m.breakpoint].into_iter().flatten() {
-        walk(&mut m.blocks[id.index()].body, target, from);
+        walk(&mut m.blocks[id.index()].body, target, from, to);
     }
 }
