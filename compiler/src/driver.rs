@@ -56,7 +56,7 @@ pub fn load_source(name: &str, text: &str) -> Frontend {
         let (module, more) = lower::lower(&sources, &ast);
         diags.extend(more);
         if let Some(m) = &module {
-            diags.extend(passes::cnexp::warnings(m));
+            diags.extend(passes::warnings(m));
         }
         module
     };

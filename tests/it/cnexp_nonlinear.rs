@@ -3,7 +3,8 @@
 //! nocmodl's cnexp step with a = df/dm (the constant term dropped, as NEURON drops it), cnrat's
 //! block, whose state sits in a denominator, is solved by derivimplicit. Both traces equal
 //! NEURON's (tests/reference/cnexp_nonlinear.py) on the build-time path and on both engines of the
-//! run-time path, and the tangents equal central finite differences.
+//! run-time path, and the tangents equal central finite differences. solveif's SOLVE, inside an
+//! `if` of BREAKPOINT whose condition is false, still runs every step, as in NEURON.
 
 use std::path::{Path, PathBuf};
 
@@ -33,10 +34,20 @@ fn a_block_beyond_polynomials_is_solved_by_derivimplicit() {
 }
 
 #[test]
+fn a_solve_inside_if_runs_every_step_as_in_neuron() {
+    let csv = "cnexp_nonlinear/solveif.csv";
+    pulse_against_neuron(&file("solveif"), "solveif", 0.5, csv, &["v", "m"], &|_| {
+        1e-9
+    });
+}
+
+#[test]
 fn nonlinear_cnexp_tangents_match_finite_differences() {
     for (name, params) in [
-        ("cnpoly", ["gbar", "e", "k"]),
-        ("cnrat", ["gbar", "e", "kd"]),
+        ("cnpoly", &["gbar", "e", "k"][..]),
+        ("cnrat", &["gbar", "e", "kd"]),
+        // solveif's `on` reaches nothing (its condition is empty, as in NEURON).
+        ("solveif", &["gbar", "e"]),
     ] {
         let cat = Catalogue::load_with(&[&file(name)], EngineChoice::Jit).unwrap();
         let build = || soma_with_pulse(cat.make(name).unwrap(), 0.5);
@@ -44,6 +55,6 @@ fn nonlinear_cnexp_tangents_match_finite_differences() {
             .iter()
             .map(|p| ParamSpec::mechanism(name, p))
             .collect();
-        crate::models::fd::check(&build, &specs, &[0], 20.0, &[1e-5; 3], 1e-6);
+        crate::models::fd::check(&build, &specs, &[0], 20.0, &vec![1e-5; specs.len()], 1e-6);
     }
 }

@@ -14,6 +14,7 @@ mod elements;
 mod exprs;
 mod for_netcons;
 mod function_table;
+mod hoist_solves;
 mod library;
 mod longitudinal;
 mod own_currents;

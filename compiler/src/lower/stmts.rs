@@ -28,6 +28,7 @@ impl<'a> Lowerer<'a> {
                 }
                 ItemKind::Breakpoint(b) => {
                     let id = self.block("BREAKPOINT", BlockKind::Breakpoint, &b.stmts, b.span, &[]);
+                    self.hoist_solves(id);
                     self.m.breakpoint = Some(id);
                 }
                 ItemKind::NetReceive { params, body } => self.net_receive(params, body, item.span),

@@ -149,3 +149,10 @@ pub(crate) fn change_solves(m: &mut Module, target: BlockId, from: SolveMethod, 
         walk(&mut m.blocks[id.index()].body, target, from, to);
     }
 }
+
+/// The warnings `gradmod check` gives about how NEURON runs what a module says, read by the
+/// driver after lowering (the passes report errors only): cnexp equations that are not linear
+/// in their state ([`cnexp::warnings`]).
+pub fn warnings(m: &Module) -> Diagnostics {
+    cnexp::warnings(m)
+}

@@ -272,8 +272,9 @@ pub fn current_sinks(kw: &KernelWriter, flags: &mut Body, tangent: bool) -> Vec<
     out
 }
 
-/// The statements of the blocks BREAKPOINT solves, in order, as one block.
-pub fn solved_body(m: &Module, ex: &mut Exec) -> Vec<crate::ir::Stmt> {
+/// The statements of the blocks BREAKPOINT solves, in order, as one block (lowering has moved
+/// every SOLVE of BREAKPOINT to its top level, as NEURON runs them: `lower/hoist_solves.rs`).
+pub fn solved_body(m: &Module, _ex: &mut Exec) -> Vec<crate::ir::Stmt> {
     let mut out = Vec::new();
     let Some(bp) = m.breakpoint else {
         return out;
@@ -284,19 +285,6 @@ pub fn solved_body(m: &Module, ex: &mut Exec) -> Vec<crate::ir::Stmt> {
                 out.push(s.clone());
             }
         });
-    }
-    for s in &m.block(bp).body {
-        if let StmtKind::If { .. } | StmtKind::While { .. } = s.kind {
-            let mut nested = false;
-            s.for_each_stmt(&mut |t| nested |= matches!(t.kind, StmtKind::Solve { .. }));
-            if nested {
-                ex.diags.push(
-                    Diagnostic::error(s.span, "unsupported construct: SOLVE inside if or while")
-                        .with_label("SOLVE inside if or while is not supported")
-                        .with_note("the states are advanced once per step, whatever the condition"),
-                );
-            }
-        }
     }
     out
 }
