@@ -129,6 +129,9 @@ fn rewrite(m: &mut Module, body: Vec<Stmt>, dt: crate::ir::VarId) -> Vec<Stmt> {
 /// report errors only).
 pub fn warnings(m: &Module) -> Diagnostics {
     let mut diags = Diagnostics::new();
+    // The linearity test builds expressions: it works on one copy of the arena, made when a
+    // cnexp block needs it.
+    let mut copy: Option<ExprArena> = None;
     for (target, method) in super::solves(m) {
         if method != SolveMethod::Cnexp || m.block(target).kind != BlockKind::Derivative {
             continue;
@@ -149,9 +152,9 @@ pub fn warnings(m: &Module) -> Diagnostics {
             continue;
         }
         for_each_ode(body, &mut |state, rhs, span| {
-            let mut ar = m.exprs.clone();
-            let linear = matches!(is_linear_in(&mut ar, rhs, state),
-                Some((a, b)) if !depends_on(&ar, a, state) && !depends_on(&ar, b, state));
+            let ar = copy.get_or_insert_with(|| m.exprs.clone());
+            let linear = matches!(is_linear_in(ar, rhs, state),
+                Some((a, b)) if !depends_on(ar, a, state) && !depends_on(ar, b, state));
             if !linear {
                 let name = &m.var(state).name;
                 diags.push(

@@ -274,7 +274,7 @@ pub fn current_sinks(kw: &KernelWriter, flags: &mut Body, tangent: bool) -> Vec<
 
 /// The statements of the blocks BREAKPOINT solves, in order, as one block (lowering has moved
 /// every SOLVE of BREAKPOINT to its top level, as NEURON runs them: `lower/hoist_solves.rs`).
-pub fn solved_body(m: &Module, _ex: &mut Exec) -> Vec<crate::ir::Stmt> {
+pub fn solved_body(m: &Module) -> Vec<crate::ir::Stmt> {
     let mut out = Vec::new();
     let Some(bp) = m.breakpoint else {
         return out;
@@ -292,7 +292,7 @@ pub fn solved_body(m: &Module, _ex: &mut Exec) -> Vec<crate::ir::Stmt> {
 /// `states`: the blocks BREAKPOINT solves.
 pub fn states(kw: &KernelWriter, ex: &mut Exec) -> Body {
     let m = kw.m;
-    let solves = solved_body(m, ex);
+    let solves = solved_body(m);
     let mut env = Env::default();
     let seq = ex.run_block(&solves, &mut env, Solves::Inline);
     let mut flags = Body::default();
