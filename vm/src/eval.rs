@@ -591,25 +591,16 @@ impl Exec<'_, '_, '_, '_> {
                 ion,
             } => {
                 let slot = ctx.ion_slots[ion];
-                for ((&x, &cv), &w) in x.iter().zip(nodes).zip(weights) {
-                    ctx.i[cv] += w * x;
-                    ctx.ions[slot].current[cv] += w * x;
-                }
+                accumulate(&mut ctx.ions[slot].current, 0, false);
             }
             Sink::Conductance {
                 tangent: false,
                 negate,
-                ion,
-            } => match ion {
-                Some(ion) => {
-                    let slot = ctx.ion_slots[ion];
-                    for ((&x, &cv), &w) in x.iter().zip(nodes).zip(weights) {
-                        ctx.g[cv] += w * x;
-                        ctx.ions[slot].current_dv[cv] += w * x;
-                    }
-                }
-                None => accumulate(ctx.g, 0, negate),
-            },
+            } => accumulate(ctx.g, 0, negate),
+            Sink::IonConductance(ion) => {
+                let slot = ctx.ion_slots[ion];
+                accumulate(&mut ctx.ions[slot].current_dv, 0, false);
+            }
             Sink::Current { .. }
             | Sink::IonCurrent { .. }
             | Sink::Conductance { .. }
@@ -621,10 +612,7 @@ impl Exec<'_, '_, '_, '_> {
                     Sink::Current { negate, .. } => accumulate(tan.di, offset, negate),
                     Sink::IonCurrent { ion, .. } => {
                         let slot = ctx.ion_slots[ion];
-                        for ((&x, &cv), &w) in x.iter().zip(nodes).zip(weights) {
-                            tan.di[offset + cv] += w * x;
-                            tan.ions[slot].current[offset + cv] += w * x;
-                        }
+                        accumulate(&mut tan.ions[slot].current, offset, false);
                     }
                     Sink::Conductance { negate, .. } => accumulate(tan.dg, offset, negate),
                     Sink::SigmaAndTanIon(pos, slot, role) => {

@@ -297,21 +297,13 @@ pub(crate) fn bases(op: &Op, tangent: bool, out: &mut Vec<Base>) {
             Sink::IonCurrent {
                 tangent: false,
                 ion,
-            } => out.extend([B::Node, B::Weight, B::I, B::Ion(ion, 0)]),
-            Sink::Conductance {
-                tangent: false,
-                ion,
-                ..
-            } => {
-                out.extend([B::Node, B::Weight, B::G]);
-                if let Some(ion) = ion {
-                    out.push(B::Ion(ion, 1));
-                }
-            }
+            } => out.extend([B::Node, B::Weight, B::Ion(ion, 0)]),
+            Sink::Conductance { tangent: false, .. } => out.extend([B::Node, B::Weight, B::G]),
+            Sink::IonConductance(ion) => out.extend([B::Node, B::Weight, B::Ion(ion, 1)]),
             _ if !tangent => {}
             Sink::Current { .. } => out.extend([B::Node, B::Weight, B::TanDi, B::Ncv]),
             Sink::IonCurrent { ion, .. } => {
-                out.extend([B::Node, B::Weight, B::TanDi, B::Ncv, B::TanIon(ion, 0)])
+                out.extend([B::Node, B::Weight, B::Ncv, B::TanIon(ion, 0)])
             }
             Sink::Conductance { .. } => out.extend([B::Node, B::Weight, B::TanDg, B::Ncv]),
             Sink::SigmaAndTanIon(_, s, r) => out.extend([

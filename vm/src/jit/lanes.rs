@@ -610,27 +610,15 @@ impl Gen<'_, '_> {
             Sink::IonCurrent {
                 tangent: false,
                 ion,
-            } => {
-                self.vaccumulate(B::I, false, x, false);
-                self.vaccumulate(B::Ion(ion, 0), false, x, false);
-            }
+            } => self.vaccumulate(B::Ion(ion, 0), false, x, false),
             Sink::Conductance {
                 tangent: false,
                 negate,
-                ion,
-            } => match ion {
-                Some(ion) => {
-                    self.vaccumulate(B::G, false, x, false);
-                    self.vaccumulate(B::Ion(ion, 1), false, x, false);
-                }
-                None => self.vaccumulate(B::G, false, x, negate),
-            },
+            } => self.vaccumulate(B::G, false, x, negate),
+            Sink::IonConductance(ion) => self.vaccumulate(B::Ion(ion, 1), false, x, false),
             _ if !self.tangent => {}
             Sink::Current { negate, .. } => self.vaccumulate(B::TanDi, true, x, negate),
-            Sink::IonCurrent { ion, .. } => {
-                self.vaccumulate(B::TanDi, true, x, false);
-                self.vaccumulate(B::TanIon(ion, 0), true, x, false);
-            }
+            Sink::IonCurrent { ion, .. } => self.vaccumulate(B::TanIon(ion, 0), true, x, false),
             Sink::Conductance { negate, .. } => self.vaccumulate(B::TanDg, true, x, negate),
             Sink::SigmaAndTanIon(pos, s, r) => {
                 let i = self.row_index(B::States, pos);

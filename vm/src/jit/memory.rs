@@ -242,22 +242,18 @@ impl Gen<'_, '_> {
                 ion,
             } => {
                 let cv = self.cv();
-                self.accumulate(B::I, cv, x, false);
                 self.accumulate(B::Ion(ion, 0), cv, x, false);
             }
             Sink::Conductance {
                 tangent: false,
                 negate,
-                ion,
             } => {
                 let cv = self.cv();
-                match ion {
-                    Some(ion) => {
-                        self.accumulate(B::G, cv, x, false);
-                        self.accumulate(B::Ion(ion, 1), cv, x, false);
-                    }
-                    None => self.accumulate(B::G, cv, x, negate),
-                }
+                self.accumulate(B::G, cv, x, negate);
+            }
+            Sink::IonConductance(ion) => {
+                let cv = self.cv();
+                self.accumulate(B::Ion(ion, 1), cv, x, false);
             }
             Sink::Arg(i) => {
                 let i = self.b.ins().iconst(I64, i as i64);
@@ -282,7 +278,6 @@ impl Gen<'_, '_> {
             }
             Sink::IonCurrent { ion, .. } => {
                 let i = self.tan_index();
-                self.accumulate(B::TanDi, i, x, false);
                 self.accumulate(B::TanIon(ion, 0), i, x, false);
             }
             Sink::Conductance { negate, .. } => {

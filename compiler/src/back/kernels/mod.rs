@@ -93,31 +93,33 @@ pub enum Sink {
     /// Stores the value in an ion array at the CV.
     Ion(usize, IonRole),
     /// Adds `weight * value` to the membrane current (subtracts it when `negate`, for electrode
-    /// currents); in tangent kernels to dI_k.
+    /// currents); in tangent kernels to dI_k. A kernel writes it once per instance: the value is
+    /// the sum of the mechanism's currents.
     Current {
         /// Whether this is the tangent accumulator dI_k.
         tangent: bool,
         /// Whether the value is subtracted.
         negate: bool,
     },
-    /// Adds `weight * value` to the membrane current and to ion slot `.ion`'s current (or their
-    /// tangents).
+    /// Adds `weight * value` to ion slot `.ion`'s current (or its tangent). The membrane current
+    /// gets the value through [`Sink::Current`].
     IonCurrent {
-        /// Whether these are the tangent accumulators.
+        /// Whether this is the tangent accumulator.
         tangent: bool,
         /// The ion slot.
         ion: usize,
     },
-    /// Adds `weight * value` to the conductance (subtracts it when `negate`), and to the ion's
-    /// `current_dv` when `ion` is given; in tangent kernels to dg_k.
+    /// Adds `weight * value` to the conductance (subtracts it when `negate`); in tangent kernels
+    /// to dg_k. A kernel writes it once per instance: the value is the sum of the mechanism's
+    /// conductances.
     Conductance {
         /// Whether this is the tangent accumulator dg_k.
         tangent: bool,
         /// Whether the value is subtracted.
         negate: bool,
-        /// The ion slot whose `current_dv` also accumulates it.
-        ion: Option<usize>,
     },
+    /// Adds `weight * value` to ion slot `.0`'s `current_dv` (primal kernels only).
+    IonConductance(usize),
     /// Stores σ_k of the state at this position.
     Sigma(usize),
     /// Stores σ_k of the state at `.0` and the tangent of the ion array it is bound to.
@@ -144,7 +146,10 @@ impl Sink {
     pub fn accumulates(self) -> bool {
         matches!(
             self,
-            Sink::Current { .. } | Sink::IonCurrent { .. } | Sink::Conductance { .. }
+            Sink::Current { .. }
+                | Sink::IonCurrent { .. }
+                | Sink::Conductance { .. }
+                | Sink::IonConductance(_)
         )
     }
 }

@@ -11,7 +11,9 @@ use super::layout::ion_binding;
 use super::seq::Seq;
 use super::{Sink, Source};
 use crate::diag::Diagnostic;
-use crate::ir::{BaPoint, BinOp, Builtin, Expr, IonRole, Module, StmtKind, VarId, VarKind};
+use crate::ir::{
+    BaPoint, BinOp, Builtin, Expr, ExprArena, ExprId, IonRole, Module, StmtKind, VarId, VarKind,
+};
 
 /// The outputs every kernel has: each stored variable whose value changed, written back to its
 /// field or (for concentrations and reversal potentials) to the ion arrays at the instance's CV.
@@ -216,19 +218,30 @@ pub fn currents(kw: &KernelWriter, ex: &mut Exec) -> Body {
     };
     let mut flags = Body::default();
     let mut outputs = stores(kw, &mut ex.ar, &env, &mut flags);
-    for (value, sink) in current_sinks(kw, &mut flags, false) {
-        let x = env.get(&mut ex.ar, value);
-        outputs.push((x, false, sink));
-    }
+    outputs.extend(current_sinks(kw, &mut ex.ar, &mut flags, false, &mut |ar, c| {
+        Some(env.get(ar, c))
+    }));
     finish(kw, ex, seq, outputs, flags, &|_| None)
 }
 
-/// The accumulations of the currents and conductances a mechanism writes: `(variable, sink)`,
+/// The accumulations of the currents and conductances a mechanism writes, as kernel outputs:
 /// into the context's `i`, `g` and ion arrays, or (with `tangent`) into the tangent
-/// accumulators `di`, `dg` and the ion current tangents.
-pub fn current_sinks(kw: &KernelWriter, flags: &mut Body, tangent: bool) -> Vec<(VarId, Sink)> {
+/// accumulators `di`, `dg` and the ion current tangents. `value` gives each current's or
+/// conductance's value (its tangent, with `tangent`), or `None` where it has none.
+///
+/// Each accumulator is written once per instance: the membrane current is the sum of the
+/// mechanism's currents (nonspecific and ionic) added in one step, as is the conductance, and
+/// each ion's current and `current_dv` get their own term. (Adding the terms one by one would be a
+/// chain of read-modify-writes of the same element, the dearest part of a tangent kernel.) An
+/// ELECTRODE_CURRENT's nonspecific terms are subtracted, in a sum of their own.
+pub fn current_sinks(
+    kw: &KernelWriter,
+    ar: &mut ExprArena,
+    flags: &mut Body,
+    tangent: bool,
+    value: &mut dyn FnMut(&mut ExprArena, VarId) -> Option<ExprId>,
+) -> Vec<Output> {
     let m = kw.m;
-    let mut out: Vec<(VarId, Sink)> = Vec::new();
     let negate = m.electrode_current;
     flags.uses_cv = true;
     flags.uses_weight = true;
@@ -239,35 +252,52 @@ pub fn current_sinks(kw: &KernelWriter, flags: &mut Body, tangent: bool) -> Vec<
         } => Some(ion.index()),
         _ => None,
     };
+    // Sums of the terms of the membrane current and conductance, subtracted or added.
+    let mut sums: [[Option<ExprId>; 2]; 2] = [[None; 2]; 2];
+    let add = |ar: &mut ExprArena, sum: &mut Option<ExprId>, x: ExprId| {
+        *sum = Some(match *sum {
+            None => x,
+            Some(s) => ar.binary(BinOp::Add, s, x),
+        });
+    };
+    let mut out: Vec<Output> = Vec::new();
     for &c in &m.nonspecific {
-        out.push((c, Sink::Current { tangent, negate }));
+        if let Some(x) = value(ar, c) {
+            add(ar, &mut sums[0][usize::from(negate)], x);
+        }
     }
     for ion in &m.ions {
         for &c in &ion.write {
             let Some(slot) = ion_of(c) else { continue };
             flags.ion_slots.insert(slot);
-            out.push((c, Sink::IonCurrent { tangent, ion: slot }));
+            let Some(x) = value(ar, c) else { continue };
+            add(ar, &mut sums[0][0], x);
+            out.push((x, tangent, Sink::IonCurrent { tangent, ion: slot }));
         }
     }
     for &(c, gv) in &m.conductances {
-        let sink = match ion_of(c) {
-            Some(slot) if !tangent => Sink::Conductance {
-                tangent,
-                negate: false,
-                ion: Some(slot),
-            },
-            Some(_) => Sink::Conductance {
-                tangent,
-                negate: false,
-                ion: None,
-            },
-            None => Sink::Conductance {
-                tangent,
-                negate,
-                ion: None,
-            },
-        };
-        out.push((gv, sink));
+        let Some(x) = value(ar, gv) else { continue };
+        match ion_of(c) {
+            Some(slot) => {
+                add(ar, &mut sums[1][0], x);
+                if !tangent {
+                    out.push((x, false, Sink::IonConductance(slot)));
+                }
+            }
+            None => add(ar, &mut sums[1][usize::from(negate)], x),
+        }
+    }
+    for (kind, pair) in sums.into_iter().enumerate() {
+        for (negate, sum) in pair.into_iter().enumerate() {
+            let Some(x) = sum else { continue };
+            let negate = negate == 1;
+            let sink = if kind == 0 {
+                Sink::Current { tangent, negate }
+            } else {
+                Sink::Conductance { tangent, negate }
+            };
+            out.push((x, tangent, sink));
+        }
     }
     out
 }

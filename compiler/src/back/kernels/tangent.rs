@@ -277,13 +277,9 @@ impl<'a> TangentWriter<'a> {
             return Body::default();
         };
         self.body(ex, block, Env::default(), &|ex, env, flags| {
-            let mut out: Vec<Output> = Vec::new();
-            for (c, sink) in current_sinks(self.kw, flags, true) {
-                if let Some(&t) = self.tangent_of.get(&c) {
-                    let x = env.get(&mut ex.ar, t);
-                    out.push((x, true, sink));
-                }
-            }
+            let mut out: Vec<Output> = current_sinks(self.kw, &mut ex.ar, flags, true, &mut |ar, c| {
+                self.tangent_of.get(&c).map(|&t| env.get(ar, t))
+            });
             out.extend(self.ion_stores(ex, env, flags, IonRole::ConcDiff));
             out.extend(self.ion_stores(ex, env, flags, IonRole::Reversal));
             out.extend(self.carried_stores(ex, env, block));

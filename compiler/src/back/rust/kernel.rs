@@ -220,31 +220,22 @@ impl<'a> KernelPrinter<'a> {
                 quote!(#i #sign w * #f;)
             }
             Sink::IonCurrent { tangent, ion } => {
-                let i = accumulator(tangent, quote!(ctx.i[cv]), quote!(tan.di[idx]));
                 let s = self.slot_ident(ion);
                 let ion_i = accumulator(
                     tangent,
                     quote!(ctx.ions[#s].current[cv]),
                     quote!(tan.ions[#s].current[idx]),
                 );
-                quote!({ let acc = #x; #i += w * acc; #ion_i += w * acc; })
+                quote!(#ion_i += w * #f;)
             }
-            Sink::Conductance {
-                tangent,
-                negate,
-                ion,
-            } => {
+            Sink::Conductance { tangent, negate } => {
                 let g = accumulator(tangent, quote!(ctx.g[cv]), quote!(tan.dg[idx]));
-                match ion {
-                    Some(s) => {
-                        let s = self.slot_ident(s);
-                        quote!({ let acc = #x; #g += w * acc; ctx.ions[#s].current_dv[cv] += w * acc; })
-                    }
-                    None => {
-                        let sign = if negate { quote!(-=) } else { quote!(+=) };
-                        quote!(#g #sign w * #f;)
-                    }
-                }
+                let sign = if negate { quote!(-=) } else { quote!(+=) };
+                quote!(#g #sign w * #f;)
+            }
+            Sink::IonConductance(s) => {
+                let s = self.slot_ident(s);
+                quote!(ctx.ions[#s].current_dv[cv] += w * #f;)
             }
             Sink::Sigma(pos) => {
                 let target = self.sigma(pos);

@@ -161,8 +161,7 @@ impl KernelPrinter<'_> {
             }
             Sink::IonCurrent { tangent, ion } => {
                 let s = self.slot_ident(ion);
-                let a = acc(pick(tangent, quote!(ctx.i), quote!(tan.di)), tangent, false);
-                let b = acc(
+                let a = acc(
                     pick(
                         tangent,
                         quote!(&mut ctx.ions[#s].current),
@@ -171,26 +170,16 @@ impl KernelPrinter<'_> {
                     tangent,
                     false,
                 );
-                quote!({ let acc = #x; #a #b })
+                quote!({ let acc = #x; #a })
             }
-            Sink::Conductance {
-                tangent,
-                negate,
-                ion,
-            } => {
-                let g = pick(tangent, quote!(ctx.g), quote!(tan.dg));
-                match ion {
-                    Some(s) => {
-                        let s = self.slot_ident(s);
-                        let a = acc(g, tangent, false);
-                        let b = acc(quote!(&mut ctx.ions[#s].current_dv), false, false);
-                        quote!({ let acc = #x; #a #b })
-                    }
-                    None => {
-                        let a = acc(g, tangent, negate);
-                        quote!({ let acc = #x; #a })
-                    }
-                }
+            Sink::Conductance { tangent, negate } => {
+                let a = acc(pick(tangent, quote!(ctx.g), quote!(tan.dg)), tangent, negate);
+                quote!({ let acc = #x; #a })
+            }
+            Sink::IonConductance(s) => {
+                let s = self.slot_ident(s);
+                let a = acc(quote!(&mut ctx.ions[#s].current_dv), false, false);
+                quote!({ let acc = #x; #a })
             }
             Sink::Sigma(pos) => {
                 let at = strided_index(self.state_rows(), pos);
