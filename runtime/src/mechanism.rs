@@ -539,7 +539,10 @@ pub trait Mechanism: Send {
     fn init_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents);
 
     /// Step 1': accumulate dI_k and dg_k (and ion current tangents) at v_n, s_n, S_n, σ_n. Called
-    /// right after `currents`, so assigned values computed there may be reused.
+    /// right after `currents`, so assigned values computed there may be reused. If
+    /// [`Mechanism::fused_currents`] is true, this kernel must also do what `currents` does
+    /// (accumulate the currents and conductances, store the assigned values), and `currents` is
+    /// not called in steps with tangents.
     fn currents_tangent(&mut self, ctx: &mut Context, tan: &mut Tangents);
 
     /// Step 3': σ_{n+1} = Φ_s σ_n + Φ_v S_{n+1} + Φ_θ. Called before [`Mechanism::states`], so the
@@ -551,6 +554,12 @@ pub trait Mechanism: Send {
     /// Whether `states_tangent` also advances the states, sharing work such as rate functions and
     /// exponentials between Φ and its derivatives. Default: false.
     fn fused_states(&self) -> bool {
+        false
+    }
+
+    /// Whether `currents_tangent` also does the work of `currents`, sharing the rate functions
+    /// and the loads between the currents and their derivatives. Default: false.
+    fn fused_currents(&self) -> bool {
         false
     }
 

@@ -189,7 +189,9 @@ impl Cell {
         for &m in &self.order {
             let slot = &mut self.mechs[m];
             let mut ctx = phase_context!(self, slot, t_mid, m, Currents);
-            slot.mech.currents(&mut ctx);
+            if kk == 0 || !slot.mech.fused_currents() {
+                slot.mech.currents(&mut ctx);
+            }
             if kk > 0 {
                 let mut tan = phase_tangents!(self, slot, kk, n);
                 slot.mech.currents_tangent(&mut ctx, &mut tan);

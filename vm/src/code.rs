@@ -20,6 +20,8 @@ pub struct Shape {
     pub carried: usize,
     /// Whether the states' tangent kernel also advances the states.
     pub fused: bool,
+    /// Whether the currents' tangent kernel also does the primal currents' work.
+    pub fused_currents: bool,
     /// The states the mechanism diffuses along the cable (LONGITUDINAL_DIFFUSION).
     pub longitudinal: &'static [Longitudinal],
     /// The points at which the mechanism has BEFORE or AFTER blocks.
@@ -254,6 +256,7 @@ impl Code {
                 states: kernels.layout.states.len(),
                 carried: t.carried,
                 fused: t.fused,
+                fused_currents: t.fused_currents,
                 // Leaked once per loaded mechanism, as its metadata is.
                 ba: Box::leak(
                     kernels

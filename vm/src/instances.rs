@@ -290,6 +290,10 @@ impl<B: Backend> Mechanism for Instances<B> {
         self.code.shape().fused
     }
 
+    fn fused_currents(&self) -> bool {
+        self.code.shape().fused_currents
+    }
+
     fn before_after(&self) -> &'static [BaPoint] {
         self.code.shape().ba
     }

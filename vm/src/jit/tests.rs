@@ -192,6 +192,7 @@ fn code(cases: &[Case]) -> Code {
             states: 0,
             carried: 0,
             fused: false,
+            fused_currents: false,
             ba: &[],
             carried_fields: &[],
             longitudinal: &[],

@@ -356,7 +356,8 @@ pub struct TangentKernels {
     /// The derivative of INITIAL; `None` when INITIAL sets nothing a parameter moves, so every
     /// σ and carried tangent is zero after it.
     pub init: Option<Body>,
-    /// Step 1': dI_k and dg_k.
+    /// Step 1': dI_k and dg_k, fused with the primal currents when
+    /// [`TangentKernels::fused_currents`].
     pub currents: Body,
     /// Step 3', fused with the state update when [`TangentKernels::fused`].
     pub states: Body,
@@ -371,6 +372,9 @@ pub struct TangentKernels {
     pub ba: Vec<(BaPoint, Body)>,
     /// Whether `states` also advances the states (the primal update is then skipped).
     pub fused: bool,
+    /// Whether `currents` also accumulates the currents and conductances and makes the primal
+    /// kernel's stores (the primal `currents` is then skipped).
+    pub fused_currents: bool,
     /// The number of carried variables whose tangents the mechanism keeps per instance.
     pub carried: usize,
     /// The field of each carried variable, in the order of its rows of tangents.
@@ -451,9 +455,11 @@ pub fn plan(passed: &Passed, parameters: Option<&[String]>) -> Result<Kernels, D
             .filter(|&p| parameters.is_none_or(|names| names.contains(&m.var(p).name)))
             .collect();
         let tw = tangent::TangentWriter::new(&kw, maps, seeded);
+        let init = tw.init(&mut ex);
+        let (currents, fused_currents) = tw.currents(&mut ex);
         TangentKernels {
-            init: tw.init(&mut ex),
-            currents: tw.currents(&mut ex),
+            init,
+            currents,
             states: tw.states(&mut ex),
             net_receive: tw.net_receive(&mut ex),
             net_init: tw.net_init(&mut ex),
@@ -464,6 +470,7 @@ pub fn plan(passed: &Passed, parameters: Option<&[String]>) -> Result<Kernels, D
                 ex.emits.clear();
                 maps.state.is_some()
             },
+            fused_currents,
             carried: maps.carried.len(),
             carried_fields: maps.carried.iter().map(|c| layout.field_of[c]).collect(),
         }

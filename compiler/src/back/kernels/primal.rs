@@ -218,9 +218,13 @@ pub fn currents(kw: &KernelWriter, ex: &mut Exec) -> Body {
     };
     let mut flags = Body::default();
     let mut outputs = stores(kw, &mut ex.ar, &env, &mut flags);
-    outputs.extend(current_sinks(kw, &mut ex.ar, &mut flags, false, &mut |ar, c| {
-        Some(env.get(ar, c))
-    }));
+    outputs.extend(current_sinks(
+        kw,
+        &mut ex.ar,
+        &mut flags,
+        false,
+        &mut |ar, c| Some(env.get(ar, c)),
+    ));
     finish(kw, ex, seq, outputs, flags, &|_| None)
 }
 

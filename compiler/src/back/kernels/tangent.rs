@@ -133,12 +133,12 @@ impl<'a> TangentWriter<'a> {
         ex: &mut Exec,
         block: BlockId,
         mut env: Env,
-        sinks: &dyn Fn(&mut Exec, &Env, &mut Body) -> Vec<Output>,
+        sinks: &dyn Fn(&mut Exec, &Env, &mut Body, bool) -> Vec<Output>,
     ) -> Body {
         let m = self.kw.m;
         let seq = ex.run_block(&m.block(block).body, &mut env, Solves::Inline);
         let mut flags = Body::default();
-        let outputs = sinks(ex, &env, &mut flags);
+        let outputs = sinks(ex, &env, &mut flags, seq.is_some());
         let load = |v: VarId| self.load(v);
         // The tangent inputs read as parameter seeds in this kernel.
         let seeds: HashSet<VarId> = m
@@ -260,7 +260,7 @@ impl<'a> TangentWriter<'a> {
             }
         }
         self.in_init.set(true);
-        let body = self.body(ex, block, env, &|ex, env, flags| {
+        let body = self.body(ex, block, env, &|ex, env, flags, _| {
             let mut out = self.sigma_stores(ex, env, flags);
             out.extend(self.conc_stores(ex, env, flags));
             out.extend(self.ion_stores(ex, env, flags, IonRole::Reversal));
@@ -271,20 +271,54 @@ impl<'a> TangentWriter<'a> {
         Some(body)
     }
 
-    /// `currents_tangent`.
-    pub fn currents(&self, ex: &mut Exec) -> Body {
+    /// The values of `env` that are not tangents: what the primal kernel computes.
+    fn primal(&self, env: &Env) -> Env {
+        Env {
+            values: env
+                .values
+                .iter()
+                .filter(|(v, _)| !self.is_tangent(**v))
+                .map(|(&v, &e)| (v, e))
+                .collect(),
+        }
+    }
+
+    /// `currents_tangent`, and whether it is fused: whether it also does what `currents` does
+    /// (its stores and the accumulation of the currents and conductances), which the runtime then
+    /// skips. A sequential body runs whole for every direction, so it would accumulate the
+    /// currents once per direction: it is not fused.
+    pub fn currents(&self, ex: &mut Exec) -> (Body, bool) {
         let Some(block) = self.maps.current else {
-            return Body::default();
+            return (Body::default(), false);
         };
-        self.body(ex, block, Env::default(), &|ex, env, flags| {
-            let mut out: Vec<Output> = current_sinks(self.kw, &mut ex.ar, flags, true, &mut |ar, c| {
-                self.tangent_of.get(&c).map(|&t| env.get(ar, t))
-            });
+        let fused = std::cell::Cell::new(false);
+        let body = self.body(ex, block, Env::default(), &|ex, env, flags, sequential| {
+            let mut out = Vec::new();
+            if !sequential {
+                let primal = self.primal(env);
+                out = stores(self.kw, &mut ex.ar, &primal, flags);
+                out.extend(current_sinks(
+                    self.kw,
+                    &mut ex.ar,
+                    flags,
+                    false,
+                    &mut |ar, c| Some(primal.get(ar, c)),
+                ));
+                fused.set(true);
+            }
+            out.extend(current_sinks(
+                self.kw,
+                &mut ex.ar,
+                flags,
+                true,
+                &mut |ar, c| self.tangent_of.get(&c).map(|&t| env.get(ar, t)),
+            ));
             out.extend(self.ion_stores(ex, env, flags, IonRole::ConcDiff));
             out.extend(self.ion_stores(ex, env, flags, IonRole::Reversal));
             out.extend(self.carried_stores(ex, env, block));
             out
-        })
+        });
+        (body, fused.get())
     }
 
     /// `states_tangent`, fused: it advances the states as `states` does and their tangents.
@@ -292,15 +326,8 @@ impl<'a> TangentWriter<'a> {
         let Some(block) = self.maps.state else {
             return Body::default();
         };
-        self.body(ex, block, Env::default(), &|ex, env, flags| {
-            let primal = Env {
-                values: env
-                    .values
-                    .iter()
-                    .filter(|(v, _)| !self.is_tangent(**v))
-                    .map(|(&v, &e)| (v, e))
-                    .collect(),
-            };
+        self.body(ex, block, Env::default(), &|ex, env, flags, _| {
+            let primal = self.primal(env);
             let mut out = stores(self.kw, &mut ex.ar, &primal, flags);
             out.extend(self.sigma_stores(ex, env, flags));
             out.extend(self.conc_stores(ex, env, flags));
@@ -315,7 +342,7 @@ impl<'a> TangentWriter<'a> {
     pub fn ba(&self, ex: &mut Exec) -> Vec<(BaPoint, Body)> {
         let mut out = Vec::new();
         for &(point, block) in &self.maps.ba {
-            let body = self.body(ex, block, Env::default(), &|ex, env, flags| {
+            let body = self.body(ex, block, Env::default(), &|ex, env, flags, _| {
                 let primal = Env {
                     values: env
                         .values
@@ -358,7 +385,7 @@ impl<'a> TangentWriter<'a> {
     /// The tangent of a block run for one event (or connection): σ, the carried tangents and
     /// the tangents of the connection's values it changes.
     fn event_body(&self, ex: &mut Exec, block: BlockId) -> Body {
-        self.body(ex, block, Env::default(), &|ex, env, flags| {
+        self.body(ex, block, Env::default(), &|ex, env, flags, _| {
             let mut out = self.sigma_stores(ex, env, flags);
             out.extend(self.pointer_stores(ex, env, block));
             out.extend(self.carried_stores(ex, env, block));

@@ -173,7 +173,11 @@ impl KernelPrinter<'_> {
                 quote!({ let acc = #x; #a })
             }
             Sink::Conductance { tangent, negate } => {
-                let a = acc(pick(tangent, quote!(ctx.g), quote!(tan.dg)), tangent, negate);
+                let a = acc(
+                    pick(tangent, quote!(ctx.g), quote!(tan.dg)),
+                    tangent,
+                    negate,
+                );
                 quote!({ let acc = #x; #a })
             }
             Sink::IonConductance(s) => {

@@ -167,6 +167,7 @@ pub fn generate(
             .as_ref()
             .map(|body| event_tangent_fn("for_netcons_tangent", body));
         let fused = tk.fused;
+        let fused_currents = tk.fused_currents;
         let longitudinal = longitudinal_fn(&ks.info.longitudinal);
         quote! {
             #init
@@ -174,6 +175,9 @@ pub fn generate(
             #states
             fn fused_states(&self) -> bool {
                 #fused
+            }
+            fn fused_currents(&self) -> bool {
+                #fused_currents
             }
             #nr
             #ni
