@@ -4,6 +4,7 @@
 //! - [`build`]: smart constructors (`add`, `mul`, `select`, ...) that fold constants and apply
 //!   identities as they build; [`simplify`] rebuilds a whole expression through them.
 //! - [`diff`](mod@diff): exact symbolic derivatives ([`diff()`], [`tangent`], [`jacobian`]).
+//! - [`cancel`](mod@cancel): equal factors of opposite powers cancelled, for derivatives.
 //! - [`linear`]: the linearity test [`is_linear_in`] behind cnexp, sparse and the conductance.
 //! - [`eval`](mod@eval): `f64` evaluation with the C semantics NEURON's generated code has; the reference
 //!   semantics for every back end and for constant folding.
@@ -14,6 +15,7 @@
 //! [`ExprArena`]: crate::ir::expr::ExprArena
 
 pub mod build;
+pub mod cancel;
 pub mod cse;
 pub mod diff;
 pub mod dual;
@@ -22,6 +24,7 @@ pub mod linear;
 pub mod print;
 pub mod rewrite;
 
+pub use cancel::cancel;
 pub use cse::{CsePlan, LetChain, cse, cse_with};
 pub use diff::{diff, diff_many, exprelr_prime, jacobian, tangent};
 pub use dual::{Dual, eval_dual};

@@ -69,9 +69,13 @@ fn linearize(
             out.push((root, in_loop, sink));
             continue;
         }
+        // A coefficient is a derivative: factors its rules multiply and divide by cancel.
         let cs: Vec<ExprId> = inputs
             .iter()
-            .map(|&v| crate::sym::diff(ar, root, v))
+            .map(|&v| {
+                let c = crate::sym::diff(ar, root, v);
+                crate::sym::cancel(ar, c)
+            })
             .collect();
         if cs.iter().any(|&c| !tangent_inputs(ar, c).is_empty()) {
             out.push((root, in_loop, sink));
