@@ -343,14 +343,7 @@ impl<'a> TangentWriter<'a> {
         let mut out = Vec::new();
         for &(point, block) in &self.maps.ba {
             let body = self.body(ex, block, Env::default(), &|ex, env, flags, _| {
-                let primal = Env {
-                    values: env
-                        .values
-                        .iter()
-                        .filter(|(v, _)| !self.is_tangent(**v))
-                        .map(|(&v, &e)| (v, e))
-                        .collect(),
-                };
+                let primal = self.primal(env);
                 let mut out = stores(self.kw, &mut ex.ar, &primal, flags);
                 out.extend(self.sigma_stores(ex, env, flags));
                 out.extend(self.pointer_stores(ex, env, block));

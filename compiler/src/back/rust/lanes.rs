@@ -151,12 +151,12 @@ impl KernelPrinter<'_> {
                 let (slot, array) = (self.slot_ident(slot), ion_array(role));
                 quote!(Lanes::scatter_at(#x, &mut ctx.ions[#slot].#array, &cv, 0);)
             }
-            Sink::Current { tangent, negate } => {
-                let a = acc(
-                    pick(tangent, quote!(ctx.i), quote!(tan.di)),
-                    tangent,
-                    negate,
-                );
+            Sink::Current { tangent, negate } | Sink::Conductance { tangent, negate } => {
+                let array = match sink {
+                    Sink::Current { .. } => pick(tangent, quote!(ctx.i), quote!(tan.di)),
+                    _ => pick(tangent, quote!(ctx.g), quote!(tan.dg)),
+                };
+                let a = acc(array, tangent, negate);
                 quote!({ let acc = #x; #a })
             }
             Sink::IonCurrent { tangent, ion } => {
@@ -169,14 +169,6 @@ impl KernelPrinter<'_> {
                     ),
                     tangent,
                     false,
-                );
-                quote!({ let acc = #x; #a })
-            }
-            Sink::Conductance { tangent, negate } => {
-                let a = acc(
-                    pick(tangent, quote!(ctx.g), quote!(tan.dg)),
-                    tangent,
-                    negate,
                 );
                 quote!({ let acc = #x; #a })
             }
