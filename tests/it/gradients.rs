@@ -169,3 +169,38 @@ fn electrode_current_and_keyword_named_tangents() {
     ];
     check(&ours, &specs, &[s, a], 30.0, &[1e-5; 3], 1e-6);
 }
+
+/// With tangents, the fused kernels (`currents_tangent` also accumulates the currents,
+/// `states_tangent` also advances the states) compute the voltage with the same bits as the
+/// kernels without tangents: model A with hh, cad and kca (an ion current read by another
+/// mechanism), with seven parameters and with none.
+#[test]
+fn tangents_leave_the_voltage_bit_for_bit_unchanged() {
+    let build = || {
+        let mut cell = model_a(0.5, generated("hh"));
+        cell.insert(generated("cad"), &Region::All).unwrap();
+        let kca = cell.insert(generated("kca"), &Region::All).unwrap();
+        cell.set_field(kca, "gkbar", &Region::All, 0.002).unwrap();
+        cell
+    };
+    let (s, a) = model_a_probes(&build());
+    let mut specs = model_a_specs();
+    specs.push(ParamSpec::mechanism("cad", "cainf"));
+    let k = specs.len();
+    let (with, _) = run(&build, &specs, &[s, a], None, 30.0, 1);
+    let (without, _) = run(&build, &[], &[s, a], None, 30.0, 1);
+    for (cv, (v_with, v_without)) in [(&with[0], &without[0]), (&with[1 + k], &without[1])]
+        .into_iter()
+        .enumerate()
+    {
+        assert_eq!(v_with.len(), v_without.len());
+        let first = v_with
+            .iter()
+            .zip(v_without)
+            .position(|(x, y)| x.to_bits() != y.to_bits());
+        assert!(
+            first.is_none(),
+            "probe {cv}: the traces part at sample {first:?}"
+        );
+    }
+}
