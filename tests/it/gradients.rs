@@ -81,15 +81,18 @@ fn branched_cell_tangents_of_generated_hh_and_pas_match_finite_differences() {
     check(&build, &specs, &cvs, 20.0, &[1e-5; 4], 1e-6);
 }
 
+/// Model A with the generated calcium accumulation `cad` and calcium-dependent `kca` everywhere.
+fn model_a_with_calcium() -> Cell {
+    let mut cell = model_a(0.5, generated("hh"));
+    cell.insert(generated("cad"), &Region::All).unwrap();
+    let kca = cell.insert(generated("kca"), &Region::All).unwrap();
+    cell.set_field(kca, "gkbar", &Region::All, 0.002).unwrap();
+    cell
+}
+
 #[test]
 fn calcium_dependent_potassium_tangents_match_finite_differences() {
-    let build = || {
-        let mut cell = model_a(0.5, generated("hh"));
-        cell.insert(generated("cad"), &Region::All).unwrap();
-        let kca = cell.insert(generated("kca"), &Region::All).unwrap();
-        cell.set_field(kca, "gkbar", &Region::All, 0.002).unwrap();
-        cell
-    };
+    let build = model_a_with_calcium;
     let (s, a) = model_a_probes(&build());
     let specs = vec![
         ParamSpec::mechanism("kca", "gkbar"),
@@ -176,13 +179,7 @@ fn electrode_current_and_keyword_named_tangents() {
 /// mechanism), with seven parameters and with none.
 #[test]
 fn tangents_leave_the_voltage_bit_for_bit_unchanged() {
-    let build = || {
-        let mut cell = model_a(0.5, generated("hh"));
-        cell.insert(generated("cad"), &Region::All).unwrap();
-        let kca = cell.insert(generated("kca"), &Region::All).unwrap();
-        cell.set_field(kca, "gkbar", &Region::All, 0.002).unwrap();
-        cell
-    };
+    let build = model_a_with_calcium;
     let (s, a) = model_a_probes(&build());
     let mut specs = model_a_specs();
     specs.push(ParamSpec::mechanism("cad", "cainf"));
