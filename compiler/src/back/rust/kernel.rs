@@ -214,10 +214,15 @@ impl<'a> KernelPrinter<'a> {
                 let (slot, array) = (self.slot_ident(slot), ion_array(role));
                 quote!(ctx.ions[#slot].#array[cv] = #x;)
             }
-            Sink::Current { tangent, negate } => {
-                let i = accumulator(tangent, quote!(ctx.i[cv]), quote!(tan.di[idx]));
+            Sink::Current { tangent, negate } | Sink::Conductance { tangent, negate } => {
+                let target = match sink {
+                    Sink::Current { .. } => {
+                        accumulator(tangent, quote!(ctx.i[cv]), quote!(tan.di[idx]))
+                    }
+                    _ => accumulator(tangent, quote!(ctx.g[cv]), quote!(tan.dg[idx])),
+                };
                 let sign = if negate { quote!(-=) } else { quote!(+=) };
-                quote!(#i #sign w * #f;)
+                quote!(#target #sign w * #f;)
             }
             Sink::IonCurrent { tangent, ion } => {
                 let s = self.slot_ident(ion);
@@ -227,11 +232,6 @@ impl<'a> KernelPrinter<'a> {
                     quote!(tan.ions[#s].current[idx]),
                 );
                 quote!(#ion_i += w * #f;)
-            }
-            Sink::Conductance { tangent, negate } => {
-                let g = accumulator(tangent, quote!(ctx.g[cv]), quote!(tan.dg[idx]));
-                let sign = if negate { quote!(-=) } else { quote!(+=) };
-                quote!(#g #sign w * #f;)
             }
             Sink::IonConductance(s) => {
                 let s = self.slot_ident(s);
