@@ -79,6 +79,9 @@ pub struct IonSpecies {
     /// Whether some mechanism writes a concentration or the reversal potential. Otherwise the
     /// tangents of the reversal potential and the concentrations stay zero.
     pub values_written: bool,
+    /// Whether some mechanism reads the ion current. Otherwise nothing reads the current's
+    /// tangent columns: they are left empty, and the tangent kernels skip their accumulation.
+    pub current_read: bool,
     /// Whether some mechanism reads or writes the diffusive concentration Xd (Arbor's).
     pub diffusive_used: bool,
     /// Axial diffusivity of Xd (µm²/ms, NEURON's unit of LONGITUDINAL_DIFFUSION); 0: none.
@@ -129,6 +132,7 @@ impl IonStore {
             nernst_step: vec![false; ncv],
             any_step: false,
             values_written: false,
+            current_read: false,
             diffusive_used: false,
             diffusivity: 0.0,
         });
@@ -157,20 +161,20 @@ impl IonStore {
         }
         s.any_step |= writes && !nodes.is_empty();
         s.values_written |= (writes || ion.writes(IonVar::Reversal)) && !nodes.is_empty();
+        s.current_read |= ion.reads(IonVar::Current) && !nodes.is_empty();
         s.diffusive_used |=
             (ion.reads(IonVar::Diffusive) || ion.writes(IonVar::Diffusive)) && !nodes.is_empty();
     }
 
-    /// Sizes the tangent columns for K parameters (zeroed).
+    /// Sizes the tangent columns for K parameters (zeroed). The current's columns of a species
+    /// whose current no mechanism reads stay empty ([`IonTangents::current`]).
     pub fn set_tangent_count(&mut self, k: usize, ncv: usize) {
-        for t in &mut self.tangents {
-            for col in [
-                &mut t.current,
-                &mut t.rev,
-                &mut t.inside,
-                &mut t.outside,
-                &mut t.diffusive,
-            ] {
+        for (s, t) in self.species.iter().zip(&mut self.tangents) {
+            t.current.clear();
+            if s.current_read {
+                t.current.resize(k * ncv, 0.0);
+            }
+            for col in [&mut t.rev, &mut t.inside, &mut t.outside, &mut t.diffusive] {
                 col.clear();
                 col.resize(k * ncv, 0.0);
             }

@@ -278,7 +278,9 @@ pub struct IonArrays {
 /// Tangent columns of one ion species, each laid out `[k][cv]`.
 #[derive(Clone, Debug, Default)]
 pub struct IonTangents {
-    /// d(iX)/dθ_k, accumulated by `currents_tangent` (reset by the runtime before it).
+    /// d(iX)/dθ_k, accumulated by `currents_tangent` (reset by the runtime before it). Empty
+    /// where no mechanism reads the current ([`crate::ions::IonSpecies::current_read`]): a
+    /// kernel then skips its accumulation.
     pub current: Vec<f64>,
     /// d(eX)/dθ_k, maintained by the runtime (Nernst) and read by mechanisms.
     pub rev: Vec<f64>,

@@ -296,8 +296,13 @@ impl Mechanism for Hh {
                 let dil = dgl * (v - el) + gl * (sv - del);
                 tan.di[idx] += w * (dina + dik + dil);
                 tan.dg[idx] += w * (dgna + dgk + dgl);
-                tan.ions[na].current[idx] += w * dina;
-                tan.ions[kion].current[idx] += w * dik;
+                // The runtime leaves the columns of a current nothing reads empty.
+                if let Some(x) = tan.ions[na].current.get_mut(idx) {
+                    *x += w * dina;
+                }
+                if let Some(x) = tan.ions[kion].current.get_mut(idx) {
+                    *x += w * dik;
+                }
             }
         }
     }

@@ -201,3 +201,25 @@ fn tangents_leave_the_voltage_bit_for_bit_unchanged() {
         );
     }
 }
+
+/// The tangent columns of an ion current that no mechanism reads are not kept (hh's sodium and
+/// potassium currents, and kca's potassium current), while those of a current a mechanism reads
+/// are (cad reads `ica`). The calcium test above checks these tangents against finite
+/// differences, and `vm_equivalence` the engines against each other with such columns left out.
+#[test]
+fn only_ion_current_tangents_that_a_mechanism_reads_are_kept() {
+    let mut cell = model_a_with_calcium();
+    let specs = model_a_specs();
+    for s in &specs {
+        cell.add_parameter(s.clone()).unwrap();
+    }
+    cell.run(0.5, None).unwrap();
+    let ions = cell.ions();
+    let column = |name: &str| {
+        let i = ions.species.iter().position(|s| s.name == name).unwrap();
+        ions.tangents[i].current.len()
+    };
+    assert_eq!(column("na"), 0);
+    assert_eq!(column("k"), 0);
+    assert_eq!(column("ca"), specs.len() * cell.cv_count());
+}

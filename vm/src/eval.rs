@@ -611,8 +611,11 @@ impl Exec<'_, '_, '_, '_> {
                 match sink {
                     Sink::Current { negate, .. } => accumulate(tan.di, offset, negate),
                     Sink::IonCurrent { ion, .. } => {
-                        let slot = ctx.ion_slots[ion];
-                        accumulate(&mut tan.ions[slot].current, offset, false);
+                        // The runtime leaves the columns of a current nothing reads empty.
+                        let column = &mut tan.ions[ctx.ion_slots[ion]].current;
+                        if !column.is_empty() {
+                            accumulate(column, offset, false);
+                        }
                     }
                     Sink::Conductance { negate, .. } => accumulate(tan.dg, offset, negate),
                     Sink::SigmaAndTanIon(pos, slot, role) => {

@@ -100,7 +100,10 @@ impl Mechanism for CaLeak {
                 }
                 tan.di[idx] += self.weight[j] * dica;
                 tan.dg[idx] += self.weight[j] * dg;
-                tan.ions[ca].current[idx] += self.weight[j] * dica;
+                // The runtime leaves the columns of a current nothing reads empty.
+                if let Some(x) = tan.ions[ca].current.get_mut(idx) {
+                    *x += self.weight[j] * dica;
+                }
             }
         }
     }

@@ -24,7 +24,8 @@ use super::{JitCode, Kernel};
 use crate::code::{KernelSet, Shape};
 use crate::instances::{Backend, Call, Data};
 
-/// Tables and zeros a set of instances keeps for its kernel calls, so that calls never allocate.
+/// Tables and zeros a set of instances keeps for its kernel calls, so that calls do not allocate
+/// (the sink grows once, at the first call with tangents).
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     /// Zeros, at least one per instance and per direction: the seed factor of a direction that
@@ -40,6 +41,10 @@ pub(crate) struct Scratch {
     seeds: Vec<*const f64>,
     /// The frame's table of which directions move a parameter of the mechanism, `[k]`.
     seeded: Vec<u64>,
+    /// What the kernel writes in place of an ion current's tangent columns that the runtime
+    /// left empty because nothing reads them (`IonTangents::current`); never read. It grows to
+    /// K columns of the CVs at the first call with tangents.
+    sink: Vec<f64>,
 }
 
 // SAFETY: the tables' pointers are written at the start of a kernel call and dereferenced only
@@ -179,12 +184,19 @@ impl Backend for JitCode {
             frame.tan_di = tan.di.as_mut_ptr();
             frame.tan_dg = tan.dg.as_mut_ptr();
             s.tan_ions.clear();
+            let columns = tan.k * tan.ncv;
+            if s.sink.len() < columns {
+                s.sink.resize(columns, 0.0);
+            }
             for slot in 0..info.ions.len() {
                 let ion = ctx.ion_slots.get(slot).and_then(|&i| tan.ions.get_mut(i));
                 s.tan_ions
                     .push(ion.map_or([std::ptr::null_mut(); 5], |ion| {
                         [
-                            ion.current.as_mut_ptr(),
+                            match ion.current.is_empty() {
+                                true => s.sink.as_mut_ptr(),
+                                false => ion.current.as_mut_ptr(),
+                            },
                             ion.rev.as_mut_ptr(),
                             ion.inside.as_mut_ptr(),
                             ion.outside.as_mut_ptr(),
@@ -349,6 +361,11 @@ fn check(kernel: &Kernel, frame: &Frame, lengths: &Lengths, name: &str) {
             _ => continue,
         };
         if need == 0 {
+            continue;
+        }
+        // The current's tangent columns of a species whose current nothing reads are empty:
+        // the kernel writes them to the scratch sink, which `run` sizes for every direction.
+        if let (Base::TanIon(_, 0), Some(0)) = (base, lengths.of(base)) {
             continue;
         }
         match lengths.of(base) {

@@ -231,7 +231,11 @@ impl<'a> KernelPrinter<'a> {
                     quote!(ctx.ions[#s].current[cv]),
                     quote!(tan.ions[#s].current[idx]),
                 );
-                quote!(#ion_i += w * #f;)
+                // The runtime leaves the columns of a current nothing reads empty.
+                match tangent {
+                    false => quote!(#ion_i += w * #f;),
+                    true => quote!(if !tan.ions[#s].current.is_empty() { #ion_i += w * #f; }),
+                }
             }
             Sink::IonConductance(s) => {
                 let s = self.slot_ident(s);

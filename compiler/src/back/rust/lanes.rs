@@ -170,7 +170,11 @@ impl KernelPrinter<'_> {
                     tangent,
                     false,
                 );
-                quote!({ let acc = #x; #a })
+                // The runtime leaves the columns of a current nothing reads empty.
+                match tangent {
+                    false => quote!({ let acc = #x; #a }),
+                    true => quote!(if !tan.ions[#s].current.is_empty() { let acc = #x; #a }),
+                }
             }
             Sink::IonConductance(s) => {
                 let s = self.slot_ident(s);
