@@ -1,13 +1,14 @@
 //! A cell: a discretised morphology with cable properties, mechanisms, ions, stimuli and tangent
 //! parameters. Building and parameter access live here; the time step lives in `step.rs`.
 //!
-//! `Cell` holds one owner per datum, each a type whose fields are private to its file: the cable
-//! and its tangent columns ([`Cable`], `cable.rs`), the time ([`Clock`], `clock.rs`), the
-//! mechanisms with their run order, POINTER bindings and LONGITUDINAL_DIFFUSION systems
-//! ([`Mechanisms`], `mechanisms.rs`), the ions ([`IonStore`], `ions.rs`), the tangent parameters
-//! and their forgetting rate ([`Parameters`], `params.rs`), the events ([`CellEvents`],
-//! `events.rs`) and the numerical sentinel ([`Sentinel`], `sentinel.rs`). The settings and the
-//! clamps are plain data this file writes.
+//! `Cell` holds one owner per datum, each in its own file: the cable and its tangent columns
+//! (`Cable`, `cable.rs`), the time (`Clock`, `clock.rs`), the mechanisms with their run order,
+//! POINTER bindings and LONGITUDINAL_DIFFUSION systems (`Mechanisms`, `mechanisms.rs`), the ions
+//! (`IonStore`, `ions.rs`), the tangent parameters and their forgetting rate (`Parameters`,
+//! `params.rs`), the events (`CellEvents`, `events.rs`) and the numerical sentinel (`Sentinel`,
+//! `sentinel.rs`). The fields of `Clock`, `Mechanisms`, `Parameters`, `CellEvents` and
+//! `Sentinel` are private to their files; the cable's and the ions' are open to the crate for the
+//! step's split borrows. The settings and the clamps are plain data this file writes.
 
 use crate::cable::Cable;
 use crate::clock::Clock;

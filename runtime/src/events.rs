@@ -5,7 +5,7 @@
 //! and then of scheduling order, so results do not depend on threads. A detector reports a spike at
 //! t_{n+1} when v crosses its threshold from below during the step.
 //!
-//! Owner of these data: every field of [`CellEvents`] (the queue, the connections' values, the
+//! Owner of these data: every field of `CellEvents` (the queue, the connections' values, the
 //! detectors and spikes, the gap inputs, the links from the cell's own sources and the armed
 //! WATCH conditions) is private to this file and changed only by its methods, which the cell's
 //! event files (`cell_events.rs`, `netcons.rs`, `spiking.rs`, `post_event.rs`) and the step call.
@@ -21,7 +21,7 @@ pub const POST_EVENT_FLAG: f64 = -1.0e300;
 
 /// An event waiting for delivery to a point process.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Event {
+pub(crate) struct Event {
     /// Delivery time (ms).
     pub time: f64,
     /// Scheduling order, the tie-breaker for equal times.
@@ -45,7 +45,7 @@ pub struct Event {
 /// one per `NET_RECEIVE` argument (the weight, then the values the block keeps per connection),
 /// with their tangents.
 #[derive(Clone, Debug, PartialEq)]
-pub struct NetCon {
+pub(crate) struct NetCon {
     /// Target mechanism.
     pub mech: MechId,
     /// Target instance.
@@ -98,7 +98,7 @@ impl PartialOrd for Event {
 
 /// A threshold detector at one CV.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Detector {
+pub(crate) struct Detector {
     /// The CV watched.
     pub cv: usize,
     /// Threshold (mV).
@@ -123,7 +123,7 @@ pub struct Spike {
 /// A gap-junction input: conductance g (µS) from CV `cv` of this cell to a potential set from outside
 /// before each step (the partner's v_n and, for tangents, its S_n).
 #[derive(Clone, Debug, PartialEq)]
-pub struct GapInput {
+pub(crate) struct GapInput {
     /// CV of this cell.
     pub cv: usize,
     /// Conductance (µS).
@@ -137,7 +137,7 @@ pub struct GapInput {
 /// Event queue, connections, detectors, spikes, gap inputs, links and armed WATCH conditions of a
 /// cell.
 #[derive(Clone, Debug, Default)]
-pub struct CellEvents {
+pub(crate) struct CellEvents {
     queue: BinaryHeap<Event>,
     netcons: Vec<NetCon>,
     /// Zeros: the values of a self-event that no connection sent, and their tangents.
