@@ -71,7 +71,11 @@ impl Cell {
         while let Some(ev) = self.events.pop_due(limit) {
             let slot = self.mechs.slot_mut(ev.mech.0);
             slot.clear_emit();
-            let width = slot.mech().info().net_args.len().max(1);
+            // The width of the zeros an event without a connection gets.
+            let width = match ev.netcon {
+                Some(_) => 0,
+                None => slot.mech().info().net_args.len().max(1),
+            };
             let (mech, views) = slot.parts();
             let mut ctx = phase_context!(self, views, ev.time, ev.mech.0, Event);
             // A self-event from INITIAL has no connection: its values are zeros.
