@@ -1,14 +1,28 @@
 //! A cell: a discretised morphology with cable properties, mechanisms, ions, stimuli and tangent
 //! parameters. Building and parameter access live here; the time step lives in `step.rs`.
+//!
+//! `Cell` holds one owner per datum, each in its own file: the cable and its tangent columns
+//! (`Cable`, `cable.rs`), the time (`Clock`, `clock.rs`), the mechanisms with their run order,
+//! POINTER bindings and LONGITUDINAL_DIFFUSION systems (`Mechanisms`, `mechanisms.rs`), the ions
+//! (`IonStore`, `ions.rs`), the tangent parameters and their forgetting rate (`Parameters`,
+//! `params.rs`), the events (`CellEvents`, `events.rs`) and the numerical sentinel (`Sentinel`,
+//! `sentinel.rs`). The fields of `Clock`, `Mechanisms`, `Parameters`, `CellEvents` and
+//! `Sentinel` are private to their files; the cable's and the ions' are open to the crate for the
+//! step's split borrows. The settings and the clamps are plain data this file writes.
 
 use crate::cable::Cable;
+use crate::clock::Clock;
 use crate::discretization::CvLayout;
 use crate::error::{Error, Result, check_finite};
+use crate::events::CellEvents;
 pub use crate::ids::{ClampId, MechId};
 use crate::ions::IonStore;
-use crate::mechanism::{FieldRole, Mechanism, MechanismKind, Seed};
+use crate::mechanism::{FieldRole, Mechanism, MechanismKind};
+use crate::mechanisms::Mechanisms;
 use crate::morphology::{Morphology, SectionId, region::Region};
-use crate::params::{ParamSpec, ParamTarget, TangentParam};
+use crate::params::{ParamSpec, ParamTarget, Parameters, TangentParam};
+pub use crate::sentinel::DEFAULT_CHECK_EVERY;
+use crate::sentinel::Sentinel;
 
 /// Global settings of a cell's simulation.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -43,10 +57,6 @@ impl Default for Settings {
     }
 }
 
-/// Steps between two scans for non-finite values by default (`sentinel.rs`). A value that turns
-/// non-finite is reported at most this many steps later (and stops the run there).
-pub const DEFAULT_CHECK_EVERY: u64 = 16;
-
 /// A current clamp (NEURON `IClamp`): `amp` nA from `delay` for `dur` ms, positive depolarising.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct IClamp {
@@ -68,51 +78,27 @@ impl IClamp {
     }
 }
 
-/// A mechanism with the runtime's per-mechanism bookkeeping.
-pub(crate) struct MechSlot {
-    pub mech: Box<dyn Mechanism>,
-    pub ion_slots: Vec<usize>,
-    pub seeds: Vec<Option<Seed>>,
-    /// The event requests of the last `init` or `net_receive` ([`crate::mechanism::Context::emit`]).
-    pub emit: Vec<f64>,
-    /// Per instance, the sequence number of its pending self-event that `net_move` moves (the
-    /// last one `net_send` queued, until it is delivered).
-    pub movable: Vec<Option<u64>>,
-    /// Per instance, its vector, for a mechanism that reads one ([`Cell::set_vector`]).
-    pub vectors: Vec<Option<Vec<f64>>>,
-    /// The values of the mechanism's FUNCTION_TABLEs, one per name of
-    /// [`crate::mechanism::MechanismInfo::function_tables`].
-    pub tables: Vec<Option<crate::function_table::FunctionTable>>,
-}
-
 /// A neuron: morphology, discretisation, mechanisms, stimuli, state and tangents.
 pub struct Cell {
     /// The cable and its tangent columns (`cable.rs`).
     pub(crate) cable: Cable,
+    /// The settings, fixed at construction.
     pub(crate) settings: Settings,
-    pub(crate) t: f64,
-    pub(crate) steps: u64,
-    /// The mechanisms in the order they were placed (a `MechId` indexes this).
-    pub(crate) mechs: Vec<MechSlot>,
-    /// The order the phases run the mechanisms in (indices into `mechs`): see `run_order`.
-    pub(crate) order: Vec<usize>,
+    /// t, the step count, NEURON's clock and whether the cell was initialised (`clock.rs`).
+    pub(crate) clock: Clock,
+    /// The mechanisms, their run order, POINTER bindings and LONGITUDINAL_DIFFUSION systems
+    /// (`mechanisms.rs`).
+    pub(crate) mechs: Mechanisms,
+    /// The ion species (`ions.rs`).
     pub(crate) ions: IonStore,
+    /// The IClamps, written by this file alone.
     pub(crate) clamps: Vec<IClamp>,
-    pub(crate) params: Vec<TangentParam>,
-    pub(crate) forgetting: f64,
-    pub(crate) initialised: bool,
-    pub(crate) events: crate::events::CellEvents,
-    /// Set when fields were written directly: parameters are re-checked and seeds rebuilt before
-    /// the next step.
-    pub(crate) fields_dirty: bool,
-    /// Steps between two scans of the numerical sentinel (0: off); see `sentinel.rs`.
-    pub(crate) finite_every: u64,
-    /// The time of the last scan that found every value finite.
-    pub(crate) finite_clean_t: Option<f64>,
-    /// What the POINTERs of the mechanisms' instances are bound to (`pointers.rs`).
-    pub(crate) pointers: Vec<crate::pointers::PointerBinding>,
-    /// The LONGITUDINAL_DIFFUSION systems of the mechanisms that have one (built by `init`).
-    pub(crate) longitudinal: Vec<crate::longitudinal::LongitudinalSystem>,
+    /// The tangent parameters and the forgetting rate (`params.rs`).
+    pub(crate) params: Parameters,
+    /// Events, connections, detectors, spikes and gap inputs (`events.rs`).
+    pub(crate) events: CellEvents,
+    /// The numerical sentinel's interval and record (`sentinel.rs`).
+    pub(crate) sentinel: Sentinel,
 }
 
 impl Cell {
@@ -137,21 +123,13 @@ impl Cell {
         Ok(Self {
             cable: Cable::new(morph, layout, settings.cm, settings.ra, settings.v_init),
             settings,
-            t: 0.0,
-            steps: 0,
-            mechs: Vec::new(),
-            order: Vec::new(),
+            clock: Clock::default(),
+            mechs: Mechanisms::default(),
             ions: IonStore::default(),
             clamps: Vec::new(),
-            params: Vec::new(),
-            forgetting: 0.0,
-            initialised: false,
-            events: Default::default(),
-            fields_dirty: false,
-            finite_every: DEFAULT_CHECK_EVERY,
-            finite_clean_t: None,
-            pointers: Vec::new(),
-            longitudinal: Vec::new(),
+            params: Parameters::default(),
+            events: CellEvents::default(),
+            sentinel: Sentinel::default(),
         })
     }
 
@@ -211,7 +189,7 @@ impl Cell {
     }
 
     fn before_init(&self, what: &str) -> Result<()> {
-        if self.initialised {
+        if self.clock.initialised() {
             Err(Error::Invalid(format!(
                 "{what} must happen before the cell is initialised"
             )))
@@ -313,25 +291,14 @@ impl Cell {
             self.ions.mark_use(sp, ion, nodes);
             ion_slots.push(sp);
         }
-        let emit = vec![0.0; nodes.len() * 3 * info.emit_slots];
-        self.mechs.push(MechSlot {
-            mech,
-            ion_slots,
-            seeds: Vec::new(),
-            emit,
-            movable: vec![None; nodes.len()],
-            vectors: Vec::new(),
-            tables: vec![None; info.function_tables.len()],
-        });
-        self.order = run_order(&self.mechs);
-        Ok(MechId(self.mechs.len() - 1))
+        Ok(self.mechs.add(mech, ion_slots, nodes.len()))
     }
 
     /// Finds a mechanism by name (the first placed, if several share it).
     pub fn mechanism_id(&self, name: &str) -> Result<MechId> {
         self.mechs
             .iter()
-            .position(|m| m.mech.info().name == name)
+            .position(|m| m.mech().info().name == name)
             .map(MechId)
             .ok_or_else(|| Error::UnknownName {
                 kind: "mechanism",
@@ -341,7 +308,7 @@ impl Cell {
 
     /// A placed mechanism (for probes: fields, state tangents, nodes).
     pub fn mechanism(&self, id: MechId) -> &dyn Mechanism {
-        self.mechs[id.0].mech.as_ref()
+        self.mechs[id.0].mech()
     }
 
     /// The number of mechanisms inserted or placed (their ids are 0 up to it).
@@ -351,7 +318,7 @@ impl Cell {
 
     /// Index of a field of a mechanism.
     pub fn field_index(&self, id: MechId, field: &str) -> Result<usize> {
-        let info = self.mechs[id.0].mech.info();
+        let info = self.mechs[id.0].mech().info();
         info.field_index(field).ok_or_else(|| Error::UnknownName {
             kind: "field",
             name: format!("{}.{}", info.name, field),
@@ -368,7 +335,7 @@ impl Cell {
         value: f64,
     ) -> Result<()> {
         let f = self.field_index(id, field)?;
-        let info = self.mechs[id.0].mech.info();
+        let info = self.mechs[id.0].mech().info();
         check_finite(|| format!("{}.{}", info.name, field), value)?;
         let fi = &info.fields[f];
         if fi.lower.is_some_and(|lo| value < lo) || fi.upper.is_some_and(|hi| value > hi) {
@@ -379,8 +346,8 @@ impl Cell {
             });
         }
         let inside = self.instance_mask(id, region)?;
-        self.fields_dirty = true;
-        let data = self.mechs[id.0].mech.field_mut(f);
+        self.recheck_before_next_step();
+        let data = self.mechs.slot_mut(id.0).mech_mut().field_mut(f);
         for (x, m) in data.iter_mut().zip(&inside) {
             if *m {
                 *x = value;
@@ -394,8 +361,8 @@ impl Cell {
     /// refreshed, before the next step.
     pub fn field_mut(&mut self, id: MechId, field: &str) -> Result<&mut [f64]> {
         let f = self.field_index(id, field)?;
-        self.fields_dirty = true;
-        Ok(self.mechs[id.0].mech.field_mut(f))
+        self.recheck_before_next_step();
+        Ok(self.mechs.slot_mut(id.0).mech_mut().field_mut(f))
     }
 
     /// Whether each instance of a mechanism sits on a CV in a region (point processes: the CV's
@@ -403,7 +370,7 @@ impl Cell {
     pub(crate) fn instance_mask(&self, id: MechId, region: &Region) -> Result<Vec<bool>> {
         region.validate(&self.cable.morph)?;
         Ok(self.mechs[id.0]
-            .mech
+            .mech()
             .nodes()
             .iter()
             .map(|&cv| {
@@ -444,6 +411,11 @@ impl Cell {
         &self.clamps
     }
 
+    /// Sets the amplitude (nA) of IClamp `c` (what a tangent parameter of it writes).
+    pub(crate) fn set_clamp_amp(&mut self, c: usize, amp: f64) {
+        self.clamps[c].amp = amp;
+    }
+
     /// Sets the forgetting rate λ (1/ms): after each step, tangents are multiplied by 1 − λ·dt.
     pub fn set_forgetting(&mut self, lambda: f64) -> Result<()> {
         check_finite(|| "forgetting rate".into(), lambda)?;
@@ -454,7 +426,7 @@ impl Cell {
                 message: "must satisfy 0 ≤ λ·dt < 1".into(),
             });
         }
-        self.forgetting = lambda;
+        self.params.set_forgetting(lambda);
         Ok(())
     }
 
@@ -462,8 +434,7 @@ impl Cell {
     pub fn add_parameter(&mut self, spec: ParamSpec) -> Result<usize> {
         self.before_init("adding a tangent parameter")?;
         let p = TangentParam::resolve(self, spec)?;
-        self.params.push(p);
-        Ok(self.params.len() - 1)
+        Ok(self.params.push(p))
     }
 
     /// Number of tangent parameters K.
@@ -483,10 +454,10 @@ impl Cell {
         // The parameters are moved out while one of them writes into the cell (no copies: an
         // online controller calls this every few steps).
         let mut params = std::mem::take(&mut self.params);
-        let old = std::mem::replace(&mut params[k].theta, theta);
+        let old = params.set_theta(k, theta);
         let written = params[k].write(self);
         if written.is_err() {
-            params[k].theta = old;
+            params.set_theta(k, old);
         }
         let (log, target) = (params[k].log, params[k].target);
         self.params = params;
@@ -508,31 +479,19 @@ impl Cell {
         for k in 0..kk {
             let factor = match self.params[k].target {
                 ParamTarget::Mechanism { mech, field } => {
-                    self.params[k].factors(self.mechs[mech.0].mech.field(field))
+                    self.params[k].factors(self.mechs[mech.0].mech().field(field))
                 }
                 ParamTarget::Cm => self.params[k].factors(&self.cable.cm),
                 ParamTarget::Ra => self.params[k].factors(&self.cable.ra),
                 ParamTarget::Clamp(c) => self.params[k].factors(&[self.clamps[c].amp]),
                 ParamTarget::NetCon(c) => {
-                    self.params[k].factors(&[self.events.netcons[c].start[0]])
+                    let weight = self.events.netcon(c).expect("a connection").weight();
+                    self.params[k].factors(&[weight])
                 }
             };
-            self.params[k].factor = factor;
+            self.params.set_factor(k, factor);
         }
-        for (mi, slot) in self.mechs.iter_mut().enumerate() {
-            slot.seeds.clear();
-            slot.seeds.resize(kk, None);
-            for (k, p) in self.params.iter().enumerate() {
-                if let ParamTarget::Mechanism { mech, field } = p.target
-                    && mech.0 == mi
-                {
-                    slot.seeds[k] = Some(Seed {
-                        param: field,
-                        factor: p.factor.clone(),
-                    });
-                }
-            }
-        }
+        self.mechs.set_seeds(&self.params);
     }
 
     /// Recomputes the axial coefficients a, b from Ra.
@@ -556,12 +515,12 @@ impl Cell {
 
     /// Current time (ms).
     pub fn t(&self) -> f64 {
-        self.t
+        self.clock.t()
     }
 
     /// Steps taken since initialisation.
     pub fn step_count(&self) -> u64 {
-        self.steps
+        self.clock.steps()
     }
 
     /// Tangent column S_k = dv/dθ_k per CV.
@@ -573,7 +532,7 @@ impl Cell {
     /// Tangent dσ/dθ_k of state field `field` of a mechanism, per instance.
     pub fn state_tangent(&self, id: MechId, field: &str, k: usize) -> Result<&[f64]> {
         let f = self.field_index(id, field)?;
-        let m = &self.mechs[id.0].mech;
+        let m = self.mechs[id.0].mech();
         let info = m.info();
         let pos = info.state_position(f).ok_or_else(|| Error::UnknownName {
             kind: "state",
@@ -588,7 +547,7 @@ impl Cell {
     /// Values of one field of a mechanism, per instance.
     pub fn field(&self, id: MechId, field: &str) -> Result<&[f64]> {
         let f = self.field_index(id, field)?;
-        Ok(self.mechs[id.0].mech.field(f))
+        Ok(self.mechs[id.0].mech().field(f))
     }
 
     /// Ion species index by name.
@@ -624,16 +583,16 @@ impl Cell {
 
     /// Checks every parameter field of every mechanism for non-finite values, naming the culprit.
     pub(crate) fn check_parameters(&self) -> Result<()> {
-        for slot in &self.mechs {
-            let info = slot.mech.info();
+        for slot in self.mechs.iter() {
+            let info = slot.mech().info();
             for (f, fi) in info.fields.iter().enumerate() {
                 if fi.role != FieldRole::Parameter {
                     continue;
                 }
-                if let Some(j) = slot.mech.field(f).iter().position(|x| !x.is_finite()) {
+                if let Some(j) = slot.mech().field(f).iter().position(|x| !x.is_finite()) {
                     return Err(Error::BadValue {
                         object: format!("{}.{} (instance {j})", info.name, fi.name),
-                        value: slot.mech.field(f)[j],
+                        value: slot.mech().field(f)[j],
                         message: "must be finite".into(),
                     });
                 }
@@ -658,24 +617,4 @@ fn check_positive(name: &str, value: f64) -> Result<()> {
             message: "must be positive and finite".into(),
         })
     }
-}
-
-/// The order in which INITIAL, the currents and the state updates run the mechanisms, as NEURON
-/// orders them: every mechanism that writes an ion concentration (`WRITE cai`, `WRITE cao`)
-/// comes first, then all others. NEURON's `nrn_writes_conc` moves such mechanism types to just
-/// after the ions in its list of types, and that list orders every phase (`finitialize`, the
-/// currents and the state update), so that a mechanism reading `cai` sees the concentration of
-/// the same step whatever order the mechanisms were inserted in. Within each group gradmod keeps
-/// the order of insertion (NEURON uses its order of mechanism registration instead, which only
-/// changes the rounding of summed currents).
-fn run_order(mechs: &[MechSlot]) -> Vec<usize> {
-    let writes_concentration = |slot: &MechSlot| {
-        slot.mech.info().ions.iter().any(|ion| {
-            ion.writes(crate::mechanism::IonVar::Inside)
-                || ion.writes(crate::mechanism::IonVar::Outside)
-        })
-    };
-    let (writers, others): (Vec<usize>, Vec<usize>) =
-        (0..mechs.len()).partition(|&i| writes_concentration(&mechs[i]));
-    writers.into_iter().chain(others).collect()
 }

@@ -17,7 +17,7 @@ impl Cell {
         if !self
             .mechs
             .iter()
-            .any(|s| s.mech.before_after().contains(&point))
+            .any(|s| s.mech().before_after().contains(&point))
         {
             return;
         }
@@ -29,22 +29,23 @@ impl Cell {
             BaPoint::AfterSolve => Phase::AfterSolve,
             BaPoint::BeforeStep => Phase::BeforeStep,
         };
-        for &m in &self.order.clone() {
-            if !self.mechs[m].mech.before_after().contains(&point) {
+        for i in 0..self.mechs.len() {
+            let m = self.mechs.order()[i];
+            if !self.mechs[m].mech().before_after().contains(&point) {
                 continue;
             }
-            let has_pointers = self.mechs[m].mech.info().pointer_count() > 0;
-            for j in 0..self.mechs[m].mech.instance_count() {
+            let has_pointers = self.mechs[m].mech().info().pointer_count() > 0;
+            for j in 0..self.mechs[m].mech().instance_count() {
                 if has_pointers {
                     self.fill_instance_pointers(m, j);
                 }
-                let slot = &mut self.mechs[m];
-                let mut ctx = phase_context!(self, slot, t, m, value phase);
+                let (mech, views) = self.mechs.slot_mut(m).parts();
+                let mut ctx = phase_context!(self, views, t, m, value phase);
                 if kk > 0 {
-                    let mut tan = phase_tangents!(self, slot, kk, n);
-                    slot.mech.ba_tangent(&mut ctx, &mut tan, point, j);
+                    let mut tan = phase_tangents!(self, views, kk, n);
+                    mech.ba_tangent(&mut ctx, &mut tan, point, j);
                 } else {
-                    slot.mech.ba(&mut ctx, point, j);
+                    mech.ba(&mut ctx, point, j);
                 }
                 if has_pointers {
                     self.write_back_instance(m, j);

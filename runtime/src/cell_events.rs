@@ -2,7 +2,7 @@
 
 use crate::cell::{Cell, MechId};
 use crate::error::{Error, Result, check_finite};
-use crate::events::{Detector, GapInput, Spike};
+use crate::events::Spike;
 use crate::mechanism::EventArgs;
 use crate::phase::{phase_context, phase_tangents};
 
@@ -31,18 +31,12 @@ impl Cell {
             });
         }
         check_finite(|| "detector threshold".into(), threshold)?;
-        self.events.detectors.push(Detector {
-            cv,
-            threshold,
-            above: false,
-            emitter: None,
-        });
-        Ok(self.events.detectors.len() - 1)
+        Ok(self.events.add_detector(cv, threshold, None))
     }
 
     /// Spikes detected since the last call, in time order.
     pub fn take_spikes(&mut self) -> Vec<Spike> {
-        std::mem::take(&mut self.events.spikes)
+        self.events.take_spikes()
     }
 
     /// Adds a gap-junction input at a CV with conductance g (µS); returns its index. Its partner
@@ -55,30 +49,17 @@ impl Cell {
             });
         }
         check_finite(|| "gap junction conductance".into(), g)?;
-        self.events.gaps.push(GapInput {
-            cv,
-            g,
-            v_other: 0.0,
-            s_other: Vec::new(),
-        });
-        Ok(self.events.gaps.len() - 1)
+        Ok(self.events.add_gap(cv, g))
     }
 
     /// Sets the partner potential (and tangents) of a gap input for the next step.
     pub fn set_gap_partner(&mut self, gap: usize, v: f64, s: &[f64]) {
-        let g = &mut self.events.gaps[gap];
-        g.v_other = v;
-        g.s_other.clear();
-        g.s_other.extend_from_slice(s);
+        self.events.set_gap_partner(gap, v, s);
     }
 
     /// Resets detectors and clears pending spikes at initialisation.
     pub(crate) fn init_events(&mut self) {
-        let v = &self.cable.v;
-        for d in &mut self.events.detectors {
-            d.above = v[d.cv] >= d.threshold;
-        }
-        self.events.spikes.clear();
+        self.events.reset_detectors(&self.cable.v);
     }
 
     /// Delivers the events due by `limit` (at the start of the step from t, t + dt/2), and
@@ -88,45 +69,39 @@ impl Cell {
         let n = self.cable.layout.len();
         self.fill_pointers();
         while let Some(ev) = self.events.pop_due(limit) {
-            let slot = &mut self.mechs[ev.mech.0];
-            slot.emit.fill(0.0);
-            let mut ctx = phase_context!(self, slot, ev.time, ev.mech.0, Event);
-            // A self-event from INITIAL has no connection: its values are zeros.
-            let (args, dargs) = match ev.netcon {
-                Some(c) => {
-                    let nc = &mut self.events.netcons[c];
-                    (&mut nc.args[..], &mut nc.dargs[..])
-                }
-                None => {
-                    let z = &mut self.events.zeros;
-                    z.clear();
-                    z.resize(slot.mech.info().net_args.len().max(1) * (kk + 1), 0.0);
-                    let (a, d) = z.split_at_mut(slot.mech.info().net_args.len().max(1));
-                    (a, d)
-                }
+            let slot = self.mechs.slot_mut(ev.mech.0);
+            slot.clear_emit();
+            // The width of the zeros an event without a connection gets.
+            let width = match ev.netcon {
+                Some(_) => 0,
+                None => slot.mech().info().net_args.len().max(1),
             };
+            let (mech, views) = slot.parts();
+            let mut ctx = phase_context!(self, views, ev.time, ev.mech.0, Event);
+            // A self-event from INITIAL has no connection: its values are zeros.
+            let (args, dargs) = self.events.event_values(ev.netcon, width, kk);
             let mut args = EventArgs {
                 flag: ev.flag,
                 args,
                 dargs,
             };
             if kk > 0 {
-                let mut tan = phase_tangents!(self, slot, kk, n);
-                slot.mech
-                    .net_receive_tangent(&mut ctx, &mut tan, ev.instance, &mut args);
+                let mut tan = phase_tangents!(self, views, kk, n);
+                mech.net_receive_tangent(&mut ctx, &mut tan, ev.instance, &mut args);
             }
-            slot.mech.net_receive(&mut ctx, ev.instance, &mut args);
-            if ev.from_self && slot.movable[ev.instance] == Some(ev.seq) {
-                slot.movable[ev.instance] = None;
-            }
+            mech.net_receive(&mut ctx, ev.instance, &mut args);
             let (pointers, emits) = {
-                let info = slot.mech.info();
+                let info = mech.info();
                 (info.pointer_count() > 0, info.emit_slots > 0)
             };
+            let slot = self.mechs.slot_mut(ev.mech.0);
+            if ev.from_self && slot.movable(ev.instance) == Some(ev.seq) {
+                slot.set_movable(ev.instance, None);
+            }
             if pointers {
                 self.write_back_pointers(ev.mech.0, ev.instance);
             }
-            if let Some(field) = self.mechs[ev.mech.0].mech.info().voltage_field() {
+            if let Some(field) = self.mechs[ev.mech.0].mech().info().voltage_field() {
                 self.set_voltage_from(ev.mech.0, field, ev.instance);
             }
             if emits {
@@ -140,7 +115,7 @@ impl Cell {
     /// `field`) into v at its CV, and its tangents (the last row of σ) into S_k, as NEURON writes
     /// the block's copy of v back into the node; then refreshes the pointers, which may read it.
     fn set_voltage_from(&mut self, m: usize, field: usize, j: usize) {
-        let mech = &self.mechs[m].mech;
+        let mech = self.mechs[m].mech();
         let cv = mech.nodes()[j];
         let kk = self.params.len();
         let (ni, rows) = (mech.instance_count(), mech.info().sigma_rows());
@@ -154,30 +129,13 @@ impl Cell {
     pub(crate) fn gap_currents(&mut self) {
         let n = self.cable.layout.len();
         let kk = self.params.len();
-        for gap in &self.events.gaps {
+        for gap in self.events.gaps() {
             let w = 1e2 / self.cable.layout.matrix_area[gap.cv];
             self.cable.i[gap.cv] += w * gap.g * (self.cable.v[gap.cv] - gap.v_other);
             self.cable.g[gap.cv] += w * gap.g;
             for k in 0..kk {
                 let so = gap.s_other.get(k).copied().unwrap_or(0.0);
                 self.cable.di[k * n + gap.cv] += w * gap.g * (self.cable.s[k * n + gap.cv] - so);
-            }
-        }
-    }
-
-    /// Records threshold crossings from below after a step (and queues them through the
-    /// connections of this cell they feed).
-    pub(crate) fn detect_spikes(&mut self) {
-        for j in 0..self.events.detectors.len() {
-            let d = &mut self.events.detectors[j];
-            if d.emitter.is_some() {
-                continue;
-            }
-            let above = self.cable.v[d.cv] >= d.threshold;
-            let crossed = above && !d.above;
-            d.above = above;
-            if crossed {
-                self.spike(j, self.t);
             }
         }
     }

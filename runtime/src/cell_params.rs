@@ -96,7 +96,7 @@ impl TangentParam {
         };
         match self.target {
             ParamTarget::Mechanism { mech, field } => {
-                let data = cell.mechs[mech.0].mech.field_mut(field);
+                let data = cell.mechs.slot_mut(mech.0).mech_mut().field_mut(field);
                 for (j, x) in data.iter_mut().enumerate() {
                     if self.mask[j] {
                         let v = self.value(j);
@@ -128,12 +128,12 @@ impl TangentParam {
             ParamTarget::Clamp(c) => {
                 let v = self.value(0);
                 check(v)?;
-                cell.clamps[c].amp = v;
+                cell.set_clamp_amp(c, v);
             }
             ParamTarget::NetCon(c) => {
                 let v = self.value(0);
                 check(v)?;
-                cell.events.netcons[c].start[0] = v;
+                cell.events.set_netcon_weight(c, v);
             }
         }
         Ok(())

@@ -18,7 +18,7 @@ impl Cell {
             .mechs
             .get_mut(mech.0)
             .ok_or_else(|| Error::Invalid(format!("no mechanism {}", mech.0)))?;
-        let info = slot.mech.info();
+        let info = slot.mech().info();
         let Some(k) = info.function_tables.iter().position(|n| *n == name) else {
             return Err(Error::Invalid(format!(
                 "mechanism `{}` has no FUNCTION_TABLE `{name}` (it has: {})",
@@ -36,16 +36,16 @@ impl Cell {
                 info.name
             ))
         })?;
-        slot.tables[k] = Some(table);
+        slot.set_table(k, table);
         Ok(())
     }
 
     /// Checks, before a run, that every FUNCTION_TABLE of every mechanism has its values.
     pub(crate) fn check_function_tables(&self) -> Result<()> {
-        for slot in &self.mechs {
-            let info = slot.mech.info();
+        for slot in self.mechs.iter() {
+            let info = slot.mech().info();
             for (k, name) in info.function_tables.iter().enumerate() {
-                if slot.tables.get(k).is_none_or(Option::is_none) {
+                if !slot.has_table(k) {
                     return Err(Error::Invalid(format!(
                         "FUNCTION_TABLE `{name}` of `{}` has no values: NEURON fills it from hoc \
                          (`table_{name}_{}(...)`); give them in the model ([[function_table]])",

@@ -14,8 +14,8 @@ impl Cell {
             .mechs
             .get_mut(mech.0)
             .ok_or_else(|| Error::Invalid(format!("no mechanism {}", mech.0)))?;
-        let info = slot.mech.info();
-        let n = slot.mech.instance_count();
+        let info = slot.mech().info();
+        let n = slot.mech().instance_count();
         if !info.vector {
             return Err(Error::Invalid(format!(
                 "mechanism `{}` reads no vector, so it cannot be given one",
@@ -35,26 +35,24 @@ impl Cell {
                 info.name
             )));
         }
-        slot.vectors.resize(n, None);
-        slot.vectors[instance] = Some(values);
+        slot.set_vector(instance, n, values);
         Ok(())
     }
 
     /// The vector of instance `instance` of mechanism `mech`, if it was given one.
     pub fn vector(&self, mech: MechId, instance: usize) -> Option<&[f64]> {
-        let slot = self.mechs.get(mech.0)?;
-        slot.vectors.get(instance)?.as_deref()
+        self.mechs.get(mech.0)?.vector(instance)
     }
 
     /// Checks, before a run, that every instance of a mechanism that reads vectors has one.
     pub(crate) fn check_vectors(&self) -> Result<()> {
-        for slot in &self.mechs {
-            let info = slot.mech.info();
+        for slot in self.mechs.iter() {
+            let info = slot.mech().info();
             if !info.vector {
                 continue;
             }
-            for j in 0..slot.mech.instance_count() {
-                if slot.vectors.get(j).is_none_or(Option::is_none) {
+            for j in 0..slot.mech().instance_count() {
+                if slot.vector(j).is_none() {
                     return Err(Error::Invalid(format!(
                         "instance {j} of `{}` has no vector: the mechanism reads one (NEURON's \
                          `play(vec)`), so the model must give each instance its list of values",

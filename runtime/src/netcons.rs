@@ -4,7 +4,7 @@
 
 use crate::cell::{Cell, MechId};
 use crate::error::{Error, Result, check_finite};
-use crate::events::{Event, NetCon, NetConId};
+use crate::events::{NetCon, NetConId};
 use crate::mechanism::EventArgs;
 use crate::params::ParamTarget;
 use crate::phase::{phase_context, phase_tangents};
@@ -18,14 +18,14 @@ impl Cell {
             kind: "mechanism",
             name: mech.0.to_string(),
         })?;
-        let info = slot.mech.info();
+        let info = slot.mech().info();
         if !info.net_receive {
             return Err(Error::Invalid(format!(
                 "`{}` has no NET_RECEIVE block and cannot receive events",
                 info.name
             )));
         }
-        if instance >= slot.mech.instance_count() {
+        if instance >= slot.mech().instance_count() {
             return Err(Error::UnknownName {
                 kind: "instance",
                 name: format!("{}[{instance}]", info.name),
@@ -34,14 +34,7 @@ impl Cell {
         check_finite(|| format!("connection weight for {}", info.name), weight)?;
         let mut start = vec![0.0; info.net_args.len().max(1)];
         start[0] = weight;
-        self.events.netcons.push(NetCon {
-            mech,
-            instance,
-            args: start.clone(),
-            dargs: Vec::new(),
-            start,
-        });
-        Ok(NetConId(self.events.netcons.len() - 1))
+        Ok(NetConId(self.events.add_netcon(mech, instance, start)))
     }
 
     /// Schedules an event through connection `nc` at `time`: `NET_RECEIVE` of its target with
@@ -64,19 +57,8 @@ impl Cell {
         flag: f64,
         from_self: bool,
     ) -> u64 {
-        let e = &mut self.events;
-        let seq = e.seq;
-        e.queue.push(Event {
-            time,
-            seq,
-            mech,
-            instance,
-            netcon,
-            flag,
-            from_self,
-        });
-        e.seq += 1;
-        seq
+        self.events
+            .push(time, mech, instance, netcon, flag, from_self)
     }
 
     /// Queues what the last `init` or `net_receive` of mechanism `m` requested for instance `j`
@@ -91,12 +73,12 @@ impl Cell {
         t: f64,
         netcon: Option<usize>,
     ) -> Result<()> {
-        let slots = self.mechs[m].mech.info().emit_slots;
+        let slots = self.mechs[m].mech().info().emit_slots;
         let mut first_watch = true;
         for i in 0..slots {
             let at = (j * slots + i) * 3;
-            let [kind, a, b] = [0, 1, 2].map(|p| self.mechs[m].emit[at + p]);
-            let name = self.mechs[m].mech.info().name;
+            let [kind, a, b] = [0, 1, 2].map(|p| self.mechs[m].emit()[at + p]);
+            let name = self.mechs[m].mech().info().name;
             if kind == 1.0 {
                 let time = t + a;
                 if !(a >= 0.0 && time.is_finite()) {
@@ -107,7 +89,7 @@ impl Cell {
                     });
                 }
                 let seq = self.push_event(time, MechId(m), j, netcon, b, true);
-                self.mechs[m].movable[j] = Some(seq);
+                self.mechs.slot_mut(m).set_movable(j, Some(seq));
             } else if kind == 2.0 {
                 self.move_event(m, j, t, a)?;
             } else if kind == 3.0 {
@@ -125,8 +107,8 @@ impl Cell {
     /// `net_move(time)` of instance `j` of mechanism `m` at `t`: its pending self-event is
     /// delivered at `time` instead, after the events already queued for that time.
     fn move_event(&mut self, m: usize, j: usize, t: f64, time: f64) -> Result<()> {
-        let name = self.mechs[m].mech.info().name;
-        let Some(seq) = self.mechs[m].movable[j] else {
+        let name = self.mechs[m].mech().info().name;
+        let Some(seq) = self.mechs[m].movable(j) else {
             return Err(Error::Invalid(format!(
                 "net_move of {name}[{j}] at t = {t} ms: no self-event is pending"
             )));
@@ -138,56 +120,44 @@ impl Cell {
                 message: "the new time must be finite and not before t".into(),
             });
         }
-        let mut events = std::mem::take(&mut self.events.queue).into_vec();
-        let new_seq = self.events.seq;
-        self.events.seq += 1;
-        for e in &mut events {
-            if e.seq == seq {
-                e.time = time;
-                e.seq = new_seq;
-            }
-        }
-        self.events.queue = events.into();
-        self.mechs[m].movable[j] = Some(new_seq);
+        let new_seq = self.events.reschedule(seq, time);
+        self.mechs.slot_mut(m).set_movable(j, Some(new_seq));
         Ok(())
     }
 
     fn netcon(&self, nc: NetConId) -> Result<&NetCon> {
-        self.events
-            .netcons
-            .get(nc.0)
-            .ok_or_else(|| Error::UnknownName {
-                kind: "connection",
-                name: nc.0.to_string(),
-            })
+        self.events.netcon(nc.0).ok_or_else(|| Error::UnknownName {
+            kind: "connection",
+            name: nc.0.to_string(),
+        })
     }
 
     /// The number of connections.
     pub fn netcon_count(&self) -> usize {
-        self.events.netcons.len()
+        self.events.netcon_count()
     }
 
     /// The current values of connection `nc`, one per `NET_RECEIVE` argument (the weight first).
     pub fn netcon_values(&self, nc: NetConId) -> Result<&[f64]> {
-        Ok(&self.netcon(nc)?.args)
+        Ok(self.netcon(nc)?.values())
     }
 
     /// The tangents of the values of connection `nc`, `[k][arg]`.
     pub fn netcon_tangents(&self, nc: NetConId) -> Result<&[f64]> {
-        Ok(&self.netcon(nc)?.dargs)
+        Ok(self.netcon(nc)?.tangents())
     }
 
     /// The weight connection `nc` starts each run with.
     pub fn netcon_weight(&self, nc: NetConId) -> Result<f64> {
-        Ok(self.netcon(nc)?.start[0])
+        Ok(self.netcon(nc)?.weight())
     }
 
     /// Sets the weight connection `nc` starts each run with.
     pub fn set_netcon_weight(&mut self, nc: NetConId, weight: f64) -> Result<()> {
         check_finite(|| format!("weight of connection {}", nc.0), weight)?;
         self.netcon(nc)?;
-        self.events.netcons[nc.0].start[0] = weight;
-        self.fields_dirty = true;
+        self.events.set_netcon_weight(nc.0, weight);
+        self.recheck_before_next_step();
         Ok(())
     }
 
@@ -195,8 +165,8 @@ impl Cell {
     /// connection onto the instance, in the order the connections were made (NEURON's NetCon
     /// list), with that connection's values.
     fn for_netcons(&mut self, m: usize, j: usize, t: f64) {
-        for c in 0..self.events.netcons.len() {
-            let nc = &self.events.netcons[c];
+        for c in 0..self.events.netcon_count() {
+            let nc = self.events.netcon(c).expect("a connection");
             if nc.mech.0 == m && nc.instance == j {
                 self.connection_kernel(c, t, PerConnection::ForNetcons);
             }
@@ -208,17 +178,14 @@ impl Cell {
     /// nested in `NET_RECEIVE` and its tangent, connection by connection.
     pub(crate) fn init_netcons(&mut self) {
         let kk = self.params.len();
-        for c in 0..self.events.netcons.len() {
-            let nc = &mut self.events.netcons[c];
-            let nargs = nc.start.len();
-            nc.args.clone_from(&nc.start);
-            nc.dargs.clear();
-            nc.dargs.resize(kk * nargs, 0.0);
-            for (k, p) in self.params.iter().enumerate() {
-                if p.target == ParamTarget::NetCon(c) {
-                    nc.dargs[k * nargs] = p.factor[0];
-                }
-            }
+        for c in 0..self.events.netcon_count() {
+            let seeds = self
+                .params
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.target == ParamTarget::NetCon(c))
+                .map(|(k, p)| (k, p.factor[0]));
+            self.events.restart_netcon(c, kk, seeds);
             self.connection_kernel(c, 0.0, PerConnection::NetInit);
         }
     }
@@ -228,33 +195,34 @@ impl Cell {
     fn connection_kernel(&mut self, c: usize, t: f64, which: PerConnection) {
         let kk = self.params.len();
         let n = self.cable.layout.len();
-        let (mech, instance) = (self.events.netcons[c].mech, self.events.netcons[c].instance);
+        let nc = self.events.netcon(c).expect("a connection");
+        let (m, instance) = (nc.mech.0, nc.instance);
         let phase = match which {
             PerConnection::NetInit => crate::random::Phase::Init,
             PerConnection::ForNetcons => crate::random::Phase::Event,
         };
-        let slot = &mut self.mechs[mech.0];
-        let mut ctx = phase_context!(self, slot, t, mech.0, value phase);
-        let nc = &mut self.events.netcons[c];
+        let (mech, views) = self.mechs.slot_mut(m).parts();
+        let mut ctx = phase_context!(self, views, t, m, value phase);
+        let (args, dargs) = self.events.netcon_values_mut(c);
         let mut ev = EventArgs {
             flag: 0.0,
-            args: &mut nc.args,
-            dargs: &mut nc.dargs,
+            args,
+            dargs,
         };
         if kk > 0 {
-            let mut tan = phase_tangents!(self, slot, kk, n);
+            let mut tan = phase_tangents!(self, views, kk, n);
             match which {
-                PerConnection::NetInit => slot
-                    .mech
-                    .net_init_tangent(&mut ctx, &mut tan, instance, &mut ev),
-                PerConnection::ForNetcons => slot
-                    .mech
-                    .for_netcons_tangent(&mut ctx, &mut tan, instance, &mut ev),
+                PerConnection::NetInit => {
+                    mech.net_init_tangent(&mut ctx, &mut tan, instance, &mut ev)
+                }
+                PerConnection::ForNetcons => {
+                    mech.for_netcons_tangent(&mut ctx, &mut tan, instance, &mut ev)
+                }
             }
         }
         match which {
-            PerConnection::NetInit => slot.mech.net_init(&mut ctx, instance, &mut ev),
-            PerConnection::ForNetcons => slot.mech.for_netcons(&mut ctx, instance, &mut ev),
+            PerConnection::NetInit => mech.net_init(&mut ctx, instance, &mut ev),
+            PerConnection::ForNetcons => mech.for_netcons(&mut ctx, instance, &mut ev),
         }
     }
 }

@@ -117,7 +117,7 @@ impl Network {
                 name: format!("{} or {}", c.source_cell, c.target_cell),
             });
         }
-        if c.detector >= self.cells[c.source_cell].events.detectors.len() {
+        if c.detector >= self.cells[c.source_cell].events.detector_count() {
             return Err(Error::UnknownName {
                 kind: "detector",
                 name: format!("{} on cell {}", c.detector, c.source_cell),
@@ -263,7 +263,10 @@ impl Network {
 
     /// Runs every cell to `tstop` (ms), exchanging spikes between epochs.
     pub fn run(&mut self, tstop: f64) -> Result<()> {
-        let Some((initialised, dt)) = self.cells.first().map(|c| (c.initialised, c.settings().dt))
+        let Some((initialised, dt)) = self
+            .cells
+            .first()
+            .map(|c| (c.clock.initialised(), c.settings().dt))
         else {
             return Ok(());
         };
@@ -329,7 +332,7 @@ impl Network {
 
     fn exchange_spikes(&mut self) -> Result<()> {
         for ci in 0..self.cells.len() {
-            if self.cells[ci].events.spikes.is_empty() {
+            if self.cells[ci].events.spike_count() == 0 {
                 continue;
             }
             let spikes = self.cells[ci].take_spikes();

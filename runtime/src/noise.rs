@@ -400,7 +400,7 @@ impl Cell {
             });
         }
         let id = self.place(Box::new(OuNoise::new(source)), &[(section, x)])?;
-        let m = self.mechs[id.0].mech.as_mut();
+        let m = self.mechs.slot_mut(id.0).mech_mut();
         for (field, v) in [
             (GAIN, p.gain),
             (MEAN, p.mean),

@@ -132,3 +132,70 @@ impl TangentParam {
         }
     }
 }
+
+/// The tangent parameters θ_k of a cell and the forgetting rate of their tangents.
+///
+/// Owner of these data: `cell.rs` declares parameters, writes θ_k and refreshes the dp/dθ
+/// factors through these methods; everyone else reads them.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Parameters {
+    /// The parameters, θ_k at index k.
+    list: Vec<TangentParam>,
+    /// The forgetting rate λ (1/ms): after each step, tangents are multiplied by 1 − λ·dt.
+    forgetting: f64,
+}
+
+impl std::ops::Index<usize> for Parameters {
+    type Output = TangentParam;
+
+    #[inline]
+    fn index(&self, k: usize) -> &TangentParam {
+        &self.list[k]
+    }
+}
+
+impl Parameters {
+    /// The number of parameters K.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// The parameters in order of k.
+    #[inline]
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, TangentParam> {
+        self.list.iter()
+    }
+
+    /// Parameter k, if there is one.
+    pub(crate) fn get(&self, k: usize) -> Option<&TangentParam> {
+        self.list.get(k)
+    }
+
+    /// Adds a resolved parameter; returns its k.
+    pub(crate) fn push(&mut self, p: TangentParam) -> usize {
+        self.list.push(p);
+        self.list.len() - 1
+    }
+
+    /// Sets θ_k; returns the value it had.
+    pub(crate) fn set_theta(&mut self, k: usize, theta: f64) -> f64 {
+        std::mem::replace(&mut self.list[k].theta, theta)
+    }
+
+    /// Sets the dp/dθ factors of parameter k.
+    pub(crate) fn set_factor(&mut self, k: usize, factor: Vec<f64>) {
+        self.list[k].factor = factor;
+    }
+
+    /// The forgetting rate λ (1/ms).
+    #[inline]
+    pub(crate) fn forgetting(&self) -> f64 {
+        self.forgetting
+    }
+
+    /// Sets the forgetting rate λ (1/ms), checked by the caller.
+    pub(crate) fn set_forgetting(&mut self, lambda: f64) {
+        self.forgetting = lambda;
+    }
+}

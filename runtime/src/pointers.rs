@@ -11,8 +11,9 @@
 //! and the BEFORE and AFTER blocks may write them back), so a pointer to a CV of the own cell
 //! reads, as NEURON's pointers do, the value of the phase: v_n (and S_n) during the currents and
 //! events, v_{n+1} (and S_{n+1}) during the states. A pointer into another cell holds the other
-//! cell's v_n during the whole step (see `network.rs`). The cell's side (binding, and the copies)
-//! is in `cell_pointers.rs`.
+//! cell's v_n during the whole step (see `network.rs`). The bindings and the copies
+//! belong to the cell's mechanisms (`mechanisms.rs`); the cell's methods over them are in
+//! `cell_pointers.rs`.
 
 use crate::ids::MechId;
 

@@ -5,7 +5,7 @@
 //! [`MechanismInfo::post_event`]: crate::mechanism::MechanismInfo::post_event
 
 use crate::cell::{Cell, MechId};
-use crate::events::{Event, POST_EVENT_FLAG};
+use crate::events::POST_EVENT_FLAG;
 
 impl Cell {
     /// Queues the POST_EVENT events of the spikes detected from index `from` on: for each spike
@@ -16,33 +16,28 @@ impl Cell {
     /// the start of the next step, before anything else of that step reads the states they
     /// change, as Arbor runs the blocks right after its threshold test.
     pub(crate) fn queue_post_events(&mut self, from: usize) {
-        if self.events.spikes.len() <= from {
+        if self.events.spike_count() <= from {
             return;
         }
-        let targets: Vec<(usize, usize)> = self
-            .order
+        let mechs = &self.mechs;
+        let targets: Vec<(usize, usize)> = mechs
+            .order()
             .iter()
-            .filter(|&&m| self.mechs[m].mech.info().post_event)
-            .map(|&m| (m, self.mechs[m].mech.instance_count()))
+            .filter(|&&m| mechs[m].mech().info().post_event)
+            .map(|&m| (m, mechs[m].mech().instance_count()))
             .collect();
         if targets.is_empty() {
             return;
         }
-        let times: Vec<f64> = self.events.spikes[from..].iter().map(|s| s.time).collect();
+        let times: Vec<f64> = self.events.spikes()[from..]
+            .iter()
+            .map(|s| s.time)
+            .collect();
         for time in times {
             for &(m, count) in &targets {
                 for instance in 0..count {
-                    let seq = self.events.seq;
-                    self.events.seq += 1;
-                    self.events.queue.push(Event {
-                        time,
-                        seq,
-                        mech: MechId(m),
-                        instance,
-                        netcon: None,
-                        flag: POST_EVENT_FLAG,
-                        from_self: true,
-                    });
+                    self.events
+                        .push(time, MechId(m), instance, None, POST_EVENT_FLAG, true);
                 }
             }
         }

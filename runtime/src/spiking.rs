@@ -4,7 +4,7 @@
 
 use crate::cell::{Cell, MechId};
 use crate::error::{Error, Result, check_finite};
-use crate::events::{Armed, Detector, NetConId, SourceLink, Spike};
+use crate::events::NetConId;
 use crate::phase::phase_context;
 
 impl Cell {
@@ -17,37 +17,31 @@ impl Cell {
             kind: "mechanism",
             name: mech.0.to_string(),
         })?;
-        if instance >= slot.mech.instance_count() {
+        if instance >= slot.mech().instance_count() {
             return Err(Error::UnknownName {
                 kind: "instance",
-                name: format!("{}[{instance}]", slot.mech.info().name),
+                name: format!("{}[{instance}]", slot.mech().info().name),
             });
         }
-        let key = Some((mech, instance));
-        if let Some(d) = self.events.detectors.iter().position(|d| d.emitter == key) {
+        let key = (mech, instance);
+        if let Some(d) = self.events.emitter_detector(key) {
             return Ok(d);
         }
-        let cv = slot.mech.nodes()[instance];
-        self.events.detectors.push(Detector {
-            cv,
-            threshold: 0.0,
-            above: false,
-            emitter: key,
-        });
-        Ok(self.events.detectors.len() - 1)
+        let cv = slot.mech().nodes()[instance];
+        Ok(self.events.add_detector(cv, 0.0, Some(key)))
     }
 
     /// Delivers every spike of detector `source` of this cell (a threshold detector or an
     /// [`Cell::event_source`]) through connection `nc` of this cell, `delay` ms after the spike,
     /// as a NetCon from a source of the same cell does in NEURON.
     pub fn connect_source(&mut self, source: usize, nc: NetConId, delay: f64) -> Result<()> {
-        if source >= self.events.detectors.len() {
+        if source >= self.events.detector_count() {
             return Err(Error::UnknownName {
                 kind: "detector",
                 name: source.to_string(),
             });
         }
-        if nc.0 >= self.events.netcons.len() {
+        if nc.0 >= self.events.netcon_count() {
             return Err(Error::UnknownName {
                 kind: "connection",
                 name: nc.0.to_string(),
@@ -61,50 +55,23 @@ impl Cell {
                 message: "must not be negative".into(),
             });
         }
-        self.events.links.push(SourceLink {
-            source,
-            netcon: nc.0,
-            delay,
-        });
+        self.events.add_link(source, nc.0, delay);
         Ok(())
-    }
-
-    /// Records a spike of detector `d` at `time` and queues it through the connections of this
-    /// cell it feeds, in the order they were made.
-    pub(crate) fn spike(&mut self, d: usize, time: f64) {
-        self.events.spikes.push(Spike { detector: d, time });
-        for i in 0..self.events.links.len() {
-            let link = self.events.links[i];
-            if link.source == d {
-                let nc = &self.events.netcons[link.netcon];
-                let (mech, instance) = (nc.mech, nc.instance);
-                // Queued by the run: dropped at initialisation, as a self-event is.
-                self.push_event(
-                    time + link.delay,
-                    mech,
-                    instance,
-                    Some(link.netcon),
-                    0.0,
-                    true,
-                );
-            }
-        }
     }
 
     /// `net_event(te)` of instance `j` of mechanism `m` at `t`: a spike of its source, if any
     /// connection or recording asked for one.
     pub(crate) fn net_event(&mut self, m: usize, j: usize, t: f64, te: f64) -> Result<()> {
         if !te.is_finite() {
-            let name = self.mechs[m].mech.info().name;
+            let name = self.mechs[m].mech().info().name;
             return Err(Error::BadValue {
                 object: format!("net_event of {name}[{j}] at t = {t} ms"),
                 value: te,
                 message: "the spike time must be finite".into(),
             });
         }
-        let key = Some((MechId(m), j));
-        if let Some(d) = self.events.detectors.iter().position(|d| d.emitter == key) {
-            self.spike(d, te);
+        if let Some(d) = self.events.emitter_detector((MechId(m), j)) {
+            self.events.spike(d, te);
         }
         Ok(())
     }
@@ -122,15 +89,7 @@ impl Cell {
         above: bool,
         first: bool,
     ) {
-        let armed = &mut self.events.armed;
-        armed.retain(|a| !(a.mech == m && a.instance == j && (first || a.index == index)));
-        armed.push(Armed {
-            mech: m,
-            instance: j,
-            index,
-            flag,
-            above,
-        });
+        self.events.arm(m, j, index, flag, above, first);
     }
 
     /// Tests the armed WATCH conditions at the start of a step (after the events due by t,
@@ -138,28 +97,28 @@ impl Cell {
     /// false to true queues a self-event at t with its flag, which NET_RECEIVE gets with the
     /// values of no connection (zeros), in the order the conditions were armed.
     pub(crate) fn check_watches(&mut self) {
-        let t = self.t;
+        let t = self.clock.t();
         let mut tested: Vec<usize> = Vec::new();
-        for a in &self.events.armed {
+        for a in self.events.armed() {
             if !tested.contains(&a.mech) {
                 tested.push(a.mech);
             }
         }
         self.fill_pointers();
         for &m in &tested {
-            let slot = &mut self.mechs[m];
-            let mut ctx = phase_context!(self, slot, t, m, Event);
-            slot.mech.watch(&mut ctx);
+            let (mech, views) = self.mechs.slot_mut(m).parts();
+            let mut ctx = phase_context!(self, views, t, m, Event);
+            mech.watch(&mut ctx);
         }
-        for i in 0..self.events.armed.len() {
-            let a = self.events.armed[i];
-            let slots = self.mechs[a.mech].mech.info().emit_slots;
-            let value = self.mechs[a.mech].emit[a.instance * 3 * slots + a.index];
+        for i in 0..self.events.armed().len() {
+            let a = self.events.armed()[i];
+            let slots = self.mechs[a.mech].mech().info().emit_slots;
+            let value = self.mechs[a.mech].emit()[a.instance * 3 * slots + a.index];
             let holds = value > 0.0;
             if holds && !a.above {
                 self.push_event(t, MechId(a.mech), a.instance, None, a.flag, true);
             }
-            self.events.armed[i].above = holds;
+            self.events.set_armed_above(i, holds);
         }
     }
 }

@@ -19,20 +19,18 @@ impl Cell {
         let kk = self.params.len();
         self.update_axial();
         self.refresh_seeds();
-        self.t = 0.0;
-        self.steps = 0;
+        self.clock.restart();
         self.cable.v.copy_from_slice(&self.cable.v_init);
         self.ions.set_tangent_count(kk, n);
         self.ions.initialise(self.settings.celsius);
         self.ions.build_diffusion(&self.cable.layout);
-        self.build_longitudinal()?;
+        self.mechs
+            .build_longitudinal(&self.cable.layout, &self.cable.morph)?;
         self.cable.s = vec![0.0; kk * n];
         self.cable.di = vec![0.0; kk * n];
         self.cable.dg = vec![0.0; kk * n];
         self.cable.scratch = vec![0.0; kk * n];
-        for slot in &mut self.mechs {
-            slot.mech.set_tangent_count(kk);
-        }
+        self.mechs.set_tangent_count(kk);
         self.check_pointers()?;
         self.fill_pointers();
         self.before_after_phase(BaPoint::BeforeInitial, 0.0);
@@ -40,21 +38,21 @@ impl Cell {
         // INITIAL may overwrite what it reads (Exp2Syn clamps its parameter tau1). Mechanisms
         // run in NEURON's order (concentration writers first), here and in every phase.
         // Self-events of an earlier run are dropped; INITIAL may send new ones.
-        self.events.queue.retain(|e| !e.from_self);
-        self.events.armed.clear();
-        self.events.clock = 0.0;
-        for &m in &self.order.clone() {
-            let slot = &mut self.mechs[m];
-            slot.emit.fill(0.0);
-            slot.movable.fill(None);
-            let mut ctx = phase_context!(self, slot, 0.0, m, Init);
+        self.events.restart();
+        for i in 0..self.mechs.len() {
+            let m = self.mechs.order()[i];
+            let slot = self.mechs.slot_mut(m);
+            slot.clear_requests();
+            let (mech, views) = slot.parts();
+            let mut ctx = phase_context!(self, views, 0.0, m, Init);
             if kk > 0 {
-                let mut tan = phase_tangents!(self, slot, kk, n);
-                slot.mech.init_tangent(&mut ctx, &mut tan);
+                let mut tan = phase_tangents!(self, views, kk, n);
+                mech.init_tangent(&mut ctx, &mut tan);
             }
-            slot.mech.init(&mut ctx);
-            if slot.mech.info().emit_slots > 0 {
-                for j in 0..slot.mech.instance_count() {
+            mech.init(&mut ctx);
+            let (emits, count) = (mech.info().emit_slots > 0, mech.instance_count());
+            if emits {
+                for j in 0..count {
                     self.take_requests(m, j, 0.0, None)?;
                 }
             }
@@ -76,33 +74,32 @@ impl Cell {
         self.before_after_phase(BaPoint::BeforeBreakpoint, 0.0);
         self.currents_phase(0.0);
         self.before_after_phase(BaPoint::BeforeStep, 0.0);
-        self.fields_dirty = false;
-        self.initialised = true;
-        self.finite_clean_t = None;
+        self.clock.finish_init();
+        self.restart_sentinel();
         self.check_finite()
     }
 
     /// Advances one time step dt; returns an error naming the CV if v becomes non-finite.
     pub fn step(&mut self) -> Result<()> {
-        if !self.initialised {
+        if !self.clock.initialised() {
             return Err(Error::Invalid(
                 "Cell::init must be called before stepping".into(),
             ));
         }
-        if self.fields_dirty {
+        if self.clock.recheck_requested() {
             self.check_parameters()?;
             self.refresh_seeds();
-            self.fields_dirty = false;
+            self.clock.clear_recheck();
         }
         let kk = self.params.len();
         let dt = self.settings.dt;
-        let t_mid = self.t + dt / 2.0;
+        let t_mid = self.clock.t() + dt / 2.0;
 
         // 0. Events due by t_n + dt/2. Armed WATCH conditions are tested after those due by
         // t_n (by NEURON's clock) and before the others, as NEURON's fixed step does
         // (docs/DESIGN.md, "Events").
-        if !self.events.armed.is_empty() {
-            let clock = self.events.clock;
+        if self.events.has_armed() {
+            let clock = self.clock.neuron_t();
             if self.events.any_due(clock) {
                 self.deliver_events(clock)?;
             }
@@ -127,10 +124,7 @@ impl Cell {
             *v += d;
             bad |= !v.is_finite();
         }
-        self.steps += 1;
-        self.t = self.steps as f64 * dt;
-        self.events.clock += 0.5 * dt;
-        self.events.clock += 0.5 * dt;
+        self.clock.advance(dt);
         if bad {
             let cv = self
                 .cable
@@ -140,7 +134,7 @@ impl Cell {
                 .unwrap_or(0);
             let field = self.first_nonfinite_field();
             return Err(Error::Diverged {
-                t: self.t,
+                t: self.clock.t(),
                 cv,
                 field,
             });
@@ -158,14 +152,15 @@ impl Cell {
         self.voltage_process_phase();
         // 3b. AFTER SOLVE, then BEFORE STEP, at t_{n+1} with v_{n+1} (NEURON's order, before
         // its threshold test and the sample).
-        self.before_after_phase(BaPoint::AfterSolve, self.t);
-        self.before_after_phase(BaPoint::BeforeStep, self.t);
-        if !self.events.detectors.is_empty() {
-            let before = self.events.spikes.len();
-            self.detect_spikes();
+        let t = self.clock.t();
+        self.before_after_phase(BaPoint::AfterSolve, t);
+        self.before_after_phase(BaPoint::BeforeStep, t);
+        if self.events.detector_count() > 0 {
+            let before = self.events.spike_count();
+            self.events.detect(&self.cable.v, t);
             self.queue_post_events(before);
         }
-        if kk > 0 && self.forgetting > 0.0 {
+        if kk > 0 && self.params.forgetting() > 0.0 {
             self.forget();
         }
         self.check_finite_if_due()
@@ -186,18 +181,19 @@ impl Cell {
             self.cable.dg.fill(0.0);
             self.ions.clear_current_tangents();
         }
-        for &m in &self.order {
-            let slot = &mut self.mechs[m];
-            let mut ctx = phase_context!(self, slot, t_mid, m, Currents);
-            if kk == 0 || !slot.mech.fused_currents() {
-                slot.mech.currents(&mut ctx);
+        let (order, slots) = self.mechs.in_order();
+        for &m in order {
+            let (mech, views) = slots[m].parts();
+            let mut ctx = phase_context!(self, views, t_mid, m, Currents);
+            if kk == 0 || !mech.fused_currents() {
+                mech.currents(&mut ctx);
             }
             if kk > 0 {
-                let mut tan = phase_tangents!(self, slot, kk, n);
-                slot.mech.currents_tangent(&mut ctx, &mut tan);
+                let mut tan = phase_tangents!(self, views, kk, n);
+                mech.currents_tangent(&mut ctx, &mut tan);
             }
         }
-        if !self.events.gaps.is_empty() {
+        if !self.events.gaps().is_empty() {
             self.gap_currents();
         }
     }
@@ -244,59 +240,37 @@ impl Cell {
         let n = self.cable.layout.len();
         let kk = self.params.len();
         self.fill_pointers();
-        for &m in &self.order {
-            if self.is_voltage_process(m) {
+        let t = self.clock.t();
+        let (order, slots) = self.mechs.in_order();
+        for &m in order {
+            let (mech, views) = slots[m].parts();
+            if mech.info().voltage_process {
                 continue;
             }
-            let slot = &mut self.mechs[m];
-            let mut ctx = phase_context!(self, slot, self.t, m, States);
+            let mut ctx = phase_context!(self, views, t, m, States);
             if kk > 0 {
-                let mut tan = phase_tangents!(self, slot, kk, n);
-                slot.mech.states_tangent(&mut ctx, &mut tan);
-                if slot.mech.fused_states() {
+                let mut tan = phase_tangents!(self, views, kk, n);
+                mech.states_tangent(&mut ctx, &mut tan);
+                if mech.fused_states() {
                     continue;
                 }
             }
-            slot.mech.states(&mut ctx);
+            mech.states(&mut ctx);
         }
-    }
-
-    /// Builds the LONGITUDINAL_DIFFUSION systems of the mechanisms that diffuse states.
-    fn build_longitudinal(&mut self) -> Result<()> {
-        self.longitudinal.clear();
-        for (m, slot) in self.mechs.iter().enumerate() {
-            if !slot.mech.longitudinal().is_empty() {
-                self.longitudinal
-                    .push(crate::longitudinal::LongitudinalSystem::new(
-                        m,
-                        slot.mech.as_ref(),
-                        &self.cable.layout,
-                        &self.cable.morph,
-                    )?);
-            }
-        }
-        Ok(())
     }
 
     /// Step 3b: diffuses the states of LONGITUDINAL_DIFFUSION along the cable.
     fn longitudinal_phase(&mut self) {
         let kk = self.params.len();
         let dt = self.settings.dt;
-        for sys in &mut self.longitudinal {
-            sys.step(self.mechs[sys.mech].mech.as_mut(), dt, kk);
-        }
+        self.mechs.longitudinal_step(dt, kk);
     }
 
     /// Forgetting: multiplies every tangent by 1 − λ·dt.
     fn forget(&mut self) {
-        let f = 1.0 - self.forgetting * self.settings.dt;
+        let f = 1.0 - self.params.forgetting() * self.settings.dt;
         self.cable.s.iter_mut().for_each(|x| *x *= f);
-        for slot in &mut self.mechs {
-            slot.mech
-                .state_tangents_mut()
-                .iter_mut()
-                .for_each(|x| *x *= f);
-        }
+        self.mechs.scale_tangents(f);
         self.ions.scale_tangents(f);
     }
 
@@ -359,6 +333,12 @@ impl Cell {
         }
     }
 
+    /// Makes the next step re-check every parameter for finiteness and rebuild the tangent seeds
+    /// first: fields were written directly between steps.
+    pub(crate) fn recheck_before_next_step(&mut self) {
+        self.clock.request_recheck();
+    }
+
     /// Runs until `tstop` (ms, rounded to whole steps), sampling the recorder after initialisation
     /// and at its interval. Initialises first if needed.
     pub fn run(
@@ -366,14 +346,14 @@ impl Cell {
         tstop: f64,
         mut recorder: Option<&mut crate::probe::Recorder>,
     ) -> Result<()> {
-        if !self.initialised {
+        if !self.clock.initialised() {
             self.init()?;
         }
         let total = (tstop / self.settings.dt).round() as u64;
         if let Some(r) = recorder.as_deref_mut() {
             r.sample(self);
         }
-        while self.steps < total {
+        while self.clock.steps() < total {
             self.step()?;
             if let Some(r) = recorder.as_deref_mut() {
                 r.maybe_sample(self);

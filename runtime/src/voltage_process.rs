@@ -11,7 +11,7 @@ use crate::phase::{phase_context, phase_tangents};
 impl Cell {
     /// Whether mechanism slot `m` holds a voltage process.
     pub(crate) fn is_voltage_process(&self, m: usize) -> bool {
-        self.mechs[m].mech.info().voltage_process
+        self.mechs[m].mech().info().voltage_process
     }
 
     /// Runs every voltage process's `states` kernel (and its tangent) in the order of the
@@ -23,7 +23,8 @@ impl Cell {
         let n = self.cable.layout.len();
         let kk = self.params.len();
         let mut any = false;
-        for &m in &self.order.clone() {
+        for i in 0..self.mechs.len() {
+            let m = self.mechs.order()[i];
             if !self.is_voltage_process(m) {
                 continue;
             }
@@ -31,16 +32,17 @@ impl Cell {
                 self.fill_pointers();
             }
             any = true;
-            let slot = &mut self.mechs[m];
-            let mut ctx = phase_context!(self, slot, self.t, m, States);
+            let t = self.clock.t();
+            let (mech, views) = self.mechs.slot_mut(m).parts();
+            let mut ctx = phase_context!(self, views, t, m, States);
             let mut fused = false;
             if kk > 0 {
-                let mut tan = phase_tangents!(self, slot, kk, n);
-                slot.mech.states_tangent(&mut ctx, &mut tan);
-                fused = slot.mech.fused_states();
+                let mut tan = phase_tangents!(self, views, kk, n);
+                mech.states_tangent(&mut ctx, &mut tan);
+                fused = mech.fused_states();
             }
             if !fused {
-                slot.mech.states(&mut ctx);
+                mech.states(&mut ctx);
             }
             self.write_process_voltage(m);
         }
@@ -52,7 +54,7 @@ impl Cell {
     /// Writes the voltage field of every instance of voltage process `m` into v at its CV, and
     /// the field's tangents (the last row of σ) into S_k.
     fn write_process_voltage(&mut self, m: usize) {
-        let mech = &self.mechs[m].mech;
+        let mech = self.mechs[m].mech();
         let Some(field) = mech.info().voltage_field() else {
             return;
         };
