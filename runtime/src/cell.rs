@@ -16,7 +16,7 @@ use crate::discretization::CvLayout;
 use crate::error::{Error, Result, check_finite};
 use crate::events::CellEvents;
 pub use crate::ids::{ClampId, MechId};
-use crate::ions::IonStore;
+use crate::ion_store::IonStore;
 use crate::mechanism::{FieldRole, Mechanism, MechanismKind};
 use crate::mechanisms::Mechanisms;
 use crate::morphology::{Morphology, SectionId, region::Region};
@@ -576,7 +576,8 @@ impl Cell {
         Ok(())
     }
 
-    /// The ion store (concentrations, reversal potentials, currents and their tangents).
+    /// The ion store (concentrations, reversal potentials, currents and their tangents), for
+    /// tests and diagnostics: its type is in [`crate::internals`], not the stable API.
     pub fn ions(&self) -> &IonStore {
         &self.ions
     }

@@ -26,6 +26,7 @@ pub mod events;
 pub mod function_table;
 mod ids;
 pub mod include;
+mod ion_store;
 pub mod ions;
 pub mod lanes;
 mod longitudinal;
@@ -57,3 +58,10 @@ pub use optim::{Adam, TraceLoss};
 pub use params::ParamSpec;
 pub use pointers::{PointerId, PointerSource};
 pub use probe::{Probe, Recorder};
+
+/// What tests and diagnostics may read of a cell's inner data, outside the API that models,
+/// examples and generated code use: the ion store ([`Cell::ions`]), whose species and arrays
+/// kernels see through [`mechanism::Context`] and [`mechanism::Tangents`].
+pub mod internals {
+    pub use crate::ion_store::{IonSpecies, IonStore};
+}

@@ -279,7 +279,7 @@ pub struct IonArrays {
 #[derive(Clone, Debug, Default)]
 pub struct IonTangents {
     /// d(iX)/dθ_k, accumulated by `currents_tangent` (reset by the runtime before it). Empty
-    /// where no mechanism reads the current ([`crate::ions::IonSpecies::current_read`]): a
+    /// where no mechanism reads the current ([`crate::internals::IonSpecies::current_read`]): a
     /// kernel then skips its accumulation.
     pub current: Vec<f64>,
     /// d(eX)/dθ_k, maintained by the runtime (Nernst) and read by mechanisms.
