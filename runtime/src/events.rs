@@ -419,9 +419,10 @@ impl CellEvents {
         });
     }
 
-    /// Arms condition `index` of instance `j` of mechanism `m` with `flag`; `above` is whether
-    /// it holds now. `first` disarms the instance's other conditions first; the condition goes
-    /// to the end of the list, which is the order they are tested in.
+    /// Arms WATCH condition `index` of instance `j` of mechanism `m` with `flag`; `above` is
+    /// whether it holds now. `first` (the first WATCH statement of this NET_RECEIVE call) disarms
+    /// the instance's other conditions first, as NEURON's `_nrn_watch_activate` does; the
+    /// condition goes to the end of the list, which is the order they are tested in.
     pub(crate) fn arm(
         &mut self,
         m: usize,

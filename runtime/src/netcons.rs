@@ -43,22 +43,9 @@ impl Cell {
         let con = self.netcon(nc)?;
         let (mech, instance) = (con.mech, con.instance);
         check_finite(|| format!("event time for connection {}", nc.0), time)?;
-        self.push_event(time, mech, instance, Some(nc.0), 0.0, false);
-        Ok(())
-    }
-
-    /// Queues an event, after every event already queued for the same time.
-    pub(crate) fn push_event(
-        &mut self,
-        time: f64,
-        mech: MechId,
-        instance: usize,
-        netcon: Option<usize>,
-        flag: f64,
-        from_self: bool,
-    ) -> u64 {
         self.events
-            .push(time, mech, instance, netcon, flag, from_self)
+            .push(time, mech, instance, Some(nc.0), 0.0, false);
+        Ok(())
     }
 
     /// Queues what the last `init` or `net_receive` of mechanism `m` requested for instance `j`
@@ -88,14 +75,15 @@ impl Cell {
                         message: "the delay must be finite and not negative".into(),
                     });
                 }
-                let seq = self.push_event(time, MechId(m), j, netcon, b, true);
+                let seq = self.events.push(time, MechId(m), j, netcon, b, true);
                 self.mechs.slot_mut(m).set_movable(j, Some(seq));
             } else if kind == 2.0 {
                 self.move_event(m, j, t, a)?;
             } else if kind == 3.0 {
                 self.net_event(m, j, t, a)?;
             } else if kind == 4.0 || kind == 5.0 {
-                self.arm_watch(m, j, a as usize, b, kind == 5.0, first_watch);
+                self.events
+                    .arm(m, j, a as usize, b, kind == 5.0, first_watch);
                 first_watch = false;
             } else if kind == 6.0 {
                 self.for_netcons(m, j, t);

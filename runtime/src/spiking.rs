@@ -76,22 +76,6 @@ impl Cell {
         Ok(())
     }
 
-    /// Arms condition `index` of instance `j` of mechanism `m` with `flag`; `above` is whether
-    /// it holds now. `first` (the first WATCH statement of this NET_RECEIVE call) disarms the
-    /// instance's other conditions first, as NEURON's `_nrn_watch_activate` does; the condition
-    /// goes to the end of the list, which is the order they are tested in.
-    pub(crate) fn arm_watch(
-        &mut self,
-        m: usize,
-        j: usize,
-        index: usize,
-        flag: f64,
-        above: bool,
-        first: bool,
-    ) {
-        self.events.arm(m, j, index, flag, above, first);
-    }
-
     /// Tests the armed WATCH conditions at the start of a step (after the events due by t,
     /// before the others, as NEURON's `check_thresh` runs between them): each that changed from
     /// false to true queues a self-event at t with its flag, which NET_RECEIVE gets with the
@@ -116,7 +100,8 @@ impl Cell {
             let value = self.mechs[a.mech].emit()[a.instance * 3 * slots + a.index];
             let holds = value > 0.0;
             if holds && !a.above {
-                self.push_event(t, MechId(a.mech), a.instance, None, a.flag, true);
+                self.events
+                    .push(t, MechId(a.mech), a.instance, None, a.flag, true);
             }
             self.events.set_armed_above(i, holds);
         }
