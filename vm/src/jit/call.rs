@@ -12,7 +12,10 @@
 //! - per call, in [`check`]: every array of the runtime that the kernel indexes (`Needs`) is
 //!   present and long enough for the CVs, directions and rows the kernel will index, the tangent
 //!   stride `ncv` covers every CV, and the seed factors hold one value per instance. The cost is
-//!   a few comparisons per array the kernel uses, against a kernel that loops over instances.
+//!   a few comparisons per array the kernel uses, against a kernel that loops over instances;
+//! - the one exception, in the code: the tangent columns of an ion current that nothing reads
+//!   are empty (`IonTangents::current`), their pointer is null, and the kernel tests it before
+//!   it accumulates into them.
 //!
 //! A check that fails panics with what is wrong, as a slice index out of bounds would in the
 //! evaluator; no input the runtime accepts reaches memory outside the arrays.
@@ -24,8 +27,7 @@ use super::{JitCode, Kernel};
 use crate::code::{KernelSet, Shape};
 use crate::instances::{Backend, Call, Data};
 
-/// Tables and zeros a set of instances keeps for its kernel calls, so that calls do not allocate
-/// (the sink grows once, at the first call with tangents).
+/// Tables and zeros a set of instances keeps for its kernel calls, so that calls never allocate.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     /// Zeros, at least one per instance and per direction: the seed factor of a direction that
@@ -41,10 +43,6 @@ pub(crate) struct Scratch {
     seeds: Vec<*const f64>,
     /// The frame's table of which directions move a parameter of the mechanism, `[k]`.
     seeded: Vec<u64>,
-    /// What the kernel writes in place of an ion current's tangent columns that the runtime
-    /// left empty because nothing reads them (`IonTangents::current`); never read. It grows to
-    /// K columns of the CVs at the first call with tangents.
-    sink: Vec<f64>,
 }
 
 // SAFETY: the tables' pointers are written at the start of a kernel call and dereferenced only
@@ -184,17 +182,15 @@ impl Backend for JitCode {
             frame.tan_di = tan.di.as_mut_ptr();
             frame.tan_dg = tan.dg.as_mut_ptr();
             s.tan_ions.clear();
-            let columns = tan.k * tan.ncv;
-            if s.sink.len() < columns {
-                s.sink.resize(columns, 0.0);
-            }
             for slot in 0..info.ions.len() {
                 let ion = ctx.ion_slots.get(slot).and_then(|&i| tan.ions.get_mut(i));
                 s.tan_ions
                     .push(ion.map_or([std::ptr::null_mut(); 5], |ion| {
                         [
+                            // Null where the runtime left the columns empty: the kernel
+                            // skips them (`memory.rs`, `Sink::IonCurrent`).
                             match ion.current.is_empty() {
-                                true => s.sink.as_mut_ptr(),
+                                true => std::ptr::null_mut(),
                                 false => ion.current.as_mut_ptr(),
                             },
                             ion.rev.as_mut_ptr(),
@@ -364,7 +360,7 @@ fn check(kernel: &Kernel, frame: &Frame, lengths: &Lengths, name: &str) {
             continue;
         }
         // The current's tangent columns of a species whose current nothing reads are empty:
-        // the kernel writes them to the scratch sink, which `run` sizes for every direction.
+        // `run` gives the kernel a null pointer for them, and the kernel skips them.
         if let (Base::TanIon(_, 0), Some(0)) = (base, lengths.of(base)) {
             continue;
         }

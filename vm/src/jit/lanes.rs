@@ -618,7 +618,14 @@ impl Gen<'_, '_> {
             Sink::IonConductance(ion) => self.vaccumulate(B::Ion(ion, 1), false, x, false),
             _ if !self.tangent => {}
             Sink::Current { negate, .. } => self.vaccumulate(B::TanDi, true, x, negate),
-            Sink::IonCurrent { ion, .. } => self.vaccumulate(B::TanIon(ion, 0), true, x, false),
+            // As in the scalar code (`memory.rs`): skipped where the columns are empty.
+            Sink::IonCurrent { ion, .. } => {
+                self.vweight();
+                self.run_of_four();
+                self.cv_index(true);
+                let base = self.bases[&B::TanIon(ion, 0)];
+                self.if_nonnull(base, |g| g.vaccumulate(B::TanIon(ion, 0), true, x, false));
+            }
             Sink::Conductance { negate, .. } => self.vaccumulate(B::TanDg, true, x, negate),
             Sink::SigmaAndTanIon(pos, s, r) => {
                 let i = self.row_index(B::States, pos);

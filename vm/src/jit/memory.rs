@@ -35,6 +35,18 @@ impl Gen<'_, '_> {
         self.b.ins().load(ty, FLAGS, self.frame, off as i32)
     }
 
+    /// Emits `then` where the pointer `ptr` is not null, and continues after it. `then` may
+    /// not cache a value (it would not dominate the code after it): what it shares with the rest
+    /// of the kernel is computed before.
+    pub(super) fn if_nonnull(&mut self, ptr: Value, then: impl FnOnce(&mut Self)) {
+        let (body, after) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(ptr, body, &[], after, &[]);
+        self.b.switch_to_block(body);
+        then(self);
+        self.b.ins().jump(after, &[]);
+        self.b.switch_to_block(after);
+    }
+
     /// The address of the f64 (or pointer) at `index` of the array at `base`.
     pub(super) fn addr(&mut self, base: Value, index: Value) -> Value {
         let bytes = self.b.ins().ishl_imm_u(index, 3);
@@ -276,9 +288,13 @@ impl Gen<'_, '_> {
                 let i = self.tan_index();
                 self.accumulate(B::TanDi, i, x, negate);
             }
+            // The columns of a current nothing reads are empty and their pointer null
+            // (`call.rs`): skipped. What the accumulation caches is computed before the branch.
             Sink::IonCurrent { ion, .. } => {
                 let i = self.tan_index();
-                self.accumulate(B::TanIon(ion, 0), i, x, false);
+                self.weight();
+                let base = self.bases[&B::TanIon(ion, 0)];
+                self.if_nonnull(base, |g| g.accumulate(B::TanIon(ion, 0), i, x, false));
             }
             Sink::Conductance { negate, .. } => {
                 let i = self.tan_index();
