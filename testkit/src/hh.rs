@@ -297,11 +297,11 @@ impl Mechanism for Hh {
                 tan.di[idx] += w * (dina + dik + dil);
                 tan.dg[idx] += w * (dgna + dgk + dgl);
                 // The runtime leaves the columns of a current nothing reads empty.
-                if let Some(x) = tan.ions[na].current.get_mut(idx) {
-                    *x += w * dina;
+                if !tan.ions[na].current.is_empty() {
+                    tan.ions[na].current[idx] += w * dina;
                 }
-                if let Some(x) = tan.ions[kion].current.get_mut(idx) {
-                    *x += w * dik;
+                if !tan.ions[kion].current.is_empty() {
+                    tan.ions[kion].current[idx] += w * dik;
                 }
             }
         }

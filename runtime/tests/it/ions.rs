@@ -101,8 +101,8 @@ impl Mechanism for CaLeak {
                 tan.di[idx] += self.weight[j] * dica;
                 tan.dg[idx] += self.weight[j] * dg;
                 // The runtime leaves the columns of a current nothing reads empty.
-                if let Some(x) = tan.ions[ca].current.get_mut(idx) {
-                    *x += self.weight[j] * dica;
+                if !tan.ions[ca].current.is_empty() {
+                    tan.ions[ca].current[idx] += self.weight[j] * dica;
                 }
             }
         }
