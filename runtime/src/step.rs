@@ -274,8 +274,10 @@ impl Cell {
         self.ions.scale_tangents(f);
     }
 
-    /// Step 2': M ΔS_k = −(A S_k + dI_k − dI_stim,k) − (dg_k + dC_k/dt) ∘ Δ − dA_k v_{n+1}, with the
-    /// factorisation of the forward step; all K columns are solved in one pair of sweeps.
+    /// Step 2': M ΔS_k = −(A S_k + G S_k + dI_k − dI_stim,k) − (dg_k + dC_k/dt) ∘ Δ − dA_k v_{n+1},
+    /// with the factorisation of the forward step; all K columns are solved in one pair of
+    /// sweeps. The mechanisms' dI_k leaves out the conductance term G S_k of the currents'
+    /// tangents (G the summed conductance), which is added here once per CV.
     fn tangent_voltage_step(&mut self, t_mid: f64) {
         let n = self.cable.layout.len();
         let kk = self.params.len();
@@ -283,14 +285,21 @@ impl Cell {
         let l = &self.cable.layout;
         let m = &self.cable.matrix;
         let (parent, a, b) = (&l.parent[..n], &m.a[..n], &m.b[..n]);
-        let (delta, v) = (&self.cable.delta[..n], &self.cable.v[..n]);
+        let (delta, v, g) = (
+            &self.cable.delta[..n],
+            &self.cable.v[..n],
+            &self.cable.g[..n],
+        );
         let scratch = &mut self.cable.scratch[..kk * n];
         for (k, p) in self.params.iter().enumerate() {
             let r = k * n..(k + 1) * n;
             let col = &mut scratch[r.clone()];
-            let (di, dg) = (&self.cable.di[r.clone()], &self.cable.dg[r]);
+            let (di, dg) = (&self.cable.di[r.clone()], &self.cable.dg[r.clone()]);
+            let s = &self.cable.s[r];
+            // dI_k holds the currents' tangents without their conductance term: G S_k is added
+            // here once for all mechanisms (G the summed conductance, gap junctions' included).
             for cv in 0..n {
-                col[cv] = -di[cv] - dg[cv] * delta[cv];
+                col[cv] = -di[cv] - g[cv] * s[cv] - dg[cv] * delta[cv];
             }
             match p.target {
                 ParamTarget::Cm => {

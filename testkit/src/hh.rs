@@ -291,17 +291,19 @@ impl Mechanism for Hh {
                         _ => {}
                     }
                 }
-                let dina = dgna * (v - ena) + gna * (sv - dena);
-                let dik = dgk * (v - ek) + gk * (sv - dek);
-                let dil = dgl * (v - el) + gl * (sv - del);
+                // The tangents without their conductance terms g S_k: dI_k leaves them out (the
+                // runtime adds G S_k), the ion currents' columns get them.
+                let dina = dgna * (v - ena) - gna * dena;
+                let dik = dgk * (v - ek) - gk * dek;
+                let dil = dgl * (v - el) - gl * del;
                 tan.di[idx] += w * (dina + dik + dil);
                 tan.dg[idx] += w * (dgna + dgk + dgl);
                 // The runtime leaves the columns of a current nothing reads empty.
                 if !tan.ions[na].current.is_empty() {
-                    tan.ions[na].current[idx] += w * dina;
+                    tan.ions[na].current[idx] += w * (dina + gna * sv);
                 }
                 if !tan.ions[kion].current.is_empty() {
-                    tan.ions[kion].current[idx] += w * dik;
+                    tan.ions[kion].current[idx] += w * (dik + gk * sv);
                 }
             }
         }

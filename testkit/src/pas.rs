@@ -104,7 +104,8 @@ impl Mechanism for Pas {
             let v = ctx.v[cv];
             for k in 0..tan.k {
                 let idx = k * n + cv;
-                let mut di = g * tan.s[idx];
+                // Without the conductance term g S_k, which the runtime adds.
+                let mut di = 0.0;
                 let mut dg = 0.0;
                 if let Some(seed) = &tan.seeds[k] {
                     let f = seed.factor[j];

@@ -117,7 +117,8 @@ impl Mechanism for Shunt {
             let (g, e, w) = (self.fields[0][j], self.fields[1][j], self.weight[j]);
             for k in 0..tan.k {
                 let idx = k * tan.ncv + cv;
-                let (mut di, mut dg) = (g * tan.s[idx], 0.0);
+                // Without the conductance term g S_k, which the runtime adds.
+                let (mut di, mut dg) = (0.0, 0.0);
                 if let Some(seed) = &tan.seeds[k] {
                     let f = seed.factor[j];
                     if seed.param == 0 {
@@ -179,7 +180,8 @@ impl Mechanism for ExpSyn {
             for k in 0..tan.k {
                 let idx = k * tan.ncv + cv;
                 let sg = self.sigma[k * ni + j];
-                let mut di = g * tan.s[idx] + sg * (ctx.v[cv] - e);
+                // Without the conductance term g S_k, which the runtime adds.
+                let mut di = sg * (ctx.v[cv] - e);
                 if let Some(seed) = &tan.seeds[k]
                     && seed.param == 1
                 {

@@ -105,12 +105,15 @@ fn a_short_controlled_run_moves_the_rate_toward_the_target() {
     controlled_run(MODEL);
 }
 
-/// The same in gradient mode (descending the tangent of e), with its own learning rate.
+/// The same in gradient mode (descending the tangent of e), with its own learning rate. At
+/// 2e-9 the last 20 s are at 5.7-9.4 Hz for noise seeds 1-3; at 3e-9 and above the loop is at the
+/// edge of stability (a seed or a rounding-level change in the tangents decides between silence,
+/// a rate near the target and one above the start).
 #[test]
 fn gradient_mode_moves_the_rate_toward_the_target() {
     let text = MODEL
         .replace("mode = \"tracking\"", "mode = \"gradient\"")
-        .replace("rate = 2e-6", "rate = 3e-9");
+        .replace("rate = 2e-6", "rate = 2e-9");
     let h = HomeostasisFile::parse(&text).unwrap().homeostasis.unwrap();
     assert_eq!(h.mode, homeostasis::Mode::Gradient);
     controlled_run(&text);

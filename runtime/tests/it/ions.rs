@@ -92,7 +92,9 @@ impl Mechanism for CaLeak {
             let drive = ctx.v[cv] - ctx.ions[ca].rev[cv];
             for k in 0..tan.k {
                 let idx = k * tan.ncv + cv;
-                let mut dica = self.g[j] * (tan.s[idx] - tan.ions[ca].rev[idx]);
+                // Without the conductance term g S_k: dI_k leaves it out (the runtime adds
+                // it), the ion current's column gets it.
+                let mut dica = -self.g[j] * tan.ions[ca].rev[idx];
                 let mut dg = 0.0;
                 if let Some(seed) = &tan.seeds[k] {
                     dica += seed.factor[j] * drive;
@@ -102,7 +104,7 @@ impl Mechanism for CaLeak {
                 tan.dg[idx] += self.weight[j] * dg;
                 // The runtime leaves the columns of a current nothing reads empty.
                 if !tan.ions[ca].current.is_empty() {
-                    tan.ions[ca].current[idx] += self.weight[j] * dica;
+                    tan.ions[ca].current[idx] += self.weight[j] * (dica + self.g[j] * tan.s[idx]);
                 }
             }
         }

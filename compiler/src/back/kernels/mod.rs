@@ -19,6 +19,7 @@
 mod body;
 mod exec;
 mod exps;
+pub mod guard;
 pub mod layout;
 mod primal;
 mod reduce;

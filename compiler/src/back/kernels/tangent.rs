@@ -17,7 +17,10 @@ use super::exec::{Env, Exec, Solves};
 use super::layout::ion_binding;
 use super::primal::{arg_stores, current_sinks, event_load, initial_env, merge, stores};
 use super::{Body, Sink, Source};
-use crate::ir::{BaPoint, BlockId, Builtin, IonRole, StmtKind, TangentMaps, VarId, VarKind};
+use crate::ir::{
+    BaPoint, BinOp, BlockId, Builtin, ExprId, IonRole, StmtKind, TangentMaps, VarId, VarKind,
+};
+use crate::sym::substitute_zeros;
 
 /// Writes the tangent kernels of one module.
 pub struct TangentWriter<'a> {
@@ -306,19 +309,90 @@ impl<'a> TangentWriter<'a> {
                 ));
                 fused.set(true);
             }
-            out.extend(current_sinks(
-                self.kw,
-                &mut ex.ar,
-                flags,
-                true,
-                &mut |ar, c| self.tangent_of.get(&c).map(|&t| env.get(ar, t)),
-            ));
+            let tangents = current_sinks(self.kw, &mut ex.ar, flags, true, &mut |ar, c| {
+                self.tangent_of.get(&c).map(|&t| env.get(ar, t))
+            });
+            out.extend(self.without_conductance_term(ex, env, tangents, sequential));
             out.extend(self.ion_stores(ex, env, flags, IonRole::ConcDiff));
             out.extend(self.ion_stores(ex, env, flags, IonRole::Reversal));
             out.extend(self.carried_stores(ex, env, block));
             out
         });
         (body, fused.get())
+    }
+
+    /// The membrane current tangents of `outputs` without their conductance term g S_k, which
+    /// the runtime adds once per CV for all mechanisms together (`G S_k`, G the summed
+    /// conductance; docs/DESIGN.md, step 2'). With the symbolic slope g is the coefficient of
+    /// S_k in the current's tangent (both are dI/dv through the same BREAKPOINT), so the term is
+    /// left out by taking the tangent at S_k = 0; a sequential body, whose tangents are computed
+    /// statement by statement, and NEURON's slope (a finite difference, not the coefficient)
+    /// subtract g S_k instead. Ion current tangents keep the term: the mechanisms that read the
+    /// ion current read all of it. An accumulation of zero is left out.
+    fn without_conductance_term(
+        &self,
+        ex: &mut Exec,
+        env: &Env,
+        outputs: Vec<Output>,
+        sequential: bool,
+    ) -> Vec<Output> {
+        let m = self.kw.m;
+        let Some(s) = m
+            .builtin(Builtin::V)
+            .and_then(|v| self.tangent_of.get(&v).copied())
+        else {
+            // The currents do not read v: their slopes are zero.
+            return outputs;
+        };
+        let zero = ex.ar.num(0.0);
+        let by_zeroing = !sequential && m.slope == crate::ir::Slope::Symbolic;
+        let mut out = Vec::with_capacity(outputs.len());
+        for (root, in_loop, sink) in outputs {
+            let Sink::Current {
+                tangent: true,
+                negate,
+            } = sink
+            else {
+                out.push((root, in_loop, sink));
+                continue;
+            };
+            let root = if by_zeroing {
+                substitute_zeros(&mut ex.ar, &[root], &HashSet::from([s]))[0]
+            } else {
+                // The conductances summed into the same accumulator as these currents: an
+                // ELECTRODE_CURRENT's nonspecific ones are subtracted, ion currents never are.
+                let mut g: Option<ExprId> = None;
+                for &(c, gv) in &m.conductances {
+                    let is_ion = matches!(
+                        m.var(c).kind,
+                        VarKind::Ion {
+                            role: IonRole::Current,
+                            ..
+                        }
+                    );
+                    if (m.electrode_current && !is_ion) != negate {
+                        continue;
+                    }
+                    let x = env.get(&mut ex.ar, gv);
+                    g = Some(match g {
+                        None => x,
+                        Some(sum) => ex.ar.binary(BinOp::Add, sum, x),
+                    });
+                }
+                match g {
+                    Some(g) => {
+                        let sv = ex.ar.var(s);
+                        let gs = ex.ar.binary(BinOp::Mul, g, sv);
+                        ex.ar.binary(BinOp::Sub, root, gs)
+                    }
+                    None => root,
+                }
+            };
+            if root != zero {
+                out.push((root, in_loop, sink));
+            }
+        }
+        out
     }
 
     /// `states_tangent`, fused: it advances the states as `states` does and their tangents.

@@ -10,7 +10,7 @@ use quote::quote;
 use super::expr::{ExprWriter, Helper, Names, number};
 use super::layout::{Idents, ion_array};
 use super::names::ident;
-use crate::back::kernels::{Body, Item, Kernels, Sink, Source, TempKind};
+use crate::back::kernels::{Body, Item, Kernels, Sink, Source, TempKind, guard};
 use crate::ir::{ArrayId, Module, TempId, VarId};
 
 /// The position of the [`Item::LoopEnd`] that closes the loop opened at `start`.
@@ -69,6 +69,13 @@ struct Printed {
 pub(super) fn per_direction(inner: &TokenStream, unseeded: Option<&TokenStream>) -> TokenStream {
     match unseeded {
         None => inner.clone(),
+        // Nothing to do in a direction without a seed (a leak's current tangent: its
+        // conductance term is the runtime's).
+        Some(unseeded) if unseeded.is_empty() => quote! {
+            if tan.seeds[k].is_some() {
+                #inner
+            }
+        },
         Some(unseeded) => quote! {
             if tan.seeds[k].is_some() {
                 #inner
@@ -325,6 +332,16 @@ impl<'a> KernelPrinter<'a> {
         (arrays, ends)
     }
 
+    /// The test that one of the tangent columns of the currents of ion `slots` is kept (the
+    /// runtime leaves those of a current nothing reads empty).
+    pub(super) fn columns_kept(&self, slots: &[usize]) -> TokenStream {
+        let tests = slots.iter().map(|&s| {
+            let s = self.slot_ident(s);
+            quote!(!tan.ions[#s].current.is_empty())
+        });
+        quote!(#(#tests)||*)
+    }
+
     /// The three parts of `body` as Rust statements.
     fn print(&self, body: &Body) -> Printed {
         let name = self.namer(body);
@@ -334,11 +351,26 @@ impl<'a> KernelPrinter<'a> {
         let mut items = |list: &[Item]| -> TokenStream {
             self.items(list, &name, &writer, (&arrays, &ends), &mut slots)
         };
+        let (pre, outer) = (items(&body.pre), items(&body.outer));
+        // The per-direction parts with what only the kept ion current tangent columns need
+        // inside one test of those columns.
+        let mut per_direction = |list: &[Item]| -> TokenStream {
+            match guard::split(&self.kernels.arena, list) {
+                Some(g) => {
+                    let (common, guarded) = (items(&g.common), items(&g.guarded));
+                    let test = self.columns_kept(&g.slots);
+                    quote!(#common if #test { #guarded })
+                }
+                None => items(list),
+            }
+        };
+        let inner = per_direction(&body.inner);
+        let unseeded = body.unseeded.as_deref().map(&mut per_direction);
         let mut printed = Printed {
-            pre: items(&body.pre),
-            outer: items(&body.outer),
-            inner: items(&body.inner),
-            unseeded: body.unseeded.as_deref().map(&mut items),
+            pre,
+            outer,
+            inner,
+            unseeded,
         };
         // The local arrays start zero-filled in the part that holds the loops.
         let decls: TokenStream = body
