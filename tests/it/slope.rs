@@ -15,6 +15,11 @@ fn data(file: &str) -> PathBuf {
 
 /// The `v` column of `gradmod run MODEL --slope SLOPE`'s traces.csv (column 1).
 fn run(model: &Path, slope: &str, name: &str) -> Vec<f64> {
+    csv_column(&run_into(model, slope, name, &[]).join("traces.csv"), 1)
+}
+
+/// Runs `gradmod run MODEL --slope SLOPE` with `extra` arguments; returns its output folder.
+fn run_into(model: &Path, slope: &str, name: &str, extra: &[String]) -> PathBuf {
     let out = std::env::temp_dir().join(format!("gradmod-slope-{name}-{}", std::process::id()));
     let status = Command::new(env!("CARGO_BIN_EXE_gradmod"))
         .args([
@@ -26,6 +31,7 @@ fn run(model: &Path, slope: &str, name: &str) -> Vec<f64> {
             "--out",
         ])
         .arg(&out)
+        .args(extra)
         .output()
         .unwrap();
     assert!(
@@ -33,7 +39,50 @@ fn run(model: &Path, slope: &str, name: &str) -> Vec<f64> {
         "{}",
         String::from_utf8_lossy(&status.stderr)
     );
-    csv_column(&out.join("traces.csv"), 1)
+    out
+}
+
+/// With NEURON's slope the conductance a mechanism adds to the matrix is a finite difference,
+/// not the coefficient I_v of S in its current's tangent, so the kernels subtract g S_k from
+/// dI_k themselves (the runtime adds G S_k): the tangents of the GHK model along the GHK
+/// permeability and the leak still equal central differences of NEURON-slope runs (to 2e-10 and
+/// 4e-9 of their largest value; taking the tangent at S_k = 0, right for the symbolic slope only,
+/// is off by 7e-7 here).
+#[test]
+fn neuron_slope_tangents_equal_finite_differences_on_a_ghk_current() {
+    let dir = std::env::temp_dir().join(format!("gradmod-slope-fd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(data("ghk/ghkca.mod"), dir.join("ghkca.mod")).unwrap();
+    let text = std::fs::read_to_string(data("ghk/ghk.toml")).unwrap()
+        + "[[parameter]]\ntarget = \"ghkca.pbar\"\n[[parameter]]\ntarget = \"pas.g\"\n";
+    let model = dir.join("ghk.toml");
+    std::fs::write(&model, text).unwrap();
+    let tangents = run_into(&model, "neuron", "fd-tangents", &[]).join("tangents.csv");
+    for (k, (param, value)) in [("ghkca.pbar", 1e-6), ("pas.g", 1e-4)]
+        .into_iter()
+        .enumerate()
+    {
+        let h = value * 1e-4;
+        let side = |sign: f64, tag: &str| {
+            let set = vec!["--set".into(), format!("{param}={}", value + sign * h)];
+            let out = run_into(&model, "neuron", &format!("fd-{k}-{tag}"), &set);
+            csv_column(&out.join("traces.csv"), 1)
+        };
+        let (plus, minus) = (side(1.0, "p"), side(-1.0, "m"));
+        let tangent = csv_column(&tangents, 1 + k);
+        let fd: Vec<f64> = plus
+            .iter()
+            .zip(&minus)
+            .map(|(p, m)| (p - m) / (2.0 * h))
+            .collect();
+        let scale = fd.iter().fold(0.0f64, |a, x| a.max(x.abs()));
+        let err = max_abs_diff(&tangent, &fd);
+        println!("{param}: max |dv/dθ| {scale:.3e}, max error {err:.2e}");
+        assert!(
+            scale > 0.0 && err < 1e-7 * scale,
+            "{param}: {err:e} of {scale:e}"
+        );
+    }
 }
 
 #[test]
