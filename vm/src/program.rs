@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use gradmod_compiler::back::kernels::{Body, Item, Sink, Source};
+use gradmod_compiler::back::kernels::{Body, Item, Sink, Source, guard};
 use gradmod_compiler::ir::{ArrayId, BinOp, Expr, ExprArena, ExprId, IonRole, TempId, VarId};
 use gradmod_compiler::sym::eval::{constant_exponent, is_int_exponent};
 
@@ -37,6 +37,11 @@ pub struct Program {
     /// [`Body::unseeded`]. They read only what the per-call and per-instance parts computed and
     /// their own results, never what `inner` computed.
     pub unseeded: Option<Vec<Op>>,
+    /// The tails of [`Program::inner`] and [`Program::unseeded`] that only the tangent columns
+    /// of ion currents need, which the runtime keeps only where a mechanism reads the current.
+    /// Their stores test the column themselves, so running a tail regardless is correct (the
+    /// evaluator does); the JIT branches around it.
+    pub guards: [Option<Guard>; 2],
     /// The registers [`Program::pre`] writes, broadcast after it runs.
     pub pre_regs: Vec<Reg>,
     /// Constants: the caller fills each register with its value in every lane before the
@@ -52,6 +57,16 @@ pub struct Program {
     /// instance at a time, its operations in order with jumps, and its registers are never
     /// shared (a loop's body runs more than once).
     pub sequential: bool,
+}
+
+/// Where the tail of a per-direction part that only ion current tangent columns need starts,
+/// and the ion slots of those columns.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Guard {
+    /// The index of the tail's first operation.
+    pub from: usize,
+    /// The ion slots whose current tangent columns the tail accumulates into.
+    pub slots: Vec<usize>,
 }
 
 impl Program {
@@ -114,6 +129,7 @@ pub fn compile(body: &Body, arena: &ExprArena, point: bool) -> Program {
         scopes: Vec::new(),
     };
     let mut sections: [Vec<Op>; 3] = Default::default();
+    let mut guards: [Option<Guard>; 2] = Default::default();
     let mut after_outer = (HashMap::new(), HashMap::new(), HashMap::new());
     // The local arrays: consecutive registers, zeroed where the part holding the loops starts.
     let mut arrays = HashMap::new();
@@ -139,8 +155,25 @@ pub fn compile(body: &Body, arena: &ExprArena, point: bool) -> Program {
             }
         }
         let mut open: Vec<usize> = Vec::new();
-        for item in items {
-            b.seq_item(item, &arrays, &mut open, &mut ops);
+        let split = (section == 2).then(|| guard::split(arena, items)).flatten();
+        match &split {
+            Some(g) => {
+                for item in &g.common {
+                    b.seq_item(item, &arrays, &mut open, &mut ops);
+                }
+                guards[0] = Some(Guard {
+                    from: ops.len(),
+                    slots: g.slots.clone(),
+                });
+                for item in &g.guarded {
+                    b.seq_item(item, &arrays, &mut open, &mut ops);
+                }
+            }
+            None => {
+                for item in items {
+                    b.seq_item(item, &arrays, &mut open, &mut ops);
+                }
+            }
         }
         sections[section] = ops;
     }
@@ -149,8 +182,24 @@ pub fn compile(body: &Body, arena: &ExprArena, point: bool) -> Program {
     let unseeded = body.unseeded.as_ref().map(|items| {
         (b.vars, b.temps, b.memo) = after_outer;
         let mut ops = Vec::new();
-        for item in items {
-            b.item(item, &mut ops);
+        match guard::split(arena, items) {
+            Some(g) => {
+                for item in &g.common {
+                    b.item(item, &mut ops);
+                }
+                guards[1] = Some(Guard {
+                    from: ops.len(),
+                    slots: g.slots,
+                });
+                for item in &g.guarded {
+                    b.item(item, &mut ops);
+                }
+            }
+            None => {
+                for item in items {
+                    b.item(item, &mut ops);
+                }
+            }
         }
         ops
     });
@@ -160,6 +209,7 @@ pub fn compile(body: &Body, arena: &ExprArena, point: bool) -> Program {
         outer,
         inner,
         unseeded,
+        guards,
         pre_regs: Vec::new(),
         constants: b.constants,
         registers: 0,

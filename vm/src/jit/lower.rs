@@ -28,7 +28,7 @@ use cranelift_frontend::FunctionBuilder;
 use gradmod_compiler::ir::{BinOp, Func, UnOp};
 
 use super::frame::{Base, bases};
-use crate::program::{Op, Program};
+use crate::program::{Guard, Op, Program};
 
 /// Four lanes: two vectors of two f64.
 pub(super) type Lanes = [Value; 2];
@@ -107,6 +107,20 @@ pub(super) struct Gen<'a, 'f> {
     /// The open loops of a sequential program: the body and exit blocks, and the constants
     /// created before the loop (those created inside it do not dominate its exit).
     pub loops: Vec<(Block, Block, HashMap<u64, Value>)>,
+}
+
+/// The values a [`Gen`] caches for reuse, saved before a branch whose own values do not
+/// dominate the code after it.
+struct Snapshot {
+    regs: Vec<Option<Value>>,
+    vregs: Vec<Option<Lanes>>,
+    consts: HashMap<u64, Value>,
+    vconsts: HashMap<u64, Value>,
+    per_instance: PerInstance,
+    tan_idx: Option<Value>,
+    seed_row: Option<Value>,
+    rows: HashMap<(Base, usize), Value>,
+    koff: Option<Value>,
 }
 
 /// The per-instance values of the loop over instances that the loop over directions may reuse.
@@ -280,21 +294,21 @@ impl<'a, 'f> Gen<'a, 'f> {
                     self.consts.clone(),
                     self.vconsts.clone(),
                 );
-                for (block, ops, hoisted) in [
-                    (general, &p.inner, &hoisted),
-                    (special, unseeded, hoisted_unseeded),
+                for (block, ops, hoisted, guard) in [
+                    (general, &p.inner, &hoisted, &p.guards[0]),
+                    (special, unseeded, hoisted_unseeded, &p.guards[1]),
                 ] {
                     self.b.switch_to_block(block);
                     self.new_block();
                     self.restore_per_instance(saved);
-                    self.directions(ops, hoisted);
+                    self.directions(ops, hoisted, guard.as_ref());
                     self.b.ins().jump(join, &[]);
                     (self.regs, self.vregs, self.consts, self.vconsts) = before.clone();
                 }
                 self.b.switch_to_block(join);
                 self.new_block();
             }
-            _ => self.directions(&p.inner, &hoisted),
+            _ => self.directions(&p.inner, &hoisted, p.guards[0].as_ref()),
         }
         let knext = self.b.ins().iadd_imm_s(kp, 1);
         self.b.ins().jump(khead, &[knext.into()]);
@@ -304,13 +318,67 @@ impl<'a, 'f> Gen<'a, 'f> {
 
     /// Emits the per-direction operations `ops`, with the values `hoisted` computed for them
     /// before the loop over directions.
-    fn directions(&mut self, ops: &[Op], hoisted: &[Option<Val>]) {
-        for (op, h) in ops.iter().zip(hoisted) {
-            match (h, op.writes()) {
-                (Some(v), Some(dst)) => self.set(dst, v),
-                _ => self.op(op),
+    fn directions(&mut self, ops: &[Op], hoisted: &[Option<Val>], guard: Option<&Guard>) {
+        let from = guard.map_or(ops.len(), |g| g.from.min(ops.len()));
+        let emit = |g: &mut Self, range: std::ops::Range<usize>| {
+            for (op, h) in ops[range.clone()].iter().zip(&hoisted[range]) {
+                match (h, op.writes()) {
+                    (Some(v), Some(dst)) => g.set(dst, v),
+                    _ => g.op(op),
+                }
             }
+        };
+        emit(self, 0..from);
+        if from == ops.len() {
+            return;
         }
+        // The tail only kept ion current tangent columns need, behind one test of their
+        // pointers (null where the runtime left a column empty; its stores test their own).
+        let columns: Option<Vec<Value>> = guard
+            .into_iter()
+            .flat_map(|g| &g.slots)
+            .map(|&s| self.bases.get(&Base::TanIon(s, 0)).copied())
+            .collect();
+        let Some(test) = columns.and_then(|c| {
+            let first = *c.first()?;
+            Some(c[1..].iter().fold(first, |a, &x| self.b.ins().bor(a, x)))
+        }) else {
+            emit(self, from..ops.len());
+            return;
+        };
+        // What the code before the test computed dominates the code after it; what the tail
+        // computes does not, and is forgotten after it.
+        let before = self.snapshot();
+        let (tail, after) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(test, tail, &[], after, &[]);
+        self.b.switch_to_block(tail);
+        emit(self, from..ops.len());
+        self.b.ins().jump(after, &[]);
+        self.b.switch_to_block(after);
+        self.restore(before);
+    }
+
+    /// Every value cached for reuse in later code.
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            regs: self.regs.clone(),
+            vregs: self.vregs.clone(),
+            consts: self.consts.clone(),
+            vconsts: self.vconsts.clone(),
+            per_instance: self.saved_per_instance(),
+            tan_idx: self.tan_idx,
+            seed_row: self.seed_row,
+            rows: self.rows.clone(),
+            koff: self.koff,
+        }
+    }
+
+    /// Restores what [`Gen::snapshot`] saved.
+    fn restore(&mut self, s: Snapshot) {
+        (self.regs, self.vregs, self.consts, self.vconsts) = (s.regs, s.vregs, s.consts, s.vconsts);
+        self.restore_per_instance(s.per_instance);
+        (self.tan_idx, self.seed_row, self.rows, self.koff) =
+            (s.tan_idx, s.seed_row, s.rows, s.koff);
     }
 
     /// Emits, where the builder is, every operation of `inner` that is pure arithmetic on values
