@@ -275,9 +275,11 @@ impl Cell {
     }
 
     /// Step 2': M ΔS_k = −(A S_k + G S_k + dI_k − dI_stim,k) − (dg_k + dC_k/dt) ∘ Δ − dA_k v_{n+1},
-    /// with the factorisation of the forward step; all K columns are solved in one pair of
-    /// sweeps. The mechanisms' dI_k leaves out the conductance term G S_k of the currents'
-    /// tangents (G the summed conductance), which is added here once per CV.
+    /// with the factorisation of the forward step, solved for S_k^{n+1} = S_k + ΔS_k itself:
+    /// M = C/dt + G + A, so M S_k^{n+1} = (C/dt) S_k − dI_k + dI_stim,k − (dg_k + dC_k/dt) ∘ Δ −
+    /// dA_k v_{n+1}, without the axial and conductance terms (docs/DESIGN.md, step 2'). The
+    /// mechanisms' dI_k leaves out the conductance term G S_k of the currents' tangents for this
+    /// reason. All K columns are solved in one pair of sweeps.
     fn tangent_voltage_step(&mut self, t_mid: f64) {
         let n = self.cable.layout.len();
         let kk = self.params.len();
@@ -285,10 +287,11 @@ impl Cell {
         let l = &self.cable.layout;
         let m = &self.cable.matrix;
         let (parent, a, b) = (&l.parent[..n], &m.a[..n], &m.b[..n]);
-        let (delta, v, g) = (
+        let (delta, v, cm, seg) = (
             &self.cable.delta[..n],
             &self.cable.v[..n],
-            &self.cable.g[..n],
+            &self.cable.cm[..n],
+            &l.is_segment[..n],
         );
         let scratch = &mut self.cable.scratch[..kk * n];
         for (k, p) in self.params.iter().enumerate() {
@@ -296,15 +299,14 @@ impl Cell {
             let col = &mut scratch[r.clone()];
             let (di, dg) = (&self.cable.di[r.clone()], &self.cable.dg[r.clone()]);
             let s = &self.cable.s[r];
-            // dI_k holds the currents' tangents without their conductance term: G S_k is added
-            // here once for all mechanisms (G the summed conductance, gap junctions' included).
             for cv in 0..n {
-                col[cv] = -di[cv] - g[cv] * s[cv] - dg[cv] * delta[cv];
+                let c = if seg[cv] { cfac * cm[cv] } else { 0.0 };
+                col[cv] = c * s[cv] - di[cv] - dg[cv] * delta[cv];
             }
             match p.target {
                 ParamTarget::Cm => {
                     for cv in 0..n {
-                        if l.is_segment[cv] {
+                        if seg[cv] {
                             col[cv] -= cfac * p.factor[cv] * delta[cv];
                         }
                     }
@@ -331,14 +333,11 @@ impl Cell {
                 ParamTarget::Mechanism { .. } | ParamTarget::NetCon(_) => {}
             }
         }
-        // The axial terms −A S_k of every column in one pass over the CVs: each column's
-        // updates of a row and of its parent form a chain through memory (a parent's entry is
-        // read back right after a child wrote it), and the columns' chains, independent of each
-        // other, overlap. Every entry sees the operations it saw column by column, in their order.
-        axial_terms(scratch, &self.cable.s[..kk * n], parent, a, b, n);
         m.solve_again_many(scratch, kk);
-        for (x, d) in self.cable.s[..kk * n].iter_mut().zip(scratch.iter()) {
-            *x += d;
+        if self.cable.s.len() == self.cable.scratch.len() {
+            std::mem::swap(&mut self.cable.s, &mut self.cable.scratch);
+        } else {
+            self.cable.s[..kk * n].copy_from_slice(&self.cable.scratch[..kk * n]);
         }
     }
 
@@ -372,48 +371,3 @@ impl Cell {
     }
 }
 
-/// Subtracts A S from each of the columns of `cols` (`[k][cv]`, n rows each): for every CV below
-/// the root, `col[cv] -= b[cv] (S[pa] − S[cv])` and `col[pa] += a[cv] (S[pa] − S[cv])`, in the order
-/// of the CVs, up to four columns per pass.
-fn axial_terms(cols: &mut [f64], s: &[f64], parent: &[usize], a: &[f64], b: &[f64], n: usize) {
-    if n == 0 {
-        return;
-    }
-    for (group, sg) in cols.chunks_mut(4 * n).zip(s.chunks(4 * n)) {
-        match group.len() / n {
-            4 => axial_group::<4>(group, sg, parent, a, b, n),
-            3 => axial_group::<3>(group, sg, parent, a, b, n),
-            2 => axial_group::<2>(group, sg, parent, a, b, n),
-            _ => axial_group::<1>(group, sg, parent, a, b, n),
-        }
-    }
-}
-
-/// [`axial_terms`] for `C` columns together.
-#[inline(always)]
-fn axial_group<const C: usize>(
-    cols: &mut [f64],
-    s: &[f64],
-    parent: &[usize],
-    a: &[f64],
-    b: &[f64],
-    n: usize,
-) {
-    let mut rest = &mut cols[..C * n];
-    let col: [&mut [f64]; C] = std::array::from_fn(|_| {
-        let (head, tail) = std::mem::take(&mut rest).split_at_mut(n);
-        rest = tail;
-        head
-    });
-    let sc: [&[f64]; C] = std::array::from_fn(|c| &s[c * n..(c + 1) * n]);
-    let (parent, a, b) = (&parent[..n], &a[..n], &b[..n]);
-    for cv in 1..n {
-        let pa = parent[cv];
-        let (ai, bi) = (a[cv], b[cv]);
-        for c in 0..C {
-            let ds = sc[c][pa] - sc[c][cv];
-            col[c][cv] -= bi * ds;
-            col[c][pa] += ai * ds;
-        }
-    }
-}
