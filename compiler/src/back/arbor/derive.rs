@@ -166,6 +166,10 @@ pub fn jvp_many(
     seeds: Vec<Tangents>,
     prefixes: &[String],
 ) -> Result<(Vec<Stmt>, Vec<Tangents>), Diagnostics> {
+    // Without directions the statements are the primal ones alone.
+    if seeds.is_empty() {
+        return Ok((body.to_vec(), vec![]));
+    }
     let first_new = m.vars.len();
     let mut outs = Vec::new();
     let mut ends = Vec::new();

@@ -217,6 +217,11 @@ fn stmt(m: &Module, s: &Stmt, indent: usize, out: &mut String) {
             }
             out.push_str(&format!("{pad}}}\n"));
         }
+        StmtKind::Solve { block, method } => out.push_str(&format!(
+            "{pad}SOLVE {} {}\n",
+            m.block(*block).name,
+            method.nmodl()
+        )),
         // Other statements never reach the printer: the emitter rejects them first.
         _ => {}
     }
