@@ -172,3 +172,41 @@ fn dt_and_area_are_arbors_and_t_and_nonlinear_schemes_are_rejected() {
     assert!(err.contains("is not linear in its states"), "{err}");
     assert!(err.contains("dimer.mod:5:"), "{err}");
 }
+
+#[test]
+fn assignments_after_an_ode_are_kept_where_they_stand() {
+    let emit_text = |name: &str, text: &str| {
+        let front = load_source(name, text);
+        let m = front.module.as_ref().expect("accepted");
+        emit(m, &[dir("two", "k")], name).map_err(|d| d.render(&front.sources))
+    };
+    // The second gate's rate reuses the LOCAL of the first: each ODE's coefficients are held
+    // where it stands, and the ODEs come last for Arbor's cnexp.
+    let head = "NEURON { SUFFIX two NONSPECIFIC_CURRENT i RANGE k }\nPARAMETER { k = 1 }\n\
+                STATE { m h }\nASSIGNED { i }\nBREAKPOINT {\n    SOLVE s METHOD cnexp\n    \
+                i = m * h * (v + 70)\n}\n";
+    let out = emit_text(
+        "two.mod",
+        &format!(
+            "{head}DERIVATIVE s {{\n    LOCAL a\n    a = k * exp(v / 10)\n    m' = (1 - m) * a\n    \
+             a = 2 * k\n    h' = -h * a\n}}\n"
+        ),
+    )
+    .unwrap();
+    assert!(out.contains("m' = gm_a_m * m + gm_b_m"), "{out}");
+    assert!(out.contains("h' = gm_a_h * h"), "{out}");
+    // An assignment that reads the state an earlier ODE advances sees the new value in NEURON
+    // and modcc: rejected by name, where it stands.
+    let err = emit_text(
+        "two.mod",
+        &format!(
+            "{head}DERIVATIVE s {{\n    LOCAL a\n    m' = (1 - m) * k\n    a = m\n    h' = -h * a\n}}\n"
+        ),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("an assignment after the ODE of `m` that reads it"),
+        "{err}"
+    );
+    assert!(err.contains("two.mod:12:"), "{err}");
+}

@@ -79,6 +79,9 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
     // The ODEs as written (a kinetic scheme, solved with sparse, is read in `kinetic`).
     let derivative_block = derive::derivative_block(&m);
     let sparse = method == Some(SolveMethod::Sparse);
+    if let Some(d) = derivative_block.filter(|_| !sparse) {
+        derive::hoist_odes(&mut m, d)?;
+    }
     let mut odes = vec![];
     if let Some(d) = derivative_block
         && !sparse
