@@ -166,7 +166,7 @@ DERIVATIVE states {
 def test_derivative_block_that_reuses_its_locals(tmp_path):
     # hh written as Arbor's own hh.mod is, the rates of each gate in the same LOCALs after the
     # previous gate's ODE: each ODE's coefficients are held where it stands. Along gnabar the
-    # error is 3e-10 at h = 1e-5 (2.7e-10 on Arbor's own hh.mod from the corpus, and 1.4e-10
+    # error is 1.7e-10 at h = 1e-5 (2.7e-10 on Arbor's own hh.mod from the corpus, and 1.4e-10
     # along its gkbar).
     src = tmp_path / "hh_locals.mod"
     src.write_text(HH_LOCALS)
