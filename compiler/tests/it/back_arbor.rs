@@ -210,3 +210,39 @@ fn assignments_after_an_ode_are_kept_where_they_stand() {
     );
     assert!(err.contains("two.mod:12:"), "{err}");
 }
+
+#[test]
+fn what_arbors_dialect_cannot_say_is_written_otherwise_or_rejected() {
+    let emit_text = |name: &str, text: &str| {
+        let front = load_source(name, text);
+        let m = front.module.as_ref().expect("accepted");
+        emit(m, &[], name).map_err(|d| d.render(&front.sources))
+    };
+    // modcc wants a comparison as a condition: a flag is tested against 0, as NEURON does.
+    let out = emit_text(
+        "flag.mod",
+        "NEURON { SUFFIX flag NONSPECIFIC_CURRENT i RANGE on }\nPARAMETER { on = 1 }\n\
+         ASSIGNED { i }\nBREAKPOINT {\n    if (on) { i = 1e-3 * v } else { i = 0 }\n}\n",
+    )
+    .unwrap();
+    assert!(out.contains("if (on != 0) {"), "{out}");
+    // Arbor's PARAMETERs are read-only, and it allows one NONSPECIFIC_CURRENT.
+    let err = emit_text(
+        "retau.mod",
+        "NEURON { SUFFIX retau NONSPECIFIC_CURRENT i }\nPARAMETER { tau = 1 }\n\
+         ASSIGNED { i }\nINITIAL {\n    tau = 2 * tau\n}\nBREAKPOINT { i = v / tau }\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("an assignment to the PARAMETER `tau` is not supported"),
+        "{err}"
+    );
+    assert!(err.contains("retau.mod:5:"), "{err}");
+    let err = emit_text(
+        "twoi.mod",
+        "NEURON { SUFFIX twoi NONSPECIFIC_CURRENT i, j }\nASSIGNED { i j }\n\
+         BREAKPOINT { i = 1e-3 * v  j = 1e-3 * v }\n",
+    )
+    .unwrap_err();
+    assert!(err.contains("a second NONSPECIFIC_CURRENT (`j`)"), "{err}");
+}

@@ -199,5 +199,71 @@ pub(super) fn check_supported(m: &Module) -> Result<(), Diagnostics> {
             }
         }
     }
+    // What Arbor's dialect cannot say, though the back end could write it.
+    if let Some(&second) = m.nonspecific.get(1) {
+        return Err(Diagnostic::error(
+            m.var(second).span,
+            format!(
+                "a second NONSPECIFIC_CURRENT (`{}`) is not supported by the Arbor back end \
+                 (mechanism `{}`): Arbor allows one",
+                m.var(second).name,
+                m.name
+            ),
+        )
+        .into());
+    }
+    if let Some(&c) = m
+        .nonspecific
+        .iter()
+        .find(|&&c| m.var(c).kind == VarKind::State)
+    {
+        return Err(Diagnostic::error(
+            m.var(c).span,
+            format!(
+                "a NONSPECIFIC_CURRENT that is a STATE (`{}`) is not supported by the Arbor back \
+                 end (mechanism `{}`): Arbor computes a current in BREAKPOINT",
+                m.var(c).name,
+                m.name
+            ),
+        )
+        .into());
+    }
+    if let Some(v) = m.vars.iter().find(|v| v.name.contains('[')) {
+        let name = v.name.split('[').next().unwrap_or(&v.name);
+        return Err(Diagnostic::error(
+            v.span,
+            format!(
+                "the array `{name}` is not supported by the Arbor back end (mechanism `{}`): \
+                 Arbor's NMODL has no arrays",
+                m.name
+            ),
+        )
+        .into());
+    }
+    for b in &m.blocks {
+        let mut bad = None;
+        for s in &b.body {
+            s.for_each_stmt(&mut |x| {
+                if let StmtKind::Assign { var, .. } = x.kind
+                    && m.var(var).kind == VarKind::Parameter
+                    && bad.is_none()
+                {
+                    bad = Some((x.span, var));
+                }
+            });
+        }
+        if let Some((span, var)) = bad {
+            return Err(Diagnostic::error(
+                span,
+                format!(
+                    "an assignment to the PARAMETER `{}` is not supported by the Arbor back end \
+                     (mechanism `{}`): Arbor's PARAMETERs are read-only in a mechanism",
+                    m.var(var).name,
+                    m.name
+                ),
+            )
+            .into());
+        }
+    }
     Ok(())
 }
