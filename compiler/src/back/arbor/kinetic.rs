@@ -92,7 +92,8 @@ pub(super) fn scheme(m: &mut Module, id: BlockId) -> Result<Scheme, Diagnostics>
     let n = eqs.states.len();
     let zeros: std::collections::HashMap<VarId, ExprId> =
         eqs.states.iter().map(|&x| (x, m.exprs.num(0.0))).collect();
-    let all_states = m.states();
+    // Other STATEs are inputs like v: their tangents enter dJ.
+    let all_states = eqs.states.clone();
     let mut jac = Vec::with_capacity(n);
     let mut konst = Vec::with_capacity(n);
     for (i, &rate) in eqs.rates.iter().enumerate() {
@@ -109,9 +110,9 @@ pub(super) fn scheme(m: &mut Module, id: BlockId) -> Result<Scheme, Diagnostics>
                     span,
                     format!(
                         "the kinetic scheme `{name}` is not linear in its states (the rate of \
-                         `{}` depends on `{}` nonlinearly, or through another STATE), which the \
-                         Arbor back end does not support: modcc solves such a scheme by a fixed \
-                         number of Newton iterations, whose derivative is not the tangent solve",
+                         `{}` depends on `{}` nonlinearly), which the Arbor back end does not \
+                         support: modcc solves such a scheme by a fixed number of Newton \
+                         iterations, whose derivative is not the tangent solve",
                         m.var(eqs.states[i]).name,
                         m.var(s).name
                     ),

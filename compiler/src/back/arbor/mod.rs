@@ -75,7 +75,36 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         span,
     ));
     m.vars[pre.index()].value = Some(1.0);
-    let dvs = derive::add_direction_vars(&mut m, dirs, pre);
+    let mut dvs = derive::add_direction_vars(&mut m, dirs, pre);
+    // modcc refuses STATEs in a mechanism that writes a reversal potential. Without a current,
+    // nothing reads its tangents (ion variables are taken as independent of θ): it keeps none.
+    let reversal = m.ions.iter().flat_map(|i| &i.write).find(|&&w| {
+        matches!(
+            m.var(w).kind,
+            VarKind::Ion {
+                role: IonRole::Reversal,
+                ..
+            }
+        )
+    });
+    if reversal.is_some() && currents(&m).is_empty() {
+        for d in &mut dvs {
+            d.sigma.clear();
+        }
+    }
+    if let (Some(&e), true) = (reversal, dvs.iter().any(|d| !d.sigma.is_empty())) {
+        return Err(Diagnostic::error(
+            m.var(e).span,
+            format!(
+                "tangents of a mechanism that writes the reversal potential `{}` are not \
+                 supported by the Arbor back end (mechanism `{}`): Arbor allows no STATE in it, \
+                 and ion variables are taken as independent of θ",
+                m.var(e).name,
+                m.name
+            ),
+        )
+        .into());
+    }
     // The ODEs as written (a kinetic scheme, solved with sparse, is read in `kinetic`).
     let derivative_block = derive::derivative_block(&m);
     let sparse = method == Some(SolveMethod::Sparse);
