@@ -189,6 +189,32 @@ def test_derivative_block_that_reuses_its_locals(tmp_path, method):
     assert err < 1e-7, err
 
 
+def test_a_factor_initial_makes_from_a_parameter(tmp_path):
+    # INITIAL sets q from the parameter q10 and only DERIVATIVE reads it: q's tangent is carried
+    # there in a STATE (it was dropped before, and dv/dq10 was zero: relative error 1).
+    text = HH_LOCALS.replace("gl, el", "gl, el, q10").replace("el = -54.3", "el = -54.3  q10 = 1")
+    text = text.replace("celsius }", "celsius q }").replace("INITIAL {", "INITIAL { q = 1.5 * q10 ")
+    for gate in "mhn":
+        text = text.replace(f"{gate}' = a", f"{gate}' = q * (a")
+        text = text.replace(f"- {gate} * (a + b)", f"- {gate} * (a + b))")
+    src = tmp_path / "hh_q.mod"
+    src.write_text(text)
+    cat = G.build_catalogue(GRADMOD, [str(src)], ["hhl.q10"], str(tmp_path))
+    soma = G.Cable([("soma", 20.0, 20.0, 1)])
+    stim = (soma.loc("soma", 0.5), 1.0, 1.0, 0.5)
+    mechs = {"hhl": {"gnabar": 0.12, "gkbar": 0.036, "gl": 0.0003, "q10": 1.0}}
+    ions = ["dv_hhl_q10"]
+    base = C.simulate(cat, soma, mechs, ions, stim, 15.0)
+    h = 1e-5
+    runs = []
+    for sign in (1, -1):
+        ms = {"hhl": dict(mechs["hhl"], q10=1.0 + sign * h)}
+        runs.append(C.simulate(cat, soma, ms, ions, stim, 15.0)["v"])
+    fd = (runs[0] - runs[1]) / (2 * h)
+    err = G.rel_err(base["dv_hhl_q10"][:, 1], fd[:, 1])
+    assert err < 1e-7, err
+
+
 def test_kinetic_channel_on_one_compartment(tmp_path):
     # A six-state Markov Na channel (KINETIC with COMPARTMENT and CONSERVE, its steady state
     # solved in INITIAL): the states and their tangents are one linear system that modcc's sparse

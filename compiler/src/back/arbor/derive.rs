@@ -92,13 +92,34 @@ pub fn carried(m: &Module) -> Vec<VarId> {
             });
         }
     }
-    let mut read = vec![];
-    if let Some(bp) = m.breakpoint {
-        for s in &m.block(bp).body {
-            s.for_each_expr(&mut |e| read.extend(crate::sym::free_vars(&m.exprs, e)));
+    let reads = |b: crate::ir::BlockId| {
+        let mut read = vec![];
+        for s in &m.block(b).body {
+            s.for_each_stmt(&mut |x| {
+                x.for_each_expr(&mut |e| read.extend(crate::sym::free_vars(&m.exprs, e)))
+            });
         }
+        read
+    };
+    let read = m.breakpoint.map(reads).unwrap_or_default();
+    // A value INITIAL sets and the states' block or NET_RECEIVE reads (a temperature factor
+    // made from a parameter) carries its tangent there too, unless that block sets it first.
+    let mut later = derivative_block(m).map(reads).unwrap_or_default();
+    if let Some(nr) = &m.net_receive {
+        later.extend(reads(nr.body));
     }
-    written.retain(|v| read.contains(v));
+    let set_by_block = |v: VarId| {
+        derivative_block(m).is_some_and(|d| {
+            let mut set = false;
+            for s in &m.block(d).body {
+                s.for_each_stmt(&mut |x| {
+                    set |= matches!(x.kind, StmtKind::Assign { var, .. } if var == v)
+                });
+            }
+            set
+        })
+    };
+    written.retain(|&v| read.contains(&v) || (later.contains(&v) && !set_by_block(v)));
     written
 }
 
