@@ -112,7 +112,7 @@ def cell(carrying):
         here = [m for m in MODEL["mechanisms"] if m["region"] in ("all", s["name"])]
         axial = next((m["name"] for m in here if m["name"] in carrying), None)
         for m in here:
-            p = dict(m["parameters"], gm_dt=sim["dt"], gm_cm=cm, gm_pre=pre[i], gm_post=post[i], gm_axial=float(m["name"] == axial))
+            p = dict(m["parameters"], gm_cm=cm, gm_pre=pre[i], gm_post=post[i], gm_axial=float(m["name"] == axial))
             dec.paint(f"(cable 0 {a!r} {b!r})", A.density(f"gm::{m['name']}", p))
     for c in MODEL["iclamps"]:
         dec.place(loc(c["section"], c["x"]), A.i_clamp(c["delay"] * U.ms, c["dur"] * U.ms, c["amp"] * U.nA))

@@ -40,6 +40,29 @@ fn hh_with_three_directions() {
 }
 
 #[test]
+fn markov_channel_solves_states_and_tangents_together() {
+    // A KINETIC scheme with COMPARTMENT and CONSERVE and its steady state in INITIAL: one KINETIC
+    // block solves the states and their tangents (modcc's sparse), another the steady state.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/parse_extra/na_markov.mod");
+    let text = std::fs::read_to_string(path).unwrap();
+    let front = load_source("na_markov.mod", &text);
+    let m = front.module.as_ref().expect("the file is accepted");
+    let out = emit(m, &[dir("nakin", "gbar")], "na_markov.mod")
+        .map_err(|d| d.render(&front.sources))
+        .unwrap();
+    assert!(out.contains("SOLVE kin METHOD sparse"), "{out}");
+    assert!(
+        out.contains("SOLVE kin_gm_steady STEADYSTATE sparse"),
+        "{out}"
+    );
+    assert!(
+        out.contains("CONSERVE dI1_nakin_gbar + dC0_nakin_gbar"),
+        "{out}"
+    );
+    assert_snapshot!("na_markov", out);
+}
+
+#[test]
 fn io_channel_with_its_own_and_a_foreign_direction() {
     // io_na_s differentiated along its own gbar and along io_kdr.gbar: the foreign direction
     // still needs this channel's share of dv/dθ, without a parameter seed.
@@ -109,5 +132,117 @@ fn expsyn_carries_the_weight_direction_through_net_receive() {
         out.contains("dg_ExpSyn_weight = d_ExpSyn_weight_g_1"),
         "{out}"
     );
-    assert!(out.contains("gm_area"), "{out}");
+    // Arbor's own CV area scales what the point process adds to dv/dθ.
+    assert!(out.contains("(gm_cm * area + 1e5 * dt"), "{out}");
+}
+
+#[test]
+fn dt_and_area_are_arbors_and_t_and_nonlinear_schemes_are_rejected() {
+    let emit_text = |name: &str, text: &str| {
+        let front = load_source(name, text);
+        let m = front.module.as_ref().expect("accepted");
+        emit(m, &[], name).map_err(|d| d.render(&front.sources))
+    };
+    // dt and area are Arbor's own builtins, read as constants.
+    let out = emit_text(
+        "steps.mod",
+        "NEURON { SUFFIX steps NONSPECIFIC_CURRENT i }\nASSIGNED { i }\n\
+         BREAKPOINT { i = 1e-6 * dt * area * v }\n",
+    )
+    .unwrap();
+    assert!(out.contains("i = 1e-6 * dt * area * v"), "{out}");
+    assert!(!out.contains("gm_dt") && !out.contains("gm_area"), "{out}");
+    // Arbor has no t.
+    let err = emit_text(
+        "clock.mod",
+        "NEURON { SUFFIX clock RANGE x }\nASSIGNED { x }\nBREAKPOINT { x = t }\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("`t` is not available to Arbor mechanisms"),
+        "{err}"
+    );
+    // A second-order reaction: modcc would solve it by Newton iterations.
+    let err = emit_text(
+        "dimer.mod",
+        "NEURON { SUFFIX dimer RANGE k }\nPARAMETER { k = 1 }\nSTATE { a b }\n\
+         BREAKPOINT { SOLVE kin METHOD sparse }\nKINETIC kin {\n    ~ 2a <-> b (k, 1)\n}\n",
+    )
+    .unwrap_err();
+    assert!(err.contains("is not linear in its states"), "{err}");
+    assert!(err.contains("dimer.mod:5:"), "{err}");
+}
+
+#[test]
+fn assignments_after_an_ode_are_kept_where_they_stand() {
+    let emit_text = |name: &str, text: &str| {
+        let front = load_source(name, text);
+        let m = front.module.as_ref().expect("accepted");
+        emit(m, &[dir("two", "k")], name).map_err(|d| d.render(&front.sources))
+    };
+    // The second gate's rate reuses the LOCAL of the first: each ODE's coefficients are held
+    // where it stands, and the ODEs come last for Arbor's cnexp.
+    let head = "NEURON { SUFFIX two NONSPECIFIC_CURRENT i RANGE k }\nPARAMETER { k = 1 }\n\
+                STATE { m h }\nASSIGNED { i }\nBREAKPOINT {\n    SOLVE s METHOD cnexp\n    \
+                i = m * h * (v + 70)\n}\n";
+    let out = emit_text(
+        "two.mod",
+        &format!(
+            "{head}DERIVATIVE s {{\n    LOCAL a\n    a = k * exp(v / 10)\n    m' = (1 - m) * a\n    \
+             a = 2 * k\n    h' = -h * a\n}}\n"
+        ),
+    )
+    .unwrap();
+    assert!(out.contains("m' = gm_a_m * m + gm_b_m"), "{out}");
+    assert!(out.contains("h' = gm_a_h * h"), "{out}");
+    // An assignment that reads the state an earlier ODE advances sees the new value in NEURON
+    // and modcc: rejected by name, where it stands.
+    let err = emit_text(
+        "two.mod",
+        &format!(
+            "{head}DERIVATIVE s {{\n    LOCAL a\n    m' = (1 - m) * k\n    a = m\n    h' = -h * a\n}}\n"
+        ),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("an assignment after the ODE of `m` that reads it"),
+        "{err}"
+    );
+    assert!(err.contains("two.mod:12:"), "{err}");
+}
+
+#[test]
+fn what_arbors_dialect_cannot_say_is_written_otherwise_or_rejected() {
+    let emit_text = |name: &str, text: &str| {
+        let front = load_source(name, text);
+        let m = front.module.as_ref().expect("accepted");
+        emit(m, &[], name).map_err(|d| d.render(&front.sources))
+    };
+    // modcc wants a comparison as a condition: a flag is tested against 0, as NEURON does.
+    let out = emit_text(
+        "flag.mod",
+        "NEURON { SUFFIX flag NONSPECIFIC_CURRENT i RANGE on }\nPARAMETER { on = 1 }\n\
+         ASSIGNED { i }\nBREAKPOINT {\n    if (on) { i = 1e-3 * v } else { i = 0 }\n}\n",
+    )
+    .unwrap();
+    assert!(out.contains("if (on != 0) {"), "{out}");
+    // Arbor's PARAMETERs are read-only, and it allows one NONSPECIFIC_CURRENT.
+    let err = emit_text(
+        "retau.mod",
+        "NEURON { SUFFIX retau NONSPECIFIC_CURRENT i }\nPARAMETER { tau = 1 }\n\
+         ASSIGNED { i }\nINITIAL {\n    tau = 2 * tau\n}\nBREAKPOINT { i = v / tau }\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("an assignment to the PARAMETER `tau` is not supported"),
+        "{err}"
+    );
+    assert!(err.contains("retau.mod:5:"), "{err}");
+    let err = emit_text(
+        "twoi.mod",
+        "NEURON { SUFFIX twoi NONSPECIFIC_CURRENT i, j }\nASSIGNED { i j }\n\
+         BREAKPOINT { i = 1e-3 * v  j = 1e-3 * v }\n",
+    )
+    .unwrap_err();
+    assert!(err.contains("a second NONSPECIFIC_CURRENT (`j`)"), "{err}");
 }

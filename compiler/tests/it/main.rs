@@ -26,6 +26,7 @@ mod sym_common;
 
 mod audit;
 mod back_arbor;
+mod back_arbor_corpus;
 mod back_rust;
 mod lower_corpus;
 mod lower_diagnostics;

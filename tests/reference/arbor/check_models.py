@@ -101,7 +101,7 @@ def synapse_check(cat, weight, tstop=30.0):
         dec = A.decor()
         dec.set_property(Vm=-65 * U.mV, cm=0.01 * U.F / U.m2, rL=100 * U.Ohm * U.cm, tempK=(6.3 + 273.15) * U.Kelvin)
         soma.paint_gradient(dec, ions, [(None, "hh", {"gnabar": gnabar, "gkbar": 0.036, "gl": 0.0003})], 100.0, 1.0, DT)
-        syn = {"tau": 2.0, "gm_dt": DT, "gm_cm": 1.0, "gm_area": np.pi * 20.0 * 20.0, "gm_pre": 1.0}
+        syn = {"tau": 2.0, "gm_cm": 1.0, "gm_pre": 1.0}
         dec.place(soma.loc("soma", 0.5), A.synapse("gm::ExpSyn", syn), "syn")
         cell = A.cable_cell(soma.morph, dec, soma.labels, soma.policy)
         gens = {0: [A.event_generator("syn", weight * scale, A.explicit_schedule([5.0 * U.ms, 15.0 * U.ms]))]}

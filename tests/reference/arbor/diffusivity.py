@@ -34,7 +34,7 @@ def relax(cat, diam, beta, ra=100.0, cm=1.0, dt=0.025, tstop=5.0):
     dec.set_ion(ion, int_con=0 * U.mM, diff=G.diffusivity(diam, ra, cm, beta) * U.m2 / U.s)
     dec.paint('"right"', Vm=35 * U.mV)
     dec.paint('"right"', ion=ion, int_con=100 * U.mM)
-    dec.paint("(all)", A.density("gm::pas", {"g": 0.0, "e": 0.0, "gm_dt": dt, "gm_cm": cm}))
+    dec.paint("(all)", A.density("gm::pas", {"g": 0.0, "e": 0.0, "gm_cm": cm}))
     cell = A.cable_cell(cable.morph, dec, cable.labels, cable.policy)
     props = G.properties(cat, [ion], dt)
     probes = lambda gid: [  # noqa: E731
@@ -65,7 +65,7 @@ def relax_chain(cat, sections, scaled=True, ra=100.0, cm=1.0, dt=0.025, tstop=5.
         pre = np.ones(len(cvs))
         d_ref = min(c[2] for c in cvs)
         dec.set_ion(ion, int_con=0 * U.mM, diff=G.diffusivity(d_ref, ra, cm) * U.m2 / U.s)
-        dec.paint("(all)", A.density("gm::pas", dict(pas, gm_dt=dt, gm_cm=cm, gm_axial=1.0)))
+        dec.paint("(all)", A.density("gm::pas", dict(pas, gm_cm=cm, gm_axial=1.0)))
     for i, (_sec, _h, _d, a, b) in enumerate(cvs):
         if (a + b) / 2 > 0.5:
             region = f"(cable 0 {a!r} {b!r})"

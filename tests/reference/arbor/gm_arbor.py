@@ -112,7 +112,7 @@ class Cable:
     def paint_gradient(self, dec, ions, mechs, ra, cm, dt, carrying=None):
         """Paints the dv/dθ species' diffusivities and the emitted density mechanisms `mechs`
         [(region name or None for all, mechanism, parameters)] per CV with the scales of
-        cv_scales (gm_dt, gm_cm, gm_pre, gm_post, and gm_axial = 1 on the first mechanism of
+        cv_scales (gm_cm, gm_pre, gm_post, and gm_axial = 1 on the first mechanism of
         the CV that carries a current: the names in `carrying`, every one if None; that one
         applies the scales and the axial correction). Returns the per-CV scales (pre, post)."""
         cvs = self.cvs()
@@ -126,7 +126,7 @@ class Cable:
             here = [(mech, p) for region, mech, p in mechs if region in (None, sec)]
             axial = next((mech for mech, _ in here if carrying is None or mech in carrying), None)
             for mech, params in here:
-                p = dict(params, gm_dt=dt, gm_cm=cm, gm_pre=pre[i], gm_post=post[i], gm_axial=float(mech == axial))
+                p = dict(params, gm_cm=cm, gm_pre=pre[i], gm_post=post[i], gm_axial=float(mech == axial))
                 dec.paint(f"(cable 0 {a!r} {b!r})", A.density(f"gm::{mech}", p))
         return pre, post
 

@@ -48,7 +48,7 @@ class Ring(G.Recipe):
         dec.set_property(Vm=-65 * U.mV, cm=0.01 * U.F / U.m2, rL=100 * U.Ohm * U.cm, tempK=(6.3 + 273.15) * U.Kelvin)
         hh = {"gnabar": gnabar, "gkbar": 0.036, "gl": 0.0003}
         pre, _post = cable.paint_gradient(dec, IONS, [(None, "hh", hh)], 100.0, 1.0, DT)
-        syn = {"tau": 2.0, "gm_dt": DT, "gm_cm": 1.0, "gm_area": np.pi * 20.0 * 20.0, "gm_pre": pre[cable.cv_of("soma", 0.5)]}
+        syn = {"tau": 2.0, "gm_cm": 1.0, "gm_pre": pre[cable.cv_of("soma", 0.5)]}
         dec.place(self.soma, A.synapse("gm::ExpSyn", syn), "syn")
         dec.place(self.soma, A.threshold_detector(-10 * U.mV), "det")
         if gid < 5:

@@ -92,13 +92,34 @@ pub fn carried(m: &Module) -> Vec<VarId> {
             });
         }
     }
-    let mut read = vec![];
-    if let Some(bp) = m.breakpoint {
-        for s in &m.block(bp).body {
-            s.for_each_expr(&mut |e| read.extend(crate::sym::free_vars(&m.exprs, e)));
+    let reads = |b: crate::ir::BlockId| {
+        let mut read = vec![];
+        for s in &m.block(b).body {
+            s.for_each_stmt(&mut |x| {
+                x.for_each_expr(&mut |e| read.extend(crate::sym::free_vars(&m.exprs, e)))
+            });
         }
+        read
+    };
+    let read = m.breakpoint.map(reads).unwrap_or_default();
+    // A value INITIAL sets and the states' block or NET_RECEIVE reads (a temperature factor
+    // made from a parameter) carries its tangent there too, unless that block sets it first.
+    let mut later = derivative_block(m).map(reads).unwrap_or_default();
+    if let Some(nr) = &m.net_receive {
+        later.extend(reads(nr.body));
     }
-    written.retain(|v| read.contains(v));
+    let set_by_block = |v: VarId| {
+        derivative_block(m).is_some_and(|d| {
+            let mut set = false;
+            for s in &m.block(d).body {
+                s.for_each_stmt(&mut |x| {
+                    set |= matches!(x.kind, StmtKind::Assign { var, .. } if var == v)
+                });
+            }
+            set
+        })
+    };
+    written.retain(|&v| read.contains(&v) || (later.contains(&v) && !set_by_block(v)));
     written
 }
 
@@ -166,6 +187,10 @@ pub fn jvp_many(
     seeds: Vec<Tangents>,
     prefixes: &[String],
 ) -> Result<(Vec<Stmt>, Vec<Tangents>), Diagnostics> {
+    // Without directions the statements are the primal ones alone.
+    if seeds.is_empty() {
+        return Ok((body.to_vec(), vec![]));
+    }
     let first_new = m.vars.len();
     let mut outs = Vec::new();
     let mut ends = Vec::new();
@@ -390,4 +415,99 @@ pub fn arbor_cnexp(
         });
     }
     Ok(out)
+}
+
+/// Rewrites DERIVATIVE block `d` of `m` so that its ODEs come last, for a block that assigns
+/// after an ODE (the rates of the next gate in the same LOCALs, as in hh): each ODE
+/// `x' = a x + b`, which Arbor's cnexp needs linear in x, is written `x' = gm_a_x x + gm_b_x`
+/// with LOCALs that hold a and b as they are where the ODE stands. An assignment after an ODE
+/// that reads the state that ODE advances (which sees the new value in NEURON and modcc) is
+/// rejected by name. A block without assignments after its ODEs is left as it is.
+pub fn hoist_odes(m: &mut Module, d: crate::ir::BlockId) -> Result<(), Diagnostics> {
+    use crate::sym::{build, depends_on, is_linear_in};
+    let body = m.block(d).body.clone();
+    let mut seen_ode = false;
+    let mut late = false;
+    for s in &body {
+        match s.kind {
+            StmtKind::Ode { .. } => seen_ode = true,
+            _ if seen_ode => late = true,
+            _ => {}
+        }
+    }
+    if !late {
+        return Ok(());
+    }
+    let mut out = vec![];
+    let mut odes = vec![];
+    let mut advanced: Vec<VarId> = vec![];
+    for s in body {
+        match s.kind {
+            StmtKind::Ode { state, rhs } => {
+                let Some((a, b)) = is_linear_in(&mut m.exprs, rhs, state).filter(|&(a, b)| {
+                    !depends_on(&m.exprs, a, state) && !depends_on(&m.exprs, b, state)
+                }) else {
+                    let name = &m.var(state).name;
+                    return Err(Diagnostic::error(
+                        s.span,
+                        format!(
+                            "the equation for `{name}'` is not linear in `{name}`, which Arbor's \
+                             cnexp needs"
+                        ),
+                    )
+                    .into());
+                };
+                let mut hold = |m: &mut Module, prefix: &str, e: ExprId| {
+                    if m.exprs.as_num(e).is_some() {
+                        return e;
+                    }
+                    let name = m.fresh_var_name(&format!("{prefix}_{}", m.var(state).name));
+                    let v = m.add_var(Variable::new(name, VarKind::Local, Scope::Range, s.span));
+                    out.push(Stmt {
+                        kind: StmtKind::Assign { var: v, value: e },
+                        span: s.span,
+                    });
+                    m.exprs.var(v)
+                };
+                let a = hold(m, "gm_a", a);
+                let b = hold(m, "gm_b", b);
+                let x = m.exprs.var(state);
+                let ax = build::mul(&mut m.exprs, a, x);
+                let rhs = build::add(&mut m.exprs, ax, b);
+                odes.push(Stmt {
+                    kind: StmtKind::Ode { state, rhs },
+                    span: s.span,
+                });
+                advanced.push(state);
+            }
+            _ => {
+                let mut reads = None;
+                s.for_each_stmt(&mut |x| {
+                    x.for_each_expr(&mut |e| {
+                        for v in crate::sym::free_vars(&m.exprs, e) {
+                            if advanced.contains(&v) && reads.is_none() {
+                                reads = Some(v);
+                            }
+                        }
+                    })
+                });
+                if let Some(v) = reads {
+                    return Err(unsupported(
+                        m,
+                        &s,
+                        &format!(
+                            "an assignment after the ODE of `{}` that reads it (the value the \
+                             ODE's step leaves)",
+                            m.var(v).name
+                        ),
+                    )
+                    .into());
+                }
+                out.push(s);
+            }
+        }
+    }
+    out.extend(odes);
+    m.blocks[d.index()].body = out;
+    Ok(())
 }

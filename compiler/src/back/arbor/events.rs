@@ -1,9 +1,10 @@
 //! Point processes and NET_RECEIVE for the Arbor back end.
 //!
-//! A point process's current (nA) reaches dv/dθ as the explicit membrane step of its current,
-//! `S <- S - 1e5 dt dI / (cm gm_area + 1e5 dt g)` mV (g its conductance, µS), where gm_area is the area (µm²) of the CV the
-//! recipe places it on: Arbor adds what a point process writes to a diffusive concentration
-//! without scaling it by the CV's area (measured: the tangent followed the area otherwise). NET_RECEIVE gets the
+//! A point process's current (nA) reaches dv/dθ as the semi-implicit membrane step of its
+//! current, `S <- S - 1e5 dt dI / (cm area + 1e5 dt g)` mV (g its conductance, µS), where `area`
+//! is Arbor's builtin, the area (µm²) of the CV the process is placed on: Arbor adds what a point
+//! process writes to a diffusive concentration without scaling it by the CV's area (measured:
+//! the tangent followed the area otherwise). NET_RECEIVE gets the
 //! tangents of the states it changes; the direction `MECH.weight` (the name of the first
 //! argument) is the derivative with respect to a common scale λ of the weights of every
 //! connection onto the mechanism, at λ = 1: d(weight)/dλ = weight.

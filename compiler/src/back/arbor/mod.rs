@@ -7,8 +7,10 @@
 //! tangents are STATEs, and each mechanism adds its share of the tangent membrane current to S.
 //! See [`derive`] for the equations and the file header written by [`emit`] for what is exact.
 
+mod check;
 pub mod derive;
 pub mod events;
+mod kinetic;
 pub mod print;
 mod step;
 
@@ -21,8 +23,6 @@ use crate::ir::{
 pub use derive::Direction;
 use step::{Kept, PointKept, axial_head, point_head, semi_implicit, sum_currents};
 
-/// The name of the PARAMETER holding the simulation's time step (ms), which the recipe sets.
-pub const DT_PARAM: &str = "gm_dt";
 /// The name of the PARAMETER holding the membrane capacitance (µF/cm²), which the recipe sets.
 pub const CM_PARAM: &str = "gm_cm";
 
@@ -39,17 +39,12 @@ pub const POST_PARAM: &str = "gm_post";
 /// current-carrying mechanism of each CV.
 pub const AXIAL_PARAM: &str = "gm_axial";
 
-/// The name of the PARAMETER of a point process holding the area (µm²) of the CV it is placed
-/// on, which the recipe sets: Arbor passes what a point process writes to a diffusive
-/// concentration through unscaled.
-pub const AREA_PARAM: &str = "gm_area";
-
 /// Writes `m` (a lowered, validated density mechanism, as the front end makes it) as an Arbor
 /// mechanism that also computes the tangents along `dirs`. `source` names the file in the header.
 /// Directions whose mechanism is another one still matter here: this mechanism's currents move
 /// with v, so it adds to every direction's dv/dθ.
 pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diagnostics> {
-    check_supported(m)?;
+    check::check_supported(m)?;
     for d in dirs.iter().filter(|d| d.mech == m.name) {
         let ok = m
             .lookup(&d.param)
@@ -80,21 +75,53 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         span,
     ));
     m.vars[pre.index()].value = Some(1.0);
-    let dvs = derive::add_direction_vars(&mut m, dirs, pre);
-    // The ODEs as written, and the time step as a parameter the recipe sets.
+    let mut dvs = derive::add_direction_vars(&mut m, dirs, pre);
+    // modcc refuses STATEs in a mechanism that writes a reversal potential. Without a current,
+    // nothing reads its tangents (ion variables are taken as independent of θ): it keeps none.
+    let reversal = m.ions.iter().flat_map(|i| &i.write).find(|&&w| {
+        matches!(
+            m.var(w).kind,
+            VarKind::Ion {
+                role: IonRole::Reversal,
+                ..
+            }
+        )
+    });
+    if reversal.is_some() && currents(&m).is_empty() {
+        for d in &mut dvs {
+            d.sigma.clear();
+        }
+    }
+    if let (Some(&e), true) = (reversal, dvs.iter().any(|d| !d.sigma.is_empty())) {
+        return Err(Diagnostic::error(
+            m.var(e).span,
+            format!(
+                "tangents of a mechanism that writes the reversal potential `{}` are not \
+                 supported by the Arbor back end (mechanism `{}`): Arbor allows no STATE in it, \
+                 and ion variables are taken as independent of θ",
+                m.var(e).name,
+                m.name
+            ),
+        )
+        .into());
+    }
+    // The ODEs as written (a kinetic scheme, solved with sparse, is read in `kinetic`).
     let derivative_block = derive::derivative_block(&m);
+    let sparse = method == Some(SolveMethod::Sparse);
+    if let Some(d) = derivative_block.filter(|_| !sparse) {
+        derive::hoist_odes(&mut m, d)?;
+    }
     let mut odes = vec![];
-    if let Some(d) = derivative_block {
+    if let Some(d) = derivative_block
+        && !sparse
+    {
         let body = m.block(d).body.clone();
         odes = derive::split_odes(&m, &body)?.1;
     }
-    let dt = m.add_var(Variable::new(
-        DT_PARAM,
-        VarKind::Parameter,
-        Scope::Range,
-        span,
-    ));
-    m.vars[dt.index()].value = Some(0.025);
+    // Arbor's own time step: `dt` is the step being taken (ms).
+    let dt = builtin_var(&mut m, Builtin::Dt);
+    // A kinetic scheme's STATE that stays 1, for the constant parts of its rates.
+    let one = kinetic_one(&mut m, sparse);
     let cm = m.add_var(Variable::new(
         CM_PARAM,
         VarKind::Parameter,
@@ -120,18 +147,9 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
     // the tangent of g along each direction.
     let currents = currents(&m);
     let point = m.kind == MechKind::Point;
-    let area = if point {
-        let a = m.add_var(Variable::new(
-            AREA_PARAM,
-            VarKind::Parameter,
-            Scope::Range,
-            span,
-        ));
-        m.vars[a.index()].value = Some(1.0);
-        Some(a)
-    } else {
-        None
-    };
+    // Arbor's own `area` is the area (µm²) of the CV a mechanism is on: a point process needs
+    // it because Arbor passes what it writes to a diffusive concentration through unscaled.
+    let area = point.then(|| builtin_var(&mut m, Builtin::Area));
     let kept = (!currents.is_empty() && !point).then(|| {
         let add = |m: &mut Module, name: &str| {
             let name = m.fresh_var_name(name);
@@ -177,11 +195,26 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
 
     // INITIAL: the states' initial values and their tangents (v starts independent of θ).
     let mut initial = vec![];
-    if let Some(init) = m.initial {
+    let mut steady = None;
+    if let Some(one) = one {
+        let value = m.exprs.num(1.0);
+        initial.push(assign(one, value, span));
+    }
+    let steady_initial = match (m.initial, one) {
+        (Some(init), Some(one)) => {
+            let body = m.block(init).body.clone();
+            kinetic::initial(&mut m, &body, &dvs, &prefixes, one)?
+        }
+        _ => None,
+    };
+    if let Some((stmts, block)) = steady_initial {
+        initial.extend(stmts);
+        steady = Some(block);
+    } else if let Some(init) = m.initial {
         let body = m.block(init).body.clone();
         let seeds = derive::initial_seeds(&mut m, &dvs);
         let (stmts, ends) = derive::jvp_many(&mut m, &body, seeds, &prefixes)?;
-        initial = stmts;
+        initial.extend(stmts);
         for (dv, t) in dvs.iter().zip(&ends) {
             for &(x, sx) in &dv.sigma {
                 let value = t.get(&x).copied().unwrap_or_else(|| m.exprs.num(0.0));
@@ -201,7 +234,18 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
     // the cnexp step that Arbor takes, given v and dv/dθ at the end of the step), then the
     // states' own ODEs for Arbor's cnexp to integrate.
     let mut derivative = None;
-    if let Some(d) = derivative_block {
+    if let (Some(d), Some(one)) = (derivative_block.filter(|_| sparse), one) {
+        // A kinetic scheme: the states and their tangents solved together by modcc's sparse.
+        let mut head = vec![];
+        if let Some(keep) = &kept {
+            head = axial_head(&mut m, &dvs, keep, [dt, cm, post, axial], span);
+        }
+        if let (Some(keep), Some(area)) = (&point_kept, area) {
+            head = point_head(&mut m, &dvs, keep, [dt, cm, area], span);
+        }
+        let (stmts, lines) = kinetic::breakpoint_block(&mut m, d, &dvs, head, &prefixes, one)?;
+        derivative = Some((m.block(d).name.clone(), stmts, Some(lines)));
+    } else if let Some(d) = derivative_block {
         let name = m.block(d).name.clone();
         let seeds = derive::equation_seeds(&mut m, &dvs);
         // The rates, then the states' updates as Arbor's cnexp computes them.
@@ -235,15 +279,15 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         for &(x, rhs) in &odes {
             stmts.push(ode(x, rhs, span));
         }
-        derivative = Some((name, stmts));
+        derivative = Some((name, stmts, None));
     } else if let Some(keep) = &kept {
         // No states, but dv/dθ still needs the axial correction and the term in dg/dθ once
         // Arbor's diffusion has run: a DERIVATIVE block without equations does it.
         let stmts = axial_head(&mut m, &dvs, keep, [dt, cm, post, axial], span);
-        derivative = Some((m.fresh_var_name("gm_step"), stmts));
+        derivative = Some((m.fresh_var_name("gm_step"), stmts, None));
     } else if let (Some(keep), Some(area)) = (&point_kept, area) {
         let stmts = point_head(&mut m, &dvs, keep, [dt, cm, area], span);
-        derivative = Some((m.fresh_var_name("gm_step"), stmts));
+        derivative = Some((m.fresh_var_name("gm_step"), stmts, None));
     }
 
     // BREAKPOINT: the currents, then each direction's dv/dθ advanced by the membrane part of
@@ -334,11 +378,13 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
 
     let initial = print::hoist_selects(&mut m, initial);
     let breakpoint = print::hoist_selects(&mut m, breakpoint);
-    let derivative = derivative.map(|(n, s)| (n, print::hoist_selects(&mut m, s)));
+    let derivative = derivative.map(|(n, s, l)| (n, print::hoist_selects(&mut m, s), l));
+    let steady = steady.map(|(n, s, l)| (n, print::hoist_selects(&mut m, s), l));
     for stmts in [&initial, &breakpoint] {
         print::check_exprs(&m, stmts)?;
     }
-    if let Some((_, s)) = &derivative {
+    let blocks = derivative.iter().map(|d| &d.1);
+    for s in blocks.chain(steady.iter().map(|d| &d.1)) {
         print::check_exprs(&m, s)?;
     }
 
@@ -350,7 +396,7 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
             }
         };
         look(&breakpoint);
-        if let Some((_, d)) = &derivative {
+        if let Some((_, d, _)) = &derivative {
             look(d);
         }
         used
@@ -359,6 +405,7 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
     out.push_str(&neuron_block(&m, dirs, &dvs, writes_s, &reads_s));
     let mut declared = primal_integrated.clone();
     declared.extend(kept.iter().flat_map(|k| k.probe.iter().copied()));
+    declared.extend(one);
     out.push_str(&declarations(&m, &dvs, &declared));
     if !initial.is_empty() {
         out.push('\n');
@@ -367,12 +414,22 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
     out.push('\n');
     let solve = derivative
         .as_ref()
-        .map(|(n, _)| vec![format!("SOLVE {n} METHOD cnexp")])
+        .map(|(n, _, l)| {
+            let method = if l.is_some() { "sparse" } else { "cnexp" };
+            vec![format!("SOLVE {n} METHOD {method}")]
+        })
         .unwrap_or_default();
     out.push_str(&print::block(&m, "BREAKPOINT", &solve, &breakpoint));
-    if let Some((name, stmts)) = &derivative {
+    if let Some((name, stmts, lines)) = &derivative {
         out.push('\n');
-        out.push_str(&print::block(&m, &format!("DERIVATIVE {name}"), &[], stmts));
+        match lines {
+            Some(lines) => out.push_str(&kinetic::print_block(&m, name, stmts, lines)),
+            None => out.push_str(&print::block(&m, &format!("DERIVATIVE {name}"), &[], stmts)),
+        }
+    }
+    if let Some((name, stmts, lines)) = &steady {
+        out.push('\n');
+        out.push_str(&kinetic::print_block(&m, name, stmts, lines));
     }
     if let Some(text) = net_receive {
         out.push('\n');
@@ -381,177 +438,36 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
     Ok(out)
 }
 
-/// Rejects what the back end does not translate, by name and where it is.
-fn check_supported(m: &Module) -> Result<(), Diagnostics> {
-    let here = |what: &str| {
-        Diagnostic::error(
+/// The STATE `gm_one` that stays 1, when BREAKPOINT solves a kinetic scheme (`sparse`) or
+/// INITIAL solves one for its steady state.
+fn kinetic_one(m: &mut Module, sparse: bool) -> Option<VarId> {
+    let steady = m.initial.is_some_and(|i| {
+        m.block(i).body.iter().any(|s| {
+            matches!(
+                s.kind,
+                StmtKind::Solve {
+                    method: SolveMethod::SteadyStateSparse,
+                    ..
+                }
+            )
+        })
+    });
+    (sparse || steady).then(|| {
+        let name = m.fresh_var_name("gm_one");
+        m.add_var(Variable::new(name, VarKind::State, Scope::Range, m.span))
+    })
+}
+
+/// The builtin `b` of `m` (Arbor's `dt` or `area`), added if the source does not use it.
+fn builtin_var(m: &mut Module, b: Builtin) -> VarId {
+    m.builtin(b).unwrap_or_else(|| {
+        m.add_var(Variable::new(
+            b.name(),
+            VarKind::Builtin(b),
+            Scope::Range,
             m.span,
-            format!(
-                "{what} is not supported by the Arbor back end (mechanism `{}`)",
-                m.name
-            ),
-        )
-    };
-    match m.kind {
-        MechKind::Density => {}
-        MechKind::Point => {}
-        MechKind::Artificial => return Err(here("an ARTIFICIAL_CELL").into()),
-    }
-    if let Some(&p) = m.pointers.first() {
-        return Err(Diagnostic::error(
-            m.var(p).span,
-            format!(
-                "POINTER `{}` is not supported by the Arbor back end (mechanism `{}`): Arbor has \
-                 no pointers into other mechanisms or locations",
-                m.var(p).name,
-                m.name
-            ),
-        )
-        .into());
-    }
-    if m.post_event {
-        return Err(here(
-            "a POST_EVENT block (its tangents would have to be carried through Arbor's own \
-             POST_EVENT, which the back end does not emit yet)",
-        )
-        .into());
-    }
-    if m.voltage_process {
-        return Err(here(
-            "a VOLTAGE_PROCESS (the tangent of the v it sets would have to replace dv/dθ, which \
-             the emitted mechanisms carry in diffusive concentrations)",
-        )
-        .into());
-    }
-    if let Some(v) = m.voltage {
-        return Err(Diagnostic::error(
-            m.var(v).span,
-            format!(
-                "NET_RECEIVE of `{}` sets v, which the Arbor back end does not support: Arbor's \
-                 NET_RECEIVE cannot write the membrane potential (a VOLTAGE_PROCESS would have to \
-                 carry the reset and its tangent)",
-                m.name
-            ),
-        )
-        .into());
-    }
-    events::check_net_receive(m)?;
-    if let Some(&(point, block)) = m.ba.first() {
-        return Err(Diagnostic::error(
-            m.block(block).span,
-            format!(
-                "unsupported construct: {} in the Arbor back end",
-                point.keyword()
-            ),
-        )
-        .with_label("Arbor has no BEFORE or AFTER blocks")
-        .with_note("NEURON runs them at fixed points of its step; Arbor's step has no such hooks")
-        .into());
-    }
-    if let Some(l) = m.longitudinal.first() {
-        return Err(Diagnostic::error(
-            l.span,
-            format!(
-                "LONGITUDINAL_DIFFUSION of `{}` is not supported by the Arbor back end (mechanism \
-                 `{}`): Arbor diffuses ion concentrations only, not a mechanism's states",
-                m.var(l.species).name,
-                m.name
-            ),
-        )
-        .into());
-    }
-    // A diffusive concentration of the mechanism's own (Arbor's `Xd`, a STATE once it has a
-    // derivative): the emitted mechanisms carry dv/dθ in diffusive concentrations, and the
-    // tangents through a mechanism's own are not derived.
-    for ion in &m.ions {
-        if let Some(&v) = ion
-            .read
-            .iter()
-            .chain(&ion.write)
-            .find(|&&v| m.var(v).name == format!("{}d", ion.species))
-        {
-            return Err(Diagnostic::error(
-                m.var(v).span,
-                format!(
-                    "the diffusive concentration `{}` is not supported by the Arbor back end \
-                     (mechanism `{}`): the tangents through it are not derived",
-                    m.var(v).name,
-                    m.name
-                ),
-            )
-            .into());
-        }
-    }
-    for v in &m.vars {
-        if let VarKind::Random(d) = v.kind {
-            let what = if d.dist == crate::ir::Dist::WhiteNoise {
-                "WHITE_NOISE (the tangents of Arbor's METHOD stochastic are not derived yet)"
-            } else {
-                "a random function (Arbor's NMODL has only WHITE_NOISE)"
-            };
-            return Err(Diagnostic::error(
-                v.span,
-                format!(
-                    "`{}`: {what} is not supported by the Arbor back end (mechanism `{}`)",
-                    v.name, m.name
-                ),
-            )
-            .into());
-        }
-        if let VarKind::Builtin(b @ (Builtin::T | Builtin::Dt | Builtin::Area)) = v.kind {
-            return Err(Diagnostic::error(
-                v.span,
-                format!(
-                    "`{}` is not available to Arbor mechanisms (Arbor exposes v, diam and celsius)",
-                    b.name()
-                ),
-            )
-            .into());
-        }
-    }
-    for id in [m.initial, m.breakpoint].into_iter().flatten() {
-        for s in &m.block(id).body {
-            let mut bad: Option<(crate::diag::Span, String)> = None;
-            s.for_each_stmt(&mut |x| match &x.kind {
-                StmtKind::Solve { block, method } => {
-                    let kind = m.block(*block).kind;
-                    let ok = id == m.breakpoint.unwrap_or(id)
-                        && kind == crate::ir::BlockKind::Derivative
-                        && matches!(
-                            method,
-                            SolveMethod::Cnexp | SolveMethod::Derivimplicit | SolveMethod::Euler
-                        );
-                    if !ok && bad.is_none() {
-                        bad = Some((
-                            x.span,
-                            format!(
-                                "SOLVE {} {} is not supported by the Arbor back end (only a \
-                                 DERIVATIVE block solved from BREAKPOINT is)",
-                                m.block(*block).name,
-                                method.nmodl()
-                            ),
-                        ));
-                    }
-                }
-                StmtKind::Assign { .. } | StmtKind::If { .. } => {}
-                other => {
-                    if bad.is_none() {
-                        bad = Some((
-                            x.span,
-                            format!(
-                                "{} is not supported by the Arbor back end",
-                                derive::statement_name(other)
-                            ),
-                        ))
-                    }
-                }
-            });
-            if let Some((span, msg)) = bad {
-                return Err(Diagnostic::error(span, msg).into());
-            }
-        }
-    }
-    Ok(())
+        ))
+    })
 }
 
 /// The current variables the mechanism writes: NONSPECIFIC_CURRENTs and ion currents.
@@ -602,6 +518,13 @@ fn header(m: &Module, dirs: &[Direction], source: &str, method: Option<SolveMeth
                 _ => "derivimplicit",
             }
         ),
+        Some(SolveMethod::Sparse) => {
+            "\nThe states are a kinetic scheme that modcc's sparse solves (one backward Euler\n\
+             step); the state tangents are further equations of the same KINETIC block, so that\n\
+             one solve gives the states and the exact derivative of their step (not the cnexp\n\
+             form above).\n"
+                .to_string()
+        }
         _ => String::new(),
     };
     format!(
@@ -617,12 +540,12 @@ fn header(m: &Module, dirs: &[Direction], source: &str, method: Option<SolveMeth
          \n\
          dv/dθ is the diffusive concentration of the ion species dv_<mech>_<param> divided by\n\
          {PRE_PARAM}. BREAKPOINT adds this mechanism's share of the membrane term of the derivative\n\
-         of Arbor's voltage step, S <- S - 1000 {DT_PARAM} dI/({CM_PARAM} + 1000 {DT_PARAM} g); Arbor's ion\n\
+         of Arbor's voltage step, S <- S - 1000 dt dI/({CM_PARAM} + 1000 dt g); Arbor's ion\n\
          diffusion adds the axial term, which {POST_PARAM} times the species is exactly, given the\n\
          CV scales {PRE_PARAM}, {POST_PARAM} and the diffusivities of docs/arbor.md; where {AXIAL_PARAM} = 1\n\
-         DERIVATIVE divides that axial increment by 1 + 1000 {DT_PARAM} g/{CM_PARAM}, and every mechanism\n\
-         adds its term in dg/dθ (v' - v) once v' is known. The recipe sets {DT_PARAM} (the time\n\
-         step, ms), {CM_PARAM} (uF/cm2), {PRE_PARAM}, {POST_PARAM}, {AXIAL_PARAM} and the diffusivities.\n\
+         DERIVATIVE divides that axial increment by 1 + 1000 dt g/{CM_PARAM}, and every mechanism\n\
+         adds its term in dg/dθ (v' - v) once v' is known (dt is Arbor's time step). The recipe\n\
+         sets {CM_PARAM} (uF/cm2), {PRE_PARAM}, {POST_PARAM}, {AXIAL_PARAM} and the diffusivities.\n\
          \n\
          Exact, then: on one compartment with one mechanism, dv/dθ and the state tangents are the\n\
          derivative of Arbor's step (equal to its finite differences), and on a passive cable of\n\

@@ -187,6 +187,22 @@ fn expr(m: &Module, e: ExprId) -> String {
     crate::sym::to_nmodl(&m.exprs, e, &|v: VarId| m.var(v).name.clone())
 }
 
+/// A condition as modcc wants it, a comparison or a logical combination of comparisons: any
+/// other value `x` (a number, a flag) is written `x != 0`, which is what NEURON tests.
+fn condition(m: &Module, e: ExprId) -> String {
+    match m.exprs.get(e) {
+        Expr::Binary(BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne, ..) => {
+            expr(m, e)
+        }
+        Expr::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+            let op = if op == BinOp::And { "&&" } else { "||" };
+            format!("({}) {op} ({})", condition(m, a), condition(m, b))
+        }
+        Expr::Unary(crate::ir::expr::UnOp::Not, a) => format!("!({})", condition(m, a)),
+        _ => format!("{} != 0", expr(m, e)),
+    }
+}
+
 fn stmt(m: &Module, s: &Stmt, indent: usize, out: &mut String) {
     let pad = "    ".repeat(indent);
     match &s.kind {
@@ -205,7 +221,7 @@ fn stmt(m: &Module, s: &Stmt, indent: usize, out: &mut String) {
             then,
             otherwise,
         } => {
-            out.push_str(&format!("{pad}if ({}) {{\n", expr(m, *cond)));
+            out.push_str(&format!("{pad}if ({}) {{\n", condition(m, *cond)));
             for s in then {
                 stmt(m, s, indent + 1, out);
             }
@@ -217,6 +233,11 @@ fn stmt(m: &Module, s: &Stmt, indent: usize, out: &mut String) {
             }
             out.push_str(&format!("{pad}}}\n"));
         }
+        StmtKind::Solve { block, method } => out.push_str(&format!(
+            "{pad}SOLVE {} {}\n",
+            m.block(*block).name,
+            method.nmodl()
+        )),
         // Other statements never reach the printer: the emitter rejects them first.
         _ => {}
     }
