@@ -332,14 +332,23 @@ impl<'a> KernelPrinter<'a> {
         (arrays, ends)
     }
 
-    /// The test that one of the tangent columns of the currents of ion `slots` is kept (the
-    /// runtime leaves those of a current nothing reads empty).
-    pub(super) fn columns_kept(&self, slots: &[usize]) -> TokenStream {
-        let tests = slots.iter().map(|&s| {
+    /// A per-direction part printed by `items`, with what only the kept ion current tangent
+    /// columns need inside one test that one of them is kept (the runtime leaves those of a
+    /// current nothing reads empty).
+    pub(super) fn guarded(
+        &self,
+        list: &[Item],
+        items: &mut dyn FnMut(&[Item]) -> TokenStream,
+    ) -> TokenStream {
+        let Some(g) = guard::split(&self.kernels.arena, list) else {
+            return items(list);
+        };
+        let (common, guarded) = (items(&g.common), items(&g.guarded));
+        let tests = g.slots.iter().map(|&s| {
             let s = self.slot_ident(s);
             quote!(!tan.ions[#s].current.is_empty())
         });
-        quote!(#(#tests)||*)
+        quote!(#common if #(#tests)||* { #guarded })
     }
 
     /// The three parts of `body` as Rust statements.
@@ -354,16 +363,7 @@ impl<'a> KernelPrinter<'a> {
         let (pre, outer) = (items(&body.pre), items(&body.outer));
         // The per-direction parts with what only the kept ion current tangent columns need
         // inside one test of those columns.
-        let mut per_direction = |list: &[Item]| -> TokenStream {
-            match guard::split(&self.kernels.arena, list) {
-                Some(g) => {
-                    let (common, guarded) = (items(&g.common), items(&g.guarded));
-                    let test = self.columns_kept(&g.slots);
-                    quote!(#common if #test { #guarded })
-                }
-                None => items(list),
-            }
-        };
+        let mut per_direction = |list: &[Item]| self.guarded(list, &mut items);
         let inner = per_direction(&body.inner);
         let unseeded = body.unseeded.as_deref().map(&mut per_direction);
         let mut printed = Printed {

@@ -17,7 +17,7 @@ use super::expr::{ExprWriter, Names, number};
 use super::kernel::{BodyNames, KernelPrinter};
 use super::layout::ion_array;
 use super::names::ident;
-use crate::back::kernels::{Body, Item, Sink, Source, guard};
+use crate::back::kernels::{Body, Item, Sink, Source};
 
 /// The index of element (k, `pos`, j) of an array laid out `[k][row][instance]`.
 fn strided_index(rows: usize, pos: usize) -> TokenStream {
@@ -242,16 +242,7 @@ impl KernelPrinter<'_> {
             quote!(#(#stmts)*)
         };
         // What only the kept ion current tangent columns need goes inside one test of them.
-        let per_direction = |list: &[Item]| -> TokenStream {
-            match guard::split(&self.kernels.arena, list) {
-                Some(g) => {
-                    let (common, guarded) = (items(&g.common), items(&g.guarded));
-                    let test = self.columns_kept(&g.slots);
-                    quote!(#common if #test { #guarded })
-                }
-                None => items(list),
-            }
-        };
+        let per_direction = |list: &[Item]| self.guarded(list, &mut |l| items(l));
         let inner = super::kernel::per_direction(
             &per_direction(&body.inner),
             body.unseeded.as_deref().map(per_direction).as_ref(),
