@@ -370,4 +370,3 @@ impl Cell {
         self.check_finite()
     }
 }
-
