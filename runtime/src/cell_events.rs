@@ -134,7 +134,7 @@ impl Cell {
             self.cable.i[gap.cv] += w * gap.g * (self.cable.v[gap.cv] - gap.v_other);
             self.cable.g[gap.cv] += w * gap.g;
             // The tangent w g (S_k − S_other,k) without its conductance term w g S_k, which the
-            // tangent voltage step adds with the summed conductance.
+            // tangent voltage step accounts for with the summed conductance (it is part of M).
             for k in 0..kk {
                 let so = gap.s_other.get(k).copied().unwrap_or(0.0);
                 self.cable.di[k * n + gap.cv] -= w * gap.g * so;

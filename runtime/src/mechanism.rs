@@ -542,7 +542,8 @@ pub trait Mechanism: Send {
 
     /// Step 1': accumulate dI_k and dg_k (and ion current tangents) at v_n, s_n, S_n, σ_n. dI_k
     /// gets the tangent of the mechanism's membrane current without its conductance term: the
-    /// runtime adds G S_k (G the conductance all mechanisms added to [`Context::g`]) once per CV,
+    /// runtime accounts for G S_k (G the conductance all mechanisms added to [`Context::g`], part
+    /// of the matrix its tangent step solves with) once per CV,
     /// so a mechanism whose current is I(v, s, θ) adds `w (I_s σ_k + I_θ θ_k)` (and
     /// `w (I_v − g) S_k` where the conductance g it adds is not I_v). An ion current's tangent
     /// column gets the whole tangent, `I_v S_k` included. Called

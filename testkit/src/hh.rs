@@ -292,7 +292,7 @@ impl Mechanism for Hh {
                     }
                 }
                 // The tangents without their conductance terms g S_k: dI_k leaves them out (the
-                // runtime adds G S_k), the ion currents' columns get them.
+                // runtime accounts for G S_k), the ion currents' columns get them.
                 let dina = dgna * (v - ena) - gna * dena;
                 let dik = dgk * (v - ek) - gk * dek;
                 let dil = dgl * (v - el) - gl * del;

@@ -104,7 +104,7 @@ impl Mechanism for Pas {
             let v = ctx.v[cv];
             for k in 0..tan.k {
                 let idx = k * n + cv;
-                // Without the conductance term g S_k, which the runtime adds.
+                // Without the conductance term g S_k, which the runtime accounts for.
                 let mut di = 0.0;
                 let mut dg = 0.0;
                 if let Some(seed) = &tan.seeds[k] {

@@ -117,7 +117,7 @@ impl Mechanism for Shunt {
             let (g, e, w) = (self.fields[0][j], self.fields[1][j], self.weight[j]);
             for k in 0..tan.k {
                 let idx = k * tan.ncv + cv;
-                // Without the conductance term g S_k, which the runtime adds.
+                // Without the conductance term g S_k, which the runtime accounts for.
                 let (mut di, mut dg) = (0.0, 0.0);
                 if let Some(seed) = &tan.seeds[k] {
                     let f = seed.factor[j];
@@ -180,7 +180,7 @@ impl Mechanism for ExpSyn {
             for k in 0..tan.k {
                 let idx = k * tan.ncv + cv;
                 let sg = self.sigma[k * ni + j];
-                // Without the conductance term g S_k, which the runtime adds.
+                // Without the conductance term g S_k, which the runtime accounts for.
                 let mut di = sg * (ctx.v[cv] - e);
                 if let Some(seed) = &tan.seeds[k]
                     && seed.param == 1

@@ -92,8 +92,8 @@ impl Mechanism for CaLeak {
             let drive = ctx.v[cv] - ctx.ions[ca].rev[cv];
             for k in 0..tan.k {
                 let idx = k * tan.ncv + cv;
-                // Without the conductance term g S_k: dI_k leaves it out (the runtime adds
-                // it), the ion current's column gets it.
+                // Without the conductance term g S_k: dI_k leaves it out (the runtime accounts
+                // for it), the ion current's column gets it.
                 let mut dica = -self.g[j] * tan.ions[ca].rev[idx];
                 let mut dg = 0.0;
                 if let Some(seed) = &tan.seeds[k] {

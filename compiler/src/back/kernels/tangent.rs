@@ -322,8 +322,8 @@ impl<'a> TangentWriter<'a> {
     }
 
     /// The membrane current tangents of `outputs` without their conductance term g S_k, which
-    /// the runtime adds once per CV for all mechanisms together (`G S_k`, G the summed
-    /// conductance; docs/DESIGN.md, step 2'). With the symbolic slope g is the coefficient of
+    /// the runtime accounts for once per CV for all mechanisms together (`G S_k`, G the summed
+    /// conductance, part of the matrix of its tangent step; docs/DESIGN.md, step 2'). With the symbolic slope g is the coefficient of
     /// S_k in the current's tangent (both are dI/dv through the same BREAKPOINT), so the term is
     /// left out by taking the tangent at S_k = 0; a sequential body, whose tangents are computed
     /// statement by statement, and NEURON's slope (a finite difference, not the coefficient)
