@@ -20,20 +20,26 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."
 GRADMOD = os.environ.get("GRADMOD_CLI", os.path.join(ROOT, "target", "debug", "gradmod"))
 
 
-def fd_error(cat, cable, mechs, mech, param, stim, tstop, cv):
-    """max |tangent - central difference| / max |central difference| at CV `cv`."""
-    wrt = [(m, p) for m in mechs for p in ["gbar", "gnabar", "gkbar", "gl", "e", "g"] if p in mechs[m]]
-    ions = [f"dv_{m}_{p}" for m, p in wrt]
+def central_difference(cat, cable, mechs, mech, param, stim, tstop, cv, ions, rel_h=1e-4):
+    """The unperturbed run, and max |tangent - central difference| / max |central difference|
+    at CV `cv` along `mech.param` (step `rel_h` of its value), with the species `ions`."""
     ion = f"dv_{mech}_{param}"
     base = C.simulate(cat, cable, mechs, ions, stim, tstop)
-    h = 1e-4 * mechs[mech][param]
+    h = rel_h * mechs[mech][param]
     runs = []
     for sign in (1, -1):
         ms = {k: dict(v) for k, v in mechs.items()}
         ms[mech][param] += sign * h
         runs.append(C.simulate(cat, cable, ms, ions, stim, tstop)["v"])
     fd = (runs[0] - runs[1]) / (2 * h)
-    return G.rel_err(base[ion][:, 1:][:, cv], fd[:, 1:][:, cv])
+    return base, G.rel_err(base[ion][:, 1:][:, cv], fd[:, 1:][:, cv])
+
+
+def fd_error(cat, cable, mechs, mech, param, stim, tstop, cv):
+    """max |tangent - central difference| / max |central difference| at CV `cv`."""
+    wrt = [(m, p) for m in mechs for p in ["gbar", "gnabar", "gkbar", "gl", "e", "g"] if p in mechs[m]]
+    ions = [f"dv_{m}_{p}" for m, p in wrt]
+    return central_difference(cat, cable, mechs, mech, param, stim, tstop, cv, ions)[1]
 
 
 @pytest.fixture(scope="module")
@@ -176,16 +182,8 @@ def test_derivative_block_that_reuses_its_locals(tmp_path, method):
     soma = G.Cable([("soma", 20.0, 20.0, 1)])
     stim = (soma.loc("soma", 0.5), 1.0, 1.0, 0.5)
     mechs = {"hhl": {"gnabar": 0.12, "gkbar": 0.036, "gl": 0.0003}}
-    ions = ["dv_hhl_gnabar"]
-    base = C.simulate(cat, soma, mechs, ions, stim, 15.0)
+    base, err = central_difference(cat, soma, mechs, "hhl", "gnabar", stim, 15.0, 0, ["dv_hhl_gnabar"], 1e-5)
     assert base["v"][:, 1].max() > 0.0
-    h = 1e-5 * 0.12
-    runs = []
-    for sign in (1, -1):
-        ms = {"hhl": dict(mechs["hhl"], gnabar=0.12 + sign * h)}
-        runs.append(C.simulate(cat, soma, ms, ions, stim, 15.0)["v"])
-    fd = (runs[0] - runs[1]) / (2 * h)
-    err = G.rel_err(base["dv_hhl_gnabar"][:, 1], fd[:, 1])
     assert err < 1e-7, err
 
 
@@ -203,15 +201,7 @@ def test_a_factor_initial_makes_from_a_parameter(tmp_path):
     soma = G.Cable([("soma", 20.0, 20.0, 1)])
     stim = (soma.loc("soma", 0.5), 1.0, 1.0, 0.5)
     mechs = {"hhl": {"gnabar": 0.12, "gkbar": 0.036, "gl": 0.0003, "q10": 1.0}}
-    ions = ["dv_hhl_q10"]
-    base = C.simulate(cat, soma, mechs, ions, stim, 15.0)
-    h = 1e-5
-    runs = []
-    for sign in (1, -1):
-        ms = {"hhl": dict(mechs["hhl"], q10=1.0 + sign * h)}
-        runs.append(C.simulate(cat, soma, ms, ions, stim, 15.0)["v"])
-    fd = (runs[0] - runs[1]) / (2 * h)
-    err = G.rel_err(base["dv_hhl_q10"][:, 1], fd[:, 1])
+    _, err = central_difference(cat, soma, mechs, "hhl", "q10", stim, 15.0, 0, ["dv_hhl_q10"], 1e-5)
     assert err < 1e-7, err
 
 
