@@ -143,6 +143,10 @@ enum Command {
         /// Do not draw plot.png.
         #[arg(long)]
         no_plot: bool,
+        /// Threads for the cells of a network (and for writing their files): default one per
+        /// core. Results are the same, bit for bit, for any number.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
         #[command(flatten)]
         mods: ModArgs,
         #[command(flatten)]
@@ -205,6 +209,10 @@ enum Command {
         /// Do not draw the PNG figures.
         #[arg(long)]
         no_plot: bool,
+        /// Threads for the cells of a network (and for writing their files): default one per
+        /// core. Results are the same, bit for bit, for any number.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
         #[command(flatten)]
         mods: ModArgs,
         #[command(flatten)]
@@ -284,6 +292,24 @@ const DEFAULT_MODEL: (&str, &str) = (
     include_str!("../models/A_hh_axon.toml"),
 );
 
+/// Runs `f` on a pool of `threads` threads (`--threads`), or on the default pool (one thread
+/// per core) without it.
+fn with_threads(threads: Option<u16>, f: impl FnOnce() -> ExitCode + Send) -> ExitCode {
+    let Some(n) = threads else {
+        return f();
+    };
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(usize::from(n))
+        .build()
+    {
+        Ok(pool) => pool.install(f),
+        Err(e) => {
+            eprintln!("error: cannot start {n} threads: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Runs the command line of the process's arguments with the mechanisms of `library`, and returns
 /// the process's exit status: a program's whole `main`.
 pub fn main_with(library: Library) -> ExitCode {
@@ -320,10 +346,13 @@ where
             set,
             out,
             no_plot,
+            threads,
             mods,
             allow,
         }) => match mods.library(library) {
-            Ok(library) => run_model(model.as_deref(), &set, &out, !no_plot, &library, &allow),
+            Ok(library) => with_threads(threads, || {
+                run_model(model.as_deref(), &set, &out, !no_plot, &library, &allow)
+            }),
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::FAILURE
@@ -355,6 +384,7 @@ where
             set,
             start,
             no_plot,
+            threads,
             mods,
             allow,
         }) => {
@@ -380,13 +410,13 @@ where
                     return ExitCode::FAILURE;
                 }
             };
-            match fit_model(&model, args, opts, &library) {
+            with_threads(threads, || match fit_model(&model, args, opts, &library) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {}", with_hint(e));
                     ExitCode::FAILURE
                 }
-            }
+            })
         }
         Some(Command::Check { files }) if files.is_empty() => {
             println!(

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use gradmod_runtime::control::Controller;
 use gradmod_runtime::{Cell, Network, Probe, Recorder};
+use rayon::prelude::*;
 
 use crate::homeostasis::{self, HomeostasisFile};
 use crate::library::Library;
@@ -87,15 +88,16 @@ pub fn run(
     let start = Instant::now();
     let (traces, spikes) = simulate_model(model, library, &options.overrides, options.progress)?;
     let elapsed = start.elapsed();
-    let mut files = Vec::new();
     let single = traces.len() == 1;
-    for (name, t) in &traces {
+    // Each cell's files are written (and plotted) on the thread pool, in any order; the list of
+    // files keeps the cells' order.
+    let write_cell = |(name, t): &(String, Traces)| -> Result<Vec<PathBuf>, String> {
         let dir = if single {
             out.staging(Path::new(""))
         } else {
             out.staging(Path::new(name))
         };
-        files.extend(t.write(&dir)?);
+        let mut files = t.write(&dir).map_err(|e| e.to_string())?;
         if options.plot {
             let path = dir.join("plot.png");
             let title = if single {
@@ -117,6 +119,12 @@ pub fn run(
             })?;
             files.push(path);
         }
+        Ok(files)
+    };
+    let per_cell: Vec<Result<Vec<PathBuf>, String>> = traces.par_iter().map(write_cell).collect();
+    let mut files = Vec::new();
+    for f in per_cell {
+        files.extend(f?);
     }
     let files = out.commit(&files)?;
     Ok(RunReport {
@@ -255,6 +263,10 @@ fn run_cells(
     } = run;
     let mut bar = Progress::new("run", total, Unit::Steps { dt }, progress);
     let mut recs: Vec<Recorder> = shells.iter().map(|c| recorder(c, every)).collect();
+    // The samples of the whole run and the one after initialisation (up to a million per trace:
+    // past that, growing costs little).
+    let samples = (total / every.max(1) + 1).min(1 << 20) as usize;
+    recs.iter_mut().for_each(|r| r.reserve(samples));
     if cells.len() == 1 && connections.is_empty() && gap_junctions.is_empty() {
         let mut cell = cells.into_iter().next().expect("one cell");
         let (columns, mut rec) = (&shells[0], recs.remove(0));
@@ -293,32 +305,33 @@ fn run_cells(
     for (source, target, binding) in pointer_links {
         net.link_pointer(source, target, binding)?;
     }
-    // The network runs in chunks after which every controller that is due updates its cell, and
-    // the recorders sample: the greatest common divisor of the update and sampling intervals.
-    let chunk = controllers
-        .iter()
-        .flatten()
-        .fold(every, |g, c| gcd(g, c.settings.every));
     net.init()?;
     for (rec, cell) in recs.iter_mut().zip(net.cells()) {
         rec.sample(cell);
     }
+    // Each cell's controller and recorder run after each of its steps on the thread that steps
+    // it; the network runs in chunks of about a hundredth of the run only to show progress.
+    let mut hooks: Vec<_> = controllers
+        .iter_mut()
+        .zip(recs.iter_mut())
+        .map(|(controller, rec)| {
+            move |cell: &mut Cell| {
+                if let Some(c) = controller.as_mut() {
+                    c.after_step(cell)?;
+                }
+                rec.maybe_sample(cell);
+                Ok(())
+            }
+        })
+        .collect();
+    let chunk = (total / 100).max(1);
     let mut done = 0;
     while done < total {
         done = (done + chunk).min(total);
-        net.run(done as f64 * dt)?;
-        for (i, c) in controllers.iter_mut().enumerate() {
-            if let Some(c) = c {
-                c.after_step(net.cell_mut(i))?;
-            }
-        }
-        if done % every == 0 {
-            for (rec, cell) in recs.iter_mut().zip(net.cells()) {
-                rec.sample(cell);
-            }
-        }
+        net.run_with(done as f64 * dt, &mut hooks)?;
         bar.set(done, "");
     }
+    drop(hooks);
     bar.finish();
     Ok(network_traces(&net, &shells, recs))
 }
@@ -428,11 +441,6 @@ pub fn simulate_controlled(
         (built.connections, built.gap_junctions, built.pointer_links),
         run,
     )?)
-}
-
-/// The greatest common divisor (of positive step counts).
-fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 { a.max(1) } else { gcd(b, a % b) }
 }
 
 /// Prints where a run wrote its results, and a line per probe.

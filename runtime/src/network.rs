@@ -263,6 +263,26 @@ impl Network {
 
     /// Runs every cell to `tstop` (ms), exchanging spikes between epochs.
     pub fn run(&mut self, tstop: f64) -> Result<()> {
+        let mut none: Vec<fn(&mut Cell) -> Result<()>> = Vec::new();
+        self.run_with(tstop, &mut none)
+    }
+
+    /// Runs every cell to `tstop` (ms) like [`Network::run`], calling `after_step[i]` on cell i
+    /// after each of its steps, on the thread that steps the cell: recording probes and updating
+    /// a cell's own parameters then take no serial pass over the network per step. A hook sees
+    /// and changes its own cell only, so results do not depend on the number of threads. Without
+    /// hooks (`after_step` empty) nothing is called.
+    pub fn run_with<F>(&mut self, tstop: f64, after_step: &mut [F]) -> Result<()>
+    where
+        F: FnMut(&mut Cell) -> Result<()> + Send,
+    {
+        if !after_step.is_empty() && after_step.len() != self.cells.len() {
+            return Err(Error::Invalid(format!(
+                "{} step hooks for a network of {} cells",
+                after_step.len(),
+                self.cells.len()
+            )));
+        }
         let Some((initialised, dt)) = self
             .cells
             .first()
@@ -283,12 +303,25 @@ impl Network {
             let end = now.saturating_add(epoch).min(total);
             self.exchange_gaps();
             self.exchange_pointers();
-            self.cells.par_iter_mut().try_for_each(|c| {
+            let advance = |c: &mut Cell, mut hook: Option<&mut F>| {
                 while c.step_count() < end {
                     c.step()?;
+                    if let Some(h) = hook.as_mut() {
+                        h(c)?;
+                    }
                 }
                 Ok::<(), Error>(())
-            })?;
+            };
+            if after_step.is_empty() {
+                self.cells
+                    .par_iter_mut()
+                    .try_for_each(|c| advance(c, None))?;
+            } else {
+                self.cells
+                    .par_iter_mut()
+                    .zip(after_step.par_iter_mut())
+                    .try_for_each(|(c, h)| advance(c, Some(h)))?;
+            }
             self.exchange_spikes()?;
         }
     }

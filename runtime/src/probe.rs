@@ -130,6 +130,15 @@ impl Recorder {
         }
     }
 
+    /// Makes room for `samples` more samples of every probe, so that recording a run whose
+    /// length is known does not grow (and copy) its traces as it goes.
+    pub fn reserve(&mut self, samples: usize) {
+        self.times.reserve(samples);
+        for tr in &mut self.traces {
+            tr.reserve(samples);
+        }
+    }
+
     /// Samples every probe now.
     pub fn sample(&mut self, cell: &Cell) {
         self.times.push(cell.t());
