@@ -19,6 +19,9 @@ use crate::cell::{Cell, MechId};
 use crate::error::{Error, Result, check_finite};
 use crate::pointers::{PointerId, PointerSource};
 
+/// The most cells one thread takes at a time in an epoch.
+const EPOCH_PIECE: usize = 8;
+
 /// A connection from a spike detector to a point process instance.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Connection {
@@ -312,14 +315,19 @@ impl Network {
                 }
                 Ok::<(), Error>(())
             };
+            // Pieces of at most EPOCH_PIECE cells: rayon would otherwise split only as far as
+            // idle threads steal, leaving pieces of a quarter of the network whose last one can
+            // keep one thread busy while the others wait at the epoch's end.
             if after_step.is_empty() {
                 self.cells
                     .par_iter_mut()
+                    .with_max_len(EPOCH_PIECE)
                     .try_for_each(|c| advance(c, None))?;
             } else {
                 self.cells
                     .par_iter_mut()
                     .zip(after_step.par_iter_mut())
+                    .with_max_len(EPOCH_PIECE)
                     .try_for_each(|(c, h)| advance(c, Some(h)))?;
             }
             self.exchange_spikes()?;
