@@ -108,13 +108,29 @@ fn checked(key: String, value: f64) -> PyResult<Override> {
 }
 
 /// One simulation of `model` with `extra` overrides, with the interpreter's lock released.
-fn simulate(py: Python<'_>, model: &Model, extra: Vec<Override>) -> PyResult<model_run::Simulated> {
+fn simulate(
+    py: Python<'_>,
+    model: &Model,
+    extra: Vec<Override>,
+    threads: Option<usize>,
+) -> PyResult<model_run::Simulated> {
     let parsed = model.parsed()?;
     let library = model.library.clone();
     let all = model.overrides_with(&extra);
-    py.detach(|| {
+    let run = || {
         guarded(|| gradmod::run::simulate_model(&parsed, &library, &all, false).map_err(run_error))
-    })
+    };
+    match threads {
+        None => py.detach(run),
+        Some(0) => Err(Error::new_err("threads must be at least 1")),
+        Some(n) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| Error::new_err(format!("cannot start the threads: {e}")))?;
+            py.detach(|| pool.install(run))
+        }
+    }
 }
 
 mod model_run {
@@ -239,8 +255,9 @@ impl Model {
     /// Runs the model and returns what its probes recorded, with their tangents.
     ///
     /// `tstop`, `dt` and `forgetting` (the online mode's rate, 1/ms) override the model's;
-    /// `set` is a dict of further overrides for this run only.
-    #[pyo3(signature = (tstop = None, dt = None, forgetting = None, set = None))]
+    /// `set` is a dict of further overrides for this run only. A network's cells run on
+    /// `threads` threads (default one per core); results are the same for any number.
+    #[pyo3(signature = (tstop = None, dt = None, forgetting = None, set = None, threads = None))]
     fn run(
         &self,
         py: Python<'_>,
@@ -248,6 +265,7 @@ impl Model {
         dt: Option<f64>,
         forgetting: Option<f64>,
         set: Option<&Bound<'_, PyDict>>,
+        threads: Option<usize>,
     ) -> PyResult<Result> {
         let mut extra = Vec::new();
         for (k, v) in [("tstop", tstop), ("dt", dt), ("forgetting", forgetting)] {
@@ -256,7 +274,7 @@ impl Model {
             }
         }
         extra.extend(overrides(set)?);
-        let (traces, spikes) = simulate(py, self, extra)?;
+        let (traces, spikes) = simulate(py, self, extra, threads)?;
         Result::from_run(py, traces, spikes)
     }
 

@@ -118,6 +118,35 @@ def test_a_network_built_in_python_runs_with_spikes():
     assert r.cells["post"].traces.max() > 0
 
 
+def test_a_networks_results_do_not_depend_on_the_threads():
+    def cell(amp):
+        c = gradmod.Cell()
+        c.section("soma", length=20.0, diameter=20.0)
+        c.paint("hh")
+        c.place("ExpSyn", "soma(0.5)", label="syn", tau=2.0)
+        c.iclamp("soma(0.5)", delay=5.0, dur=1.0, amp=amp)
+        c.probe("v", "soma(0.5)")
+        c.detector("spike", "soma(0.5)", threshold=0.0)
+        c.parameter("hh.gnabar")
+        return c
+
+    # A ring of six cells, only the first stimulated.
+    net = gradmod.Network(tstop=40.0)
+    for i in range(6):
+        net.cell(f"c{i}", cell(0.5 if i == 0 else 0.0))
+    for i in range(6):
+        net.connect(f"c{i}.spike", f"c{(i + 1) % 6}.syn", weight=0.05, delay=1.5)
+    model = net.model()
+    one, three = model.run(threads=1), model.run(threads=3)
+    assert len({name for name, _, _ in one.spikes}) == 6, one.spikes
+    assert one.spikes == three.spikes
+    for name in one.cells:
+        assert np.array_equal(one.cells[name].traces, three.cells[name].traces)
+        assert np.array_equal(one.cells[name].tangents, three.cells[name].tangents)
+    with pytest.raises(gradmod.Error, match="threads"):
+        model.run(threads=0)
+
+
 MODEL_WITH_A_SELF_CONNECTION = """
 [simulation]
 tstop = 40.0
