@@ -303,3 +303,26 @@ fn exp2syn_clamps_a_working_copy_of_tau1() {
     assert!(out.contains("A' = -(A / gm_tau1)"), "{out}");
     assert_snapshot!("exp2syn", out);
 }
+
+#[test]
+fn a_compartment_volume_read_through_a_working_copy_is_rejected_along_its_parameter() {
+    // The volumes' tangents are not carried: a volume that reads the copy of the parameter
+    // differentiated is rejected as one that reads the parameter is, where it stands.
+    let text = "NEURON { SUFFIX kv NONSPECIFIC_CURRENT i RANGE vol, g }\n\
+                PARAMETER { vol = 2  g = 1e-3 }\nSTATE { c o }\nASSIGNED { i }\n\
+                INITIAL {\n    vol = 2 * vol\n    c = 1\n    o = 0\n}\n\
+                BREAKPOINT {\n    SOLVE kin METHOD sparse\n    i = g * o * v\n}\n\
+                KINETIC kin {\n    COMPARTMENT vol { c o }\n    ~ c <-> o (1, 2)\n}\n";
+    let front = load_source("kv.mod", text);
+    let m = front.module.as_ref().expect("accepted");
+    let err = emit(m, &[dir("kv", "vol")], "kv.mod")
+        .map_err(|d| d.render(&front.sources))
+        .unwrap_err();
+    assert!(
+        err.contains("differentiating along `vol`, on which a COMPARTMENT volume depends"),
+        "{err}"
+    );
+    assert!(err.contains("kv.mod:15:"), "{err}");
+    // Along g it is emitted.
+    assert!(emit(m, &[dir("kv", "g")], "kv.mod").is_ok());
+}

@@ -81,6 +81,7 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
     ));
     m.vars[pre.index()].value = Some(1.0);
     let mut dvs = derive::add_direction_vars(&mut m, dirs, pre, &carry);
+    rewrite::check_volumes(&m, &copies, &dvs)?;
     // modcc refuses STATEs in a mechanism that writes a reversal potential. Without a current,
     // nothing reads its tangents (ion variables are taken as independent of θ): it keeps none.
     let reversal = m.ions.iter().flat_map(|i| &i.write).find(|&&w| {

@@ -149,6 +149,47 @@ pub(super) struct Summed {
     pub parts: Vec<VarId>,
 }
 
+/// Fails when a COMPARTMENT volume depends on the working copy of a parameter being
+/// differentiated: the volumes' tangents are not carried (as for a volume that reads the
+/// parameter itself, which the kinetic scheme's check rejects).
+pub(super) fn check_volumes(
+    m: &Module,
+    copies: &[(VarId, VarId)],
+    dvs: &[super::derive::DirVars],
+) -> Result<(), crate::diag::Diagnostics> {
+    for &(p, c) in copies {
+        if !dvs.iter().any(|d| d.own == Some(p)) {
+            continue;
+        }
+        for b in &m.blocks {
+            let mut bad = None;
+            for s in &b.body {
+                s.for_each_stmt(&mut |x| {
+                    if let StmtKind::Compartment { volume, .. } = x.kind
+                        && crate::sym::depends_on(&m.exprs, volume, c)
+                        && bad.is_none()
+                    {
+                        bad = Some(x.span);
+                    }
+                });
+            }
+            if let Some(span) = bad {
+                return Err(crate::diag::Diagnostic::error(
+                    span,
+                    format!(
+                        "differentiating along `{}`, on which a COMPARTMENT volume depends, is \
+                         not supported by the Arbor back end (mechanism `{}`)",
+                        m.var(p).name,
+                        m.name
+                    ),
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Replaces several NONSPECIFIC_CURRENTs by one, `gm_i`, which the end of BREAKPOINT sets to
 /// their sum; they stay as RANGE ASSIGNED values. Returns the new current, if any.
 pub(super) fn sum_nonspecific(m: &mut Module) -> Option<Summed> {
