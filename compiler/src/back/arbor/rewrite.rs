@@ -193,10 +193,22 @@ pub(super) fn check_volumes(
 /// Replaces several NONSPECIFIC_CURRENTs by one, `gm_i`, which the end of BREAKPOINT sets to
 /// their sum; they stay as RANGE ASSIGNED values. Returns the new current, if any.
 pub(super) fn sum_nonspecific(m: &mut Module) -> Option<Summed> {
-    let bp = m.breakpoint?;
     if m.nonspecific.len() < 2 {
         return None;
     }
+    let bp = match m.breakpoint {
+        Some(bp) => bp,
+        None => {
+            let bp = m.add_block(Block {
+                name: m.fresh_block_name("BREAKPOINT"),
+                kind: BlockKind::Breakpoint,
+                body: vec![],
+                span: m.span,
+            });
+            m.breakpoint = Some(bp);
+            bp
+        }
+    };
     let name = m.fresh_var_name("gm_i");
     let span = m.span;
     let mut total = Variable::new(name, VarKind::Assigned, Scope::Range, span);
