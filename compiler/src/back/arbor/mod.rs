@@ -279,6 +279,10 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         for (dv, t) in dvs.iter().zip(&ends) {
             for &(x, sx) in &dv.sigma {
                 let value = t.get(&x).copied().unwrap_or_else(|| m.exprs.num(0.0));
+                // A value the block leaves as it was (one INITIAL carries) needs no statement.
+                if value == m.exprs.var(sx) {
+                    continue;
+                }
                 stmts.push(assign(sx, value, span));
             }
         }
