@@ -226,23 +226,103 @@ fn what_arbors_dialect_cannot_say_is_written_otherwise_or_rejected() {
     )
     .unwrap();
     assert!(out.contains("if (on != 0) {"), "{out}");
-    // Arbor's PARAMETERs are read-only, and it allows one NONSPECIFIC_CURRENT.
-    let err = emit_text(
+    // Arbor's PARAMETERs are read-only: an assigned one is kept for the user to set, and a
+    // working copy, set from it at the start of INITIAL, takes its place in every read and write.
+    let out = emit_text(
         "retau.mod",
         "NEURON { SUFFIX retau NONSPECIFIC_CURRENT i }\nPARAMETER { tau = 1 }\n\
          ASSIGNED { i }\nINITIAL {\n    tau = 2 * tau\n}\nBREAKPOINT { i = v / tau }\n",
     )
-    .unwrap_err();
+    .unwrap();
+    assert!(out.contains("PARAMETER {\n    tau = 1\n"), "{out}");
     assert!(
-        err.contains("an assignment to the PARAMETER `tau` is not supported"),
-        "{err}"
+        out.contains("INITIAL {\n    gm_tau = tau\n    gm_tau = 2 * gm_tau\n"),
+        "{out}"
     );
-    assert!(err.contains("retau.mod:5:"), "{err}");
-    let err = emit_text(
+    assert!(out.contains("i = v / gm_tau"), "{out}");
+    assert!(
+        out.contains("RANGE gm_tau,") && out.contains("GLOBAL tau\n"),
+        "{out}"
+    );
+    // Arbor allows one NONSPECIFIC_CURRENT: the declared ones stay as RANGE values, and one
+    // current, their sum, is written with its conductance in sight of modcc.
+    let out = emit_text(
         "twoi.mod",
         "NEURON { SUFFIX twoi NONSPECIFIC_CURRENT i, j }\nASSIGNED { i j }\n\
-         BREAKPOINT { i = 1e-3 * v  j = 1e-3 * v }\n",
+         BREAKPOINT { i = 1e-3 * v  j = 2e-3 * v }\n",
     )
-    .unwrap_err();
-    assert!(err.contains("a second NONSPECIFIC_CURRENT (`j`)"), "{err}");
+    .unwrap();
+    assert!(out.contains("NONSPECIFIC_CURRENT gm_i\n"), "{out}");
+    assert!(out.contains("RANGE i, j, gm_vi,"), "{out}");
+    assert!(
+        out.contains("gm_vi = v\n    gm_i = i + j + g_gm_i * (v - gm_vi)\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_parameter_assigned_outside_initial_keeps_its_tangent_from_block_to_block() {
+    // NEURON's assignment to a PARAMETER persists: a factor BREAKPOINT assigns and DERIVATIVE
+    // reads is the value BREAKPOINT left. Its copy's tangent is kept in a STATE that INITIAL
+    // seeds (1 along the parameter itself) and BREAKPOINT updates (here, to the tangent of
+    // 2 q10, whatever INITIAL left).
+    let text = "NEURON { SUFFIX fac NONSPECIFIC_CURRENT i RANGE q10, g }\n\
+                PARAMETER { q10 = 1  g = 1e-3 }\nSTATE { n }\nASSIGNED { i }\n\
+                INITIAL { n = 0 }\nBREAKPOINT {\n    SOLVE s METHOD cnexp\n\
+                    q10 = 2 * q10\n    i = g * n * v\n}\n\
+                DERIVATIVE s { n' = q10 * (1 - n) }\n";
+    let front = load_source("fac.mod", text);
+    let m = front.module.as_ref().expect("accepted");
+    let out = emit(m, &[dir("fac", "q10")], "fac.mod")
+        .map_err(|d| d.render(&front.sources))
+        .unwrap();
+    assert!(out.contains("    dgm_q10_fac_q10\n"), "{out}");
+    assert!(
+        out.contains("d_fac_q10_gm_q10 = 1\n    gm_q10 = q10\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("dgm_q10_fac_q10 = d_fac_q10_gm_q10\n"),
+        "{out}"
+    );
+    let breakpoint = &out[out.find("BREAKPOINT {").unwrap()..out.find("DERIVATIVE s").unwrap()];
+    assert!(
+        breakpoint.contains("gm_q10 = 2 * gm_q10") && breakpoint.contains("dgm_q10_fac_q10 = "),
+        "{breakpoint}"
+    );
+}
+
+#[test]
+fn exp2syn_clamps_a_working_copy_of_tau1() {
+    // NEURON's Exp2Syn: INITIAL clamps tau1 below 0.9999 tau2. The PARAMETER tau1 is the one
+    // the user sets (and `--wrt Exp2Syn.tau1` differentiates); the copy gm_tau1 is clamped, its
+    // tangent (1 or 0 along tau1, 0 or 0.9999 along tau2) kept in STATEs for the states' block.
+    let dirs = [dir("Exp2Syn", "tau1"), dir("Exp2Syn", "tau2")];
+    let out = emit_file("exp2syn", &dirs).unwrap();
+    assert!(out.contains("gm_tau1 = 0.9999 * tau2"), "{out}");
+    assert!(out.contains("A' = -(A / gm_tau1)"), "{out}");
+    assert_snapshot!("exp2syn", out);
+}
+
+#[test]
+fn a_compartment_volume_read_through_a_working_copy_is_rejected_along_its_parameter() {
+    // The volumes' tangents are not carried: a volume that reads the copy of the parameter
+    // differentiated is rejected as one that reads the parameter is, where it stands.
+    let text = "NEURON { SUFFIX kv NONSPECIFIC_CURRENT i RANGE vol, g }\n\
+                PARAMETER { vol = 2  g = 1e-3 }\nSTATE { c o }\nASSIGNED { i }\n\
+                INITIAL {\n    vol = 2 * vol\n    c = 1\n    o = 0\n}\n\
+                BREAKPOINT {\n    SOLVE kin METHOD sparse\n    i = g * o * v\n}\n\
+                KINETIC kin {\n    COMPARTMENT vol { c o }\n    ~ c <-> o (1, 2)\n}\n";
+    let front = load_source("kv.mod", text);
+    let m = front.module.as_ref().expect("accepted");
+    let err = emit(m, &[dir("kv", "vol")], "kv.mod")
+        .map_err(|d| d.render(&front.sources))
+        .unwrap_err();
+    assert!(
+        err.contains("differentiating along `vol`, on which a COMPARTMENT volume depends"),
+        "{err}"
+    );
+    assert!(err.contains("kv.mod:15:"), "{err}");
+    // Along g it is emitted.
+    assert!(emit(m, &[dir("kv", "g")], "kv.mod").is_ok());
 }

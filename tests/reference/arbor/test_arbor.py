@@ -20,17 +20,18 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."
 GRADMOD = os.environ.get("GRADMOD_CLI", os.path.join(ROOT, "target", "debug", "gradmod"))
 
 
-def central_difference(cat, cable, mechs, mech, param, stim, tstop, cv, ions, rel_h=1e-4):
+def central_difference(cat, cable, mechs, mech, param, stim, tstop, cv, ions, rel_h=1e-4, simulate=C.simulate):
     """The unperturbed run, and max |tangent - central difference| / max |central difference|
-    at CV `cv` along `mech.param` (step `rel_h` of its value), with the species `ions`."""
+    at CV `cv` along `mech.param` (step `rel_h` of its value), with the species `ions`;
+    `simulate` (check_models.simulate's arguments) runs the cell."""
     ion = f"dv_{mech}_{param}"
-    base = C.simulate(cat, cable, mechs, ions, stim, tstop)
+    base = simulate(cat, cable, mechs, ions, stim, tstop)
     h = rel_h * mechs[mech][param]
     runs = []
     for sign in (1, -1):
         ms = {k: dict(v) for k, v in mechs.items()}
         ms[mech][param] += sign * h
-        runs.append(C.simulate(cat, cable, ms, ions, stim, tstop)["v"])
+        runs.append(simulate(cat, cable, ms, ions, stim, tstop)["v"])
     fd = (runs[0] - runs[1]) / (2 * h)
     return base, G.rel_err(base[ion][:, 1:][:, cv], fd[:, 1:][:, cv])
 
@@ -285,3 +286,104 @@ def test_model_emission_refuses_what_it_cannot_build(tmp_path):
     r = subprocess.run([GRADMOD, "emit", "arbor", "--model", model, "-o", str(tmp_path)], capture_output=True, text=True)
     assert r.returncode != 0
     assert "[morphology] (SWC) is not supported by `gradmod emit arbor --model` yet" in r.stderr
+
+
+def synapse_simulate(syn, weight, events):
+    """A `simulate` for central_difference: the density mechanisms of `mechs` painted as
+    check_models.simulate paints them, and the point process `syn` (its entry of `mechs`, whose
+    `weight` is the scale λ of the event weight `weight` µS) at the middle of the soma, with events
+    at `events` ms; dv/dθ is read from the first density mechanism's STATE gm_dv_*."""
+
+    def simulate(cat, cable, mechs, ions, stim, tstop):
+        U = A.units
+        dec = A.decor()
+        dec.set_property(Vm=-65 * U.mV, cm=0.01 * U.F / U.m2, rL=100 * U.Ohm * U.cm, tempK=(6.3 + 273.15) * U.Kelvin)
+        density = [(m, p) for m, p in mechs.items() if m != syn]
+        cable.paint_gradient(dec, ions, [(None, m, p) for m, p in density], 100.0, 1.0, C.DT)
+        params = {k: v for k, v in mechs[syn].items() if k != "weight"}
+        dec.place(cable.loc("soma", 0.5), A.synapse(f"gm::{syn}", dict(params, gm_cm=1.0, gm_pre=1.0)), "syn")
+        cell = A.cable_cell(cable.morph, dec, cable.labels, cable.policy)
+        scale = mechs[syn].get("weight", 1.0)
+        times = A.explicit_schedule([t * U.ms for t in events])
+        gens = {0: [A.event_generator("syn", weight * scale, times)]}
+        first = density[0][0]
+        probes = lambda gid: [A.cable_probe_membrane_voltage_cell("v")] + [  # noqa: E731
+            A.cable_probe_density_state_cell(f"gm::{first}", "gm_" + ion, ion) for ion in ions
+        ]
+        rec = G.Recipe([cell], G.properties(cat, ions), probes, generators=gens)
+        return G.run(rec, tstop, C.DT, [("v", 0, "v")] + [(ion, 0, ion) for ion in ions])
+
+    return simulate
+
+
+def leak_first(tmp_path):
+    """pas.mod renamed `Apas`: Arbor runs a cell's mechanisms in the order of their names, so this
+    leak's BREAKPOINT, which copies dv/dθ into its probe STATE, runs before a point process named
+    with a later letter (Exp2Syn) adds its step to the species (read after it, the probe is one
+    step ahead: 3e-2 along tau1)."""
+    with open(os.path.join(ROOT, "mod_files/pas.mod")) as f:
+        text = f.read().replace("SUFFIX pas", "SUFFIX Apas")
+    src = tmp_path / "apas.mod"
+    src.write_text(text)
+    return str(src)
+
+
+@pytest.mark.parametrize("tau1", [0.5, 12.0])
+@pytest.mark.parametrize("g", [0.0, 1e-4])
+def test_exp2syn_with_its_clamp_of_tau1(tmp_path, tau1, g):
+    # NEURON's Exp2Syn assigns its PARAMETER tau1 in INITIAL (tau1 = 0.9999 tau2 where
+    # tau1 > 0.9999 tau2): the emitted mechanism keeps tau1 as the user's PARAMETER and works on a
+    # copy, whose tangent follows the clamp (0 along tau1 and 0.9999 along tau2 where it acts,
+    # tau1 = 12 here). Two events on a soma with a leak (g = 0: the synapse alone carries a
+    # current; g = 1e-4 S/cm2: two mechanisms take their shares one after the other). Measured
+    # (g = 0 / 1e-4), clamp inactive: along tau1 8.7e-10 / 1.3e-5, tau2 2.9e-9 / 7.8e-6, the
+    # weight scale 7.7e-6 / 2.3e-5; active: along tau1 the tangent and the differences are both
+    # exactly zero, tau2 3.2e-7 / 1.3e-5, the weight scale 7.7e-6 / 2.2e-5. The step is 1e-5 of
+    # θ, but 1e-3 along the weight (Arbor's event weights are floats: at 1e-5 their rounding is
+    # 5e-3 of the difference) and along tau2 with the clamp active (tau2 - tau1 = 1e-4 tau2
+    # there, and the differences' rounding error grows as 1/h: 2.6e-5 at 1e-5, 3.2e-7 at 1e-3).
+    files = [leak_first(tmp_path), os.path.join(ROOT, "mod_files/exp2syn.mod")]
+    wrt = ["Exp2Syn.tau1", "Exp2Syn.tau2", "Exp2Syn.weight"]
+    cat = G.build_catalogue(GRADMOD, files, wrt, str(tmp_path))
+    soma = G.Cable([("soma", 20.0, 20.0, 1)])
+    ions = ["dv_" + w.replace(".", "_") for w in wrt]
+    sim = synapse_simulate("Exp2Syn", 0.002, [2.0, 6.0])
+    mechs = {"Apas": {"g": g, "e": -65.0}, "Exp2Syn": {"tau1": tau1, "tau2": 10.0, "e": 0.0, "weight": 1.0}}
+    clamped = tau1 > 0.9999 * 10.0
+    for param in ("tau1", "tau2", "weight"):
+        rel_h = 1e-3 if param == "weight" or clamped else 1e-5
+        base, err = central_difference(cat, soma, mechs, "Exp2Syn", param, None, 15.0, 0, ions, rel_h, sim)
+        print(f"Exp2Syn tau1={tau1} g={g} d/d{param}: {err:.2e}")
+        assert base["v"][:, 1].max() > -60.0  # the events depolarise the soma
+        if clamped and param == "tau1":
+            # The clamp makes v independent of tau1: the tangent is zero, the differences are
+            # rounding.
+            assert np.abs(base["dv_Exp2Syn_tau1"][:, 1]).max() == 0.0
+        else:
+            assert err < (1e-6 if g == 0.0 and param != "weight" else 1e-4), (param, err)
+
+
+HH_TWO_CURRENTS = HH_LOCALS.replace("USEION k READ ek WRITE ik", "NONSPECIFIC_CURRENT ik").replace(
+    "gl, el", "gl, el, ek"
+).replace("el = -54.3", "el = -54.3  ek = -77").replace("ASSIGNED { v ena ek", "ASSIGNED { v ena")
+
+
+def test_two_nonspecific_currents(tmp_path):
+    # hh with its potassium and leak currents both NONSPECIFIC_CURRENTs: the emitted mechanism
+    # has one, gm_i, their sum, whose conductance and tangents are the sums of theirs. Along
+    # the conductance of each (h = 1e-5): gkbar 2.3e-10, gl 3.9e-10, as for the same hh with
+    # USEION k. (Written as ik + il alone, the sum has no conductance for modcc, which
+    # differentiates through LOCALs but not RANGE values, and Arbor's step is explicit in it:
+    # 5.2e-2 and 1.2e-1.)
+    src = tmp_path / "hh_two.mod"
+    src.write_text(HH_TWO_CURRENTS)
+    cat = G.build_catalogue(GRADMOD, [str(src)], ["hhl.gkbar", "hhl.gl"], str(tmp_path))
+    soma = G.Cable([("soma", 20.0, 20.0, 1)])
+    stim = (soma.loc("soma", 0.5), 1.0, 1.0, 0.5)
+    mechs = {"hhl": {"gnabar": 0.12, "gkbar": 0.036, "gl": 0.0003}}
+    ions = ["dv_hhl_gkbar", "dv_hhl_gl"]
+    for param in ("gkbar", "gl"):
+        base, err = central_difference(cat, soma, mechs, "hhl", param, stim, 15.0, 0, ions, 1e-5)
+        print(f"two currents d/d{param}: {err:.2e}")
+        assert base["v"][:, 1].max() > 0.0
+        assert err < 1e-7, (param, err)

@@ -199,19 +199,8 @@ pub(super) fn check_supported(m: &Module) -> Result<(), Diagnostics> {
             }
         }
     }
-    // What Arbor's dialect cannot say, though the back end could write it.
-    if let Some(&second) = m.nonspecific.get(1) {
-        return Err(Diagnostic::error(
-            m.var(second).span,
-            format!(
-                "a second NONSPECIFIC_CURRENT (`{}`) is not supported by the Arbor back end \
-                 (mechanism `{}`): Arbor allows one",
-                m.var(second).name,
-                m.name
-            ),
-        )
-        .into());
-    }
+    // What Arbor's dialect cannot say, though the back end could write it. (Several
+    // NONSPECIFIC_CURRENTs and assigned PARAMETERs are rewritten: see `rewrite`.)
     if let Some(&c) = m
         .nonspecific
         .iter()
@@ -239,31 +228,6 @@ pub(super) fn check_supported(m: &Module) -> Result<(), Diagnostics> {
             ),
         )
         .into());
-    }
-    for b in &m.blocks {
-        let mut bad = None;
-        for s in &b.body {
-            s.for_each_stmt(&mut |x| {
-                if let StmtKind::Assign { var, .. } = x.kind
-                    && m.var(var).kind == VarKind::Parameter
-                    && bad.is_none()
-                {
-                    bad = Some((x.span, var));
-                }
-            });
-        }
-        if let Some((span, var)) = bad {
-            return Err(Diagnostic::error(
-                span,
-                format!(
-                    "an assignment to the PARAMETER `{}` is not supported by the Arbor back end \
-                     (mechanism `{}`): Arbor's PARAMETERs are read-only in a mechanism",
-                    m.var(var).name,
-                    m.name
-                ),
-            )
-            .into());
-        }
     }
     Ok(())
 }

@@ -124,10 +124,20 @@ pub fn carried(m: &Module) -> Vec<VarId> {
 }
 
 /// Adds the variables of every direction to `m`; `pre` is the PARAMETER by which each species
-/// holds dv/dθ scaled.
-pub fn add_direction_vars(m: &mut Module, dirs: &[Direction], pre: VarId) -> Vec<DirVars> {
+/// holds dv/dθ scaled, and `carry` lists further values whose tangents are kept in STATEs (the
+/// working copies of assigned PARAMETERs).
+pub fn add_direction_vars(
+    m: &mut Module,
+    dirs: &[Direction],
+    pre: VarId,
+    carry: &[VarId],
+) -> Vec<DirVars> {
     let mut states = integrated(m);
-    states.extend(carried(m));
+    for v in carried(m).into_iter().chain(carry.iter().copied()) {
+        if !states.contains(&v) {
+            states.push(v);
+        }
+    }
     dirs.iter()
         .map(|d| {
             let span = m.span;

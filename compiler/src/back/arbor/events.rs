@@ -90,10 +90,17 @@ pub fn net_receive(
     }
     let body = m.block(nr.body).body.clone();
     let (mut stmts, ends) = derive::jvp_many(m, &body, seeds, prefixes)?;
+    // The tangents of the states, and of the carried values the block assigns (zero where
+    // the block leaves none: a value set to a constant).
+    let written = crate::ir::assigned_vars(&body);
     for (dv, t) in dvs.iter().zip(&ends) {
         for &(x, sx) in &dv.sigma {
-            if let Some(&value) = t.get(&x)
-                && m.var(x).kind == VarKind::State
+            let value = match t.get(&x) {
+                None if written.contains(&x) => Some(m.exprs.num(0.0)),
+                found => found.copied(),
+            };
+            if let Some(value) = value
+                && (m.var(x).kind == VarKind::State || written.contains(&x))
             {
                 stmts.push(crate::ir::Stmt {
                     kind: StmtKind::Assign { var: sx, value },

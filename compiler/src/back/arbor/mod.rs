@@ -12,6 +12,7 @@ pub mod derive;
 pub mod events;
 mod kinetic;
 pub mod print;
+mod rewrite;
 mod step;
 
 use crate::back::nmodl::fmt_num;
@@ -67,6 +68,10 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
     let method = solve_method(m);
     let primal_integrated = derive::integrated(m);
     let mut m = m.clone();
+    // An assigned PARAMETER gets a working copy, several NONSPECIFIC_CURRENTs one sum.
+    let copies = rewrite::working_copies(&mut m);
+    let summed = rewrite::sum_nonspecific(&mut m);
+    let carry = rewrite::copies_to_carry(&m, &copies);
     let span = m.span;
     let pre = m.add_var(Variable::new(
         PRE_PARAM,
@@ -75,7 +80,8 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         span,
     ));
     m.vars[pre.index()].value = Some(1.0);
-    let mut dvs = derive::add_direction_vars(&mut m, dirs, pre);
+    let mut dvs = derive::add_direction_vars(&mut m, dirs, pre, &carry);
+    rewrite::check_volumes(&m, &copies, &dvs)?;
     // modcc refuses STATEs in a mechanism that writes a reversal potential. Without a current,
     // nothing reads its tangents (ion variables are taken as independent of θ): it keeps none.
     let reversal = m.ions.iter().flat_map(|i| &i.write).find(|&&w| {
@@ -273,6 +279,10 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         for (dv, t) in dvs.iter().zip(&ends) {
             for &(x, sx) in &dv.sigma {
                 let value = t.get(&x).copied().unwrap_or_else(|| m.exprs.num(0.0));
+                // A value the block leaves as it was (one INITIAL carries) needs no statement.
+                if value == m.exprs.var(sx) {
+                    continue;
+                }
                 stmts.push(assign(sx, value, span));
             }
         }
@@ -311,6 +321,24 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         let seeds = derive::equation_seeds(&mut m, &dvs);
         let (stmts, ends) = derive::jvp_many(&mut m, &body, seeds, &prefixes)?;
         breakpoint = stmts;
+        if let Some(sum) = &summed {
+            let g = tg
+                .get(&sum.total)
+                .copied()
+                .unwrap_or_else(|| m.exprs.num(0.0));
+            rewrite::expose_conductance(&mut m, &mut breakpoint, sum, g);
+        }
+        // A carried value BREAKPOINT assigns (a working copy of a PARAMETER) keeps the tangent
+        // it leaves for the blocks after it.
+        let written = crate::ir::assigned_vars(&body);
+        for (dv, t) in dvs.iter().zip(&ends) {
+            for &(x, sx) in &dv.sigma {
+                if written.contains(&x) {
+                    let value = t.get(&x).copied().unwrap_or_else(|| m.exprs.num(0.0));
+                    breakpoint.push(assign(sx, value, span));
+                }
+            }
+        }
         point_ends = Some(ends.clone());
         point_g = Some(sum_currents(&mut m, &currents, &tg));
         if let Some(keep) = &kept {
@@ -401,7 +429,8 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
         }
         used
     };
-    let mut out = header(&m, dirs, source, method);
+    let note = rewrite::header_note(&m, &copies, summed.as_ref());
+    let mut out = header(&m, dirs, source, method, &note);
     out.push_str(&neuron_block(&m, dirs, &dvs, writes_s, &reads_s));
     let mut declared = primal_integrated.clone();
     declared.extend(kept.iter().flat_map(|k| k.probe.iter().copied()));
@@ -504,7 +533,13 @@ fn ode(state: VarId, rhs: ExprId, span: crate::diag::Span) -> Stmt {
 }
 
 /// The comment that opens the file: what it computes, what is exact and what is not.
-fn header(m: &Module, dirs: &[Direction], source: &str, method: Option<SolveMethod>) -> String {
+fn header(
+    m: &Module,
+    dirs: &[Direction],
+    source: &str,
+    method: Option<SolveMethod>,
+    note: &str,
+) -> String {
     let along: Vec<String> = dirs
         .iter()
         .map(|d| format!("{}.{}", d.mech, d.param))
@@ -556,7 +591,7 @@ fn header(m: &Module, dirs: &[Direction], source: &str, method: Option<SolveMeth
          same directions, or its share of dI/dθ is missing. Ion variables this mechanism reads\n\
          (reversal potentials, concentrations) are taken as independent of θ. STATE\n\
          gm_dv_<mech>_<param> holds dv/dθ at the start of the step, for probes.\n\
-         {method_note}\
+         {method_note}{note}\
          ENDCOMMENT\n\n",
         name = m.name,
         along = if along.is_empty() {
