@@ -94,21 +94,23 @@ def test_forgetting_makes_old_sensitivities_decay(model_a):
     assert 0 < online.tangents[-1, 0, 0] < exact.tangents[-1, 0, 0]
 
 
-def test_a_network_built_in_python_runs_with_spikes():
-    def cell(amp):
-        c = gradmod.Cell()
-        c.section("soma", length=20.0, diameter=20.0)
-        c.paint("hh")
-        c.place("ExpSyn", "soma(0.5)", label="syn", tau=2.0)
-        c.iclamp("soma(0.5)", delay=5.0, dur=1.0, amp=amp)
-        c.probe("v", "soma(0.5)")
-        c.detector("spike", "soma(0.5)", threshold=0.0)
-        c.parameter("hh.gnabar")
-        return c
+def hh_cell_with_synapse(amp):
+    """A one-compartment hh cell with an ExpSyn, a detector and an IClamp of `amp` nA."""
+    c = gradmod.Cell()
+    c.section("soma", length=20.0, diameter=20.0)
+    c.paint("hh")
+    c.place("ExpSyn", "soma(0.5)", label="syn", tau=2.0)
+    c.iclamp("soma(0.5)", delay=5.0, dur=1.0, amp=amp)
+    c.probe("v", "soma(0.5)")
+    c.detector("spike", "soma(0.5)", threshold=0.0)
+    c.parameter("hh.gnabar")
+    return c
 
+
+def test_a_network_built_in_python_runs_with_spikes():
     net = gradmod.Network(tstop=40.0)
-    net.cell("pre", cell(0.5))
-    net.cell("post", cell(0.0))
+    net.cell("pre", hh_cell_with_synapse(0.5))
+    net.cell("post", hh_cell_with_synapse(0.0))
     net.connect("pre.spike", "post.syn", weight=0.05, delay=1.0)
     net.gap_junction("pre.soma(0.5)", "post.soma(0.5)", g=0.0)
     r = net.model().run()
@@ -119,21 +121,10 @@ def test_a_network_built_in_python_runs_with_spikes():
 
 
 def test_a_networks_results_do_not_depend_on_the_threads():
-    def cell(amp):
-        c = gradmod.Cell()
-        c.section("soma", length=20.0, diameter=20.0)
-        c.paint("hh")
-        c.place("ExpSyn", "soma(0.5)", label="syn", tau=2.0)
-        c.iclamp("soma(0.5)", delay=5.0, dur=1.0, amp=amp)
-        c.probe("v", "soma(0.5)")
-        c.detector("spike", "soma(0.5)", threshold=0.0)
-        c.parameter("hh.gnabar")
-        return c
-
     # A ring of six cells, only the first stimulated.
     net = gradmod.Network(tstop=40.0)
     for i in range(6):
-        net.cell(f"c{i}", cell(0.5 if i == 0 else 0.0))
+        net.cell(f"c{i}", hh_cell_with_synapse(0.5 if i == 0 else 0.0))
     for i in range(6):
         net.connect(f"c{i}.spike", f"c{(i + 1) % 6}.syn", weight=0.05, delay=1.5)
     model = net.model()
