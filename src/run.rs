@@ -443,9 +443,15 @@ pub fn simulate_controlled(
     )?)
 }
 
-/// Prints where a run wrote its results, and a line per probe.
+/// Prints where a run wrote its results, and a line per probe: of a network's first five cells,
+/// and its first 25 files.
 pub fn print_report(report: &RunReport, out: &Path) {
-    for (cell, t) in &report.traces {
+    // A large network's report is cut to its first cells and files: every cell's folder holds the
+    // rest.
+    const SHOWN_CELLS: usize = 5;
+    const SHOWN_FILES: usize = 25;
+    let cells = report.traces.len();
+    for (cell, t) in report.traces.iter().take(SHOWN_CELLS) {
         let prefix = if cell.is_empty() {
             String::new()
         } else {
@@ -478,6 +484,9 @@ pub fn print_report(report: &RunReport, out: &Path) {
             }
         }
     }
+    if cells > SHOWN_CELLS {
+        println!("... and {} more cells", cells - SHOWN_CELLS);
+    }
     if !report.spikes.is_empty() {
         println!("{} spikes detected", report.spikes.len());
     }
@@ -487,7 +496,10 @@ pub fn print_report(report: &RunReport, out: &Path) {
         report.files.len(),
         out.display()
     );
-    for f in &report.files {
+    for f in report.files.iter().take(SHOWN_FILES) {
         println!("  {}", f.display());
+    }
+    if report.files.len() > SHOWN_FILES {
+        println!("  ... and {} more", report.files.len() - SHOWN_FILES);
     }
 }

@@ -231,7 +231,8 @@ fn dump_after_every_pass_reads_back() {
 
 /// `--threads N` runs a network's cells on N threads: the files written are the same byte for
 /// byte for one thread and for three (more than the cells' share of a two-core machine, so cells
-/// move between threads), spikes cross connections, and a count of 0 is a usage error.
+/// move between threads), spikes cross connections, and a count of 0 is a usage error. The
+/// report is cut to the first cells and files.
 #[test]
 fn threads_flag_leaves_a_networks_results_unchanged() {
     let dir = temp_dir("threads");
@@ -274,6 +275,17 @@ fn threads_flag_leaves_a_networks_results_unchanged() {
             run.status.success(),
             "{}",
             String::from_utf8_lossy(&run.stderr)
+        );
+        // The report names the first five cells and 25 of the 40 files.
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            stdout.contains("c4: 1601 samples") && !stdout.contains("c5: "),
+            "{stdout}"
+        );
+        assert!(stdout.contains("... and 3 more cells"), "{stdout}");
+        assert!(
+            stdout.contains("wrote 40 files") && stdout.contains("... and 15 more"),
+            "{stdout}"
         );
     }
     let mut compared = 0;
