@@ -3,6 +3,7 @@
 //! between locations.
 
 use gradmod_runtime::Connection;
+use rayon::prelude::*;
 
 use super::built::{Built, BuiltCell, SimSettings, cv_at, split_cell};
 use super::cell::build_cell;
@@ -43,11 +44,10 @@ pub(crate) fn build_network(
              and [[noise]], in its own model file",
         ));
     }
-    let mut cells: Vec<BuiltCell> = Vec::new();
-    let mut subs: Vec<Model> = Vec::new();
+    // The names first, in order, so that the first bad entry is the one reported.
+    let mut names = std::collections::HashSet::new();
     for (i, c) in f.cells.iter().enumerate() {
-        let key = format!("cell[{i}].model");
-        if c.name.is_empty() || c.name.contains('.') || cells.iter().any(|b| b.name == c.name) {
+        if c.name.is_empty() || c.name.contains('.') || !names.insert(c.name.as_str()) {
             return Err(src.error_at(
                 c.model.span(),
                 format!("cell[{i}].name"),
@@ -57,31 +57,26 @@ pub(crate) fn build_network(
                 ),
             ));
         }
-        let path = src.dir.join(c.model.get_ref());
-        let sub = Model::load(&path).map_err(|e| {
-            src.error_at(
-                c.model.span(),
-                &key,
-                format!("in the cell's model file: {e}"),
-            )
-        })?;
-        if !sub.file.cells.is_empty() {
-            return Err(src.error_at(
-                c.model.span(),
-                &key,
-                "a cell's model file cannot itself be a network",
-            ));
-        }
-        // The cell's own overrides come after the command line's, so they win.
-        let mut all = overrides.to_vec();
-        for (k, v) in &c.set {
-            let key = format!("cell[{i}].set.{}", k.get_ref());
-            all.push(Override::new(k.get_ref(), v.0).map_err(|m| src.error_at(k.span(), &key, m))?);
-        }
-        // The network's own [mechanisms] and then the cell file's.
-        let library = &super::library_for(model, library)?;
-        let library = &super::library_for(&sub, library)?;
-        let (cell, cell_matched) = build_cell(&sub, &c.name, sim, library, &all)?;
+    }
+    // Each cell's file is read and its cell built on the thread pool (where a network of many
+    // cells spends its construction); what went wrong is reported in the cells' order.
+    let network_library = &super::library_for(model, library)?;
+    let each: Vec<Result<OneCell, ModelError>> = f
+        .cells
+        .par_iter()
+        .enumerate()
+        .map(|(i, c)| build_one(model, i, c, sim, network_library, overrides))
+        .collect();
+    let mut cells: Vec<BuiltCell> = Vec::new();
+    let mut subs: Vec<Model> = Vec::new();
+    for ((i, c), one) in f.cells.iter().enumerate().zip(each) {
+        let key = format!("cell[{i}].model");
+        let OneCell {
+            cell,
+            matched: cell_matched,
+            sub,
+            overrides: all,
+        } = one?;
         for (m, a) in matched.iter_mut().zip(&cell_matched) {
             *m |= *a;
         }
@@ -194,4 +189,57 @@ pub(crate) fn build_network(
         sample_every: sim.sample_every,
     };
     Ok((built, matched))
+}
+
+/// One cell of a network as [`build_one`] makes it: the cell, which overrides matched something
+/// in it, its model file, and the overrides it was built with (the command line's, then its own).
+struct OneCell {
+    cell: BuiltCell,
+    matched: Vec<bool>,
+    sub: Model,
+    overrides: Vec<Override>,
+}
+
+/// Reads the model file of `[[cell]]` entry `i` and builds its cell with the network's and the
+/// cell's own overrides, and the network's and the cell file's [mechanisms].
+fn build_one(
+    model: &Model,
+    i: usize,
+    c: &super::schema::CellRef,
+    sim: &SimSettings,
+    library: &Library,
+    overrides: &[Override],
+) -> Result<OneCell, ModelError> {
+    let src = &model.source;
+    let key = format!("cell[{i}].model");
+    let path = src.dir.join(c.model.get_ref());
+    let sub = Model::load(&path).map_err(|e| {
+        src.error_at(
+            c.model.span(),
+            &key,
+            format!("in the cell's model file: {e}"),
+        )
+    })?;
+    if !sub.file.cells.is_empty() {
+        return Err(src.error_at(
+            c.model.span(),
+            &key,
+            "a cell's model file cannot itself be a network",
+        ));
+    }
+    // The cell's own overrides come after the command line's, so they win.
+    let mut all = overrides.to_vec();
+    for (k, v) in &c.set {
+        let key = format!("cell[{i}].set.{}", k.get_ref());
+        all.push(Override::new(k.get_ref(), v.0).map_err(|m| src.error_at(k.span(), &key, m))?);
+    }
+    // The network's own [mechanisms] (in `library`) and then the cell file's.
+    let library = &super::library_for(&sub, library)?;
+    let (cell, matched) = build_cell(&sub, &c.name, sim, library, &all)?;
+    Ok(OneCell {
+        cell,
+        matched,
+        sub,
+        overrides: all,
+    })
 }
