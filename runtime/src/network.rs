@@ -9,7 +9,10 @@
 //! epoch is one step, and before each step the network copies, in link order and on one thread,
 //! the source cell's v_n and S_n into the pointer, which holds them through the whole step (its
 //! currents and its states). Every cell then steps from that snapshot, so results are identical
-//! whatever the number of threads.
+//! whatever the number of threads. What else must happen after each step of a cell (recording its
+//! probes, a homeostatic controller updating its parameters) runs as a hook on the thread that
+//! steps the cell ([`Network::run_with`]), so an epoch is one parallel region with no serial pass
+//! over the cells inside it.
 
 use std::collections::HashMap;
 
