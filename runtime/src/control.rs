@@ -24,10 +24,10 @@
 //!
 //! Gradient mode settles below the target rate, and can fall silent for good: its stationary point
 //! is E[(f − f*)·g] = 0, and the tangent g of a rate estimate is large exactly where spikes (and
-//! near-threshold events) cluster, where f is high, so the rate settles where E[f·g]/E[g] = f*,
+//! near-threshold events) cluster, where f is high, so the rate settles where E\[f·g\]/E\[g\] = f*,
 //! below f* (by 10–30% at 1–2 Hz on the HH cell of experiment 1); once the cell is silent the
 //! tangents vanish and so does every update. With an [`ObjectiveSpec`] that names the tracked
-//! state's target field (`target`, for example [`ObjectiveSpec::rate_tracking`]: `f` and
+//! state's target field (`target`, for example `gradmod::homeostasis::rate_tracking`: `f` and
 //! `ftarget`), the controller instead separates the error from the sensitivity, as a
 //! Gauss–Newton or Robbins–Monro root finder for f(θ) = f* does:
 //!
@@ -40,7 +40,7 @@
 //!
 //! The error enters linearly and the direction G/‖G‖ is a slow average (τ_G = 20 s against
 //! inter-spike intervals under a second), nearly uncorrelated with the momentary error, so the
-//! stationary point is E[x] = x*: no bias from the tangents' timing. The magnitude of the
+//! stationary point is E\[x\] = x*: no bias from the tangents' timing. The magnitude of the
 //! tangents, heavy-tailed near threshold (bursts of 10⁴ times the median), no longer sets the step
 //! size; only their mean direction matters. In silence the error is −1 and the step keeps its last
 //! direction, so silence is no longer absorbing. α is now a plain rate (1/ms): the relative
@@ -66,7 +66,7 @@
 //! # The step direction from another state
 //!
 //! [`ObjectiveSpec::direction`] lets another state supply the samples u, while the error still
-//! comes from the tracked state; the stationary point stays E[x] = x*, since the error enters
+//! comes from the tracked state; the stationary point stays E\[x\] = x*, since the error enters
 //! linearly. The built-in choice is the state `a` of
 //! `mod_files/excitability.mod` (`gradmod::homeostasis::excitability`) (a soft threshold indicator S(v) filtered with τ = 1 ms), whose
 //! tangent is dense where a filtered spike count's is rare and heavy-tailed.

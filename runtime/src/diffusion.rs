@@ -17,7 +17,7 @@
 //! exact derivative of the step.
 //!
 //! Arbor 0.12 differs in its geometry: its face coefficient does not depend on the distance
-//! between the CVs (measured: G = 1e10 · D[m²/s] · A[µm²] µm²·µm/ms on every CV length), so
+//! between the CVs (measured: G = 1e10 · D\[m²/s\] · A\[µm²\] µm²·µm/ms on every CV length), so
 //! on a cable of equal CVs of length h, Arbor's diffusivity D_A (m²/s) is gradmod's
 //! D = 1e10 · D_A · h (µm²/ms); `tests/reference/arbor/diffusion.py` checks that mapping.
 

@@ -9,6 +9,6 @@ pub struct MechId(pub usize);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ClampId(pub usize);
 
-/// The index of a [`NetCon`](crate::events::NetCon) on its cell.
+/// The index of a connection (NetCon) on its cell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NetConId(pub usize);
