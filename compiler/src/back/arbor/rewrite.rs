@@ -12,11 +12,12 @@
 //! - Several NONSPECIFIC_CURRENTs (Arbor allows one) become plain RANGE ASSIGNED values, which
 //!   can still be probed, and one NONSPECIFIC_CURRENT `gm_i`, set at the end of BREAKPOINT to
 //!   their sum, is the mechanism's current: its conductance and tangents are the sums of theirs.
+//! - A SOLVE of a PROCEDURE in INITIAL is a call (as in NEURON): its statements take its place.
 
 use std::collections::HashMap;
 
 use crate::ir::{
-    Block, BlockKind, ExprId, Module, Scope, Stmt, StmtKind, VarId, VarKind, Variable,
+    Block, BlockKind, ExprId, Module, Scope, SolveMethod, Stmt, StmtKind, VarId, VarKind, Variable,
 };
 use crate::sym::{build, rewrite::substitute};
 
@@ -291,4 +292,40 @@ pub(super) fn expose_conductance(m: &mut Module, stmts: &mut Vec<Stmt>, sum: &Su
         span,
     };
     stmts.insert(pos, set);
+}
+
+/// Replaces each SOLVE of a PROCEDURE in INITIAL by the PROCEDURE's statements: NEURON calls it
+/// there, and the blocks after this one then see its assignments like any others of INITIAL.
+pub(super) fn inline_initial_procedures(m: &mut Module) {
+    fn inline(m: &Module, stmts: &[Stmt]) -> Vec<Stmt> {
+        let mut out = vec![];
+        for s in stmts {
+            match &s.kind {
+                StmtKind::Solve {
+                    block,
+                    method: SolveMethod::Direct,
+                } if m.block(*block).kind == BlockKind::Procedure => {
+                    out.extend(inline(m, &m.block(*block).body));
+                }
+                StmtKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => out.push(Stmt {
+                    kind: StmtKind::If {
+                        cond: *cond,
+                        then: inline(m, then),
+                        otherwise: inline(m, otherwise),
+                    },
+                    span: s.span,
+                }),
+                _ => out.push(s.clone()),
+            }
+        }
+        out
+    }
+    if let Some(init) = m.initial {
+        let body = inline(m, &m.block(init).body);
+        m.blocks[init.index()].body = body;
+    }
 }
