@@ -238,13 +238,27 @@ pub(super) fn check_supported(m: &Module) -> Result<(), Diagnostics> {
         )
         .into());
     }
-    if let Some(v) = m.vars.iter().find(|v| v.name.contains('[')) {
-        let name = v.name.split('[').next().unwrap_or(&v.name);
+    // An array whose every element is indexed by a constant (after FROM loops with constant
+    // bounds are unrolled) is a set of scalars (see `rewrite::scalar_elements`); one indexed at
+    // run time is rejected.
+    let mut indexed = None;
+    for b in &m.blocks {
+        for s in &b.body {
+            s.for_each_stmt(&mut |x| match x.kind {
+                StmtKind::GetElement { array, .. } | StmtKind::SetElement { array, .. } => {
+                    indexed = indexed.or(Some((array, x.span)))
+                }
+                _ => {}
+            });
+        }
+    }
+    if let Some((a, span)) = indexed {
         return Err(Diagnostic::error(
-            v.span,
+            span,
             format!(
-                "the array `{name}` is not supported by the Arbor back end (mechanism `{}`): \
-                 Arbor's NMODL has no arrays",
+                "the array `{}`, indexed at run time, is not supported by the Arbor back end \
+                 (mechanism `{}`): Arbor's NMODL has no arrays",
+                m.array(a).name,
                 m.name
             ),
         )

@@ -70,6 +70,8 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
     let mut m = m.clone();
     // A SOLVE of a PROCEDURE in INITIAL is a call; one in BREAKPOINT is the states' block.
     rewrite::inline_initial_procedures(&mut m);
+    // Arrays indexed by constants only: their elements are scalars, named for Arbor.
+    rewrite::scalar_elements(&mut m);
     // An assigned PARAMETER gets a working copy, several NONSPECIFIC_CURRENTs one sum.
     let copies = rewrite::working_copies(&mut m);
     let summed = rewrite::sum_nonspecific(&mut m);

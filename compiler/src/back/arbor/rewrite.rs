@@ -13,6 +13,8 @@
 //!   can still be probed, and one NONSPECIFIC_CURRENT `gm_i`, set at the end of BREAKPOINT to
 //!   their sum, is the mechanism's current: its conductance and tangents are the sums of theirs.
 //! - A SOLVE of a PROCEDURE in INITIAL is a call (as in NEURON): its statements take its place.
+//! - The elements of an array indexed only by constants (the front end unrolls FROM loops with
+//!   constant bounds) are scalars already; they are renamed `<array>_<index>` for Arbor.
 
 use std::collections::HashMap;
 
@@ -327,5 +329,17 @@ pub(super) fn inline_initial_procedures(m: &mut Module) {
     if let Some(init) = m.initial {
         let body = inline(m, &m.block(init).body);
         m.blocks[init.index()].body = body;
+    }
+}
+
+/// Renames each element `x[i]` of an array (a scalar once every index is a constant) to
+/// `x_i`, a name Arbor's NMODL accepts. Arrays indexed at run time are rejected before this.
+pub(super) fn scalar_elements(m: &mut Module) {
+    for a in 0..m.arrays.len() {
+        let name = m.arrays[a].name.clone();
+        for (i, e) in m.arrays[a].elems.clone().into_iter().enumerate() {
+            let fresh = m.fresh_var_name(&format!("{name}_{i}"));
+            m.vars[e.index()].name = fresh;
+        }
     }
 }
