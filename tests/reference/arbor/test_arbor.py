@@ -387,3 +387,68 @@ def test_two_nonspecific_currents(tmp_path):
         print(f"two currents d/d{param}: {err:.2e}")
         assert base["v"][:, 1].max() > 0.0
         assert err < 1e-7, (param, err)
+
+
+HH_PROCEDURE = """
+NEURON {
+    SUFFIX hhp
+    USEION na READ ena WRITE ina
+    USEION k READ ek WRITE ik
+    NONSPECIFIC_CURRENT il
+    RANGE gnabar, gkbar, gl, el
+}
+PARAMETER { gnabar = 0.12  gkbar = 0.036  gl = 0.0003  el = -54.3 }
+STATE { m h n }
+ASSIGNED { v ena ek ina ik il minf hinf ninf mexp hexp nexp }
+BREAKPOINT {
+    SOLVE states
+    ina = gnabar * m * m * m * h * (v - ena)
+    ik = gkbar * n * n * n * n * (v - ek)
+    il = gl * (v - el)
+}
+INITIAL { SOLVE start }
+PROCEDURE start() {
+    rates(v)
+    m = minf  h = hinf  n = ninf
+}
+PROCEDURE states() {
+    rates(v)
+    m = m + mexp * (minf - m)
+    h = h + hexp * (hinf - h)
+    n = n + nexp * (ninf - n)
+}
+PROCEDURE rates(u) {
+    LOCAL a, b
+    a = 0.1 * (u + 40) / (1 - exp(-(u + 40) / 10))
+    b = 4 * exp(-(u + 65) / 18)
+    minf = a / (a + b)
+    mexp = 1 - exp(-dt * (a + b))
+    a = 0.07 * exp(-(u + 65) / 20)
+    b = 1 / (exp(-(u + 35) / 10) + 1)
+    hinf = a / (a + b)
+    hexp = 1 - exp(-dt * (a + b))
+    a = 0.01 * (u + 55) / (1 - exp(-(u + 55) / 10))
+    b = 0.125 * exp(-(u + 65) / 80)
+    ninf = a / (a + b)
+    nexp = 1 - exp(-dt * (a + b))
+}
+"""
+
+
+def test_states_updated_by_a_solved_procedure(tmp_path):
+    # hh whose gates are updated by explicit assignments in a PROCEDURE that BREAKPOINT SOLVEs
+    # (exponential Euler, as in the corpus's mathews_KLT), and set in INITIAL by another: the
+    # emitted DERIVATIVE block without equations makes the same assignments once a step, with
+    # their exact tangents.
+    src = tmp_path / "hh_procedure.mod"
+    src.write_text(HH_PROCEDURE)
+    cat = G.build_catalogue(GRADMOD, [str(src)], ["hhp.gnabar", "hhp.gkbar"], str(tmp_path))
+    soma = G.Cable([("soma", 20.0, 20.0, 1)])
+    stim = (soma.loc("soma", 0.5), 1.0, 1.0, 0.5)
+    mechs = {"hhp": {"gnabar": 0.12, "gkbar": 0.036, "gl": 0.0003}}
+    ions = ["dv_hhp_gnabar", "dv_hhp_gkbar"]
+    for param in ("gnabar", "gkbar"):
+        base, err = central_difference(cat, soma, mechs, "hhp", param, stim, 15.0, 0, ions, 1e-5)
+        print(f"solved procedure d/d{param}: {err:.2e}")
+        assert base["v"][:, 1].max() > 0.0
+        assert err < 1e-7, (param, err)

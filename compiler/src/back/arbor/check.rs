@@ -145,6 +145,15 @@ pub(super) fn check_supported(m: &Module) -> Result<(), Diagnostics> {
         }
     }
     let mut steady_solves = 0;
+    // The SOLVEs in BREAKPOINT: a PROCEDURE is accepted only as the one SOLVE there.
+    let mut bp_solves = 0;
+    if let Some(bp) = m.breakpoint {
+        for s in &m.block(bp).body {
+            s.for_each_stmt(&mut |x| {
+                bp_solves += matches!(x.kind, StmtKind::Solve { .. }) as usize
+            });
+        }
+    }
     for id in [m.initial, m.breakpoint].into_iter().flatten() {
         for s in &m.block(id).body {
             let mut bad: Option<(crate::diag::Span, String)> = None;
@@ -164,19 +173,31 @@ pub(super) fn check_supported(m: &Module) -> Result<(), Diagnostics> {
                             steady_solves += 1;
                             !in_breakpoint && scheme && std::ptr::eq(x, s) && steady_solves == 1
                         }
+                        // A PROCEDURE: in BREAKPOINT, explicit updates of the states once a
+                        // step after the voltage solve, which a DERIVATIVE block without ODEs
+                        // does in Arbor; in INITIAL, a call.
+                        SolveMethod::Direct => {
+                            kind == BlockKind::Procedure && (!in_breakpoint || bp_solves == 1)
+                        }
                         _ => false,
                     };
                     if !ok && bad.is_none() {
                         bad = Some((
                             x.span,
                             format!(
-                                "SOLVE {} {} is not supported by the Arbor back end (only a \
-                                 DERIVATIVE block solved from BREAKPOINT with cnexp, derivimplicit \
-                                 or euler, a KINETIC or DERIVATIVE block solved from BREAKPOINT \
-                                 with sparse, and one STEADYSTATE sparse at the top level of \
+                                "{}{} is not supported by the Arbor back end (only a DERIVATIVE \
+                                 block solved from BREAKPOINT with cnexp, derivimplicit or euler, \
+                                 a KINETIC or DERIVATIVE block solved from BREAKPOINT with \
+                                 sparse, a PROCEDURE solved from INITIAL or as the one SOLVE of \
+                                 BREAKPOINT, and one STEADYSTATE sparse at the top level of \
                                  INITIAL are)",
-                                m.block(*block).name,
-                                method.nmodl()
+                                format!("SOLVE {} {}", m.block(*block).name, method.nmodl())
+                                    .trim_end(),
+                                match kind {
+                                    BlockKind::Linear => " of a LINEAR block",
+                                    BlockKind::NonLinear => " of a NONLINEAR block",
+                                    _ => "",
+                                },
                             ),
                         ));
                     }
@@ -217,13 +238,27 @@ pub(super) fn check_supported(m: &Module) -> Result<(), Diagnostics> {
         )
         .into());
     }
-    if let Some(v) = m.vars.iter().find(|v| v.name.contains('[')) {
-        let name = v.name.split('[').next().unwrap_or(&v.name);
+    // An array whose every element is indexed by a constant (after FROM loops with constant
+    // bounds are unrolled) is a set of scalars (see `rewrite::scalar_elements`); one indexed at
+    // run time is rejected.
+    let mut indexed = None;
+    for b in &m.blocks {
+        for s in &b.body {
+            s.for_each_stmt(&mut |x| match x.kind {
+                StmtKind::GetElement { array, .. } | StmtKind::SetElement { array, .. } => {
+                    indexed = indexed.or(Some((array, x.span)))
+                }
+                _ => {}
+            });
+        }
+    }
+    if let Some((a, span)) = indexed {
         return Err(Diagnostic::error(
-            v.span,
+            span,
             format!(
-                "the array `{name}` is not supported by the Arbor back end (mechanism `{}`): \
-                 Arbor's NMODL has no arrays",
+                "the array `{}`, indexed at run time, is not supported by the Arbor back end \
+                 (mechanism `{}`): Arbor's NMODL has no arrays",
+                m.array(a).name,
                 m.name
             ),
         )

@@ -68,6 +68,10 @@ pub fn emit(m: &Module, dirs: &[Direction], source: &str) -> Result<String, Diag
     let method = solve_method(m);
     let primal_integrated = derive::integrated(m);
     let mut m = m.clone();
+    // A SOLVE of a PROCEDURE in INITIAL is a call; one in BREAKPOINT is the states' block.
+    rewrite::inline_initial_procedures(&mut m);
+    // Arrays indexed by constants only: their elements are scalars, named for Arbor.
+    rewrite::scalar_elements(&mut m);
     // An assigned PARAMETER gets a working copy, several NONSPECIFIC_CURRENTs one sum.
     let copies = rewrite::working_copies(&mut m);
     let summed = rewrite::sum_nonspecific(&mut m);
@@ -558,6 +562,14 @@ fn header(
              step); the state tangents are further equations of the same KINETIC block, so that\n\
              one solve gives the states and the exact derivative of their step (not the cnexp\n\
              form above).\n"
+                .to_string()
+        }
+        Some(SolveMethod::Direct) => {
+            "\nThe source updates its states by explicit assignments in a PROCEDURE that BREAKPOINT\n\
+             SOLVEs, which NEURON runs once a step after the voltage solve (with v at the end of\n\
+             the step); here they are a DERIVATIVE block without equations, which Arbor runs at\n\
+             the same point of its step, and the state tangents are the exact derivatives of\n\
+             those assignments (not the cnexp form above).\n"
                 .to_string()
         }
         _ => String::new(),

@@ -12,11 +12,14 @@
 //! - Several NONSPECIFIC_CURRENTs (Arbor allows one) become plain RANGE ASSIGNED values, which
 //!   can still be probed, and one NONSPECIFIC_CURRENT `gm_i`, set at the end of BREAKPOINT to
 //!   their sum, is the mechanism's current: its conductance and tangents are the sums of theirs.
+//! - A SOLVE of a PROCEDURE in INITIAL is a call (as in NEURON): its statements take its place.
+//! - The elements of an array indexed only by constants (the front end unrolls FROM loops with
+//!   constant bounds) are scalars already; they are renamed `<array>_<index>` for Arbor.
 
 use std::collections::HashMap;
 
 use crate::ir::{
-    Block, BlockKind, ExprId, Module, Scope, Stmt, StmtKind, VarId, VarKind, Variable,
+    Block, BlockKind, ExprId, Module, Scope, SolveMethod, Stmt, StmtKind, VarId, VarKind, Variable,
 };
 use crate::sym::{build, rewrite::substitute};
 
@@ -291,4 +294,52 @@ pub(super) fn expose_conductance(m: &mut Module, stmts: &mut Vec<Stmt>, sum: &Su
         span,
     };
     stmts.insert(pos, set);
+}
+
+/// Replaces each SOLVE of a PROCEDURE in INITIAL by the PROCEDURE's statements: NEURON calls it
+/// there, and the blocks after this one then see its assignments like any others of INITIAL.
+pub(super) fn inline_initial_procedures(m: &mut Module) {
+    fn inline(m: &Module, stmts: &[Stmt]) -> Vec<Stmt> {
+        let mut out = vec![];
+        for s in stmts {
+            match &s.kind {
+                StmtKind::Solve {
+                    block,
+                    method: SolveMethod::Direct,
+                } if m.block(*block).kind == BlockKind::Procedure => {
+                    out.extend(inline(m, &m.block(*block).body));
+                }
+                StmtKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => out.push(Stmt {
+                    kind: StmtKind::If {
+                        cond: *cond,
+                        then: inline(m, then),
+                        otherwise: inline(m, otherwise),
+                    },
+                    span: s.span,
+                }),
+                _ => out.push(s.clone()),
+            }
+        }
+        out
+    }
+    if let Some(init) = m.initial {
+        let body = inline(m, &m.block(init).body);
+        m.blocks[init.index()].body = body;
+    }
+}
+
+/// Renames each element `x[i]` of an array (a scalar once every index is a constant) to
+/// `x_i`, a name Arbor's NMODL accepts. Arrays indexed at run time are rejected before this.
+pub(super) fn scalar_elements(m: &mut Module) {
+    for a in 0..m.arrays.len() {
+        let name = m.arrays[a].name.clone();
+        for (i, e) in m.arrays[a].elems.clone().into_iter().enumerate() {
+            let fresh = m.fresh_var_name(&format!("{name}_{i}"));
+            m.vars[e.index()].name = fresh;
+        }
+    }
 }
