@@ -375,16 +375,22 @@ def test_two_nonspecific_currents(tmp_path):
     # USEION k. (Written as ik + il alone, the sum has no conductance for modcc, which
     # differentiates through LOCALs but not RANGE values, and Arbor's step is explicit in it:
     # 5.2e-2 and 1.2e-1.)
-    src = tmp_path / "hh_two.mod"
-    src.write_text(HH_TWO_CURRENTS)
-    cat = G.build_catalogue(GRADMOD, [str(src)], ["hhl.gkbar", "hhl.gl"], str(tmp_path))
+    check_hh_variant(tmp_path, HH_TWO_CURRENTS, "hhl", ("gkbar", "gl"), "two currents")
+
+
+def check_hh_variant(tmp_path, text, mech, params, label):
+    """An hh variant `text` (SUFFIX `mech`) on one stimulated compartment that fires: the tangents
+    along `params` against Arbor's central differences (h = 1e-5), to 1e-7."""
+    src = tmp_path / f"{mech}.mod"
+    src.write_text(text)
+    cat = G.build_catalogue(GRADMOD, [str(src)], [f"{mech}.{p}" for p in params], str(tmp_path))
     soma = G.Cable([("soma", 20.0, 20.0, 1)])
     stim = (soma.loc("soma", 0.5), 1.0, 1.0, 0.5)
-    mechs = {"hhl": {"gnabar": 0.12, "gkbar": 0.036, "gl": 0.0003}}
-    ions = ["dv_hhl_gkbar", "dv_hhl_gl"]
-    for param in ("gkbar", "gl"):
-        base, err = central_difference(cat, soma, mechs, "hhl", param, stim, 15.0, 0, ions, 1e-5)
-        print(f"two currents d/d{param}: {err:.2e}")
+    mechs = {mech: {"gnabar": 0.12, "gkbar": 0.036, "gl": 0.0003}}
+    ions = [f"dv_{mech}_{p}" for p in params]
+    for param in params:
+        base, err = central_difference(cat, soma, mechs, mech, param, stim, 15.0, 0, ions, 1e-5)
+        print(f"{label} d/d{param}: {err:.2e}")
         assert base["v"][:, 1].max() > 0.0
         assert err < 1e-7, (param, err)
 
@@ -440,15 +446,4 @@ def test_states_updated_by_a_solved_procedure(tmp_path):
     # (exponential Euler, as in the corpus's mathews_KLT), and set in INITIAL by another: the
     # emitted DERIVATIVE block without equations makes the same assignments once a step, with
     # their exact tangents.
-    src = tmp_path / "hh_procedure.mod"
-    src.write_text(HH_PROCEDURE)
-    cat = G.build_catalogue(GRADMOD, [str(src)], ["hhp.gnabar", "hhp.gkbar"], str(tmp_path))
-    soma = G.Cable([("soma", 20.0, 20.0, 1)])
-    stim = (soma.loc("soma", 0.5), 1.0, 1.0, 0.5)
-    mechs = {"hhp": {"gnabar": 0.12, "gkbar": 0.036, "gl": 0.0003}}
-    ions = ["dv_hhp_gnabar", "dv_hhp_gkbar"]
-    for param in ("gnabar", "gkbar"):
-        base, err = central_difference(cat, soma, mechs, "hhp", param, stim, 15.0, 0, ions, 1e-5)
-        print(f"solved procedure d/d{param}: {err:.2e}")
-        assert base["v"][:, 1].max() > 0.0
-        assert err < 1e-7, (param, err)
+    check_hh_variant(tmp_path, HH_PROCEDURE, "hhp", ("gnabar", "gkbar"), "solved procedure")
