@@ -395,6 +395,52 @@ def check_hh_variant(tmp_path, text, mech, params, label):
         assert err < 1e-7, (param, err)
 
 
+HH_ARRAYS = """
+NEURON {
+    SUFFIX hha
+    USEION na READ ena WRITE ina
+    USEION k READ ek WRITE ik
+    NONSPECIFIC_CURRENT il
+    RANGE gnabar, gkbar, gl, el
+}
+PARAMETER { gnabar = 0.12  gkbar = 0.036  gl = 0.0003  el = -54.3 }
+STATE { m h n }
+ASSIGNED { v ena ek ina ik il celsius ra[3] rb[3] }
+BREAKPOINT {
+    SOLVE states METHOD cnexp
+    ina = gnabar * m * m * m * h * (v - ena)
+    ik = gkbar * n * n * n * n * (v - ek)
+    il = gl * (v - el)
+}
+INITIAL {
+    LOCAL i
+    FROM i = 0 TO 2 { ra[i] = 0  rb[i] = 1 }
+    m = 0.0529  h = 0.596  n = 0.3177
+}
+DERIVATIVE states {
+    rates(v)
+    m' = ra[0] - m * (ra[0] + rb[0])
+    h' = ra[1] - h * (ra[1] + rb[1])
+    n' = ra[2] - n * (ra[2] + rb[2])
+}
+PROCEDURE rates(v (mV)) {
+    ra[0] = 0.1 * (v + 40) / (1 - exp(-(v + 40) / 10))
+    rb[0] = 4 * exp(-(v + 65) / 18)
+    ra[1] = 0.07 * exp(-(v + 65) / 20)
+    rb[1] = 1 / (exp(-(v + 35) / 10) + 1)
+    ra[2] = 0.01 * (v + 55) / (1 - exp(-(v + 55) / 10))
+    rb[2] = 0.125 * exp(-(v + 65) / 80)
+}
+"""
+
+
+def test_arrays_indexed_by_constants(tmp_path):
+    # hh whose rates are kept in arrays, every index a constant (or a FROM loop's, unrolled): the
+    # elements are emitted as scalars ra_0, ..., with the same tangents as hh's (1.7e-10 along
+    # gnabar, 2.3e-10 along gkbar at h = 1e-5).
+    check_hh_variant(tmp_path, HH_ARRAYS, "hha", ("gnabar", "gkbar"), "arrays")
+
+
 HH_PROCEDURE = """
 NEURON {
     SUFFIX hhp
