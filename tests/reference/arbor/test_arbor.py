@@ -137,24 +137,34 @@ def test_io_channel_on_one_compartment(tmp_path):
     assert np.isfinite(err)
 
 
-HH_LOCALS = """
-NEURON {
-    SUFFIX hhl
+def hh_text(suffix, assigned, solve, rest):
+    """An hh mechanism named `suffix`: NEURON's hh currents, with `assigned` added to its ASSIGNED
+    variables, `solve` the first statement of BREAKPOINT, and `rest` its other blocks."""
+    return f"""
+NEURON {{
+    SUFFIX {suffix}
     USEION na READ ena WRITE ina
     USEION k READ ek WRITE ik
     NONSPECIFIC_CURRENT il
     RANGE gnabar, gkbar, gl, el
-}
-PARAMETER { gnabar = 0.12  gkbar = 0.036  gl = 0.0003  el = -54.3 }
-STATE { m h n }
-ASSIGNED { v ena ek ina ik il celsius }
-BREAKPOINT {
-    SOLVE states METHOD cnexp
+}}
+PARAMETER {{ gnabar = 0.12  gkbar = 0.036  gl = 0.0003  el = -54.3 }}
+STATE {{ m h n }}
+ASSIGNED {{ v ena ek ina ik il {assigned} }}
+BREAKPOINT {{
+    {solve}
     ina = gnabar * m * m * m * h * (v - ena)
     ik = gkbar * n * n * n * n * (v - ek)
     il = gl * (v - el)
-}
-INITIAL { m = 0.0529  h = 0.596  n = 0.3177 }
+}}
+{rest}"""
+
+
+HH_LOCALS = hh_text(
+    "hhl",
+    "celsius",
+    "SOLVE states METHOD cnexp",
+    """INITIAL { m = 0.0529  h = 0.596  n = 0.3177 }
 DERIVATIVE states {
     LOCAL a, b
     a = 0.1 * (v + 40) / (1 - exp(-(v + 40) / 10))
@@ -167,7 +177,8 @@ DERIVATIVE states {
     b = 0.125 * exp(-(v + 65) / 80)
     n' = a - n * (a + b)
 }
-"""
+""",
+)
 
 
 @pytest.mark.parametrize("method", ["cnexp", "sparse"])
@@ -395,24 +406,11 @@ def check_hh_variant(tmp_path, text, mech, params, label):
         assert err < 1e-7, (param, err)
 
 
-HH_ARRAYS = """
-NEURON {
-    SUFFIX hha
-    USEION na READ ena WRITE ina
-    USEION k READ ek WRITE ik
-    NONSPECIFIC_CURRENT il
-    RANGE gnabar, gkbar, gl, el
-}
-PARAMETER { gnabar = 0.12  gkbar = 0.036  gl = 0.0003  el = -54.3 }
-STATE { m h n }
-ASSIGNED { v ena ek ina ik il celsius ra[3] rb[3] }
-BREAKPOINT {
-    SOLVE states METHOD cnexp
-    ina = gnabar * m * m * m * h * (v - ena)
-    ik = gkbar * n * n * n * n * (v - ek)
-    il = gl * (v - el)
-}
-INITIAL {
+HH_ARRAYS = hh_text(
+    "hha",
+    "celsius ra[3] rb[3]",
+    "SOLVE states METHOD cnexp",
+    """INITIAL {
     LOCAL i
     FROM i = 0 TO 2 { ra[i] = 0  rb[i] = 1 }
     m = 0.0529  h = 0.596  n = 0.3177
@@ -431,7 +429,8 @@ PROCEDURE rates(v (mV)) {
     ra[2] = 0.01 * (v + 55) / (1 - exp(-(v + 55) / 10))
     rb[2] = 0.125 * exp(-(v + 65) / 80)
 }
-"""
+""",
+)
 
 
 def test_arrays_indexed_by_constants(tmp_path):
@@ -441,24 +440,11 @@ def test_arrays_indexed_by_constants(tmp_path):
     check_hh_variant(tmp_path, HH_ARRAYS, "hha", ("gnabar", "gkbar"), "arrays")
 
 
-HH_PROCEDURE = """
-NEURON {
-    SUFFIX hhp
-    USEION na READ ena WRITE ina
-    USEION k READ ek WRITE ik
-    NONSPECIFIC_CURRENT il
-    RANGE gnabar, gkbar, gl, el
-}
-PARAMETER { gnabar = 0.12  gkbar = 0.036  gl = 0.0003  el = -54.3 }
-STATE { m h n }
-ASSIGNED { v ena ek ina ik il minf hinf ninf mexp hexp nexp }
-BREAKPOINT {
-    SOLVE states
-    ina = gnabar * m * m * m * h * (v - ena)
-    ik = gkbar * n * n * n * n * (v - ek)
-    il = gl * (v - el)
-}
-INITIAL { SOLVE start }
+HH_PROCEDURE = hh_text(
+    "hhp",
+    "minf hinf ninf mexp hexp nexp",
+    "SOLVE states",
+    """INITIAL { SOLVE start }
 PROCEDURE start() {
     rates(v)
     m = minf  h = hinf  n = ninf
@@ -484,7 +470,8 @@ PROCEDURE rates(u) {
     ninf = a / (a + b)
     nexp = 1 - exp(-dt * (a + b))
 }
-"""
+""",
+)
 
 
 def test_states_updated_by_a_solved_procedure(tmp_path):
