@@ -326,4 +326,43 @@ impl Module {
         self.var_ids()
             .find(|&id| self.var(id).kind == VarKind::Builtin(b))
     }
+
+    /// `stmts` with each SOLVE of a PROCEDURE (an explicit update, called where it stands)
+    /// replaced by the PROCEDURE's statements, also in if/else and in the inlined bodies. Every
+    /// other SOLVE is passed to `other`, which may refuse it; if it does not, it is kept.
+    pub fn inline_procedure_solves<E>(
+        &self,
+        stmts: &[Stmt],
+        other: &mut impl FnMut(&Stmt) -> Result<(), E>,
+    ) -> Result<Vec<Stmt>, E> {
+        let mut out = Vec::new();
+        for s in stmts {
+            match &s.kind {
+                StmtKind::Solve {
+                    block,
+                    method: SolveMethod::Direct,
+                } if self.block(*block).kind == BlockKind::Procedure => {
+                    out.extend(self.inline_procedure_solves(&self.block(*block).body, other)?);
+                }
+                StmtKind::Solve { .. } => {
+                    other(s)?;
+                    out.push(s.clone());
+                }
+                StmtKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => out.push(Stmt {
+                    kind: StmtKind::If {
+                        cond: *cond,
+                        then: self.inline_procedure_solves(then, other)?,
+                        otherwise: self.inline_procedure_solves(otherwise, other)?,
+                    },
+                    span: s.span,
+                }),
+                _ => out.push(s.clone()),
+            }
+        }
+        Ok(out)
+    }
 }

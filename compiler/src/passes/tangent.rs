@@ -15,8 +15,8 @@ use crate::diag::{Diagnostic, Diagnostics};
 use std::collections::HashSet;
 
 use crate::ir::{
-    Block, BlockId, BlockKind, Builtin, Expr, ExprId, IonRole, Module, Scope, SolveMethod, Stmt,
-    StmtKind, TangentMaps, VarId, VarKind, Variable, assigned_vars,
+    Block, BlockId, BlockKind, Builtin, Expr, ExprId, IonRole, Module, Scope, Stmt, StmtKind,
+    TangentMaps, VarId, VarKind, Variable, assigned_vars,
 };
 
 use super::jvp::{Tangents, jvp};
@@ -451,47 +451,26 @@ fn finish(
     })
 }
 
-/// Replaces each SOLVE of an explicit update (a PROCEDURE) by its statements.
+/// Replaces each SOLVE of an explicit update (a PROCEDURE) by its statements; any other SOLVE
+/// left there cannot be differentiated.
 fn inline_solves(m: &Module, stmts: &[Stmt], in_initial: bool) -> Result<Vec<Stmt>, Diagnostics> {
-    let mut out = Vec::new();
-    for s in stmts {
-        match &s.kind {
-            StmtKind::Solve {
-                block,
-                method: SolveMethod::Direct,
-            } if m.block(*block).kind == BlockKind::Procedure => {
-                out.extend(inline_solves(m, &m.block(*block).body, in_initial)?);
-            }
-            StmtKind::Solve { block, method } => {
-                let name = &m.block(*block).name;
-                let what = if in_initial {
-                    "in INITIAL"
-                } else {
-                    "in BREAKPOINT"
-                };
-                return Err(Diagnostic::error(
-                    s.span,
-                    format!(
-                        "SOLVE {name} {} {what} cannot be differentiated yet",
-                        method.nmodl()
-                    ),
-                )
-                .into());
-            }
-            StmtKind::If {
-                cond,
-                then,
-                otherwise,
-            } => out.push(Stmt {
-                kind: StmtKind::If {
-                    cond: *cond,
-                    then: inline_solves(m, then, in_initial)?,
-                    otherwise: inline_solves(m, otherwise, in_initial)?,
-                },
-                span: s.span,
-            }),
-            _ => out.push(s.clone()),
-        }
-    }
-    Ok(out)
+    m.inline_procedure_solves(stmts, &mut |s| {
+        let StmtKind::Solve { block, method } = &s.kind else {
+            return Ok(());
+        };
+        let name = &m.block(*block).name;
+        let what = if in_initial {
+            "in INITIAL"
+        } else {
+            "in BREAKPOINT"
+        };
+        Err(Diagnostic::error(
+            s.span,
+            format!(
+                "SOLVE {name} {} {what} cannot be differentiated yet",
+                method.nmodl()
+            ),
+        )
+        .into())
+    })
 }

@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 
 use crate::ir::{
-    Block, BlockKind, ExprId, Module, Scope, SolveMethod, Stmt, StmtKind, VarId, VarKind, Variable,
+    Block, BlockKind, ExprId, Module, Scope, Stmt, StmtKind, VarId, VarKind, Variable,
 };
 use crate::sym::{build, rewrite::substitute};
 
@@ -299,35 +299,11 @@ pub(super) fn expose_conductance(m: &mut Module, stmts: &mut Vec<Stmt>, sum: &Su
 /// Replaces each SOLVE of a PROCEDURE in INITIAL by the PROCEDURE's statements: NEURON calls it
 /// there, and the blocks after this one then see its assignments like any others of INITIAL.
 pub(super) fn inline_initial_procedures(m: &mut Module) {
-    fn inline(m: &Module, stmts: &[Stmt]) -> Vec<Stmt> {
-        let mut out = vec![];
-        for s in stmts {
-            match &s.kind {
-                StmtKind::Solve {
-                    block,
-                    method: SolveMethod::Direct,
-                } if m.block(*block).kind == BlockKind::Procedure => {
-                    out.extend(inline(m, &m.block(*block).body));
-                }
-                StmtKind::If {
-                    cond,
-                    then,
-                    otherwise,
-                } => out.push(Stmt {
-                    kind: StmtKind::If {
-                        cond: *cond,
-                        then: inline(m, then),
-                        otherwise: inline(m, otherwise),
-                    },
-                    span: s.span,
-                }),
-                _ => out.push(s.clone()),
-            }
-        }
-        out
-    }
     if let Some(init) = m.initial {
-        let body = inline(m, &m.block(init).body);
+        // Other SOLVEs are kept (the checks before this took only those the back end writes).
+        let Ok(body) = m.inline_procedure_solves(&m.block(init).body, &mut |_| {
+            Ok::<(), std::convert::Infallible>(())
+        });
         m.blocks[init.index()].body = body;
     }
 }
